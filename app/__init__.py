@@ -1,0 +1,111 @@
+"""Application factory: the only place where extensions, blueprints and hooks are wired."""
+import logging
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.extensions import csrf, db, limiter, login_manager, migrate
+from config import Config, config_from_env
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+FEATURES = (
+    "auth", "main", "organizations", "users", "agreements", "initiatives", "working_groups", "tasks",
+    "risks", "incident_plans", "reports",
+)
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    config_class = config_class or config_from_env()
+    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
+                instance_path=str(PROJECT_ROOT / "instance"))
+    app.config.from_object(config_class)
+    config_class.validate(app.config)
+
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    from app.logs import configure_logging
+
+    configure_logging(app)
+
+
+def register_extensions(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    with app.app_context():
+        _configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    if app.config.get("PROXY_FIX_HOPS"):
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    from app import models  # noqa: F401  -- registers every table on db.metadata for Alembic
+    from app.auth.sessions import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def _configure_engine(engine: sa.Engine, busy_ms: int) -> None:
+    """SQLite: WAL, a busy timeout and foreign keys on every connection."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        if engine.url.database and engine.url.database != ":memory:":
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    import importlib
+
+    for name in FEATURES:
+        module = importlib.import_module(f"app.{name}")
+        app.register_blueprint(module.bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from app.auth.sessions import register_session_guard
+    from app.security_headers import register_security_headers
+
+    register_session_guard(app)
+    register_security_headers(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from app.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.template_helpers import register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import commands
+
+    for command in commands:
+        app.cli.add_command(command)

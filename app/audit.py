@@ -1,0 +1,65 @@
+"""The audit trail: record(actor, action, obj, summary) adds one AuditEvent to the current transaction.
+
+Only services (and the auth flow) call it, so the event commits or rolls back with the change.
+"""
+from flask import g, has_request_context, request
+
+from app.extensions import db
+from app.models import AuditEvent, User
+
+# Fields never copied into a change summary.
+SECRET_FIELDS = {"password", "password_hash", "session_token", "totp_secret_encrypted", "csrf_token",
+                 "totp_last_timecode"}
+
+
+def display(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list | tuple | set):
+        return ", ".join(sorted(display(v) for v in value)) or "—"
+    if hasattr(value, "label") and not isinstance(value, str | int):
+        return str(value.label)
+    if hasattr(value, "value") and isinstance(getattr(value, "value"), str):
+        return value.value
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def diff(obj, fields: dict) -> dict[str, tuple]:
+    """The fields whose new value differs from the object's current one: {name: (old, new)}."""
+    changes = {}
+    for name, new in fields.items():
+        old = getattr(obj, name, None)
+        if old != new:
+            changes[name] = (old, new)
+    return changes
+
+
+def summarize(changes: dict[str, tuple]) -> str:
+    parts = []
+    for name, (old, new) in changes.items():
+        if name in SECRET_FIELDS:
+            parts.append(f"{name} changed")
+        else:
+            parts.append(f"{name}: {display(old)} → {display(new)}")
+    return "; ".join(parts)
+
+
+def record(actor: User | None, action: str, obj=None, summary: str = "", *, object_type: str | None = None,
+           object_id: int | None = None) -> AuditEvent:
+    """Add an audit event for `obj` (flushes so the object has an id)."""
+    if obj is not None:
+        db.session.flush()
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        actor_organization_id=actor.organization_id if actor is not None else None,
+        action=action,
+        object_type=object_type or (obj.__tablename__ if obj is not None else ""),
+        object_id=object_id if object_id is not None else (obj.id if obj is not None else None),
+        object_version=getattr(obj, "version", None),
+        summary=summary[:4000],
+        ip=(request.remote_addr or "")[:64] if has_request_context() else "",
+        request_id=(g.get("request_id", "") if has_request_context() else "")[:64],
+    )
+    db.session.add(event)
+    return event

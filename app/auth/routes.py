@@ -1,0 +1,80 @@
+"""Sign-in, sign-out and re-authentication."""
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.auth import bp, passwords, services, throttle
+from app.auth.forms import LoginForm, ReauthenticateForm
+from app.auth.sessions import mark_fresh
+from app.decorators import public
+from app.extensions import db, limiter
+
+FAILED_LOGIN = "Incorrect email or password."
+
+
+def local_url_or(target: str | None, default: str) -> str:
+    """Follow `target` only when it is a path on this site (no scheme, host, // or backslash)."""
+    if not target or not isinstance(target, str):
+        return default
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit("60 per minute", methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(local_url_or(request.args.get("next"), url_for("main.index")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.Throttled:
+            db.session.commit()
+            return render_template("auth/login.html", form=form, throttled=True), 429
+        if user is None:
+            db.session.commit()  # keeps the failed-login audit event
+            flash(FAILED_LOGIN, "danger")
+            return render_template("auth/login.html", form=form), 200
+        target = local_url_or(request.args.get("next"), url_for("main.index"))
+        if user.totp_enabled:
+            from app.auth.two_factor import begin_second_factor
+
+            db.session.commit()
+            return begin_second_factor(user, target)
+        services.complete_login(user)
+        db.session.commit()
+        return redirect(target)
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    services.logout(current_user._get_current_object())
+    db.session.commit()
+    flash("You have signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/reauthenticate", methods=["GET", "POST"])
+def reauthenticate():
+    """Confirm the password before a sensitive change (email, password, two-factor, roles)."""
+    form = ReauthenticateForm()
+    target = local_url_or(request.args.get("next"), url_for("main.index"))
+    if form.validate_on_submit():
+        email = current_user.email
+        if throttle.is_blocked(email, scope="reauth"):
+            abort(429)
+        if passwords.verify_password(current_user.password_hash, form.password.data):
+            throttle.clear(email, scope="reauth")
+            mark_fresh()
+            return redirect(target)
+        throttle.record_failure(email, scope="reauth")
+        form.password.errors.append("That password is not correct.")
+    return render_template("auth/reauthenticate.html", form=form, next=target)

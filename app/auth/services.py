@@ -1,0 +1,50 @@
+"""Sign-in use cases: authenticate, start and end sessions, with their audit events."""
+import sqlalchemy as sa
+from flask import session
+from flask_login import login_user, logout_user
+
+from app import audit
+from app.auth import passwords, throttle
+from app.extensions import db
+from app.models import User, normalize_email, utcnow
+
+
+class Throttled(Exception):
+    """Too many failed attempts for this account or address; try again later."""
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None. Raises Throttled. Audits failures."""
+    email = normalize_email(email)
+    if throttle.is_blocked(email):
+        raise Throttled()
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    valid = passwords.verify_password(user.password_hash if user else None, password)
+    if not valid or user is None or not user.active:
+        throttle.record_failure(email)
+        audit.record(user, "auth.login_failed", user, object_type="user",
+                     summary="unknown account" if user is None else "wrong password or inactive account")
+        return None
+    throttle.clear(email)
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def complete_login(user: User) -> None:
+    """Start a fresh session for the user (nothing planted before login survives)."""
+    from app.auth.sessions import start_session
+
+    session.clear()
+    login_user(user)
+    start_session(user)
+    user.last_login_at = utcnow()
+    audit.record(user, "auth.login", user)
+
+
+def logout(user: User) -> None:
+    """End this session and every other session of the user (the token rotates)."""
+    user.rotate_session_token()
+    audit.record(user, "auth.logout", user)
+    logout_user()
+    session.clear()

@@ -1,0 +1,77 @@
+"""Server-side session rules: who the session belongs to, the login guard, idle and absolute limits.
+
+The session cookie carries the user's `session_token` (not the user id), so rotating the token
+(logout, password change, two-factor reset, deactivation) ends every session of that user at once.
+"""
+import sqlalchemy as sa
+from flask import Flask, current_app, request, session
+from flask_login import current_user, logout_user
+
+from app.extensions import db, login_manager
+from app.models import User, utcnow
+
+
+def load_user(session_token: str) -> User | None:
+    if not session_token:
+        return None
+    user = db.session.scalar(sa.select(User).where(User.session_token == session_token))
+    if user is None or not user.active:
+        return None
+    return user
+
+
+def start_session(user: User) -> None:
+    """Called right after login_user(): stamp the session's start and activity times."""
+    now = utcnow().timestamp()
+    session["started_at"] = now
+    session["seen_at"] = now
+    session["fresh_at"] = now
+    session.permanent = True
+
+
+def mark_fresh() -> None:
+    session["fresh_at"] = utcnow().timestamp()
+
+
+def is_fresh() -> bool:
+    fresh_at = session.get("fresh_at")
+    if not isinstance(fresh_at, int | float):
+        return False
+    return utcnow().timestamp() - fresh_at <= current_app.config["FRESH_LOGIN_MINUTES"] * 60
+
+
+def _expired() -> bool:
+    now = utcnow().timestamp()
+    started, seen = session.get("started_at"), session.get("seen_at")
+    if not isinstance(started, int | float) or not isinstance(seen, int | float):
+        return True
+    config = current_app.config
+    return (now - started > config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
+            or now - seen > config["SESSION_IDLE_TIMEOUT"].total_seconds())
+
+
+def register_session_guard(app: Flask) -> None:
+    """Deny by default: every endpoint needs a login unless its view is marked @public."""
+
+    @app.before_request
+    def require_login():
+        if request.endpoint == "static":
+            return None
+        if current_user.is_authenticated:
+            if _expired():
+                logout_user()
+                session.clear()
+                if _is_public():
+                    return None
+                return login_manager.unauthorized()
+            session["seen_at"] = utcnow().timestamp()
+            return None
+        if _is_public():
+            return None
+        return login_manager.unauthorized()
+
+
+def _is_public() -> bool:
+    view = current_app.view_functions.get(request.endpoint)
+    # An unknown URL has no endpoint: let routing answer 404/405 (after the login check below).
+    return getattr(view, "is_public", False)

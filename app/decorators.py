@@ -1,0 +1,32 @@
+"""View decorators that mark how the global guards treat a view."""
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import redirect, request, url_for
+
+
+def public(view):
+    """Mark a view as reachable without signing in (see register_session_guard)."""
+    view.is_public = True
+    return view
+
+
+def fresh_login_required(view):
+    """Sensitive changes (email, password, two-factor, roles) need the password confirmed recently."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        from app.auth.sessions import is_fresh
+
+        if not is_fresh():
+            target = request.full_path if request.method == "GET" else request.referrer or request.path
+            return redirect(url_for("auth.reauthenticate", next=_local_path(target)))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _local_path(target: str | None) -> str:
+    parts = urlsplit(target or "/")
+    path = parts.path or "/"
+    return path + (f"?{parts.query}" if parts.query else "")

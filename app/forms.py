@@ -1,0 +1,93 @@
+"""Form base classes and shared fields/validators used by every feature's forms."""
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField
+from wtforms.fields import SelectChoice, enum_choices, enum_coerce
+from wtforms.validators import InputRequired, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.models import TLP, Sector
+
+CONTROL_CHARACTERS = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
+
+
+def strip_filter(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def no_control_characters(form, field):
+    if isinstance(field.data, str) and any(ch in CONTROL_CHARACTERS for ch in field.data):
+        raise ValidationError("Remove control characters from this field.")
+
+
+class ModelForm(FlaskForm):
+    """A FlaskForm whose data can be handed to a service as keyword arguments."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            # Trim every text input and refuse control characters (NUL, escape…) everywhere.
+            filters = list(unbound_field.kwargs.get("filters", []))
+            if unbound_field.field_class in (StringField,) or issubclass(unbound_field.field_class, StringField):
+                filters.insert(0, strip_filter)
+                unbound_field.kwargs["filters"] = filters
+                validators = list(unbound_field.kwargs.get("validators") or [])
+                validators.append(no_control_characters)
+                unbound_field.kwargs["validators"] = validators
+            return unbound_field.bind(form=form, **options)
+
+    def model_data(self, exclude: tuple[str, ...] = ()) -> dict:
+        skip = {"csrf_token", "submit", "version", *exclude}
+        return {name: field.data for name, field in self._fields.items()
+                if name not in skip and field.type not in ("CSRFTokenField", "SubmitField")}
+
+
+class VersionedForm(ModelForm):
+    """Edit forms carry the version they were built from; the service refuses a stale one."""
+
+    version = HiddenField()
+
+    def expected_version(self) -> int | None:
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def labelled_choices(enum_cls) -> list[SelectChoice]:
+    return enum_choices(enum_cls, label=lambda member: member.label)
+
+
+def enum_select(label: str, enum_cls, **kwargs) -> SelectField:
+    """A required select over a LabelledEnum; an unlisted value is "Not a valid choice"."""
+    kwargs.setdefault("validators", [InputRequired()])
+    return SelectField(label, choices=labelled_choices(enum_cls), coerce=enum_coerce(enum_cls), **kwargs)
+
+
+def tlp_field(label: str = "TLP label", **kwargs) -> SelectField:
+    kwargs.setdefault("default", TLP.AMBER)
+    kwargs.setdefault("description", "Traffic Light Protocol 2.0: who may read this record.")
+    return enum_select(label, TLP, **kwargs)
+
+
+def sectors_field(label: str = "Sectors", **kwargs) -> "MultiCheckboxField":
+    return MultiCheckboxField(label, choices=labelled_choices(Sector), coerce=enum_coerce(Sector), **kwargs)
+
+
+def record_choices(rows, label=lambda row: row.name) -> list[SelectChoice]:
+    """Choices for a related record, built from a scoped query: a forged id is not a valid choice."""
+    return [SelectChoice(value=str(row.id), label=label(row)) for row in rows]
+
+
+def optional_id(value):
+    """coerce= for an optional related-record select: '' -> None, else int."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class EmptyForm(FlaskForm):
+    """For POST-only buttons: carries the CSRF token."""

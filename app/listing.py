@@ -1,0 +1,85 @@
+"""List pages: search, sorting, pagination and CSV export on top of a visible_* select.
+
+Every list and its CSV come from the same statement, so the export holds exactly the rows the
+user may see under the current filters.
+"""
+import csv
+import io
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import Response, request
+
+from app.extensions import db
+
+MAX_PER_PAGE = 100
+CSV_MAX_ROWS = 50_000
+
+
+def search(stmt: sa.Select, columns: Iterable, q: str | None) -> sa.Select:
+    """Case-insensitive substring search over `columns` for every word of ?q=."""
+    q = (q or "").strip()[:200]
+    if not q:
+        return stmt
+    for word in q.split()[:8]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped.lower()}%"
+        stmt = stmt.where(sa.or_(*(sa.func.lower(c).like(pattern, escape="\\") for c in columns)))
+    return stmt
+
+
+def sort(stmt: sa.Select, sortable: dict[str, sa.ColumnElement], default: str,
+         default_dir: str = "asc", tie_breaker=None) -> sa.Select:
+    """Order by ?sort=<key>&dir=asc|desc when the key is listed, else by the default."""
+    key = request.args.get("sort")
+    direction = request.args.get("dir", default_dir if key is None else "asc")
+    if key not in sortable:
+        key, direction = default, default_dir
+    column = sortable[key]
+    ordered = column.desc() if direction == "desc" else column.asc()
+    clauses = [ordered]
+    if tie_breaker is not None:
+        clauses.append(tie_breaker)
+    return stmt.order_by(*clauses)
+
+
+def paginate(stmt: sa.Select, per_page: int = 20):
+    return db.paginate(stmt, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False)
+
+
+def wants_csv() -> bool:
+    return request.args.get("format") == "csv"
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "label") and not isinstance(value, str | int):
+        value = value.label
+    elif isinstance(value, datetime):
+        value = value.strftime("%Y-%m-%d %H:%M:%S UTC")
+    elif isinstance(value, date):
+        value = value.isoformat()
+    elif isinstance(value, bool):
+        value = "yes" if value else "no"
+    elif isinstance(value, list | tuple | set):
+        value = "; ".join(_cell(v) for v in value)
+    text = str(value)
+    # Spreadsheet formula injection: a cell starting with = + - @ is shown as text.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text
+    return text
+
+
+def csv_response(rows: Iterable, columns: list[tuple[str, Callable]], filename: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([header for header, _ in columns])
+    for index, row in enumerate(rows):
+        if index >= CSV_MAX_ROWS:
+            break
+        writer.writerow([_cell(getter(row)) for _, getter in columns])
+    response = Response(buffer.getvalue().encode("utf-8-sig"), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,63 @@
+"""Every model and enum, re-exported so `from app.models import X` works and Alembic sees all tables."""
+from app.models._common import (
+    SECTOR_LABELS,
+    TLP,
+    InvalidTransition,
+    Sector,
+    StaleEdit,
+    sector_filter,
+    today,
+    utcnow,
+)
+from app.models.agreement import (
+    Agreement,
+    AgreementKind,
+    AgreementParty,
+    AgreementStatus,
+    PartyRole,
+    agreement_recipients,
+)
+from app.models.audit import AuditEvent
+from app.models.document import Document
+from app.models.incident_plan import (
+    IncidentPlan,
+    Phase,
+    PlanContact,
+    PlanSection,
+    PlanStatus,
+    incident_plan_organizations,
+    incident_plan_recipients,
+)
+from app.models.initiative import (
+    Health,
+    Initiative,
+    InitiativeStatus,
+    Milestone,
+    initiative_participants,
+    initiative_recipients,
+)
+from app.models.organization import Organization, OrganizationKind
+from app.models.risk import (
+    Mitigation,
+    MitigationStatus,
+    Risk,
+    RiskLevel,
+    RiskStatus,
+    Treatment,
+    level_for_score,
+    risk_recipients,
+)
+from app.models.user import BackupCode, Role, User, normalize_email
+from app.models.working_group import (
+    MemberRole,
+    Task,
+    TaskPriority,
+    TaskStatus,
+    TaskUpdate,
+    WorkingGroup,
+    WorkingGroupMember,
+    WorkingGroupStatus,
+    working_group_recipients,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,192 @@
+"""Column helpers and mixins shared by the models; the one private module of app/models."""
+import enum
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from sqlalchemy.orm import declared_attr
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def enum_column_type(enum_cls, length: int = 20):
+    """Store a StrEnum by value in a VARCHAR (no native DB enum type for Alembic to manage)."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+        create_constraint=False,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class LabelledEnum(enum.StrEnum):
+    """A StrEnum whose members read well on screen: `.label`."""
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.label) for m in cls]
+
+
+class TLP(LabelledEnum):
+    """Traffic Light Protocol 2.0 labels, ordered from least to most restrictive."""
+
+    CLEAR = "clear"
+    GREEN = "green"
+    AMBER = "amber"
+    AMBER_STRICT = "amber_strict"
+    RED = "red"
+
+    @property
+    def label(self) -> str:
+        return "TLP:AMBER+STRICT" if self is TLP.AMBER_STRICT else f"TLP:{self.name}"
+
+    @property
+    def rank(self) -> int:
+        return list(TLP).index(self)
+
+    @property
+    def colour(self) -> str:
+        return {"clear": "#FFFFFF", "green": "#33FF00", "amber": "#FFC000",
+                "amber_strict": "#FFC000", "red": "#FF2B2B"}[self.value]
+
+    @property
+    def description(self) -> str:
+        return {
+            "clear": "No limit on disclosure.",
+            "green": "Within the partnership community; never on public channels.",
+            "amber": "Participating organisations and their clients, need-to-know.",
+            "amber_strict": "Participating organisations only.",
+            "red": "Named recipients only; no further disclosure.",
+        }[self.value]
+
+    @classmethod
+    def highest(cls, labels) -> "TLP":
+        labels = [TLP(label) for label in labels if label is not None]
+        return max(labels, key=lambda t: t.rank) if labels else TLP.CLEAR
+
+
+class Sector(LabelledEnum):
+    """The 16 US critical infrastructure sectors (CISA), stored by a stable code."""
+
+    CHEMICAL = "chemical"
+    COMMERCIAL_FACILITIES = "commercial_facilities"
+    COMMUNICATIONS = "communications"
+    CRITICAL_MANUFACTURING = "critical_manufacturing"
+    DAMS = "dams"
+    DEFENSE_INDUSTRIAL_BASE = "defense_industrial_base"
+    EMERGENCY_SERVICES = "emergency_services"
+    ENERGY = "energy"
+    FINANCIAL_SERVICES = "financial_services"
+    FOOD_AGRICULTURE = "food_agriculture"
+    GOVERNMENT_FACILITIES = "government_facilities"
+    HEALTHCARE = "healthcare"
+    INFORMATION_TECHNOLOGY = "information_technology"
+    NUCLEAR = "nuclear"
+    TRANSPORTATION = "transportation"
+    WATER = "water"
+
+    @property
+    def label(self) -> str:
+        return SECTOR_LABELS[self.value]
+
+
+SECTOR_LABELS = {
+    "chemical": "Chemical",
+    "commercial_facilities": "Commercial Facilities",
+    "communications": "Communications",
+    "critical_manufacturing": "Critical Manufacturing",
+    "dams": "Dams",
+    "defense_industrial_base": "Defense Industrial Base",
+    "emergency_services": "Emergency Services",
+    "energy": "Energy",
+    "financial_services": "Financial Services",
+    "food_agriculture": "Food and Agriculture",
+    "government_facilities": "Government Services and Facilities",
+    "healthcare": "Healthcare and Public Health",
+    "information_technology": "Information Technology",
+    "nuclear": "Nuclear Reactors, Materials, and Waste",
+    "transportation": "Transportation Systems",
+    "water": "Water and Wastewater Systems",
+}
+
+
+class SectorSet(sa.types.TypeDecorator):
+    """A set of sector codes stored as ",energy,water," so `LIKE '%,energy,%'` filters in SQL."""
+
+    impl = sa.String(400)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if not value:
+            return ""
+        codes = sorted({Sector(v).value for v in value})
+        return "," + ",".join(codes) + ","
+
+    def process_result_value(self, value, dialect):
+        if not value:
+            return []
+        return [Sector(v) for v in value.strip(",").split(",") if v]
+
+
+def sector_filter(column, code: str):
+    """SQL condition: the SectorSet column holds the sector `code`."""
+    return column.like(f"%,{Sector(code).value},%")
+
+
+class InvalidTransition(ValueError):
+    """A status change that the lifecycle does not allow."""
+
+
+class StaleEdit(ValueError):
+    """The record changed since the form was loaded (optimistic locking)."""
+
+
+class TimestampMixin:
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class RecordMixin(TimestampMixin):
+    """Editable records: who created them, a version for optimistic locking, soft archive."""
+
+    version: so.Mapped[int] = so.mapped_column(default=1)
+    archived_at: so.Mapped[datetime | None]
+
+    @declared_attr
+    def created_by_id(cls) -> so.Mapped[int | None]:
+        return so.mapped_column(sa.ForeignKey("users.id"), index=True)
+
+    @declared_attr
+    def created_by(cls) -> so.Mapped["User | None"]:  # noqa: F821
+        return so.relationship(foreign_keys=[cls.created_by_id])
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def check_version(self, expected: int | None) -> None:
+        """Raise StaleEdit when the form was built from an older version of this record."""
+        if expected is not None and expected != self.version:
+            raise StaleEdit(f"{type(self).__name__} changed since you opened it.")
+
+
+def year_reference(prefix: str, year: int, last: str | None) -> str:
+    """Next reference like AGR-2026-0007 given the highest one issued this year."""
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}-{year}-{number:04d}"

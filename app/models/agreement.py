@@ -1,0 +1,176 @@
+"""Agreements between partners (MOU, CRADA, information sharing, mutual aid…) and their parties."""
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.extensions import db
+from app.models._common import (
+    TLP,
+    InvalidTransition,
+    LabelledEnum,
+    RecordMixin,
+    SectorSet,
+    enum_column_type,
+    today,
+    utcnow,
+)
+
+EXPIRY_WARNING_DAYS = 90
+
+
+class AgreementKind(LabelledEnum):
+    MOU = "mou"
+    MOA = "moa"
+    CRADA = "crada"
+    INFORMATION_SHARING = "information_sharing"
+    MUTUAL_AID = "mutual_aid"
+    NDA = "nda"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {"mou": "Memorandum of understanding (MOU)", "moa": "Memorandum of agreement (MOA)",
+                "crada": "Cooperative R&D agreement (CRADA)",
+                "information_sharing": "Information-sharing agreement",
+                "mutual_aid": "Mutual-aid agreement", "nda": "Non-disclosure agreement (NDA)",
+                "other": "Other"}[self.value]
+
+    @property
+    def short_label(self) -> str:
+        return {"information_sharing": "Info sharing", "mutual_aid": "Mutual aid",
+                "other": "Other"}.get(self.value, self.value.upper())
+
+
+class AgreementStatus(LabelledEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    OUT_FOR_SIGNATURE = "out_for_signature"
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    TERMINATED = "terminated"
+    CANCELLED = "cancelled"
+
+
+S = AgreementStatus
+TRANSITIONS: dict[AgreementStatus, frozenset[AgreementStatus]] = {
+    S.DRAFT: frozenset({S.IN_REVIEW, S.CANCELLED}),
+    S.IN_REVIEW: frozenset({S.DRAFT, S.APPROVED, S.CANCELLED}),
+    S.APPROVED: frozenset({S.OUT_FOR_SIGNATURE, S.CANCELLED}),
+    S.OUT_FOR_SIGNATURE: frozenset({S.ACTIVE}),
+    S.ACTIVE: frozenset({S.EXPIRED, S.TERMINATED}),
+    S.EXPIRED: frozenset(),
+    S.TERMINATED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+# Content is frozen once the agreement leaves review: what is signed is what was approved.
+EDITABLE_STATUSES = frozenset({S.DRAFT, S.IN_REVIEW})
+
+
+class PartyRole(LabelledEnum):
+    LEAD = "lead"
+    PARTNER = "partner"
+    OBSERVER = "observer"
+
+
+agreement_recipients = sa.Table(
+    "agreement_recipients",
+    db.metadata,
+    sa.Column("agreement_id", sa.ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Agreement(RecordMixin, db.Model):
+    __tablename__ = "agreements"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    reference: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    kind: so.Mapped[AgreementKind] = so.mapped_column(enum_column_type(AgreementKind))
+    status: so.Mapped[AgreementStatus] = so.mapped_column(enum_column_type(AgreementStatus), index=True)
+    tlp: so.Mapped[TLP] = so.mapped_column(enum_column_type(TLP), index=True)
+    summary: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    terms: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    sectors: so.Mapped[list] = so.mapped_column(SectorSet(), default=list)
+    effective_date: so.Mapped[date | None]
+    expiry_date: so.Mapped[date | None] = so.mapped_column(index=True)
+    notice_days: so.Mapped[int] = so.mapped_column(default=30)
+    auto_renew: so.Mapped[bool] = so.mapped_column(default=False)
+    owner_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    status_changed_at: so.Mapped[datetime | None]
+
+    owner_organization: so.Mapped["Organization"] = so.relationship()  # noqa: F821
+    parties: so.Mapped[list["AgreementParty"]] = so.relationship(
+        back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementParty.position"
+    )
+    recipients: so.Mapped[list["User"]] = so.relationship(secondary=agreement_recipients)  # noqa: F821
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("status", AgreementStatus.DRAFT)
+        kwargs.setdefault("tlp", TLP.AMBER)
+        super().__init__(**kwargs)
+
+    def allowed_transitions(self) -> frozenset[AgreementStatus]:
+        return TRANSITIONS[self.status]
+
+    def transition_to(self, new_status: AgreementStatus) -> None:
+        if new_status not in self.allowed_transitions():
+            raise InvalidTransition(f"An agreement cannot go from {self.status.label.lower()} "
+                                    f"to {new_status.label.lower()}.")
+        self.status = new_status
+        self.status_changed_at = utcnow()
+
+    @property
+    def is_content_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES and not self.is_archived
+
+    def participating_org_ids(self) -> set[int]:
+        return {self.owner_organization_id} | {p.organization_id for p in self.parties}
+
+    @property
+    def signatories(self) -> list["AgreementParty"]:
+        return [p for p in self.parties if p.signatory_name]
+
+    def days_to_expiry(self, on: date | None = None) -> int | None:
+        if self.expiry_date is None:
+            return None
+        return (self.expiry_date - (on or today())).days
+
+    @property
+    def is_expiring_soon(self) -> bool:
+        days = self.days_to_expiry()
+        return (days is not None and 0 <= days <= EXPIRY_WARNING_DAYS
+                and self.status in {S.ACTIVE, S.OUT_FOR_SIGNATURE, S.APPROVED})
+
+    @classmethod
+    def expiring_condition(cls, on: date | None = None):
+        start = on or today()
+        return sa.and_(
+            cls.expiry_date.is_not(None),
+            cls.expiry_date >= start,
+            cls.expiry_date <= start + timedelta(days=EXPIRY_WARNING_DAYS),
+            cls.status.in_([S.ACTIVE, S.OUT_FOR_SIGNATURE, S.APPROVED]),
+        )
+
+    def __repr__(self) -> str:
+        return f"<Agreement {self.reference} {self.status}>"
+
+
+class AgreementParty(db.Model):
+    __tablename__ = "agreement_parties"
+    __table_args__ = (sa.UniqueConstraint("agreement_id", "organization_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    agreement_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"),
+                                                    index=True)
+    organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    party_role: so.Mapped[PartyRole] = so.mapped_column(enum_column_type(PartyRole), default=PartyRole.PARTNER)
+    signatory_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    signatory_title: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    signatory_email: so.Mapped[str] = so.mapped_column(sa.String(254), default="")
+    position: so.Mapped[int] = so.mapped_column(default=0)
+
+    agreement: so.Mapped[Agreement] = so.relationship(back_populates="parties")
+    organization: so.Mapped["Organization"] = so.relationship()  # noqa: F821

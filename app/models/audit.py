@@ -1,0 +1,30 @@
+"""Audit events: who changed what, when; written in the same transaction as the change."""
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.extensions import db
+from app.models._common import utcnow
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    actor_organization_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("organizations.id"))
+    action: so.Mapped[str] = so.mapped_column(sa.String(60), index=True)
+    object_type: so.Mapped[str] = so.mapped_column(sa.String(40))
+    object_id: so.Mapped[int | None]
+    object_version: so.Mapped[int | None]
+    summary: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    ip: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    request_id: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+
+    actor: so.Mapped["User | None"] = so.relationship()  # noqa: F821
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.action} {self.object_type}:{self.object_id}>"

@@ -1,0 +1,164 @@
+"""Incident-response plans (NIST SP 800-61), their sections, contacts and versions."""
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.extensions import db
+from app.models._common import (
+    TLP,
+    InvalidTransition,
+    LabelledEnum,
+    RecordMixin,
+    SectorSet,
+    enum_column_type,
+    today,
+)
+
+MAX_REVIEW_MONTHS = 12
+
+
+class PlanStatus(LabelledEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    RETIRED = "retired"
+
+
+P = PlanStatus
+TRANSITIONS = {
+    P.DRAFT: frozenset({P.IN_REVIEW}),
+    P.IN_REVIEW: frozenset({P.DRAFT, P.APPROVED}),
+    P.APPROVED: frozenset({P.RETIRED}),
+    P.RETIRED: frozenset(),
+}
+
+
+class Phase(LabelledEnum):
+    """NIST SP 800-61 Rev. 2 phases, in order."""
+
+    PREPARATION = "preparation"
+    DETECTION_ANALYSIS = "detection_analysis"
+    CONTAINMENT_RECOVERY = "containment_recovery"
+    POST_INCIDENT = "post_incident"
+
+    @property
+    def label(self) -> str:
+        return {"preparation": "Preparation", "detection_analysis": "Detection & Analysis",
+                "containment_recovery": "Containment, Eradication & Recovery",
+                "post_incident": "Post-Incident Activity"}[self.value]
+
+    @property
+    def order(self) -> int:
+        return list(Phase).index(self)
+
+
+incident_plan_organizations = sa.Table(
+    "incident_plan_organizations",
+    db.metadata,
+    sa.Column("incident_plan_id", sa.ForeignKey("incident_plans.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("organization_id", sa.ForeignKey("organizations.id"), primary_key=True),
+)
+
+incident_plan_recipients = sa.Table(
+    "incident_plan_recipients",
+    db.metadata,
+    sa.Column("incident_plan_id", sa.ForeignKey("incident_plans.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class IncidentPlan(RecordMixin, db.Model):
+    __tablename__ = "incident_plans"
+    __table_args__ = (sa.UniqueConstraint("reference", "version_label", name="reference_version"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    reference: so.Mapped[str] = so.mapped_column(sa.String(20), index=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    scope: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    sectors: so.Mapped[list] = so.mapped_column(SectorSet(), default=list)
+    owner_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    version_label: so.Mapped[str] = so.mapped_column(sa.String(20), default="1.0")
+    status: so.Mapped[PlanStatus] = so.mapped_column(enum_column_type(PlanStatus), index=True)
+    approver_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    approved_at: so.Mapped[datetime | None]
+    next_review_date: so.Mapped[date | None] = so.mapped_column(index=True)
+    change_summary: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    previous_version_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("incident_plans.id"))
+    tlp: so.Mapped[TLP] = so.mapped_column(enum_column_type(TLP), index=True)
+
+    owner_organization: so.Mapped["Organization"] = so.relationship()  # noqa: F821
+    approver: so.Mapped["User | None"] = so.relationship(foreign_keys=[approver_id])  # noqa: F821
+    covered_organizations: so.Mapped[list["Organization"]] = so.relationship(  # noqa: F821
+        secondary=incident_plan_organizations, order_by="Organization.name")
+    recipients: so.Mapped[list["User"]] = so.relationship(secondary=incident_plan_recipients)  # noqa: F821
+    previous_version: so.Mapped["IncidentPlan | None"] = so.relationship(remote_side=[id])
+    sections: so.Mapped[list["PlanSection"]] = so.relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PlanSection.position")
+    contacts: so.Mapped[list["PlanContact"]] = so.relationship(
+        back_populates="plan", cascade="all, delete-orphan",
+        order_by="(PlanContact.escalation_tier, PlanContact.id)")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("status", PlanStatus.DRAFT)
+        kwargs.setdefault("tlp", TLP.AMBER)
+        kwargs.setdefault("version_label", "1.0")
+        super().__init__(**kwargs)
+
+    def allowed_transitions(self) -> frozenset[PlanStatus]:
+        return TRANSITIONS[self.status]
+
+    def transition_to(self, new_status: PlanStatus) -> None:
+        if new_status not in self.allowed_transitions():
+            raise InvalidTransition(f"A plan cannot go from {self.status.label.lower()} "
+                                    f"to {new_status.label.lower()}.")
+        self.status = new_status
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.status in {P.APPROVED, P.RETIRED} or self.is_archived
+
+    @property
+    def is_review_due(self) -> bool:
+        return (self.status is P.APPROVED and self.next_review_date is not None
+                and self.next_review_date < today())
+
+    def participating_org_ids(self) -> set[int]:
+        return {self.owner_organization_id} | {o.id for o in self.covered_organizations}
+
+    def sections_by_phase(self) -> list[tuple[Phase, list["PlanSection"]]]:
+        ordered = sorted(self.sections, key=lambda s: (s.phase.order, s.position))
+        return [(phase, [s for s in ordered if s.phase is phase]) for phase in Phase]
+
+
+class PlanSection(db.Model):
+    __tablename__ = "plan_sections"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    plan_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("incident_plans.id", ondelete="CASCADE"),
+                                               index=True)
+    phase: so.Mapped[Phase] = so.mapped_column(enum_column_type(Phase, length=30))
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    body: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    position: so.Mapped[int] = so.mapped_column(default=0)
+
+    plan: so.Mapped[IncidentPlan] = so.relationship(back_populates="sections")
+
+
+class PlanContact(db.Model):
+    __tablename__ = "plan_contacts"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    plan_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("incident_plans.id", ondelete="CASCADE"),
+                                               index=True)
+    role: so.Mapped[str] = so.mapped_column(sa.String(120))
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    organization: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    phone: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), default="")
+    escalation_tier: so.Mapped[int] = so.mapped_column(default=1)
+    available_24_7: so.Mapped[bool] = so.mapped_column(default=False)
+
+    plan: so.Mapped[IncidentPlan] = so.relationship(back_populates="contacts")
+
+

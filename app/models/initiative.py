@@ -1,0 +1,136 @@
+"""Joint initiatives under the partnership, with their milestones."""
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.extensions import db
+from app.models._common import (
+    TLP,
+    InvalidTransition,
+    LabelledEnum,
+    RecordMixin,
+    SectorSet,
+    enum_column_type,
+    today,
+    utcnow,
+)
+
+
+class InitiativeStatus(LabelledEnum):
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    ON_HOLD = "on_hold"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class Health(LabelledEnum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+
+S = InitiativeStatus
+TRANSITIONS: dict[InitiativeStatus, frozenset[InitiativeStatus]] = {
+    S.PROPOSED: frozenset({S.ACTIVE, S.CANCELLED}),
+    S.ACTIVE: frozenset({S.ON_HOLD, S.COMPLETED, S.CANCELLED}),
+    S.ON_HOLD: frozenset({S.ACTIVE, S.CANCELLED}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+initiative_participants = sa.Table(
+    "initiative_participants",
+    db.metadata,
+    sa.Column("initiative_id", sa.ForeignKey("initiatives.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("organization_id", sa.ForeignKey("organizations.id"), primary_key=True),
+)
+
+initiative_recipients = sa.Table(
+    "initiative_recipients",
+    db.metadata,
+    sa.Column("initiative_id", sa.ForeignKey("initiatives.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Initiative(RecordMixin, db.Model):
+    __tablename__ = "initiatives"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    reference: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    objective: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    agreement_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("agreements.id"), index=True)
+    lead_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    owner_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    sectors: so.Mapped[list] = so.mapped_column(SectorSet(), default=list)
+    start_date: so.Mapped[date | None]
+    target_date: so.Mapped[date | None]
+    status: so.Mapped[InitiativeStatus] = so.mapped_column(enum_column_type(InitiativeStatus), index=True)
+    health: so.Mapped[Health] = so.mapped_column(enum_column_type(Health), index=True)
+    health_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    tlp: so.Mapped[TLP] = so.mapped_column(enum_column_type(TLP), index=True)
+    status_changed_at: so.Mapped[datetime | None]
+
+    agreement: so.Mapped["Agreement | None"] = so.relationship()  # noqa: F821
+    lead_organization: so.Mapped["Organization"] = so.relationship(  # noqa: F821
+        foreign_keys=[lead_organization_id])
+    owner_organization: so.Mapped["Organization"] = so.relationship(  # noqa: F821
+        foreign_keys=[owner_organization_id])
+    participants: so.Mapped[list["Organization"]] = so.relationship(  # noqa: F821
+        secondary=initiative_participants, order_by="Organization.name")
+    recipients: so.Mapped[list["User"]] = so.relationship(secondary=initiative_recipients)  # noqa: F821
+    milestones: so.Mapped[list["Milestone"]] = so.relationship(
+        back_populates="initiative", cascade="all, delete-orphan",
+        order_by="(Milestone.due_date, Milestone.id)")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("status", InitiativeStatus.PROPOSED)
+        kwargs.setdefault("health", Health.GREEN)
+        kwargs.setdefault("tlp", TLP.AMBER)
+        super().__init__(**kwargs)
+
+    def allowed_transitions(self) -> frozenset[InitiativeStatus]:
+        return TRANSITIONS[self.status]
+
+    def transition_to(self, new_status: InitiativeStatus) -> None:
+        if new_status not in self.allowed_transitions():
+            raise InvalidTransition(f"An initiative cannot go from {self.status.label.lower()} "
+                                    f"to {new_status.label.lower()}.")
+        self.status = new_status
+        self.status_changed_at = utcnow()
+
+    def participating_org_ids(self) -> set[int]:
+        return ({self.owner_organization_id, self.lead_organization_id}
+                | {o.id for o in self.participants})
+
+    @property
+    def progress(self) -> int:
+        """Percentage of milestones completed (0 when there are none)."""
+        if not self.milestones:
+            return 0
+        done = sum(1 for m in self.milestones if m.completed_at is not None)
+        return round(100 * done / len(self.milestones))
+
+    def __repr__(self) -> str:
+        return f"<Initiative {self.reference} {self.status}>"
+
+
+class Milestone(db.Model):
+    __tablename__ = "milestones"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    initiative_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("initiatives.id", ondelete="CASCADE"),
+                                                     index=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    due_date: so.Mapped[date | None]
+    completed_at: so.Mapped[datetime | None]
+
+    initiative: so.Mapped[Initiative] = so.relationship(back_populates="milestones")
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.completed_at is None and self.due_date is not None and self.due_date < today()

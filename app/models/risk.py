@@ -1,0 +1,216 @@
+"""Risks in the partnership register and the mitigations assigned to partners."""
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from sqlalchemy.ext.hybrid import hybrid_property
+
+from app.extensions import db
+from app.models._common import (
+    TLP,
+    InvalidTransition,
+    LabelledEnum,
+    RecordMixin,
+    Sector,
+    enum_column_type,
+    today,
+)
+
+
+class RiskLevel(LabelledEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def review_days(self) -> int:
+        """Days until the next review, by level (DOMAIN.md)."""
+        return {"critical": 90, "high": 180}.get(self.value, 360)
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        return {"low": (1, 4), "medium": (5, 9), "high": (10, 16), "critical": (17, 25)}[self.value]
+
+
+def level_for_score(score: int) -> RiskLevel:
+    if score >= 17:
+        return RiskLevel.CRITICAL
+    if score >= 10:
+        return RiskLevel.HIGH
+    if score >= 5:
+        return RiskLevel.MEDIUM
+    return RiskLevel.LOW
+
+
+class Treatment(LabelledEnum):
+    MITIGATE = "mitigate"
+    ACCEPT = "accept"
+    TRANSFER = "transfer"
+    AVOID = "avoid"
+    SHARE = "share"
+
+
+class RiskStatus(LabelledEnum):
+    OPEN = "open"
+    MITIGATING = "mitigating"
+    ACCEPTED = "accepted"
+    CLOSED = "closed"
+
+
+R = RiskStatus
+TRANSITIONS = {
+    R.OPEN: frozenset({R.MITIGATING, R.ACCEPTED, R.CLOSED}),
+    R.MITIGATING: frozenset({R.OPEN, R.ACCEPTED, R.CLOSED}),
+    R.ACCEPTED: frozenset({R.OPEN, R.MITIGATING, R.CLOSED}),
+    R.CLOSED: frozenset({R.OPEN}),
+}
+
+risk_recipients = sa.Table(
+    "risk_recipients",
+    db.metadata,
+    sa.Column("risk_id", sa.ForeignKey("risks.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Risk(RecordMixin, db.Model):
+    __tablename__ = "risks"
+    __table_args__ = (
+        sa.CheckConstraint("likelihood BETWEEN 1 AND 5", name="likelihood_range"),
+        sa.CheckConstraint("impact BETWEEN 1 AND 5", name="impact_range"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    reference: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    sector: so.Mapped[Sector | None] = so.mapped_column(enum_column_type(Sector, length=40), index=True)
+    asset: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    threat: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    vulnerability: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    likelihood: so.Mapped[int]
+    impact: so.Mapped[int]
+    owner_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    initiative_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("initiatives.id"), index=True)
+    treatment: so.Mapped[Treatment] = so.mapped_column(enum_column_type(Treatment))
+    status: so.Mapped[RiskStatus] = so.mapped_column(enum_column_type(RiskStatus), index=True)
+    residual_likelihood: so.Mapped[int | None]
+    residual_impact: so.Mapped[int | None]
+    next_review_date: so.Mapped[date | None]
+    tlp: so.Mapped[TLP] = so.mapped_column(enum_column_type(TLP), index=True)
+
+    owner_organization: so.Mapped["Organization"] = so.relationship()  # noqa: F821
+    initiative: so.Mapped["Initiative | None"] = so.relationship()  # noqa: F821
+    recipients: so.Mapped[list["User"]] = so.relationship(secondary=risk_recipients)  # noqa: F821
+    mitigations: so.Mapped[list["Mitigation"]] = so.relationship(
+        back_populates="risk", order_by="Mitigation.due_date")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("status", RiskStatus.OPEN)
+        kwargs.setdefault("treatment", Treatment.MITIGATE)
+        kwargs.setdefault("tlp", TLP.AMBER)
+        super().__init__(**kwargs)
+
+    @hybrid_property
+    def score(self) -> int:
+        return self.likelihood * self.impact
+
+    @property
+    def level(self) -> RiskLevel:
+        return level_for_score(self.score)
+
+    @property
+    def residual_score(self) -> int | None:
+        if self.residual_likelihood is None or self.residual_impact is None:
+            return None
+        return self.residual_likelihood * self.residual_impact
+
+    @property
+    def residual_level(self) -> RiskLevel | None:
+        score = self.residual_score
+        return None if score is None else level_for_score(score)
+
+    @classmethod
+    def level_condition(cls, level: RiskLevel):
+        low, high = level.bounds
+        return (cls.likelihood * cls.impact).between(low, high)
+
+    def default_next_review(self, start: date | None = None) -> date:
+        return (start or today()) + timedelta(days=self.level.review_days)
+
+    @property
+    def is_review_due(self) -> bool:
+        return (self.next_review_date is not None and self.next_review_date < today()
+                and self.status is not RiskStatus.CLOSED)
+
+    def allowed_transitions(self) -> frozenset[RiskStatus]:
+        return TRANSITIONS[self.status]
+
+    def transition_to(self, new_status: RiskStatus) -> None:
+        if new_status not in self.allowed_transitions():
+            raise InvalidTransition(f"A risk cannot go from {self.status.label.lower()} "
+                                    f"to {new_status.label.lower()}.")
+        self.status = new_status
+
+    def participating_org_ids(self) -> set[int]:
+        return {self.owner_organization_id} | {
+            m.assigned_organization_id for m in self.mitigations if m.assigned_organization_id
+        }
+
+
+class MitigationStatus(LabelledEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    IMPLEMENTED = "implemented"
+    VERIFIED = "verified"
+    CANCELLED = "cancelled"
+
+
+M = MitigationStatus
+MITIGATION_TRANSITIONS = {
+    M.PLANNED: frozenset({M.IN_PROGRESS, M.CANCELLED}),
+    M.IN_PROGRESS: frozenset({M.PLANNED, M.IMPLEMENTED, M.CANCELLED}),
+    M.IMPLEMENTED: frozenset({M.IN_PROGRESS, M.VERIFIED}),
+    M.VERIFIED: frozenset({M.IN_PROGRESS}),
+    M.CANCELLED: frozenset({M.PLANNED}),
+}
+
+
+class Mitigation(RecordMixin, db.Model):
+    __tablename__ = "mitigations"
+    __table_args__ = (sa.CheckConstraint("effectiveness BETWEEN 0 AND 100", name="effectiveness_range"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    risk_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("risks.id"), index=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    assigned_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    assigned_user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    due_date: so.Mapped[date | None]
+    status: so.Mapped[MitigationStatus] = so.mapped_column(enum_column_type(MitigationStatus), index=True)
+    effectiveness: so.Mapped[int] = so.mapped_column(default=0)
+    status_note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+    risk: so.Mapped[Risk] = so.relationship(back_populates="mitigations")
+    assigned_organization: so.Mapped["Organization"] = so.relationship()  # noqa: F821
+    assigned_user: so.Mapped["User | None"] = so.relationship(foreign_keys=[assigned_user_id])  # noqa: F821
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("status", MitigationStatus.PLANNED)
+        kwargs.setdefault("effectiveness", 0)
+        super().__init__(**kwargs)
+
+    def allowed_transitions(self) -> frozenset[MitigationStatus]:
+        return MITIGATION_TRANSITIONS[self.status]
+
+    def transition_to(self, new_status: MitigationStatus) -> None:
+        if new_status not in self.allowed_transitions():
+            raise InvalidTransition(f"A mitigation cannot go from {self.status.label.lower()} "
+                                    f"to {new_status.label.lower()}.")
+        self.status = new_status
+
+    @property
+    def is_overdue(self) -> bool:
+        return (self.due_date is not None and self.due_date < today()
+                and self.status in {M.PLANNED, M.IN_PROGRESS})

@@ -1,0 +1,192 @@
+"""Working groups, their members and the tasks members carry out."""
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.extensions import db
+from app.models._common import (
+    TLP,
+    InvalidTransition,
+    LabelledEnum,
+    RecordMixin,
+    TimestampMixin,
+    enum_column_type,
+    today,
+)
+
+
+class WorkingGroupStatus(LabelledEnum):
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class MemberRole(LabelledEnum):
+    CHAIR = "chair"
+    MEMBER = "member"
+    OBSERVER = "observer"
+
+
+GROUP_TRANSITIONS = {
+    WorkingGroupStatus.ACTIVE: frozenset({WorkingGroupStatus.CLOSED}),
+    WorkingGroupStatus.CLOSED: frozenset({WorkingGroupStatus.ACTIVE}),
+}
+
+working_group_recipients = sa.Table(
+    "working_group_recipients",
+    db.metadata,
+    sa.Column("working_group_id", sa.ForeignKey("working_groups.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class WorkingGroup(RecordMixin, db.Model):
+    __tablename__ = "working_groups"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    reference: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    charter: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    initiative_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("initiatives.id"), index=True)
+    owner_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    tlp: so.Mapped[TLP] = so.mapped_column(enum_column_type(TLP), index=True)
+    status: so.Mapped[WorkingGroupStatus] = so.mapped_column(enum_column_type(WorkingGroupStatus), index=True)
+
+    initiative: so.Mapped["Initiative | None"] = so.relationship()  # noqa: F821
+    owner_organization: so.Mapped["Organization"] = so.relationship()  # noqa: F821
+    memberships: so.Mapped[list["WorkingGroupMember"]] = so.relationship(
+        back_populates="working_group", cascade="all, delete-orphan")
+    recipients: so.Mapped[list["User"]] = so.relationship(secondary=working_group_recipients)  # noqa: F821
+    tasks: so.Mapped[list["Task"]] = so.relationship(back_populates="working_group",
+                                                     order_by="Task.due_date")
+
+    @property
+    def title(self) -> str:
+        return self.name
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("status", WorkingGroupStatus.ACTIVE)
+        kwargs.setdefault("tlp", TLP.AMBER)
+        super().__init__(**kwargs)
+
+    def allowed_transitions(self) -> frozenset[WorkingGroupStatus]:
+        return GROUP_TRANSITIONS[self.status]
+
+    def transition_to(self, new_status: WorkingGroupStatus) -> None:
+        if new_status not in self.allowed_transitions():
+            raise InvalidTransition(f"A working group cannot go from {self.status.label.lower()} "
+                                    f"to {new_status.label.lower()}.")
+        self.status = new_status
+
+    def participating_org_ids(self) -> set[int]:
+        return {self.owner_organization_id} | {m.user.organization_id for m in self.memberships}
+
+    def member_ids(self) -> set[int]:
+        return {m.user_id for m in self.memberships}
+
+    def membership_of(self, user_id: int) -> "WorkingGroupMember | None":
+        return next((m for m in self.memberships if m.user_id == user_id), None)
+
+
+class WorkingGroupMember(db.Model):
+    __tablename__ = "working_group_members"
+
+    working_group_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("working_groups.id", ondelete="CASCADE"), primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), primary_key=True, index=True)
+    role: so.Mapped[MemberRole] = so.mapped_column(enum_column_type(MemberRole), default=MemberRole.MEMBER)
+    joined_at: so.Mapped[datetime | None]
+
+    working_group: so.Mapped[WorkingGroup] = so.relationship(back_populates="memberships")
+    user: so.Mapped["User"] = so.relationship()  # noqa: F821
+
+
+class TaskStatus(LabelledEnum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    BLOCKED = "blocked"
+    DONE = "done"
+
+    @property
+    def label(self) -> str:
+        return {"todo": "To do", "in_progress": "In progress", "blocked": "Blocked", "done": "Done"}[self.value]
+
+
+class TaskPriority(LabelledEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(TaskPriority).index(self)
+
+
+T = TaskStatus
+TASK_TRANSITIONS = {
+    T.TODO: frozenset({T.IN_PROGRESS, T.BLOCKED, T.DONE}),
+    T.IN_PROGRESS: frozenset({T.TODO, T.BLOCKED, T.DONE}),
+    T.BLOCKED: frozenset({T.TODO, T.IN_PROGRESS, T.DONE}),
+    T.DONE: frozenset({T.IN_PROGRESS}),
+}
+
+
+class Task(RecordMixin, db.Model):
+    __tablename__ = "tasks"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    working_group_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("working_groups.id"), index=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    assignee_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    due_date: so.Mapped[date | None] = so.mapped_column(index=True)
+    priority: so.Mapped[TaskPriority] = so.mapped_column(enum_column_type(TaskPriority), default=TaskPriority.MEDIUM)
+    status: so.Mapped[TaskStatus] = so.mapped_column(enum_column_type(TaskStatus), index=True)
+    completed_at: so.Mapped[datetime | None]
+
+    working_group: so.Mapped[WorkingGroup] = so.relationship(back_populates="tasks")
+    assignee: so.Mapped["User | None"] = so.relationship(foreign_keys=[assignee_id])  # noqa: F821
+    updates: so.Mapped[list["TaskUpdate"]] = so.relationship(
+        back_populates="task", cascade="all, delete-orphan", order_by="TaskUpdate.created_at")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("status", TaskStatus.TODO)
+        kwargs.setdefault("priority", TaskPriority.MEDIUM)
+        super().__init__(**kwargs)
+
+    def allowed_transitions(self) -> frozenset[TaskStatus]:
+        return TASK_TRANSITIONS[self.status]
+
+    def transition_to(self, new_status: TaskStatus) -> None:
+        if new_status not in self.allowed_transitions():
+            raise InvalidTransition(f"A task cannot go from {self.status.label.lower()} "
+                                    f"to {new_status.label.lower()}.")
+        self.status = new_status
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status is not TaskStatus.DONE and self.due_date is not None and self.due_date < today()
+
+    @property
+    def is_due_this_week(self) -> bool:
+        return (self.status is not TaskStatus.DONE and self.due_date is not None
+                and today() <= self.due_date <= today() + timedelta(days=7))
+
+    @classmethod
+    def overdue_condition(cls, on: date | None = None):
+        return sa.and_(cls.status != TaskStatus.DONE, cls.due_date < (on or today()))
+
+
+class TaskUpdate(TimestampMixin, db.Model):
+    __tablename__ = "task_updates"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    task_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    author_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    from_status: so.Mapped[TaskStatus | None] = so.mapped_column(enum_column_type(TaskStatus))
+    to_status: so.Mapped[TaskStatus | None] = so.mapped_column(enum_column_type(TaskStatus))
+
+    task: so.Mapped[Task] = so.relationship(back_populates="updates")
+    author: so.Mapped["User"] = so.relationship()  # noqa: F821

@@ -1,0 +1,157 @@
+"""Organisation administration (admins): list, create, edit, archive, restore, delete unused."""
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import listing, permissions, records
+from app.conflicts import conflict_page
+from app.extensions import db
+from app.forms import EmptyForm
+from app.models import Organization, OrganizationKind, StaleEdit, User, sector_filter
+from app.organizations import bp, services
+from app.organizations.forms import OrganizationForm
+
+
+@bp.before_request
+def admins_only():
+    permissions.authorize(permissions.can_manage_organizations(current_user))
+
+
+def get_visible_organization(organization_id: int) -> Organization:
+    stmt = permissions.visible_organizations(current_user).where(Organization.id == organization_id)
+    return db.first_or_404(stmt)
+
+
+def _all_organizations():
+    return db.session.scalars(permissions.active_organizations(current_user)).all()
+
+
+@bp.get("/")
+def index():
+    stmt = permissions.visible_organizations(current_user).options(selectinload(Organization.parent))
+    stmt = listing.search(stmt, [Organization.name, Organization.short_name, Organization.country],
+                          request.args.get("q"))
+    kind = request.args.get("kind")
+    if kind in {k.value for k in OrganizationKind}:
+        stmt = stmt.where(Organization.kind == OrganizationKind(kind))
+    sector = request.args.get("sector")
+    if sector:
+        try:
+            stmt = stmt.where(sector_filter(Organization.sectors, sector))
+        except ValueError:
+            pass
+    if request.args.get("archived") == "1":
+        stmt = stmt.where(Organization.archived_at.is_not(None))
+    else:
+        stmt = stmt.where(Organization.archived_at.is_(None))
+    user_count = (sa.select(sa.func.count(User.id)).where(User.organization_id == Organization.id)
+                  .correlate(Organization).scalar_subquery())
+    stmt = listing.sort(stmt.order_by(None), {"name": Organization.name, "kind": Organization.kind,
+                                              "country": Organization.country, "users": user_count},
+                        "name", tie_breaker=Organization.id)
+    if listing.wants_csv():
+        return listing.csv_response(db.session.scalars(stmt).all(), [
+            ("Name", lambda o: o.name), ("Short name", lambda o: o.short_name), ("Kind", lambda o: o.kind),
+            ("Country", lambda o: o.country), ("Sectors", lambda o: o.sectors),
+            ("Parent", lambda o: o.parent.name if o.parent else ""), ("Archived", lambda o: o.archived_at)],
+            "organizations.csv")
+    page = listing.paginate(stmt)
+    counts = dict(db.session.execute(
+        sa.select(User.organization_id, sa.func.count(User.id))
+        .where(User.organization_id.in_([o.id for o in page.items])).group_by(User.organization_id)).all())
+    return render_template("organizations/index.html", page=page, user_counts=counts,
+                           kinds=list(OrganizationKind))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    form = OrganizationForm(organizations=_all_organizations())
+    if form.validate_on_submit():
+        if _name_taken(form.name.data):
+            form.name.errors.append("An organisation with this name already exists.")
+        else:
+            org = services.create_organization(current_user, **form.model_data())
+            db.session.commit()
+            flash(f"Organisation {org.name} created.", "success")
+            return redirect(url_for(".detail", organization_id=org.id))
+    return render_template("organizations/form.html", form=form, organization=None)
+
+
+def _name_taken(name: str, except_id: int | None = None) -> bool:
+    stmt = sa.select(Organization.id).where(sa.func.lower(Organization.name) == name.strip().lower())
+    if except_id:
+        stmt = stmt.where(Organization.id != except_id)
+    return db.session.scalar(stmt) is not None
+
+
+@bp.get("/<int:organization_id>")
+def detail(organization_id: int):
+    org = get_visible_organization(organization_id)
+    users = db.session.scalars(sa.select(User).where(User.organization_id == org.id).order_by(User.name)).all()
+    return render_template("organizations/detail.html", organization=org, users=users,
+                           usage=services.usage_count(org), events=records.history(org))
+
+
+@bp.route("/<int:organization_id>/edit", methods=["GET", "POST"])
+def edit(organization_id: int):
+    org = get_visible_organization(organization_id)
+    form = OrganizationForm(obj=org, organizations=_all_organizations(), current_id=org.id)
+    if request.method == "GET":
+        form.version.data = org.version
+    if form.validate_on_submit():
+        if _name_taken(form.name.data, except_id=org.id):
+            form.name.errors.append("An organisation with this name already exists.")
+            return render_template("organizations/form.html", form=form, organization=org)
+        try:
+            services.update_organization(current_user, org, expected_version=form.expected_version(),
+                                         **form.model_data())
+            db.session.commit()
+        except (StaleEdit, StaleDataError):
+            db.session.rollback()
+            return conflict_page(org, form, url_for(".edit", organization_id=org.id))
+        except ValueError as exc:
+            db.session.rollback()
+            form.parent_id.errors.append(str(exc))
+        else:
+            flash("Organisation saved.", "success")
+            return redirect(url_for(".detail", organization_id=org.id))
+    return render_template("organizations/form.html", form=form, organization=org)
+
+
+@bp.post("/<int:organization_id>/archive")
+def archive(organization_id: int):
+    org = get_visible_organization(organization_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.archive_organization(current_user, org)
+    db.session.commit()
+    flash(f"{org.name} archived. Its records and users are kept.", "success")
+    return redirect(url_for(".detail", organization_id=org.id))
+
+
+@bp.post("/<int:organization_id>/restore")
+def restore(organization_id: int):
+    org = get_visible_organization(organization_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.restore_organization(current_user, org)
+    db.session.commit()
+    flash(f"{org.name} restored.", "success")
+    return redirect(url_for(".detail", organization_id=org.id))
+
+
+@bp.post("/<int:organization_id>/delete")
+def delete(organization_id: int):
+    org = get_visible_organization(organization_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_organization(current_user, org)
+    except services.OrganizationInUse as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for(".detail", organization_id=org.id))
+    db.session.commit()
+    flash("Organisation deleted.", "success")
+    return redirect(url_for(".index"))

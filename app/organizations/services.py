@@ -1,0 +1,86 @@
+"""Organisation use cases (admins only): create, update, archive and restore."""
+import sqlalchemy as sa
+
+from app import audit, permissions, records
+from app.extensions import db
+from app.models import (
+    Agreement,
+    AgreementParty,
+    IncidentPlan,
+    Initiative,
+    Mitigation,
+    Organization,
+    Risk,
+    User,
+    WorkingGroup,
+    utcnow,
+)
+
+
+class OrganizationInUse(ValueError):
+    """The organisation still has users or records; archive it instead."""
+
+
+def _check_parent(org: Organization | None, parent_id: int | None) -> None:
+    if parent_id is None or org is None or org.id is None:
+        return
+    current = db.session.get(Organization, parent_id)
+    while current is not None:
+        if current.id == org.id:
+            raise ValueError("An organisation cannot be its own parent or a client of its clients.")
+        current = current.parent
+
+
+def create_organization(actor: User, **fields) -> Organization:
+    permissions.authorize(permissions.can_manage_organizations(actor))
+    org = Organization(**fields)
+    db.session.add(org)
+    db.session.flush()
+    audit.record(actor, "organization.created", org, summary=f"name: {org.name}")
+    return org
+
+
+def update_organization(actor: User, org: Organization, expected_version: int | None = None,
+                        **fields) -> Organization:
+    permissions.authorize(permissions.can_manage_organizations(actor))
+    _check_parent(org, fields.get("parent_id"))
+    records.apply_changes(actor, org, fields, expected_version=expected_version, action="organization.updated")
+    return org
+
+
+def usage_count(org: Organization) -> int:
+    """Users and records that refer to the organisation."""
+    checks = [
+        sa.select(sa.func.count()).select_from(User).where(User.organization_id == org.id),
+        sa.select(sa.func.count()).select_from(Organization).where(Organization.parent_id == org.id),
+        sa.select(sa.func.count()).select_from(AgreementParty).where(AgreementParty.organization_id == org.id),
+        sa.select(sa.func.count()).select_from(Mitigation).where(Mitigation.assigned_organization_id == org.id),
+    ]
+    for model in (Agreement, Initiative, WorkingGroup, Risk, IncidentPlan):
+        checks.append(sa.select(sa.func.count()).select_from(model).where(model.owner_organization_id == org.id))
+    checks.append(sa.select(sa.func.count()).select_from(Initiative)
+                  .where(Initiative.lead_organization_id == org.id))
+    return sum(db.session.scalar(stmt) for stmt in checks)
+
+
+def delete_organization(actor: User, org: Organization) -> None:
+    """Hard delete only an unused organisation; anything in use must be archived."""
+    permissions.authorize(permissions.can_manage_organizations(actor))
+    if usage_count(org):
+        raise OrganizationInUse("This organisation has users or records; archive it instead.")
+    audit.record(actor, "organization.deleted", org, summary=f"name: {org.name}")
+    db.session.delete(org)
+
+
+def archive_organization(actor: User, org: Organization) -> None:
+    permissions.authorize(permissions.can_manage_organizations(actor))
+    if org.archived_at is None:
+        org.archived_at = utcnow()
+        audit.record(actor, "organization.archived", org)
+
+
+def restore_organization(actor: User, org: Organization) -> None:
+    permissions.authorize(permissions.can_manage_organizations(actor))
+    if org.archived_at is not None:
+        org.archived_at = None
+        audit.record(actor, "organization.restored", org)

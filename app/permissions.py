@@ -1,0 +1,296 @@
+"""Who may see and do what. Plain functions of (user, object), easy to test without HTTP.
+
+* visible_*(user)  -> a SELECT already narrowed to what the user may see. Every view query starts here.
+* can_*(user, obj) -> bool, for templates (hide buttons) and for authorize().
+* authorize(ok)    -> raises 403; services call it before mutating.
+
+The TLP rule (DESIGN.md, "Access model") is implemented once, in `tlp_condition()`, for every
+shareable model; each model only describes who its participating organisations are.
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from werkzeug.exceptions import Forbidden
+
+from app.models import (
+    TLP,
+    Agreement,
+    AgreementParty,
+    IncidentPlan,
+    Initiative,
+    Mitigation,
+    Organization,
+    Risk,
+    Role,
+    Task,
+    User,
+    WorkingGroup,
+    WorkingGroupMember,
+    agreement_recipients,
+    incident_plan_organizations,
+    incident_plan_recipients,
+    initiative_participants,
+    initiative_recipients,
+    risk_recipients,
+    working_group_recipients,
+)
+
+__all__ = ["TLP", "authorize"]  # TLP is re-exported: the access core's vocabulary
+
+
+def authorize(allowed: bool) -> None:
+    if not allowed:
+        raise Forbidden()
+
+
+# --- The TLP scope builder -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShareSpec:
+    """How a shareable model names its participating organisations and its RED recipients."""
+
+    model: type
+    participates: Callable[[list[int]], sa.ColumnElement]  # org ids -> SQL condition on the model
+    recipients: sa.Table
+    recipient_key: str  # column of `recipients` pointing at the record
+
+
+def _agreement_participates(org_ids):
+    return sa.or_(
+        Agreement.owner_organization_id.in_(org_ids),
+        sa.exists().where(AgreementParty.agreement_id == Agreement.id,
+                          AgreementParty.organization_id.in_(org_ids)),
+    )
+
+
+def _initiative_participates(org_ids):
+    return sa.or_(
+        Initiative.owner_organization_id.in_(org_ids),
+        Initiative.lead_organization_id.in_(org_ids),
+        sa.exists().where(initiative_participants.c.initiative_id == Initiative.id,
+                          initiative_participants.c.organization_id.in_(org_ids)),
+    )
+
+
+def _working_group_participates(org_ids):
+    member = so.aliased(User)  # aliased: never correlate with a User in the outer query
+    return sa.or_(
+        WorkingGroup.owner_organization_id.in_(org_ids),
+        sa.exists().where(WorkingGroupMember.working_group_id == WorkingGroup.id,
+                          WorkingGroupMember.user_id == member.id,
+                          member.organization_id.in_(org_ids)),
+    )
+
+
+def _risk_participates(org_ids):
+    return sa.or_(
+        Risk.owner_organization_id.in_(org_ids),
+        sa.exists().where(Mitigation.risk_id == Risk.id, Mitigation.assigned_organization_id.in_(org_ids)),
+    )
+
+
+def _incident_plan_participates(org_ids):
+    return sa.or_(
+        IncidentPlan.owner_organization_id.in_(org_ids),
+        sa.exists().where(incident_plan_organizations.c.incident_plan_id == IncidentPlan.id,
+                          incident_plan_organizations.c.organization_id.in_(org_ids)),
+    )
+
+
+SHARE_SPECS: dict[type, ShareSpec] = {
+    spec.model: spec
+    for spec in (
+        ShareSpec(Agreement, _agreement_participates, agreement_recipients, "agreement_id"),
+        ShareSpec(Initiative, _initiative_participates, initiative_recipients, "initiative_id"),
+        ShareSpec(WorkingGroup, _working_group_participates, working_group_recipients, "working_group_id"),
+        ShareSpec(Risk, _risk_participates, risk_recipients, "risk_id"),
+        ShareSpec(IncidentPlan, _incident_plan_participates, incident_plan_recipients, "incident_plan_id"),
+    )
+}
+
+
+def amber_org_ids(user: User) -> list[int]:
+    """TLP:AMBER reaches a participating organisation and its clients: the user's org and its parent."""
+    ids = [user.organization_id]
+    parent_id = user.organization.parent_id if user.organization else None
+    if parent_id:
+        ids.append(parent_id)
+    return ids
+
+
+def tlp_condition(model: type, user: User) -> sa.ColumnElement:
+    """SQL condition: `user` may read rows of the shareable `model` (DESIGN.md's TLP table)."""
+    spec = SHARE_SPECS[model]
+    recipients = spec.recipients
+    is_red_reader = sa.or_(
+        model.created_by_id == user.id,
+        sa.exists().where(recipients.c[spec.recipient_key] == model.id, recipients.c.user_id == user.id),
+    )
+    red = sa.and_(model.tlp == TLP.RED, is_red_reader)
+    if user.role is Role.ADMIN:
+        return sa.or_(model.tlp != TLP.RED, red)
+    return sa.or_(
+        model.tlp.in_([TLP.CLEAR, TLP.GREEN]),
+        sa.and_(model.tlp == TLP.AMBER, spec.participates(amber_org_ids(user))),
+        sa.and_(model.tlp == TLP.AMBER_STRICT, spec.participates([user.organization_id])),
+        red,
+    )
+
+
+def _visible(model: type, user: User | None) -> sa.Select:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return sa.select(model).where(sa.false())
+    return sa.select(model).where(tlp_condition(model, user))
+
+
+def visible_agreements(user: User) -> sa.Select:
+    return _visible(Agreement, user)
+
+
+def visible_initiatives(user: User) -> sa.Select:
+    return _visible(Initiative, user)
+
+
+def visible_working_groups(user: User) -> sa.Select:
+    return _visible(WorkingGroup, user)
+
+
+def visible_risks(user: User) -> sa.Select:
+    return _visible(Risk, user)
+
+
+def visible_incident_plans(user: User) -> sa.Select:
+    return _visible(IncidentPlan, user)
+
+
+def visible_tasks(user: User) -> sa.Select:
+    """Tasks take the visibility of their working group."""
+    return (sa.select(Task).join(Task.working_group)
+            .where(Task.working_group_id.in_(visible_working_groups(user).with_only_columns(WorkingGroup.id))))
+
+
+def visible_mitigations(user: User) -> sa.Select:
+    """Mitigations take the visibility of their risk."""
+    return (sa.select(Mitigation).join(Mitigation.risk)
+            .where(Mitigation.risk_id.in_(visible_risks(user).with_only_columns(Risk.id))))
+
+
+def visible_organizations(user: User) -> sa.Select:
+    """The partnership directory: every organisation is known to every signed-in user."""
+    return sa.select(Organization).order_by(Organization.name)
+
+
+def active_organizations(user: User) -> sa.Select:
+    return visible_organizations(user).where(Organization.archived_at.is_(None))
+
+
+def visible_users(user: User) -> sa.Select:
+    """People a user may pick (members, assignees, RED recipients): active users of the partnership.
+
+    Admins also see deactivated accounts (to manage them)."""
+    stmt = sa.select(User).order_by(User.name)
+    if user.role is not Role.ADMIN:
+        stmt = stmt.where(User.active.is_(True))
+    return stmt
+
+
+def visible_documents(user: User, model: type, object_id: int) -> sa.Select:
+    """Issued documents of a record the user may read."""
+    from app.models import Document
+
+    record_ids = _visible(model, user).with_only_columns(model.id).where(model.id == object_id)
+    return sa.select(Document).where(Document.object_type == model.__tablename__,
+                                     Document.object_id.in_(record_ids))
+
+
+# --- Predicates ------------------------------------------------------------------------------
+
+
+def is_admin(user: User) -> bool:
+    return user.is_authenticated and user.role is Role.ADMIN
+
+
+def can_manage_organizations(user: User) -> bool:
+    return is_admin(user)
+
+
+def can_manage_users(user: User) -> bool:
+    return is_admin(user)
+
+
+def participates(user: User, record) -> bool:
+    """The user's own organisation takes part in the record (clients do not)."""
+    return user.organization_id in record.participating_org_ids()
+
+
+def _coordinates(user: User, record) -> bool:
+    return user.role is Role.COORDINATOR and participates(user, record) and not record.is_archived
+
+
+def can_create_records(user: User) -> bool:
+    return user.is_authenticated and user.role is Role.COORDINATOR
+
+
+can_create_agreement = can_create_initiative = can_create_working_group = can_create_records
+can_create_risk = can_create_incident_plan = can_create_records
+
+
+def can_edit_agreement(user: User, agreement: Agreement) -> bool:
+    return _coordinates(user, agreement) and agreement.is_content_editable
+
+
+def can_transition_agreement(user: User, agreement: Agreement, new_status=None) -> bool:
+    return _coordinates(user, agreement)
+
+
+def can_archive(user: User, record) -> bool:
+    return user.role is Role.COORDINATOR and participates(user, record)
+
+
+def can_edit_initiative(user: User, initiative: Initiative) -> bool:
+    return _coordinates(user, initiative)
+
+
+def can_edit_working_group(user: User, group: WorkingGroup) -> bool:
+    return _coordinates(user, group)
+
+
+def can_edit_task(user: User, task: Task) -> bool:
+    return _coordinates(user, task.working_group) and not task.is_archived
+
+
+def can_update_task_status(user: User, task: Task) -> bool:
+    """Coordinators of the group, or the assignee (a member updating their own task)."""
+    if task.is_archived or task.working_group.is_archived:
+        return False
+    return can_edit_task(user, task) or (task.assignee_id == user.id and user.role is not Role.EXECUTIVE)
+
+
+def can_edit_risk(user: User, risk: Risk) -> bool:
+    return _coordinates(user, risk)
+
+
+def can_edit_mitigation(user: User, mitigation: Mitigation) -> bool:
+    return _coordinates(user, mitigation.risk) and not mitigation.is_archived
+
+
+def can_update_mitigation_status(user: User, mitigation: Mitigation) -> bool:
+    if mitigation.is_archived or mitigation.risk.is_archived:
+        return False
+    return can_edit_mitigation(user, mitigation) or (
+        mitigation.assigned_user_id == user.id and user.role is not Role.EXECUTIVE)
+
+
+def can_edit_incident_plan(user: User, plan: IncidentPlan) -> bool:
+    return _coordinates(user, plan) and not plan.is_read_only
+
+
+def can_transition_incident_plan(user: User, plan: IncidentPlan, new_status=None) -> bool:
+    return _coordinates(user, plan)
+
+
+def can_download_reports(user: User) -> bool:
+    return user.is_authenticated

@@ -1,0 +1,74 @@
+"""Shared use-case steps for the editable records: versioned updates, archive/restore, references.
+
+Feature services call these so every kind audits, locks and archives the same way.
+"""
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app import audit
+from app.extensions import db
+from app.models import StaleEdit, User, today, utcnow
+
+
+def next_reference(model: type, prefix: str) -> str:
+    """The next free reference like AGR-2026-0042 for this year."""
+    year = today().year
+    like = f"{prefix}-{year}-%"
+    last = db.session.scalar(sa.select(sa.func.max(model.reference)).where(model.reference.like(like)))
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}-{year}-{number:04d}"
+
+
+def check_version(record, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != record.version:
+        raise StaleEdit(f"This {record.__tablename__.rstrip('s').replace('_', ' ')} changed since you opened it.")
+
+
+def apply_changes(actor: User, record, fields: dict, *, expected_version: int | None, action: str) -> dict:
+    """Optimistic-locked update with an audit row listing the changed fields. Returns the changes."""
+    check_version(record, expected_version)
+    changes = audit.diff(record, fields)
+    for name, value in fields.items():
+        setattr(record, name, value)
+    if changes:
+        db.session.flush()  # raises StaleDataError if a concurrent writer won the race
+        audit.record(actor, action, record, summary=audit.summarize(changes))
+    return changes
+
+
+def set_recipients(record, users: list[User]) -> tuple[set[int], set[int]]:
+    """Replace the TLP:RED recipients; returns (added ids, removed ids)."""
+    before = {u.id for u in record.recipients}
+    record.recipients = list(users)
+    after = {u.id for u in users}
+    return after - before, before - after
+
+
+def archive(actor: User, record, kind: str) -> None:
+    if record.archived_at is None:
+        record.archived_at = utcnow()
+        audit.record(actor, f"{kind}.archived", record)
+
+
+def restore(actor: User, record, kind: str) -> None:
+    if record.archived_at is not None:
+        record.archived_at = None
+        audit.record(actor, f"{kind}.restored", record)
+
+
+def transition(actor: User, record, new_status, kind: str) -> None:
+    """Move along the record's lifecycle (raises InvalidTransition) and audit the step."""
+    old = record.status
+    record.transition_to(new_status)
+    audit.record(actor, f"{kind}.status_changed", record, summary=f"status: {old.label} → {record.status.label}")
+
+
+def history(record, limit: int = 200):
+    """Audit events of one record, newest first."""
+    from app.models import AuditEvent
+
+    stmt = (sa.select(AuditEvent)
+            .where(AuditEvent.object_type == record.__tablename__, AuditEvent.object_id == record.id)
+            .options(selectinload(AuditEvent.actor).selectinload(User.organization))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
+    return db.session.scalars(stmt).all()

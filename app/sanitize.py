@@ -1,0 +1,29 @@
+"""User Markdown -> safe HTML. The one sanitiser, used by HTML pages and PDFs alike."""
+import markdown
+import nh3
+from markupsafe import Markup
+
+MAX_MARKDOWN_CHARS = 100_000
+
+TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "pre", "h3", "h4", "h5",
+        "table", "thead", "tbody", "tr", "th", "td", "a", "hr", "del"}
+ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def clean_html(html: str) -> str:
+    return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
+                     link_rel="noopener noreferrer nofollow", strip_comments=True)
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Markdown to sanitised HTML (no images, styles, scripts, embeds or foreign URL schemes)."""
+    if not text:
+        return Markup("")
+    if len(text) > MAX_MARKDOWN_CHARS:
+        text = text[:MAX_MARKDOWN_CHARS]
+    # Headings in user text start at h3 so they never outrank the page's own headings.
+    html = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists"],
+                             output_format="html")
+    html = html.replace("<h1>", "<h3>").replace("</h1>", "</h3>").replace("<h2>", "<h3>").replace("</h2>", "</h3>")
+    return Markup(clean_html(html))

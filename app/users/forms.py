@@ -1,0 +1,34 @@
+"""User administration forms."""
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from app.auth.passwords import MAX_LENGTH
+from app.forms import VersionedForm, enum_select, record_choices
+from app.models import Role
+
+
+class UserForm(VersionedForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254),
+                                            Email(check_deliverability=False, message="Enter a valid email address.")])
+    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    title = StringField("Job title", validators=[Optional(), Length(max=120)])
+    phone = StringField("Phone", validators=[Optional(), Length(max=40)])
+    organization_id = SelectField("Organisation", coerce=int, validators=[DataRequired()])
+    role = enum_select("Role", Role, description="Coordinators manage records; members work on assigned "
+                                                  "tasks; executives read and download reports.")
+    active = BooleanField("Active", default=True)
+
+    def __init__(self, *args, organizations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization_id.choices = record_choices(organizations)
+
+
+class NewUserForm(UserForm):
+    password = PasswordField("Initial password", validators=[DataRequired(), Length(max=MAX_LENGTH)],
+                             description="At least 12 characters; a passphrase works well. Share it "
+                                         "over a separate channel.")
+
+
+class SetPasswordForm(VersionedForm):
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=MAX_LENGTH)],
+                             description="At least 12 characters. Every session of the user ends.")

@@ -1,0 +1,161 @@
+"""User administration (admins only): list, create, edit, deactivate, end sessions, set password."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import listing, permissions, records
+from app.conflicts import conflict_page
+from app.decorators import fresh_login_required
+from app.extensions import db
+from app.forms import EmptyForm
+from app.models import Organization, Role, StaleEdit, User
+from app.users import bp, services
+from app.users.forms import NewUserForm, SetPasswordForm, UserForm
+
+
+@bp.before_request
+def admins_only():
+    permissions.authorize(permissions.can_manage_users(current_user))
+
+
+def get_visible_user(user_id: int) -> User:
+    return db.first_or_404(permissions.visible_users(current_user).where(User.id == user_id))
+
+
+def _organizations():
+    return db.session.scalars(permissions.active_organizations(current_user)).all()
+
+
+@bp.get("/")
+def index():
+    stmt = permissions.visible_users(current_user).options(selectinload(User.organization))
+    stmt = stmt.join(User.organization)
+    stmt = listing.search(stmt, [User.name, User.email, Organization.name], request.args.get("q"))
+    role = request.args.get("role")
+    if role in Role.__members__.values() or role in [r.value for r in Role]:
+        stmt = stmt.where(User.role == Role(role))
+    org_id = request.args.get("organization", type=int)
+    if org_id:
+        stmt = stmt.where(User.organization_id == org_id)
+    state = request.args.get("state")
+    if state == "active":
+        stmt = stmt.where(User.active.is_(True))
+    elif state == "inactive":
+        stmt = stmt.where(User.active.is_(False))
+    stmt = listing.sort(stmt.order_by(None), {"name": User.name, "email": User.email, "role": User.role,
+                                              "organization": Organization.name,
+                                              "last_login": User.last_login_at}, "name", tie_breaker=User.id)
+    if listing.wants_csv():
+        rows = db.session.scalars(stmt).all()
+        return listing.csv_response(rows, [
+            ("Name", lambda u: u.name), ("Email", lambda u: u.email), ("Organisation", lambda u: u.organization.name),
+            ("Role", lambda u: u.role.value), ("Active", lambda u: u.active),
+            ("Last sign-in", lambda u: u.last_login_at)], "users.csv")
+    return render_template("users/index.html", page=listing.paginate(stmt), roles=list(Role),
+                           organizations=_organizations())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@fresh_login_required
+def create():
+    form = NewUserForm(organizations=_organizations())
+    if form.validate_on_submit():
+        org = db.first_or_404(permissions.visible_organizations(current_user)
+                              .where(Organization.id == form.organization_id.data))
+        try:
+            user = services.create_user(current_user, email=form.email.data, name=form.name.data,
+                                        organization=org, role=form.role.data, password=form.password.data,
+                                        title=form.title.data, phone=form.phone.data, active=form.active.data)
+        except services.UserError as exc:
+            getattr(form, exc.field or "email").errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"User {user.email} created.", "success")
+            return redirect(url_for(".detail", user_id=user.id))
+    return render_template("users/form.html", form=form, user=None)
+
+
+@bp.get("/<int:user_id>")
+def detail(user_id: int):
+    user = get_visible_user(user_id)
+    return render_template("users/detail.html", user=user, events=records.history(user),
+                           password_form=SetPasswordForm(version=user.version))
+
+
+@bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
+@fresh_login_required
+def edit(user_id: int):
+    user = get_visible_user(user_id)
+    form = UserForm(obj=user, organizations=_organizations())
+    if request.method == "GET":
+        form.version.data = user.version
+    if form.validate_on_submit():
+        try:
+            services.update_user(current_user, user, expected_version=form.expected_version(),
+                                 **form.model_data())
+            db.session.commit()
+        except (StaleEdit, StaleDataError):
+            db.session.rollback()
+            return conflict_page(user, form, url_for(".edit", user_id=user_id))
+        except services.UserError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "email").errors.append(str(exc))
+        else:
+            flash("User saved.", "success")
+            return redirect(url_for(".detail", user_id=user.id))
+    return render_template("users/form.html", form=form, user=user)
+
+
+@bp.post("/<int:user_id>/deactivate")
+def deactivate(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.post("/<int:user_id>/activate")
+def activate(user_id: int):
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, active: bool):
+    user = get_visible_user(user_id)
+    if not EmptyForm().validate_on_submit():
+        flash("The form expired; try again.", "danger")
+        return redirect(url_for(".detail", user_id=user_id))
+    try:
+        services.set_active(current_user, user, active)
+    except services.UserError as exc:
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(f"{user.name} is now {'active' if active else 'deactivated; their sessions have ended'}.",
+              "success")
+    return redirect(url_for(".detail", user_id=user_id))
+
+
+@bp.post("/<int:user_id>/end-sessions")
+def end_sessions(user_id: int):
+    user = get_visible_user(user_id)
+    if EmptyForm().validate_on_submit():
+        services.end_sessions(current_user, user)
+        db.session.commit()
+        flash(f"Every session of {user.name} has ended.", "success")
+    return redirect(url_for(".detail", user_id=user_id))
+
+
+@bp.post("/<int:user_id>/password")
+@fresh_login_required
+def set_password(user_id: int):
+    user = get_visible_user(user_id)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(current_user, user, form.password.data)
+        except services.UserError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"Password of {user.name} changed; their sessions have ended.", "success")
+            return redirect(url_for(".detail", user_id=user_id))
+    return render_template("users/detail.html", user=user, events=records.history(user),
+                           password_form=form), 400

@@ -1,0 +1,101 @@
+"""User use cases: create, update, deactivate, end sessions, set passwords."""
+import sqlalchemy as sa
+
+from app import audit, permissions, records
+from app.auth import passwords
+from app.extensions import db
+from app.models import Organization, Role, User, normalize_email, utcnow
+
+
+class UserError(ValueError):
+    """A user change that breaks a rule (duplicate email, weak password…)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def email_taken(email: str, except_id: int | None = None) -> bool:
+    stmt = sa.select(User.id).where(User.email == normalize_email(email))
+    if except_id is not None:
+        stmt = stmt.where(User.id != except_id)
+    return db.session.scalar(stmt) is not None
+
+
+def _check_password(password: str, email: str, name: str) -> None:
+    problems = passwords.password_problems(password, email=email, name=name)
+    if problems:
+        raise UserError(" ".join(problems), field="password")
+
+
+def create_user(actor: User | None, *, email: str, name: str, organization: Organization, role: Role,
+                password: str, title: str = "", phone: str = "", active: bool = True) -> User:
+    """Create an account. `actor` None means the command line (trusted operator)."""
+    if actor is not None:
+        permissions.authorize(permissions.can_manage_users(actor))
+    email = normalize_email(email)
+    if email_taken(email):
+        raise UserError("A user with this email already exists.", field="email")
+    _check_password(password, email, name)
+    user = User(email=email, name=name, organization=organization, role=Role(role), title=title or "",
+                phone=phone or "", active=active, password_hash=passwords.hash_password(password),
+                password_changed_at=utcnow())
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.created", user, summary=f"email: {email}; role: {user.role.value}; "
+                                                      f"organization: {organization.name}")
+    return user
+
+
+def update_user(actor: User, user: User, *, expected_version: int | None = None, **fields) -> User:
+    permissions.authorize(permissions.can_manage_users(actor))
+    if "email" in fields:
+        fields["email"] = normalize_email(fields["email"])
+        if email_taken(fields["email"], except_id=user.id):
+            raise UserError("A user with this email already exists.", field="email")
+    if user.id == actor.id and fields.get("role", user.role) is not Role.ADMIN:
+        raise UserError("You cannot remove your own administrator role.", field="role")
+    if user.id == actor.id and fields.get("active", True) is False:
+        raise UserError("You cannot deactivate your own account.", field="active")
+    old_role, old_org, was_active = user.role, user.organization_id, user.active
+    changes = records.apply_changes(actor, user, fields, expected_version=expected_version, action="user.updated")
+    if user.role is not old_role:
+        audit.record(actor, "user.role_changed", user, summary=f"role: {old_role.value} → {user.role.value}")
+    if user.organization_id != old_org:
+        audit.record(actor, "user.organization_changed", user,
+                     summary=f"organization_id: {old_org} → {user.organization_id}")
+    if was_active and not user.active:
+        user.rotate_session_token()
+        audit.record(actor, "user.deactivated", user)
+    elif "email" in changes or user.role is not old_role or user.organization_id != old_org:
+        user.rotate_session_token()  # what they may see changed: start from a fresh session
+    return user
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    permissions.authorize(permissions.can_manage_users(actor))
+    if user.id == actor.id and not active:
+        raise UserError("You cannot deactivate your own account.")
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        user.rotate_session_token()  # ends every session at once
+    audit.record(actor, "user.activated" if active else "user.deactivated", user)
+
+
+def end_sessions(actor: User, user: User) -> None:
+    permissions.authorize(permissions.can_manage_users(actor) or actor.id == user.id)
+    user.rotate_session_token()
+    audit.record(actor, "user.sessions_ended", user)
+
+
+def set_password(actor: User | None, user: User, password: str) -> None:
+    """Set a new password; every existing session of the user ends."""
+    if actor is not None and actor.id != user.id:
+        permissions.authorize(permissions.can_manage_users(actor))
+    _check_password(password, user.email, user.name)
+    user.password_hash = passwords.hash_password(password)
+    user.password_changed_at = utcnow()
+    user.rotate_session_token()
+    audit.record(actor, "user.password_changed", user)

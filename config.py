@@ -1,0 +1,132 @@
+"""Configuration classes. Values come from the environment; defaults are for development only.
+
+Nothing here raises at import time: the production checks run in ProductionConfig.validate(),
+which create_app() calls, so a bad deployment fails at start-up with a clear message.
+"""
+import os
+from datetime import timedelta
+
+SAMPLE_SECRET_KEYS = {
+    "dev-only-not-secret",
+    "change-me",
+    "changeme",
+    "secret",
+    "please-change-this-secret-key-in-production",
+    "test",
+}
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # A relative SQLite path lands in the instance folder (Flask-SQLAlchemy resolves it there).
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///palisade.sqlite")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 5000)
+
+    # Sessions: server-side idle and absolute limits (see app/auth/sessions.py).
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=_env_int("SESSION_IDLE_MINUTES", 30))
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=_env_int("SESSION_ABSOLUTE_HOURS", 12))
+    PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_LIFETIME
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)  # remember-me is not offered
+    FRESH_LOGIN_MINUTES = _env_int("FRESH_LOGIN_MINUTES", 10)
+
+    # Request size limits (SECURITY.md VAL-02).
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    MAX_FORM_MEMORY_SIZE = 500_000
+    MAX_FORM_PARTS = 1000
+
+    # Rate limiting: Redis when REDIS_URL is set so every worker shares the counters.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_FAILURE_LIMIT = _env_int("LOGIN_FAILURE_LIMIT", 10)
+    LOGIN_FAILURE_IP_LIMIT = _env_int("LOGIN_FAILURE_IP_LIMIT", 30)
+    LOGIN_FAILURE_WINDOW_SECONDS = _env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+    # Number of proxies in front of the app whose X-Forwarded-For may be trusted.
+    PROXY_FIX_HOPS = _env_int("PROXY_FIX_HOPS", 0)
+    TRUSTED_HOSTS = [h for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h] or None
+
+    # Two-factor: required for these roles; secrets encrypted with a key derived from SECRET_KEY.
+    TOTP_REQUIRED_ROLES = ("admin",)
+    TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "Palisade")
+
+    # PDFs
+    PDF_PAGE_SIZE = os.environ.get("PDF_PAGE_SIZE", "A4")  # A4 or Letter
+    PDF_RENDER_TIMEOUT = _env_int("PDF_RENDER_TIMEOUT", 60)
+    PDF_RENDER_MEMORY_MB = _env_int("PDF_RENDER_MEMORY_MB", 1024)
+    PDF_RENDER_IN_SUBPROCESS = _env_bool("PDF_RENDER_IN_SUBPROCESS", True)
+
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    ORGANIZATION_NAME = os.environ.get("PALISADE_ORGANIZATION_NAME", "CIP Partnership Programme")
+    DEBUG = _env_bool("FLASK_DEBUG", False)
+    TESTING = False
+    ENV_NAME = "development"
+
+    @classmethod
+    def validate(cls, app_config: dict) -> None:
+        """Refuse start-up on unsafe settings. Only the production config checks anything."""
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    DEBUG = False
+    SESSION_COOKIE_NAME = "__Host-session"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = None
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PREFERRED_URL_SCHEME = "https"
+    HSTS = True
+    PROXY_FIX_HOPS = _env_int("PROXY_FIX_HOPS", 1)
+
+    @classmethod
+    def validate(cls, app_config: dict) -> None:
+        key = app_config.get("SECRET_KEY") or ""
+        if not key:
+            raise RuntimeError("SECRET_KEY must be set in production.")
+        if len(key.encode()) < 32:
+            raise RuntimeError("SECRET_KEY must be at least 32 bytes long.")
+        if key.lower() in SAMPLE_SECRET_KEYS or key.startswith("dev-"):
+            raise RuntimeError("SECRET_KEY is a sample value; generate a random one.")
+        if app_config.get("DEBUG"):
+            raise RuntimeError("DEBUG must be off in production.")
+        if str(app_config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+            raise RuntimeError("Set REDIS_URL in production so rate limits hold across workers.")
+
+
+class TestConfig(Config):
+    TESTING = True
+    ENV_NAME = "test"
+    SECRET_KEY = "test-secret-key-that-is-long-enough-for-tests"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    PDF_RENDER_IN_SUBPROCESS = False
+    TOTP_REQUIRED_ROLES: tuple = ()
+
+
+class CsrfTestConfig(TestConfig):
+    WTF_CSRF_ENABLED = True
+
+
+def config_from_env() -> type[Config]:
+    name = os.environ.get("PALISADE_CONFIG", "development").lower()
+    return {"production": ProductionConfig, "test": TestConfig}.get(name, Config)
