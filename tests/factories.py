@@ -42,3 +42,103 @@ def _save(obj):
     db.session.add(obj)
     db.session.commit()
     return obj
+
+
+def _owner_defaults(kw: dict) -> None:
+    """Owner organisation and creator: from `created_by` when given, else fresh ones."""
+    creator = kw.get("created_by")
+    if "owner_organization" not in kw and "owner_organization_id" not in kw:
+        kw["owner_organization"] = creator.organization if creator else organization()
+    if creator is None:
+        kw["created_by"] = user(role=Role.COORDINATOR, organization=kw["owner_organization"])
+
+
+def agreement(*, parties=(), **kw):
+    """parties: organisations (or (organisation, PartyRole) pairs) added as agreement parties."""
+    from app.models import Agreement, AgreementKind, AgreementParty, PartyRole
+
+    n = next(_seq)
+    _owner_defaults(kw)
+    kw.setdefault("reference", f"AGR-2026-{n:04d}")
+    kw.setdefault("title", f"Agreement {n}")
+    kw.setdefault("kind", AgreementKind.MOU)
+    obj = Agreement(**kw)
+    for index, party in enumerate(parties):
+        org, role = party if isinstance(party, tuple) else (party, PartyRole.PARTNER)
+        obj.parties.append(AgreementParty(organization=org, party_role=role, position=index))
+    return _save(obj)
+
+
+def initiative(*, participants=(), **kw):
+    from app.models import Initiative
+
+    n = next(_seq)
+    _owner_defaults(kw)
+    kw.setdefault("reference", f"INI-2026-{n:04d}")
+    kw.setdefault("title", f"Initiative {n}")
+    if "lead_organization" not in kw and "lead_organization_id" not in kw:
+        kw["lead_organization"] = kw.get("owner_organization")
+    obj = Initiative(**kw)
+    obj.participants = list(participants)
+    return _save(obj)
+
+
+def working_group(*, members=(), **kw):
+    """members: users (or (user, MemberRole) pairs)."""
+    from app.models import MemberRole, WorkingGroup, WorkingGroupMember
+
+    n = next(_seq)
+    _owner_defaults(kw)
+    kw.setdefault("reference", f"WG-2026-{n:04d}")
+    kw.setdefault("name", f"Working group {n}")
+    obj = WorkingGroup(**kw)
+    for member in members:
+        member_user, role = member if isinstance(member, tuple) else (member, MemberRole.MEMBER)
+        obj.memberships.append(WorkingGroupMember(user=member_user, role=role))
+    return _save(obj)
+
+
+def task(**kw):
+    from app.models import Task
+
+    n = next(_seq)
+    if "working_group" not in kw and "working_group_id" not in kw:
+        kw["working_group"] = working_group()
+    kw.setdefault("title", f"Task {n}")
+    return _save(Task(**kw))
+
+
+def risk(**kw):
+    from app.models import Risk
+
+    n = next(_seq)
+    _owner_defaults(kw)
+    kw.setdefault("reference", f"RSK-2026-{n:04d}")
+    kw.setdefault("title", f"Risk {n}")
+    kw.setdefault("likelihood", 3)
+    kw.setdefault("impact", 3)
+    return _save(Risk(**kw))
+
+
+def mitigation(**kw):
+    from app.models import Mitigation
+
+    n = next(_seq)
+    if "risk" not in kw and "risk_id" not in kw:
+        kw["risk"] = risk()
+    if "assigned_organization" not in kw and "assigned_organization_id" not in kw:
+        kw["assigned_organization"] = kw["risk"].owner_organization
+    kw.setdefault("title", f"Mitigation {n}")
+    return _save(Mitigation(**kw))
+
+
+def incident_plan(*, covered=(), **kw):
+    from app.models import IncidentPlan
+
+    n = next(_seq)
+    _owner_defaults(kw)
+    kw.setdefault("reference", f"IRP-2026-{n:04d}")
+    kw.setdefault("title", f"Incident-response plan {n}")
+    obj = IncidentPlan(**kw)
+    obj.covered_organizations = list(covered)
+    return _save(obj)
