@@ -1,0 +1,61 @@
+/* Palisade page behaviour. No inline scripts: the Content-Security-Policy only allows files
+   served by the app. Everything here is progressive enhancement; pages work without it. */
+(function () {
+  "use strict";
+
+  // data-confirm="Are you sure?" on a form (asked on submit) or on a button/link (asked on click).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    var submitter = event.submitter;
+    if (submitter && submitter.hasAttribute("data-confirm")) return; // already asked on click
+    var message = form.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest("button[data-confirm], a[data-confirm], input[type=submit][data-confirm]");
+    if (el && !window.confirm(el.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  });
+
+  // Forms: prevent double submission (a second click while the first POST is in flight).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement)) return;
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "post") return;
+    if (form.dataset.submitting === "1") { event.preventDefault(); return; }
+    form.dataset.submitting = "1";
+    window.setTimeout(function () { delete form.dataset.submitting; }, 8000);
+  });
+
+  // Filter bars: <select data-autosubmit> submits its form when changed.
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("select[data-autosubmit]") && el.form) {
+      if (typeof el.form.requestSubmit === "function") el.form.requestSubmit();
+      else el.form.submit();
+    }
+  });
+
+  // Table rows with data-href open that page when clicked (cells still hold real links
+  // for keyboard and screen-reader users). Clicks on links, buttons and inputs are left alone.
+  document.addEventListener("click", function (event) {
+    var row = event.target.closest("tr[data-href]");
+    if (!row || event.target.closest("a, button, input, select, textarea, label, summary")) return;
+    if (window.getSelection && String(window.getSelection()).length) return; // selecting text
+    var href = row.getAttribute("data-href");
+    if (href.charAt(0) !== "/" || href.charAt(1) === "/") return; // same-site paths only
+    if (event.ctrlKey || event.metaKey) window.open(href, "_blank", "noopener");
+    else window.location.assign(href);
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    // Move focus to the form error summary so screen readers announce it.
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+
+  });
+})();
