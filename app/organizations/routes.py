@@ -9,7 +9,7 @@ from app import listing, permissions, records
 from app.conflicts import conflict_page
 from app.extensions import db
 from app.forms import EmptyForm
-from app.models import Organization, OrganizationKind, StaleEdit, User, sector_filter
+from app.models import Organization, OrganizationKind, Sector, StaleEdit, User, sector_filter
 from app.organizations import bp, services
 from app.organizations.forms import OrganizationForm
 
@@ -62,7 +62,7 @@ def index():
         sa.select(User.organization_id, sa.func.count(User.id))
         .where(User.organization_id.in_([o.id for o in page.items])).group_by(User.organization_id)).all())
     return render_template("organizations/index.html", page=page, user_counts=counts,
-                           kinds=list(OrganizationKind))
+                           kinds=list(OrganizationKind), sectors=list(Sector))
 
 
 @bp.route("/new", methods=["GET", "POST"])
