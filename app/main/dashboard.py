@@ -1,22 +1,143 @@
-"""Dashboard figures per role, each computed from the user's visible_* scopes."""
+"""Dashboard figures per role, each computed from the user's visible_* scopes (never a global count)."""
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.extensions import db
-from app.models import Organization, Role, User
+from app.models import (
+    Agreement,
+    AgreementStatus,
+    Health,
+    IncidentPlan,
+    Initiative,
+    InitiativeStatus,
+    Mitigation,
+    MitigationStatus,
+    Organization,
+    PlanStatus,
+    Risk,
+    RiskStatus,
+    Role,
+    Task,
+    TaskStatus,
+    User,
+    WorkingGroup,
+    WorkingGroupMember,
+    today,
+)
+
+LIST_LIMIT = 6
 
 
 def count(stmt: sa.Select) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
+def _grouped(stmt: sa.Select, model, column) -> dict:
+    """{value: count} of `column` over the rows of a scoped select."""
+    ids = stmt.with_only_columns(model.id).order_by(None)
+    rows = db.session.execute(sa.select(column, sa.func.count()).where(model.id.in_(ids)).group_by(column))
+    return {value: number for value, number in rows}
+
+
+def _live(stmt: sa.Select, model) -> sa.Select:
+    return stmt.where(model.archived_at.is_(None))
+
+
+def portfolio(user: User) -> dict:
+    """The coordinator/executive figures."""
+    agreements = _live(permissions.visible_agreements(user), Agreement)
+    initiatives = _live(permissions.visible_initiatives(user), Initiative)
+    tasks = _live(permissions.visible_tasks(user), Task).where(WorkingGroup.archived_at.is_(None))
+    risks = _live(permissions.visible_risks(user), Risk)
+    plans = _live(permissions.visible_incident_plans(user), IncidentPlan)
+
+    expiring = agreements.where(Agreement.expiring_condition())
+    open_initiatives = initiatives.where(Initiative.status.in_([InitiativeStatus.ACTIVE, InitiativeStatus.ON_HOLD,
+                                                                InitiativeStatus.PROPOSED]))
+    overdue_tasks = tasks.where(Task.overdue_condition())
+    open_risks = risks.where(Risk.status != RiskStatus.CLOSED)
+    plans_due = plans.where(IncidentPlan.status == PlanStatus.APPROVED, IncidentPlan.next_review_date < today())
+
+    by_group = db.session.execute(
+        sa.select(WorkingGroup.id, WorkingGroup.name, sa.func.count(Task.id))
+        .join(Task, Task.working_group_id == WorkingGroup.id)
+        .where(Task.id.in_(overdue_tasks.with_only_columns(Task.id).order_by(None)))
+        .group_by(WorkingGroup.id, WorkingGroup.name).order_by(sa.func.count(Task.id).desc()).limit(LIST_LIMIT)
+    ).all()
+    return {
+        "agreements_by_status": {s: n for s, n in _grouped(agreements, Agreement, Agreement.status).items()},
+        "agreement_statuses": list(AgreementStatus),
+        "agreement_total": count(agreements),
+        "expiring_count": count(expiring),
+        "expiring": db.session.scalars(expiring.order_by(Agreement.expiry_date).limit(LIST_LIMIT)).all(),
+        "initiatives_by_health": _grouped(open_initiatives, Initiative, Initiative.health),
+        "healths": list(Health),
+        "initiative_total": count(open_initiatives),
+        "red_initiatives": db.session.scalars(
+            open_initiatives.where(Initiative.health == Health.RED).order_by(Initiative.reference).limit(LIST_LIMIT)
+        ).all(),
+        "overdue_task_count": count(overdue_tasks),
+        "overdue_tasks": db.session.scalars(
+            overdue_tasks.options(selectinload(Task.assignee), selectinload(Task.working_group))
+            .order_by(Task.due_date).limit(LIST_LIMIT)).all(),
+        "overdue_by_group": by_group,
+        "open_risk_count": count(open_risks),
+        "top_risks": db.session.scalars(
+            open_risks.options(selectinload(Risk.owner_organization))
+            .order_by((Risk.likelihood * Risk.impact).desc(), Risk.reference).limit(LIST_LIMIT)).all(),
+        "plans_due_count": count(plans_due),
+        "plans_due": db.session.scalars(plans_due.order_by(IncidentPlan.next_review_date).limit(LIST_LIMIT)).all(),
+    }
+
+
+def my_work(user: User) -> dict:
+    """The member's figures: their tasks, mitigations and groups."""
+    tasks = (_live(permissions.visible_tasks(user), Task)
+             .where(Task.assignee_id == user.id, Task.status != TaskStatus.DONE))
+    mitigations = (_live(permissions.visible_mitigations(user), Mitigation)
+                   .where(Mitigation.assigned_user_id == user.id,
+                          Mitigation.status.in_([MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS])))
+    groups = (_live(permissions.visible_working_groups(user), WorkingGroup)
+              .where(WorkingGroup.memberships.any(WorkingGroupMember.user_id == user.id)))
+    return {
+        "my_task_count": count(tasks),
+        "my_overdue_count": count(tasks.where(Task.overdue_condition())),
+        "my_tasks": db.session.scalars(
+            tasks.options(selectinload(Task.working_group))
+            .order_by(Task.due_date.is_(None), Task.due_date).limit(8)).all(),
+        "my_mitigation_count": count(mitigations),
+        "my_mitigations": db.session.scalars(
+            mitigations.options(selectinload(Mitigation.risk))
+            .order_by(Mitigation.due_date.is_(None), Mitigation.due_date).limit(8)).all(),
+        "my_group_count": count(groups),
+        "my_groups": db.session.scalars(groups.order_by(WorkingGroup.name).limit(8)).all(),
+    }
+
+
+def administration(user: User) -> dict:
+    return {
+        "organization_count": count(permissions.active_organizations(user)),
+        "archived_organization_count": count(
+            permissions.visible_organizations(user).where(Organization.archived_at.is_not(None))),
+        "user_count": count(permissions.visible_users(user).where(User.active.is_(True))),
+        "inactive_user_count": count(permissions.visible_users(user).where(User.active.is_(False))),
+        "users_by_role": dict(db.session.execute(
+            sa.select(User.role, sa.func.count()).where(User.active.is_(True)).group_by(User.role)).all()),
+        "users_without_two_factor": count(permissions.visible_users(user).where(
+            User.active.is_(True), User.totp_enabled.is_(False), User.role == Role.ADMIN)),
+        "recent_organizations": db.session.scalars(
+            permissions.active_organizations(user).order_by(None)
+            .order_by(Organization.created_at.desc()).limit(5)).all(),
+    }
+
+
 def dashboard_for(user: User) -> dict:
-    context: dict = {"role": user.role}
+    context: dict = {"role": user.role, "roles": Role}
     if user.role is Role.ADMIN:
-        context["organization_count"] = count(permissions.active_organizations(user))
-        context["user_count"] = count(permissions.visible_users(user).where(User.active.is_(True)))
-        context["inactive_user_count"] = count(permissions.visible_users(user).where(User.active.is_(False)))
-        context["recent_organizations"] = db.session.scalars(
-            permissions.active_organizations(user).order_by(None).order_by(Organization.created_at.desc()).limit(5)
-        ).all()
+        context.update(administration(user))
+    if user.role in (Role.COORDINATOR, Role.EXECUTIVE):
+        context.update(portfolio(user))
+    if user.role in (Role.MEMBER, Role.COORDINATOR):
+        context.update(my_work(user))
     return context

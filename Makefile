@@ -1,0 +1,52 @@
+# Palisade: `make run` serves the app with demo data; `make test` runs the whole suite.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# System libraries WeasyPrint needs (Debian/Ubuntu names); installed when running as root with apt.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core
+
+.PHONY: run test test-only install system-deps migrate seed bench clean
+
+run: install migrate
+	$(FLASK) seed-if-empty
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install test-only
+
+test-only:
+	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+install: system-deps $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing system packages:$$missing"; \
+	    (apt-get install -y -qq $$missing >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq $$missing >/dev/null)); \
+	  else \
+	    echo "Please install these system packages for WeasyPrint:$$missing (see README)"; \
+	  fi; \
+	fi
+
+migrate: install
+	$(FLASK) db upgrade
+
+seed: install migrate
+	$(FLASK) seed-demo
+
+bench: install
+	$(PY) bench/pdf.py
+	$(PY) bench/http.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
