@@ -1,0 +1,87 @@
+"""Deny by default: every endpoint not marked @public sends an anonymous visitor to the sign-in page.
+
+The test walks `app.url_map`, so endpoints that later features add are covered without editing it.
+A new @public view must be added to PUBLIC here on purpose, after review.
+"""
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from werkzeug.routing import IntegerConverter
+
+from tests.conftest import make_app
+
+PUBLIC = {"static", "auth.login", "main.healthz"}
+
+
+def _placeholder(converter) -> object:
+    return 1 if isinstance(converter, IntegerConverter) else "x"
+
+
+def _url(rule) -> str:
+    values = {name: _placeholder(conv) for name, conv in rule._converters.items()}
+    built = rule.build(values, append_unknown=False)
+    assert built is not None, f"cannot build a URL for {rule.rule}"
+    return built[1]
+
+
+def _guarded_rules(app):
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint not in PUBLIC]
+
+
+def _assert_sent_to_login(response, what: str) -> None:
+    assert response.status_code == 302, f"{what} answered {response.status_code} to an anonymous visitor"
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/auth/login", f"{what} redirected to {response.headers['Location']}"
+    assert not location.netloc or location.netloc == "localhost", location
+
+
+def test_every_non_public_endpoint_sends_anonymous_visitors_to_login(app, client):
+    rules = _guarded_rules(app)
+    # The app has admin pages, a dashboard and record kinds: an empty walk would prove nothing.
+    assert {"main.index", "organizations.index", "users.index", "auth.logout"} <= {r.endpoint for r in rules}
+    checked = 0
+    for rule in rules:
+        url = _url(rule)
+        for method in sorted(rule.methods):  # HEAD and OPTIONS included
+            response = client.open(url, method=method)
+            _assert_sent_to_login(response, f"{method} {url} ({rule.endpoint})")
+            checked += 1
+    assert checked >= len(rules)
+
+
+def test_only_the_listed_views_are_public(app):
+    public = {endpoint for endpoint, view in app.view_functions.items() if getattr(view, "is_public", False)}
+    # `static` is let through by the guard itself, not by the decorator.
+    assert public == PUBLIC - {"static"}
+
+
+def test_the_login_redirect_remembers_a_local_next(client):
+    response = client.get("/organizations/?kind=government")
+    _assert_sent_to_login(response, "/organizations/")
+    next_value = parse_qs(urlsplit(response.headers["Location"]).query).get("next", [""])[0]
+    assert next_value.startswith("/organizations/")
+
+
+def test_an_unknown_url_does_not_reveal_itself_to_anonymous_visitors(client):
+    _assert_sent_to_login(client.get("/no-such-page"), "/no-such-page")
+    _assert_sent_to_login(client.post("/agreements/999999/archive"), "POST /agreements/999999/archive")
+
+
+@pytest.mark.parametrize("url, status", [("/auth/login", 200), ("/healthz", 200),
+                                         ("/static/css/app.css", 200)])
+def test_public_pages_answer_anonymous_visitors(client, url, status):
+    response = client.get(url)
+    assert response.status_code == status
+    response.close()
+
+
+def test_guard_holds_with_csrf_protection_on():
+    """In production CSRF is on: an anonymous POST is refused (400 or login), never served."""
+    from config import CsrfTestConfig
+
+    client = make_app(CsrfTestConfig).test_client()
+    for url in ("/users/1/deactivate", "/organizations/1/delete", "/auth/logout"):
+        response = client.post(url)
+        assert response.status_code in (302, 400), url
+        if response.status_code == 302:
+            _assert_sent_to_login(response, url)
