@@ -1,1 +1,199 @@
-"""Routes of this feature."""
+"""Agreement pages: list (+CSV), detail, create, edit, history, lifecycle, archive and restore.
+
+Every load goes through get_visible_agreement(): an agreement out of the user's scope is 404 on
+every sub-route; in scope but not allowed is 403 (checked here and again in the services).
+"""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import listing, permissions, records
+from app.agreements import bp, queries, services
+from app.agreements.forms import AgreementForm
+from app.conflicts import conflict_page
+from app.extensions import db
+from app.forms import EmptyForm
+from app.models import (
+    TLP,
+    Agreement,
+    AgreementKind,
+    AgreementParty,
+    AgreementStatus,
+    Initiative,
+    InvalidTransition,
+    Organization,
+    Sector,
+    StaleEdit,
+    User,
+)
+
+
+def get_visible_agreement(agreement_id: int) -> Agreement:
+    stmt = (permissions.visible_agreements(current_user).where(Agreement.id == agreement_id)
+            .options(selectinload(Agreement.parties).selectinload(AgreementParty.organization),
+                     selectinload(Agreement.recipients), selectinload(Agreement.owner_organization)))
+    return db.first_or_404(stmt)
+
+
+def _organization_choices(agreement: Agreement | None = None) -> list[Organization]:
+    """Active organisations, plus any current party (so an archived party can stay on an edit)."""
+    orgs = list(db.session.scalars(permissions.active_organizations(current_user)))
+    if agreement is not None:
+        known = {o.id for o in orgs}
+        orgs += [p.organization for p in agreement.parties if p.organization_id not in known]
+    return orgs
+
+
+def _user_choices() -> list[User]:
+    return list(db.session.scalars(permissions.visible_users(current_user)
+                                   .options(selectinload(User.organization))))
+
+
+def _chosen_recipients(form: AgreementForm) -> list[User]:
+    """The picked recipients, loaded through the same scope as the choices (ids were validated)."""
+    ids = form.recipients.data or []
+    if form.tlp.data is not TLP.RED or not ids:
+        return []
+    return list(db.session.scalars(permissions.visible_users(current_user).where(User.id.in_(ids))))
+
+
+def _build_form(agreement: Agreement | None = None) -> AgreementForm:
+    form = AgreementForm(obj=agreement, organizations=_organization_choices(agreement), users=_user_choices())
+    if request.method == "GET":
+        if agreement is not None:
+            form.version.data = agreement.version
+            form.recipients.data = [u.id for u in agreement.recipients]
+        form.add_blank_parties()
+    return form
+
+
+@bp.get("/")
+def index():
+    filters = queries.current_filters()
+    stmt = queries.list_statement(current_user, filters)
+    if listing.wants_csv():
+        return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "agreements.csv")
+    page = listing.paginate(stmt, per_page=request.args.get("per_page", 20, type=int))
+    organizations = db.session.scalars(permissions.active_organizations(current_user)).all()
+    return render_template(
+        "agreements/index.html", page=page, filters=filters,
+        status_options=AgreementStatus.choices(), kind_options=AgreementKind.choices(),
+        sector_options=Sector.choices(), tlp_options=TLP.choices(),
+        organization_options=[(o.id, o.name) for o in organizations])
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    permissions.authorize(permissions.can_create_agreement(current_user))
+    form = _build_form()
+    if form.validate_on_submit():
+        try:
+            agreement = services.create_agreement(current_user, parties=form.party_rows(),
+                                                  recipients=_chosen_recipients(form), **form.record_fields())
+        except services.PartyError as exc:
+            db.session.rollback()
+            form.parties.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"Agreement {agreement.reference} created as a draft.", "success")
+            return redirect(url_for(".detail", agreement_id=agreement.id))
+    return render_template("agreements/form.html", form=form, agreement=None)
+
+
+@bp.get("/<int:agreement_id>")
+def detail(agreement_id: int):
+    agreement = get_visible_agreement(agreement_id)
+    initiatives = db.session.scalars(
+        permissions.visible_initiatives(current_user)
+        .where(Initiative.agreement_id == agreement.id, Initiative.archived_at.is_(None))
+        .options(selectinload(Initiative.lead_organization))
+        .order_by(Initiative.title)).all()
+    return render_template("agreements/detail.html", agreement=agreement, initiatives=initiatives,
+                           events=records.history(agreement, limit=10))
+
+
+@bp.route("/<int:agreement_id>/edit", methods=["GET", "POST"])
+def edit(agreement_id: int):
+    agreement = get_visible_agreement(agreement_id)
+    permissions.authorize(permissions.can_edit_agreement(current_user, agreement))
+    form = _build_form(agreement)
+    if form.validate_on_submit():
+        try:
+            services.update_agreement(current_user, agreement, expected_version=form.expected_version(),
+                                      parties=form.party_rows(), recipients=_chosen_recipients(form),
+                                      **form.record_fields())
+            db.session.commit()
+        except (StaleEdit, StaleDataError):
+            db.session.rollback()
+            return conflict_page(agreement, form, url_for(".edit", agreement_id=agreement_id),
+                                 fields=_conflict_fields(form))
+        except services.PartyError as exc:
+            db.session.rollback()
+            form.parties.errors.append(str(exc))
+        else:
+            flash("Agreement saved.", "success")
+            return redirect(url_for(".detail", agreement_id=agreement_id))
+    return render_template("agreements/form.html", form=form, agreement=agreement)
+
+
+def _conflict_fields(form: AgreementForm) -> list[tuple[str, str]]:
+    names = ("title", "kind", "tlp", "summary", "terms", "sectors", "effective_date", "expiry_date",
+             "notice_days", "auto_renew")
+    return [(name, form[name].label.text) for name in names]
+
+
+@bp.get("/<int:agreement_id>/history")
+def history(agreement_id: int):
+    agreement = get_visible_agreement(agreement_id)
+    return render_template("agreements/history.html", agreement=agreement, events=records.history(agreement))
+
+
+@bp.post("/<int:agreement_id>/status")
+def change_status(agreement_id: int):
+    agreement = get_visible_agreement(agreement_id)
+    permissions.authorize(permissions.can_transition_agreement(current_user, agreement))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        new_status = AgreementStatus(request.form.get("new_status", ""))
+    except ValueError:
+        flash("Unknown status: nothing was changed.", "danger")
+        return redirect(url_for(".detail", agreement_id=agreement_id))
+    try:
+        services.transition_agreement(current_user, agreement, new_status)
+        db.session.commit()
+    except InvalidTransition as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    except StaleDataError:
+        db.session.rollback()
+        flash("Someone changed this agreement at the same moment; check its status and try again.", "warning")
+    else:
+        flash(f"Agreement {agreement.reference} is now {agreement.status.label.lower()}.", "success")
+    return redirect(url_for(".detail", agreement_id=agreement_id))
+
+
+@bp.post("/<int:agreement_id>/archive")
+def archive(agreement_id: int):
+    agreement = get_visible_agreement(agreement_id)
+    permissions.authorize(permissions.can_archive(current_user, agreement))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.archive_agreement(current_user, agreement)
+    db.session.commit()
+    flash(f"Agreement {agreement.reference} archived. Restore it from the archived list.", "success")
+    return redirect(url_for(".detail", agreement_id=agreement_id))
+
+
+@bp.post("/<int:agreement_id>/restore")
+def restore(agreement_id: int):
+    agreement = get_visible_agreement(agreement_id)
+    permissions.authorize(permissions.can_archive(current_user, agreement))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.restore_agreement(current_user, agreement)
+    db.session.commit()
+    flash(f"Agreement {agreement.reference} restored.", "success")
+    return redirect(url_for(".detail", agreement_id=agreement_id))
+

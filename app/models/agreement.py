@@ -67,6 +67,19 @@ TRANSITIONS: dict[AgreementStatus, frozenset[AgreementStatus]] = {
 # Content is frozen once the agreement leaves review: what is signed is what was approved.
 EDITABLE_STATUSES = frozenset({S.DRAFT, S.IN_REVIEW})
 
+# What the button that moves an agreement *to* a status says, in the order buttons are shown
+# (the step forward first, the way out last). Each target is reached from one kind of step only.
+ACTION_LABELS: dict[AgreementStatus, str] = {
+    S.IN_REVIEW: "Submit for review",
+    S.APPROVED: "Approve",
+    S.OUT_FOR_SIGNATURE: "Issue for signature",
+    S.ACTIVE: "Mark as signed (active)",
+    S.DRAFT: "Request changes",
+    S.EXPIRED: "Mark expired",
+    S.TERMINATED: "Terminate",
+    S.CANCELLED: "Cancel",
+}
+
 
 class PartyRole(LabelledEnum):
     LEAD = "lead"
@@ -121,6 +134,11 @@ class Agreement(RecordMixin, db.Model):
                                     f"to {new_status.label.lower()}.")
         self.status = new_status
         self.status_changed_at = utcnow()
+
+    def transition_actions(self) -> list[tuple[AgreementStatus, str]]:
+        """(target status, button label) for every step allowed from the current status."""
+        allowed = self.allowed_transitions()
+        return [(target, label) for target, label in ACTION_LABELS.items() if target in allowed]
 
     @property
     def is_content_editable(self) -> bool:

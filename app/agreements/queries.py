@@ -1,0 +1,101 @@
+"""The agreement list: filters from the query string, sorting, eager loading and the CSV columns.
+
+The page and its CSV are built from the same statement, so the export holds exactly the rows
+the user sees under the current filters.
+"""
+import sqlalchemy as sa
+from flask import request
+from sqlalchemy.orm import selectinload
+
+from app import listing, permissions
+from app.models import TLP, Agreement, AgreementKind, AgreementParty, AgreementStatus, Sector, User, sector_filter
+
+SEARCH_COLUMNS = (Agreement.reference, Agreement.title, Agreement.summary, Agreement.terms)
+
+SORTABLE = {
+    "reference": Agreement.reference,
+    "title": Agreement.title,
+    "kind": Agreement.kind,
+    "status": Agreement.status,
+    "effective": Agreement.effective_date,
+    "expiry": Agreement.expiry_date,
+    "updated": Agreement.updated_at,
+}
+
+
+def _enum_arg(name: str, enum_cls):
+    """A filter value from the query string, or None when absent or not a member (ignored, never 500)."""
+    try:
+        return enum_cls(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _int_arg(name: str) -> int | None:
+    try:
+        return int(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def current_filters() -> dict:
+    """The recognised filters as the template shows them (invalid values dropped)."""
+    return {
+        "q": (request.args.get("q") or "").strip()[:200],
+        "status": _enum_arg("status", AgreementStatus),
+        "kind": _enum_arg("kind", AgreementKind),
+        "sector": _enum_arg("sector", Sector),
+        "tlp": _enum_arg("tlp", TLP),
+        "organization": _int_arg("organization"),
+        "expiring": request.args.get("expiring") == "1",
+        "archived": request.args.get("archived") == "1",
+    }
+
+
+def list_statement(user: User, filters: dict) -> sa.Select:
+    stmt = permissions.visible_agreements(user).options(
+        selectinload(Agreement.parties).selectinload(AgreementParty.organization),
+        selectinload(Agreement.owner_organization),
+    )
+    stmt = listing.search(stmt, SEARCH_COLUMNS, filters["q"])
+    if filters["status"] is not None:
+        stmt = stmt.where(Agreement.status == filters["status"])
+    if filters["kind"] is not None:
+        stmt = stmt.where(Agreement.kind == filters["kind"])
+    if filters["sector"] is not None:
+        stmt = stmt.where(sector_filter(Agreement.sectors, filters["sector"].value))
+    if filters["tlp"] is not None:
+        stmt = stmt.where(Agreement.tlp == filters["tlp"])
+    if filters["organization"] is not None:
+        org_id = filters["organization"]
+        stmt = stmt.where(sa.or_(
+            Agreement.owner_organization_id == org_id,
+            sa.exists().where(AgreementParty.agreement_id == Agreement.id,
+                              AgreementParty.organization_id == org_id)))
+    if filters["expiring"]:
+        stmt = stmt.where(Agreement.expiring_condition())
+    if filters["archived"]:
+        stmt = stmt.where(Agreement.archived_at.is_not(None))
+    else:
+        stmt = stmt.where(Agreement.archived_at.is_(None))
+    return listing.sort(stmt, SORTABLE, "updated", default_dir="desc", tie_breaker=Agreement.id.desc())
+
+
+def _party_names(agreement: Agreement) -> list[str]:
+    return [f"{p.organization.name} ({p.party_role.label.lower()})" for p in agreement.parties]
+
+
+CSV_COLUMNS = [
+    ("Reference", lambda a: a.reference),
+    ("Title", lambda a: a.title),
+    ("Kind", lambda a: a.kind.label),
+    ("Status", lambda a: a.status.label),
+    ("TLP", lambda a: a.tlp.label),
+    ("Parties", _party_names),
+    ("Sectors", lambda a: [s.label for s in a.sectors]),
+    ("Effective", lambda a: a.effective_date),
+    ("Expiry", lambda a: a.expiry_date),
+    ("Notice days", lambda a: a.notice_days),
+    ("Auto-renew", lambda a: a.auto_renew),
+    ("Owner", lambda a: a.owner_organization.name),
+]
