@@ -254,8 +254,22 @@ def can_edit_initiative(user: User, initiative: Initiative) -> bool:
     return _coordinates(user, initiative)
 
 
+def can_transition_initiative(user: User, initiative: Initiative, new_status=None) -> bool:
+    return _coordinates(user, initiative)
+
+
+def can_manage_milestones(user: User, initiative: Initiative) -> bool:
+    """Milestones are part of the initiative: whoever may edit it may add, edit and complete them."""
+    return can_edit_initiative(user, initiative)
+
+
 def can_edit_working_group(user: User, group: WorkingGroup) -> bool:
     return _coordinates(user, group)
+
+
+def can_add_task(user: User, group: WorkingGroup) -> bool:
+    """Coordinators of the group add tasks while it is active (a closed group takes no new work)."""
+    return can_edit_working_group(user, group) and group.status.value == "active"
 
 
 def can_edit_task(user: User, task: Task) -> bool:
@@ -284,12 +298,28 @@ def can_update_mitigation_status(user: User, mitigation: Mitigation) -> bool:
         mitigation.assigned_user_id == user.id and user.role is not Role.EXECUTIVE)
 
 
+def can_archive_mitigation(user: User, mitigation: Mitigation) -> bool:
+    """Archive or restore a mitigation: coordinators of its (unarchived) risk."""
+    return _coordinates(user, mitigation.risk)
+
+
 def can_edit_incident_plan(user: User, plan: IncidentPlan) -> bool:
     return _coordinates(user, plan) and not plan.is_read_only
 
 
 def can_transition_incident_plan(user: User, plan: IncidentPlan, new_status=None) -> bool:
+    if new_status == "approved":
+        return can_approve_incident_plan(user, plan)
     return _coordinates(user, plan)
+
+
+def can_approve_incident_plan(user: User, plan: IncidentPlan) -> bool:
+    """Four eyes: a coordinator of a participating organisation other than the version's author."""
+    return _coordinates(user, plan) and plan.created_by_id != user.id
+
+
+def can_revise_incident_plan(user: User, plan: IncidentPlan) -> bool:
+    return _coordinates(user, plan) and plan.is_revisable
 
 
 def can_download_reports(user: User) -> bool:

@@ -1,0 +1,98 @@
+"""Initiative forms: the record itself, the quick health update, milestones and status buttons.
+
+Related-record choices are passed in from scoped queries, so a forged or foreign id fails as
+"Not a valid choice" and nothing is written.
+"""
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice, enum_choices, enum_coerce
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from app.forms import (
+    ModelForm,
+    MultiCheckboxField,
+    VersionedForm,
+    enum_select,
+    optional_id,
+    record_choices,
+    sectors_field,
+    tlp_field,
+)
+from app.models import TLP, Health, InitiativeStatus
+
+REASON_MAX = 2000
+
+
+def _require_reason_unless_green(health_field, reason_field) -> None:
+    if health_field.data not in (None, Health.GREEN) and not (reason_field.data or "").strip():
+        raise ValidationError("Explain why the initiative is not green.")
+
+
+class InitiativeForm(VersionedForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    objective = TextAreaField("Objective", validators=[Optional(), Length(max=2000)],
+                              description="One or two sentences: what the partners want to achieve.")
+    description = TextAreaField("Description", validators=[Optional(), Length(max=100_000)],
+                                description="Markdown: scope, approach, deliverables.")
+    agreement_id = SelectField("Agreement", coerce=optional_id,
+                               description="The partnership agreement this initiative runs under, if any.")
+    lead_organization_id = SelectField("Lead organisation", coerce=optional_id,
+                                       validators=[DataRequired(message="Choose the lead organisation.")])
+    participant_ids = MultiCheckboxField("Participating organisations", coerce=int)
+    sectors = sectors_field("Sectors")
+    start_date = DateField("Start date", validators=[Optional()])
+    target_date = DateField("Target date", validators=[Optional()])
+    health = enum_select("Health", Health, default=Health.GREEN)
+    health_reason = TextAreaField("Health reason", validators=[Optional(), Length(max=REASON_MAX)],
+                                  description="Required when health is amber or red.")
+    tlp = tlp_field()
+    recipient_ids = MultiCheckboxField("TLP:RED recipients", coerce=int,
+                                       description="Required for TLP:RED: the people who may read it.")
+
+    def __init__(self, *args, agreements=(), organizations=(), users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agreement_id.choices = [SelectChoice(value="", label="— none —"),
+                                     *record_choices(agreements, label=_agreement_label)]
+        org_choices = record_choices(organizations)
+        self.lead_organization_id.choices = [SelectChoice(value="", label="— choose —"), *org_choices]
+        self.participant_ids.choices = list(org_choices)
+        self.recipient_ids.choices = record_choices(
+            users, label=lambda u: f"{u.name} ({u.organization.display_name})" if u.organization else u.name)
+
+    def validate_target_date(self, field):
+        if field.data and self.start_date.data and field.data < self.start_date.data:
+            raise ValidationError("The target date must be on or after the start date.")
+
+    def validate_health_reason(self, field):
+        _require_reason_unless_green(self.health, field)
+
+    def validate_recipient_ids(self, field):
+        if self.tlp.data is TLP.RED and not field.data:
+            raise ValidationError("Choose at least one recipient for TLP:RED.")
+
+
+def _agreement_label(agreement) -> str:
+    return f"{agreement.reference} · {agreement.title}"
+
+
+class HealthForm(VersionedForm):
+    """The quick health update on the detail page."""
+
+    health = enum_select("Health", Health)
+    health_reason = TextAreaField("Reason", validators=[Optional(), Length(max=REASON_MAX)],
+                                  description="Required when health is amber or red.")
+
+    def validate_health_reason(self, field):
+        _require_reason_unless_green(self.health, field)
+
+
+class MilestoneForm(ModelForm):
+    title = StringField("Milestone", validators=[DataRequired(), Length(max=200)])
+    due_date = DateField("Due date", validators=[Optional()])
+
+
+class TransitionForm(FlaskForm):
+    """One-button form: posts the target status and carries the CSRF token."""
+
+    new_status = SelectField(choices=enum_choices(InitiativeStatus, label=lambda s: s.label),
+                             coerce=enum_coerce(InitiativeStatus), validators=[InputRequired()])

@@ -1,0 +1,92 @@
+"""Milestones, edited inline on the initiative's detail page. Every action is a POST under the initiative."""
+import sqlalchemy as sa
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user
+
+from app import permissions
+from app.extensions import db
+from app.forms import EmptyForm
+from app.initiatives import bp, services
+from app.initiatives.forms import MilestoneForm
+from app.initiatives.routes import get_visible_initiative
+from app.initiatives.routes.pages import render_detail
+from app.models import Initiative, Milestone
+
+
+def _load(initiative_id: int, milestone_id: int | None = None):
+    """The visible initiative (404 otherwise), the right to change it (403), and its milestone.
+
+    A milestone is only ever found through its own initiative, so another initiative's milestone id
+    is a 404 even when both initiatives are visible."""
+    initiative = get_visible_initiative(initiative_id)
+    permissions.authorize(permissions.can_manage_milestones(current_user, initiative))
+    if milestone_id is None:
+        return initiative, None
+    milestone = db.first_or_404(sa.select(Milestone).where(Milestone.id == milestone_id,
+                                                           Milestone.initiative_id == initiative.id))
+    return initiative, milestone
+
+
+def _back(initiative: Initiative):
+    return redirect(url_for(".detail", initiative_id=initiative.id, _anchor="milestones"))
+
+
+def _require_csrf() -> None:
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+
+
+@bp.post("/<int:initiative_id>/milestones")
+def add_milestone(initiative_id: int):
+    initiative, _ = _load(initiative_id)
+    form = MilestoneForm()
+    if not form.validate_on_submit():
+        return render_detail(initiative, milestone_form=form, status=400)
+    services.add_milestone(current_user, initiative, title=form.title.data, due_date=form.due_date.data)
+    db.session.commit()
+    flash("Milestone added.", "success")
+    return _back(initiative)
+
+
+@bp.post("/<int:initiative_id>/milestones/<int:milestone_id>/edit")
+def edit_milestone(initiative_id: int, milestone_id: int):
+    initiative, milestone = _load(initiative_id, milestone_id)
+    form = MilestoneForm(prefix=f"m{milestone.id}")
+    if not form.validate_on_submit():
+        return render_detail(initiative, edit_forms={milestone.id: form}, status=400)
+    changes = services.edit_milestone(current_user, initiative, milestone, title=form.title.data,
+                                      due_date=form.due_date.data)
+    db.session.commit()
+    flash("Milestone saved." if changes else "Milestone unchanged.", "success" if changes else "info")
+    return _back(initiative)
+
+
+@bp.post("/<int:initiative_id>/milestones/<int:milestone_id>/complete")
+def complete_milestone(initiative_id: int, milestone_id: int):
+    initiative, milestone = _load(initiative_id, milestone_id)
+    _require_csrf()
+    services.complete_milestone(current_user, initiative, milestone)
+    db.session.commit()
+    flash(f"Milestone “{milestone.title}” completed.", "success")
+    return _back(initiative)
+
+
+@bp.post("/<int:initiative_id>/milestones/<int:milestone_id>/reopen")
+def reopen_milestone(initiative_id: int, milestone_id: int):
+    initiative, milestone = _load(initiative_id, milestone_id)
+    _require_csrf()
+    services.reopen_milestone(current_user, initiative, milestone)
+    db.session.commit()
+    flash(f"Milestone “{milestone.title}” reopened.", "success")
+    return _back(initiative)
+
+
+@bp.post("/<int:initiative_id>/milestones/<int:milestone_id>/delete")
+def delete_milestone(initiative_id: int, milestone_id: int):
+    initiative, milestone = _load(initiative_id, milestone_id)
+    _require_csrf()
+    title = milestone.title
+    services.delete_milestone(current_user, initiative, milestone)
+    db.session.commit()
+    flash(f"Milestone “{title}” deleted.", "success")
+    return _back(initiative)

@@ -1,0 +1,185 @@
+"""Initiative use cases: authorise, change, audit in the same transaction; the caller commits."""
+from datetime import date
+
+import sqlalchemy as sa
+
+from app import audit, permissions, records
+from app.extensions import db
+from app.models import (
+    TLP,
+    Health,
+    Initiative,
+    InitiativeStatus,
+    Milestone,
+    Organization,
+    User,
+    utcnow,
+)
+
+
+class InitiativeError(ValueError):
+    """A rule about one initiative was broken (the form should have caught it)."""
+
+
+def _check_rules(fields: dict, recipient_ids) -> None:
+    """Invariants re-checked here so no caller can skip them, whatever the form did."""
+    if fields.get("health", Health.GREEN) is not Health.GREEN and not (fields.get("health_reason") or "").strip():
+        raise InitiativeError("Explain why the initiative is not green.")
+    start, target = fields.get("start_date"), fields.get("target_date")
+    if start and target and target < start:
+        raise InitiativeError("The target date must be on or after the start date.")
+    if fields.get("tlp") is TLP.RED and not recipient_ids:
+        raise InitiativeError("Choose at least one recipient for TLP:RED.")
+
+
+def _organizations(ids) -> list[Organization]:
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Organization).where(Organization.id.in_(set(ids)))
+                                   .order_by(Organization.name)))
+
+
+def _users(ids) -> list[User]:
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(set(ids))).order_by(User.name)))
+
+
+def _names(items) -> str:
+    return ", ".join(sorted(getattr(i, "display_name", None) or i.name for i in items)) or "—"
+
+
+def _normalise(fields: dict) -> dict:
+    fields = dict(fields)
+    if "sectors" in fields:
+        fields["sectors"] = sorted(set(fields["sectors"] or []), key=lambda s: s.value)
+    for name in ("title", "objective", "description", "health_reason"):
+        if name in fields and fields[name] is None:
+            fields[name] = ""
+    return fields
+
+
+def create_initiative(actor: User, *, participant_ids=(), recipient_ids=(), **fields) -> Initiative:
+    """Create an initiative owned by the actor's organisation, with a fresh INI-YYYY-NNNN reference."""
+    permissions.authorize(permissions.can_create_initiative(actor))
+    fields = _normalise(fields)
+    _check_rules(fields, recipient_ids)
+    initiative = Initiative(**fields, reference=records.next_reference(Initiative, "INI"),
+                            owner_organization_id=actor.organization_id, created_by=actor)
+    lead_id = fields.get("lead_organization_id")
+    initiative.participants = [o for o in _organizations(participant_ids) if o.id != lead_id]
+    initiative.recipients = _users(recipient_ids)
+    db.session.add(initiative)
+    db.session.flush()
+    summary = f"reference: {initiative.reference}; title: {initiative.title}; tlp: {initiative.tlp.label}"
+    if initiative.recipients:
+        summary += f"; recipients: {_names(initiative.recipients)}"
+    audit.record(actor, "initiative.created", initiative, summary=summary)
+    return initiative
+
+
+def update_initiative(actor: User, initiative: Initiative, *, expected_version: int | None,
+                      participant_ids=(), recipient_ids=(), **fields) -> dict:
+    """Optimistic-locked edit with one audit row naming every changed field. Returns the changes."""
+    permissions.authorize(permissions.can_edit_initiative(actor, initiative))
+    records.check_version(initiative, expected_version)
+    fields = _normalise(fields)
+    _check_rules(fields, recipient_ids)
+    changes = audit.diff(initiative, fields)
+    for name, value in fields.items():
+        setattr(initiative, name, value)
+    lead_id = fields.get("lead_organization_id", initiative.lead_organization_id)
+    participants = [o for o in _organizations(participant_ids) if o.id != lead_id]
+    extra = []
+    if {o.id for o in participants} != {o.id for o in initiative.participants}:
+        extra.append(f"participants: {_names(initiative.participants)} → {_names(participants)}")
+        initiative.participants = participants
+    recipients = _users(recipient_ids)
+    if {u.id for u in recipients} != {u.id for u in initiative.recipients}:
+        before = list(initiative.recipients)
+        records.set_recipients(initiative, recipients)
+        extra.append(f"recipients: {_names(before)} → {_names(recipients)}")
+    if changes or extra:
+        # Association-table changes alone would not touch the row: bump it so the version moves.
+        initiative.updated_at = utcnow()
+        db.session.flush()  # raises StaleDataError if a concurrent writer won the race
+        summary = "; ".join(filter(None, [audit.summarize(changes), *extra]))
+        audit.record(actor, "initiative.updated", initiative, summary=summary)
+    return changes
+
+
+def update_health(actor: User, initiative: Initiative, *, expected_version: int | None,
+                  health: Health, health_reason: str) -> dict:
+    permissions.authorize(permissions.can_edit_initiative(actor, initiative))
+    fields = {"health": health, "health_reason": (health_reason or "").strip()}
+    _check_rules(fields, recipient_ids=None)
+    return records.apply_changes(actor, initiative, fields, expected_version=expected_version,
+                                 action="initiative.health_updated")
+
+
+def transition_initiative(actor: User, initiative: Initiative, new_status: InitiativeStatus) -> None:
+    """Raises Forbidden (403) or InvalidTransition; the view turns the latter into a message."""
+    permissions.authorize(permissions.can_transition_initiative(actor, initiative, new_status))
+    records.transition(actor, initiative, new_status, "initiative")
+
+
+def archive_initiative(actor: User, initiative: Initiative) -> None:
+    permissions.authorize(permissions.can_archive(actor, initiative))
+    records.archive(actor, initiative, "initiative")
+
+
+def restore_initiative(actor: User, initiative: Initiative) -> None:
+    permissions.authorize(permissions.can_archive(actor, initiative))
+    records.restore(actor, initiative, "initiative")
+
+
+# --- Milestones: part of the initiative, audited on it, never bumping its version -------------
+
+
+def _milestone_text(milestone: Milestone) -> str:
+    due = milestone.due_date.isoformat() if milestone.due_date else "no due date"
+    return f"{milestone.title} (due {due})"
+
+
+def add_milestone(actor: User, initiative: Initiative, *, title: str, due_date: date | None) -> Milestone:
+    permissions.authorize(permissions.can_manage_milestones(actor, initiative))
+    milestone = Milestone(initiative_id=initiative.id, title=title, due_date=due_date)
+    db.session.add(milestone)
+    db.session.flush()
+    audit.record(actor, "initiative.milestone_added", initiative, summary=f"milestone: {_milestone_text(milestone)}")
+    return milestone
+
+
+def edit_milestone(actor: User, initiative: Initiative, milestone: Milestone, *, title: str,
+                   due_date: date | None) -> dict:
+    permissions.authorize(permissions.can_manage_milestones(actor, initiative))
+    changes = audit.diff(milestone, {"title": title, "due_date": due_date})
+    if changes:
+        milestone.title, milestone.due_date = title, due_date
+        audit.record(actor, "initiative.milestone_edited", initiative,
+                     summary=f"milestone {milestone.id}: " + audit.summarize(changes))
+    return changes
+
+
+def complete_milestone(actor: User, initiative: Initiative, milestone: Milestone) -> None:
+    permissions.authorize(permissions.can_manage_milestones(actor, initiative))
+    if milestone.completed_at is None:
+        milestone.completed_at = utcnow()
+        audit.record(actor, "initiative.milestone_completed", initiative,
+                     summary=f"milestone: {_milestone_text(milestone)}")
+
+
+def reopen_milestone(actor: User, initiative: Initiative, milestone: Milestone) -> None:
+    permissions.authorize(permissions.can_manage_milestones(actor, initiative))
+    if milestone.completed_at is not None:
+        milestone.completed_at = None
+        audit.record(actor, "initiative.milestone_reopened", initiative,
+                     summary=f"milestone: {_milestone_text(milestone)}")
+
+
+def delete_milestone(actor: User, initiative: Initiative, milestone: Milestone) -> None:
+    """Milestones are small parts of a record, not records: deleting one is audited, not archived."""
+    permissions.authorize(permissions.can_manage_milestones(actor, initiative))
+    text = _milestone_text(milestone)
+    db.session.delete(milestone)
+    audit.record(actor, "initiative.milestone_deleted", initiative, summary=f"milestone: {text}")
