@@ -10,7 +10,10 @@ from werkzeug.routing import IntegerConverter
 
 from tests.conftest import make_app
 
-PUBLIC = {"static", "auth.login", "main.healthz"}
+PUBLIC = {"static", "auth.login", "main.healthz",
+          # The second sign-in step: the visitor has passed the password step but is not signed in
+          # yet. Without a pending sign-in it sends them back to login (checked below).
+          "auth.two_factor"}
 
 
 def _placeholder(converter) -> object:
@@ -60,6 +63,14 @@ def test_the_login_redirect_remembers_a_local_next(client):
     _assert_sent_to_login(response, "/organizations/")
     next_value = parse_qs(urlsplit(response.headers["Location"]).query).get("next", [""])[0]
     assert next_value.startswith("/organizations/")
+
+
+def test_the_second_sign_in_step_needs_a_pending_sign_in(app, client):
+    if "auth.two_factor" not in app.view_functions:
+        pytest.skip("two-factor sign-in not installed")
+    for method in ("GET", "POST"):
+        _assert_sent_to_login(client.open("/auth/two-factor", method=method, data={"code": "123456"}),
+                              f"{method} /auth/two-factor")
 
 
 def test_an_unknown_url_does_not_reveal_itself_to_anonymous_visitors(client):
