@@ -1,7 +1,9 @@
 """Sign-in and account forms."""
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from app.auth.passwords import MAX_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -15,4 +17,29 @@ class ReauthenticateForm(FlaskForm):
 
 class TwoFactorForm(FlaskForm):
     code = StringField("Authentication code", validators=[DataRequired(), Length(max=32)],
+                       description="The 6-digit code from your authenticator app, or one of your backup codes.",
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                  "spellcheck": "false", "autocapitalize": "none"})
+
+
+class EnableTwoFactorForm(FlaskForm):
+    code = StringField("Code from your app", validators=[DataRequired(), Length(max=32)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(
+        "New password", validators=[DataRequired(), Length(max=1024)],
+        description=f"At least 12 and at most {MAX_LENGTH} characters; a passphrase of a few words works well.",
+        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Repeat the new password",
+                            validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField("New email address",
+                       validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
+                       render_kw={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"})

@@ -4,8 +4,9 @@ from urllib.parse import urlsplit
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.auth import bp, passwords, services, throttle
-from app.auth.forms import LoginForm, ReauthenticateForm
+from app import audit
+from app.auth import bp, passwords, services, throttle, two_factor
+from app.auth.forms import LoginForm, ReauthenticateForm, TwoFactorForm
 from app.auth.sessions import mark_fresh
 from app.decorators import public
 from app.extensions import db, limiter
@@ -44,14 +45,42 @@ def login():
             return render_template("auth/login.html", form=form), 200
         target = local_url_or(request.args.get("next"), url_for("main.index"))
         if user.totp_enabled:
-            from app.auth.two_factor import begin_second_factor
-
             db.session.commit()
-            return begin_second_factor(user, target)
+            return two_factor.begin_second_factor(user, target)
         services.complete_login(user)
         db.session.commit()
         return redirect(target)
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/two-factor", methods=["GET", "POST"], endpoint="two_factor")
+@public
+@limiter.limit("60 per minute", methods=["POST"])
+def two_factor_login():
+    """Second sign-in step: a TOTP code or a backup code, throttled like passwords."""
+    user, target = two_factor.pending_user()
+    if user is None:
+        flash("Sign in again to continue.", "info")
+        return redirect(url_for("auth.login"))
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        if throttle.is_blocked(user.email, scope=two_factor.THROTTLE_SCOPE):
+            return render_template("auth/two_factor.html", form=form, throttled=True), 429
+        method = two_factor.verify_code(user, form.code.data)
+        if method is None:
+            throttle.record_failure(user.email, scope=two_factor.THROTTLE_SCOPE)
+            audit.record(user, "auth.two_factor_failed", user)
+            db.session.commit()
+            form.code.errors.append("That code is not valid or was already used.")
+            return render_template("auth/two_factor.html", form=form), 200
+        throttle.clear(user.email, scope=two_factor.THROTTLE_SCOPE)
+        if method == "backup":
+            audit.record(user, "auth.backup_code_used", user,
+                         summary=f"{two_factor.remaining_backup_codes(user)} backup codes left")
+        services.complete_login(user)
+        db.session.commit()
+        return redirect(local_url_or(target, url_for("main.index")))
+    return render_template("auth/two_factor.html", form=form)
 
 
 @bp.post("/logout")

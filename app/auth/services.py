@@ -48,3 +48,42 @@ def logout(user: User) -> None:
     audit.record(user, "auth.logout", user)
     logout_user()
     session.clear()
+
+
+class AccountError(ValueError):
+    """A self-service account change that breaks a rule; `field` names the form field to flag."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """The user's own password change: the current password is checked, every session ends."""
+    from app.users import services as user_services
+
+    if throttle.is_blocked(user.email, scope="reauth"):
+        raise Throttled()
+    if not passwords.verify_password(user.password_hash, current_password):
+        throttle.record_failure(user.email, scope="reauth")
+        raise AccountError("That is not your current password.", field="current_password")
+    if new_password == current_password:
+        raise AccountError("Choose a password you have not been using.", field="new_password")
+    try:
+        user_services.set_password(user, user, new_password)
+    except user_services.UserError as exc:
+        raise AccountError(str(exc), field="new_password") from exc
+
+
+def change_email(user: User, new_email: str) -> None:
+    """The user's own email change; the address stays unique regardless of case and spaces."""
+    from app.users import services as user_services
+
+    email = normalize_email(new_email)
+    if email == user.email:
+        raise AccountError("That is already your email address.", field="email")
+    if user_services.email_taken(email, except_id=user.id):
+        raise AccountError("Another account uses this email address.", field="email")
+    old = user.email
+    user.email = email
+    audit.record(user, "user.email_changed", user, summary=f"email: {old} → {email}")

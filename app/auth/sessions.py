@@ -4,7 +4,7 @@ The session cookie carries the user's `session_token` (not the user id), so rota
 (logout, password change, two-factor reset, deactivation) ends every session of that user at once.
 """
 import sqlalchemy as sa
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from app.extensions import db, login_manager
@@ -27,6 +27,20 @@ def start_session(user: User) -> None:
     session["seen_at"] = now
     session["fresh_at"] = now
     session.permanent = True
+
+
+def renew_session(user: User) -> None:
+    """After the user's token rotated (password change, sign out elsewhere): keep only this session.
+
+    The absolute lifetime still counts from the original sign-in."""
+    from flask_login import login_user
+
+    started = session.get("started_at")
+    session.clear()
+    login_user(user)
+    start_session(user)
+    if isinstance(started, int | float):
+        session["started_at"] = started
 
 
 def mark_fresh() -> None:
@@ -65,10 +79,23 @@ def register_session_guard(app: Flask) -> None:
                     return None
                 return login_manager.unauthorized()
             session["seen_at"] = utcnow().timestamp()
-            return None
+            return _require_two_factor_enrolment()
         if _is_public():
             return None
         return login_manager.unauthorized()
+
+
+# Reachable by a signed-in user who must still enrol in two-factor (and nothing else is).
+ENROLMENT_ENDPOINTS = {"auth.two_factor_setup", "auth.logout", "auth.reauthenticate", "static"}
+
+
+def _require_two_factor_enrolment():
+    """Roles in TOTP_REQUIRED_ROLES are sent to the enrolment page until two-factor is on."""
+    from app.auth.two_factor import must_enrol
+
+    if request.endpoint in ENROLMENT_ENDPOINTS or not must_enrol(current_user):
+        return None
+    return redirect(url_for("auth.two_factor_setup"))
 
 
 def _is_public() -> bool:

@@ -1,0 +1,152 @@
+"""The seeded world the security tests share, and helpers to walk app.url_map with real ids.
+
+Three organisations (A, B, C) plus a client (child) organisation of A. Org A has one user of each
+role; B has a member. Every record kind exists once, owned by org A, TLP:AMBER, so a member of
+another organisation must get 404 on every sub-route while A's users get real pages.
+"""
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from werkzeug.routing import Rule
+
+from app.extensions import db
+from app.models import TLP, Document, Milestone, Phase, PlanContact, PlanSection, Role, TaskUpdate
+from tests import factories
+
+PASSWORD = factories.PASSWORD
+ROLES = ("anonymous", "member", "coordinator", "executive", "admin", "other_org")
+
+
+@dataclass
+class World:
+    users: dict[str, object] = field(default_factory=dict)  # role -> User (org A, or B for other_org)
+    emails: dict[str, str] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)  # URL parameter name -> id of A's record
+    b_ids: dict[str, int] = field(default_factory=dict)  # the same kinds owned by org B
+
+
+def _records(owner_coordinator, member, org, tlp=TLP.AMBER) -> dict[str, int]:
+    return _build_records(owner_coordinator, member, org, tlp)
+
+
+def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
+    agreement = factories.agreement(created_by=owner_coordinator, tlp=tlp, parties=[org])
+    initiative = factories.initiative(created_by=owner_coordinator, tlp=tlp, agreement=agreement)
+    milestone = Milestone(initiative_id=initiative.id, title="Kick-off")
+    group = factories.working_group(created_by=owner_coordinator, tlp=tlp,
+                                    members=[owner_coordinator, member], initiative=initiative)
+    task = factories.task(working_group=group, assignee=member)
+    update = TaskUpdate(task_id=task.id, author_id=member.id, note="Started")
+    risk = factories.risk(created_by=owner_coordinator, tlp=tlp, initiative=initiative)
+    mitigation = factories.mitigation(risk=risk, assigned_organization=org, assigned_user=member)
+    plan = factories.incident_plan(created_by=owner_coordinator, tlp=tlp)
+    section = PlanSection(plan_id=plan.id, phase=list(Phase)[0], title="Detection", body="Watch the logs.")
+    contact = PlanContact(plan_id=plan.id, role="Duty officer", name="Dana Duty", email="duty@example.org")
+    document = Document(object_type="agreements", object_id=agreement.id, kind="signature", version=1,
+                        reference=agreement.reference, filename="agreement.pdf", sha256="0" * 64,
+                        size=8, content=b"%PDF-1.7", tlp=tlp, issuer_id=owner_coordinator.id)
+    db.session.add_all([milestone, update, section, contact, document])
+    db.session.commit()
+    return {
+        "agreement_id": agreement.id, "initiative_id": initiative.id, "milestone_id": milestone.id,
+        "working_group_id": group.id, "group_id": group.id, "task_id": task.id, "update_id": update.id,
+        "risk_id": risk.id, "mitigation_id": mitigation.id, "incident_plan_id": plan.id, "plan_id": plan.id,
+        "section_id": section.id, "contact_id": contact.id, "document_id": document.id,
+        "party_id": agreement.parties[0].id, "member_id": member.id,
+        "user_id": member.id,
+    }
+
+
+def seed_world(app) -> World:
+    """Seed inside an app context; returns plain ids and emails (safe to use outside it)."""
+    world = World()
+    with app.app_context():
+        org_a = factories.organization(name="Org A Water Authority", short_name="ORGA")
+        org_b = factories.organization(name="Org B Grid Operator", short_name="ORGB")
+        org_c = factories.organization(name="Org C Telecom", short_name="ORGC")
+        factories.organization(name="Org A Client", short_name="ACLI", parent=org_a)
+        for role in (Role.MEMBER, Role.COORDINATOR, Role.EXECUTIVE, Role.ADMIN):
+            world.users[role.value] = factories.user(role=role, organization=org_a,
+                                                     email=f"{role.value}@a.example.org")
+        world.users["other_org"] = factories.user(role=Role.MEMBER, organization=org_b,
+                                                  email="member@b.example.org")
+        b_coordinator = factories.user(role=Role.COORDINATOR, organization=org_b, email="coordinator@b.example.org")
+        factories.user(role=Role.MEMBER, organization=org_c, email="member@c.example.org")
+        world.ids = _records(world.users["coordinator"], world.users["member"], org_a)
+        world.ids["organization_id"] = org_a.id
+        world.b_ids = _records(b_coordinator, world.users["other_org"], org_b)
+        world.b_ids["organization_id"] = org_b.id
+        world.emails = {role: u.email for role, u in world.users.items()}
+        world.ids["org_c"] = org_c.id
+    return world
+
+
+def client_for(app, world: World, role: str):
+    """A test client for a role name (anonymous: not signed in)."""
+    if role == "anonymous":
+        return app.test_client()
+    with app.app_context():
+        user = db.session.scalar(sa.select(type(world.users[role])).where(
+            type(world.users[role]).email == world.emails[role]))
+        return app.test_client(user=user)
+
+
+def login(client, email: str, password: str = PASSWORD, **kwargs):
+    return client.post("/auth/login", data={"email": email, "password": password}, **kwargs)
+
+
+# --- url_map walking ----------------------------------------------------------------------------
+
+
+class MissingParameter(KeyError):
+    pass
+
+
+def build_url(rule: Rule, ids: dict[str, int]) -> str:
+    values = {}
+    for name in rule.arguments:
+        if name == "filename":
+            values[name] = "css/app.css"
+        elif name in ids:
+            values[name] = ids[name]
+        else:
+            raise MissingParameter(f"{rule.endpoint}: no seeded id for URL parameter <{name}>; "
+                                   "add it to tests/security_world.py")
+    path = rule.rule
+    for name, value in values.items():
+        path = re.sub(rf"<(?:[a-z]+(?:\([^)]*\))?:)?{name}>", str(value), path)
+    return path
+
+
+def app_rules(app, include_static: bool = False) -> list[Rule]:
+    return sorted((r for r in app.url_map.iter_rules() if include_static or r.endpoint != "static"),
+                  key=lambda r: (r.endpoint, r.rule))
+
+
+def write_methods(rule: Rule) -> list[str]:
+    return sorted(m for m in rule.methods if m not in {"GET", "HEAD", "OPTIONS"})
+
+
+# --- DB snapshot ---------------------------------------------------------------------------------
+
+
+def db_snapshot(app) -> dict:
+    """Per table: row count, max(version) and a digest of every row (audit_events included).
+
+    The digest catches any change at all, also in tables without a version column."""
+    snapshot = {}
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            rows = db.session.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
+            versions = [row._mapping["version"] for row in rows] if "version" in table.c else []
+            digest = hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()[:16]
+            snapshot[table.name] = (len(rows), max(versions, default=None), digest)
+        db.session.remove()
+    return snapshot
+
+
+def snapshot_diff(before: dict, after: dict) -> dict:
+    return {name: (before.get(name), after.get(name)) for name in set(before) | set(after)
+            if before.get(name) != after.get(name)}
