@@ -1,0 +1,137 @@
+"""Forms of the risk register: risks, mitigations, status changes. Choices come from scoped queries."""
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from app.forms import (
+    ModelForm,
+    MultiCheckboxField,
+    VersionedForm,
+    enum_select,
+    optional_id,
+    record_choices,
+    tlp_field,
+)
+from app.models import TLP, MitigationStatus, RiskStatus, Sector, Treatment
+
+LIKELIHOOD_LABELS = {1: "Rare", 2: "Unlikely", 3: "Possible", 4: "Likely", 5: "Almost certain"}
+IMPACT_LABELS = {1: "Negligible", 2: "Minor", 3: "Moderate", 4: "Major", 5: "Severe"}
+
+MARKDOWN_MAX = 100_000
+TEXT_MAX = 20_000
+NOTE_MAX = 2_000
+
+
+def scale_choices(labels: dict[int, str], blank: str | None = None) -> list[SelectChoice]:
+    choices = [SelectChoice(value="", label=blank)] if blank is not None else []
+    return choices + [SelectChoice(value=str(n), label=f"{n} – {text}") for n, text in labels.items()]
+
+
+def scale_int(value):
+    """coerce= for a required 1–5 select: anything that is not a whole number fails."""
+    return int(value)
+
+
+def optional_sector(value):
+    return None if value in (None, "", "None") else Sector(value)
+
+
+def user_label(user) -> str:
+    org = (user.organization.short_name or user.organization.name) if user.organization else ""
+    return f"{user.name} ({org})" if org else user.name
+
+
+class RiskForm(VersionedForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=MARKDOWN_MAX)],
+                                description="Markdown: **bold**, lists, links, tables.")
+    sector = SelectField("Sector", coerce=optional_sector, validators=[Optional()],
+                         choices=[SelectChoice(value="", label="— none —")]
+                         + [SelectChoice(value=s.value, label=s.label) for s in Sector])
+    asset = StringField("Asset", validators=[Optional(), Length(max=200)],
+                        description="The facility, system or service at risk.")
+    threat = TextAreaField("Threat", validators=[Optional(), Length(max=TEXT_MAX)])
+    vulnerability = TextAreaField("Vulnerability", validators=[Optional(), Length(max=TEXT_MAX)])
+    likelihood = SelectField("Likelihood", coerce=scale_int, choices=scale_choices(LIKELIHOOD_LABELS),
+                             validators=[InputRequired()])
+    impact = SelectField("Impact", coerce=scale_int, choices=scale_choices(IMPACT_LABELS),
+                         validators=[InputRequired()])
+    treatment = enum_select("Treatment", Treatment,
+                            description="Share: the risk is jointly owned by the partners.")
+    residual_likelihood = SelectField("Residual likelihood", coerce=optional_id,
+                                      choices=scale_choices(LIKELIHOOD_LABELS, blank="— not assessed —"),
+                                      validators=[Optional()],
+                                      description="After the planned mitigations. Give both residual values "
+                                                  "or neither.")
+    residual_impact = SelectField("Residual impact", coerce=optional_id,
+                                  choices=scale_choices(IMPACT_LABELS, blank="— not assessed —"),
+                                  validators=[Optional()])
+    initiative_id = SelectField("Initiative", coerce=optional_id, validators=[Optional()])
+    next_review_date = DateField("Next review", validators=[Optional()],
+                                 description="Leave empty to set it from the level: critical 90 days, "
+                                             "high 180 days, others 360 days.")
+    tlp = tlp_field()
+    recipients = MultiCheckboxField("TLP:RED recipients", coerce=int, validators=[Optional()],
+                                    description="Required for TLP:RED: only these people (and you, the "
+                                                "creator) may read the risk.")
+
+    def __init__(self, *args, initiatives=(), users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initiative_id.choices = [SelectChoice(value="", label="— none —")] + record_choices(
+            initiatives, label=lambda i: f"{i.reference} · {i.title}")
+        self.recipients.choices = record_choices(users, label=user_label)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Optional() stops a field's own chain when it is empty, so the pair is checked here.
+        if (self.residual_likelihood.data is None) != (self.residual_impact.data is None):
+            empty = self.residual_impact if self.residual_impact.data is None else self.residual_likelihood
+            empty.errors = [*empty.errors, "Give both residual likelihood and residual impact, or neither."]
+            valid = False
+        if self.tlp.data is TLP.RED and not self.recipients.data:
+            self.recipients.errors = [*self.recipients.errors, "Choose at least one recipient for a TLP:RED risk."]
+            valid = False
+        return valid
+
+
+
+class MitigationForm(VersionedForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=MARKDOWN_MAX)],
+                                description="Markdown.")
+    assigned_organization_id = SelectField(
+        "Assigned organisation", coerce=optional_id, validators=[InputRequired()],
+        description="The organisation that carries out this mitigation. It becomes a participant of the "
+                    "risk: it can read the risk under TLP:AMBER and AMBER+STRICT, and its coordinators "
+                    "can edit it.")
+    assigned_user_id = SelectField("Assigned person", coerce=optional_id, validators=[Optional()],
+                                   description="Must belong to the assigned organisation. They can update "
+                                               "this mitigation's status.")
+    due_date = DateField("Due date", validators=[Optional()])
+    effectiveness = IntegerField("Effectiveness (%)", default=0,
+                                 validators=[InputRequired(), NumberRange(min=0, max=100)],
+                                 description="Estimated reduction of the risk, 0–100 %.")
+
+    def __init__(self, *args, organizations=(), users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.assigned_organization_id.choices = [SelectChoice(value="", label="— choose —")] + record_choices(
+            organizations)
+        self.assigned_user_id.choices = [SelectChoice(value="", label="— nobody yet —")] + record_choices(
+            users, label=user_label)
+        # Which organisation each selectable person belongs to: checked below without a query.
+        self._user_orgs = {u.id: u.organization_id for u in users}
+
+    def validate_assigned_user_id(self, field):
+        if field.data is not None and self._user_orgs.get(field.data) != self.assigned_organization_id.data:
+            raise ValidationError("This person does not belong to the assigned organisation.")
+
+
+class MitigationStatusForm(ModelForm):
+    new_status = enum_select("New status", MitigationStatus)
+    effectiveness = IntegerField("Effectiveness (%)", validators=[InputRequired(), NumberRange(min=0, max=100)])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=NOTE_MAX)],
+                         description="What was done, what is blocking (at most 2,000 characters).")
+
+
+class RiskStatusForm(ModelForm):
+    new_status = enum_select("New status", RiskStatus)

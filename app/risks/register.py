@@ -1,0 +1,137 @@
+"""The register's query: filters from ?args on top of visible_risks, the heat-map counts, the CSV columns.
+
+The list, its CSV and the heat map start from the same filtered statement, so all three show
+exactly what the user may see.
+"""
+from collections.abc import Mapping
+from datetime import date
+
+import sqlalchemy as sa
+from flask_login import current_user
+
+from app import listing, permissions
+from app.extensions import db
+from app.models import TLP, Mitigation, Risk, RiskLevel, RiskStatus, Sector, Treatment, today
+
+SCALE = range(1, 6)
+FAR_FUTURE = date(9999, 12, 31)
+
+
+def _enum(enum_cls, value):
+    try:
+        return enum_cls(value) if value else None
+    except ValueError:
+        return None  # an unknown filter value is ignored, never a 500
+
+
+def _int(value, allowed=None):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if allowed is None or number in allowed else None
+
+
+def read_filters(args: Mapping) -> dict:
+    """The valid filters of the request; invalid values are dropped."""
+    return {
+        "q": (args.get("q") or "").strip()[:200],
+        "status": _enum(RiskStatus, args.get("status")),
+        "level": _enum(RiskLevel, args.get("level")),
+        "treatment": _enum(Treatment, args.get("treatment")),
+        "sector": _enum(Sector, args.get("sector")),
+        "tlp": _enum(TLP, args.get("tlp")),
+        "organization": _int(args.get("organization")),
+        "initiative": _int(args.get("initiative")),
+        "likelihood": _int(args.get("likelihood"), SCALE),
+        "impact": _int(args.get("impact"), SCALE),
+        "review_due": args.get("review") == "due",
+        "archived": args.get("archived") == "1",
+        "mine": args.get("mine") == "1",
+    }
+
+
+def filtered(user, filters: dict, *, cell: bool = True, archived: bool | None = None) -> sa.Select:
+    """visible_risks(user) narrowed by `filters`. cell=False leaves out likelihood/impact (heat map)."""
+    stmt = permissions.visible_risks(user)
+    stmt = listing.search(stmt, [Risk.reference, Risk.title, Risk.description, Risk.asset, Risk.threat,
+                                 Risk.vulnerability], filters["q"])
+    if filters["status"]:
+        stmt = stmt.where(Risk.status == filters["status"])
+    if filters["level"]:
+        stmt = stmt.where(Risk.level_condition(filters["level"]))
+    if filters["treatment"]:
+        stmt = stmt.where(Risk.treatment == filters["treatment"])
+    if filters["sector"]:
+        stmt = stmt.where(Risk.sector == filters["sector"])
+    if filters["tlp"]:
+        stmt = stmt.where(Risk.tlp == filters["tlp"])
+    if filters["organization"] is not None:
+        org_id = filters["organization"]
+        stmt = stmt.where(sa.or_(
+            Risk.owner_organization_id == org_id,
+            sa.exists().where(Mitigation.risk_id == Risk.id, Mitigation.assigned_organization_id == org_id,
+                              Mitigation.archived_at.is_(None))))
+    if filters["initiative"] is not None:
+        stmt = stmt.where(Risk.initiative_id == filters["initiative"])
+    if filters["review_due"]:
+        stmt = stmt.where(Risk.next_review_date < today(), Risk.status != RiskStatus.CLOSED)
+    if filters["mine"]:
+        stmt = stmt.where(sa.exists().where(Mitigation.risk_id == Risk.id,
+                                            Mitigation.assigned_user_id == user.id,
+                                            Mitigation.archived_at.is_(None)))
+    if cell and filters["likelihood"]:
+        stmt = stmt.where(Risk.likelihood == filters["likelihood"])
+    if cell and filters["impact"]:
+        stmt = stmt.where(Risk.impact == filters["impact"])
+    show_archived = filters["archived"] if archived is None else archived
+    return stmt.where(Risk.archived_at.is_not(None) if show_archived else Risk.archived_at.is_(None))
+
+
+SORTABLE = {
+    "reference": Risk.reference,
+    "title": sa.func.lower(Risk.title),
+    "score": Risk.likelihood * Risk.impact,
+    # Unassessed residuals sort as 0 and undated reviews last, the same on SQLite and PostgreSQL.
+    "residual": sa.func.coalesce(Risk.residual_likelihood * Risk.residual_impact, 0),
+    "status": Risk.status,
+    "next_review": sa.func.coalesce(Risk.next_review_date, FAR_FUTURE),
+    "updated": Risk.updated_at,
+}
+
+
+def sorted_stmt(stmt: sa.Select) -> sa.Select:
+    return listing.sort(stmt, SORTABLE, "score", "desc", tie_breaker=Risk.id.desc())
+
+
+def heat_map_counts(filters: dict) -> dict[tuple[int, int], int]:
+    """{(likelihood, impact): count} of visible, non-archived risks under the other filters: ONE query."""
+    base = filtered(current_user, filters, cell=False, archived=False).subquery()
+    rows = db.session.execute(
+        sa.select(base.c.likelihood, base.c.impact, sa.func.count())
+        .group_by(base.c.likelihood, base.c.impact)).all()
+    return {(likelihood, impact): count for likelihood, impact, count in rows}
+
+
+def active_mitigations(risk: Risk) -> list[Mitigation]:
+    return [m for m in risk.mitigations if m.archived_at is None]
+
+
+CSV_COLUMNS = [
+    ("Reference", lambda r: r.reference),
+    ("Title", lambda r: r.title),
+    ("Sector", lambda r: r.sector),
+    ("Owner", lambda r: r.owner_organization.name),
+    ("Likelihood", lambda r: r.likelihood),
+    ("Impact", lambda r: r.impact),
+    ("Score", lambda r: r.score),
+    ("Level", lambda r: r.level),
+    ("Residual likelihood", lambda r: r.residual_likelihood),
+    ("Residual impact", lambda r: r.residual_impact),
+    ("Residual score", lambda r: r.residual_score),
+    ("Treatment", lambda r: r.treatment),
+    ("Status", lambda r: r.status),
+    ("Next review", lambda r: r.next_review_date),
+    ("Mitigations", lambda r: len(active_mitigations(r))),
+    ("TLP", lambda r: r.tlp.label),
+]

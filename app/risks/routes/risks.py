@@ -1,0 +1,193 @@
+"""The register, a risk's detail, create/edit, lifecycle, archive/restore, history."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import listing, permissions
+from app.conflicts import conflict_page
+from app.extensions import db
+from app.forms import EmptyForm
+from app.models import (
+    TLP,
+    Initiative,
+    InvalidTransition,
+    Mitigation,
+    MitigationStatus,
+    Risk,
+    RiskLevel,
+    RiskStatus,
+    Sector,
+    StaleEdit,
+    Treatment,
+    User,
+    level_for_score,
+)
+from app.risks import bp, register, services
+from app.risks.forms import IMPACT_LABELS, LIKELIHOOD_LABELS, NOTE_MAX, RiskForm, RiskStatusForm
+from app.risks.routes import get_visible_risk
+
+
+def _initiatives(current: int | None = None) -> list[Initiative]:
+    """Initiatives the user may link: visible and not archived (plus the one already linked)."""
+    stmt = permissions.visible_initiatives(current_user).order_by(Initiative.reference)
+    condition = Initiative.archived_at.is_(None)
+    if current is not None:
+        condition = condition | (Initiative.id == current)
+    return db.session.scalars(stmt.where(condition)).all()
+
+
+def _users() -> list[User]:
+    return db.session.scalars(permissions.visible_users(current_user)
+                              .options(selectinload(User.organization))).all()
+
+
+def _form_recipients(form: RiskForm, users: list[User]) -> list[User]:
+    chosen = set(form.recipients.data or [])
+    return [u for u in users if u.id in chosen]
+
+
+@bp.get("/")
+def index():
+    filters = register.read_filters(request.args)
+    stmt = register.sorted_stmt(register.filtered(current_user, filters).options(
+        selectinload(Risk.owner_organization), selectinload(Risk.mitigations)))
+    if listing.wants_csv():
+        return listing.csv_response(db.session.scalars(stmt).all(), register.CSV_COLUMNS, "risks.csv")
+    page = listing.paginate(stmt)
+    return render_template("risks/index.html", page=page, filters=filters, options=_filter_options(),
+                           heat=register.heat_map_counts(filters), cell_url=_cell_url,
+                           likelihood_labels=LIKELIHOOD_LABELS, impact_labels=IMPACT_LABELS,
+                           level_for_score=level_for_score)
+
+
+def _filter_options() -> dict[str, list[tuple[str, str]]]:
+    organizations = db.session.scalars(permissions.active_organizations(current_user)).all()
+    initiatives = db.session.scalars(permissions.visible_initiatives(current_user)
+                                     .where(Initiative.archived_at.is_(None))
+                                     .order_by(Initiative.reference)).all()
+
+    def labelled(members):
+        return [(m.value, m.label) for m in members]
+
+    return {
+        "status": labelled(RiskStatus), "level": labelled(RiskLevel), "treatment": labelled(Treatment),
+        "sector": labelled(Sector), "tlp": labelled(TLP),
+        "organization": [(str(o.id), o.name) for o in organizations],
+        "initiative": [(str(i.id), f"{i.reference} · {i.title}") for i in initiatives],
+        "likelihood": [(str(n), f"{n} – {text}") for n, text in LIKELIHOOD_LABELS.items()],
+        "impact": [(str(n), f"{n} – {text}") for n, text in IMPACT_LABELS.items()],
+    }
+
+
+def _cell_url(likelihood: int, impact: int) -> str:
+    """The register filtered to one heat-map cell, keeping the other filters (not archived/paging)."""
+    args = {key: value for key, value in request.args.items()
+            if key not in ("page", "archived", "format", "likelihood", "impact")}
+    return url_for(".index", **args, likelihood=likelihood, impact=impact)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    permissions.authorize(permissions.can_create_risk(current_user))
+    users = _users()
+    form = RiskForm(initiatives=_initiatives(), users=users)
+    if form.validate_on_submit():
+        risk = services.create_risk(current_user, recipients=_form_recipients(form, users),
+                                    **form.model_data(exclude=("recipients",)))
+        db.session.commit()
+        flash(f"Risk {risk.reference} created.", "success")
+        return redirect(url_for(".detail", risk_id=risk.id))
+    return render_template("risks/form.html", form=form, risk=None)
+
+
+@bp.get("/<int:risk_id>")
+def detail(risk_id: int):
+    risk = get_visible_risk(risk_id)
+    initiative = None
+    if risk.initiative_id is not None:
+        # AC-09: a linked initiative the reader may not see is not shown at all.
+        initiative = db.session.scalar(permissions.visible_initiatives(current_user)
+                                       .where(Initiative.id == risk.initiative_id))
+    mitigations = db.session.scalars(
+        permissions.visible_mitigations(current_user).where(Mitigation.risk_id == risk.id)
+        .options(selectinload(Mitigation.assigned_organization), selectinload(Mitigation.assigned_user))
+        .order_by(Mitigation.archived_at.is_not(None), Mitigation.due_date.is_(None), Mitigation.due_date,
+                  Mitigation.id)).all()
+    updatable = {m.id for m in mitigations if permissions.can_update_mitigation_status(current_user, m)}
+    return render_template("risks/detail.html", risk=risk, initiative=initiative, mitigations=mitigations,
+                           updatable=updatable, mitigation_statuses=list(MitigationStatus), note_max=NOTE_MAX,
+                           events=services.risk_history(risk, limit=10),
+                           likelihood_labels=LIKELIHOOD_LABELS, impact_labels=IMPACT_LABELS,
+                           level_for_score=level_for_score)
+
+
+@bp.route("/<int:risk_id>/edit", methods=["GET", "POST"])
+def edit(risk_id: int):
+    risk = get_visible_risk(risk_id)
+    permissions.authorize(permissions.can_edit_risk(current_user, risk))
+    users = _users()
+    form = RiskForm(obj=risk, initiatives=_initiatives(risk.initiative_id), users=users)
+    if request.method == "GET":
+        form.version.data = risk.version
+        form.recipients.data = [u.id for u in risk.recipients]
+    if form.validate_on_submit():
+        try:
+            services.update_risk(current_user, risk, expected_version=form.expected_version(),
+                                 recipients=_form_recipients(form, users),
+                                 **form.model_data(exclude=("recipients",)))
+            db.session.commit()
+        except (StaleEdit, StaleDataError):
+            db.session.rollback()
+            return conflict_page(risk, form, url_for(".edit", risk_id=risk.id))
+        flash("Risk saved.", "success")
+        return redirect(url_for(".detail", risk_id=risk.id))
+    return render_template("risks/form.html", form=form, risk=risk)
+
+
+@bp.post("/<int:risk_id>/status")
+def change_status(risk_id: int):
+    risk = get_visible_risk(risk_id)
+    form = RiskStatusForm()
+    if not form.validate_on_submit():
+        flash("Choose a valid status.", "danger")
+        return redirect(url_for(".detail", risk_id=risk.id))
+    try:
+        services.transition_risk(current_user, risk, form.new_status.data)
+    except InvalidTransition as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(f"Risk is now {risk.status.label.lower()}.", "success")
+    return redirect(url_for(".detail", risk_id=risk.id))
+
+
+@bp.post("/<int:risk_id>/archive")
+def archive(risk_id: int):
+    risk = get_visible_risk(risk_id)
+    permissions.authorize(permissions.can_archive(current_user, risk))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.archive_risk(current_user, risk)
+    db.session.commit()
+    flash(f"Risk {risk.reference} archived. Restore it from the archived list.", "success")
+    return redirect(url_for(".detail", risk_id=risk.id))
+
+
+@bp.post("/<int:risk_id>/restore")
+def restore(risk_id: int):
+    risk = get_visible_risk(risk_id)
+    permissions.authorize(permissions.can_archive(current_user, risk))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.restore_risk(current_user, risk)
+    db.session.commit()
+    flash(f"Risk {risk.reference} restored.", "success")
+    return redirect(url_for(".detail", risk_id=risk.id))
+
+
+@bp.get("/<int:risk_id>/history")
+def history(risk_id: int):
+    risk = get_visible_risk(risk_id)
+    return render_template("risks/history.html", risk=risk, events=services.risk_history(risk))
