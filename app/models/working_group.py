@@ -13,6 +13,7 @@ from app.models._common import (
     TimestampMixin,
     enum_column_type,
     today,
+    utcnow,
 )
 
 
@@ -86,6 +87,9 @@ class WorkingGroup(RecordMixin, db.Model):
 
     def membership_of(self, user_id: int) -> "WorkingGroupMember | None":
         return next((m for m in self.memberships if m.user_id == user_id), None)
+
+    def __repr__(self) -> str:
+        return f"<WorkingGroup {self.reference} {self.status}>"
 
 
 class WorkingGroupMember(db.Model):
@@ -173,9 +177,48 @@ class Task(RecordMixin, db.Model):
         return (self.status is not TaskStatus.DONE and self.due_date is not None
                 and today() <= self.due_date <= today() + timedelta(days=7))
 
+    @property
+    def is_open(self) -> bool:
+        return self.status is not TaskStatus.DONE and not self.is_archived
+
+    @property
+    def days_until_due(self) -> int | None:
+        return None if self.due_date is None else (self.due_date - today()).days
+
+    @property
+    def tlp(self) -> TLP:
+        """A task is shared under its working group's label."""
+        return self.working_group.tlp
+
+    def participating_org_ids(self) -> set[int]:
+        """Tasks take the participation (and so the visibility) of their working group."""
+        return self.working_group.participating_org_ids()
+
+    def mark_completion(self) -> None:
+        """Keep completed_at in step with the status: set on done, cleared when reopened."""
+        if self.status is TaskStatus.DONE:
+            self.completed_at = self.completed_at or utcnow()
+        else:
+            self.completed_at = None
+
     @classmethod
     def overdue_condition(cls, on: date | None = None):
         return sa.and_(cls.status != TaskStatus.DONE, cls.due_date < (on or today()))
+
+    @classmethod
+    def due_within_condition(cls, days: int, on: date | None = None):
+        """Open tasks due between today and `days` days from now (inclusive)."""
+        start = on or today()
+        return sa.and_(cls.status != TaskStatus.DONE, cls.due_date >= start,
+                       cls.due_date <= start + timedelta(days=days))
+
+    @classmethod
+    def priority_rank(cls):
+        """SQL expression ordering priorities low < medium < high < critical (not alphabetical)."""
+        return sa.case({p.value: p.rank for p in TaskPriority}, value=cls.priority, else_=0)
+
+    def __repr__(self) -> str:
+        return f"<Task {self.id} {self.status}>"
 
 
 class TaskUpdate(TimestampMixin, db.Model):

@@ -1,1 +1,150 @@
-"""Routes of this feature."""
+"""Task pages: My tasks (the list), detail with its updates timeline, edit, status updates, archive.
+
+Every view loads its task through get_visible_task(): tasks take the visibility of their working
+group, so a task of a group the user may not read is 404 on every sub-route.
+"""
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import listing, permissions, records
+from app.conflicts import conflict_page
+from app.extensions import db
+from app.models import (
+    InvalidTransition,
+    StaleEdit,
+    Task,
+    TaskPriority,
+    TaskStatus,
+    TaskUpdate,
+    WorkingGroup,
+)
+from app.tasks import bp, services
+from app.tasks.forms import TaskForm, TaskStatusForm
+from app.working_groups import queries
+
+CSV_COLUMNS = [
+    ("Title", lambda t: t.title),
+    ("Working group", lambda t: f"{t.working_group.reference} {t.working_group.name}"),
+    ("TLP", lambda t: t.working_group.tlp),
+    ("Assignee", lambda t: t.assignee.name if t.assignee else ""),
+    ("Assignee organisation", lambda t: t.assignee.organization.name if t.assignee else ""),
+    ("Due date", lambda t: t.due_date),
+    ("Overdue", lambda t: t.is_overdue),
+    ("Priority", lambda t: t.priority),
+    ("Status", lambda t: t.status),
+    ("Completed", lambda t: t.completed_at),
+    ("Updated", lambda t: t.updated_at),
+]
+
+
+def get_visible_task(task_id: int) -> Task:
+    return db.first_or_404(permissions.visible_tasks(current_user).where(Task.id == task_id))
+
+
+@bp.get("/")
+def index():
+    # Everyone starts on their own tasks; ?scope=all widens to every task they may see.
+    scope = "all" if request.args.get("scope") == "all" else "mine"
+    stmt = queries.task_list(current_user, request.args, scope=scope)
+    if listing.wants_csv():
+        return listing.csv_response(db.session.scalars(stmt), CSV_COLUMNS, "tasks.csv")
+    page = listing.paginate(stmt, per_page=queries.requested_per_page(request.args))
+    groups = db.session.scalars(permissions.visible_working_groups(current_user)
+                                .where(WorkingGroup.archived_at.is_(None)).order_by(WorkingGroup.name)).all()
+    return render_template("tasks/index.html", page=page, scope=scope, args=request.args,
+                           groups=[(g.id, g.name) for g in groups], statuses=TaskStatus,
+                           priorities=TaskPriority)
+
+
+def render_detail(task: Task, status_form: TaskStatusForm | None = None, status: int = 200):
+    updates = db.session.scalars(sa.select(TaskUpdate).where(TaskUpdate.task_id == task.id)
+                                 .options(selectinload(TaskUpdate.author))
+                                 .order_by(TaskUpdate.created_at.desc(), TaskUpdate.id.desc())).all()
+    if status_form is None:
+        status_form = TaskStatusForm(formdata=None, task=task)
+    return render_template("tasks/detail.html", task=task, group=task.working_group, updates=updates,
+                           status_form=status_form,
+                           allowed=sorted(task.allowed_transitions(), key=lambda s: list(TaskStatus).index(s)),
+                           events=records.history(task, limit=10)), status
+
+
+@bp.get("/<int:task_id>")
+def detail(task_id: int):
+    return render_detail(get_visible_task(task_id))
+
+
+@bp.route("/<int:task_id>/edit", methods=["GET", "POST"])
+def edit(task_id: int):
+    task = get_visible_task(task_id)
+    permissions.authorize(permissions.can_edit_task(current_user, task))
+    group = task.working_group
+    members = [m.user for m in group.memberships if m.user.active or m.user_id == task.assignee_id]
+    form = TaskForm(obj=task if request.method == "GET" else None,
+                    members=sorted(members, key=lambda u: u.name.lower()), is_new=False)
+    if request.method == "GET":
+        form.version.data = task.version
+    if form.validate_on_submit():
+        assignee = group.membership_of(form.assignee_id.data).user if form.assignee_id.data else None
+        try:
+            changes = services.update_task(
+                current_user, task, expected_version=form.expected_version(), title=form.title.data,
+                description=form.description.data or "", assignee=assignee, due_date=form.due_date.data,
+                priority=form.priority.data)
+            db.session.commit()
+        except (StaleEdit, StaleDataError):
+            db.session.rollback()
+            task = get_visible_task(task_id)
+            return conflict_page(task, form, url_for(".edit", task_id=task.id),
+                                 fields=[("title", "Title"), ("description", "Description"),
+                                         ("due_date", "Due date"), ("priority", "Priority")])
+        flash("Task saved." if changes else "No changes to save.", "success" if changes else "info")
+        return redirect(url_for(".detail", task_id=task.id))
+    return (render_template("tasks/form.html", form=form, task=task, group=group,
+                            cancel_url=url_for(".detail", task_id=task.id)),
+            400 if form.errors else 200)
+
+
+@bp.get("/<int:task_id>/history")
+def history(task_id: int):
+    task = get_visible_task(task_id)
+    return render_template("tasks/history.html", task=task, events=records.history(task))
+
+
+@bp.post("/<int:task_id>/status")
+def change_status(task_id: int):
+    task = get_visible_task(task_id)
+    permissions.authorize(permissions.can_update_task_status(current_user, task))
+    form = TaskStatusForm(task=task)
+    if not form.validate_on_submit():
+        return render_detail(task, status_form=form, status=400)
+    new_status = form.new_status.data
+    try:
+        services.update_task_status(current_user, task, new_status, form.note.data or "")
+        db.session.commit()
+    except InvalidTransition as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        flash(f"Status changed to {new_status.label.lower()}." if new_status else "Note added.", "success")
+    return redirect(url_for(".detail", task_id=task_id, _anchor="updates"))
+
+
+@bp.post("/<int:task_id>/archive")
+def archive(task_id: int):
+    task = get_visible_task(task_id)
+    services.archive_task(current_user, task)
+    db.session.commit()
+    flash("Task archived.", "success")
+    return redirect(url_for(".detail", task_id=task_id))
+
+
+@bp.post("/<int:task_id>/restore")
+def restore(task_id: int):
+    task = get_visible_task(task_id)
+    services.restore_task(current_user, task)
+    db.session.commit()
+    flash("Task restored.", "success")
+    return redirect(url_for(".detail", task_id=task_id))

@@ -1,0 +1,95 @@
+"""Use cases of the tasks: create, edit, status updates with notes, archive and restore.
+
+Every function authorizes first, audits in the same transaction, flushes and never commits.
+"""
+from app import audit, permissions, records
+from app.extensions import db
+from app.models import Task, TaskPriority, TaskStatus, TaskUpdate, User, WorkingGroup
+from app.working_groups.services import readable
+
+KIND = "task"
+
+
+class AssigneeError(ValueError):
+    """The assignee is not a member of the task's working group."""
+
+
+def _check_assignee(group: WorkingGroup, assignee: User | None) -> None:
+    # Forms only offer members; this is the rule itself, for every caller.
+    if assignee is not None and group.membership_of(assignee.id) is None:
+        raise AssigneeError(f"{assignee.name} is not a member of {group.name}.")
+
+
+def create_task(actor: User, group: WorkingGroup, *, title: str, description: str = "",
+                assignee: User | None = None, due_date=None,
+                priority: TaskPriority = TaskPriority.MEDIUM) -> Task:
+    permissions.authorize(permissions.can_add_task(actor, group))
+    _check_assignee(group, assignee)
+    task = Task(working_group=group, title=title, description=description or "", assignee=assignee,
+                due_date=due_date, priority=priority, status=TaskStatus.TODO, created_by=actor)
+    db.session.add(task)
+    db.session.flush()
+    parts = [f"title: {title}", f"priority: {priority.label}"]
+    if assignee is not None:
+        parts.append(f"assignee: {assignee.name}")
+    if due_date is not None:
+        parts.append(f"due: {due_date.isoformat()}")
+    audit.record(actor, f"{KIND}.created", task, summary="; ".join(parts))
+    return task
+
+
+def update_task(actor: User, task: Task, *, expected_version: int | None, **fields) -> dict:
+    permissions.authorize(permissions.can_edit_task(actor, task))
+    records.check_version(task, expected_version)
+    fields = {k: v for k, v in fields.items() if k in {"title", "description", "assignee", "due_date", "priority"}}
+    if "assignee" in fields:
+        _check_assignee(task.working_group, fields["assignee"])
+    changes = audit.diff(task, fields)
+    for key, value in fields.items():
+        setattr(task, key, value)
+    if changes:
+        db.session.flush()  # raises StaleDataError if a concurrent writer won the race
+        summary = audit.summarize({k: (readable(old), readable(new)) for k, (old, new) in changes.items()})
+        audit.record(actor, f"{KIND}.updated", task, summary=summary)
+    return changes
+
+
+def update_task_status(actor: User, task: Task, new_status: TaskStatus | None, note: str = "") -> TaskUpdate:
+    """Move the task along TASK_TRANSITIONS and/or add a note; both land on the task's timeline."""
+    permissions.authorize(permissions.can_update_task_status(actor, task))
+    note = (note or "").strip()
+    old = task.status
+    if new_status is None and not note:
+        raise ValueError("Choose a new status or write a note.")
+    if new_status is not None:
+        task.transition_to(new_status)  # raises InvalidTransition
+        task.mark_completion()
+    update = TaskUpdate(task=task, author=actor, note=note,
+                        from_status=old if new_status is not None else None, to_status=new_status)
+    db.session.add(update)
+    db.session.flush()
+    parts = []
+    if new_status is not None:
+        parts.append(f"status: {old.label} → {new_status.label}")
+    if note:
+        parts.append(f"note: {note}")
+    action = f"{KIND}.status_changed" if new_status is not None else f"{KIND}.note_added"
+    audit.record(actor, action, task, summary="; ".join(parts))
+    return update
+
+
+def archive_task(actor: User, task: Task) -> None:
+    permissions.authorize(permissions.can_archive(actor, task) and not task.is_archived)
+    records.archive(actor, task, KIND)
+
+
+def restore_task(actor: User, task: Task) -> None:
+    """Restore; an assignee who left the group meanwhile is unassigned (the task keeps its members rule)."""
+    permissions.authorize(permissions.can_archive(actor, task) and task.is_archived
+                          and not task.working_group.is_archived)
+    summary = ""
+    if task.assignee is not None and task.working_group.membership_of(task.assignee_id) is None:
+        summary = f"assignee: {task.assignee.name} → — (no longer a member)"
+        task.assignee = None
+    task.archived_at = None
+    audit.record(actor, f"{KIND}.restored", task, summary=summary)

@@ -1,0 +1,72 @@
+"""Forms of the working groups: the group itself, its members and its status buttons.
+
+Related records (initiative, users) come in as choices built from scoped queries, so a forged or
+foreign id fails as "Not a valid choice" before any service runs.
+"""
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from app.forms import (
+    ModelForm,
+    MultiCheckboxField,
+    VersionedForm,
+    enum_select,
+    optional_id,
+    record_choices,
+    tlp_field,
+)
+from app.models import TLP, MemberRole
+
+NAME_MAX = 200
+CHARTER_MAX = 100_000
+
+
+def user_label(user) -> str:
+    org = user.organization.display_name if user.organization else ""
+    return f"{user.name} ({org})" if org else user.name
+
+
+class WorkingGroupForm(VersionedForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=NAME_MAX)])
+    charter = TextAreaField(
+        "Charter", validators=[Length(max=CHARTER_MAX)],
+        description="Purpose, scope, deliverables and ways of working. Markdown is supported.")
+    initiative_id = SelectField("Initiative", coerce=optional_id, validate_choice=True,
+                                description="Optional: the joint initiative this group works for.")
+    tlp = tlp_field()
+    recipients = MultiCheckboxField(
+        "TLP:RED recipients", coerce=int,
+        description="Required for TLP:RED: the people who may read this group (its creator always can).")
+
+    def __init__(self, *args, initiative_choices=(), users=(), creator_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.creator_id = creator_id
+        self.initiative_id.choices = list(initiative_choices) or [SelectChoice("", "— None —")]
+        self.recipients.choices = record_choices(users, label=user_label)
+
+    def validate_recipients(self, field):
+        if self.tlp.data is TLP.RED:
+            others = [uid for uid in (field.data or []) if uid != self.creator_id]
+            if not others:
+                raise ValidationError("Name at least one recipient for a TLP:RED working group.")
+
+
+class AddMemberForm(ModelForm):
+    user_id = SelectField("Person", coerce=optional_id, validators=[InputRequired()],
+                          description="Adding someone from another organisation makes that organisation a "
+                                      "participant: its people can then read this group under TLP:AMBER "
+                                      "and TLP:AMBER+STRICT.")
+    role = enum_select("Role", MemberRole, default=MemberRole.MEMBER)
+
+    def __init__(self, *args, users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_id.choices = [SelectChoice("", "— Choose a person —"), *record_choices(users, label=user_label)]
+
+    def validate_user_id(self, field):
+        if field.data is None:
+            raise ValidationError("Choose a person to add.")
+
+
+class MemberRoleForm(ModelForm):
+    role = enum_select("Role", MemberRole)

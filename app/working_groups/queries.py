@@ -1,0 +1,154 @@
+"""List statements of the working groups and tasks, built on the visible_* scopes.
+
+The page, its CSV export and its counters all come from these statements, so they hold exactly
+what the user may see. Invalid filter values are ignored (never an error page).
+"""
+from collections.abc import Mapping
+from datetime import date
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from sqlalchemy.orm import selectinload
+
+from app import listing, permissions
+from app.extensions import db
+from app.models import (
+    TLP,
+    Initiative,
+    Task,
+    TaskPriority,
+    TaskStatus,
+    User,
+    WorkingGroup,
+    WorkingGroupMember,
+    WorkingGroupStatus,
+)
+
+DEFAULT_PER_PAGE = 20
+
+
+def requested_per_page(args: Mapping) -> int:
+    # listing.paginate() passes its own per_page, which would override ?per_page=; read it here.
+    try:
+        value = int(args.get("per_page", DEFAULT_PER_PAGE))
+    except (TypeError, ValueError):
+        return DEFAULT_PER_PAGE
+    return min(max(value, 1), listing.MAX_PER_PAGE)
+
+
+def int_arg(args: Mapping, name: str) -> int | None:
+    try:
+        return int(args.get(name, ""))
+    except (TypeError, ValueError):
+        return None
+
+
+def enum_arg(args: Mapping, name: str, enum_cls):
+    try:
+        return enum_cls(args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _is_member(user_id: int):
+    return sa.exists().where(WorkingGroupMember.working_group_id == WorkingGroup.id,
+                             WorkingGroupMember.user_id == user_id)
+
+
+def _has_organization(org_id: int):
+    member = so.aliased(User)
+    return sa.or_(WorkingGroup.owner_organization_id == org_id,
+                  sa.exists().where(WorkingGroupMember.working_group_id == WorkingGroup.id,
+                                    WorkingGroupMember.user_id == member.id,
+                                    member.organization_id == org_id))
+
+
+GROUP_SORTS = {
+    "reference": WorkingGroup.reference,
+    "name": WorkingGroup.name,
+    "status": WorkingGroup.status,
+    "tlp": WorkingGroup.tlp,
+    "updated": WorkingGroup.updated_at,
+}
+
+
+def group_list(user: User, args: Mapping) -> sa.Select:
+    stmt = permissions.visible_working_groups(user)
+    archived = WorkingGroup.archived_at.is_not(None) if args.get("archived") == "1" else WorkingGroup.archived_at.is_(None)
+    stmt = stmt.where(archived)
+    stmt = listing.search(stmt, [WorkingGroup.reference, WorkingGroup.name, WorkingGroup.charter], args.get("q"))
+    if status := enum_arg(args, "status", WorkingGroupStatus):
+        stmt = stmt.where(WorkingGroup.status == status)
+    if tlp := enum_arg(args, "tlp", TLP):
+        stmt = stmt.where(WorkingGroup.tlp == tlp)
+    if (initiative_id := int_arg(args, "initiative")) is not None:
+        # Only a visible initiative filters: an invisible one must not reveal which groups it holds.
+        visible = permissions.visible_initiatives(user).with_only_columns(Initiative.id)
+        stmt = stmt.where(WorkingGroup.initiative_id == initiative_id, WorkingGroup.initiative_id.in_(visible))
+    if (org_id := int_arg(args, "organization")) is not None:
+        stmt = stmt.where(_has_organization(org_id))
+    if args.get("mine") == "1":
+        stmt = stmt.where(_is_member(user.id))
+    stmt = listing.sort(stmt, GROUP_SORTS, "name", tie_breaker=WorkingGroup.id)
+    return stmt.options(selectinload(WorkingGroup.owner_organization),
+                        selectinload(WorkingGroup.initiative),
+                        selectinload(WorkingGroup.memberships))
+
+
+def task_counts(group_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Open and overdue task counts per group, in one query for a whole page."""
+    if not group_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Task.working_group_id,
+                  sa.func.count(Task.id),
+                  sa.func.sum(sa.case((Task.overdue_condition(), 1), else_=0)))
+        .where(Task.working_group_id.in_(group_ids), Task.archived_at.is_(None), Task.status != TaskStatus.DONE)
+        .group_by(Task.working_group_id))
+    return {gid: {"open": n or 0, "overdue": int(overdue or 0)} for gid, n, overdue in rows}
+
+
+def visible_initiative_ids(user: User, ids) -> set[int]:
+    """Which of these initiatives the user may read (a group never reveals a restricted initiative)."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return set()
+    stmt = permissions.visible_initiatives(user).with_only_columns(Initiative.id).where(Initiative.id.in_(ids))
+    return set(db.session.scalars(stmt))
+
+
+TASK_SORTS = {
+    "title": Task.title,
+    "group": WorkingGroup.name,
+    "due": sa.func.coalesce(Task.due_date, sa.literal(date(9999, 12, 31), sa.Date)),
+    "priority": Task.priority_rank(),
+    "status": Task.status,
+    "updated": Task.updated_at,
+}
+
+
+def task_list(user: User, args: Mapping, *, scope: str = "mine") -> sa.Select:
+    """Tasks the user may see (their group's visibility), narrowed by the My tasks filters."""
+    stmt = permissions.visible_tasks(user)  # already joins Task.working_group
+    if scope != "all":
+        stmt = stmt.where(Task.assignee_id == user.id)
+    if args.get("archived") == "1":
+        stmt = stmt.where(sa.or_(Task.archived_at.is_not(None), WorkingGroup.archived_at.is_not(None)))
+    else:
+        stmt = stmt.where(Task.archived_at.is_(None), WorkingGroup.archived_at.is_(None))
+    stmt = listing.search(stmt, [Task.title, Task.description, WorkingGroup.name, WorkingGroup.reference],
+                          args.get("q"))
+    if status := enum_arg(args, "status", TaskStatus):
+        stmt = stmt.where(Task.status == status)
+    if priority := enum_arg(args, "priority", TaskPriority):
+        stmt = stmt.where(Task.priority == priority)
+    if (group_id := int_arg(args, "working_group")) is not None:
+        stmt = stmt.where(Task.working_group_id == group_id)
+    due = args.get("due")
+    if due == "overdue":
+        stmt = stmt.where(Task.overdue_condition())
+    elif due == "week":
+        stmt = stmt.where(Task.due_within_condition(7))
+    stmt = listing.sort(stmt, TASK_SORTS, "due", tie_breaker=Task.id)
+    return stmt.options(so.contains_eager(Task.working_group),
+                        selectinload(Task.assignee).selectinload(User.organization))

@@ -1,0 +1,223 @@
+"""The working group itself: list, create, detail, edit, history, close/reopen, archive/restore."""
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms.fields import SelectChoice
+
+from app import listing, permissions, records
+from app.conflicts import conflict_page
+from app.extensions import db
+from app.models import (
+    TLP,
+    Initiative,
+    InvalidTransition,
+    MemberRole,
+    StaleEdit,
+    Task,
+    TaskStatus,
+    User,
+    WorkingGroup,
+    WorkingGroupStatus,
+)
+from app.working_groups import bp, queries, services
+from app.working_groups.forms import AddMemberForm, WorkingGroupForm
+from app.working_groups.routes import get_visible_working_group
+
+CSV_COLUMNS = [
+    ("Reference", lambda g: g.reference),
+    ("Name", lambda g: g.name),
+    ("Status", lambda g: g.status),
+    ("TLP", lambda g: g.tlp),
+    ("Initiative", lambda g: g.initiative_label),
+    ("Owner organisation", lambda g: g.owner_organization.name),
+    ("Members", lambda g: len(g.memberships)),
+    ("Archived", lambda g: g.archived_at),
+    ("Created", lambda g: g.created_at),
+    ("Updated", lambda g: g.updated_at),
+]
+
+
+def _label_initiatives(user, groups) -> None:
+    """Name each group's initiative only where the user may read it (AC-09: never leak its title)."""
+    visible = queries.visible_initiative_ids(user, [g.initiative_id for g in groups])
+    for group in groups:
+        group.initiative_visible = group.initiative_id in visible
+        group.initiative_label = (f"{group.initiative.reference} · {group.initiative.title}"
+                                  if group.initiative_visible else "")
+
+
+@bp.get("/")
+def index():
+    stmt = queries.group_list(current_user, request.args)
+    if listing.wants_csv():
+        groups = db.session.scalars(stmt).all()
+        _label_initiatives(current_user, groups)
+        return listing.csv_response(groups, CSV_COLUMNS, "working-groups.csv")
+    page = listing.paginate(stmt, per_page=queries.requested_per_page(request.args))
+    _label_initiatives(current_user, page.items)
+    filters = {
+        "initiatives": [(i.id, f"{i.reference} · {i.title}") for i in db.session.scalars(
+            permissions.visible_initiatives(current_user).where(Initiative.archived_at.is_(None))
+            .order_by(Initiative.title))],
+        "organizations": [(o.id, o.display_name) for o in db.session.scalars(
+            permissions.active_organizations(current_user))],
+    }
+    return render_template("working_groups/index.html", page=page, filters=filters, args=request.args,
+                           counts=queries.task_counts([g.id for g in page.items]),
+                           statuses=WorkingGroupStatus, tlps=TLP)
+
+
+def _initiative_choices(group: WorkingGroup | None) -> list[SelectChoice]:
+    """Visible, unarchived initiatives; plus the group's current one so that saving keeps it."""
+    rows = db.session.scalars(permissions.visible_initiatives(current_user)
+                              .where(Initiative.archived_at.is_(None)).order_by(Initiative.title)).all()
+    choices = [SelectChoice(str(i.id), f"{i.reference} · {i.title}") for i in rows]
+    if group is not None and group.initiative_id and group.initiative_id not in {i.id for i in rows}:
+        visible = queries.visible_initiative_ids(current_user, [group.initiative_id])
+        label = (f"{group.initiative.reference} · {group.initiative.title} (archived)"
+                 if group.initiative_id in visible else "The current initiative (restricted)")
+        choices.append(SelectChoice(str(group.initiative_id), label))
+    return [SelectChoice("", "— None —"), *choices]
+
+
+def _build_form(group: WorkingGroup | None = None) -> WorkingGroupForm:
+    users = db.session.scalars(permissions.visible_users(current_user).options(
+        selectinload(User.organization))).all()
+    creator_id = group.created_by_id if group is not None else current_user.id
+    form = WorkingGroupForm(obj=group if request.method == "GET" else None, users=users, creator_id=creator_id,
+                            initiative_choices=_initiative_choices(group))
+    if group is not None and request.method == "GET":
+        form.recipients.data = [u.id for u in group.recipients]
+        form.version.data = group.version
+    return form
+
+
+def _form_values(form: WorkingGroupForm, group: WorkingGroup | None) -> dict:
+    """Turn validated ids back into records, through the same scopes as the choices."""
+    initiative = None
+    if form.initiative_id.data is not None:
+        if group is not None and form.initiative_id.data == group.initiative_id:
+            initiative = group.initiative
+        else:
+            initiative = db.first_or_404(permissions.visible_initiatives(current_user)
+                                         .where(Initiative.id == form.initiative_id.data))
+    recipients = db.session.scalars(permissions.visible_users(current_user)
+                                    .where(User.id.in_(form.recipients.data or []))).all()
+    return {"name": form.name.data, "charter": form.charter.data or "", "initiative": initiative,
+            "tlp": form.tlp.data, "recipients": list(recipients)}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    permissions.authorize(permissions.can_create_working_group(current_user))
+    form = _build_form()
+    if form.validate_on_submit():
+        group = services.create_working_group(current_user, **_form_values(form, None))
+        db.session.commit()
+        flash(f"Working group {group.reference} created. You are its chair.", "success")
+        return redirect(url_for(".detail", working_group_id=group.id))
+    return render_template("working_groups/form.html", form=form, group=None), 400 if form.errors else 200
+
+
+def render_detail(group: WorkingGroup, member_form: AddMemberForm | None = None, status: int = 200):
+    """The detail page; also re-rendered with a failing add-member form (400)."""
+    memberships = sorted(group.memberships,
+                         key=lambda m: (list(MemberRole).index(m.role), m.user.name.lower()))
+    tasks = db.session.scalars(
+        permissions.visible_tasks(current_user)
+        .where(Task.working_group_id == group.id, Task.archived_at.is_(None))
+        .options(selectinload(Task.assignee))
+        .order_by(sa.case((Task.status == TaskStatus.DONE, 1), else_=0), Task.due_date.is_(None),
+                  Task.due_date, Task.id)).all()
+    can_manage = permissions.can_edit_working_group(current_user, group)
+    if member_form is None and can_manage:
+        member_form = AddMemberForm(formdata=None, users=candidate_members(group))
+    archived_tasks = db.session.scalar(
+        sa.select(sa.func.count()).select_from(
+            permissions.visible_tasks(current_user)
+            .where(Task.working_group_id == group.id, Task.archived_at.is_not(None)).subquery()))
+    _label_initiatives(current_user, [group])
+    return render_template(
+        "working_groups/detail.html", group=group, memberships=memberships, tasks=tasks,
+        member_form=member_form, can_manage=can_manage, roles=MemberRole, archived_tasks=archived_tasks,
+        open_counts={m.user_id: sum(1 for t in tasks if t.assignee_id == m.user_id and t.is_open)
+                     for m in memberships},
+        events=records.history(group, limit=10)), status
+
+
+def candidate_members(group: WorkingGroup) -> list[User]:
+    members = group.member_ids()
+    return [u for u in db.session.scalars(permissions.visible_users(current_user).where(User.active.is_(True))
+                                          .options(selectinload(User.organization)))
+            if u.id not in members]
+
+
+@bp.get("/<int:working_group_id>")
+def detail(working_group_id: int):
+    return render_detail(get_visible_working_group(working_group_id))
+
+
+@bp.route("/<int:working_group_id>/edit", methods=["GET", "POST"])
+def edit(working_group_id: int):
+    group = get_visible_working_group(working_group_id)
+    permissions.authorize(permissions.can_edit_working_group(current_user, group))
+    form = _build_form(group)
+    if form.validate_on_submit():
+        try:
+            changes = services.update_working_group(current_user, group, expected_version=form.expected_version(),
+                                                    **_form_values(form, group))
+            db.session.commit()
+        except (StaleEdit, StaleDataError):
+            db.session.rollback()
+            group = get_visible_working_group(working_group_id)
+            return conflict_page(group, form, url_for(".edit", working_group_id=group.id),
+                                 fields=[("name", "Name"), ("charter", "Charter"), ("tlp", "TLP label")])
+        flash("Working group saved." if changes else "No changes to save.", "success" if changes else "info")
+        return redirect(url_for(".detail", working_group_id=group.id))
+    return render_template("working_groups/form.html", form=form, group=group), 400 if form.errors else 200
+
+
+@bp.get("/<int:working_group_id>/history")
+def history(working_group_id: int):
+    group = get_visible_working_group(working_group_id)
+    return render_template("working_groups/history.html", group=group, events=records.history(group))
+
+
+@bp.post("/<int:working_group_id>/status")
+def change_status(working_group_id: int):
+    group = get_visible_working_group(working_group_id)
+    permissions.authorize(permissions.can_edit_working_group(current_user, group))
+    try:
+        new_status = WorkingGroupStatus(request.form.get("new_status", ""))
+    except ValueError:
+        abort(400)
+    try:
+        services.transition_working_group(current_user, group, new_status)
+        db.session.commit()
+    except InvalidTransition as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        flash("Working group closed." if new_status is WorkingGroupStatus.CLOSED else "Working group reopened.",
+              "success")
+    return redirect(url_for(".detail", working_group_id=working_group_id))
+
+
+@bp.post("/<int:working_group_id>/archive")
+def archive(working_group_id: int):
+    group = get_visible_working_group(working_group_id)
+    services.archive_working_group(current_user, group)
+    db.session.commit()
+    flash(f"{group.reference} archived. Its tasks are hidden from task lists until it is restored.", "success")
+    return redirect(url_for(".detail", working_group_id=working_group_id))
+
+
+@bp.post("/<int:working_group_id>/restore")
+def restore(working_group_id: int):
+    group = get_visible_working_group(working_group_id)
+    services.restore_working_group(current_user, group)
+    db.session.commit()
+    flash(f"{group.reference} restored.", "success")
+    return redirect(url_for(".detail", working_group_id=working_group_id))

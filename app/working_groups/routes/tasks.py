@@ -1,0 +1,33 @@
+"""New task in a working group (/working-groups/<id>/tasks/new); the task pages live in app/tasks."""
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from app import permissions
+from app.extensions import db
+from app.models import WorkingGroup
+from app.tasks import services as task_services
+from app.tasks.forms import TaskForm
+from app.working_groups import bp
+from app.working_groups.routes import get_visible_working_group
+
+
+def assignable_members(group: WorkingGroup) -> list:
+    return sorted((m.user for m in group.memberships if m.user.active), key=lambda u: u.name.lower())
+
+
+@bp.route("/<int:working_group_id>/tasks/new", methods=["GET", "POST"])
+def add_task(working_group_id: int):
+    group = get_visible_working_group(working_group_id)
+    permissions.authorize(permissions.can_add_task(current_user, group))
+    form = TaskForm(members=assignable_members(group), is_new=True)
+    if form.validate_on_submit():
+        assignee = group.membership_of(form.assignee_id.data).user if form.assignee_id.data else None
+        task = task_services.create_task(current_user, group, title=form.title.data,
+                                         description=form.description.data or "", assignee=assignee,
+                                         due_date=form.due_date.data, priority=form.priority.data)
+        db.session.commit()
+        flash("Task created.", "success")
+        return redirect(url_for("tasks.detail", task_id=task.id))
+    return (render_template("tasks/form.html", form=form, task=None, group=group,
+                            cancel_url=url_for(".detail", working_group_id=group.id)),
+            400 if form.errors else 200)
