@@ -1,0 +1,266 @@
+"""What goes into each PDF: records loaded through the reader's visible_* scopes, capped, and the
+document's identity (reference, version, TLP = the highest label of what it shows).
+
+Builders return (template, context) for app.pdf.render_pdf; they never render themselves.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+
+from app import permissions
+from app.extensions import db
+from app.models import (
+    TLP,
+    Agreement,
+    AgreementParty,
+    AgreementStatus,
+    IncidentPlan,
+    Initiative,
+    Mitigation,
+    PlanStatus,
+    Risk,
+    RiskLevel,
+    RiskStatus,
+    Task,
+    TaskStatus,
+    User,
+    WorkingGroup,
+    today,
+    utcnow,
+)
+from app.pdf import Budget
+
+ROWS_SHOWN = 200  # rows of one list in a status report before "and N more"
+
+
+@dataclass
+class DocumentInfo:
+    """The identity of one PDF: printed in its title block, page margins and metadata."""
+
+    kind: str
+    reference: str
+    version: str | None
+    tlp: TLP
+    heading: str
+    organisations: list[str] = field(default_factory=list)
+    watermark: str | None = None
+    issue_note: str = ""
+    toc: list[tuple[str, str]] = field(default_factory=list)
+    generated_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def programme(self) -> str:
+        return current_app.config.get("ORGANIZATION_NAME", "")
+
+    @property
+    def title(self) -> str:
+        return f"{self.reference} — {self.heading}"
+
+    @property
+    def subject(self) -> str:
+        return f"{self.kind} · {self.tlp.label}"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.reference}_{self.tlp.label.replace(':', '-')}.pdf"
+
+
+def report_reference(prefix: str) -> str:
+    """Live reports have no version: the reference carries the generation time instead."""
+    return f"{prefix}-{utcnow().strftime('%Y%m%d-%H%M')}"
+
+
+def highest_tlp(*groups) -> TLP:
+    labels = []
+    for group in groups:
+        if isinstance(group, TLP | str):
+            labels.append(group)
+        else:
+            labels.extend(getattr(item, "tlp", item) for item in group)
+    return TLP.highest(labels)
+
+
+# --- Agreement for signature ---------------------------------------------------------------------
+
+AGREEMENT_ISSUED = {AgreementStatus.OUT_FOR_SIGNATURE, AgreementStatus.ACTIVE, AgreementStatus.EXPIRED,
+                    AgreementStatus.TERMINATED}
+
+
+def agreement_watermark(agreement: Agreement, issuing: bool) -> str | None:
+    if issuing:
+        return None
+    if agreement.status is AgreementStatus.CANCELLED:
+        return "CANCELLED"
+    return "COPY" if agreement.status in AGREEMENT_ISSUED else "DRAFT"
+
+
+def agreement_document(agreement: Agreement, *, issuing: bool = False) -> tuple[str, dict]:
+    budget = Budget("This agreement")
+    budget.text("The title", agreement.title)
+    budget.text("The purpose", agreement.summary)
+    budget.text("The terms", agreement.terms)
+    parties = db.session.scalars(
+        sa.select(AgreementParty).where(AgreementParty.agreement_id == agreement.id)
+        .options(so.selectinload(AgreementParty.organization)).order_by(AgreementParty.position)).all()
+    budget.table("Parties", len(parties))
+    budget.check()
+    signatories = [p for p in parties if p.signatory_name]
+    toc = [("parties", "1. Parties"), ("purpose", "2. Recitals and purpose"), ("terms", "3. Terms"),
+           ("term", "4. Term, notice and renewal"), ("handling", "5. Handling"),
+           ("signatures", "6. Signatures")]
+    info = DocumentInfo(
+        kind=f"{agreement.kind.label} — for signature" if issuing else agreement.kind.label,
+        reference=agreement.reference, version=str(agreement.version), tlp=agreement.tlp,
+        heading=agreement.title, organisations=[p.organization.name for p in parties],
+        watermark=agreement_watermark(agreement, issuing), toc=toc if budget.estimated_pages >= 4 else [],
+        issue_note="issued for signature" if issuing else f"status: {agreement.status.label.lower()}")
+    return "pdf/agreement.html", {"doc": info, "agreement": agreement, "parties": parties,
+                                  "signatories": signatories,
+                                  "summary_paragraphs": paragraphs(agreement.summary)}
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """Plain text (not Markdown) split into paragraphs on blank lines; Jinja escapes each."""
+    return [part.strip() for part in (text or "").replace("\r\n", "\n").split("\n\n") if part.strip()]
+
+
+# --- Incident-response plan for review ------------------------------------------------------------
+
+
+def revision_history(plan: IncidentPlan, reader: User, limit: int = 50) -> tuple[list[IncidentPlan], bool]:
+    """Earlier versions via previous_version, as far as the reader may see them."""
+    history, seen, current = [], {plan.id}, plan.previous_version_id
+    while current is not None and current not in seen and len(history) < limit:
+        seen.add(current)
+        previous = db.session.scalars(permissions.visible_incident_plans(reader)
+                                      .where(IncidentPlan.id == current)).first()
+        if previous is None:
+            return history, True
+        history.append(previous)
+        current = previous.previous_version_id
+    return history, False
+
+
+def incident_plan_document(plan: IncidentPlan, reader: User, *, issuing: bool = False) -> tuple[str, dict]:
+    budget = Budget("This plan")
+    budget.text("The title", plan.title)
+    budget.text("The scope", plan.scope)
+    budget.text("The change summary", plan.change_summary)
+    budget.table("Sections", len(plan.sections), "PDF_MAX_SECTIONS")
+    for section in plan.sections:
+        budget.text(f"Section “{section.title[:60]}”", section.body)
+    budget.table("Contacts", len(plan.contacts))
+    budget.check()
+    history, hidden_history = revision_history(plan, reader)
+    phases = [(phase, sections) for phase, sections in plan.sections_by_phase()]
+    toc = [("metadata", "1. Plan details"), ("approval", "2. Approval"), ("revisions", "3. Revision history"),
+           ("roles", "4. Roles and responsibilities"), ("roster", "5. Contact and escalation roster")]
+    toc += [(f"phase-{phase.value}", f"{6 + i}. {phase.label}") for i, (phase, _) in enumerate(phases)]
+    roles: dict[str, list] = {}
+    for contact in plan.contacts:
+        roles.setdefault(contact.role, []).append(contact)
+    watermark = None if issuing or plan.status is not PlanStatus.DRAFT else "DRAFT"
+    if plan.status is PlanStatus.RETIRED:
+        watermark = "RETIRED"
+    info = DocumentInfo(
+        kind="Incident-response plan" + (" — for review" if issuing else ""), reference=plan.reference,
+        version=plan.version_label, tlp=plan.tlp, heading=plan.title,
+        organisations=[plan.owner_organization.name] + [o.name for o in plan.covered_organizations
+                                                         if o.id != plan.owner_organization_id],
+        watermark=watermark, toc=toc if budget.estimated_pages >= 4 or len(plan.sections) >= 8 else [],
+        issue_note="issued for review" if issuing else f"status: {plan.status.label.lower()}")
+    return "pdf/incident_plan.html", {"doc": info, "plan": plan, "history": history,
+                                      "hidden_history": hidden_history, "phases": phases, "roles": roles,
+                                      "scope_paragraphs": paragraphs(plan.scope)}
+
+
+# --- Initiative status report ----------------------------------------------------------------------
+
+
+def initiative_document(initiative: Initiative, reader: User) -> tuple[str, dict]:
+    budget = Budget("This status report")
+    budget.text("The objective", initiative.objective)
+    budget.text("The description", initiative.description)
+    budget.text("The health reason", initiative.health_reason)
+    budget.table("Milestones", len(initiative.milestones))
+    group_ids = (permissions.visible_working_groups(reader).with_only_columns(WorkingGroup.id)
+                 .where(WorkingGroup.initiative_id == initiative.id, WorkingGroup.archived_at.is_(None)))
+    open_tasks = (permissions.visible_tasks(reader)
+                  .where(Task.working_group_id.in_(group_ids), Task.archived_at.is_(None),
+                         Task.status != TaskStatus.DONE))
+    overdue_first = sa.case((Task.overdue_condition(), 0), else_=1)
+    tasks = db.session.scalars(
+        open_tasks.options(so.selectinload(Task.assignee), so.contains_eager(Task.working_group))
+        .order_by(overdue_first, Task.due_date.is_(None), Task.due_date, Task.id).limit(ROWS_SHOWN)).all()
+    task_total = db.session.scalar(sa.select(sa.func.count()).select_from(open_tasks.subquery()))
+    task_tlps = db.session.scalars(sa.select(WorkingGroup.tlp).where(WorkingGroup.id.in_(
+        open_tasks.with_only_columns(Task.working_group_id)))).all()
+    risks_stmt = (permissions.visible_risks(reader)
+                  .where(Risk.initiative_id == initiative.id, Risk.archived_at.is_(None)))
+    risks = db.session.scalars(risks_stmt.options(so.selectinload(Risk.mitigations), so.selectinload(
+        Risk.owner_organization)).order_by((Risk.likelihood * Risk.impact).desc(), Risk.id).limit(ROWS_SHOWN)).all()
+    risk_total = db.session.scalar(sa.select(sa.func.count()).select_from(risks_stmt.subquery()))
+    budget.table("Tasks", len(tasks))
+    budget.table("Risks", len(risks))
+    budget.check()
+    info = DocumentInfo(
+        kind="Initiative status report", reference=initiative.reference, version=str(initiative.version),
+        tlp=highest_tlp([initiative.tlp], task_tlps, risks), heading=initiative.title,
+        organisations=[initiative.lead_organization.name] + [o.name for o in initiative.participants
+                                                             if o.id != initiative.lead_organization_id])
+    return "pdf/initiative_status.html", {
+        "doc": info, "initiative": initiative, "tasks": tasks, "more_tasks": task_total - len(tasks),
+        "overdue_count": sum(1 for t in tasks if t.is_overdue), "risks": risks,
+        "more_risks": risk_total - len(risks), "today": today()}
+
+
+# --- Risk register ------------------------------------------------------------------------------
+
+
+LEVEL_ORDER = [RiskLevel.CRITICAL, RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.LOW]
+
+
+def heat_map(cells: dict[tuple[int, int], int]) -> list[list[tuple[int, int, int, RiskLevel]]]:
+    """Rows from likelihood 5 down to 1: (likelihood, impact, count, level) per cell."""
+    from app.models import level_for_score
+
+    return [[(likelihood, impact, cells.get((likelihood, impact), 0), level_for_score(likelihood * impact))
+             for impact in range(1, 6)] for likelihood in range(5, 0, -1)]
+
+
+def risk_register_document(reader: User) -> tuple[str, dict]:
+    budget = Budget("The risk register")
+    stmt = permissions.visible_risks(reader).where(Risk.archived_at.is_(None), Risk.status != RiskStatus.CLOSED)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    budget.table("Risks", total)
+    mitigation_total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(permissions.visible_mitigations(reader).where(
+            Mitigation.risk_id.in_(stmt.with_only_columns(Risk.id)), Mitigation.archived_at.is_(None))
+            .subquery()))
+    budget.table("Mitigations", mitigation_total)
+    budget.check()
+    risks = db.session.scalars(stmt.options(
+        so.selectinload(Risk.owner_organization), so.selectinload(Risk.initiative),
+        so.selectinload(Risk.mitigations).selectinload(Mitigation.assigned_organization))
+        .order_by((Risk.likelihood * Risk.impact).desc(), Risk.reference)).all()
+    for risk in risks:
+        budget.text(f"{risk.reference} description", risk.description)
+    budget.check()
+    closed = db.session.scalar(sa.select(sa.func.count()).select_from(
+        permissions.visible_risks(reader).where(Risk.archived_at.is_(None), Risk.status == RiskStatus.CLOSED)
+        .subquery()))
+    cells: dict[tuple[int, int], int] = {}
+    for risk in risks:
+        cells[(risk.likelihood, risk.impact)] = cells.get((risk.likelihood, risk.impact), 0) + 1
+    by_level = [(level, [r for r in risks if r.level is level]) for level in LEVEL_ORDER]
+    info = DocumentInfo(
+        kind="Risk register", reference=report_reference("RISKS"), version=None,
+        tlp=highest_tlp(risks), heading="Partnership risk register",
+        organisations=[f"Prepared for {reader.organization.name}"],
+        toc=[] if len(risks) < 20 else [("heatmap", "Heat map")] + [(f"level-{lvl.value}", f"{lvl.label} risks ({len(rs)})")
+                                         for lvl, rs in by_level])
+    return "pdf/risk_register.html", {"doc": info, "heat": heat_map(cells), "by_level": by_level,
+                                      "total": len(risks), "closed": closed}

@@ -1,0 +1,58 @@
+"""Issuing documents: render once, store the exact bytes with their SHA-256, never re-render.
+
+Called by the agreements and incident-plan services inside their transition (same transaction: if
+the render fails, the status change rolls back with it). Flush, never commit.
+"""
+import hashlib
+
+from app import audit, permissions
+from app.documents.content import agreement_document, incident_plan_document
+from app.extensions import db
+from app.models import Agreement, Document, IncidentPlan, User
+from app.pdf import render_pdf
+
+KIND_AGREEMENT = "agreement_for_signature"
+KIND_PLAN = "incident_plan_for_review"
+
+
+def _store(actor: User | None, record, kind: str, template: str, context: dict) -> Document:
+    content = render_pdf(template, **context)
+    info = context["doc"]
+    document = Document(
+        object_type=record.__tablename__, object_id=record.id, kind=kind, version=record.version,
+        reference=record.reference, filename=info.filename, sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content), content=content, tlp=record.tlp, issuer_id=actor.id if actor else None,
+        issued_at=info.generated_at)
+    db.session.add(document)
+    db.session.flush()
+    audit.record(actor, "document.issued", record,
+                 f"{kind.replace('_', ' ')}: {info.filename}, {len(content):,} bytes, sha256 {document.sha256}")
+    return document
+
+
+def issue_agreement(actor: User | None, agreement: Agreement) -> Document:
+    """Render the agreement for signature (no watermark) and store it as issued."""
+    db.session.flush()  # the version counter moves on flush: the PDF must print the stored version
+    template, context = agreement_document(agreement, issuing=True)
+    return _store(actor, agreement, KIND_AGREEMENT, template, context)
+
+
+def issue_incident_plan(actor: User | None, plan: IncidentPlan) -> Document:
+    """Render the plan for review and store it as issued."""
+    db.session.flush()
+    template, context = incident_plan_document(plan, actor, issuing=True)
+    return _store(actor, plan, KIND_PLAN, template, context)
+
+
+def issued_documents(reader: User, record) -> list[Document]:
+    """Issues of a record, newest first, through the reader's scope (without loading the bytes)."""
+    if record is None or getattr(record, "id", None) is None:
+        return []
+    return list(db.session.scalars(
+        permissions.visible_documents(reader, type(record), record.id)
+        .order_by(Document.issued_at.desc(), Document.id.desc())))
+
+
+def latest_issue(reader: User, record, kind: str) -> Document | None:
+    return db.session.scalars(permissions.visible_documents(reader, type(record), record.id)
+                              .where(Document.kind == kind).order_by(Document.id.desc())).first()
