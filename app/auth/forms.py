@@ -39,7 +39,11 @@ class ChangePasswordForm(FlaskForm):
                             render_kw={"autocomplete": "new-password"})
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 class ChangeEmailForm(FlaskForm):
-    email = EmailField("New email address",
+    email = EmailField("New email address", filters=[_strip],
                        validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
                        render_kw={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"})
