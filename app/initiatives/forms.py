@@ -43,7 +43,8 @@ class InitiativeForm(VersionedForm):
     start_date = DateField("Start date", validators=[Optional()])
     target_date = DateField("Target date", validators=[Optional()])
     health = enum_select("Health", Health, default=Health.GREEN)
-    health_reason = TextAreaField("Health reason", validators=[Optional(), Length(max=REASON_MAX)],
+    # No Optional() here: it would stop the chain before the "required unless green" check.
+    health_reason = TextAreaField("Health reason", validators=[Length(max=REASON_MAX)],
                                   description="Required when health is amber or red.")
     tlp = tlp_field()
     recipient_ids = MultiCheckboxField("TLP:RED recipients", coerce=int,
@@ -79,7 +80,7 @@ class HealthForm(VersionedForm):
     """The quick health update on the detail page."""
 
     health = enum_select("Health", Health)
-    health_reason = TextAreaField("Reason", validators=[Optional(), Length(max=REASON_MAX)],
+    health_reason = TextAreaField("Reason", validators=[Length(max=REASON_MAX)],
                                   description="Required when health is amber or red.")
 
     def validate_health_reason(self, field):

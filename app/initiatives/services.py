@@ -46,7 +46,7 @@ def _users(ids) -> list[User]:
 
 
 def _names(items) -> str:
-    return ", ".join(sorted(getattr(i, "display_name", None) or i.name for i in items)) or "—"
+    return ", ".join(sorted(i.name for i in items)) or "—"
 
 
 def _normalise(fields: dict) -> dict:
@@ -85,26 +85,29 @@ def update_initiative(actor: User, initiative: Initiative, *, expected_version: 
     records.check_version(initiative, expected_version)
     fields = _normalise(fields)
     _check_rules(fields, recipient_ids)
-    changes = audit.diff(initiative, fields)
-    for name, value in fields.items():
-        setattr(initiative, name, value)
+    # Load related rows before touching the record: a query would autoflush a half-made change.
     lead_id = fields.get("lead_organization_id", initiative.lead_organization_id)
     participants = [o for o in _organizations(participant_ids) if o.id != lead_id]
-    extra = []
-    if {o.id for o in participants} != {o.id for o in initiative.participants}:
-        extra.append(f"participants: {_names(initiative.participants)} → {_names(participants)}")
-        initiative.participants = participants
     recipients = _users(recipient_ids)
-    if {u.id for u in recipients} != {u.id for u in initiative.recipients}:
-        before = list(initiative.recipients)
+    before_participants, before_recipients = list(initiative.participants), list(initiative.recipients)
+    changes = audit.diff(initiative, fields)
+    extra = []
+    if {o.id for o in participants} != {o.id for o in before_participants}:
+        extra.append(f"participants: {_names(before_participants)} → {_names(participants)}")
+    if {u.id for u in recipients} != {u.id for u in before_recipients}:
+        extra.append(f"recipients: {_names(before_recipients)} → {_names(recipients)}")
+    if not (changes or extra):
+        return {}
+    with db.session.no_autoflush:
+        for name, value in fields.items():
+            setattr(initiative, name, value)
+        initiative.participants = participants
         records.set_recipients(initiative, recipients)
-        extra.append(f"recipients: {_names(before)} → {_names(recipients)}")
-    if changes or extra:
         # Association-table changes alone would not touch the row: bump it so the version moves.
         initiative.updated_at = utcnow()
-        db.session.flush()  # raises StaleDataError if a concurrent writer won the race
-        summary = "; ".join(filter(None, [audit.summarize(changes), *extra]))
-        audit.record(actor, "initiative.updated", initiative, summary=summary)
+    db.session.flush()  # raises StaleDataError if a concurrent writer won the race
+    summary = "; ".join(filter(None, [audit.summarize(changes), *extra]))
+    audit.record(actor, "initiative.updated", initiative, summary=summary)
     return changes
 
 

@@ -78,10 +78,15 @@ def create():
     if request.method == "GET":
         form.lead_organization_id.data = current_user.organization_id
     if form.validate_on_submit():
-        initiative = services.create_initiative(current_user, **form.model_data())
-        db.session.commit()
-        flash(f"Initiative {initiative.reference} created.", "success")
-        return redirect(url_for(".detail", initiative_id=initiative.id))
+        try:
+            initiative = services.create_initiative(current_user, **form.model_data())
+        except services.InitiativeError as exc:  # the form checks the same rules; this is the backstop
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(f"Initiative {initiative.reference} created.", "success")
+            return redirect(url_for(".detail", initiative_id=initiative.id))
     return render_template("initiatives/form.html", form=form, initiative=None)
 
 
@@ -140,8 +145,12 @@ def edit(initiative_id: int):
             db.session.rollback()
             return conflict_page(initiative, form, url_for(".edit", initiative_id=initiative.id),
                                  fields=_conflict_fields(form))
-        flash("Initiative saved.", "success")
-        return redirect(url_for(".detail", initiative_id=initiative.id))
+        except services.InitiativeError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            flash("Initiative saved.", "success")
+            return redirect(url_for(".detail", initiative_id=initiative.id))
     return render_template("initiatives/form.html", form=form, initiative=initiative)
 
 
@@ -172,6 +181,10 @@ def update_health(initiative_id: int):
         db.session.rollback()
         return conflict_page(initiative, form, url_for(".detail", initiative_id=initiative.id),
                              fields=[("health", "Health"), ("health_reason", "Reason")])
+    except services.InitiativeError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for(".detail", initiative_id=initiative.id))
     flash("Health updated." if changes else "Health unchanged.", "success" if changes else "info")
     return redirect(url_for(".detail", initiative_id=initiative.id))
 
