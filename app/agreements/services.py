@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app import audit, permissions, records
+from app.documents.services import issue_agreement
 from app.extensions import db
 from app.models import Agreement, AgreementParty, AgreementStatus, Organization, PartyRole, User, utcnow
 
@@ -185,6 +186,10 @@ def transition_agreement(actor: User, agreement: Agreement, new_status: Agreemen
     permissions.authorize(permissions.can_transition_agreement(actor, agreement, new_status))
     records.transition(actor, agreement, new_status, KIND)
     db.session.flush()
+    if new_status is AgreementStatus.OUT_FOR_SIGNATURE:
+        # Issuing for signature stores the exact PDF bytes and their SHA-256 (app/documents, issue 4);
+        # a failed render raises and the status change rolls back with it.
+        issue_agreement(actor, agreement)
 
 
 def archive_agreement(actor: User, agreement: Agreement) -> None:
