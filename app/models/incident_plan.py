@@ -1,4 +1,6 @@
 """Incident-response plans (NIST SP 800-61), their sections, contacts and versions."""
+import calendar
+import re
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -16,6 +18,40 @@ from app.models._common import (
 )
 
 MAX_REVIEW_MONTHS = 12
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's end (29 Feb + 12 months -> 28 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def latest_review_date(approved_on: date) -> date:
+    """NIST SP 800-61 practice (DOMAIN.md): review an approved plan at least every 12 months."""
+    return add_months(approved_on, MAX_REVIEW_MONTHS)
+
+
+_NUMERIC_LABEL = re.compile(r"^(\d+)(?:\.(\d+))?$")
+
+
+def next_version_label(existing: set[str], source: str, bump: str = "major") -> str:
+    """The label of a new version revised from `source`: 1.0 -> 2.0 (major) or 1.1 (minor).
+
+    Skips labels already used by other versions of the same reference (two revisions of 1.0)."""
+    majors = [int(m.group(1)) for m in map(_NUMERIC_LABEL.match, existing | {source}) if m]
+    match = _NUMERIC_LABEL.match(source)
+    if bump == "minor" and match:
+        major, minor = int(match.group(1)), int(match.group(2) or 0) + 1
+        candidate = f"{major}.{minor}"
+        while candidate in existing:
+            minor += 1
+            candidate = f"{major}.{minor}"
+        return candidate
+    major = (max(majors) if majors else len(existing)) + 1
+    while f"{major}.0" in existing:
+        major += 1
+    return f"{major}.0"
 
 
 class PlanStatus(LabelledEnum):
@@ -116,12 +152,24 @@ class IncidentPlan(RecordMixin, db.Model):
 
     @property
     def is_read_only(self) -> bool:
-        return self.status in {P.APPROVED, P.RETIRED} or self.is_archived
+        """Content (fields, sections, contacts) changes only in draft: what reviewers read is what
+        gets approved; "request changes" sends a plan in review back to draft, "revise" copies an
+        approved or retired one into a new draft version."""
+        return self.status is not P.DRAFT or self.is_archived
+
+    @property
+    def is_revisable(self) -> bool:
+        return self.status in {P.APPROVED, P.RETIRED} and not self.is_archived
 
     @property
     def is_review_due(self) -> bool:
         return (self.status is P.APPROVED and self.next_review_date is not None
                 and self.next_review_date < today())
+
+    @property
+    def is_overdue(self) -> bool:
+        """Same as is_review_due; the list macro highlights rows by this name."""
+        return self.is_review_due
 
     def participating_org_ids(self) -> set[int]:
         return {self.owner_organization_id} | {o.id for o in self.covered_organizations}
@@ -141,8 +189,12 @@ class PlanSection(db.Model):
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     body: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     position: so.Mapped[int] = so.mapped_column(default=0)
+    # Optimistic locking per section: two people editing one section get a conflict page.
+    version: so.Mapped[int] = so.mapped_column(default=1)
 
     plan: so.Mapped[IncidentPlan] = so.relationship(back_populates="sections")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class PlanContact(db.Model):
@@ -158,7 +210,10 @@ class PlanContact(db.Model):
     email: so.Mapped[str] = so.mapped_column(sa.String(254), default="")
     escalation_tier: so.Mapped[int] = so.mapped_column(default=1)
     available_24_7: so.Mapped[bool] = so.mapped_column(default=False)
+    version: so.Mapped[int] = so.mapped_column(default=1)
 
     plan: so.Mapped[IncidentPlan] = so.relationship(back_populates="contacts")
+
+    __mapper_args__ = {"version_id_col": version}
 
 

@@ -1,0 +1,73 @@
+"""The plan's contact and escalation roster: add, edit, delete contacts."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.conflicts import conflict_page
+from app.extensions import db
+from app.incident_plans import bp, services
+from app.incident_plans.forms import CONTACT_ROLES, ContactForm
+from app.incident_plans.routes import get_plan_contact, get_visible_plan
+from app.models import IncidentPlan, StaleEdit
+
+
+def _load(plan_id: int) -> IncidentPlan:
+    plan = get_visible_plan(plan_id, selectinload(IncidentPlan.contacts))
+    services.authorize_content_change(current_user, plan)
+    return plan
+
+
+def _back(plan_id: int):
+    return redirect(url_for(".detail", plan_id=plan_id, _anchor="roster"))
+
+
+
+@bp.route("/<int:plan_id>/contacts/new", methods=["GET", "POST"])
+def add_contact(plan_id: int):
+    plan = _load(plan_id)
+    form = ContactForm()
+    if form.validate_on_submit():
+        contact = services.add_contact(current_user, plan, **form.model_data())
+        db.session.commit()
+        flash(f"{contact.name} added to the roster.", "success")
+        return _back(plan_id)
+    return render_template("incident_plans/contact_form.html", form=form, plan=plan, contact=None,
+                           roles=CONTACT_ROLES)
+
+
+@bp.route("/<int:plan_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+def edit_contact(plan_id: int, contact_id: int):
+    plan = _load(plan_id)
+    contact = get_plan_contact(plan, contact_id)
+    form = ContactForm(obj=contact)
+    if request.method == "GET":
+        form.version.data = contact.version
+    if form.validate_on_submit():
+        try:
+            services.update_contact(current_user, plan, contact, expected_version=form.expected_version(),
+                                    **form.model_data())
+            db.session.commit()
+        except (StaleEdit, StaleDataError):
+            db.session.rollback()
+            return conflict_page(contact, form, url_for(".edit_contact", plan_id=plan_id, contact_id=contact_id),
+                                 title=contact.name)
+        flash("Contact saved.", "success")
+        return _back(plan_id)
+    return render_template("incident_plans/contact_form.html", form=form, plan=plan, contact=contact,
+                           roles=CONTACT_ROLES)
+
+
+@bp.post("/<int:plan_id>/contacts/<int:contact_id>/delete")
+def delete_contact(plan_id: int, contact_id: int):
+    plan = _load(plan_id)
+    contact = get_plan_contact(plan, contact_id)
+    try:
+        services.delete_contact(current_user, plan, contact)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash("Someone changed this contact meanwhile; nothing was deleted.", "warning")
+    else:
+        flash(f"{contact.name} removed from the roster.", "success")
+    return _back(plan_id)

@@ -1,0 +1,94 @@
+"""Plan sections per NIST SP 800-61 phase: add, edit, delete, move up/down within the phase."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.conflicts import conflict_page
+from app.extensions import db
+from app.incident_plans import bp, services
+from app.incident_plans.forms import MoveForm, SectionForm
+from app.incident_plans.routes import get_plan_section, get_visible_plan
+from app.models import IncidentPlan, Phase, StaleEdit
+
+
+def _load(plan_id: int) -> IncidentPlan:
+    plan = get_visible_plan(plan_id, selectinload(IncidentPlan.sections))
+    services.authorize_content_change(current_user, plan)
+    return plan
+
+
+def _back(plan_id: int, section_id: int | None = None):
+    anchor = f"section-{section_id}" if section_id else "sections"
+    return redirect(url_for(".detail", plan_id=plan_id, _anchor=anchor))
+
+
+@bp.route("/<int:plan_id>/sections/new", methods=["GET", "POST"])
+def add_section(plan_id: int):
+    plan = _load(plan_id)
+    form = SectionForm()
+    if request.method == "GET" and request.args.get("phase") in Phase.__members__.values():
+        form.phase.data = Phase(request.args["phase"])
+    if form.validate_on_submit():
+        section = services.add_section(current_user, plan, phase=form.phase.data, title=form.title.data,
+                                       body=form.body.data or "")
+        db.session.commit()
+        flash(f"Section “{section.title}” added to {section.phase.label}.", "success")
+        return _back(plan_id, section.id)
+    return render_template("incident_plans/section_form.html", form=form, plan=plan, section=None)
+
+
+@bp.route("/<int:plan_id>/sections/<int:section_id>/edit", methods=["GET", "POST"])
+def edit_section(plan_id: int, section_id: int):
+    plan = _load(plan_id)
+    section = get_plan_section(plan, section_id)
+    form = SectionForm(obj=section)
+    if request.method == "GET":
+        form.version.data = section.version
+    if form.validate_on_submit():
+        try:
+            services.update_section(current_user, plan, section, expected_version=form.expected_version(),
+                                    phase=form.phase.data, title=form.title.data, body=form.body.data or "")
+            db.session.commit()
+        except (StaleEdit, StaleDataError):
+            db.session.rollback()
+            return conflict_page(section, form, url_for(".edit_section", plan_id=plan_id, section_id=section_id))
+        flash("Section saved.", "success")
+        return _back(plan_id, section_id)
+    return render_template("incident_plans/section_form.html", form=form, plan=plan, section=section)
+
+
+@bp.post("/<int:plan_id>/sections/<int:section_id>/delete")
+def delete_section(plan_id: int, section_id: int):
+    plan = _load(plan_id)
+    section = get_plan_section(plan, section_id)
+    try:
+        services.delete_section(current_user, plan, section)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash("Someone changed this section meanwhile; nothing was deleted.", "warning")
+    else:
+        flash(f"Section “{section.title}” deleted.", "success")
+    return _back(plan_id)
+
+
+@bp.post("/<int:plan_id>/sections/<int:section_id>/move")
+def move_section(plan_id: int, section_id: int):
+    plan = _load(plan_id)
+    section = get_plan_section(plan, section_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        flash("Choose to move the section up or down.", "danger")
+        return _back(plan_id, section_id)
+    try:
+        moved = services.move_section(current_user, plan, section, form.direction.data)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash("The sections changed meanwhile; look at the new order and try again.", "warning")
+        return _back(plan_id, section_id)
+    if not moved:
+        flash(f"“{section.title}” is already {'first' if form.direction.data == 'up' else 'last'} "
+              f"in {section.phase.label}.", "info")
+    return _back(plan_id, section_id)
