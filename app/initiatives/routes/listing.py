@@ -16,7 +16,6 @@ from app.models import (
     Milestone,
     Sector,
     initiative_participants,
-    sector_filter,
 )
 
 
@@ -51,7 +50,9 @@ def filtered_initiatives():
     if filters["tlp"]:
         stmt = stmt.where(Initiative.tlp == filters["tlp"])
     if filters["sector"]:
-        stmt = stmt.where(sector_filter(Initiative.sectors, filters["sector"].value))
+        # Not models.sector_filter(): its LIKE pattern goes through SectorSet's bind processor and
+        # fails; comparing the column as plain text keeps the pattern intact.
+        stmt = stmt.where(sa.type_coerce(Initiative.sectors, sa.String()).like(f"%,{filters['sector'].value},%"))
     if filters["organization"]:
         org_id = filters["organization"]
         stmt = stmt.where(sa.or_(
