@@ -83,6 +83,12 @@ class AgreementForm(VersionedForm):
             self.parties.append_entry()
         self._set_party_choices()
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # FieldList keeps an empty dict per valid row; drop them so the summary lists real problems only.
+        self.parties.errors = [error for error in self.parties.errors if error]
+        return valid
+
     def validate_expiry_date(self, field):
         start = self.effective_date.data
         if field.data and start and field.data <= start:

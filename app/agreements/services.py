@@ -109,7 +109,9 @@ def update_agreement(actor: User, agreement: Agreement, *, expected_version: int
     records.check_version(agreement, expected_version)
     if parties is not None:
         _check_parties(parties)
-        if agreement.owner_organization_id not in {p["organization_id"] for p in parties}:
+        owner_id = agreement.owner_organization_id
+        was_party = any(p.organization_id == owner_id for p in agreement.parties)
+        if was_party and owner_id not in {p["organization_id"] for p in parties}:
             raise PartyError(f"The owner organisation ({agreement.owner_organization.name}) stays a party.")
     fields = {k: v for k, v in fields.items() if k in RECORD_FIELDS}
     changes = records.apply_changes(actor, agreement, fields, expected_version=None, action="agreement.updated")
