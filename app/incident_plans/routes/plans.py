@@ -51,7 +51,8 @@ def _filtered(user: User) -> sa.Select:
     if args.get("tlp") in TLP.__members__.values():
         stmt = stmt.where(IncidentPlan.tlp == TLP(args["tlp"]))
     if args.get("sector") in Sector.__members__.values():
-        stmt = stmt.where(sector_filter(IncidentPlan.sectors, args["sector"]))
+        # Compare as plain text: the SectorSet type would try to parse the LIKE pattern as sectors.
+        stmt = stmt.where(sector_filter(sa.type_coerce(IncidentPlan.sectors, sa.String()), args["sector"]))
     org_id = _int_arg("organization")
     if org_id is not None:
         stmt = stmt.where(sa.or_(
@@ -92,7 +93,8 @@ def index():
         stmt = stmt.options(selectinload(IncidentPlan.covered_organizations),
                             selectinload(IncidentPlan.approver))
         return listing.csv_response(db.session.scalars(stmt).all(), CSV_COLUMNS, "incident-plans.csv")
-    page = listing.paginate(stmt)
+    per_page = request.args.get("per_page", 20, type=int)
+    page = listing.paginate(stmt, per_page=per_page if per_page and per_page > 0 else 20)
     organizations = db.session.scalars(permissions.active_organizations(current_user)).all()
     return render_template("incident_plans/index.html", page=page, organizations=organizations,
                            statuses=list(PlanStatus), tlps=list(TLP), sectors=list(Sector), args=request.args)
