@@ -304,3 +304,18 @@ def test_non_admins_get_403_on_every_organisation_page_and_action(app, client_as
     assert target.name == "Target Org" and target.archived_at is None and target.version == version
     assert _actions(app, target_id) == []
     assert _count(app, Organization) == 2  # the target and the user's own: nothing created
+
+
+def test_a_client_of_an_archived_parent_stays_editable(app, admin_client):
+    with app.app_context():
+        parent = factories.organization(name="Wound Down Parent")
+        child = factories.organization(name="Surviving Client", parent=parent)
+        parent.archived_at = parent.created_at
+        db.session.commit()
+        parent_id, child_id, version = parent.id, child.id, child.version
+    response = admin_client.post(f"/organizations/{child_id}/edit",
+                                 data=_form(name="Surviving Client", short_name="SC", parent_id=str(parent_id),
+                                            version=version))
+    assert response.status_code == 302
+    child = _org(app, child_id)
+    assert child.short_name == "SC" and child.parent_id == parent_id

@@ -24,8 +24,11 @@ def get_visible_organization(organization_id: int) -> Organization:
     return db.first_or_404(stmt)
 
 
-def _all_organizations():
-    return db.session.scalars(permissions.active_organizations(current_user)).all()
+def _all_organizations(current_parent: Organization | None = None) -> list[Organization]:
+    orgs = list(db.session.scalars(permissions.active_organizations(current_user)))
+    if current_parent is not None and current_parent not in orgs:
+        orgs.append(current_parent)  # a client of an archived parent stays editable
+    return orgs
 
 
 @bp.get("/")
@@ -96,7 +99,7 @@ def detail(organization_id: int):
 @bp.route("/<int:organization_id>/edit", methods=["GET", "POST"])
 def edit(organization_id: int):
     org = get_visible_organization(organization_id)
-    form = OrganizationForm(obj=org, organizations=_all_organizations(), current_id=org.id)
+    form = OrganizationForm(obj=org, organizations=_all_organizations(org.parent), current_id=org.id)
     if request.method == "GET":
         form.version.data = org.version
     if form.validate_on_submit():

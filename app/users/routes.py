@@ -23,8 +23,11 @@ def get_visible_user(user_id: int) -> User:
     return db.first_or_404(permissions.visible_users(current_user).where(User.id == user_id))
 
 
-def _organizations():
-    return db.session.scalars(permissions.active_organizations(current_user)).all()
+def _organizations(current: Organization | None = None) -> list[Organization]:
+    orgs = list(db.session.scalars(permissions.active_organizations(current_user)))
+    if current is not None and current not in orgs:
+        orgs.append(current)  # a user of an archived organisation stays editable without moving them
+    return orgs
 
 
 @bp.get("/")
@@ -87,7 +90,7 @@ def detail(user_id: int):
 @fresh_login_required
 def edit(user_id: int):
     user = get_visible_user(user_id)
-    form = UserForm(obj=user, organizations=_organizations())
+    form = UserForm(obj=user, organizations=_organizations(user.organization))
     if request.method == "GET":
         form.version.data = user.version
     if form.validate_on_submit():
