@@ -12,6 +12,7 @@ import logging
 import mimetypes
 import multiprocessing
 import resource
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -176,65 +177,111 @@ def _write_pdf_or_fail(html: str, static_root: str) -> bytes:
         raise RenderFailed("This document is too large to render.") from exc
 
 
-# --- The child process ----------------------------------------------------------------------
+# --- The render worker --------------------------------------------------------------------------
+#
+# One long-lived child per web process renders one document at a time (a fresh process per render
+# costs ~0.7 s of WeasyPrint/Pango start-up; a warm worker renders a short document in ~0.1 s).
+# The child has RLIMIT_AS for its whole life and, per job, an RLIMIT_CPU budget on top of the CPU it
+# has used so far; the parent kills it after PDF_RENDER_TIMEOUT seconds of wall clock. A killed or
+# failed worker is replaced on the next render; a worker retires after MAX_JOBS to return memory.
 
+MAX_JOBS = 50
 _context = None
 
 
 def _mp_context():
-    """forkserver: children fork from a clean server that already imported WeasyPrint (fast start,
-    no inherited database connections or locks from the web worker)."""
+    """forkserver: workers fork from a clean server that already imported WeasyPrint (no inherited
+    database connections or locks from the web worker). "__main__" is preloaded too, so a worker
+    does not re-import the entry script (gunicorn's, pytest's)."""
     global _context
     if _context is None:
         try:
             _context = multiprocessing.get_context("forkserver")
-            _context.set_forkserver_preload(["weasyprint", "app.pdf"])
+            _context.set_forkserver_preload(["__main__", "weasyprint", "app.pdf"])
         except ValueError:  # platforms without forkserver
             _context = multiprocessing.get_context("spawn")
     return _context
 
 
-def _child_main(conn, html: str, static_root: str, memory_mb: int, cpu_seconds: int) -> None:
+def _worker_main(conn, static_root: str, memory_mb: int) -> None:
     memory = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    used = int(resource.getrusage(resource.RUSAGE_SELF).ru_utime) + 1
-    resource.setrlimit(resource.RLIMIT_CPU, (used + cpu_seconds, used + cpu_seconds + 2))
-    try:
-        conn.send_bytes(b"OK" + write_pdf(html, static_root))
-    except MemoryError:
-        conn.send_bytes(b"ERmemory")
-    except FatalURLFetchingError as exc:
-        conn.send_bytes(b"ERrefused:" + str(exc).encode()[:300])
-    except BaseException as exc:  # report, never hang the parent
-        conn.send_bytes(b"ER" + type(exc).__name__.encode())
-    finally:
-        conn.close()
+    cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    for job in range(1, MAX_JOBS + 1):
+        try:
+            html, cpu_seconds = conn.recv()
+        except (EOFError, OSError):
+            return
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        soft = int(usage.ru_utime + usage.ru_stime) + cpu_seconds + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (soft if cpu_hard < 0 else min(soft, cpu_hard), cpu_hard))
+        retiring = job == MAX_JOBS
+        try:
+            conn.send(("ok", write_pdf(html, static_root), retiring))
+        except MemoryError:
+            conn.send(("error", "memory", True))
+            return
+        except FatalURLFetchingError as exc:
+            conn.send(("refused", str(exc)[:300], retiring))
+        except Exception as exc:  # report and retire: the renderer's state is unknown
+            conn.send(("error", type(exc).__name__, True))
+            return
+
+
+class RenderWorker:
+    def __init__(self):
+        self.process = None
+        self.conn = None
+        self.settings = None
+        self.lock = threading.Lock()
+
+    def _start(self, static_root: str, memory_mb: int) -> None:
+        context = _mp_context()
+        self.conn, child_conn = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child_conn, static_root, memory_mb),
+                                       daemon=True, name="palisade-pdf")
+        self.process.start()
+        child_conn.close()
+        self.settings = (static_root, memory_mb)
+
+    def stop(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.kill()
+            self.process.join(5)
+        self.process = self.conn = self.settings = None
+
+    def render(self, html: str, static_root: str, *, timeout: float, memory_mb: int) -> bytes:
+        with self.lock:
+            alive = self.process is not None and self.process.is_alive()
+            if not alive or self.settings != (static_root, memory_mb):
+                self.stop()
+                self._start(static_root, memory_mb)
+            try:
+                self.conn.send((html, max(1, int(timeout))))
+                if not self.conn.poll(timeout):
+                    log.warning("PDF render exceeded %.1f s; worker %s killed", timeout, self.process.pid)
+                    self.stop()
+                    raise RenderFailed("This document took too long to render.")
+                status, payload, retiring = self.conn.recv()
+            except (EOFError, OSError) as exc:  # killed by RLIMIT_CPU or the OOM killer
+                log.warning("PDF worker died during a render: %r", exc)
+                self.stop()
+                raise RenderFailed("This document is too large to render.") from exc
+            if retiring:
+                self.stop()
+        if status == "ok":
+            return payload
+        log.warning("PDF render failed in the worker: %s %s", status, payload)
+        if status == "refused":
+            raise RenderFailed("This document refers to a resource that PDFs may not load.")
+        raise RenderFailed("This document is too large to render.")
+
+
+_worker = RenderWorker()
 
 
 def _render_in_child(html: str, static_root: str, *, timeout: float, memory_mb: int) -> bytes:
-    context = _mp_context()
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child_main, daemon=True,
-                              args=(sender, html, static_root, memory_mb, max(1, int(timeout))))
-    process.start()
-    sender.close()
-    try:
-        if not receiver.poll(timeout):
-            log.warning("PDF render exceeded %.0f s; child %s killed", timeout, process.pid)
-            raise RenderFailed("This document took too long to render.")
-        try:
-            message = receiver.recv_bytes()
-        except EOFError as exc:  # killed by RLIMIT_CPU or the OOM killer
-            raise RenderFailed("This document is too large to render.") from exc
-    finally:
-        receiver.close()
-        if process.is_alive():
-            process.kill()
-        process.join(5)
-    if message.startswith(b"OK"):
-        return message[2:]
-    reason = message[2:].decode(errors="replace")
-    log.warning("PDF render failed in child: %s", reason)
-    if reason.startswith("refused:"):
-        raise RenderFailed("This document refers to a resource that PDFs may not load.")
-    raise RenderFailed("This document is too large to render.")
+    return _worker.render(html, static_root, timeout=timeout, memory_mb=memory_mb)
