@@ -165,7 +165,7 @@ def test_rows_show_health_badge_and_progress_bar(app, catalogue):
         db.session.commit()
     html = client.get("/initiatives/?q=substation").get_data(as_text=True)
     assert "health-badge" in html and "health-red" in html
-    assert '<progress class="flex-grow-1" max="100" value="50"' in html
+    assert '<progress class="w-100" max="100" value="50"' in html
     html = client.get("/initiatives/?sort=progress&dir=desc").get_data(as_text=True)
     assert html.index("INI-2026-0001") < html.index("INI-2026-0002")
 

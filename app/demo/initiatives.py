@@ -225,11 +225,10 @@ def _agreement(keyword: str):
                              .order_by(Agreement.id).limit(1))
 
 
-def _description(objective: str, milestones) -> str:
-    steps = "\n".join(f"{n}. {title}" for n, (title, _, _) in enumerate(milestones, 1))
-    return (f"## Purpose\n\n{objective}\n\n## Approach\n\nThe partners work in short phases and review "
-            f"progress at the monthly coordination call. Findings are shared under the initiative's TLP "
-            f"label only.\n\n## Milestones\n\n{steps}\n\n## Out of scope\n\n- Funding commitments "
+def _description(objective: str, lead_name: str) -> str:
+    return (f"### Purpose\n\n{objective}\n\n### Approach\n\n{lead_name} leads the work in short phases; the "
+            f"partners review progress at the monthly coordination call and record decisions here. Findings "
+            f"are shared only under the initiative's TLP label.\n\n### Out of scope\n\n- Funding commitments "
             f"(covered by separate agreements)\n- Regulatory enforcement actions\n")
 
 
@@ -248,7 +247,7 @@ def seed(people) -> int:
                           in ("coordinator", "executive")]
         agreement = _agreement(keyword)
         initiative = services.create_initiative(
-            actor, title=title, objective=objective, description=_description(objective, milestones),
+            actor, title=title, objective=objective, description=_description(objective, people.orgs[lead].name),
             agreement_id=agreement.id if agreement else None, lead_organization_id=people.orgs[lead].id,
             participant_ids=[people.orgs[k].id for k in participants], recipient_ids=recipients,
             sectors=[Sector(s) for s in sectors], start_date=start_day + timedelta(days=start),
