@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from werkzeug.exceptions import Forbidden
 
 from app import audit, permissions, records
+from app.documents.services import issue_incident_plan
 from app.extensions import db
 from app.models import (
     IncidentPlan,
@@ -144,6 +145,10 @@ def transition_incident_plan(actor: User, plan: IncidentPlan, new_status: PlanSt
         _approve(actor, plan, next_review_date)
     else:
         records.transition(actor, plan, new_status, KIND)
+        if new_status is PlanStatus.IN_REVIEW:
+            # Issuing for review stores the exact PDF bytes and their SHA-256 (app/documents, issue 4);
+            # a failed render raises and the status change rolls back with it.
+            issue_incident_plan(actor, plan)
 
 
 def _approve(actor: User, plan: IncidentPlan, next_review_date: date | None) -> None:
