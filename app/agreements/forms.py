@@ -2,7 +2,7 @@
 from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField, SelectField, StringField, \
     TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.forms import ModelForm, MultiCheckboxField, VersionedForm, enum_select, record_choices, sectors_field, \
     tlp_field
@@ -42,7 +42,7 @@ class PartyForm(ModelForm):
 
 
 class AgreementForm(VersionedForm):
-    title = StringField("Title", validators=[InputRequired(), Length(max=200)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     kind = enum_select("Kind", AgreementKind, default=AgreementKind.MOU)
     tlp = tlp_field()
     recipients = MultiCheckboxField("TLP:RED recipients", coerce=int,
