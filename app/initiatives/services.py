@@ -23,7 +23,8 @@ class InitiativeError(ValueError):
 
 def _check_rules(fields: dict, recipient_ids) -> None:
     """Invariants re-checked here so no caller can skip them, whatever the form did."""
-    if fields.get("health", Health.GREEN) is not Health.GREEN and not (fields.get("health_reason") or "").strip():
+    reason = (fields.get("health_reason") or "").strip()
+    if fields.get("health", Health.GREEN) is not Health.GREEN and not reason:
         raise InitiativeError("Explain why the initiative is not green.")
     start, target = fields.get("start_date"), fields.get("target_date")
     if start and target and target < start:
@@ -149,7 +150,8 @@ def add_milestone(actor: User, initiative: Initiative, *, title: str, due_date: 
     milestone = Milestone(initiative_id=initiative.id, title=title, due_date=due_date)
     db.session.add(milestone)
     db.session.flush()
-    audit.record(actor, "initiative.milestone_added", initiative, summary=f"milestone: {_milestone_text(milestone)}")
+    audit.record(actor, "initiative.milestone_added", initiative,
+                 summary=f"milestone: {_milestone_text(milestone)}")
     return milestone
 
 

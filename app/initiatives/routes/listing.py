@@ -52,7 +52,8 @@ def filtered_initiatives():
     if filters["sector"]:
         # Not models.sector_filter(): its LIKE pattern goes through SectorSet's bind processor and
         # fails; comparing the column as plain text keeps the pattern intact.
-        stmt = stmt.where(sa.type_coerce(Initiative.sectors, sa.String()).like(f"%,{filters['sector'].value},%"))
+        sectors_text = sa.type_coerce(Initiative.sectors, sa.String())
+        stmt = stmt.where(sectors_text.like(f"%,{filters['sector'].value},%"))
     if filters["organization"]:
         org_id = filters["organization"]
         stmt = stmt.where(sa.or_(

@@ -46,8 +46,9 @@ def _visible_agreement(initiative: Initiative) -> Agreement | None:
 
 def _form(initiative: Initiative | None = None) -> InitiativeForm:
     """The record form with choices from the user's scopes (plus what the record already holds)."""
-    agreements = list(db.session.scalars(permissions.visible_agreements(current_user)
-                                         .where(Agreement.archived_at.is_(None)).order_by(Agreement.reference)))
+    agreements = list(db.session.scalars(
+        permissions.visible_agreements(current_user)
+        .where(Agreement.archived_at.is_(None)).order_by(Agreement.reference)))
     organizations = list(db.session.scalars(permissions.active_organizations(current_user)))
     users = list(db.session.scalars(permissions.visible_users(current_user)
                                     .options(selectinload(User.organization))))
@@ -163,7 +164,8 @@ def _conflict_fields(form) -> list[tuple[str, str]]:
 @bp.get("/<int:initiative_id>/history")
 def history(initiative_id: int):
     initiative = get_visible_initiative(initiative_id)
-    return render_template("initiatives/history.html", initiative=initiative, events=records.history(initiative))
+    return render_template("initiatives/history.html", initiative=initiative,
+                           events=records.history(initiative))
 
 
 @bp.post("/<int:initiative_id>/health")
