@@ -1,0 +1,49 @@
+"""ERR-01: a forced exception shows the generic 500 page and rolls the transaction back."""
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Organization, OrganizationKind
+from config import ProductionConfig, TestConfig
+from tests.conftest import make_app
+
+
+def _app_with_failing_view():
+    app = make_app(type("NoPropagate", (TestConfig,), {"PROPAGATE_EXCEPTIONS": False}))
+
+    @app.post("/_test/explode")
+    def explode():
+        db.session.add(Organization(name="Half-written", short_name="HALF", kind=OrganizationKind.NGO_ACADEMIA,
+                                    country="US"))
+        db.session.flush()  # the row is in the transaction...
+        raise RuntimeError("boom at /srv/palisade/secret/path.py SELECT * FROM users")  # ...then it fails
+
+    app.view_functions["explode"].is_public = True
+    return app
+
+
+def test_err01_forced_exception_gives_the_generic_page_and_rolls_back(caplog):
+    app = _app_with_failing_view()
+    response = app.test_client().post("/_test/explode")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "Something went wrong" in html
+    for leak in ("Traceback", "RuntimeError", "boom", "/srv/palisade", "SELECT", "path.py"):
+        assert leak not in html
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Organization.id))) == 0
+    assert "Unhandled exception" in caplog.text  # the detail goes to the log, not the visitor
+
+
+def test_err01_debug_in_production_refuses_to_start():
+    with pytest.raises(RuntimeError, match="DEBUG"):
+        make_app(type("Prod", (ProductionConfig,), {
+            "SECRET_KEY": "k" * 16 + "a real random production key", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15", "DEBUG": True}))
+
+
+@pytest.mark.parametrize("path, status", [("/no-such-page", 404), ("/auth/logout", 405)])
+def test_err01_error_pages_are_generic(client, path, status):
+    response = client.get(path)
+    assert response.status_code in (status, 302)
+    assert "Traceback" not in response.get_data(as_text=True)
