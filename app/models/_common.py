@@ -141,8 +141,11 @@ class SectorSet(sa.types.TypeDecorator):
 
 
 def sector_filter(column, code: str):
-    """SQL condition: the SectorSet column holds the sector `code`."""
-    return column.like(f"%,{Sector(code).value},%")
+    """SQL condition: the SectorSet column holds the sector `code`.
+
+    The column is compared as plain text: through SectorSet the LIKE pattern itself would be
+    converted as if it were a list of sector codes."""
+    return sa.type_coerce(column, sa.String()).like(f"%,{Sector(code).value},%")
 
 
 class InvalidTransition(ValueError):
