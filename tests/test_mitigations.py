@@ -185,3 +185,25 @@ def test_mitigation_of_invisible_risk_is_404_even_for_its_assignee_org_peer(app,
     assert world.clients["member_a"].post(
         f"/risks/{world.risks['b_amber_strict']}/mitigations/{mitigation_id}/status",
         data={"new_status": "in_progress", "effectiveness": "1"}).status_code == 404
+
+
+def test_posts_without_csrf_token_are_refused_and_change_nothing():
+    from config import CsrfTestConfig
+    from tests.conftest import make_app
+
+    app = make_app(CsrfTestConfig)
+    with app.app_context():
+        coordinator = factories.user(role=factories.Role.COORDINATOR)
+        risk = factories.risk(created_by=coordinator)
+        mitigation = factories.mitigation(risk=risk, assigned_user_id=coordinator.id)
+        risk_id, mitigation_id = risk.id, mitigation.id
+        client = app.test_client(user=coordinator)
+    for url, data in ((f"/risks/{risk_id}/status", {"new_status": "closed"}),
+                      (f"/risks/{risk_id}/archive", {}),
+                      (f"/risks/{risk_id}/mitigations/{mitigation_id}/status",
+                       {"new_status": "in_progress", "effectiveness": "10"})):
+        assert client.post(url, data=data).status_code == 400, url
+    with app.app_context():
+        assert db.session.get(Risk, risk_id).status.value == "open"
+        assert db.session.get(Risk, risk_id).archived_at is None
+        assert db.session.get(Mitigation, mitigation_id).status is MitigationStatus.PLANNED

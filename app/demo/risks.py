@@ -51,8 +51,11 @@ def _initiative(keyword: str | None) -> int | None:
                              .order_by(Initiative.id).limit(1))
 
 
-def _description(asset: str, threat: str, vulnerability: str) -> str:
-    return f"**Scenario.** {threat}\n\n**Why we are exposed.** {vulnerability}\n\nAsset: {asset}."
+def _description(asset: str, sector: Sector, owner_name: str) -> str:
+    return (f"Raised by **{owner_name}** for the {sector.label} sector; the asset at risk is {asset[0].lower()}"
+            f"{asset[1:]}.\n\n- Reviewed at each quarterly partnership risk review.\n"
+            f"- Mitigations are owned by the assigned partners and tracked below.\n"
+            f"- Escalate to the programme coordinator if a mitigation slips by more than 30 days.")
 
 
 def seed(people) -> int:
@@ -65,7 +68,7 @@ def seed(people) -> int:
         residual = residual or (None, None)
         risk = Risk(
             reference=records.next_reference(Risk, "RSK"), title=title,
-            description=_description(asset, threat, vulnerability), sector=Sector(sector), asset=asset,
+            description=_description(asset, Sector(sector), creator.organization.name), sector=Sector(sector), asset=asset,
             threat=threat, vulnerability=vulnerability, likelihood=likelihood, impact=impact,
             residual_likelihood=residual[0], residual_impact=residual[1], treatment=Treatment(treatment),
             status=STATUS[status], tlp=TLP(tlp), owner_organization_id=creator.organization_id,
