@@ -3,9 +3,9 @@
 A 403, or a 404 from a matched route (an out-of-scope record), is logged as `authz_denied` with
 the endpoint and the user id only (no parameters, form data or cookies).
 """
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from app.extensions import db
 
@@ -19,6 +19,14 @@ def _log_denied(app: Flask, code: int) -> None:
                            code, request.endpoint or "-", request.method, user_id or "anonymous")
 
 
+def _untrusted_host() -> bool:
+    try:
+        request.host  # noqa: B018  -- raises SecurityError when TRUSTED_HOSTS refuses it
+    except SecurityError:
+        return True
+    return False
+
+
 def register(app: Flask) -> None:
     def render_error(error: HTTPException):
         code = error.code or 500
@@ -27,6 +35,9 @@ def register(app: Flask) -> None:
         if code in (403, 404):
             _log_denied(app, code)
         template = f"errors/{code}.html" if code in PAGES else "errors/500.html"
+        if request.url_rule is None and _untrusted_host():
+            # An untrusted Host header: no URL can be built for the page, so answer in plain text.
+            return Response(f"{code} {error.name}\n", status=code, mimetype="text/plain")
         return render_template(template, error=error), code
 
     for code in PAGES:
