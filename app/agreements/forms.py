@@ -62,7 +62,7 @@ class AgreementForm(VersionedForm):
                                validators=[InputRequired(), NumberRange(min=0, max=3650)])
     auto_renew = BooleanField("Renews automatically")
     parties = FieldList(FormField(PartyForm), label="Parties", min_entries=0, max_entries=MAX_PARTIES,
-                        description="Leave a row empty to skip it. Your organisation is always a party.")
+                        description="Leave a row empty to skip it. The owner organisation is always a party.")
 
     def __init__(self, *args, organizations=(), users=(), **kwargs):
         super().__init__(*args, **kwargs)
