@@ -108,7 +108,8 @@ class ProductionConfig(Config):
             raise RuntimeError("SECRET_KEY is a sample value; generate a random one.")
         if app_config.get("DEBUG"):
             raise RuntimeError("DEBUG must be off in production.")
-        if str(app_config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+        storage = str(app_config.get("RATELIMIT_STORAGE_URI") or "")
+        if not storage or storage.startswith("memory://"):  # empty: Flask-Limiter falls back to memory
             raise RuntimeError("Set REDIS_URL in production so rate limits hold across workers.")
 
 
