@@ -7,6 +7,7 @@ another organisation must get 404 on every sub-route while A's users get real pa
 import hashlib
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 import sqlalchemy as sa
 from werkzeug.routing import Rule
@@ -150,3 +151,75 @@ def db_snapshot(app) -> dict:
 def snapshot_diff(before: dict, after: dict) -> dict:
     return {name: (before.get(name), after.get(name)) for name in set(before) | set(after)
             if before.get(name) != after.get(name)}
+
+
+# --- Form discovery (for the XSS corpus and the fuzzers: new forms are picked up automatically) ---
+
+
+class _FormParser(HTMLParser):
+    """The fields of the first POST form whose action matches (or the first app-form on the page)."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+        self._form: dict | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and (a.get("method") or "get").lower() == "post":
+            self._form = {"action": a.get("action") or "", "fields": {}, "class": a.get("class") or ""}
+            self.forms.append(self._form)
+        elif self._form is None:
+            return
+        elif tag in ("input", "textarea") and a.get("name"):
+            kind = a.get("type", "text") if tag == "input" else "textarea"
+            entry = self._form["fields"].setdefault(a["name"], {"type": kind, "options": [], "value": a.get("value"),
+                                                                "maxlength": a.get("maxlength")})
+            if kind in ("checkbox", "radio") and a.get("value") is not None:
+                entry["options"].append(a["value"])
+        elif tag == "select" and a.get("name"):
+            self._select = a["name"]
+            self._form["fields"][a["name"]] = {"type": "select", "options": [], "value": None,
+                                               "multiple": "multiple" in a}
+        elif tag == "option" and self._select and a.get("value") not in (None, ""):
+            self._form["fields"][self._select]["options"].append(a["value"])
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "form":
+            self._form = None
+
+
+def page_forms(html: str) -> list[dict]:
+    parser = _FormParser()
+    parser.feed(html)
+    return [f for f in parser.forms if "app-form" in f["class"]]
+
+
+def fill_form(fields: dict, text: str, *, today: str = "2031-01-15") -> dict:
+    """A submission: `text` in every free-text field, the first option of every choice, valid dates/numbers."""
+    data = {}
+    for name, field_info in fields.items():
+        kind = field_info["type"]
+        if name in ("csrf_token", "version"):
+            if field_info.get("value") is not None:
+                data[name] = field_info["value"]
+        elif kind in ("select", "radio", "checkbox"):
+            if field_info["options"]:
+                data[name] = field_info["options"][0]
+        elif kind == "date":
+            data[name] = today
+        elif kind == "number":
+            data[name] = "3"
+        elif kind == "email" or "email" in name:
+            data[name] = "someone@example.org"
+        elif kind == "password":
+            data[name] = "a long enough passphrase"
+        elif kind == "hidden":
+            if field_info.get("value") is not None:
+                data[name] = field_info["value"]
+        elif kind in ("text", "textarea", "search", "url", "tel"):
+            data[name] = text if kind != "tel" else "+1 555 0100"
+    return data
