@@ -104,4 +104,4 @@ def test_five_hundred_initiatives_stay_a_short_report(app):
     assert len(texts) <= 12
     assert "500" in texts[0]  # open initiatives on the summary page
     joined = "\n".join(texts)
-    assert "and 60 more red initiatives" in joined and "and 260 more green initiatives" in joined
+    assert "and 75 more red initiatives" in joined and "and 260 more green initiatives" in joined

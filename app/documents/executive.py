@@ -29,7 +29,8 @@ from app.models import (
 )
 
 CAP = 40  # rows of one detail list
-SUMMARY_ROWS = 5  # rows of a list on the summary page
+EXCEPTION_CAP = 25  # red and amber initiatives are shown in full blocks (with their reasons)
+SUMMARY_ROWS = 4  # rows of a list on the summary page
 HEALTH_COLOURS = {Health.GREEN: "#5a9e4b", Health.AMBER: "#e0a800", Health.RED: "#c00000"}
 OPEN_INITIATIVE = (InitiativeStatus.PROPOSED, InitiativeStatus.ACTIVE, InitiativeStatus.ON_HOLD)
 
@@ -68,7 +69,8 @@ def executive_document(reader: User) -> tuple[str, dict]:
     for health in (Health.RED, Health.AMBER, Health.GREEN):
         by_health[health] = _capped(initiatives.where(Initiative.health == health).options(
             so.selectinload(Initiative.lead_organization)).order_by(Initiative.target_date.is_(None),
-                                                                    Initiative.target_date, Initiative.id))
+                                                                    Initiative.target_date, Initiative.id),
+            CAP if health is Health.GREEN else EXCEPTION_CAP)
 
     risks = permissions.visible_risks(reader).where(Risk.archived_at.is_(None), Risk.status != RiskStatus.CLOSED)
     cells = {(likelihood, impact): n for likelihood, impact, n in db.session.execute(
