@@ -58,13 +58,9 @@ class TaskStatusForm(ModelForm):
 
     def __init__(self, *args, task=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Every status is a valid value here, so a move the lifecycle refuses gets its own clear message;
-        # the select on the page only offers the allowed ones.
-        allowed = task.allowed_transitions() if task is not None else frozenset(TaskStatus)
-        self.new_status.choices = [SelectChoice("", "No change (add a note)"),
-                                   *[SelectChoice(c.value, c.label, render_kw={} if TaskStatus(c.value) in allowed
-                                                  else {"hidden": True, "disabled": True})
-                                     for c in labelled_choices(TaskStatus)]]
+        # Every status is a valid value here, so a move the lifecycle refuses gets its own clear message
+        # from the model (the page itself only offers the allowed ones).
+        self.new_status.choices = [SelectChoice("", "No change (add a note)"), *labelled_choices(TaskStatus)]
 
     def validate_note(self, field):
         if self.new_status.data is None and not (field.data or "").strip():

@@ -41,7 +41,8 @@ def create_task(actor: User, group: WorkingGroup, *, title: str, description: st
 def update_task(actor: User, task: Task, *, expected_version: int | None, **fields) -> dict:
     permissions.authorize(permissions.can_edit_task(actor, task))
     records.check_version(task, expected_version)
-    fields = {k: v for k, v in fields.items() if k in {"title", "description", "assignee", "due_date", "priority"}}
+    editable = {"title", "description", "assignee", "due_date", "priority"}
+    fields = {k: v for k, v in fields.items() if k in editable}
     if "assignee" in fields:
         _check_assignee(task.working_group, fields["assignee"])
     changes = audit.diff(task, fields)

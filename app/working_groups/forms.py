@@ -61,7 +61,8 @@ class AddMemberForm(ModelForm):
 
     def __init__(self, *args, users=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.user_id.choices = [SelectChoice("", "— Choose a person —"), *record_choices(users, label=user_label)]
+        self.user_id.choices = [SelectChoice("", "— Choose a person —"),
+                                *record_choices(users, label=user_label)]
 
     def validate_user_id(self, field):
         if field.data is None:

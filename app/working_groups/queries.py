@@ -74,8 +74,10 @@ GROUP_SORTS = {
 
 def group_list(user: User, args: Mapping) -> sa.Select:
     stmt = permissions.visible_working_groups(user)
-    archived = WorkingGroup.archived_at.is_not(None) if args.get("archived") == "1" else WorkingGroup.archived_at.is_(None)
-    stmt = stmt.where(archived)
+    if args.get("archived") == "1":
+        stmt = stmt.where(WorkingGroup.archived_at.is_not(None))
+    else:
+        stmt = stmt.where(WorkingGroup.archived_at.is_(None))
     stmt = listing.search(stmt, [WorkingGroup.reference, WorkingGroup.name, WorkingGroup.charter], args.get("q"))
     if status := enum_arg(args, "status", WorkingGroupStatus):
         stmt = stmt.where(WorkingGroup.status == status)
@@ -149,6 +151,9 @@ def task_list(user: User, args: Mapping, *, scope: str = "mine") -> sa.Select:
         stmt = stmt.where(Task.overdue_condition())
     elif due == "week":
         stmt = stmt.where(Task.due_within_condition(7))
+    if args.get("sort") not in TASK_SORTS:
+        # Default view: open work first, so finished tasks with old due dates do not bury it.
+        stmt = stmt.order_by(sa.case((Task.status == TaskStatus.DONE, 1), else_=0))
     stmt = listing.sort(stmt, TASK_SORTS, "due", tie_breaker=Task.id)
     return stmt.options(so.contains_eager(Task.working_group),
                         selectinload(Task.assignee).selectinload(User.organization))
