@@ -200,7 +200,9 @@ def page_forms(html: str) -> list[dict]:
 
 def fill_form(fields: dict, text: str, *, today: str = "2031-01-15") -> dict:
     """A submission: `text` in every free-text field, the first option of every choice, valid dates/numbers."""
-    data = {}
+    from datetime import date, timedelta
+
+    data, next_date = {}, date.fromisoformat(today)
     for name, field_info in fields.items():
         kind = field_info["type"]
         if name in ("csrf_token", "version"):
@@ -208,9 +210,12 @@ def fill_form(fields: dict, text: str, *, today: str = "2031-01-15") -> dict:
                 data[name] = field_info["value"]
         elif kind in ("select", "radio", "checkbox"):
             if field_info["options"]:
-                data[name] = field_info["options"][0]
-        elif kind == "date":
-            data[name] = today
+                # Rows of a repeated sub-form (parties-1-organization_id) take different options.
+                row = re.search(r"-(\d+)-", name)
+                index = int(row.group(1)) if row else 0
+                data[name] = field_info["options"][index % len(field_info["options"])]
+        elif kind == "date":  # later fields get later dates: start < end, effective < expiry
+            data[name], next_date = next_date.isoformat(), next_date + timedelta(days=30)
         elif kind == "number":
             data[name] = "3"
         elif kind == "email" or "email" in name:
@@ -220,6 +225,11 @@ def fill_form(fields: dict, text: str, *, today: str = "2031-01-15") -> dict:
         elif kind == "hidden":
             if field_info.get("value") is not None:
                 data[name] = field_info["value"]
-        elif kind in ("text", "textarea", "search", "url", "tel"):
-            data[name] = text if kind != "tel" else "+1 555 0100"
+        elif kind == "tel" or "phone" in name:
+            data[name] = "+1 555 0100"
+        elif "version" in name:  # version labels such as "1.0"
+            data[name] = "1.0"
+        elif kind in ("text", "textarea", "search", "url"):
+            limit = field_info.get("maxlength")
+            data[name] = text[:int(limit)] if limit and limit.isdigit() else text
     return data
