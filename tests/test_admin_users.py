@@ -415,3 +415,10 @@ def test_a_user_of_an_archived_organisation_stays_editable(app, admin_client):
     response = admin_client.post(f"/users/{target_id}/edit", data=form)
     assert response.status_code == 302
     assert _user(app, target_id).title == "Caretaker"
+
+
+def test_the_new_user_form_defaults_to_the_least_privileged_role(admin_client):
+    html = admin_client.get("/users/new").get_data(as_text=True)
+    role_select = html[html.index('id="role"'):]
+    role_select = role_select[:role_select.index("</select>")]
+    assert 'selected value="member"' in role_select or 'value="member" selected' in role_select

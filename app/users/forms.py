@@ -14,8 +14,9 @@ class UserForm(VersionedForm):
     title = StringField("Job title", validators=[Optional(), Length(max=120)])
     phone = StringField("Phone", validators=[Optional(), Length(max=40)])
     organization_id = SelectField("Organisation", coerce=int, validators=[DataRequired()])
-    role = enum_select("Role", Role, description="Coordinators manage records; members work on assigned "
-                                                  "tasks; executives read and download reports.")
+    role = enum_select("Role", Role, default=Role.MEMBER,  # least privilege unless the admin picks more
+                       description="Coordinators manage records; members work on assigned "
+                                   "tasks; executives read and download reports.")
     active = BooleanField("Active", default=True)
 
     def __init__(self, *args, organizations=(), **kwargs):
