@@ -22,8 +22,8 @@ def _load(initiative_id: int, milestone_id: int | None = None):
     permissions.authorize(permissions.can_manage_milestones(current_user, initiative))
     if milestone_id is None:
         return initiative, None
-    milestone = db.first_or_404(sa.select(Milestone).where(Milestone.id == milestone_id,
-                                                           Milestone.initiative_id == initiative.id))
+    milestone = db.first_or_404(  # scoped: only through the visible initiative loaded above
+        sa.select(Milestone).where(Milestone.id == milestone_id, Milestone.initiative_id == initiative.id))
     return initiative, milestone
 
 
