@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import TLP, Agreement, AgreementStatus, Organization, PartyRole, Role, User, utcnow
 from tests import factories
 from config import CsrfTestConfig
-from tests.conftest import make_app
+from tests.conftest import USING_POSTGRES, empty_all_tables, make_app
 from tests.test_agreements_helpers import agreement_count, audit_actions, edit_data, form_data, make_world, snapshot
 
 
@@ -206,19 +206,24 @@ def test_forged_recipient_is_refused(app, world):
     assert agreement_count(app) == 0
 
 
-def test_status_change_without_csrf_token_is_refused():
-    app = make_app(CsrfTestConfig)
-    with app.app_context():
-        world = make_world()
-    agreement_id = _make(app, world, owner="a")
-    client = world.client(app, "coord_a")
-    assert client.post(f"/agreements/{agreement_id}/status", data={"new_status": "in_review"}).status_code == 400
-    assert client.post(f"/agreements/{agreement_id}/archive").status_code == 400
-    assert client.post("/agreements/new", data=form_data()).status_code in (200, 400)
-    with app.app_context():
-        agreement = db.session.get(Agreement, agreement_id)
-        assert agreement.status is AgreementStatus.DRAFT and agreement.archived_at is None
-        assert db.session.scalar(sa.select(sa.func.count(Agreement.id))) == 1
+def test_status_change_without_csrf_token_is_refused(app):
+    # `app` (unused) keeps the fixture's PostgreSQL cleanup in order; this test builds its own CSRF app.
+    csrf_app = make_app(CsrfTestConfig)
+    try:
+        with csrf_app.app_context():
+            world = make_world()
+        agreement_id = _make(csrf_app, world, owner="a")
+        client = world.client(csrf_app, "coord_a")
+        assert client.post(f"/agreements/{agreement_id}/status", data={"new_status": "in_review"}).status_code == 400
+        assert client.post(f"/agreements/{agreement_id}/archive").status_code == 400
+        assert client.post("/agreements/new", data=form_data()).status_code in (200, 400)
+        with csrf_app.app_context():
+            agreement = db.session.get(Agreement, agreement_id)
+            assert agreement.status is AgreementStatus.DRAFT and agreement.archived_at is None
+            assert db.session.scalar(sa.select(sa.func.count(Agreement.id))) == 1
+    finally:
+        if USING_POSTGRES:
+            empty_all_tables(csrf_app)
 
 
 # --- AC-03: the CSV holds exactly the rows each user may see ------------------------------------------
