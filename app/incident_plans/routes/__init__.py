@@ -18,13 +18,13 @@ def get_visible_plan(plan_id: int, *options) -> IncidentPlan:
 
 def get_plan_section(plan: IncidentPlan, section_id: int) -> PlanSection:
     """A section only through its (visible) plan: another plan's section id is 404."""
-    return db.first_or_404(sa.select(PlanSection).where(PlanSection.id == section_id,
-                                                        PlanSection.plan_id == plan.id))
+    return db.first_or_404(sa.select(PlanSection).where(  # scoped: plan came from get_visible_plan
+        PlanSection.id == section_id, PlanSection.plan_id == plan.id))
 
 
 def get_plan_contact(plan: IncidentPlan, contact_id: int) -> PlanContact:
-    return db.first_or_404(sa.select(PlanContact).where(PlanContact.id == contact_id,
-                                                        PlanContact.plan_id == plan.id))
+    return db.first_or_404(sa.select(PlanContact).where(  # scoped: plan came from get_visible_plan
+        PlanContact.id == contact_id, PlanContact.plan_id == plan.id))
 
 
 @bp.errorhandler(PlanLocked)
