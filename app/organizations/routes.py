@@ -60,9 +60,7 @@ def index():
             ("Parent", lambda o: o.parent.name if o.parent else ""), ("Archived", lambda o: o.archived_at)],
             "organizations.csv")
     page = listing.paginate(stmt)
-    counts = dict(db.session.execute(
-        sa.select(User.organization_id, sa.func.count(User.id))
-        .where(User.organization_id.in_([o.id for o in page.items])).group_by(User.organization_id)).all())
+    counts = services.user_counts([o.id for o in page.items])
     return render_template("organizations/index.html", page=page, user_counts=counts,
                            kinds=list(OrganizationKind), sectors=list(Sector))
 
@@ -71,7 +69,7 @@ def index():
 def create():
     form = OrganizationForm(organizations=_all_organizations())
     if form.validate_on_submit():
-        if _name_taken(form.name.data):
+        if services.name_taken(form.name.data):
             form.name.errors.append("An organisation with this name already exists.")
         else:
             org = services.create_organization(current_user, **form.model_data())
@@ -81,17 +79,10 @@ def create():
     return render_template("organizations/form.html", form=form, organization=None)
 
 
-def _name_taken(name: str, except_id: int | None = None) -> bool:
-    stmt = sa.select(Organization.id).where(sa.func.lower(Organization.name) == name.strip().lower())
-    if except_id:
-        stmt = stmt.where(Organization.id != except_id)
-    return db.session.scalar(stmt) is not None
-
-
 @bp.get("/<int:organization_id>")
 def detail(organization_id: int):
     org = get_visible_organization(organization_id)
-    users = db.session.scalars(sa.select(User).where(User.organization_id == org.id).order_by(User.name)).all()
+    users = db.session.scalars(permissions.visible_users(current_user).where(User.organization_id == org.id)).all()
     return render_template("organizations/detail.html", organization=org, users=users,
                            usage=services.usage_count(org), events=records.history(org))
 
@@ -103,7 +94,7 @@ def edit(organization_id: int):
     if request.method == "GET":
         form.version.data = org.version
     if form.validate_on_submit():
-        if _name_taken(form.name.data, except_id=org.id):
+        if services.name_taken(form.name.data, except_id=org.id):
             form.name.errors.append("An organisation with this name already exists.")
             return render_template("organizations/form.html", form=form, organization=org)
         try:

@@ -21,6 +21,21 @@ class OrganizationInUse(ValueError):
     """The organisation still has users or records; archive it instead."""
 
 
+def name_taken(name: str, except_id: int | None = None) -> bool:
+    """Organisation names are unique regardless of letter case."""
+    stmt = sa.select(Organization.id).where(sa.func.lower(Organization.name) == name.strip().lower())
+    if except_id:
+        stmt = stmt.where(Organization.id != except_id)
+    return db.session.scalar(stmt) is not None
+
+
+def user_counts(org_ids: list[int]) -> dict[int, int]:
+    """{organisation id: number of users} for the listed organisations (admin list)."""
+    rows = db.session.execute(sa.select(User.organization_id, sa.func.count(User.id))
+                              .where(User.organization_id.in_(org_ids)).group_by(User.organization_id))
+    return dict(rows.all())
+
+
 def _check_parent(org: Organization | None, parent_id: int | None) -> None:
     if parent_id is None or org is None or org.id is None:
         return
