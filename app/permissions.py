@@ -197,13 +197,19 @@ def visible_users(user: User) -> sa.Select:
     return stmt
 
 
-def visible_documents(user: User, model: type, object_id: int) -> sa.Select:
-    """Issued documents of a record the user may read."""
+def visible_documents(user: User, model: type | None = None, object_id: int | None = None) -> sa.Select:
+    """Issued documents of records the user may read (optionally of one record)."""
     from app.models import Document
 
-    record_ids = _visible(model, user).with_only_columns(model.id).where(model.id == object_id)
-    return sa.select(Document).where(Document.object_type == model.__tablename__,
-                                     Document.object_id.in_(record_ids))
+    models = [model] if model is not None else list(SHARE_SPECS)
+    conditions = []
+    for shareable in models:
+        record_ids = _visible(shareable, user).with_only_columns(shareable.id)
+        if object_id is not None:
+            record_ids = record_ids.where(shareable.id == object_id)
+        conditions.append(sa.and_(Document.object_type == shareable.__tablename__,
+                                  Document.object_id.in_(record_ids)))
+    return sa.select(Document).where(sa.or_(*conditions))
 
 
 # --- Predicates ------------------------------------------------------------------------------
