@@ -422,3 +422,31 @@ def test_the_new_user_form_defaults_to_the_least_privileged_role(admin_client):
     role_select = html[html.index('id="role"'):]
     role_select = role_select[:role_select.index("</select>")]
     assert 'selected value="member"' in role_select or 'value="member" selected' in role_select
+
+
+def test_admin_resets_a_users_two_factor_and_ends_their_sessions(app, client_as):
+    import pyotp
+
+    from app.auth import two_factor
+    from app.extensions import db as _db
+    from app.models import AuditEvent, Role, User
+
+    with app.app_context():
+        admin = factories.user(role=Role.ADMIN)
+        member = factories.user(role=Role.MEMBER)
+        member_id = member.id
+        member.totp_secret_encrypted = two_factor.encrypt_secret(pyotp.random_base32())
+        member.totp_enabled = True
+        _db.session.commit()
+        member_client = client_as(_db.session.get(User, member_id))
+        admin_client = client_as(admin)
+        outsider = client_as(factories.user(role=Role.COORDINATOR))
+
+    assert outsider.post(f"/users/{member_id}/two-factor/reset").status_code == 403
+    response = admin_client.post(f"/users/{member_id}/two-factor/reset")
+    assert response.status_code == 302
+    with app.app_context():
+        member = _db.session.get(User, member_id)
+        assert not member.totp_enabled and member.totp_secret_encrypted is None and not member.backup_codes
+        assert _db.session.query(AuditEvent).filter_by(action="auth.two_factor_reset", object_id=member_id).count() == 1
+    assert member_client.get("/").status_code == 302  # their session ended

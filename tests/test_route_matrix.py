@@ -65,6 +65,7 @@ EXPECTED: dict[str, dict] = {
     "users.deactivate": ADMIN_ONLY,
     "users.end_sessions": ADMIN_ONLY,
     "users.set_password": ADMIN_ONLY,
+    "users.reset_two_factor": ADMIN_ONLY,
     # agreements
     "agreements.index": SIGNED_IN,
     "agreements.create": CREATE,

@@ -1,10 +1,11 @@
 """User administration (admins only): list, create, edit, deactivate, end sessions, set password."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import listing, permissions, records
+from app.auth import two_factor
 from app.conflicts import conflict_page
 from app.decorators import fresh_login_required
 from app.extensions import db
@@ -143,6 +144,19 @@ def end_sessions(user_id: int):
         services.end_sessions(current_user, user)
         db.session.commit()
         flash(f"Every session of {user.name} has ended.", "success")
+    return redirect(url_for(".detail", user_id=user_id))
+
+
+@bp.post("/<int:user_id>/two-factor/reset")
+@fresh_login_required
+def reset_two_factor(user_id: int):
+    """Lost authenticator: clear the user's two-factor; they enrol again at their next sign-in."""
+    user = get_visible_user(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    two_factor.reset_two_factor(current_user, user)
+    db.session.commit()
+    flash(f"Two-factor of {user.name} was reset; their sessions have ended.", "success")
     return redirect(url_for(".detail", user_id=user_id))
 
 
