@@ -61,7 +61,7 @@ def index():
 
 def render_detail(task: Task, status_form: TaskStatusForm | None = None, status: int = 200):
     updates = db.session.scalars(sa.select(TaskUpdate).where(TaskUpdate.task_id == task.id)
-                                 .options(selectinload(TaskUpdate.author))
+                                 .options(selectinload(TaskUpdate.author))  # scoped: task from get_visible_task
                                  .order_by(TaskUpdate.created_at.desc(), TaskUpdate.id.desc())).all()
     if status_form is None:
         status_form = TaskStatusForm(formdata=None, task=task)

@@ -134,10 +134,9 @@ def render_detail(group: WorkingGroup, member_form: AddMemberForm | None = None,
     can_manage = permissions.can_edit_working_group(current_user, group)
     if member_form is None and can_manage:
         member_form = AddMemberForm(formdata=None, users=candidate_members(group))
-    archived_tasks = db.session.scalar(
-        sa.select(sa.func.count()).select_from(
-            permissions.visible_tasks(current_user)
-            .where(Task.working_group_id == group.id, Task.archived_at.is_not(None)).subquery()))
+    archived = (permissions.visible_tasks(current_user)
+                .where(Task.working_group_id == group.id, Task.archived_at.is_not(None)).subquery())
+    archived_tasks = db.session.scalar(sa.select(sa.func.count()).select_from(archived))  # scoped: visible_tasks
     _label_initiatives(current_user, [group])
     return render_template(
         "working_groups/detail.html", group=group, memberships=memberships, tasks=tasks,
