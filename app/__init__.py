@@ -1,5 +1,4 @@
 """Application factory: the only place where extensions, blueprints and hooks are wired."""
-import logging
 from pathlib import Path
 
 import sqlalchemy as sa

@@ -2,6 +2,8 @@
 
 Only services (and the auth flow) call it, so the event commits or rolls back with the change.
 """
+import enum
+
 from flask import g, has_request_context, request
 
 from app.extensions import db
@@ -17,10 +19,10 @@ def display(value) -> str:
         return "—"
     if isinstance(value, list | tuple | set):
         return ", ".join(sorted(display(v) for v in value)) or "—"
+    if isinstance(value, enum.Enum):
+        return str(getattr(value, "label", value.value))
     if hasattr(value, "label") and not isinstance(value, str | int):
         return str(value.label)
-    if hasattr(value, "value") and isinstance(getattr(value, "value"), str):
-        return value.value
     text = str(value)
     return text if len(text) <= 80 else text[:77] + "…"
 

@@ -44,7 +44,8 @@ def sort(stmt: sa.Select, sortable: dict[str, sa.ColumnElement], default: str,
     return stmt.order_by(*clauses)
 
 
-def paginate(stmt: sa.Select, per_page: int = 20):
+def paginate(stmt: sa.Select, per_page: int | None = None):
+    """One page of `stmt`; ?page= and ?per_page= (20 by default, at most 100) come from the request."""
     return db.paginate(stmt, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False)
 
 

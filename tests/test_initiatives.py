@@ -205,7 +205,7 @@ def test_quick_health_update_is_versioned_and_audited(app, world):
         assert ini.health is Health.RED and ini.health_reason == "Vendor firmware not certified"
         assert ini.version == 2
         (event,) = audit_rows(ini.id, "initiative.health_updated")
-        assert "health: green → red" in event.summary
+        assert "health: Green → Red" in event.summary
 
 
 @pytest.mark.parametrize("path", [

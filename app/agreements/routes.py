@@ -74,7 +74,7 @@ def index():
     stmt = queries.list_statement(current_user, filters)
     if listing.wants_csv():
         return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "agreements.csv")
-    page = listing.paginate(stmt, per_page=request.args.get("per_page", 20, type=int))
+    page = listing.paginate(stmt)
     organizations = db.session.scalars(permissions.active_organizations(current_user)).all()
     return render_template(
         "agreements/index.html", page=page, filters=filters,

@@ -51,7 +51,7 @@ def index():
     stmt = queries.task_list(current_user, request.args, scope=scope)
     if listing.wants_csv():
         return listing.csv_response(db.session.scalars(stmt), CSV_COLUMNS, "tasks.csv")
-    page = listing.paginate(stmt, per_page=queries.requested_per_page(request.args))
+    page = listing.paginate(stmt)
     groups = db.session.scalars(permissions.visible_working_groups(current_user)
                                 .where(WorkingGroup.archived_at.is_(None)).order_by(WorkingGroup.name)).all()
     return render_template("tasks/index.html", page=page, scope=scope, args=request.args,

@@ -24,18 +24,6 @@ from app.models import (
     WorkingGroupStatus,
 )
 
-DEFAULT_PER_PAGE = 20
-
-
-def requested_per_page(args: Mapping) -> int:
-    # listing.paginate() passes its own per_page, which would override ?per_page=; read it here.
-    try:
-        value = int(args.get("per_page", DEFAULT_PER_PAGE))
-    except (TypeError, ValueError):
-        return DEFAULT_PER_PAGE
-    return min(max(value, 1), listing.MAX_PER_PAGE)
-
-
 def int_arg(args: Mapping, name: str) -> int | None:
     try:
         return int(args.get(name, ""))

@@ -93,8 +93,7 @@ def index():
         stmt = stmt.options(selectinload(IncidentPlan.covered_organizations),
                             selectinload(IncidentPlan.approver))
         return listing.csv_response(db.session.scalars(stmt).all(), CSV_COLUMNS, "incident-plans.csv")
-    per_page = request.args.get("per_page", 20, type=int)
-    page = listing.paginate(stmt, per_page=per_page if per_page and per_page > 0 else 20)
+    page = listing.paginate(stmt)
     organizations = db.session.scalars(permissions.active_organizations(current_user)).all()
     return render_template("incident_plans/index.html", page=page, organizations=organizations,
                            statuses=list(PlanStatus), tlps=list(TLP), sectors=list(Sector), args=request.args)

@@ -54,8 +54,7 @@ def index():
         selectinload(Risk.owner_organization), selectinload(Risk.mitigations)))
     if listing.wants_csv():
         return listing.csv_response(db.session.scalars(stmt).all(), register.CSV_COLUMNS, "risks.csv")
-    per_page = request.args.get("per_page", 20, type=int)
-    page = listing.paginate(stmt, per_page=per_page if per_page and per_page > 0 else 20)
+    page = listing.paginate(stmt)
     return render_template("risks/index.html", page=page, filters=filters, options=_filter_options(),
                            heat=register.heat_map_counts(filters), cell_url=_cell_url,
                            likelihood_labels=LIKELIHOOD_LABELS, impact_labels=IMPACT_LABELS,

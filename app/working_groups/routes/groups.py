@@ -55,7 +55,7 @@ def index():
         groups = db.session.scalars(stmt).all()
         _label_initiatives(current_user, groups)
         return listing.csv_response(groups, CSV_COLUMNS, "working-groups.csv")
-    page = listing.paginate(stmt, per_page=queries.requested_per_page(request.args))
+    page = listing.paginate(stmt)
     _label_initiatives(current_user, page.items)
     filters = {
         "initiatives": [(i.id, f"{i.reference} · {i.title}") for i in db.session.scalars(

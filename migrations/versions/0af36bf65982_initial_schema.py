@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 28052f212f0d
+Revision ID: 0af36bf65982
 Revises: 
-Create Date: 2026-11-25 21:25:49.320053
+Create Date: 2026-11-25 22:06:38.756760
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '28052f212f0d'
+revision = '0af36bf65982'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -273,6 +273,7 @@ def upgrade():
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('escalation_tier', sa.Integer(), nullable=False),
     sa.Column('available_24_7', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['plan_id'], ['incident_plans.id'], name=op.f('fk_plan_contacts_plan_id_incident_plans'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_contacts'))
     )
@@ -286,6 +287,7 @@ def upgrade():
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['plan_id'], ['incident_plans.id'], name=op.f('fk_plan_sections_plan_id_incident_plans'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_sections'))
     )
