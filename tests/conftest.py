@@ -19,6 +19,9 @@ from app.models import utcnow
 from config import TestConfig
 
 USING_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
+# Large seeded worlds are shared by a module on SQLite (each has its own in-memory database); on the
+# one PostgreSQL database they are rebuilt per test, since every test ends by emptying the tables.
+WORLD_SCOPE = "function" if USING_POSTGRES else "module"
 
 
 class PalisadeClient(FlaskClient):
@@ -41,7 +44,9 @@ def make_app(config_class=TestConfig):
     app = create_app(config_class)
     app.test_client_class = PalisadeClient
     with app.app_context():
-        if not USING_POSTGRES:
+        # The PostgreSQL schema is built once per run; any SQLite database (the default, or one a
+        # test's own configuration names) is new and gets its schema here.
+        if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
             db.create_all()
         limiter.reset()
     return app
@@ -60,25 +65,34 @@ def _postgres_schema():
     yield
 
 
-def empty_all_tables(app) -> None:
-    with app.app_context():
-        db.session.remove()
-        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        with db.engine.begin() as connection:
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
+def empty_all_tables(app=None) -> None:
+    """PostgreSQL: remove every row (the schema stays)."""
+    if app is not None:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    engine = sa.create_engine(os.environ["TEST_DATABASE_URL"], poolclass=sa.pool.NullPool)
+    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_postgres_tables(_postgres_schema):
+    """PostgreSQL: every test starts from empty tables, whichever apps (configs) it built."""
+    yield
+    if USING_POSTGRES:
+        empty_all_tables()
 
 
 @pytest.fixture
 def app(_postgres_schema):
     app = make_app()
     yield app
-    if USING_POSTGRES:
-        empty_all_tables(app)
-    else:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

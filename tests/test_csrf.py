@@ -9,7 +9,7 @@ import pytest
 
 from config import CsrfTestConfig
 from tests import factories
-from tests.conftest import make_app
+from tests.conftest import WORLD_SCOPE, make_app
 from tests.security_world import (
     PASSWORD,
     app_rules,
@@ -29,7 +29,7 @@ def _actor(endpoint: str) -> str:
     return "admin" if endpoint.startswith(ADMIN_BLUEPRINTS) else "coordinator"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=WORLD_SCOPE)
 def csrf_world():
     app = make_app(CsrfTestConfig)
     return app, seed_world(app)

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import make_app
+from tests.conftest import WORLD_SCOPE, make_app
 from tests.security_world import (
     app_rules,
     build_url,
@@ -33,7 +33,7 @@ def _create_routes(app):
             and (r.endpoint.endswith(".create") or r.endpoint.split(".")[-1].startswith("add_"))]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=WORLD_SCOPE)
 def fuzz_world():
     app = make_app()
     return app, seed_world(app)

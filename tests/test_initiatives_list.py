@@ -31,15 +31,15 @@ def partnership(app, client_as):
         for key, coord in coords.items():
             for tlp in TLP:
                 recipients = [readers[key]] if tlp is TLP.RED else []
-                ini = factories.initiative(created_by=coord, tlp=tlp, reference=f"INI-2026-{key}-{tlp.value}",
+                ini = factories.initiative(created_by=coord, tlp=tlp, reference=f"I-{key[:3]}-{tlp.value}",
                                            title=f"{key} {tlp.value}")
                 ini.recipients = recipients
                 refs[(key, tlp)] = ini.reference
         # B's AMBER initiative has A as a participant: A and A's client may read it, C may not.
         shared = factories.initiative(created_by=coords["b"], tlp=TLP.AMBER, participants=[orgs["a"]],
-                                      reference="INI-2026-shared-amber", title="shared amber")
+                                      reference="I-shared-amber", title="shared amber")
         shared_strict = factories.initiative(created_by=coords["b"], tlp=TLP.AMBER_STRICT,
-                                             participants=[orgs["a"]], reference="INI-2026-shared-strict",
+                                             participants=[orgs["a"]], reference="I-shared-strict",
                                              title="shared strict")
         db.session.commit()
         clients = {k: client_as(u) for k, u in readers.items()}

@@ -29,7 +29,7 @@ from app.models import (
     utcnow,
 )
 from tests import factories
-from tests.conftest import USING_POSTGRES, empty_all_tables, make_app
+from tests.conftest import USING_POSTGRES, WORLD_SCOPE, empty_all_tables, make_app
 
 ORGS = ("A", "B", "C", "D", "E")
 ROLES = (Role.ADMIN, Role.COORDINATOR, Role.MEMBER, Role.EXECUTIVE)
@@ -107,7 +107,7 @@ def _build_world() -> dict:
     }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=WORLD_SCOPE)
 def world(_postgres_schema):
     app = make_app()
     with app.app_context():

@@ -25,7 +25,7 @@ from app.models import (
     WorkingGroup,
 )
 from tests import factories
-from tests.conftest import make_app
+from tests.conftest import WORLD_SCOPE, make_app
 from tests.security_world import (
     app_rules,
     build_url,
@@ -49,7 +49,7 @@ KINDS = {  # list endpoint -> (model, scope)
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=WORLD_SCOPE)
 def world_app():
     app = make_app()
     return app, seed_world(app)
