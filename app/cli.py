@@ -62,7 +62,8 @@ def create_organization(name: str, short_name: str, kind: str, country: str) -> 
 @with_appcontext
 def seed_demo(password: str | None) -> None:
     """Load demo data (idempotent). Refused under the production configuration."""
-    from app.demo import DEFAULT_PASSWORD, seed_demo as run
+    from app.demo import DEFAULT_PASSWORD
+    from app.demo import seed_demo as run
     from app.users.services import UserError
 
     if current_app.config.get("ENV_NAME") == "production":

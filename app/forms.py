@@ -61,10 +61,20 @@ def labelled_choices(enum_cls) -> list[SelectChoice]:
     return enum_choices(enum_cls, label=lambda member: member.label)
 
 
+class EnumSelectField(SelectField):
+    """A select over an enum whose unknown values read "Not a valid choice." like any other select."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(self.gettext("Not a valid choice.")) from exc
+
+
 def enum_select(label: str, enum_cls, **kwargs) -> SelectField:
     """A required select over a LabelledEnum; an unlisted value is "Not a valid choice"."""
     kwargs.setdefault("validators", [InputRequired()])
-    return SelectField(label, choices=labelled_choices(enum_cls), coerce=enum_coerce(enum_cls), **kwargs)
+    return EnumSelectField(label, choices=labelled_choices(enum_cls), coerce=enum_coerce(enum_cls), **kwargs)
 
 
 def tlp_field(label: str = "TLP label", **kwargs) -> SelectField:

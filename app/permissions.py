@@ -7,8 +7,8 @@
 The TLP rule (DESIGN.md, "Access model") is implemented once, in `tlp_condition()`, for every
 shareable model; each model only describes who its participating organisations are.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so

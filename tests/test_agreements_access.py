@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import TLP, Agreement, AgreementStatus, Organization, PartyRole, Role, User, utcnow
-from tests import factories
 from config import CsrfTestConfig
+from tests import factories
 from tests.conftest import USING_POSTGRES, empty_all_tables, make_app
 from tests.test_agreements_helpers import agreement_count, audit_actions, edit_data, form_data, make_world, snapshot
 

@@ -120,7 +120,7 @@ def test_create_organization(app, runner):
 ])
 def test_create_organization_refuses_bad_input(app, runner, args, message):
     base = {"--name": "Harbour Authority", "--kind": "government", "--country": "NL"}
-    base.update(dict(zip(args[::2], args[1::2])))
+    base.update(dict(zip(args[::2], args[1::2], strict=False)))
     result = runner.invoke(args=["create-organization", *[x for kv in base.items() for x in kv]])
     assert result.exit_code != 0 and message in result.output
     assert _count(app, Organization) == 0

@@ -4,7 +4,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditEvent, IncidentPlan, Phase, PlanContact, PlanSection, PlanStatus, Role, TLP, today
+from app.models import TLP, AuditEvent, IncidentPlan, Phase, PlanContact, PlanSection, PlanStatus, Role, today
 from app.models.incident_plan import latest_review_date
 from tests import factories
 

@@ -1,11 +1,17 @@
 """Agreement create/edit form, with the parties as a repeatable block of sub-forms."""
-from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField, SelectField, StringField, \
-    TextAreaField
+from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.forms import ModelForm, MultiCheckboxField, VersionedForm, enum_select, record_choices, sectors_field, \
-    tlp_field
+from app.forms import (
+    ModelForm,
+    MultiCheckboxField,
+    VersionedForm,
+    enum_select,
+    record_choices,
+    sectors_field,
+    tlp_field,
+)
 from app.models import TLP, AgreementKind, PartyRole, Sector
 
 BLANK_PARTY_ROWS = 2

@@ -63,9 +63,7 @@ def list_statement(user: User, filters: dict) -> sa.Select:
     if filters["kind"] is not None:
         stmt = stmt.where(Agreement.kind == filters["kind"])
     if filters["sector"] is not None:
-        # type_coerce: match the stored ",a,b," text; through the SectorSet type the LIKE pattern
-        # itself would be parsed as a list of sectors.
-        stmt = stmt.where(sector_filter(sa.type_coerce(Agreement.sectors, sa.String()), filters["sector"].value))
+        stmt = stmt.where(sector_filter(Agreement.sectors, filters["sector"].value))
     if filters["tlp"] is not None:
         stmt = stmt.where(Agreement.tlp == filters["tlp"])
     if filters["organization"] is not None:

@@ -3,7 +3,7 @@
 Idempotent: a plan whose title and version already exist is left alone. Dates are relative to today,
 so one approved plan is always past its review date.
 """
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -207,7 +207,7 @@ def _set_status(plan: IncidentPlan, spec: dict, approver, author) -> None:
     approved_on = today() - timedelta(days=spec.get("approved_days_ago", 30))
     plan.status = PlanStatus.APPROVED
     plan.approver = approver
-    plan.approved_at = datetime.combine(approved_on, time(15, 0), tzinfo=timezone.utc)
+    plan.approved_at = datetime.combine(approved_on, time(15, 0), tzinfo=UTC)
     plan.next_review_date = (today() - timedelta(days=spec["review_days_ago"]) if "review_days_ago" in spec
                              else add_months(approved_on, 12))
     audit.record(approver, "incident_plan.status_changed", plan,

@@ -21,7 +21,6 @@ from app.models import Agreement, Document, IncidentPlan, Initiative, PlanStatus
 from app.pdf import DocumentTooLarge, RenderFailed, render_pdf
 
 
-
 def _rate_limit() -> str:
     return current_app.config.get("PDF_RATE_LIMIT", "30/minute")
 

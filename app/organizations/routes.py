@@ -41,9 +41,7 @@ def index():
         stmt = stmt.where(Organization.kind == OrganizationKind(kind))
     sector = request.args.get("sector")
     if sector in {s.value for s in Sector}:
-        # type_coerce: compare the stored ",a,b," text; the SectorSet bind processor would
-        # otherwise try to parse the LIKE pattern as a sector list (and fail with a 500).
-        stmt = stmt.where(sector_filter(sa.type_coerce(Organization.sectors, sa.String()), sector))
+        stmt = stmt.where(sector_filter(Organization.sectors, sector))
     if request.args.get("archived") == "1":
         stmt = stmt.where(Organization.archived_at.is_not(None))
     else:

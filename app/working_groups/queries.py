@@ -24,6 +24,7 @@ from app.models import (
     WorkingGroupStatus,
 )
 
+
 def int_arg(args: Mapping, name: str) -> int | None:
     try:
         return int(args.get(name, ""))

@@ -35,7 +35,7 @@ def change_status(plan_id: int):
     else:
         message = {PlanStatus.IN_REVIEW: "Plan submitted for review.",
                    PlanStatus.DRAFT: "Changes requested: the plan is back in draft.",
-                   PlanStatus.APPROVED: "Plan approved; next review on {}.".format(plan.next_review_date),
+                   PlanStatus.APPROVED: f"Plan approved; next review on {plan.next_review_date}.",
                    PlanStatus.RETIRED: "Plan retired."}[new_status]
         flash(message, "success")
     return redirect(url_for(".detail", plan_id=plan_id))

@@ -51,8 +51,7 @@ def _filtered(user: User) -> sa.Select:
     if args.get("tlp") in TLP.__members__.values():
         stmt = stmt.where(IncidentPlan.tlp == TLP(args["tlp"]))
     if args.get("sector") in Sector.__members__.values():
-        # Compare as plain text: the SectorSet type would try to parse the LIKE pattern as sectors.
-        stmt = stmt.where(sector_filter(sa.type_coerce(IncidentPlan.sectors, sa.String()), args["sector"]))
+        stmt = stmt.where(sector_filter(IncidentPlan.sectors, args["sector"]))
     org_id = _int_arg("organization")
     if org_id is not None:
         stmt = stmt.where(sa.or_(

@@ -16,6 +16,7 @@ from app.models import (
     Milestone,
     Sector,
     initiative_participants,
+    sector_filter,
 )
 
 
@@ -50,10 +51,7 @@ def filtered_initiatives():
     if filters["tlp"]:
         stmt = stmt.where(Initiative.tlp == filters["tlp"])
     if filters["sector"]:
-        # Not models.sector_filter(): its LIKE pattern goes through SectorSet's bind processor and
-        # fails; comparing the column as plain text keeps the pattern intact.
-        sectors_text = sa.type_coerce(Initiative.sectors, sa.String())
-        stmt = stmt.where(sectors_text.like(f"%,{filters['sector'].value},%"))
+        stmt = stmt.where(sector_filter(Initiative.sectors, filters["sector"].value))
     if filters["organization"]:
         org_id = filters["organization"]
         stmt = stmt.where(sa.or_(

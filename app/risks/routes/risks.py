@@ -148,6 +148,7 @@ def edit(risk_id: int):
 @bp.post("/<int:risk_id>/status")
 def change_status(risk_id: int):
     risk = get_visible_risk(risk_id)
+    permissions.authorize(permissions.can_edit_risk(current_user, risk))  # 403 before any form message
     form = RiskStatusForm()
     if not form.validate_on_submit():
         flash("Choose a valid status.", "danger")
