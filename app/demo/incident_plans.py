@@ -140,7 +140,16 @@ and the transmission RTUs, per **NERC CIP-008-6**, with partner coordination thr
                                               ("Jenna Park", "+1 555 0170 3500", "security@northgrid.example.com")))
       for region, tlp, status, days in (("North", TLP.AMBER, S.APPROVED, 200), ("East", TLP.AMBER, S.IN_REVIEW, 0),
                                         ("South", TLP.AMBER_STRICT, S.DRAFT, 0),
-                                        ("West", TLP.GREEN, S.APPROVED, 90))],
+                                        ("West", TLP.GREEN, S.APPROVED, 90), ("Central", TLP.GREEN, S.DRAFT, 0),
+                                        ("Coastal", TLP.AMBER, S.APPROVED, 30))],
+    *[dict(title=f"Pumping Station Flood and Cyber Response Plan — {site}", owner="water", covered=["gov"],
+           sectors=["water"], tlp=tlp, status=status, approved_days_ago=days,
+           scope=f"Loss of control or flooding at the {site} pumping station, accidental or malicious.",
+           sections=content.RANSOMWARE_WATER_SECTIONS,
+           contacts=content.standard_contacts("Riverbend Regional Water Authority",
+                                              ("Tom Becker", "+1 555 0140 2211", "ops@riverbend.example.com")))
+      for site, tlp, status, days in (("Mill Creek", TLP.GREEN, S.APPROVED, 120),
+                                      ("Harbor Road", TLP.AMBER, S.DRAFT, 0))],
 ]
 
 
