@@ -46,7 +46,7 @@ seed: install migrate
 
 bench: install
 	$(PY) bench/pdf.py
-	$(PY) bench/http.py
+	$(PY) bench/pages.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

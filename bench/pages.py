@@ -5,7 +5,7 @@ users), serves the app with gunicorn (2 sync workers), signs in as a coordinator
 wrk (or a small Python client when wrk is missing) for each URL: requests per second, latency
 percentiles and the ratio to the bare endpoint.
 
-    .venv/bin/python bench/http.py [--agreements 10000] [--tasks 50000] [--duration 10]
+    .venv/bin/python bench/pages.py [--agreements 10000] [--tasks 50000] [--duration 10]
 """
 import argparse
 import os
@@ -85,7 +85,7 @@ def seed(db_url: str, n_agreements: int, n_tasks: int) -> None:
                 id=i, reference=f"AGR-2026-{i:05d}", title=f"Agreement {i} on {rng.choice(['water', 'grid', 'telecom'])} resilience",
                 kind=rng.choice(list(AgreementKind)).value, status=rng.choice(list(AgreementStatus)).value,
                 tlp=rng.choice(tlps).value, summary="Benchmark agreement.", terms="## Purpose\nBenchmark.",
-                sectors=",energy,", effective_date=now - timedelta(days=rng.randint(0, 700)),
+                sectors=["energy"], effective_date=now - timedelta(days=rng.randint(0, 700)),
                 expiry_date=now + timedelta(days=rng.randint(-100, 900)), notice_days=30, auto_renew=False,
                 owner_organization_id=owner.id, created_by_id=coordinator.id, version=1,
                 created_at=sa.func.now(), updated_at=sa.func.now()))
