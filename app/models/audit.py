@@ -28,3 +28,25 @@ class AuditEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.action} {self.object_type}:{self.object_id}>"
+
+
+# The audit trail is append-only at the database level, whatever the application does: an UPDATE or
+# DELETE of an audit row fails (PostgreSQL with SQLSTATE 42501, insufficient_privilege). The same
+# statements are in the initial migration; these listeners cover schemas built with create_all().
+POSTGRES_APPEND_ONLY = [
+    """CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger AS $$
+       BEGIN RAISE EXCEPTION 'audit_events is append-only' USING ERRCODE = 'insufficient_privilege'; END;
+       $$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
+       FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()""",
+]
+SQLITE_APPEND_ONLY = [
+    """CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+       BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END""",
+    """CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+       BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END""",
+]
+for _statement in POSTGRES_APPEND_ONLY:
+    sa.event.listen(AuditEvent.__table__, "after_create", sa.DDL(_statement).execute_if(dialect="postgresql"))
+for _statement in SQLITE_APPEND_ONLY:
+    sa.event.listen(AuditEvent.__table__, "after_create", sa.DDL(_statement).execute_if(dialect="sqlite"))

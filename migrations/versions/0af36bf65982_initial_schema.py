@@ -120,6 +120,19 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_events_at'), ['at'], unique=False)
         batch_op.create_index('ix_audit_events_object', ['object_type', 'object_id'], unique=False)
 
+    # The audit trail is append-only in the database itself (app/models/audit.py has the same statements).
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("""CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger AS $$
+           BEGIN RAISE EXCEPTION 'audit_events is append-only' USING ERRCODE = 'insufficient_privilege'; END;
+           $$ LANGUAGE plpgsql""")
+        op.execute("""CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
+           FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()""")
+    elif op.get_bind().dialect.name == "sqlite":
+        op.execute("""CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+           BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END""")
+        op.execute("""CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+           BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END""")
+
     op.create_table('backup_codes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -590,6 +603,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_events_action'))
 
     op.drop_table('audit_events')
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS audit_events_append_only()")
     with op.batch_alter_table('agreements', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agreements_tlp'))
         batch_op.drop_index(batch_op.f('ix_agreements_status'))
