@@ -1,0 +1,115 @@
+"""The dashboard: per-role figures computed from the reader's scopes, each linking to its list."""
+import csv
+import io
+from datetime import timedelta
+
+from app.models import (
+    TLP,
+    AgreementStatus,
+    Health,
+    InitiativeStatus,
+    PlanStatus,
+    Role,
+    TaskStatus,
+    today,
+)
+from tests import factories
+
+
+def _world(app):
+    """Organisations A and B with the same kinds of record; A's people must only count A's."""
+    with app.app_context():
+        org_a, org_b = factories.organization(name="Alpha Water"), factories.organization(name="Bravo Grid")
+        people = {
+            "coord_a": factories.user(role=Role.COORDINATOR, organization=org_a),
+            "member_a": factories.user(role=Role.MEMBER, organization=org_a),
+            "exec_a": factories.user(role=Role.EXECUTIVE, organization=org_a),
+            "admin": factories.user(role=Role.ADMIN, organization=org_a),
+            "coord_b": factories.user(role=Role.COORDINATOR, organization=org_b),
+        }
+        soon, past = today() + timedelta(days=30), today() - timedelta(days=5)
+        for key, creator in (("A", people["coord_a"]), ("B", people["coord_b"])):
+            factories.agreement(created_by=creator, tlp=TLP.AMBER, status=AgreementStatus.ACTIVE,
+                                expiry_date=soon, reference=f"AGR-2026-00{key}1", title=f"Expiring {key}")
+            factories.initiative(created_by=creator, tlp=TLP.AMBER, status=InitiativeStatus.ACTIVE,
+                                 health=Health.RED, health_reason=f"Blocked {key}", title=f"Red initiative {key}")
+            member = people["member_a"] if key == "A" else creator
+            group = factories.working_group(created_by=creator, tlp=TLP.AMBER, members=[member],
+                                            name=f"Group {key}")
+            factories.task(working_group=group, assignee=member, due_date=past, status=TaskStatus.TODO,
+                           title=f"Overdue task {key}")
+            factories.risk(created_by=creator, tlp=TLP.AMBER, likelihood=5, impact=5, title=f"Critical risk {key}")
+            factories.incident_plan(created_by=creator, tlp=TLP.AMBER, status=PlanStatus.APPROVED,
+                                    next_review_date=past, title=f"Stale plan {key}")
+        # A TLP:RED agreement of A not addressed to the executive: never counted for them.
+        factories.agreement(created_by=people["coord_a"], tlp=TLP.RED, status=AgreementStatus.ACTIVE,
+                            expiry_date=soon, reference="AGR-2026-00R1", title="Red expiring")
+        return {key: user.id for key, user in people.items()}, people
+
+
+def _csv_rows(client, url: str) -> list[dict]:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_coordinator_sees_only_their_scope_and_every_figure_links_to_its_list(app, client_as):
+    ids, people = _world(app)
+    with app.app_context():
+        client = client_as(people["coord_a"])
+    html = client.get("/").get_data(as_text=True)
+    for mine in ("Expiring A", "Red expiring", "Red initiative A", "Blocked A", "Critical risk A", "Stale plan A",
+                 "Group A"):
+        assert mine in html, mine
+    for theirs in ("Expiring B", "Red initiative B", "Critical risk B", "Stale plan B", "Group B", "Overdue task B"):
+        assert theirs not in html, theirs
+    for link in ("/agreements/?expiring=1", "/tasks/?scope=all&amp;due=overdue", "/incident-plans/?review=due",
+                 "/initiatives/?health=red", "/risks/?mine=1", "/working-groups/?mine=1"):
+        assert link in html, link
+    # The figure and the list behind it agree.
+    assert len(_csv_rows(client, "/agreements/?expiring=1&format=csv")) == 2
+
+
+def test_member_sees_their_own_work(app, client_as):
+    ids, people = _world(app)
+    with app.app_context():
+        client = client_as(people["member_a"])
+    html = client.get("/").get_data(as_text=True)
+    assert "My work" in html and "Overdue task A" in html and "Group A" in html
+    assert "Partnership portfolio" not in html and "Overdue task B" not in html
+
+
+def test_executive_gets_the_read_only_portfolio_without_red_they_were_not_given(app, client_as):
+    ids, people = _world(app)
+    with app.app_context():
+        client = client_as(people["exec_a"])
+    html = client.get("/").get_data(as_text=True)
+    assert "Partnership portfolio" in html and "Executive report (PDF)" in html
+    assert "Expiring A" in html and "Red expiring" not in html and "Expiring B" not in html
+    assert "My work" not in html and "New agreement" not in html
+
+
+def test_admin_sees_organisations_and_users(app, client_as):
+    ids, people = _world(app)
+    with app.app_context():
+        client = client_as(people["admin"])
+    html = client.get("/").get_data(as_text=True)
+    assert "Organisations and users" in html and "/organizations/" in html and "/users/?state=active" in html
+    assert "Partnership portfolio" not in html
+
+
+def test_dashboard_figures_equal_the_scoped_counts(app):
+    from app.main.dashboard import dashboard_for
+
+    ids, people = _world(app)
+    with app.app_context():
+        from app.extensions import db
+        from app.models import User
+
+        coordinator = db.session.get(User, ids["coord_a"])
+        figures = dashboard_for(coordinator)
+        assert figures["expiring_count"] == 2 and figures["overdue_task_count"] == 1
+        assert figures["plans_due_count"] == 1 and figures["initiatives_by_health"] == {Health.RED: 1}
+        assert [r.title for r in figures["top_risks"]] == ["Critical risk A"]
+        executive = db.session.get(User, ids["exec_a"])
+        assert dashboard_for(executive)["expiring_count"] == 1
