@@ -36,7 +36,7 @@ def _world(app):
             member = people["member_a"] if key == "A" else creator
             group = factories.working_group(created_by=creator, tlp=TLP.AMBER, members=[member],
                                             name=f"Group {key}")
-            factories.task(working_group=group, assignee=member, due_date=past, status=TaskStatus.TODO,
+            factories.task(working_group=group, assignee=member, due_date=past, status=TaskStatus.TO_DO,
                            title=f"Overdue task {key}")
             factories.risk(created_by=creator, tlp=TLP.AMBER, likelihood=5, impact=5, title=f"Critical risk {key}")
             factories.incident_plan(created_by=creator, tlp=TLP.AMBER, status=PlanStatus.APPROVED,

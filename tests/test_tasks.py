@@ -45,7 +45,7 @@ def test_coordinator_creates_a_task_for_a_member(app, client_as):
     with app.app_context():
         task = db.session.scalar(sa.select(Task))
         assert (task.assignee_id, task.priority, task.status) == (w.ids["member_water"], TaskPriority.HIGH,
-                                                                  TaskStatus.TODO)
+                                                                  TaskStatus.TO_DO)
         assert task.created_by_id == w.ids["coord_gov"] and task.due_date == days(10)
         task_id = task.id
     assert response.headers["Location"].endswith(f"/tasks/{task_id}")
@@ -121,7 +121,7 @@ def test_assignee_updates_their_own_task_with_a_note(app, client_as):
     with app.app_context():
         update = db.session.scalar(sa.select(TaskUpdate))
         assert (update.author_id, update.from_status, update.to_status) == (
-            w.ids["member_water"], TaskStatus.TODO, TaskStatus.IN_PROGRESS)
+            w.ids["member_water"], TaskStatus.TO_DO, TaskStatus.IN_PROGRESS)
     event = last_audit(app, "task.status_changed")
     assert event.actor_id == w.ids["member_water"] and "To do → In progress" in event.summary
     page = squash(text(w.c["coord_gov"].get(f"/tasks/{task_id}")))
@@ -138,7 +138,7 @@ def test_note_only_update_and_note_limits(app, client_as):
     task_id = make_task(app, w, group_id, assignee="member_water")
     assert w.c["member_water"].post(f"/tasks/{task_id}/status", data={"new_status": "", "note": "Waiting on vendor."}
                                     ).status_code == 302
-    assert task_row(app, task_id).status is TaskStatus.TODO
+    assert task_row(app, task_id).status is TaskStatus.TO_DO
     assert "Waiting on vendor." in last_audit(app, "task.note_added").summary
     too_long = w.c["member_water"].post(f"/tasks/{task_id}/status", data={"new_status": "done", "note": "n" * 2001})
     assert too_long.status_code == 400 and "n" * 2001 in text(too_long)  # the note is kept for the user
@@ -148,7 +148,7 @@ def test_note_only_update_and_note_limits(app, client_as):
     assert bogus.status_code == 400
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(TaskUpdate.id))) == 1
-    assert task_row(app, task_id).status is TaskStatus.TODO
+    assert task_row(app, task_id).status is TaskStatus.TO_DO
 
 
 def test_refused_transition_is_a_message_not_a_change(app, client_as):

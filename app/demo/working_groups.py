@@ -225,7 +225,7 @@ NOTES = {
                          "Need budget approval before ordering.", "Depends on the outage window in the next quarter."],
     TaskStatus.DONE: ["Done; evidence uploaded to the shared folder.", "Completed and reviewed by the chair.",
                       "Finished; results presented to the group.", "Closed after verification on site."],
-    TaskStatus.TODO: ["Reopened: the review found gaps.", "Moved back to the backlog until the next quarter."],
+    TaskStatus.TO_DO: ["Reopened: the review found gaps.", "Moved back to the backlog until the next quarter."],
 }
 PRIORITIES = [TaskPriority.LOW] * 2 + [TaskPriority.MEDIUM] * 4 + [TaskPriority.HIGH] * 3 + [TaskPriority.CRITICAL]
 
@@ -244,14 +244,14 @@ def _pick_status(rng: random.Random, closed: bool) -> TaskStatus:
 
 def _timeline(rng: random.Random, task: Task, final: TaskStatus, authors: list) -> None:
     """0–3 backdated updates leading to the task's final status."""
-    path = {TaskStatus.TODO: [], TaskStatus.IN_PROGRESS: [TaskStatus.IN_PROGRESS],
+    path = {TaskStatus.TO_DO: [], TaskStatus.IN_PROGRESS: [TaskStatus.IN_PROGRESS],
             TaskStatus.BLOCKED: [TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED],
             TaskStatus.DONE: [TaskStatus.IN_PROGRESS, TaskStatus.DONE]}[final]
-    if final is TaskStatus.TODO and rng.random() < 0.3:
-        path = [TaskStatus.IN_PROGRESS, TaskStatus.TODO]
+    if final is TaskStatus.TO_DO and rng.random() < 0.3:
+        path = [TaskStatus.IN_PROGRESS, TaskStatus.TO_DO]
     if path:
         path = path[-rng.randint(1, len(path)):]
-    status, when = TaskStatus.TODO, utcnow() - timedelta(days=len(path) * 6 + rng.randint(1, 5))
+    status, when = TaskStatus.TO_DO, utcnow() - timedelta(days=len(path) * 6 + rng.randint(1, 5))
     for step in path:
         author = task.assignee or rng.choice(authors)
         db.session.add(TaskUpdate(task=task, author=author, note=rng.choice(NOTES[step]), from_status=status,

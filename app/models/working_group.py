@@ -106,7 +106,7 @@ class WorkingGroupMember(db.Model):
 
 
 class TaskStatus(LabelledEnum):
-    TODO = "todo"
+    TO_DO = "todo"
     IN_PROGRESS = "in_progress"
     BLOCKED = "blocked"
     DONE = "done"
@@ -129,9 +129,9 @@ class TaskPriority(LabelledEnum):
 
 T = TaskStatus
 TASK_TRANSITIONS = {
-    T.TODO: frozenset({T.IN_PROGRESS, T.BLOCKED, T.DONE}),
-    T.IN_PROGRESS: frozenset({T.TODO, T.BLOCKED, T.DONE}),
-    T.BLOCKED: frozenset({T.TODO, T.IN_PROGRESS, T.DONE}),
+    T.TO_DO: frozenset({T.IN_PROGRESS, T.BLOCKED, T.DONE}),
+    T.IN_PROGRESS: frozenset({T.TO_DO, T.BLOCKED, T.DONE}),
+    T.BLOCKED: frozenset({T.TO_DO, T.IN_PROGRESS, T.DONE}),
     T.DONE: frozenset({T.IN_PROGRESS}),
 }
 
@@ -155,7 +155,7 @@ class Task(RecordMixin, db.Model):
         back_populates="task", cascade="all, delete-orphan", order_by="TaskUpdate.created_at")
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("status", TaskStatus.TODO)
+        kwargs.setdefault("status", TaskStatus.TO_DO)
         kwargs.setdefault("priority", TaskPriority.MEDIUM)
         super().__init__(**kwargs)
 

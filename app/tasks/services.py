@@ -26,7 +26,7 @@ def create_task(actor: User, group: WorkingGroup, *, title: str, description: st
     permissions.authorize(permissions.can_add_task(actor, group))
     _check_assignee(group, assignee)
     task = Task(working_group=group, title=title, description=description or "", assignee=assignee,
-                due_date=due_date, priority=priority, status=TaskStatus.TODO, created_by=actor)
+                due_date=due_date, priority=priority, status=TaskStatus.TO_DO, created_by=actor)
     db.session.add(task)
     db.session.flush()
     parts = [f"title: {title}", f"priority: {priority.label}"]
