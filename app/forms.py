@@ -92,6 +92,11 @@ def record_choices(rows, label=lambda row: row.name) -> list[SelectChoice]:
     return [SelectChoice(value=str(row.id), label=label(row)) for row in rows]
 
 
+def user_label(user) -> str:
+    """How a person reads in every picker (members, assignees, RED recipients): name and organisation."""
+    return f"{user.name} ({user.organization.display_name})" if user.organization else user.name
+
+
 def optional_id(value):
     """coerce= for an optional related-record select: '' -> None, else int."""
     if value in (None, "", "None"):

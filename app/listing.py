@@ -17,6 +17,11 @@ MAX_PER_PAGE = 100
 CSV_MAX_ROWS = 50_000
 
 
+def int_arg(name: str, args=None) -> int | None:
+    """An integer filter from the query string (?organization=3); anything else means no filter."""
+    return (args if args is not None else request.args).get(name, type=int)
+
+
 def search(stmt: sa.Select, columns: Iterable, q: str | None) -> sa.Select:
     """Case-insensitive substring search over `columns` for every word of ?q=."""
     q = (q or "").strip()[:200]

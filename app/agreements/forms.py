@@ -11,6 +11,7 @@ from app.forms import (
     record_choices,
     sectors_field,
     tlp_field,
+    user_label,
 )
 from app.models import TLP, AgreementKind, PartyRole, Sector
 
@@ -74,7 +75,7 @@ class AgreementForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self._org_choices = [SelectChoice(value="", label="— choose an organisation —")] + record_choices(
             organizations)
-        self.recipients.choices = record_choices(users, label=lambda u: f"{u.name} ({u.organization.display_name})")
+        self.recipients.choices = record_choices(users, label=user_label)
         self._set_party_choices()
 
     def _set_party_choices(self) -> None:

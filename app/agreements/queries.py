@@ -31,12 +31,6 @@ def _enum_arg(name: str, enum_cls):
         return None
 
 
-def _int_arg(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
-
 
 def current_filters() -> dict:
     """The recognised filters as the template shows them (invalid values dropped)."""
@@ -46,7 +40,7 @@ def current_filters() -> dict:
         "kind": _enum_arg("kind", AgreementKind),
         "sector": _enum_arg("sector", Sector),
         "tlp": _enum_arg("tlp", TLP),
-        "organization": _int_arg("organization"),
+        "organization": listing.int_arg("organization"),
         "expiring": request.args.get("expiring") == "1",
         "archived": request.args.get("archived") == "1",
     }

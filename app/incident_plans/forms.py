@@ -12,6 +12,7 @@ from app.forms import (
     record_choices,
     sectors_field,
     tlp_field,
+    user_label,
 )
 from app.models import TLP, Phase, PlanStatus, today
 from app.models.incident_plan import latest_review_date
@@ -48,8 +49,7 @@ class PlanForm(VersionedForm):
         self._creator_id = creator_id
         self.covered_organization_ids.choices = record_choices(
             [o for o in organizations if o.id != owner_organization_id])
-        self.recipient_ids.choices = record_choices(
-            users, label=lambda u: f"{u.name} ({u.organization.display_name})" if u.organization else u.name)
+        self.recipient_ids.choices = record_choices(users, label=user_label)
 
     def validate_recipient_ids(self, field):
         if self.tlp.data is TLP.RED and not [uid for uid in (field.data or []) if uid != self._creator_id]:

@@ -17,6 +17,7 @@ from app.forms import (
     record_choices,
     sectors_field,
     tlp_field,
+    user_label,
 )
 from app.models import TLP, Health, InitiativeStatus
 
@@ -57,8 +58,7 @@ class InitiativeForm(VersionedForm):
         org_choices = record_choices(organizations)
         self.lead_organization_id.choices = [SelectChoice(value="", label="— choose —"), *org_choices]
         self.participant_ids.choices = list(org_choices)
-        self.recipient_ids.choices = record_choices(
-            users, label=lambda u: f"{u.name} ({u.organization.display_name})" if u.organization else u.name)
+        self.recipient_ids.choices = record_choices(users, label=user_label)
 
     def validate_target_date(self, field):
         if field.data and self.start_date.data and field.data < self.start_date.data:

@@ -36,10 +36,10 @@ def user_counts(org_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
-def _check_parent(org: Organization | None, parent_id: int | None) -> None:
+def _check_parent(actor: User, org: Organization | None, parent_id: int | None) -> None:
     if parent_id is None or org is None or org.id is None:
         return
-    current = db.session.get(Organization, parent_id)
+    current = db.session.scalar(permissions.visible_organizations(actor).where(Organization.id == parent_id))
     while current is not None:
         if current.id == org.id:
             raise ValueError("An organisation cannot be its own parent or a client of its clients.")
@@ -58,7 +58,7 @@ def create_organization(actor: User, **fields) -> Organization:
 def update_organization(actor: User, org: Organization, expected_version: int | None = None,
                         **fields) -> Organization:
     permissions.authorize(permissions.can_manage_organizations(actor))
-    _check_parent(org, fields.get("parent_id"))
+    _check_parent(actor, org, fields.get("parent_id"))
     records.apply_changes(actor, org, fields, expected_version=expected_version, action="organization.updated")
     return org
 

@@ -11,6 +11,7 @@ from app.forms import (
     optional_id,
     record_choices,
     tlp_field,
+    user_label,
 )
 from app.models import TLP, MitigationStatus, RiskStatus, Sector, Treatment
 
@@ -36,9 +37,6 @@ def optional_sector(value):
     return None if value in (None, "", "None") else Sector(value)
 
 
-def user_label(user) -> str:
-    org = (user.organization.short_name or user.organization.name) if user.organization else ""
-    return f"{user.name} ({org})" if org else user.name
 
 
 class RiskForm(VersionedForm):

@@ -15,6 +15,7 @@ from app.forms import (
     optional_id,
     record_choices,
     tlp_field,
+    user_label,
 )
 from app.models import TLP, MemberRole
 
@@ -22,9 +23,6 @@ NAME_MAX = 200
 CHARTER_MAX = 100_000
 
 
-def user_label(user) -> str:
-    org = user.organization.display_name if user.organization else ""
-    return f"{user.name} ({org})" if org else user.name
 
 
 class WorkingGroupForm(VersionedForm):

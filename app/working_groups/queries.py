@@ -25,13 +25,6 @@ from app.models import (
 )
 
 
-def int_arg(args: Mapping, name: str) -> int | None:
-    try:
-        return int(args.get(name, ""))
-    except (TypeError, ValueError):
-        return None
-
-
 def enum_arg(args: Mapping, name: str, enum_cls):
     try:
         return enum_cls(args.get(name, ""))
@@ -72,11 +65,11 @@ def group_list(user: User, args: Mapping) -> sa.Select:
         stmt = stmt.where(WorkingGroup.status == status)
     if tlp := enum_arg(args, "tlp", TLP):
         stmt = stmt.where(WorkingGroup.tlp == tlp)
-    if (initiative_id := int_arg(args, "initiative")) is not None:
+    if (initiative_id := listing.int_arg("initiative", args)) is not None:
         # Only a visible initiative filters: an invisible one must not reveal which groups it holds.
         visible = permissions.visible_initiatives(user).with_only_columns(Initiative.id)
         stmt = stmt.where(WorkingGroup.initiative_id == initiative_id, WorkingGroup.initiative_id.in_(visible))
-    if (org_id := int_arg(args, "organization")) is not None:
+    if (org_id := listing.int_arg("organization", args)) is not None:
         stmt = stmt.where(_has_organization(org_id))
     if args.get("mine") == "1":
         stmt = stmt.where(_is_member(user.id))
@@ -133,7 +126,7 @@ def task_list(user: User, args: Mapping, *, scope: str = "mine") -> sa.Select:
         stmt = stmt.where(Task.status == status)
     if priority := enum_arg(args, "priority", TaskPriority):
         stmt = stmt.where(Task.priority == priority)
-    if (group_id := int_arg(args, "working_group")) is not None:
+    if (group_id := listing.int_arg("working_group", args)) is not None:
         stmt = stmt.where(Task.working_group_id == group_id)
     due = args.get("due")
     if due == "overdue":

@@ -30,12 +30,6 @@ SORTABLE = {"reference": IncidentPlan.reference, "title": IncidentPlan.title,
             "next_review": IncidentPlan.next_review_date, "updated": IncidentPlan.updated_at}
 
 
-def _int_arg(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
-
 
 def _filtered(user: User) -> sa.Select:
     """The visible plans under the current ?q= and filters (unknown values are ignored)."""
@@ -52,7 +46,7 @@ def _filtered(user: User) -> sa.Select:
         stmt = stmt.where(IncidentPlan.tlp == TLP(args["tlp"]))
     if args.get("sector") in Sector.__members__.values():
         stmt = stmt.where(sector_filter(IncidentPlan.sectors, args["sector"]))
-    org_id = _int_arg("organization")
+    org_id = listing.int_arg("organization")
     if org_id is not None:
         stmt = stmt.where(sa.or_(
             IncidentPlan.owner_organization_id == org_id,

@@ -20,10 +20,6 @@ from app.models import (
 )
 
 
-def _int_arg(name: str) -> int | None:
-    return request.args.get(name, type=int)
-
-
 def _enum_arg(name: str, enum_cls):
     value = request.args.get(name)
     return enum_cls(value) if value in {m.value for m in enum_cls} else None
@@ -43,7 +39,7 @@ def filtered_initiatives():
                                  Initiative.description], request.args.get("q"))
     filters = {"status": _enum_arg("status", InitiativeStatus), "health": _enum_arg("health", Health),
                "tlp": _enum_arg("tlp", TLP), "sector": _enum_arg("sector", Sector),
-               "organization": _int_arg("organization"), "lead": _int_arg("lead")}
+               "organization": listing.int_arg("organization"), "lead": listing.int_arg("lead")}
     if filters["status"]:
         stmt = stmt.where(Initiative.status == filters["status"])
     if filters["health"]:
