@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from werkzeug.routing import Rule
 
 from app.extensions import db
-from app.models import TLP, Document, Milestone, Phase, PlanContact, PlanSection, Role, TaskUpdate
+from app.models import TLP, Attachment, Document, Milestone, Phase, PlanContact, PlanSection, Role, TaskUpdate
 from tests import factories
 
 PASSWORD = factories.PASSWORD
@@ -48,7 +48,10 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
     document = Document(object_type="agreements", object_id=agreement.id, kind="signature", version=1,
                         reference=agreement.reference, filename="agreement.pdf", sha256="0" * 64,
                         size=8, content=b"%PDF-1.7", tlp=tlp, issuer_id=owner_coordinator.id)
-    db.session.add_all([milestone, update, section, contact, document])
+    attachment = Attachment(object_type="tasks", object_id=task.id, filename="evidence.txt",
+                            content_type="text/plain; charset=utf-8", size=9, sha256="1" * 64,
+                            content=b"evidence\n", uploaded_by_id=member.id)
+    db.session.add_all([milestone, update, section, contact, document, attachment])
     db.session.commit()
     return {
         "agreement_id": agreement.id, "initiative_id": initiative.id, "milestone_id": milestone.id,
@@ -57,6 +60,8 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
         "section_id": section.id, "contact_id": contact.id, "document_id": document.id,
         "party_id": agreement.parties[0].id, "member_id": member.id,
         "user_id": member.id,
+        # attachments: URLs are /attachments/<kind>/<record_id>/…; the matrix walks them on the task
+        "kind": "tasks", "record_id": task.id, "attachment_id": attachment.id,
     }
 
 

@@ -148,6 +148,11 @@ EXPECTED: dict[str, dict] = {
     "documents.download": SCOPED_READ,
     "documents.risk_register": SIGNED_IN,
     "documents.executive": SIGNED_IN,
+    # attachments (walked on the task: the member is its assignee; tests/test_attachments.py covers every kind)
+    "attachments.upload": ASSIGNEE_WRITE,
+    "attachments.download": SCOPED_READ,
+    "attachments.archive": ASSIGNEE_WRITE,
+    "attachments.restore": ASSIGNEE_WRITE,
 }
 
 # Valid-looking bodies where an empty form would stop at validation before the permission check.
