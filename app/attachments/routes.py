@@ -18,14 +18,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
 )
 from flask_login import current_user
 
 from app import permissions
 from app.attachments import bp, services
-from app.attachments.kinds import BY_SLUG, SLUG_CONVERTER, KindSpec
-from app.attachments.sniff import Refused
+from app.attachments.kinds import BY_SLUG, SLUG_CONVERTER, KindSpec, spec_for
+from app.attachments.sniff import ACCEPT_ATTRIBUTE, Refused
 from app.extensions import db
 from app.models import Attachment
 
@@ -92,7 +91,7 @@ def download(kind: str, record_id: int, attachment_id: int):
     attachment = load_attachment(spec, record, attachment_id)
     services.note_download(current_user, record, attachment)
     db.session.commit()
-    response = Response(stream_with_context(services.iter_content(attachment.id, attachment.size)),
+    response = Response(services.iter_content(db.engine, attachment.id, attachment.size),
                         content_type=attachment.content_type)
     response.content_length = attachment.size
     response.headers["Content-Disposition"] = content_disposition(attachment.filename)
@@ -127,9 +126,6 @@ def restore(kind: str, record_id: int, attachment_id: int):
 @bp.app_template_global()
 def attachment_panel(record) -> dict:
     """What the panel shows for a record its page already loaded through the record's scope."""
-    from app.attachments.kinds import spec_for
-    from app.attachments.sniff import ACCEPT_ATTRIBUTE
-
     files = services.record_attachments(record)
     return {"spec": spec_for(record), "active": [a for a in files if not a.is_archived],
             "archived": [a for a in files if a.is_archived],
@@ -141,3 +137,18 @@ def attachment_panel(record) -> dict:
 def attachment_upload_limits() -> dict | None:
     """On a 413 from an upload route, the limits to show; None elsewhere."""
     return services.limits() if request.endpoint in UPLOAD_ENDPOINTS else None
+
+
+@bp.app_template_global()
+def attachment_files_by_update(record) -> dict:
+    return services.files_by_update(record)
+
+
+@bp.app_template_global()
+def attachment_panel_slug(record) -> str:
+    return spec_for(record).slug
+
+
+@bp.app_template_global()
+def attachment_accept() -> str:
+    return ACCEPT_ATTRIBUTE

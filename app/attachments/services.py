@@ -133,14 +133,41 @@ def note_download(actor: User, record, attachment: Attachment) -> None:
                      summary=f"#{attachment.id} {attachment.filename} ({tlp.label})")
 
 
-def iter_content(attachment_id: int, size: int, chunk: int = MB):
-    """The stored bytes in chunks read with SUBSTR on the database side: never the whole blob at once."""
-    offset = 1
-    while offset <= size:
-        piece = db.session.scalar(
-            sa.select(sa.func.substr(Attachment.content, offset, chunk, type_=sa.LargeBinary))
-            .where(Attachment.id == attachment_id))
-        if not piece:
-            return
-        yield bytes(piece)
-        offset += chunk
+def iter_content(engine: sa.Engine, attachment_id: int, size: int, chunk: int = MB):
+    """The stored bytes in chunks read with SUBSTR on the database side: never the whole blob at once.
+
+    Uses its own connection from `engine` (no request context needed while the response streams);
+    the connection is returned to the pool when the generator ends or is closed."""
+    statement = sa.select(sa.func.substr(Attachment.content, sa.bindparam("offset"), chunk,
+                                         type_=sa.LargeBinary)).where(Attachment.id == attachment_id)
+    with engine.connect() as connection:
+        offset = 1
+        while offset <= size:
+            piece = connection.scalar(statement, {"offset": offset})
+            if not piece:
+                return
+            yield bytes(piece)
+            offset += chunk
+
+
+def add_update_files(actor: User, record, files, *, update_id: int | None = None) -> list[Attachment]:
+    """Files sent with a task or mitigation status update, tied to that timeline entry.
+
+    Tasks pass their TaskUpdate id; a mitigation's timeline is its audit trail, so its files are tied
+    to the status change's audit event (the latest one of the mitigation)."""
+    from app.models import AuditEvent
+
+    if update_id is None:
+        update_id = db.session.scalar(sa.select(sa.func.max(AuditEvent.id))
+                                      .where(AuditEvent.object_type == spec_for(record).object_type,
+                                             AuditEvent.object_id == record.id))
+    return add_attachments(actor, record, files, update_id=update_id)
+
+
+def files_by_update(record) -> dict[int, list[Attachment]]:
+    """The record's files that came with a timeline entry, by entry id (for the updates timeline)."""
+    grouped: dict[int, list[Attachment]] = {}
+    for attachment in record_attachments(record):
+        if attachment.update_id is not None:
+            grouped.setdefault(attachment.update_id, []).append(attachment)
+    return grouped
