@@ -72,6 +72,11 @@ class Config:
     PDF_RENDER_MEMORY_MB = _env_int("PDF_RENDER_MEMORY_MB", 1024)
     PDF_RENDER_IN_SUBPROCESS = _env_bool("PDF_RENDER_IN_SUBPROCESS", True)
 
+    # Background jobs (app/jobs.py): Redis when REDIS_URL is set, else a SQLite file in instance/.
+    HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", False)
+    HUEY_SQLITE_PATH = os.environ.get("HUEY_SQLITE_PATH", "")
+    REDIS_SOCKET_TIMEOUT = _env_int("REDIS_SOCKET_TIMEOUT", 2)
+
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     ORGANIZATION_NAME = os.environ.get("PALISADE_ORGANIZATION_NAME", "CIP Partnership Programme")
     DEBUG = _env_bool("FLASK_DEBUG", False)
@@ -122,6 +127,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     PDF_RENDER_IN_SUBPROCESS = False
     TOTP_REQUIRED_ROLES: tuple = ()
+    HUEY_IMMEDIATE = True
 
 
 class CsrfTestConfig(TestConfig):
