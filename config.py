@@ -51,6 +51,15 @@ class Config:
     MAX_FORM_MEMORY_SIZE = 500_000
     MAX_FORM_PARTS = 1000
 
+    # Attachments (DESIGN.md): per file, per record (archived files count), per upload request (the
+    # only requests allowed past MAX_CONTENT_LENGTH), files per upload, and the zip checks of OOXML.
+    MAX_ATTACHMENT_MB = _env_int("MAX_ATTACHMENT_MB", 20)
+    ATTACHMENT_RECORD_MAX_MB = _env_int("ATTACHMENT_RECORD_MAX_MB", 200)
+    ATTACHMENT_MAX_FILES = _env_int("ATTACHMENT_MAX_FILES", 10)
+    ATTACHMENT_REQUEST_MAX_MB = _env_int("ATTACHMENT_REQUEST_MAX_MB", 4 * MAX_ATTACHMENT_MB + 1)
+    ATTACHMENT_ZIP_MAX_MB = _env_int("ATTACHMENT_ZIP_MAX_MB", 200)
+    ATTACHMENT_ZIP_MAX_ENTRIES = _env_int("ATTACHMENT_ZIP_MAX_ENTRIES", 5000)
+
     # Rate limiting: Redis when REDIS_URL is set so every worker shares the counters.
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
