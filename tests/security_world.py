@@ -13,7 +13,19 @@ import sqlalchemy as sa
 from werkzeug.routing import Rule
 
 from app.extensions import db
-from app.models import TLP, Attachment, Document, Milestone, Phase, PlanContact, PlanSection, Role, TaskUpdate
+from app.models import (
+    TLP,
+    Attachment,
+    Document,
+    Milestone,
+    Notification,
+    NotificationKind,
+    Phase,
+    PlanContact,
+    PlanSection,
+    Role,
+    TaskUpdate,
+)
 from tests import factories
 
 PASSWORD = factories.PASSWORD
@@ -51,7 +63,9 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
     attachment = Attachment(object_type="tasks", object_id=task.id, filename="evidence.txt",
                             content_type="text/plain; charset=utf-8", size=9, sha256="1" * 64,
                             content=b"evidence\n", uploaded_by_id=member.id)
-    db.session.add_all([milestone, update, section, contact, document, attachment])
+    notification = Notification(user_id=member.id, kind=NotificationKind.ASSIGNMENT, object_type="task",
+                                object_id=task.id, summary="A task was assigned to you")
+    db.session.add_all([milestone, update, section, contact, document, notification, attachment])
     db.session.commit()
     return {
         "agreement_id": agreement.id, "initiative_id": initiative.id, "milestone_id": milestone.id,
@@ -59,7 +73,7 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
         "risk_id": risk.id, "mitigation_id": mitigation.id, "incident_plan_id": plan.id, "plan_id": plan.id,
         "section_id": section.id, "contact_id": contact.id, "document_id": document.id,
         "party_id": agreement.parties[0].id, "member_id": member.id,
-        "user_id": member.id,
+        "user_id": member.id, "notification_id": notification.id,
         # attachments: URLs are /attachments/<kind>/<record_id>/…; the matrix walks them on the task
         "kind": "tasks", "record_id": task.id, "attachment_id": attachment.id,
     }

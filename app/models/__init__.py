@@ -37,6 +37,16 @@ from app.models.initiative import (
     initiative_participants,
     initiative_recipients,
 )
+from app.models.notification import (
+    CalendarFeed,
+    EmailChannel,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    OutboxEmail,
+    OutboxStatus,
+    SentReminder,
+)
 from app.models.organization import Organization, OrganizationKind
 from app.models.risk import (
     Mitigation,
