@@ -455,3 +455,43 @@ def test_a_mitigation_status_update_carries_files(app, client_as):
         assert event.action == "mitigation.status_changed" and event.object_id == mitigation_id
     html = detail_page(w.c["coordinator"], "mitigations", mitigation_id)
     assert "rules.png" in panel(html, "mitigations", mitigation_id)
+
+
+# --- PDFs list files (never embed them) ----------------------------------------------------------
+
+
+def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    assert "/EmbeddedFiles" not in str(reader.trailer["/Root"].get("/Names", {}))
+    assert not any("/FileAttachment" in str(page.get("/Annots", "")) for page in reader.pages)
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+@pytest.mark.parametrize("kind,url", [
+    ("agreements", "/agreements/{}.pdf"),
+    ("incident-plans", "/incident-plans/{}.pdf"),
+    ("initiatives", "/initiatives/{}/status-report.pdf"),
+])
+def test_record_pdfs_list_current_files(app, client_as, kind, url):
+    w = build(app, client_as)
+    record_id = w.ids[kind]
+    upload(w.c["coordinator"], kind, record_id, ("countersigned-scan.pdf", files.PDF), ("annex-b.png", files.image()))
+    rows = stored(app)
+    w.c["coordinator"].post(f"/attachments/{kind}/{record_id}/{rows[1].id}/archive")
+    response = w.c["member"].get(url.format(record_id))
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdf_text(response.data)
+    assert "Attached files (1)" in text and "countersigned-scan.pdf" in text
+    assert rows[0].sha256[:12] in text and "Cora Coordinator" in text
+    assert "annex-b.png" not in text  # archived files are not listed
+    assert files.PDF not in response.data
+
+
+def test_risk_register_counts_files_per_risk(app, client_as):
+    w = build(app, client_as)
+    upload(w.c["coordinator"], "risks", w.ids["risks"], ("a.txt", b"a\n"), ("b.txt", b"b\n"))
+    response = w.c["member"].get("/risks/register.pdf")
+    assert response.status_code == 200
+    assert "2 attached files" in pdf_text(response.data)

@@ -171,3 +171,10 @@ def files_by_update(record) -> dict[int, list[Attachment]]:
         if attachment.update_id is not None:
             grouped.setdefault(attachment.update_id, []).append(attachment)
     return grouped
+
+
+def counts_by_record(spec) -> dict[int, int]:
+    rows = db.session.execute(sa.select(Attachment.object_id, sa.func.count(Attachment.id))
+                              .where(Attachment.object_type == spec.object_type, Attachment.archived_at.is_(None))
+                              .group_by(Attachment.object_id))
+    return {object_id: count for object_id, count in rows}
