@@ -495,3 +495,25 @@ def test_risk_register_counts_files_per_risk(app, client_as):
     response = w.c["member"].get("/risks/register.pdf")
     assert response.status_code == 200
     assert "2 attached files" in pdf_text(response.data)
+
+
+# --- Demo data -----------------------------------------------------------------------------------
+
+
+def test_seed_demo_attaches_real_files_once(app, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    rows = stored(app)
+    assert {r.object_type for r in stored_objects(app)} >= {"agreements", "incident_plans", "tasks", "mitigations",
+                                                          "risks"}
+    by_name = {r.filename: r for r in rows}
+    assert by_name["network-diagram.png"].content_type == "image/png"
+    [scan] = [r for r in rows if r.filename.endswith("-countersigned.pdf")]
+    assert scan.content_type == "application/pdf" and scan.size > 500
+    assert len(audit_rows(app, "attachment.uploaded")) == len(rows)
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert len(stored(app)) == len(rows)
+
+
+def stored_objects(app):
+    with app.app_context():
+        return [SimpleNamespace(object_type=t) for t in db.session.scalars(sa.select(Attachment.object_type))]
