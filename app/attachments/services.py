@@ -134,13 +134,22 @@ def note_download(actor: User, record, attachment: Attachment) -> None:
 
 
 def iter_content(engine: sa.Engine, attachment_id: int, size: int, chunk: int = MB):
-    """The stored bytes in chunks read with SUBSTR on the database side: never the whole blob at once.
+    """The stored bytes in chunks, never the whole blob at once.
 
-    Uses its own connection from `engine` (no request context needed while the response streams);
-    the connection is returned to the pool when the generator ends or is closed."""
-    statement = sa.select(sa.func.substr(Attachment.content, sa.bindparam("offset"), chunk,
-                                         type_=sa.LargeBinary)).where(Attachment.id == attachment_id)
+    PostgreSQL (and any other database): SUBSTR on the server, one chunk per query. SQLite evaluates
+    SUBSTR on a BLOB by loading the whole value (bench/attachments.py measured +120 % of the file in
+    RSS), so there the blob is read incrementally through sqlite3's blob API instead. Uses its own
+    connection from `engine` (no request context needed while the response streams); the connection
+    goes back to the pool when the generator ends or is closed."""
     with engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        if engine.dialect.name == "sqlite" and hasattr(driver, "blobopen"):
+            with driver.blobopen(Attachment.__tablename__, "content", attachment_id, readonly=True) as blob:
+                while piece := blob.read(chunk):
+                    yield piece
+            return
+        statement = sa.select(sa.func.substr(Attachment.content, sa.bindparam("offset"), chunk,
+                                             type_=sa.LargeBinary)).where(Attachment.id == attachment_id)
         offset = 1
         while offset <= size:
             piece = connection.scalar(statement, {"offset": offset})
