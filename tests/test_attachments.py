@@ -174,7 +174,7 @@ def test_the_assignee_uploads_and_archives_on_their_task_and_mitigation(app, cli
 
 
 @pytest.mark.parametrize("case", sorted(files.REFUSED))
-def test_refused_files_get_a_clear_message_and_change_nothing(app, client_as, case):
+def test_file01_refused_files_get_a_clear_message_and_change_nothing(app, client_as, case):
     w = build(app, client_as)
     name, content, words = files.REFUSED[case]
     response = upload(w.c["coordinator"], "tasks", w.ids["tasks"], (name, content))
@@ -199,7 +199,7 @@ def test_an_empty_upload_asks_for_a_file(app, client_as):
     assert response.status_code == 400 and "Choose at least one file" in response.get_data(as_text=True)
 
 
-def test_zip_bombs_are_refused_by_declared_size_and_entry_count(app, client_as):
+def test_file01_zip_bombs_are_refused_by_declared_size_and_entry_count(app, client_as):
     w = build(app, client_as)
     app.config["ATTACHMENT_ZIP_MAX_MB"] = 1
     bomb = files.ooxml("docx", extra={"word/media/zeros.bin": b"\x00" * (3 * 1024 * 1024)})
@@ -214,7 +214,7 @@ def test_zip_bombs_are_refused_by_declared_size_and_entry_count(app, client_as):
     assert stored(app) == []
 
 
-def test_filenames_are_display_data_only(app, client_as):
+def test_file01_filenames_are_display_data_only(app, client_as):
     w = build(app, client_as)
     long_name = "a" * 300 + ".pdf"
     names = ["../../etc/passwd.txt", "..%2F..%2Fnotes.txt", "invoice\u202etxt.pdf", long_name]
@@ -231,7 +231,7 @@ def test_filenames_are_display_data_only(app, client_as):
     (".htaccess.txt", "htaccess.txt"), ("a\x00b\x1b[31m.txt", "ab[31m.txt"), ("\u202egnp.exe.txt", "gnp.exe.txt"),
     ('x<script>"y".txt', "x_script__y_.txt"), ("", "attachment"), (None, "attachment"),
 ])
-def test_safe_filename(raw, shown):
+def test_file01_safe_filename(raw, shown):
     from app.attachments.services import safe_filename
 
     assert safe_filename(raw) == shown
@@ -283,7 +283,7 @@ def test_the_total_per_record_counts_archived_files(app, client_as):
 # --- Downloads: headers and streaming ----------------------------------------------------------
 
 
-def test_download_headers_never_let_a_browser_render_the_file(app, client_as):
+def test_file01_download_headers_never_let_a_browser_render_the_file(app, client_as):
     w = build(app, client_as)
     upload(w.c["coordinator"], "agreements", w.ids["agreements"], ("Résumé “final”.txt", b"plain words\n"))
     [row] = stored(app)
@@ -298,6 +298,27 @@ def test_download_headers_never_let_a_browser_render_the_file(app, client_as):
     assert "filename*=UTF-8''R%C3%A9sum%C3%A9%20%E2%80%9Cfinal%E2%80%9D.txt" in disposition
     assert re.fullmatch(r'attachment; filename="[A-Za-z0-9._ -]+"; filename\*=\S+', disposition)
     assert response.headers["Content-Length"] == str(row.size)
+
+
+@pytest.mark.parametrize("name,content", [("x.html", files.HTML), ("x.svg", files.SVG)])
+def test_file02_html_and_svg_uploads_are_refused(app, client_as, name, content):
+    w = build(app, client_as)
+    assert upload(w.c["coordinator"], "tasks", w.ids["tasks"], (name, content)).status_code == 400
+    assert stored(app) == []
+
+
+def test_file02_markup_that_gets_in_as_text_is_never_served_inline(app, client_as):
+    """Text whose markup starts past the sniffed head is accepted as text, and served as a download."""
+    w = build(app, client_as)
+    text = b"line of notes\n" * 400 + b"<html><script>alert(document.domain)</script></html>\n"
+    assert upload(w.c["coordinator"], "tasks", w.ids["tasks"], ("notes.txt", text)).status_code == 303
+    [row] = stored(app)
+    response = w.c["member"].get(f"/attachments/tasks/{w.ids['tasks']}/{row.id}")
+    assert response.data == text
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["Content-Security-Policy"] == "sandbox"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_downloads_are_streamed_in_chunks(app, client_as):
