@@ -54,7 +54,7 @@ def load_record(kind: str, record_id: int) -> tuple[KindSpec, object]:
 def load_attachment(spec: KindSpec, record, attachment_id: int) -> Attachment:
     return db.first_or_404(sa.select(Attachment).where(Attachment.object_type == spec.object_type,
                                                        Attachment.object_id == record.id,
-                                                       Attachment.id == attachment_id))
+                                                       Attachment.id == attachment_id))  # scoped: via the record
 
 
 def refused(spec: KindSpec, record, message: str, status: int):
