@@ -37,6 +37,7 @@ from app.models.initiative import (
     initiative_recipients,
 )
 from app.models.organization import Organization, OrganizationKind
+from app.models.render import RenderedDocument, RenderJob, RenderStatus
 from app.models.risk import (
     Mitigation,
     MitigationStatus,
