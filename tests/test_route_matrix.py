@@ -153,6 +153,12 @@ EXPECTED: dict[str, dict] = {
     "documents.render_status": OWNER_ONLY,
     "documents.render_state": OWNER_ONLY,
     "documents.render_download": OWNER_ONLY,
+    # notifications (the world's notification belongs to the member: nobody else finds it)
+    "notifications.index": SIGNED_IN,
+    "notifications.mark_read": expect(coordinator=404, executive=404, admin=404, other_org=404),
+    "notifications.mark_all_read": SIGNED_IN,
+    "notifications.preferences": SIGNED_IN,
+    "notifications.outbox": ADMIN_ONLY,
 }
 
 # Valid-looking bodies where an empty form would stop at validation before the permission check.
