@@ -84,6 +84,7 @@ class Config:
     PDF_WAIT_SECONDS = float(os.environ.get("PDF_WAIT_SECONDS", "3"))
     PDF_CACHE_MAX_MB = _env_int("PDF_CACHE_MAX_MB", 200)
     PDF_CACHE_MAX_AGE_HOURS = _env_int("PDF_CACHE_MAX_AGE_HOURS", 24)
+    PDF_WARM_AT_START = _env_bool("PDF_WARM_AT_START", True)
 
     # Background jobs (app/jobs.py): Redis when REDIS_URL is set, else a SQLite file in instance/.
     HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", False)

@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
-from app.jobs import enqueue_after_commit, job
+from app.jobs import enqueue_after_commit, huey, in_app_context, job
 from app.models import RenderedDocument, RenderJob, RenderStatus, User, utcnow
-from app.pdf import DocumentTooLarge, RenderFailed, html_to_pdf, render_html
+from app.pdf import DocumentTooLarge, RenderFailed, html_to_pdf, render_html, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,13 @@ def wait_for(render_id: str, seconds: float) -> RenderJob | None:
         if time.monotonic() >= deadline:
             return render
         time.sleep(0.1)
+
+
+@huey.on_startup()
+@in_app_context
+def warm_renderer() -> None:
+    """Each worker thread starts with a warm renderer (the first one starts it, the others reuse it)."""
+    warm_up()
 
 
 @job()
