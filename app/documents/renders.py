@@ -98,7 +98,7 @@ def render_document(render_id: str, html: str) -> None:
         render.status, render.error_code = RenderStatus.FAILED.value, 503
         render.error = "Rendering failed; try again."
     render.finished_at = utcnow()
-    prune_cache()
+    prune_cache(keep=render.digest)
     db.session.commit()
 
 
@@ -110,18 +110,21 @@ def _store(digest: str, content: bytes) -> None:
         pass
 
 
-def prune_cache() -> None:
-    """Drop entries past their age, then the least recently used beyond the size budget."""
+def prune_cache(keep: str = "") -> None:
+    """Drop entries past their age, then the least recently used beyond the size budget; never `keep`
+    (the document a reader is waiting for)."""
     config = current_app.config
     now = utcnow()
     db.session.execute(sa.delete(RenderedDocument).where(
-        RenderedDocument.created_at < now - timedelta(hours=config["PDF_CACHE_MAX_AGE_HOURS"])))
+        RenderedDocument.created_at < now - timedelta(hours=config["PDF_CACHE_MAX_AGE_HOURS"]),
+        RenderedDocument.digest != keep))
     db.session.execute(sa.delete(RenderJob).where(RenderJob.created_at < now - timedelta(days=1)))
     budget = config["PDF_CACHE_MAX_MB"] * 1024 * 1024
     total = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(RenderedDocument.size), 0)))
     if total <= budget:
         return
     for digest, size in db.session.execute(sa.select(RenderedDocument.digest, RenderedDocument.size)
+                                           .where(RenderedDocument.digest != keep)
                                            .order_by(RenderedDocument.used_at)).all():
         db.session.execute(sa.delete(RenderedDocument).where(RenderedDocument.digest == digest))
         total -= size
