@@ -117,3 +117,12 @@ def test_cache_keeps_to_its_age_and_size_budget(app):
         db.session.commit()
         kept = set(db.session.scalars(sa.select(RenderedDocument.digest)))
     assert kept == {"1" * 64}, "the expired entry and the least recently used go first"
+
+
+def test_cache_can_be_turned_off(app, client_as):
+    app.config["PDF_CACHE_ENABLED"] = False
+    reader, _ = _readers(app)
+    client = client_as(reader)
+    assert client.get("/risks/register.pdf").status_code == 200
+    assert client.get("/risks/register.pdf").status_code == 200
+    assert _count(app, RenderJob) == 2, "each download rendered again"

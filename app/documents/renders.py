@@ -43,7 +43,7 @@ def request_render(reader: User, template: str, context: dict, source_url: str =
     """The cached document, or a new render job queued for when the request commits. Flushes."""
     html = render_html(template, **context)
     digest = content_digest(html)
-    hit = cached_document(digest, with_content=True)
+    hit = cached_document(digest, with_content=True) if current_app.config["PDF_CACHE_ENABLED"] else None
     if hit is not None:
         hit.used_at = utcnow()
         return hit
