@@ -46,7 +46,6 @@ SPECS: tuple[KindSpec, ...] = (
 )
 BY_SLUG = {spec.slug: spec for spec in SPECS}
 BY_MODEL = {spec.model: spec for spec in SPECS}
-SLUG_CONVERTER = "any(" + ", ".join(f"'{slug}'" for slug in BY_SLUG) + ")"
 
 
 def spec_for(record) -> KindSpec:

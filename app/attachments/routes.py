@@ -13,6 +13,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from flask import (
     Response,
+    abort,
     current_app,
     flash,
     redirect,
@@ -23,12 +24,12 @@ from flask_login import current_user
 
 from app import permissions
 from app.attachments import bp, services
-from app.attachments.kinds import BY_SLUG, SLUG_CONVERTER, KindSpec, spec_for
+from app.attachments.kinds import BY_SLUG, KindSpec, spec_for
 from app.attachments.sniff import ACCEPT_ATTRIBUTE, Refused
 from app.extensions import db
 from app.models import Attachment
 
-RECORD = f"/<{SLUG_CONVERTER}:kind>/<int:record_id>"
+RECORD = "/<kind>/<int:record_id>"  # kind: a KindSpec slug (tasks, mitigations, working-groups, …)
 # Endpoints whose requests may carry files: only these get ATTACHMENT_REQUEST_MAX_MB; every other
 # request keeps MAX_CONTENT_LENGTH (2 MiB).
 UPLOAD_ENDPOINTS = frozenset({"attachments.upload", "tasks.change_status", "risks.mitigation_status"})
@@ -47,7 +48,9 @@ def _install_upload_limit(state) -> None:
 
 
 def load_record(kind: str, record_id: int) -> tuple[KindSpec, object]:
-    spec = BY_SLUG[kind]
+    spec = BY_SLUG.get(kind)
+    if spec is None:
+        abort(404)
     return spec, db.first_or_404(spec.visible(current_user).where(spec.model.id == record_id))
 
 
