@@ -37,6 +37,7 @@ from app.models.initiative import (
     initiative_recipients,
 )
 from app.models.organization import Organization, OrganizationKind
+from app.models.review import COMMENT_MAX_CHARS, Comment, ReviewOutcome, ReviewRequest, review_request_reviewers
 from app.models.risk import (
     Mitigation,
     MitigationStatus,
