@@ -380,8 +380,10 @@ def review_submitter_id(record) -> int | None:
 
 def can_approve_agreement(user: User, agreement: Agreement) -> bool:
     """Four eyes, as for plans: a coordinator of a participating organisation other than whoever
-    submitted this version for review."""
-    return _coordinates(user, agreement) and review_submitter_id(agreement) != user.id
+    submitted this version for review. (Outside review the lifecycle itself refuses approval.)"""
+    if not _coordinates(user, agreement):
+        return False
+    return agreement.status.value != "in_review" or review_submitter_id(agreement) != user.id
 
 
 def can_read_red(user: User, record) -> bool:
