@@ -19,6 +19,7 @@ from app.models import (
     User,
     review_request_reviewers,
 )
+from app.notifications.services import notify
 
 
 class CommentError(ValueError):
@@ -44,7 +45,9 @@ def clean_body(body: str | None) -> str:
 def add_comment(actor: User, record, body: str, *, action: str = "commented") -> Comment:
     """Add a comment to `record` (loaded through its visible_* scope). Raises CommentError, 403."""
     permissions.authorize(permissions.can_comment(actor, record))
-    return write_comment(actor, record, body, action=action)
+    comment = write_comment(actor, record, body, action=action)
+    notify(followers(record, exclude=actor), "comment", record, actor=actor, comment=comment)
+    return comment
 
 
 def write_comment(actor: User, record, body: str, *, action: str = "commented") -> Comment:

@@ -14,6 +14,7 @@ from app.comments import services as comments
 from app.extensions import db
 from app.models import (
     Agreement,
+    Comment,
     IncidentPlan,
     InvalidTransition,
     ReviewOutcome,
@@ -22,6 +23,7 @@ from app.models import (
     User,
     utcnow,
 )
+from app.notifications.services import notify
 
 IN_REVIEW = "in_review"
 REVIEWABLE = (Agreement, IncidentPlan)
@@ -74,13 +76,18 @@ def review_step(actor: User, record, old_status, new_status, *, comment: str = "
     """Called by the record's transition service right after the status moved from old_status."""
     old, new = getattr(old_status, "value", old_status), getattr(new_status, "value", new_status)
     if new == IN_REVIEW:
-        _open(actor, record, list(reviewers))
+        review = _open(actor, record, list(reviewers))
+        notify(review_requested_recipients(record, review), "review_requested", record, actor=actor)
     elif old == IN_REVIEW and new == "draft":
-        _request_changes(actor, record, comment)
+        review, note = _request_changes(actor, record, comment)
+        notify(submitter_of(review, actor), "changes_requested", record, actor=actor, comment=note)
     elif old == IN_REVIEW and new == "approved":
-        _close(actor, record, ReviewOutcome.APPROVED)
+        review = _close(actor, record, ReviewOutcome.APPROVED)
+        notify(submitter_of(review, actor), "approved", record, actor=actor)
     elif old == IN_REVIEW:
         _close(actor, record, ReviewOutcome.CLOSED)
+    if isinstance(record, Agreement) and new == "out_for_signature":
+        notify(signature_recipients(record, actor), "issued_for_signature", record, actor=actor)
 
 
 def _open(actor: User, record, reviewers: list[User]) -> ReviewRequest:
@@ -103,7 +110,7 @@ def _open(actor: User, record, reviewers: list[User]) -> ReviewRequest:
     return review
 
 
-def _request_changes(actor: User, record, body: str) -> None:
+def _request_changes(actor: User, record, body: str) -> tuple[ReviewRequest | None, Comment]:
     if not (body or "").strip():
         raise ReviewError("Say what should change: requesting changes needs a comment. Nothing was changed.")
     try:
@@ -115,6 +122,7 @@ def _request_changes(actor: User, record, body: str) -> None:
         review.outcome, review.decided_by, review.decided_at = ReviewOutcome.CHANGES_REQUESTED, actor, utcnow()
         review.comment = comment
     db.session.flush()
+    return review, comment
 
 
 def _close(actor: User, record, outcome: ReviewOutcome) -> ReviewRequest | None:
