@@ -184,3 +184,20 @@ def test_followers_are_creator_assignees_and_previous_commenters_not_the_author(
         coordinator = db.session.get(User, people["coordinator"])
         names = {u.name for u in followers(task, exclude=coordinator)}
         assert {"Milo Member", "Eda Executive"} <= names and "Cora Coordinator" not in names
+
+
+def test_comment_notifies_followers_with_the_text_never_the_author(app, client_as, world):
+    from app.models import Notification
+
+    people, records = world
+    post(as_user(app, client_as, people["member"]), "risk", records["risk"], "Pump 2 is *done*.")
+    post(as_user(app, client_as, people["executive"]), "risk", records["risk"], "Thanks.")
+    with app.app_context():
+        rows = db.session.scalars(sa.select(Notification).where(Notification.kind == "comment")
+                                  .order_by(Notification.id)).all()
+        got = [(db.session.get(User, n.user_id).name, n.detail, n.object_type, n.object_id) for n in rows]
+    assert got == [
+        ("Cora Coordinator", "Pump 2 is *done*.", "risk", records["risk"]),  # the risk's creator
+        ("Cora Coordinator", "Thanks.", "risk", records["risk"]),
+        ("Milo Member", "Thanks.", "risk", records["risk"]),  # a previous commenter
+    ]
