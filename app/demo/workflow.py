@@ -70,11 +70,16 @@ def _seed_reviews() -> int:
                  *db.session.scalars(sa.select(IncidentPlan).where(IncidentPlan.status == PlanStatus.IN_REVIEW)
                                      .order_by(IncidentPlan.id))]
     for index, record in enumerate(in_review):
-        if _has_workflow(record) or record.created_by is None:
+        if record.created_by is None or db.session.scalar(sa.select(Comment.id).where(
+                Comment.object_type == record.__tablename__, Comment.object_id == record.id).limit(1)):
             continue
         eligible = reviews.eligible_reviewers(record, record.created_by)
         named = [u for u in eligible if u.organization_id != record.owner_organization_id][:1] if index % 2 == 0 else []
-        reviews.review_step(record.created_by, record, "draft", "in_review", reviewers=named)
+        current = reviews.current_review(record)
+        if current is None:  # put in review by the demo before rounds were recorded
+            reviews.review_step(record.created_by, record, "draft", "in_review", reviewers=named)
+        elif not current.reviewers and current.submitted_by_id == record.created_by_id:
+            current.reviewers = named
         if eligible:
             comments.add_comment(eligible[0], record, REVIEW_NOTES[index % len(REVIEW_NOTES)])
         count += 1
