@@ -13,4 +13,4 @@ class ReviewStepForm(FlaskForm):
         csrf = False
 
     reviewers = MultiCheckboxField("Reviewers (optional)", coerce=int, validate_choice=False)
-    comment = TextAreaField("What should change", render_kw={"maxlength": COMMENT_MAX_CHARS, "rows": 3})
+    comment = TextAreaField("What should change", render_kw={"maxlength": COMMENT_MAX_CHARS, "rows": 2})
