@@ -222,11 +222,12 @@ def test_red_agreement_offers_only_recipients_as_reviewers(app, client_as, world
         assert [u.name for u in eligible_reviewers(agreement, db.session.get(User, people["ann"]))] == ["Bea Beta"]
 
 
-def test_plan_status_in_review_is_unchanged_by_bogus_reviewer_ids(app, client_as, world):
+@pytest.mark.parametrize("bogus", ["999999", "abc"])
+def test_plan_status_in_review_is_unchanged_by_bogus_reviewer_ids(app, client_as, world, bogus):
     people, records = world
     before = db_snapshot(app)
     response = step(app, client_as, people["ann"], "incident_plan", records["incident_plan"], "in_review",
-                    follow=True, reviewers=["999999"])
+                    follow=True, reviewers=[bogus])
     assert snapshot_diff(before, db_snapshot(app)) == {}
     assert status_of(app, "incident_plan", records["incident_plan"]) == PlanStatus.DRAFT.value
     assert response.status_code == 200 and "Pick reviewers from the list." in response.get_data(as_text=True)
