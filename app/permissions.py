@@ -410,17 +410,6 @@ def can_read_red(user: User, record) -> bool:
     return record.created_by_id == user.id or any(u.id == user.id for u in record.recipients)
 
 
-def can_review(user: User, record) -> bool:
-    """May take part in the record's review as an approver: a named reviewer must be one."""
-    if not user.active or (record.tlp is TLP.RED and not can_read_red(user, record)):
-        return False
-    if isinstance(record, Agreement):
-        return can_approve_agreement(user, record)
-    if isinstance(record, IncidentPlan):
-        return can_approve_incident_plan(user, record)
-    return False
-
-
 def can_add_attachment(user: User, record) -> bool:
     """Upload files to a record (and archive or restore its files): whoever may edit the record, and
     the assignee of a task or mitigation. A signed agreement or an approved plan still takes files
