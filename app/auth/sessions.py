@@ -79,7 +79,7 @@ def register_session_guard(app: Flask) -> None:
                     return None
                 return login_manager.unauthorized()
             session["seen_at"] = utcnow().timestamp()
-            return _require_two_factor_enrolment()
+            return _require_password_change() or _require_two_factor_enrolment()
         if _is_public():
             return None
         return login_manager.unauthorized()
@@ -87,6 +87,19 @@ def register_session_guard(app: Flask) -> None:
 
 # Reachable by a signed-in user who must still enrol in two-factor (and nothing else is).
 ENROLMENT_ENDPOINTS = {"auth.two_factor_setup", "auth.logout", "auth.reauthenticate", "static"}
+
+
+# Reachable by a signed-in user whose password an administrator set (they must replace it first).
+PASSWORD_CHANGE_ENDPOINTS = {"auth.account", "auth.change_password", "auth.logout", "auth.reauthenticate", "static"}
+
+
+def _require_password_change():
+    if not getattr(current_user, "must_change_password", False) or request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
+        return None
+    from flask import flash
+
+    flash("An administrator set your password: choose your own before you continue.", "warning")
+    return redirect(url_for("auth.account", _anchor="password"))
 
 
 def _require_two_factor_enrolment():
