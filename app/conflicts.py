@@ -100,7 +100,7 @@ def conflict_page(record, form, reload_url: str, fields: list[tuple[str, str]] |
     rows = []
     for name, label in fields:
         field = form._fields.get(name)
-        if field is None:
+        if field is None or field.type in SKIPPED_TYPES or name in CARRIED_NAMES:
             continue
         theirs_raw = _model_value(record, name)
         theirs, yours = normalize(theirs_raw), normalize(field.data)

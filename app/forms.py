@@ -49,6 +49,10 @@ class OriginalValuesField(HiddenField):
 
     owner = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "HiddenField"  # drawn and skipped like any hidden field
+
     def _value(self):
         if self.data:
             return self.data
