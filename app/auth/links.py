@@ -11,7 +11,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from limits import RateLimitItemPerHour
 
 from app import audit
@@ -64,7 +64,9 @@ def valid_token(token: str | None) -> AccountToken | None:
 
 
 def link_url(token: str) -> str:
-    return url_for("auth.set_password", token=token, _external=True)
+    from app.notifications.mail import external_url
+
+    return external_url("auth.set_password", token=token)
 
 
 def _send(to: str, subject: str, text: str) -> None:

@@ -3,7 +3,7 @@
 The link's token moves from the URL into the session at once (the page then reloads without it),
 so it does not linger in the address bar, the history or a Referer header.
 """
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from app.auth import bp, links
@@ -17,7 +17,10 @@ RESET_ANSWER = ("If an active account uses that address, a link to choose a new 
                 "It works once and expires soon.")
 
 
-def _no_referrer(response):
+def _no_referrer(response, status: int | None = None):
+    response = make_response(response)
+    if status is not None:
+        response.status_code = status
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -33,7 +36,7 @@ def set_password():
     row = links.valid_token(session.get(SESSION_KEY))
     if row is None:
         session.pop(SESSION_KEY, None)
-        return _no_referrer(render_template("auth/link_invalid.html")), 400 if request.method == "POST" else 200
+        return _no_referrer(render_template("auth/link_invalid.html"), 400 if request.method == "POST" else 200)
     form = SetOwnPasswordForm()
     if form.validate_on_submit():
         try:
@@ -41,7 +44,7 @@ def set_password():
         except links.LinkError:
             db.session.rollback()
             session.pop(SESSION_KEY, None)
-            return _no_referrer(render_template("auth/link_invalid.html")), 400
+            return _no_referrer(render_template("auth/link_invalid.html"), 400)
         except ValueError as exc:  # UserError: the password breaks a rule
             db.session.rollback()
             form.new_password.errors.append(str(exc))
@@ -53,8 +56,8 @@ def set_password():
                   "success")
             return redirect(url_for("auth.login"))
     return _no_referrer(render_template("auth/set_password.html", form=form, user=row.user,
-                                        invitation=row.purpose is TokenPurpose.INVITATION)), \
-        400 if form.errors else 200
+                                        invitation=row.purpose is TokenPurpose.INVITATION),
+                        400 if form.errors else 200)
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
