@@ -31,17 +31,4 @@ def apply_row_action(form) -> bool:
         if isinstance(field, FieldList) and index.isdigit():
             wanted = f"{name}-{index}"
             field.entries = [entry for entry in field.entries if entry.name != wanted]
-    _clear_errors(form)
-    return True
-
-
-def _clear_errors(form) -> None:
-    """A redraw is not a submission: no field is flagged."""
-    form.form_errors = []
-    for field in form:
-        field.errors = []
-        if isinstance(field, FieldList):
-            for entry in field:
-                entry.errors = []
-                for sub in getattr(entry, "form", []) or []:
-                    sub.errors = []
+    return True  # not validated: a redraw flags nothing
