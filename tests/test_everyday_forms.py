@@ -164,3 +164,26 @@ def test_menu_spells_organisations_like_the_pages(app, client_as):
     w = world(app, client_as)
     page = text(w.c["admin"].get("/"))
     assert "Organisations" in page and "Organizations<" not in page
+
+
+def test_backup_codes_can_be_copied_downloaded_and_printed(app):
+    from urllib.parse import unquote
+
+    from freezegun import freeze_time
+
+    from tests.test_two_factor import START, _client, _enrol, _user
+
+    with freeze_time(START):
+        client = _client(app, _user(app))
+        _, codes = _enrol(client)
+        page = text(client.post("/auth/two-factor/backup-codes"))
+    new_codes = re.findall(r"<li>([a-z0-9]{5}-[a-z0-9]{5})</li>", page)
+    href = re.search(r'download="palisade-backup-codes.txt"\s+href="data:text/plain;charset=utf-8,([^"]+)"', page)
+    assert href, "no download link"
+    downloaded = unquote(href.group(1))
+    assert all(code in downloaded for code in new_codes) and not any(code in downloaded for code in codes)
+    assert f'data-copy-text="{"&#10;".join(new_codes)}"' in page or all(c in page.split("data-copy-text")[1][:200]
+                                                                         for c in new_codes[:3])
+    assert "data-print" in page
+    css = text(app.test_client().get("/static/css/responsive.css"))
+    assert "@media print" in css and ".backup-codes-actions" in css
