@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models import TLP, MemberRole, Role, User, today
+from app.models import TLP, MemberRole, Role, today
 from tests import factories
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -79,7 +79,9 @@ def register_session_guard(app: Flask) -> None:
                     return None
                 return login_manager.unauthorized()
             session["seen_at"] = utcnow().timestamp()
-            return _require_password_change() or _require_two_factor_enrolment()
+            if getattr(current_user, "must_change_password", False):
+                return _require_password_change()  # first the password, then (if due) two-factor enrolment
+            return _require_two_factor_enrolment()
         if _is_public():
             return None
         return login_manager.unauthorized()
@@ -90,11 +92,12 @@ ENROLMENT_ENDPOINTS = {"auth.two_factor_setup", "auth.logout", "auth.reauthentic
 
 
 # Reachable by a signed-in user whose password an administrator set (they must replace it first).
-PASSWORD_CHANGE_ENDPOINTS = {"auth.account", "auth.change_password", "auth.logout", "auth.reauthenticate", "static"}
+PASSWORD_CHANGE_ENDPOINTS = {"auth.account", "auth.change_password", "auth.set_password", "auth.logout",
+                             "auth.reauthenticate", "static"}
 
 
 def _require_password_change():
-    if not getattr(current_user, "must_change_password", False) or request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
+    if request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
         return None
     from flask import flash
 
