@@ -33,7 +33,7 @@ def set_password():
     if request.method == "GET" and request.args.get("token"):
         session[SESSION_KEY] = request.args["token"][:200]
         return _no_referrer(redirect(url_for("auth.set_password")))
-    row = links.valid_token(session.get(SESSION_KEY))
+    row = links.valid_token(session.get(SESSION_KEY))  # scoped: the cookie session, not a database load
     if row is None:
         session.pop(SESSION_KEY, None)
         return _no_referrer(render_template("auth/link_invalid.html"), 400 if request.method == "POST" else 200)
