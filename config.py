@@ -83,6 +83,10 @@ class Config:
     MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
     # Links in mail and calendar feeds (the worker has no request to take the host from).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    # Background jobs (app/jobs.py): Redis when REDIS_URL is set, else a SQLite file in instance/.
+    HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", False)
+    HUEY_SQLITE_PATH = os.environ.get("HUEY_SQLITE_PATH", "")
+    REDIS_SOCKET_TIMEOUT = _env_int("REDIS_SOCKET_TIMEOUT", 2)
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     ORGANIZATION_NAME = os.environ.get("PALISADE_ORGANIZATION_NAME", "CIP Partnership Programme")
@@ -134,6 +138,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     PDF_RENDER_IN_SUBPROCESS = False
     TOTP_REQUIRED_ROLES: tuple = ()
+    HUEY_IMMEDIATE = True
 
 
 class CsrfTestConfig(TestConfig):
