@@ -15,6 +15,7 @@ from werkzeug.routing import Rule
 from app.extensions import db
 from app.models import (
     TLP,
+    CalendarFeed,
     Document,
     Milestone,
     Notification,
@@ -61,7 +62,9 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
                         size=8, content=b"%PDF-1.7", tlp=tlp, issuer_id=owner_coordinator.id)
     notification = Notification(user_id=member.id, kind=NotificationKind.ASSIGNMENT, object_type="task",
                                 object_id=task.id, summary="A task was assigned to you")
-    db.session.add_all([milestone, update, section, contact, document, notification])
+    feed_token = f"world-calendar-token-{member.id}-0123456789abcdefghijklmnop"
+    feed = CalendarFeed(user_id=member.id, token_hash=hashlib.sha256(feed_token.encode()).hexdigest())
+    db.session.add_all([milestone, update, section, contact, document, notification, feed])
     db.session.commit()
     return {
         "agreement_id": agreement.id, "initiative_id": initiative.id, "milestone_id": milestone.id,
@@ -70,6 +73,7 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
         "section_id": section.id, "contact_id": contact.id, "document_id": document.id,
         "party_id": agreement.parties[0].id, "member_id": member.id,
         "user_id": member.id, "notification_id": notification.id,
+        "token": feed_token,
     }
 
 

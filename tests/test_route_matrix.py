@@ -154,6 +154,10 @@ EXPECTED: dict[str, dict] = {
     "notifications.mark_all_read": SIGNED_IN,
     "notifications.preferences": SIGNED_IN,
     "notifications.outbox": ADMIN_ONLY,
+    # calendar feeds: the feed is public (its secret token is the credential); management is one's own
+    "calendar.feed": PUBLIC,
+    "calendar.create_feed": SIGNED_IN,
+    "calendar.revoke_feed": SIGNED_IN,
 }
 
 # Valid-looking bodies where an empty form would stop at validation before the permission check.

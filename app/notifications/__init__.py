@@ -16,4 +16,4 @@ def _bell():
 
     return {"unread_notifications": unread_notifications}
 
-from app.notifications import routes  # noqa: E402,F401
+from app.notifications import jobs, routes  # noqa: E402,F401  -- views and background jobs
