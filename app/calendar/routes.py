@@ -6,7 +6,6 @@ from app.calendar import bp, services
 from app.decorators import public
 from app.extensions import db
 from app.forms import EmptyForm
-from app.models import utcnow
 from app.notifications.mail import external_url
 
 
@@ -16,10 +15,7 @@ def feed(token: str):
     user = services.user_for_token(token)
     if user is None:
         abort(404)  # unknown, revoked, or the account is deactivated
-    body = services.feed_bytes(user)
-    services.feed_of(user).last_used_at = utcnow()
-    db.session.commit()
-    response = Response(body, mimetype="text/calendar")
+    response = Response(services.feed_bytes(user), mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="palisade.ics"'
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -56,7 +56,6 @@ def create_or_regenerate(user: User) -> str:
         db.session.add(feed)
     feed.token_hash = token_hash(token)
     feed.created_at = utcnow()
-    feed.last_used_at = None
     db.session.flush()
     audit.record(user, action, user)
     return token

@@ -17,6 +17,7 @@ from app.models.agreement import (
     PartyRole,
     agreement_recipients,
 )
+from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
 from app.models.document import Document
 from app.models.incident_plan import (
