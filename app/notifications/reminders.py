@@ -173,8 +173,10 @@ def due_reminders(on: date) -> Iterable[tuple[Rule, object, str, date]]:
                 yield rule, obj, threshold, when
 
 
-def run(on: date | None = None) -> int:
-    """Send every reminder due on `on` (default today) that was not sent before; returns how many."""
+def run(on: date | None = None, *, commit: bool = True) -> int:
+    """Send every reminder due on `on` (default today) that was not sent before; returns how many.
+
+    commit=False (the demo loader) only flushes, leaving the one commit to the caller."""
     on = on or today()
     work = [(rule.kind, type(obj), obj.id, threshold, when, [u.id for u in rule.recipients(obj)])
             for rule, obj, threshold, when in due_reminders(on)]
@@ -189,5 +191,8 @@ def run(on: date | None = None) -> int:
             if _claim(objects.object_type_of(obj), object_id, kind, threshold, recipient_id, when):
                 notify([user], NotificationKind.REMINDER, obj, summary=reminder_text(rules[kind], obj, threshold, when, on))
                 sent += 1
-            db.session.commit()
+            if commit:
+                db.session.commit()
+            else:
+                db.session.flush()
     return sent
