@@ -103,7 +103,7 @@ def test_preferences_are_saved_for_the_signed_in_user_only(app, client_as):
             (me_id, "comment", "daily_digest"), (me_id, "reminder", "off")}
     page = client.get("/notifications/preferences").get_data(as_text=True)
     assert re.search(r'name="kind_reminder"[^>]*value="off" checked', page)
-    assert client.get("/notifications/preferences?user_id=%d" % other_id).status_code == 200
+    assert client.get(f"/notifications/preferences?user_id={other_id}").status_code == 200
     # a bad value: a clear message, nothing changes
     response = client.post("/notifications/preferences", data=_choices(reminder="hourly"))
     assert response.status_code == 400 and "Not a valid choice" in response.get_data(as_text=True)
