@@ -158,8 +158,8 @@ def _claim(object_type: str, object_id: int, kind: str, threshold: str, recipien
                   recipient_id=recipient_id, due_date=due)
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(SentReminder).values(**values).on_conflict_do_nothing()
-    return db.session.execute(stmt).rowcount == 1
+    stmt = insert(SentReminder).values(**values).on_conflict_do_nothing().returning(SentReminder.id)
+    return db.session.execute(stmt).first() is not None
 
 
 def due_reminders(on: date) -> Iterable[tuple[Rule, object, str, date]]:
