@@ -212,6 +212,13 @@ def visible_documents(user: User, model: type | None = None, object_id: int | No
     return sa.select(Document).where(sa.or_(*conditions))
 
 
+def visible_render_jobs(user: User) -> sa.Select:
+    """A reader's own document renders: nobody follows or downloads another reader's render."""
+    from app.models import RenderJob
+
+    return sa.select(RenderJob).where(RenderJob.user_id == user.id)
+
+
 # --- Predicates ------------------------------------------------------------------------------
 
 
