@@ -173,6 +173,20 @@ def due_reminders(on: date) -> Iterable[tuple[Rule, object, str, date]]:
                 yield rule, obj, threshold, when
 
 
+def _already_sent(work) -> set[tuple]:
+    """Keys (kind, object id, threshold, recipient id) already recorded for this run's candidates."""
+    ids_by_kind: dict[str, set[int]] = {}
+    for kind, _model, object_id, *_rest in work:
+        ids_by_kind.setdefault(kind, set()).add(object_id)
+    found = set()
+    for kind, ids in ids_by_kind.items():
+        rows = db.session.execute(
+            sa.select(SentReminder.kind, SentReminder.object_id, SentReminder.threshold, SentReminder.recipient_id)
+            .where(SentReminder.kind == kind, SentReminder.object_id.in_(ids)))
+        found |= {tuple(row) for row in rows}
+    return found
+
+
 def run(on: date | None = None, *, commit: bool = True) -> int:
     """Send every reminder due on `on` (default today) that was not sent before; returns how many.
 
@@ -181,9 +195,12 @@ def run(on: date | None = None, *, commit: bool = True) -> int:
     work = [(rule.kind, type(obj), obj.id, threshold, when, [u.id for u in rule.recipients(obj)])
             for rule, obj, threshold, when in due_reminders(on)]
     rules = {rule.kind: rule for rule in RULES}
+    already = _already_sent(work)
     sent = 0
     for kind, model, object_id, threshold, when, recipient_ids in work:
         for recipient_id in recipient_ids:
+            if (kind, object_id, threshold, recipient_id) in already:
+                continue  # the common case, answered without a write; _claim() settles races
             obj = db.session.get(model, object_id)
             user = db.session.get(User, recipient_id)
             if obj is None or user is None or not objects.can_see(user, obj):
