@@ -99,6 +99,8 @@ def seed_world(app) -> World:
         world.emails = {role: u.email for role, u in world.users.items()}
         world.ids["org_c"] = org_c.id
         world.ids["render_id"] = _render_job(world.users["coordinator"])
+        for user in world.users.values():  # loaded again after that commit: used after the context closes
+            db.session.refresh(user)
     return world
 
 
