@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 from app.extensions import db
 from app.jobs import worker
 from app.models import Organization, Role
+from app.notifications.cli import notifications, reminders
 
 
 @click.command("create-user")
@@ -94,4 +95,4 @@ def seed_if_empty() -> None:
     click.echo("Demo data loaded: " + ", ".join(f"{count} {name}" for name, count in summary.items()))
 
 
-commands = [create_user, create_organization, seed_demo, seed_if_empty, worker]
+commands = [create_user, create_organization, seed_demo, seed_if_empty, worker, notifications, reminders]

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import (
     TLP,
     Attachment,
+    CalendarFeed,
     Document,
     Milestone,
     Notification,
@@ -65,7 +66,9 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
                             content=b"evidence\n", uploaded_by_id=member.id)
     notification = Notification(user_id=member.id, kind=NotificationKind.ASSIGNMENT, object_type="task",
                                 object_id=task.id, summary="A task was assigned to you")
-    db.session.add_all([milestone, update, section, contact, document, notification, attachment])
+    feed_token = f"world-calendar-token-{member.id}-0123456789abcdefghijklmnop"
+    feed = CalendarFeed(user_id=member.id, token_hash=hashlib.sha256(feed_token.encode()).hexdigest())
+    db.session.add_all([milestone, update, section, contact, document, notification, attachment, feed])
     db.session.commit()
     return {
         "agreement_id": agreement.id, "initiative_id": initiative.id, "milestone_id": milestone.id,
@@ -76,6 +79,7 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
         "user_id": member.id, "notification_id": notification.id,
         # attachments: URLs are /attachments/<kind>/<record_id>/…; the matrix walks them on the task
         "kind": "tasks", "record_id": task.id, "attachment_id": attachment.id,
+        "token": feed_token,
     }
 
 

@@ -15,7 +15,10 @@ PUBLIC = {"static", "auth.login", "main.healthz",
           # yet. Without a pending sign-in it sends them back to login (checked below).
           "auth.two_factor",
           # Account links by e-mail: the visitor has no password yet (invitation) or lost it (reset).
-          "auth.set_password", "auth.forgot_password"}
+          "auth.set_password", "auth.forgot_password",
+          # A calendar application cannot sign in: the feed's long random token is the credential
+          # (stored hashed; unknown or revoked tokens get 404, tests/test_calendar.py).
+          "calendar.feed"}
 
 
 def _placeholder(converter) -> object:

@@ -96,3 +96,10 @@ def test_notify_and_queue_email_never_commit(app):
         assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id))) == 0
         mail = queue_email("someone@example.org", "Subject\r\nBcc: evil@example.org", "text")
         assert "\n" not in mail.subject and "\r" not in mail.subject
+
+
+def test_notify_refuses_a_kind_of_record_it_cannot_scope(app):
+    with app.app_context():
+        actor, reader, _ = _world(TLP.GREEN)
+        with pytest.raises(ValueError, match="no ObjectSpec"):
+            notify([reader], NotificationKind.COMMENT, reader.organization, actor=actor)

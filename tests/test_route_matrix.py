@@ -175,6 +175,10 @@ EXPECTED: dict[str, dict] = {
     "attachments.download": SCOPED_READ,
     "attachments.archive": ASSIGNEE_WRITE,
     "attachments.restore": ASSIGNEE_WRITE,
+    # calendar feeds: the feed is public (its secret token is the credential); management is one's own
+    "calendar.feed": PUBLIC,
+    "calendar.create_feed": SIGNED_IN,
+    "calendar.revoke_feed": SIGNED_IN,
 }
 
 # Valid-looking bodies where an empty form would stop at validation before the permission check.

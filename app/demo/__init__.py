@@ -9,7 +9,8 @@ from app.demo.people import seed_people
 DEFAULT_PASSWORD = "palisade-demo-passphrase"
 
 # Record kinds add themselves here as `app.demo.<module>.seed(people)`.
-RECORD_MODULES = ("agreements", "initiatives", "working_groups", "risks", "incident_plans", "workflow", "attachments")
+RECORD_MODULES = ("agreements", "initiatives", "working_groups", "risks", "incident_plans", "workflow",
+                  "attachments", "notifications")
 
 
 def seed_demo(password: str = DEFAULT_PASSWORD) -> dict:

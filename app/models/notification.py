@@ -137,6 +137,5 @@ class CalendarFeed(db.Model):
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), unique=True)
     token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
-    last_used_at: so.Mapped[datetime | None]
 
     user: so.Mapped["User"] = so.relationship()  # noqa: F821

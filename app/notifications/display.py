@@ -76,12 +76,3 @@ def notification_page(user: User, page: int = 1, unread_only: bool = False):
     pagination = paginate(stmt.order_by(Notification.created_at.desc(), Notification.id.desc()))
     pagination.entries = entries(user, list(pagination.items))
     return pagination
-
-
-def target_url(user: User, notification: Notification) -> str | None:
-    obj = objects.visible_object(user, notification.object_type, notification.object_id)
-    spec = objects.spec_for(notification.object_type)
-    if obj is None or spec is None:
-        return None
-    endpoint, values = spec.endpoint(obj)
-    return url_for(endpoint, **values)

@@ -19,6 +19,9 @@ def queue_email(to: str, subject: str, text: str, html: str | None = None) -> Ou
                           status=OutboxStatus.PENDING, attempts=0, next_attempt_at=utcnow(), last_error="")
     db.session.add(message)
     db.session.flush()
+    from app.notifications.jobs import nudge_delivery
+
+    nudge_delivery()
     return message
 
 

@@ -27,8 +27,7 @@ def mark_read(notification_id: int):
     notification = services.own_notification(current_user, notification_id)  # 404 for others' entries
     services.mark_read(notification)
     db.session.commit()
-    target = display.target_url(current_user, notification) if request.form.get("open") else None
-    return redirect(target or url_for("notifications.index"))
+    return redirect(url_for("notifications.index"))
 
 
 @bp.post("/read-all")

@@ -69,6 +69,8 @@ def notify(recipients, kind, obj, *, actor: User | None = None, comment=None,
     kind = NotificationKind(kind)
     db.session.flush()  # obj needs its id
     object_type = objects.object_type_of(obj)
+    if objects.spec_for(object_type) is None:
+        raise ValueError(f"notify(): no ObjectSpec for {object_type!r}; register one in app/notifications/objects.py")
     detail = _comment_text(comment)
     created = []
     for user in _users(recipients):

@@ -16,6 +16,7 @@ from app.models import (
     level_for_score,
     today,
 )
+from app.notifications.services import notify
 
 RISK_FIELDS = ("title", "description", "sector", "asset", "threat", "vulnerability", "likelihood", "impact",
                "treatment", "residual_likelihood", "residual_impact", "initiative_id", "next_review_date", "tlp")
@@ -125,6 +126,7 @@ def create_mitigation(actor: User, risk: Risk, **fields) -> Mitigation:
     db.session.flush()
     audit.record(actor, "mitigation.created", mitigation,
                  summary=f"{_mitigation_prefix(mitigation)}; risk: {risk.reference}")
+    notify([mitigation.assigned_user_id], "assignment", mitigation, actor=actor)
     return mitigation
 
 
@@ -140,6 +142,7 @@ def update_mitigation(actor: User, mitigation: Mitigation, *, expected_version: 
         db.session.flush()  # StaleDataError if a concurrent writer won the race
         audit.record(actor, "mitigation.updated", mitigation,
                      summary=f"{_mitigation_prefix(mitigation)}; {audit.summarize(changes)}")
+    notify([mitigation.assigned_user_id] if "assigned_user_id" in changes else [], "assignment", mitigation, actor=actor)
     return changes
 
 

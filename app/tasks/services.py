@@ -5,6 +5,7 @@ Every function authorizes first, audits in the same transaction, flushes and nev
 from app import audit, permissions, records
 from app.extensions import db
 from app.models import Task, TaskPriority, TaskStatus, TaskUpdate, User, WorkingGroup
+from app.notifications.services import notify
 from app.working_groups.services import readable
 
 KIND = "task"
@@ -35,6 +36,7 @@ def create_task(actor: User, group: WorkingGroup, *, title: str, description: st
     if due_date is not None:
         parts.append(f"due: {due_date.isoformat()}")
     audit.record(actor, f"{KIND}.created", task, summary="; ".join(parts))
+    notify([assignee], "assignment", task, actor=actor)
     return task
 
 
@@ -52,6 +54,7 @@ def update_task(actor: User, task: Task, *, expected_version: int | None, **fiel
         db.session.flush()  # raises StaleDataError if a concurrent writer won the race
         summary = audit.summarize({k: (readable(old), readable(new)) for k, (old, new) in changes.items()})
         audit.record(actor, f"{KIND}.updated", task, summary=summary)
+    notify([task.assignee] if "assignee" in changes else [], "assignment", task, actor=actor)
     return changes
 
 

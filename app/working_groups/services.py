@@ -16,6 +16,7 @@ from app.models import (
     WorkingGroupStatus,
     utcnow,
 )
+from app.notifications.services import notify
 
 KIND = "working_group"
 
@@ -127,6 +128,7 @@ def add_member(actor: User, group: WorkingGroup, user: User, role: MemberRole) -
     group.memberships.append(membership)
     db.session.flush()
     audit.record(actor, f"{KIND}.member_added", group, summary=f"{person(user)} as {role.label.lower()}")
+    notify([user], "membership_added", group, actor=actor)
     return membership
 
 

@@ -43,7 +43,6 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_calendar_feeds_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_feeds')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_calendar_feeds_token_hash')),

@@ -1,0 +1,53 @@
+"""`flask --app wsgi notifications deliver|digest` and `flask --app wsgi reminders run`."""
+from datetime import date
+
+import click
+from flask.cli import with_appcontext
+
+
+@click.group("notifications")
+def notifications() -> None:
+    """E-mail notifications: the outbox and the daily digest."""
+
+
+@notifications.command("deliver")
+@with_appcontext
+def deliver() -> None:
+    """Send what the outbox holds that is due, then exit."""
+    from app.notifications.delivery import deliver_due, mail_configured
+
+    if not mail_configured():
+        click.echo("MAIL_SERVER is not set: mail stays in the outbox (see /notifications/outbox).")
+        return
+    counts = deliver_due()
+    click.echo(f"Sent {counts['sent']}, retry later {counts['retry']}, failed {counts['failed']}.")
+
+
+@notifications.command("digest")
+@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="YYYY-MM-DD (default today).")
+@with_appcontext
+def digest(day) -> None:
+    """Queue the daily digest mails (once per user and day)."""
+    from app.notifications.digest import send_digests
+
+    click.echo(f"Queued {send_digests(day.date() if day else None)} digest mail(s).")
+
+
+@click.group("reminders")
+def reminders() -> None:
+    """Reminders over every dated field."""
+
+
+@reminders.command("run")
+@click.option("--today", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Run as if today were YYYY-MM-DD.")
+@with_appcontext
+def run(on) -> None:
+    """Queue the reminders due today that were not sent before (idempotent)."""
+    from app.notifications.reminders import run as run_reminders
+
+    day: date | None = on.date() if on else None
+    click.echo(f"Sent {run_reminders(day)} reminder(s).")
+
+
+commands = [notifications, reminders]

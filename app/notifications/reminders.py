@@ -1,0 +1,215 @@
+"""The reminder engine: one table of rules over every dated field (DESIGN.md, "Reminders").
+
+| rule                | field                          | thresholds                      | recipients                                |
+|---------------------|--------------------------------|---------------------------------|-------------------------------------------|
+| agreement_expiry    | active agreement's expiry date | 90, 60, 30, 7 days before       | coordinators of the owner organisation    |
+| agreement_notice    | expiry − notice days           | 30, 7 days before, on the day   | coordinators of the owner organisation    |
+| task_due            | open task's due date           | 3 days before, on the day, late | the assignee                              |
+| mitigation_due      | open mitigation's due date     | 3 days before, on the day, late | the assignee, else the assigned org's coordinators |
+| risk_review         | open risk's next review        | 7 days before, late             | coordinators of the owner organisation    |
+| plan_review         | approved plan's next review    | 30 days before, late            | coordinators of the owner organisation    |
+
+Only the tightest threshold reached is sent (an engine that did not run for a week sends "7 days",
+not 90, 60 and 30 at once). Each sent reminder is a row in `sent_reminders` keyed by (object type,
+object id, kind, threshold, recipient) under a unique constraint, inserted with ON CONFLICT DO
+NOTHING before the notification is written, in the same transaction: two runs, or two processes at
+once, send each reminder exactly once. Each reminder commits on its own (the engine is an edge,
+like a CLI command), so a long run never holds the database lock.
+"""
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.models import (
+    Agreement,
+    AgreementStatus,
+    IncidentPlan,
+    Mitigation,
+    MitigationStatus,
+    NotificationKind,
+    PlanStatus,
+    Risk,
+    RiskStatus,
+    Role,
+    SentReminder,
+    Task,
+    TaskStatus,
+    User,
+    WorkingGroup,
+    today,
+)
+from app.notifications import objects
+from app.notifications.services import notify
+
+OVERDUE, TODAY = "overdue", "today"
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    noun: str
+    candidates: Callable[[date], sa.Select]  # today -> rows that may be due
+    due: Callable[[object], date | None]
+    thresholds: tuple  # days before the date (ints), plus TODAY / OVERDUE
+    recipients: Callable[[object], list[User]]
+    what: str  # "expires", "is due", …
+
+
+def threshold_for(rule: Rule, days_left: int) -> str | None:
+    """The tightest threshold reached `days_left` days before the date, as stored ("7d", "today"…)."""
+    if days_left < 0:
+        return OVERDUE if OVERDUE in rule.thresholds else None
+    if days_left == 0 and TODAY in rule.thresholds:
+        return TODAY
+    reached = [n for n in rule.thresholds if isinstance(n, int) and days_left <= n]
+    return f"{min(reached)}d" if reached else None
+
+
+def coordinators_of(org_id: int | None) -> list[User]:
+    if org_id is None:
+        return []
+    return list(db.session.scalars(sa.select(User).where(
+        User.organization_id == org_id, User.role == Role.COORDINATOR, User.active.is_(True)).order_by(User.id)))
+
+
+def _notice_date(agreement: Agreement) -> date | None:
+    if agreement.expiry_date is None or not agreement.notice_days:
+        return None
+    return agreement.expiry_date - timedelta(days=agreement.notice_days)
+
+
+def _active_agreements(horizon: int):
+    def select(on: date) -> sa.Select:
+        return sa.select(Agreement).where(
+            Agreement.status == AgreementStatus.ACTIVE, Agreement.archived_at.is_(None),
+            Agreement.expiry_date.is_not(None), Agreement.expiry_date >= on,
+            Agreement.expiry_date <= on + timedelta(days=horizon))
+    return select
+
+
+def _open_tasks(on: date) -> sa.Select:
+    return (sa.select(Task).join(Task.working_group)
+            .where(Task.status != TaskStatus.DONE, Task.archived_at.is_(None), WorkingGroup.archived_at.is_(None),
+                   Task.assignee_id.is_not(None), Task.due_date.is_not(None),
+                   Task.due_date <= on + timedelta(days=3)))
+
+
+def _open_mitigations(on: date) -> sa.Select:
+    return (sa.select(Mitigation).join(Mitigation.risk)
+            .where(Mitigation.status.in_([MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS]),
+                   Mitigation.archived_at.is_(None), Risk.archived_at.is_(None),
+                   Mitigation.due_date.is_not(None), Mitigation.due_date <= on + timedelta(days=3)))
+
+
+def _risks_for_review(on: date) -> sa.Select:
+    return sa.select(Risk).where(Risk.status != RiskStatus.CLOSED, Risk.archived_at.is_(None),
+                                 Risk.next_review_date.is_not(None),
+                                 Risk.next_review_date <= on + timedelta(days=7))
+
+
+def _plans_for_review(on: date) -> sa.Select:
+    return sa.select(IncidentPlan).where(IncidentPlan.status == PlanStatus.APPROVED,
+                                         IncidentPlan.archived_at.is_(None),
+                                         IncidentPlan.next_review_date.is_not(None),
+                                         IncidentPlan.next_review_date <= on + timedelta(days=30))
+
+
+def _mitigation_recipients(m: Mitigation) -> list[User]:
+    if m.assigned_user is not None and m.assigned_user.active:
+        return [m.assigned_user]
+    return coordinators_of(m.assigned_organization_id)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("agreement_expiry", "Agreement", _active_agreements(90), lambda a: a.expiry_date, (90, 60, 30, 7),
+         lambda a: coordinators_of(a.owner_organization_id), "expires"),
+    Rule("agreement_notice", "Agreement", _active_agreements(400), _notice_date, (30, 7, TODAY),
+         lambda a: coordinators_of(a.owner_organization_id), "reaches its notice deadline"),
+    Rule("task_due", "Task", _open_tasks, lambda t: t.due_date, (3, TODAY, OVERDUE),
+         lambda t: [t.assignee] if t.assignee is not None else [], "is due"),
+    Rule("mitigation_due", "Mitigation", _open_mitigations, lambda m: m.due_date, (3, TODAY, OVERDUE),
+         _mitigation_recipients, "is due"),
+    Rule("risk_review", "Risk", _risks_for_review, lambda r: r.next_review_date, (7, OVERDUE),
+         lambda r: coordinators_of(r.owner_organization_id), "is due for review"),
+    Rule("plan_review", "Incident plan", _plans_for_review, lambda p: p.next_review_date, (30, OVERDUE),
+         lambda p: coordinators_of(p.owner_organization_id), "is due for review"),
+)
+
+
+def reminder_text(rule: Rule, obj, threshold: str, when: date, on: date) -> str:
+    """A safe one-liner: kind, reference and date, never a title."""
+    spec = objects.spec_for(objects.object_type_of(obj))
+    thing = f"{rule.noun} {spec.reference(obj)}"
+    if threshold == OVERDUE:
+        return f"{thing} is overdue (date passed: {when.isoformat()})"
+    if threshold == TODAY:
+        return f"{thing} {rule.what} today ({when.isoformat()})"
+    days = (when - on).days
+    return f"{thing} {rule.what} in {days} day{'' if days == 1 else 's'} ({when.isoformat()})"
+
+
+def _claim(object_type: str, object_id: int, kind: str, threshold: str, recipient_id: int, due: date) -> bool:
+    """Insert the reminder's row unless it exists; True when this call inserted it (race-safe)."""
+    values = dict(object_type=object_type, object_id=object_id, kind=kind, threshold=threshold,
+                  recipient_id=recipient_id, due_date=due)
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(SentReminder).values(**values).on_conflict_do_nothing().returning(SentReminder.id)
+    return db.session.execute(stmt).first() is not None
+
+
+def due_reminders(on: date) -> Iterable[tuple[Rule, object, str, date]]:
+    for rule in RULES:
+        for obj in db.session.scalars(rule.candidates(on)).unique():
+            when = rule.due(obj)
+            if when is None:
+                continue
+            threshold = threshold_for(rule, (when - on).days)
+            if threshold is not None:
+                yield rule, obj, threshold, when
+
+
+def _already_sent(work) -> set[tuple]:
+    """Keys (kind, object id, threshold, recipient id) already recorded for this run's candidates."""
+    ids_by_kind: dict[str, set[int]] = {}
+    for kind, _model, object_id, *_rest in work:
+        ids_by_kind.setdefault(kind, set()).add(object_id)
+    found = set()
+    for kind, ids in ids_by_kind.items():
+        rows = db.session.execute(
+            sa.select(SentReminder.kind, SentReminder.object_id, SentReminder.threshold, SentReminder.recipient_id)
+            .where(SentReminder.kind == kind, SentReminder.object_id.in_(ids)))
+        found |= {tuple(row) for row in rows}
+    return found
+
+
+def run(on: date | None = None, *, commit: bool = True) -> int:
+    """Send every reminder due on `on` (default today) that was not sent before; returns how many.
+
+    commit=False (the demo loader) only flushes, leaving the one commit to the caller."""
+    on = on or today()
+    work = [(rule.kind, type(obj), obj.id, threshold, when, [u.id for u in rule.recipients(obj)])
+            for rule, obj, threshold, when in due_reminders(on)]
+    rules = {rule.kind: rule for rule in RULES}
+    already = _already_sent(work)
+    sent = 0
+    for kind, model, object_id, threshold, when, recipient_ids in work:
+        for recipient_id in recipient_ids:
+            if (kind, object_id, threshold, recipient_id) in already:
+                continue  # the common case, answered without a write; _claim() settles races
+            obj = db.session.get(model, object_id)
+            user = db.session.get(User, recipient_id)
+            if obj is None or user is None or not objects.can_see(user, obj):
+                continue
+            if _claim(objects.object_type_of(obj), object_id, kind, threshold, recipient_id, when):
+                notify([user], NotificationKind.REMINDER, obj, summary=reminder_text(rules[kind], obj, threshold, when, on))
+                sent += 1
+            if commit:
+                db.session.commit()
+            else:
+                db.session.flush()
+    return sent
