@@ -72,9 +72,9 @@ def _redis() -> str:
 
 
 def _queue() -> str:
-    from app.jobs import huey
+    from app.jobs import queue_size
 
-    huey.storage.queue_size()  # one read of the queue's storage (SQLite file or Redis)
+    queue_size()  # one read of the queue's storage (SQLite file or Redis)
     return OK
 
 
