@@ -80,6 +80,9 @@ class Config:
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
                                  "socket_timeout": REDIS_SOCKET_TIMEOUT}
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Flask-Limiter marks its storage dead once per process; a request racing that switch would raise
+    # the Redis error (a 500) instead of going on: swallowed and logged (app/resilience.py).
+    RATELIMIT_SWALLOW_ERRORS = True
     LOGIN_FAILURE_LIMIT = _env_int("LOGIN_FAILURE_LIMIT", 10)
     LOGIN_FAILURE_IP_LIMIT = _env_int("LOGIN_FAILURE_IP_LIMIT", 30)
     LOGIN_FAILURE_WINDOW_SECONDS = _env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
@@ -161,7 +164,8 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-that-is-long-enough-for-tests"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Served-app tests point this at an unreachable Redis to test the in-memory fallback.
+    RATELIMIT_STORAGE_URI = os.environ.get("TEST_RATELIMIT_STORAGE_URI") or "memory://"
     PDF_RENDER_IN_SUBPROCESS = False
     TOTP_REQUIRED_ROLES: tuple = ()
     HUEY_IMMEDIATE = True

@@ -95,9 +95,12 @@ class _LimiterStorageLog(logging.Filter):
     is an operational error (limits now count per process), so it goes to the app log as one."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if "storage unreachable" in record.getMessage().lower() and has_app_context():
-            current_app.logger.error("rate_limit_storage_unreachable: Redis did not answer; rate limits "
-                                     "and failed sign-ins are counted per process until it does")
+        message = record.getMessage().lower()
+        if ("storage unreachable" in message or "swallowing error" in message) and has_app_context():
+            error = record.exc_info[1] if record.exc_info else None
+            current_app.logger.error("rate_limit_storage_unreachable: Redis did not answer (%s); rate limits "
+                                     "and failed sign-ins are counted per process until it does",
+                                     type(error).__name__ if error else "switching to memory")
             return False
         return True
 
