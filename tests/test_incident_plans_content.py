@@ -127,6 +127,8 @@ def test_contacts_are_added_edited_deleted_and_shown_by_tier(app, client_as):
     with app.app_context():
         assert [c.name for c in load(plan_id).contacts] == ["Ida Lead"]
         assert db.session.scalar(sa.select(sa.func.count(PlanContact.id))) == 1
+        (event,) = audit_rows(plan_id, "incident_plan.contact_deleted")  # the whole entry is kept there
+        assert all(str(value) in event.summary for value in (CONTACT["name"], CONTACT["phone"], CONTACT["email"]))
 
 
 def test_plan_in_review_is_locked_until_changes_are_requested(app, client_as):

@@ -325,4 +325,9 @@ def delete_contact(actor: User, plan: IncidentPlan, contact: PlanContact) -> Non
     authorize_content_change(actor, plan)
     plan.contacts.remove(contact)
     db.session.flush()
-    audit.record(actor, f"{KIND}.contact_deleted", plan, summary=f"contact deleted: {contact.role} — {contact.name}")
+    # The whole entry goes into the audit trail, so a removed contact can be re-entered from it.
+    details = ", ".join(part for part in (contact.organization, contact.phone, contact.email,
+                                          f"tier {contact.escalation_tier}",
+                                          "24/7" if contact.available_24_7 else "office hours") if part)
+    audit.record(actor, f"{KIND}.contact_deleted", plan,
+                 summary=f"contact deleted: {contact.role} — {contact.name} ({details})")
