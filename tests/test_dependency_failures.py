@@ -272,3 +272,40 @@ def test_sqlite_disk_full_is_a_503_storage_full_page_and_nothing_is_half_written
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Risk)) == risks_before + 1
         db.engine.dispose()
+
+
+@pytest.mark.skipif(not USING_POSTGRES, reason="PostgreSQL tablespace on a full filesystem")
+def test_postgres_disk_full_is_a_503_storage_full_page_and_nothing_is_half_written(app, client_as, tiny_filesystem):
+    """The risks table moved to a tablespace on a tiny tmpfs, which is then filled: PostgreSQL cannot
+    extend the table's file and answers DiskFull (SQLSTATE 53100)."""
+    import shutil
+
+    shutil.chown(tiny_filesystem, "postgres", "postgres")
+    name = f"palisade_tiny_{os.getpid()}"
+    admin = sa.create_engine(os.environ["TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT",
+                             poolclass=sa.pool.NullPool)
+    with app.app_context():
+        coordinator = f.user(role=Role.COORDINATOR)
+        client = client_as(coordinator)
+        db.session.remove()
+        db.engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"CREATE TABLESPACE {name} LOCATION '{tiny_filesystem}'"))
+        connection.execute(sa.text(f"ALTER TABLE risks SET TABLESPACE {name}"))
+    try:
+        _fill(tiny_filesystem)
+        response = client.post("/risks/new", data=risk_form(description="word " * 20_000))
+        assert response.status_code == 503
+        assert "Storage full, nothing was saved" in response.get_data(as_text=True)
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(Risk)) == 0
+            assert not db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                                         .where(AuditEvent.action == "risk.created"))
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        (tiny_filesystem / "filler").unlink(missing_ok=True)
+        with admin.connect() as connection:
+            connection.execute(sa.text("ALTER TABLE risks SET TABLESPACE pg_default"))
+            connection.execute(sa.text(f"DROP TABLESPACE {name}"))
+        admin.dispose()
