@@ -62,6 +62,13 @@ class RenderFailed(Exception):
 CRASHED = "Rendering failed: the render process stopped before the PDF was finished. Try again."
 
 
+def failure_reason(message: str) -> str:
+    """The RenderFailed reason behind a stored message (a render job keeps only the text)."""
+    if message.startswith("Rendering failed"):
+        return "crashed"
+    return "refused" if "may not load" in message else "limits"
+
+
 class RefusedURL(FatalURLFetchingError):
     """Fatal for WeasyPrint: the render stops instead of skipping the resource."""
 
@@ -260,9 +267,12 @@ class RenderWorker:
         if self.conn is not None:
             self.conn.close()
         if self.process is not None:
-            if self.process.is_alive():
-                self.process.kill()
-            self.process.join(5)
+            try:
+                if self.process.is_alive():
+                    self.process.kill()
+                self.process.join(5)
+            except (AssertionError, ValueError):  # interrupted while starting: nothing to stop
+                pass
         self.process = self.conn = self.settings = None
 
     def _exitcode(self) -> int | None:
@@ -310,3 +320,23 @@ _worker = RenderWorker()
 
 def _render_in_child(html: str, static_root: str, *, timeout: float, memory_mb: int) -> bytes:
     return _worker.render(html, static_root, timeout=timeout, memory_mb=memory_mb)
+
+
+# --- Warm start -----------------------------------------------------------------------------------
+
+WARM_UP_HTML = ('<!doctype html><html lang="en"><head><link rel="stylesheet" href="css/pdf.css"></head>'
+                '<body class="tlp-clear"><h1>Palisade</h1><p><b>Warm</b> start.</p>'
+                '<table><tr><th>a</th><td>b</td></tr></table></body></html>')
+
+
+def warm_up() -> None:
+    """Start the render process and load WeasyPrint's fonts and styles now, not at the first document.
+
+    Called when a web worker (gunicorn.conf.py) or the background worker (app/documents/renders.py)
+    starts, inside an app context."""
+    if not current_app.config.get("PDF_WARM_AT_START", True):
+        return
+    try:
+        html_to_pdf(WARM_UP_HTML)
+    except Exception:  # a failed warm-up must not stop the worker: the first document retries
+        log.exception("PDF warm-up failed; the first document will start the renderer")

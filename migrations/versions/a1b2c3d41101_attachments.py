@@ -1,7 +1,7 @@
 """attachments: files of records, kept in the database
 
 Revision ID: a1b2c3d41101
-Revises: 0af36bf65982
+Revises: a1b2c3d41001
 Create Date: 2026-11-30 15:45:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a1b2c3d41101'
-down_revision = '0af36bf65982'
+down_revision = 'a1b2c3d41001'
 branch_labels = None
 depends_on = None
 
