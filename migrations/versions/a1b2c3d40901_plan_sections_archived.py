@@ -1,7 +1,7 @@
 """Plan sections are archived, not deleted: archived_at, archived_by_id.
 
 Revision ID: a1b2c3d40901
-Revises: a1b2c3d41301
+Revises: a1b2c3d41501
 Create Date: 2026-11-30 16:00:00
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 
 revision = "a1b2c3d40901"
-down_revision = "a1b2c3d41301"
+down_revision = "a1b2c3d41501"
 branch_labels = None
 depends_on = None
 
