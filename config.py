@@ -36,6 +36,15 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///palisade.sqlite")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 5000)
+    # PostgreSQL: give up connecting after this many seconds, cancel any statement running longer
+    # than this many milliseconds (0 = no limit); wait at most this long for a pooled connection.
+    # A database that stops answering then costs a request seconds and a 503, never a hung worker.
+    DATABASE_CONNECT_TIMEOUT = _env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    DATABASE_STATEMENT_TIMEOUT_MS = _env_int("DATABASE_STATEMENT_TIMEOUT_MS", 15000)
+    DATABASE_POOL_TIMEOUT = _env_int("DATABASE_POOL_TIMEOUT", 10)
+    # /healthz: each check's time budget, and the free space below which SQLite's disk is "full".
+    HEALTH_CHECK_TIMEOUT = float(os.environ.get("HEALTH_CHECK_TIMEOUT", "2") or 2)
+    HEALTH_MIN_FREE_DISK_MB = _env_int("HEALTH_MIN_FREE_DISK_MB", 50)
 
     # Sessions: server-side idle and absolute limits (see app/auth/sessions.py).
     SESSION_IDLE_TIMEOUT = timedelta(minutes=_env_int("SESSION_IDLE_MINUTES", 30))
@@ -64,6 +73,16 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = False
+    # Redis unreachable: short socket timeouts, then per-process counters (logged as an error)
+    # instead of failing every sign-in.
+    REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.5") or 0.5)
+    REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "1") or 1)
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                                 "socket_timeout": REDIS_SOCKET_TIMEOUT}
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Flask-Limiter marks its storage dead once per process; a request racing that switch would raise
+    # the Redis error (a 500) instead of going on: swallowed and logged (app/resilience.py).
+    RATELIMIT_SWALLOW_ERRORS = True
     LOGIN_FAILURE_LIMIT = _env_int("LOGIN_FAILURE_LIMIT", 10)
     LOGIN_FAILURE_IP_LIMIT = _env_int("LOGIN_FAILURE_IP_LIMIT", 30)
     LOGIN_FAILURE_WINDOW_SECONDS = _env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
@@ -155,7 +174,8 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-that-is-long-enough-for-tests"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Served-app tests point this at an unreachable Redis to test the in-memory fallback.
+    RATELIMIT_STORAGE_URI = os.environ.get("TEST_RATELIMIT_STORAGE_URI") or "memory://"
     PDF_RENDER_IN_SUBPROCESS = False
     TOTP_REQUIRED_ROLES: tuple = ()
     HUEY_IMMEDIATE = True

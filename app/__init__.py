@@ -44,6 +44,9 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from app.resilience import engine_options
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     with app.app_context():
         _configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])

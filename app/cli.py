@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.backup import backup_cli
 from app.extensions import db
 from app.jobs import worker
 from app.models import Organization, Role
@@ -95,4 +96,4 @@ def seed_if_empty() -> None:
     click.echo("Demo data loaded: " + ", ".join(f"{count} {name}" for name, count in summary.items()))
 
 
-commands = [create_user, create_organization, seed_demo, seed_if_empty, worker, notifications, reminders]
+commands = [create_user, create_organization, seed_demo, seed_if_empty, worker, notifications, reminders, backup_cli]

@@ -50,3 +50,7 @@ def register(app: Flask) -> None:
         db.session.rollback()
         app.logger.exception("Unhandled exception")
         return render_error(InternalServerError())
+
+    from app import resilience  # database unavailable / storage full: their own 503 pages
+
+    resilience.register(app)

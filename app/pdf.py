@@ -12,6 +12,7 @@ import logging
 import mimetypes
 import multiprocessing
 import resource
+import signal
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -45,9 +46,27 @@ class DocumentTooLarge(Exception):
 
 
 class RenderFailed(Exception):
-    """The renderer ran out of time or memory, or refused an asset (503)."""
+    """The renderer ran out of time or memory, refused an asset, or stopped unexpectedly (503).
+
+    `reason`: "limits" (time or memory budget spent: the document is too large to render now),
+    "refused" (an asset PDFs may not load) or "crashed" (the render process was killed or failed
+    for a reason that has nothing to do with the document's size: trying again may work)."""
 
     status = 503
+
+    def __init__(self, message: str, reason: str = "limits"):
+        super().__init__(message)
+        self.reason = reason
+
+
+CRASHED = "Rendering failed: the render process stopped before the PDF was finished. Try again."
+
+
+def failure_reason(message: str) -> str:
+    """The RenderFailed reason behind a stored message (a render job keeps only the text)."""
+    if message.startswith("Rendering failed"):
+        return "crashed"
+    return "refused" if "may not load" in message else "limits"
 
 
 class RefusedURL(FatalURLFetchingError):
@@ -172,7 +191,7 @@ def _write_pdf_or_fail(html: str, static_root: str) -> bytes:
         return write_pdf(html, static_root)
     except FatalURLFetchingError as exc:
         log.warning("PDF render stopped: %s", exc)
-        raise RenderFailed("This document refers to a resource that PDFs may not load.") from exc
+        raise RenderFailed("This document refers to a resource that PDFs may not load.", reason="refused") from exc
     except MemoryError as exc:
         raise RenderFailed("This document is too large to render.") from exc
 
@@ -256,6 +275,13 @@ class RenderWorker:
                 pass
         self.process = self.conn = self.settings = None
 
+    def _exitcode(self) -> int | None:
+        """The dead worker's exit code (negative: the signal that ended it); None if it lingers."""
+        if self.process is None:
+            return None
+        self.process.join(2)
+        return self.process.exitcode
+
     def render(self, html: str, static_root: str, *, timeout: float, memory_mb: int) -> bytes:
         with self.lock:
             alive = self.process is not None and self.process.is_alive()
@@ -269,17 +295,23 @@ class RenderWorker:
                     self.stop()
                     raise RenderFailed("This document took too long to render.")
                 status, payload, retiring = self.conn.recv()
-            except (EOFError, OSError) as exc:  # killed by RLIMIT_CPU or the OOM killer
-                log.warning("PDF worker died during a render: %r", exc)
+            except (EOFError, OSError) as exc:  # the worker died: RLIMIT_CPU, or killed from outside
+                exitcode = self._exitcode()
                 self.stop()
-                raise RenderFailed("This document is too large to render.") from exc
+                if exitcode == -signal.SIGXCPU:
+                    log.warning("PDF worker spent its CPU budget during a render (exit %s)", exitcode)
+                    raise RenderFailed("This document is too large to render.") from exc
+                log.error("pdf_render_crashed: the PDF worker died during a render (exit %s)", exitcode)
+                raise RenderFailed(CRASHED, reason="crashed") from exc
             if retiring:
                 self.stop()
         if status == "ok":
             return payload
         log.warning("PDF render failed in the worker: %s %s", status, payload)
         if status == "refused":
-            raise RenderFailed("This document refers to a resource that PDFs may not load.")
+            raise RenderFailed("This document refers to a resource that PDFs may not load.", reason="refused")
+        if status == "error" and payload != "memory":
+            raise RenderFailed(CRASHED, reason="crashed")
         raise RenderFailed("This document is too large to render.")
 
 

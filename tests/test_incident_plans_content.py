@@ -44,8 +44,9 @@ def test_sections_are_added_edited_and_deleted(app, client_as):
     assert stale.status_code == 409
     assert client.post(f"/incident-plans/{plan_id}/sections/{section_id}/delete").status_code == 302
     with app.app_context():
-        assert db.session.scalar(sa.select(PlanSection).where(PlanSection.id == section_id)) is None
-        assert audit_rows(plan_id, "incident_plan.section_deleted")
+        kept = db.session.scalar(sa.select(PlanSection).where(PlanSection.id == section_id))
+        assert kept.archived_at is not None and kept.body == "AAR in 2 weeks"  # archived, not destroyed
+        assert audit_rows(plan_id, "incident_plan.section_archived")
     html = client.get(f"/incident-plans/{plan_id}").get_data(as_text=True)
     assert html.index("Backups") < html.index("Asset inventory") < html.index("Triage")
 
@@ -126,6 +127,8 @@ def test_contacts_are_added_edited_deleted_and_shown_by_tier(app, client_as):
     with app.app_context():
         assert [c.name for c in load(plan_id).contacts] == ["Ida Lead"]
         assert db.session.scalar(sa.select(sa.func.count(PlanContact.id))) == 1
+        (event,) = audit_rows(plan_id, "incident_plan.contact_deleted")  # the whole entry is kept there
+        assert all(str(value) in event.summary for value in (CONTACT["name"], CONTACT["phone"], CONTACT["email"]))
 
 
 def test_plan_in_review_is_locked_until_changes_are_requested(app, client_as):

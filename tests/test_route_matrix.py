@@ -142,6 +142,7 @@ EXPECTED: dict[str, dict] = {
     "incident_plans.edit_section": COORDINATOR_WRITE,
     "incident_plans.move_section": COORDINATOR_WRITE,
     "incident_plans.delete_section": COORDINATOR_WRITE,
+    "incident_plans.restore_section": COORDINATOR_WRITE,
     "incident_plans.add_contact": COORDINATOR_WRITE,
     "incident_plans.edit_contact": COORDINATOR_WRITE,
     "incident_plans.delete_contact": COORDINATOR_WRITE,

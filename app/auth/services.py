@@ -1,5 +1,6 @@
 """Sign-in use cases: authenticate, start and end sessions, with their audit events."""
 import sqlalchemy as sa
+import sqlalchemy.orm  # noqa: F401  (sa.orm.attributes)
 from flask import session
 from flask_login import login_user, logout_user
 
@@ -27,8 +28,19 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     throttle.clear(email)
     if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
+        record_sign_in_fields(user, password_hash=passwords.hash_password(password))
     return user
+
+
+def record_sign_in_fields(user: User, **values) -> int:
+    """Sign-in bookkeeping (last sign-in, a password rehash, the last TOTP step) written with one
+    UPDATE that neither checks nor bumps the user's version: two sign-ins of one account at once
+    must not make each other (or an admin's edit of the account) stale. Returns the rows updated."""
+    result = db.session.execute(sa.update(User).where(User.id == user.id).values(**values)
+                                .execution_options(synchronize_session=False))
+    for key, value in values.items():
+        sa.orm.attributes.set_committed_value(user, key, value)
+    return result.rowcount
 
 
 def complete_login(user: User) -> None:
@@ -38,7 +50,7 @@ def complete_login(user: User) -> None:
     session.clear()
     login_user(user)
     start_session(user)
-    user.last_login_at = utcnow()
+    record_sign_in_fields(user, last_login_at=utcnow())
     audit.record(user, "auth.login", user)
 
 

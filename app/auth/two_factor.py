@@ -106,7 +106,15 @@ def verify_totp(user: User, code: str) -> bool:
     timecode = _matching_timecode(secret, code)
     if timecode is None or (user.totp_last_timecode is not None and timecode <= user.totp_last_timecode):
         return False
-    user.totp_last_timecode = timecode
+    # One conditional UPDATE, outside the user's version: of two sign-ins racing with one code only
+    # the first wins, and neither makes the account row stale.
+    claimed = db.session.execute(
+        sa.update(User).where(User.id == user.id, sa.or_(User.totp_last_timecode.is_(None),
+                                                         User.totp_last_timecode < timecode))
+        .values(totp_last_timecode=timecode).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        return False
+    sa.orm.attributes.set_committed_value(user, "totp_last_timecode", timecode)
     return True
 
 
@@ -119,7 +127,12 @@ def verify_backup_code(user: User, code: str) -> bool:
                                                             BackupCode.used_at.is_(None))).all()
     for backup in unused:
         if passwords.verify_password(backup.code_hash, code):
-            backup.used_at = utcnow()
+            spent = db.session.execute(  # conditional: a code raced by two sign-ins is spent once
+                sa.update(BackupCode).where(BackupCode.id == backup.id, BackupCode.used_at.is_(None))
+                .values(used_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+            if spent != 1:
+                return False
+            db.session.expire(backup)
             return True
     return False
 

@@ -149,8 +149,8 @@ def incident_plan_document(plan: IncidentPlan, reader: User, *, issuing: bool = 
     budget.text("The title", plan.title)
     budget.text("The scope", plan.scope)
     budget.text("The change summary", plan.change_summary)
-    budget.table("Sections", len(plan.sections), "PDF_MAX_SECTIONS")
-    for section in plan.sections:
+    budget.table("Sections", len(plan.live_sections), "PDF_MAX_SECTIONS")
+    for section in plan.live_sections:
         budget.text(f"Section “{section.title[:60]}”", section.body)
     budget.table("Contacts", len(plan.contacts))
     budget.check()
@@ -170,7 +170,7 @@ def incident_plan_document(plan: IncidentPlan, reader: User, *, issuing: bool = 
         version=plan.version_label, tlp=plan.tlp, heading=plan.title,
         organisations=[plan.owner_organization.name] + [o.name for o in plan.covered_organizations
                                                          if o.id != plan.owner_organization_id],
-        watermark=watermark, toc=toc if budget.estimated_pages >= 4 or len(plan.sections) >= 8 else [],
+        watermark=watermark, toc=toc if budget.estimated_pages >= 4 or len(plan.live_sections) >= 8 else [],
         issue_note="issued for review" if issuing else f"status: {plan.status.label.lower()}")
     return "pdf/incident_plan.html", {"doc": info, "plan": plan, "history": history,
                                       "hidden_history": hidden_history, "phases": phases, "roles": roles,

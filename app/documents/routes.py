@@ -27,7 +27,7 @@ from app.models import (
     RenderJob,
     RenderStatus,
 )
-from app.pdf import DocumentTooLarge, RenderFailed
+from app.pdf import DocumentTooLarge, RenderFailed, failure_reason
 
 
 def _rate_limit() -> str:
@@ -67,7 +67,8 @@ def _render_outcome(job: RenderJob | None) -> Response:
         if cached is not None:
             return pdf_response(cached.content, job.filename)
     if job is not None and job.status == RenderStatus.FAILED:
-        error = (DocumentTooLarge if job.error_code == 413 else RenderFailed)(job.error)
+        error = (DocumentTooLarge(job.error) if job.error_code == 413
+                 else RenderFailed(job.error, reason=failure_reason(job.error or "")))
         return render_template("documents/too_large.html", error=error, code=job.error_code), job.error_code
     return redirect(url_for("documents.render_status", render_id=job.id), 303)
 

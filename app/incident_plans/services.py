@@ -208,7 +208,7 @@ def revise_incident_plan(actor: User, plan: IncidentPlan, bump: str = "major") -
     draft.covered_organizations = list(plan.covered_organizations)
     draft.recipients = list(readers.values())
     draft.sections = [PlanSection(phase=s.phase, title=s.title, body=s.body, position=s.position)
-                      for s in plan.sections]
+                      for s in plan.live_sections]
     draft.contacts = [PlanContact(**{name: getattr(c, name) for name in CONTACT_FIELDS}) for c in plan.contacts]
     db.session.flush()
     audit.record(actor, f"{KIND}.created", draft,
@@ -222,7 +222,7 @@ def revise_incident_plan(actor: User, plan: IncidentPlan, bump: str = "major") -
 
 
 def _phase_sections(plan: IncidentPlan, phase: Phase) -> list[PlanSection]:
-    return sorted((s for s in plan.sections if s.phase is phase), key=lambda s: (s.position, s.id or 0))
+    return sorted((s for s in plan.live_sections if s.phase is phase), key=lambda s: (s.position, s.id or 0))
 
 
 def add_section(actor: User, plan: IncidentPlan, *, phase: Phase, title: str, body: str = "") -> PlanSection:
@@ -252,12 +252,31 @@ def update_section(actor: User, plan: IncidentPlan, section: PlanSection, *, exp
                  summary=f"section {title}: " + audit.summarize(changes))
 
 
-def delete_section(actor: User, plan: IncidentPlan, section: PlanSection) -> None:
+def archive_section(actor: User, plan: IncidentPlan, section: PlanSection) -> None:
+    """A coordinator's "delete": the section leaves the plan (page, PDF, next version) but keeps
+    its text and can be restored; nothing a coordinator does destroys content."""
     authorize_content_change(actor, plan)
-    plan.sections.remove(section)
+    if section.archived_at is not None:
+        return
+    section.archived_at = utcnow()
+    section.archived_by_id = actor.id
     db.session.flush()
-    audit.record(actor, f"{KIND}.section_deleted", plan,
-                 summary=f"section deleted: {section.phase.label} / {section.title}")
+    audit.record(actor, f"{KIND}.section_archived", plan,
+                 summary=f"section archived: {section.phase.label} / {section.title}")
+
+
+def restore_section(actor: User, plan: IncidentPlan, section: PlanSection) -> None:
+    """Back into the plan, at the end of its phase."""
+    authorize_content_change(actor, plan)
+    if section.archived_at is None:
+        return
+    siblings = _phase_sections(plan, section.phase)
+    section.archived_at = None
+    section.archived_by_id = None
+    section.position = (siblings[-1].position + 1) if siblings else 0
+    db.session.flush()
+    audit.record(actor, f"{KIND}.section_restored", plan,
+                 summary=f"section restored: {section.phase.label} / {section.title}")
 
 
 def move_section(actor: User, plan: IncidentPlan, section: PlanSection, direction: str) -> bool:
@@ -312,4 +331,9 @@ def delete_contact(actor: User, plan: IncidentPlan, contact: PlanContact) -> Non
     authorize_content_change(actor, plan)
     plan.contacts.remove(contact)
     db.session.flush()
-    audit.record(actor, f"{KIND}.contact_deleted", plan, summary=f"contact deleted: {contact.role} — {contact.name}")
+    # The whole entry goes into the audit trail, so a removed contact can be re-entered from it.
+    details = ", ".join(part for part in (contact.organization, contact.phone, contact.email,
+                                          f"tier {contact.escalation_tier}",
+                                          "24/7" if contact.available_24_7 else "office hours") if part)
+    audit.record(actor, f"{KIND}.contact_deleted", plan,
+                 summary=f"contact deleted: {contact.role} — {contact.name} ({details})")

@@ -174,8 +174,18 @@ class IncidentPlan(RecordMixin, db.Model):
     def participating_org_ids(self) -> set[int]:
         return {self.owner_organization_id} | {o.id for o in self.covered_organizations}
 
+    @property
+    def live_sections(self) -> list["PlanSection"]:
+        """The plan's content: every section not archived (the page, the PDF, the next version)."""
+        return [s for s in self.sections if s.archived_at is None]
+
+    @property
+    def archived_sections(self) -> list["PlanSection"]:
+        return sorted((s for s in self.sections if s.archived_at is not None),
+                      key=lambda s: (s.archived_at, s.id), reverse=True)
+
     def sections_by_phase(self) -> list[tuple[Phase, list["PlanSection"]]]:
-        ordered = sorted(self.sections, key=lambda s: (s.phase.order, s.position))
+        ordered = sorted(self.live_sections, key=lambda s: (s.phase.order, s.position))
         return [(phase, [s for s in ordered if s.phase is phase]) for phase in Phase]
 
 
@@ -191,8 +201,12 @@ class PlanSection(db.Model):
     position: so.Mapped[int] = so.mapped_column(default=0)
     # Optimistic locking per section: two people editing one section get a conflict page.
     version: so.Mapped[int] = so.mapped_column(default=1)
+    # "Deleting" a section archives it: its text stays and it can be restored from the plan page.
+    archived_at: so.Mapped[datetime | None]
+    archived_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
 
     plan: so.Mapped[IncidentPlan] = so.relationship(back_populates="sections")
+    archived_by: so.Mapped["User | None"] = so.relationship(foreign_keys=[archived_by_id])  # noqa: F821
 
     __mapper_args__ = {"version_id_col": version}
 

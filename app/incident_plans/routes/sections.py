@@ -1,4 +1,5 @@
-"""Plan sections per NIST SP 800-61 phase: add, edit, delete, move up/down within the phase."""
+"""Plan sections per NIST SP 800-61 phase: add, edit, archive ("delete") and restore, move up/down
+within the phase."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -60,17 +61,34 @@ def edit_section(plan_id: int, section_id: int):
 
 @bp.post("/<int:plan_id>/sections/<int:section_id>/delete")
 def delete_section(plan_id: int, section_id: int):
+    """Archives the section: it leaves the plan and its PDF, its text stays, it can be restored."""
     plan = _load(plan_id)
     section = get_plan_section(plan, section_id)
     try:
-        services.delete_section(current_user, plan, section)
+        services.archive_section(current_user, plan, section)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        flash("Someone changed this section meanwhile; nothing was deleted.", "warning")
+        flash("Someone changed this section meanwhile; nothing was removed.", "warning")
     else:
-        flash(f"Section “{section.title}” deleted.", "success")
+        flash(f"Section “{section.title}” removed from the plan. Its text is kept under “Removed sections” "
+              "at the end of the procedures, where you can restore it.", "success")
     return _back(plan_id)
+
+
+@bp.post("/<int:plan_id>/sections/<int:section_id>/restore")
+def restore_section(plan_id: int, section_id: int):
+    plan = _load(plan_id)
+    section = get_plan_section(plan, section_id)
+    try:
+        services.restore_section(current_user, plan, section)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash("Someone changed this section meanwhile; nothing was restored.", "warning")
+        return _back(plan_id)
+    flash(f"Section “{section.title}” restored to {section.phase.label}.", "success")
+    return _back(plan_id, section_id)
 
 
 @bp.post("/<int:plan_id>/sections/<int:section_id>/move")
