@@ -11,6 +11,7 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 .PHONY: run test test-only install system-deps migrate seed bench clean
 
 run: install migrate
+	$(FLASK) pki init
 	$(FLASK) seed-if-empty
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

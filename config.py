@@ -3,7 +3,9 @@
 Nothing here raises at import time: the production checks run in ProductionConfig.validate(),
 which create_app() calls, so a bad deployment fails at start-up with a clear message.
 """
+import hashlib
 import os
+import tempfile
 from datetime import timedelta
 
 SAMPLE_SECRET_KEYS = {
@@ -72,6 +74,14 @@ class Config:
     PDF_RENDER_MEMORY_MB = _env_int("PDF_RENDER_MEMORY_MB", 1024)
     PDF_RENDER_IN_SUBPROCESS = _env_bool("PDF_RENDER_IN_SUBPROCESS", True)
 
+    # Platform signing key (PAdES seal of every issued document). Empty path: instance/signing.p12,
+    # created by `flask --app wsgi pki init`. Optional RFC 3161 timestamp authority.
+    SIGNING_PKCS12_PATH = os.environ.get("SIGNING_PKCS12_PATH", "")
+    SIGNING_PKCS12_PASSWORD = os.environ.get("SIGNING_PKCS12_PASSWORD", "dev-only-signing-key")
+    SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL", "")
+    SIGNING_CREATE_TEST_KEY = False
+    VERIFY_MAX_MB = _env_int("VERIFY_MAX_MB", 20)
+
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     ORGANIZATION_NAME = os.environ.get("PALISADE_ORGANIZATION_NAME", "CIP Partnership Programme")
     DEBUG = _env_bool("FLASK_DEBUG", False)
@@ -111,6 +121,24 @@ class ProductionConfig(Config):
         storage = str(app_config.get("RATELIMIT_STORAGE_URI") or "")
         if not storage or storage.startswith("memory://"):  # empty: Flask-Limiter falls back to memory
             raise RuntimeError("Set REDIS_URL in production so rate limits hold across workers.")
+        _require_signing_key(app_config)
+
+
+def _require_signing_key(app_config: dict) -> None:
+    """Production seals every issued document: no key, no start (never an unsealed "issued" PDF)."""
+    from pathlib import Path
+
+    from app.signing.seal import KeyMissing, load_key_file
+
+    path = app_config.get("SIGNING_PKCS12_PATH") or ""
+    password = app_config.get("SIGNING_PKCS12_PASSWORD") or ""
+    if not path or not password or password.startswith("dev-"):
+        raise RuntimeError("Set SIGNING_PKCS12_PATH and SIGNING_PKCS12_PASSWORD in production: every issued "
+                           "document is sealed with the platform key.")
+    try:
+        load_key_file(Path(path), password)
+    except KeyMissing as exc:
+        raise RuntimeError(str(exc)) from exc
 
 
 class TestConfig(Config):
@@ -122,6 +150,13 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     PDF_RENDER_IN_SUBPROCESS = False
     TOTP_REQUIRED_ROLES: tuple = ()
+    # One throwaway key per checkout, created on first use (no network, no fixture needed).
+    SIGNING_PKCS12_PATH = os.path.join(
+        tempfile.gettempdir(),
+        f"palisade-test-signing-{hashlib.sha256(os.path.dirname(os.path.abspath(__file__)).encode()).hexdigest()[:12]}.p12")
+    SIGNING_PKCS12_PASSWORD = "test-signing-password"
+    SIGNING_TSA_URL = ""
+    SIGNING_CREATE_TEST_KEY = True
 
 
 class CsrfTestConfig(TestConfig):

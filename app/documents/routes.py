@@ -15,7 +15,7 @@ from app.documents.content import (
     risk_register_document,
 )
 from app.documents.executive import executive_document
-from app.documents.services import KIND_AGREEMENT, KIND_PLAN, issued_documents, latest_issue
+from app.documents.services import KIND_AGREEMENT, KIND_PLAN, KIND_PLAN_APPROVED, issued_documents, latest_issue
 from app.extensions import db, limiter
 from app.models import Agreement, Document, IncidentPlan, Initiative, PlanStatus
 from app.pdf import DocumentTooLarge, RenderFailed, render_pdf
@@ -67,8 +67,9 @@ def agreement(agreement_id: int):
 @pdf_rate_limit
 def incident_plan(plan_id: int):
     plan = db.first_or_404(permissions.visible_incident_plans(current_user).where(IncidentPlan.id == plan_id))
-    if plan.status is PlanStatus.IN_REVIEW:
-        document = latest_issue(current_user, plan, KIND_PLAN)
+    if plan.status in (PlanStatus.IN_REVIEW, PlanStatus.APPROVED):
+        kind = KIND_PLAN if plan.status is PlanStatus.IN_REVIEW else KIND_PLAN_APPROVED
+        document = latest_issue(current_user, plan, kind)
         # A plan may still be edited in review: the issue is served only while it is current.
         if document is not None and document.version == plan.version:
             return issued(document)

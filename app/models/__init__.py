@@ -47,6 +47,7 @@ from app.models.risk import (
     level_for_score,
     risk_recipients,
 )
+from app.models.signature import SignatureMethod, SignatureRequest, SignatureStatus, SigningMode
 from app.models.user import BackupCode, Role, User, normalize_email
 from app.models.working_group import (
     MemberRole,

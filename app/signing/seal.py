@@ -1,0 +1,209 @@
+"""Sealing and checking PDFs with the platform key (PAdES, pyHanko).
+
+seal_pdf() is called by every issuing step: it returns sealed bytes or raises SealingFailed, so an
+unsealed document is never stored or served as issued. check_seal() answers /verify: is the PDF's
+signature intact, covering the whole file, and made by this platform's key?
+"""
+import hashlib
+import io
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
+from flask import current_app
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator import ValidationContext
+
+from app.signing import pki
+
+log = logging.getLogger(__name__)
+SEAL_FIELD = "PalisadeSeal"
+FONT = Path(__file__).resolve().parent.parent / "static" / "fonts" / "LiberationSans-Regular.ttf"
+
+
+class SealingFailed(Exception):
+    """The platform key is missing or unusable, or signing failed: nothing is issued (503)."""
+
+    status = 503
+
+
+class KeyMissing(SealingFailed):
+    pass
+
+
+@dataclass
+class PlatformKey:
+    signer: signers.SimpleSigner
+    fingerprint: str
+    trust_roots: list = field(default_factory=list)
+
+
+@dataclass
+class SealBox:
+    """A visible seal: page index and (x1, y1, x2, y2) in PDF points from the bottom left."""
+
+    page: int
+    box: tuple[int, int, int, int]
+
+
+_cache: dict = {}
+_lock = threading.Lock()
+
+
+def key_path(config) -> Path:
+    configured = config.get("SIGNING_PKCS12_PATH") or ""
+    if configured:
+        return Path(configured)
+    return Path(current_app.instance_path) / "signing.p12"
+
+
+def load_key_file(path: Path, password: str) -> PlatformKey:
+    """Read the PKCS#12 file (raises KeyMissing with a clear message)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KeyMissing(f"The platform signing key {path} cannot be read ({exc.strerror or exc}). "
+                         "Run `flask --app wsgi pki init` (development) or set SIGNING_PKCS12_PATH.") from exc
+    try:
+        key, cert, extra = pkcs12.load_key_and_certificates(data, password.encode() if password else None)
+    except (ValueError, TypeError) as exc:
+        raise KeyMissing(f"The platform signing key {path} cannot be opened: wrong SIGNING_PKCS12_PASSWORD "
+                         "or not a PKCS#12 file.") from exc
+    if key is None or cert is None:
+        raise KeyMissing(f"The platform signing key {path} holds no private key and certificate.")
+    signer = signers.SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=password.encode() or None)
+    roots = [c for c in extra if c.issuer == c.subject] or list(extra) or [cert]
+    return PlatformKey(signer=signer, fingerprint=pki.fingerprint(cert),
+                       trust_roots=[asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in roots])
+
+
+def platform_key() -> PlatformKey:
+    """The configured key, loaded once per file version (the test configuration creates its own)."""
+    config = current_app.config
+    path = key_path(config)
+    password = config.get("SIGNING_PKCS12_PASSWORD") or ""
+    with _lock:
+        if not path.exists() and config.get("SIGNING_CREATE_TEST_KEY"):
+            pki.create_development_key(path, password, "Palisade test")
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        cache_key = (str(path), stamp, hashlib.sha256(password.encode()).hexdigest())
+        if cache_key not in _cache:
+            _cache.clear()
+            _cache[cache_key] = load_key_file(path, password)
+        return _cache[cache_key]
+
+
+def _timestamper():
+    url = current_app.config.get("SIGNING_TSA_URL") or ""
+    if not url:
+        return None
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    return HTTPTimeStamper(url, timeout=10)
+
+
+def _stamp_style(text: str) -> TextStampStyle:
+    font = GlyphAccumulatorFactory(str(FONT), font_size=8)
+    return TextStampStyle(stamp_text=text, border_width=1,
+                          text_box_style=TextBoxStyle(font=font, font_size=8, leading=10),
+                          timestamp_format="%Y-%m-%d %H:%M:%S UTC")
+
+
+def seal_pdf(content: bytes, *, reason: str, visible: SealBox | None = None, timestamper=None) -> bytes:
+    """`content` with a PAdES signature of the platform over the whole file. Raises SealingFailed."""
+    key = platform_key()
+    organization = current_app.config.get("ORGANIZATION_NAME", "Palisade")
+    meta = signers.PdfSignatureMetadata(
+        field_name=SEAL_FIELD, md_algorithm="sha256", reason=reason, location=organization,
+        subfilter=fields.SigSeedSubFilter.PADES, certify=False)
+    spec = fields.SigFieldSpec(SEAL_FIELD, on_page=visible.page if visible else 0,
+                               box=visible.box if visible else None)
+    style = None
+    if visible is not None:
+        style = _stamp_style(f"Sealed by {organization} (Palisade)\n%(ts)s\n"
+                             f"Key SHA-256 {key.fingerprint[:23]}…\nCheck this file at /verify")
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(content), strict=False)
+        pdf_signer = signers.PdfSigner(meta, key.signer, timestamper=timestamper or _timestamper(),
+                                       stamp_style=style, new_field_spec=spec)
+        return pdf_signer.sign_pdf(writer).getvalue()
+    except (SigningError, OSError, ValueError, KeyError) as exc:
+        log.warning("Sealing failed: %r", exc)
+        raise SealingFailed("The document could not be sealed with the platform key, so it was not "
+                            "issued. Nothing was changed; try again or ask an administrator.") from exc
+
+
+@dataclass
+class SealCheck:
+    """What /verify says about the signatures in a PDF."""
+
+    signed: bool = False
+    intact: bool = False
+    whole_file: bool = False
+    by_platform: bool = False
+    trusted: bool = False
+    signed_at: object = None
+    signer: str = ""
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.signed and self.intact and self.whole_file and self.by_platform and self.trusted
+
+
+def validation_context(key: PlatformKey | None = None) -> ValidationContext:
+    key = key or platform_key()
+    return ValidationContext(trust_roots=key.trust_roots, allow_fetching=False, revocation_mode="soft-fail")
+
+
+def check_seal(content: bytes) -> SealCheck:
+    """Validate the last signature of `content` against this platform's key (never raises on bad input)."""
+    result = SealCheck()
+    try:
+        reader = PdfFileReader(io.BytesIO(content), strict=False)
+        embedded = reader.embedded_signatures
+    except Exception as exc:  # any parse error of an uploaded file is an answer, not a 500
+        result.problem = f"The file could not be read as a PDF ({type(exc).__name__})."
+        return result
+    if not embedded:
+        result.problem = "The file carries no digital signature."
+        return result
+    key = platform_key()
+    signature = embedded[-1]
+    result.signed = True
+    try:
+        status = validate_pdf_signature(signature, validation_context(key))
+    except Exception as exc:
+        result.problem = f"The signature could not be checked ({type(exc).__name__})."
+        return result
+    result.intact = bool(status.intact and status.valid)
+    result.trusted = bool(status.trusted)
+    result.whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    cert = status.signing_cert
+    if cert is not None:
+        result.signer = cert.subject.human_friendly
+        digest = hashlib.sha256(cert.dump()).digest()
+        result.by_platform = ":".join(f"{b:02X}" for b in digest) == key.fingerprint
+    result.signed_at = status.signer_reported_dt or (status.timestamp_validity.timestamp
+                                                     if status.timestamp_validity else None)
+    if not result.intact:
+        result.problem = "The signature does not match the file: it was changed after sealing."
+    elif not result.whole_file:
+        result.problem = "Content was added after the seal: the seal does not cover the whole file."
+    elif not result.by_platform:
+        result.problem = "The file is signed, but not with this Palisade's platform key."
+    return result
