@@ -12,7 +12,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 FEATURES = (
     "auth", "main", "organizations", "users", "agreements", "initiatives", "working_groups", "tasks",
-    "risks", "incident_plans", "documents",
+    "risks", "incident_plans", "documents", "signing",
 )
 
 

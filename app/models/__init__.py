@@ -10,6 +10,7 @@ from app.models._common import (
     utcnow,
 )
 from app.models.agreement import (
+    SIGNING_STEPS,
     Agreement,
     AgreementKind,
     AgreementParty,
