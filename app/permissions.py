@@ -342,9 +342,8 @@ def can_manage_signatures(user: User, agreement: Agreement) -> bool:
 
 
 def can_sign(user: User, request) -> bool:
-    """Only the named signatory, while the request is pending (whose turn it is is a rule of signing)."""
-    return (user.is_authenticated and request.signatory_id == user.id and request.status.value == "pending"
-            and request.method.value == "electronic")
+    """Only the named signatory (pending, whose turn: rules of signing, refused there with a message)."""
+    return user.is_authenticated and request.signatory_id == user.id and request.method.value == "electronic"
 
 
 def can_download_reports(user: User) -> bool:

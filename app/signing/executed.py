@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, render_template
 from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML, Attachment
 
@@ -90,17 +90,28 @@ def render_executed(agreement: Agreement, issued: Document, round_: list[Signatu
                             description=f"The document issued for signature, SHA-256 {issued.sha256}")
     tail = rendered.write_pdf(pdf_variant="pdf/a-3b", attachments=[attachment], presentational_hints=False)
     merged = _prepend_pages(issued_bytes, tail)
-    return merged, SealBox(page=issued_pages + seal_page, box=seal_box)
+    appearance = _seal_appearance(seal_box, completed_at, verify_url, root, fetcher)
+    return merged, SealBox(page=issued_pages + seal_page, box=seal_box, appearance=appearance)
+
+
+def _seal_appearance(box, sealed_at: datetime, verify_url: str, root: Path, fetcher) -> bytes:
+    """The visible seal drawn in the signature field: a one-page PDF the size of the box."""
+    width, height = box[2] - box[0], box[3] - box[1]
+    html = render_template("pdf/_seal_appearance.html", width=width, height=height, sealed_at=sealed_at,
+                           organization=current_app.config.get("ORGANIZATION_NAME", ""),
+                           fingerprint=platform_key().fingerprint, verify_url=verify_url)
+    return HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).write_pdf()
 
 
 def _seal_position(rendered) -> tuple[int, tuple[int, int, int, int]]:
     """The page and PDF box (points, from the bottom left) of the element with id=platform-seal."""
     for index, page in enumerate(rendered.pages):
         if SEAL_ANCHOR in page.anchors:
-            x, y = page.anchors[SEAL_ANCHOR]
+            # WeasyPrint gives the element's border box in CSS px from the top left (x1, y1, x2, y2).
+            x1, y1, x2, y2 = page.anchors[SEAL_ANCHOR]
             height_pt = page.height * CSS_PX_TO_PT
-            left, top = x * CSS_PX_TO_PT, height_pt - y * CSS_PX_TO_PT
-            return index, (int(left), int(top - 70), int(left + 240), int(top))
+            return index, (round(x1 * CSS_PX_TO_PT), round(height_pt - y2 * CSS_PX_TO_PT),
+                           round(x2 * CSS_PX_TO_PT), round(height_pt - y1 * CSS_PX_TO_PT))
     raise RuntimeError("The signature page template lost its seal box.")
 
 

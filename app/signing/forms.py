@@ -2,7 +2,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.fields import DateField
+from wtforms.fields import DateField, SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.forms import enum_select, no_control_characters, strip_filter, user_label
@@ -29,8 +29,9 @@ def issue_form_class(parties, candidates):
             return rows
 
     for party in parties:
-        choices = [("", "Choose…")] + [(str(u.id), user_label(u)) for u in candidates.get(party.organization_id, [])]
-        choices.append((PAPER, "Signs on paper (a coordinator uploads the countersigned PDF)"))
+        choices = [SelectChoice("", "Choose…")] + [SelectChoice(str(u.id), user_label(u))
+                                                   for u in candidates.get(party.organization_id, [])]
+        choices.append(SelectChoice(PAPER, "Signs on paper (a coordinator uploads the countersigned PDF)"))
         setattr(IssueForm, f"signatory_{party.organization_id}", SelectField(
             f"Signatory for {party.organization.name}", choices=choices,
             validators=[InputRequired(message="Choose a signatory or paper.")]))

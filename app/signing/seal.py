@@ -7,6 +7,7 @@ signature intact, covering the whole file, and made by this platform's key?
 import hashlib
 import io
 import logging
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,22 +15,22 @@ from pathlib import Path
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 from flask import current_app
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko.stamp import TextStampStyle
+from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
 
 from app.signing import pki
 
 log = logging.getLogger(__name__)
 SEAL_FIELD = "PalisadeSeal"
-FONT = Path(__file__).resolve().parent.parent / "static" / "fonts" / "LiberationSans-Regular.ttf"
+# Room for the CMS signature: a 3072-bit RSA signature, the certificate chain and a timestamp token.
+RESERVED_BYTES = 24_000
 
 
 class SealingFailed(Exception):
@@ -51,10 +52,12 @@ class PlatformKey:
 
 @dataclass
 class SealBox:
-    """A visible seal: page index and (x1, y1, x2, y2) in PDF points from the bottom left."""
+    """A visible seal: page index, (x1, y1, x2, y2) in PDF points from the bottom left, and the
+    appearance: a one-page PDF of the box's size (fonts embedded, so PDF/A stays whole)."""
 
     page: int
     box: tuple[int, int, int, int]
+    appearance: bytes = b""
 
 
 _cache: dict = {}
@@ -116,13 +119,6 @@ def _timestamper():
     return HTTPTimeStamper(url, timeout=10)
 
 
-def _stamp_style(text: str) -> TextStampStyle:
-    font = GlyphAccumulatorFactory(str(FONT), font_size=8)
-    return TextStampStyle(stamp_text=text, border_width=1,
-                          text_box_style=TextBoxStyle(font=font, font_size=8, leading=10),
-                          timestamp_format="%Y-%m-%d %H:%M:%S UTC")
-
-
 def seal_pdf(content: bytes, *, reason: str, visible: SealBox | None = None, timestamper=None) -> bytes:
     """`content` with a PAdES signature of the platform over the whole file. Raises SealingFailed."""
     key = platform_key()
@@ -132,15 +128,21 @@ def seal_pdf(content: bytes, *, reason: str, visible: SealBox | None = None, tim
         subfilter=fields.SigSeedSubFilter.PADES, certify=False)
     spec = fields.SigFieldSpec(SEAL_FIELD, on_page=visible.page if visible else 0,
                                box=visible.box if visible else None)
-    style = None
-    if visible is not None:
-        style = _stamp_style(f"Sealed by {organization} (Palisade)\n%(ts)s\n"
-                             f"Key SHA-256 {key.fingerprint[:23]}…\nCheck this file at /verify")
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(content), strict=False)
-        pdf_signer = signers.PdfSigner(meta, key.signer, timestamper=timestamper or _timestamper(),
-                                       stamp_style=style, new_field_spec=spec)
-        return pdf_signer.sign_pdf(writer).getvalue()
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as appearance:
+            style = None
+            if visible is not None and visible.appearance:
+                appearance.write(visible.appearance)
+                appearance.flush()
+                style = StaticStampStyle.from_pdf_file(
+                    appearance.name, border_width=0, background_opacity=1.0,
+                    background_layout=layout.SimpleBoxLayoutRule(
+                        x_align=layout.AxisAlignment.ALIGN_MIN, y_align=layout.AxisAlignment.ALIGN_MAX,
+                        margins=layout.Margins.uniform(0)))
+            writer = IncrementalPdfFileWriter(io.BytesIO(content), strict=False)
+            pdf_signer = signers.PdfSigner(meta, key.signer, timestamper=timestamper or _timestamper(),
+                                           stamp_style=style, new_field_spec=spec)
+            return pdf_signer.sign_pdf(writer, bytes_reserved=RESERVED_BYTES).getvalue()
     except (SigningError, OSError, ValueError, KeyError) as exc:
         log.warning("Sealing failed: %r", exc)
         raise SealingFailed("The document could not be sealed with the platform key, so it was not "
