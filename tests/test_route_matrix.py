@@ -32,6 +32,7 @@ CREATE = expect(member=403, executive=403, admin=403, other_org=403)    # coordi
 ADMIN_ONLY = expect(member=403, coordinator=403, executive=403, other_org=403)
 ALL_TO_LOGIN = expect(member=LOGIN, coordinator=LOGIN, executive=LOGIN, admin=LOGIN, other_org=LOGIN)
 STATEFUL_WRITE = {**COORDINATOR_WRITE, "coordinator": IN_SCOPE}        # the world's state may refuse it
+SIGNATORY_ONLY = expect(member=403, coordinator=403, executive=403, admin=403, other_org=404)  # nobody is asked
 
 EXPECTED: dict[str, dict] = {
     # auth
@@ -148,6 +149,12 @@ EXPECTED: dict[str, dict] = {
     "documents.download": SCOPED_READ,
     "documents.risk_register": SIGNED_IN,
     "documents.executive": SIGNED_IN,
+    "documents.executed": SCOPED_READ,  # not executed yet: back to the agreement with a message
+    # signing
+    "signing.issue": COORDINATOR_WRITE,  # the world's agreement is not approved: back to it with a message
+    "signing.sign": SIGNATORY_ONLY,
+    "signing.decline": SIGNATORY_ONLY,
+    "signing.verify": SIGNED_IN,
 }
 
 # Valid-looking bodies where an empty form would stop at validation before the permission check.
