@@ -5,6 +5,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.extensions import db
+from app.jobs import worker
 from app.models import Organization, Role
 
 
@@ -119,4 +120,4 @@ def pki_init(force: bool) -> None:
         click.echo(f"Development CA certificate: {files.ca_path}")
 
 
-commands = [create_user, create_organization, seed_demo, seed_if_empty, pki]
+commands = [create_user, create_organization, seed_demo, seed_if_empty, worker, pki]
