@@ -1,16 +1,17 @@
 """Signing pages: issue for signature, the signatory's page (sign or decline), paper evidence and the
 executed PDF. Every load goes through visible_agreements (404 out of scope); the signatory checks are
 in permissions.can_sign and the services."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app import permissions
+from app.attachments.sniff import Refused
 from app.documents.services import KIND_EXECUTED, latest_issue
 from app.extensions import client_address, db
 from app.models import Agreement, AgreementParty, AgreementStatus, InvalidTransition, SigningMode
 from app.signing import bp, services
-from app.signing.forms import DeclineForm, SignForm, issue_form_class
+from app.signing.forms import DeclineForm, PaperForm, SignForm, issue_form_class
 from app.signing.seal import SealingFailed
 
 
@@ -111,6 +112,32 @@ def decline(agreement_id: int):
     flash(f"You declined to sign {agreement.reference}; it is back in draft and the coordinator has your reason.",
           "success")
     return redirect(url_for("agreements.detail", agreement_id=agreement_id))
+
+
+@bp.post("/agreements/<int:agreement_id>/paper")
+def record_paper(agreement_id: int):
+    """A coordinator files a party's countersigned PDF: stored as an attachment, its SHA-256 is the evidence."""
+    agreement = get_visible_agreement(agreement_id)
+    permissions.authorize(permissions.can_manage_signatures(current_user, agreement))
+    form = PaperForm()
+    if not form.validate_on_submit():
+        flash("Choose the countersigned PDF to upload.", "danger")
+        return redirect(url_for("agreements.detail", agreement_id=agreement_id, _anchor="signatures"))
+    req = next((r for r in services.current_round(agreement) if str(r.id) == form.request_id.data), None)
+    if req is None:
+        abort(404)
+    try:
+        executed = services.record_paper_upload(current_user, req, form.file.data, verify_url=verify_url(),
+                                                **_evidence())
+        db.session.commit()
+    except (services.SigningError, Refused) as exc:
+        db.session.rollback()
+        flash(f"Nothing was recorded: {exc}", "danger")
+        return redirect(url_for("agreements.detail", agreement_id=agreement_id, _anchor="signatures"))
+    flash(f"The countersigned PDF of {req.organization.name} is recorded as its signature."
+          + (" Every signature is in: the executed document is sealed and the agreement is active."
+             if executed is not None else ""), "success")
+    return redirect(url_for("agreements.detail", agreement_id=agreement_id, _anchor="signatures"))
 
 
 @bp.app_errorhandler(SealingFailed)

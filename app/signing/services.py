@@ -19,7 +19,7 @@ from app.models import (
     Agreement,
     AgreementStatus,
     Document,
-    InvalidTransition,
+    NotificationKind,
     PartyRole,
     Role,
     SignatureMethod,
@@ -30,6 +30,7 @@ from app.models import (
     today,
     utcnow,
 )
+from app.notifications.services import notify
 
 KIND = "agreement"
 THROTTLE_SCOPE = "sign"
@@ -126,7 +127,22 @@ def issue_for_signature(actor: User, agreement: Agreement, assignments: list[Ass
     who = "; ".join(f"{r.organization.name}: {r.signatory.name if r.signatory else 'on paper'}" for r in requests)
     audit.record(actor, "signature.requested", agreement,
                  summary=f"{mode.value}; due {due_date.isoformat() if due_date else '—'}; {who}")
+    _ask_to_sign(actor, agreement, open_requests(requests))
     return requests
+
+
+def _ask_to_sign(actor: User, agreement: Agreement, requests: list[SignatureRequest]) -> None:
+    """Tell the signatories whose turn it is (in-app and by mail; mail names only the reference)."""
+    users = [r.signatory for r in requests if r.signatory is not None]
+    notify(users, NotificationKind.ISSUED_FOR_SIGNATURE, agreement, actor=actor,
+           summary=f"Your signature is requested on agreement {agreement.reference}")
+
+
+def _coordinators_of(agreement: Agreement, round_: list[SignatureRequest]) -> list[User]:
+    people = [r.requested_by for r in round_ if r.requested_by is not None]
+    if agreement.created_by is not None:
+        people.append(agreement.created_by)
+    return people
 
 
 def _check_password(actor: User, password: str, code: str) -> str:
@@ -192,7 +208,7 @@ def sign(actor: User, request: SignatureRequest, *, typed_name: str, password: s
     audit.record(actor, "signature.signed", request.agreement,
                  summary=f"{request.organization.name}: signed by {actor.name} as “{request.typed_name}”; "
                          f"sha256 {request.document_sha256}")
-    return _after_signature(actor, request.agreement, round_, verify_url)
+    return _after_signature(actor, request, round_, verify_url)
 
 
 def record_paper(actor: User, request: SignatureRequest, attachment, *, ip: str, user_agent: str,
@@ -214,14 +230,41 @@ def record_paper(actor: User, request: SignatureRequest, attachment, *, ip: str,
     audit.record(actor, "signature.paper_recorded", request.agreement,
                  summary=f"{request.organization.name}: countersigned PDF {attachment.filename}, "
                          f"sha256 {attachment.sha256}")
-    return _after_signature(actor, request.agreement, round_, verify_url)
+    return _after_signature(actor, request, round_, verify_url)
 
 
-def _after_signature(actor: User, agreement: Agreement, round_: list[SignatureRequest], verify_url: str
+def record_paper_upload(actor: User, request: SignatureRequest, file_storage, *, ip: str, user_agent: str,
+                        verify_url: str = "/verify") -> Document | None:
+    """Store the uploaded countersigned PDF on the agreement (attachments), then record it as the signature."""
+    from app.attachments.services import add_attachment
+
+    permissions.authorize(permissions.can_manage_signatures(actor, request.agreement))
+    if request.method is not SignatureMethod.PAPER:
+        raise SigningError("This party signs in Palisade, not on paper.")
+    _check_open(request)  # before storing anything
+    attachment = add_attachment(actor, request.agreement, file_storage)  # type sniffed from the bytes
+    if attachment.content_type != "application/pdf":
+        raise SigningError("A countersigned copy must be a PDF.")
+    return record_paper(actor, request, attachment, ip=ip, user_agent=user_agent, verify_url=verify_url)
+
+
+def _after_signature(actor: User, last: SignatureRequest, round_: list[SignatureRequest], verify_url: str
                      ) -> Document | None:
+    agreement = last.agreement
     if any(r.status is not SignatureStatus.SIGNED for r in round_):
+        signed = [r for r in round_ if r.status is SignatureStatus.SIGNED]
+        notify(_coordinators_of(agreement, round_), NotificationKind.SIGNED, agreement, actor=actor,
+               summary=f"Agreement {agreement.reference} signed for {last.organization.name} "
+                       f"({len(signed)} of {len(round_)} signatures)")
+        # Sequential: whoever follows the request just signed is now up (parallel ones were asked at issue).
+        _ask_to_sign(actor, agreement, [r for r in open_requests(round_) if r.order > last.order])
         return None
-    return complete(actor, agreement, round_, verify_url)
+    document = complete(actor, agreement, round_, verify_url)
+    everyone = _coordinators_of(agreement, round_) + [r.signatory for r in round_ if r.signatory is not None]
+    notify(everyone, NotificationKind.SIGNED, agreement, actor=actor,
+           summary=f"Every party signed agreement {agreement.reference}: it is active and its executed "
+                   "document is sealed")
+    return document
 
 
 def complete(actor: User, agreement: Agreement, round_: list[SignatureRequest], verify_url: str) -> Document:
@@ -250,12 +293,12 @@ def decline(actor: User, request: SignatureRequest, *, reason: str, ip: str, use
     for other in round_:
         if other.id != request.id and other.status is SignatureStatus.PENDING:
             other.status = SignatureStatus.CANCELLED
-    try:
-        records.transition(actor, request.agreement, AgreementStatus.DRAFT, KIND)
-    except InvalidTransition as exc:  # pragma: no cover - _check_open guarantees out_for_signature
-        raise SigningError(str(exc)) from exc
+    records.transition(actor, request.agreement, AgreementStatus.DRAFT, KIND)
     audit.record(actor, "signature.declined", request.agreement,
                  summary=f"{request.organization.name}: declined by {actor.name}: {audit.display(reason)}")
+    notify(_coordinators_of(request.agreement, round_), NotificationKind.CHANGES_REQUESTED, request.agreement,
+           actor=actor, comment=reason,
+           summary=f"{actor.name} declined to sign agreement {request.agreement.reference}: it is back in draft")
 
 
 def pending_for(user: User) -> sa.Select:
