@@ -20,6 +20,7 @@ from app.documents.content import DocumentInfo
 from app.documents.services import KIND_AGREEMENT, KIND_EXECUTED
 from app.extensions import db
 from app.models import Agreement, AuditEvent, Document, SignatureRequest, User, utcnow
+from app.notifications.mail import external_url
 from app.pdf import StaticOnlyFetcher, render_html
 from app.signing.seal import SealBox, platform_key, seal_pdf
 
@@ -58,8 +59,8 @@ def certificate_events(agreement: Agreement, issued: Document, round_: list[Sign
                                 f"(evidence SHA-256 {request.evidence_sha256})", recorder, request.ip,
                                 request.user_agent, request.document_sha256))
         else:
-            factor = {"totp": ", password and authenticator code", "backup": ", password and backup code"}.get(
-                request.second_factor, ", password")
+            factor = {"totp": ", password and authenticator code", "backup": ", password and backup code",
+                      "demo": ", demo data"}.get(request.second_factor, ", password")
             events.append(Event(request.signed_at, f"Signed electronically for {request.organization.name} as "
                                 f"“{request.typed_name}” (consent given{factor})",
                                 request.signatory.name if request.signatory else "—", request.ip,
@@ -127,8 +128,9 @@ def _prepend_pages(issued_bytes: bytes, tail: bytes) -> bytes:
     return out.getvalue()
 
 
-def issue_executed(actor: User, agreement: Agreement, round_: list[SignatureRequest], verify_url: str) -> Document:
+def issue_executed(actor: User, agreement: Agreement, round_: list[SignatureRequest]) -> Document:
     issued = round_[0].document
+    verify_url = external_url("signing.verify")  # PUBLIC_BASE_URL when set: the certificate outlives the request
     if issued.kind != KIND_AGREEMENT:
         raise RuntimeError("Signature requests must point at the document issued for signature.")
     content, box = render_executed(agreement, issued, round_, verify_url)

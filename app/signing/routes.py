@@ -21,10 +21,6 @@ def get_visible_agreement(agreement_id: int) -> Agreement:
         .options(selectinload(Agreement.parties).selectinload(AgreementParty.organization)))
 
 
-def verify_url() -> str:
-    return url_for("signing.verify", _external=True)
-
-
 def _evidence() -> dict:
     return {"ip": client_address(), "user_agent": request.headers.get("User-Agent", "")}
 
@@ -75,7 +71,7 @@ def sign(agreement_id: int):
         return _sign_page(agreement, sign_form=form, status=200 if request.method == "GET" else 400)
     try:
         executed = services.sign(current_user, req, typed_name=form.typed_name.data, password=form.password.data,
-                                 code=form.code.data or "", consent=form.consent.data, verify_url=verify_url(),
+                                 code=form.code.data or "", consent=form.consent.data,
                                  **_evidence())
         db.session.commit()
     except services.Throttled:
@@ -127,7 +123,7 @@ def record_paper(agreement_id: int):
     if req is None:
         abort(404)
     try:
-        executed = services.record_paper_upload(current_user, req, form.file.data, verify_url=verify_url(),
+        executed = services.record_paper_upload(current_user, req, form.file.data,
                                                 **_evidence())
         db.session.commit()
     except (services.SigningError, Refused) as exc:

@@ -187,19 +187,27 @@ def _document_hash(document: Document) -> str:
 
 
 def sign(actor: User, request: SignatureRequest, *, typed_name: str, password: str, code: str = "",
-         consent: bool, ip: str, user_agent: str, verify_url: str = "/verify") -> Document | None:
+         consent: bool, ip: str, user_agent: str) -> Document | None:
     """The signatory signs. Returns the executed document when this was the last signature."""
     permissions.authorize(permissions.can_sign(actor, request))
-    round_ = _check_open(request)
-    typed_name = " ".join((typed_name or "").split())
-    if len(typed_name) < 2:
+    _check_open(request)
+    if len(" ".join((typed_name or "").split())) < 2:
         raise SigningError("Type your full name as your signature.")
     if not consent:
         raise SigningError("Tick the box to agree to sign electronically.")
     factor = _check_password(actor, password, code)
+    return record_signature(actor, request, typed_name=typed_name, factor=factor, ip=ip, user_agent=user_agent)
+
+
+def record_signature(actor: User, request: SignatureRequest, *, typed_name: str, factor: str, ip: str,
+                     user_agent: str) -> Document | None:
+    """The evidence of a signature whose signatory sign() has authenticated (the demo data records its
+    own the same way). Returns the executed document when this was the last signature."""
+    permissions.authorize(permissions.can_sign(actor, request))
+    round_ = _check_open(request)
     request.status = SignatureStatus.SIGNED
     request.signed_at = utcnow()
-    request.typed_name = typed_name[:120]
+    request.typed_name = " ".join((typed_name or "").split())[:120]
     request.ip = (ip or "")[:64]
     request.user_agent = (user_agent or "")[:400]
     request.document_sha256 = _document_hash(request.document)
@@ -208,11 +216,10 @@ def sign(actor: User, request: SignatureRequest, *, typed_name: str, password: s
     audit.record(actor, "signature.signed", request.agreement,
                  summary=f"{request.organization.name}: signed by {actor.name} as “{request.typed_name}”; "
                          f"sha256 {request.document_sha256}")
-    return _after_signature(actor, request, round_, verify_url)
+    return _after_signature(actor, request, round_)
 
 
-def record_paper(actor: User, request: SignatureRequest, attachment, *, ip: str, user_agent: str,
-                 verify_url: str = "/verify") -> Document | None:
+def record_paper(actor: User, request: SignatureRequest, attachment, *, ip: str, user_agent: str) -> Document | None:
     """A coordinator records a party's countersigned PDF (already stored as `attachment`) as its signature."""
     permissions.authorize(permissions.can_manage_signatures(actor, request.agreement))
     if request.method is not SignatureMethod.PAPER:
@@ -230,11 +237,10 @@ def record_paper(actor: User, request: SignatureRequest, attachment, *, ip: str,
     audit.record(actor, "signature.paper_recorded", request.agreement,
                  summary=f"{request.organization.name}: countersigned PDF {attachment.filename}, "
                          f"sha256 {attachment.sha256}")
-    return _after_signature(actor, request, round_, verify_url)
+    return _after_signature(actor, request, round_)
 
 
-def record_paper_upload(actor: User, request: SignatureRequest, file_storage, *, ip: str, user_agent: str,
-                        verify_url: str = "/verify") -> Document | None:
+def record_paper_upload(actor: User, request: SignatureRequest, file_storage, *, ip: str, user_agent: str) -> Document | None:
     """Store the uploaded countersigned PDF on the agreement (attachments), then record it as the signature."""
     from app.attachments.services import add_attachment
 
@@ -245,11 +251,10 @@ def record_paper_upload(actor: User, request: SignatureRequest, file_storage, *,
     attachment = add_attachment(actor, request.agreement, file_storage)  # type sniffed from the bytes
     if attachment.content_type != "application/pdf":
         raise SigningError("A countersigned copy must be a PDF.")
-    return record_paper(actor, request, attachment, ip=ip, user_agent=user_agent, verify_url=verify_url)
+    return record_paper(actor, request, attachment, ip=ip, user_agent=user_agent)
 
 
-def _after_signature(actor: User, last: SignatureRequest, round_: list[SignatureRequest], verify_url: str
-                     ) -> Document | None:
+def _after_signature(actor: User, last: SignatureRequest, round_: list[SignatureRequest]) -> Document | None:
     agreement = last.agreement
     if any(r.status is not SignatureStatus.SIGNED for r in round_):
         signed = [r for r in round_ if r.status is SignatureStatus.SIGNED]
@@ -259,7 +264,7 @@ def _after_signature(actor: User, last: SignatureRequest, round_: list[Signature
         # Sequential: whoever follows the request just signed is now up (parallel ones were asked at issue).
         _ask_to_sign(actor, agreement, [r for r in open_requests(round_) if r.order > last.order])
         return None
-    document = complete(actor, agreement, round_, verify_url)
+    document = complete(actor, agreement, round_)
     everyone = _coordinators_of(agreement, round_) + [r.signatory for r in round_ if r.signatory is not None]
     notify(everyone, NotificationKind.SIGNED, agreement, actor=actor,
            summary=f"Every party signed agreement {agreement.reference}: it is active and its executed "
@@ -267,11 +272,11 @@ def _after_signature(actor: User, last: SignatureRequest, round_: list[Signature
     return document
 
 
-def complete(actor: User, agreement: Agreement, round_: list[SignatureRequest], verify_url: str) -> Document:
+def complete(actor: User, agreement: Agreement, round_: list[SignatureRequest]) -> Document:
     """Every signature is in: store the sealed executed document; the agreement becomes active."""
     from app.signing.executed import issue_executed
 
-    document = issue_executed(actor, agreement, round_, verify_url)
+    document = issue_executed(actor, agreement, round_)
     records.transition(actor, agreement, AgreementStatus.ACTIVE, KIND)
     audit.record(actor, "signature.completed", agreement,
                  summary=f"executed document {document.filename}, sha256 {document.sha256}")
