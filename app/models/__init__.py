@@ -49,6 +49,7 @@ from app.models.notification import (
     SentReminder,
 )
 from app.models.organization import Organization, OrganizationKind
+from app.models.render import RenderedDocument, RenderJob, RenderStatus
 from app.models.risk import (
     Mitigation,
     MitigationStatus,
