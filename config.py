@@ -183,9 +183,8 @@ class TestConfig(Config):
     PDF_RENDER_IN_SUBPROCESS = False
     TOTP_REQUIRED_ROLES: tuple = ()
     # One throwaway key per checkout, created on first use (no network, no fixture needed).
-    SIGNING_PKCS12_PATH = os.path.join(
-        tempfile.gettempdir(),
-        f"palisade-test-signing-{hashlib.sha256(os.path.dirname(os.path.abspath(__file__)).encode()).hexdigest()[:12]}.p12")
+    _CHECKOUT = hashlib.sha256(os.path.dirname(os.path.abspath(__file__)).encode()).hexdigest()[:12]
+    SIGNING_PKCS12_PATH = os.path.join(tempfile.gettempdir(), f"palisade-test-signing-{_CHECKOUT}.p12")
     SIGNING_PKCS12_PASSWORD = "test-signing-password"
     SIGNING_TSA_URL = ""
     SIGNING_CREATE_TEST_KEY = True

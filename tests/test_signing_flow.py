@@ -95,7 +95,8 @@ def assert_executed_document(app, executed: bytes, issued: bytes) -> None:
     assert embedded == issued
     catalog = reader.trailer["/Root"]
     xmp = catalog["/Metadata"].get_object().get_data()
-    assert b'pdfaid:part="3"' in xmp and "/AF" in catalog and "/OutputIntents" in catalog
+    assert b'pdfaid:part="3"' in xmp and "/OutputIntents" in catalog
+    assert len(catalog["/AF"]) == 1 and catalog["/AF"][0].get_object()["/AFRelationship"] == "/Source"
     # The visible seal is a widget on the signature page.
     seal_page = reader.pages[issued_pages]
     widgets = [a.get_object() for a in seal_page.get("/Annots", [])]

@@ -13,6 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app, render_template
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, NameObject
 from weasyprint import HTML, Attachment
 
 from app import audit
@@ -120,6 +121,10 @@ def _prepend_pages(issued_bytes: bytes, tail: bytes) -> bytes:
     """The issued pages, copied unchanged, before the tail; the tail's catalog (PDF/A metadata, output
     intent, associated files) is kept."""
     writer = PdfWriter(clone_from=io.BytesIO(tail))
+    catalog = writer.root_object
+    if "/AF" in catalog:  # WeasyPrint lists each associated file twice; once is what PDF/A-3 means
+        unique = {entry.idnum: entry for entry in catalog["/AF"]}
+        catalog[NameObject("/AF")] = ArrayObject(unique.values())
     issued = PdfReader(io.BytesIO(issued_bytes))
     for index, page in enumerate(issued.pages):
         writer.insert_page(page, index)
