@@ -156,6 +156,14 @@ EXPECTED: dict[str, dict] = {
     "signing.sign": SIGNATORY_ONLY,
     "signing.decline": SIGNATORY_ONLY,
     "signing.verify": SIGNED_IN,
+    # comments (members, executives and coordinators of a participating organisation; admins read only)
+    "comments.agreement": expect(admin=403, other_org=404),
+    "comments.incident_plan": expect(admin=403, other_org=404),
+    "comments.initiative": expect(admin=403, other_org=404),
+    "comments.task": expect(admin=403, other_org=404),
+    "comments.risk": expect(admin=403, other_org=404),
+    # inbox
+    "inbox.index": SIGNED_IN,
     # a document render is followed and downloaded only by the reader who asked for it
     "documents.render_status": OWNER_ONLY,
     "documents.render_state": OWNER_ONLY,

@@ -87,3 +87,15 @@ def test_signatories_and_coordinators_are_told_in_turn(app):
     declined = kinds(world.coordinator)[-1]
     assert declined[0] == "changes_requested" and "declined to sign" in declined[1]
     assert "Mutual aid" not in declined[1]  # summaries name the reference, never the title
+
+
+def test_the_inbox_lists_signatures_to_give_in_turn(app):
+    world = approved_world(app)
+    issue(app, world)
+    lead_inbox = app.test_client(user=world.lead_signer).get("/inbox/")
+    assert lead_inbox.status_code == 200 and "Signatures to give" in lead_inbox.text
+    assert f"/agreements/{world.agreement_id}/sign" in lead_inbox.text
+    assert f"/agreements/{world.agreement_id}/sign" not in app.test_client(user=world.partner_signer).get("/inbox/").text
+    sign(app, world.lead_signer, world.agreement_id)
+    assert f"/agreements/{world.agreement_id}/sign" not in app.test_client(user=world.lead_signer).get("/inbox/").text
+    assert f"/agreements/{world.agreement_id}/sign" in app.test_client(user=world.partner_signer).get("/inbox/").text

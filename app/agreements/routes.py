@@ -28,6 +28,7 @@ from app.models import (
     StaleEdit,
     User,
 )
+from app.reviews.routes import review_input
 
 
 def get_visible_agreement(agreement_id: int) -> Agreement:
@@ -169,7 +170,7 @@ def change_status(agreement_id: int):
               "draft only when a signatory declines.", "danger")
         return redirect(url_for(".detail", agreement_id=agreement_id))
     try:
-        services.transition_agreement(current_user, agreement, new_status)
+        services.transition_agreement(current_user, agreement, new_status, **review_input(agreement))
         db.session.commit()
     except InvalidTransition as exc:
         db.session.rollback()

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
 from app.agreements import services as agreements
+from app.demo.agreements import COORDINATORS
 from app.extensions import db
 from app.models import TLP, Agreement, AgreementKind, AgreementStatus, PartyRole, SigningMode, today
 from app.signing import services
@@ -73,8 +74,11 @@ def _run(people, title, kind, tlp, owner, parties, mode, signers, decline) -> No
         actor, parties=rows, title=title, kind=kind, tlp=tlp, terms=TERMS.format(title=title),
         summary=f"{title}: demo agreement showing a signing round.", sectors=[],
         effective_date=start, expiry_date=start + timedelta(days=3 * 365), notice_days=60, auto_renew=False)
-    for step in (AgreementStatus.IN_REVIEW, AgreementStatus.APPROVED):
-        agreements.transition_agreement(actor, agreement, step)
+    agreements.transition_agreement(actor, agreement, AgreementStatus.IN_REVIEW)
+    # Four eyes: a coordinator of another party approves what the owner submitted.
+    approver = next(people.user(COORDINATORS[key]) for key, _role, _email in parties
+                    if key in COORDINATORS and COORDINATORS[key] != owner)
+    agreements.transition_agreement(approver, agreement, AgreementStatus.APPROVED)
     assignments = [services.Assignment(people.orgs[key].id, people.user(email) if email else None)
                    for key, _role, email in parties]
     requests = services.issue_for_signature(actor, agreement, assignments, mode=mode,
