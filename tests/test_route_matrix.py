@@ -48,6 +48,8 @@ EXPECTED: dict[str, dict] = {
     "auth.two_factor_setup": SIGNED_IN,
     "auth.two_factor_disable": SIGNED_IN,
     "auth.two_factor_backup_codes": SIGNED_IN,
+    "auth.set_password": PUBLIC,  # the invitation / reset link; without a valid token: "link not valid"
+    "auth.forgot_password": PUBLIC,
     # main
     "main.index": SIGNED_IN,
     "main.healthz": PUBLIC,
@@ -67,6 +69,7 @@ EXPECTED: dict[str, dict] = {
     "users.deactivate": ADMIN_ONLY,
     "users.end_sessions": ADMIN_ONLY,
     "users.set_password": ADMIN_ONLY,
+    "users.invite": ADMIN_ONLY,
     "users.reset_two_factor": ADMIN_ONLY,
     # agreements
     "agreements.index": SIGNED_IN,

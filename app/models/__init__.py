@@ -9,6 +9,7 @@ from app.models._common import (
     today,
     utcnow,
 )
+from app.models.account_token import AccountToken, TokenPurpose
 from app.models.agreement import (
     SIGNING_STEPS,
     Agreement,

@@ -21,6 +21,7 @@ from app.models import (
     TaskUpdate,
     WorkingGroup,
 )
+from app.shortcuts import back_to
 from app.tasks import bp, services
 from app.tasks.forms import TaskForm, TaskStatusForm
 from app.working_groups import queries
@@ -129,7 +130,7 @@ def change_status(task_id: int):
         flash(str(exc), "danger")
     else:
         flash(f"Status changed to {new_status.label.lower()}." if new_status else "Note added.", "success")
-    return redirect(url_for(".detail", task_id=task_id, _anchor="updates"))
+    return redirect(back_to(url_for(".detail", task_id=task_id, _anchor="updates")))
 
 
 @bp.post("/<int:task_id>/archive")

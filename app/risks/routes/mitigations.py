@@ -12,6 +12,7 @@ from app.models import InvalidTransition, Organization, StaleEdit, User
 from app.risks import bp, services
 from app.risks.forms import MitigationForm, MitigationStatusForm
 from app.risks.routes import get_visible_mitigation, get_visible_risk
+from app.shortcuts import back_to
 
 
 def _choices(current_org_id: int | None = None) -> dict:
@@ -92,7 +93,7 @@ def mitigation_status(risk_id: int, mitigation_id: int):
         db.session.commit()
         flash(f"“{mitigation.title}” is {mitigation.status.label.lower()} "
               f"({mitigation.effectiveness} % effective).", "success")
-    return _back(risk.id)
+    return redirect(back_to(url_for(".detail", risk_id=risk.id, _anchor="mitigations")))
 
 
 @bp.post("/<int:risk_id>/mitigations/<int:mitigation_id>/archive")
