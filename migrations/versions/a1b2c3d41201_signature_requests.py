@@ -1,7 +1,7 @@
 """signature requests
 
 Revision ID: a1b2c3d41201
-Revises: a1b2c3d41002
+Revises: a1b2c3d41501
 Create Date: 2026-11-30 15:34:16.771213
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a1b2c3d41201'
-down_revision = 'a1b2c3d41002'
+down_revision = 'a1b2c3d41501'
 branch_labels = None
 depends_on = None
 
