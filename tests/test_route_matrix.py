@@ -158,6 +158,7 @@ EXPECTED: dict[str, dict] = {
     "signing.issue": COORDINATOR_WRITE,  # the world's agreement is not approved: back to it with a message
     "signing.sign": SIGNATORY_ONLY,
     "signing.decline": SIGNATORY_ONLY,
+    "signing.record_paper": COORDINATOR_WRITE,  # an empty form: back to the agreement with a message
     "signing.verify": SIGNED_IN,
     # comments (members, executives and coordinators of a participating organisation; admins read only)
     "comments.agreement": expect(admin=403, other_org=404),
