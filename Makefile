@@ -12,6 +12,7 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 
 # The web server and the background worker together; Ctrl-C stops both.
 run: install migrate
+	$(FLASK) pki init
 	$(FLASK) seed-if-empty
 	@$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)

@@ -3,7 +3,9 @@
 Nothing here raises at import time: the production checks run in ProductionConfig.validate(),
 which create_app() calls, so a bad deployment fails at start-up with a clear message.
 """
+import hashlib
 import os
+import tempfile
 from datetime import timedelta
 
 SAMPLE_SECRET_KEYS = {
@@ -110,6 +112,14 @@ class Config:
     PDF_CACHE_MAX_AGE_HOURS = _env_int("PDF_CACHE_MAX_AGE_HOURS", 24)
     PDF_WARM_AT_START = _env_bool("PDF_WARM_AT_START", True)
 
+    # Platform signing key (PAdES seal of every issued document). Empty path: instance/signing.p12,
+    # created by `flask --app wsgi pki init`. Optional RFC 3161 timestamp authority.
+    SIGNING_PKCS12_PATH = os.environ.get("SIGNING_PKCS12_PATH", "")
+    SIGNING_PKCS12_PASSWORD = os.environ.get("SIGNING_PKCS12_PASSWORD", "dev-only-signing-key")
+    SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL", "")
+    SIGNING_CREATE_TEST_KEY = False
+    VERIFY_MAX_MB = _env_int("VERIFY_MAX_MB", 20)
+
     # Background jobs (app/jobs.py): Redis when REDIS_URL is set, else a SQLite file in instance/.
     HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", False)
     HUEY_SQLITE_PATH = os.environ.get("HUEY_SQLITE_PATH", "")
@@ -166,6 +176,24 @@ class ProductionConfig(Config):
         storage = str(app_config.get("RATELIMIT_STORAGE_URI") or "")
         if not storage or storage.startswith("memory://"):  # empty: Flask-Limiter falls back to memory
             raise RuntimeError("Set REDIS_URL in production so rate limits hold across workers.")
+        _require_signing_key(app_config)
+
+
+def _require_signing_key(app_config: dict) -> None:
+    """Production seals every issued document: no key, no start (never an unsealed "issued" PDF)."""
+    from pathlib import Path
+
+    from app.signing.seal import KeyMissing, load_key_file
+
+    path = app_config.get("SIGNING_PKCS12_PATH") or ""
+    password = app_config.get("SIGNING_PKCS12_PASSWORD") or ""
+    if not path or not password or password.startswith("dev-"):
+        raise RuntimeError("Set SIGNING_PKCS12_PATH and SIGNING_PKCS12_PASSWORD in production: every issued "
+                           "document is sealed with the platform key.")
+    try:
+        load_key_file(Path(path), password)
+    except KeyMissing as exc:
+        raise RuntimeError(str(exc)) from exc
 
 
 class TestConfig(Config):
@@ -178,6 +206,12 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = os.environ.get("TEST_RATELIMIT_STORAGE_URI") or "memory://"
     PDF_RENDER_IN_SUBPROCESS = False
     TOTP_REQUIRED_ROLES: tuple = ()
+    # One throwaway key per checkout, created on first use (no network, no fixture needed).
+    _CHECKOUT = hashlib.sha256(os.path.dirname(os.path.abspath(__file__)).encode()).hexdigest()[:12]
+    SIGNING_PKCS12_PATH = os.path.join(tempfile.gettempdir(), f"palisade-test-signing-{_CHECKOUT}.p12")
+    SIGNING_PKCS12_PASSWORD = "test-signing-password"
+    SIGNING_TSA_URL = ""
+    SIGNING_CREATE_TEST_KEY = True
     HUEY_IMMEDIATE = True
 
 

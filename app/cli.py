@@ -96,4 +96,31 @@ def seed_if_empty() -> None:
     click.echo("Demo data loaded: " + ", ".join(f"{count} {name}" for name, count in summary.items()))
 
 
-commands = [create_user, create_organization, seed_demo, seed_if_empty, worker, notifications, reminders, backup_cli]
+@click.group("pki")
+def pki() -> None:
+    """The platform signing key (seals every issued document)."""
+
+
+@pki.command("init")
+@click.option("--force", is_flag=True, help="Replace an existing key (documents sealed before stay valid "
+                                            "only for holders of the old CA certificate).")
+@with_appcontext
+def pki_init(force: bool) -> None:
+    """Create a development CA and platform seal key (PKCS#12 in instance/) unless one exists."""
+    from app.signing import keys
+
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException("pki init makes a development key; production brings its own "
+                                   "(SIGNING_PKCS12_PATH, SIGNING_PKCS12_PASSWORD).")
+    try:
+        created, files = keys.ensure_development_key(force=force)
+    except keys.KeyMissing as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(("Created" if created else "Kept the existing") + f" platform signing key {files.pkcs12_path}")
+    click.echo(f"Seal certificate SHA-256 fingerprint: {files.fingerprint}")
+    if files.ca_path:
+        click.echo(f"Development CA certificate: {files.ca_path}")
+
+
+commands = [create_user, create_organization, seed_demo, seed_if_empty, worker, notifications, reminders, backup_cli,
+            pki]

@@ -350,6 +350,24 @@ def can_revise_incident_plan(user: User, plan: IncidentPlan) -> bool:
     return _coordinates(user, plan) and plan.is_revisable
 
 
+def visible_signature_requests(user: User) -> sa.Select:
+    """Signature requests of agreements the user may read."""
+    from app.models import SignatureRequest
+
+    return (sa.select(SignatureRequest)
+            .where(SignatureRequest.agreement_id.in_(visible_agreements(user).with_only_columns(Agreement.id))))
+
+
+def can_manage_signatures(user: User, agreement: Agreement) -> bool:
+    """Issue for signature, record a paper countersignature: coordinators of a participating organisation."""
+    return _coordinates(user, agreement)
+
+
+def can_sign(user: User, request) -> bool:
+    """Only the named signatory (pending, whose turn: rules of signing, refused there with a message)."""
+    return user.is_authenticated and request.signatory_id == user.id and request.method.value == "electronic"
+
+
 def can_download_reports(user: User) -> bool:
     return user.is_authenticated
 

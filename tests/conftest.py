@@ -36,7 +36,7 @@ _database_per_worker()
 from app import create_app
 from app.extensions import db, limiter
 from app.models import utcnow
-from config import TestConfig
+from config import ProductionConfig, TestConfig
 
 USING_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 # Large seeded worlds are shared by a module on SQLite (each has its own in-memory database); on the
@@ -96,6 +96,24 @@ def empty_all_tables(app=None) -> None:
     with engine.begin() as connection:
         connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _production_signing_key():
+    """The production config refuses to start without a signing key (tests/test_config.py checks it);
+    the tests that start one for other reasons get the test key, as a deployment gets its own."""
+    from pathlib import Path
+
+    from app.signing import pki
+
+    path = Path(TestConfig.SIGNING_PKCS12_PATH)
+    if not path.exists():
+        pki.create_development_key(path, TestConfig.SIGNING_PKCS12_PASSWORD, "Palisade test")
+    saved = ProductionConfig.SIGNING_PKCS12_PATH, ProductionConfig.SIGNING_PKCS12_PASSWORD
+    ProductionConfig.SIGNING_PKCS12_PATH = str(path)
+    ProductionConfig.SIGNING_PKCS12_PASSWORD = TestConfig.SIGNING_PKCS12_PASSWORD
+    yield
+    ProductionConfig.SIGNING_PKCS12_PATH, ProductionConfig.SIGNING_PKCS12_PASSWORD = saved
 
 
 @pytest.fixture(autouse=True)

@@ -199,15 +199,14 @@ def test_content_is_frozen_after_review(app, world):
 # --- Lifecycle ----------------------------------------------------------------------------------
 
 LABELS = {"in_review": "Submit for review", "draft": "Request changes", "approved": "Approve",
-          "out_for_signature": "Issue for signature", "active": "Mark as signed (active)",
-          "expired": "Mark expired", "terminated": "Terminate", "cancelled": "Cancel"}
+          "out_for_signature": "Issue for signature", "expired": "Mark expired", "terminated": "Terminate", "cancelled": "Cancel"}
 
 
 @pytest.mark.parametrize("start, buttons", [
     ("draft", {"in_review", "cancelled"}),
     ("in_review", {"draft", "approved", "cancelled"}),
-    ("approved", {"out_for_signature", "cancelled"}),
-    ("out_for_signature", {"active"}),
+    ("approved", {"cancelled"}),  # issuing for signature is a form (signatories), linked, not a button
+    ("out_for_signature", set()),  # signing, not a button, makes it active or sends it back to draft
     ("active", {"expired", "terminated"}),
     ("expired", set()), ("terminated", set()), ("cancelled", set()),
 ])
@@ -219,19 +218,25 @@ def test_detail_shows_only_allowed_transition_buttons(app, world, start, buttons
     assert shown == buttons
     for target in buttons:
         assert LABELS[target] in html
+    assert (f"/agreements/{agreement_id}/issue-for-signature" in html) is (start == "approved")
+    assert "Mark as signed" not in html
 
 
 def test_full_lifecycle_with_audit(app, world):
     agreement_id = _agreement(app, world)
     client = world.client(app, "coord_b")  # a coordinator of a party may move it too
     other = world.client(app, "coord_a")  # four eyes: whoever submitted a version does not approve it
-    for target in ("in_review", "draft", "in_review", "approved", "out_for_signature", "active", "terminated"):
+    for target in ("in_review", "draft", "in_review", "approved"):
         response = (other if target == "approved" else client).post(
             f"/agreements/{agreement_id}/status", data={"new_status": target, "comment": "Tighten clause 4."})
         assert response.status_code == 302
         assert _load(app, agreement_id)["status"].value == target
+    # Issuing for signature goes through the signatory form (tests/test_signing_flow.py walks the rest).
+    response = client.post(f"/agreements/{agreement_id}/status", data={"new_status": "out_for_signature"})
+    assert response.headers["Location"].endswith(f"/agreements/{agreement_id}/issue-for-signature")
+    assert client.post(f"/agreements/{agreement_id}/status", data={"new_status": "cancelled"}).status_code == 302
     changes = [s for a, s in audit_actions(app, agreement_id) if a == "agreement.status_changed"]
-    assert changes[0] == "status: Draft → In review" and changes[-1] == "status: Active → Terminated"
+    assert changes[0] == "status: Draft → In review" and changes[-1] == "status: Approved → Cancelled"
 
 
 @pytest.mark.parametrize("start, target", [("draft", "active"), ("draft", "approved"), ("active", "draft"),

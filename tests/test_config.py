@@ -47,6 +47,33 @@ def test_production_refuses_per_process_rate_limit_storage(storage):
         create_app(production(RATELIMIT_STORAGE_URI=storage))
 
 
+@pytest.mark.parametrize("overrides", [
+    {"SIGNING_PKCS12_PATH": ""},
+    {"SIGNING_PKCS12_PASSWORD": ""},
+    {"SIGNING_PKCS12_PASSWORD": "dev-only-signing-key"},  # the development default
+    {"SIGNING_PKCS12_PATH": "/nonexistent/signing.p12"},
+    {"SIGNING_PKCS12_PASSWORD": "not-the-password-of-the-file"},
+])
+def test_production_refuses_to_start_without_a_usable_signing_key(overrides):
+    with pytest.raises(RuntimeError, match="SIGNING_PKCS12|signing key"):
+        create_app(production(**overrides))
+
+
+def test_production_refuses_a_file_that_is_not_pkcs12(tmp_path):
+    bogus = tmp_path / "signing.p12"
+    bogus.write_bytes(b"-----BEGIN CERTIFICATE-----\nnot a key\n")
+    with pytest.raises(RuntimeError, match="cannot be opened"):
+        create_app(production(SIGNING_PKCS12_PATH=str(bogus)))
+
+
+def test_production_defaults_without_environment_have_no_signing_key():
+    # What a deployment gets when it sets nothing: no path, the development password -> refused.
+    assert Config.SIGNING_PKCS12_PATH == "" or os.environ.get("SIGNING_PKCS12_PATH")
+    with pytest.raises(RuntimeError, match="SIGNING_PKCS12"):
+        create_app(production(SIGNING_PKCS12_PATH=Config.SIGNING_PKCS12_PATH,
+                              SIGNING_PKCS12_PASSWORD=Config.SIGNING_PKCS12_PASSWORD))
+
+
 def test_production_accepts_a_proper_configuration():
     app = create_app(production())
     assert app.config["ENV_NAME"] == "production"

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import (
     TLP,
     Agreement,
+    AgreementParty,
     AgreementStatus,
     AuditEvent,
     Document,
@@ -42,9 +43,18 @@ def approved_agreement(app):
         return agreement.id, app.test_client(user=coordinator), app.test_client(user=outsider)
 
 
+def issue_for_signature(client, agreement_id):
+    """Both parties sign on paper: the issue step needs no signatory accounts."""
+    with client.application.app_context():
+        orgs = db.session.scalars(sa.select(AgreementParty.organization_id)
+                                  .where(AgreementParty.agreement_id == agreement_id)).all()
+    return client.post(f"/agreements/{agreement_id}/issue-for-signature",
+                       data={"mode": "sequential", **{f"signatory_{org}": "paper" for org in orgs}})
+
+
 def test_issuing_for_signature_stores_the_exact_bytes_and_serves_them_unchanged(app):
     agreement_id, client, outsider = approved_agreement(app)
-    response = client.post(f"/agreements/{agreement_id}/status", data={"new_status": "out_for_signature"})
+    response = issue_for_signature(client, agreement_id)
     assert response.status_code == 302
     with app.app_context():
         document = db.session.scalars(sa.select(Document).where(Document.object_id == agreement_id)).one()
@@ -82,7 +92,7 @@ def test_issuing_for_signature_stores_the_exact_bytes_and_serves_them_unchanged(
 def test_a_failed_render_rolls_the_transition_back(app):
     agreement_id, client, _ = approved_agreement(app)
     app.config["PDF_MAX_FIELD_CHARS"] = 10
-    response = client.post(f"/agreements/{agreement_id}/status", data={"new_status": "out_for_signature"})
+    response = issue_for_signature(client, agreement_id)
     assert response.status_code == 413
     assert b"too large to render" in response.data
     with app.app_context():

@@ -33,6 +33,7 @@ ADMIN_ONLY = expect(member=403, coordinator=403, executive=403, other_org=403)
 ALL_TO_LOGIN = expect(member=LOGIN, coordinator=LOGIN, executive=LOGIN, admin=LOGIN, other_org=LOGIN)
 OWNER_ONLY = expect(member=404, executive=404, admin=404, other_org=404)  # the coordinator's own
 STATEFUL_WRITE = {**COORDINATOR_WRITE, "coordinator": IN_SCOPE}        # the world's state may refuse it
+SIGNATORY_ONLY = expect(member=403, coordinator=403, executive=403, admin=403, other_org=404)  # nobody is asked
 
 EXPECTED: dict[str, dict] = {
     # auth
@@ -153,6 +154,13 @@ EXPECTED: dict[str, dict] = {
     "documents.download": SCOPED_READ,
     "documents.risk_register": SIGNED_IN,
     "documents.executive": SIGNED_IN,
+    "documents.executed": SCOPED_READ,  # not executed yet: back to the agreement with a message
+    # signing
+    "signing.issue": COORDINATOR_WRITE,  # the world's agreement is not approved: back to it with a message
+    "signing.sign": SIGNATORY_ONLY,
+    "signing.decline": SIGNATORY_ONLY,
+    "signing.record_paper": COORDINATOR_WRITE,  # an empty form: back to the agreement with a message
+    "signing.verify": SIGNED_IN,
     # comments (members, executives and coordinators of a participating organisation; admins read only)
     "comments.agreement": expect(admin=403, other_org=404),
     "comments.incident_plan": expect(admin=403, other_org=404),

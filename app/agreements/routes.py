@@ -17,6 +17,7 @@ from app.form_rows import apply_row_action
 from app.forms import EmptyForm
 from app.initiatives import services as initiative_services
 from app.models import (
+    SIGNING_STEPS,
     TLP,
     Agreement,
     AgreementKind,
@@ -185,6 +186,13 @@ def change_status(agreement_id: int):
         new_status = AgreementStatus(request.form.get("new_status", ""))
     except ValueError:
         flash("Unknown status: nothing was changed.", "danger")
+        return redirect(url_for(".detail", agreement_id=agreement_id))
+    if new_status is AgreementStatus.OUT_FOR_SIGNATURE:
+        flash("Choose the signatories first: issuing for signature creates their requests.", "info")
+        return redirect(url_for("signing.issue", agreement_id=agreement_id))
+    if (agreement.status, new_status) in SIGNING_STEPS:
+        flash("An agreement out for signature becomes active when the last signature is in, and goes back to "
+              "draft only when a signatory declines.", "danger")
         return redirect(url_for(".detail", agreement_id=agreement_id))
     try:
         services.transition_agreement(current_user, agreement, new_status, **review_input(agreement))

@@ -10,10 +10,13 @@ DEFAULT_PASSWORD = "palisade-demo-passphrase"
 
 # Record kinds add themselves here as `app.demo.<module>.seed(people)`.
 RECORD_MODULES = ("agreements", "initiatives", "working_groups", "risks", "incident_plans", "workflow",
-                  "attachments", "notifications")
+                  "attachments", "signing", "notifications")
 
 
 def seed_demo(password: str = DEFAULT_PASSWORD) -> dict:
+    from app.signing.keys import ensure_development_key
+
+    ensure_development_key()  # issued demo documents are sealed: `pki init` first when there is no key
     people = seed_people(password)
     summary = {"organizations": len(people.orgs), "users": len(people.users)}
     for name in RECORD_MODULES:

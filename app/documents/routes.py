@@ -2,7 +2,7 @@
 the HTML pages), is rate limited per user, and answers `attachment` + `no-store`."""
 import re
 
-from flask import Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import permissions
@@ -15,7 +15,14 @@ from app.documents.content import (
     risk_register_document,
 )
 from app.documents.executive import executive_document
-from app.documents.services import KIND_AGREEMENT, KIND_PLAN, issued_documents, latest_issue
+from app.documents.services import (
+    KIND_AGREEMENT,
+    KIND_EXECUTED,
+    KIND_PLAN,
+    KIND_PLAN_APPROVED,
+    issued_documents,
+    latest_issue,
+)
 from app.extensions import db, limiter
 from app.models import (
     Agreement,
@@ -89,12 +96,25 @@ def agreement(agreement_id: int):
     return rendered(*agreement_document(record))
 
 
+@bp.get("/agreements/<int:agreement_id>/executed.pdf")
+@pdf_rate_limit
+def executed(agreement_id: int):
+    """The sealed executed agreement (issued pages, signature page, certificate of completion)."""
+    record = db.first_or_404(permissions.visible_agreements(current_user).where(Agreement.id == agreement_id))
+    document = latest_issue(current_user, record, KIND_EXECUTED)
+    if document is None:
+        flash("This agreement has no executed document yet: it is one once every party has signed.", "info")
+        return redirect(url_for("agreements.detail", agreement_id=agreement_id))
+    return issued(document)
+
+
 @bp.get("/incident-plans/<int:plan_id>.pdf")
 @pdf_rate_limit
 def incident_plan(plan_id: int):
     plan = db.first_or_404(permissions.visible_incident_plans(current_user).where(IncidentPlan.id == plan_id))
-    if plan.status is PlanStatus.IN_REVIEW:
-        document = latest_issue(current_user, plan, KIND_PLAN)
+    if plan.status in (PlanStatus.IN_REVIEW, PlanStatus.APPROVED):
+        kind = KIND_PLAN if plan.status is PlanStatus.IN_REVIEW else KIND_PLAN_APPROVED
+        document = latest_issue(current_user, plan, kind)
         # A plan may still be edited in review: the issue is served only while it is current.
         if document is not None and document.version == plan.version:
             return issued(document)

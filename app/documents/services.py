@@ -13,10 +13,19 @@ from app.pdf import render_pdf
 
 KIND_AGREEMENT = "agreement_for_signature"
 KIND_PLAN = "incident_plan_for_review"
+KIND_PLAN_APPROVED = "incident_plan_approved"
+KIND_EXECUTED = "agreement_executed"
+
+
+SEAL_REASONS = {KIND_AGREEMENT: "Issued for signature", KIND_PLAN: "Issued for review",
+                KIND_PLAN_APPROVED: "Approved plan issued"}
 
 
 def _store(actor: User | None, record, kind: str, template: str, context: dict) -> Document:
-    content = render_pdf(template, **context)
+    # Sealed before it is stored: SealingFailed propagates and the issuing transition rolls back.
+    from app.signing.seal import seal_pdf  # here: app.signing's pages import this module
+
+    content = seal_pdf(render_pdf(template, **context), reason=SEAL_REASONS[kind])
     info = context["doc"]
     document = Document(
         object_type=record.__tablename__, object_id=record.id, kind=kind, version=record.version,
@@ -42,6 +51,13 @@ def issue_incident_plan(actor: User | None, plan: IncidentPlan) -> Document:
     db.session.flush()
     template, context = incident_plan_document(plan, actor, issuing=True)
     return _store(actor, plan, KIND_PLAN, template, context)
+
+
+def issue_approved_incident_plan(actor: User | None, plan: IncidentPlan) -> Document:
+    """The approved version as it was approved, stored and sealed."""
+    db.session.flush()
+    template, context = incident_plan_document(plan, actor)
+    return _store(actor, plan, KIND_PLAN_APPROVED, template, context)
 
 
 def issued_documents(reader: User, record) -> list[Document]:

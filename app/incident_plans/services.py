@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from werkzeug.exceptions import Forbidden
 
 from app import audit, permissions, records
-from app.documents.services import issue_incident_plan
+from app.documents.services import issue_approved_incident_plan, issue_incident_plan
 from app.extensions import db
 from app.models import (
     IncidentPlan,
@@ -174,6 +174,7 @@ def _approve(actor: User, plan: IncidentPlan, next_review_date: date | None) -> 
                  summary=f"status: {old.label} → {plan.status.label}; approver: {actor.name}; "
                          f"next review: {review.isoformat()}")
     _retire_superseded(actor, plan)
+    issue_approved_incident_plan(actor, plan)  # sealed like every issue; a failure rolls back the approval
 
 
 def archive_incident_plan(actor: User, plan: IncidentPlan) -> None:

@@ -11,6 +11,7 @@ from app.models._common import (
 )
 from app.models.account_token import AccountToken, TokenPurpose
 from app.models.agreement import (
+    SIGNING_STEPS,
     Agreement,
     AgreementKind,
     AgreementParty,
@@ -61,6 +62,7 @@ from app.models.risk import (
     level_for_score,
     risk_recipients,
 )
+from app.models.signature import SignatureMethod, SignatureRequest, SignatureStatus, SigningMode
 from app.models.user import BackupCode, Role, User, normalize_email
 from app.models.working_group import (
     MemberRole,

@@ -58,7 +58,8 @@ TRANSITIONS: dict[AgreementStatus, frozenset[AgreementStatus]] = {
     S.DRAFT: frozenset({S.IN_REVIEW, S.CANCELLED}),
     S.IN_REVIEW: frozenset({S.DRAFT, S.APPROVED, S.CANCELLED}),
     S.APPROVED: frozenset({S.OUT_FOR_SIGNATURE, S.CANCELLED}),
-    S.OUT_FOR_SIGNATURE: frozenset({S.ACTIVE}),
+    # Both steps are taken by signing (app/signing): the last signature in, or a signatory declining.
+    S.OUT_FOR_SIGNATURE: frozenset({S.ACTIVE, S.DRAFT}),
     S.ACTIVE: frozenset({S.EXPIRED, S.TERMINATED}),
     S.EXPIRED: frozenset(),
     S.TERMINATED: frozenset(),
@@ -67,13 +68,15 @@ TRANSITIONS: dict[AgreementStatus, frozenset[AgreementStatus]] = {
 # Content is frozen once the agreement leaves review: what is signed is what was approved.
 EDITABLE_STATUSES = frozenset({S.DRAFT, S.IN_REVIEW})
 
+# Steps no button takes: signing takes them when the last signature is in or a signatory declines.
+SIGNING_STEPS = frozenset({(S.OUT_FOR_SIGNATURE, S.ACTIVE), (S.OUT_FOR_SIGNATURE, S.DRAFT)})
+
 # What the button that moves an agreement *to* a status says, in the order buttons are shown
 # (the step forward first, the way out last). Each target is reached from one kind of step only.
 ACTION_LABELS: dict[AgreementStatus, str] = {
     S.IN_REVIEW: "Submit for review",
     S.APPROVED: "Approve",
     S.OUT_FOR_SIGNATURE: "Issue for signature",
-    S.ACTIVE: "Mark as signed (active)",
     S.DRAFT: "Request changes",
     S.EXPIRED: "Mark expired",
     S.TERMINATED: "Terminate",
@@ -137,7 +140,7 @@ class Agreement(RecordMixin, db.Model):
 
     def transition_actions(self) -> list[tuple[AgreementStatus, str]]:
         """(target status, button label) for every step allowed from the current status."""
-        allowed = self.allowed_transitions()
+        allowed = {t for t in self.allowed_transitions() if (self.status, t) not in SIGNING_STEPS}
         return [(target, label) for target, label in ACTION_LABELS.items() if target in allowed]
 
     @property

@@ -1,0 +1,65 @@
+"""Signing forms: issue for signature (a signatory per party), sign, decline, paper evidence, verify."""
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields import DateField, SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.forms import enum_select, no_control_characters, strip_filter, user_label
+from app.models import SigningMode
+
+PAPER = "paper"
+
+
+def issue_form_class(parties, candidates):
+    """A form with one signatory select (and title) per signing party; choices from the party's own users."""
+
+    class IssueForm(FlaskForm):
+        mode = enum_select("Signing order", SigningMode, default=SigningMode.SEQUENTIAL,
+                           description="Sequential: each signatory is asked when the one before has signed.")
+        due_date = DateField("Sign by", validators=[Optional()])
+
+        def assignments(self) -> list[tuple[int, int | None, str]]:
+            """(organisation id, user id or None for paper, title) per party."""
+            rows = []
+            for party in parties:
+                value = self[f"signatory_{party.organization_id}"].data
+                rows.append((party.organization_id, None if value == PAPER else int(value),
+                             self[f"title_{party.organization_id}"].data or ""))
+            return rows
+
+    for party in parties:
+        choices = [SelectChoice("", "Choose…")] + [SelectChoice(str(u.id), user_label(u))
+                                                   for u in candidates.get(party.organization_id, [])]
+        choices.append(SelectChoice(PAPER, "Signs on paper (a coordinator uploads the countersigned PDF)"))
+        setattr(IssueForm, f"signatory_{party.organization_id}", SelectField(
+            f"Signatory for {party.organization.name}", choices=choices,
+            validators=[InputRequired(message="Choose a signatory or paper.")]))
+        setattr(IssueForm, f"title_{party.organization_id}", StringField(
+            f"Title of the signatory for {party.organization.name}", default=party.signatory_title,
+            filters=[strip_filter], validators=[Length(max=120), no_control_characters]))
+    return IssueForm
+
+
+class SignForm(FlaskForm):
+    typed_name = StringField("Type your full name as your signature", filters=[strip_filter],
+                             validators=[DataRequired(), Length(min=2, max=120), no_control_characters])
+    password = PasswordField("Your password", validators=[DataRequired()])
+    code = StringField("Authentication code (from your authenticator app, or a backup code)",
+                       filters=[strip_filter], validators=[Optional(), Length(max=20)])
+    consent = BooleanField("I agree to sign this document electronically; my typed name is my signature.",
+                           validators=[DataRequired(message="Tick the box to agree to sign electronically.")])
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField("Why do you decline?", filters=[strip_filter],
+                           validators=[DataRequired(), Length(min=3, max=4000), no_control_characters])
+
+
+class PaperForm(FlaskForm):
+    request_id = HiddenField(validators=[DataRequired()])
+    file = FileField("Countersigned PDF", validators=[FileRequired()])
+
+
+class VerifyForm(FlaskForm):
+    file = FileField("PDF to check", validators=[FileRequired(message="Choose a PDF file.")])

@@ -1,0 +1,65 @@
+"""/verify: a signed-in user uploads a PDF and learns whether this Palisade issued it (SHA-256 match in
+`documents`, only what the uploader may see) and whether its platform seal is intact. Nothing is stored."""
+import hashlib
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_login import current_user
+
+from app import permissions
+from app.extensions import db
+from app.models import Document
+from app.signing import bp
+from app.signing.forms import VerifyForm
+from app.signing.seal import SealCheck, check_seal
+
+
+@dataclass
+class Verdict:
+    filename: str
+    size: int
+    sha256: str
+    matches: list[Document] = field(default_factory=list)
+    hidden_match: bool = False  # issued here, on a record the uploader may not read
+    seal: SealCheck | None = None
+
+
+def size_limit() -> int:
+    """The upload cap: VERIFY_MAX_MB, within the request size limit."""
+    cap = int(current_app.config.get("VERIFY_MAX_MB", 20)) * 1024 * 1024
+    request_cap = current_app.config.get("MAX_CONTENT_LENGTH")
+    return min(cap, request_cap - 64 * 1024) if request_cap else cap
+
+
+def examine(content: bytes, filename: str) -> Verdict:
+    digest = hashlib.sha256(content).hexdigest()
+    verdict = Verdict(filename=filename[:200], size=len(content), sha256=digest)
+    verdict.matches = list(db.session.scalars(
+        permissions.visible_documents(current_user).where(Document.sha256 == digest)
+        .order_by(Document.issued_at.desc())))
+    if not verdict.matches:
+        verdict.hidden_match = db.session.scalar(
+            sa.select(sa.func.count(Document.id)).where(Document.sha256 == digest)) > 0
+    verdict.seal = check_seal(content)
+    return verdict
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify():
+    form = VerifyForm()
+    verdict = None
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        content = upload.read(size_limit() + 1)
+        if len(content) > size_limit():
+            form.file.errors.append(f"The file is larger than {size_limit() // (1024 * 1024)} MB.")
+        elif not content.startswith(b"%PDF-"):
+            form.file.errors.append("Only PDF files can be checked: this file is not a PDF.")
+        else:
+            verdict = examine(content, upload.filename or "upload.pdf")
+    if form.errors:
+        status = 400
+    return render_template("signing/verify.html", form=form, verdict=verdict,
+                           max_mb=size_limit() // (1024 * 1024)), status
