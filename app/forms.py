@@ -106,3 +106,12 @@ def optional_id(value):
 
 class EmptyForm(FlaskForm):
     """For POST-only buttons: carries the CSRF token."""
+
+
+
+class StatusChangeForm(VersionedForm):
+    """Every status change: the target status and the version of the record the page showed.
+
+    Subclass per kind with `new_status = enum_select("New status", TheStatus)` and add fields (a
+    note, a review date) as the step needs; app.lifecycle.transition answers a stale version with
+    the 409 conflict page."""

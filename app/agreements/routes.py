@@ -3,17 +3,14 @@
 Every load goes through get_visible_agreement(): an agreement out of the user's scope is 404 on
 every sub-route; in scope but not allowed is 403 (checked here and again in the services).
 """
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from app import listing, permissions, records
+from app import lifecycle, listing, permissions, records
 from app.agreements import bp, queries, services
-from app.agreements.forms import AgreementForm
-from app.conflicts import conflict_page
+from app.agreements.forms import AgreementForm, AgreementStatusForm
 from app.extensions import db
-from app.forms import EmptyForm
 from app.models import (
     TLP,
     Agreement,
@@ -21,10 +18,8 @@ from app.models import (
     AgreementParty,
     AgreementStatus,
     Initiative,
-    InvalidTransition,
     Organization,
     Sector,
-    StaleEdit,
     User,
 )
 
@@ -120,16 +115,12 @@ def edit(agreement_id: int):
     form = _build_form(agreement)
     if form.validate_on_submit():
         try:
-            services.update_agreement(current_user, agreement, expected_version=form.expected_version(),
-                                      parties=form.party_rows(), recipients=_chosen_recipients(form),
-                                      **form.record_fields())
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            db.session.rollback()
-            return conflict_page(agreement, form, url_for(".edit", agreement_id=agreement_id),
-                                 fields=_conflict_fields(form))
+            with lifecycle.saving(agreement, form, url_for(".edit", agreement_id=agreement_id),
+                                  fields=_conflict_fields(form)):
+                services.update_agreement(current_user, agreement, expected_version=form.expected_version(),
+                                          parties=form.party_rows(), recipients=_chosen_recipients(form),
+                                          **form.record_fields())
         except services.PartyError as exc:
-            db.session.rollback()
             form.parties.errors.append(str(exc))
         else:
             flash("Agreement saved.", "success")
@@ -153,47 +144,14 @@ def history(agreement_id: int):
 def change_status(agreement_id: int):
     agreement = get_visible_agreement(agreement_id)
     permissions.authorize(permissions.can_transition_agreement(current_user, agreement))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        new_status = AgreementStatus(request.form.get("new_status", ""))
-    except ValueError:
-        flash("Unknown status: nothing was changed.", "danger")
-        return redirect(url_for(".detail", agreement_id=agreement_id))
-    try:
-        services.transition_agreement(current_user, agreement, new_status)
-        db.session.commit()
-    except InvalidTransition as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    except StaleDataError:
-        db.session.rollback()
-        flash("Someone changed this agreement at the same moment; check its status and try again.", "warning")
-    else:
-        flash(f"Agreement {agreement.reference} is now {agreement.status.label.lower()}.", "success")
-    return redirect(url_for(".detail", agreement_id=agreement_id))
+    return lifecycle.transition(
+        agreement, AgreementStatusForm(), services.transition_agreement,
+        back=url_for(".detail", agreement_id=agreement_id), invalid="Unknown status: nothing was changed.",
+        done=lambda a: f"Agreement {a.reference} is now {a.status.label.lower()}.")
 
 
-@bp.post("/<int:agreement_id>/archive")
-def archive(agreement_id: int):
-    agreement = get_visible_agreement(agreement_id)
-    permissions.authorize(permissions.can_archive(current_user, agreement))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.archive_agreement(current_user, agreement)
-    db.session.commit()
-    flash(f"Agreement {agreement.reference} archived. Restore it from the archived list.", "success")
-    return redirect(url_for(".detail", agreement_id=agreement_id))
-
-
-@bp.post("/<int:agreement_id>/restore")
-def restore(agreement_id: int):
-    agreement = get_visible_agreement(agreement_id)
-    permissions.authorize(permissions.can_archive(current_user, agreement))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.restore_agreement(current_user, agreement)
-    db.session.commit()
-    flash(f"Agreement {agreement.reference} restored.", "success")
-    return redirect(url_for(".detail", agreement_id=agreement_id))
-
+lifecycle.archive_routes(
+    bp, "/<int:agreement_id>", get_visible_agreement, services.archive_agreement, services.restore_agreement,
+    can=permissions.can_archive, back=lambda a: url_for(".detail", agreement_id=a.id),
+    archived=lambda a: f"Agreement {a.reference} archived. Restore it from the archived list.",
+    restored=lambda a: f"Agreement {a.reference} restored.")

@@ -3,13 +3,11 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from app import listing, permissions, records
-from app.conflicts import conflict_page
+from app import lifecycle, listing, permissions, records
 from app.extensions import db
 from app.forms import EmptyForm
-from app.models import Organization, OrganizationKind, Sector, StaleEdit, User, sector_filter
+from app.models import Organization, OrganizationKind, Sector, User, sector_filter
 from app.organizations import bp, services
 from app.organizations.forms import OrganizationForm
 
@@ -96,14 +94,10 @@ def edit(organization_id: int):
             form.name.errors.append("An organisation with this name already exists.")
             return render_template("organizations/form.html", form=form, organization=org)
         try:
-            services.update_organization(current_user, org, expected_version=form.expected_version(),
-                                         **form.model_data())
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            db.session.rollback()
-            return conflict_page(org, form, url_for(".edit", organization_id=org.id))
+            with lifecycle.saving(org, form, url_for(".edit", organization_id=org.id)):
+                services.update_organization(current_user, org, expected_version=form.expected_version(),
+                                             **form.model_data())
         except ValueError as exc:
-            db.session.rollback()
             form.parent_id.errors.append(str(exc))
         else:
             flash("Organisation saved.", "success")
@@ -111,26 +105,10 @@ def edit(organization_id: int):
     return render_template("organizations/form.html", form=form, organization=org)
 
 
-@bp.post("/<int:organization_id>/archive")
-def archive(organization_id: int):
-    org = get_visible_organization(organization_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.archive_organization(current_user, org)
-    db.session.commit()
-    flash(f"{org.name} archived. Its records and users are kept.", "success")
-    return redirect(url_for(".detail", organization_id=org.id))
-
-
-@bp.post("/<int:organization_id>/restore")
-def restore(organization_id: int):
-    org = get_visible_organization(organization_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.restore_organization(current_user, org)
-    db.session.commit()
-    flash(f"{org.name} restored.", "success")
-    return redirect(url_for(".detail", organization_id=org.id))
+lifecycle.archive_routes(
+    bp, "/<int:organization_id>", get_visible_organization, services.archive_organization,
+    services.restore_organization, back=lambda o: url_for(".detail", organization_id=o.id),
+    archived=lambda o: f"{o.name} archived. Its records and users are kept.", restored=lambda o: f"{o.name} restored.")
 
 
 @bp.post("/<int:organization_id>/delete")

@@ -9,7 +9,14 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app.forms import ModelForm, VersionedForm, enum_select, labelled_choices, optional_id, record_choices
+from app.forms import (
+    StatusChangeForm,
+    VersionedForm,
+    enum_select,
+    labelled_choices,
+    optional_id,
+    record_choices,
+)
 from app.models import TaskPriority, TaskStatus, today
 
 TITLE_MAX = 200
@@ -49,7 +56,7 @@ class TaskForm(VersionedForm):
             raise ValidationError("Enter a real date.")
 
 
-class TaskStatusForm(ModelForm):
+class TaskStatusForm(StatusChangeForm):
     """A status change, a note, or both. The lifecycle (TASK_TRANSITIONS) is the service's check."""
 
     new_status = SelectField("New status", coerce=lambda v: TaskStatus(v) if v not in (None, "") else None)

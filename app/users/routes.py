@@ -2,15 +2,13 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from app import listing, permissions, records
+from app import lifecycle, listing, permissions, records
 from app.auth import two_factor
-from app.conflicts import conflict_page
 from app.decorators import fresh_login_required
 from app.extensions import db
 from app.forms import EmptyForm
-from app.models import Organization, Role, StaleEdit, User
+from app.models import Organization, Role, User
 from app.users import bp, services
 from app.users.forms import NewUserForm, SetPasswordForm, UserForm
 
@@ -96,14 +94,10 @@ def edit(user_id: int):
         form.version.data = user.version
     if form.validate_on_submit():
         try:
-            services.update_user(current_user, user, expected_version=form.expected_version(),
-                                 **form.model_data())
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            db.session.rollback()
-            return conflict_page(user, form, url_for(".edit", user_id=user_id))
+            with lifecycle.saving(user, form, url_for(".edit", user_id=user_id)):
+                services.update_user(current_user, user, expected_version=form.expected_version(),
+                                     **form.model_data())
         except services.UserError as exc:
-            db.session.rollback()
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
             flash("User saved.", "success")

@@ -3,10 +3,8 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from app import listing, permissions, records
-from app.conflicts import conflict_page
+from app import lifecycle, listing, permissions, records
 from app.extensions import db
 from app.incident_plans import bp, services
 from app.incident_plans.forms import PlanForm, ReviseForm, StatusForm
@@ -17,7 +15,6 @@ from app.models import (
     Organization,
     PlanStatus,
     Sector,
-    StaleEdit,
     User,
     incident_plan_organizations,
     sector_filter,
@@ -129,7 +126,7 @@ def detail(plan_id: int):
                                   .where(IncidentPlan.reference == plan.reference)
                                   .order_by(IncidentPlan.id)).all()
     previous = next((v for v in versions if v.id == plan.previous_version_id), None)
-    status_form = StatusForm(formdata=None, next_review_date=latest_review_date(today()))
+    status_form = StatusForm(formdata=None, next_review_date=latest_review_date(today()), version=plan.version)
     return render_template("incident_plans/detail.html", plan=plan, versions=versions, previous=previous,
                            events=records.history(plan)[:10], status_form=status_form,
                            revise_form=ReviseForm(formdata=None),
@@ -152,15 +149,11 @@ def edit(plan_id: int):
         form.recipient_ids.data = [u.id for u in plan.recipients]
     if form.validate_on_submit():
         try:
-            services.update_incident_plan(current_user, plan, expected_version=form.expected_version(),
-                                          **form.model_data(exclude=("covered_organization_ids", "recipient_ids")),
-                                          **_related(form))
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            db.session.rollback()
-            return conflict_page(plan, form, url_for(".edit", plan_id=plan_id), fields=CONFLICT_FIELDS)
+            with lifecycle.saving(plan, form, url_for(".edit", plan_id=plan_id), fields=CONFLICT_FIELDS):
+                services.update_incident_plan(current_user, plan, expected_version=form.expected_version(),
+                                              **form.model_data(exclude=("covered_organization_ids", "recipient_ids")),
+                                              **_related(form))
         except services.VersionLabelTaken as exc:
-            db.session.rollback()
             form.version_label.errors = [str(exc)]
         else:
             flash("Plan saved.", "success")

@@ -1,24 +1,19 @@
 """The register, a risk's detail, create/edit, lifecycle, archive/restore, history."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from app import listing, permissions
-from app.conflicts import conflict_page
+from app import lifecycle, listing, permissions
 from app.extensions import db
-from app.forms import EmptyForm
 from app.models import (
     TLP,
     Initiative,
-    InvalidTransition,
     Mitigation,
     MitigationStatus,
     Risk,
     RiskLevel,
     RiskStatus,
     Sector,
-    StaleEdit,
     Treatment,
     User,
     level_for_score,
@@ -132,14 +127,10 @@ def edit(risk_id: int):
         form.version.data = risk.version
         form.recipients.data = [u.id for u in risk.recipients]
     if form.validate_on_submit():
-        try:
+        with lifecycle.saving(risk, form, url_for(".edit", risk_id=risk.id)):
             services.update_risk(current_user, risk, expected_version=form.expected_version(),
                                  recipients=_form_recipients(form, users),
                                  **form.model_data(exclude=("recipients",)))
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            db.session.rollback()
-            return conflict_page(risk, form, url_for(".edit", risk_id=risk.id))
         flash("Risk saved.", "success")
         return redirect(url_for(".detail", risk_id=risk.id))
     return render_template("risks/form.html", form=form, risk=risk)
@@ -149,43 +140,16 @@ def edit(risk_id: int):
 def change_status(risk_id: int):
     risk = get_visible_risk(risk_id)
     permissions.authorize(permissions.can_edit_risk(current_user, risk))  # 403 before any form message
-    form = RiskStatusForm()
-    if not form.validate_on_submit():
-        flash("Choose a valid status.", "danger")
-        return redirect(url_for(".detail", risk_id=risk.id))
-    try:
-        services.transition_risk(current_user, risk, form.new_status.data)
-    except InvalidTransition as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(f"Risk is now {risk.status.label.lower()}.", "success")
-    return redirect(url_for(".detail", risk_id=risk.id))
+    return lifecycle.transition(risk, RiskStatusForm(), services.transition_risk,
+                                back=url_for(".detail", risk_id=risk.id), invalid="Choose a valid status.",
+                                done=lambda r: f"Risk is now {r.status.label.lower()}.")
 
 
-@bp.post("/<int:risk_id>/archive")
-def archive(risk_id: int):
-    risk = get_visible_risk(risk_id)
-    permissions.authorize(permissions.can_archive(current_user, risk))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.archive_risk(current_user, risk)
-    db.session.commit()
-    flash(f"Risk {risk.reference} archived. Restore it from the archived list.", "success")
-    return redirect(url_for(".detail", risk_id=risk.id))
-
-
-@bp.post("/<int:risk_id>/restore")
-def restore(risk_id: int):
-    risk = get_visible_risk(risk_id)
-    permissions.authorize(permissions.can_archive(current_user, risk))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.restore_risk(current_user, risk)
-    db.session.commit()
-    flash(f"Risk {risk.reference} restored.", "success")
-    return redirect(url_for(".detail", risk_id=risk.id))
+lifecycle.archive_routes(
+    bp, "/<int:risk_id>", get_visible_risk, services.archive_risk, services.restore_risk,
+    can=permissions.can_archive, back=lambda r: url_for(".detail", risk_id=r.id),
+    archived=lambda r: f"Risk {r.reference} archived. Restore it from the archived list.",
+    restored=lambda r: f"Risk {r.reference} restored.")
 
 
 @bp.get("/<int:risk_id>/history")
