@@ -2,25 +2,19 @@
 
 Each record kind has its own module; `seed_demo()` runs them in dependency order.
 """
-import importlib
-
+from app.demo import agreements, incident_plans, initiatives, risks, working_groups
 from app.demo.people import seed_people
 
 DEFAULT_PASSWORD = "palisade-demo-passphrase"
 
-# Record kinds add themselves here as `app.demo.<module>.seed(people)`.
-RECORD_MODULES = ("agreements", "initiatives", "working_groups", "risks", "incident_plans")
+# Each record kind's module, in dependency order; a new kind imports its module above and adds it
+# here (`seed(people) -> count`). A module that is missing fails at import: nothing is skipped.
+RECORD_MODULES = (agreements, initiatives, working_groups, risks, incident_plans)
 
 
 def seed_demo(password: str = DEFAULT_PASSWORD) -> dict:
     people = seed_people(password)
     summary = {"organizations": len(people.orgs), "users": len(people.users)}
-    for name in RECORD_MODULES:
-        try:
-            module = importlib.import_module(f"app.demo.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"app.demo.{name}":
-                raise
-            continue
-        summary[name] = module.seed(people)
+    for module in RECORD_MODULES:
+        summary[module.__name__.rsplit(".", 1)[1]] = module.seed(people)
     return summary

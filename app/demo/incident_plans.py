@@ -8,8 +8,8 @@ from datetime import UTC, datetime, time, timedelta
 import sqlalchemy as sa
 
 from app import audit, records
+from app.demo import incident_plan_content as content
 from app.extensions import db
-from app.incident_plans import demo_content as content
 from app.models import TLP, IncidentPlan, Phase, PlanContact, PlanSection, PlanStatus, today
 from app.models.incident_plan import add_months
 

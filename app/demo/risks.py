@@ -8,6 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app import audit, records
+from app.demo.risk_content import RISKS
 from app.extensions import db
 from app.models import (
     TLP,
@@ -21,7 +22,6 @@ from app.models import (
     today,
     utcnow,
 )
-from app.risks.demo_data import RISKS
 
 COORDINATORS = {
     "gov": "coordinator@niro.example.gov",

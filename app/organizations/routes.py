@@ -1,14 +1,12 @@
 """Organisation administration (admins): list, create, edit, archive, restore, delete unused."""
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from app import lifecycle, listing, permissions, records
 from app.extensions import db
 from app.forms import EmptyForm
-from app.models import Organization, OrganizationKind, Sector, User, sector_filter
-from app.organizations import bp, services
+from app.models import Organization, OrganizationKind, Sector, User
+from app.organizations import bp, queries, services
 from app.organizations.forms import OrganizationForm
 
 
@@ -31,30 +29,9 @@ def _all_organizations(current_parent: Organization | None = None) -> list[Organ
 
 @bp.get("/")
 def index():
-    stmt = permissions.visible_organizations(current_user).options(selectinload(Organization.parent))
-    stmt = listing.search(stmt, [Organization.name, Organization.short_name, Organization.country],
-                          request.args.get("q"))
-    kind = request.args.get("kind")
-    if kind in {k.value for k in OrganizationKind}:
-        stmt = stmt.where(Organization.kind == OrganizationKind(kind))
-    sector = request.args.get("sector")
-    if sector in {s.value for s in Sector}:
-        stmt = stmt.where(sector_filter(Organization.sectors, sector))
-    if request.args.get("archived") == "1":
-        stmt = stmt.where(Organization.archived_at.is_not(None))
-    else:
-        stmt = stmt.where(Organization.archived_at.is_(None))
-    user_count = (sa.select(sa.func.count(User.id)).where(User.organization_id == Organization.id)
-                  .correlate(Organization).scalar_subquery())
-    stmt = listing.sort(stmt.order_by(None), {"name": Organization.name, "kind": Organization.kind,
-                                              "country": Organization.country, "users": user_count},
-                        "name", tie_breaker=Organization.id)
+    stmt = queries.list_statement(current_user, request.args)
     if listing.wants_csv():
-        return listing.csv_response(db.session.scalars(stmt).all(), [
-            ("Name", lambda o: o.name), ("Short name", lambda o: o.short_name), ("Kind", lambda o: o.kind),
-            ("Country", lambda o: o.country), ("Sectors", lambda o: o.sectors),
-            ("Parent", lambda o: o.parent.name if o.parent else ""), ("Archived", lambda o: o.archived_at)],
-            "organizations.csv")
+        return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "organizations.csv")
     page = listing.paginate(stmt)
     counts = services.user_counts([o.id for o in page.items])
     return render_template("organizations/index.html", page=page, user_counts=counts,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app import lifecycle, listing, permissions, records
 from app.extensions import db
+from app.forms import TaskForm
 from app.models import (
     Task,
     TaskPriority,
@@ -17,9 +18,8 @@ from app.models import (
     TaskUpdate,
     WorkingGroup,
 )
-from app.tasks import bp, services
-from app.tasks.forms import TaskForm, TaskStatusForm
-from app.working_groups import queries
+from app.tasks import bp, queries, services
+from app.tasks.forms import TaskStatusForm
 
 CSV_COLUMNS = [
     ("Title", lambda t: t.title),

@@ -1,7 +1,6 @@
 """User administration (admins only): list, create, edit, deactivate, end sessions, set password."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from app import lifecycle, listing, permissions, records
 from app.auth import two_factor
@@ -9,7 +8,7 @@ from app.decorators import fresh_login_required
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Organization, Role, User
-from app.users import bp, services
+from app.users import bp, queries, services
 from app.users.forms import NewUserForm, SetPasswordForm, UserForm
 
 
@@ -31,29 +30,9 @@ def _organizations(current: Organization | None = None) -> list[Organization]:
 
 @bp.get("/")
 def index():
-    stmt = permissions.visible_users(current_user).options(selectinload(User.organization))
-    stmt = stmt.join(User.organization)
-    stmt = listing.search(stmt, [User.name, User.email, Organization.name], request.args.get("q"))
-    role = request.args.get("role")
-    if role in Role.__members__.values() or role in [r.value for r in Role]:
-        stmt = stmt.where(User.role == Role(role))
-    org_id = request.args.get("organization", type=int)
-    if org_id:
-        stmt = stmt.where(User.organization_id == org_id)
-    state = request.args.get("state")
-    if state == "active":
-        stmt = stmt.where(User.active.is_(True))
-    elif state == "inactive":
-        stmt = stmt.where(User.active.is_(False))
-    stmt = listing.sort(stmt.order_by(None), {"name": User.name, "email": User.email, "role": User.role,
-                                              "organization": Organization.name,
-                                              "last_login": User.last_login_at}, "name", tie_breaker=User.id)
+    stmt = queries.list_statement(current_user, request.args)
     if listing.wants_csv():
-        rows = db.session.scalars(stmt).all()
-        return listing.csv_response(rows, [
-            ("Name", lambda u: u.name), ("Email", lambda u: u.email), ("Organisation", lambda u: u.organization.name),
-            ("Role", lambda u: u.role.value), ("Active", lambda u: u.active),
-            ("Last sign-in", lambda u: u.last_login_at)], "users.csv")
+        return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "users.csv")
     return render_template("users/index.html", page=listing.paginate(stmt), roles=list(Role),
                            organizations=_organizations())
 

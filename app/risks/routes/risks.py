@@ -18,7 +18,7 @@ from app.models import (
     User,
     level_for_score,
 )
-from app.risks import bp, register, services
+from app.risks import bp, queries, services
 from app.risks.forms import IMPACT_LABELS, LIKELIHOOD_LABELS, NOTE_MAX, RiskForm, RiskStatusForm
 from app.risks.routes import get_visible_risk
 
@@ -44,14 +44,14 @@ def _form_recipients(form: RiskForm, users: list[User]) -> list[User]:
 
 @bp.get("/")
 def index():
-    filters = register.read_filters(request.args)
-    stmt = register.sorted_stmt(register.filtered(current_user, filters).options(
+    filters = queries.read_filters(request.args)
+    stmt = queries.sorted_stmt(queries.filtered(current_user, filters).options(
         selectinload(Risk.owner_organization), selectinload(Risk.mitigations)))
     if listing.wants_csv():
-        return listing.csv_response(db.session.scalars(stmt).all(), register.CSV_COLUMNS, "risks.csv")
+        return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "risks.csv")
     page = listing.paginate(stmt)
     return render_template("risks/index.html", page=page, filters=filters, options=_filter_options(),
-                           heat=register.heat_map_counts(filters), cell_url=_cell_url,
+                           heat=queries.heat_map_counts(filters), cell_url=_cell_url,
                            likelihood_labels=LIKELIHOOD_LABELS, impact_labels=IMPACT_LABELS,
                            level_for_score=level_for_score)
 

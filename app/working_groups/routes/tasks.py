@@ -4,9 +4,9 @@ from flask_login import current_user
 
 from app import permissions
 from app.extensions import db
+from app.forms import TaskForm
 from app.models import WorkingGroup
 from app.tasks import services as task_services
-from app.tasks.forms import TaskForm
 from app.working_groups import bp
 from app.working_groups.routes import get_visible_working_group
 
