@@ -330,3 +330,25 @@ def can_revise_incident_plan(user: User, plan: IncidentPlan) -> bool:
 
 def can_download_reports(user: User) -> bool:
     return user.is_authenticated
+
+
+def can_add_attachment(user: User, record) -> bool:
+    """Upload files to a record (and archive or restore its files): whoever may edit the record, and
+    the assignee of a task or mitigation. A signed agreement or an approved plan still takes files
+    (the countersigned scan, an annex) from the coordinators of a participating organisation:
+    filing evidence does not change the signed content."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if isinstance(record, Task):
+        return can_update_task_status(user, record)
+    if isinstance(record, Mitigation):
+        return can_update_mitigation_status(user, record)
+    if isinstance(record, Agreement | IncidentPlan):
+        return _coordinates(user, record)
+    if isinstance(record, Initiative):
+        return can_edit_initiative(user, record)
+    if isinstance(record, WorkingGroup):
+        return can_edit_working_group(user, record)
+    if isinstance(record, Risk):
+        return can_edit_risk(user, record)
+    return False

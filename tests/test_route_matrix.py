@@ -148,6 +148,12 @@ EXPECTED: dict[str, dict] = {
     "documents.download": SCOPED_READ,
     "documents.risk_register": SIGNED_IN,
     "documents.executive": SIGNED_IN,
+    # notifications (the world's notification belongs to the member: nobody else finds it)
+    "notifications.index": SIGNED_IN,
+    "notifications.mark_read": expect(coordinator=404, executive=404, admin=404, other_org=404),
+    "notifications.mark_all_read": SIGNED_IN,
+    "notifications.preferences": SIGNED_IN,
+    "notifications.outbox": ADMIN_ONLY,
 }
 
 # Valid-looking bodies where an empty form would stop at validation before the permission check.

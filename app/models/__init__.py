@@ -17,6 +17,7 @@ from app.models.agreement import (
     PartyRole,
     agreement_recipients,
 )
+from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
 from app.models.document import Document
 from app.models.incident_plan import (
@@ -35,6 +36,16 @@ from app.models.initiative import (
     Milestone,
     initiative_participants,
     initiative_recipients,
+)
+from app.models.notification import (
+    CalendarFeed,
+    EmailChannel,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    OutboxEmail,
+    OutboxStatus,
+    SentReminder,
 )
 from app.models.organization import Organization, OrganizationKind
 from app.models.reference_counter import ReferenceCounter
