@@ -19,6 +19,23 @@ def conflict_page(record, form, reload_url: str, fields: list[tuple[str, str]] |
             theirs = [getattr(t, "name", t) for t in theirs]
         rows.append({"label": label, "theirs": display(theirs), "yours": display(yours),
                      "differs": display(theirs) != display(yours)})
+    changed_by, changed_at = _last_change(record)
     return render_template("main/conflict.html", rows=rows, record=record, reload_url=reload_url,
                            title=title or getattr(record, "title", None) or getattr(record, "name", ""),
-                           changed_at=getattr(record, "updated_at", None)), 409
+                           changed_by=changed_by, changed_at=changed_at or getattr(record, "updated_at", None)), 409
+
+
+def _last_change(record) -> tuple[str | None, object]:
+    """Who saved the version the user collided with, and when: the record's newest audit event."""
+    from app.records import history
+
+    if getattr(record, "id", None) is None:
+        return None, None
+    events = history(record, limit=1)
+    if not events:
+        return None, None
+    actor = events[0].actor
+    name = None
+    if actor is not None:
+        name = f"{actor.name} ({actor.organization.display_name})" if actor.organization else actor.name
+    return name, events[0].at
