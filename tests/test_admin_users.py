@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.auth.passwords import verify_password
 from app.extensions import db
-from app.models import AuditEvent, Role, User, utcnow
+from app.models import AuditEvent, Organization, Role, User, utcnow
 from tests import factories
 
 STRONG = "granite otter lantern 42"
@@ -462,3 +462,27 @@ def test_admin_resets_a_users_two_factor_and_ends_their_sessions(app, client_as)
         assert not member.totp_enabled and member.totp_secret_encrypted is None and not member.backup_codes
         assert _db.session.query(AuditEvent).filter_by(action="auth.two_factor_reset", object_id=member_id).count() == 1
     assert member_client.get("/").status_code == 302  # their session ended
+
+
+def test_csv_neutralises_every_formula_prefix_and_keeps_inner_text(app, admin_client):
+    """Cells starting with = + - @ (or a tab/CR) are exported as text; the same characters inside a
+    value are left alone."""
+    hostile = ["=HYPERLINK(\"http://evil\")", "+SUM(1+1)", "-2+3", "@cmd|' /C calc'!A0", "Ann = Bob + Cy"]
+    with app.app_context():
+        org = factories.organization(name="-Minus Org")
+        for index, name in enumerate(hostile):
+            factories.user(name=name, email=f"f{index}@formula.example", organization=org)
+    body = admin_client.get("/users/?format=csv&organization=" + str(_org_id(app, "-Minus Org"))).get_data()
+    rows = {row[1]: row for row in csv.reader(io.StringIO(body.decode("utf-8-sig")))}
+    for index, name in enumerate(hostile):
+        cell = rows[f"f{index}@formula.example"][0]
+        if name[0] in "=+-@":
+            assert cell == "'" + name
+        else:
+            assert cell == name
+        assert rows[f"f{index}@formula.example"][2] == "'-Minus Org"
+
+
+def _org_id(app, name: str) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Organization.id).where(Organization.name == name))

@@ -60,6 +60,11 @@ def _coordinators(served, count: int) -> tuple[int, list]:
                                  role=Role.COORDINATOR).email for i in range(count)]
         org_id = org.id
     sessions = served.parallel(count, lambda i: served.login(emails[i], factories.PASSWORD))
+    for session in sessions:
+        # A fresh connection per request: gunicorn closes idle keep-alive connections after 2 s, and a
+        # POST sent on one it just closed fails in the client ("Remote end closed connection").
+        session.headers["Connection"] = "close"
+        session.close()
     return org_id, sessions
 
 
