@@ -60,7 +60,8 @@ def transition(record, form, step: Callable, *, back: str, done: Callable, refus
                invalid: str | int | None = None, fields: list[tuple[str, str]] | None = None):
     """POST of a status form (TransitionForm or a subclass, carrying the record's version).
 
-    `step(current_user, record, new_status)` runs the service (a lambda when it needs more of the form); `done(record)` is the success message.
+    `step(current_user, record, new_status)` runs the service (a lambda when it needs more of the form);
+    `done(record)` is the success message.
     Invalid form → flash and back; a step the lifecycle refuses (InvalidTransition or `refused`) →
     flash its message and back; a stale version → 409 conflict page with what the user chose and typed.
     `invalid` is the message for an invalid form (or an HTTP status to answer instead)."""
@@ -122,3 +123,25 @@ def archive_routes(bp, rule: str, load: Callable, archive: Callable, restore: Ca
 
     bp.add_url_rule(f"{rule}/archive", endpoints[0], view_for(archive, archived, endpoints[0]), methods=["POST"])
     bp.add_url_rule(f"{rule}/restore", endpoints[1], view_for(restore, restored, endpoints[1]), methods=["POST"])
+
+
+def saved(message: str, url: str):
+    """The end of a successful write: commit once, flash `message`, redirect to `url`."""
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url)
+
+
+def transition_route(bp, rule: str, load: Callable, form_class: type, step: Callable, *, can: Callable,
+                     back: Callable, done: Callable, invalid: str | int | None = None,
+                     endpoint: str = "change_status") -> None:
+    """Add POST `<rule>/status` to `bp`: load the record (404), check `can(user, record)` (403), then
+    `transition()` with a fresh `form_class()`; `back(record)` is the page to return to."""
+
+    def view(**view_args):
+        record = load(**view_args)
+        permissions.authorize(can(current_user, record))
+        return transition(record, form_class(), step, back=back(record), done=done, invalid=invalid)
+
+    view.__name__ = endpoint
+    bp.add_url_rule(f"{rule}/status", endpoint, view, methods=["POST"])

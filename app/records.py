@@ -84,3 +84,19 @@ def history(record, limit: int = 200):
             .options(selectinload(AuditEvent.actor).selectinload(User.organization))
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
     return db.session.scalars(stmt).all()
+
+
+def archive_steps(kind: str, can) -> tuple:
+    """A feature's archive and restore services: `can(actor, record)` is authorised (403 otherwise),
+    then the step is taken and audited as `<kind>.archived` / `<kind>.restored`."""
+    from app import permissions
+
+    def archive_record(actor: User, record) -> None:
+        permissions.authorize(can(actor, record))
+        archive(actor, record, kind)
+
+    def restore_record(actor: User, record) -> None:
+        permissions.authorize(can(actor, record))
+        restore(actor, record, kind)
+
+    return archive_record, restore_record

@@ -57,7 +57,6 @@ def _build_form(agreement: Agreement | None = None) -> AgreementForm:
     form = AgreementForm(obj=agreement, organizations=_organization_choices(agreement), users=_user_choices())
     if request.method == "GET":
         if agreement is not None:
-            form.version.data = agreement.version
             form.recipients.data = [u.id for u in agreement.recipients]
         form.add_blank_parties()
     return form
@@ -90,9 +89,8 @@ def create():
             db.session.rollback()
             form.parties.errors.append(str(exc))
         else:
-            db.session.commit()
-            flash(f"Agreement {agreement.reference} created as a draft.", "success")
-            return redirect(url_for(".detail", agreement_id=agreement.id))
+            return lifecycle.saved(f"Agreement {agreement.reference} created as a draft.",
+                                   url_for(".detail", agreement_id=agreement.id))
     return render_template("agreements/form.html", form=form, agreement=None)
 
 
@@ -140,14 +138,11 @@ def history(agreement_id: int):
     return render_template("agreements/history.html", agreement=agreement, events=records.history(agreement))
 
 
-@bp.post("/<int:agreement_id>/status")
-def change_status(agreement_id: int):
-    agreement = get_visible_agreement(agreement_id)
-    permissions.authorize(permissions.can_transition_agreement(current_user, agreement))
-    return lifecycle.transition(
-        agreement, AgreementStatusForm(), services.transition_agreement,
-        back=url_for(".detail", agreement_id=agreement_id), invalid="Unknown status: nothing was changed.",
-        done=lambda a: f"Agreement {a.reference} is now {a.status.label.lower()}.")
+lifecycle.transition_route(
+    bp, "/<int:agreement_id>", get_visible_agreement, AgreementStatusForm, services.transition_agreement,
+    can=permissions.can_transition_agreement, back=lambda a: url_for(".detail", agreement_id=a.id),
+    invalid="Unknown status: nothing was changed.",
+    done=lambda a: f"Agreement {a.reference} is now {a.status.label.lower()}.")
 
 
 lifecycle.archive_routes(

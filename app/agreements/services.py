@@ -178,11 +178,4 @@ def transition_agreement(actor: User, agreement: Agreement, new_status: Agreemen
         issue_agreement(actor, agreement)
 
 
-def archive_agreement(actor: User, agreement: Agreement) -> None:
-    permissions.authorize(permissions.can_archive(actor, agreement))
-    records.archive(actor, agreement, KIND)
-
-
-def restore_agreement(actor: User, agreement: Agreement) -> None:
-    permissions.authorize(permissions.can_archive(actor, agreement))
-    records.restore(actor, agreement, KIND)
+archive_agreement, restore_agreement = records.archive_steps(KIND, permissions.can_archive)

@@ -20,13 +20,6 @@ def get_visible_organization(organization_id: int) -> Organization:
     return db.first_or_404(stmt)
 
 
-def _all_organizations(current_parent: Organization | None = None) -> list[Organization]:
-    orgs = list(db.session.scalars(permissions.active_organizations(current_user)))
-    if current_parent is not None and current_parent not in orgs:
-        orgs.append(current_parent)  # a client of an archived parent stays editable
-    return orgs
-
-
 @bp.get("/")
 def index():
     stmt = queries.list_statement(current_user, request.args)
@@ -40,15 +33,13 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def create():
-    form = OrganizationForm(organizations=_all_organizations())
+    form = OrganizationForm(organizations=services.organization_choices(current_user))
     if form.validate_on_submit():
         if services.name_taken(form.name.data):
             form.name.errors.append("An organisation with this name already exists.")
         else:
             org = services.create_organization(current_user, **form.model_data())
-            db.session.commit()
-            flash(f"Organisation {org.name} created.", "success")
-            return redirect(url_for(".detail", organization_id=org.id))
+            return lifecycle.saved(f"Organisation {org.name} created.", url_for(".detail", organization_id=org.id))
     return render_template("organizations/form.html", form=form, organization=None)
 
 
@@ -63,9 +54,8 @@ def detail(organization_id: int):
 @bp.route("/<int:organization_id>/edit", methods=["GET", "POST"])
 def edit(organization_id: int):
     org = get_visible_organization(organization_id)
-    form = OrganizationForm(obj=org, organizations=_all_organizations(org.parent), current_id=org.id)
-    if request.method == "GET":
-        form.version.data = org.version
+    form = OrganizationForm(obj=org, organizations=services.organization_choices(current_user, org.parent),
+                            current_id=org.id)
     if form.validate_on_submit():
         if services.name_taken(form.name.data, except_id=org.id):
             form.name.errors.append("An organisation with this name already exists.")
@@ -98,6 +88,4 @@ def delete(organization_id: int):
     except services.OrganizationInUse as exc:
         flash(str(exc), "danger")
         return redirect(url_for(".detail", organization_id=org.id))
-    db.session.commit()
-    flash("Organisation deleted.", "success")
-    return redirect(url_for(".index"))
+    return lifecycle.saved("Organisation deleted.", url_for(".index"))

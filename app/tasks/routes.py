@@ -81,8 +81,6 @@ def edit(task_id: int):
     members = [m.user for m in group.memberships if m.user.active or m.user_id == task.assignee_id]
     form = TaskForm(obj=task if request.method == "GET" else None,
                     members=sorted(members, key=lambda u: u.name.lower()), is_new=False)
-    if request.method == "GET":
-        form.version.data = task.version
     if form.validate_on_submit():
         assignee = group.membership_of(form.assignee_id.data).user if form.assignee_id.data else None
         with lifecycle.saving(task, form, url_for(".edit", task_id=task.id),

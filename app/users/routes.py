@@ -8,6 +8,7 @@ from app.decorators import fresh_login_required
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Organization, Role, User
+from app.organizations import services as organization_services
 from app.users import bp, queries, services
 from app.users.forms import NewUserForm, SetPasswordForm, UserForm
 
@@ -21,26 +22,19 @@ def get_visible_user(user_id: int) -> User:
     return db.first_or_404(permissions.visible_users(current_user).where(User.id == user_id))
 
 
-def _organizations(current: Organization | None = None) -> list[Organization]:
-    orgs = list(db.session.scalars(permissions.active_organizations(current_user)))
-    if current is not None and current not in orgs:
-        orgs.append(current)  # a user of an archived organisation stays editable without moving them
-    return orgs
-
-
 @bp.get("/")
 def index():
     stmt = queries.list_statement(current_user, request.args)
     if listing.wants_csv():
         return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "users.csv")
     return render_template("users/index.html", page=listing.paginate(stmt), roles=list(Role),
-                           organizations=_organizations())
+                           organizations=organization_services.organization_choices(current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @fresh_login_required
 def create():
-    form = NewUserForm(organizations=_organizations())
+    form = NewUserForm(organizations=organization_services.organization_choices(current_user))
     if form.validate_on_submit():
         org = db.first_or_404(permissions.visible_organizations(current_user)
                               .where(Organization.id == form.organization_id.data))
@@ -51,9 +45,7 @@ def create():
         except services.UserError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
-            db.session.commit()
-            flash(f"User {user.email} created.", "success")
-            return redirect(url_for(".detail", user_id=user.id))
+            return lifecycle.saved(f"User {user.email} created.", url_for(".detail", user_id=user.id))
     return render_template("users/form.html", form=form, user=None)
 
 
@@ -68,9 +60,8 @@ def detail(user_id: int):
 @fresh_login_required
 def edit(user_id: int):
     user = get_visible_user(user_id)
-    form = UserForm(obj=user, organizations=_organizations(user.organization))
-    if request.method == "GET":
-        form.version.data = user.version
+    form = UserForm(obj=user,
+                    organizations=organization_services.organization_choices(current_user, user.organization))
     if form.validate_on_submit():
         try:
             with lifecycle.saving(user, form, url_for(".edit", user_id=user_id)):
@@ -128,9 +119,8 @@ def reset_two_factor(user_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     two_factor.reset_two_factor(current_user, user)
-    db.session.commit()
-    flash(f"Two-factor of {user.name} was reset; their sessions have ended.", "success")
-    return redirect(url_for(".detail", user_id=user_id))
+    return lifecycle.saved(f"Two-factor of {user.name} was reset; their sessions have ended.",
+                           url_for(".detail", user_id=user_id))
 
 
 @bp.post("/<int:user_id>/password")
@@ -144,8 +134,7 @@ def set_password(user_id: int):
         except services.UserError as exc:
             form.password.errors.append(str(exc))
         else:
-            db.session.commit()
-            flash(f"Password of {user.name} changed; their sessions have ended.", "success")
-            return redirect(url_for(".detail", user_id=user_id))
+            return lifecycle.saved(f"Password of {user.name} changed; their sessions have ended.",
+                                   url_for(".detail", user_id=user_id))
     return render_template("users/detail.html", user=user, events=records.history(user),
                            password_form=form), 400

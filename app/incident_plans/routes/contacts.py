@@ -1,5 +1,5 @@
 """The plan's contact and escalation roster: add, edit, delete contacts."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -39,8 +39,6 @@ def edit_contact(plan_id: int, contact_id: int):
     plan = _load(plan_id)
     contact = get_plan_contact(plan, contact_id)
     form = ContactForm(obj=contact)
-    if request.method == "GET":
-        form.version.data = contact.version
     if form.validate_on_submit():
         with lifecycle.saving(contact, form, url_for(".edit_contact", plan_id=plan_id, contact_id=contact_id),
                               title=contact.name):

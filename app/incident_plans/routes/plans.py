@@ -59,9 +59,8 @@ def create():
     if form.validate_on_submit():
         plan = services.create_incident_plan(current_user, **form.model_data(
             exclude=("covered_organization_ids", "recipient_ids")), **_related(form))
-        db.session.commit()
-        flash(f"Plan {plan.reference} created as a draft. Add its sections and contacts next.", "success")
-        return redirect(url_for(".detail", plan_id=plan.id))
+        return lifecycle.saved(f"Plan {plan.reference} created as a draft. Add its sections and contacts next.",
+                               url_for(".detail", plan_id=plan.id))
     return render_template("incident_plans/form.html", form=form, plan=None)
 
 
@@ -91,7 +90,6 @@ def edit(plan_id: int):
     services.authorize_content_change(current_user, plan)
     form = PlanForm(obj=plan, **_form_choices(plan.owner_organization_id, plan.created_by_id))
     if request.method == "GET":
-        form.version.data = plan.version
         form.covered_organization_ids.data = [o.id for o in plan.covered_organizations]
         form.recipient_ids.data = [u.id for u in plan.recipients]
     if form.validate_on_submit():

@@ -42,8 +42,6 @@ def edit_section(plan_id: int, section_id: int):
     plan = _load(plan_id)
     section = get_plan_section(plan, section_id)
     form = SectionForm(obj=section)
-    if request.method == "GET":
-        form.version.data = section.version
     if form.validate_on_submit():
         with lifecycle.saving(section, form, url_for(".edit_section", plan_id=plan_id, section_id=section_id)):
             services.update_section(current_user, plan, section, expected_version=form.expected_version(),

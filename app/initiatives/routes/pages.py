@@ -80,9 +80,8 @@ def create():
             db.session.rollback()
             flash(str(exc), "danger")
         else:
-            db.session.commit()
-            flash(f"Initiative {initiative.reference} created.", "success")
-            return redirect(url_for(".detail", initiative_id=initiative.id))
+            return lifecycle.saved(f"Initiative {initiative.reference} created.",
+                                   url_for(".detail", initiative_id=initiative.id))
     return render_template("initiatives/form.html", form=form, initiative=None)
 
 
@@ -129,7 +128,6 @@ def edit(initiative_id: int):
     permissions.authorize(permissions.can_edit_initiative(current_user, initiative))
     form = _form(initiative)
     if request.method == "GET":
-        form.version.data = initiative.version
         form.participant_ids.data = [o.id for o in initiative.participants]
         form.recipient_ids.data = [u.id for u in initiative.recipients]
     if form.validate_on_submit():
@@ -178,13 +176,10 @@ def update_health(initiative_id: int):
     return redirect(url_for(".detail", initiative_id=initiative.id))
 
 
-@bp.post("/<int:initiative_id>/status")
-def change_status(initiative_id: int):
-    initiative = get_visible_initiative(initiative_id)
-    permissions.authorize(permissions.can_transition_initiative(current_user, initiative))
-    return lifecycle.transition(initiative, TransitionForm(), services.transition_initiative,
-                                back=url_for(".detail", initiative_id=initiative.id), invalid="Unknown status.",
-                                done=lambda i: f"Initiative is now {i.status.label.lower()}.")
+lifecycle.transition_route(
+    bp, "/<int:initiative_id>", get_visible_initiative, TransitionForm, services.transition_initiative,
+    can=permissions.can_transition_initiative, back=lambda i: url_for(".detail", initiative_id=i.id),
+    invalid="Unknown status.", done=lambda i: f"Initiative is now {i.status.label.lower()}.")
 
 
 lifecycle.archive_routes(

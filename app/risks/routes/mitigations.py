@@ -48,8 +48,6 @@ def edit_mitigation(risk_id: int, mitigation_id: int):
     risk, mitigation = get_visible_mitigation(risk_id, mitigation_id)
     permissions.authorize(permissions.can_edit_mitigation(current_user, mitigation))
     form = MitigationForm(obj=mitigation, **_choices(mitigation.assigned_organization_id))
-    if not form.is_submitted():
-        form.version.data = mitigation.version
     if form.validate_on_submit():
         try:
             with lifecycle.saving(mitigation, form, url_for(".edit_mitigation", risk_id=risk.id,

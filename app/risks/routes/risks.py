@@ -90,9 +90,7 @@ def create():
     if form.validate_on_submit():
         risk = services.create_risk(current_user, recipients=_form_recipients(form, users),
                                     **form.model_data(exclude=("recipients",)))
-        db.session.commit()
-        flash(f"Risk {risk.reference} created.", "success")
-        return redirect(url_for(".detail", risk_id=risk.id))
+        return lifecycle.saved(f"Risk {risk.reference} created.", url_for(".detail", risk_id=risk.id))
     return render_template("risks/form.html", form=form, risk=None)
 
 
@@ -124,7 +122,6 @@ def edit(risk_id: int):
     users = _users()
     form = RiskForm(obj=risk, initiatives=_initiatives(risk.initiative_id), users=users)
     if request.method == "GET":
-        form.version.data = risk.version
         form.recipients.data = [u.id for u in risk.recipients]
     if form.validate_on_submit():
         with lifecycle.saving(risk, form, url_for(".edit", risk_id=risk.id)):
@@ -136,13 +133,10 @@ def edit(risk_id: int):
     return render_template("risks/form.html", form=form, risk=risk)
 
 
-@bp.post("/<int:risk_id>/status")
-def change_status(risk_id: int):
-    risk = get_visible_risk(risk_id)
-    permissions.authorize(permissions.can_edit_risk(current_user, risk))  # 403 before any form message
-    return lifecycle.transition(risk, RiskStatusForm(), services.transition_risk,
-                                back=url_for(".detail", risk_id=risk.id), invalid="Choose a valid status.",
-                                done=lambda r: f"Risk is now {r.status.label.lower()}.")
+lifecycle.transition_route(  # 403 before any form message
+    bp, "/<int:risk_id>", get_visible_risk, RiskStatusForm, services.transition_risk, can=permissions.can_edit_risk,
+    back=lambda r: url_for(".detail", risk_id=r.id), invalid="Choose a valid status.",
+    done=lambda r: f"Risk is now {r.status.label.lower()}.")
 
 
 lifecycle.archive_routes(

@@ -86,7 +86,6 @@ def _build_form(group: WorkingGroup | None = None) -> WorkingGroupForm:
                             initiative_choices=_initiative_choices(group))
     if group is not None and request.method == "GET":
         form.recipients.data = [u.id for u in group.recipients]
-        form.version.data = group.version
     return form
 
 
@@ -111,9 +110,8 @@ def create():
     form = _build_form()
     if form.validate_on_submit():
         group = services.create_working_group(current_user, **_form_values(form, None))
-        db.session.commit()
-        flash(f"Working group {group.reference} created. You are its chair.", "success")
-        return redirect(url_for(".detail", working_group_id=group.id))
+        return lifecycle.saved(f"Working group {group.reference} created. You are its chair.",
+                               url_for(".detail", working_group_id=group.id))
     return render_template("working_groups/form.html", form=form, group=None), 400 if form.errors else 200
 
 
@@ -175,14 +173,11 @@ def history(working_group_id: int):
     return render_template("working_groups/history.html", group=group, events=records.history(group))
 
 
-@bp.post("/<int:working_group_id>/status")
-def change_status(working_group_id: int):
-    group = get_visible_working_group(working_group_id)
-    permissions.authorize(permissions.can_edit_working_group(current_user, group))
-    return lifecycle.transition(
-        group, WorkingGroupStatusForm(), services.transition_working_group, invalid=400,
-        back=url_for(".detail", working_group_id=group.id),
-        done=lambda g: "Working group closed." if g.status is WorkingGroupStatus.CLOSED else "Working group reopened.")
+lifecycle.transition_route(
+    bp, "/<int:working_group_id>", get_visible_working_group, WorkingGroupStatusForm,
+    services.transition_working_group, can=permissions.can_edit_working_group, invalid=400,
+    back=lambda g: url_for(".detail", working_group_id=g.id),
+    done=lambda g: "Working group closed." if g.status is WorkingGroupStatus.CLOSED else "Working group reopened.")
 
 
 lifecycle.archive_routes(
