@@ -115,3 +115,11 @@ def csv_response(rows: Iterable, columns: list[tuple[str, Callable]], filename: 
     response = Response(buffer.getvalue().encode("utf-8-sig"), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def where_equal(stmt: sa.Select, *pairs) -> sa.Select:
+    """`stmt` narrowed by `column == value` for every (column, value) pair whose filter was given."""
+    for column, value in pairs:
+        if value is not None:
+            stmt = stmt.where(column == value)
+    return stmt

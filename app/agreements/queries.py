@@ -42,14 +42,10 @@ def list_statement(user: User, filters: dict) -> sa.Select:
         selectinload(Agreement.owner_organization),
     )
     stmt = listing.search(stmt, SEARCH_COLUMNS, filters["q"])
-    if filters["status"] is not None:
-        stmt = stmt.where(Agreement.status == filters["status"])
-    if filters["kind"] is not None:
-        stmt = stmt.where(Agreement.kind == filters["kind"])
+    stmt = listing.where_equal(stmt, (Agreement.status, filters["status"]), (Agreement.kind, filters["kind"]),
+                               (Agreement.tlp, filters["tlp"]))
     if filters["sector"] is not None:
         stmt = stmt.where(sector_filter(Agreement.sectors, filters["sector"].value))
-    if filters["tlp"] is not None:
-        stmt = stmt.where(Agreement.tlp == filters["tlp"])
     if filters["organization"] is not None:
         org_id = filters["organization"]
         stmt = stmt.where(sa.or_(

@@ -17,13 +17,11 @@ SORTABLE = {"reference": IncidentPlan.reference, "title": IncidentPlan.title,
 
 def list_statement(user: User, args: Mapping) -> sa.Select:
     """The visible plans under ?q= and the filters (unknown values are ignored), sorted."""
-    stmt = permissions.visible_incident_plans(user)
-    stmt = listing.archived(stmt, IncidentPlan.archived_at, listing.flag("archived", args))
+    stmt = listing.archived(permissions.visible_incident_plans(user), IncidentPlan.archived_at,
+                            listing.flag("archived", args))
     stmt = listing.search(stmt, [IncidentPlan.reference, IncidentPlan.title, IncidentPlan.scope], args.get("q"))
-    if status := listing.enum_arg("status", PlanStatus, args):
-        stmt = stmt.where(IncidentPlan.status == status)
-    if tlp := listing.enum_arg("tlp", TLP, args):
-        stmt = stmt.where(IncidentPlan.tlp == tlp)
+    stmt = listing.where_equal(stmt, (IncidentPlan.status, listing.enum_arg("status", PlanStatus, args)),
+                               (IncidentPlan.tlp, listing.enum_arg("tlp", TLP, args)))
     if sector := listing.enum_arg("sector", Sector, args):
         stmt = stmt.where(sector_filter(IncidentPlan.sectors, sector.value))
     if (org_id := listing.int_arg("organization", args)) is not None:

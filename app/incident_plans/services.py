@@ -239,12 +239,17 @@ def update_section(actor: User, plan: IncidentPlan, section: PlanSection, *, exp
                  summary=f"section {title}: " + audit.summarize(changes))
 
 
-def delete_section(actor: User, plan: IncidentPlan, section: PlanSection) -> None:
+def _remove_part(actor: User, plan: IncidentPlan, parts: list, part, action: str, summary: str) -> None:
+    """Delete a section or contact of a draft plan; the plan's audit trail says what went."""
     authorize_content_change(actor, plan)
-    plan.sections.remove(section)
+    parts.remove(part)
     db.session.flush()
-    audit.record(actor, f"{KIND}.section_deleted", plan,
-                 summary=f"section deleted: {section.phase.label} / {section.title}")
+    audit.record(actor, f"{KIND}.{action}", plan, summary=summary)
+
+
+def delete_section(actor: User, plan: IncidentPlan, section: PlanSection) -> None:
+    _remove_part(actor, plan, plan.sections, section, "section_deleted",
+                 f"section deleted: {section.phase.label} / {section.title}")
 
 
 def move_section(actor: User, plan: IncidentPlan, section: PlanSection, direction: str) -> bool:
@@ -296,7 +301,4 @@ def update_contact(actor: User, plan: IncidentPlan, contact: PlanContact, *, exp
 
 
 def delete_contact(actor: User, plan: IncidentPlan, contact: PlanContact) -> None:
-    authorize_content_change(actor, plan)
-    plan.contacts.remove(contact)
-    db.session.flush()
-    audit.record(actor, f"{KIND}.contact_deleted", plan, summary=f"contact deleted: {contact.role} — {contact.name}")
+    _remove_part(actor, plan, plan.contacts, contact, "contact_deleted", f"contact deleted: {contact.role} — {contact.name}")

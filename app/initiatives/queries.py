@@ -42,12 +42,8 @@ def list_statement(user: User, args: Mapping, filters: dict) -> sa.Select:
     stmt = permissions.visible_initiatives(user)
     stmt = listing.search(stmt, [Initiative.reference, Initiative.title, Initiative.objective,
                                  Initiative.description], args.get("q"))
-    if filters["status"]:
-        stmt = stmt.where(Initiative.status == filters["status"])
-    if filters["health"]:
-        stmt = stmt.where(Initiative.health == filters["health"])
-    if filters["tlp"]:
-        stmt = stmt.where(Initiative.tlp == filters["tlp"])
+    stmt = listing.where_equal(stmt, (Initiative.status, filters["status"]), (Initiative.health, filters["health"]),
+                               (Initiative.tlp, filters["tlp"]))
     if filters["sector"]:
         stmt = stmt.where(sector_filter(Initiative.sectors, filters["sector"].value))
     if filters["organization"]:

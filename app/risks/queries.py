@@ -41,16 +41,10 @@ def filtered(user, filters: dict, *, cell: bool = True, archived: bool | None = 
     stmt = permissions.visible_risks(user)
     stmt = listing.search(stmt, [Risk.reference, Risk.title, Risk.description, Risk.asset, Risk.threat,
                                  Risk.vulnerability], filters["q"])
-    if filters["status"]:
-        stmt = stmt.where(Risk.status == filters["status"])
+    stmt = listing.where_equal(stmt, (Risk.status, filters["status"]), (Risk.treatment, filters["treatment"]),
+                               (Risk.sector, filters["sector"]), (Risk.tlp, filters["tlp"]))
     if filters["level"]:
         stmt = stmt.where(Risk.level_condition(filters["level"]))
-    if filters["treatment"]:
-        stmt = stmt.where(Risk.treatment == filters["treatment"])
-    if filters["sector"]:
-        stmt = stmt.where(Risk.sector == filters["sector"])
-    if filters["tlp"]:
-        stmt = stmt.where(Risk.tlp == filters["tlp"])
     if filters["organization"] is not None:
         org_id = filters["organization"]
         stmt = stmt.where(sa.or_(

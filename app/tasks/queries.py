@@ -34,10 +34,8 @@ def task_list(user: User, args: Mapping, *, scope: str = "mine") -> sa.Select:
         stmt = stmt.where(Task.archived_at.is_(None), WorkingGroup.archived_at.is_(None))
     stmt = listing.search(stmt, [Task.title, Task.description, WorkingGroup.name, WorkingGroup.reference],
                           args.get("q"))
-    if status := listing.enum_arg("status", TaskStatus, args):
-        stmt = stmt.where(Task.status == status)
-    if priority := listing.enum_arg("priority", TaskPriority, args):
-        stmt = stmt.where(Task.priority == priority)
+    stmt = listing.where_equal(stmt, (Task.status, listing.enum_arg("status", TaskStatus, args)),
+                               (Task.priority, listing.enum_arg("priority", TaskPriority, args)))
     if (group_id := listing.int_arg("working_group", args)) is not None:
         stmt = stmt.where(Task.working_group_id == group_id)
     due = args.get("due")

@@ -49,10 +49,8 @@ def group_list(user: User, args: Mapping) -> sa.Select:
     stmt = permissions.visible_working_groups(user)
     stmt = listing.archived(stmt, WorkingGroup.archived_at, listing.flag("archived", args))
     stmt = listing.search(stmt, [WorkingGroup.reference, WorkingGroup.name, WorkingGroup.charter], args.get("q"))
-    if status := listing.enum_arg("status", WorkingGroupStatus, args):
-        stmt = stmt.where(WorkingGroup.status == status)
-    if tlp := listing.enum_arg("tlp", TLP, args):
-        stmt = stmt.where(WorkingGroup.tlp == tlp)
+    stmt = listing.where_equal(stmt, (WorkingGroup.status, listing.enum_arg("status", WorkingGroupStatus, args)),
+                               (WorkingGroup.tlp, listing.enum_arg("tlp", TLP, args)))
     if (initiative_id := listing.int_arg("initiative", args)) is not None:
         # Only a visible initiative filters: an invisible one must not reveal which groups it holds.
         visible = permissions.visible_initiatives(user).with_only_columns(Initiative.id)

@@ -139,14 +139,14 @@ lifecycle.transition_route(  # 403 before any form message
     done=lambda r: f"Risk is now {r.status.label.lower()}.")
 
 
+@bp.get("/<int:risk_id>/history")
+def history(risk_id: int):
+    risk = get_visible_risk(risk_id)
+    return render_template("risks/history.html", risk=risk, events=services.risk_history(risk))
+
+
 lifecycle.archive_routes(
     bp, "/<int:risk_id>", get_visible_risk, services.archive_risk, services.restore_risk,
     can=permissions.can_archive, back=lambda r: url_for(".detail", risk_id=r.id),
     archived=lambda r: f"Risk {r.reference} archived. Restore it from the archived list.",
     restored=lambda r: f"Risk {r.reference} restored.")
-
-
-@bp.get("/<int:risk_id>/history")
-def history(risk_id: int):
-    risk = get_visible_risk(risk_id)
-    return render_template("risks/history.html", risk=risk, events=services.risk_history(risk))
