@@ -80,6 +80,12 @@ class Config:
     PDF_RENDER_TIMEOUT = _env_int("PDF_RENDER_TIMEOUT", 60)
     PDF_RENDER_MEMORY_MB = _env_int("PDF_RENDER_MEMORY_MB", 1024)
     PDF_RENDER_IN_SUBPROCESS = _env_bool("PDF_RENDER_IN_SUBPROCESS", True)
+    # Renders run on the background worker; a download waits this long before showing a progress page.
+    PDF_WAIT_SECONDS = float(os.environ.get("PDF_WAIT_SECONDS", "3"))
+    PDF_CACHE_ENABLED = _env_bool("PDF_CACHE_ENABLED", True)
+    PDF_CACHE_MAX_MB = _env_int("PDF_CACHE_MAX_MB", 200)
+    PDF_CACHE_MAX_AGE_HOURS = _env_int("PDF_CACHE_MAX_AGE_HOURS", 24)
+    PDF_WARM_AT_START = _env_bool("PDF_WARM_AT_START", True)
 
     # Background jobs (app/jobs.py): Redis when REDIS_URL is set, else a SQLite file in instance/.
     HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", False)

@@ -61,7 +61,7 @@ def _app() -> Flask:
     return _state["app"]
 
 
-def _in_own_context(func):
+def in_app_context(func):
     """Run func in a fresh app context (its own session), whether in a worker or immediate mode."""
 
     @functools.wraps(func)
@@ -76,7 +76,7 @@ def job(**options):
     """Like huey.task(), but the function runs inside an app context of its own."""
 
     def decorator(func):
-        return huey.task(name=f"{func.__module__}.{func.__name__}", **options)(_in_own_context(func))
+        return huey.task(name=f"{func.__module__}.{func.__name__}", **options)(in_app_context(func))
 
     return decorator
 
@@ -86,7 +86,7 @@ def periodic_job(schedule, **options):
 
     def decorator(func):
         name = f"{func.__module__}.{func.__name__}"
-        return huey.periodic_task(schedule, name=name, **options)(_in_own_context(func))
+        return huey.periodic_task(schedule, name=name, **options)(in_app_context(func))
 
     return decorator
 

@@ -94,7 +94,20 @@ def seed_world(app) -> World:
         world.b_ids["organization_id"] = org_b.id
         world.emails = {role: u.email for role, u in world.users.items()}
         world.ids["org_c"] = org_c.id
+        world.ids["render_id"] = _render_job(world.users["coordinator"])
+        for user in world.users.values():  # loaded again after that commit: used after the context closes
+            db.session.refresh(user)
     return world
+
+
+def _render_job(owner) -> str:
+    """A queued document render of the coordinator's (only its owner may follow it)."""
+    from app.models import RenderJob
+
+    job = RenderJob(id="render-of-the-coordinator", user_id=owner.id, digest="0" * 64, filename="register.pdf")
+    db.session.add(job)
+    db.session.commit()
+    return job.id
 
 
 def client_for(app, world: World, role: str):

@@ -49,6 +49,7 @@ from app.models.notification import (
 )
 from app.models.organization import Organization, OrganizationKind
 from app.models.reference_counter import ReferenceCounter
+from app.models.render import RenderedDocument, RenderJob, RenderStatus
 from app.models.risk import (
     Mitigation,
     MitigationStatus,
