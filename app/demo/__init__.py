@@ -2,14 +2,14 @@
 
 Each record kind has its own module; `seed_demo()` runs them in dependency order.
 """
-from app.demo import agreements, incident_plans, initiatives, risks, working_groups
+from app.demo import agreements, incident_plans, initiatives, risks, workflow, working_groups
 from app.demo.people import seed_people
 
 DEFAULT_PASSWORD = "palisade-demo-passphrase"
 
 # Each record kind's module, in dependency order; a new kind imports its module above and adds it
 # here (`seed(people) -> count`). A module that is missing fails at import: nothing is skipped.
-RECORD_MODULES = (agreements, initiatives, working_groups, risks, incident_plans)
+RECORD_MODULES = (agreements, initiatives, working_groups, risks, incident_plans, workflow)
 
 
 def seed_demo(password: str = DEFAULT_PASSWORD) -> dict:

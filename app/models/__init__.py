@@ -9,6 +9,7 @@ from app.models._common import (
     today,
     utcnow,
 )
+from app.models.account_token import AccountToken, TokenPurpose
 from app.models.agreement import (
     Agreement,
     AgreementKind,
@@ -50,6 +51,7 @@ from app.models.notification import (
 from app.models.organization import Organization, OrganizationKind
 from app.models.reference_counter import ReferenceCounter
 from app.models.render import RenderedDocument, RenderJob, RenderStatus
+from app.models.review import COMMENT_MAX_CHARS, Comment, ReviewOutcome, ReviewRequest, review_request_reviewers
 from app.models.risk import (
     Mitigation,
     MitigationStatus,

@@ -18,6 +18,7 @@ from app.models import (
     TaskUpdate,
     WorkingGroup,
 )
+from app.shortcuts import back_to
 from app.tasks import bp, queries, services
 from app.tasks.forms import TaskStatusForm
 
@@ -113,7 +114,7 @@ def change_status(task_id: int):
     new_status = form.new_status.data
     return lifecycle.transition(
         task, form, lambda actor, t, status: services.update_task_status(actor, t, status, form.note.data or ""),
-        back=url_for(".detail", task_id=task_id, _anchor="updates"),
+        back=back_to(url_for(".detail", task_id=task_id, _anchor="updates")),
         done=lambda t: f"Status changed to {new_status.label.lower()}." if new_status else "Note added.")
 
 

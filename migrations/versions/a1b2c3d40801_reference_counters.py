@@ -1,7 +1,7 @@
 """reference counters: one locked row per prefix and year
 
 Revision ID: a1b2c3d40801
-Revises: a1b2c3d41301
+Revises: a1b2c3d41501
 Create Date: 2026-11-30 15:50:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'a1b2c3d40801'
-down_revision = 'a1b2c3d41301'
+down_revision = 'a1b2c3d41501'
 branch_labels = None
 depends_on = None
 

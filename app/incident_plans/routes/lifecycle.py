@@ -8,6 +8,7 @@ from app.incident_plans import bp, services
 from app.incident_plans.forms import ReviseForm, StatusForm
 from app.incident_plans.routes import get_visible_plan
 from app.models import InvalidTransition, PlanStatus
+from app.reviews.routes import review_input
 
 DONE = {PlanStatus.IN_REVIEW: "Plan submitted for review.",
         PlanStatus.DRAFT: "Changes requested: the plan is back in draft.",
@@ -27,7 +28,8 @@ def change_status(plan_id: int):
     form = StatusForm()
     return lifecycle.transition(
         plan, form, lambda actor, p, status: services.transition_incident_plan(actor, p, status,
-                                                                               form.next_review_date.data),
+                                                                               form.next_review_date.data,
+                                                                               **review_input(p)),
         back=url_for(".detail", plan_id=plan_id), refused=(services.InvalidReviewDate,), done=_done)
 
 

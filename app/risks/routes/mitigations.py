@@ -9,6 +9,7 @@ from app.models import Organization, User
 from app.risks import bp, services
 from app.risks.forms import MitigationForm, MitigationStatusForm
 from app.risks.routes import get_visible_mitigation, get_visible_risk
+from app.shortcuts import back_to
 
 
 def _choices(current_org_id: int | None = None) -> dict:
@@ -72,7 +73,7 @@ def mitigation_status(risk_id: int, mitigation_id: int):
         mitigation, form,
         lambda actor, m, new_status: services.update_mitigation_status(actor, m, new_status, form.effectiveness.data,
                                                                        form.note.data),
-        back=url_for(".detail", risk_id=risk.id, _anchor="mitigations"),
+        back=back_to(url_for(".detail", risk_id=risk.id, _anchor="mitigations")),
         done=lambda m: f"“{m.title}” is {m.status.label.lower()} ({m.effectiveness} % effective).")
 
 
