@@ -96,9 +96,10 @@ def _assert_one_accepted(answers, notes):
             continue
         assert answer.status_code == 409, (answer.status_code, answer.text[:500])
         page = answer.text
-        assert "changed" in page and "after you opened it" in page
-        assert "Nothing was saved" in page
-        assert notes[i] in page  # what they typed is shown back to them
+        assert "This record was changed while you were editing it" in page
+        assert "Nothing of yours was saved" in page
+        assert notes[i] in page  # what they typed is in the editable form, to merge and save again
+        assert 'class="conflict-form"' in page or "conflict-form" in page
     return accepted[0]
 
 
@@ -121,7 +122,7 @@ def test_twenty_simultaneous_mitigation_status_updates_accept_exactly_one(served
         assert stored.version == version + 1
         db.session.remove()
     # The conflict names who saved the other version (from the audit trail).
-    assert all(f"Last saved by <strong>Coordinator {winner} (" in a.text for a in answers if a.status_code == 409)
+    assert all(f'<strong class="conflict-who">Coordinator {winner}</strong>' in a.text for a in answers if a.status_code == 409)
 
 
 def test_twenty_simultaneous_task_status_changes_accept_exactly_one(served):
@@ -142,4 +143,4 @@ def test_twenty_simultaneous_task_status_changes_accept_exactly_one(served):
         updates = db.session.scalars(sa.select(TaskUpdate.note).where(TaskUpdate.task_id == task_id)).all()
         assert updates == [notes[winner]]
         db.session.remove()
-    assert all(f"Last saved by <strong>Coordinator {winner} (" in a.text for a in answers if a.status_code == 409)
+    assert all(f'<strong class="conflict-who">Coordinator {winner}</strong>' in a.text for a in answers if a.status_code == 409)
