@@ -1,8 +1,22 @@
-"""View decorators that mark how the global guards treat a view."""
+"""View decorators that mark how the global guards treat a view, and the session freshness they check."""
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import redirect, request, url_for
+from flask import current_app, redirect, request, session, url_for
+
+from app.models import utcnow
+
+
+def mark_fresh() -> None:
+    """The password was just confirmed (sign-in or re-authentication)."""
+    session["fresh_at"] = utcnow().timestamp()
+
+
+def is_fresh() -> bool:
+    fresh_at = session.get("fresh_at")
+    if not isinstance(fresh_at, int | float):
+        return False
+    return utcnow().timestamp() - fresh_at <= current_app.config["FRESH_LOGIN_MINUTES"] * 60
 
 
 def public(view):
@@ -16,8 +30,6 @@ def fresh_login_required(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        from app.auth.sessions import is_fresh
-
         if not is_fresh():
             target = request.full_path if request.method == "GET" else request.referrer or request.path
             return redirect(url_for("auth.reauthenticate", next=_local_path(target)))

@@ -1,11 +1,13 @@
-"""Form base classes and shared fields/validators used by every feature's forms."""
+"""Form base classes, shared fields/validators, and the forms two features share (TaskForm)."""
+from datetime import date, timedelta
+
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, SelectMultipleField, StringField
+from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import SelectChoice, enum_choices, enum_coerce
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.models import TLP, Sector
+from app.models import TLP, Sector, TaskPriority, today
 
 CONTROL_CHARACTERS = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
 
@@ -132,5 +134,47 @@ def optional_id(value):
     return int(value)
 
 
+TASK_TITLE_MAX = 200
+TASK_DESCRIPTION_MAX = 100_000
+TASK_LATEST_DUE = timedelta(days=3660)  # ten years: a later date is a typo, not a plan
+
+
+class TaskForm(VersionedForm):
+    """A task of a working group: used by the tasks pages and by the group's "new task" page."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=TASK_TITLE_MAX)])
+    description = TextAreaField("Description", validators=[Length(max=TASK_DESCRIPTION_MAX)],
+                                description="What is to be done and what “done” means. Markdown is supported.")
+    assignee_id = SelectField("Assignee", coerce=optional_id,
+                              description="A member of the working group.")
+    due_date = DateField("Due date", validators=[Optional()])
+    priority = enum_select("Priority", TaskPriority, default=TaskPriority.MEDIUM)
+
+    def __init__(self, *args, members=(), is_new: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_new = is_new
+        self.assignee_id.choices = [SelectChoice("", "— Unassigned —"),
+                                    *record_choices(members, label=user_label)]
+
+    def validate_due_date(self, field):
+        if field.data is None:
+            return
+        if field.data > today() + TASK_LATEST_DUE:
+            raise ValidationError("Choose a due date within the next ten years.")
+        if self.is_new and field.data < today():
+            raise ValidationError("A new task cannot be due in the past.")
+        if field.data < date(2000, 1, 1):
+            raise ValidationError("Enter a real date.")
+
+
 class EmptyForm(FlaskForm):
     """For POST-only buttons: carries the CSRF token."""
+
+
+
+class StatusChangeForm(VersionedForm):
+    """Every status change: the target status and the version of the record the page showed.
+
+    Subclass per kind with `new_status = enum_select("New status", TheStatus)` and add fields (a
+    note, a review date) as the step needs; app.lifecycle.transition answers a stale version with
+    the 409 conflict page."""

@@ -17,9 +17,35 @@ MAX_PER_PAGE = 100
 CSV_MAX_ROWS = 50_000
 
 
-def int_arg(name: str, args=None) -> int | None:
-    """An integer filter from the query string (?organization=3); anything else means no filter."""
-    return (args if args is not None else request.args).get(name, type=int)
+def int_arg(name: str, args=None, allowed=None) -> int | None:
+    """An integer filter from the query string (?organization=3); anything else (or a number outside
+    `allowed`) means no filter."""
+    number = (args if args is not None else request.args).get(name, type=int)
+    return number if allowed is None or number in allowed else None
+
+
+def enum_arg(name: str, enum_cls, args=None):
+    """An enum filter from the query string (?status=open); an unknown value means no filter (never a 500)."""
+    value = (args if args is not None else request.args).get(name)
+    try:
+        return enum_cls(value) if value else None
+    except ValueError:
+        return None
+
+
+def flag(name: str, args=None, value: str = "1") -> bool:
+    """A yes/no filter: ?archived=1, ?mine=1, ?review=due."""
+    return (args if args is not None else request.args).get(name) == value
+
+
+def text_arg(args=None) -> str:
+    """The search words of ?q= (trimmed, at most 200 characters)."""
+    return ((args if args is not None else request.args).get("q") or "").strip()[:200]
+
+
+def archived(stmt: sa.Select, column, show_archived: bool) -> sa.Select:
+    """Only archived rows (the archive view, ?archived=1) or only live ones (every list's default)."""
+    return stmt.where(column.is_not(None) if show_archived else column.is_(None))
 
 
 def search(stmt: sa.Select, columns: Iterable, q: str | None) -> sa.Select:
@@ -89,3 +115,11 @@ def csv_response(rows: Iterable, columns: list[tuple[str, Callable]], filename: 
     response = Response(buffer.getvalue().encode("utf-8-sig"), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def where_equal(stmt: sa.Select, *pairs) -> sa.Select:
+    """`stmt` narrowed by `column == value` for every (column, value) pair whose filter was given."""
+    for column, value in pairs:
+        if value is not None:
+            stmt = stmt.where(column == value)
+    return stmt

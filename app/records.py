@@ -3,19 +3,31 @@
 Feature services call these so every kind audits, locks and archives the same way.
 """
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.extensions import db
-from app.models import StaleEdit, User, today, utcnow
+from app.models import ReferenceCounter, StaleEdit, User, today, utcnow
 
 
 def next_reference(model: type, prefix: str) -> str:
-    """The next free reference like AGR-2026-0042 for this year."""
+    """The next free reference like AGR-2026-0042 for this year, safe under concurrent creates.
+
+    The counter row of (prefix, year) is taken with an upsert that holds its row lock (PostgreSQL)
+    or the write lock (SQLite) until the request commits, so two creates never read the same number.
+    The highest reference already issued seeds the counter (records made before it existed)."""
     year = today().year
-    like = f"{prefix}-{year}-%"
-    last = db.session.scalar(sa.select(sa.func.max(model.reference)).where(model.reference.like(like)))
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    last = db.session.scalar(sa.select(sa.func.max(model.reference)).where(model.reference.like(f"{prefix}-{year}-%")))
+    issued = int(last.rsplit("-", 1)[1]) if last else 0
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    greatest = sa.func.greatest if dialect == "postgresql" else sa.func.max
+    table = ReferenceCounter.__table__
+    stmt = insert(table).values(prefix=prefix, year=year, last=issued + 1)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.prefix, table.c.year],
+                                      set_={"last": greatest(table.c.last, issued) + 1}).returning(table.c.last)
+    number = db.session.execute(stmt).scalar_one()
     return f"{prefix}-{year}-{number:04d}"
 
 
@@ -72,3 +84,19 @@ def history(record, limit: int = 200):
             .options(selectinload(AuditEvent.actor).selectinload(User.organization))
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
     return db.session.scalars(stmt).all()
+
+
+def archive_steps(kind: str, can) -> tuple:
+    """A feature's archive and restore services: `can(actor, record)` is authorised (403 otherwise),
+    then the step is taken and audited as `<kind>.archived` / `<kind>.restored`."""
+    from app import permissions
+
+    def archive_record(actor: User, record) -> None:
+        permissions.authorize(can(actor, record))
+        archive(actor, record, kind)
+
+    def restore_record(actor: User, record) -> None:
+        permissions.authorize(can(actor, record))
+        restore(actor, record, kind)
+
+    return archive_record, restore_record

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.auth.passwords import verify_password
 from app.extensions import db
-from app.models import AuditEvent, Role, User, utcnow
+from app.models import AuditEvent, Organization, Role, User, utcnow
 from tests import factories
 
 STRONG = "granite otter lantern 42"
@@ -110,8 +110,20 @@ def _table(response) -> str:
 
 @pytest.mark.parametrize("query", ["role=god", "organization=abc", "organization=999999", "state=zombie",
                                    "sort=password_hash", "dir=sideways&sort=email", "page=0", "per_page=-1"])
-def test_invalid_filters_are_ignored_not_500(admin_client, query):
-    assert admin_client.get(f"/users/?{query}").status_code == 200
+def test_invalid_filters_are_ignored_not_500(app, admin_client, query):
+    with app.app_context():
+        org = factories.organization(name="Filter Org")
+        factories.user(name="Zed Member", email="zed@filter.example", organization=org, role=Role.MEMBER)
+    response = admin_client.get(f"/users/?{query}")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(admin_client.get(f"/users/?format=csv&{query}").get_data().decode("utf-8-sig"))))
+    emails = [row[1] for row in rows[1:]]
+    if query == "organization=999999":
+        assert emails == []  # a well-formed id filters (to nothing here); only malformed values are ignored
+        return
+    assert "zed@filter.example" in _table(response)
+    unfiltered = list(csv.reader(io.StringIO(admin_client.get("/users/?format=csv").get_data().decode("utf-8-sig"))))
+    assert emails == [row[1] for row in unfiltered[1:]] and "zed@filter.example" in emails
 
 
 def test_csv_export_holds_the_filtered_users_without_secrets(app, admin_client):
@@ -459,3 +471,27 @@ def test_admin_resets_a_users_two_factor_and_ends_their_sessions(app, client_as)
         assert not member.totp_enabled and member.totp_secret_encrypted is None and not member.backup_codes
         assert _db.session.query(AuditEvent).filter_by(action="auth.two_factor_reset", object_id=member_id).count() == 1
     assert member_client.get("/").status_code == 302  # their session ended
+
+
+def test_csv_neutralises_every_formula_prefix_and_keeps_inner_text(app, admin_client):
+    """Cells starting with = + - @ (or a tab/CR) are exported as text; the same characters inside a
+    value are left alone."""
+    hostile = ["=HYPERLINK(\"http://evil\")", "+SUM(1+1)", "-2+3", "@cmd|' /C calc'!A0", "Ann = Bob + Cy"]
+    with app.app_context():
+        org = factories.organization(name="-Minus Org")
+        for index, name in enumerate(hostile):
+            factories.user(name=name, email=f"f{index}@formula.example", organization=org)
+    body = admin_client.get("/users/?format=csv&organization=" + str(_org_id(app, "-Minus Org"))).get_data()
+    rows = {row[1]: row for row in csv.reader(io.StringIO(body.decode("utf-8-sig")))}
+    for index, name in enumerate(hostile):
+        cell = rows[f"f{index}@formula.example"][0]
+        if name[0] in "=+-@":
+            assert cell == "'" + name
+        else:
+            assert cell == name
+        assert rows[f"f{index}@formula.example"][2] == "'-Minus Org"
+
+
+def _org_id(app, name: str) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Organization.id).where(Organization.name == name))

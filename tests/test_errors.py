@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Organization, OrganizationKind
 from config import ProductionConfig, TestConfig
+from tests import factories
 from tests.conftest import make_app
 
 
@@ -47,3 +48,22 @@ def test_err01_error_pages_are_generic(client, path, status):
     response = client.get(path)
     assert response.status_code in (status, 302)
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("method, path, status, title, text", [
+    ("get", "/no-such-page", 404, "Not found", "Not found — it may not exist or not be shared with you."),
+    ("get", "/risks/999999", 404, "Not found", "Not found — it may not exist or not be shared with you."),
+    ("get", "/auth/logout", 405, "Not allowed this way", "That action cannot be done this way."),
+    ("put", "/risks/", 405, "Not allowed this way", "That action cannot be done this way."),
+])
+def test_err01_signed_in_users_get_the_real_error_pages(app, client_as, method, path, status, title, text):
+    with app.app_context():
+        client = client_as(factories.user(name="Erin Error"))
+    response = getattr(client, method)(path)
+    assert response.status_code == status
+    html = response.get_data(as_text=True)
+    assert f"Error {status}" in html and text in html and f"<title>{title} · Palisade</title>" in html
+    assert "Erin Error" in html  # the full page with the signed-in navigation, not a bare message
+    assert 'href="/"' in html  # back to the dashboard
+    for leak in ("Traceback", "werkzeug", "NotFound", "MethodNotAllowed"):
+        assert leak not in html

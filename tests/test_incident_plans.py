@@ -331,3 +331,36 @@ def test_approving_a_new_version_retires_the_previous_one(app, client_as):
         assert load(old_id).status is PlanStatus.RETIRED
         (event,) = audit_rows(old_id, "incident_plan.status_changed")
         assert "superseded by version 2.0" in event.summary
+
+
+def test_four_eyes_follow_the_version_author_not_the_first_author(app, client_as):
+    """A revision is authored by whoever revised it: they may not approve it, and the first
+    version's author (a different person now) may; a forged form with the current version changes nothing."""
+    with app.app_context():
+        orgs, people = setup_world()
+        plan = make_plan(people["author"], covered=[orgs["water"]], status=PlanStatus.APPROVED,
+                         reference="IRP-2026-0077", version_label="1.0")
+        old_id = plan.id
+        water, author = client_as(people["water"]), client_as(people["author"])
+        author_id = people["author"].id
+    assert water.post(f"/incident-plans/{old_id}/revise", data={"bump": "minor"}).status_code == 302
+    with app.app_context():
+        draft = db.session.scalar(sa.select(IncidentPlan).where(IncidentPlan.id != old_id))
+        draft_id = draft.id
+    assert submit(water, draft_id, "in_review", version=str(load_version(app, draft_id))).status_code == 302
+    version = load_version(app, draft_id)
+    refused = submit(water, draft_id, "approved", version=str(version),
+                     next_review_date=(today() + timedelta(days=30)).isoformat())
+    assert refused.status_code == 403
+    with app.app_context():
+        assert load(draft_id).status is PlanStatus.IN_REVIEW and load(draft_id).approver_id is None
+        assert audit_rows(draft_id, "incident_plan.status_changed")[-1].summary.endswith("In review")
+    assert submit(author, draft_id, "approved", version=str(version)).status_code == 302
+    with app.app_context():
+        approved = load(draft_id)
+        assert approved.status is PlanStatus.APPROVED and approved.approver_id == author_id
+
+
+def load_version(app, plan_id: int) -> int:
+    with app.app_context():
+        return load(plan_id).version

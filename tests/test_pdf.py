@@ -220,3 +220,29 @@ def test_page_size_comes_from_config(app, client_as, size, width):
         client = client_as(coordinator)
     page = PdfReader(io.BytesIO(client.get(f"/agreements/{agreement_id}.pdf").data)).pages[0]
     assert round(float(page.mediabox.width)) == width
+
+
+def test_fetcher_refuses_encoded_traversal_and_links_out_of_its_root(tmp_path):
+    """The allow-list is checked on the resolved file: %-encoded `..` and a symlink named like an
+    allowed asset that points outside the static root are both refused, never read."""
+    root = tmp_path / "static"
+    (root / "css").mkdir(parents=True)
+    (root / "fonts").mkdir()
+    secret = tmp_path / "secret.css"
+    secret.write_text("body { content: 'private' }")
+    (root / "css" / "pdf.css").symlink_to(secret)
+    (root / "fonts" / "Real.ttf").write_bytes(b"\x00\x01\x00\x00font")
+    fetcher = pdf.StaticOnlyFetcher(root)
+    assert fetcher.allowed_path((root / "fonts" / "Real.ttf").as_uri()) == (root / "fonts" / "Real.ttf").resolve()
+    assert fetcher.fetch((root / "fonts" / "Real.ttf").as_uri()).read() == b"\x00\x01\x00\x00font"
+    refused = [
+        (root / "css" / "pdf.css").as_uri(),  # the link resolves outside the root
+        (root / "fonts").as_uri() + "/%2e%2e/%2e%2e/secret.css",
+        (root / "fonts").as_uri() + "/..%2f..%2fsecret.css",
+        (root / "fonts").as_uri() + "/Real.ttf?download=1",
+        (root / "fonts").as_uri().replace("file://", "file://localhost.evil") + "/Real.ttf",
+    ]
+    for url in refused:
+        assert fetcher.allowed_path(url) is None, url
+        with pytest.raises(pdf.RefusedURL):
+            fetcher.fetch(url)

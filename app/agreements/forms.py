@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from app.forms import (
     ModelForm,
     MultiCheckboxField,
+    StatusChangeForm,
     VersionedForm,
     enum_select,
     record_choices,
@@ -13,7 +14,7 @@ from app.forms import (
     tlp_field,
     user_label,
 )
-from app.models import TLP, AgreementKind, PartyRole, Sector
+from app.models import TLP, AgreementKind, AgreementStatus, PartyRole, Sector
 
 BLANK_PARTY_ROWS = 2
 MAX_PARTIES = 40
@@ -133,3 +134,7 @@ class AgreementForm(VersionedForm):
         data["summary"] = data.get("summary") or ""
         data["terms"] = data.get("terms") or ""
         return data
+
+
+class AgreementStatusForm(StatusChangeForm):
+    new_status = enum_select("New status", AgreementStatus)

@@ -4,7 +4,6 @@ The page and its CSV are built from the same statement, so the export holds exac
 the user sees under the current filters.
 """
 import sqlalchemy as sa
-from flask import request
 from sqlalchemy.orm import selectinload
 
 from app import listing, permissions
@@ -23,26 +22,17 @@ SORTABLE = {
 }
 
 
-def _enum_arg(name: str, enum_cls):
-    """A filter value from the query string, or None when absent or not a member (ignored, never 500)."""
-    try:
-        return enum_cls(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
-
 def current_filters() -> dict:
     """The recognised filters as the template shows them (invalid values dropped)."""
     return {
-        "q": (request.args.get("q") or "").strip()[:200],
-        "status": _enum_arg("status", AgreementStatus),
-        "kind": _enum_arg("kind", AgreementKind),
-        "sector": _enum_arg("sector", Sector),
-        "tlp": _enum_arg("tlp", TLP),
+        "q": listing.text_arg(),
+        "status": listing.enum_arg("status", AgreementStatus),
+        "kind": listing.enum_arg("kind", AgreementKind),
+        "sector": listing.enum_arg("sector", Sector),
+        "tlp": listing.enum_arg("tlp", TLP),
         "organization": listing.int_arg("organization"),
-        "expiring": request.args.get("expiring") == "1",
-        "archived": request.args.get("archived") == "1",
+        "expiring": listing.flag("expiring"),
+        "archived": listing.flag("archived"),
     }
 
 
@@ -52,14 +42,10 @@ def list_statement(user: User, filters: dict) -> sa.Select:
         selectinload(Agreement.owner_organization),
     )
     stmt = listing.search(stmt, SEARCH_COLUMNS, filters["q"])
-    if filters["status"] is not None:
-        stmt = stmt.where(Agreement.status == filters["status"])
-    if filters["kind"] is not None:
-        stmt = stmt.where(Agreement.kind == filters["kind"])
+    stmt = listing.where_equal(stmt, (Agreement.status, filters["status"]), (Agreement.kind, filters["kind"]),
+                               (Agreement.tlp, filters["tlp"]))
     if filters["sector"] is not None:
         stmt = stmt.where(sector_filter(Agreement.sectors, filters["sector"].value))
-    if filters["tlp"] is not None:
-        stmt = stmt.where(Agreement.tlp == filters["tlp"])
     if filters["organization"] is not None:
         org_id = filters["organization"]
         stmt = stmt.where(sa.or_(
@@ -68,10 +54,7 @@ def list_statement(user: User, filters: dict) -> sa.Select:
                               AgreementParty.organization_id == org_id)))
     if filters["expiring"]:
         stmt = stmt.where(Agreement.expiring_condition())
-    if filters["archived"]:
-        stmt = stmt.where(Agreement.archived_at.is_not(None))
-    else:
-        stmt = stmt.where(Agreement.archived_at.is_(None))
+    stmt = listing.archived(stmt, Agreement.archived_at, filters["archived"])
     return listing.sort(stmt, SORTABLE, "updated", default_dir="desc", tie_breaker=Agreement.id.desc())
 
 

@@ -3,18 +3,15 @@
 Every load goes through get_visible_agreement(): an agreement out of the user's scope is 404 on
 every sub-route; in scope but not allowed is 403 (checked here and again in the services).
 """
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from app import listing, permissions, records
+from app import lifecycle, listing, permissions, records
 from app.agreements import bp, queries, services
-from app.agreements.forms import AgreementForm
-from app.conflicts import conflict_page
+from app.agreements.forms import AgreementForm, AgreementStatusForm
 from app.extensions import db
 from app.form_rows import apply_row_action
-from app.forms import EmptyForm
 from app.initiatives import services as initiative_services
 from app.models import (
     SIGNING_STEPS,
@@ -24,10 +21,8 @@ from app.models import (
     AgreementParty,
     AgreementStatus,
     Initiative,
-    InvalidTransition,
     Organization,
     Sector,
-    StaleEdit,
     User,
 )
 from app.reviews.routes import review_input
@@ -66,7 +61,6 @@ def _build_form(agreement: Agreement | None = None) -> AgreementForm:
     form = AgreementForm(obj=agreement, organizations=_organization_choices(agreement), users=_user_choices())
     if request.method == "GET":
         if agreement is not None:
-            form.version.data = agreement.version
             form.recipients.data = [u.id for u in agreement.recipients]
         form.add_blank_parties()
     return form
@@ -147,16 +141,12 @@ def edit(agreement_id: int):
         return render_template("agreements/form.html", form=form, agreement=agreement)
     if form.validate_on_submit():
         try:
-            services.update_agreement(current_user, agreement, expected_version=form.expected_version(),
-                                      parties=form.party_rows(), recipients=_chosen_recipients(form),
-                                      **form.record_fields())
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            db.session.rollback()
-            return conflict_page(agreement, form, url_for(".edit", agreement_id=agreement_id),
-                                 fields=_conflict_fields(form))
+            with lifecycle.saving(agreement, form, url_for(".edit", agreement_id=agreement_id),
+                                  fields=_conflict_fields(form)):
+                services.update_agreement(current_user, agreement, expected_version=form.expected_version(),
+                                          parties=form.party_rows(), recipients=_chosen_recipients(form),
+                                          **form.record_fields())
         except services.PartyError as exc:
-            db.session.rollback()
             form.parties.errors.append(str(exc))
         else:
             flash("Agreement saved.", "success")
@@ -180,54 +170,24 @@ def history(agreement_id: int):
 def change_status(agreement_id: int):
     agreement = get_visible_agreement(agreement_id)
     permissions.authorize(permissions.can_transition_agreement(current_user, agreement))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        new_status = AgreementStatus(request.form.get("new_status", ""))
-    except ValueError:
-        flash("Unknown status: nothing was changed.", "danger")
-        return redirect(url_for(".detail", agreement_id=agreement_id))
-    if new_status is AgreementStatus.OUT_FOR_SIGNATURE:
+    back = url_for(".detail", agreement_id=agreement_id)
+    requested = next((s for s in AgreementStatus if s.value == request.form.get("new_status")), None)
+    if requested is AgreementStatus.OUT_FOR_SIGNATURE:
         flash("Choose the signatories first: issuing for signature creates their requests.", "info")
         return redirect(url_for("signing.issue", agreement_id=agreement_id))
-    if (agreement.status, new_status) in SIGNING_STEPS:
+    if (agreement.status, requested) in SIGNING_STEPS:
         flash("An agreement out for signature becomes active when the last signature is in, and goes back to "
               "draft only when a signatory declines.", "danger")
-        return redirect(url_for(".detail", agreement_id=agreement_id))
-    try:
-        services.transition_agreement(current_user, agreement, new_status, **review_input(agreement))
-        db.session.commit()
-    except InvalidTransition as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    except StaleDataError:
-        db.session.rollback()
-        flash("Someone changed this agreement at the same moment; check its status and try again.", "warning")
-    else:
-        flash(f"Agreement {agreement.reference} is now {agreement.status.label.lower()}.", "success")
-    return redirect(url_for(".detail", agreement_id=agreement_id))
+        return redirect(back)
+    return lifecycle.transition(
+        agreement, AgreementStatusForm(),
+        lambda actor, a, status: services.transition_agreement(actor, a, status, **review_input(a)),
+        back=back, invalid="Unknown status: nothing was changed.",
+        done=lambda a: f"Agreement {a.reference} is now {a.status.label.lower()}.")
 
 
-@bp.post("/<int:agreement_id>/archive")
-def archive(agreement_id: int):
-    agreement = get_visible_agreement(agreement_id)
-    permissions.authorize(permissions.can_archive(current_user, agreement))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.archive_agreement(current_user, agreement)
-    db.session.commit()
-    flash(f"Agreement {agreement.reference} archived. Restore it from the archived list.", "success")
-    return redirect(url_for(".detail", agreement_id=agreement_id))
-
-
-@bp.post("/<int:agreement_id>/restore")
-def restore(agreement_id: int):
-    agreement = get_visible_agreement(agreement_id)
-    permissions.authorize(permissions.can_archive(current_user, agreement))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.restore_agreement(current_user, agreement)
-    db.session.commit()
-    flash(f"Agreement {agreement.reference} restored.", "success")
-    return redirect(url_for(".detail", agreement_id=agreement_id))
-
+lifecycle.archive_routes(
+    bp, "/<int:agreement_id>", get_visible_agreement, services.archive_agreement, services.restore_agreement,
+    can=permissions.can_archive, back=lambda a: url_for(".detail", agreement_id=a.id),
+    archived=lambda a: f"Agreement {a.reference} archived. Restore it from the archived list.",
+    restored=lambda a: f"Agreement {a.reference} restored.")

@@ -5,7 +5,6 @@ Parties decide who may read an agreement (they are its participating organisatio
 removing one is audited as a share/unshare event, with the organisation's name.
 """
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from app import audit, permissions, records
 from app.documents.services import issue_agreement
@@ -18,7 +17,6 @@ KIND = "agreement"
 RECORD_FIELDS = frozenset({"title", "kind", "tlp", "summary", "terms", "sectors", "effective_date",
                            "expiry_date", "notice_days", "auto_renew"})
 PARTY_FIELDS = ("party_role", "signatory_name", "signatory_title", "signatory_email")
-REFERENCE_ATTEMPTS = 5
 
 
 class PartyError(ValueError):
@@ -55,23 +53,9 @@ def _recipient_names(users) -> str:
 
 
 def _assign_reference(agreement: Agreement) -> None:
-    """AGR-YYYY-NNNN. On PostgreSQL two concurrent creates can read the same highest number:
-    the loser retries inside a savepoint. SQLite serialises writers, and pysqlite's SAVEPOINT
-    support is unreliable, so there the plain flush is used."""
-    savepoints = db.session.get_bind().dialect.name != "sqlite"
-    for attempt in range(REFERENCE_ATTEMPTS):
-        with db.session.no_autoflush:  # the new row has no reference yet: do not insert it early
-            agreement.reference = records.next_reference(Agreement, "AGR")
-        if not savepoints:
-            db.session.flush()
-            return
-        try:
-            with db.session.begin_nested():
-                db.session.flush()
-            return
-        except IntegrityError:
-            if attempt == REFERENCE_ATTEMPTS - 1:
-                raise
+    """AGR-YYYY-NNNN from the locked counter (records.next_reference): no retry needed."""
+    with db.session.no_autoflush:  # the new row has no reference yet: do not insert it early
+        agreement.reference = records.next_reference(Agreement, "AGR")
 
 
 def create_agreement(actor: User, *, parties: list[dict] = (), recipients: list[User] = (),
@@ -201,11 +185,4 @@ def transition_agreement(actor: User, agreement: Agreement, new_status: Agreemen
         issue_agreement(actor, agreement)
 
 
-def archive_agreement(actor: User, agreement: Agreement) -> None:
-    permissions.authorize(permissions.can_archive(actor, agreement))
-    records.archive(actor, agreement, KIND)
-
-
-def restore_agreement(actor: User, agreement: Agreement) -> None:
-    permissions.authorize(permissions.can_archive(actor, agreement))
-    records.restore(actor, agreement, KIND)
+archive_agreement, restore_agreement = records.archive_steps(KIND, permissions.can_archive)

@@ -7,8 +7,7 @@ from flask_login import current_user
 from app import audit
 from app.auth import bp, passwords, services, throttle, two_factor
 from app.auth.forms import LoginForm, ReauthenticateForm, TwoFactorForm
-from app.auth.sessions import mark_fresh
-from app.decorators import public
+from app.decorators import mark_fresh, public
 from app.extensions import db, limiter
 
 FAILED_LOGIN = "Incorrect email or password."

@@ -2,6 +2,7 @@
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from app import lifecycle
 from app.auth import bp, services, two_factor
 from app.auth.forms import ChangeEmailForm, ChangePasswordForm, EnableTwoFactorForm
 from app.auth.sessions import renew_session
@@ -47,9 +48,7 @@ def change_password():
             getattr(form, exc.field).errors.append(str(exc))
         else:
             renew_session(user)  # every other session ended with the old token; this one continues
-            db.session.commit()
-            flash("Password changed. You were signed out everywhere else.", "success")
-            return redirect(url_for("auth.account"))
+            return lifecycle.saved("Password changed. You were signed out everywhere else.", url_for("auth.account"))
     return _account_page(password_form=form, status=400)
 
 
@@ -64,9 +63,7 @@ def change_email():
             db.session.rollback()
             getattr(form, exc.field).errors.append(str(exc))
         else:
-            db.session.commit()
-            flash("Email address changed.", "success")
-            return redirect(url_for("auth.account"))
+            return lifecycle.saved("Email address changed.", url_for("auth.account"))
     return _account_page(email_form=form, status=400)
 
 
@@ -79,9 +76,7 @@ def end_other_sessions():
     user = _me()
     user_services.end_sessions(user, user)
     renew_session(user)
-    db.session.commit()
-    flash("Every other session of your account has ended.", "success")
-    return redirect(url_for("auth.account"))
+    return lifecycle.saved("Every other session of your account has ended.", url_for("auth.account"))
 
 
 @bp.route("/two-factor/setup", methods=["GET", "POST"])

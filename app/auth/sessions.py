@@ -43,17 +43,6 @@ def renew_session(user: User) -> None:
         session["started_at"] = started
 
 
-def mark_fresh() -> None:
-    session["fresh_at"] = utcnow().timestamp()
-
-
-def is_fresh() -> bool:
-    fresh_at = session.get("fresh_at")
-    if not isinstance(fresh_at, int | float):
-        return False
-    return utcnow().timestamp() - fresh_at <= current_app.config["FRESH_LOGIN_MINUTES"] * 60
-
-
 def _expired() -> bool:
     now = utcnow().timestamp()
     started, seen = session.get("started_at"), session.get("seen_at")

@@ -2,15 +2,25 @@
 
 Each record kind has its own module; `seed_demo()` runs them in dependency order.
 """
-import importlib
-
+from app.demo import (
+    agreements,
+    attachments,
+    incident_plans,
+    initiatives,
+    notifications,
+    risks,
+    signing,
+    workflow,
+    working_groups,
+)
 from app.demo.people import seed_people
 
 DEFAULT_PASSWORD = "palisade-demo-passphrase"
 
-# Record kinds add themselves here as `app.demo.<module>.seed(people)`.
-RECORD_MODULES = ("agreements", "initiatives", "working_groups", "risks", "incident_plans", "workflow",
-                  "attachments", "signing", "notifications")
+# Each record kind's module, in dependency order; a new kind imports its module above and adds it
+# here (`seed(people) -> count`). A module that is missing fails at import: nothing is skipped.
+RECORD_MODULES = (agreements, initiatives, working_groups, risks, incident_plans, workflow, attachments, signing,
+                  notifications)
 
 
 def seed_demo(password: str = DEFAULT_PASSWORD) -> dict:
@@ -19,12 +29,6 @@ def seed_demo(password: str = DEFAULT_PASSWORD) -> dict:
     ensure_development_key()  # issued demo documents are sealed: `pki init` first when there is no key
     people = seed_people(password)
     summary = {"organizations": len(people.orgs), "users": len(people.users)}
-    for name in RECORD_MODULES:
-        try:
-            module = importlib.import_module(f"app.demo.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"app.demo.{name}":
-                raise
-            continue
-        summary[name] = module.seed(people)
+    for module in RECORD_MODULES:
+        summary[module.__name__.rsplit(".", 1)[1]] = module.seed(people)
     return summary

@@ -8,18 +8,12 @@ from datetime import UTC, datetime, time, timedelta
 import sqlalchemy as sa
 
 from app import audit, records
+from app.demo import incident_plan_content as content
+from app.demo.people import COORDINATORS
 from app.extensions import db
-from app.incident_plans import demo_content as content
 from app.models import TLP, IncidentPlan, Phase, PlanContact, PlanSection, PlanStatus, today
 from app.models.incident_plan import add_months
 
-COORDINATORS = {
-    "gov": "coordinator@niro.example.gov",
-    "water": "coordinator@riverbend.example.com",
-    "energy": "coordinator@northgrid.example.com",
-    "telecom": "coordinator@meridian.example.com",
-    "intl": "liaison@ncis.example.se",
-}
 S = PlanStatus
 
 PLANS = [

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.demo.people import COORDINATORS
 from app.extensions import db
 from app.initiatives import services
 from app.models import TLP, Agreement, Health, Initiative, InitiativeStatus, Milestone, Sector, today, utcnow
@@ -15,13 +16,6 @@ P, A, H, C, X = (InitiativeStatus.PROPOSED, InitiativeStatus.ACTIVE, InitiativeS
                  InitiativeStatus.COMPLETED, InitiativeStatus.CANCELLED)
 G, AM, R = Health.GREEN, Health.AMBER, Health.RED
 
-COORDINATORS = {
-    "gov": "coordinator@niro.example.gov",
-    "water": "coordinator@riverbend.example.com",
-    "energy": "coordinator@northgrid.example.com",
-    "telecom": "coordinator@meridian.example.com",
-    "intl": "liaison@ncis.example.se",
-}
 
 # title, objective, lead, participants, sectors, status, health, health reason, TLP, agreement keyword,
 # start (days from today), duration (days), milestones [(title, due offset from start, done)]

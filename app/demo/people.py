@@ -46,6 +46,16 @@ USERS = [
 ]
 
 
+# The coordinator who creates each organisation's demo records.
+COORDINATORS = {
+    "gov": "coordinator@niro.example.gov",
+    "water": "coordinator@riverbend.example.com",
+    "energy": "coordinator@northgrid.example.com",
+    "telecom": "coordinator@meridian.example.com",
+    "intl": "liaison@ncis.example.se",
+}
+
+
 @dataclass
 class People:
     orgs: dict[str, Organization] = field(default_factory=dict)

@@ -8,6 +8,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app import audit, records
+from app.demo.people import COORDINATORS
+from app.demo.risk_content import RISKS
 from app.extensions import db
 from app.models import (
     TLP,
@@ -21,15 +23,7 @@ from app.models import (
     today,
     utcnow,
 )
-from app.risks.demo_data import RISKS
 
-COORDINATORS = {
-    "gov": "coordinator@niro.example.gov",
-    "water": "coordinator@riverbend.example.com",
-    "energy": "coordinator@northgrid.example.com",
-    "telecom": "coordinator@meridian.example.com",
-    "intl": "liaison@ncis.example.se",
-}
 STATUS = {"open": RiskStatus.OPEN, "mitigating": RiskStatus.MITIGATING, "accepted": RiskStatus.ACCEPTED,
           "closed": RiskStatus.CLOSED}
 M_STATUS = {"P": MitigationStatus.PLANNED, "IP": MitigationStatus.IN_PROGRESS,

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.demo.people import COORDINATORS
 from app.extensions import db
 from app.models import (
     TLP,
@@ -27,13 +28,6 @@ from app.tasks import services as task_services
 from app.working_groups import services
 
 CH, ME, OB = MemberRole.CHAIR, MemberRole.MEMBER, MemberRole.OBSERVER
-COORDINATORS = {
-    "gov": "coordinator@niro.example.gov",
-    "water": "coordinator@riverbend.example.com",
-    "energy": "coordinator@northgrid.example.com",
-    "telecom": "coordinator@meridian.example.com",
-    "intl": "liaison@ncis.example.se",
-}
 
 # name, owner, TLP, status, initiative title (linked when it exists), charter, members, tasks
 GROUPS = [

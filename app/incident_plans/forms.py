@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from app.forms import (
     MultiCheckboxField,
+    StatusChangeForm,
     VersionedForm,
     enum_select,
     labelled_choices,
@@ -84,7 +85,7 @@ class ContactForm(VersionedForm):
         return ok
 
 
-class StatusForm(FlaskForm):
+class StatusForm(StatusChangeForm):
     """change_status: the target status, plus the next review date when approving."""
 
     new_status = SelectField("New status", choices=labelled_choices(PlanStatus), coerce=enum_coerce(PlanStatus),

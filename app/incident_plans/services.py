@@ -177,14 +177,7 @@ def _approve(actor: User, plan: IncidentPlan, next_review_date: date | None) -> 
     issue_approved_incident_plan(actor, plan)  # sealed like every issue; a failure rolls back the approval
 
 
-def archive_incident_plan(actor: User, plan: IncidentPlan) -> None:
-    permissions.authorize(permissions.can_archive(actor, plan))
-    records.archive(actor, plan, KIND)
-
-
-def restore_incident_plan(actor: User, plan: IncidentPlan) -> None:
-    permissions.authorize(permissions.can_archive(actor, plan))
-    records.restore(actor, plan, KIND)
+archive_incident_plan, restore_incident_plan = records.archive_steps(KIND, permissions.can_archive)
 
 
 def revise_incident_plan(actor: User, plan: IncidentPlan, bump: str = "major") -> IncidentPlan:

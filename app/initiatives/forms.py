@@ -3,7 +3,6 @@
 Related-record choices are passed in from scoped queries, so a forged or foreign id fails as
 "Not a valid choice" and nothing is written.
 """
-from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, FormField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice, enum_choices, enum_coerce
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
@@ -11,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from app.forms import (
     ModelForm,
     MultiCheckboxField,
+    StatusChangeForm,
     VersionedForm,
     enum_select,
     optional_id,
@@ -120,8 +120,8 @@ class MilestoneForm(ModelForm):
     due_date = DateField("Due date", validators=[Optional()])
 
 
-class TransitionForm(FlaskForm):
-    """One-button form: posts the target status and carries the CSRF token."""
+class TransitionForm(StatusChangeForm):
+    """One-button form: posts the target status and the version, carries the CSRF token."""
 
     new_status = SelectField(choices=enum_choices(InitiativeStatus, label=lambda s: s.label),
                              coerce=enum_coerce(InitiativeStatus), validators=[InputRequired()])

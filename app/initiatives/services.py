@@ -127,14 +127,7 @@ def transition_initiative(actor: User, initiative: Initiative, new_status: Initi
     records.transition(actor, initiative, new_status, "initiative")
 
 
-def archive_initiative(actor: User, initiative: Initiative) -> None:
-    permissions.authorize(permissions.can_archive(actor, initiative))
-    records.archive(actor, initiative, "initiative")
-
-
-def restore_initiative(actor: User, initiative: Initiative) -> None:
-    permissions.authorize(permissions.can_archive(actor, initiative))
-    records.restore(actor, initiative, "initiative")
+archive_initiative, restore_initiative = records.archive_steps("initiative", permissions.can_archive)
 
 
 # --- Milestones: part of the initiative, audited on it, never bumping its version -------------

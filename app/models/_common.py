@@ -1,10 +1,13 @@
 """Column helpers and mixins shared by the models; the one private module of app/models."""
 import enum
 from datetime import UTC, date, datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.orm import declared_attr
+
+from app.extensions import db
 
 
 def utcnow() -> datetime:
@@ -183,13 +186,33 @@ class RecordMixin(TimestampMixin):
     def is_archived(self) -> bool:
         return self.archived_at is not None
 
-    def check_version(self, expected: int | None) -> None:
-        """Raise StaleEdit when the form was built from an older version of this record."""
-        if expected is not None and expected != self.version:
-            raise StaleEdit(f"{type(self).__name__} changed since you opened it.")
+
+class LifecycleMixin:
+    """A status that moves along the class's TRANSITIONS table {status: frozenset(next statuses)}.
+
+    NOUN names the kind in the refusal message ("A risk cannot go from closed to accepted.").
+    A model with a `status_changed_at` column gets it stamped on every step."""
+
+    TRANSITIONS: ClassVar[dict]
+    NOUN: ClassVar[str]
+
+    def allowed_transitions(self) -> frozenset:
+        return self.TRANSITIONS[self.status]
+
+    def transition_to(self, new_status) -> None:
+        if new_status not in self.allowed_transitions():
+            raise InvalidTransition(f"{self.NOUN} cannot go from {self.status.label.lower()} "
+                                    f"to {new_status.label.lower()}.")
+        self.status = new_status
+        if hasattr(type(self), "status_changed_at"):
+            self.status_changed_at = utcnow()
 
 
-def year_reference(prefix: str, year: int, last: str | None) -> str:
-    """Next reference like AGR-2026-0007 given the highest one issued this year."""
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}-{year}-{number:04d}"
+def recipients_table(kind: str, table: str) -> sa.Table:
+    """The named TLP:RED readers of one kind: `<kind>_recipients(<kind>_id, user_id)`."""
+    return sa.Table(
+        f"{kind}_recipients",
+        db.metadata,
+        sa.Column(f"{kind}_id", sa.ForeignKey(f"{table}.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    )

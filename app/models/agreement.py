@@ -7,13 +7,13 @@ import sqlalchemy.orm as so
 from app.extensions import db
 from app.models._common import (
     TLP,
-    InvalidTransition,
     LabelledEnum,
+    LifecycleMixin,
     RecordMixin,
     SectorSet,
     enum_column_type,
+    recipients_table,
     today,
-    utcnow,
 )
 
 EXPIRY_WARNING_DAYS = 90
@@ -90,16 +90,13 @@ class PartyRole(LabelledEnum):
     OBSERVER = "observer"
 
 
-agreement_recipients = sa.Table(
-    "agreement_recipients",
-    db.metadata,
-    sa.Column("agreement_id", sa.ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-)
+agreement_recipients = recipients_table("agreement", "agreements")
 
 
-class Agreement(RecordMixin, db.Model):
+class Agreement(LifecycleMixin, RecordMixin, db.Model):
     __tablename__ = "agreements"
+    TRANSITIONS = TRANSITIONS
+    NOUN = "An agreement"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     reference: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
@@ -127,16 +124,6 @@ class Agreement(RecordMixin, db.Model):
         kwargs.setdefault("status", AgreementStatus.DRAFT)
         kwargs.setdefault("tlp", TLP.AMBER)
         super().__init__(**kwargs)
-
-    def allowed_transitions(self) -> frozenset[AgreementStatus]:
-        return TRANSITIONS[self.status]
-
-    def transition_to(self, new_status: AgreementStatus) -> None:
-        if new_status not in self.allowed_transitions():
-            raise InvalidTransition(f"An agreement cannot go from {self.status.label.lower()} "
-                                    f"to {new_status.label.lower()}.")
-        self.status = new_status
-        self.status_changed_at = utcnow()
 
     def transition_actions(self) -> list[tuple[AgreementStatus, str]]:
         """(target status, button label) for every step allowed from the current status."""

@@ -9,11 +9,12 @@ import sqlalchemy.orm as so
 from app.extensions import db
 from app.models._common import (
     TLP,
-    InvalidTransition,
     LabelledEnum,
+    LifecycleMixin,
     RecordMixin,
     SectorSet,
     enum_column_type,
+    recipients_table,
     today,
 )
 
@@ -96,16 +97,13 @@ incident_plan_organizations = sa.Table(
     sa.Column("organization_id", sa.ForeignKey("organizations.id"), primary_key=True),
 )
 
-incident_plan_recipients = sa.Table(
-    "incident_plan_recipients",
-    db.metadata,
-    sa.Column("incident_plan_id", sa.ForeignKey("incident_plans.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-)
+incident_plan_recipients = recipients_table("incident_plan", "incident_plans")
 
 
-class IncidentPlan(RecordMixin, db.Model):
+class IncidentPlan(LifecycleMixin, RecordMixin, db.Model):
     __tablename__ = "incident_plans"
+    TRANSITIONS = TRANSITIONS
+    NOUN = "A plan"
     __table_args__ = (sa.UniqueConstraint("reference", "version_label", name="reference_version"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -140,15 +138,6 @@ class IncidentPlan(RecordMixin, db.Model):
         kwargs.setdefault("tlp", TLP.AMBER)
         kwargs.setdefault("version_label", "1.0")
         super().__init__(**kwargs)
-
-    def allowed_transitions(self) -> frozenset[PlanStatus]:
-        return TRANSITIONS[self.status]
-
-    def transition_to(self, new_status: PlanStatus) -> None:
-        if new_status not in self.allowed_transitions():
-            raise InvalidTransition(f"A plan cannot go from {self.status.label.lower()} "
-                                    f"to {new_status.label.lower()}.")
-        self.status = new_status
 
     @property
     def is_read_only(self) -> bool:

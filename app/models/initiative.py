@@ -7,13 +7,13 @@ import sqlalchemy.orm as so
 from app.extensions import db
 from app.models._common import (
     TLP,
-    InvalidTransition,
     LabelledEnum,
+    LifecycleMixin,
     RecordMixin,
     SectorSet,
     enum_column_type,
+    recipients_table,
     today,
-    utcnow,
 )
 
 
@@ -47,16 +47,13 @@ initiative_participants = sa.Table(
     sa.Column("organization_id", sa.ForeignKey("organizations.id"), primary_key=True),
 )
 
-initiative_recipients = sa.Table(
-    "initiative_recipients",
-    db.metadata,
-    sa.Column("initiative_id", sa.ForeignKey("initiatives.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-)
+initiative_recipients = recipients_table("initiative", "initiatives")
 
 
-class Initiative(RecordMixin, db.Model):
+class Initiative(LifecycleMixin, RecordMixin, db.Model):
     __tablename__ = "initiatives"
+    TRANSITIONS = TRANSITIONS
+    NOUN = "An initiative"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     reference: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
@@ -92,16 +89,6 @@ class Initiative(RecordMixin, db.Model):
         kwargs.setdefault("health", Health.GREEN)
         kwargs.setdefault("tlp", TLP.AMBER)
         super().__init__(**kwargs)
-
-    def allowed_transitions(self) -> frozenset[InitiativeStatus]:
-        return TRANSITIONS[self.status]
-
-    def transition_to(self, new_status: InitiativeStatus) -> None:
-        if new_status not in self.allowed_transitions():
-            raise InvalidTransition(f"An initiative cannot go from {self.status.label.lower()} "
-                                    f"to {new_status.label.lower()}.")
-        self.status = new_status
-        self.status_changed_at = utcnow()
 
     def participating_org_ids(self) -> set[int]:
         return ({self.owner_organization_id, self.lead_organization_id}

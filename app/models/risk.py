@@ -8,11 +8,12 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from app.extensions import db
 from app.models._common import (
     TLP,
-    InvalidTransition,
     LabelledEnum,
+    LifecycleMixin,
     RecordMixin,
     Sector,
     enum_column_type,
+    recipients_table,
     today,
 )
 
@@ -66,16 +67,13 @@ TRANSITIONS = {
     R.CLOSED: frozenset({R.OPEN}),
 }
 
-risk_recipients = sa.Table(
-    "risk_recipients",
-    db.metadata,
-    sa.Column("risk_id", sa.ForeignKey("risks.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-)
+risk_recipients = recipients_table("risk", "risks")
 
 
-class Risk(RecordMixin, db.Model):
+class Risk(LifecycleMixin, RecordMixin, db.Model):
     __tablename__ = "risks"
+    TRANSITIONS = TRANSITIONS
+    NOUN = "A risk"
     __table_args__ = (
         sa.CheckConstraint("likelihood BETWEEN 1 AND 5", name="likelihood_range"),
         sa.CheckConstraint("impact BETWEEN 1 AND 5", name="impact_range"),
@@ -144,15 +142,6 @@ class Risk(RecordMixin, db.Model):
         return (self.next_review_date is not None and self.next_review_date < today()
                 and self.status is not RiskStatus.CLOSED)
 
-    def allowed_transitions(self) -> frozenset[RiskStatus]:
-        return TRANSITIONS[self.status]
-
-    def transition_to(self, new_status: RiskStatus) -> None:
-        if new_status not in self.allowed_transitions():
-            raise InvalidTransition(f"A risk cannot go from {self.status.label.lower()} "
-                                    f"to {new_status.label.lower()}.")
-        self.status = new_status
-
     def participating_org_ids(self) -> set[int]:
         return {self.owner_organization_id} | {
             m.assigned_organization_id for m in self.mitigations if m.assigned_organization_id
@@ -177,8 +166,10 @@ MITIGATION_TRANSITIONS = {
 }
 
 
-class Mitigation(RecordMixin, db.Model):
+class Mitigation(LifecycleMixin, RecordMixin, db.Model):
     __tablename__ = "mitigations"
+    TRANSITIONS = MITIGATION_TRANSITIONS
+    NOUN = "A mitigation"
     __table_args__ = (sa.CheckConstraint("effectiveness BETWEEN 0 AND 100", name="effectiveness_range"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -200,15 +191,6 @@ class Mitigation(RecordMixin, db.Model):
         kwargs.setdefault("status", MitigationStatus.PLANNED)
         kwargs.setdefault("effectiveness", 0)
         super().__init__(**kwargs)
-
-    def allowed_transitions(self) -> frozenset[MitigationStatus]:
-        return MITIGATION_TRANSITIONS[self.status]
-
-    def transition_to(self, new_status: MitigationStatus) -> None:
-        if new_status not in self.allowed_transitions():
-            raise InvalidTransition(f"A mitigation cannot go from {self.status.label.lower()} "
-                                    f"to {new_status.label.lower()}.")
-        self.status = new_status
 
     @property
     def is_overdue(self) -> bool:

@@ -7,11 +7,12 @@ import sqlalchemy.orm as so
 from app.extensions import db
 from app.models._common import (
     TLP,
-    InvalidTransition,
     LabelledEnum,
+    LifecycleMixin,
     RecordMixin,
     TimestampMixin,
     enum_column_type,
+    recipients_table,
     today,
     utcnow,
 )
@@ -33,16 +34,13 @@ GROUP_TRANSITIONS = {
     WorkingGroupStatus.CLOSED: frozenset({WorkingGroupStatus.ACTIVE}),
 }
 
-working_group_recipients = sa.Table(
-    "working_group_recipients",
-    db.metadata,
-    sa.Column("working_group_id", sa.ForeignKey("working_groups.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-)
+working_group_recipients = recipients_table("working_group", "working_groups")
 
 
-class WorkingGroup(RecordMixin, db.Model):
+class WorkingGroup(LifecycleMixin, RecordMixin, db.Model):
     __tablename__ = "working_groups"
+    TRANSITIONS = GROUP_TRANSITIONS
+    NOUN = "A working group"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     reference: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
@@ -69,15 +67,6 @@ class WorkingGroup(RecordMixin, db.Model):
         kwargs.setdefault("status", WorkingGroupStatus.ACTIVE)
         kwargs.setdefault("tlp", TLP.AMBER)
         super().__init__(**kwargs)
-
-    def allowed_transitions(self) -> frozenset[WorkingGroupStatus]:
-        return GROUP_TRANSITIONS[self.status]
-
-    def transition_to(self, new_status: WorkingGroupStatus) -> None:
-        if new_status not in self.allowed_transitions():
-            raise InvalidTransition(f"A working group cannot go from {self.status.label.lower()} "
-                                    f"to {new_status.label.lower()}.")
-        self.status = new_status
 
     def participating_org_ids(self) -> set[int]:
         return {self.owner_organization_id} | {m.user.organization_id for m in self.memberships}
@@ -136,8 +125,10 @@ TASK_TRANSITIONS = {
 }
 
 
-class Task(RecordMixin, db.Model):
+class Task(LifecycleMixin, RecordMixin, db.Model):
     __tablename__ = "tasks"
+    TRANSITIONS = TASK_TRANSITIONS
+    NOUN = "A task"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     working_group_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("working_groups.id"), index=True)
@@ -158,15 +149,6 @@ class Task(RecordMixin, db.Model):
         kwargs.setdefault("status", TaskStatus.TO_DO)
         kwargs.setdefault("priority", TaskPriority.MEDIUM)
         super().__init__(**kwargs)
-
-    def allowed_transitions(self) -> frozenset[TaskStatus]:
-        return TASK_TRANSITIONS[self.status]
-
-    def transition_to(self, new_status: TaskStatus) -> None:
-        if new_status not in self.allowed_transitions():
-            raise InvalidTransition(f"A task cannot go from {self.status.label.lower()} "
-                                    f"to {new_status.label.lower()}.")
-        self.status = new_status
 
     @property
     def is_overdue(self) -> bool:

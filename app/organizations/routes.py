@@ -1,16 +1,12 @@
 """Organisation administration (admins): list, create, edit, archive, restore, delete unused."""
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from app import listing, permissions, records
-from app.conflicts import conflict_page
+from app import lifecycle, listing, permissions, records
 from app.extensions import db
 from app.forms import EmptyForm
-from app.models import Organization, OrganizationKind, Sector, StaleEdit, User, sector_filter
-from app.organizations import bp, services
+from app.models import Organization, OrganizationKind, Sector, User
+from app.organizations import bp, queries, services
 from app.organizations.forms import OrganizationForm
 
 
@@ -24,39 +20,11 @@ def get_visible_organization(organization_id: int) -> Organization:
     return db.first_or_404(stmt)
 
 
-def _all_organizations(current_parent: Organization | None = None) -> list[Organization]:
-    orgs = list(db.session.scalars(permissions.active_organizations(current_user)))
-    if current_parent is not None and current_parent not in orgs:
-        orgs.append(current_parent)  # a client of an archived parent stays editable
-    return orgs
-
-
 @bp.get("/")
 def index():
-    stmt = permissions.visible_organizations(current_user).options(selectinload(Organization.parent))
-    stmt = listing.search(stmt, [Organization.name, Organization.short_name, Organization.country],
-                          request.args.get("q"))
-    kind = request.args.get("kind")
-    if kind in {k.value for k in OrganizationKind}:
-        stmt = stmt.where(Organization.kind == OrganizationKind(kind))
-    sector = request.args.get("sector")
-    if sector in {s.value for s in Sector}:
-        stmt = stmt.where(sector_filter(Organization.sectors, sector))
-    if request.args.get("archived") == "1":
-        stmt = stmt.where(Organization.archived_at.is_not(None))
-    else:
-        stmt = stmt.where(Organization.archived_at.is_(None))
-    user_count = (sa.select(sa.func.count(User.id)).where(User.organization_id == Organization.id)
-                  .correlate(Organization).scalar_subquery())
-    stmt = listing.sort(stmt.order_by(None), {"name": Organization.name, "kind": Organization.kind,
-                                              "country": Organization.country, "users": user_count},
-                        "name", tie_breaker=Organization.id)
+    stmt = queries.list_statement(current_user, request.args)
     if listing.wants_csv():
-        return listing.csv_response(db.session.scalars(stmt).all(), [
-            ("Name", lambda o: o.name), ("Short name", lambda o: o.short_name), ("Kind", lambda o: o.kind),
-            ("Country", lambda o: o.country), ("Sectors", lambda o: o.sectors),
-            ("Parent", lambda o: o.parent.name if o.parent else ""), ("Archived", lambda o: o.archived_at)],
-            "organizations.csv")
+        return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "organizations.csv")
     page = listing.paginate(stmt)
     counts = services.user_counts([o.id for o in page.items])
     return render_template("organizations/index.html", page=page, user_counts=counts,
@@ -65,15 +33,13 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def create():
-    form = OrganizationForm(organizations=_all_organizations())
+    form = OrganizationForm(organizations=services.organization_choices(current_user))
     if form.validate_on_submit():
         if services.name_taken(form.name.data):
             form.name.errors.append("An organisation with this name already exists.")
         else:
             org = services.create_organization(current_user, **form.model_data())
-            db.session.commit()
-            flash(f"Organisation {org.name} created.", "success")
-            return redirect(url_for(".detail", organization_id=org.id))
+            return lifecycle.saved(f"Organisation {org.name} created.", url_for(".detail", organization_id=org.id))
     return render_template("organizations/form.html", form=form, organization=None)
 
 
@@ -88,22 +54,17 @@ def detail(organization_id: int):
 @bp.route("/<int:organization_id>/edit", methods=["GET", "POST"])
 def edit(organization_id: int):
     org = get_visible_organization(organization_id)
-    form = OrganizationForm(obj=org, organizations=_all_organizations(org.parent), current_id=org.id)
-    if request.method == "GET":
-        form.version.data = org.version
+    form = OrganizationForm(obj=org, organizations=services.organization_choices(current_user, org.parent),
+                            current_id=org.id)
     if form.validate_on_submit():
         if services.name_taken(form.name.data, except_id=org.id):
             form.name.errors.append("An organisation with this name already exists.")
             return render_template("organizations/form.html", form=form, organization=org)
         try:
-            services.update_organization(current_user, org, expected_version=form.expected_version(),
-                                         **form.model_data())
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            db.session.rollback()
-            return conflict_page(org, form, url_for(".edit", organization_id=org.id))
+            with lifecycle.saving(org, form, url_for(".edit", organization_id=org.id)):
+                services.update_organization(current_user, org, expected_version=form.expected_version(),
+                                             **form.model_data())
         except ValueError as exc:
-            db.session.rollback()
             form.parent_id.errors.append(str(exc))
         else:
             flash("Organisation saved.", "success")
@@ -111,26 +72,10 @@ def edit(organization_id: int):
     return render_template("organizations/form.html", form=form, organization=org)
 
 
-@bp.post("/<int:organization_id>/archive")
-def archive(organization_id: int):
-    org = get_visible_organization(organization_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.archive_organization(current_user, org)
-    db.session.commit()
-    flash(f"{org.name} archived. Its records and users are kept.", "success")
-    return redirect(url_for(".detail", organization_id=org.id))
-
-
-@bp.post("/<int:organization_id>/restore")
-def restore(organization_id: int):
-    org = get_visible_organization(organization_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.restore_organization(current_user, org)
-    db.session.commit()
-    flash(f"{org.name} restored.", "success")
-    return redirect(url_for(".detail", organization_id=org.id))
+lifecycle.archive_routes(
+    bp, "/<int:organization_id>", get_visible_organization, services.archive_organization,
+    services.restore_organization, back=lambda o: url_for(".detail", organization_id=o.id),
+    archived=lambda o: f"{o.name} archived. Its records and users are kept.", restored=lambda o: f"{o.name} restored.")
 
 
 @bp.post("/<int:organization_id>/delete")
@@ -143,6 +88,4 @@ def delete(organization_id: int):
     except services.OrganizationInUse as exc:
         flash(str(exc), "danger")
         return redirect(url_for(".detail", organization_id=org.id))
-    db.session.commit()
-    flash("Organisation deleted.", "success")
-    return redirect(url_for(".index"))
+    return lifecycle.saved("Organisation deleted.", url_for(".index"))

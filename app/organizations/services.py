@@ -17,6 +17,15 @@ from app.models import (
 )
 
 
+def organization_choices(user: User, keep: Organization | None = None) -> list[Organization]:
+    """The active organisations `user` may pick, plus `keep` (an archived parent or a user's archived
+    organisation stays selected on an edit without moving anything)."""
+    orgs = list(db.session.scalars(permissions.active_organizations(user)))
+    if keep is not None and keep not in orgs:
+        orgs.append(keep)
+    return orgs
+
+
 class OrganizationInUse(ValueError):
     """The organisation still has users or records; archive it instead."""
 

@@ -4,8 +4,8 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.forms import (
-    ModelForm,
     MultiCheckboxField,
+    StatusChangeForm,
     VersionedForm,
     enum_select,
     optional_id,
@@ -130,12 +130,12 @@ class MitigationForm(VersionedForm):
             raise ValidationError("This person does not belong to the assigned organisation.")
 
 
-class MitigationStatusForm(ModelForm):
+class MitigationStatusForm(StatusChangeForm):
     new_status = enum_select("New status", MitigationStatus)
     effectiveness = IntegerField("Effectiveness (%)", validators=[InputRequired(), NumberRange(min=0, max=100)])
     note = TextAreaField("Note", validators=[Optional(), Length(max=NOTE_MAX)],
                          description="What was done, what is blocking (at most 2,000 characters).")
 
 
-class RiskStatusForm(ModelForm):
+class RiskStatusForm(StatusChangeForm):
     new_status = enum_select("New status", RiskStatus)

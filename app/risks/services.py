@@ -92,14 +92,7 @@ def transition_risk(actor: User, risk: Risk, new_status: RiskStatus) -> None:
     records.transition(actor, risk, new_status, "risk")
 
 
-def archive_risk(actor: User, risk: Risk) -> None:
-    permissions.authorize(permissions.can_archive(actor, risk))
-    records.archive(actor, risk, "risk")
-
-
-def restore_risk(actor: User, risk: Risk) -> None:
-    permissions.authorize(permissions.can_archive(actor, risk))
-    records.restore(actor, risk, "risk")
+archive_risk, restore_risk = records.archive_steps("risk", permissions.can_archive)
 
 
 def _check_assignee(fields: dict) -> None:
@@ -166,14 +159,7 @@ def update_mitigation_status(actor: User, mitigation: Mitigation, new_status: Mi
     audit.record(actor, "mitigation.status_changed", mitigation, summary="; ".join(parts))
 
 
-def archive_mitigation(actor: User, mitigation: Mitigation) -> None:
-    permissions.authorize(permissions.can_archive_mitigation(actor, mitigation))
-    records.archive(actor, mitigation, "mitigation")
-
-
-def restore_mitigation(actor: User, mitigation: Mitigation) -> None:
-    permissions.authorize(permissions.can_archive_mitigation(actor, mitigation))
-    records.restore(actor, mitigation, "mitigation")
+archive_mitigation, restore_mitigation = records.archive_steps("mitigation", permissions.can_archive_mitigation)
 
 
 def risk_history(risk: Risk, limit: int = 200) -> list[AuditEvent]:

@@ -7,16 +7,13 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from app import listing, permissions, records
+from app import lifecycle, listing, permissions, records
 from app.attachments import services as attachment_services
 from app.attachments.sniff import Refused
-from app.conflicts import conflict_page
 from app.extensions import db
+from app.forms import TaskForm
 from app.models import (
-    InvalidTransition,
-    StaleEdit,
     Task,
     TaskPriority,
     TaskStatus,
@@ -24,9 +21,8 @@ from app.models import (
     WorkingGroup,
 )
 from app.shortcuts import back_to
-from app.tasks import bp, services
-from app.tasks.forms import TaskForm, TaskStatusForm
-from app.working_groups import queries
+from app.tasks import bp, queries, services
+from app.tasks.forms import TaskStatusForm
 
 CSV_COLUMNS = [
     ("Title", lambda t: t.title),
@@ -68,6 +64,7 @@ def render_detail(task: Task, status_form: TaskStatusForm | None = None, status:
                                  .order_by(TaskUpdate.created_at.desc(), TaskUpdate.id.desc())).all()
     if status_form is None:
         status_form = TaskStatusForm(formdata=None, task=task)
+        status_form.version.data = task.version
     return render_template("tasks/detail.html", task=task, group=task.working_group, updates=updates,
                            status_form=status_form,
                            allowed=sorted(task.allowed_transitions(), key=lambda s: list(TaskStatus).index(s)),
@@ -87,22 +84,15 @@ def edit(task_id: int):
     members = [m.user for m in group.memberships if m.user.active or m.user_id == task.assignee_id]
     form = TaskForm(obj=task if request.method == "GET" else None,
                     members=sorted(members, key=lambda u: u.name.lower()), is_new=False)
-    if request.method == "GET":
-        form.version.data = task.version
     if form.validate_on_submit():
         assignee = group.membership_of(form.assignee_id.data).user if form.assignee_id.data else None
-        try:
+        with lifecycle.saving(task, form, url_for(".edit", task_id=task.id),
+                              fields=[("title", "Title"), ("description", "Description"),
+                                      ("due_date", "Due date"), ("priority", "Priority")]):
             changes = services.update_task(
                 current_user, task, expected_version=form.expected_version(), title=form.title.data,
                 description=form.description.data or "", assignee=assignee, due_date=form.due_date.data,
                 priority=form.priority.data)
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            db.session.rollback()
-            task = get_visible_task(task_id)
-            return conflict_page(task, form, url_for(".edit", task_id=task.id),
-                                 fields=[("title", "Title"), ("description", "Description"),
-                                         ("due_date", "Due date"), ("priority", "Priority")])
         flash("Task saved." if changes else "No changes to save.", "success" if changes else "info")
         return redirect(url_for(".detail", task_id=task.id))
     return (render_template("tasks/form.html", form=form, task=task, group=group,
@@ -124,31 +114,20 @@ def change_status(task_id: int):
     if not form.validate_on_submit():
         return render_detail(task, status_form=form, status=400)
     new_status = form.new_status.data
-    try:
-        update = services.update_task_status(current_user, task, new_status, form.note.data or "")
-        attachment_services.add_update_files(current_user, task, request.files.getlist("files"), update_id=update.id)
-        db.session.commit()
-    except (InvalidTransition, Refused) as exc:
-        db.session.rollback()
-        flash(f"Nothing was saved. {exc}" if isinstance(exc, Refused) else str(exc), "danger")
-    else:
-        flash(f"Status changed to {new_status.label.lower()}." if new_status else "Note added.", "success")
-    return redirect(back_to(url_for(".detail", task_id=task_id, _anchor="updates")))
+
+    def step(actor, t, status):
+        update = services.update_task_status(actor, t, status, form.note.data or "")
+        try:
+            attachment_services.add_update_files(actor, t, request.files.getlist("files"), update_id=update.id)
+        except Refused as exc:  # the whole update is refused with its files
+            raise Refused(f"Nothing was saved. {exc}") from exc
+
+    return lifecycle.transition(
+        task, form, step, refused=(Refused,),
+        back=back_to(url_for(".detail", task_id=task_id, _anchor="updates")),
+        done=lambda t: f"Status changed to {new_status.label.lower()}." if new_status else "Note added.")
 
 
-@bp.post("/<int:task_id>/archive")
-def archive(task_id: int):
-    task = get_visible_task(task_id)
-    services.archive_task(current_user, task)
-    db.session.commit()
-    flash("Task archived.", "success")
-    return redirect(url_for(".detail", task_id=task_id))
-
-
-@bp.post("/<int:task_id>/restore")
-def restore(task_id: int):
-    task = get_visible_task(task_id)
-    services.restore_task(current_user, task)
-    db.session.commit()
-    flash("Task restored.", "success")
-    return redirect(url_for(".detail", task_id=task_id))
+lifecycle.archive_routes(bp, "/<int:task_id>", get_visible_task, services.archive_task, services.restore_task,
+                         back=lambda t: url_for(".detail", task_id=t.id),
+                         archived=lambda t: "Task archived.", restored=lambda t: "Task restored.")

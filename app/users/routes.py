@@ -1,17 +1,15 @@
 """User administration (admins only): list, create, edit, deactivate, end sessions, set password."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from app import listing, permissions, records
+from app import lifecycle, listing, permissions, records
 from app.auth import links, two_factor
-from app.conflicts import conflict_page
 from app.decorators import fresh_login_required
 from app.extensions import db
 from app.forms import EmptyForm
-from app.models import Organization, Role, StaleEdit, User
-from app.users import bp, services
+from app.models import Organization, Role, User
+from app.organizations import services as organization_services
+from app.users import bp, queries, services
 from app.users.forms import NewUserForm, SetPasswordForm, UserForm
 
 
@@ -24,46 +22,19 @@ def get_visible_user(user_id: int) -> User:
     return db.first_or_404(permissions.visible_users(current_user).where(User.id == user_id))
 
 
-def _organizations(current: Organization | None = None) -> list[Organization]:
-    orgs = list(db.session.scalars(permissions.active_organizations(current_user)))
-    if current is not None and current not in orgs:
-        orgs.append(current)  # a user of an archived organisation stays editable without moving them
-    return orgs
-
-
 @bp.get("/")
 def index():
-    stmt = permissions.visible_users(current_user).options(selectinload(User.organization))
-    stmt = stmt.join(User.organization)
-    stmt = listing.search(stmt, [User.name, User.email, Organization.name], request.args.get("q"))
-    role = request.args.get("role")
-    if role in Role.__members__.values() or role in [r.value for r in Role]:
-        stmt = stmt.where(User.role == Role(role))
-    org_id = request.args.get("organization", type=int)
-    if org_id:
-        stmt = stmt.where(User.organization_id == org_id)
-    state = request.args.get("state")
-    if state == "active":
-        stmt = stmt.where(User.active.is_(True))
-    elif state == "inactive":
-        stmt = stmt.where(User.active.is_(False))
-    stmt = listing.sort(stmt.order_by(None), {"name": User.name, "email": User.email, "role": User.role,
-                                              "organization": Organization.name,
-                                              "last_login": User.last_login_at}, "name", tie_breaker=User.id)
+    stmt = queries.list_statement(current_user, request.args)
     if listing.wants_csv():
-        rows = db.session.scalars(stmt).all()
-        return listing.csv_response(rows, [
-            ("Name", lambda u: u.name), ("Email", lambda u: u.email), ("Organisation", lambda u: u.organization.name),
-            ("Role", lambda u: u.role.value), ("Active", lambda u: u.active),
-            ("Last sign-in", lambda u: u.last_login_at)], "users.csv")
+        return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "users.csv")
     return render_template("users/index.html", page=listing.paginate(stmt), roles=list(Role),
-                           organizations=_organizations())
+                           organizations=organization_services.organization_choices(current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @fresh_login_required
 def create():
-    form = NewUserForm(organizations=_organizations())
+    form = NewUserForm(organizations=organization_services.organization_choices(current_user))
     if form.validate_on_submit():
         org = db.first_or_404(permissions.visible_organizations(current_user)
                               .where(Organization.id == form.organization_id.data))
@@ -94,19 +65,14 @@ def detail(user_id: int):
 @fresh_login_required
 def edit(user_id: int):
     user = get_visible_user(user_id)
-    form = UserForm(obj=user, organizations=_organizations(user.organization))
-    if request.method == "GET":
-        form.version.data = user.version
+    form = UserForm(obj=user,
+                    organizations=organization_services.organization_choices(current_user, user.organization))
     if form.validate_on_submit():
         try:
-            services.update_user(current_user, user, expected_version=form.expected_version(),
-                                 **form.model_data())
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            db.session.rollback()
-            return conflict_page(user, form, url_for(".edit", user_id=user_id))
+            with lifecycle.saving(user, form, url_for(".edit", user_id=user_id)):
+                services.update_user(current_user, user, expected_version=form.expected_version(),
+                                     **form.model_data())
         except services.UserError as exc:
-            db.session.rollback()
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
             flash("User saved.", "success")
@@ -158,9 +124,8 @@ def reset_two_factor(user_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     two_factor.reset_two_factor(current_user, user)
-    db.session.commit()
-    flash(f"Two-factor of {user.name} was reset; their sessions have ended.", "success")
-    return redirect(url_for(".detail", user_id=user_id))
+    return lifecycle.saved(f"Two-factor of {user.name} was reset; their sessions have ended.",
+                           url_for(".detail", user_id=user_id))
 
 
 @bp.post("/<int:user_id>/invite")
@@ -189,8 +154,7 @@ def set_password(user_id: int):
         except services.UserError as exc:
             form.password.errors.append(str(exc))
         else:
-            db.session.commit()
-            flash(f"Password of {user.name} changed; their sessions have ended.", "success")
-            return redirect(url_for(".detail", user_id=user_id))
+            return lifecycle.saved(f"Password of {user.name} changed; their sessions have ended.",
+                                   url_for(".detail", user_id=user_id))
     return render_template("users/detail.html", user=user, events=records.history(user),
                            password_form=form), 400

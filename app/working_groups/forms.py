@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from app.forms import (
     ModelForm,
     MultiCheckboxField,
+    StatusChangeForm,
     VersionedForm,
     enum_select,
     optional_id,
@@ -17,7 +18,7 @@ from app.forms import (
     tlp_field,
     user_label,
 )
-from app.models import TLP, MemberRole
+from app.models import TLP, MemberRole, WorkingGroupStatus
 
 NAME_MAX = 200
 CHARTER_MAX = 100_000
@@ -69,3 +70,7 @@ class AddMemberForm(ModelForm):
 
 class MemberRoleForm(ModelForm):
     role = enum_select("Role", MemberRole)
+
+
+class WorkingGroupStatusForm(StatusChangeForm):
+    new_status = enum_select("New status", WorkingGroupStatus)

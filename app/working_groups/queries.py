@@ -1,10 +1,9 @@
-"""List statements of the working groups and tasks, built on the visible_* scopes.
+"""List statements of the working groups, built on the visible_* scopes.
 
 The page, its CSV export and its counters all come from these statements, so they hold exactly
 what the user may see. Invalid filter values are ignored (never an error page).
 """
 from collections.abc import Mapping
-from datetime import date
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -16,20 +15,12 @@ from app.models import (
     TLP,
     Initiative,
     Task,
-    TaskPriority,
     TaskStatus,
     User,
     WorkingGroup,
     WorkingGroupMember,
     WorkingGroupStatus,
 )
-
-
-def enum_arg(args: Mapping, name: str, enum_cls):
-    try:
-        return enum_cls(args.get(name, ""))
-    except ValueError:
-        return None
 
 
 def _is_member(user_id: int):
@@ -56,22 +47,17 @@ GROUP_SORTS = {
 
 def group_list(user: User, args: Mapping) -> sa.Select:
     stmt = permissions.visible_working_groups(user)
-    if args.get("archived") == "1":
-        stmt = stmt.where(WorkingGroup.archived_at.is_not(None))
-    else:
-        stmt = stmt.where(WorkingGroup.archived_at.is_(None))
+    stmt = listing.archived(stmt, WorkingGroup.archived_at, listing.flag("archived", args))
     stmt = listing.search(stmt, [WorkingGroup.reference, WorkingGroup.name, WorkingGroup.charter], args.get("q"))
-    if status := enum_arg(args, "status", WorkingGroupStatus):
-        stmt = stmt.where(WorkingGroup.status == status)
-    if tlp := enum_arg(args, "tlp", TLP):
-        stmt = stmt.where(WorkingGroup.tlp == tlp)
+    stmt = listing.where_equal(stmt, (WorkingGroup.status, listing.enum_arg("status", WorkingGroupStatus, args)),
+                               (WorkingGroup.tlp, listing.enum_arg("tlp", TLP, args)))
     if (initiative_id := listing.int_arg("initiative", args)) is not None:
         # Only a visible initiative filters: an invisible one must not reveal which groups it holds.
         visible = permissions.visible_initiatives(user).with_only_columns(Initiative.id)
         stmt = stmt.where(WorkingGroup.initiative_id == initiative_id, WorkingGroup.initiative_id.in_(visible))
     if (org_id := listing.int_arg("organization", args)) is not None:
         stmt = stmt.where(_has_organization(org_id))
-    if args.get("mine") == "1":
+    if listing.flag("mine", args):
         stmt = stmt.where(_is_member(user.id))
     stmt = listing.sort(stmt, GROUP_SORTS, "name", tie_breaker=WorkingGroup.id)
     return stmt.options(selectinload(WorkingGroup.owner_organization),
@@ -99,43 +85,3 @@ def visible_initiative_ids(user: User, ids) -> set[int]:
         return set()
     stmt = permissions.visible_initiatives(user).with_only_columns(Initiative.id).where(Initiative.id.in_(ids))
     return set(db.session.scalars(stmt))
-
-
-TASK_SORTS = {
-    "title": Task.title,
-    "group": WorkingGroup.name,
-    "due": sa.func.coalesce(Task.due_date, sa.literal(date(9999, 12, 31), sa.Date)),
-    "priority": Task.priority_rank(),
-    "status": Task.status,
-    "updated": Task.updated_at,
-}
-
-
-def task_list(user: User, args: Mapping, *, scope: str = "mine") -> sa.Select:
-    """Tasks the user may see (their group's visibility), narrowed by the My tasks filters."""
-    stmt = permissions.visible_tasks(user)  # already joins Task.working_group
-    if scope != "all":
-        stmt = stmt.where(Task.assignee_id == user.id)
-    if args.get("archived") == "1":
-        stmt = stmt.where(sa.or_(Task.archived_at.is_not(None), WorkingGroup.archived_at.is_not(None)))
-    else:
-        stmt = stmt.where(Task.archived_at.is_(None), WorkingGroup.archived_at.is_(None))
-    stmt = listing.search(stmt, [Task.title, Task.description, WorkingGroup.name, WorkingGroup.reference],
-                          args.get("q"))
-    if status := enum_arg(args, "status", TaskStatus):
-        stmt = stmt.where(Task.status == status)
-    if priority := enum_arg(args, "priority", TaskPriority):
-        stmt = stmt.where(Task.priority == priority)
-    if (group_id := listing.int_arg("working_group", args)) is not None:
-        stmt = stmt.where(Task.working_group_id == group_id)
-    due = args.get("due")
-    if due == "overdue":
-        stmt = stmt.where(Task.overdue_condition())
-    elif due == "week":
-        stmt = stmt.where(Task.due_within_condition(7))
-    if args.get("sort") not in TASK_SORTS:
-        # Default view: open work first, so finished tasks with old due dates do not bury it.
-        stmt = stmt.order_by(sa.case((Task.status == TaskStatus.DONE, 1), else_=0))
-    stmt = listing.sort(stmt, TASK_SORTS, "due", tie_breaker=Task.id)
-    return stmt.options(so.contains_eager(Task.working_group),
-                        selectinload(Task.assignee).selectinload(User.organization))

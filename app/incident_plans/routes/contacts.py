@@ -1,15 +1,14 @@
 """The plan's contact and escalation roster: add, edit, delete contacts."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from app.conflicts import conflict_page
+from app import lifecycle
 from app.extensions import db
 from app.incident_plans import bp, services
 from app.incident_plans.forms import CONTACT_ROLES, ContactForm
 from app.incident_plans.routes import get_plan_contact, get_visible_plan
-from app.models import IncidentPlan, StaleEdit
+from app.models import IncidentPlan
 
 
 def _load(plan_id: int) -> IncidentPlan:
@@ -20,7 +19,6 @@ def _load(plan_id: int) -> IncidentPlan:
 
 def _back(plan_id: int):
     return redirect(url_for(".detail", plan_id=plan_id, _anchor="roster"))
-
 
 
 @bp.route("/<int:plan_id>/contacts/new", methods=["GET", "POST"])
@@ -41,17 +39,11 @@ def edit_contact(plan_id: int, contact_id: int):
     plan = _load(plan_id)
     contact = get_plan_contact(plan, contact_id)
     form = ContactForm(obj=contact)
-    if request.method == "GET":
-        form.version.data = contact.version
     if form.validate_on_submit():
-        try:
+        with lifecycle.saving(contact, form, url_for(".edit_contact", plan_id=plan_id, contact_id=contact_id),
+                              title=contact.name):
             services.update_contact(current_user, plan, contact, expected_version=form.expected_version(),
                                     **form.model_data())
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            db.session.rollback()
-            return conflict_page(contact, form, url_for(".edit_contact", plan_id=plan_id, contact_id=contact_id),
-                                 title=contact.name)
         flash("Contact saved.", "success")
         return _back(plan_id)
     return render_template("incident_plans/contact_form.html", form=form, plan=plan, contact=contact,
@@ -62,12 +54,6 @@ def edit_contact(plan_id: int, contact_id: int):
 def delete_contact(plan_id: int, contact_id: int):
     plan = _load(plan_id)
     contact = get_plan_contact(plan, contact_id)
-    try:
-        services.delete_contact(current_user, plan, contact)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        flash("Someone changed this contact meanwhile; nothing was deleted.", "warning")
-    else:
-        flash(f"{contact.name} removed from the roster.", "success")
-    return _back(plan_id)
+    message = f"{contact.name} removed from the roster."
+    return lifecycle.act(contact, lambda: services.delete_contact(current_user, plan, contact),
+                         back=url_for(".detail", plan_id=plan_id, _anchor="roster"), done=lambda _: message)

@@ -2,7 +2,7 @@
 from flask import flash, redirect, url_for
 from flask_login import current_user
 
-from app import permissions
+from app import lifecycle, permissions
 from app.extensions import db
 from app.incident_plans import bp, services
 from app.incident_plans.forms import ReviseForm, StatusForm
@@ -10,12 +10,15 @@ from app.incident_plans.routes import get_visible_plan
 from app.models import InvalidTransition, PlanStatus
 from app.reviews.routes import review_input
 
+DONE = {PlanStatus.IN_REVIEW: "Plan submitted for review.",
+        PlanStatus.DRAFT: "Changes requested: the plan is back in draft.",
+        PlanStatus.RETIRED: "Plan retired."}
 
-def _first_error(form) -> str:
-    for errors in form.errors.values():
-        for error in errors:
-            return str(error)
-    return "Invalid request."
+
+def _done(plan) -> str:
+    if plan.status is PlanStatus.APPROVED:
+        return f"Plan approved; next review on {plan.next_review_date}."
+    return DONE[plan.status]
 
 
 @bp.post("/<int:plan_id>/status")
@@ -23,42 +26,16 @@ def change_status(plan_id: int):
     plan = get_visible_plan(plan_id)
     permissions.authorize(permissions.can_transition_incident_plan(current_user, plan))
     form = StatusForm()
-    if not form.validate_on_submit():
-        flash(_first_error(form), "danger")
-        return redirect(url_for(".detail", plan_id=plan_id))
-    new_status = form.new_status.data
-    try:
-        services.transition_incident_plan(current_user, plan, new_status, form.next_review_date.data,
-                                          **review_input(plan))
-        db.session.commit()
-    except (InvalidTransition, services.InvalidReviewDate) as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        message = {PlanStatus.IN_REVIEW: "Plan submitted for review.",
-                   PlanStatus.DRAFT: "Changes requested: the plan is back in draft.",
-                   PlanStatus.APPROVED: f"Plan approved; next review on {plan.next_review_date}.",
-                   PlanStatus.RETIRED: "Plan retired."}[new_status]
-        flash(message, "success")
-    return redirect(url_for(".detail", plan_id=plan_id))
+    return lifecycle.transition(
+        plan, form, lambda actor, p, status: services.transition_incident_plan(actor, p, status,
+                                                                               form.next_review_date.data,
+                                                                               **review_input(p)),
+        back=url_for(".detail", plan_id=plan_id), refused=(services.InvalidReviewDate,), done=_done)
 
 
-@bp.post("/<int:plan_id>/archive")
-def archive(plan_id: int):
-    plan = get_visible_plan(plan_id)
-    services.archive_incident_plan(current_user, plan)
-    db.session.commit()
-    flash("Plan archived.", "success")
-    return redirect(url_for(".detail", plan_id=plan_id))
-
-
-@bp.post("/<int:plan_id>/restore")
-def restore(plan_id: int):
-    plan = get_visible_plan(plan_id)
-    services.restore_incident_plan(current_user, plan)
-    db.session.commit()
-    flash("Plan restored.", "success")
-    return redirect(url_for(".detail", plan_id=plan_id))
+lifecycle.archive_routes(bp, "/<int:plan_id>", get_visible_plan, services.archive_incident_plan,
+                         services.restore_incident_plan, back=lambda p: url_for(".detail", plan_id=p.id),
+                         archived=lambda p: "Plan archived.", restored=lambda p: "Plan restored.")
 
 
 @bp.post("/<int:plan_id>/revise")
@@ -67,7 +44,7 @@ def revise(plan_id: int):
     permissions.authorize(permissions.can_revise_incident_plan(current_user, plan))
     form = ReviseForm()
     if not form.validate_on_submit():
-        flash(_first_error(form), "danger")
+        flash(lifecycle.problems(form), "danger")
         return redirect(url_for(".detail", plan_id=plan_id))
     try:
         draft = services.revise_incident_plan(current_user, plan, form.bump.data or "major")

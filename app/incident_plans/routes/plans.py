@@ -1,14 +1,11 @@
 """Plan list (search, filters, sort, CSV), detail, create, edit and history."""
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from app import listing, permissions, records
-from app.conflicts import conflict_page
+from app import lifecycle, listing, permissions, records
 from app.extensions import db
-from app.incident_plans import bp, services
+from app.incident_plans import bp, queries, services
 from app.incident_plans.forms import PlanForm, ReviseForm, StatusForm
 from app.incident_plans.routes import get_visible_plan
 from app.models import (
@@ -17,62 +14,10 @@ from app.models import (
     Organization,
     PlanStatus,
     Sector,
-    StaleEdit,
     User,
-    incident_plan_organizations,
-    sector_filter,
     today,
 )
 from app.models.incident_plan import latest_review_date
-
-SORTABLE = {"reference": IncidentPlan.reference, "title": IncidentPlan.title,
-            "version": IncidentPlan.version_label, "status": IncidentPlan.status,
-            "next_review": IncidentPlan.next_review_date, "updated": IncidentPlan.updated_at}
-
-
-
-def _filtered(user: User) -> sa.Select:
-    """The visible plans under the current ?q= and filters (unknown values are ignored)."""
-    args = request.args
-    stmt = permissions.visible_incident_plans(user)
-    if args.get("archived") == "1":
-        stmt = stmt.where(IncidentPlan.archived_at.is_not(None))
-    else:
-        stmt = stmt.where(IncidentPlan.archived_at.is_(None))
-    stmt = listing.search(stmt, [IncidentPlan.reference, IncidentPlan.title, IncidentPlan.scope], args.get("q"))
-    if args.get("status") in PlanStatus.__members__.values():
-        stmt = stmt.where(IncidentPlan.status == PlanStatus(args["status"]))
-    if args.get("tlp") in TLP.__members__.values():
-        stmt = stmt.where(IncidentPlan.tlp == TLP(args["tlp"]))
-    if args.get("sector") in Sector.__members__.values():
-        stmt = stmt.where(sector_filter(IncidentPlan.sectors, args["sector"]))
-    org_id = listing.int_arg("organization")
-    if org_id is not None:
-        stmt = stmt.where(sa.or_(
-            IncidentPlan.owner_organization_id == org_id,
-            sa.exists().where(incident_plan_organizations.c.incident_plan_id == IncidentPlan.id,
-                              incident_plan_organizations.c.organization_id == org_id)))
-    if args.get("review") == "due":
-        stmt = stmt.where(IncidentPlan.status == PlanStatus.APPROVED, IncidentPlan.next_review_date < today())
-    if args.get("versions") != "all":
-        # The newest version of each reference among the matching rows (so ?status=approved still
-        # finds the approved 1.0 while a 2.0 draft is being written).
-        latest = (stmt.with_only_columns(sa.func.max(IncidentPlan.id)).group_by(IncidentPlan.reference)
-                  .correlate(None))
-        stmt = stmt.where(IncidentPlan.id.in_(latest))
-    return stmt
-
-
-CSV_COLUMNS = [
-    ("Reference", lambda p: p.reference), ("Version", lambda p: p.version_label), ("Title", lambda p: p.title),
-    ("Status", lambda p: p.status), ("TLP", lambda p: p.tlp), ("Owner", lambda p: p.owner_organization.name),
-    ("Covered organisations", lambda p: [o.name for o in p.covered_organizations]),
-    ("Sectors", lambda p: p.sectors), ("Approver", lambda p: p.approver.name if p.approver else ""),
-    ("Approved at", lambda p: p.approved_at), ("Next review", lambda p: p.next_review_date),
-    ("Review overdue", lambda p: p.is_review_due), ("Updated", lambda p: p.updated_at),
-    ("Archived", lambda p: p.archived_at),
-]
-
 
 CONFLICT_FIELDS = [("title", "Title"), ("scope", "Mission and scope"), ("sectors", "Sectors"),
                    ("version_label", "Version"), ("tlp", "TLP label"), ("change_summary", "Change summary")]
@@ -80,12 +25,11 @@ CONFLICT_FIELDS = [("title", "Title"), ("scope", "Mission and scope"), ("sectors
 
 @bp.get("/")
 def index():
-    stmt = listing.sort(_filtered(current_user), SORTABLE, "updated", "desc", tie_breaker=IncidentPlan.id.desc())
-    stmt = stmt.options(selectinload(IncidentPlan.owner_organization))
+    stmt = queries.list_statement(current_user, request.args).options(selectinload(IncidentPlan.owner_organization))
     if listing.wants_csv():
         stmt = stmt.options(selectinload(IncidentPlan.covered_organizations),
                             selectinload(IncidentPlan.approver))
-        return listing.csv_response(db.session.scalars(stmt).all(), CSV_COLUMNS, "incident-plans.csv")
+        return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "incident-plans.csv")
     page = listing.paginate(stmt)
     organizations = db.session.scalars(permissions.active_organizations(current_user)).all()
     return render_template("incident_plans/index.html", page=page, organizations=organizations,
@@ -115,9 +59,8 @@ def create():
     if form.validate_on_submit():
         plan = services.create_incident_plan(current_user, **form.model_data(
             exclude=("covered_organization_ids", "recipient_ids")), **_related(form))
-        db.session.commit()
-        flash(f"Plan {plan.reference} created as a draft. Add its sections and contacts next.", "success")
-        return redirect(url_for(".detail", plan_id=plan.id))
+        return lifecycle.saved(f"Plan {plan.reference} created as a draft. Add its sections and contacts next.",
+                               url_for(".detail", plan_id=plan.id))
     return render_template("incident_plans/form.html", form=form, plan=None)
 
 
@@ -129,7 +72,7 @@ def detail(plan_id: int):
                                   .where(IncidentPlan.reference == plan.reference)
                                   .order_by(IncidentPlan.id)).all()
     previous = next((v for v in versions if v.id == plan.previous_version_id), None)
-    status_form = StatusForm(formdata=None, next_review_date=latest_review_date(today()))
+    status_form = StatusForm(formdata=None, next_review_date=latest_review_date(today()), version=plan.version)
     return render_template("incident_plans/detail.html", plan=plan, versions=versions, previous=previous,
                            events=records.history(plan)[:10], status_form=status_form,
                            revise_form=ReviseForm(formdata=None),
@@ -147,20 +90,15 @@ def edit(plan_id: int):
     services.authorize_content_change(current_user, plan)
     form = PlanForm(obj=plan, **_form_choices(plan.owner_organization_id, plan.created_by_id))
     if request.method == "GET":
-        form.version.data = plan.version
         form.covered_organization_ids.data = [o.id for o in plan.covered_organizations]
         form.recipient_ids.data = [u.id for u in plan.recipients]
     if form.validate_on_submit():
         try:
-            services.update_incident_plan(current_user, plan, expected_version=form.expected_version(),
-                                          **form.model_data(exclude=("covered_organization_ids", "recipient_ids")),
-                                          **_related(form))
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            db.session.rollback()
-            return conflict_page(plan, form, url_for(".edit", plan_id=plan_id), fields=CONFLICT_FIELDS)
+            with lifecycle.saving(plan, form, url_for(".edit", plan_id=plan_id), fields=CONFLICT_FIELDS):
+                services.update_incident_plan(current_user, plan, expected_version=form.expected_version(),
+                                              **form.model_data(exclude=("covered_organization_ids", "recipient_ids")),
+                                              **_related(form))
         except services.VersionLabelTaken as exc:
-            db.session.rollback()
             form.version_label.errors = [str(exc)]
         else:
             flash("Plan saved.", "success")

@@ -3,14 +3,13 @@ within the phase."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from app.conflicts import conflict_page
+from app import lifecycle
 from app.extensions import db
 from app.incident_plans import bp, services
 from app.incident_plans.forms import MoveForm, SectionForm
 from app.incident_plans.routes import get_plan_section, get_visible_plan
-from app.models import IncidentPlan, Phase, StaleEdit
+from app.models import IncidentPlan, Phase
 
 
 def _load(plan_id: int) -> IncidentPlan:
@@ -44,16 +43,10 @@ def edit_section(plan_id: int, section_id: int):
     plan = _load(plan_id)
     section = get_plan_section(plan, section_id)
     form = SectionForm(obj=section)
-    if request.method == "GET":
-        form.version.data = section.version
     if form.validate_on_submit():
-        try:
+        with lifecycle.saving(section, form, url_for(".edit_section", plan_id=plan_id, section_id=section_id)):
             services.update_section(current_user, plan, section, expected_version=form.expected_version(),
                                     phase=form.phase.data, title=form.title.data, body=form.body.data or "")
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            db.session.rollback()
-            return conflict_page(section, form, url_for(".edit_section", plan_id=plan_id, section_id=section_id))
         flash("Section saved.", "success")
         return _back(plan_id, section_id)
     return render_template("incident_plans/section_form.html", form=form, plan=plan, section=section)
@@ -64,31 +57,19 @@ def delete_section(plan_id: int, section_id: int):
     """Archives the section: it leaves the plan and its PDF, its text stays, it can be restored."""
     plan = _load(plan_id)
     section = get_plan_section(plan, section_id)
-    try:
-        services.archive_section(current_user, plan, section)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        flash("Someone changed this section meanwhile; nothing was removed.", "warning")
-    else:
-        flash(f"Section “{section.title}” removed from the plan. Its text is kept under “Removed sections” "
-              "at the end of the procedures, where you can restore it.", "success")
-    return _back(plan_id)
+    message = (f"Section “{section.title}” removed from the plan. Its text is kept under “Removed sections” "
+               "at the end of the procedures, where you can restore it.")
+    return lifecycle.act(section, lambda: services.archive_section(current_user, plan, section),
+                         back=url_for(".detail", plan_id=plan_id, _anchor="sections"), done=lambda _: message)
 
 
 @bp.post("/<int:plan_id>/sections/<int:section_id>/restore")
 def restore_section(plan_id: int, section_id: int):
     plan = _load(plan_id)
     section = get_plan_section(plan, section_id)
-    try:
-        services.restore_section(current_user, plan, section)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        flash("Someone changed this section meanwhile; nothing was restored.", "warning")
-        return _back(plan_id)
-    flash(f"Section “{section.title}” restored to {section.phase.label}.", "success")
-    return _back(plan_id, section_id)
+    return lifecycle.act(section, lambda: services.restore_section(current_user, plan, section),
+                         back=url_for(".detail", plan_id=plan_id, _anchor=f"section-{section_id}"),
+                         done=lambda s: f"Section “{s.title}” restored to {s.phase.label}.")
 
 
 @bp.post("/<int:plan_id>/sections/<int:section_id>/move")
@@ -99,13 +80,8 @@ def move_section(plan_id: int, section_id: int):
     if not form.validate_on_submit():
         flash("Choose to move the section up or down.", "danger")
         return _back(plan_id, section_id)
-    try:
+    with lifecycle.saving(section, None, url_for(".detail", plan_id=plan_id, _anchor="sections")):
         moved = services.move_section(current_user, plan, section, form.direction.data)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        flash("The sections changed meanwhile; look at the new order and try again.", "warning")
-        return _back(plan_id, section_id)
     if not moved:
         flash(f"“{section.title}” is already {'first' if form.direction.data == 'up' else 'last'} "
               f"in {section.phase.label}.", "info")

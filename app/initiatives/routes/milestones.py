@@ -1,11 +1,10 @@
 """Milestones, edited inline on the initiative's detail page. Every action is a POST under the initiative."""
 import sqlalchemy as sa
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user
 
-from app import permissions
+from app import lifecycle, permissions
 from app.extensions import db
-from app.forms import EmptyForm
 from app.initiatives import bp, services
 from app.initiatives.forms import MilestoneForm
 from app.initiatives.routes import get_visible_initiative
@@ -29,11 +28,6 @@ def _load(initiative_id: int, milestone_id: int | None = None):
 
 def _back(initiative: Initiative):
     return redirect(url_for(".detail", initiative_id=initiative.id, _anchor="milestones"))
-
-
-def _require_csrf() -> None:
-    if not EmptyForm().validate_on_submit():
-        abort(400)
 
 
 @bp.post("/<int:initiative_id>/milestones")
@@ -61,32 +55,19 @@ def edit_milestone(initiative_id: int, milestone_id: int):
     return _back(initiative)
 
 
-@bp.post("/<int:initiative_id>/milestones/<int:milestone_id>/complete")
-def complete_milestone(initiative_id: int, milestone_id: int):
-    initiative, milestone = _load(initiative_id, milestone_id)
-    _require_csrf()
-    services.complete_milestone(current_user, initiative, milestone)
-    db.session.commit()
-    flash(f"Milestone “{milestone.title}” completed.", "success")
-    return _back(initiative)
+def _milestone_step(step, message: str):
+    """A one-button milestone action under the initiative (complete, reopen, delete)."""
+    def view(initiative_id: int, milestone_id: int):
+        initiative, milestone = _load(initiative_id, milestone_id)
+        done = message.format(title=milestone.title)
+        return lifecycle.act(milestone, lambda: step(current_user, initiative, milestone), done=lambda _: done,
+                             back=url_for(".detail", initiative_id=initiative.id, _anchor="milestones"))
+    return view
 
 
-@bp.post("/<int:initiative_id>/milestones/<int:milestone_id>/reopen")
-def reopen_milestone(initiative_id: int, milestone_id: int):
-    initiative, milestone = _load(initiative_id, milestone_id)
-    _require_csrf()
-    services.reopen_milestone(current_user, initiative, milestone)
-    db.session.commit()
-    flash(f"Milestone “{milestone.title}” reopened.", "success")
-    return _back(initiative)
-
-
-@bp.post("/<int:initiative_id>/milestones/<int:milestone_id>/delete")
-def delete_milestone(initiative_id: int, milestone_id: int):
-    initiative, milestone = _load(initiative_id, milestone_id)
-    _require_csrf()
-    title = milestone.title
-    services.delete_milestone(current_user, initiative, milestone)
-    db.session.commit()
-    flash(f"Milestone “{title}” deleted.", "success")
-    return _back(initiative)
+bp.add_url_rule("/<int:initiative_id>/milestones/<int:milestone_id>/complete", "complete_milestone",
+                _milestone_step(services.complete_milestone, "Milestone “{title}” completed."), methods=["POST"])
+bp.add_url_rule("/<int:initiative_id>/milestones/<int:milestone_id>/reopen", "reopen_milestone",
+                _milestone_step(services.reopen_milestone, "Milestone “{title}” reopened."), methods=["POST"])
+bp.add_url_rule("/<int:initiative_id>/milestones/<int:milestone_id>/delete", "delete_milestone",
+                _milestone_step(services.delete_milestone, "Milestone “{title}” deleted."), methods=["POST"])

@@ -1,15 +1,12 @@
 """Initiative record pages: create, detail, edit, history, health, status, archive and restore."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields import SelectChoice
 
-from app import permissions, records
-from app.conflicts import conflict_page
+from app import lifecycle, permissions, records
 from app.extensions import db
 from app.form_rows import apply_row_action
-from app.forms import EmptyForm
 from app.initiatives import bp, services
 from app.initiatives.forms import HealthForm, InitiativeForm, MilestoneForm, TransitionForm
 from app.initiatives.routes import get_visible_initiative
@@ -17,9 +14,7 @@ from app.models import (
     Agreement,
     Initiative,
     InitiativeStatus,
-    InvalidTransition,
     Risk,
-    StaleEdit,
     User,
     WorkingGroup,
 )
@@ -93,9 +88,8 @@ def create():
             db.session.rollback()
             flash(str(exc), "danger")
         else:
-            db.session.commit()
-            flash(f"Initiative {initiative.reference} created.", "success")
-            return redirect(url_for(".detail", initiative_id=initiative.id))
+            return lifecycle.saved(f"Initiative {initiative.reference} created.",
+                                   url_for(".detail", initiative_id=initiative.id))
     return render_template("initiatives/form.html", form=form, initiative=None)
 
 
@@ -142,24 +136,19 @@ def edit(initiative_id: int):
     permissions.authorize(permissions.can_edit_initiative(current_user, initiative))
     form = _form(initiative)
     if request.method == "GET":
-        form.version.data = initiative.version
         form.participant_ids.data = [o.id for o in initiative.participants]
         form.recipient_ids.data = [u.id for u in initiative.recipients]
     if apply_row_action(form):
         return render_template("initiatives/form.html", form=form, initiative=initiative)
     if form.validate_on_submit():
         try:
-            services.update_initiative(current_user, initiative, expected_version=form.expected_version(),
-                                       **form.record_data())
-            for row in form.milestone_rows():
-                services.add_milestone(current_user, initiative, **row)
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            db.session.rollback()
-            return conflict_page(initiative, form, url_for(".edit", initiative_id=initiative.id),
-                                 fields=_conflict_fields(form))
+            with lifecycle.saving(initiative, form, url_for(".edit", initiative_id=initiative.id),
+                                  fields=_conflict_fields(form)):
+                services.update_initiative(current_user, initiative, expected_version=form.expected_version(),
+                                           **form.record_data())
+                for row in form.milestone_rows():
+                    services.add_milestone(current_user, initiative, **row)
         except services.InitiativeError as exc:
-            db.session.rollback()
             flash(str(exc), "danger")
         else:
             flash("Initiative saved.", "success")
@@ -188,59 +177,25 @@ def update_health(initiative_id: int):
     if not form.validate_on_submit():
         return render_detail(initiative, health_form=form, status=400)
     try:
-        changes = services.update_health(current_user, initiative, expected_version=form.expected_version(),
-                                         health=form.health.data, health_reason=form.health_reason.data)
-        db.session.commit()
-    except (StaleEdit, StaleDataError):
-        db.session.rollback()
-        return conflict_page(initiative, form, url_for(".detail", initiative_id=initiative.id),
-                             fields=[("health", "Health"), ("health_reason", "Reason")])
+        with lifecycle.saving(initiative, form, url_for(".detail", initiative_id=initiative.id),
+                              fields=[("health", "Health"), ("health_reason", "Reason")]):
+            changes = services.update_health(current_user, initiative, expected_version=form.expected_version(),
+                                             health=form.health.data, health_reason=form.health_reason.data)
     except services.InitiativeError as exc:
-        db.session.rollback()
         flash(str(exc), "danger")
         return redirect(url_for(".detail", initiative_id=initiative.id))
     flash("Health updated." if changes else "Health unchanged.", "success" if changes else "info")
     return redirect(url_for(".detail", initiative_id=initiative.id))
 
 
-@bp.post("/<int:initiative_id>/status")
-def change_status(initiative_id: int):
-    initiative = get_visible_initiative(initiative_id)
-    permissions.authorize(permissions.can_transition_initiative(current_user, initiative))
-    form = TransitionForm()
-    if not form.validate_on_submit():
-        flash("Unknown status.", "danger")
-        return redirect(url_for(".detail", initiative_id=initiative.id))
-    try:
-        services.transition_initiative(current_user, initiative, form.new_status.data)
-    except InvalidTransition as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(f"Initiative is now {initiative.status.label.lower()}.", "success")
-    return redirect(url_for(".detail", initiative_id=initiative.id))
+lifecycle.transition_route(
+    bp, "/<int:initiative_id>", get_visible_initiative, TransitionForm, services.transition_initiative,
+    can=permissions.can_transition_initiative, back=lambda i: url_for(".detail", initiative_id=i.id),
+    invalid="Unknown status.", done=lambda i: f"Initiative is now {i.status.label.lower()}.")
 
 
-@bp.post("/<int:initiative_id>/archive")
-def archive(initiative_id: int):
-    initiative = get_visible_initiative(initiative_id)
-    permissions.authorize(permissions.can_archive(current_user, initiative))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.archive_initiative(current_user, initiative)
-    db.session.commit()
-    flash(f"{initiative.reference} archived. Restore it at any time.", "success")
-    return redirect(url_for(".detail", initiative_id=initiative.id))
-
-
-@bp.post("/<int:initiative_id>/restore")
-def restore(initiative_id: int):
-    initiative = get_visible_initiative(initiative_id)
-    permissions.authorize(permissions.can_archive(current_user, initiative))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.restore_initiative(current_user, initiative)
-    db.session.commit()
-    flash(f"{initiative.reference} restored.", "success")
-    return redirect(url_for(".detail", initiative_id=initiative.id))
+lifecycle.archive_routes(
+    bp, "/<int:initiative_id>", get_visible_initiative, services.archive_initiative, services.restore_initiative,
+    can=permissions.can_archive, back=lambda i: url_for(".detail", initiative_id=i.id),
+    archived=lambda i: f"{i.reference} archived. Restore it at any time.",
+    restored=lambda i: f"{i.reference} restored.")

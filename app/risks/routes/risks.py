@@ -1,29 +1,24 @@
 """The register, a risk's detail, create/edit, lifecycle, archive/restore, history."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from app import listing, permissions
-from app.conflicts import conflict_page
+from app import lifecycle, listing, permissions
 from app.extensions import db
-from app.forms import EmptyForm
 from app.models import (
     TLP,
     Initiative,
-    InvalidTransition,
     Mitigation,
     MitigationStatus,
     Risk,
     RiskLevel,
     RiskStatus,
     Sector,
-    StaleEdit,
     Treatment,
     User,
     level_for_score,
 )
-from app.risks import bp, register, services
+from app.risks import bp, queries, services
 from app.risks.forms import IMPACT_LABELS, LIKELIHOOD_LABELS, NOTE_MAX, RiskForm, RiskStatusForm
 from app.risks.routes import get_visible_risk
 from app.shortcuts import prefill_from_query
@@ -50,14 +45,14 @@ def _form_recipients(form: RiskForm, users: list[User]) -> list[User]:
 
 @bp.get("/")
 def index():
-    filters = register.read_filters(request.args)
-    stmt = register.sorted_stmt(register.filtered(current_user, filters).options(
+    filters = queries.read_filters(request.args)
+    stmt = queries.sorted_stmt(queries.filtered(current_user, filters).options(
         selectinload(Risk.owner_organization), selectinload(Risk.mitigations)))
     if listing.wants_csv():
-        return listing.csv_response(db.session.scalars(stmt).all(), register.CSV_COLUMNS, "risks.csv")
+        return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "risks.csv")
     page = listing.paginate(stmt)
     return render_template("risks/index.html", page=page, filters=filters, options=_filter_options(),
-                           heat=register.heat_map_counts(filters), cell_url=_cell_url,
+                           heat=queries.heat_map_counts(filters), cell_url=_cell_url,
                            likelihood_labels=LIKELIHOOD_LABELS, impact_labels=IMPACT_LABELS,
                            level_for_score=level_for_score)
 
@@ -97,9 +92,7 @@ def create():
     if form.validate_on_submit():
         risk = services.create_risk(current_user, recipients=_form_recipients(form, users),
                                     **form.model_data(exclude=("recipients",)))
-        db.session.commit()
-        flash(f"Risk {risk.reference} created.", "success")
-        return redirect(url_for(".detail", risk_id=risk.id))
+        return lifecycle.saved(f"Risk {risk.reference} created.", url_for(".detail", risk_id=risk.id))
     return render_template("risks/form.html", form=form, risk=None)
 
 
@@ -131,66 +124,31 @@ def edit(risk_id: int):
     users = _users()
     form = RiskForm(obj=risk, initiatives=_initiatives(risk.initiative_id), users=users)
     if request.method == "GET":
-        form.version.data = risk.version
         form.recipients.data = [u.id for u in risk.recipients]
     if form.validate_on_submit():
-        try:
+        with lifecycle.saving(risk, form, url_for(".edit", risk_id=risk.id)):
             services.update_risk(current_user, risk, expected_version=form.expected_version(),
                                  recipients=_form_recipients(form, users),
                                  **form.model_data(exclude=("recipients",)))
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            db.session.rollback()
-            return conflict_page(risk, form, url_for(".edit", risk_id=risk.id))
         flash("Risk saved.", "success")
         return redirect(url_for(".detail", risk_id=risk.id))
     return render_template("risks/form.html", form=form, risk=risk)
 
 
-@bp.post("/<int:risk_id>/status")
-def change_status(risk_id: int):
-    risk = get_visible_risk(risk_id)
-    permissions.authorize(permissions.can_edit_risk(current_user, risk))  # 403 before any form message
-    form = RiskStatusForm()
-    if not form.validate_on_submit():
-        flash("Choose a valid status.", "danger")
-        return redirect(url_for(".detail", risk_id=risk.id))
-    try:
-        services.transition_risk(current_user, risk, form.new_status.data)
-    except InvalidTransition as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(f"Risk is now {risk.status.label.lower()}.", "success")
-    return redirect(url_for(".detail", risk_id=risk.id))
-
-
-@bp.post("/<int:risk_id>/archive")
-def archive(risk_id: int):
-    risk = get_visible_risk(risk_id)
-    permissions.authorize(permissions.can_archive(current_user, risk))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.archive_risk(current_user, risk)
-    db.session.commit()
-    flash(f"Risk {risk.reference} archived. Restore it from the archived list.", "success")
-    return redirect(url_for(".detail", risk_id=risk.id))
-
-
-@bp.post("/<int:risk_id>/restore")
-def restore(risk_id: int):
-    risk = get_visible_risk(risk_id)
-    permissions.authorize(permissions.can_archive(current_user, risk))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.restore_risk(current_user, risk)
-    db.session.commit()
-    flash(f"Risk {risk.reference} restored.", "success")
-    return redirect(url_for(".detail", risk_id=risk.id))
+lifecycle.transition_route(  # 403 before any form message
+    bp, "/<int:risk_id>", get_visible_risk, RiskStatusForm, services.transition_risk, can=permissions.can_edit_risk,
+    back=lambda r: url_for(".detail", risk_id=r.id), invalid="Choose a valid status.",
+    done=lambda r: f"Risk is now {r.status.label.lower()}.")
 
 
 @bp.get("/<int:risk_id>/history")
 def history(risk_id: int):
     risk = get_visible_risk(risk_id)
     return render_template("risks/history.html", risk=risk, events=services.risk_history(risk))
+
+
+lifecycle.archive_routes(
+    bp, "/<int:risk_id>", get_visible_risk, services.archive_risk, services.restore_risk,
+    can=permissions.can_archive, back=lambda r: url_for(".detail", risk_id=r.id),
+    archived=lambda r: f"Risk {r.reference} archived. Restore it from the archived list.",
+    restored=lambda r: f"Risk {r.reference} restored.")

@@ -1,20 +1,16 @@
 """The working group itself: list, create, detail, edit, history, close/reopen, archive/restore."""
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields import SelectChoice
 
-from app import listing, permissions, records
-from app.conflicts import conflict_page
+from app import lifecycle, listing, permissions, records
 from app.extensions import db
 from app.models import (
     TLP,
     Initiative,
-    InvalidTransition,
     MemberRole,
-    StaleEdit,
     Task,
     TaskStatus,
     User,
@@ -23,7 +19,7 @@ from app.models import (
 )
 from app.shortcuts import prefill_from_query
 from app.working_groups import bp, queries, services
-from app.working_groups.forms import AddMemberForm, WorkingGroupForm
+from app.working_groups.forms import AddMemberForm, WorkingGroupForm, WorkingGroupStatusForm
 from app.working_groups.routes import get_visible_working_group
 
 CSV_COLUMNS = [
@@ -91,7 +87,6 @@ def _build_form(group: WorkingGroup | None = None) -> WorkingGroupForm:
                             initiative_choices=_initiative_choices(group))
     if group is not None and request.method == "GET":
         form.recipients.data = [u.id for u in group.recipients]
-        form.version.data = group.version
     return form
 
 
@@ -117,9 +112,8 @@ def create():
     prefill_from_query(form.initiative_id, "initiative")
     if form.validate_on_submit():
         group = services.create_working_group(current_user, **_form_values(form, None))
-        db.session.commit()
-        flash(f"Working group {group.reference} created. You are its chair.", "success")
-        return redirect(url_for(".detail", working_group_id=group.id))
+        return lifecycle.saved(f"Working group {group.reference} created. You are its chair.",
+                               url_for(".detail", working_group_id=group.id))
     return render_template("working_groups/form.html", form=form, group=None), 400 if form.errors else 200
 
 
@@ -166,15 +160,10 @@ def edit(working_group_id: int):
     permissions.authorize(permissions.can_edit_working_group(current_user, group))
     form = _build_form(group)
     if form.validate_on_submit():
-        try:
+        with lifecycle.saving(group, form, url_for(".edit", working_group_id=group.id),
+                              fields=[("name", "Name"), ("charter", "Charter"), ("tlp", "TLP label")]):
             changes = services.update_working_group(current_user, group, expected_version=form.expected_version(),
                                                     **_form_values(form, group))
-            db.session.commit()
-        except (StaleEdit, StaleDataError):
-            db.session.rollback()
-            group = get_visible_working_group(working_group_id)
-            return conflict_page(group, form, url_for(".edit", working_group_id=group.id),
-                                 fields=[("name", "Name"), ("charter", "Charter"), ("tlp", "TLP label")])
         flash("Working group saved." if changes else "No changes to save.", "success" if changes else "info")
         return redirect(url_for(".detail", working_group_id=group.id))
     return render_template("working_groups/form.html", form=form, group=group), 400 if form.errors else 200
@@ -186,39 +175,15 @@ def history(working_group_id: int):
     return render_template("working_groups/history.html", group=group, events=records.history(group))
 
 
-@bp.post("/<int:working_group_id>/status")
-def change_status(working_group_id: int):
-    group = get_visible_working_group(working_group_id)
-    permissions.authorize(permissions.can_edit_working_group(current_user, group))
-    try:
-        new_status = WorkingGroupStatus(request.form.get("new_status", ""))
-    except ValueError:
-        abort(400)
-    try:
-        services.transition_working_group(current_user, group, new_status)
-        db.session.commit()
-    except InvalidTransition as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        flash("Working group closed." if new_status is WorkingGroupStatus.CLOSED else "Working group reopened.",
-              "success")
-    return redirect(url_for(".detail", working_group_id=working_group_id))
+lifecycle.transition_route(
+    bp, "/<int:working_group_id>", get_visible_working_group, WorkingGroupStatusForm,
+    services.transition_working_group, can=permissions.can_edit_working_group, invalid=400,
+    back=lambda g: url_for(".detail", working_group_id=g.id),
+    done=lambda g: "Working group closed." if g.status is WorkingGroupStatus.CLOSED else "Working group reopened.")
 
 
-@bp.post("/<int:working_group_id>/archive")
-def archive(working_group_id: int):
-    group = get_visible_working_group(working_group_id)
-    services.archive_working_group(current_user, group)
-    db.session.commit()
-    flash(f"{group.reference} archived. Its tasks are hidden from task lists until it is restored.", "success")
-    return redirect(url_for(".detail", working_group_id=working_group_id))
-
-
-@bp.post("/<int:working_group_id>/restore")
-def restore(working_group_id: int):
-    group = get_visible_working_group(working_group_id)
-    services.restore_working_group(current_user, group)
-    db.session.commit()
-    flash(f"{group.reference} restored.", "success")
-    return redirect(url_for(".detail", working_group_id=working_group_id))
+lifecycle.archive_routes(
+    bp, "/<int:working_group_id>", get_visible_working_group, services.archive_working_group,
+    services.restore_working_group, back=lambda g: url_for(".detail", working_group_id=g.id),
+    archived=lambda g: f"{g.reference} archived. Its tasks are hidden from task lists until it is restored.",
+    restored=lambda g: f"{g.reference} restored.")

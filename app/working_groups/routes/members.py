@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from app import permissions
+from app import lifecycle, permissions
 from app.extensions import db
 from app.models import MemberRole, User
 from app.working_groups import bp, services
@@ -12,8 +12,12 @@ from app.working_groups.routes import get_visible_working_group
 from app.working_groups.routes.groups import candidate_members, render_detail
 
 
+def _anchor(working_group_id: int) -> str:
+    return url_for(".detail", working_group_id=working_group_id, _anchor="members")
+
+
 def _back(working_group_id: int):
-    return redirect(url_for(".detail", working_group_id=working_group_id, _anchor="members"))
+    return redirect(_anchor(working_group_id))
 
 
 @bp.post("/<int:working_group_id>/members")
@@ -51,27 +55,15 @@ def change_member_role(working_group_id: int, user_id: int):
         role = MemberRole(request.form.get("role", ""))
     except ValueError:
         abort(400)
-    try:
-        services.change_member_role(current_user, group, user_id, role)
-        db.session.commit()
-    except services.MembershipError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        flash(f"Role changed to {role.label.lower()}.", "success")
-    return _back(working_group_id)
+    return lifecycle.act(group, lambda: services.change_member_role(current_user, group, user_id, role),
+                         back=_anchor(working_group_id), refused=(services.MembershipError,),
+                         done=lambda _: f"Role changed to {role.label.lower()}.")
 
 
 @bp.post("/<int:working_group_id>/members/<int:user_id>/remove")
 def remove_member(working_group_id: int, user_id: int):
     group = get_visible_working_group(working_group_id)
     permissions.authorize(permissions.can_edit_working_group(current_user, group))
-    try:
-        services.remove_member(current_user, group, user_id)
-        db.session.commit()
-    except services.MembershipError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        flash("Member removed.", "success")
-    return _back(working_group_id)
+    return lifecycle.act(group, lambda: services.remove_member(current_user, group, user_id),
+                         back=_anchor(working_group_id), refused=(services.MembershipError,),
+                         done=lambda _: "Member removed.")

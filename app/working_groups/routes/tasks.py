@@ -1,12 +1,11 @@
 """New task in a working group (/working-groups/<id>/tasks/new); the task pages live in app/tasks."""
-from flask import flash, redirect, render_template, url_for
+from flask import render_template, url_for
 from flask_login import current_user
 
-from app import permissions
-from app.extensions import db
+from app import lifecycle, permissions
+from app.forms import TaskForm
 from app.models import WorkingGroup
 from app.tasks import services as task_services
-from app.tasks.forms import TaskForm
 from app.working_groups import bp
 from app.working_groups.routes import get_visible_working_group
 
@@ -25,9 +24,7 @@ def add_task(working_group_id: int):
         task = task_services.create_task(current_user, group, title=form.title.data,
                                          description=form.description.data or "", assignee=assignee,
                                          due_date=form.due_date.data, priority=form.priority.data)
-        db.session.commit()
-        flash("Task created.", "success")
-        return redirect(url_for("tasks.detail", task_id=task.id))
+        return lifecycle.saved("Task created.", url_for("tasks.detail", task_id=task.id))
     return (render_template("tasks/form.html", form=form, task=None, group=group,
                             cancel_url=url_for(".detail", working_group_id=group.id)),
             400 if form.errors else 200)

@@ -1,4 +1,4 @@
-"""The register's query: filters from ?args on top of visible_risks, the heat-map counts, the CSV columns.
+"""The register's queries: filters from ?args on top of visible_risks, the heat-map counts, the CSV columns.
 
 The list, its CSV and the heat map start from the same filtered statement, so all three show
 exactly what the user may see.
@@ -17,37 +17,22 @@ SCALE = range(1, 6)
 FAR_FUTURE = date(9999, 12, 31)
 
 
-def _enum(enum_cls, value):
-    try:
-        return enum_cls(value) if value else None
-    except ValueError:
-        return None  # an unknown filter value is ignored, never a 500
-
-
-def _int(value, allowed=None):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if allowed is None or number in allowed else None
-
-
 def read_filters(args: Mapping) -> dict:
     """The valid filters of the request; invalid values are dropped."""
     return {
-        "q": (args.get("q") or "").strip()[:200],
-        "status": _enum(RiskStatus, args.get("status")),
-        "level": _enum(RiskLevel, args.get("level")),
-        "treatment": _enum(Treatment, args.get("treatment")),
-        "sector": _enum(Sector, args.get("sector")),
-        "tlp": _enum(TLP, args.get("tlp")),
-        "organization": _int(args.get("organization")),
-        "initiative": _int(args.get("initiative")),
-        "likelihood": _int(args.get("likelihood"), SCALE),
-        "impact": _int(args.get("impact"), SCALE),
-        "review_due": args.get("review") == "due",
-        "archived": args.get("archived") == "1",
-        "mine": args.get("mine") == "1",
+        "q": listing.text_arg(args),
+        "status": listing.enum_arg("status", RiskStatus, args),
+        "level": listing.enum_arg("level", RiskLevel, args),
+        "treatment": listing.enum_arg("treatment", Treatment, args),
+        "sector": listing.enum_arg("sector", Sector, args),
+        "tlp": listing.enum_arg("tlp", TLP, args),
+        "organization": listing.int_arg("organization", args),
+        "initiative": listing.int_arg("initiative", args),
+        "likelihood": listing.int_arg("likelihood", args, SCALE),
+        "impact": listing.int_arg("impact", args, SCALE),
+        "review_due": listing.flag("review", args, "due"),
+        "archived": listing.flag("archived", args),
+        "mine": listing.flag("mine", args),
     }
 
 
@@ -56,16 +41,10 @@ def filtered(user, filters: dict, *, cell: bool = True, archived: bool | None = 
     stmt = permissions.visible_risks(user)
     stmt = listing.search(stmt, [Risk.reference, Risk.title, Risk.description, Risk.asset, Risk.threat,
                                  Risk.vulnerability], filters["q"])
-    if filters["status"]:
-        stmt = stmt.where(Risk.status == filters["status"])
+    stmt = listing.where_equal(stmt, (Risk.status, filters["status"]), (Risk.treatment, filters["treatment"]),
+                               (Risk.sector, filters["sector"]), (Risk.tlp, filters["tlp"]))
     if filters["level"]:
         stmt = stmt.where(Risk.level_condition(filters["level"]))
-    if filters["treatment"]:
-        stmt = stmt.where(Risk.treatment == filters["treatment"])
-    if filters["sector"]:
-        stmt = stmt.where(Risk.sector == filters["sector"])
-    if filters["tlp"]:
-        stmt = stmt.where(Risk.tlp == filters["tlp"])
     if filters["organization"] is not None:
         org_id = filters["organization"]
         stmt = stmt.where(sa.or_(
@@ -84,8 +63,7 @@ def filtered(user, filters: dict, *, cell: bool = True, archived: bool | None = 
         stmt = stmt.where(Risk.likelihood == filters["likelihood"])
     if cell and filters["impact"]:
         stmt = stmt.where(Risk.impact == filters["impact"])
-    show_archived = filters["archived"] if archived is None else archived
-    return stmt.where(Risk.archived_at.is_not(None) if show_archived else Risk.archived_at.is_(None))
+    return listing.archived(stmt, Risk.archived_at, filters["archived"] if archived is None else archived)
 
 
 SORTABLE = {

@@ -1,0 +1,51 @@
+"""The plan list: filters from the query string, sorting and the CSV columns on visible_incident_plans.
+
+The page and its CSV come from the same statement. Invalid filter values are ignored.
+"""
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+
+from app import listing, permissions
+from app.models import TLP, IncidentPlan, PlanStatus, Sector, User, incident_plan_organizations, sector_filter, today
+
+SORTABLE = {"reference": IncidentPlan.reference, "title": IncidentPlan.title,
+            "version": IncidentPlan.version_label, "status": IncidentPlan.status,
+            "next_review": IncidentPlan.next_review_date, "updated": IncidentPlan.updated_at}
+
+
+
+def list_statement(user: User, args: Mapping) -> sa.Select:
+    """The visible plans under ?q= and the filters (unknown values are ignored), sorted."""
+    stmt = listing.archived(permissions.visible_incident_plans(user), IncidentPlan.archived_at,
+                            listing.flag("archived", args))
+    stmt = listing.search(stmt, [IncidentPlan.reference, IncidentPlan.title, IncidentPlan.scope], args.get("q"))
+    stmt = listing.where_equal(stmt, (IncidentPlan.status, listing.enum_arg("status", PlanStatus, args)),
+                               (IncidentPlan.tlp, listing.enum_arg("tlp", TLP, args)))
+    if sector := listing.enum_arg("sector", Sector, args):
+        stmt = stmt.where(sector_filter(IncidentPlan.sectors, sector.value))
+    if (org_id := listing.int_arg("organization", args)) is not None:
+        stmt = stmt.where(sa.or_(
+            IncidentPlan.owner_organization_id == org_id,
+            sa.exists().where(incident_plan_organizations.c.incident_plan_id == IncidentPlan.id,
+                              incident_plan_organizations.c.organization_id == org_id)))
+    if listing.flag("review", args, "due"):
+        stmt = stmt.where(IncidentPlan.status == PlanStatus.APPROVED, IncidentPlan.next_review_date < today())
+    if args.get("versions") != "all":
+        # The newest version of each reference among the matching rows (so ?status=approved still
+        # finds the approved 1.0 while a 2.0 draft is being written).
+        latest = (stmt.with_only_columns(sa.func.max(IncidentPlan.id)).group_by(IncidentPlan.reference)
+                  .correlate(None))
+        stmt = stmt.where(IncidentPlan.id.in_(latest))
+    return listing.sort(stmt, SORTABLE, "updated", "desc", tie_breaker=IncidentPlan.id.desc())
+
+
+CSV_COLUMNS = [
+    ("Reference", lambda p: p.reference), ("Version", lambda p: p.version_label), ("Title", lambda p: p.title),
+    ("Status", lambda p: p.status), ("TLP", lambda p: p.tlp), ("Owner", lambda p: p.owner_organization.name),
+    ("Covered organisations", lambda p: [o.name for o in p.covered_organizations]),
+    ("Sectors", lambda p: p.sectors), ("Approver", lambda p: p.approver.name if p.approver else ""),
+    ("Approved at", lambda p: p.approved_at), ("Next review", lambda p: p.next_review_date),
+    ("Review overdue", lambda p: p.is_review_due), ("Updated", lambda p: p.updated_at),
+    ("Archived", lambda p: p.archived_at),
+]
