@@ -37,6 +37,7 @@ from app.models.initiative import (
     initiative_recipients,
 )
 from app.models.organization import Organization, OrganizationKind
+from app.models.report import ReportSnapshot
 from app.models.risk import (
     Mitigation,
     MitigationStatus,
