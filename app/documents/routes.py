@@ -2,7 +2,7 @@
 the HTML pages), is rate limited per user, and answers `attachment` + `no-store`."""
 import re
 
-from flask import Response, current_app, render_template
+from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user
 
 from app import permissions
@@ -14,7 +14,7 @@ from app.documents.content import (
     initiative_document,
     risk_register_document,
 )
-from app.documents.executive import executive_document
+from app.documents.executive import executive_document, parse_edition, record_snapshot, report_editions
 from app.documents.services import KIND_AGREEMENT, KIND_PLAN, issued_documents, latest_issue
 from app.extensions import db, limiter
 from app.models import Agreement, Document, IncidentPlan, Initiative, PlanStatus
@@ -92,8 +92,18 @@ def risk_register():
 @bp.get("/reports/executive.pdf")
 @pdf_rate_limit
 def executive():
+    """?tlp= chooses the edition (its ceiling); every report produced is kept as a snapshot of its
+    figures so the next report of that edition shows the trend."""
     permissions.authorize(permissions.can_download_reports(current_user))
-    return rendered(*executive_document(current_user))
+    try:
+        ceiling = parse_edition(request.args.get("tlp"))
+    except ValueError:
+        abort(400, description="Unknown edition: choose tlp=clear, green, amber, amber_strict or red.")
+    template, context = executive_document(current_user, ceiling)
+    response = rendered(template, context)
+    record_snapshot(current_user, context)
+    db.session.commit()
+    return response
 
 
 @bp.get("/documents/<int:document_id>.pdf")
@@ -108,6 +118,12 @@ def download(document_id: int):
 def issued_documents_global(record) -> list[Document]:
     """For templates/documents/_issued.html on the record pages."""
     return issued_documents(current_user, record)
+
+
+@bp.app_template_global("report_editions")
+def report_editions_global() -> list:
+    """For the dashboard's executive report form: the editions the signed-in reader may produce."""
+    return report_editions(current_user)
 
 
 @bp.app_errorhandler(DocumentTooLarge)
