@@ -31,7 +31,7 @@ ROLES = {
     "member": "analyst@niro.example.gov",
     "executive": "director@niro.example.gov",
 }
-SKIP = re.compile(r"\.(pdf|csv|ics|json)$|/logout|/static/|/auth/login|/export|format=")
+SKIP = re.compile(r"\.(pdf|csv|ics|json)(\?|$)|/logout|/static/|/auth/login|/export|format=")
 BLOCKING = {"serious", "critical"}
 MAX_PAGES_PER_ROLE = 80
 

@@ -10,6 +10,7 @@ from app.documents import bp
 from app.documents.content import (
     AGREEMENT_ISSUED,
     agreement_document,
+    content_digest,
     incident_plan_document,
     initiative_document,
     risk_register_document,
@@ -118,6 +119,12 @@ def download(document_id: int):
 def issued_documents_global(record) -> list[Document]:
     """For templates/documents/_issued.html on the record pages."""
     return issued_documents(current_user, record)
+
+
+@bp.app_template_global("agreement_content_digest")
+def agreement_content_digest_global(agreement) -> str:
+    """The digest printed in the agreement's PDF, for the agreement page (templates/documents/_issued.html)."""
+    return content_digest(agreement)
 
 
 @bp.app_template_global("report_editions")

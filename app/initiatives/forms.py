@@ -4,7 +4,7 @@ Related-record choices are passed in from scoped queries, so a forged or foreign
 "Not a valid choice" and nothing is written.
 """
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice, enum_choices, enum_coerce
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -48,6 +48,10 @@ class InitiativeForm(VersionedForm):
     health_reason = TextAreaField("Health reason", validators=[Length(max=REASON_MAX)],
                                   description="Required when health is amber or red.")
     tlp = tlp_field()
+    decision_needed = BooleanField("Decision needed from the executives",
+                                   description="Lists this item under “Decisions needed” in the executive report.")
+    decision_note = TextAreaField("Decision to take", validators=[Length(max=1000)],
+                                  description="The question the executives should decide, in one or two sentences.")
     recipient_ids = MultiCheckboxField("TLP:RED recipients", coerce=int,
                                        description="Required for TLP:RED: the people who may read it.")
 
