@@ -184,11 +184,11 @@ def executive_document(reader: User, ceiling: TLP | None = None) -> tuple[str, d
     health_bars = [(h.label, health_counts.get(h, 0), HEALTH_COLOURS[h])
                    for h in (Health.GREEN, Health.AMBER, Health.RED)]
     # Bars are labelled with the group's reference (never clipped); the legend gives the full names.
-    group_bars = [(row.reference, row.n, "#13294b") for row in groups[:8]]
+    group_bars = [(row.reference, row.n, "#13294b") for row in groups[:6]]
     return "pdf/executive.html", {
         "doc": info, "edition": ceiling, "scope_labels": labels, "reader_org": reader.organization.name, "previous": previous, "on": on,
-        "decisions": decisions, "risk_decisions": risk_decisions, "group_legend": groups[:8], "detail_toc": detail_toc, "figures": figures, "health_bars": health_bars, "group_bars": group_bars,
-        "more_groups_in_chart": max(0, group_total - 8), "heat": heat_map(cells), "by_health": by_health,
+        "decisions": decisions, "risk_decisions": risk_decisions, "group_legend": groups[:6], "detail_toc": detail_toc, "figures": figures, "health_bars": health_bars, "group_bars": group_bars,
+        "more_groups_in_chart": max(0, group_total - 6), "heat": heat_map(cells), "by_health": by_health,
         "top_risks": top_risks, "groups": groups, "group_total": group_total, "oldest_tasks": oldest_tasks,
         "expiring": expiring, "plans_due": plans_due, "summary_rows": SUMMARY_ROWS, "today": on,
         "health_red": Health.RED, "health_amber": Health.AMBER, "health_green": Health.GREEN}
