@@ -8,13 +8,15 @@ PORT ?= 5000
 # System libraries WeasyPrint needs (Debian/Ubuntu names); installed when running as root with apt.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core
 
-.PHONY: run test test-only install system-deps migrate seed bench clean
+.PHONY: run test test-only bench-load install install-dev system-deps migrate seed bench clean
 
+# The web server and the background worker together; Ctrl-C stops both.
 run: install migrate
 	$(FLASK) seed-if-empty
+	@$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install test-only
+test: install-dev test-only
 
 test-only:
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
@@ -25,6 +27,12 @@ $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+install-dev: install $(VENV)/.installed-dev
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
 	touch $@
 
 system-deps:
@@ -44,9 +52,15 @@ migrate: install
 seed: install migrate
 	$(FLASK) seed-demo
 
-bench: install
+bench: install-dev
 	$(PY) bench/pdf.py
 	$(PY) bench/pages.py
+	$(PY) bench/renders.py
+
+bench-load: install-dev
+	$(VENV)/bin/pip install --quiet -r requirements-bench.txt
+	$(PY) bench/load.py
+	$(PY) bench/load.py --topology two-hosts
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

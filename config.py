@@ -51,6 +51,15 @@ class Config:
     MAX_FORM_MEMORY_SIZE = 500_000
     MAX_FORM_PARTS = 1000
 
+    # Attachments (DESIGN.md): per file, per record (archived files count), per upload request (the
+    # only requests allowed past MAX_CONTENT_LENGTH), files per upload, and the zip checks of OOXML.
+    MAX_ATTACHMENT_MB = _env_int("MAX_ATTACHMENT_MB", 20)
+    ATTACHMENT_RECORD_MAX_MB = _env_int("ATTACHMENT_RECORD_MAX_MB", 200)
+    ATTACHMENT_MAX_FILES = _env_int("ATTACHMENT_MAX_FILES", 10)
+    ATTACHMENT_REQUEST_MAX_MB = _env_int("ATTACHMENT_REQUEST_MAX_MB", 4 * MAX_ATTACHMENT_MB + 1)
+    ATTACHMENT_ZIP_MAX_MB = _env_int("ATTACHMENT_ZIP_MAX_MB", 200)
+    ATTACHMENT_ZIP_MAX_ENTRIES = _env_int("ATTACHMENT_ZIP_MAX_ENTRIES", 5000)
+
     # Rate limiting: Redis when REDIS_URL is set so every worker shares the counters.
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
@@ -71,6 +80,29 @@ class Config:
     PDF_RENDER_TIMEOUT = _env_int("PDF_RENDER_TIMEOUT", 60)
     PDF_RENDER_MEMORY_MB = _env_int("PDF_RENDER_MEMORY_MB", 1024)
     PDF_RENDER_IN_SUBPROCESS = _env_bool("PDF_RENDER_IN_SUBPROCESS", True)
+    # Renders run on the background worker; a download waits this long before showing a progress page.
+    PDF_WAIT_SECONDS = float(os.environ.get("PDF_WAIT_SECONDS", "3"))
+    PDF_CACHE_ENABLED = _env_bool("PDF_CACHE_ENABLED", True)
+    PDF_CACHE_MAX_MB = _env_int("PDF_CACHE_MAX_MB", 200)
+    PDF_CACHE_MAX_AGE_HOURS = _env_int("PDF_CACHE_MAX_AGE_HOURS", 24)
+    PDF_WARM_AT_START = _env_bool("PDF_WARM_AT_START", True)
+
+    # Background jobs (app/jobs.py): Redis when REDIS_URL is set, else a SQLite file in instance/.
+    HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", False)
+    HUEY_SQLITE_PATH = os.environ.get("HUEY_SQLITE_PATH", "")
+    REDIS_SOCKET_TIMEOUT = _env_int("REDIS_SOCKET_TIMEOUT", 2)
+
+    # E-mail through the outbox (app/notifications): without MAIL_SERVER mail stays in the outbox.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "palisade@localhost")
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
+    # Links in mail and calendar feeds (the worker has no request to take the host from).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     ORGANIZATION_NAME = os.environ.get("PALISADE_ORGANIZATION_NAME", "CIP Partnership Programme")
@@ -122,6 +154,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     PDF_RENDER_IN_SUBPROCESS = False
     TOTP_REQUIRED_ROLES: tuple = ()
+    HUEY_IMMEDIATE = True
 
 
 class CsrfTestConfig(TestConfig):

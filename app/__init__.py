@@ -6,13 +6,14 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.jobs import init_jobs
 from config import Config, config_from_env
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 FEATURES = (
     "auth", "main", "organizations", "users", "agreements", "initiatives", "working_groups", "tasks",
-    "risks", "incident_plans", "documents",
+    "risks", "incident_plans", "documents", "notifications",
 )
 
 
@@ -49,6 +50,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    init_jobs(app)
     if app.config.get("PROXY_FIX_HOPS"):
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -5,6 +5,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.extensions import db
+from app.jobs import worker
 from app.models import Organization, Role
 
 
@@ -93,4 +94,4 @@ def seed_if_empty() -> None:
     click.echo("Demo data loaded: " + ", ".join(f"{count} {name}" for name, count in summary.items()))
 
 
-commands = [create_user, create_organization, seed_demo, seed_if_empty]
+commands = [create_user, create_organization, seed_demo, seed_if_empty, worker]

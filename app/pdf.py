@@ -289,3 +289,23 @@ _worker = RenderWorker()
 
 def _render_in_child(html: str, static_root: str, *, timeout: float, memory_mb: int) -> bytes:
     return _worker.render(html, static_root, timeout=timeout, memory_mb=memory_mb)
+
+
+# --- Warm start -----------------------------------------------------------------------------------
+
+WARM_UP_HTML = ('<!doctype html><html lang="en"><head><link rel="stylesheet" href="css/pdf.css"></head>'
+                '<body class="tlp-clear"><h1>Palisade</h1><p><b>Warm</b> start.</p>'
+                '<table><tr><th>a</th><td>b</td></tr></table></body></html>')
+
+
+def warm_up() -> None:
+    """Start the render process and load WeasyPrint's fonts and styles now, not at the first document.
+
+    Called when a web worker (gunicorn.conf.py) or the background worker (app/documents/renders.py)
+    starts, inside an app context."""
+    if not current_app.config.get("PDF_WARM_AT_START", True):
+        return
+    try:
+        html_to_pdf(WARM_UP_HTML)
+    except RenderFailed:
+        log.exception("PDF warm-up failed; the first document will start the renderer")

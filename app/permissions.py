@@ -7,6 +7,7 @@
 The TLP rule (DESIGN.md, "Access model") is implemented once, in `tlp_condition()`, for every
 shareable model; each model only describes who its participating organisations are.
 """
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -122,20 +123,31 @@ def amber_org_ids(user: User) -> list[int]:
 
 
 def tlp_condition(model: type, user: User) -> sa.ColumnElement:
-    """SQL condition: `user` may read rows of the shareable `model` (DESIGN.md's TLP table)."""
+    """SQL condition: `user` may read rows of the shareable `model` (DESIGN.md's TLP table).
+
+    The condition depends only on the model and on the user's id, role, organisation and that
+    organisation's parent, so it is built once per such tuple and reused (SQL expressions are
+    immutable); a change to any of them is a different key."""
+    org_ids = amber_org_ids(user)
+    return _tlp_condition(model, user.id, user.role, user.organization_id, tuple(org_ids))
+
+
+@functools.lru_cache(maxsize=4096)
+def _tlp_condition(model: type, user_id: int, role: Role, organization_id: int,
+                   amber_ids: tuple[int, ...]) -> sa.ColumnElement:
     spec = SHARE_SPECS[model]
     recipients = spec.recipients
     is_red_reader = sa.or_(
-        model.created_by_id == user.id,
-        sa.exists().where(recipients.c[spec.recipient_key] == model.id, recipients.c.user_id == user.id),
+        model.created_by_id == user_id,
+        sa.exists().where(recipients.c[spec.recipient_key] == model.id, recipients.c.user_id == user_id),
     )
     red = sa.and_(model.tlp == TLP.RED, is_red_reader)
-    if user.role is Role.ADMIN:
+    if role is Role.ADMIN:
         return sa.or_(model.tlp != TLP.RED, red)
     return sa.or_(
         model.tlp.in_([TLP.CLEAR, TLP.GREEN]),
-        sa.and_(model.tlp == TLP.AMBER, spec.participates(amber_org_ids(user))),
-        sa.and_(model.tlp == TLP.AMBER_STRICT, spec.participates([user.organization_id])),
+        sa.and_(model.tlp == TLP.AMBER, spec.participates(list(amber_ids))),
+        sa.and_(model.tlp == TLP.AMBER_STRICT, spec.participates([organization_id])),
         red,
     )
 
@@ -210,6 +222,13 @@ def visible_documents(user: User, model: type | None = None, object_id: int | No
         conditions.append(sa.and_(Document.object_type == shareable.__tablename__,
                                   Document.object_id.in_(record_ids)))
     return sa.select(Document).where(sa.or_(*conditions))
+
+
+def visible_render_jobs(user: User) -> sa.Select:
+    """A reader's own document renders: nobody follows or downloads another reader's render."""
+    from app.models import RenderJob
+
+    return sa.select(RenderJob).where(RenderJob.user_id == user.id)
 
 
 # --- Predicates ------------------------------------------------------------------------------
@@ -330,3 +349,25 @@ def can_revise_incident_plan(user: User, plan: IncidentPlan) -> bool:
 
 def can_download_reports(user: User) -> bool:
     return user.is_authenticated
+
+
+def can_add_attachment(user: User, record) -> bool:
+    """Upload files to a record (and archive or restore its files): whoever may edit the record, and
+    the assignee of a task or mitigation. A signed agreement or an approved plan still takes files
+    (the countersigned scan, an annex) from the coordinators of a participating organisation:
+    filing evidence does not change the signed content."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if isinstance(record, Task):
+        return can_update_task_status(user, record)
+    if isinstance(record, Mitigation):
+        return can_update_mitigation_status(user, record)
+    if isinstance(record, Agreement | IncidentPlan):
+        return _coordinates(user, record)
+    if isinstance(record, Initiative):
+        return can_edit_initiative(user, record)
+    if isinstance(record, WorkingGroup):
+        return can_edit_working_group(user, record)
+    if isinstance(record, Risk):
+        return can_edit_risk(user, record)
+    return False

@@ -54,6 +54,7 @@ def make_config(folder: Path):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{folder / 'bench.sqlite'}"
         PDF_RENDER_IN_SUBPROCESS = False
         PDF_RATE_LIMIT = "100000/minute"
+        PDF_CACHE_ENABLED = False  # every request renders: this bench measures rendering (bench/renders.py the cache)
     return BenchConfig
 
 

@@ -110,3 +110,6 @@ def client_as(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+from tests.served import served  # noqa: E402,F401  -- the gunicorn-served app fixture

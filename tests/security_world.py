@@ -13,7 +13,18 @@ import sqlalchemy as sa
 from werkzeug.routing import Rule
 
 from app.extensions import db
-from app.models import TLP, Document, Milestone, Phase, PlanContact, PlanSection, Role, TaskUpdate
+from app.models import (
+    TLP,
+    Document,
+    Milestone,
+    Notification,
+    NotificationKind,
+    Phase,
+    PlanContact,
+    PlanSection,
+    Role,
+    TaskUpdate,
+)
 from tests import factories
 
 PASSWORD = factories.PASSWORD
@@ -48,7 +59,9 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
     document = Document(object_type="agreements", object_id=agreement.id, kind="signature", version=1,
                         reference=agreement.reference, filename="agreement.pdf", sha256="0" * 64,
                         size=8, content=b"%PDF-1.7", tlp=tlp, issuer_id=owner_coordinator.id)
-    db.session.add_all([milestone, update, section, contact, document])
+    notification = Notification(user_id=member.id, kind=NotificationKind.ASSIGNMENT, object_type="task",
+                                object_id=task.id, summary="A task was assigned to you")
+    db.session.add_all([milestone, update, section, contact, document, notification])
     db.session.commit()
     return {
         "agreement_id": agreement.id, "initiative_id": initiative.id, "milestone_id": milestone.id,
@@ -56,7 +69,7 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
         "risk_id": risk.id, "mitigation_id": mitigation.id, "incident_plan_id": plan.id, "plan_id": plan.id,
         "section_id": section.id, "contact_id": contact.id, "document_id": document.id,
         "party_id": agreement.parties[0].id, "member_id": member.id,
-        "user_id": member.id,
+        "user_id": member.id, "notification_id": notification.id,
     }
 
 
@@ -81,7 +94,20 @@ def seed_world(app) -> World:
         world.b_ids["organization_id"] = org_b.id
         world.emails = {role: u.email for role, u in world.users.items()}
         world.ids["org_c"] = org_c.id
+        world.ids["render_id"] = _render_job(world.users["coordinator"])
+        for user in world.users.values():  # loaded again after that commit: used after the context closes
+            db.session.refresh(user)
     return world
+
+
+def _render_job(owner) -> str:
+    """A queued document render of the coordinator's (only its owner may follow it)."""
+    from app.models import RenderJob
+
+    job = RenderJob(id="render-of-the-coordinator", user_id=owner.id, digest="0" * 64, filename="register.pdf")
+    db.session.add(job)
+    db.session.commit()
+    return job.id
 
 
 def client_for(app, world: World, role: str):

@@ -31,6 +31,7 @@ ASSIGNEE_WRITE = expect(executive=403, admin=403, other_org=404)        # coordi
 CREATE = expect(member=403, executive=403, admin=403, other_org=403)    # coordinators create records
 ADMIN_ONLY = expect(member=403, coordinator=403, executive=403, other_org=403)
 ALL_TO_LOGIN = expect(member=LOGIN, coordinator=LOGIN, executive=LOGIN, admin=LOGIN, other_org=LOGIN)
+OWNER_ONLY = expect(member=404, executive=404, admin=404, other_org=404)  # the coordinator's own
 STATEFUL_WRITE = {**COORDINATOR_WRITE, "coordinator": IN_SCOPE}        # the world's state may refuse it
 
 EXPECTED: dict[str, dict] = {
@@ -148,6 +149,16 @@ EXPECTED: dict[str, dict] = {
     "documents.download": SCOPED_READ,
     "documents.risk_register": SIGNED_IN,
     "documents.executive": SIGNED_IN,
+    # a document render is followed and downloaded only by the reader who asked for it
+    "documents.render_status": OWNER_ONLY,
+    "documents.render_state": OWNER_ONLY,
+    "documents.render_download": OWNER_ONLY,
+    # notifications (the world's notification belongs to the member: nobody else finds it)
+    "notifications.index": SIGNED_IN,
+    "notifications.mark_read": expect(coordinator=404, executive=404, admin=404, other_org=404),
+    "notifications.mark_all_read": SIGNED_IN,
+    "notifications.preferences": SIGNED_IN,
+    "notifications.outbox": ADMIN_ONLY,
 }
 
 # Valid-looking bodies where an empty form would stop at validation before the permission check.

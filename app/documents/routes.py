@@ -2,11 +2,11 @@
 the HTML pages), is rate limited per user, and answers `attachment` + `no-store`."""
 import re
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import permissions
-from app.documents import bp
+from app.documents import bp, renders
 from app.documents.content import (
     AGREEMENT_ISSUED,
     agreement_document,
@@ -18,8 +18,17 @@ from app.documents.content import (
 from app.documents.executive import executive_document, parse_edition, record_snapshot, report_editions
 from app.documents.services import KIND_AGREEMENT, KIND_PLAN, issued_documents, latest_issue
 from app.extensions import db, limiter
-from app.models import Agreement, Document, IncidentPlan, Initiative, PlanStatus
-from app.pdf import DocumentTooLarge, RenderFailed, render_pdf
+from app.models import (
+    Agreement,
+    Document,
+    IncidentPlan,
+    Initiative,
+    PlanStatus,
+    RenderedDocument,
+    RenderJob,
+    RenderStatus,
+)
+from app.pdf import DocumentTooLarge, RenderFailed
 
 
 def _rate_limit() -> str:
@@ -45,7 +54,23 @@ def pdf_response(content: bytes, filename: str) -> Response:
 
 
 def rendered(template: str, context: dict) -> Response:
-    return pdf_response(render_pdf(template, **context), context["doc"].filename)
+    """From the render cache, or rendered by the worker; a slow render answers a progress page."""
+    result = renders.request_render(current_user, template, context, source_url=request.full_path.rstrip("?"))
+    db.session.commit()
+    if isinstance(result, RenderedDocument):
+        return pdf_response(result.content, context["doc"].filename)
+    return _render_outcome(renders.wait_for(result.id, current_app.config["PDF_WAIT_SECONDS"]))
+
+
+def _render_outcome(job: RenderJob | None) -> Response:
+    if job is not None and job.status == RenderStatus.DONE:
+        cached = renders.cached_document(job.digest, with_content=True)
+        if cached is not None:
+            return pdf_response(cached.content, job.filename)
+    if job is not None and job.status == RenderStatus.FAILED:
+        error = (DocumentTooLarge if job.error_code == 413 else RenderFailed)(job.error)
+        return render_template("documents/too_large.html", error=error, code=job.error_code), job.error_code
+    return redirect(url_for("documents.render_status", render_id=job.id), 303)
 
 
 def issued(document: Document) -> Response:
@@ -102,8 +127,10 @@ def executive():
         abort(400, description="Unknown edition: choose tlp=clear, green, amber, amber_strict or red.")
     template, context = executive_document(current_user, ceiling)
     response = rendered(template, context)
-    record_snapshot(current_user, context)
-    db.session.commit()
+    if isinstance(response, Response) and response.mimetype == "application/pdf":
+        # Only a report actually delivered becomes the baseline of the next one's trend.
+        record_snapshot(current_user, context)
+        db.session.commit()
     return response
 
 
@@ -113,6 +140,41 @@ def download(document_id: int):
     """One issue of a record, by id: scoped through the record it belongs to."""
     document = db.first_or_404(permissions.visible_documents(current_user).where(Document.id == document_id))
     return issued(document)
+
+
+def _visible_render(render_id: str) -> RenderJob:
+    return db.first_or_404(permissions.visible_render_jobs(current_user).where(RenderJob.id == render_id))
+
+
+@bp.get("/documents/renders/<render_id>")
+def render_status(render_id: str):
+    """Progress of a render: refreshes itself (meta refresh without JavaScript, polling with it)."""
+    job = _visible_render(render_id)
+    if job.status == RenderStatus.FAILED:
+        return _render_outcome(job)
+    return render_template("documents/render_status.html", job=job,
+                           ready=job.status == RenderStatus.DONE and renders.cached_document(job.digest))
+
+
+@bp.get("/documents/renders/<render_id>.json")
+def render_state(render_id: str):
+    job = _visible_render(render_id)
+    ready = job.status == RenderStatus.DONE and renders.cached_document(job.digest) is not None
+    return jsonify(status="expired" if job.status == RenderStatus.DONE and not ready else job.status,
+                   error=job.error, download_url=url_for(".render_download", render_id=job.id) if ready else None)
+
+
+@bp.get("/documents/renders/<render_id>.pdf")
+def render_download(render_id: str):
+    job = _visible_render(render_id)
+    if job.status != RenderStatus.DONE:
+        return redirect(url_for(".render_status", render_id=job.id), 303)
+    cached = renders.cached_document(job.digest, with_content=True)
+    if cached is None:  # evicted since: the status page offers to ask again
+        return redirect(url_for(".render_status", render_id=job.id), 303)
+    cached.used_at = renders.utcnow()
+    db.session.commit()
+    return pdf_response(cached.content, job.filename)
 
 
 @bp.app_template_global("issued_documents")

@@ -17,6 +17,7 @@ from app.models.agreement import (
     PartyRole,
     agreement_recipients,
 )
+from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
 from app.models.document import Document
 from app.models.incident_plan import (
@@ -36,7 +37,18 @@ from app.models.initiative import (
     initiative_participants,
     initiative_recipients,
 )
+from app.models.notification import (
+    CalendarFeed,
+    EmailChannel,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    OutboxEmail,
+    OutboxStatus,
+    SentReminder,
+)
 from app.models.organization import Organization, OrganizationKind
+from app.models.render import RenderedDocument, RenderJob, RenderStatus
 from app.models.report import ReportSnapshot
 from app.models.risk import (
     Mitigation,

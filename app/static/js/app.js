@@ -58,4 +58,27 @@
     if (summary) summary.focus();
 
   });
+
+  // Document renders (templates/documents/render_status.html): follow the job, download when ready.
+  var render = document.querySelector("[data-render-state]");
+  if (render && window.fetch) {
+    var message = render.querySelector("[data-render-message]");
+    var poll = function () {
+      fetch(render.getAttribute("data-render-state"), {credentials: "same-origin"})
+        .then(function (answer) { return answer.ok ? answer.json() : null; })
+        .then(function (state) {
+          if (!state) return;
+          if (state.download_url) {
+            window.location.assign(state.download_url);
+            window.setTimeout(function () { window.location.reload(); }, 1500);
+            return;
+          }
+          if (state.status === "failed" || state.status === "expired") { window.location.reload(); return; }
+          if (message && state.status === "running") message.textContent = "Rendering the document\u2026";
+          window.setTimeout(poll, 1500);
+        })
+        .catch(function () { window.setTimeout(poll, 4000); });
+    };
+    if (message) window.setTimeout(poll, 1000);
+  }
 })();

@@ -1,0 +1,1 @@
+"""Attachments: files on tasks, mitigations, risks, agreements, initiatives, working groups and plans."""

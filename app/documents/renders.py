@@ -1,0 +1,132 @@
+"""PDFs rendered off the web workers, and rendered once.
+
+A download builds the document's HTML in the request (database reads and a template: tens of
+milliseconds) and looks its digest up in `rendered_documents`. A hit is served from there. A miss
+becomes a `RenderJob` for that reader, rendered by the background worker (app/jobs.py); the request
+waits up to PDF_WAIT_SECONDS for it and otherwise sends the reader to a page that follows the job and
+downloads the document when it is ready. The cache is bounded by PDF_CACHE_MAX_MB and
+PDF_CACHE_MAX_AGE_HOURS.
+"""
+import hashlib
+import logging
+import re
+import secrets
+import time
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.jobs import enqueue_after_commit, huey, in_app_context, job
+from app.models import RenderedDocument, RenderJob, RenderStatus, User, utcnow
+from app.pdf import DocumentTooLarge, RenderFailed, html_to_pdf, render_html, warm_up
+
+log = logging.getLogger(__name__)
+
+# The generation time printed in the header changes every minute; it is not content.
+_GENERATED = re.compile(r'<span class="generated">[^<]*</span>')
+
+
+def content_digest(html: str) -> str:
+    return hashlib.sha256(_GENERATED.sub("", html).encode()).hexdigest()
+
+
+def cached_document(digest: str, *, with_content: bool = False) -> RenderedDocument | None:
+    stmt = sa.select(RenderedDocument).where(RenderedDocument.digest == digest)
+    if with_content:
+        stmt = stmt.options(sa.orm.undefer(RenderedDocument.content))
+    return db.session.scalars(stmt).first()
+
+
+def request_render(reader: User, template: str, context: dict, source_url: str = "") -> RenderJob | RenderedDocument:
+    """The cached document, or a new render job queued for when the request commits. Flushes."""
+    html = render_html(template, **context)
+    digest = content_digest(html)
+    hit = cached_document(digest, with_content=True) if current_app.config["PDF_CACHE_ENABLED"] else None
+    if hit is not None:
+        hit.used_at = utcnow()
+        return hit
+    info = context["doc"]
+    render = RenderJob(id=secrets.token_urlsafe(18), user_id=reader.id, digest=digest,
+                       title=str(getattr(info, "title", "") or "")[:200], filename=info.filename[:200],
+                       source_url=source_url[:500])
+    db.session.add(render)
+    db.session.flush()
+    enqueue_after_commit(render_document, render.id, html)
+    return render
+
+
+def wait_for(render_id: str, seconds: float) -> RenderJob | None:
+    """Poll the job (each look in a transaction of its own) until it ends or `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    while True:
+        db.session.rollback()  # end the read transaction so the next look sees the worker's commit
+        render = db.session.scalars(sa.select(RenderJob).where(RenderJob.id == render_id)).first()
+        if render is None or render.status in (RenderStatus.DONE, RenderStatus.FAILED):
+            return render
+        if time.monotonic() >= deadline:
+            return render
+        time.sleep(0.1)
+
+
+@huey.on_startup()
+@in_app_context
+def warm_renderer() -> None:
+    """Each worker thread starts with a warm renderer (the first one starts it, the others reuse it)."""
+    warm_up()
+
+
+@job()
+def render_document(render_id: str, html: str) -> None:
+    """Background job: render one queued document into the cache."""
+    render = db.session.scalars(sa.select(RenderJob).where(RenderJob.id == render_id)).first()
+    if render is None or render.status != RenderStatus.QUEUED:
+        return
+    render.status, render.started_at = RenderStatus.RUNNING.value, utcnow()
+    db.session.commit()
+    try:
+        if cached_document(render.digest) is None:
+            _store(render.digest, html_to_pdf(html))
+        render.status = RenderStatus.DONE.value
+    except (RenderFailed, DocumentTooLarge) as exc:
+        db.session.rollback()
+        render.status, render.error, render.error_code = RenderStatus.FAILED.value, str(exc)[:300], exc.status
+    except Exception:
+        log.exception("Render job %s failed", render_id)
+        db.session.rollback()
+        render.status, render.error_code = RenderStatus.FAILED.value, 503
+        render.error = "Rendering failed; try again."
+    render.finished_at = utcnow()
+    prune_cache(keep=render.digest)
+    db.session.commit()
+
+
+def _store(digest: str, content: bytes) -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.add(RenderedDocument(digest=digest, content=content, size=len(content)))
+    except sa.exc.IntegrityError:  # another job rendered the same document meanwhile
+        pass
+
+
+def prune_cache(keep: str = "") -> None:
+    """Drop entries past their age, then the least recently used beyond the size budget; never `keep`
+    (the document a reader is waiting for)."""
+    config = current_app.config
+    now = utcnow()
+    db.session.execute(sa.delete(RenderedDocument).where(
+        RenderedDocument.created_at < now - timedelta(hours=config["PDF_CACHE_MAX_AGE_HOURS"]),
+        RenderedDocument.digest != keep))
+    db.session.execute(sa.delete(RenderJob).where(RenderJob.created_at < now - timedelta(days=1)))
+    budget = config["PDF_CACHE_MAX_MB"] * 1024 * 1024
+    total = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(RenderedDocument.size), 0)))
+    if total <= budget:
+        return
+    for digest, size in db.session.execute(sa.select(RenderedDocument.digest, RenderedDocument.size)
+                                           .where(RenderedDocument.digest != keep)
+                                           .order_by(RenderedDocument.used_at)).all():
+        db.session.execute(sa.delete(RenderedDocument).where(RenderedDocument.digest == digest))
+        total -= size
+        if total <= budget:
+            break

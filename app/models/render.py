@@ -1,0 +1,50 @@
+"""Rendered PDFs kept for reuse, and the background render jobs that produce them.
+
+`rendered_documents` is a bounded cache keyed by the SHA-256 of the document's HTML as one reader sees
+it: the HTML already holds the reader's scope (what they may see) and every figure, so two readers share
+an entry only when they would render the very same document. Issued documents stay in `documents`.
+"""
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.extensions import db
+from app.models._common import utcnow
+
+
+class RenderedDocument(db.Model):
+    __tablename__ = "rendered_documents"
+
+    digest: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    size: so.Mapped[int] = so.mapped_column(default=0)
+    content: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary, deferred=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    used_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class RenderStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class RenderJob(db.Model):
+    """One reader's request for a document; only that reader may follow or download it."""
+
+    __tablename__ = "render_jobs"
+
+    id: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    digest: so.Mapped[str] = so.mapped_column(sa.String(64))
+    title: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    filename: so.Mapped[str] = so.mapped_column(sa.String(200))
+    source_url: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default=RenderStatus.QUEUED.value)
+    error: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    error_code: so.Mapped[int] = so.mapped_column(default=0)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    started_at: so.Mapped[datetime | None]
+    finished_at: so.Mapped[datetime | None]

@@ -1,0 +1,6 @@
+"""In-app notifications, e-mail through the outbox, preferences, and the admin outbox page."""
+from flask import Blueprint
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+from app.notifications import routes  # noqa: E402,F401

@@ -1,0 +1,19 @@
+"""The e-mail preferences form: one choice per notification kind."""
+from flask_wtf import FlaskForm
+from wtforms import RadioField
+from wtforms.fields import SelectChoice
+
+from app.models import EmailChannel, NotificationKind
+
+
+def _make_form() -> type:
+    fields = {
+        f"kind_{kind.value}": RadioField(kind.label, choices=[SelectChoice(value=c.value, label=c.label) for c in EmailChannel],
+                                         default=EmailChannel.IMMEDIATELY.value,
+                                         validate_choice=True)
+        for kind in NotificationKind
+    }
+    return type("PreferencesForm", (FlaskForm,), fields)
+
+
+PreferencesForm = _make_form()

@@ -1,0 +1,39 @@
+"""The outbox: mail is written as a row in the same transaction as the change, and sent later.
+
+`queue_email()` only adds a row (flush, never commit); the worker (`delivery.deliver_due()`)
+sends it, so a mail server outage never fails or slows a request.
+"""
+from flask import current_app, has_request_context, request
+
+from app.extensions import db
+from app.models import OutboxEmail, OutboxStatus, utcnow
+
+MAX_SUBJECT = 300
+
+
+def queue_email(to: str, subject: str, text: str, html: str | None = None) -> OutboxEmail:
+    subject = " ".join((subject or "").split())  # no header injection through newlines
+    if len(subject) > MAX_SUBJECT:
+        subject = subject[:MAX_SUBJECT - 1] + "…"
+    message = OutboxEmail(recipient=(to or "").strip(), subject=subject, body=text or "", html=html,
+                          status=OutboxStatus.PENDING, attempts=0, next_attempt_at=utcnow(), last_error="")
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def base_url() -> str:
+    """Where links in mail and calendar entries point: PUBLIC_BASE_URL, else the current host."""
+    configured = current_app.config.get("PUBLIC_BASE_URL") or ""
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    return "http://localhost:5000"
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link that works inside and outside a request (the worker has none)."""
+    anchor = values.pop("_anchor", None)
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return base_url() + path + (f"#{anchor}" if anchor else "")

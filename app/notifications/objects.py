@@ -1,0 +1,100 @@
+"""What a notification, a mail or a calendar entry may say about a record: one spec per kind.
+
+Every lookup goes through the kind's visible_* scope, so a record the user can no longer read
+yields nothing (no title, no link). Another feature adds its kind with one `register()` line.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app import permissions
+from app.extensions import db
+from app.models import TLP, Agreement, IncidentPlan, Initiative, Mitigation, Risk, Task, WorkingGroup
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    object_type: str
+    model: type
+    noun: str
+    scope: Callable  # user -> Select of the model
+    endpoint: Callable  # obj -> (endpoint, values)
+    reference: Callable  # obj -> short reference, safe at every TLP
+    title: Callable  # obj -> title (only shown where the TLP allows)
+
+
+SPECS: dict[str, ObjectSpec] = {}
+
+
+def register(spec: ObjectSpec) -> None:
+    SPECS[spec.object_type] = spec
+
+
+def _ref(obj) -> str:
+    return obj.reference
+
+
+register(ObjectSpec("agreement", Agreement, "Agreement", permissions.visible_agreements,
+                    lambda o: ("agreements.detail", {"agreement_id": o.id}), _ref, lambda o: o.title))
+register(ObjectSpec("initiative", Initiative, "Initiative", permissions.visible_initiatives,
+                    lambda o: ("initiatives.detail", {"initiative_id": o.id}), _ref, lambda o: o.title))
+register(ObjectSpec("working_group", WorkingGroup, "Working group", permissions.visible_working_groups,
+                    lambda o: ("working_groups.detail", {"working_group_id": o.id}), _ref, lambda o: o.name))
+register(ObjectSpec("risk", Risk, "Risk", permissions.visible_risks,
+                    lambda o: ("risks.detail", {"risk_id": o.id}), _ref, lambda o: o.title))
+register(ObjectSpec("incident_plan", IncidentPlan, "Incident plan", permissions.visible_incident_plans,
+                    lambda o: ("incident_plans.detail", {"plan_id": o.id}), _ref, lambda o: o.title))
+register(ObjectSpec("task", Task, "Task", permissions.visible_tasks,
+                    lambda o: ("tasks.detail", {"task_id": o.id}),
+                    lambda o: f"{o.working_group.reference} task #{o.id}", lambda o: o.title))
+register(ObjectSpec("mitigation", Mitigation, "Mitigation", permissions.visible_mitigations,
+                    lambda o: ("risks.detail", {"risk_id": o.risk_id, "_anchor": f"mitigation-{o.id}"}),
+                    lambda o: f"{o.risk.reference} mitigation #{o.id}", lambda o: o.title))
+
+
+def object_type_of(obj) -> str:
+    for spec in SPECS.values():
+        if isinstance(obj, spec.model):
+            return spec.object_type
+    return getattr(obj, "__tablename__", type(obj).__name__.lower())
+
+
+def spec_for(object_type: str) -> ObjectSpec | None:
+    return SPECS.get(object_type)
+
+
+def tlp_of(obj) -> TLP:
+    return TLP(getattr(obj, "tlp", None) or TLP.RED)  # unknown label: treat as the most restrictive
+
+
+def tlp_allows_title(obj) -> bool:
+    """Mail and calendar entries leave the TLP boundary: only CLEAR and GREEN records are named."""
+    return tlp_of(obj) in (TLP.CLEAR, TLP.GREEN)
+
+
+def visible_object(user, object_type: str, object_id: int | None):
+    """The record if `user` may read it now, else None."""
+    spec = spec_for(object_type)
+    if spec is None or object_id is None:
+        return None
+    stmt = spec.scope(user).where(spec.model.id == object_id)
+    return db.session.scalars(stmt).first()
+
+
+def visible_objects(user, object_type: str, object_ids) -> dict[int, object]:
+    """{id: record} for the ids `user` may read now (one query per kind)."""
+    spec = spec_for(object_type)
+    ids = {i for i in object_ids if i is not None}
+    if spec is None or not ids:
+        return {}
+    stmt = spec.scope(user).where(spec.model.id.in_(ids))
+    return {obj.id: obj for obj in db.session.scalars(stmt)}
+
+
+def can_see(user, obj) -> bool:
+    spec = spec_for(object_type_of(obj))
+    if spec is None or getattr(obj, "id", None) is None:
+        return False
+    stmt = spec.scope(user).with_only_columns(spec.model.id).where(spec.model.id == obj.id)
+    return db.session.scalar(sa.select(stmt.exists())) or False

@@ -1,0 +1,69 @@
+"""In-app notifications: the list, mark read, mark all read; e-mail preferences; the admin outbox."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app import permissions
+from app.extensions import db
+from app.forms import EmptyForm
+from app.models import NotificationKind
+from app.notifications import bp, display, services
+from app.notifications import preferences as prefs
+from app.notifications.forms import PreferencesForm
+
+
+@bp.get("/")
+def index():
+    page = display.notification_page(current_user, request.args.get("page", 1, type=int),
+                                     unread_only=request.args.get("unread") == "1")
+    return render_template("notifications/index.html", page=page, form=EmptyForm(),
+                           unread_only=request.args.get("unread") == "1")
+
+
+@bp.post("/<int:notification_id>/read")
+def mark_read(notification_id: int):
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    notification = services.own_notification(current_user, notification_id)  # 404 for others' entries
+    services.mark_read(notification)
+    db.session.commit()
+    target = display.target_url(current_user, notification) if request.form.get("open") else None
+    return redirect(target or url_for("notifications.index"))
+
+
+@bp.post("/read-all")
+def mark_all_read():
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    count = services.mark_all_read(current_user)
+    db.session.commit()
+    flash(f"Marked {count} notification{'' if count == 1 else 's'} as read.", "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+def preferences():
+    form = PreferencesForm()
+    if request.method == "GET":
+        prefs.fill_form(form, current_user)
+    elif form.validate_on_submit():
+        # Always the signed-in user's own preferences: no user id is read from the request.
+        changed = prefs.save(current_user, {kind: form[f"kind_{kind.value}"].data for kind in NotificationKind})
+        db.session.commit()
+        flash("E-mail preferences saved." if changed else "No change.", "success")
+        return redirect(url_for("notifications.preferences"))
+    else:
+        return render_template("notifications/preferences.html", form=form), 400
+    return render_template("notifications/preferences.html", form=form)
+
+
+@bp.get("/outbox")
+def outbox():
+    permissions.authorize(permissions.is_admin(current_user))
+    from app.notifications import delivery
+
+    status = request.args.get("status", "")
+    page = delivery.outbox_page(status, request.args.get("page", 1, type=int))
+    return render_template("notifications/outbox.html", page=page, status=status,
+                           counts=delivery.outbox_counts(), mail_configured=delivery.mail_configured())

@@ -1,0 +1,32 @@
+"""gunicorn settings for Palisade: `gunicorn -c gunicorn.conf.py wsgi:app` (docs/deploy.md).
+
+Threaded workers: a request that waits for a background render (PDF_WAIT_SECONDS) or for the
+database holds a thread, not a whole process. Every value can be set from the environment.
+"""
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Renders run on the background worker; no page request should take this long.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# SIGTERM: stop accepting, finish the requests in progress for up to this long, then exit.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# Recycle workers now and then so memory taken by a large request returns to the system.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
+errorlog = "-"
+# Behind a proxy (nginx on the same host): trust its X-Forwarded-* only from there.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Start the PDF renderer and load its fonts before the worker takes its first request."""
+    from app.pdf import warm_up
+
+    with worker.wsgi.app_context():
+        warm_up()
