@@ -94,7 +94,7 @@ def test_every_pdf_kind_is_tagged_pdf_ua_with_language_title_and_ordered_heading
         tags = [tag for tag, _ in elements]
         headings = [int(tag[1]) for tag in tags if re.fullmatch(r"H[1-6]", tag)]
         assert headings[:1] == [1] and headings.count(1) == 1, f"{kind}: one H1 first, got {headings[:5]}"
-        jumps = [(a, b) for a, b in zip(headings, headings[1:]) if b > a + 1]
+        jumps = [(a, b) for a, b in zip(headings, headings[1:], strict=False) if b > a + 1]
         assert not jumps, f"{kind}: heading levels skipped {jumps}"
         assert "Table" in tags and "TH" in tags and "TD" in tags, kind
         figures = [element for tag, element in elements if tag == "Figure"]
