@@ -252,9 +252,12 @@ class RenderWorker:
         if self.conn is not None:
             self.conn.close()
         if self.process is not None:
-            if self.process.is_alive():
-                self.process.kill()
-            self.process.join(5)
+            try:
+                if self.process.is_alive():
+                    self.process.kill()
+                self.process.join(5)
+            except (AssertionError, ValueError):  # interrupted while starting: nothing to stop
+                pass
         self.process = self.conn = self.settings = None
 
     def render(self, html: str, static_root: str, *, timeout: float, memory_mb: int) -> bytes:
@@ -307,5 +310,5 @@ def warm_up() -> None:
         return
     try:
         html_to_pdf(WARM_UP_HTML)
-    except RenderFailed:
+    except Exception:  # a failed warm-up must not stop the worker: the first document retries
         log.exception("PDF warm-up failed; the first document will start the renderer")

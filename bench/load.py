@@ -80,8 +80,12 @@ def start_stack(args, env: dict, workdir: Path) -> tuple[list[subprocess.Popen],
         hosts.append(f"http://127.0.0.1:{port}")
     processes.append(subprocess.Popen(flask + ["worker"], cwd=ROOT, env=env, stdout=log, stderr=log,
                                       start_new_session=True))
-    for host in hosts:
-        wait_for(host)
+    try:
+        for host in hosts:
+            wait_for(host)
+    except BaseException:
+        stop_stack(processes)
+        raise
     return processes, hosts
 
 

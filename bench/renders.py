@@ -47,7 +47,11 @@ def start(workdir: Path, port: int, **extra) -> list[subprocess.Popen]:
                                   env=env, stdout=log, stderr=log, start_new_session=True),
                  subprocess.Popen(flask + ["worker"], cwd=ROOT, env=env, stdout=log, stderr=log,
                                   start_new_session=True)]
-    wait_for(f"http://127.0.0.1:{port}")
+    try:
+        wait_for(f"http://127.0.0.1:{port}")
+    except BaseException:
+        stop(processes)
+        raise
     time.sleep(3)  # let both web workers and the background worker finish booting (and warming)
     return processes
 

@@ -126,3 +126,17 @@ def test_cache_can_be_turned_off(app, client_as):
     assert client.get("/risks/register.pdf").status_code == 200
     assert client.get("/risks/register.pdf").status_code == 200
     assert _count(app, RenderJob) == 2, "each download rendered again"
+
+
+def test_a_later_minute_is_not_new_content(app, client_as):
+    from freezegun import freeze_time
+
+    reader, _ = _readers(app)
+    client = client_as(reader)
+    start = utcnow()
+    with freeze_time(start, tick=True):
+        first = client.get("/reports/executive.pdf")
+    with freeze_time(start + timedelta(minutes=7), tick=True):
+        again = client.get("/reports/executive.pdf")
+    assert first.status_code == again.status_code == 200
+    assert again.data == first.data and _count(app, RenderJob) == 1

@@ -24,12 +24,13 @@ from app.pdf import DocumentTooLarge, RenderFailed, html_to_pdf, render_html, wa
 
 log = logging.getLogger(__name__)
 
-# The generation time printed in the header changes every minute; it is not content.
-_GENERATED = re.compile(r'<span class="generated">[^<]*</span>')
+# The generation time printed in the header, and the time-stamped reference of a report
+# (RISKS-20261130-1642, see documents/content.py), change every minute; they are not content.
+_VOLATILE = re.compile(r'<span class="generated">[^<]*</span>|\b[A-Z]+-\d{8}-\d{4}\b')
 
 
 def content_digest(html: str) -> str:
-    return hashlib.sha256(_GENERATED.sub("", html).encode()).hexdigest()
+    return hashlib.sha256(_VOLATILE.sub("", html).encode()).hexdigest()
 
 
 def cached_document(digest: str, *, with_content: bool = False) -> RenderedDocument | None:
