@@ -18,8 +18,10 @@ run: install migrate
 
 test: install-dev test-only
 
+# Tests run on every core (pytest-xdist; on PostgreSQL each worker has a database of its own).
+PYTEST_WORKERS ?= auto
 test-only:
-	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 install: system-deps $(VENV)/.installed
 

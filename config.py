@@ -67,6 +67,10 @@ class Config:
     LOGIN_FAILURE_LIMIT = _env_int("LOGIN_FAILURE_LIMIT", 10)
     LOGIN_FAILURE_IP_LIMIT = _env_int("LOGIN_FAILURE_IP_LIMIT", 30)
     LOGIN_FAILURE_WINDOW_SECONDS = _env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+    # Account links sent by e-mail: invitation (first password) and password reset; single use.
+    INVITATION_TTL_HOURS = _env_int("INVITATION_TTL_HOURS", 72)
+    PASSWORD_RESET_TTL_MINUTES = _env_int("PASSWORD_RESET_TTL_MINUTES", 60)
+    PASSWORD_RESET_LIMIT_PER_HOUR = _env_int("PASSWORD_RESET_LIMIT_PER_HOUR", 3)
     # Number of proxies in front of the app whose X-Forwarded-For may be trusted.
     PROXY_FIX_HOPS = _env_int("PROXY_FIX_HOPS", 0)
     TRUSTED_HOSTS = [h for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h] or None

@@ -13,7 +13,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 FEATURES = (
     "auth", "main", "organizations", "users", "agreements", "initiatives", "working_groups", "tasks",
-    "risks", "incident_plans", "documents", "notifications",
+    "risks", "incident_plans", "documents", "notifications", "comments", "reviews", "inbox", "attachments",
 )
 
 

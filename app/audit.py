@@ -3,6 +3,7 @@
 Only services (and the auth flow) call it, so the event commits or rolls back with the change.
 """
 import enum
+import re
 
 from flask import g, has_request_context, request
 
@@ -45,6 +46,32 @@ def summarize(changes: dict[str, tuple]) -> str:
         else:
             parts.append(f"{name}: {display(old)} → {display(new)}")
     return "; ".join(parts)
+
+
+# A summary is parts joined by "; "; a part starts with a field-like key ("status: …", "title changed").
+_PART_START = re.compile(r"[A-Za-z_][A-Za-z0-9_ ]{0,40}(?:: | changed\b)")
+NOTE_PREFIX = "note: "
+
+
+def summary_parts(summary: str) -> list[str]:
+    """Split a stored summary back into its parts without cutting user text.
+
+    A note is always the last part and is kept exactly as written (it may contain "; "); elsewhere a
+    "; " only starts a new part when what follows reads like another field ("key: …").
+    """
+    if not summary:
+        return []
+    chunks = summary.split("; ")
+    parts: list[str] = []
+    for index, chunk in enumerate(chunks):
+        if chunk.startswith(NOTE_PREFIX):
+            parts.append("; ".join(chunks[index:]))
+            break
+        if parts and not _PART_START.match(chunk):
+            parts[-1] = f"{parts[-1]}; {chunk}"
+        else:
+            parts.append(chunk)
+    return [part for part in parts if part.strip()]
 
 
 def record(actor: User | None, action: str, obj=None, summary: str = "", *, object_type: str | None = None,

@@ -35,15 +35,43 @@ class ModelForm(FlaskForm):
             return unbound_field.bind(form=form, **options)
 
     def model_data(self, exclude: tuple[str, ...] = ()) -> dict:
-        skip = {"csrf_token", "submit", "version", *exclude}
+        skip = {"csrf_token", "submit", "version", "original", *exclude}
         return {name: field.data for name, field in self._fields.items()
                 if name not in skip and field.type not in ("CSRFTokenField", "SubmitField")}
+
+
+class OriginalValuesField(HiddenField):
+    """The values the form was loaded with (JSON), filled in when the page is drawn.
+
+    The conflict page compares them with the saved and the submitted values, so it marks only the
+    fields both sides changed. A submitted value (a re-rendered form) is kept as it was.
+    """
+
+    owner = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "HiddenField"  # drawn and skipped like any hidden field
+
+    def _value(self):
+        if self.data:
+            return self.data
+        if self.owner is None:
+            return ""
+        from app.conflicts import snapshot
+
+        return snapshot(self.owner)
 
 
 class VersionedForm(ModelForm):
     """Edit forms carry the version they were built from; the service refuses a stale one."""
 
     version = HiddenField()
+    original = OriginalValuesField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.original.owner = self
 
     def expected_version(self) -> int | None:
         try:

@@ -268,6 +268,8 @@ def can_edit_agreement(user: User, agreement: Agreement) -> bool:
 
 
 def can_transition_agreement(user: User, agreement: Agreement, new_status=None) -> bool:
+    if new_status == "approved":
+        return can_approve_agreement(user, agreement)
     return _coordinates(user, agreement)
 
 
@@ -339,8 +341,9 @@ def can_transition_incident_plan(user: User, plan: IncidentPlan, new_status=None
 
 
 def can_approve_incident_plan(user: User, plan: IncidentPlan) -> bool:
-    """Four eyes: a coordinator of a participating organisation other than the version's author."""
-    return _coordinates(user, plan) and plan.created_by_id != user.id
+    """Four eyes: a coordinator of a participating organisation other than the version's author
+    and other than whoever submitted it for review."""
+    return _coordinates(user, plan) and plan.created_by_id != user.id and review_submitter_id(plan) != user.id
 
 
 def can_revise_incident_plan(user: User, plan: IncidentPlan) -> bool:
@@ -349,6 +352,62 @@ def can_revise_incident_plan(user: User, plan: IncidentPlan) -> bool:
 
 def can_download_reports(user: User) -> bool:
     return user.is_authenticated
+
+
+# --- Comments and review (issue 10) ----------------------------------------------------------
+
+COMMENTABLE: tuple[type, ...] = (Agreement, IncidentPlan, Initiative, Task, Risk)
+
+
+def _taking_part_in(obj):
+    """The shareable record whose participating organisations count for `obj` (a task: its group)."""
+    return obj.working_group if isinstance(obj, Task) else obj
+
+
+def can_comment(user: User, obj) -> bool:
+    """Comment on a record the user may read (callers load it through its visible_* scope).
+
+    Coordinators may comment on anything they can read (they coordinate across organisations);
+    members and executives when their own organisation takes part in the record (for a task: its
+    working group), which is how members report progress. Admins run the platform and do not take
+    part in the partnership's work. Archived records take no comments."""
+    if not (user.is_authenticated and user.is_active) or not isinstance(obj, COMMENTABLE):
+        return False
+    record = _taking_part_in(obj)
+    if obj.is_archived or record.is_archived:
+        return False
+    if user.role is Role.COORDINATOR:
+        return True
+    if user.role in (Role.MEMBER, Role.EXECUTIVE):
+        return participates(user, record)
+    return False
+
+
+def review_submitter_id(record) -> int | None:
+    """Who submitted the record's current version for review (its open review round); for a record
+    put in review before rounds were recorded, its creator."""
+    from app.extensions import db
+    from app.models import ReviewOutcome, ReviewRequest
+
+    submitted = db.session.scalar(
+        sa.select(ReviewRequest.submitted_by_id)
+        .where(ReviewRequest.object_type == record.__tablename__, ReviewRequest.object_id == record.id,
+               ReviewRequest.outcome == ReviewOutcome.OPEN)
+        .order_by(ReviewRequest.id.desc()).limit(1))
+    return submitted if submitted is not None else record.created_by_id
+
+
+def can_approve_agreement(user: User, agreement: Agreement) -> bool:
+    """Four eyes, as for plans: a coordinator of a participating organisation other than whoever
+    submitted this version for review. (Outside review the lifecycle itself refuses approval.)"""
+    if not _coordinates(user, agreement):
+        return False
+    return agreement.status.value != "in_review" or review_submitter_id(agreement) != user.id
+
+
+def can_read_red(user: User, record) -> bool:
+    """TLP:RED: the named recipients and the creator only (for pickers over people, not the viewer)."""
+    return record.created_by_id == user.id or any(u.id == user.id for u in record.recipients)
 
 
 def can_add_attachment(user: User, record) -> bool:

@@ -3,6 +3,7 @@ from datetime import date, datetime
 
 from flask import Flask, current_app, request, url_for
 
+from app.audit import summary_parts
 from app.sanitize import render_markdown
 
 SORT_DIRECTIONS = ("asc", "desc")
@@ -70,3 +71,4 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["summary_parts"] = summary_parts

@@ -13,6 +13,26 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+
+def _database_per_worker() -> None:
+    """pytest-xdist on PostgreSQL: each worker gets a database of its own (test_gw0, test_gw1, …),
+    chosen before the app and config modules read TEST_DATABASE_URL."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not worker or not url.startswith("postgresql") or url.endswith(f"_{worker}"):
+        return
+    base, name = url.rsplit("/", 1)
+    own = f"{name}_{worker}"
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own}):
+            connection.execute(sa.text(f'CREATE DATABASE "{own}"'))
+    engine.dispose()
+    os.environ["TEST_DATABASE_URL"] = f"{base}/{own}"
+
+
+_database_per_worker()
+
 from app import create_app
 from app.extensions import db, limiter
 from app.models import utcnow

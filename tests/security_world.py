@@ -15,6 +15,7 @@ from werkzeug.routing import Rule
 from app.extensions import db
 from app.models import (
     TLP,
+    Attachment,
     Document,
     Milestone,
     Notification,
@@ -59,9 +60,12 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
     document = Document(object_type="agreements", object_id=agreement.id, kind="signature", version=1,
                         reference=agreement.reference, filename="agreement.pdf", sha256="0" * 64,
                         size=8, content=b"%PDF-1.7", tlp=tlp, issuer_id=owner_coordinator.id)
+    attachment = Attachment(object_type="tasks", object_id=task.id, filename="evidence.txt",
+                            content_type="text/plain; charset=utf-8", size=9, sha256="1" * 64,
+                            content=b"evidence\n", uploaded_by_id=member.id)
     notification = Notification(user_id=member.id, kind=NotificationKind.ASSIGNMENT, object_type="task",
                                 object_id=task.id, summary="A task was assigned to you")
-    db.session.add_all([milestone, update, section, contact, document, notification])
+    db.session.add_all([milestone, update, section, contact, document, notification, attachment])
     db.session.commit()
     return {
         "agreement_id": agreement.id, "initiative_id": initiative.id, "milestone_id": milestone.id,
@@ -70,6 +74,8 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
         "section_id": section.id, "contact_id": contact.id, "document_id": document.id,
         "party_id": agreement.parties[0].id, "member_id": member.id,
         "user_id": member.id, "notification_id": notification.id,
+        # attachments: URLs are /attachments/<kind>/<record_id>/…; the matrix walks them on the task
+        "kind": "tasks", "record_id": task.id, "attachment_id": attachment.id,
     }
 
 
@@ -159,6 +165,11 @@ def write_methods(rule: Rule) -> list[str]:
 # --- DB snapshot ---------------------------------------------------------------------------------
 
 
+# A PDF download may fill the render cache (app/documents/renders.py): derived copies of what the reader
+# may already see, never records; every other table must stay untouched by a GET.
+DERIVED_TABLES = {"rendered_documents", "render_jobs"}
+
+
 def db_snapshot(app) -> dict:
     """Per table: row count, max(version) and a digest of every row (audit_events included).
 
@@ -166,6 +177,8 @@ def db_snapshot(app) -> dict:
     snapshot = {}
     with app.app_context():
         for table in db.metadata.sorted_tables:
+            if table.name in DERIVED_TABLES:
+                continue
             rows = db.session.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
             versions = [row._mapping["version"] for row in rows] if "version" in table.c else []
             digest = hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()[:16]

@@ -131,18 +131,24 @@ def test_csv_export_holds_the_filtered_users_without_secrets(app, admin_client):
 # --- create -----------------------------------------------------------------------------------------
 
 def test_create_user(app, admin_client, org_id):
+    """The admin types no password: the new user is invited by e-mail to choose their own."""
     response = admin_client.post("/users/new", data=_new_user_form(org_id, email="  New.Person@Operator.EXAMPLE "))
     assert response.status_code == 302
     user = _user_by_email(app, "new.person@operator.example")  # stored trimmed and in lower case
     assert user is not None and user.role is Role.MEMBER and user.organization_id == org_id and user.active
-    assert verify_password(user.password_hash, STRONG)
     assert user.password_hash.startswith("$argon2id$")
+    assert not verify_password(user.password_hash, STRONG)  # a password in the POST is ignored
     assert response.headers["Location"].endswith(f"/users/{user.id}")
-    assert _actions(app, user.id) == ["user.created"]
-    # the new account signs in with that password
+    assert _actions(app, user.id) == ["user.created", "user.invitation_sent"]
+    with app.app_context():
+        from app.models import OutboxEmail
+
+        queued = db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.recipient == user.email)).all()
+        assert len(queued) == 1 and "/auth/set-password?token=" in queued[0].body
+    # nobody can sign in to the account before its owner chose a password
     client = app.test_client()
     login = client.post("/auth/login", data={"email": "new.person@operator.example", "password": STRONG})
-    assert login.status_code == 302 and "/auth/login" not in login.headers["Location"]
+    assert login.status_code == 200
 
 
 @pytest.mark.parametrize("email", ["admin@example.com", "ADMIN@EXAMPLE.COM", " Admin@Example.COM ",
@@ -166,9 +172,11 @@ def test_duplicate_email_is_refused_in_any_letter_case_and_with_spaces(app, admi
     ("x" * 129, "longer than 128"),
 ])
 def test_weak_password_is_refused_next_to_the_field(app, admin_client, org_id, password, message):
+    with app.app_context():
+        target_id = factories.user(email="new.person@operator.example", organization_id=org_id).id
     before = _counts(app)
-    response = admin_client.post("/users/new", data=_new_user_form(org_id, password=password))
-    assert response.status_code == 200
+    response = admin_client.post(f"/users/{target_id}/password", data={"password": password})
+    assert response.status_code == 400
     html = response.get_data(as_text=True)
     error = html[html.index('id="password-error"'):]
     assert message.lower() in error[:400].lower()
@@ -213,7 +221,8 @@ def test_mass_assignment_of_hidden_fields_has_no_effect(app, admin_client, org_i
     assert admin_client.post("/users/new", data=data).status_code == 302
     user = _user_by_email(app, "new.person@operator.example")
     assert user.session_token != "attacker-chosen" and user.id != 424242
-    assert not user.totp_enabled and verify_password(user.password_hash, STRONG)
+    assert not user.totp_enabled and user.password_hash != "$argon2id$forged"
+    assert not verify_password(user.password_hash, STRONG)
 
 
 # --- edit ---------------------------------------------------------------------------------------------

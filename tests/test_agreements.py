@@ -213,7 +213,8 @@ LABELS = {"in_review": "Submit for review", "draft": "Request changes", "approve
 ])
 def test_detail_shows_only_allowed_transition_buttons(app, world, start, buttons):
     agreement_id = _agreement(app, world, status=AgreementStatus(start))
-    html = world.client(app, "coord_a").get(f"/agreements/{agreement_id}").get_data(as_text=True)
+    # A party's coordinator: the author (coord_a) may not approve what they put in review (four eyes).
+    html = world.client(app, "coord_b").get(f"/agreements/{agreement_id}").get_data(as_text=True)
     shown = set(re.findall(r'name="new_status" value="([a-z_]+)"', html))
     assert shown == buttons
     for target in buttons:
@@ -223,8 +224,10 @@ def test_detail_shows_only_allowed_transition_buttons(app, world, start, buttons
 def test_full_lifecycle_with_audit(app, world):
     agreement_id = _agreement(app, world)
     client = world.client(app, "coord_b")  # a coordinator of a party may move it too
+    other = world.client(app, "coord_a")  # four eyes: whoever submitted a version does not approve it
     for target in ("in_review", "draft", "in_review", "approved", "out_for_signature", "active", "terminated"):
-        response = client.post(f"/agreements/{agreement_id}/status", data={"new_status": target})
+        response = (other if target == "approved" else client).post(
+            f"/agreements/{agreement_id}/status", data={"new_status": target, "comment": "Tighten clause 4."})
         assert response.status_code == 302
         assert _load(app, agreement_id)["status"].value == target
     changes = [s for a, s in audit_actions(app, agreement_id) if a == "agreement.status_changed"]

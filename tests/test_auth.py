@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 
 from app.auth import passwords
 from app.extensions import db
-from app.models import AuditEvent, Role, User
+from app.models import AuditEvent, Role, User, utcnow
 from config import ProductionConfig
 from tests import factories
 from tests.conftest import make_app
@@ -160,10 +160,31 @@ def test_auth05_email_change_on_the_account_page_refuses_a_case_variant(app):
 # --- AUTH-07 is not applicable: there is no self-service reset (docs/security.md) ---------------
 
 
-def test_auth07_there_is_no_password_reset_route(app):
-    rules = [r.rule for r in app.url_map.iter_rules()]
-    # An admin's reset of someone's two-factor exists; a self-service password reset does not.
-    assert not [r for r in rules if "forgot" in r or ("reset" in r and "two-factor" not in r)]
+def test_auth07_reset_tokens_are_random_hashed_single_use_and_expiring(app):
+    """The full flows (invitation, reset, forced change, over SMTP) are in tests/test_everyday_accounts.py."""
+    import hashlib
+    from datetime import timedelta
+
+    from app.auth import links
+    from app.models import AccountToken, TokenPurpose
+
+    with app.test_request_context():
+        user = factories.user(email="reset.me@example.org")
+        token = links.issue(user, TokenPurpose.PASSWORD_RESET)
+        db.session.commit()
+        assert len(token) >= 43  # 32 random bytes
+        row = db.session.scalar(sa.select(AccountToken))
+        assert row.token_hash == hashlib.sha256(token.encode()).hexdigest() and token not in row.token_hash
+        assert links.valid_token(token) is not None and links.valid_token(token + "x") is None
+        newer = links.issue(user, TokenPurpose.PASSWORD_RESET)  # a newer link retires the older one
+        assert links.valid_token(token) is None
+        links.complete(links.valid_token(newer), "a long enough new passphrase")
+        db.session.commit()
+        assert links.valid_token(newer) is None  # single use
+        late = links.issue(user, TokenPurpose.PASSWORD_RESET)
+        db.session.execute(sa.update(AccountToken).where(AccountToken.used_at.is_(None))
+                           .values(expires_at=utcnow() - timedelta(seconds=1)))
+        assert links.valid_token(late) is None  # expired
 
 
 # --- AUTH-08 -----------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ from tests.conftest import make_app
 PUBLIC = {"static", "auth.login", "main.healthz",
           # The second sign-in step: the visitor has passed the password step but is not signed in
           # yet. Without a pending sign-in it sends them back to login (checked below).
-          "auth.two_factor"}
+          "auth.two_factor",
+          # Account links by e-mail: the visitor has no password yet (invitation) or lost it (reset).
+          "auth.set_password", "auth.forgot_password"}
 
 
 def _placeholder(converter) -> object:

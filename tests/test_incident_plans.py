@@ -195,7 +195,7 @@ def test_lifecycle_with_four_eyes_approval(app, client_as):
     with app.app_context():
         assert load(plan_id).status is PlanStatus.IN_REVIEW
     assert submit(author, plan_id, "approved").status_code == 403
-    submit(gov2, plan_id, "draft")  # request changes
+    submit(gov2, plan_id, "draft", comment="Add the regulator to the roster.")  # request changes
     with app.app_context():
         assert load(plan_id).status is PlanStatus.DRAFT
     submit(author, plan_id, "in_review")

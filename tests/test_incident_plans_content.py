@@ -135,7 +135,9 @@ def test_plan_in_review_is_locked_until_changes_are_requested(app, client_as):
         client = client_as(people["author"])
     response = client.post(f"/incident-plans/{plan_id}/contacts/new", data=CONTACT)
     assert response.status_code == 403 and "request changes" in response.get_data(as_text=True)
-    client.post(f"/incident-plans/{plan_id}/status", data={"new_status": "draft"})
+    client.post(f"/incident-plans/{plan_id}/status", data={"new_status": "draft"})  # no comment: refused
+    assert client.post(f"/incident-plans/{plan_id}/contacts/new", data=CONTACT).status_code == 403
+    client.post(f"/incident-plans/{plan_id}/status", data={"new_status": "draft", "comment": "Add comms."})
     assert client.post(f"/incident-plans/{plan_id}/contacts/new", data=CONTACT).status_code == 302
 
 

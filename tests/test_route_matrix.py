@@ -47,6 +47,8 @@ EXPECTED: dict[str, dict] = {
     "auth.two_factor_setup": SIGNED_IN,
     "auth.two_factor_disable": SIGNED_IN,
     "auth.two_factor_backup_codes": SIGNED_IN,
+    "auth.set_password": PUBLIC,  # the invitation / reset link; without a valid token: "link not valid"
+    "auth.forgot_password": PUBLIC,
     # main
     "main.index": SIGNED_IN,
     "main.healthz": PUBLIC,
@@ -66,6 +68,7 @@ EXPECTED: dict[str, dict] = {
     "users.deactivate": ADMIN_ONLY,
     "users.end_sessions": ADMIN_ONLY,
     "users.set_password": ADMIN_ONLY,
+    "users.invite": ADMIN_ONLY,
     "users.reset_two_factor": ADMIN_ONLY,
     # agreements
     "agreements.index": SIGNED_IN,
@@ -149,6 +152,14 @@ EXPECTED: dict[str, dict] = {
     "documents.download": SCOPED_READ,
     "documents.risk_register": SIGNED_IN,
     "documents.executive": SIGNED_IN,
+    # comments (members, executives and coordinators of a participating organisation; admins read only)
+    "comments.agreement": expect(admin=403, other_org=404),
+    "comments.incident_plan": expect(admin=403, other_org=404),
+    "comments.initiative": expect(admin=403, other_org=404),
+    "comments.task": expect(admin=403, other_org=404),
+    "comments.risk": expect(admin=403, other_org=404),
+    # inbox
+    "inbox.index": SIGNED_IN,
     # a document render is followed and downloaded only by the reader who asked for it
     "documents.render_status": OWNER_ONLY,
     "documents.render_state": OWNER_ONLY,
@@ -159,6 +170,11 @@ EXPECTED: dict[str, dict] = {
     "notifications.mark_all_read": SIGNED_IN,
     "notifications.preferences": SIGNED_IN,
     "notifications.outbox": ADMIN_ONLY,
+    # attachments (walked on the task: the member is its assignee; tests/test_attachments.py covers every kind)
+    "attachments.upload": ASSIGNEE_WRITE,
+    "attachments.download": SCOPED_READ,
+    "attachments.archive": ASSIGNEE_WRITE,
+    "attachments.restore": ASSIGNEE_WRITE,
 }
 
 # Valid-looking bodies where an empty form would stop at validation before the permission check.

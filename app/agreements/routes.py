@@ -13,7 +13,9 @@ from app.agreements import bp, queries, services
 from app.agreements.forms import AgreementForm
 from app.conflicts import conflict_page
 from app.extensions import db
+from app.form_rows import apply_row_action
 from app.forms import EmptyForm
+from app.initiatives import services as initiative_services
 from app.models import (
     TLP,
     Agreement,
@@ -27,6 +29,7 @@ from app.models import (
     StaleEdit,
     User,
 )
+from app.reviews.routes import review_input
 
 
 def get_visible_agreement(agreement_id: int) -> Agreement:
@@ -87,6 +90,10 @@ def index():
 def create():
     permissions.authorize(permissions.can_create_agreement(current_user))
     form = _build_form()
+    initiative = _initiative_to_link()
+    if apply_row_action(form):  # "Add another party" / "Remove" without JavaScript: redraw only
+        form.add_blank_parties(0)
+        return render_template("agreements/form.html", form=form, agreement=None, initiative=initiative)
     if form.validate_on_submit():
         try:
             agreement = services.create_agreement(current_user, parties=form.party_rows(),
@@ -95,10 +102,26 @@ def create():
             db.session.rollback()
             form.parties.errors.append(str(exc))
         else:
+            if initiative is not None:
+                initiative_services.link_agreement(current_user, initiative, agreement)
             db.session.commit()
-            flash(f"Agreement {agreement.reference} created as a draft.", "success")
+            flash(f"Agreement {agreement.reference} created as a draft"
+                  + (f" for initiative {initiative.reference}." if initiative is not None else "."), "success")
             return redirect(url_for(".detail", agreement_id=agreement.id))
-    return render_template("agreements/form.html", form=form, agreement=None)
+    return render_template("agreements/form.html", form=form, agreement=None, initiative=initiative)
+
+
+def _initiative_to_link() -> Initiative | None:
+    """?initiative=<id> from an initiative's page: one the user may edit that has no agreement yet."""
+    initiative_id = request.args.get("initiative", type=int)
+    if initiative_id is None:
+        return None
+    initiative = db.session.scalar(permissions.visible_initiatives(current_user)
+                                   .where(Initiative.id == initiative_id))
+    if initiative is None or initiative.agreement_id is not None \
+            or not permissions.can_edit_initiative(current_user, initiative):
+        return None
+    return initiative
 
 
 @bp.get("/<int:agreement_id>")
@@ -118,6 +141,9 @@ def edit(agreement_id: int):
     agreement = get_visible_agreement(agreement_id)
     permissions.authorize(permissions.can_edit_agreement(current_user, agreement))
     form = _build_form(agreement)
+    if apply_row_action(form):
+        form.add_blank_parties(0)
+        return render_template("agreements/form.html", form=form, agreement=agreement)
     if form.validate_on_submit():
         try:
             services.update_agreement(current_user, agreement, expected_version=form.expected_version(),
@@ -161,7 +187,7 @@ def change_status(agreement_id: int):
         flash("Unknown status: nothing was changed.", "danger")
         return redirect(url_for(".detail", agreement_id=agreement_id))
     try:
-        services.transition_agreement(current_user, agreement, new_status)
+        services.transition_agreement(current_user, agreement, new_status, **review_input(agreement))
         db.session.commit()
     except InvalidTransition as exc:
         db.session.rollback()

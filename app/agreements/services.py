@@ -11,6 +11,7 @@ from app import audit, permissions, records
 from app.documents.services import issue_agreement
 from app.extensions import db
 from app.models import Agreement, AgreementParty, AgreementStatus, Organization, PartyRole, User, utcnow
+from app.reviews import services as reviews
 
 KIND = "agreement"
 # The only agreement columns a caller may set: never id, reference, status, owner, creator or version.
@@ -195,11 +196,17 @@ def _sync_parties(actor: User, agreement: Agreement, rows: list[dict], touch) ->
                          summary=f"organization: {orgs[org_id].name}; {audit.summarize(diffs)}")
 
 
-def transition_agreement(actor: User, agreement: Agreement, new_status: AgreementStatus) -> None:
-    """One lifecycle step (raises InvalidTransition when not allowed from the current status)."""
+def transition_agreement(actor: User, agreement: Agreement, new_status: AgreementStatus, *,
+                         comment: str = "", reviewers: list[User] = ()) -> None:
+    """One lifecycle step (raises InvalidTransition when not allowed from the current status).
+
+    Review steps (app/reviews): submitting names optional reviewers, requesting changes needs
+    `comment`, and whoever submitted the version cannot approve it (four eyes)."""
     permissions.authorize(permissions.can_transition_agreement(actor, agreement, new_status))
+    old_status = agreement.status
     records.transition(actor, agreement, new_status, KIND)
     db.session.flush()
+    reviews.review_step(actor, agreement, old_status, new_status, comment=comment, reviewers=reviewers)
     if new_status is AgreementStatus.OUT_FOR_SIGNATURE:
         # Issuing for signature stores the exact PDF bytes and their SHA-256 (app/documents, issue 4);
         # a failed render raises and the status change rolls back with it.

@@ -31,7 +31,7 @@ SPECS: tuple[KindSpec, ...] = (
     KindSpec("tasks", Task, "task", permissions.visible_tasks,
              lambda r: url_for("tasks.detail", task_id=r.id), lambda r: r.working_group.tlp),
     KindSpec("mitigations", Mitigation, "mitigation", permissions.visible_mitigations,
-             lambda r: url_for("risks.detail", risk_id=r.risk_id, _anchor=f"mitigation-{r.id}"),
+             lambda r: url_for("risks.detail", risk_id=r.risk_id, files=r.id, _anchor=f"mitigation-{r.id}"),
              lambda r: r.risk.tlp),
     KindSpec("risks", Risk, "risk", permissions.visible_risks,
              lambda r: url_for("risks.detail", risk_id=r.id), lambda r: r.tlp),
@@ -46,7 +46,6 @@ SPECS: tuple[KindSpec, ...] = (
 )
 BY_SLUG = {spec.slug: spec for spec in SPECS}
 BY_MODEL = {spec.model: spec for spec in SPECS}
-SLUG_CONVERTER = "any(" + ", ".join(BY_SLUG) + ")"
 
 
 def spec_for(record) -> KindSpec:

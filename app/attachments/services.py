@@ -133,14 +133,57 @@ def note_download(actor: User, record, attachment: Attachment) -> None:
                      summary=f"#{attachment.id} {attachment.filename} ({tlp.label})")
 
 
-def iter_content(attachment_id: int, size: int, chunk: int = MB):
-    """The stored bytes in chunks read with SUBSTR on the database side: never the whole blob at once."""
-    offset = 1
-    while offset <= size:
-        piece = db.session.scalar(
-            sa.select(sa.func.substr(Attachment.content, offset, chunk, type_=sa.LargeBinary))
-            .where(Attachment.id == attachment_id))
-        if not piece:
+def iter_content(engine: sa.Engine, attachment_id: int, size: int, chunk: int = MB):
+    """The stored bytes in chunks, never the whole blob at once.
+
+    PostgreSQL (and any other database): SUBSTR on the server, one chunk per query. SQLite evaluates
+    SUBSTR on a BLOB by loading the whole value (bench/attachments.py measured +120 % of the file in
+    RSS), so there the blob is read incrementally through sqlite3's blob API instead. Uses its own
+    connection from `engine` (no request context needed while the response streams); the connection
+    goes back to the pool when the generator ends or is closed."""
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        if engine.dialect.name == "sqlite" and hasattr(driver, "blobopen"):
+            with driver.blobopen(Attachment.__tablename__, "content", attachment_id, readonly=True) as blob:
+                while piece := blob.read(chunk):
+                    yield piece
             return
-        yield bytes(piece)
-        offset += chunk
+        statement = sa.select(sa.func.substr(Attachment.content, sa.bindparam("offset"), chunk,
+                                             type_=sa.LargeBinary)).where(Attachment.id == attachment_id)
+        offset = 1
+        while offset <= size:
+            piece = connection.scalar(statement, {"offset": offset})
+            if not piece:
+                return
+            yield bytes(piece)
+            offset += chunk
+
+
+def add_update_files(actor: User, record, files, *, update_id: int | None = None) -> list[Attachment]:
+    """Files sent with a task or mitigation status update, tied to that timeline entry.
+
+    Tasks pass their TaskUpdate id; a mitigation's timeline is its audit trail, so its files are tied
+    to the status change's audit event (the latest one of the mitigation)."""
+    from app.models import AuditEvent
+
+    if update_id is None:
+        update_id = db.session.scalar(sa.select(sa.func.max(AuditEvent.id))
+                                      .where(AuditEvent.object_type == spec_for(record).object_type,
+                                             AuditEvent.object_id == record.id))
+    return add_attachments(actor, record, files, update_id=update_id)
+
+
+def files_by_update(record) -> dict[int, list[Attachment]]:
+    """The record's files that came with a timeline entry, by entry id (for the updates timeline)."""
+    grouped: dict[int, list[Attachment]] = {}
+    for attachment in record_attachments(record):
+        if attachment.update_id is not None:
+            grouped.setdefault(attachment.update_id, []).append(attachment)
+    return grouped
+
+
+def counts_by_record(spec) -> dict[int, int]:
+    rows = db.session.execute(sa.select(Attachment.object_id, sa.func.count(Attachment.id))
+                              .where(Attachment.object_type == spec.object_type, Attachment.archived_at.is_(None))
+                              .group_by(Attachment.object_id))
+    return {object_id: count for object_id, count in rows}

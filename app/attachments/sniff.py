@@ -75,9 +75,8 @@ def identify(data: bytes, filename: str, *, zip_max_bytes: int, zip_max_entries:
         raise Refused(f"“{filename}” is empty.")
     kind = _content_kind(data, filename, zip_max_bytes=zip_max_bytes, zip_max_entries=zip_max_entries)
     if name_ext not in kind.extensions:
-        expected = next(k for k in KINDS.values() if name_ext in k.extensions)
-        raise Refused(f"“{filename}” is named like a {expected.label} but its content is a {kind.label}. "
-                      f"Rename it to {kind.extensions[0]} if that is what it is.")
+        raise Refused(f"“{filename}” is named {name_ext} but its content is a {kind.label}: the name and the "
+                      f"content must agree (rename it to {kind.extensions[0]} if that is what it is).")
     return kind
 
 

@@ -47,3 +47,20 @@ class ChangeEmailForm(FlaskForm):
     email = EmailField("New email address", filters=[_strip],
                        validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
                        render_kw={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"})
+
+
+class SetOwnPasswordForm(FlaskForm):
+    """A first password (invitation) or a new one (reset link): no current password to give."""
+
+    new_password = PasswordField(
+        "New password", validators=[DataRequired(), Length(max=1024)],
+        description=f"At least 12 and at most {MAX_LENGTH} characters; a passphrase of a few words works well.",
+        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Repeat the new password",
+                            validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", filters=[_strip], validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"})

@@ -70,7 +70,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if new_password == current_password:
         raise AccountError("Choose a password you have not been using.", field="new_password")
     try:
-        user_services.set_password(user, user, new_password)
+        user_services.set_password(user, user, new_password)  # also lifts a required change
     except user_services.UserError as exc:
         raise AccountError(str(exc), field="new_password") from exc
 

@@ -79,6 +79,8 @@ def register_session_guard(app: Flask) -> None:
                     return None
                 return login_manager.unauthorized()
             session["seen_at"] = utcnow().timestamp()
+            if getattr(current_user, "must_change_password", False):
+                return _require_password_change()  # first the password, then (if due) two-factor enrolment
             return _require_two_factor_enrolment()
         if _is_public():
             return None
@@ -87,6 +89,20 @@ def register_session_guard(app: Flask) -> None:
 
 # Reachable by a signed-in user who must still enrol in two-factor (and nothing else is).
 ENROLMENT_ENDPOINTS = {"auth.two_factor_setup", "auth.logout", "auth.reauthenticate", "static"}
+
+
+# Reachable by a signed-in user whose password an administrator set (they must replace it first).
+PASSWORD_CHANGE_ENDPOINTS = {"auth.account", "auth.change_password", "auth.set_password", "auth.logout",
+                             "auth.reauthenticate", "static"}
+
+
+def _require_password_change():
+    if request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
+        return None
+    from flask import flash
+
+    flash("An administrator set your password: choose your own before you continue.", "warning")
+    return redirect(url_for("auth.account", _anchor="password"))
 
 
 def _require_two_factor_enrolment():

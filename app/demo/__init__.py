@@ -9,7 +9,7 @@ from app.demo.people import seed_people
 DEFAULT_PASSWORD = "palisade-demo-passphrase"
 
 # Record kinds add themselves here as `app.demo.<module>.seed(people)`.
-RECORD_MODULES = ("agreements", "initiatives", "working_groups", "risks", "incident_plans")
+RECORD_MODULES = ("agreements", "initiatives", "working_groups", "risks", "incident_plans", "workflow", "attachments")
 
 
 def seed_demo(password: str = DEFAULT_PASSWORD) -> dict:

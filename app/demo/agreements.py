@@ -266,6 +266,19 @@ RED_RECIPIENTS = {
 }
 
 
+def _with_second_coordinator(owner: str, status, parties):
+    """Four eyes needs a coordinator of another party to approve what the owner submitted: where no
+    other party has one, the programme office (or, for its own agreements, Northgrid) observes."""
+    if S.APPROVED not in PATHS[status] or any(k != owner and k in COORDINATORS for k, _ in parties):
+        return parties
+    return [*parties, ("gov" if owner != "gov" else "energy", R.OBSERVER)]
+
+
+def _approver(people, owner: str, parties):
+    """The coordinator of the first other party that has one (the owner submitted the agreement)."""
+    return people.user(COORDINATORS[next(key for key, _ in parties if key != owner and key in COORDINATORS)])
+
+
 def seed(people) -> int:
     created = 0
     start = today()
@@ -274,6 +287,7 @@ def seed(people) -> int:
         if db.session.scalar(sa.select(Agreement.id).where(Agreement.title == title)) is not None:
             continue
         actor = people.user(COORDINATORS[owner])
+        parties = _with_second_coordinator(owner, status, parties)
         rows = []
         for key, role in parties:
             name, job, email = SIGNATORIES[key] if status is not S.DRAFT else ("", "", "")
@@ -287,7 +301,9 @@ def seed(people) -> int:
             expiry_date=start + timedelta(days=expiry) if expiry is not None else None,
             notice_days=notice, auto_renew=renew)
         for step in PATHS[status]:
-            services.transition_agreement(actor, agreement, step)
+            # Four eyes: a coordinator of another party approves what the owner submitted.
+            services.transition_agreement(_approver(people, owner, parties) if step is S.APPROVED else actor,
+                                          agreement, step)
         if effective is not None and effective < 0:
             # Backdate the record so lists sorted by "updated" look lived-in.
             agreement.created_at = agreement.updated_at = utcnow() + timedelta(days=effective)

@@ -24,6 +24,7 @@ from app.models import (
     utcnow,
 )
 from app.models.incident_plan import latest_review_date, next_version_label
+from app.reviews import services as reviews
 
 KIND = "incident_plan"
 PLAN_FIELDS = ("title", "scope", "sectors", "version_label", "tlp", "change_summary", "activation_criteria",
@@ -140,8 +141,12 @@ def _retire_superseded(actor: User, plan: IncidentPlan) -> None:
 
 
 def transition_incident_plan(actor: User, plan: IncidentPlan, new_status: PlanStatus,
-                             next_review_date: date | None = None) -> None:
+                             next_review_date: date | None = None, *, comment: str = "",
+                             reviewers: list[User] = ()) -> None:
+    """Review steps (app/reviews): submitting names optional reviewers, requesting changes needs
+    `comment`, and neither the author nor whoever submitted the version approves it (four eyes)."""
     permissions.authorize(permissions.can_transition_incident_plan(actor, plan, new_status))
+    old_status = plan.status
     if new_status is PlanStatus.APPROVED:
         _approve(actor, plan, next_review_date)
     else:
@@ -150,6 +155,7 @@ def transition_incident_plan(actor: User, plan: IncidentPlan, new_status: PlanSt
             # Issuing for review stores the exact PDF bytes and their SHA-256 (app/documents, issue 4);
             # a failed render raises and the status change rolls back with it.
             issue_incident_plan(actor, plan)
+    reviews.review_step(actor, plan, old_status, new_status, comment=comment, reviewers=reviewers)
 
 
 def _approve(actor: User, plan: IncidentPlan, next_review_date: date | None) -> None:

@@ -4,7 +4,7 @@ Related-record choices are passed in from scoped queries, so a forged or foreign
 "Not a valid choice" and nothing is written.
 """
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, FieldList, FormField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice, enum_choices, enum_coerce
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -27,6 +27,23 @@ REASON_MAX = 2000
 def _require_reason_unless_green(health_field, reason_field) -> None:
     if health_field.data not in (None, Health.GREEN) and not (reason_field.data or "").strip():
         raise ValidationError("Explain why the initiative is not green.")
+
+
+MAX_NEW_MILESTONES = 30
+
+
+class MilestoneRowForm(ModelForm):
+    """One new milestone on the create/edit form. An empty row is skipped; a date needs a title."""
+
+    class Meta:
+        csrf = False
+
+    title = StringField("Milestone", validators=[Length(max=200)])
+    due_date = DateField("Due date", validators=[Optional()])
+
+    def validate_title(self, field):
+        if not (field.data or "").strip() and self.due_date.data is not None:
+            raise ValidationError("Give this milestone a title, or clear its date.")
 
 
 class InitiativeForm(VersionedForm):
@@ -54,6 +71,17 @@ class InitiativeForm(VersionedForm):
                                   description="The question the executives should decide, in one or two sentences.")
     recipient_ids = MultiCheckboxField("TLP:RED recipients", coerce=int,
                                        description="Required for TLP:RED: the people who may read it.")
+    milestones = FieldList(FormField(MilestoneRowForm), label="New milestones", min_entries=0,
+                           max_entries=MAX_NEW_MILESTONES,
+                           description="Leave a row empty to skip it. Edit existing milestones on the initiative's page.")
+
+    def milestone_rows(self) -> list[dict]:
+        """The filled-in new milestones (empty rows dropped)."""
+        return [{"title": entry.form.title.data.strip(), "due_date": entry.form.due_date.data}
+                for entry in self.milestones if (entry.form.title.data or "").strip()]
+
+    def record_data(self) -> dict:
+        return self.model_data(exclude=("milestones",))
 
     def __init__(self, *args, agreements=(), organizations=(), users=(), **kwargs):
         super().__init__(*args, **kwargs)

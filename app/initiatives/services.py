@@ -188,3 +188,11 @@ def delete_milestone(actor: User, initiative: Initiative, milestone: Milestone) 
     text = _milestone_text(milestone)
     db.session.delete(milestone)
     audit.record(actor, "initiative.milestone_deleted", initiative, summary=f"milestone: {text}")
+
+
+def link_agreement(actor: User, initiative: Initiative, agreement) -> None:
+    """Run the initiative under a newly created agreement (the "Add an agreement" shortcut)."""
+    permissions.authorize(permissions.can_edit_initiative(actor, initiative) and initiative.agreement_id is None)
+    initiative.agreement_id = agreement.id
+    db.session.flush()
+    audit.record(actor, "initiative.updated", initiative, summary=f"agreement: — → {agreement.reference}")

@@ -9,6 +9,7 @@ from app.models._common import (
     today,
     utcnow,
 )
+from app.models.account_token import AccountToken, TokenPurpose
 from app.models.agreement import (
     Agreement,
     AgreementKind,
@@ -49,6 +50,7 @@ from app.models.notification import (
 )
 from app.models.organization import Organization, OrganizationKind
 from app.models.render import RenderedDocument, RenderJob, RenderStatus
+from app.models.review import COMMENT_MAX_CHARS, Comment, ReviewOutcome, ReviewRequest, review_request_reviewers
 from app.models.report import ReportSnapshot
 from app.models.risk import (
     Mitigation,

@@ -43,3 +43,9 @@ class Attachment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Attachment {self.id} {self.object_type}:{self.object_id}>"
+
+
+# PostgreSQL: keep the bytes uncompressed out of line so SUBSTR reads only the TOAST chunks of the
+# slice it streams (uploads are mostly compressed formats already). The migration does the same.
+sa.event.listen(Attachment.__table__, "after_create", sa.DDL(
+    "ALTER TABLE attachments ALTER COLUMN content SET STORAGE EXTERNAL").execute_if(dialect="postgresql"))

@@ -44,6 +44,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     totp_secret_encrypted: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     totp_enabled: so.Mapped[bool] = so.mapped_column(default=False)
     totp_last_timecode: so.Mapped[int | None]
+    # Set when an administrator chose the password: the user must replace it before anything else.
+    must_change_password: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     version: so.Mapped[int] = so.mapped_column(default=1)
 
     organization: so.Mapped["Organization"] = so.relationship(back_populates="users")  # noqa: F821

@@ -118,8 +118,14 @@ class MitigationForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.assigned_organization_id.choices = [SelectChoice(value="", label="— choose —")] + record_choices(
             organizations)
-        self.assigned_user_id.choices = [SelectChoice(value="", label="— nobody yet —")] + record_choices(
-            users, label=user_label)
+        # Each person carries their organisation: the page (JavaScript) offers only the people of the chosen
+        # organisation; without JavaScript they are grouped by organisation. The check below stays the rule.
+        self.assigned_user_id.choices = [SelectChoice(value="", label="— nobody yet —")] + [
+            SelectChoice(value=str(u.id), label=u.name, render_kw={"data-group": str(u.organization_id)},
+                         optgroup=u.organization.display_name if u.organization else None)
+            for u in sorted(users, key=lambda u: ((u.organization.display_name if u.organization else ""),
+                                                  u.name.lower()))]
+        self.assigned_user_id.render_kw = {"data-depends-on": self.assigned_organization_id.id}
         # Which organisation each selectable person belongs to: checked below without a query.
         self._user_orgs = {u.id: u.organization_id for u in users}
 

@@ -10,6 +10,8 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import listing, permissions, records
+from app.attachments import services as attachment_services
+from app.attachments.sniff import Refused
 from app.conflicts import conflict_page
 from app.extensions import db
 from app.models import (
@@ -21,6 +23,7 @@ from app.models import (
     TaskUpdate,
     WorkingGroup,
 )
+from app.shortcuts import back_to
 from app.tasks import bp, services
 from app.tasks.forms import TaskForm, TaskStatusForm
 from app.working_groups import queries
@@ -122,14 +125,15 @@ def change_status(task_id: int):
         return render_detail(task, status_form=form, status=400)
     new_status = form.new_status.data
     try:
-        services.update_task_status(current_user, task, new_status, form.note.data or "")
+        update = services.update_task_status(current_user, task, new_status, form.note.data or "")
+        attachment_services.add_update_files(current_user, task, request.files.getlist("files"), update_id=update.id)
         db.session.commit()
-    except InvalidTransition as exc:
+    except (InvalidTransition, Refused) as exc:
         db.session.rollback()
-        flash(str(exc), "danger")
+        flash(f"Nothing was saved. {exc}" if isinstance(exc, Refused) else str(exc), "danger")
     else:
         flash(f"Status changed to {new_status.label.lower()}." if new_status else "Note added.", "success")
-    return redirect(url_for(".detail", task_id=task_id, _anchor="updates"))
+    return redirect(back_to(url_for(".detail", task_id=task_id, _anchor="updates")))
 
 
 @bp.post("/<int:task_id>/archive")

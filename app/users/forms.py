@@ -25,11 +25,10 @@ class UserForm(VersionedForm):
 
 
 class NewUserForm(UserForm):
-    password = PasswordField("Initial password", validators=[DataRequired(), Length(max=MAX_LENGTH)],
-                             description="At least 12 characters; a passphrase works well. Share it "
-                                         "over a separate channel.")
+    """No password: the new user gets an invitation e-mail with a single-use link to choose one."""
 
 
 class SetPasswordForm(VersionedForm):
     password = PasswordField("New password", validators=[DataRequired(), Length(max=MAX_LENGTH)],
-                             description="At least 12 characters. Every session of the user ends.")
+                             description="At least 12 characters. Every session of the user ends, and they "
+                                         "must change it when they next sign in.")

@@ -5,7 +5,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import listing, permissions, records
-from app.auth import two_factor
+from app.auth import links, two_factor
 from app.conflicts import conflict_page
 from app.decorators import fresh_login_required
 from app.extensions import db
@@ -69,13 +69,16 @@ def create():
                               .where(Organization.id == form.organization_id.data))
         try:
             user = services.create_user(current_user, email=form.email.data, name=form.name.data,
-                                        organization=org, role=form.role.data, password=form.password.data,
+                                        organization=org, role=form.role.data,
                                         title=form.title.data, phone=form.phone.data, active=form.active.data)
         except services.UserError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
+            if user.active:
+                links.send_invitation(current_user, user)
             db.session.commit()
-            flash(f"User {user.email} created.", "success")
+            flash(f"User {user.email} created." + (" An invitation to choose a password was e-mailed to them."
+                                                   if user.active else ""), "success")
             return redirect(url_for(".detail", user_id=user.id))
     return render_template("users/form.html", form=form, user=None)
 
@@ -157,6 +160,21 @@ def reset_two_factor(user_id: int):
     two_factor.reset_two_factor(current_user, user)
     db.session.commit()
     flash(f"Two-factor of {user.name} was reset; their sessions have ended.", "success")
+    return redirect(url_for(".detail", user_id=user_id))
+
+
+@bp.post("/<int:user_id>/invite")
+def invite(user_id: int):
+    """Send the invitation again (a new link; older ones stop working)."""
+    user = get_visible_user(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if not user.active:
+        flash("Activate the account before inviting its user.", "danger")
+        return redirect(url_for(".detail", user_id=user_id))
+    links.send_invitation(current_user, user)
+    db.session.commit()
+    flash(f"A new invitation was e-mailed to {user.email}; earlier links no longer work.", "success")
     return redirect(url_for(".detail", user_id=user_id))
 
 

@@ -1,4 +1,6 @@
 """User use cases: create, update, deactivate, end sessions, set passwords."""
+import secrets
+
 import sqlalchemy as sa
 
 from app import audit, permissions, records
@@ -29,17 +31,23 @@ def _check_password(password: str, email: str, name: str) -> None:
 
 
 def create_user(actor: User | None, *, email: str, name: str, organization: Organization, role: Role,
-                password: str, title: str = "", phone: str = "", active: bool = True) -> User:
-    """Create an account. `actor` None means the command line (trusted operator)."""
+                password: str | None = None, title: str = "", phone: str = "", active: bool = True) -> User:
+    """Create an account. `actor` None means the command line (trusted operator).
+
+    Without a password the account cannot sign in until its owner sets one through the invitation
+    link (app/auth/links.py); the stored hash is of a random secret nobody knows.
+    """
     if actor is not None:
         permissions.authorize(permissions.can_manage_users(actor))
     email = normalize_email(email)
     if email_taken(email):
         raise UserError("A user with this email already exists.", field="email")
-    _check_password(password, email, name)
+    if password is not None:
+        _check_password(password, email, name)
     user = User(email=email, name=name, organization=organization, role=Role(role), title=title or "",
-                phone=phone or "", active=active, password_hash=passwords.hash_password(password),
-                password_changed_at=utcnow())
+                phone=phone or "", active=active,
+                password_hash=passwords.hash_password(password if password is not None else secrets.token_urlsafe(32)),
+                password_changed_at=utcnow() if password is not None else None)
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user.created", user, summary=f"email: {email}; role: {user.role.value}; "
@@ -97,5 +105,7 @@ def set_password(actor: User | None, user: User, password: str) -> None:
     _check_password(password, user.email, user.name)
     user.password_hash = passwords.hash_password(password)
     user.password_changed_at = utcnow()
+    # An administrator's choice is a one-off: the user replaces it at their next sign-in.
+    user.must_change_password = actor is not None and actor.id != user.id
     user.rotate_session_token()
     audit.record(actor, "user.password_changed", user)

@@ -37,6 +37,9 @@ def upgrade():
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.create_index('ix_attachments_object', ['object_type', 'object_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attachments_uploaded_by_id'), ['uploaded_by_id'], unique=False)
+    if op.get_bind().dialect.name == 'postgresql':
+        # Uncompressed out-of-line storage: SUBSTR reads only the chunks of the slice being streamed.
+        op.execute("ALTER TABLE attachments ALTER COLUMN content SET STORAGE EXTERNAL")
 
 
 def downgrade():

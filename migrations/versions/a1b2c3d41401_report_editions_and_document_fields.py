@@ -1,7 +1,7 @@
 """report editions, decisions needed, plan document fields, agreement revision
 
 Revision ID: a1b2c3d41401
-Revises: a1b2c3d41301
+Revises: a1b2c3d41501
 Create Date: 2026-11-30 15:53:41.077999
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a1b2c3d41401'
-down_revision = 'a1b2c3d41301'
+down_revision = 'a1b2c3d41501'
 branch_labels = None
 depends_on = None
 

@@ -8,6 +8,7 @@ from app.incident_plans import bp, services
 from app.incident_plans.forms import ReviseForm, StatusForm
 from app.incident_plans.routes import get_visible_plan
 from app.models import InvalidTransition, PlanStatus
+from app.reviews.routes import review_input
 
 
 def _first_error(form) -> str:
@@ -27,7 +28,8 @@ def change_status(plan_id: int):
         return redirect(url_for(".detail", plan_id=plan_id))
     new_status = form.new_status.data
     try:
-        services.transition_incident_plan(current_user, plan, new_status, form.next_review_date.data)
+        services.transition_incident_plan(current_user, plan, new_status, form.next_review_date.data,
+                                          **review_input(plan))
         db.session.commit()
     except (InvalidTransition, services.InvalidReviewDate) as exc:
         db.session.rollback()

@@ -8,6 +8,7 @@ from wtforms.fields import SelectChoice
 from app import permissions, records
 from app.conflicts import conflict_page
 from app.extensions import db
+from app.form_rows import apply_row_action
 from app.forms import EmptyForm
 from app.initiatives import bp, services
 from app.initiatives.forms import HealthForm, InitiativeForm, MilestoneForm, TransitionForm
@@ -22,6 +23,7 @@ from app.models import (
     User,
     WorkingGroup,
 )
+from app.shortcuts import prefill_from_query
 
 # Button text per target status; "active" reads differently from proposed and from on hold.
 TRANSITION_LABELS = {
@@ -78,9 +80,15 @@ def create():
     form = _form()
     if request.method == "GET":
         form.lead_organization_id.data = current_user.organization_id
+        form.milestones.append_entry()
+        prefill_from_query(form.agreement_id, "agreement")
+    if apply_row_action(form):
+        return render_template("initiatives/form.html", form=form, initiative=None)
     if form.validate_on_submit():
         try:
-            initiative = services.create_initiative(current_user, **form.model_data())
+            initiative = services.create_initiative(current_user, **form.record_data())
+            for row in form.milestone_rows():
+                services.add_milestone(current_user, initiative, **row)
         except services.InitiativeError as exc:  # the form checks the same rules; this is the backstop
             db.session.rollback()
             flash(str(exc), "danger")
@@ -137,10 +145,14 @@ def edit(initiative_id: int):
         form.version.data = initiative.version
         form.participant_ids.data = [o.id for o in initiative.participants]
         form.recipient_ids.data = [u.id for u in initiative.recipients]
+    if apply_row_action(form):
+        return render_template("initiatives/form.html", form=form, initiative=initiative)
     if form.validate_on_submit():
         try:
             services.update_initiative(current_user, initiative, expected_version=form.expected_version(),
-                                       **form.model_data())
+                                       **form.record_data())
+            for row in form.milestone_rows():
+                services.add_milestone(current_user, initiative, **row)
             db.session.commit()
         except (StaleEdit, StaleDataError):
             db.session.rollback()

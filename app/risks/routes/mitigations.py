@@ -1,10 +1,12 @@
 """Mitigations, nested under their risk: add, edit, status update, archive/restore."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import permissions
+from app.attachments import services as attachment_services
+from app.attachments.sniff import Refused
 from app.conflicts import conflict_page
 from app.extensions import db
 from app.forms import EmptyForm
@@ -12,6 +14,7 @@ from app.models import InvalidTransition, Organization, StaleEdit, User
 from app.risks import bp, services
 from app.risks.forms import MitigationForm, MitigationStatusForm
 from app.risks.routes import get_visible_mitigation, get_visible_risk
+from app.shortcuts import back_to
 
 
 def _choices(current_org_id: int | None = None) -> dict:
@@ -85,14 +88,15 @@ def mitigation_status(risk_id: int, mitigation_id: int):
     try:
         services.update_mitigation_status(current_user, mitigation, form.new_status.data,
                                           form.effectiveness.data, form.note.data)
-    except InvalidTransition as exc:
+        attachment_services.add_update_files(current_user, mitigation, request.files.getlist("files"))
+    except (InvalidTransition, Refused) as exc:
         db.session.rollback()
-        flash(str(exc), "danger")
+        flash(f"Nothing was saved. {exc}" if isinstance(exc, Refused) else str(exc), "danger")
     else:
         db.session.commit()
         flash(f"“{mitigation.title}” is {mitigation.status.label.lower()} "
               f"({mitigation.effectiveness} % effective).", "success")
-    return _back(risk.id)
+    return redirect(back_to(url_for(".detail", risk_id=risk.id, _anchor="mitigations")))
 
 
 @bp.post("/<int:risk_id>/mitigations/<int:mitigation_id>/archive")

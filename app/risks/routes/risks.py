@@ -26,6 +26,7 @@ from app.models import (
 from app.risks import bp, register, services
 from app.risks.forms import IMPACT_LABELS, LIKELIHOOD_LABELS, NOTE_MAX, RiskForm, RiskStatusForm
 from app.risks.routes import get_visible_risk
+from app.shortcuts import prefill_from_query
 
 
 def _initiatives(current: int | None = None) -> list[Initiative]:
@@ -92,6 +93,7 @@ def create():
     permissions.authorize(permissions.can_create_risk(current_user))
     users = _users()
     form = RiskForm(initiatives=_initiatives(), users=users)
+    prefill_from_query(form.initiative_id, "initiative")
     if form.validate_on_submit():
         risk = services.create_risk(current_user, recipients=_form_recipients(form, users),
                                     **form.model_data(exclude=("recipients",)))

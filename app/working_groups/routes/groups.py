@@ -21,6 +21,7 @@ from app.models import (
     WorkingGroup,
     WorkingGroupStatus,
 )
+from app.shortcuts import prefill_from_query
 from app.working_groups import bp, queries, services
 from app.working_groups.forms import AddMemberForm, WorkingGroupForm
 from app.working_groups.routes import get_visible_working_group
@@ -113,6 +114,7 @@ def _form_values(form: WorkingGroupForm, group: WorkingGroup | None) -> dict:
 def create():
     permissions.authorize(permissions.can_create_working_group(current_user))
     form = _build_form()
+    prefill_from_query(form.initiative_id, "initiative")
     if form.validate_on_submit():
         group = services.create_working_group(current_user, **_form_values(form, None))
         db.session.commit()

@@ -1,0 +1,169 @@
+"""Upload, download, archive and restore, with URLs nested under the record:
+
+    POST /attachments/<kind>/<record id>/                       upload (several files at once)
+    GET  /attachments/<kind>/<record id>/<attachment id>        download (streamed)
+    POST /attachments/<kind>/<record id>/<attachment id>/archive | /restore
+
+Every view loads the record through its kind's visible_* scope (404 out of scope), then the
+attachment by (record, id): an attachment id alone never reaches a file. The list is the panel on
+each record's detail page (templates/attachments/_panel.html).
+"""
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+)
+from flask_login import current_user
+
+from app import permissions
+from app.attachments import bp, services
+from app.attachments.kinds import BY_SLUG, KindSpec, spec_for
+from app.attachments.sniff import ACCEPT_ATTRIBUTE, Refused
+from app.extensions import db
+from app.models import Attachment
+
+RECORD = "/<kind>/<int:record_id>"  # kind: a KindSpec slug (tasks, mitigations, working-groups, …)
+# Endpoints whose requests may carry files: only these get ATTACHMENT_REQUEST_MAX_MB; every other
+# request keeps MAX_CONTENT_LENGTH (2 MiB).
+UPLOAD_ENDPOINTS = frozenset({"attachments.upload", "tasks.change_status", "risks.mitigation_status"})
+
+
+def _raise_upload_limit() -> None:
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = current_app.config["ATTACHMENT_REQUEST_MAX_MB"] * services.MB
+
+
+@bp.record_once
+def _install_upload_limit(state) -> None:
+    # First of the app's before_request hooks: CSRFProtect's hook parses the form and would apply
+    # the 2 MiB default before any later hook could raise the limit.
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _raise_upload_limit)
+
+
+def load_record(kind: str, record_id: int) -> tuple[KindSpec, object]:
+    spec = BY_SLUG.get(kind)
+    if spec is None:
+        abort(404)
+    return spec, db.first_or_404(spec.visible(current_user).where(spec.model.id == record_id))
+
+
+def load_attachment(spec: KindSpec, record, attachment_id: int) -> Attachment:
+    return db.first_or_404(sa.select(Attachment).where(Attachment.object_type == spec.object_type,
+                                                       Attachment.object_id == record.id,
+                                                       Attachment.id == attachment_id))  # scoped: via the record
+
+
+def refused(spec: KindSpec, record, message: str, status: int):
+    return render_template("attachments/refused.html", message=message, spec=spec, record=record,
+                           back_url=spec.detail_url(record), limits=services.limits()), status
+
+
+@bp.post(f"{RECORD}/")
+def upload(kind: str, record_id: int):
+    spec, record = load_record(kind, record_id)
+    permissions.authorize(permissions.can_add_attachment(current_user, record))
+    files = request.files.getlist("files")
+    try:
+        added = services.add_attachments(current_user, record, files)
+        if not added:
+            raise Refused("Choose at least one file to upload.")
+        db.session.commit()
+    except Refused as exc:
+        db.session.rollback()
+        return refused(spec, record, str(exc), 413 if isinstance(exc, services.TooLarge) else 400)
+    names = ", ".join(a.filename for a in added)
+    flash(f"Uploaded: {names}." if len(added) > 1 else f"Uploaded {names}.", "success")
+    return redirect(f"{spec.detail_url(record).split('#')[0]}#attachments-{spec.slug}-{record.id}", 303)
+
+
+def content_disposition(filename: str) -> str:
+    ascii_name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._- ") else "_" for ch in filename)
+    return f"attachment; filename=\"{ascii_name or 'attachment'}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@bp.get(f"{RECORD}/<int:attachment_id>")
+def download(kind: str, record_id: int, attachment_id: int):
+    spec, record = load_record(kind, record_id)
+    attachment = load_attachment(spec, record, attachment_id)
+    services.note_download(current_user, record, attachment)
+    db.session.commit()
+    response = Response(services.iter_content(db.engine, attachment.id, attachment.size),
+                        content_type=attachment.content_type)
+    response.content_length = attachment.size
+    response.headers["Content-Disposition"] = content_disposition(attachment.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post(f"{RECORD}/<int:attachment_id>/archive")
+def archive(kind: str, record_id: int, attachment_id: int):
+    spec, record = load_record(kind, record_id)
+    attachment = load_attachment(spec, record, attachment_id)
+    changed = services.archive_attachment(current_user, record, attachment)
+    db.session.commit()
+    flash(f"Archived {attachment.filename}." if changed else f"{attachment.filename} was already archived.",
+          "success" if changed else "info")
+    return redirect(spec.detail_url(record), 303)
+
+
+@bp.post(f"{RECORD}/<int:attachment_id>/restore")
+def restore(kind: str, record_id: int, attachment_id: int):
+    spec, record = load_record(kind, record_id)
+    attachment = load_attachment(spec, record, attachment_id)
+    changed = services.restore_attachment(current_user, record, attachment)
+    db.session.commit()
+    flash(f"Restored {attachment.filename}." if changed else f"{attachment.filename} is not archived.",
+          "success" if changed else "info")
+    return redirect(spec.detail_url(record), 303)
+
+
+@bp.app_template_global()
+def attachment_panel(record) -> dict:
+    """What the panel shows for a record its page already loaded through the record's scope."""
+    files = services.record_attachments(record)
+    return {"spec": spec_for(record), "active": [a for a in files if not a.is_archived],
+            "archived": [a for a in files if a.is_archived],
+            "can_add": permissions.can_add_attachment(current_user, record),
+            "limits": services.limits(), "accept": ACCEPT_ATTRIBUTE}
+
+
+@bp.app_template_global()
+def attachment_upload_limits() -> dict | None:
+    """On a 413 from an upload route, the limits to show; None elsewhere."""
+    return services.limits() if request.endpoint in UPLOAD_ENDPOINTS else None
+
+
+@bp.app_template_global()
+def attachment_files_by_update(record) -> dict:
+    return services.files_by_update(record)
+
+
+@bp.app_template_global()
+def attachment_panel_slug(record) -> str:
+    return spec_for(record).slug
+
+
+@bp.app_template_global()
+def attachment_accept() -> str:
+    return ACCEPT_ATTRIBUTE
+
+
+@bp.app_template_global()
+def attachment_pdf_rows(record) -> list:
+    """Current (unarchived) files of a record its PDF lists; the record came through its scope."""
+    return services.record_attachments(record, archived=False)
+
+
+@bp.app_template_global()
+def attachment_counts(kind: str) -> dict[int, int]:
+    """Unarchived files per record id of one kind, for lists of records already loaded through their scope."""
+    return services.counts_by_record(BY_SLUG[kind])

@@ -1,0 +1,96 @@
+"""Comments on records: add one (sanitised Markdown, length-limited, audited), list them, and who follows.
+
+The comment is written, audited on its record (so it shows in the record's history) and its followers
+are notified, all in the caller's transaction: the service flushes, the view commits.
+"""
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app import audit, permissions
+from app.comments.specs import spec_for
+from app.extensions import db
+from app.models import (
+    COMMENT_MAX_CHARS,
+    Comment,
+    Mitigation,
+    ReviewRequest,
+    Role,
+    Task,
+    User,
+    review_request_reviewers,
+)
+from app.notifications.services import notify
+
+
+class CommentError(ValueError):
+    """The comment cannot be saved as written (empty, too long, control characters)."""
+
+
+CONTROL_CHARACTERS = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
+
+
+def clean_body(body: str | None) -> str:
+    """The comment as stored: trimmed, checked; raises CommentError with a message for the author."""
+    text = (body or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise CommentError("Write a comment first: it cannot be empty.")
+    if len(text) > COMMENT_MAX_CHARS:
+        raise CommentError(f"A comment can be at most {COMMENT_MAX_CHARS:,} characters; "
+                           f"this one has {len(text):,}.")
+    if any(ch in CONTROL_CHARACTERS for ch in text):
+        raise CommentError("Remove control characters from the comment.")
+    return text
+
+
+def add_comment(actor: User, record, body: str, *, action: str = "commented") -> Comment:
+    """Add a comment to `record` (loaded through its visible_* scope). Raises CommentError, 403."""
+    permissions.authorize(permissions.can_comment(actor, record))
+    comment = write_comment(actor, record, body, action=action)
+    notify(followers(record, exclude=actor), "comment", record, actor=actor, comment=comment)
+    return comment
+
+
+def write_comment(actor: User, record, body: str, *, action: str = "commented") -> Comment:
+    """The comment itself, for callers that authorised the step already (requesting changes)."""
+    text = clean_body(body)
+    spec = spec_for(record)
+    comment = Comment(object_type=spec.table, object_id=record.id, author=actor, body=text)
+    db.session.add(comment)
+    db.session.flush()
+    excerpt = " ".join(text.split()).replace("; ", ", ")
+    audit.record(actor, f"{spec.kind}.{action}", record, summary=f"comment: {audit.display(excerpt)}")
+    return comment
+
+
+def comments_for(record) -> list[Comment]:
+    spec = spec_for(record)
+    stmt = (sa.select(Comment).where(Comment.object_type == spec.table, Comment.object_id == record.id)
+            .options(selectinload(Comment.author).selectinload(User.organization))
+            .order_by(Comment.created_at, Comment.id))
+    return list(db.session.scalars(stmt))
+
+
+def followers(record, *, exclude: User | None = None) -> list[User]:
+    """Who hears about a new comment: the record's creator, its named reviewers, its assignees and
+    everyone who commented before, active accounts only, never the comment's author."""
+    spec = spec_for(record)
+    ids: set[int] = set()
+    if record.created_by_id:
+        ids.add(record.created_by_id)
+    ids.update(db.session.scalars(sa.select(Comment.author_id).where(
+        Comment.object_type == spec.table, Comment.object_id == record.id)))
+    ids.update(db.session.scalars(
+        sa.select(review_request_reviewers.c.user_id)
+        .join(ReviewRequest, ReviewRequest.id == review_request_reviewers.c.review_request_id)
+        .where(ReviewRequest.object_type == spec.table, ReviewRequest.object_id == record.id)))
+    if isinstance(record, Task) and record.assignee_id:
+        ids.add(record.assignee_id)
+    if spec.table == "risks":
+        ids.update(i for i in db.session.scalars(sa.select(Mitigation.assigned_user_id).where(
+            Mitigation.risk_id == record.id, Mitigation.archived_at.is_(None))) if i)
+    if exclude is not None:
+        ids.discard(exclude.id)
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(ids), User.active.is_(True),
+                                                         User.role != Role.ADMIN).order_by(User.id)))

@@ -1,0 +1,232 @@
+"""The inbox: what awaits the signed-in user, one provider function per source.
+
+A provider takes the user and returns InboxEntry rows, each linking to the page where the user acts;
+an entry disappears when the work is done because the provider's query no longer matches. Every
+provider starts from a visible_* scope. Another feature adds its source with `@provider(order)`
+(e.g. signatures to give) in a module the app imports, and the page shows it as one more section.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import url_for
+from sqlalchemy.orm import selectinload
+
+from app import permissions
+from app.extensions import db
+from app.models import (
+    TLP,
+    Agreement,
+    AgreementStatus,
+    IncidentPlan,
+    Mitigation,
+    MitigationStatus,
+    PlanStatus,
+    ReviewOutcome,
+    ReviewRequest,
+    Risk,
+    RiskStatus,
+    Role,
+    Task,
+    TaskStatus,
+    User,
+    WorkingGroup,
+    today,
+)
+
+DUE_SOON_DAYS = 7
+REVIEW_DUE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    section: str      # heading on the page ("Reviews and approvals", …)
+    action: str       # what to do: "Approve or request changes"
+    reference: str
+    title: str
+    url: str
+    tlp: TLP
+    note: str = ""    # why it is here: "You are a named reviewer", "Overdue by 3 days"
+    due: date | None = None
+    rank: int = 1     # within a section: lower first
+
+
+@dataclass(frozen=True)
+class Provider:
+    order: int
+    section: str
+    fn: Callable[[User], list[InboxEntry]]
+
+
+PROVIDERS: list[Provider] = []
+
+
+def provider(order: int, section: str):
+    """Register a source of inbox entries; sections are shown by `order`."""
+    def register(fn):
+        PROVIDERS.append(Provider(order, section, fn))
+        PROVIDERS.sort(key=lambda p: p.order)
+        return fn
+    return register
+
+
+def _usable(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def inbox_sections(user: User) -> list[tuple[str, list[InboxEntry]]]:
+    """[(section heading, entries)] for every provider with something for the user."""
+    if not _usable(user):
+        return []
+    sections = []
+    for p in PROVIDERS:
+        entries = sorted(p.fn(user), key=lambda e: (e.rank, e.due or date.max, e.reference))
+        if entries:
+            sections.append((p.section, entries))
+    return sections
+
+
+def inbox_count(user: User) -> int:
+    return sum(len(entries) for _, entries in inbox_sections(user))
+
+
+def due_note(due: date | None, on: date | None = None) -> str:
+    if due is None:
+        return ""
+    days = (due - (on or today())).days
+    if days < 0:
+        return f"Overdue by {-days} day{'s' if days != -1 else ''}"
+    if days == 0:
+        return "Due today"
+    return f"Due in {days} day{'s' if days != 1 else ''}"
+
+
+# --- Reviews and approvals -------------------------------------------------------------------
+
+
+@provider(10, "Reviews and approvals")
+def reviews_to_give(user: User) -> list[InboxEntry]:
+    """Agreements and plans in review that the user may approve: named reviewer first."""
+    if user.role is not Role.COORDINATOR:
+        return []
+    own = [user.organization_id]
+    agreements = db.session.scalars(
+        permissions.visible_agreements(user)
+        .where(Agreement.status == AgreementStatus.IN_REVIEW, Agreement.archived_at.is_(None),
+               permissions.SHARE_SPECS[Agreement].participates(own))
+        .options(selectinload(Agreement.parties), selectinload(Agreement.recipients))).all()
+    plans = db.session.scalars(
+        permissions.visible_incident_plans(user)
+        .where(IncidentPlan.status == PlanStatus.IN_REVIEW, IncidentPlan.archived_at.is_(None),
+               permissions.SHARE_SPECS[IncidentPlan].participates(own))
+        .options(selectinload(IncidentPlan.covered_organizations), selectinload(IncidentPlan.recipients))).all()
+    records = [*agreements, *plans]
+    if not records:
+        return []
+    rounds = _open_rounds(records)
+    entries = []
+    for record in records:
+        review = rounds.get((record.__tablename__, record.id))
+        submitter_id = review.submitted_by_id if review else record.created_by_id
+        if submitter_id == user.id or (isinstance(record, IncidentPlan) and record.created_by_id == user.id):
+            continue
+        named = review is not None and any(u.id == user.id for u in review.reviewers)
+        is_agreement = isinstance(record, Agreement)
+        entries.append(InboxEntry(
+            section="Reviews and approvals", action="Approve or request changes",
+            reference=record.reference if is_agreement else f"{record.reference} v{record.version_label}",
+            title=record.title,
+            url=(url_for("agreements.detail", agreement_id=record.id) if is_agreement
+                 else url_for("incident_plans.detail", plan_id=record.id)) + "#review",
+            tlp=record.tlp, rank=0 if named else 1,
+            note=("You are a named reviewer" if named else "You may approve it")
+            + (f" · submitted by {review.submitted_by.name}" if review else "")))
+    return entries
+
+
+def _open_rounds(records) -> dict[tuple[str, int], ReviewRequest]:
+    conditions = [sa.and_(ReviewRequest.object_type == table, ReviewRequest.object_id.in_(ids))
+                  for table, ids in _ids_by_table(records).items()]
+    rows = db.session.scalars(
+        sa.select(ReviewRequest).where(ReviewRequest.outcome == ReviewOutcome.OPEN, sa.or_(*conditions))
+        .options(selectinload(ReviewRequest.reviewers), selectinload(ReviewRequest.submitted_by))
+        .order_by(ReviewRequest.id))
+    return {(r.object_type, r.object_id): r for r in rows}  # the newest open round wins
+
+
+def _ids_by_table(records) -> dict[str, list[int]]:
+    grouped: dict[str, list[int]] = {}
+    for record in records:
+        grouped.setdefault(record.__tablename__, []).append(record.id)
+    return grouped
+
+
+# --- Work assigned to the user ---------------------------------------------------------------
+
+
+@provider(20, "Assigned to you")
+def assigned_work(user: User) -> list[InboxEntry]:
+    """Tasks and mitigations assigned to the user: newly assigned (not started) or due within a week
+    or overdue. Done (or implemented, verified, cancelled) work leaves the inbox."""
+    soon = today() + timedelta(days=DUE_SOON_DAYS)
+    tasks = db.session.scalars(
+        permissions.visible_tasks(user)
+        .where(Task.assignee_id == user.id, Task.status != TaskStatus.DONE, Task.archived_at.is_(None),
+               WorkingGroup.archived_at.is_(None),
+               sa.or_(Task.status == TaskStatus.TO_DO, Task.due_date <= soon))
+        .options(selectinload(Task.working_group))).all()
+    mitigations = db.session.scalars(
+        permissions.visible_mitigations(user)
+        .where(Mitigation.assigned_user_id == user.id, Mitigation.archived_at.is_(None), Risk.archived_at.is_(None),
+               Mitigation.status.in_([MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS]),
+               sa.or_(Mitigation.status == MitigationStatus.PLANNED, Mitigation.due_date <= soon))
+        .options(selectinload(Mitigation.risk))).all()
+    entries = []
+    for task in tasks:
+        new = task.status is TaskStatus.TO_DO
+        entries.append(InboxEntry(
+            section="Assigned to you", action="Task: start it or post an update",
+            reference=task.working_group.reference or task.working_group.name, title=task.title,
+            url=url_for("tasks.detail", task_id=task.id), tlp=task.working_group.tlp, due=task.due_date,
+            note=" · ".join(n for n in ("Newly assigned" if new else "", due_note(task.due_date)) if n)))
+    for m in mitigations:
+        entries.append(InboxEntry(
+            section="Assigned to you", action="Mitigation: update its status",
+            reference=m.risk.reference, title=m.title,
+            url=url_for("risks.detail", risk_id=m.risk_id) + f"#mitigation-{m.id}", tlp=m.risk.tlp, due=m.due_date,
+            note=" · ".join(n for n in ("Newly assigned" if m.status is MitigationStatus.PLANNED else "",
+                                        due_note(m.due_date)) if n)))
+    return entries
+
+
+# --- Reviews of risks and plans the user's organisation owns --------------------------------
+
+
+@provider(30, "Due for review")
+def reviews_due(user: User) -> list[InboxEntry]:
+    """Risks and approved plans owned by the user's organisation whose next review date is within
+    30 days or past, for its coordinators (who may edit or revise them)."""
+    if user.role is not Role.COORDINATOR:
+        return []
+    horizon = today() + timedelta(days=REVIEW_DUE_DAYS)
+    risks = db.session.scalars(
+        permissions.visible_risks(user)
+        .where(Risk.owner_organization_id == user.organization_id, Risk.archived_at.is_(None),
+               Risk.status != RiskStatus.CLOSED, Risk.next_review_date.is_not(None),
+               Risk.next_review_date <= horizon)).all()
+    plans = db.session.scalars(
+        permissions.visible_incident_plans(user)
+        .where(IncidentPlan.owner_organization_id == user.organization_id, IncidentPlan.archived_at.is_(None),
+               IncidentPlan.status == PlanStatus.APPROVED, IncidentPlan.next_review_date.is_not(None),
+               IncidentPlan.next_review_date <= horizon)).all()
+    entries = [InboxEntry(section="Due for review", action="Risk: review it and set the next review date",
+                          reference=r.reference, title=r.title, url=url_for("risks.detail", risk_id=r.id),
+                          tlp=r.tlp, due=r.next_review_date, note=due_note(r.next_review_date))
+               for r in risks]
+    entries += [InboxEntry(section="Due for review", action="Plan: revise it and have the new version approved",
+                           reference=f"{p.reference} v{p.version_label}", title=p.title,
+                           url=url_for("incident_plans.detail", plan_id=p.id), tlp=p.tlp,
+                           due=p.next_review_date, note=due_note(p.next_review_date))
+                for p in plans]
+    return entries

@@ -1,0 +1,161 @@
+"""Review rounds of agreements and incident plans.
+
+A round opens when a coordinator submits a version for review (optionally naming reviewers, who
+must be eligible approvers), and closes when someone requests changes (a comment is required and
+stored), approves it, or the record leaves review another way. The round records who submitted the
+version, which is what four eyes checks: whoever submitted it cannot approve it
+(permissions.review_submitter_id). Every step flushes and never commits.
+"""
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app import audit, permissions
+from app.comments import services as comments
+from app.extensions import db
+from app.models import (
+    Agreement,
+    Comment,
+    IncidentPlan,
+    InvalidTransition,
+    ReviewOutcome,
+    ReviewRequest,
+    Role,
+    User,
+    utcnow,
+)
+from app.notifications.services import notify
+
+IN_REVIEW = "in_review"
+REVIEWABLE = (Agreement, IncidentPlan)
+
+
+class ReviewError(InvalidTransition):
+    """A review step refused with a message for the user (the status routes flash it, nothing changes)."""
+
+
+def _kind(record) -> str:
+    return "agreement" if isinstance(record, Agreement) else "incident_plan"
+
+
+def current_review(record) -> ReviewRequest | None:
+    """The open round of a record in review (None when it is not in review)."""
+    return db.session.scalar(
+        sa.select(ReviewRequest)
+        .where(ReviewRequest.object_type == record.__tablename__, ReviewRequest.object_id == record.id,
+               ReviewRequest.outcome == ReviewOutcome.OPEN)
+        .options(selectinload(ReviewRequest.reviewers), selectinload(ReviewRequest.submitted_by))
+        .order_by(ReviewRequest.id.desc()).limit(1))
+
+
+def last_review(record) -> ReviewRequest | None:
+    return db.session.scalar(
+        sa.select(ReviewRequest)
+        .where(ReviewRequest.object_type == record.__tablename__, ReviewRequest.object_id == record.id)
+        .options(selectinload(ReviewRequest.comment), selectinload(ReviewRequest.decided_by))
+        .order_by(ReviewRequest.id.desc()).limit(1))
+
+
+def eligible_reviewers(record, submitter: User) -> list[User]:
+    """Who may be named reviewer: active coordinators of a participating organisation who may read
+    the record and may approve it once `submitter` has submitted it (never the submitter; for a plan,
+    never its author either)."""
+    stmt = (sa.select(User)
+            .where(User.role == Role.COORDINATOR, User.active.is_(True), User.id != submitter.id,
+                   User.organization_id.in_(record.participating_org_ids()))
+            .options(selectinload(User.organization)).order_by(User.name))
+    if isinstance(record, IncidentPlan) and record.created_by_id:
+        stmt = stmt.where(User.id != record.created_by_id)
+    users = list(db.session.scalars(stmt))
+    if record.tlp.value == "red":
+        users = [u for u in users if permissions.can_read_red(u, record)]
+    return users
+
+
+def review_step(actor: User, record, old_status, new_status, *, comment: str = "",
+                reviewers: list[User] = ()) -> None:
+    """Called by the record's transition service right after the status moved from old_status."""
+    old, new = getattr(old_status, "value", old_status), getattr(new_status, "value", new_status)
+    if new == IN_REVIEW:
+        review = _open(actor, record, list(reviewers))
+        notify(review_requested_recipients(record, review), "review_requested", record, actor=actor)
+    elif old == IN_REVIEW and new == "draft":
+        review, note = _request_changes(actor, record, comment)
+        notify(submitter_of(review, actor), "changes_requested", record, actor=actor, comment=note)
+    elif old == IN_REVIEW and new == "approved":
+        review = _close(actor, record, ReviewOutcome.APPROVED)
+        notify(submitter_of(review, actor), "approved", record, actor=actor)
+    elif old == IN_REVIEW:
+        _close(actor, record, ReviewOutcome.CLOSED)
+    if isinstance(record, Agreement) and new == "out_for_signature":
+        notify(signature_recipients(record, actor), "issued_for_signature", record, actor=actor)
+
+
+def _open(actor: User, record, reviewers: list[User]) -> ReviewRequest:
+    eligible = {u.id for u in eligible_reviewers(record, actor)}
+    refused = [u.name for u in reviewers if u.id not in eligible]
+    if refused:
+        raise ReviewError(f"{', '.join(sorted(refused))} cannot review this {_label(record)}: reviewers must be "
+                          "coordinators of a participating organisation who may approve it, not the submitter.")
+    for stale in db.session.scalars(sa.select(ReviewRequest).where(
+            ReviewRequest.object_type == record.__tablename__, ReviewRequest.object_id == record.id,
+            ReviewRequest.outcome == ReviewOutcome.OPEN)):
+        stale.outcome, stale.decided_at = ReviewOutcome.CLOSED, utcnow()
+    review = ReviewRequest(object_type=record.__tablename__, object_id=record.id, submitted_by=actor,
+                           reviewers=list(reviewers))
+    db.session.add(review)
+    db.session.flush()
+    if reviewers:
+        audit.record(actor, f"{_kind(record)}.reviewers_named", record,
+                     summary=f"reviewers: {', '.join(sorted(u.name for u in reviewers))}")
+    return review
+
+
+def _request_changes(actor: User, record, body: str) -> tuple[ReviewRequest | None, Comment]:
+    if not (body or "").strip():
+        raise ReviewError("Say what should change: requesting changes needs a comment. Nothing was changed.")
+    try:
+        comment = comments.write_comment(actor, record, body, action="changes_requested")
+    except comments.CommentError as exc:
+        raise ReviewError(f"{exc} Nothing was changed.") from exc
+    review = current_review(record)
+    if review is not None:
+        review.outcome, review.decided_by, review.decided_at = ReviewOutcome.CHANGES_REQUESTED, actor, utcnow()
+        review.comment = comment
+    db.session.flush()
+    return review, comment
+
+
+def _close(actor: User, record, outcome: ReviewOutcome) -> ReviewRequest | None:
+    review = current_review(record)
+    if review is not None:
+        review.outcome, review.decided_by, review.decided_at = outcome, actor, utcnow()
+        db.session.flush()
+    return review
+
+
+def _label(record) -> str:
+    return "agreement" if isinstance(record, Agreement) else "plan"
+
+
+# --- Who hears about each step (the notification recipients) ---------------------------------
+
+
+def review_requested_recipients(record, review: ReviewRequest) -> list[User]:
+    """The named reviewers, else every eligible coordinator."""
+    return list(review.reviewers) or eligible_reviewers(record, review.submitted_by)
+
+
+def submitter_of(review: ReviewRequest | None, actor: User) -> list[User]:
+    """changes_requested and approved go to whoever submitted the round (not to the actor)."""
+    if review is None or review.submitted_by_id == actor.id or not review.submitted_by.active:
+        return []
+    return [review.submitted_by]
+
+
+def signature_recipients(agreement: Agreement, actor: User) -> list[User]:
+    """issued_for_signature: the coordinators of the agreement's party organisations."""
+    org_ids = {p.organization_id for p in agreement.parties} or {agreement.owner_organization_id}
+    users = db.session.scalars(sa.select(User).where(
+        User.role == Role.COORDINATOR, User.active.is_(True), User.organization_id.in_(org_ids),
+        User.id != actor.id).order_by(User.id))
+    return [u for u in users if agreement.tlp.value != "red" or permissions.can_read_red(u, agreement)]

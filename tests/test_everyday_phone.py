@@ -1,0 +1,131 @@
+"""The member's pages in a real browser at 390 px (a phone): nothing is wider than the screen, and the
+update forms are reachable; the navbar fits at 1280 px for an admin with a long name.
+
+Needs Debian's chromium (`apt-get install -y chromium`) and playwright; skipped cleanly without them.
+"""
+import os
+import shutil
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models import TLP, MemberRole, Role, today
+from tests import factories
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+sync_api = pytest.importorskip("playwright.sync_api")
+if not os.path.exists(CHROMIUM):
+    pytest.skip("chromium is not installed", allow_module_level=True)
+
+LONG = "Replace the supervisory-control firmware on every pumping station (vendor advisory ICSA-26-123-01)"
+
+
+def _seed(app) -> dict:
+    with app.app_context():
+        gov = factories.organization(name="National Infrastructure Resilience Office", short_name="NIRO")
+        water = factories.organization(name="Riverbend Regional Water Authority", short_name="RRWA")
+        coordinator = factories.user(role=Role.COORDINATOR, organization=gov, name="Casey Coordinator",
+                                     email="casey@example.org")
+        member = factories.user(role=Role.MEMBER, organization=water, name="Morgan Fieldworker-Longname",
+                                email="morgan.fieldworker@riverbend-water.example.org")
+        admin = factories.user(role=Role.ADMIN, organization=gov, name="Alex Morgan Nakamura-Whitfield",
+                               email="alex.admin@example.org")
+        group = factories.working_group(created_by=coordinator, tlp=TLP.AMBER, name="Water sector OT security",
+                                        members=[(coordinator, MemberRole.CHAIR), (member, MemberRole.MEMBER)])
+        tasks = [factories.task(working_group=group, title=f"{LONG} #{n}", assignee_id=member.id,
+                                created_by_id=coordinator.id, description="Long **markdown**: " + "x" * 300,
+                                due_date=today() + timedelta(days=n - 2)) for n in range(4)]
+        risk = factories.risk(created_by=coordinator, tlp=TLP.AMBER, title=LONG, description="y" * 400)
+        factories.mitigation(risk=risk, title=LONG, assigned_organization_id=water.id, assigned_user_id=member.id,
+                             due_date=today() + timedelta(days=5))
+        db.session.commit()
+        return {"member": member.email, "admin": admin.email, "task": tasks[0].id, "risk": risk.id,
+                "group": group.id}
+
+
+def _sign_in(page, base: str, email: str) -> None:
+    page.goto(base + "/auth/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.click("form.app-form button[type=submit]")
+    page.wait_for_load_state()
+    assert "/auth/login" not in page.url, page.content()[:2000]
+
+
+def _overflow(page) -> int:
+    """How many CSS pixels the page is wider than the screen (0 = fits)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+@pytest.fixture
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def test_member_pages_fit_a_390px_phone(served, browser):
+    ids = _seed(served.app)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    _sign_in(page, served.url, ids["member"])
+    pages = ["/", "/tasks/", "/tasks/?scope=all", f"/tasks/{ids['task']}", f"/tasks/{ids['task']}/history",
+             f"/risks/{ids['risk']}", "/risks/?mine=1", f"/working-groups/{ids['group']}", "/working-groups/",
+             "/auth/account"]
+    wide = {}
+    for path in pages:
+        page.goto(served.url + path)
+        assert page.url.endswith(path.split("#")[0]) or path == "/", page.url
+        if _overflow(page) > 0:
+            wide[path] = _overflow(page)
+    assert wide == {}, f"pages wider than 390 px (overflow in px): {wide}"
+
+    # Dashboard: "My work" comes first.
+    page.goto(served.url + "/")
+    headings = page.locator("main h2").all_inner_texts()
+    assert headings and headings[0].strip() == "My work", headings
+
+    # Task page: the update form is on the page and inside the screen's width.
+    page.goto(served.url + f"/tasks/{ids['task']}")
+    box = page.locator("#update").bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+    # Risk page: the mitigation's "Update status" button is inside the screen's width.
+    page.goto(served.url + f"/risks/{ids['risk']}")
+    button = page.locator("details.status-update > summary").first.bounding_box()
+    assert button and button["x"] + button["width"] <= 390
+
+    # My tasks: a quick update with a note, from the list, without leaving it.
+    page.goto(served.url + "/tasks/")
+    first = page.locator("details.quick-update").first
+    first.locator("summary").click()
+    first.locator("select[name=new_status]").select_option("in_progress")
+    first.locator("textarea[name=note]").fill("On site; parts ordered")
+    assert _overflow(page) == 0
+    first.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.url.rstrip("/").endswith("/tasks"), page.url
+    assert "Status changed to in progress" in page.content()
+    context.close()
+
+
+def test_admin_navbar_fits_at_1280px(served, browser):
+    ids = _seed(served.app)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    _sign_in(page, served.url, ids["admin"])
+    page.goto(served.url + "/")
+    assert _overflow(page) == 0
+    nav = page.locator("nav.navbar-palisade").bounding_box()
+    assert nav["height"] < 80, nav  # one row: nothing wrapped to a second line
+    toggle = page.locator(".user-toggle").bounding_box()
+    assert toggle["x"] + toggle["width"] <= 1280
+    assert page.locator("#main-nav .nav-link", has_text="Administration").is_visible()
+    context.close()
