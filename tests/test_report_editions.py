@@ -8,7 +8,6 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from app.agreements import services as agreement_services
 from app.extensions import db
 from app.models import (
     TLP,
@@ -136,13 +135,15 @@ def test_agreement_version_counts_content_changes_not_status_changes(app, world)
         user = db.session.get(User, world["user_id"])
         agreement = f.agreement(created_by=user, tlp=TLP.GREEN, parties=[user.organization])
         agreement_id = agreement.id
-        for status in (AgreementStatus.IN_REVIEW, AgreementStatus.DRAFT, AgreementStatus.IN_REVIEW):
-            agreement_services.transition_agreement(user, agreement, status)
+        # Status changes only (review rounds): each moves the lock version, none the document version.
+        for status in (AgreementStatus.IN_REVIEW, AgreementStatus.DRAFT, AgreementStatus.IN_REVIEW,
+                       AgreementStatus.DRAFT):
+            agreement.status = status
+            db.session.flush()
         db.session.commit()
         assert agreement.revision == 1 and agreement.version >= 4
         body = edit_data(agreement, title="Renamed agreement")
     client = world["client"]
-    client.post(f"/agreements/{agreement_id}/status", data={"new_status": "draft"})
     with app.app_context():
         body = edit_data(db.session.get(Agreement, agreement_id), title="Renamed agreement")
     assert client.post(f"/agreements/{agreement_id}/edit", data=body).status_code == 302
