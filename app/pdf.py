@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 ALLOWED_ASSETS = ("css/pdf.css", "fonts/", "img/logo.svg")
 ASSET_SUFFIXES = {".css", ".ttf", ".otf", ".woff", ".woff2", ".svg"}
 
+# Every document is tagged PDF/UA-1 (structure tree, /Lang from <html lang>, /Title from <title>,
+# headings, table headers, /Alt from each <svg><title> and <img alt>) so assistive technology reads it.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+
 DEFAULT_LIMITS = {
     "PDF_MAX_FIELD_CHARS": 100_000,  # one text field (matches the Markdown cap of the forms)
     "PDF_MAX_TABLE_ROWS": 1_000,  # one table or list of records
@@ -183,7 +187,7 @@ def write_pdf(html: str, static_root: str) -> bytes:
     """Raw WeasyPrint with the fail-closed fetcher (bench/pdf.py compares against this)."""
     root = Path(static_root)
     document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=StaticOnlyFetcher(root))
-    return document.write_pdf(presentational_hints=False)
+    return document.write_pdf(presentational_hints=False, **PDF_OPTIONS)
 
 
 def _write_pdf_or_fail(html: str, static_root: str) -> bytes:

@@ -99,6 +99,11 @@ def update_agreement(actor: User, agreement: Agreement, *, expected_version: int
         if was_party and owner_id not in {p["organization_id"] for p in parties}:
             raise PartyError(f"The owner organisation ({agreement.owner_organization.name}) stays a party.")
     fields = {k: v for k, v in fields.items() if k in RECORD_FIELDS}
+    # The document's revision counts content changes (fields, parties); status changes and TLP:RED
+    # recipients (who may read it) leave it alone, while the lock version moves on every change.
+    revised = bool(audit.diff(agreement, fields))
+    if revised:
+        fields["revision"] = agreement.revision + 1
     changes = records.apply_changes(actor, agreement, fields, expected_version=None, action="agreement.updated")
     bumped = bool(changes)
 
@@ -111,8 +116,15 @@ def update_agreement(actor: User, agreement: Agreement, *, expected_version: int
             agreement.updated_at = utcnow()
             bumped = True
 
+    def touch_content() -> None:
+        nonlocal revised
+        if not revised:
+            agreement.revision += 1
+            revised = True
+        touch()
+
     if parties is not None:
-        _sync_parties(actor, agreement, parties, touch)
+        _sync_parties(actor, agreement, parties, touch_content)
     if recipients is not None:
         _sync_recipients(actor, agreement, recipients, touch)
     db.session.flush()

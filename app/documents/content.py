@@ -3,6 +3,7 @@ document's identity (reference, version, TLP = the highest label of what it show
 
 Builders return (template, context) for app.pdf.render_pdf; they never render themselves.
 """
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from app.models import (
     Agreement,
     AgreementParty,
     AgreementStatus,
+    Document,
     IncidentPlan,
     Initiative,
     Mitigation,
@@ -113,13 +115,37 @@ def agreement_document(agreement: Agreement, *, issuing: bool = False) -> tuple[
            ("signatures", "6. Signatures")]
     info = DocumentInfo(
         kind=f"{agreement.kind.label} — for signature" if issuing else agreement.kind.label,
-        reference=agreement.reference, version=str(agreement.version), tlp=agreement.tlp,
+        reference=agreement.reference, version=str(agreement.revision), tlp=agreement.tlp,
         heading=agreement.title, organisations=[p.organization.name for p in parties],
         watermark=agreement_watermark(agreement, issuing), toc=toc if budget.estimated_pages >= 4 else [],
         issue_note="issued for signature" if issuing else f"status: {agreement.status.label.lower()}")
+    # Signature blocks go in groups kept together, the last group holding two, so the last
+    # signature never stands alone on a page.
+    groups = [signatories[:1]] + [signatories[i:i + 2] for i in range(1, len(signatories), 2)] \
+        if len(signatories) % 2 else [signatories[i:i + 2] for i in range(0, len(signatories), 2)]
+    issues = db.session.scalars(sa.select(Document).where(
+        Document.object_type == Agreement.__tablename__, Document.object_id == agreement.id)
+        .order_by(Document.id.desc()).limit(1)).all() if agreement.id is not None else []
     return "pdf/agreement.html", {"doc": info, "agreement": agreement, "parties": parties,
-                                  "signatories": signatories,
+                                  "signatories": signatories, "signature_groups": [g for g in groups if g],
+                                  "content_digest": content_digest(agreement, parties),
+                                  "previous_issue": issues[0] if issues else None,
                                   "summary_paragraphs": paragraphs(agreement.summary)}
+
+
+def content_digest(agreement: Agreement, parties: list[AgreementParty] | None = None) -> str:
+    """SHA-256 of the agreement's text as printed (a PDF cannot hold its own hash): reference,
+    revision, kind, title, purpose, terms, dates and parties, one field per line (docs/documents.md).
+    The agreement page shows the same digest for the current content, so a printed copy can be
+    matched against the record."""
+    lines = [agreement.reference, str(agreement.revision), agreement.kind.value, agreement.title,
+             agreement.summary or "", agreement.terms or "", str(agreement.effective_date or ""),
+             str(agreement.expiry_date or ""), str(agreement.notice_days), str(bool(agreement.auto_renew)),
+             agreement.tlp.value]
+    if parties is None:
+        parties = sorted(agreement.parties, key=lambda p: p.position)
+    lines += [f"{p.organization.name}|{p.party_role.value}|{p.signatory_name}|{p.signatory_title}" for p in parties]
+    return hashlib.sha256("\n".join(line.replace("\r\n", "\n") for line in lines).encode()).hexdigest()
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -156,9 +182,14 @@ def incident_plan_document(plan: IncidentPlan, reader: User, *, issuing: bool = 
     budget.check()
     history, hidden_history = revision_history(plan, reader)
     phases = [(phase, sections) for phase, sections in plan.sections_by_phase()]
-    toc = [("metadata", "1. Plan details"), ("approval", "2. Approval"), ("revisions", "3. Revision history"),
-           ("roles", "4. Roles and responsibilities"), ("roster", "5. Contact and escalation roster")]
-    toc += [(f"phase-{phase.value}", f"{6 + i}. {phase.label}") for i, (phase, _) in enumerate(phases)]
+    budget.text("The activation criteria", plan.activation_criteria)
+    budget.text("The severity levels", plan.severity_levels)
+    budget.text("The distribution list", plan.distribution_list)
+    toc = [("metadata", "1. Plan details"), ("activation", "2. Activation and severity levels"),
+           ("approval", "3. Approval"), ("distribution", "4. Distribution list"),
+           ("revisions", "5. Revision history"), ("roles", "6. Roles and responsibilities"),
+           ("roster", "7. Contact and escalation roster")]
+    toc += [(f"phase-{phase.value}", f"{8 + i}. {phase.label}") for i, (phase, _) in enumerate(phases)]
     roles: dict[str, list] = {}
     for contact in plan.contacts:
         roles.setdefault(contact.role, []).append(contact)
@@ -170,11 +201,12 @@ def incident_plan_document(plan: IncidentPlan, reader: User, *, issuing: bool = 
         version=plan.version_label, tlp=plan.tlp, heading=plan.title,
         organisations=[plan.owner_organization.name] + [o.name for o in plan.covered_organizations
                                                          if o.id != plan.owner_organization_id],
-        watermark=watermark, toc=toc if budget.estimated_pages >= 4 or len(plan.live_sections) >= 8 else [],
+        watermark=watermark, toc=toc,
         issue_note="issued for review" if issuing else f"status: {plan.status.label.lower()}")
     return "pdf/incident_plan.html", {"doc": info, "plan": plan, "history": history,
                                       "hidden_history": hidden_history, "phases": phases, "roles": roles,
-                                      "scope_paragraphs": paragraphs(plan.scope)}
+                                      "distribution": [line.strip() for line in
+                                                       (plan.distribution_list or "").splitlines() if line.strip()]}
 
 
 # --- Initiative status report ----------------------------------------------------------------------

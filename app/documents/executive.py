@@ -3,7 +3,11 @@
 Every figure and row comes from the reader's visible_* scopes; aggregates are computed in SQL so
 500 initiatives cost a few queries, and lists are capped ("and N more") so the report stays short:
 exceptions first (red and amber initiatives, overdue work, expiring agreements), greens counted.
-The TLP label is the highest of every record that contributed to a figure or a row.
+Editions: `ceiling` (?tlp=) keeps only records labelled at or below it, and the edition is marked
+with that label, so an AMBER edition can go to a board that may not receive RED. Without a ceiling the
+report holds everything the reader sees and is marked with the highest label of its content.
+Each report produced is kept as a snapshot of its figures (per reader and edition) so the next one
+shows the trend; items coordinators flagged "decision needed" open the summary page.
 """
 from dataclasses import dataclass
 
@@ -14,12 +18,14 @@ from app import permissions
 from app.documents.content import DocumentInfo, heat_map, highest_tlp, report_reference
 from app.extensions import db
 from app.models import (
+    TLP,
     Agreement,
     Health,
     IncidentPlan,
     Initiative,
     InitiativeStatus,
     PlanStatus,
+    ReportSnapshot,
     Risk,
     RiskStatus,
     Task,
@@ -58,10 +64,51 @@ def _labels(stmt, model) -> list:
         model.id.in_(stmt.order_by(None).with_only_columns(model.id)))).all()
 
 
-def executive_document(reader: User) -> tuple[str, dict]:
+def at_or_below(ceiling: TLP | None) -> list[TLP]:
+    return list(TLP) if ceiling is None else [t for t in TLP if t.rank <= ceiling.rank]
+
+
+def report_editions(reader: User) -> list[TLP]:
+    """The editions a reader may produce: every label up to the highest the reader can see."""
+    highest = TLP.CLEAR
+    for model, scope in ((Initiative, permissions.visible_initiatives), (Risk, permissions.visible_risks),
+                         (Agreement, permissions.visible_agreements),
+                         (IncidentPlan, permissions.visible_incident_plans),
+                         (WorkingGroup, permissions.visible_working_groups)):
+        highest = TLP.highest([highest, *_labels(scope(reader).where(model.archived_at.is_(None)), model)])
+    return at_or_below(highest)
+
+
+def parse_edition(value: str | None) -> TLP | None:
+    """?tlp=clear|green|amber|amber_strict|red (also AMBER+STRICT); ValueError for anything else."""
+    if value is None or value == "":
+        return None
+    value = value.strip().lower().replace("tlp:", "").replace("+", "_").replace("-", "_")
+    return TLP(value)
+
+
+def previous_snapshot(reader: User, ceiling: TLP | None) -> ReportSnapshot | None:
+    edition = ceiling if ceiling is not None else TLP.RED
+    return db.session.scalars(sa.select(ReportSnapshot).where(
+        ReportSnapshot.user_id == reader.id, ReportSnapshot.tlp == edition)
+        .order_by(ReportSnapshot.created_at.desc(), ReportSnapshot.id.desc()).limit(1)).first()
+
+
+def record_snapshot(reader: User, context: dict) -> ReportSnapshot:
+    """Keep this report's figures for the next one's trend (flush only; the view commits)."""
+    snapshot = ReportSnapshot(user_id=reader.id, tlp=context["edition"] or TLP.RED,
+                              reference=context["doc"].reference,
+                              figures={key: value for key, value, _label, _trend in context["figures"]})
+    db.session.add(snapshot)
+    db.session.flush()
+    return snapshot
+
+
+def executive_document(reader: User, ceiling: TLP | None = None) -> tuple[str, dict]:
     on = today()
+    labels = at_or_below(ceiling)
     initiatives = permissions.visible_initiatives(reader).where(
-        Initiative.archived_at.is_(None), Initiative.status.in_(OPEN_INITIATIVE))
+        Initiative.archived_at.is_(None), Initiative.status.in_(OPEN_INITIATIVE), Initiative.tlp.in_(labels))
     health_counts = dict(db.session.execute(
         sa.select(Initiative.health, sa.func.count()).where(
             Initiative.id.in_(initiatives.with_only_columns(Initiative.id))).group_by(Initiative.health)).all())
@@ -72,17 +119,21 @@ def executive_document(reader: User) -> tuple[str, dict]:
                                                                     Initiative.target_date, Initiative.id),
             CAP if health is Health.GREEN else EXCEPTION_CAP)
 
-    risks = permissions.visible_risks(reader).where(Risk.archived_at.is_(None), Risk.status != RiskStatus.CLOSED)
+    risks = permissions.visible_risks(reader).where(Risk.archived_at.is_(None), Risk.status != RiskStatus.CLOSED,
+                                                    Risk.tlp.in_(labels))
     cells = {(likelihood, impact): n for likelihood, impact, n in db.session.execute(
         sa.select(Risk.likelihood, Risk.impact, sa.func.count()).where(
             Risk.id.in_(risks.with_only_columns(Risk.id))).group_by(Risk.likelihood, Risk.impact))}
-    residual = sa.func.coalesce(Risk.residual_likelihood * Risk.residual_impact, Risk.likelihood * Risk.impact)
+    # Ranked by residual score; risks whose residual is not assessed yet come after the assessed ones.
+    residual = Risk.residual_likelihood * Risk.residual_impact
     top_risks = _capped(risks.options(so.selectinload(Risk.owner_organization))
-                        .order_by(residual.desc(), (Risk.likelihood * Risk.impact).desc(), Risk.reference), 15)
+                        .order_by(residual.is_(None), residual.desc(), (Risk.likelihood * Risk.impact).desc(),
+                                  Risk.reference), 15)
     critical_high = sum(n for (likelihood, impact), n in cells.items() if likelihood * impact >= 10)
 
     overdue = permissions.visible_tasks(reader).where(
-        Task.archived_at.is_(None), WorkingGroup.archived_at.is_(None), Task.overdue_condition(on))
+        Task.archived_at.is_(None), WorkingGroup.archived_at.is_(None), Task.overdue_condition(on),
+        WorkingGroup.tlp.in_(labels))
     overdue_ids = overdue.order_by(None).with_only_columns(Task.id)
     by_group_stmt = (sa.select(WorkingGroup.reference, WorkingGroup.name, sa.func.count(Task.id).label("n"),
                                sa.func.min(Task.due_date).label("oldest"))
@@ -95,14 +146,14 @@ def executive_document(reader: User) -> tuple[str, dict]:
     oldest_tasks = _capped(overdue.options(so.contains_eager(Task.working_group), so.selectinload(Task.assignee))
                            .order_by(Task.due_date, Task.id))
 
-    expiring = _capped(permissions.visible_agreements(reader).where(
-        Agreement.archived_at.is_(None), Agreement.expiring_condition(on)).order_by(
-        Agreement.expiry_date, Agreement.reference))
     expiring_stmt = permissions.visible_agreements(reader).where(
-        Agreement.archived_at.is_(None), Agreement.expiring_condition(on))
+        Agreement.archived_at.is_(None), Agreement.expiring_condition(on), Agreement.tlp.in_(labels))
+    expiring = _capped(expiring_stmt.order_by(Agreement.expiry_date, Agreement.reference))
     plans_stmt = permissions.visible_incident_plans(reader).where(
         IncidentPlan.archived_at.is_(None), IncidentPlan.status == PlanStatus.APPROVED,
-        IncidentPlan.next_review_date < on)
+        IncidentPlan.next_review_date < on, IncidentPlan.tlp.in_(labels))
+    decisions = _capped(initiatives.where(Initiative.decision_needed.is_(True)).order_by(Initiative.reference), 10)
+    risk_decisions = _capped(risks.where(Risk.decision_needed.is_(True)).order_by(Risk.reference), 10)
     plans_due = _capped(plans_stmt.options(so.selectinload(IncidentPlan.owner_organization))
                         .order_by(IncidentPlan.next_review_date, IncidentPlan.reference))
 
@@ -110,28 +161,41 @@ def executive_document(reader: User) -> tuple[str, dict]:
                       _labels(plans_stmt, IncidentPlan),
                       db.session.scalars(sa.select(WorkingGroup.tlp).distinct().where(WorkingGroup.id.in_(
                           overdue.order_by(None).with_only_columns(Task.working_group_id)))).all())
+    if ceiling is not None:
+        tlp = ceiling  # an edition is marked with its ceiling, whatever its content happens to hold
     info = DocumentInfo(
-        kind="Executive status report", reference=report_reference("EXEC"), version=None, tlp=tlp,
+        kind="Executive status report" + (f" — {ceiling.label} edition" if ceiling is not None else ""),
+        reference=report_reference("EXEC"), version=None, tlp=tlp,
         heading="Executive status report", organisations=[f"Prepared for {reader.organization.name}"])
     # The contents open the detail (page 2): the first page is the one-page summary.
     detail_toc = [("initiatives", "Initiatives needing attention"), ("agreements", "Agreements expiring in 90 days"),
              ("risks", "Top residual risks"), ("tasks", "Overdue tasks by working group"),
              ("plans", "Plans overdue for review")]
-    figures = [
-        (sum(health_counts.values()), "open initiatives"),
-        (health_counts.get(Health.RED, 0), "initiatives in red"),
-        (_count(risks), "open risks"),
-        (critical_high, "high or critical risks"),
-        (overdue_total, "overdue tasks"),
-        (expiring.total, "agreements expiring ≤ 90 days"),
-        (plans_due.total, "plans overdue for review"),
-    ]
+    previous = previous_snapshot(reader, ceiling)
+    figures = [(key, value, label, _trend(previous, key, value)) for key, value, label in (
+        ("open_initiatives", sum(health_counts.values()), "open initiatives"),
+        ("red_initiatives", health_counts.get(Health.RED, 0), "initiatives in red"),
+        ("open_risks", _count(risks), "open risks"),
+        ("high_risks", critical_high, "high or critical risks"),
+        ("overdue_tasks", overdue_total, "overdue tasks"),
+        ("expiring_agreements", expiring.total, "agreements expiring ≤ 90 days"),
+        ("plans_overdue", plans_due.total, "plans overdue for review"),
+    )]
     health_bars = [(h.label, health_counts.get(h, 0), HEALTH_COLOURS[h])
                    for h in (Health.GREEN, Health.AMBER, Health.RED)]
-    group_bars = [(row.name, row.n, "#13294b") for row in groups[:8]]
+    # Bars are labelled with the group's reference (never clipped); the legend gives the full names.
+    group_bars = [(row.reference, row.n, "#13294b") for row in groups[:6]]
     return "pdf/executive.html", {
-        "doc": info, "detail_toc": detail_toc, "figures": figures, "health_bars": health_bars, "group_bars": group_bars,
-        "more_groups_in_chart": max(0, group_total - 8), "heat": heat_map(cells), "by_health": by_health,
+        "doc": info, "edition": ceiling, "scope_labels": labels, "reader_org": reader.organization.name, "previous": previous, "on": on,
+        "decisions": decisions, "risk_decisions": risk_decisions, "group_legend": groups[:6], "detail_toc": detail_toc, "figures": figures, "health_bars": health_bars, "group_bars": group_bars,
+        "more_groups_in_chart": max(0, group_total - 6), "heat": heat_map(cells), "by_health": by_health,
         "top_risks": top_risks, "groups": groups, "group_total": group_total, "oldest_tasks": oldest_tasks,
         "expiring": expiring, "plans_due": plans_due, "summary_rows": SUMMARY_ROWS, "today": on,
         "health_red": Health.RED, "health_amber": Health.AMBER, "health_green": Health.GREEN}
+
+
+def _trend(previous: ReportSnapshot | None, key: str, value: int) -> int | None:
+    """Change since the previous report of the same reader and edition (None: no earlier report)."""
+    if previous is None or not isinstance((previous.figures or {}).get(key), int):
+        return None
+    return value - previous.figures[key]

@@ -2,7 +2,7 @@
 the HTML pages), is rate limited per user, and answers `attachment` + `no-store`."""
 import re
 
-from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import permissions
@@ -10,11 +10,12 @@ from app.documents import bp, renders
 from app.documents.content import (
     AGREEMENT_ISSUED,
     agreement_document,
+    content_digest,
     incident_plan_document,
     initiative_document,
     risk_register_document,
 )
-from app.documents.executive import executive_document
+from app.documents.executive import executive_document, parse_edition, record_snapshot, report_editions
 from app.documents.services import (
     KIND_AGREEMENT,
     KIND_EXECUTED,
@@ -138,8 +139,20 @@ def risk_register():
 @bp.get("/reports/executive.pdf")
 @pdf_rate_limit
 def executive():
+    """?tlp= chooses the edition (its ceiling); every report produced is kept as a snapshot of its
+    figures so the next report of that edition shows the trend."""
     permissions.authorize(permissions.can_download_reports(current_user))
-    return rendered(*executive_document(current_user))
+    try:
+        ceiling = parse_edition(request.args.get("tlp"))
+    except ValueError:
+        abort(400, description="Unknown edition: choose tlp=clear, green, amber, amber_strict or red.")
+    template, context = executive_document(current_user, ceiling)
+    response = rendered(template, context)
+    if isinstance(response, Response) and response.mimetype == "application/pdf":
+        # Only a report actually delivered becomes the baseline of the next one's trend.
+        record_snapshot(current_user, context)
+        db.session.commit()
+    return response
 
 
 @bp.get("/documents/<int:document_id>.pdf")
@@ -189,6 +202,18 @@ def render_download(render_id: str):
 def issued_documents_global(record) -> list[Document]:
     """For templates/documents/_issued.html on the record pages."""
     return issued_documents(current_user, record)
+
+
+@bp.app_template_global("agreement_content_digest")
+def agreement_content_digest_global(agreement) -> str:
+    """The digest printed in the agreement's PDF, for the agreement page (templates/documents/_issued.html)."""
+    return content_digest(agreement)
+
+
+@bp.app_template_global("report_editions")
+def report_editions_global() -> list:
+    """For the dashboard's executive report form: the editions the signed-in reader may produce."""
+    return report_editions(current_user)
 
 
 @bp.app_errorhandler(DocumentTooLarge)

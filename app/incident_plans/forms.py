@@ -32,6 +32,15 @@ class PlanForm(VersionedForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     scope = TextAreaField("Mission and scope", validators=[Length(max=MARKDOWN_MAX)],
                           description="Markdown. Systems, sites, sectors and partners the plan covers.")
+    activation_criteria = TextAreaField(
+        "Activation criteria", validators=[Length(max=MARKDOWN_MAX)],
+        description="Markdown. The events or thresholds that put this plan into action, and who may declare it.")
+    severity_levels = TextAreaField(
+        "Severity levels", validators=[Length(max=MARKDOWN_MAX)],
+        description="Markdown. How incidents are graded (e.g. a list from Severity 1 to 4) and what each level triggers.")
+    distribution_list = TextAreaField(
+        "Distribution list", validators=[Length(max=5000)],
+        description="Who receives controlled copies of this plan: one recipient per line (name, role, organisation).")
     sectors = sectors_field("Sectors")
     covered_organization_ids = MultiCheckboxField(
         "Covered organisations", coerce=int,

@@ -27,7 +27,8 @@ from app.models.incident_plan import latest_review_date, next_version_label
 from app.reviews import services as reviews
 
 KIND = "incident_plan"
-PLAN_FIELDS = ("title", "scope", "sectors", "version_label", "tlp", "change_summary")
+PLAN_FIELDS = ("title", "scope", "sectors", "version_label", "tlp", "change_summary", "activation_criteria",
+               "severity_levels", "distribution_list")
 CONTACT_FIELDS = ("role", "name", "organization", "phone", "email", "escalation_tier", "available_24_7")
 
 
@@ -197,6 +198,8 @@ def revise_incident_plan(actor: User, plan: IncidentPlan, bump: str = "major") -
     draft = IncidentPlan(reference=plan.reference, title=plan.title, scope=plan.scope, sectors=list(plan.sectors),
                          owner_organization_id=plan.owner_organization_id, version_label=label, tlp=plan.tlp,
                          status=PlanStatus.DRAFT, change_summary="", previous_version_id=plan.id,
+                         activation_criteria=plan.activation_criteria, severity_levels=plan.severity_levels,
+                         distribution_list=plan.distribution_list,
                          created_by=actor)
     db.session.add(draft)
     draft.covered_organizations = list(plan.covered_organizations)

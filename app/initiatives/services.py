@@ -54,7 +54,7 @@ def _normalise(fields: dict) -> dict:
     fields = dict(fields)
     if "sectors" in fields:
         fields["sectors"] = sorted(set(fields["sectors"] or []), key=lambda s: s.value)
-    for name in ("title", "objective", "description", "health_reason"):
+    for name in ("title", "objective", "description", "health_reason", "decision_note"):
         if name in fields and fields[name] is None:
             fields[name] = ""
     return fields

@@ -111,6 +111,8 @@ class Agreement(LifecycleMixin, RecordMixin, db.Model):
     expiry_date: so.Mapped[date | None] = so.mapped_column(index=True)
     notice_days: so.Mapped[int] = so.mapped_column(default=30)
     auto_renew: so.Mapped[bool] = so.mapped_column(default=False)
+    # The document version: counts changes to the content (terms, parties, dates), not status changes.
+    revision: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
     owner_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
     status_changed_at: so.Mapped[datetime | None]
 

@@ -120,6 +120,10 @@ class IncidentPlan(LifecycleMixin, RecordMixin, db.Model):
     change_summary: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     previous_version_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("incident_plans.id"))
     tlp: so.Mapped[TLP] = so.mapped_column(enum_column_type(TLP), index=True)
+    # Printed in the plan document: who receives it, when the plan is activated, how incidents are graded.
+    distribution_list: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    activation_criteria: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    severity_levels: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
 
     owner_organization: so.Mapped["Organization"] = so.relationship()  # noqa: F821
     approver: so.Mapped["User | None"] = so.relationship(foreign_keys=[approver_id])  # noqa: F821

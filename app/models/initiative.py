@@ -71,6 +71,9 @@ class Initiative(LifecycleMixin, RecordMixin, db.Model):
     health_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     tlp: so.Mapped[TLP] = so.mapped_column(enum_column_type(TLP), index=True)
     status_changed_at: so.Mapped[datetime | None]
+    # "Decisions needed" in the executive report: set by a coordinator, with the question to decide.
+    decision_needed: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    decision_note: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
 
     agreement: so.Mapped["Agreement | None"] = so.relationship()  # noqa: F821
     lead_organization: so.Mapped["Organization"] = so.relationship(  # noqa: F821

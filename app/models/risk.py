@@ -97,6 +97,9 @@ class Risk(LifecycleMixin, RecordMixin, db.Model):
     residual_impact: so.Mapped[int | None]
     next_review_date: so.Mapped[date | None]
     tlp: so.Mapped[TLP] = so.mapped_column(enum_column_type(TLP), index=True)
+    # "Decisions needed" in the executive report: set by a coordinator, with the question to decide.
+    decision_needed: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    decision_note: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
 
     owner_organization: so.Mapped["Organization"] = so.relationship()  # noqa: F821
     initiative: so.Mapped["Initiative | None"] = so.relationship()  # noqa: F821

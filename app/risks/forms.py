@@ -1,5 +1,5 @@
 """Forms of the risk register: risks, mitigations, status changes. Choices come from scoped queries."""
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -69,6 +69,10 @@ class RiskForm(VersionedForm):
                                  description="Leave empty to set it from the level: critical 90 days, "
                                              "high 180 days, others 360 days.")
     tlp = tlp_field()
+    decision_needed = BooleanField("Decision needed from the executives",
+                                   description="Lists this item under “Decisions needed” in the executive report.")
+    decision_note = TextAreaField("Decision to take", validators=[Length(max=1000)],
+                                  description="The question the executives should decide, in one or two sentences.")
     recipients = MultiCheckboxField("TLP:RED recipients", coerce=int, validators=[Optional()],
                                     description="Required for TLP:RED: only these people (and you, the "
                                                 "creator) may read the risk.")

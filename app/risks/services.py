@@ -19,7 +19,8 @@ from app.models import (
 from app.notifications.services import notify
 
 RISK_FIELDS = ("title", "description", "sector", "asset", "threat", "vulnerability", "likelihood", "impact",
-               "treatment", "residual_likelihood", "residual_impact", "initiative_id", "next_review_date", "tlp")
+               "treatment", "residual_likelihood", "residual_impact", "initiative_id", "next_review_date", "tlp",
+               "decision_needed", "decision_note")
 MITIGATION_FIELDS = ("title", "description", "assigned_organization_id", "assigned_user_id", "due_date",
                      "effectiveness")
 
