@@ -32,7 +32,8 @@ from app.models import Attachment
 RECORD = "/<kind>/<int:record_id>"  # kind: a KindSpec slug (tasks, mitigations, working-groups, …)
 # Endpoints whose requests may carry files: only these get ATTACHMENT_REQUEST_MAX_MB; every other
 # request keeps MAX_CONTENT_LENGTH (2 MiB).
-UPLOAD_ENDPOINTS = frozenset({"attachments.upload", "tasks.change_status", "risks.mitigation_status"})
+UPLOAD_ENDPOINTS = frozenset({"attachments.upload", "tasks.change_status", "risks.mitigation_status",
+                              "signing.record_paper", "signing.verify"})
 
 
 def _raise_upload_limit() -> None:

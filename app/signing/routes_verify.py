@@ -4,7 +4,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app, render_template, request
 from flask_login import current_user
 
 from app import permissions
@@ -28,7 +28,7 @@ class Verdict:
 def size_limit() -> int:
     """The upload cap: VERIFY_MAX_MB, within the request size limit."""
     cap = int(current_app.config.get("VERIFY_MAX_MB", 20)) * 1024 * 1024
-    request_cap = current_app.config.get("MAX_CONTENT_LENGTH")
+    request_cap = request.max_content_length  # raised for this endpoint (attachments.UPLOAD_ENDPOINTS)
     return min(cap, request_cap - 64 * 1024) if request_cap else cap
 
 
