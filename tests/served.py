@@ -97,6 +97,7 @@ class ServedApp:
                 return self
             except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.2)
+        self.stop()  # never leave a server behind
         raise RuntimeError(f"gunicorn did not answer within 60 s: {self.log()}")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
