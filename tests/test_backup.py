@@ -98,6 +98,7 @@ def test_restore_drill_backup_while_the_served_app_writes(served, tmp_path, new_
                 answer = sessions[i].post(served.url + "/risks/new", data=risk_form(title="Drill risk"),
                                           timeout=60, allow_redirects=False)
             else:
+                time.sleep(1.1)  # within the sign-in rate limit (60 a minute per address)
                 answer = served.session().post(served.url + "/auth/login", timeout=60, allow_redirects=False,
                                                data={"email": email, "password": f.PASSWORD})
             if answer.status_code != 302:

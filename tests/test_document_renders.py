@@ -134,9 +134,9 @@ def test_a_later_minute_is_not_new_content(app, client_as):
     reader, _ = _readers(app)
     client = client_as(reader)
     start = utcnow()
-    with freeze_time(start, tick=True):
-        first = client.get("/reports/executive.pdf")
+    with freeze_time(start, tick=True):  # the register's reference carries the minute (RISKS-YYYYMMDD-HHMM)
+        first = client.get("/risks/register.pdf")
     with freeze_time(start + timedelta(minutes=7), tick=True):
-        again = client.get("/reports/executive.pdf")
+        again = client.get("/risks/register.pdf")
     assert first.status_code == again.status_code == 200
     assert again.data == first.data and _count(app, RenderJob) == 1

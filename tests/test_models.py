@@ -34,7 +34,7 @@ EXPECTED = {
     Agreement: """draft: in_review, cancelled
                   in_review: draft, approved, cancelled
                   approved: out_for_signature, cancelled
-                  out_for_signature: active
+                  out_for_signature: active, draft
                   active: expired, terminated
                   expired:
                   terminated:

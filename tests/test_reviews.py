@@ -198,16 +198,17 @@ def test_cancelling_an_agreement_in_review_closes_the_round(app, client_as, worl
     assert rounds(app, "agreement", records["agreement"])[-1][1] is ReviewOutcome.CLOSED
 
 
-def test_issued_for_signature_notifies_the_party_coordinators(app, client_as, world):
+def test_issuing_for_signature_goes_through_the_signatory_form(app, client_as, world):
+    # The signatories are chosen first (app/signing); they are the ones told (tests/test_signing_paper.py).
     people, records = world
     with app.app_context():
         agreement = db.session.get(Agreement, records["agreement"])
         agreement.status = AgreementStatus.APPROVED
         db.session.commit()
     response = step(app, client_as, people["al"], "agreement", records["agreement"], "out_for_signature")
-    assert response.status_code == 302 and status_of(app, "agreement", records["agreement"]) == "out_for_signature"
-    # Party organisations A and B: their coordinators, not the one who issued it, not C, not members.
-    assert sorted(name for name, _ in notifications(app, "issued_for_signature")) == ["Ann Author", "Bea Beta"]
+    assert response.status_code == 302 and "/issue-for-signature" in response.headers["Location"]
+    assert status_of(app, "agreement", records["agreement"]) == "approved"
+    assert notifications(app, "issued_for_signature") == []
 
 
 def test_red_agreement_offers_only_recipients_as_reviewers(app, client_as, world):

@@ -5,6 +5,8 @@ the render fails, the status change rolls back with it). Flush, never commit.
 """
 import hashlib
 
+import sqlalchemy as sa
+
 from app import audit, permissions
 from app.documents.content import agreement_document, incident_plan_document
 from app.extensions import db
@@ -72,3 +74,9 @@ def issued_documents(reader: User, record) -> list[Document]:
 def latest_issue(reader: User, record, kind: str) -> Document | None:
     return db.session.scalars(permissions.visible_documents(reader, type(record), record.id)
                               .where(Document.kind == kind).order_by(Document.id.desc())).first()
+
+
+def issued_here(sha256: str) -> bool:
+    """Whether any document with this SHA-256 was issued here, whoever may read it (for /verify's
+    "issued by this Palisade, not shared with you": the record itself is never named)."""
+    return db.session.scalar(sa.select(sa.func.count(Document.id)).where(Document.sha256 == sha256)) > 0

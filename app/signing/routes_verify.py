@@ -3,11 +3,11 @@
 import hashlib
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from flask import current_app, render_template, request
 from flask_login import current_user
 
 from app import permissions
+from app.documents.services import issued_here
 from app.extensions import db
 from app.models import Document
 from app.signing import bp
@@ -39,8 +39,7 @@ def examine(content: bytes, filename: str) -> Verdict:
         permissions.visible_documents(current_user).where(Document.sha256 == digest)
         .order_by(Document.issued_at.desc())))
     if not verdict.matches:
-        verdict.hidden_match = db.session.scalar(
-            sa.select(sa.func.count(Document.id)).where(Document.sha256 == digest)) > 0
+        verdict.hidden_match = issued_here(digest)
     verdict.seal = check_seal(content)
     return verdict
 
