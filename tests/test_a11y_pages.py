@@ -177,7 +177,7 @@ def test_forms_with_errors_tie_messages_to_fields_and_pass_axe(site, browser):
             page.goto(base + path)
             for field in page.query_selector_all("form.needs-validation input[required], form input[required]"):
                 field.evaluate("el => el.removeAttribute('required')")
-            page.click("main form button[type=submit]:not(.visually-hidden)")
+            page.click("main form button.btn-primary[type=submit]:not(.visually-hidden)")
             page.wait_for_load_state()
             invalid = page.query_selector_all("main [aria-invalid=true]")
             assert invalid, f"{path}: an empty submission marks no field invalid"
