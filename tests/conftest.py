@@ -150,4 +150,21 @@ def runner(app):
     return app.test_cli_runner()
 
 
+
+
+# Modules whose behaviour does not depend on the database (input fuzzing, PDF layout and tagging, the
+# sanitiser, the renderer's warm start): the SQLite pass runs them; the PostgreSQL pass skips them to
+# keep CI short. Everything that reads or writes records runs on both.
+DATABASE_AGNOSTIC = {"test_fuzz_forms", "test_a11y_documents", "test_pdf", "test_sanitize", "test_warm_start"}
+
+
+def pytest_collection_modifyitems(config, items):
+    if not USING_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="database-agnostic: covered by the SQLite pass")
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1] in DATABASE_AGNOSTIC:
+            item.add_marker(skip)
+
+
 from tests.served import served  # noqa: E402,F401  -- the gunicorn-served app fixture
