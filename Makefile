@@ -43,7 +43,7 @@ system-deps:
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	    echo "Installing system packages:$$missing"; \
-	    (apt-get install -y -qq $$missing >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq $$missing >/dev/null)); \
+	    (apt-get install -o DPkg::Lock::Timeout=300 -y -qq $$missing >/dev/null 2>&1 || (apt-get update -qq && apt-get install -o DPkg::Lock::Timeout=300 -y -qq $$missing >/dev/null)); \
 	  else \
 	    echo "Please install these system packages for WeasyPrint:$$missing (see README)"; \
 	  fi; \

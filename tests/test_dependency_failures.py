@@ -210,16 +210,21 @@ def test_sqlite_locked_by_another_writer_is_a_503_and_writes_nothing(file_app):
 
 
 @pytest.fixture
-def tiny_filesystem(tmp_path):
-    """A 3 MB tmpfs (needs root; skipped where mounting is not permitted)."""
-    mount_point = tmp_path / "tiny"
-    mount_point.mkdir()
+def tiny_filesystem():
+    """A 3 MB tmpfs (needs root; skipped where mounting is not permitted). It is mounted straight under
+    the system temporary directory, not under pytest's private (0700) one, so that the PostgreSQL
+    server's own user can reach it as a tablespace."""
+    import tempfile
+
+    mount_point = Path(tempfile.mkdtemp(prefix="palisade-tiny-"))
+    mount_point.chmod(0o755)
     result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount_point)],
                             capture_output=True, text=True)
     if result.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
     yield mount_point
     subprocess.run(["umount", "-l", str(mount_point)], check=False)
+    mount_point.rmdir()
 
 
 def _fill(directory: Path) -> None:
