@@ -140,10 +140,10 @@ def documents(app, ids) -> None:
     for name, url in urls.items():
         html = html_for(app, ids, name.split(" (")[0])
         data = client.get(url).data
-        route = timed(lambda: client.get(url))
-        bare = timed(lambda: raw(app, html))
+        route = timed(lambda url=url: client.get(url))
+        bare = timed(lambda html=html: raw(app, html))
         app.config["PDF_RENDER_IN_SUBPROCESS"] = True
-        worker = timed(lambda: client.get(url))
+        worker = timed(lambda url=url: client.get(url))
         app.config["PDF_RENDER_IN_SUBPROCESS"] = False
         print(f"{name:32} {pages(data):>5} {route:8.3f} {bare:8.3f} {route / bare:6.2f} {worker:9.3f}")
 
@@ -200,7 +200,7 @@ def table_layouts(app, rows: int = 500) -> None:
     for name, body in variants.items():
         html = f"<html><head><style>{TABLE_CSS}</style></head><body>{body}</body></html>"
         data = raw(app, html)
-        seconds = timed(lambda: raw(app, html), runs=1)
+        seconds = timed(lambda html=html: raw(app, html), runs=1)
         base = base or seconds
         print(f"  {name:22} {pages(data):>3} pages {seconds:7.2f} s  ({seconds / base:.2f}x auto)")
 

@@ -77,6 +77,15 @@ def test_member_sees_their_own_work(app, client_as):
     html = client.get("/").get_data(as_text=True)
     assert "My work" in html and "Overdue task A" in html and "Group A" in html
     assert "Partnership portfolio" not in html and "Overdue task B" not in html
+    # Each of their tasks carries its quick update, posting to that task's own status endpoint.
+    with app.app_context():
+        from app.extensions import db
+        from app.models import Task
+
+        task = db.session.scalar(db.select(Task).filter_by(title="Overdue task A"))
+        task_id, version = task.id, task.version
+    assert f'action="/tasks/{task_id}/status"' in html
+    assert f'id="quick-status-{task_id}"' in html and f'name="version" value="{version}"' in html
 
 
 def test_executive_gets_the_read_only_portfolio_without_red_they_were_not_given(app, client_as):

@@ -107,23 +107,23 @@ def download(kind: str, record_id: int, attachment_id: int):
 
 @bp.post(f"{RECORD}/<int:attachment_id>/archive")
 def archive(kind: str, record_id: int, attachment_id: int):
-    spec, record = load_record(kind, record_id)
-    attachment = load_attachment(spec, record, attachment_id)
-    changed = services.archive_attachment(current_user, record, attachment)
-    db.session.commit()
-    flash(f"Archived {attachment.filename}." if changed else f"{attachment.filename} was already archived.",
-          "success" if changed else "info")
-    return redirect(spec.detail_url(record), 303)
+    return _set_archived(kind, record_id, attachment_id, archived=True)
 
 
 @bp.post(f"{RECORD}/<int:attachment_id>/restore")
 def restore(kind: str, record_id: int, attachment_id: int):
+    return _set_archived(kind, record_id, attachment_id, archived=False)
+
+
+def _set_archived(kind: str, record_id: int, attachment_id: int, *, archived: bool):
     spec, record = load_record(kind, record_id)
     attachment = load_attachment(spec, record, attachment_id)
-    changed = services.restore_attachment(current_user, record, attachment)
-    db.session.commit()
-    flash(f"Restored {attachment.filename}." if changed else f"{attachment.filename} is not archived.",
-          "success" if changed else "info")
+    change = services.archive_attachment if archived else services.restore_attachment
+    if change(current_user, record, attachment):
+        db.session.commit()
+        flash(f"{'Archived' if archived else 'Restored'} {attachment.filename}.", "success")
+    else:
+        flash(f"{attachment.filename} {'was already archived' if archived else 'is not archived'}.", "info")
     return redirect(spec.detail_url(record), 303)
 
 

@@ -27,16 +27,25 @@ class EnableTwoFactorForm(FlaskForm):
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)],
-                                     render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(
+def _new_password_field() -> PasswordField:
+    """A new password, with the length rule said under it (a fresh field each call: forms keep their order)."""
+    return PasswordField(
         "New password", validators=[DataRequired(), Length(max=1024)],
         description=f"At least 12 and at most {MAX_LENGTH} characters; a passphrase of a few words works well.",
         render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Repeat the new password",
-                            validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
-                            render_kw={"autocomplete": "new-password"})
+
+
+def _confirm_field() -> PasswordField:
+    return PasswordField("Repeat the new password",
+                         validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
+                         render_kw={"autocomplete": "new-password"})
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = _new_password_field()
+    confirm = _confirm_field()
 
 
 def _strip(value):
@@ -52,13 +61,8 @@ class ChangeEmailForm(FlaskForm):
 class SetOwnPasswordForm(FlaskForm):
     """A first password (invitation) or a new one (reset link): no current password to give."""
 
-    new_password = PasswordField(
-        "New password", validators=[DataRequired(), Length(max=1024)],
-        description=f"At least 12 and at most {MAX_LENGTH} characters; a passphrase of a few words works well.",
-        render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Repeat the new password",
-                            validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
-                            render_kw={"autocomplete": "new-password"})
+    new_password = _new_password_field()
+    confirm = _confirm_field()
 
 
 class ForgotPasswordForm(FlaskForm):

@@ -208,11 +208,18 @@ class LifecycleMixin:
             self.status_changed_at = utcnow()
 
 
+def link_table(name: str, owner: str, owner_table: str, other: str = "organization_id",
+               other_table: str = "organizations") -> sa.Table:
+    """A many-to-many table `<name>(<owner>_id, <other>)`; its rows go with the owning record."""
+    return sa.Table(
+        name,
+        db.metadata,
+        sa.Column(f"{owner}_id", sa.ForeignKey(f"{owner_table}.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(other, sa.ForeignKey(f"{other_table}.id", ondelete="CASCADE" if other_table == "users" else None),
+                  primary_key=True),
+    )
+
+
 def recipients_table(kind: str, table: str) -> sa.Table:
     """The named TLP:RED readers of one kind: `<kind>_recipients(<kind>_id, user_id)`."""
-    return sa.Table(
-        f"{kind}_recipients",
-        db.metadata,
-        sa.Column(f"{kind}_id", sa.ForeignKey(f"{table}.id", ondelete="CASCADE"), primary_key=True),
-        sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    )
+    return link_table(f"{kind}_recipients", kind, table, "user_id", "users")

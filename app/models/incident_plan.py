@@ -14,6 +14,7 @@ from app.models._common import (
     RecordMixin,
     SectorSet,
     enum_column_type,
+    link_table,
     recipients_table,
     today,
 )
@@ -90,12 +91,7 @@ class Phase(LabelledEnum):
         return list(Phase).index(self)
 
 
-incident_plan_organizations = sa.Table(
-    "incident_plan_organizations",
-    db.metadata,
-    sa.Column("incident_plan_id", sa.ForeignKey("incident_plans.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("organization_id", sa.ForeignKey("organizations.id"), primary_key=True),
-)
+incident_plan_organizations = link_table("incident_plan_organizations", "incident_plan", "incident_plans")
 
 incident_plan_recipients = recipients_table("incident_plan", "incident_plans")
 

@@ -12,6 +12,7 @@ from app.models._common import (
     RecordMixin,
     SectorSet,
     enum_column_type,
+    link_table,
     recipients_table,
     today,
 )
@@ -40,12 +41,7 @@ TRANSITIONS: dict[InitiativeStatus, frozenset[InitiativeStatus]] = {
     S.CANCELLED: frozenset(),
 }
 
-initiative_participants = sa.Table(
-    "initiative_participants",
-    db.metadata,
-    sa.Column("initiative_id", sa.ForeignKey("initiatives.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("organization_id", sa.ForeignKey("organizations.id"), primary_key=True),
-)
+initiative_participants = link_table("initiative_participants", "initiative", "initiatives")
 
 initiative_recipients = recipients_table("initiative", "initiatives")
 

@@ -186,6 +186,15 @@ def _document_hash(document: Document) -> str:
     return digest
 
 
+def _mark_signed(request: SignatureRequest, *, ip: str, user_agent: str) -> None:
+    """The evidence every signature carries: when, from where, and the SHA-256 of what was signed."""
+    request.status = SignatureStatus.SIGNED
+    request.signed_at = utcnow()
+    request.ip = (ip or "")[:64]
+    request.user_agent = (user_agent or "")[:400]
+    request.document_sha256 = _document_hash(request.document)
+
+
 def sign(actor: User, request: SignatureRequest, *, typed_name: str, password: str, code: str = "",
          consent: bool, ip: str, user_agent: str) -> Document | None:
     """The signatory signs. Returns the executed document when this was the last signature."""
@@ -205,12 +214,8 @@ def record_signature(actor: User, request: SignatureRequest, *, typed_name: str,
     own the same way). Returns the executed document when this was the last signature."""
     permissions.authorize(permissions.can_sign(actor, request))
     round_ = _check_open(request)
-    request.status = SignatureStatus.SIGNED
-    request.signed_at = utcnow()
+    _mark_signed(request, ip=ip, user_agent=user_agent)
     request.typed_name = " ".join((typed_name or "").split())[:120]
-    request.ip = (ip or "")[:64]
-    request.user_agent = (user_agent or "")[:400]
-    request.document_sha256 = _document_hash(request.document)
     request.second_factor = factor
     db.session.flush()
     audit.record(actor, "signature.signed", request.agreement,
@@ -225,12 +230,8 @@ def record_paper(actor: User, request: SignatureRequest, attachment, *, ip: str,
     if request.method is not SignatureMethod.PAPER:
         raise SigningError("This party signs in Palisade, not on paper.")
     round_ = _check_open(request)
-    request.status = SignatureStatus.SIGNED
-    request.signed_at = utcnow()
+    _mark_signed(request, ip=ip, user_agent=user_agent)
     request.recorded_by = actor
-    request.ip = (ip or "")[:64]
-    request.user_agent = (user_agent or "")[:400]
-    request.document_sha256 = _document_hash(request.document)
     request.evidence_attachment_id = attachment.id
     request.evidence_sha256 = attachment.sha256
     db.session.flush()

@@ -1,0 +1,216 @@
+"""Who may do what: can_*(user, obj) -> bool, for templates (hide buttons) and for authorize().
+
+Plain functions of (user, object), re-exported by `app.permissions`; what a user may *see* is the
+visible_* scopes there.
+"""
+import sqlalchemy as sa
+
+from app.models import Agreement, IncidentPlan, Initiative, Mitigation, Risk, Role, Task, User, WorkingGroup
+
+
+def is_admin(user: User) -> bool:
+    return user.is_authenticated and user.role is Role.ADMIN
+
+
+def can_manage_organizations(user: User) -> bool:
+    return is_admin(user)
+
+
+def can_manage_users(user: User) -> bool:
+    return is_admin(user)
+
+
+def participates(user: User, record) -> bool:
+    """The user's own organisation takes part in the record (clients do not)."""
+    return user.organization_id in record.participating_org_ids()
+
+
+def _coordinates(user: User, record) -> bool:
+    return user.role is Role.COORDINATOR and participates(user, record) and not record.is_archived
+
+
+def can_create_records(user: User) -> bool:
+    return user.is_authenticated and user.role is Role.COORDINATOR
+
+
+can_create_agreement = can_create_initiative = can_create_working_group = can_create_records
+can_create_risk = can_create_incident_plan = can_create_records
+
+
+def can_edit_agreement(user: User, agreement: Agreement) -> bool:
+    return _coordinates(user, agreement) and agreement.is_content_editable
+
+
+def can_transition_agreement(user: User, agreement: Agreement, new_status=None) -> bool:
+    if new_status == "approved":
+        return can_approve_agreement(user, agreement)
+    return _coordinates(user, agreement)
+
+
+def can_archive(user: User, record) -> bool:
+    return user.role is Role.COORDINATOR and participates(user, record)
+
+
+def can_edit_initiative(user: User, initiative: Initiative) -> bool:
+    return _coordinates(user, initiative)
+
+
+def can_transition_initiative(user: User, initiative: Initiative, new_status=None) -> bool:
+    return _coordinates(user, initiative)
+
+
+def can_manage_milestones(user: User, initiative: Initiative) -> bool:
+    """Milestones are part of the initiative: whoever may edit it may add, edit and complete them."""
+    return can_edit_initiative(user, initiative)
+
+
+def can_edit_working_group(user: User, group: WorkingGroup) -> bool:
+    return _coordinates(user, group)
+
+
+def can_add_task(user: User, group: WorkingGroup) -> bool:
+    """Coordinators of the group add tasks while it is active (a closed group takes no new work)."""
+    return can_edit_working_group(user, group) and group.status.value == "active"
+
+
+def can_edit_task(user: User, task: Task) -> bool:
+    return _coordinates(user, task.working_group) and not task.is_archived
+
+
+def can_update_task_status(user: User, task: Task) -> bool:
+    """Coordinators of the group, or the assignee (a member updating their own task)."""
+    if task.is_archived or task.working_group.is_archived:
+        return False
+    return can_edit_task(user, task) or (task.assignee_id == user.id and user.role is not Role.EXECUTIVE)
+
+
+def can_edit_risk(user: User, risk: Risk) -> bool:
+    return _coordinates(user, risk)
+
+
+def can_edit_mitigation(user: User, mitigation: Mitigation) -> bool:
+    return _coordinates(user, mitigation.risk) and not mitigation.is_archived
+
+
+def can_update_mitigation_status(user: User, mitigation: Mitigation) -> bool:
+    if mitigation.is_archived or mitigation.risk.is_archived:
+        return False
+    return can_edit_mitigation(user, mitigation) or (
+        mitigation.assigned_user_id == user.id and user.role is not Role.EXECUTIVE)
+
+
+def can_archive_mitigation(user: User, mitigation: Mitigation) -> bool:
+    """Archive or restore a mitigation: coordinators of its (unarchived) risk."""
+    return _coordinates(user, mitigation.risk)
+
+
+def can_edit_incident_plan(user: User, plan: IncidentPlan) -> bool:
+    return _coordinates(user, plan) and not plan.is_read_only
+
+
+def can_transition_incident_plan(user: User, plan: IncidentPlan, new_status=None) -> bool:
+    if new_status == "approved":
+        return can_approve_incident_plan(user, plan)
+    return _coordinates(user, plan)
+
+
+def can_approve_incident_plan(user: User, plan: IncidentPlan) -> bool:
+    """Four eyes: a coordinator of a participating organisation other than the version's author
+    and other than whoever submitted it for review."""
+    return _coordinates(user, plan) and plan.created_by_id != user.id and review_submitter_id(plan) != user.id
+
+
+def can_revise_incident_plan(user: User, plan: IncidentPlan) -> bool:
+    return _coordinates(user, plan) and plan.is_revisable
+
+
+def can_manage_signatures(user: User, agreement: Agreement) -> bool:
+    """Issue for signature, record a paper countersignature: coordinators of a participating organisation."""
+    return _coordinates(user, agreement)
+
+
+def can_sign(user: User, request) -> bool:
+    """Only the named signatory (pending, whose turn: rules of signing, refused there with a message)."""
+    return user.is_authenticated and request.signatory_id == user.id and request.method.value == "electronic"
+
+
+def can_download_reports(user: User) -> bool:
+    return user.is_authenticated
+
+
+# --- Comments and review (issue 10) ----------------------------------------------------------
+
+COMMENTABLE: tuple[type, ...] = (Agreement, IncidentPlan, Initiative, Task, Risk)
+
+
+def _taking_part_in(obj):
+    """The shareable record whose participating organisations count for `obj` (a task: its group)."""
+    return obj.working_group if isinstance(obj, Task) else obj
+
+
+def can_comment(user: User, obj) -> bool:
+    """Comment on a record the user may read (callers load it through its visible_* scope).
+
+    Coordinators may comment on anything they can read (they coordinate across organisations);
+    members and executives when their own organisation takes part in the record (for a task: its
+    working group), which is how members report progress. Admins run the platform and do not take
+    part in the partnership's work. Archived records take no comments."""
+    if not (user.is_authenticated and user.is_active) or not isinstance(obj, COMMENTABLE):
+        return False
+    record = _taking_part_in(obj)
+    if obj.is_archived or record.is_archived:
+        return False
+    if user.role is Role.COORDINATOR:
+        return True
+    if user.role in (Role.MEMBER, Role.EXECUTIVE):
+        return participates(user, record)
+    return False
+
+
+def review_submitter_id(record) -> int | None:
+    """Who submitted the record's current version for review (its open review round); for a record
+    put in review before rounds were recorded, its creator."""
+    from app.extensions import db
+    from app.models import ReviewOutcome, ReviewRequest
+
+    submitted = db.session.scalar(
+        sa.select(ReviewRequest.submitted_by_id)
+        .where(ReviewRequest.object_type == record.__tablename__, ReviewRequest.object_id == record.id,
+               ReviewRequest.outcome == ReviewOutcome.OPEN)
+        .order_by(ReviewRequest.id.desc()).limit(1))
+    return submitted if submitted is not None else record.created_by_id
+
+
+def can_approve_agreement(user: User, agreement: Agreement) -> bool:
+    """Four eyes, as for plans: a coordinator of a participating organisation other than whoever
+    submitted this version for review. (Outside review the lifecycle itself refuses approval.)"""
+    if not _coordinates(user, agreement):
+        return False
+    return agreement.status.value != "in_review" or review_submitter_id(agreement) != user.id
+
+
+def can_read_red(user: User, record) -> bool:
+    """TLP:RED: the named recipients and the creator only (for pickers over people, not the viewer)."""
+    return record.created_by_id == user.id or any(u.id == user.id for u in record.recipients)
+
+
+def can_add_attachment(user: User, record) -> bool:
+    """Upload files to a record (and archive or restore its files): whoever may edit the record, and
+    the assignee of a task or mitigation. A signed agreement or an approved plan still takes files
+    (the countersigned scan, an annex) from the coordinators of a participating organisation:
+    filing evidence does not change the signed content."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if isinstance(record, Task):
+        return can_update_task_status(user, record)
+    if isinstance(record, Mitigation):
+        return can_update_mitigation_status(user, record)
+    if isinstance(record, Agreement | IncidentPlan):
+        return _coordinates(user, record)
+    if isinstance(record, Initiative):
+        return can_edit_initiative(user, record)
+    if isinstance(record, WorkingGroup):
+        return can_edit_working_group(user, record)
+    if isinstance(record, Risk):
+        return can_edit_risk(user, record)
+    return False
