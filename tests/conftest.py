@@ -85,16 +85,32 @@ def _postgres_schema():
     yield
 
 
+def _emptying_sql() -> str:
+    """DELETE from every table and restart every sequence: on tables that hold a few rows this costs a tenth
+    of a TRUNCATE (which replaces each table's files). Triggers (foreign keys, the audit log's append-only
+    guard) are off for this transaction only: `session_replication_role` (the test role is a superuser)."""
+    deletes = ["SET LOCAL session_replication_role = replica"] + [f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables)]
+    restarts = [f"SELECT setval('\"{table.name}_{column.name}_seq\"', 1, false)"
+                for table in db.metadata.sorted_tables for column in table.primary_key.columns
+                if column.autoincrement is True or (column.autoincrement == "auto" and isinstance(column.type, sa.Integer)
+                                                    and len(table.primary_key.columns) == 1 and not column.foreign_keys)]
+    return "; ".join(deletes + restarts)
+
+
 def empty_all_tables(app=None) -> None:
-    """PostgreSQL: remove every row (the schema stays)."""
+    """PostgreSQL: remove every row (the schema stays) and restart the identities."""
     if app is not None:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
     engine = sa.create_engine(os.environ["TEST_DATABASE_URL"], poolclass=sa.pool.NullPool)
-    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(_emptying_sql())
+    except sa.exc.DBAPIError:  # a table the DELETE order cannot satisfy, or a sequence named otherwise
+        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
 
 
