@@ -140,6 +140,31 @@ def test_count_in_nav_and_first_on_the_dashboard(app, client_as, world):
     assert 'class="badge rounded-pill text-bg-warning dashboard-inbox-count">3<' in html
 
 
+def test_a_long_section_shows_its_first_entries_soonest_due_and_counts_them_all(app, client_as, world, monkeypatch):
+    from app.inbox import routes
+
+    with app.app_context():
+        group_id = world["group"]
+        from app.models import WorkingGroup
+
+        group = db.session.get(WorkingGroup, group_id)
+        mo = db.session.get(User, world["mo"])
+        for days in range(5):
+            factories.task(working_group=group, title=f"Extra {days}", assignee=mo, status=TaskStatus.IN_PROGRESS,
+                           due_date=today() - timedelta(days=days + 1))
+        db.session.commit()
+        client = client_as(mo)
+    monkeypatch.setattr(routes, "PAGE_LIMIT", 2)
+    html = client.get("/inbox/").get_data(as_text=True)
+    # Mo has 3 entries in the world, plus 5 overdue tasks: the nav and the heading count all 8 ...
+    assert re.search(r'href="/inbox/"[^>]*>Inbox\s*<span[^>]*>8<', html)
+    assert re.search(r"Assigned to you <span[^>]*>8</span>", html)
+    assert "The first 2 of 8, soonest due first." in html
+    # ... and the two shown are the most overdue.
+    entries = re.findall(r'class="fw-semibold" href="[^"]*">[^<]*· ([^<]*)</a>', html)
+    assert entries == ["Extra 4", "Extra 3"]
+
+
 def test_inbox_goes_through_the_scopes(app, world):
     """Bo leaves the group: his organisation no longer takes part, the AMBER task is out of his scope."""
     assert titles(app, world["bo"]) == {"Assigned to you": ["Grid task"]}

@@ -60,8 +60,8 @@ def _capped(stmt, cap: int = CAP) -> Capped:
 
 
 def _labels(stmt, model) -> list:
-    return db.session.scalars(sa.select(model.tlp).distinct().where(
-        model.id.in_(stmt.order_by(None).with_only_columns(model.id)))).all()
+    """The distinct TLP labels among the rows of a scoped select of `model`."""
+    return db.session.scalars(stmt.order_by(None).with_only_columns(model.tlp).distinct()).all()
 
 
 def at_or_below(ceiling: TLP | None) -> list[TLP]:
@@ -76,6 +76,8 @@ def report_editions(reader: User) -> list[TLP]:
                          (IncidentPlan, permissions.visible_incident_plans),
                          (WorkingGroup, permissions.visible_working_groups)):
         highest = TLP.highest([highest, *_labels(scope(reader).where(model.archived_at.is_(None)), model)])
+        if highest is TLP.RED:
+            break
     return at_or_below(highest)
 
 

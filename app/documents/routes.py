@@ -2,7 +2,7 @@
 the HTML pages), is rate limited per user, and answers `attachment` + `no-store`."""
 import re
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import permissions
@@ -212,8 +212,11 @@ def agreement_content_digest_global(agreement) -> str:
 
 @bp.app_template_global("report_editions")
 def report_editions_global() -> list:
-    """For the dashboard's executive report form: the editions the signed-in reader may produce."""
-    return report_editions(current_user)
+    """For the dashboard's executive report form: the editions the signed-in reader may produce (once per
+    request: the page header is rendered for the wide and the narrow layout)."""
+    if "report_editions" not in g:
+        g.report_editions = report_editions(current_user)
+    return g.report_editions
 
 
 @bp.app_errorhandler(DocumentTooLarge)

@@ -32,6 +32,7 @@ from app.models import (
     TaskStatus,
     User,
     WorkingGroup,
+    review_request_reviewers,
     today,
 )
 
@@ -56,16 +57,18 @@ class InboxEntry:
 class Provider:
     order: int
     section: str
-    fn: Callable[[User], list[InboxEntry]]
+    fn: Callable[[User, int | None], list[InboxEntry]]  # (user, limit): the first `limit` entries, or all
+    count: Callable[[User], int] | None  # how many in all, without loading them (None: len(fn(user, None)))
 
 
 PROVIDERS: list[Provider] = []
 
 
-def provider(order: int, section: str):
-    """Register a source of inbox entries; sections are shown by `order`."""
+def provider(order: int, section: str, count: Callable[[User], int] | None = None):
+    """Register a source of inbox entries; sections are shown by `order`. A provider whose entries can
+    be many gives a `count` that asks the database, so that the count on every page stays cheap."""
     def register(fn):
-        PROVIDERS.append(Provider(order, section, fn))
+        PROVIDERS.append(Provider(order, section, fn, count))
         PROVIDERS.sort(key=lambda p: p.order)
         return fn
     return register
@@ -75,20 +78,39 @@ def _usable(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
-def inbox_sections(user: User) -> list[tuple[str, list[InboxEntry]]]:
-    """[(section heading, entries)] for every provider with something for the user."""
+def inbox_sections(user: User, limit: int | None = None) -> list[tuple[str, list[InboxEntry]]]:
+    """[(section heading, entries)] for every provider with something for the user; with `limit`, the
+    first `limit` entries of each section."""
     if not _usable(user):
         return []
     sections = []
     for p in PROVIDERS:
-        entries = sorted(p.fn(user), key=lambda e: (e.rank, e.due or date.max, e.reference))
+        entries = sorted(p.fn(user, limit), key=lambda e: (e.rank, e.due or date.max, e.reference))[:limit]
         if entries:
             sections.append((p.section, entries))
     return sections
 
 
+def inbox_counts(user: User) -> dict[str, int]:
+    """{section heading: how many entries in all}, counted by the database where entries can be many."""
+    if not _usable(user):
+        return {}
+    return {p.section: p.count(user) if p.count else len(p.fn(user, None)) for p in PROVIDERS}
+
+
 def inbox_count(user: User) -> int:
-    return sum(len(entries) for _, entries in inbox_sections(user))
+    return sum(inbox_counts(user).values())
+
+
+def _first(stmt: sa.Select, limit: int | None, *order) -> list:
+    """The rows of `stmt` in `order`, the first `limit` of them when a limit is given."""
+    stmt = stmt.order_by(*order)
+    return db.session.scalars(stmt if limit is None else stmt.limit(limit)).all()
+
+
+def _count(*stmts: sa.Select) -> int:
+    return sum(db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+               for stmt in stmts)
 
 
 def due_note(due: date | None, on: date | None = None) -> str:
@@ -105,32 +127,51 @@ def due_note(due: date | None, on: date | None = None) -> str:
 # --- Reviews and approvals -------------------------------------------------------------------
 
 
-@provider(10, "Reviews and approvals")
-def reviews_to_give(user: User) -> list[InboxEntry]:
+def _awaiting_review(user: User, model) -> sa.Select:
+    """Records of `model` in review, taking part through the user's organisation, that the user may
+    approve: not submitted by them (the newest open round's submitter, else the creator) and, for
+    plans, not authored by them."""
+    status = AgreementStatus.IN_REVIEW if model is Agreement else PlanStatus.IN_REVIEW
+    visible = permissions.visible_agreements if model is Agreement else permissions.visible_incident_plans
+    submitter = (sa.select(ReviewRequest.submitted_by_id)
+                 .where(ReviewRequest.object_type == model.__tablename__, ReviewRequest.object_id == model.id,
+                        ReviewRequest.outcome == ReviewOutcome.OPEN)
+                 .order_by(ReviewRequest.id.desc()).limit(1).correlate(model).scalar_subquery())
+    stmt = visible(user).where(model.status == status, model.archived_at.is_(None),
+                               permissions.SHARE_SPECS[model].participates([user.organization_id]),
+                               sa.func.coalesce(submitter, model.created_by_id) != user.id)
+    return stmt.where(model.created_by_id != user.id) if model is IncidentPlan else stmt
+
+
+def _named_reviewer(user: User, model) -> sa.Exists:
+    return (sa.exists().where(ReviewRequest.object_type == model.__tablename__, ReviewRequest.object_id == model.id,
+                              ReviewRequest.outcome == ReviewOutcome.OPEN,
+                              review_request_reviewers.c.review_request_id == ReviewRequest.id,
+                              review_request_reviewers.c.user_id == user.id)
+            .correlate(model))
+
+
+def _count_reviews(user: User) -> int:
+    if user.role is not Role.COORDINATOR:
+        return 0
+    return _count(_awaiting_review(user, Agreement), _awaiting_review(user, IncidentPlan))
+
+
+@provider(10, "Reviews and approvals", count=_count_reviews)
+def reviews_to_give(user: User, limit: int | None = None) -> list[InboxEntry]:
     """Agreements and plans in review that the user may approve: named reviewer first."""
     if user.role is not Role.COORDINATOR:
         return []
-    own = [user.organization_id]
-    agreements = db.session.scalars(
-        permissions.visible_agreements(user)
-        .where(Agreement.status == AgreementStatus.IN_REVIEW, Agreement.archived_at.is_(None),
-               permissions.SHARE_SPECS[Agreement].participates(own))
-        .options(selectinload(Agreement.parties), selectinload(Agreement.recipients))).all()
-    plans = db.session.scalars(
-        permissions.visible_incident_plans(user)
-        .where(IncidentPlan.status == PlanStatus.IN_REVIEW, IncidentPlan.archived_at.is_(None),
-               permissions.SHARE_SPECS[IncidentPlan].participates(own))
-        .options(selectinload(IncidentPlan.covered_organizations), selectinload(IncidentPlan.recipients))).all()
-    records = [*agreements, *plans]
+    records = [*_first(_awaiting_review(user, Agreement), limit,
+                       _named_reviewer(user, Agreement).desc(), Agreement.reference),
+               *_first(_awaiting_review(user, IncidentPlan), limit,
+                       _named_reviewer(user, IncidentPlan).desc(), IncidentPlan.reference)]
     if not records:
         return []
     rounds = _open_rounds(records)
     entries = []
     for record in records:
         review = rounds.get((record.__tablename__, record.id))
-        submitter_id = review.submitted_by_id if review else record.created_by_id
-        if submitter_id == user.id or (isinstance(record, IncidentPlan) and record.created_by_id == user.id):
-            continue
         named = review is not None and any(u.id == user.id for u in review.reviewers)
         is_agreement = isinstance(record, Agreement)
         entries.append(InboxEntry(
@@ -165,23 +206,35 @@ def _ids_by_table(records) -> dict[str, list[int]]:
 # --- Work assigned to the user ---------------------------------------------------------------
 
 
-@provider(20, "Assigned to you")
-def assigned_work(user: User) -> list[InboxEntry]:
-    """Tasks and mitigations assigned to the user: newly assigned (not started) or due within a week
-    or overdue. Done (or implemented, verified, cancelled) work leaves the inbox."""
+def _assigned_tasks(user: User) -> sa.Select:
     soon = today() + timedelta(days=DUE_SOON_DAYS)
-    tasks = db.session.scalars(
-        permissions.visible_tasks(user)
-        .where(Task.assignee_id == user.id, Task.status != TaskStatus.DONE, Task.archived_at.is_(None),
-               WorkingGroup.archived_at.is_(None),
-               sa.or_(Task.status == TaskStatus.TO_DO, Task.due_date <= soon))
-        .options(selectinload(Task.working_group))).all()
-    mitigations = db.session.scalars(
-        permissions.visible_mitigations(user)
-        .where(Mitigation.assigned_user_id == user.id, Mitigation.archived_at.is_(None), Risk.archived_at.is_(None),
-               Mitigation.status.in_([MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS]),
-               sa.or_(Mitigation.status == MitigationStatus.PLANNED, Mitigation.due_date <= soon))
-        .options(selectinload(Mitigation.risk))).all()
+    return (permissions.visible_tasks(user)
+            .where(Task.assignee_id == user.id, Task.status != TaskStatus.DONE, Task.archived_at.is_(None),
+                   WorkingGroup.archived_at.is_(None),
+                   sa.or_(Task.status == TaskStatus.TO_DO, Task.due_date <= soon)))
+
+
+def _assigned_mitigations(user: User) -> sa.Select:
+    soon = today() + timedelta(days=DUE_SOON_DAYS)
+    return (permissions.visible_mitigations(user)
+            .where(Mitigation.assigned_user_id == user.id, Mitigation.archived_at.is_(None),
+                   Risk.archived_at.is_(None),
+                   Mitigation.status.in_([MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS]),
+                   sa.or_(Mitigation.status == MitigationStatus.PLANNED, Mitigation.due_date <= soon)))
+
+
+def _count_assigned(user: User) -> int:
+    return _count(_assigned_tasks(user), _assigned_mitigations(user))
+
+
+@provider(20, "Assigned to you", count=_count_assigned)
+def assigned_work(user: User, limit: int | None = None) -> list[InboxEntry]:
+    """Tasks and mitigations assigned to the user: newly assigned (not started) or due within a week
+    or overdue. Done (or implemented, verified, cancelled) work leaves the inbox. Soonest due first."""
+    tasks = _first(_assigned_tasks(user).options(selectinload(Task.working_group)), limit,
+                   Task.due_date.is_(None), Task.due_date, Task.id)
+    mitigations = _first(_assigned_mitigations(user).options(selectinload(Mitigation.risk)), limit,
+                         Mitigation.due_date.is_(None), Mitigation.due_date, Mitigation.id)
     entries = []
     for task in tasks:
         new = task.status is TaskStatus.TO_DO
@@ -203,23 +256,34 @@ def assigned_work(user: User) -> list[InboxEntry]:
 # --- Reviews of risks and plans the user's organisation owns --------------------------------
 
 
-@provider(30, "Due for review")
-def reviews_due(user: User) -> list[InboxEntry]:
+def _risks_due(user: User) -> sa.Select:
+    horizon = today() + timedelta(days=REVIEW_DUE_DAYS)
+    return (permissions.visible_risks(user)
+            .where(Risk.owner_organization_id == user.organization_id, Risk.archived_at.is_(None),
+                   Risk.status != RiskStatus.CLOSED, Risk.next_review_date.is_not(None),
+                   Risk.next_review_date <= horizon))
+
+
+def _plans_due(user: User) -> sa.Select:
+    horizon = today() + timedelta(days=REVIEW_DUE_DAYS)
+    return (permissions.visible_incident_plans(user)
+            .where(IncidentPlan.owner_organization_id == user.organization_id, IncidentPlan.archived_at.is_(None),
+                   IncidentPlan.status == PlanStatus.APPROVED, IncidentPlan.next_review_date.is_not(None),
+                   IncidentPlan.next_review_date <= horizon))
+
+
+def _count_due(user: User) -> int:
+    return _count(_risks_due(user), _plans_due(user)) if user.role is Role.COORDINATOR else 0
+
+
+@provider(30, "Due for review", count=_count_due)
+def reviews_due(user: User, limit: int | None = None) -> list[InboxEntry]:
     """Risks and approved plans owned by the user's organisation whose next review date is within
     30 days or past, for its coordinators (who may edit or revise them)."""
     if user.role is not Role.COORDINATOR:
         return []
-    horizon = today() + timedelta(days=REVIEW_DUE_DAYS)
-    risks = db.session.scalars(
-        permissions.visible_risks(user)
-        .where(Risk.owner_organization_id == user.organization_id, Risk.archived_at.is_(None),
-               Risk.status != RiskStatus.CLOSED, Risk.next_review_date.is_not(None),
-               Risk.next_review_date <= horizon)).all()
-    plans = db.session.scalars(
-        permissions.visible_incident_plans(user)
-        .where(IncidentPlan.owner_organization_id == user.organization_id, IncidentPlan.archived_at.is_(None),
-               IncidentPlan.status == PlanStatus.APPROVED, IncidentPlan.next_review_date.is_not(None),
-               IncidentPlan.next_review_date <= horizon)).all()
+    risks = _first(_risks_due(user), limit, Risk.next_review_date, Risk.id)
+    plans = _first(_plans_due(user), limit, IncidentPlan.next_review_date, IncidentPlan.id)
     entries = [InboxEntry(section="Due for review", action="Risk: review it and set the next review date",
                           reference=r.reference, title=r.title, url=url_for("risks.detail", risk_id=r.id),
                           tlp=r.tlp, due=r.next_review_date, note=due_note(r.next_review_date))

@@ -4,25 +4,30 @@ from flask_login import current_user
 
 from app.inbox import bp, providers
 
+PAGE_LIMIT = 100  # entries shown per section on /inbox/; the heading says how many there are in all
 
-def _sections() -> list:
-    """The signed-in user's inbox, built once per request (page, nav count, dashboard)."""
-    if "inbox_sections" not in g:
-        g.inbox_sections = providers.inbox_sections(current_user) if current_user.is_authenticated else []
-    return g.inbox_sections
+
+def _counts() -> dict[str, int]:
+    """How many entries each section holds, counted once per request (the nav badge, the dashboard)."""
+    if "inbox_counts" not in g:
+        g.inbox_counts = providers.inbox_counts(current_user) if current_user.is_authenticated else {}
+    return g.inbox_counts
 
 
 @bp.get("/")
 def index():
-    return render_template("inbox/index.html", sections=_sections())
+    return render_template("inbox/index.html", sections=providers.inbox_sections(current_user, PAGE_LIMIT),
+                           counts=_counts())
 
 
 @bp.app_template_global()
 def inbox_count() -> int:
-    return sum(len(entries) for _, entries in _sections())
+    return sum(_counts().values())
 
 
 @bp.app_template_global()
 def inbox_preview(limit: int = 5) -> list:
     """The first entries across sections, in the inbox's order (for the dashboard)."""
-    return [entry for _, entries in _sections() for entry in entries][:limit]
+    if not current_user.is_authenticated:
+        return []
+    return [entry for _, entries in providers.inbox_sections(current_user, limit) for entry in entries][:limit]

@@ -11,7 +11,7 @@ SECTION = "Signatures to give"
 
 
 @provider(15, SECTION)
-def signatures_to_give(user: User) -> list[InboxEntry]:
+def signatures_to_give(user: User, limit: int | None = None) -> list[InboxEntry]:
     requests = db.session.scalars(services.pending_for(user).options(
         selectinload(SignatureRequest.agreement), selectinload(SignatureRequest.organization))).all()
     entries = []
