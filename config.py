@@ -105,6 +105,7 @@ class Config:
     PDF_RENDER_TIMEOUT = _env_int("PDF_RENDER_TIMEOUT", 60)
     PDF_RENDER_MEMORY_MB = _env_int("PDF_RENDER_MEMORY_MB", 1024)
     PDF_RENDER_IN_SUBPROCESS = _env_bool("PDF_RENDER_IN_SUBPROCESS", True)
+    PDF_RATE_LIMIT = os.environ.get("PDF_RATE_LIMIT", "30/minute")  # per user, across every PDF route
     # Renders run on the background worker; a download waits this long before showing a progress page.
     PDF_WAIT_SECONDS = float(os.environ.get("PDF_WAIT_SECONDS", "3"))
     PDF_CACHE_ENABLED = _env_bool("PDF_CACHE_ENABLED", True)
@@ -123,6 +124,8 @@ class Config:
     # Background jobs (app/jobs.py): Redis when REDIS_URL is set, else a SQLite file in instance/.
     HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", False)
     HUEY_SQLITE_PATH = os.environ.get("HUEY_SQLITE_PATH", "")
+    WORKER_NICENESS = _env_int("WORKER_NICENESS", 5)  # `flask worker` runs this much below the web workers
+    HUEY_MAX_DELAY = float(os.environ.get("HUEY_MAX_DELAY", "0.1"))  # longest idle poll of a SQLite queue, s
     REDIS_SOCKET_TIMEOUT = _env_int("REDIS_SOCKET_TIMEOUT", 2)
 
     # E-mail through the outbox (app/notifications): without MAIL_SERVER mail stays in the outbox.

@@ -11,6 +11,7 @@ holds the job until the request's transaction commits and drops it on a rollback
 """
 import functools
 import logging
+import os
 from pathlib import Path
 
 import click
@@ -125,6 +126,12 @@ def worker(workers: int) -> None:
     if huey.immediate:
         raise click.ClickException("HUEY_IMMEDIATE is set: jobs run in the web process, no worker needed.")
     click.echo(f"Worker: {workers} threads on {huey.storage_class.__name__}.")
+    niceness = int(current_app.config.get("WORKER_NICENESS", 5))
+    if niceness:
+        os.nice(niceness)  # background work yields the CPU to the web workers on a shared host
+    # A queue that cannot block on a read (SQLite) is polled: at most every HUEY_MAX_DELAY seconds when idle
+    # (Huey's default backs off to 10 s, so the first document after a quiet spell would wait that long).
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
-                                    check_worker_health=True)
+                                    check_worker_health=True, initial_delay=0.05,
+                                    max_delay=current_app.config.get("HUEY_MAX_DELAY", 0.1))
     consumer.run()

@@ -11,9 +11,11 @@
 import logging
 import mimetypes
 import multiprocessing
+import os
 import resource
 import signal
 import threading
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -209,6 +211,9 @@ def _write_pdf_or_fail(html: str, static_root: str) -> bytes:
 # failed worker is replaced on the next render; a worker retires after MAX_JOBS to return memory.
 
 MAX_JOBS = 50
+# Renders run at a lower CPU priority than the web workers: when both want the CPU, pages come first
+# and a document takes a little longer.
+RENDER_NICENESS = 10
 _context = None
 
 
@@ -227,6 +232,10 @@ def _mp_context():
 
 
 def _worker_main(conn, static_root: str, memory_mb: int) -> None:
+    try:
+        os.nice(RENDER_NICENESS)
+    except OSError:  # not permitted here: render at the normal priority
+        pass
     memory = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
@@ -329,8 +338,11 @@ def _render_in_child(html: str, static_root: str, *, timeout: float, memory_mb: 
 # --- Warm start -----------------------------------------------------------------------------------
 
 WARM_UP_HTML = ('<!doctype html><html lang="en"><head><link rel="stylesheet" href="css/pdf.css"></head>'
-                '<body class="tlp-clear"><h1>Palisade</h1><p><b>Warm</b> start.</p>'
-                '<table><tr><th>a</th><td>b</td></tr></table></body></html>')
+                '<body class="tlp-clear"><h1>Palisade</h1><h2>Warm start</h2><p><b>Bold</b>, <i>italic</i>, '
+                '<b><i>both</i></b>, <code>code</code>.</p><ul><li>item</li></ul>'
+                '<svg width="20" height="10" role="img"><rect width="10" height="10" fill="#c00"/>'
+                '<text x="12" y="9" font-size="8">1</text></svg>'
+                '<table><thead><tr><th>a</th></tr></thead><tbody><tr><td>b</td></tr></tbody></table></body></html>')
 
 
 def warm_up() -> None:
@@ -340,7 +352,13 @@ def warm_up() -> None:
     starts, inside an app context."""
     if not current_app.config.get("PDF_WARM_AT_START", True):
         return
+    env = current_app.jinja_env
+    for name in env.list_templates(filter_func=lambda name: name.startswith("pdf/")):
+        env.get_template(name)  # compiled once here, not in the first reader's request
+    started = time.monotonic()
     try:
         html_to_pdf(WARM_UP_HTML)
     except Exception:  # a failed warm-up must not stop the worker: the first document retries
         log.exception("PDF warm-up failed; the first document will start the renderer")
+    else:
+        log.info("pdf_renderer_warm: pid %s in %.2f s", os.getpid(), time.monotonic() - started)

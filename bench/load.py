@@ -32,13 +32,15 @@ ACCOUNTS = ["coordinator@niro.example.gov", "analyst@niro.example.gov", "directo
             "coordinator@meridian.example.com", "liaison@ncis.example.se", "field@nds.example.com"]
 READS = ["/", "/agreements/", "/initiatives/", "/working-groups/", "/tasks/", "/risks/", "/incident-plans/"]
 PDFS = ["/risks/register.pdf", "/reports/executive.pdf"]
+SELF = "(this page)"  # hidden_fields(html, SELF): the form that posts back to the page it is on
 HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>', re.I)
 
 
 def hidden_fields(html: str, action_part: str) -> tuple[str, dict] | None:
     """The action and hidden fields of the first form whose action contains action_part."""
     for match in re.finditer(r'<form[^>]*action="([^"]*)"[^>]*>(.*?)</form>', html, re.S | re.I):
-        if action_part in match.group(1):
+        # A form that posts back to its own page (action="") is found by its page's path.
+        if action_part in match.group(1) or (match.group(1) == "" and action_part == SELF):
             fields = {}
             for tag in HIDDEN.findall(match.group(2)):
                 name = re.search(r'name="([^"]+)"', tag)
@@ -118,11 +120,14 @@ def run_load(hosts: list[str], users: int, duration: int):
         def on_start(self):
             self.email = random.choice(ACCOUNTS)
             page = self.client.get(self.url("/auth/login"), name="sign-in")
-            _, fields = hidden_fields(page.text, "login") or ("", {})
+            _, fields = hidden_fields(page.text, SELF)
             fields.update(email=self.email, password=PASSWORD)
-            self.client.post(self.url("/auth/login"), data=fields, name="sign-in")
-            tasks = self.client.get(self.url("/tasks/"), name="read").text
-            self.tasks = sorted(set(re.findall(r'href="(/tasks/\d+)"', tasks)))
+            signed_in = self.client.post(self.url("/auth/login"), data=fields, name="sign-in")
+            if "/auth/login" in signed_in.url:
+                raise RuntimeError(f"{self.email} could not sign in")
+            listing = self.client.get(self.url("/tasks/"), name="read").text
+            # (not self.tasks: that is locust's own list of this user's behaviours)
+            self.my_tasks = sorted(set(re.findall(r'href="(/tasks/\d+)"', listing)))
 
         @task(7)
         def read(self):
@@ -130,9 +135,9 @@ def run_load(hosts: list[str], users: int, duration: int):
 
         @task(2)
         def write(self):
-            if not self.tasks:
+            if not self.my_tasks:
                 return self.read()
-            path = random.choice(self.tasks)
+            path = random.choice(self.my_tasks)
             page = self.client.get(self.url(path), name="read")
             form = hidden_fields(page.text, "/status")
             if form is None:
@@ -158,10 +163,12 @@ def run_load(hosts: list[str], users: int, duration: int):
                 if answer.status_code in (200, 303):  # 303: rendering, follow the progress page
                     answer.success()
 
-    environment = Environment(user_classes=[Partner])
+    # Steady state: the statistics restart once every user has signed in (the ramp-up is 5 s of password
+    # hashing for 10 sign-ins a second), and the load then runs for `duration` seconds.
+    environment = Environment(user_classes=[Partner], reset_stats=True)
     runner = environment.create_local_runner()
     runner.start(users, spawn_rate=max(1, users // 5))
-    gevent.spawn_later(duration, runner.quit)
+    gevent.spawn_later(duration + 5, runner.quit)
     runner.greenlet.join()
     return environment.stats, accepted, conflicts[0]
 
@@ -200,7 +207,9 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="palisade-load-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL"))}
     env.update(SECRET_KEY="load-test-" + uuid.uuid4().hex, PYTHONPATH=str(ROOT), FLASK_DEBUG="0",
-               LOGIN_FAILURE_IP_LIMIT="100000", LOGIN_FAILURE_LIMIT="100000")
+               LOGIN_FAILURE_IP_LIMIT="100000", LOGIN_FAILURE_LIMIT="100000",
+               # 50 simulated partners share 12 demo accounts: each account's PDF budget is shared 4 ways.
+               PDF_RATE_LIMIT="120/minute")
     if args.topology == "two-hosts":
         import sqlalchemy as sa
 
@@ -222,7 +231,7 @@ def main() -> None:
     finally:
         stop_stack(processes)
     total = stats.total
-    print(f"\nMixed load: {args.users} users, {args.duration} s, {args.topology} "
+    print(f"\nMixed load: {args.users} users, {args.duration} s after all have signed in, {args.topology} "
           f"({len(hosts)} web instance(s) × {args.web_workers} workers, 1 background worker)")
     print(f"  /healthz alone before the load: {healthz:,.0f} req/s (one client)")
     print(f"  throughput {total.total_rps:,.1f} req/s, {total.num_requests:,} requests, "

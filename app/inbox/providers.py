@@ -58,13 +58,14 @@ class Provider:
     order: int
     section: str
     fn: Callable[[User, int | None], list[InboxEntry]]  # (user, limit): the first `limit` entries, or all
-    count: Callable[[User], int] | None  # how many in all, without loading them (None: len(fn(user, None)))
+    # The statements whose rows are the section's entries, counted without loading them (None: len(fn(user, None)))
+    count: Callable[[User], list[sa.Select]] | None
 
 
 PROVIDERS: list[Provider] = []
 
 
-def provider(order: int, section: str, count: Callable[[User], int] | None = None):
+def provider(order: int, section: str, count: Callable[[User], list[sa.Select]] | None = None):
     """Register a source of inbox entries; sections are shown by `order`. A provider whose entries can
     be many gives a `count` that asks the database, so that the count on every page stays cheap."""
     def register(fn):
@@ -92,10 +93,16 @@ def inbox_sections(user: User, limit: int | None = None) -> list[tuple[str, list
 
 
 def inbox_counts(user: User) -> dict[str, int]:
-    """{section heading: how many entries in all}, counted by the database where entries can be many."""
+    """{section heading: how many entries in all}. The sections that can be long are counted by the
+    database, every count in one statement (the badge is on every page)."""
     if not _usable(user):
         return {}
-    return {p.section: p.count(user) if p.count else len(p.fn(user, None)) for p in PROVIDERS}
+    counted = [(p.section, p.count(user)) for p in PROVIDERS if p.count]
+    subqueries = [sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()).scalar_subquery()
+                  for _, stmts in counted for stmt in stmts]
+    numbers = iter(db.session.execute(sa.select(*subqueries)).one() if subqueries else ())
+    totals = {section: sum(next(numbers) for _ in stmts) for section, stmts in counted}
+    return {p.section: totals[p.section] if p.count else len(p.fn(user, None)) for p in PROVIDERS}
 
 
 def inbox_count(user: User) -> int:
@@ -106,11 +113,6 @@ def _first(stmt: sa.Select, limit: int | None, *order) -> list:
     """The rows of `stmt` in `order`, the first `limit` of them when a limit is given."""
     stmt = stmt.order_by(*order)
     return db.session.scalars(stmt if limit is None else stmt.limit(limit)).all()
-
-
-def _count(*stmts: sa.Select) -> int:
-    return sum(db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
-               for stmt in stmts)
 
 
 def due_note(due: date | None, on: date | None = None) -> str:
@@ -151,10 +153,10 @@ def _named_reviewer(user: User, model) -> sa.Exists:
             .correlate(model))
 
 
-def _count_reviews(user: User) -> int:
+def _count_reviews(user: User) -> list[sa.Select]:
     if user.role is not Role.COORDINATOR:
-        return 0
-    return _count(_awaiting_review(user, Agreement), _awaiting_review(user, IncidentPlan))
+        return []
+    return [_awaiting_review(user, Agreement), _awaiting_review(user, IncidentPlan)]
 
 
 @provider(10, "Reviews and approvals", count=_count_reviews)
@@ -223,8 +225,8 @@ def _assigned_mitigations(user: User) -> sa.Select:
                    sa.or_(Mitigation.status == MitigationStatus.PLANNED, Mitigation.due_date <= soon)))
 
 
-def _count_assigned(user: User) -> int:
-    return _count(_assigned_tasks(user), _assigned_mitigations(user))
+def _count_assigned(user: User) -> list[sa.Select]:
+    return [_assigned_tasks(user), _assigned_mitigations(user)]
 
 
 @provider(20, "Assigned to you", count=_count_assigned)
@@ -272,8 +274,8 @@ def _plans_due(user: User) -> sa.Select:
                    IncidentPlan.next_review_date <= horizon))
 
 
-def _count_due(user: User) -> int:
-    return _count(_risks_due(user), _plans_due(user)) if user.role is Role.COORDINATOR else 0
+def _count_due(user: User) -> list[sa.Select]:
+    return [_risks_due(user), _plans_due(user)] if user.role is Role.COORDINATOR else []
 
 
 @provider(30, "Due for review", count=_count_due)
