@@ -158,10 +158,15 @@ def main() -> None:
     firsts = []
     for start_number in range(3):
         processes = start(workdir, args.port)
-        client = session(base)
-        reports = sorted(set(re.findall(r'href="(/initiatives/\d+/status-report\.pdf)"',
-                                        client.get(base + "/initiatives/?per_page=100").text)))
-        firsts.append(download(client, base + reports[start_number]))
+        try:
+            client = session(base)
+            listing = client.get(base + "/initiatives/?per_page=100").text
+            reports = [f"/initiatives/{i}/status-report.pdf"
+                       for i in sorted(set(map(int, re.findall(r'href="/initiatives/(\d+)"', listing))))]
+            firsts.append(download(client, base + reports[start_number]))
+        except BaseException:
+            stop(processes)
+            raise
         if start_number < 2:
             stop(processes)
     try:
