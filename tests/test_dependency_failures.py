@@ -296,6 +296,9 @@ def test_postgres_disk_full_is_a_503_storage_full_page_and_nothing_is_half_writt
         db.engine.dispose()
     with admin.connect() as connection:
         connection.execute(sa.text(f"CREATE TABLESPACE {name} LOCATION '{tiny_filesystem}'"))
+        # Empty files (earlier tests emptied the table with DELETE, which keeps its pages and their free
+        # space): the new risk must extend the table's files on the full filesystem.
+        connection.execute(sa.text("TRUNCATE risks CASCADE"))
         connection.execute(sa.text(f"ALTER TABLE risks SET TABLESPACE {name}"))
     try:
         _fill(tiny_filesystem)
