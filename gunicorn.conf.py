@@ -14,7 +14,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # SIGTERM: stop accepting, finish the requests in progress for up to this long, then exit.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# Idle keep-alive connections are held by the worker's poller, not by a thread. Longer than the proxy's
+# upstream keepalive_timeout (60 s in docs/deploy.md): the proxy closes an idle connection first, so it
+# never sends a request on one that gunicorn is closing at that moment (a reset, a 502 for a POST).
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 # Recycle workers now and then so memory taken by a large request returns to the system.
 # Not too often: a new worker spends a second or two loading the app and warming its renderer.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))

@@ -40,6 +40,9 @@ def engine_options(config) -> dict:
         connect_args.setdefault("tcp_user_timeout", max(2, int(config.get("DATABASE_CONNECT_TIMEOUT", 5))) * 1000)
         options["connect_args"] = connect_args
         options.setdefault("pool_timeout", int(config.get("DATABASE_POOL_TIMEOUT", 10)))
+    elif str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        # A local file cannot drop a pooled connection: no ping before every request's first statement.
+        options.pop("pool_pre_ping", None)
     return options
 
 

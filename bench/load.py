@@ -75,8 +75,9 @@ def start_stack(args, env: dict, workdir: Path) -> tuple[list[subprocess.Popen],
     instances = 2 if args.topology == "two-hosts" else 1
     for i in range(instances):
         port = args.port + i
-        web_env = dict(env, GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY=str(args.web_workers),
-                       GUNICORN_ACCESS_LOG="")
+        web_env = dict(env, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_ACCESS_LOG="")
+        if args.web_workers:
+            web_env["WEB_CONCURRENCY"] = str(args.web_workers)
         processes.append(subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
                                           cwd=ROOT, env=web_env, stdout=log, stderr=log, start_new_session=True))
         hosts.append(f"http://127.0.0.1:{port}")
@@ -102,13 +103,14 @@ def stop_stack(processes) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def run_load(hosts: list[str], users: int, duration: int):
+def run_load(hosts: list[str], users: int, duration: int, requests_csv: str = ""):
     import gevent
     from locust import HttpUser, between, task
     from locust.env import Environment
 
     accepted: list[str] = []
     conflicts = [0]
+    signed_in_users = [0]
 
     class Partner(HttpUser):
         host = hosts[0]
@@ -125,9 +127,10 @@ def run_load(hosts: list[str], users: int, duration: int):
             signed_in = self.client.post(self.url("/auth/login"), data=fields, name="sign-in")
             if "/auth/login" in signed_in.url:
                 raise RuntimeError(f"{self.email} could not sign in")
-            listing = self.client.get(self.url("/tasks/"), name="read").text
+            listing = self.client.get(self.url("/tasks/"), name="sign-in").text
             # (not self.tasks: that is locust's own list of this user's behaviours)
             self.my_tasks = sorted(set(re.findall(r'href="(/tasks/\d+)"', listing)))
+            signed_in_users[0] += 1
 
         @task(7)
         def read(self):
@@ -164,11 +167,33 @@ def run_load(hosts: list[str], users: int, duration: int):
                     answer.success()
 
     # Steady state: the statistics restart once every user has signed in (the ramp-up is 5 s of password
-    # hashing for 10 sign-ins a second), and the load then runs for `duration` seconds.
-    environment = Environment(user_classes=[Partner], reset_stats=True)
+    # hashing for 10 sign-ins a second, and the last ones finish after the last user is started), and
+    # the load then runs for `duration` seconds. Accepted writes and conflicts count from the start.
+    environment = Environment(user_classes=[Partner])
+    if requests_csv:  # one row per request, to see when the slow ones happened
+        out = open(requests_csv, "w")
+        out.write("time,name,url,status,ms\n")
+        started = time.time()
+
+        @environment.events.request.add_listener
+        def _log(request_type, name, response_time, response_length, response=None, exception=None, **kw):
+            status = getattr(response, "status_code", 0)
+            url = getattr(response, "url", "") or ""
+            out.write(f"{time.time() - started:.3f},{name},{url.split('?')[0]},{status},{response_time:.1f}\n")
     runner = environment.create_local_runner()
     runner.start(users, spawn_rate=max(1, users // 5))
-    gevent.spawn_later(duration + 5, runner.quit)
+
+    def measure():
+        deadline = time.monotonic() + 120
+        while signed_in_users[0] < users and time.monotonic() < deadline:
+            gevent.sleep(0.1)
+        if signed_in_users[0] < users:
+            print(f"only {signed_in_users[0]} of {users} users signed in within 120 s")
+        environment.stats.reset_all()
+        gevent.sleep(duration)
+        runner.quit()
+
+    gevent.spawn(measure)
     runner.greenlet.join()
     return environment.stats, accepted, conflicts[0]
 
@@ -198,10 +223,12 @@ def main() -> None:
     parser.add_argument("--topology", choices=["single", "two-hosts"], default="single")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=int, default=60)
-    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--web-workers", type=int, default=None,
+                        help="gunicorn workers per instance (default: gunicorn.conf.py's, 2 x cores + 1)")
     parser.add_argument("--port", type=int, default=8611)
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1/palisade_bench")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--requests-csv", default="", help="write every request (time, name, status, ms) here")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="palisade-load-"))
@@ -227,12 +254,12 @@ def main() -> None:
     processes, hosts = start_stack(args, env, workdir)
     try:
         healthz = baseline(hosts[0])
-        stats, accepted, conflicts = run_load(hosts, args.users, args.duration)
+        stats, accepted, conflicts = run_load(hosts, args.users, args.duration, args.requests_csv)
     finally:
         stop_stack(processes)
     total = stats.total
     print(f"\nMixed load: {args.users} users, {args.duration} s after all have signed in, {args.topology} "
-          f"({len(hosts)} web instance(s) × {args.web_workers} workers, 1 background worker)")
+          f"({len(hosts)} web instance(s) × {args.web_workers or os.cpu_count() * 2 + 1} workers, 1 background worker)")
     print(f"  /healthz alone before the load: {healthz:,.0f} req/s (one client)")
     print(f"  throughput {total.total_rps:,.1f} req/s, {total.num_requests:,} requests, "
           f"{total.num_failures:,} errors")

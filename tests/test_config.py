@@ -179,3 +179,38 @@ def test_in_memory_sqlite_has_foreign_keys_too():
 
     pragmas = _pragmas(create_app(Memory))
     assert pragmas["foreign_keys"] == 1
+
+
+def _gunicorn_defaults(monkeypatch) -> dict:
+    import runpy
+
+    for name in list(os.environ):
+        if name.startswith("GUNICORN_") or name == "WEB_CONCURRENCY":
+            monkeypatch.delenv(name)
+    return runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+
+
+def test_gunicorn_outlives_the_proxy_on_idle_and_slow_connections(monkeypatch):
+    """docs/deploy.md's nginx keeps idle upstream connections for keepalive_timeout and waits
+    proxy_read_timeout for an answer: gunicorn must keep an idle connection longer (else nginx may send
+    a request on one gunicorn is closing: a reset) and give up on a request sooner (its 503, not nginx's 504)."""
+    import re
+
+    settings = _gunicorn_defaults(monkeypatch)
+    site = (PROJECT_ROOT / "docs" / "deploy.md").read_text()
+    nginx_idle = int(re.search(r"^\s*keepalive_timeout (\d+)s;", site, re.M).group(1))
+    nginx_read = int(re.search(r"^\s*proxy_read_timeout (\d+)s;", site, re.M).group(1))
+    assert settings["keepalive"] > nginx_idle
+    assert settings["timeout"] < nginx_read
+    assert settings["worker_class"] == "gthread" and settings["threads"] >= 2
+
+
+def test_sqlite_engines_skip_the_pre_ping_and_postgresql_engines_keep_it():
+    from app.resilience import engine_options
+
+    sqlite = engine_options({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db",
+                             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}})
+    postgres = engine_options({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/palisade",
+                               "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}})
+    assert "pool_pre_ping" not in sqlite
+    assert postgres["pool_pre_ping"] is True and postgres["connect_args"]["connect_timeout"] >= 2

@@ -55,3 +55,16 @@ def test_xss02_sanitiser_caps_input_size():
 
 def test_xss02_empty_input_is_empty():
     assert str(render_markdown(None)) == "" and str(render_markdown("")) == ""
+
+
+@pytest.mark.parametrize("padding", [0, 5_000])  # kept per process below CACHED_CHARS, not above
+def test_xss02_a_repeated_text_is_as_safe_the_second_time(padding):
+    from app.sanitize import CACHED_CHARS, _cached_html
+
+    source = "x" * padding + "\n\n<img src=x onerror=alert(1)> **kept**"
+    assert (len(source) <= CACHED_CHARS) is (padding == 0)
+    hits = _cached_html.cache_info().hits
+    first, second = render_markdown(source), render_markdown(source)
+    assert first == second and "onerror" not in second and "<strong>kept</strong>" in second
+    assert type(second).__name__ == "Markup"
+    assert _cached_html.cache_info().hits == hits + (1 if padding == 0 else 0)
