@@ -140,3 +140,44 @@ def test_a_later_minute_is_not_new_content(app, client_as):
         again = client.get("/risks/register.pdf")
     assert first.status_code == again.status_code == 200
     assert again.data == first.data and _count(app, RenderJob) == 1
+
+
+def test_jobs_for_the_same_new_document_render_it_once(tmp_path, monkeypatch):
+    """Two readers' downloads of one document, queued at once and run by two worker threads: one render."""
+    import os
+    import threading
+    import time
+
+    uri = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'renders.sqlite'}"  # shared by threads
+    config = type("QueuedConfig", (TestConfig,), {"HUEY_IMMEDIATE": False, "PDF_WAIT_SECONDS": 0,
+                                                  "HUEY_SQLITE_PATH": str(tmp_path / "huey.sqlite"),
+                                                  "SQLALCHEMY_DATABASE_URI": uri})
+    app = make_app(config)
+    try:
+        reader, _ = _readers(app)
+        client = app.test_client(user=reader)
+        progress = [client.get("/risks/register.pdf"), client.get("/risks/register.pdf")]
+        assert [answer.status_code for answer in progress] == [303, 303]
+        queued = [huey.dequeue(), huey.dequeue()]
+        renders_started = []
+        real_render = renders.html_to_pdf
+
+        def slow_render(html):  # long enough for the second job to start while the first renders
+            renders_started.append(html)
+            time.sleep(0.3)
+            return real_render(html)
+
+        monkeypatch.setattr(renders, "html_to_pdf", slow_render)
+        workers = [threading.Thread(target=huey.execute, args=(task,)) for task in queued]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+        assert len(renders_started) == 1
+        assert _count(app, RenderedDocument) == 1
+        for answer in progress:
+            state = client.get(answer.headers["Location"] + ".json").get_json()
+            assert state["status"] == "done", state
+            assert client.get(state["download_url"]).data.startswith(b"%PDF")
+    finally:
+        make_app()

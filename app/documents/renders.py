@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 import secrets
+import threading
 import time
 from datetime import timedelta
 
@@ -23,6 +24,7 @@ from app.models import RenderedDocument, RenderJob, RenderStatus, User, utcnow
 from app.pdf import DocumentTooLarge, RenderFailed, html_to_pdf, render_html, warm_up
 
 log = logging.getLogger(__name__)
+_RENDERING = threading.Lock()
 
 # The generation time printed in the header, and the time-stamped reference of a report
 # (RISKS-20261130-1642, see documents/content.py), change every minute; they are not content.
@@ -87,8 +89,14 @@ def render_document(render_id: str, html: str) -> None:
     render.status, render.started_at = RenderStatus.RUNNING.value, utcnow()
     db.session.commit()
     try:
-        if cached_document(render.digest) is None:
-            _store(render.digest, html_to_pdf(html))
+        # Readers who ask for the same new document at once each get a job; the jobs take turns here
+        # (a worker process has one renderer anyway), and a job that finds the document stored by the one
+        # before it does not render it again.
+        with _RENDERING:
+            db.session.commit()  # a new snapshot: it sees what the previous job stored while this one waited
+            if cached_document(render.digest) is None:
+                _store(render.digest, html_to_pdf(html))
+                db.session.commit()
         render.status = RenderStatus.DONE.value
     except (RenderFailed, DocumentTooLarge) as exc:
         db.session.rollback()
