@@ -124,7 +124,7 @@ class Config:
     # Background jobs (app/jobs.py): Redis when REDIS_URL is set, else a SQLite file in instance/.
     HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", False)
     HUEY_SQLITE_PATH = os.environ.get("HUEY_SQLITE_PATH", "")
-    WORKER_NICENESS = _env_int("WORKER_NICENESS", 5)  # `flask worker` runs this much below the web workers
+    WORKER_NICENESS = _env_int("WORKER_NICENESS", 10)  # `flask worker` runs this much below the web workers
     HUEY_MAX_DELAY = float(os.environ.get("HUEY_MAX_DELAY", "0.1"))  # longest idle poll of a SQLite queue, s
     REDIS_SOCKET_TIMEOUT = _env_int("REDIS_SOCKET_TIMEOUT", 2)
 

@@ -126,7 +126,7 @@ def worker(workers: int) -> None:
     if huey.immediate:
         raise click.ClickException("HUEY_IMMEDIATE is set: jobs run in the web process, no worker needed.")
     click.echo(f"Worker: {workers} threads on {huey.storage_class.__name__}.")
-    niceness = int(current_app.config.get("WORKER_NICENESS", 5))
+    niceness = int(current_app.config.get("WORKER_NICENESS", 10))
     if niceness:
         os.nice(niceness)  # background work yields the CPU to the web workers on a shared host
     # A queue that cannot block on a read (SQLite) is polled: at most every HUEY_MAX_DELAY seconds when idle

@@ -22,3 +22,18 @@ def test_warm_up_can_be_turned_off():
     with app.app_context():
         pdf.warm_up()
     assert pdf._worker.process is None
+
+
+def test_every_template_compiles_before_the_first_request():
+    from app.template_helpers import compile_templates
+
+    app = make_app()
+    with app.app_context():
+        env = app.jinja_env
+        env.cache.clear()
+        count = compile_templates()
+        names = env.list_templates()
+        assert count == len(names) > 50
+        assert any(name.endswith("base.html") for name in names)
+        compiled = {key[1] for key in env.cache.keys()}
+        assert compiled == set(names)
