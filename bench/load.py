@@ -176,9 +176,8 @@ def run_load(hosts: list[str], users: int, duration: int, requests_csv: str = ""
         started = time.time()
 
         @environment.events.request.add_listener
-        def _log(request_type, name, response_time, response_length, response=None, exception=None, **kw):
+        def _log(request_type, name, response_time, response_length, response=None, exception=None, url="", **kw):
             status = getattr(response, "status_code", 0)
-            url = getattr(response, "url", "") or ""
             out.write(f"{time.time() - started:.3f},{name},{url.split('?')[0]},{status},{response_time:.1f}\n")
     runner = environment.create_local_runner()
     runner.start(users, spawn_rate=max(1, users // 5))
