@@ -99,3 +99,24 @@ def test_the_inbox_lists_signatures_to_give_in_turn(app):
     sign(app, world.lead_signer, world.agreement_id)
     assert f"/agreements/{world.agreement_id}/sign" not in app.test_client(user=world.lead_signer).get("/inbox/").text
     assert f"/agreements/{world.agreement_id}/sign" in app.test_client(user=world.partner_signer).get("/inbox/").text
+
+
+def test_the_inbox_count_on_every_page_follows_whose_turn_it_is(app):
+    """The nav's count comes from SQL, the section from the rows: both say the same, in turn."""
+    from app.inbox.providers import inbox_counts
+    from app.models import User
+    from app.signing.inbox import SECTION
+
+    world = approved_world(app)
+
+    def section_count(user) -> int:
+        with app.test_request_context():
+            return inbox_counts(db.session.get(User, user.id))[SECTION]
+
+    assert section_count(world.lead_signer) == section_count(world.partner_signer) == 0  # not issued yet
+    issue(app, world)
+    assert (section_count(world.lead_signer), section_count(world.partner_signer)) == (1, 0)
+    sign(app, world.lead_signer, world.agreement_id)
+    assert (section_count(world.lead_signer), section_count(world.partner_signer)) == (0, 1)
+    sign(app, world.partner_signer, world.agreement_id)
+    assert (section_count(world.lead_signer), section_count(world.partner_signer)) == (0, 0)

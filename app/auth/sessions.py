@@ -4,6 +4,7 @@ The session cookie carries the user's `session_token` (not the user id), so rota
 (logout, password change, two-factor reset, deactivation) ends every session of that user at once.
 """
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import Flask, current_app, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
@@ -14,7 +15,9 @@ from app.models import User, utcnow
 def load_user(session_token: str) -> User | None:
     if not session_token:
         return None
-    user = db.session.scalar(sa.select(User).where(User.session_token == session_token))
+    # With its organisation: every page's scopes need it (amber_org_ids), one statement instead of two.
+    user = db.session.scalar(sa.select(User).options(so.joinedload(User.organization))
+                             .where(User.session_token == session_token))
     if user is None or not user.active:
         return None
     return user

@@ -4,21 +4,23 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.inbox.providers import InboxEntry, due_note, provider
-from app.models import AgreementStatus, SignatureRequest, User
+from app.models import SignatureRequest, User
 from app.signing import services
 
 SECTION = "Signatures to give"
 
 
-@provider(15, SECTION)
+def _count(user: User) -> list:
+    return [services.turn_has_come(user)]
+
+
+@provider(15, SECTION, count=_count)
 def signatures_to_give(user: User, limit: int | None = None) -> list[InboxEntry]:
-    requests = db.session.scalars(services.pending_for(user).options(
-        selectinload(SignatureRequest.agreement), selectinload(SignatureRequest.organization))).all()
+    stmt = services.turn_has_come(user).options(
+        selectinload(SignatureRequest.agreement), selectinload(SignatureRequest.organization))
     entries = []
-    for request in requests:
+    for request in db.session.scalars(stmt if limit is None else stmt.limit(limit)):
         agreement = request.agreement
-        if agreement.status is not AgreementStatus.OUT_FOR_SIGNATURE or not services.is_turn(request):
-            continue
         entries.append(InboxEntry(
             section=SECTION, action="Read the issued PDF, then sign or decline", reference=agreement.reference,
             title=agreement.title, url=url_for("signing.sign", agreement_id=agreement.id), tlp=agreement.tlp,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from werkzeug.exceptions import Forbidden
 
 from app import audit, permissions, records
@@ -312,6 +313,19 @@ def pending_for(user: User) -> sa.Select:
     return (permissions.visible_signature_requests(user)
             .where(SignatureRequest.signatory_id == user.id, SignatureRequest.status == SignatureStatus.PENDING)
             .order_by(SignatureRequest.id.desc()))
+
+
+def turn_has_come(user: User) -> sa.Select:
+    """pending_for(user) narrowed in SQL to what is_turn() says: the agreement is out for signature and
+    nobody before the request in the agreement's latest issue is still pending (the inbox and its count)."""
+    other = so.aliased(SignatureRequest)
+    latest = (sa.select(sa.func.max(other.document_id)).where(other.agreement_id == SignatureRequest.agreement_id)
+              .scalar_subquery())
+    before = so.aliased(SignatureRequest)
+    return pending_for(user).where(
+        SignatureRequest.agreement.has(Agreement.status == AgreementStatus.OUT_FOR_SIGNATURE),
+        ~sa.exists().where(before.agreement_id == SignatureRequest.agreement_id, before.document_id == latest,
+                           before.status == SignatureStatus.PENDING, before.order < SignatureRequest.order))
 
 
 def request_for(user: User, agreement: Agreement) -> SignatureRequest | None:
