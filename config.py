@@ -44,6 +44,9 @@ class Config:
     DATABASE_CONNECT_TIMEOUT = _env_int("DATABASE_CONNECT_TIMEOUT", 5)
     DATABASE_STATEMENT_TIMEOUT_MS = _env_int("DATABASE_STATEMENT_TIMEOUT_MS", 15000)
     DATABASE_POOL_TIMEOUT = _env_int("DATABASE_POOL_TIMEOUT", 10)
+    # PostgreSQL: psycopg prepares a statement on the server after this many runs on one connection, so it
+    # is planned once (app/transactions.py keeps them); "off" behind PgBouncer < 1.21 in transaction mode.
+    DATABASE_PREPARE_THRESHOLD = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")
     # /healthz: each check's time budget, and the free space below which SQLite's disk is "full".
     HEALTH_CHECK_TIMEOUT = float(os.environ.get("HEALTH_CHECK_TIMEOUT", "2") or 2)
     HEALTH_MIN_FREE_DISK_MB = _env_int("HEALTH_MIN_FREE_DISK_MB", 50)

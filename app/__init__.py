@@ -90,11 +90,13 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from app import transactions
     from app.auth.sessions import register_session_guard
     from app.security_headers import register_security_headers
 
     register_session_guard(app)
     register_security_headers(app)
+    transactions.register(app)
 
 
 def register_error_handlers(app: Flask) -> None:

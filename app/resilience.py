@@ -38,6 +38,8 @@ def engine_options(config) -> dict:
             connect_args.setdefault("options", f"-c statement_timeout={statement_ms}")
         # A server that vanishes mid-request: the kernel gives up on unacknowledged data after this.
         connect_args.setdefault("tcp_user_timeout", max(2, int(config.get("DATABASE_CONNECT_TIMEOUT", 5))) * 1000)
+        threshold = str(config.get("DATABASE_PREPARE_THRESHOLD", "5")).strip().lower()
+        connect_args.setdefault("prepare_threshold", None if threshold in ("off", "none", "") else int(threshold))
         options["connect_args"] = connect_args
         options.setdefault("pool_timeout", int(config.get("DATABASE_POOL_TIMEOUT", 10)))
     elif str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):

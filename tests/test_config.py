@@ -214,3 +214,12 @@ def test_sqlite_engines_skip_the_pre_ping_and_postgresql_engines_keep_it():
                                "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}})
     assert "pool_pre_ping" not in sqlite
     assert postgres["pool_pre_ping"] is True and postgres["connect_args"]["connect_timeout"] >= 2
+
+
+@pytest.mark.parametrize("setting, expected", [("5", 5), ("0", 0), ("off", None)])
+def test_postgresql_prepared_statements_can_be_tuned_or_turned_off(setting, expected):
+    from app.resilience import engine_options
+
+    options = engine_options({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/palisade",
+                              "DATABASE_PREPARE_THRESHOLD": setting})
+    assert options["connect_args"]["prepare_threshold"] == expected
