@@ -67,7 +67,10 @@ PROVIDERS: list[Provider] = []
 
 def provider(order: int, section: str, count: Callable[[User], list[sa.Select]] | None = None):
     """Register a source of inbox entries; sections are shown by `order`. A provider whose entries can
-    be many gives a `count` that asks the database, so that the count on every page stays cheap."""
+    be many gives a `count` that asks the database, so that the count on every page stays cheap.
+
+    A `count` builds its statements from the user's id, role and organisations and from today's date,
+    and from nothing else: the statements are built once per such key and reused (see _count_statement)."""
     def register(fn):
         PROVIDERS.append(Provider(order, section, fn, count))
         PROVIDERS.sort(key=lambda p: p.order)
@@ -97,12 +100,33 @@ def inbox_counts(user: User) -> dict[str, int]:
     database, every count in one statement (the badge is on every page)."""
     if not _usable(user):
         return {}
-    counted = [(p.section, p.count(user)) for p in PROVIDERS if p.count]
-    subqueries = [sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()).scalar_subquery()
-                  for _, stmts in counted for stmt in stmts]
-    numbers = iter(db.session.execute(sa.select(*subqueries)).one() if subqueries else ())
-    totals = {section: sum(next(numbers) for _ in stmts) for section, stmts in counted}
+    statement, sizes = _count_statement(user)
+    numbers = iter(db.session.execute(statement).one() if statement is not None else ())
+    totals = {section: sum(next(numbers) for _ in range(size)) for section, size in sizes}
     return {p.section: totals[p.section] if p.count else len(p.fn(user, None)) for p in PROVIDERS}
+
+
+_COUNT_STATEMENTS: dict[tuple, tuple[sa.Select | None, list[tuple[str, int]]]] = {}
+_COUNT_STATEMENTS_KEPT = 2048
+
+
+def _count_statement(user: User) -> tuple[sa.Select | None, list[tuple[str, int]]]:
+    """The one statement that counts every counted section, and how many of its columns each section has.
+
+    Built once per user, role, organisations and day and then reused: SQLAlchemy keeps a statement's cache
+    key with the statement, so a reused one is not walked again (building and keying this statement cost
+    more than running it, on every page)."""
+    key = (user.id, user.role, user.organization_id, tuple(permissions.amber_org_ids(user)), today())
+    cached = _COUNT_STATEMENTS.get(key)
+    if cached is None:
+        counted = [(p.section, p.count(user)) for p in PROVIDERS if p.count]
+        subqueries = [sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()).scalar_subquery()
+                      for _, stmts in counted for stmt in stmts]
+        cached = (sa.select(*subqueries) if subqueries else None, [(section, len(stmts)) for section, stmts in counted])
+        if len(_COUNT_STATEMENTS) >= _COUNT_STATEMENTS_KEPT:
+            _COUNT_STATEMENTS.clear()
+        _COUNT_STATEMENTS[key] = cached
+    return cached
 
 
 def inbox_count(user: User) -> int:
