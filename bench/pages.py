@@ -1,7 +1,7 @@
 """HTTP throughput of Palisade pages against a bare endpoint of the same app, same server, same run.
 
 Seeds a SQLite database with 10,000 agreements and 50,000 tasks (plus the demo organisations and
-users), serves the app with gunicorn (2 sync workers), signs in as a coordinator and measures with
+users), serves the app with gunicorn (2 workers, gunicorn.conf.py), signs in as a coordinator and measures with
 wrk (or a small Python client when wrk is missing) for each URL: requests per second, latency
 percentiles and the ratios to the bare endpoint and to `/healthz` (the goals are stated against `/healthz`).
 
@@ -185,7 +185,9 @@ def main() -> None:
     sample_id = seed(db_url, args.agreements, args.tasks)
     print(f"seeded {args.agreements} agreements and {args.tasks} tasks in {time.time() - started:.1f} s")
     (workdir / "bench_wsgi.py").write_text(WSGI_WRAPPER)
-    env = {**os.environ, "DATABASE_URL": db_url, "PYTHONPATH": f"{workdir}:{ROOT}", "LOG_LEVEL": "WARNING"}
+    # gunicorn reads gunicorn.conf.py in --chdir (threaded workers, as deployed); no access log here.
+    env = {**os.environ, "DATABASE_URL": db_url, "PYTHONPATH": f"{workdir}:{ROOT}", "LOG_LEVEL": "WARNING",
+           "GUNICORN_ACCESS_LOG": ""}
     gunicorn = [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{args.port}", "--chdir", str(ROOT),
                 "--log-level", "warning", "bench_wsgi:app"]
     server = subprocess.Popen(gunicorn, env=env)
@@ -204,7 +206,7 @@ def main() -> None:
                 ("agreements list (100 rows)", "/agreements/?per_page=100"),
                 ("my tasks", "/tasks/?scope=all"),
                 ("agreement detail", f"/agreements/{sample_id}")]
-        print(f"tool: {'wrk -t2 -c8' if measure is run_wrk else 'python, 8 threads'}; gunicorn 2 sync workers; "
+        print(f"tool: {'wrk -t2 -c8' if measure is run_wrk else 'python, 8 threads'}; gunicorn 2 workers (gunicorn.conf.py); "
               f"{args.duration} s per URL")
         print(f"{'page':30} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'vs bare':>8} "
               f"{'vs healthz':>10}")
