@@ -29,14 +29,14 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def post_worker_init(worker):
-    """Start the PDF renderer and load its fonts, and compile the page templates, before the worker takes
-    its first request."""
+    """Compile the page templates, then start the PDF renderer and load its fonts, before the worker takes
+    its first request (the renderer's "pdf_renderer_warm" log line comes last: the worker is ready)."""
     from app.pdf import warm_up
     from app.template_helpers import compile_templates
 
     with worker.wsgi.app_context():
-        warm_up()
         try:
             compile_templates()
         except Exception:  # a broken template fails its own page, not the worker's start
             worker.log.exception("Compiling the templates at start failed")
+        warm_up()
