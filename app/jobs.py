@@ -10,6 +10,7 @@ sees only committed data. A change that a job must act on queues it with `enqueu
 holds the job until the request's transaction commits and drops it on a rollback.
 """
 import functools
+import gc
 import logging
 import os
 from pathlib import Path
@@ -131,7 +132,10 @@ def worker(workers: int) -> None:
         os.nice(niceness)  # background work yields the CPU to the web workers on a shared host
     # A queue that cannot block on a read (SQLite) is polled: at most every HUEY_MAX_DELAY seconds when idle
     # (Huey's default backs off to 10 s, so the first document after a quiet spell would wait that long).
+    max_delay = float(current_app.config.get("HUEY_MAX_DELAY", 0.025))
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
-                                    check_worker_health=True, initial_delay=0.05,
-                                    max_delay=current_app.config.get("HUEY_MAX_DELAY", 0.1))
+                                    check_worker_health=True, initial_delay=min(0.01, max_delay),
+                                    max_delay=max_delay)
+    gc.collect()
+    gc.freeze()  # modules, mappers, templates live as long as the worker: full collections skip them
     consumer.run()

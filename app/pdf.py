@@ -8,6 +8,7 @@
   pathological document kills a child, never the web worker (SECURITY.md PDF-02).
 * `Budget`: input caps checked before any render starts (field lengths, rows, estimated pages).
 """
+import gc
 import logging
 import mimetypes
 import multiprocessing
@@ -258,6 +259,13 @@ def _worker_main(conn, static_root: str, memory_mb: int) -> None:
         except Exception as exc:  # report and retire: the renderer's state is unknown
             conn.send(("error", type(exc).__name__, True))
             return
+        # Collect the garbage now, while idle, rather than halfway through a later document: a full
+        # collection of WeasyPrint's objects costs about as much as rendering a short document, once every
+        # few documents. What the first job (the warm-up) leaves lives as long as the process (fonts,
+        # styles, caches): frozen, later collections skip it.
+        gc.collect()
+        if job == 1:
+            gc.freeze()
 
 
 class RenderWorker:

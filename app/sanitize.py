@@ -3,6 +3,7 @@
 The result depends on the text alone, so recent results are kept per process: a page or a report
 that shows the same descriptions again does not parse and clean them again.
 """
+import threading
 from functools import lru_cache
 
 import markdown
@@ -40,9 +41,21 @@ def _cached_html(text: str) -> str:
     return _markdown_html(text)
 
 
+_local = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    """This thread's converter, reset (a Markdown instance is not thread-safe; building one registers its
+    extensions, which costs more than converting a short text)."""
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"],
+                                                         output_format="html")
+    return converter.reset()
+
+
 def _markdown_html(text: str) -> str:
     # Headings in user text start at h3 so they never outrank the page's own headings.
-    html = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists"],
-                             output_format="html")
+    html = _converter().convert(text)
     html = html.replace("<h1>", "<h3>").replace("</h1>", "</h3>").replace("<h2>", "<h3>").replace("</h2>", "</h3>")
     return clean_html(html)

@@ -2,8 +2,10 @@
 
 Starts the stack of docs/deploy.md on the demo data (gunicorn -c gunicorn.conf.py with 2 workers, one
 background worker, SQLite) and prints, each against a baseline from the same run:
-  1. first PDF after start ÷ a warm one (initiative status reports, each a different document, each after a
-     quiet second like the first, so that both wait the same for the idle queue's next poll);
+  1. first PDF after start ÷ the same document rendered again warm (initiative status reports: over three
+     starts, each start's first download; then each of those three documents again on a running stack, its
+     cached copy removed first, so it renders again; each download after a quiet second like the first, so
+     that both wait the same for the idle queue's next poll);
   2. second download of an unchanged executive report ÷ the first (render cache);
   3. list page p99 while 4 clients download PDFs ÷ p99 idle; done twice: PDFs that the cache can serve,
      and PDFs that must all be rendered (PDF_CACHE_MAX_AGE_HOURS=0: nothing is kept for the next reader).
@@ -16,6 +18,7 @@ import argparse
 import os
 import re
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -112,6 +115,16 @@ def download(client: requests.Session, url: str, poll: float = 0.1) -> float:
     raise AssertionError((url, answer.status_code))
 
 
+def empty_cache(workdir: Path) -> None:
+    """Forget every rendered document (the next download of any of them renders it again)."""
+    with sqlite3.connect(workdir / "palisade.sqlite", timeout=30) as connection:
+        connection.execute("DELETE FROM rendered_documents")
+
+
+def ms(seconds: list[float]) -> str:
+    return "/".join(f"{s * 1000:.0f}" for s in seconds)
+
+
 def download_after_pause(client: requests.Session, url: str) -> float:
     """A warm download after the same quiet second the first one had (the queue is polled when idle)."""
     time.sleep(1)
@@ -180,10 +193,20 @@ def main() -> None:
         if start_number < 2:
             stop(processes)
     try:
-        first = statistics.median(firsts)
-        warm = statistics.median(download_after_pause(client, base + url) for url in reports[3:8])
-        print(f"first PDF after start {first * 1000:7.0f} ms (median of 3 starts), warm {warm * 1000:7.0f} ms  "
-              f"ratio {first / warm:5.2f}  (goal <= 1.2)")
+        # Warm: the same three documents again on the running stack, each rendered anew (the cache is emptied
+        # first), three times each; documents differ in length, so a first is compared with its own warm time.
+        warms = []
+        for url in reports[:3]:
+            runs = []
+            for _ in range(3):
+                empty_cache(workdir)
+                runs.append(download_after_pause(client, base + url))
+            warms.append(statistics.median(runs))
+        ratio = statistics.median(first / warm for first, warm in zip(firsts, warms, strict=True))
+        print(f"first PDF after start {ms(firsts)} ms (3 starts, one document each), the same documents warm "
+              f"{ms(warms)} ms  ratio {ratio:5.2f} (median of the three)  (goal <= 1.2)")
+        others = statistics.median(download_after_pause(client, base + url) for url in reports[3:8])
+        print(f"  for scale: five other documents warm, median {others * 1000:5.0f} ms")
 
         cold = download(client, base + "/reports/executive.pdf")
         again = statistics.median(download(client, base + "/reports/executive.pdf") for _ in range(5))

@@ -40,14 +40,15 @@ class World:
     bystander: object  # a member of the lead organisation who is not a signatory
 
 
-def approved_world(app, tlp=TLP.AMBER) -> World:
+def approved_world(app, tlp=TLP.AMBER, suffix="") -> World:
+    """suffix: a second world in the same database (organisation names are unique)."""
     with app.app_context():
-        lead = f.organization(name="Grid Security Office")
-        partner = f.organization(name="Coastal Power Cooperative")
+        lead = f.organization(name="Grid Security Office" + suffix)
+        partner = f.organization(name="Coastal Power Cooperative" + suffix)
         coordinator = f.user(role=Role.COORDINATOR, organization=lead, name="Cora Ordinator")
         lead_signer = f.user(role=Role.EXECUTIVE, organization=lead, name="Robin Grid")
         partner_signer = f.user(role=Role.MEMBER, organization=partner, name="Casey Coast")
-        outsider = f.user(role=Role.COORDINATOR, organization=f.organization(name="Elsewhere Ltd"))
+        outsider = f.user(role=Role.COORDINATOR, organization=f.organization(name="Elsewhere Ltd" + suffix))
         bystander = f.user(role=Role.MEMBER, organization=lead)
         agreement = f.agreement(created_by=coordinator, parties=[(lead, PartyRole.LEAD), partner],
                                 title="Mutual aid for substations", status=AgreementStatus.APPROVED,

@@ -120,3 +120,25 @@ def test_the_inbox_count_on_every_page_follows_whose_turn_it_is(app):
     assert (section_count(world.lead_signer), section_count(world.partner_signer)) == (0, 1)
     sign(app, world.partner_signer, world.agreement_id)
     assert (section_count(world.lead_signer), section_count(world.partner_signer)) == (0, 0)
+
+
+def test_whose_turn_it_is_is_decided_within_each_agreement(app):
+    """An agreement issued later (its documents have higher ids) does not make an earlier one's second
+    signatory's turn come before the first has signed: "the latest issue" is each agreement's own."""
+    from app.inbox.providers import inbox_counts
+    from app.models import User
+    from app.signing.inbox import SECTION, signatures_to_give
+
+    first, later = approved_world(app), approved_world(app, suffix=" (west)")
+    issue(app, first)
+    issue(app, later)
+
+    def section(user) -> tuple[int, int]:
+        with app.test_request_context():
+            person = db.session.get(User, user.id)
+            return inbox_counts(person)[SECTION], len(signatures_to_give(person))
+
+    assert section(first.lead_signer) == section(later.lead_signer) == (1, 1)
+    assert section(first.partner_signer) == section(later.partner_signer) == (0, 0)
+    sign(app, first.lead_signer, first.agreement_id)
+    assert section(first.partner_signer) == (1, 1) and section(later.partner_signer) == (0, 0)

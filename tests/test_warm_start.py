@@ -37,3 +37,33 @@ def test_every_template_compiles_before_the_first_request():
         assert any(name.endswith("base.html") for name in names)
         compiled = {key[1] for key in env.cache.keys()}
         assert compiled == set(names)
+
+
+def test_a_web_worker_is_warm_and_frozen_before_its_first_request():
+    """gunicorn's post_worker_init: templates compiled, Markdown's extensions loaded, the renderer started, and
+    what the worker holds for good frozen, so the collector's full passes skip it during requests."""
+    import gc
+    import importlib.util
+    import logging
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from app import sanitize
+
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", Path(__file__).parent.parent / "gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    app = make_app(type("SubprocessConfig", (TestConfig,), {"PDF_RENDER_IN_SUBPROCESS": True}))
+    app.jinja_env.cache.clear()
+    pdf._worker.stop()
+    sanitize._local.__dict__.pop("converter", None)
+    gc.unfreeze()
+    try:
+        conf.post_worker_init(SimpleNamespace(wsgi=app, log=logging.getLogger("test")))
+        assert len(app.jinja_env.cache) == len(app.jinja_env.list_templates())
+        assert getattr(sanitize._local, "converter", None) is not None
+        assert pdf._worker.process is not None and pdf._worker.process.is_alive()
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+        pdf._worker.stop()

@@ -318,10 +318,10 @@ def pending_for(user: User) -> sa.Select:
 def turn_has_come(user: User) -> sa.Select:
     """pending_for(user) narrowed in SQL to what is_turn() says: the agreement is out for signature and
     nobody before the request in the agreement's latest issue is still pending (the inbox and its count)."""
-    other = so.aliased(SignatureRequest)
-    latest = (sa.select(sa.func.max(other.document_id)).where(other.agreement_id == SignatureRequest.agreement_id)
-              .scalar_subquery())
-    before = so.aliased(SignatureRequest)
+    before, other = so.aliased(SignatureRequest), so.aliased(SignatureRequest)
+    # Correlated to `before` (same agreement as the request): the latest issue of that agreement alone.
+    latest = (sa.select(sa.func.max(other.document_id)).where(other.agreement_id == before.agreement_id)
+              .correlate(before).scalar_subquery())
     return pending_for(user).where(
         SignatureRequest.agreement.has(Agreement.status == AgreementStatus.OUT_FOR_SIGNATURE),
         ~sa.exists().where(before.agreement_id == SignatureRequest.agreement_id, before.document_id == latest,
