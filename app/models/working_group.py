@@ -127,6 +127,11 @@ TASK_TRANSITIONS = {
 
 class Task(LifecycleMixin, RecordMixin, db.Model):
     __tablename__ = "tasks"
+    # Read from the index, not the rows: a group's overdue tasks (the dashboard's per-group counts), and a
+    # person's open tasks (their counts and nearest due dates; it serves every lookup by assignee).
+    __table_args__ = (sa.Index("ix_tasks_group_due", "working_group_id", "due_date", "status", "archived_at"),
+                      sa.Index("ix_tasks_assignee_open", "assignee_id", "status", "due_date", "archived_at",
+                               "working_group_id"))
     TRANSITIONS = TASK_TRANSITIONS
     NOUN = "A task"
 
@@ -134,7 +139,7 @@ class Task(LifecycleMixin, RecordMixin, db.Model):
     working_group_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("working_groups.id"), index=True)
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    assignee_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    assignee_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))  # ix_tasks_assignee_open
     due_date: so.Mapped[date | None] = so.mapped_column(index=True)
     priority: so.Mapped[TaskPriority] = so.mapped_column(enum_column_type(TaskPriority), default=TaskPriority.MEDIUM)
     status: so.Mapped[TaskStatus] = so.mapped_column(enum_column_type(TaskStatus), index=True)
