@@ -122,3 +122,31 @@ def test_dashboard_figures_equal_the_scoped_counts(app):
         assert [r.title for r in figures["top_risks"]] == ["Critical risk A"]
         executive = db.session.get(User, ids["exec_a"])
         assert dashboard_for(executive)["expiring_count"] == 1
+
+
+def test_my_work_counts_follow_the_data_with_reused_statements(app):
+    """The figures come from statements built once per user scope and day: a new task, a finished one and
+    another user still get their own, current counts."""
+    from datetime import date, timedelta
+
+    from app.extensions import db
+    from app.main.dashboard import dashboard_for
+    from app.models import Task, User
+
+    ids, people = _world(app)
+    with app.app_context():
+        member = db.session.get(User, people["member_a"].id)
+        figures = dashboard_for(member)
+        assert (figures["my_task_count"], figures["my_overdue_count"]) == (1, 1)
+        overdue = figures["my_tasks"][0]
+        factories.task(working_group=overdue.working_group, assignee=member,
+                       due_date=date.today() + timedelta(days=3), title="Next week")
+        db.session.commit()
+        figures = dashboard_for(member)
+        assert (figures["my_task_count"], figures["my_overdue_count"]) == (2, 1)
+        assert [t.title for t in figures["my_tasks"]] == ["Overdue task A", "Next week"]
+        db.session.get(Task, overdue.id).status = TaskStatus.DONE
+        db.session.commit()
+        assert (dashboard_for(member)["my_task_count"], dashboard_for(member)["my_overdue_count"]) == (1, 0)
+        coordinator = db.session.get(User, ids["coord_a"])
+        assert dashboard_for(coordinator)["my_task_count"] == 0

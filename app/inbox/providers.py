@@ -106,27 +106,16 @@ def inbox_counts(user: User) -> dict[str, int]:
     return {p.section: totals[p.section] if p.count else len(p.fn(user, None)) for p in PROVIDERS}
 
 
-_COUNT_STATEMENTS: dict[tuple, tuple[sa.Select | None, list[tuple[str, int]]]] = {}
-_COUNT_STATEMENTS_KEPT = 2048
-
-
 def _count_statement(user: User) -> tuple[sa.Select | None, list[tuple[str, int]]]:
     """The one statement that counts every counted section, and how many of its columns each section has.
-
-    Built once per user, role, organisations and day and then reused: SQLAlchemy keeps a statement's cache
-    key with the statement, so a reused one is not walked again (building and keying this statement cost
-    more than running it, on every page)."""
-    key = (user.id, user.role, user.organization_id, tuple(permissions.amber_org_ids(user)), today())
-    cached = _COUNT_STATEMENTS.get(key)
-    if cached is None:
+    Built once per user scope and day and then reused (permissions.scoped_statements): building and keying
+    this statement cost more than running it, on every page."""
+    def build():
         counted = [(p.section, p.count(user)) for p in PROVIDERS if p.count]
         subqueries = [sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()).scalar_subquery()
                       for _, stmts in counted for stmt in stmts]
-        cached = (sa.select(*subqueries) if subqueries else None, [(section, len(stmts)) for section, stmts in counted])
-        if len(_COUNT_STATEMENTS) >= _COUNT_STATEMENTS_KEPT:
-            _COUNT_STATEMENTS.clear()
-        _COUNT_STATEMENTS[key] = cached
-    return cached
+        return (sa.select(*subqueries) if subqueries else None, [(section, len(stmts)) for section, stmts in counted])
+    return permissions.scoped_statements("inbox_count", user, build)
 
 
 def inbox_count(user: User) -> int:

@@ -10,6 +10,7 @@ shareable model; each model only describes who its participating organisations a
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -35,6 +36,7 @@ from app.models import (
     initiative_participants,
     initiative_recipients,
     risk_recipients,
+    today,
     working_group_recipients,
 )
 from app.permissions.predicates import (  # noqa: F401  -- re-exported: callers use permissions.can_*
@@ -159,6 +161,31 @@ def amber_org_ids(user: User) -> list[int]:
     if parent_id:
         ids.append(parent_id)
     return ids
+
+
+def scope_key(user: User) -> tuple:
+    """What a user's visible_* scopes are built from (id, role, organisations) and the day (statements that
+    compare with today): statements built from a user's scopes alone are the same for the same key."""
+    return (user.id, user.role, user.organization_id, tuple(amber_org_ids(user)), today())
+
+
+T = TypeVar("T")
+_SCOPED: dict[tuple, object] = {}
+SCOPED_KEPT = 4096
+
+
+def scoped_statements(name: str, user: User, build: Callable[[], T]) -> T:
+    """build(), once per `name` and scope_key(user), then reused. For statements made from the user's scopes
+    and today's date alone: SQLAlchemy keeps a statement's cache key with the statement, so a reused one is
+    not built and walked again (on a dashboard that costs more than running its statements)."""
+    key = (name, *scope_key(user))
+    found = _SCOPED.get(key)
+    if found is None:
+        found = build()
+        if len(_SCOPED) >= SCOPED_KEPT:
+            _SCOPED.clear()
+        _SCOPED[key] = found
+    return found
 
 
 def tlp_condition(model: type, user: User) -> sa.ColumnElement:
