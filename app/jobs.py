@@ -119,6 +119,23 @@ def queue_size() -> int:
     return huey.pending_count()
 
 
+def lower_priority(niceness: int) -> None:
+    """Run `niceness` below the web processes, renders included (their process is a child of this one).
+
+    Linux's autogroup scheduling weighs a nice value only against processes of the same session: a worker in
+    a session of its own (started with setsid, as a service manager or a supervisor does) would compete with
+    the web server as an equal whatever its nice value. Such a worker lowers its session's group too. A worker
+    that shares its session with the web server (`make run`) leaves the group alone: that would slow both."""
+    os.nice(niceness)
+    if os.getsid(0) != os.getpid():
+        return
+    try:
+        with open("/proc/self/autogroup", "w") as group:
+            group.write(str(min(19, niceness)))
+    except OSError:  # no autogroup scheduling (not Linux, or turned off): the nice value is enough
+        pass
+
+
 @click.command("worker")
 @click.option("--workers", default=2, show_default=True, help="Worker threads.")
 @with_appcontext
@@ -129,7 +146,7 @@ def worker(workers: int) -> None:
     click.echo(f"Worker: {workers} threads on {huey.storage_class.__name__}.")
     niceness = int(current_app.config.get("WORKER_NICENESS", 10))
     if niceness:
-        os.nice(niceness)  # background work yields the CPU to the web workers on a shared host
+        lower_priority(niceness)  # background work yields the CPU to the web workers on a shared host
     # A queue that cannot block on a read (SQLite) is polled: at most every HUEY_MAX_DELAY seconds when idle
     # (Huey's default backs off to 10 s, so the first document after a quiet spell would wait that long).
     max_delay = float(current_app.config.get("HUEY_MAX_DELAY", 0.025))

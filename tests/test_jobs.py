@@ -1,4 +1,7 @@
 """app/jobs.py: jobs queued after commit run in their own context; a rollback drops them."""
+import os
+
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -44,3 +47,27 @@ def test_worker_command_refuses_immediate_mode(app):
     result = app.test_cli_runner().invoke(args=["worker"])
     assert result.exit_code != 0
     assert "HUEY_IMMEDIATE" in result.output
+
+
+def _autogroup_nice_after_lowering(new_session: bool) -> tuple[int, int]:
+    """(the child's nice value, its scheduling group's) after lower_priority(10) in a fresh process."""
+    import subprocess
+    import sys
+
+    code = ("import os, re; from app.jobs import lower_priority; lower_priority(10); "
+            "print(os.nice(0), re.search(r'nice (-?\\d+)', open('/proc/self/autogroup').read()).group(1))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         start_new_session=new_session).stdout.split()
+    return int(out[0]), int(out[1])
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/autogroup"), reason="no autogroup scheduling here")
+def test_a_worker_in_its_own_session_lowers_its_scheduling_group_too():
+    """With autogroup scheduling a nice value only counts within a session: a worker started as a service (a
+    session of its own) must lower its session's group or its renders take the web server's CPU as an equal."""
+    base = int(open("/proc/self/autogroup").read().split("nice")[1])
+    own_nice, own_group = _autogroup_nice_after_lowering(new_session=True)
+    assert own_nice >= 10 and own_group == 10
+    # Sharing the session (make run): the group is the web server's too, left as it was.
+    shared_nice, shared_group = _autogroup_nice_after_lowering(new_session=False)
+    assert shared_nice >= 10 and shared_group == base
