@@ -1,6 +1,6 @@
 """Documents off the web workers, rendered once, renderer warm at start: measured on a served Palisade.
 
-Starts the stack of docs/deploy.md on the demo data (gunicorn -c gunicorn.conf.py with 2 workers, one
+Starts the stack of docs/deploy.md on the demo data (gunicorn -c gunicorn.conf.py with its own worker count, one
 background worker, SQLite) and prints, each against a baseline from the same run:
   1. first PDF after start ÷ the same document rendered again warm (initiative status reports: over three
      starts, each start's first download; then each of those three documents again on a running stack, its
@@ -37,19 +37,23 @@ from bench.load import PASSWORD, SELF, hidden_fields, wait_for  # noqa: E402
 ACCOUNT = "coordinator@niro.example.gov"
 
 
+WEB_WORKERS = os.cpu_count() * 2 + 1  # gunicorn.conf.py's default (docs/deploy.md); --web-workers sets another
+
+
 def start(workdir: Path, port: int, **extra) -> list[subprocess.Popen]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(SECRET_KEY="bench-renders-secret-key-0123456789abcdef", PYTHONPATH=str(ROOT),
                DATABASE_URL=f"sqlite:///{workdir / 'palisade.sqlite'}", HUEY_SQLITE_PATH=str(workdir / "huey.sqlite"),
-               GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="2", GUNICORN_ACCESS_LOG="",
+               GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_ACCESS_LOG="",
                LOGIN_FAILURE_IP_LIMIT="100000", PDF_RATE_LIMIT="10000/minute")
-    env.update({k: str(v) for k, v in extra.items()})
+    env.update({k: str(v) for k, v in extra.items()}, WEB_CONCURRENCY=str(WEB_WORKERS))
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     if not (workdir / "palisade.sqlite").exists():
         subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
         subprocess.run(flask + ["seed-demo", "--password", PASSWORD], cwd=ROOT, env=env, check=True,
                        capture_output=True)
     log = open(workdir / "stack.log", "ab")
+    offset = log.tell()  # the log is shared by every start in this folder: this start's lines come after
     processes = [subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
                                   env=env, stdout=log, stderr=log, start_new_session=True),
                  subprocess.Popen(flask + ["worker"], cwd=ROOT, env=env, stdout=log, stderr=log,
@@ -59,12 +63,14 @@ def start(workdir: Path, port: int, **extra) -> list[subprocess.Popen]:
     except BaseException:
         stop(processes)
         raise
-    # "After start" means once the stack is up: both web workers and the background worker have logged
+    # "After start" means once the stack is up: every web worker and the background worker have logged
     # their warm renderer (pdf_renderer_warm), as an orchestrator's readiness check would wait for.
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        warm = set(re.findall(r"pdf_renderer_warm: pid (\d+)", (workdir / "stack.log").read_text(errors="replace")))
-        if len(warm) >= 3:
+        with open(workdir / "stack.log", "rb") as lines:
+            lines.seek(offset)
+            warm = set(re.findall(r"pdf_renderer_warm: pid (\d+)", lines.read().decode(errors="replace")))
+        if len(warm) >= WEB_WORKERS + 1:
             break
         time.sleep(0.2)
     else:
@@ -173,7 +179,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--port", type=int, default=8631)
+    parser.add_argument("--web-workers", type=int, default=None, help="gunicorn workers (default: as deployed)")
     args = parser.parse_args()
+    global WEB_WORKERS
+    WEB_WORKERS = args.web_workers or WEB_WORKERS
+    print(f"gunicorn -c gunicorn.conf.py with {WEB_WORKERS} workers, one background worker, SQLite, demo data")
     workdir = Path(tempfile.mkdtemp(prefix="palisade-renders-"))
     base = f"http://127.0.0.1:{args.port}"
 

@@ -25,6 +25,8 @@ from app.pdf import DocumentTooLarge, RenderFailed, html_to_pdf, render_html, wa
 
 log = logging.getLogger(__name__)
 _RENDERING = threading.Lock()
+_WARMING = threading.Lock()
+_warm = False
 
 # The generation time printed in the header, and the time-stamped reference of a report
 # (RISKS-20261130-1642, see documents/content.py), change every minute; they are not content.
@@ -83,10 +85,14 @@ def wait_for(render_id: str, seconds: float) -> RenderJob | None:
 @huey.on_startup()
 @in_app_context
 def warm_renderer() -> None:
-    """Each worker thread starts with a warm renderer (the first one starts it, the others reuse it), its
-    database connection open and the statements of a render job compiled: the first document after a start
-    waits for nothing a later one does not."""
-    warm_up()
+    """Each worker thread starts with a warm renderer (the process has one: the first thread starts it while
+    the others wait), its database connection open and the statements of a render job compiled: the first
+    document after a start waits for nothing a later one does not."""
+    global _warm
+    with _WARMING:
+        if not _warm:
+            warm_up()
+            _warm = True
     cached_document("")
     db.session.scalars(sa.select(RenderJob).where(RenderJob.id == "")).first()
     db.session.rollback()
