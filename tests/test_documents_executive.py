@@ -105,3 +105,35 @@ def test_five_hundred_initiatives_stay_a_short_report(app):
     assert "500" in texts[0]  # open initiatives on the summary page
     joined = "\n".join(texts)
     assert "and 75 more red initiatives" in joined and "and 260 more green initiatives" in joined
+
+
+def test_a_report_read_again_follows_the_data_and_the_reader(app):
+    """Its statements are built once per reader scope, edition and day, then reused: a new overdue task shows in
+    the next report, and another reader of another organisation still gets only their own records."""
+    from app.documents.executive import executive_document
+
+    with app.app_context():
+        org_a, org_b = f.organization(), f.organization()
+        creator_a = f.user(role=Role.COORDINATOR, organization=org_a)
+        creator_b = f.user(role=Role.COORDINATOR, organization=org_b)
+        seed_everything(org_a, creator_a)
+        seed_everything(org_b, creator_b)
+        db.session.commit()
+
+        def overdue(reader, ceiling=None) -> tuple[int, set]:
+            _, context = executive_document(reader, ceiling)
+            figures = {key: value for key, value, _label, _trend in context["figures"]}
+            return figures["overdue_tasks"], {task.title for task in context["oldest_tasks"].rows}
+
+        count_a, titles_a = overdue(creator_a)
+        count_b, titles_b = overdue(creator_b)
+        assert count_a == count_b == 5 + 2  # their own five labels, and the other's CLEAR and GREEN
+        assert titles_a != titles_b
+        group = db.session.scalars(sa.select(WorkingGroup).where(WorkingGroup.tlp == TLP.AMBER,
+                                                                 WorkingGroup.created_by_id == creator_a.id)).one()
+        f.task(working_group=group, title="Overdue late addition", due_date=date.today() - timedelta(days=2))
+        db.session.commit()
+        count, titles = overdue(creator_a)
+        assert count == count_a + 1 and "Overdue late addition" in titles
+        assert "Overdue late addition" not in overdue(creator_b)[1]
+        assert overdue(creator_a, TLP.GREEN)[0] == 4  # the GREEN edition: both organisations' CLEAR and GREEN

@@ -51,17 +51,13 @@ class Capped:
         return max(0, self.total - len(self.rows))
 
 
-def _count(stmt) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
-
-
-def _capped(stmt, cap: int = CAP) -> Capped:
-    return Capped(db.session.scalars(stmt.limit(cap)).all(), _count(stmt))
-
-
 def _labels(stmt, model) -> list:
     """The distinct TLP labels among the rows of a scoped select of `model`."""
-    return db.session.scalars(stmt.order_by(None).with_only_columns(model.tlp).distinct()).all()
+    return db.session.scalars(_labels_statement(stmt, model)).all()
+
+
+def _labels_statement(stmt, model) -> sa.Select:
+    return stmt.order_by(None).with_only_columns(model.tlp).distinct()
 
 
 def at_or_below(ceiling: TLP | None) -> list[TLP]:
@@ -106,33 +102,27 @@ def record_snapshot(reader: User, context: dict) -> ReportSnapshot:
     return snapshot
 
 
-def executive_document(reader: User, ceiling: TLP | None = None) -> tuple[str, dict]:
+def _capped_statements(stmt, cap: int = CAP) -> tuple[sa.Select, sa.Select]:
+    """(the first `cap` rows, how many in all) of a scoped select."""
+    return stmt.limit(cap), sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+
+
+def _run_capped(statements: tuple[sa.Select, sa.Select]) -> Capped:
+    rows, total = statements
+    return Capped(db.session.scalars(rows).all(), db.session.scalar(total) or 0)
+
+
+def _statements(reader: User, ceiling: TLP | None) -> dict:
+    """The report's statements, from the reader's scopes, the edition and today's date alone: built once per
+    such key (permissions.scoped_statements), so an unchanged report read again costs its queries only."""
     on = today()
     labels = at_or_below(ceiling)
     initiatives = permissions.visible_initiatives(reader).where(
         Initiative.archived_at.is_(None), Initiative.status.in_(OPEN_INITIATIVE), Initiative.tlp.in_(labels))
-    health_counts = dict(db.session.execute(
-        sa.select(Initiative.health, sa.func.count()).where(
-            Initiative.id.in_(initiatives.with_only_columns(Initiative.id))).group_by(Initiative.health)).all())
-    by_health = {h: Capped([], health_counts.get(h, 0)) for h in Health}
-    for health in (Health.RED, Health.AMBER, Health.GREEN):
-        by_health[health] = _capped(initiatives.where(Initiative.health == health).options(
-            so.selectinload(Initiative.lead_organization)).order_by(Initiative.target_date.is_(None),
-                                                                    Initiative.target_date, Initiative.id),
-            CAP if health is Health.GREEN else EXCEPTION_CAP)
-
     risks = permissions.visible_risks(reader).where(Risk.archived_at.is_(None), Risk.status != RiskStatus.CLOSED,
                                                     Risk.tlp.in_(labels))
-    cells = {(likelihood, impact): n for likelihood, impact, n in db.session.execute(
-        sa.select(Risk.likelihood, Risk.impact, sa.func.count()).where(
-            Risk.id.in_(risks.with_only_columns(Risk.id))).group_by(Risk.likelihood, Risk.impact))}
     # Ranked by residual score; risks whose residual is not assessed yet come after the assessed ones.
     residual = Risk.residual_likelihood * Risk.residual_impact
-    top_risks = _capped(risks.options(so.selectinload(Risk.owner_organization))
-                        .order_by(residual.is_(None), residual.desc(), (Risk.likelihood * Risk.impact).desc(),
-                                  Risk.reference), 15)
-    critical_high = sum(n for (likelihood, impact), n in cells.items() if likelihood * impact >= 10)
-
     overdue = permissions.visible_tasks(reader).where(
         Task.archived_at.is_(None), WorkingGroup.archived_at.is_(None), Task.overdue_condition(on),
         WorkingGroup.tlp.in_(labels))
@@ -142,27 +132,62 @@ def executive_document(reader: User, ceiling: TLP | None = None) -> tuple[str, d
                      .join(Task, Task.working_group_id == WorkingGroup.id).where(Task.id.in_(overdue_ids))
                      .group_by(WorkingGroup.id, WorkingGroup.reference, WorkingGroup.name)
                      .order_by(sa.desc("n"), WorkingGroup.name))
-    groups = db.session.execute(by_group_stmt.limit(CAP)).all()
-    group_total = _count(by_group_stmt)
-    overdue_total = _count(overdue)
-    oldest_tasks = _capped(overdue.options(so.contains_eager(Task.working_group), so.selectinload(Task.assignee))
-                           .order_by(Task.due_date, Task.id))
-
     expiring_stmt = permissions.visible_agreements(reader).where(
         Agreement.archived_at.is_(None), Agreement.expiring_condition(on), Agreement.tlp.in_(labels))
-    expiring = _capped(expiring_stmt.order_by(Agreement.expiry_date, Agreement.reference))
     plans_stmt = permissions.visible_incident_plans(reader).where(
         IncidentPlan.archived_at.is_(None), IncidentPlan.status == PlanStatus.APPROVED,
         IncidentPlan.next_review_date < on, IncidentPlan.tlp.in_(labels))
-    decisions = _capped(initiatives.where(Initiative.decision_needed.is_(True)).order_by(Initiative.reference), 10)
-    risk_decisions = _capped(risks.where(Risk.decision_needed.is_(True)).order_by(Risk.reference), 10)
-    plans_due = _capped(plans_stmt.options(so.selectinload(IncidentPlan.owner_organization))
-                        .order_by(IncidentPlan.next_review_date, IncidentPlan.reference))
+    return {
+        "on": on, "labels": labels,
+        "health_counts": sa.select(Initiative.health, sa.func.count()).where(
+            Initiative.id.in_(initiatives.with_only_columns(Initiative.id))).group_by(Initiative.health),
+        "by_health": {health: _capped_statements(
+            initiatives.where(Initiative.health == health).options(so.selectinload(Initiative.lead_organization))
+            .order_by(Initiative.target_date.is_(None), Initiative.target_date, Initiative.id),
+            CAP if health is Health.GREEN else EXCEPTION_CAP) for health in (Health.RED, Health.AMBER, Health.GREEN)},
+        "cells": sa.select(Risk.likelihood, Risk.impact, sa.func.count()).where(
+            Risk.id.in_(risks.with_only_columns(Risk.id))).group_by(Risk.likelihood, Risk.impact),
+        "top_risks": _capped_statements(risks.options(so.selectinload(Risk.owner_organization)).order_by(
+            residual.is_(None), residual.desc(), (Risk.likelihood * Risk.impact).desc(), Risk.reference), 15),
+        "open_risks": _capped_statements(risks)[1],
+        "groups": by_group_stmt.limit(CAP),
+        "group_total": _capped_statements(by_group_stmt)[1],
+        "oldest_tasks": _capped_statements(overdue.options(so.contains_eager(Task.working_group),
+                                                           so.selectinload(Task.assignee))
+                                           .order_by(Task.due_date, Task.id)),
+        "expiring": _capped_statements(expiring_stmt.order_by(Agreement.expiry_date, Agreement.reference)),
+        "decisions": _capped_statements(initiatives.where(Initiative.decision_needed.is_(True))
+                                        .order_by(Initiative.reference), 10),
+        "risk_decisions": _capped_statements(risks.where(Risk.decision_needed.is_(True)).order_by(Risk.reference), 10),
+        "plans_due": _capped_statements(plans_stmt.options(so.selectinload(IncidentPlan.owner_organization))
+                                        .order_by(IncidentPlan.next_review_date, IncidentPlan.reference)),
+        "labels_of": [_labels_statement(initiatives, Initiative), _labels_statement(risks, Risk),
+                      _labels_statement(expiring_stmt, Agreement), _labels_statement(plans_stmt, IncidentPlan),
+                      sa.select(WorkingGroup.tlp).distinct().where(WorkingGroup.id.in_(
+                          overdue.order_by(None).with_only_columns(Task.working_group_id)))],
+    }
 
-    tlp = highest_tlp(_labels(initiatives, Initiative), _labels(risks, Risk), _labels(expiring_stmt, Agreement),
-                      _labels(plans_stmt, IncidentPlan),
-                      db.session.scalars(sa.select(WorkingGroup.tlp).distinct().where(WorkingGroup.id.in_(
-                          overdue.order_by(None).with_only_columns(Task.working_group_id)))).all())
+
+def executive_document(reader: User, ceiling: TLP | None = None) -> tuple[str, dict]:
+    stmts = permissions.scoped_statements(f"executive:{ceiling}", reader, lambda: _statements(reader, ceiling))
+    on, labels = stmts["on"], stmts["labels"]
+    health_counts = dict(db.session.execute(stmts["health_counts"]).all())
+    by_health = {h: Capped([], health_counts.get(h, 0)) for h in Health}
+    for health, statements in stmts["by_health"].items():
+        by_health[health] = _run_capped(statements)
+    cells = {(likelihood, impact): n for likelihood, impact, n in db.session.execute(stmts["cells"])}
+    top_risks = _run_capped(stmts["top_risks"])
+    critical_high = sum(n for (likelihood, impact), n in cells.items() if likelihood * impact >= 10)
+    groups = db.session.execute(stmts["groups"]).all()
+    group_total = db.session.scalar(stmts["group_total"]) or 0
+    oldest_tasks = _run_capped(stmts["oldest_tasks"])
+    overdue_total = oldest_tasks.total
+    expiring = _run_capped(stmts["expiring"])
+    decisions = _run_capped(stmts["decisions"])
+    risk_decisions = _run_capped(stmts["risk_decisions"])
+    plans_due = _run_capped(stmts["plans_due"])
+
+    tlp = highest_tlp(*(db.session.scalars(stmt).all() for stmt in stmts["labels_of"]))
     if ceiling is not None:
         tlp = ceiling  # an edition is marked with its ceiling, whatever its content happens to hold
     info = DocumentInfo(
@@ -177,7 +202,7 @@ def executive_document(reader: User, ceiling: TLP | None = None) -> tuple[str, d
     figures = [(key, value, label, _trend(previous, key, value)) for key, value, label in (
         ("open_initiatives", sum(health_counts.values()), "open initiatives"),
         ("red_initiatives", health_counts.get(Health.RED, 0), "initiatives in red"),
-        ("open_risks", _count(risks), "open risks"),
+        ("open_risks", db.session.scalar(stmts["open_risks"]) or 0, "open risks"),
         ("high_risks", critical_high, "high or critical risks"),
         ("overdue_tasks", overdue_total, "overdue tasks"),
         ("expiring_agreements", expiring.total, "agreements expiring ≤ 90 days"),
