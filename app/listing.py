@@ -75,6 +75,11 @@ def sort(stmt: sa.Select, sortable: dict[str, sa.ColumnElement], default: str,
     return stmt.order_by(*clauses)
 
 
+def counting(stmt: sa.Select) -> sa.Select:
+    """The statement that counts the rows of `stmt` (its ordering dropped)."""
+    return sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+
+
 def paginate(stmt: sa.Select, per_page: int | None = None):
     """One page of `stmt`; ?page= and ?per_page= (20 by default, at most 100) come from the request."""
     return db.paginate(stmt, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False)

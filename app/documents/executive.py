@@ -17,6 +17,7 @@ import sqlalchemy.orm as so
 from app import permissions
 from app.documents.content import DocumentInfo, heat_map, highest_tlp, report_reference
 from app.extensions import db
+from app.listing import counting
 from app.models import (
     TLP,
     Agreement,
@@ -104,7 +105,7 @@ def record_snapshot(reader: User, context: dict) -> ReportSnapshot:
 
 def _capped_statements(stmt, cap: int = CAP) -> tuple[sa.Select, sa.Select]:
     """(the first `cap` rows, how many in all) of a scoped select."""
-    return stmt.limit(cap), sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    return stmt.limit(cap), counting(stmt)
 
 
 def _run_capped(statements: tuple[sa.Select, sa.Select]) -> Capped:
@@ -149,9 +150,9 @@ def _statements(reader: User, ceiling: TLP | None) -> dict:
             Risk.id.in_(risks.with_only_columns(Risk.id))).group_by(Risk.likelihood, Risk.impact),
         "top_risks": _capped_statements(risks.options(so.selectinload(Risk.owner_organization)).order_by(
             residual.is_(None), residual.desc(), (Risk.likelihood * Risk.impact).desc(), Risk.reference), 15),
-        "open_risks": _capped_statements(risks)[1],
+        "open_risks": counting(risks),
         "groups": by_group_stmt.limit(CAP),
-        "group_total": _capped_statements(by_group_stmt)[1],
+        "group_total": counting(by_group_stmt),
         "oldest_tasks": _capped_statements(overdue.options(so.contains_eager(Task.working_group),
                                                            so.selectinload(Task.assignee))
                                            .order_by(Task.due_date, Task.id)),

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.extensions import db
+from app.listing import counting
 from app.models import (
     TLP,
     Agreement,
@@ -112,8 +113,7 @@ def _count_statement(user: User) -> tuple[sa.Select | None, list[tuple[str, int]
     this statement cost more than running it, on every page."""
     def build():
         counted = [(p.section, p.count(user)) for p in PROVIDERS if p.count]
-        subqueries = [sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()).scalar_subquery()
-                      for _, stmts in counted for stmt in stmts]
+        subqueries = [counting(stmt).scalar_subquery() for _, stmts in counted for stmt in stmts]
         return (sa.select(*subqueries) if subqueries else None, [(section, len(stmts)) for section, stmts in counted])
     return permissions.scoped_statements("inbox_count", user, build)
 

@@ -4,6 +4,7 @@ from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.extensions import db
+from app.listing import counting
 from app.models import (
     Agreement,
     AgreementStatus,
@@ -31,10 +32,6 @@ LIST_LIMIT = 6
 
 def count(stmt: sa.Select) -> int:
     return db.session.scalar(counting(stmt)) or 0
-
-
-def counting(stmt: sa.Select) -> sa.Select:
-    return sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
 
 
 def _grouped(stmt: sa.Select, column) -> sa.Select:

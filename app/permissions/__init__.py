@@ -164,9 +164,10 @@ def amber_org_ids(user: User) -> list[int]:
 
 
 def scope_key(user: User) -> tuple:
-    """What a user's visible_* scopes are built from (id, role, organisations) and the day (statements that
-    compare with today): statements built from a user's scopes alone are the same for the same key."""
-    return (user.id, user.role, user.organization_id, tuple(amber_org_ids(user)), today())
+    """What a user's visible_* scopes are built from (id, role, organisations, whether the account is active)
+    and the day (statements that compare with today): statements built from a user's scopes alone are the
+    same for the same key."""
+    return (user.id, user.role, user.organization_id, tuple(amber_org_ids(user)), bool(user.is_active), today())
 
 
 T = TypeVar("T")
