@@ -6,17 +6,44 @@ on PostgreSQL: psycopg forgets its server-side prepared statements on every ROLL
 statement was planned again in every request (about a fifth of a page's database time). So a request
 whose transaction ran nothing but SELECT statements ends with COMMIT; one that wrote anything (a flush,
 an UPDATE, a savepoint) and did not commit is rolled back as before: nothing half-written is ever kept.
+
+A transaction that wrote a table documents are made of gives `content_generation` a new random value as it
+commits (in the same transaction, so the value and the change are seen together): while the value has not
+changed, nothing a document shows has (app/documents/renders.py serves such a document without building it
+again). Random rather than counted: a database restored from a backup never gives a later state a value that
+an earlier state had.
 """
 import logging
+import re
+import secrets
 
 import sqlalchemy as sa
 from flask import Flask
 
 from app.extensions import db
+from app.models import ContentGeneration
 
 log = logging.getLogger(__name__)
 
 WROTE = "palisade_wrote"  # on the connection's info: a statement other than SELECT ran in this transaction
+CONTENT = "palisade_content"  # on the connection's info: this transaction wrote a table documents are made of
+
+# Tables no document shows: bookkeeping of renders, notifications and accounts' secrets. Report snapshots are
+# the trend baseline of the executive report, which keys its known documents on its snapshot instead.
+NOT_CONTENT = frozenset({
+    "content_generation", "render_jobs", "rendered_documents", "report_snapshots", "notifications",
+    "notification_preferences", "outbox_emails", "sent_reminders", "calendar_feeds", "backup_codes",
+    "account_tokens"})
+_WRITE_TARGET = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+_NOT_A_WRITE = ("SAVEPOINT", "RELEASE", "ROLLBACK", "PRAGMA", "SET ", "SHOW ")
+
+
+def writes_content(statement: str) -> bool:
+    """Whether a statement other than SELECT may change what a document shows (unknown statements may)."""
+    target = _WRITE_TARGET.match(statement)
+    if target is None:
+        return not statement.lstrip().upper().startswith(_NOT_A_WRITE)
+    return target.group(1).lower() not in NOT_CONTENT
 
 
 def register(app: Flask) -> None:
@@ -26,11 +53,15 @@ def register(app: Flask) -> None:
     @sa.event.listens_for(engine, "begin")
     def _fresh_transaction(connection):
         connection.info.pop(WROTE, None)
+        connection.info.pop(CONTENT, None)
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def _note_writes(connection, _cursor, statement, _parameters, _context, _executemany):
-        if WROTE not in connection.info and statement.lstrip()[:6].upper() != "SELECT":
-            connection.info[WROTE] = True
+        if statement.lstrip()[:6].upper() == "SELECT":
+            return
+        connection.info[WROTE] = True
+        if CONTENT not in connection.info and writes_content(statement):
+            connection.info[CONTENT] = True
 
     # Registered after Flask-SQLAlchemy's session removal, so it runs before it (Flask runs these in reverse):
     # as the app context of a request (or of a command) ends, never in the middle of an outer one.
@@ -38,6 +69,26 @@ def register(app: Flask) -> None:
     def _end_read_only_transaction(error):
         if error is None:
             end_read_only_transaction()
+
+
+@sa.event.listens_for(db.session, "before_commit")
+def _mark_content_change(session: sa.orm.Session) -> None:
+    """A new content_generation value in a transaction that wrote a table documents are made of (its pending
+    changes flushed first: the commit would flush them next)."""
+    session.flush()
+    connection = session.connection()
+    if connection.info.pop(CONTENT, None):
+        session.execute(_NEW_GENERATION, {"value": secrets.randbits(62)})
+
+
+# The same statement on SQLite and PostgreSQL; the row appears with the first change.
+_NEW_GENERATION = sa.text("INSERT INTO content_generation (id, value) VALUES (1, :value) "
+                          "ON CONFLICT (id) DO UPDATE SET value = excluded.value")
+
+
+def content_generation() -> int | None:
+    """The value of the last committed change to what documents show (None: no change seen yet)."""
+    return db.session.scalar(sa.select(ContentGeneration.value).where(ContentGeneration.id == 1))
 
 
 def end_read_only_transaction() -> bool:

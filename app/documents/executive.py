@@ -93,11 +93,17 @@ def previous_snapshot(reader: User, ceiling: TLP | None) -> ReportSnapshot | Non
         .order_by(ReportSnapshot.created_at.desc(), ReportSnapshot.id.desc()).limit(1)).first()
 
 
-def record_snapshot(reader: User, context: dict) -> ReportSnapshot:
-    """Keep this report's figures for the next one's trend (flush only; the view commits)."""
+def record_snapshot(reader: User, context: dict) -> ReportSnapshot | None:
+    """Keep this report's figures for the next one's trend (flush only; the view commits). None when the
+    report compared with one of the same day and figures: that one stays the baseline (a report read again
+    is the same report, not a new point of the trend)."""
+    figures = {key: value for key, value, _label, _trend in context["figures"]}
+    previous = context["previous"]
+    if (previous is not None and previous.figures == figures
+            and previous.created_at.date() == context["doc"].generated_at.date()):
+        return None
     snapshot = ReportSnapshot(user_id=reader.id, tlp=context["edition"] or TLP.RED,
-                              reference=context["doc"].reference,
-                              figures={key: value for key, value, _label, _trend in context["figures"]})
+                              reference=context["doc"].reference, figures=figures)
     db.session.add(snapshot)
     db.session.flush()
     return snapshot
@@ -169,7 +175,11 @@ def _statements(reader: User, ceiling: TLP | None) -> dict:
     }
 
 
-def executive_document(reader: User, ceiling: TLP | None = None) -> tuple[str, dict]:
+_UNSET = object()
+
+
+def executive_document(reader: User, ceiling: TLP | None = None, previous=_UNSET) -> tuple[str, dict]:
+    """The report and its context; `previous`: the snapshot its trend compares with (looked up if not given)."""
     stmts = permissions.scoped_statements(f"executive:{ceiling}", reader, lambda: _statements(reader, ceiling))
     on, labels = stmts["on"], stmts["labels"]
     health_counts = dict(db.session.execute(stmts["health_counts"]).all())
@@ -199,7 +209,8 @@ def executive_document(reader: User, ceiling: TLP | None = None) -> tuple[str, d
     detail_toc = [("initiatives", "Initiatives needing attention"), ("agreements", "Agreements expiring in 90 days"),
              ("risks", "Top residual risks"), ("tasks", "Overdue tasks by working group"),
              ("plans", "Plans overdue for review")]
-    previous = previous_snapshot(reader, ceiling)
+    if previous is _UNSET:
+        previous = previous_snapshot(reader, ceiling)
     figures = [(key, value, label, _trend(previous, key, value)) for key, value, label in (
         ("open_initiatives", sum(health_counts.values()), "open initiatives"),
         ("red_initiatives", health_counts.get(Health.RED, 0), "initiatives in red"),

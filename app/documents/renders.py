@@ -6,6 +6,11 @@ becomes a `RenderJob` for that reader, rendered by the background worker (app/jo
 waits up to PDF_WAIT_SECONDS for it and otherwise sends the reader to a page that follows the job and
 downloads the document when it is ready. The cache is bounded by PDF_CACHE_MAX_MB and
 PDF_CACHE_MAX_AGE_HOURS.
+
+A document served once is known: each web process remembers which cached document a path gave a reader, at
+which content generation (app/transactions.py) and on which day. While none of these has moved (the reader's
+scope, the data, the day), the same path is served from the cache without building its HTML again: a read of
+the generation and one of the stored document.
 """
 import hashlib
 import logging
@@ -18,6 +23,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from app import permissions
 from app.extensions import db
 from app.jobs import enqueue_after_commit, huey, in_app_context, job
 from app.models import RenderedDocument, RenderJob, RenderStatus, User, utcnow
@@ -44,13 +50,66 @@ def cached_document(digest: str, *, with_content: bool = False) -> RenderedDocum
     return db.session.scalars(stmt).first()
 
 
+KNOWN_KEPT = 4096
+TOUCH_EVERY = timedelta(minutes=1)  # how stale a cached document's last use may be before a hit records it
+
+
+def known_key(reader: User, path: str, extra: tuple = ()) -> tuple | None:
+    """What a document served at `path` depends on besides its path: the reader's scope and the day
+    (permissions.scope_key), the content generation (app/transactions.py) and `extra` (what else the document shows that the
+    generation does not count). None while no change was ever counted, or with the cache off."""
+    if not current_app.config["PDF_CACHE_ENABLED"]:
+        return None
+    from app.transactions import content_generation  # here: app.transactions imports the models at load
+
+    generation = content_generation()
+    if generation is None:
+        return None
+    return (path, generation, *permissions.scope_key(reader), *extra)
+
+
+def _known() -> dict[tuple, tuple[str, str]]:
+    """known_key → (digest, file name), per application (each has its own database)."""
+    return current_app.extensions.setdefault("palisade_known_documents", {})
+
+
+def known_document(key: tuple | None) -> tuple[RenderedDocument, str] | None:
+    """The cached document (with its bytes) and file name served for `key` before, if still cached."""
+    found = _known().get(key) if key is not None else None
+    if found is None:
+        return None
+    cached = cached_document(found[0], with_content=True)
+    if cached is None:  # evicted since
+        _known().pop(key, None)
+        return None
+    touch(cached)
+    return cached, found[1]
+
+
+def remember(key: tuple | None, digest: str, filename: str) -> None:
+    if key is None:
+        return
+    known = _known()
+    if len(known) >= KNOWN_KEPT:
+        known.clear()
+    known[key] = (digest, filename)
+
+
+def touch(cached: RenderedDocument) -> None:
+    """Record a use for the cache's least-recently-used order, at most once a minute (a write per download
+    would cost more than the read it serves)."""
+    now = utcnow()
+    if cached.used_at is None or now - cached.used_at >= TOUCH_EVERY:
+        cached.used_at = now
+
+
 def request_render(reader: User, template: str, context: dict, source_url: str = "") -> RenderJob | RenderedDocument:
     """The cached document, or a new render job queued for when the request commits. Flushes."""
     html = render_html(template, **context)
     digest = content_digest(html)
     hit = cached_document(digest, with_content=True) if current_app.config["PDF_CACHE_ENABLED"] else None
     if hit is not None:
-        hit.used_at = utcnow()
+        touch(hit)
         return hit
     info = context["doc"]
     render = RenderJob(id=secrets.token_urlsafe(18), user_id=reader.id, digest=digest,

@@ -1,6 +1,7 @@
 """Every PDF route. Each loads through the reader's visible_* scope (404 out of scope, exactly like
 the HTML pages), is rate limited per user, and answers `attachment` + `no-store`."""
 import re
+from collections.abc import Callable
 
 from flask import Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -15,7 +16,13 @@ from app.documents.content import (
     initiative_document,
     risk_register_document,
 )
-from app.documents.executive import executive_document, parse_edition, record_snapshot, report_editions
+from app.documents.executive import (
+    executive_document,
+    parse_edition,
+    previous_snapshot,
+    record_snapshot,
+    report_editions,
+)
 from app.documents.services import (
     KIND_AGREEMENT,
     KIND_EXECUTED,
@@ -60,19 +67,30 @@ def pdf_response(content: bytes, filename: str) -> Response:
     return response
 
 
-def rendered(template: str, context: dict) -> Response:
-    """From the render cache, or rendered by the worker; a slow render answers a progress page."""
-    result = renders.request_render(current_user, template, context, source_url=request.full_path.rstrip("?"))
+def rendered(build: Callable[[], tuple[str, dict]], extra: tuple = ()) -> Response:
+    """A document known unchanged for this reader (served from the render cache without building it), else
+    built: from the render cache, or rendered by the worker; a slow render answers a progress page. `extra`:
+    what the document shows beyond the records the content generation counts (renders.known_key)."""
+    path = request.full_path.rstrip("?")
+    key = renders.known_key(current_user, path, extra)
+    known = renders.known_document(key)
+    if known is not None:
+        db.session.commit()  # the cache entry's use, at most once a minute
+        return pdf_response(known[0].content, known[1])
+    template, context = build()
+    result = renders.request_render(current_user, template, context, source_url=path)
     db.session.commit()
     if isinstance(result, RenderedDocument):
+        renders.remember(key, result.digest, context["doc"].filename)
         return pdf_response(result.content, context["doc"].filename)
-    return _render_outcome(renders.wait_for(result.id, current_app.config["PDF_WAIT_SECONDS"]))
+    return _render_outcome(renders.wait_for(result.id, current_app.config["PDF_WAIT_SECONDS"]), key)
 
 
-def _render_outcome(job: RenderJob | None) -> Response:
+def _render_outcome(job: RenderJob | None, key: tuple | None = None) -> Response:
     if job is not None and job.status == RenderStatus.DONE:
         cached = renders.cached_document(job.digest, with_content=True)
         if cached is not None:
+            renders.remember(key, job.digest, job.filename)
             return pdf_response(cached.content, job.filename)
     if job is not None and job.status == RenderStatus.FAILED:
         error = (DocumentTooLarge(job.error) if job.error_code == 413
@@ -94,7 +112,7 @@ def agreement(agreement_id: int):
         document = latest_issue(current_user, record, KIND_AGREEMENT)
         if document is not None:
             return issued(document)
-    return rendered(*agreement_document(record))
+    return rendered(lambda: agreement_document(record))
 
 
 @bp.get("/agreements/<int:agreement_id>/executed.pdf")
@@ -119,7 +137,7 @@ def incident_plan(plan_id: int):
         # A plan may still be edited in review: the issue is served only while it is current.
         if document is not None and document.version == plan.version:
             return issued(document)
-    return rendered(*incident_plan_document(plan, current_user))
+    return rendered(lambda: incident_plan_document(plan, current_user))
 
 
 @bp.get("/initiatives/<int:initiative_id>/status-report.pdf")
@@ -127,13 +145,13 @@ def incident_plan(plan_id: int):
 def initiative_status(initiative_id: int):
     initiative = db.first_or_404(
         permissions.visible_initiatives(current_user).where(Initiative.id == initiative_id))
-    return rendered(*initiative_document(initiative, current_user))
+    return rendered(lambda: initiative_document(initiative, current_user))
 
 
 @bp.get("/risks/register.pdf")
 @pdf_rate_limit
 def risk_register():
-    return rendered(*risk_register_document(current_user))
+    return rendered(lambda: risk_register_document(current_user))
 
 
 @bp.get("/reports/executive.pdf")
@@ -146,12 +164,19 @@ def executive():
         ceiling = parse_edition(request.args.get("tlp"))
     except ValueError:
         abort(400, description="Unknown edition: choose tlp=clear, green, amber, amber_strict or red.")
-    template, context = executive_document(current_user, ceiling)
-    response = rendered(template, context)
-    if isinstance(response, Response) and response.mimetype == "application/pdf":
+    previous = previous_snapshot(current_user, ceiling)
+    built = {}
+
+    def build() -> tuple[str, dict]:
+        built["template"], built["context"] = executive_document(current_user, ceiling, previous)
+        return built["template"], built["context"]
+
+    # The trend is against the previous report of the edition: a report known for that baseline is unchanged.
+    response = rendered(build, extra=(previous.id if previous is not None else None,))
+    if built and isinstance(response, Response) and response.mimetype == "application/pdf":
         # Only a report actually delivered becomes the baseline of the next one's trend.
-        record_snapshot(current_user, context)
-        db.session.commit()
+        if record_snapshot(current_user, built["context"]) is not None:
+            db.session.commit()
     return response
 
 
@@ -193,7 +218,7 @@ def render_download(render_id: str):
     cached = renders.cached_document(job.digest, with_content=True)
     if cached is None:  # evicted since: the status page offers to ask again
         return redirect(url_for(".render_status", render_id=job.id), 303)
-    cached.used_at = renders.utcnow()
+    renders.touch(cached)
     db.session.commit()
     return pdf_response(cached.content, job.filename)
 

@@ -48,3 +48,14 @@ class RenderJob(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
     started_at: so.Mapped[datetime | None]
     finished_at: so.Mapped[datetime | None]
+
+
+class ContentGeneration(db.Model):
+    """One row (id 1) whose `value` is new (random) after every committed transaction that wrote a table
+    documents are made of (app/transactions.py): a document built at one value is built the same again while the
+    value stays, for the same reader, path and day (app/documents/renders.py's known documents)."""
+
+    __tablename__ = "content_generation"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
+    value: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
