@@ -1,11 +1,11 @@
 """PDFs rendered off the web workers, and rendered once.
 
-A download builds the document's HTML in the request (database reads and a template: tens of
-milliseconds) and looks its digest up in `rendered_documents`. A hit is served from there. A miss
-becomes a `RenderJob` for that reader, rendered by the background worker (app/jobs.py); the request
-waits up to PDF_WAIT_SECONDS for it and otherwise sends the reader to a page that follows the job and
-downloads the document when it is ready. The cache is bounded by PDF_CACHE_MAX_MB and
-PDF_CACHE_MAX_AGE_HOURS.
+A download checks the reader may have the document and queues a `RenderJob` for that reader with what to build
+(app/documents/specs.py). The background worker (app/jobs.py) loads the records through the reader's scopes,
+builds the HTML and looks its digest up in `rendered_documents`: a hit is served from there, a miss is rendered
+into it. The request waits up to PDF_WAIT_SECONDS for the job and otherwise sends the reader to a page that
+follows the job and downloads the document when it is ready. No web process spends its time on a document's
+queries, template or PDF. The cache is bounded by PDF_CACHE_MAX_MB and PDF_CACHE_MAX_AGE_HOURS.
 
 A document served once is known: each web process remembers which cached document a path gave a reader, at
 which content generation (app/transactions.py) and on which day. While none of these has moved (the reader's
@@ -18,12 +18,14 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
 from app import permissions
+from app.documents import specs
 from app.extensions import db
 from app.jobs import enqueue_after_commit, huey, in_app_context, job
 from app.models import RenderedDocument, RenderJob, RenderStatus, User, utcnow
@@ -103,24 +105,6 @@ def touch(cached: RenderedDocument) -> None:
         cached.used_at = now
 
 
-def request_render(reader: User, template: str, context: dict, source_url: str = "") -> RenderJob | RenderedDocument:
-    """The cached document, or a new render job queued for when the request commits. Flushes."""
-    html = render_html(template, **context)
-    digest = content_digest(html)
-    hit = cached_document(digest, with_content=True) if current_app.config["PDF_CACHE_ENABLED"] else None
-    if hit is not None:
-        touch(hit)
-        return hit
-    info = context["doc"]
-    render = RenderJob(id=secrets.token_urlsafe(18), user_id=reader.id, digest=digest,
-                       title=str(getattr(info, "title", "") or "")[:200], filename=info.filename[:200],
-                       source_url=source_url[:500])
-    db.session.add(render)
-    db.session.flush()
-    enqueue_after_commit(render_document, render.id, html)
-    return render
-
-
 # A short document renders in 0.1–0.4 s: the request looks at its job often during the first second (a
 # look is one primary-key read) so the PDF leaves within ~25 ms of being stored, then every 0.1 s.
 POLL_FIRST, POLL_FIRST_SECONDS, POLL_THEN = 0.025, 1.0, 0.1
@@ -152,40 +136,96 @@ def warm_renderer() -> None:
         if not _warm:
             warm_up()
             _warm = True
+    environment = current_app.jinja_env  # the document templates compiled: the first build compiles none
+    for name in environment.list_templates(filter_func=lambda name: name.startswith("pdf/")):
+        environment.get_template(name)
     cached_document("")
     db.session.scalars(sa.select(RenderJob).where(RenderJob.id == "")).first()
     db.session.rollback()
 
 
-@job()
-def render_document(render_id: str, html: str) -> None:
-    """Background job: render one queued document into the cache."""
+def request_build(reader: User, document: dict, *, title: str, source_url: str = "") -> RenderJob:
+    """Queue the document a spec names (app/documents/specs.py) for the worker to build and render, once the
+    request commits: the web process spends no time on its queries, template or PDF. Flushes."""
+    render = RenderJob(id=secrets.token_urlsafe(18), user_id=reader.id, digest="", title=title[:200],
+                       filename="document.pdf", source_url=source_url[:500])
+    db.session.add(render)
+    db.session.flush()
+    enqueue_after_commit(build_document, render.id, document)
+    return render
+
+
+def _start(render_id: str) -> RenderJob | None:
     render = db.session.scalars(sa.select(RenderJob).where(RenderJob.id == render_id)).first()
     if render is None or render.status != RenderStatus.QUEUED:
-        return
+        return None
     render.status, render.started_at = RenderStatus.RUNNING.value, utcnow()
     db.session.commit()
+    return render
+
+
+def _run(render: RenderJob, steps: Callable[[], None]) -> None:
+    """Run a job's steps; the job ends done, or failed with what the reader is told and the status it answers."""
     try:
-        # Readers who ask for the same new document at once each get a job; the jobs take turns here
-        # (a worker process has one renderer anyway), and a job that finds the document stored by the one
-        # before it does not render it again.
-        with _RENDERING:
-            db.session.commit()  # a new snapshot: it sees what the previous job stored while this one waited
-            if cached_document(render.digest) is None:
-                _store(render.digest, html_to_pdf(html))
-                db.session.commit()
+        steps()
         render.status = RenderStatus.DONE.value
-    except (RenderFailed, DocumentTooLarge) as exc:
+    except (RenderFailed, DocumentTooLarge, specs.NoLongerVisible) as exc:
         db.session.rollback()
         render.status, render.error, render.error_code = RenderStatus.FAILED.value, str(exc)[:300], exc.status
     except Exception:
-        log.exception("Render job %s failed", render_id)
+        log.exception("Render job %s failed", render.id)
         db.session.rollback()
         render.status, render.error_code = RenderStatus.FAILED.value, 503
         render.error = "Rendering failed; try again."
     render.finished_at = utcnow()
     prune_cache(keep=render.digest)
     db.session.commit()
+
+
+def _render_into_cache(digest: str, html: str) -> None:
+    # Readers who ask for the same new document at once each get a job; the jobs take turns here (a worker
+    # process has one renderer anyway), and a job that finds the document stored by the one before it does not
+    # render it again.
+    with _RENDERING:
+        db.session.commit()  # a new snapshot: it sees what the previous job stored while this one waited
+        cached = cached_document(digest)
+        if cached is None:
+            _store(digest, html_to_pdf(html))
+        else:
+            touch(cached)
+        db.session.commit()
+
+
+@job()
+def build_document(render_id: str, document: dict) -> None:
+    """Background job: build a spec's document for its reader (through the reader's scopes as they are now),
+    then serve it from the cache or render it into the cache."""
+    render = _start(render_id)
+    if render is None:
+        return
+
+    def steps() -> None:
+        reader = db.session.get(User, render.user_id)
+        if reader is None or not reader.is_active:
+            raise specs.NoLongerVisible("This account can no longer download documents.")
+        template, context = specs.build(reader, document)
+        html = render_html(template, **context)
+        info = context["doc"]
+        render.digest, render.filename = content_digest(html), info.filename[:200]
+        render.title = str(getattr(info, "title", "") or render.title)[:200]
+        db.session.commit()  # no write left open while this job waits for its turn at the renderer
+        _render_into_cache(render.digest, html)
+        specs.produced(reader, document, context)
+
+    _run(render, steps)
+
+
+@job()
+def render_document(render_id: str, html: str) -> None:
+    """Background job: render one queued document, its HTML already built, into the cache."""
+    render = _start(render_id)
+    if render is not None:
+        _run(render, lambda: _render_into_cache(render.digest, html))
 
 
 def _store(digest: str, content: bytes) -> None:

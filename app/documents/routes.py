@@ -1,28 +1,14 @@
 """Every PDF route. Each loads through the reader's visible_* scope (404 out of scope, exactly like
 the HTML pages), is rate limited per user, and answers `attachment` + `no-store`."""
 import re
-from collections.abc import Callable
 
 from flask import Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import permissions
-from app.documents import bp, renders
-from app.documents.content import (
-    AGREEMENT_ISSUED,
-    agreement_document,
-    content_digest,
-    incident_plan_document,
-    initiative_document,
-    risk_register_document,
-)
-from app.documents.executive import (
-    executive_document,
-    parse_edition,
-    previous_snapshot,
-    record_snapshot,
-    report_editions,
-)
+from app.documents import bp, renders, specs
+from app.documents.content import AGREEMENT_ISSUED, content_digest
+from app.documents.executive import parse_edition, previous_snapshot, report_editions
 from app.documents.services import (
     KIND_AGREEMENT,
     KIND_EXECUTED,
@@ -38,7 +24,6 @@ from app.models import (
     IncidentPlan,
     Initiative,
     PlanStatus,
-    RenderedDocument,
     RenderJob,
     RenderStatus,
 )
@@ -67,23 +52,20 @@ def pdf_response(content: bytes, filename: str) -> Response:
     return response
 
 
-def rendered(build: Callable[[], tuple[str, dict]], extra: tuple = ()) -> Response:
+def rendered(document: dict, title: str, extra: tuple = ()) -> Response:
     """A document known unchanged for this reader (served from the render cache without building it), else
-    built: from the render cache, or rendered by the worker; a slow render answers a progress page. `extra`:
-    what the document shows beyond the records the content generation counts (renders.known_key)."""
+    built and rendered by the worker (or found in the render cache there); a slow one answers a progress page.
+    `document`: a specs.spec(); `title`: what the progress page calls it until built; `extra`: what the
+    document shows beyond the records the content generation counts (renders.known_key)."""
     path = request.full_path.rstrip("?")
     key = renders.known_key(current_user, path, extra)
     known = renders.known_document(key)
     if known is not None:
         db.session.commit()  # the cache entry's use, at most once a minute
         return pdf_response(known[0].content, known[1])
-    template, context = build()
-    result = renders.request_render(current_user, template, context, source_url=path)
+    job = renders.request_build(current_user, document, title=title, source_url=path)
     db.session.commit()
-    if isinstance(result, RenderedDocument):
-        renders.remember(key, result.digest, context["doc"].filename)
-        return pdf_response(result.content, context["doc"].filename)
-    return _render_outcome(renders.wait_for(result.id, current_app.config["PDF_WAIT_SECONDS"]), key)
+    return _render_outcome(renders.wait_for(job.id, current_app.config["PDF_WAIT_SECONDS"]), key)
 
 
 def _render_outcome(job: RenderJob | None, key: tuple | None = None) -> Response:
@@ -94,6 +76,7 @@ def _render_outcome(job: RenderJob | None, key: tuple | None = None) -> Response
             return pdf_response(cached.content, job.filename)
     if job is not None and job.status == RenderStatus.FAILED:
         error = (DocumentTooLarge(job.error) if job.error_code == 413
+                 else specs.NoLongerVisible(job.error) if job.error_code == 404
                  else RenderFailed(job.error, reason=failure_reason(job.error or "")))
         return render_template("documents/too_large.html", error=error, code=job.error_code), job.error_code
     return redirect(url_for("documents.render_status", render_id=job.id), 303)
@@ -112,7 +95,7 @@ def agreement(agreement_id: int):
         document = latest_issue(current_user, record, KIND_AGREEMENT)
         if document is not None:
             return issued(document)
-    return rendered(lambda: agreement_document(record))
+    return rendered(specs.spec("agreement", record_id=record.id), f"{record.reference} — {record.title}")
 
 
 @bp.get("/agreements/<int:agreement_id>/executed.pdf")
@@ -137,7 +120,7 @@ def incident_plan(plan_id: int):
         # A plan may still be edited in review: the issue is served only while it is current.
         if document is not None and document.version == plan.version:
             return issued(document)
-    return rendered(lambda: incident_plan_document(plan, current_user))
+    return rendered(specs.spec("incident_plan", record_id=plan.id), f"{plan.reference} — {plan.title}")
 
 
 @bp.get("/initiatives/<int:initiative_id>/status-report.pdf")
@@ -145,13 +128,14 @@ def incident_plan(plan_id: int):
 def initiative_status(initiative_id: int):
     initiative = db.first_or_404(
         permissions.visible_initiatives(current_user).where(Initiative.id == initiative_id))
-    return rendered(lambda: initiative_document(initiative, current_user))
+    return rendered(specs.spec("initiative", record_id=initiative.id),
+                    f"{initiative.reference} — {initiative.title} (status report)")
 
 
 @bp.get("/risks/register.pdf")
 @pdf_rate_limit
 def risk_register():
-    return rendered(lambda: risk_register_document(current_user))
+    return rendered(specs.spec("risk_register"), "Risk register")
 
 
 @bp.get("/reports/executive.pdf")
@@ -165,19 +149,11 @@ def executive():
     except ValueError:
         abort(400, description="Unknown edition: choose tlp=clear, green, amber, amber_strict or red.")
     previous = previous_snapshot(current_user, ceiling)
-    built = {}
-
-    def build() -> tuple[str, dict]:
-        built["template"], built["context"] = executive_document(current_user, ceiling, previous)
-        return built["template"], built["context"]
-
     # The trend is against the previous report of the edition: a report known for that baseline is unchanged.
-    response = rendered(build, extra=(previous.id if previous is not None else None,))
-    if built and isinstance(response, Response) and response.mimetype == "application/pdf":
-        # Only a report actually delivered becomes the baseline of the next one's trend.
-        if record_snapshot(current_user, built["context"]) is not None:
-            db.session.commit()
-    return response
+    previous_id = previous.id if previous is not None else None
+    document = specs.spec("executive", edition=ceiling.value if ceiling is not None else None, previous_id=previous_id)
+    title = "Executive status report" + (f" — {ceiling.label} edition" if ceiling is not None else "")
+    return rendered(document, title, extra=(previous_id,))
 
 
 @bp.get("/documents/<int:document_id>.pdf")
