@@ -64,13 +64,16 @@ def start(workdir: Path, port: int, **extra) -> list[subprocess.Popen]:
         stop(processes)
         raise
     # "After start" means once the stack is up: every web worker and the background worker have logged
-    # their warm renderer (pdf_renderer_warm), as an orchestrator's readiness check would wait for.
+    # their warm renderer (pdf_renderer_warm), and the background worker its warm document builds
+    # (document_builds_warm, its last line before it takes jobs), as an orchestrator's readiness check would
+    # wait for.
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         with open(workdir / "stack.log", "rb") as lines:
             lines.seek(offset)
-            warm = set(re.findall(r"pdf_renderer_warm: pid (\d+)", lines.read().decode(errors="replace")))
-        if len(warm) >= WEB_WORKERS + 1:
+            text = lines.read().decode(errors="replace")
+        warm = set(re.findall(r"pdf_renderer_warm: pid (\d+)", text))
+        if len(warm) >= WEB_WORKERS + 1 and "document_builds_warm" in text:
             break
         time.sleep(0.2)
     else:

@@ -122,3 +122,28 @@ def test_the_worker_builds_the_executive_report_against_the_baseline_the_request
         assert snapshot.tlp == TLP.AMBER and snapshot.figures["open_risks"] == 1
     report = client.get(first.headers["Location"] + ".pdf")
     assert report.status_code == 200 and "TLP:AMBER edition" in text_of(report.data)
+
+
+def test_a_starting_worker_builds_each_kind_of_document_once_and_writes_nothing(app, caplog):
+    """The worker's start-up pass: every builder's statements and templates run before the first reader's
+    document (it is read-only: no job, no cached document, no report baseline)."""
+    import logging
+
+    from app.documents import renders
+
+    world = _world(app)
+    with app.app_context():
+        f.initiative(created_by=db.session.merge(world["owner"]), tlp=TLP.GREEN)
+        f.incident_plan(created_by=db.session.merge(world["owner"]), tlp=TLP.GREEN)
+        db.session.commit()
+    renders._warm = False
+    caplog.set_level(logging.INFO, logger="app.documents.renders")
+    with statements_run(app) as statements:
+        renders.warm_renderer()
+    for table in ("risks", "agreements", "initiatives", "incident_plans"):
+        assert any(f"FROM {table}" in statement for statement in statements), table
+    assert not [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert "document_builds_warm" in caplog.text and "warm-up failed" not in caplog.text
+    with app.app_context():
+        for model in (RenderJob, RenderedDocument, ReportSnapshot):
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0

@@ -14,6 +14,7 @@ the generation and one of the stored document.
 """
 import hashlib
 import logging
+import os
 import re
 import secrets
 import threading
@@ -135,13 +136,34 @@ def warm_renderer() -> None:
     with _WARMING:
         if not _warm:
             warm_up()
+            if current_app.config.get("PDF_WARM_AT_START", True):
+                _warm_builds()
             _warm = True
-    environment = current_app.jinja_env  # the document templates compiled: the first build compiles none
-    for name in environment.list_templates(filter_func=lambda name: name.startswith("pdf/")):
-        environment.get_template(name)
     cached_document("")
     db.session.scalars(sa.select(RenderJob).where(RenderJob.id == "")).first()
     db.session.rollback()
+
+
+def _warm_builds() -> None:
+    """Build one document of each kind for a reader of each role, and render the shortest: the first reader's
+    document then waits for no statement, template, font or library the worker had not yet compiled or loaded.
+    A read-only pass."""
+    started = time.monotonic()
+    shortest = None
+    try:
+        readers = db.session.scalars(sa.select(User).where(User.active.is_(True)).order_by(User.id)).all()
+        for reader in {reader.role: reader for reader in reversed(readers)}.values():
+            for document in specs.samples(reader):
+                template, context = specs.build(reader, document)
+                html = render_html(template, **context)
+                shortest = html if shortest is None or len(html) < len(shortest) else shortest
+        if shortest is not None:
+            html_to_pdf(shortest)
+    except Exception:  # a failed warm-up must not stop the worker: the first document builds it all
+        log.exception("Document build warm-up failed")
+    finally:
+        db.session.rollback()
+    log.info("document_builds_warm: pid %s in %.2f s", os.getpid(), time.monotonic() - started)
 
 
 def request_build(reader: User, document: dict, *, title: str, source_url: str = "") -> RenderJob:
@@ -182,7 +204,8 @@ def _run(render: RenderJob, steps: Callable[[], None]) -> None:
     db.session.commit()
 
 
-def _render_into_cache(digest: str, html: str) -> None:
+def _render_into_cache(digest: str, html: str) -> bool:
+    """Whether it rendered (False: the document was in the cache)."""
     # Readers who ask for the same new document at once each get a job; the jobs take turns here (a worker
     # process has one renderer anyway), and a job that finds the document stored by the one before it does not
     # render it again.
@@ -194,6 +217,7 @@ def _render_into_cache(digest: str, html: str) -> None:
         else:
             touch(cached)
         db.session.commit()
+    return cached is None
 
 
 @job()
@@ -205,6 +229,7 @@ def build_document(render_id: str, document: dict) -> None:
         return
 
     def steps() -> None:
+        started = time.perf_counter()
         reader = db.session.get(User, render.user_id)
         if reader is None or not reader.is_active:
             raise specs.NoLongerVisible("This account can no longer download documents.")
@@ -214,8 +239,13 @@ def build_document(render_id: str, document: dict) -> None:
         render.digest, render.filename = content_digest(html), info.filename[:200]
         render.title = str(getattr(info, "title", "") or render.title)[:200]
         db.session.commit()  # no write left open while this job waits for its turn at the renderer
-        _render_into_cache(render.digest, html)
+        built = time.perf_counter()
+        rendered = _render_into_cache(render.digest, html)
         specs.produced(reader, document, context)
+        log.info("document_built: %s %s waited %.0f ms, built in %.0f ms, %s in %.0f ms", render.id,
+                 document["kind"], (render.started_at - render.created_at).total_seconds() * 1000,
+                 (built - started) * 1000, "rendered" if rendered else "found in the cache",
+                 (time.perf_counter() - built) * 1000)
 
     _run(render, steps)
 

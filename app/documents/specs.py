@@ -81,6 +81,18 @@ def build(reader: User, document: dict) -> tuple[str, dict]:
     return BUILDERS[document["kind"]](reader, **document["arguments"])
 
 
+def samples(reader: User) -> list[dict]:
+    """One document of each kind the reader may have, for warming a worker up (app/documents/renders.py)."""
+    found = [spec("risk_register"), spec("executive", edition=None, previous_id=None)]
+    for kind, scope, model in (("agreement", permissions.visible_agreements, Agreement),
+                               ("initiative", permissions.visible_initiatives, Initiative),
+                               ("incident_plan", permissions.visible_incident_plans, IncidentPlan)):
+        record_id = db.session.scalars(scope(reader).with_only_columns(model.id).limit(1)).first()
+        if record_id is not None:
+            found.append(spec(kind, record_id=record_id))
+    return found
+
+
 def produced(reader: User, document: dict, context: dict) -> None:
     """After the document is stored for the reader: an executive report becomes the baseline of the next one's
     trend (record_snapshot: not again for the same figures the same day). Flushes."""
