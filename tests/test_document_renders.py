@@ -5,7 +5,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from app.documents import renders
+from app.documents import renders, specs
 from app.extensions import db
 from app.jobs import huey
 from app.models import TLP, RenderedDocument, RenderJob, Role, utcnow
@@ -89,13 +89,15 @@ def test_slow_render_answers_a_progress_page_then_downloads(tmp_path):
         make_app()  # back to immediate jobs for the tests that follow
 
 
-def test_failed_render_says_what_happened(app, client_as):
+def test_failed_render_says_what_happened(app, client_as, monkeypatch):
     reader, _ = _readers(app)
+    # A document whose HTML asks for something outside the application's static files.
+    monkeypatch.setattr(renders, "render_html", lambda *_args, **_context: '<img src="http://203.0.113.9/x.png">')
     with app.app_context():
-        job = RenderJob(id="failing-render", user_id=reader.id, digest="1" * 64, filename="x.pdf")
+        job = RenderJob(id="failing-render", user_id=reader.id, digest="", filename="x.pdf")
         db.session.add(job)
         db.session.commit()
-        renders.render_document("failing-render", '<img src="http://203.0.113.9/x.png">')
+        renders.build_document("failing-render", specs.spec("risk_register"))
     page = client_as(reader).get("/documents/renders/failing-render")
     assert page.status_code == 503
     assert b"may not load" in page.data

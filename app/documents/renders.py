@@ -19,7 +19,6 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -177,33 +176,6 @@ def request_build(reader: User, document: dict, *, title: str, source_url: str =
     return render
 
 
-def _start(render_id: str) -> RenderJob | None:
-    render = db.session.scalars(sa.select(RenderJob).where(RenderJob.id == render_id)).first()
-    if render is None or render.status != RenderStatus.QUEUED:
-        return None
-    render.status, render.started_at = RenderStatus.RUNNING.value, utcnow()
-    db.session.commit()
-    return render
-
-
-def _run(render: RenderJob, steps: Callable[[], None]) -> None:
-    """Run a job's steps; the job ends done, or failed with what the reader is told and the status it answers."""
-    try:
-        steps()
-        render.status = RenderStatus.DONE.value
-    except (RenderFailed, DocumentTooLarge, specs.NoLongerVisible) as exc:
-        db.session.rollback()
-        render.status, render.error, render.error_code = RenderStatus.FAILED.value, str(exc)[:300], exc.status
-    except Exception:
-        log.exception("Render job %s failed", render.id)
-        db.session.rollback()
-        render.status, render.error_code = RenderStatus.FAILED.value, 503
-        render.error = "Rendering failed; try again."
-    render.finished_at = utcnow()
-    prune_cache(keep=render.digest)
-    db.session.commit()
-
-
 def _render_into_cache(digest: str, html: str) -> bool:
     """Whether it rendered (False: the document was in the cache)."""
     # Readers who ask for the same new document at once each get a job; the jobs take turns here (a worker
@@ -223,39 +195,46 @@ def _render_into_cache(digest: str, html: str) -> bool:
 @job()
 def build_document(render_id: str, document: dict) -> None:
     """Background job: build a spec's document for its reader (through the reader's scopes as they are now),
-    then serve it from the cache or render it into the cache."""
-    render = _start(render_id)
-    if render is None:
+    then find it in the render cache or render it there. The job ends done, or failed with what the reader is
+    told and the status the download answers."""
+    render = db.session.scalars(sa.select(RenderJob).where(RenderJob.id == render_id)).first()
+    if render is None or render.status != RenderStatus.QUEUED:
         return
-
-    def steps() -> None:
-        started = time.perf_counter()
-        reader = db.session.get(User, render.user_id)
-        if reader is None or not reader.is_active:
-            raise specs.NoLongerVisible("This account can no longer download documents.")
-        template, context = specs.build(reader, document)
-        html = render_html(template, **context)
-        info = context["doc"]
-        render.digest, render.filename = content_digest(html), info.filename[:200]
-        render.title = str(getattr(info, "title", "") or render.title)[:200]
-        db.session.commit()  # no write left open while this job waits for its turn at the renderer
-        built = time.perf_counter()
-        rendered = _render_into_cache(render.digest, html)
-        specs.produced(reader, document, context)
-        log.info("document_built: %s %s waited %.0f ms, built in %.0f ms, %s in %.0f ms", render.id,
-                 document["kind"], (render.started_at - render.created_at).total_seconds() * 1000,
-                 (built - started) * 1000, "rendered" if rendered else "found in the cache",
-                 (time.perf_counter() - built) * 1000)
-
-    _run(render, steps)
+    render.status, render.started_at = RenderStatus.RUNNING.value, utcnow()
+    db.session.commit()
+    try:
+        _build_and_render(render, document)
+        render.status = RenderStatus.DONE.value
+    except (RenderFailed, DocumentTooLarge, specs.NoLongerVisible) as exc:
+        db.session.rollback()
+        render.status, render.error, render.error_code = RenderStatus.FAILED.value, str(exc)[:300], exc.status
+    except Exception:
+        log.exception("Render job %s failed", render.id)
+        db.session.rollback()
+        render.status, render.error_code = RenderStatus.FAILED.value, 503
+        render.error = "Rendering failed; try again."
+    render.finished_at = utcnow()
+    prune_cache(keep=render.digest)
+    db.session.commit()
 
 
-@job()
-def render_document(render_id: str, html: str) -> None:
-    """Background job: render one queued document, its HTML already built, into the cache."""
-    render = _start(render_id)
-    if render is not None:
-        _run(render, lambda: _render_into_cache(render.digest, html))
+def _build_and_render(render: RenderJob, document: dict) -> None:
+    started = time.perf_counter()
+    reader = db.session.get(User, render.user_id)
+    if reader is None or not reader.is_active:
+        raise specs.NoLongerVisible("This account can no longer download documents.")
+    template, context = specs.build(reader, document)
+    html = render_html(template, **context)
+    info = context["doc"]
+    render.digest, render.filename = content_digest(html), info.filename[:200]
+    render.title = str(getattr(info, "title", "") or render.title)[:200]
+    db.session.commit()  # no write left open while this job waits for its turn at the renderer
+    built = time.perf_counter()
+    rendered = _render_into_cache(render.digest, html)
+    specs.produced(reader, document, context)
+    log.info("document_built: %s %s waited %.0f ms, built in %.0f ms, %s in %.0f ms", render.id, document["kind"],
+             (render.started_at - render.created_at).total_seconds() * 1000, (built - started) * 1000,
+             "rendered" if rendered else "found in the cache", (time.perf_counter() - built) * 1000)
 
 
 def _store(digest: str, content: bytes) -> None:
