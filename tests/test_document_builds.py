@@ -57,7 +57,7 @@ def test_the_web_process_queues_what_to_build_and_the_worker_builds_it(queued_ap
     queued = _job(queued_app, answer.headers["Location"])
     assert queued.status == RenderStatus.QUEUED and queued.digest == ""
     progress = client.get(answer.headers["Location"])
-    assert b"Risk register" in progress.data and b"Waiting for the document worker" in progress.data
+    assert b"Preparing Risk register" in progress.data and b"Waiting for the document worker" in progress.data
 
     huey.execute(huey.dequeue())  # what the worker does
 
