@@ -122,6 +122,23 @@ def record_choices(rows, label=lambda row: row.name) -> list[SelectChoice]:
     return [SelectChoice(value=str(row.id), label=label(row)) for row in rows]
 
 
+def with_current(rows, current) -> list:
+    """A picker's rows plus the records the edited record already holds (an archived organisation,
+    a deactivated person): a stored value must always be among the choices, or an untouched save
+    would drop it."""
+    rows = list(rows)
+    known = {row.id for row in rows}
+    return rows + [row for row in current if row is not None and row.id not in known]
+
+
+def keep_restricted_choice(field, stored_id: int | None, label: str) -> None:
+    """Offer a stored link to a record the editor may not read, without naming it, so that saving
+    the form keeps it (the value is the one already stored; nothing new becomes choosable)."""
+    values = {str(choice.value if isinstance(choice, SelectChoice) else choice[0]) for choice in field.choices}
+    if stored_id is not None and str(stored_id) not in values:
+        field.choices.append(SelectChoice(value=str(stored_id), label=label))
+
+
 def user_label(user) -> str:
     """How a person reads in every picker (members, assignees, RED recipients): name and organisation."""
     return f"{user.name} ({user.organization.display_name})" if user.organization else user.name

@@ -59,17 +59,17 @@ def test_initiative_milestone_rows_on_create_empty_rows_ignored_and_dates_need_t
     w = world(app, client_as)
     coord = w.c["coord_gov"]
     page = text(coord.get("/initiatives/new"))
-    assert _rows(page, "milestones") == ["milestones-0"]
+    assert _rows(page, "new_milestones") == ["new_milestones-0"]
     data = _app_form(page)
     data.update({"title": "Grid resilience", "tlp": "amber", "health": "green",
-                 "lead_organization_id": str(w.org_ids["gov"]), "milestones-0-title": "Site surveys done",
-                 "milestones-0-due_date": "2030-03-01"})
-    page = text(coord.post("/initiatives/new", data={**data, "row_action": "add:milestones"}))
-    assert _rows(page, "milestones") == ["milestones-0", "milestones-1"]
+                 "lead_organization_id": str(w.org_ids["gov"]), "new_milestones-0-title": "Site surveys done",
+                 "new_milestones-0-due_date": "2030-03-01"})
+    page = text(coord.post("/initiatives/new", data={**data, "row_action": "add:new_milestones"}))
+    assert _rows(page, "new_milestones") == ["new_milestones-0", "new_milestones-1"]
     data = _app_form(page)
-    assert data["milestones-0-title"] == "Site surveys done"
+    assert data["new_milestones-0-title"] == "Site surveys done"
     # A date without a title: a field error on the form (never an error page), nothing saved.
-    refused = coord.post("/initiatives/new", data={**data, "milestones-1-due_date": "2030-04-01"})
+    refused = coord.post("/initiatives/new", data={**data, "new_milestones-1-due_date": "2030-04-01"})
     assert refused.status_code in (200, 400) and "Give this milestone a title" in text(refused)
     assert 'class="alert alert-danger error-summary"' in text(refused)
     assert _count(app, Initiative) == 0
@@ -87,11 +87,11 @@ def test_initiative_edit_adds_milestones_and_empty_detail_milestone_gets_a_field
         initiative_id = factories.initiative(created_by=creator, tlp=TLP.AMBER).id
     coord = w.c["coord_gov"]
     page = text(coord.get(f"/initiatives/{initiative_id}/edit"))
-    assert _rows(page, "milestones") == []
+    assert _rows(page, "new_milestones") == []
     page = text(coord.post(f"/initiatives/{initiative_id}/edit",
-                           data={**_app_form(page), "row_action": "add:milestones"}))
+                           data={**_app_form(page), "row_action": "add:new_milestones"}))
     data = _app_form(page)
-    data["milestones-0-title"] = "Exercise held"
+    data["new_milestones-0-title"] = "Exercise held"
     assert coord.post(f"/initiatives/{initiative_id}/edit", data=data).status_code == 302
     with app.app_context():
         assert db.session.scalars(sa.select(Milestone.title)).all() == ["Exercise held"]

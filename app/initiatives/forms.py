@@ -71,17 +71,20 @@ class InitiativeForm(VersionedForm):
                                   description="The question the executives should decide, in one or two sentences.")
     recipient_ids = MultiCheckboxField("TLP:RED recipients", coerce=int,
                                        description="Required for TLP:RED: the people who may read it.")
-    milestones = FieldList(FormField(MilestoneRowForm), label="New milestones", min_entries=0,
-                           max_entries=MAX_NEW_MILESTONES,
-                           description="Leave a row empty to skip it. Edit existing milestones on the initiative's page.")
+    # Not named "milestones": the edit form is built with obj=initiative, and a field of that name
+    # would be filled with the initiative's milestones, so every save would add them all again.
+    new_milestones = FieldList(FormField(MilestoneRowForm), label="New milestones", min_entries=0,
+                               max_entries=MAX_NEW_MILESTONES,
+                               description="Leave a row empty to skip it. Edit existing milestones on the "
+                                           "initiative's page.")
 
     def milestone_rows(self) -> list[dict]:
         """The filled-in new milestones (empty rows dropped)."""
         return [{"title": entry.form.title.data.strip(), "due_date": entry.form.due_date.data}
-                for entry in self.milestones if (entry.form.title.data or "").strip()]
+                for entry in self.new_milestones if (entry.form.title.data or "").strip()]
 
     def record_data(self) -> dict:
-        return self.model_data(exclude=("milestones",))
+        return self.model_data(exclude=("new_milestones",))
 
     def __init__(self, *args, agreements=(), organizations=(), users=(), **kwargs):
         super().__init__(*args, **kwargs)

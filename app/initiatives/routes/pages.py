@@ -75,7 +75,7 @@ def create():
     form = _form()
     if request.method == "GET":
         form.lead_organization_id.data = current_user.organization_id
-        form.milestones.append_entry()
+        form.new_milestones.append_entry()
         prefill_from_query(form.agreement_id, "agreement")
     if apply_row_action(form):
         return render_template("initiatives/form.html", form=form, initiative=None)

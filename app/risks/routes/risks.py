@@ -5,6 +5,7 @@ from sqlalchemy.orm import selectinload
 
 from app import lifecycle, listing, permissions
 from app.extensions import db
+from app.forms import keep_restricted_choice, with_current
 from app.models import (
     TLP,
     Initiative,
@@ -121,8 +122,10 @@ def detail(risk_id: int):
 def edit(risk_id: int):
     risk = get_visible_risk(risk_id)
     permissions.authorize(permissions.can_edit_risk(current_user, risk))
-    users = _users()
+    users = with_current(_users(), risk.recipients)  # a deactivated recipient stays on an unchanged save
     form = RiskForm(obj=risk, initiatives=_initiatives(risk.initiative_id), users=users)
+    # A linked initiative this editor may not read is not offered by name, but saving keeps it.
+    keep_restricted_choice(form.initiative_id, risk.initiative_id, "The current initiative (restricted)")
     if request.method == "GET":
         form.recipients.data = [u.id for u in risk.recipients]
     if form.validate_on_submit():
