@@ -156,3 +156,80 @@ def test_agreement_version_counts_content_changes_not_status_changes(app, world)
     assert digest
     page = client.get(f"/agreements/{agreement_id}").get_data(as_text=True)
     assert re.sub(r"\s", "", digest.group(1))[:64] in page
+
+
+# --- The risk register's editions and filters ------------------------------------------------------
+
+
+def _risks_by_label(app) -> dict:
+    with app.app_context():
+        found: dict = {}
+        for reference, tlp in db.session.execute(sa.select(Risk.reference, Risk.tlp)):
+            found.setdefault(tlp, set()).add(reference)
+        return found
+
+
+@pytest.mark.parametrize("edition", list(TLP))
+def test_each_register_edition_holds_only_risks_at_or_below_its_label_and_is_marked_with_it(app, world, edition):
+    risks = _risks_by_label(app)
+    response = world["client"].get(f"/risks/register.pdf?tlp={edition.value}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert edition.label.replace(":", "-") in response.headers["Content-Disposition"]
+    pages = PdfReader(io.BytesIO(response.data)).pages
+    text = "\n".join(page.extract_text() for page in pages)
+    for label, references in risks.items():
+        for reference in references:
+            assert (reference in text) == (label.rank <= edition.rank), (label, reference)
+    assert all(page.extract_text().count(edition.label) >= 2 for page in pages), "every page header and footer"
+    above = [t for t in TLP if t.rank > edition.rank]
+    assert not [t.label for t in above if t.label + " " in text.replace("\n", " ") or text.count(t.label + "\n")]
+    assert f"{edition.label} edition" in " ".join(pages[0].extract_text().split())
+
+
+def test_register_without_an_edition_is_marked_with_its_highest_label(app, world):
+    response = world["client"].get("/risks/register.pdf")
+    assert "TLP-RED" in response.headers["Content-Disposition"]
+    assert all(reference in text_of(response.data) for reference in _risks_by_label(app)[TLP.RED])
+
+
+@pytest.mark.parametrize("value", ["purple", "RED; DROP TABLE", "5"])
+def test_an_unknown_register_edition_gets_a_clear_400(world, value):
+    response = world["client"].get("/risks/register.pdf", query_string={"tlp": value})
+    assert response.status_code == 400 and b"Unknown edition" in response.data
+
+
+def test_register_takes_the_risk_lists_filters(app, world):
+    from app.models import RiskStatus, Sector
+
+    with app.app_context():
+        green, amber = (db.session.scalars(sa.select(Risk).where(Risk.tlp == label)).one() for label in
+                        (TLP.GREEN, TLP.AMBER))
+        green.sector, green.title = Sector.WATER, "Reservoir intake screens"
+        amber.sector, amber.status = Sector.WATER, RiskStatus.MITIGATING
+        db.session.commit()
+        refs = {"green": green.reference, "amber": amber.reference}
+        others = set().union(*_risks_by_label(app).values()) - set(refs.values())
+    text = text_of(world["client"].get("/risks/register.pdf?tlp=amber&sector=water").data)
+    assert refs["green"] in text and refs["amber"] in text and not [r for r in others if r in text]
+    assert "Filtered by sector" in " ".join(text.split())
+    text = text_of(world["client"].get("/risks/register.pdf?tlp=clear&sector=water").data)
+    assert refs["green"] not in text and refs["amber"] not in text, "the edition still applies under a filter"
+    text = text_of(world["client"].get("/risks/register.pdf?status=mitigating").data)
+    assert refs["amber"] in text and refs["green"] not in text
+    text = text_of(world["client"].get("/risks/register.pdf?tlp=green&q=reservoir").data)
+    assert refs["green"] in text and not [r for r in others if r in text]
+
+
+def test_register_form_on_the_risk_list_defaults_to_the_most_shareable_edition_and_keeps_the_filters(world):
+    page = world["client"].get("/risks/?sector=water&status=open&page=2").get_data(as_text=True)
+    form = page.split('action="/risks/register.pdf"', 1)[1].split("</form>", 1)[0]
+    assert re.findall(r'<option value="(\w+)"', form) == ["red", "amber_strict", "amber", "green", "clear"]
+    assert re.findall(r'<option value="(\w+)" selected', form) == ["clear"]
+    assert 'name="sector" value="water"' in form and 'name="status" value="open"' in form
+    assert 'name="page"' not in form
+
+
+def test_dashboard_edition_picker_defaults_to_the_most_shareable_edition(world):
+    page = world["client"].get("/").get_data(as_text=True)
+    picker = page.split('id="report-edition"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="(\w+)" selected', picker) == ["clear"]

@@ -10,6 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
+from werkzeug.datastructures import MultiDict
 
 from app import permissions
 from app.extensions import db
@@ -22,6 +23,7 @@ from app.models import (
     IncidentPlan,
     Initiative,
     Mitigation,
+    Organization,
     PlanStatus,
     Risk,
     RiskLevel,
@@ -34,6 +36,7 @@ from app.models import (
     utcnow,
 )
 from app.pdf import Budget
+from app.risks.queries import filtered, read_filters
 
 ROWS_SHOWN = 200  # rows of one list in a status report before "and N more"
 
@@ -263,9 +266,19 @@ def heat_map(cells: dict[tuple[int, int], int]) -> list[list[tuple[int, int, int
              for impact in range(1, 6)] for likelihood in range(5, 0, -1)]
 
 
-def risk_register_document(reader: User) -> tuple[str, dict]:
+REGISTER_FILTERS = ("q", "status", "level", "treatment", "sector", "organization", "initiative", "likelihood",
+                    "impact", "review", "mine")  # the risk list's filters the register PDF takes (?tlp= is its edition)
+
+
+def risk_register_document(reader: User, ceiling: TLP | None = None, filters: dict | None = None) -> tuple[str, dict]:
+    """The open risks the reader sees, under the risk list's filters (`filters`: its query arguments), and, for
+    an edition (`ceiling`), only those labelled at or below it; an edition is marked with its ceiling."""
     budget = Budget("The risk register")
-    stmt = permissions.visible_risks(reader).where(Risk.archived_at.is_(None), Risk.status != RiskStatus.CLOSED)
+    chosen = read_filters(MultiDict(filters or {}))
+    base = filtered(reader, chosen, archived=False)
+    if ceiling is not None:
+        base = base.where(Risk.tlp.in_([t for t in TLP if t.rank <= ceiling.rank]))
+    stmt = base if chosen["status"] is not None else base.where(Risk.status != RiskStatus.CLOSED)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     budget.table("Risks", total)
     mitigation_total = db.session.scalar(
@@ -281,18 +294,47 @@ def risk_register_document(reader: User) -> tuple[str, dict]:
     for risk in risks:
         budget.text(f"{risk.reference} description", risk.description)
     budget.check()
-    closed = db.session.scalar(sa.select(sa.func.count()).select_from(
-        permissions.visible_risks(reader).where(Risk.archived_at.is_(None), Risk.status == RiskStatus.CLOSED)
-        .subquery()))
+    closed = 0 if chosen["status"] is not None else db.session.scalar(sa.select(sa.func.count()).select_from(
+        base.where(Risk.status == RiskStatus.CLOSED).subquery()))
     cells: dict[tuple[int, int], int] = {}
     for risk in risks:
         cells[(risk.likelihood, risk.impact)] = cells.get((risk.likelihood, risk.impact), 0) + 1
     by_level = [(level, [r for r in risks if r.level is level]) for level in LEVEL_ORDER]
     info = DocumentInfo(
-        kind="Risk register", reference=report_reference("RISKS"), version=None,
-        tlp=highest_tlp(risks), heading="Partnership risk register",
+        kind="Risk register" + (f" — {ceiling.label} edition" if ceiling is not None else ""),
+        reference=report_reference("RISKS"), version=None,
+        tlp=ceiling if ceiling is not None else highest_tlp(risks), heading="Partnership risk register",
         organisations=[f"Prepared for {reader.organization.name}"],
         toc=[] if len(risks) < 20 else [("heatmap", "Heat map")] + [(f"level-{lvl.value}", f"{lvl.label} risks ({len(rs)})")
                                          for lvl, rs in by_level])
     return "pdf/risk_register.html", {"doc": info, "heat": heat_map(cells), "by_level": by_level,
-                                      "total": len(risks), "closed": closed}
+                                      "total": len(risks), "closed": closed, "edition": ceiling,
+                                      "scope_labels": [t for t in TLP if ceiling is None or t.rank <= ceiling.rank],
+                                      "reader_org": reader.organization.name,
+                                      "filter_summary": _filter_summary(chosen, reader)}
+
+
+def _filter_summary(chosen: dict, reader: User) -> list[str]:
+    """The list filters a register was produced under, in words, for its first page."""
+    words = []
+    if chosen["q"]:
+        words.append(f"search “{chosen['q']}”")
+    for key, name in (("status", "status"), ("level", "level"), ("treatment", "treatment"), ("sector", "sector")):
+        if chosen[key] is not None:
+            words.append(f"{name} {chosen[key].label}")
+    if chosen["organization"] is not None:
+        org = db.session.get(Organization, chosen["organization"])
+        words.append(f"organisation {org.name if org is not None else chosen['organization']}")
+    if chosen["initiative"] is not None:
+        initiative = db.session.scalars(permissions.visible_initiatives(reader).where(
+            Initiative.id == chosen["initiative"])).first()
+        words.append(f"initiative {initiative.reference if initiative is not None else 'not shared with you'}")
+    if chosen["likelihood"]:
+        words.append(f"likelihood {chosen['likelihood']}")
+    if chosen["impact"]:
+        words.append(f"impact {chosen['impact']}")
+    if chosen["review_due"]:
+        words.append("review overdue")
+    if chosen["mine"]:
+        words.append("mitigations assigned to you")
+    return words

@@ -65,13 +65,15 @@ def at_or_below(ceiling: TLP | None) -> list[TLP]:
     return list(TLP) if ceiling is None else [t for t in TLP if t.rank <= ceiling.rank]
 
 
-def report_editions(reader: User) -> list[TLP]:
-    """The editions a reader may produce: every label up to the highest the reader can see."""
+REPORT_KINDS = ((Initiative, permissions.visible_initiatives), (Risk, permissions.visible_risks),
+                (Agreement, permissions.visible_agreements), (IncidentPlan, permissions.visible_incident_plans),
+                (WorkingGroup, permissions.visible_working_groups))
+
+
+def report_editions(reader: User, kinds=REPORT_KINDS) -> list[TLP]:
+    """The editions a reader may produce: every label up to the highest the reader can see (of `kinds`)."""
     highest = TLP.CLEAR
-    for model, scope in ((Initiative, permissions.visible_initiatives), (Risk, permissions.visible_risks),
-                         (Agreement, permissions.visible_agreements),
-                         (IncidentPlan, permissions.visible_incident_plans),
-                         (WorkingGroup, permissions.visible_working_groups)):
+    for model, scope in kinds:
         highest = TLP.highest([highest, *_labels(scope(reader).where(model.archived_at.is_(None)), model)])
         if highest is TLP.RED:
             break

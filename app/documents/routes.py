@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app import permissions
 from app.documents import bp, renders, specs
-from app.documents.content import AGREEMENT_ISSUED, content_digest
+from app.documents.content import AGREEMENT_ISSUED, REGISTER_FILTERS, content_digest
 from app.documents.executive import parse_edition, previous_snapshot, report_editions
 from app.documents.services import (
     KIND_AGREEMENT,
@@ -26,6 +26,7 @@ from app.models import (
     PlanStatus,
     RenderJob,
     RenderStatus,
+    Risk,
 )
 from app.pdf import DocumentTooLarge, RenderFailed, failure_reason
 
@@ -135,7 +136,18 @@ def initiative_status(initiative_id: int):
 @bp.get("/risks/register.pdf")
 @pdf_rate_limit
 def risk_register():
-    return rendered(specs.spec("risk_register"), "Risk register")
+    """?tlp= chooses the edition as for the executive report; the risk list's filters narrow it."""
+    ceiling = _edition()
+    filters = {key: request.args[key] for key in REGISTER_FILTERS if request.args.get(key)}
+    document = specs.spec("risk_register", edition=ceiling.value if ceiling is not None else None, filters=filters)
+    return rendered(document, "Risk register" + (f" — {ceiling.label} edition" if ceiling is not None else ""))
+
+
+def _edition():
+    try:
+        return parse_edition(request.args.get("tlp"))
+    except ValueError:
+        abort(400, description="Unknown edition: choose tlp=clear, green, amber, amber_strict or red.")
 
 
 @bp.get("/reports/executive.pdf")
@@ -144,10 +156,7 @@ def executive():
     """?tlp= chooses the edition (its ceiling); every report produced is kept as a snapshot of its
     figures so the next report of that edition shows the trend."""
     permissions.authorize(permissions.can_download_reports(current_user))
-    try:
-        ceiling = parse_edition(request.args.get("tlp"))
-    except ValueError:
-        abort(400, description="Unknown edition: choose tlp=clear, green, amber, amber_strict or red.")
+    ceiling = _edition()
     previous = previous_snapshot(current_user, ceiling)
     # The trend is against the previous report of the edition: a report known for that baseline is unchanged.
     previous_id = previous.id if previous is not None else None
@@ -218,6 +227,18 @@ def report_editions_global() -> list:
     if "report_editions" not in g:
         g.report_editions = report_editions(current_user)
     return g.report_editions
+
+
+@bp.app_template_global("register_editions")
+def register_editions_global() -> list:
+    """For the risk list's register form: the editions of the risk register the reader may produce."""
+    return report_editions(current_user, kinds=((Risk, permissions.visible_risks),))
+
+
+@bp.app_template_global("register_filter_args")
+def register_filter_args_global() -> list[tuple[str, str]]:
+    """The risk list's current filters the register PDF takes, for the register form's hidden fields."""
+    return [(key, request.args[key]) for key in REGISTER_FILTERS if request.args.get(key)]
 
 
 @bp.app_errorhandler(DocumentTooLarge)

@@ -47,8 +47,8 @@ def _initiative(reader: User, record_id: int) -> tuple[str, dict]:
     return initiative_document(initiative, reader)
 
 
-def _risk_register(reader: User) -> tuple[str, dict]:
-    return risk_register_document(reader)
+def _risk_register(reader: User, edition: str | None = None, filters: dict | None = None) -> tuple[str, dict]:
+    return risk_register_document(reader, TLP(edition) if edition else None, filters)
 
 
 def _executive(reader: User, edition: str | None, previous_id: int | None) -> tuple[str, dict]:
