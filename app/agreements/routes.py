@@ -140,6 +140,7 @@ def edit(agreement_id: int):
         form.add_blank_parties(0)
         return render_template("agreements/form.html", form=form, agreement=agreement)
     if form.validate_on_submit():
+        was_in_review = agreement.status is AgreementStatus.IN_REVIEW
         try:
             with lifecycle.saving(agreement, form, url_for(".edit", agreement_id=agreement_id),
                                   fields=_conflict_fields(form)):
@@ -149,6 +150,10 @@ def edit(agreement_id: int):
         except services.PartyError as exc:
             form.parties.errors.append(str(exc))
         else:
+            if was_in_review and agreement.status is AgreementStatus.DRAFT:
+                flash("Agreement saved. Its content changed during review, so it is back in draft: whoever "
+                      "submitted it and the reviewers were told. Submit it again for review.", "warning")
+                return redirect(url_for(".detail", agreement_id=agreement_id))
             flash("Agreement saved.", "success")
             return redirect(url_for(".detail", agreement_id=agreement_id))
     return render_template("agreements/form.html", form=form, agreement=agreement)

@@ -83,6 +83,7 @@ def create_agreement(actor: User, *, parties: list[dict] = (), recipients: list[
     if agreement.recipients:
         audit.record(actor, "agreement.recipients_changed", agreement,
                      summary=f"recipients added: {_recipient_names(agreement.recipients)}")
+    reviews.content_saved(actor, agreement)
     return agreement
 
 
@@ -128,6 +129,9 @@ def update_agreement(actor: User, agreement: Agreement, *, expected_version: int
     if recipients is not None:
         _sync_recipients(actor, agreement, recipients, touch)
     db.session.flush()
+    if revised:
+        # Kept as a version; in review, a change sends the agreement back to draft (app/reviews).
+        reviews.content_saved(actor, agreement)
     return changes
 
 
@@ -188,6 +192,8 @@ def transition_agreement(actor: User, agreement: Agreement, new_status: Agreemen
     `comment`, and whoever submitted the version cannot approve it (four eyes)."""
     permissions.authorize(permissions.can_transition_agreement(actor, agreement, new_status))
     old_status = agreement.status
+    if new_status is AgreementStatus.APPROVED:
+        reviews.check_approvable(agreement)  # the approval binds to the content submitted
     records.transition(actor, agreement, new_status, KIND)
     db.session.flush()
     reviews.review_step(actor, agreement, old_status, new_status, comment=comment, reviewers=reviewers)

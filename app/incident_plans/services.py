@@ -101,6 +101,7 @@ def create_incident_plan(actor: User, *, covered_organizations=(), recipients=()
     audit.record(actor, f"{KIND}.created", plan,
                  summary=f"{plan.reference} v{plan.version_label}: {plan.title}; TLP: {plan.tlp.label}; "
                          f"covered organisations: {_names(plan.covered_organizations)}")
+    reviews.content_saved(actor, plan)
     return plan
 
 
@@ -126,6 +127,7 @@ def update_incident_plan(actor: User, plan: IncidentPlan, *, expected_version: i
         plan.updated_at = utcnow()
         db.session.flush()
         audit.record(actor, f"{KIND}.updated", plan, summary=summary)
+        reviews.content_saved(actor, plan)
     return changes
 
 
@@ -148,6 +150,7 @@ def transition_incident_plan(actor: User, plan: IncidentPlan, new_status: PlanSt
     permissions.authorize(permissions.can_transition_incident_plan(actor, plan, new_status))
     old_status = plan.status
     if new_status is PlanStatus.APPROVED:
+        reviews.check_approvable(plan)  # the approval binds to the content submitted
         _approve(actor, plan, next_review_date)
     else:
         records.transition(actor, plan, new_status, KIND)
@@ -212,6 +215,7 @@ def revise_incident_plan(actor: User, plan: IncidentPlan, bump: str = "major") -
                  summary=f"new draft version {label}, revised from version {plan.version_label} "
                          f"({len(draft.sections)} sections, {len(draft.contacts)} contacts copied)")
     audit.record(actor, f"{KIND}.revised", plan, summary=f"new draft version {label} started")
+    reviews.content_saved(actor, draft)
     return draft
 
 
@@ -230,6 +234,7 @@ def add_section(actor: User, plan: IncidentPlan, *, phase: Phase, title: str, bo
     plan.sections.append(section)
     db.session.flush()
     audit.record(actor, f"{KIND}.section_added", plan, summary=f"section added: {phase.label} / {title}")
+    reviews.content_saved(actor, plan)
     return section
 
 
@@ -247,6 +252,7 @@ def update_section(actor: User, plan: IncidentPlan, section: PlanSection, *, exp
     db.session.flush()
     audit.record(actor, f"{KIND}.section_updated", plan,
                  summary=f"section {title}: " + audit.summarize(changes))
+    reviews.content_saved(actor, plan)
 
 
 def archive_section(actor: User, plan: IncidentPlan, section: PlanSection) -> None:
@@ -260,6 +266,7 @@ def archive_section(actor: User, plan: IncidentPlan, section: PlanSection) -> No
     db.session.flush()
     audit.record(actor, f"{KIND}.section_archived", plan,
                  summary=f"section archived: {section.phase.label} / {section.title}")
+    reviews.content_saved(actor, plan)
 
 
 def restore_section(actor: User, plan: IncidentPlan, section: PlanSection) -> None:
@@ -274,6 +281,7 @@ def restore_section(actor: User, plan: IncidentPlan, section: PlanSection) -> No
     db.session.flush()
     audit.record(actor, f"{KIND}.section_restored", plan,
                  summary=f"section restored: {section.phase.label} / {section.title}")
+    reviews.content_saved(actor, plan)
 
 
 def move_section(actor: User, plan: IncidentPlan, section: PlanSection, direction: str) -> bool:
@@ -293,6 +301,7 @@ def move_section(actor: User, plan: IncidentPlan, section: PlanSection, directio
     db.session.flush()
     audit.record(actor, f"{KIND}.section_moved", plan,
                  summary=f"section {section.title} moved {direction} in {section.phase.label}")
+    reviews.content_saved(actor, plan)
     return True
 
 
@@ -306,6 +315,7 @@ def add_contact(actor: User, plan: IncidentPlan, **fields) -> PlanContact:
     db.session.flush()
     audit.record(actor, f"{KIND}.contact_added", plan,
                  summary=f"contact added: {contact.role} — {contact.name} (tier {contact.escalation_tier})")
+    reviews.content_saved(actor, plan)
     return contact
 
 
@@ -322,6 +332,7 @@ def update_contact(actor: User, plan: IncidentPlan, contact: PlanContact, *, exp
     db.session.flush()
     audit.record(actor, f"{KIND}.contact_updated", plan,
                  summary=f"contact {contact.name}: " + audit.summarize(changes))
+    reviews.content_saved(actor, plan)
 
 
 def delete_contact(actor: User, plan: IncidentPlan, contact: PlanContact) -> None:
@@ -334,3 +345,4 @@ def delete_contact(actor: User, plan: IncidentPlan, contact: PlanContact) -> Non
                                           "24/7" if contact.available_24_7 else "office hours") if part)
     audit.record(actor, f"{KIND}.contact_deleted", plan,
                  summary=f"contact deleted: {contact.role} — {contact.name} ({details})")
+    reviews.content_saved(actor, plan)

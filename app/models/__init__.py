@@ -53,7 +53,14 @@ from app.models.organization import Organization, OrganizationKind
 from app.models.reference_counter import ReferenceCounter
 from app.models.render import ContentGeneration, RenderedDocument, RenderJob, RenderStatus
 from app.models.report import ReportSnapshot
-from app.models.review import COMMENT_MAX_CHARS, Comment, ReviewOutcome, ReviewRequest, review_request_reviewers
+from app.models.review import (
+    COMMENT_MAX_CHARS,
+    Comment,
+    ContentVersion,
+    ReviewOutcome,
+    ReviewRequest,
+    review_request_reviewers,
+)
 from app.models.risk import (
     Mitigation,
     MitigationStatus,

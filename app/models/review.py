@@ -33,6 +33,8 @@ class ReviewOutcome(LabelledEnum):
     CHANGES_REQUESTED = "changes_requested"
     APPROVED = "approved"
     CLOSED = "closed"  # the record left review another way (cancelled)
+    # Someone changed the content during review: the record went back to draft (app/reviews/content.py).
+    CONTENT_CHANGED = "content_changed"
 
 
 review_request_reviewers = sa.Table(
@@ -59,9 +61,32 @@ class ReviewRequest(db.Model):
     decided_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     decided_at: so.Mapped[datetime | None]
     comment_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("comments.id"))
+    # What was submitted (its digest binds the approval); None for rounds opened before versions were kept.
+    content_version_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("content_versions.id"))
 
     submitted_by: so.Mapped["User"] = so.relationship(foreign_keys=[submitted_by_id])  # noqa: F821
     decided_by: so.Mapped["User | None"] = so.relationship(foreign_keys=[decided_by_id])  # noqa: F821
     reviewers: so.Mapped[list["User"]] = so.relationship(  # noqa: F821
         secondary=review_request_reviewers, order_by="User.name")
     comment: so.Mapped[Comment | None] = so.relationship()
+    content_version: so.Mapped["ContentVersion | None"] = so.relationship()
+
+
+class ContentVersion(db.Model):
+    """The reviewable content of an agreement or a plan as it stood after a change or a submission:
+    the parts reviewers read (terms, parties, sections…) as JSON, and their SHA-256. Numbered per
+    record from 1; a save that changes nothing reviewable writes no version."""
+
+    __tablename__ = "content_versions"
+    __table_args__ = (sa.UniqueConstraint("object_type", "object_id", "number"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    object_type: so.Mapped[str] = so.mapped_column(sa.String(40))
+    object_id: so.Mapped[int]
+    number: so.Mapped[int]
+    digest: so.Mapped[str] = so.mapped_column(sa.String(64))
+    content: so.Mapped[str] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+
+    created_by: so.Mapped["User | None"] = so.relationship()  # noqa: F821

@@ -4,12 +4,19 @@ A round opens when a coordinator submits a version for review (optionally naming
 must be eligible approvers), and closes when someone requests changes (a comment is required and
 stored), approves it, or the record leaves review another way. The round records who submitted the
 version, which is what four eyes checks: whoever submitted it cannot approve it
-(permissions.review_submitter_id). Every step flushes and never commits.
+(permissions.review_submitter_id).
+
+A round is also bound to the content submitted (app/reviews/content.py): its digest is stored when
+the round opens and approval is refused when the content no longer matches it. An agreement may be
+edited during review, but any change of its content sends it back to draft, closes the round
+(outcome content_changed) and tells the submitter and the reviewers: what was reviewed is what gets
+approved, and the new text needs a new submission (whose submitter then cannot approve it). Plans
+are locked in review (app/incident_plans). Every step flushes and never commits.
 """
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import audit, permissions
+from app import audit, permissions, records
 from app.comments import services as comments
 from app.extensions import db
 from app.models import (
@@ -24,6 +31,7 @@ from app.models import (
     utcnow,
 )
 from app.notifications.services import notify
+from app.reviews import content
 
 IN_REVIEW = "in_review"
 REVIEWABLE = (Agreement, IncidentPlan)
@@ -66,9 +74,46 @@ def eligible_reviewers(record, submitter: User) -> list[User]:
     if isinstance(record, IncidentPlan) and record.created_by_id:
         stmt = stmt.where(User.id != record.created_by_id)
     users = list(db.session.scalars(stmt))
+    if isinstance(record, Agreement):  # never an observer party's coordinators
+        users = [u for u in users if permissions.acts_for_agreement(u, record)]
     if record.tlp.value == "red":
         users = [u for u in users if permissions.can_read_red(u, record)]
     return users
+
+
+def check_approvable(record) -> None:
+    """Refuse (ReviewError) to approve content other than what the open round was submitted with."""
+    review = current_review(record)
+    if review is None or review.content_version is None:
+        return
+    if content.current_digest(record) != review.content_version.digest:
+        raise ReviewError(f"This {_label(record)} changed after it was submitted for review: nothing was approved. "
+                          "Its content must be submitted again before anyone approves it.")
+
+
+def content_saved(actor: User, record) -> None:
+    """Called by a service after it changed a record's reviewable content: keeps a version, and sends a
+    record in review whose content no longer matches what was submitted back to draft."""
+    version = content.record_version(actor, record)
+    if getattr(record.status, "value", record.status) != IN_REVIEW:
+        return
+    review = current_review(record)
+    if review is not None and review.content_version is not None and review.content_version.digest == version.digest:
+        return
+    records.transition(actor, record, type(record.status)("draft"), _kind(record))
+    if review is not None:
+        review.outcome, review.decided_by, review.decided_at = ReviewOutcome.CONTENT_CHANGED, actor, utcnow()
+    audit.record(actor, f"{_kind(record)}.review_reset", record,
+                 summary=f"content changed during review by {actor.name}: back to draft, to be submitted again")
+    told = {u.id: u for u in (submitter_of(review, actor) + list(review.reviewers if review else []))}
+    thing = content_label(record)
+    notify(list(told.values()), "changes_requested", record, actor=actor,
+           summary=f"{actor.name} changed {thing} during review: it is back in draft and must be submitted again")
+    db.session.flush()
+
+
+def content_label(record) -> str:
+    return f"{_label(record)} {record.reference}"
 
 
 def review_step(actor: User, record, old_status, new_status, *, comment: str = "",
@@ -101,7 +146,7 @@ def _open(actor: User, record, reviewers: list[User]) -> ReviewRequest:
             ReviewRequest.outcome == ReviewOutcome.OPEN)):
         stale.outcome, stale.decided_at = ReviewOutcome.CLOSED, utcnow()
     review = ReviewRequest(object_type=record.__tablename__, object_id=record.id, submitted_by=actor,
-                           reviewers=list(reviewers))
+                           reviewers=list(reviewers), content_version=content.record_version(actor, record))
     db.session.add(review)
     db.session.flush()
     if reviewers:
