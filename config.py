@@ -123,6 +123,11 @@ class Config:
     SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL", "")
     SIGNING_CREATE_TEST_KEY = False
     VERIFY_MAX_MB = _env_int("VERIFY_MAX_MB", 20)
+    # /verify's seal check runs in a child process: killed after VERIFY_TIMEOUT seconds, within
+    # VERIFY_MEMORY_MB; a signature carrying more than VERIFY_MAX_CERTIFICATES certificates is not checked.
+    VERIFY_TIMEOUT = _env_int("VERIFY_TIMEOUT", 10)
+    VERIFY_MEMORY_MB = _env_int("VERIFY_MEMORY_MB", 1024)
+    VERIFY_MAX_CERTIFICATES = _env_int("VERIFY_MAX_CERTIFICATES", 6)
 
     # Background jobs (app/jobs.py): Redis when REDIS_URL is set, else a SQLite file in instance/.
     HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", False)

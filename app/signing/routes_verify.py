@@ -1,5 +1,8 @@
 """/verify: a signed-in user uploads a PDF and learns whether this Palisade issued it (SHA-256 match in
-`documents`, only what the uploader may see) and whether its platform seal is intact. Nothing is stored."""
+`documents`, only what the uploader may see) and whether its platform seal is intact. Nothing is stored.
+
+The seal is checked outside the web thread, bounded in certificates and time (app/signing/verify_check.py).
+"""
 import hashlib
 from dataclasses import dataclass, field
 
@@ -12,7 +15,8 @@ from app.extensions import db
 from app.models import Document
 from app.signing import bp
 from app.signing.forms import VerifyForm
-from app.signing.seal import SealCheck, check_seal
+from app.signing.seal import SealCheck
+from app.signing.verify_check import CheckBusy, bounded_check_seal
 
 
 @dataclass
@@ -40,7 +44,7 @@ def examine(content: bytes, filename: str) -> Verdict:
         .order_by(Document.issued_at.desc())))
     if not verdict.matches:
         verdict.hidden_match = issued_here(digest)
-    verdict.seal = check_seal(content)
+    verdict.seal = bounded_check_seal(content)
     return verdict
 
 
@@ -57,8 +61,12 @@ def verify():
         elif not content.startswith(b"%PDF-"):
             form.file.errors.append("Only PDF files can be checked: this file is not a PDF.")
         else:
-            verdict = examine(content, upload.filename or "upload.pdf")
-    if form.errors:
+            try:
+                verdict = examine(content, upload.filename or "upload.pdf")
+            except CheckBusy as exc:
+                form.file.errors.append(str(exc))
+                status = 503
+    if form.errors and status == 200:
         status = 400
     return render_template("signing/verify.html", form=form, verdict=verdict,
                            max_mb=size_limit() // (1024 * 1024)), status
