@@ -1,8 +1,17 @@
 """Form base classes, shared fields/validators, and the forms two features share (TaskForm)."""
+import unicodedata
 from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields import SelectChoice, enum_choices, enum_coerce
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -12,7 +21,21 @@ from app.models import TLP, Sector, TaskPriority, today
 CONTROL_CHARACTERS = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
 
 
-def strip_filter(value):
+def normalize_text(value):
+    """The one normalisation of typed text, for every text field of every form.
+
+    Browsers send a textarea's line breaks as CRLF and may send decomposed accents; text is stored with
+    LF line breaks, in Unicode NFC, without leading or trailing blanks, so an untouched field comes back
+    byte-identical and saving it changes nothing. Blanks inside the text (a Markdown line break) stay."""
+    if not isinstance(value, str):
+        return value
+    return unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+strip_filter = normalize_text  # the name the older forms use
+
+
+def _password_strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
@@ -21,20 +44,34 @@ def no_control_characters(form, field):
         raise ValidationError("Remove control characters from this field.")
 
 
-class ModelForm(FlaskForm):
-    """A FlaskForm whose data can be handed to a service as keyword arguments."""
+def _is_text(unbound_field) -> bool:
+    return issubclass(unbound_field.field_class, StringField) and not issubclass(unbound_field.field_class,
+                                                                                  PasswordField)
+
+
+class AppForm(FlaskForm):
+    """Every form's base: each text field (input or textarea) is normalised by normalize_text."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
-            # Trim every text input and refuse control characters (NUL, escape…) everywhere.
-            filters = list(unbound_field.kwargs.get("filters", []))
-            if unbound_field.field_class in (StringField,) or issubclass(unbound_field.field_class, StringField):
-                filters.insert(0, strip_filter)
-                unbound_field.kwargs["filters"] = filters
-                validators = list(unbound_field.kwargs.get("validators") or [])
-                validators.append(no_control_characters)
-                unbound_field.kwargs["validators"] = validators
+            # The unbound field is shared by every instance of the form: extend copies, never it.
+            if _is_text(unbound_field):
+                options = {**options, "filters": [normalize_text, *unbound_field.kwargs.get("filters", ())]}
             return unbound_field.bind(form=form, **options)
+
+
+class ModelForm(AppForm):
+    """A form whose data can be handed to a service as keyword arguments."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            # Refuse control characters (NUL, escape…) in every text input; passwords are only trimmed.
+            if issubclass(unbound_field.field_class, StringField):
+                options = {**options, "validators": [*(unbound_field.kwargs.get("validators") or ()),
+                                                     no_control_characters]}
+                if not _is_text(unbound_field):
+                    options["filters"] = [_password_strip, *unbound_field.kwargs.get("filters", ())]
+            return AppForm.Meta.bind_field(self, form, unbound_field, options)
 
     def model_data(self, exclude: tuple[str, ...] = ()) -> dict:
         skip = {"csrf_token", "submit", "version", "original", *exclude}
@@ -184,7 +221,7 @@ class TaskForm(VersionedForm):
             raise ValidationError("Enter a real date.")
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(AppForm):
     """For POST-only buttons: carries the CSRF token."""
 
 

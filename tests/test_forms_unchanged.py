@@ -4,15 +4,16 @@ The page's form is read as Chromium submits it (tests/browser_forms.py: a select
 option sends its first option, textareas send CRLF line breaks), so the tests see what people see.
 The every-form sweep in a real browser is tests/test_forms_browser.py.
 """
+import unicodedata
 from datetime import timedelta
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Initiative, Milestone, Risk, User, today, utcnow
+from app.models import TLP, AuditEvent, Initiative, Milestone, Risk, Task, User, today, utcnow
 from tests import factories
 from tests.browser_forms import browser_form_data
-from tests.test_working_groups_helpers import text, world
+from tests.test_working_groups_helpers import make_group, make_task, text, world
 
 
 def _edit_form(html: str) -> dict:
@@ -94,3 +95,83 @@ def test_risk_edit_keeps_an_archived_initiative(app, client_as):
     assert coord.post(f"/risks/{risk_id}/edit", data=_edit_form(html)).status_code == 302
     with app.app_context():
         assert db.session.get(Risk, risk_id).initiative_id == initiative_id
+
+
+def test_task_saved_untouched_keeps_its_multiline_text_and_its_version(app, client_as):
+    w = world(app, client_as)
+    group_id = make_group(app, w, members=["member_water"])
+    description = "Scope:\n\n- survey the pumps  \n- replace the firmware\n\nDone when signed off."
+    task_id = make_task(app, w, group_id, title="Firmware", description=description)
+    coord = w.c["coord_gov"]
+    html = text(coord.get(f"/tasks/{task_id}/edit"))
+    data = _edit_form(html)
+    assert "\r\n" in data["description"]  # what Chromium sends
+    assert coord.post(f"/tasks/{task_id}/edit", data=data).status_code == 302
+    with app.app_context():
+        task = db.session.get(Task, task_id)
+        assert task.description == description and task.version == 1
+        assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.object_type == "tasks", AuditEvent.action.like("%updated%"))) == 0
+
+
+def test_typed_text_is_stored_in_nfc_with_lf_line_breaks(app, client_as):
+    w = world(app, client_as)
+    group_id = make_group(app, w)
+    task_id = make_task(app, w, group_id, title="Old")
+    coord = w.c["coord_gov"]
+    data = _edit_form(text(coord.get(f"/tasks/{task_id}/edit")))
+    data.update(title=unicodedata.normalize("NFD", "Réseau électrique  "),
+                description="Ligne une\r\nLigne deux\rLigne trois\r\n\r\n")
+    assert coord.post(f"/tasks/{task_id}/edit", data=data).status_code == 302
+    with app.app_context():
+        task = db.session.get(Task, task_id)
+        assert task.title == unicodedata.normalize("NFC", "Réseau électrique")
+        assert task.description == "Ligne une\nLigne deux\nLigne trois"
+
+
+def _form_classes(base) -> set:
+    found = set()
+    for sub in base.__subclasses__():
+        found |= {sub} | _form_classes(sub)
+    return found
+
+
+def test_every_form_of_the_app_normalises_its_text_fields(app):
+    """A new form is covered without a new test: every form class the app defines derives from AppForm."""
+    from flask_wtf import FlaskForm
+
+    from app.forms import AppForm
+
+    mine = {cls for cls in _form_classes(FlaskForm) if cls.__module__.startswith("app.")}
+    assert len(mine) > 20
+    assert {f"{cls.__module__}.{cls.__qualname__}" for cls in mine if not issubclass(cls, AppForm)} == set()
+    with app.test_request_context(method="POST", data={"body": "a\r\nb\u0065\u0301  "}):
+        from app.comments.forms import CommentForm
+
+        assert CommentForm().body.data == "a\nb\u00e9"
+
+
+def test_stored_crlf_text_becomes_lf_once_by_migration(tmp_path):
+    """Text saved by the forms before normalisation (CRLF) is converted once, without a new version."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from config import TestConfig
+
+    class MigrationConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'crlf.sqlite'}"
+
+    app = create_app(MigrationConfig)
+    with app.app_context():
+        try:
+            upgrade(revision="a1b2c3d41701")
+            creator = factories.user()
+            risk = factories.risk(created_by=creator, description="One\r\nTwo\r\n\r\nThree", title="T")
+            risk_id = risk.id
+            db.session.remove()
+            upgrade()
+            risk = db.session.get(Risk, risk_id)
+            assert risk.description == "One\nTwo\n\nThree" and risk.version == 1
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -76,7 +76,8 @@ class AgreementForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self._org_choices = [SelectChoice(value="", label="— choose an organisation —")] + record_choices(
             organizations)
-        self.recipients.choices = record_choices(users, label=user_label)
+        self.recipient_users = list(users)  # the people behind the choices, to turn ids back into people
+        self.recipients.choices = record_choices(self.recipient_users, label=user_label)
         self._set_party_choices()
 
     def _set_party_choices(self) -> None:

@@ -12,6 +12,7 @@ from app.agreements import bp, queries, services
 from app.agreements.forms import AgreementForm, AgreementStatusForm
 from app.extensions import db
 from app.form_rows import apply_row_action
+from app.forms import with_current
 from app.initiatives import services as initiative_services
 from app.models import (
     SIGNING_STEPS,
@@ -44,21 +45,23 @@ def _organization_choices(agreement: Agreement | None = None) -> list[Organizati
     return orgs
 
 
-def _user_choices() -> list[User]:
-    return list(db.session.scalars(permissions.visible_users(current_user)
-                                   .options(selectinload(User.organization))))
+def _user_choices(agreement: Agreement | None = None) -> list[User]:
+    """Visible people, plus the current recipients (a deactivated one stays on an unchanged save)."""
+    users = db.session.scalars(permissions.visible_users(current_user).options(selectinload(User.organization)))
+    return with_current(users, agreement.recipients if agreement is not None else [])
 
 
 def _chosen_recipients(form: AgreementForm) -> list[User]:
-    """The picked recipients, loaded through the same scope as the choices (ids were validated)."""
-    ids = form.recipients.data or []
+    """The picked recipients, from the same people as the choices (ids were validated against them)."""
+    ids = set(form.recipients.data or [])
     if form.tlp.data is not TLP.RED or not ids:
         return []
-    return list(db.session.scalars(permissions.visible_users(current_user).where(User.id.in_(ids))))
+    return [user for user in form.recipient_users if user.id in ids]
 
 
 def _build_form(agreement: Agreement | None = None) -> AgreementForm:
-    form = AgreementForm(obj=agreement, organizations=_organization_choices(agreement), users=_user_choices())
+    form = AgreementForm(obj=agreement, organizations=_organization_choices(agreement),
+                         users=_user_choices(agreement))
     if request.method == "GET":
         if agreement is not None:
             form.recipients.data = [u.id for u in agreement.recipients]

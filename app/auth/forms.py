@@ -1,28 +1,28 @@
 """Sign-in and account forms."""
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.auth.passwords import MAX_LENGTH
+from app.forms import AppForm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
 
 
-class ReauthenticateForm(FlaskForm):
+class ReauthenticateForm(AppForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
 
 
-class TwoFactorForm(FlaskForm):
+class TwoFactorForm(AppForm):
     code = StringField("Authentication code", validators=[DataRequired(), Length(max=32)],
                        description="The 6-digit code from your authenticator app, or one of your backup codes.",
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
                                   "spellcheck": "false", "autocapitalize": "none"})
 
 
-class EnableTwoFactorForm(FlaskForm):
+class EnableTwoFactorForm(AppForm):
     code = StringField("Code from your app", validators=[DataRequired(), Length(max=32)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
@@ -41,7 +41,7 @@ def _confirm_field() -> PasswordField:
                          render_kw={"autocomplete": "new-password"})
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(AppForm):
     current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)],
                                      render_kw={"autocomplete": "current-password"})
     new_password = _new_password_field()
@@ -52,19 +52,19 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(AppForm):
     email = EmailField("New email address", filters=[_strip],
                        validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
                        render_kw={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"})
 
 
-class SetOwnPasswordForm(FlaskForm):
+class SetOwnPasswordForm(AppForm):
     """A first password (invitation) or a new one (reset link): no current password to give."""
 
     new_password = _new_password_field()
     confirm = _confirm_field()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(AppForm):
     email = EmailField("Email", filters=[_strip], validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"})

@@ -1,10 +1,10 @@
 """Incident-response plan forms: the plan, its sections and contacts, approval and revision."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice, enum_coerce
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from app.forms import (
+    AppForm,
     MultiCheckboxField,
     StatusChangeForm,
     VersionedForm,
@@ -57,9 +57,11 @@ class PlanForm(VersionedForm):
     def __init__(self, *args, organizations=(), users=(), owner_organization_id=None, creator_id=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._creator_id = creator_id
-        self.covered_organization_ids.choices = record_choices(
-            [o for o in organizations if o.id != owner_organization_id])
-        self.recipient_ids.choices = record_choices(users, label=user_label)
+        # The records behind the choices, to turn the chosen ids back into records.
+        self.organization_records = [o for o in organizations if o.id != owner_organization_id]
+        self.recipient_users = list(users)
+        self.covered_organization_ids.choices = record_choices(self.organization_records)
+        self.recipient_ids.choices = record_choices(self.recipient_users, label=user_label)
 
     def validate_recipient_ids(self, field):
         if self.tlp.data is TLP.RED and not [uid for uid in (field.data or []) if uid != self._creator_id]:
@@ -111,11 +113,11 @@ class StatusForm(StatusChangeForm):
                                   f"(by {latest_review_date(today()).isoformat()}).")
 
 
-class ReviseForm(FlaskForm):
+class ReviseForm(AppForm):
     bump = SelectField("New version", choices=[SelectChoice(value="major", label="Major (1.0 → 2.0)"),
                                                SelectChoice(value="minor", label="Minor (1.0 → 1.1)")],
                        default="major", validators=[Optional()])
 
 
-class MoveForm(FlaskForm):
+class MoveForm(AppForm):
     direction = HiddenField(validators=[InputRequired(), Regexp(r"^(up|down)$")])

@@ -1,8 +1,8 @@
 """The e-mail preferences form: one choice per notification kind."""
-from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.fields import SelectChoice
 
+from app.forms import AppForm
 from app.models import EmailChannel, NotificationKind
 
 
@@ -13,7 +13,7 @@ def _make_form() -> type:
                                          validate_choice=True)
         for kind in NotificationKind
     }
-    return type("PreferencesForm", (FlaskForm,), fields)
+    return type("PreferencesForm", (AppForm,), fields)
 
 
 PreferencesForm = _make_form()

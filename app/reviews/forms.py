@@ -1,11 +1,10 @@
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
-from app.forms import MultiCheckboxField
+from app.forms import AppForm, MultiCheckboxField
 from app.models import COMMENT_MAX_CHARS
 
 
-class ReviewStepForm(FlaskForm):
+class ReviewStepForm(AppForm):
     """The review part of a status change: reviewers named on submission, the comment on "Request
     changes". The status form around it carries the CSRF token; the service checks the content."""
 

@@ -1,11 +1,10 @@
 """Signing forms: issue for signature (a signatory per party), sign, decline, paper evidence, verify."""
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField, SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.forms import enum_select, no_control_characters, strip_filter, user_label
+from app.forms import AppForm, enum_select, no_control_characters, strip_filter, user_label
 from app.models import SigningMode
 
 PAPER = "paper"
@@ -14,7 +13,7 @@ PAPER = "paper"
 def issue_form_class(parties, candidates):
     """A form with one signatory select (and title) per signing party; choices from the party's own users."""
 
-    class IssueForm(FlaskForm):
+    class IssueForm(AppForm):
         mode = enum_select("Signing order", SigningMode, default=SigningMode.SEQUENTIAL,
                            description="Sequential: each signatory is asked when the one before has signed.")
         due_date = DateField("Sign by", validators=[Optional()])
@@ -41,7 +40,7 @@ def issue_form_class(parties, candidates):
     return IssueForm
 
 
-class SignForm(FlaskForm):
+class SignForm(AppForm):
     typed_name = StringField("Type your full name as your signature", filters=[strip_filter],
                              validators=[DataRequired(), Length(min=2, max=120), no_control_characters])
     password = PasswordField("Your password", validators=[DataRequired()])
@@ -51,15 +50,15 @@ class SignForm(FlaskForm):
                            validators=[DataRequired(message="Tick the box to agree to sign electronically.")])
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(AppForm):
     reason = TextAreaField("Why do you decline?", filters=[strip_filter],
                            validators=[DataRequired(), Length(min=3, max=4000), no_control_characters])
 
 
-class PaperForm(FlaskForm):
+class PaperForm(AppForm):
     request_id = HiddenField(validators=[DataRequired()])
     file = FileField("Countersigned PDF", validators=[FileRequired()])
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(AppForm):
     file = FileField("PDF to check", validators=[FileRequired(message="Choose a PDF file.")])

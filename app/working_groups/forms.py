@@ -42,7 +42,8 @@ class WorkingGroupForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.creator_id = creator_id
         self.initiative_id.choices = list(initiative_choices) or [SelectChoice("", "— None —")]
-        self.recipients.choices = record_choices(users, label=user_label)
+        self.recipient_users = list(users)  # the people behind the choices, to turn ids back into people
+        self.recipients.choices = record_choices(self.recipient_users, label=user_label)
 
     def validate_recipients(self, field):
         if self.tlp.data is TLP.RED:

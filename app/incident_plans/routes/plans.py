@@ -5,13 +5,13 @@ from sqlalchemy.orm import selectinload
 
 from app import lifecycle, listing, permissions, records
 from app.extensions import db
+from app.forms import with_current
 from app.incident_plans import bp, queries, services
 from app.incident_plans.forms import PlanForm, ReviseForm, StatusForm
 from app.incident_plans.routes import get_visible_plan
 from app.models import (
     TLP,
     IncidentPlan,
-    Organization,
     PlanStatus,
     Sector,
     User,
@@ -36,20 +36,21 @@ def index():
                            statuses=list(PlanStatus), tlps=list(TLP), sectors=list(Sector), args=request.args)
 
 
-def _form_choices(owner_organization_id: int | None, creator_id: int | None) -> dict:
-    return {"organizations": db.session.scalars(permissions.active_organizations(current_user)).all(),
-            "users": db.session.scalars(permissions.visible_users(current_user)
-                                        .options(selectinload(User.organization))).all(),
+def _form_choices(owner_organization_id: int | None, creator_id: int | None, plan: IncidentPlan | None = None) -> dict:
+    """Active organisations and visible people, plus those the plan already holds (an archived
+    organisation, a deactivated recipient), so that an unchanged save keeps them."""
+    organizations = db.session.scalars(permissions.active_organizations(current_user))
+    users = db.session.scalars(permissions.visible_users(current_user).options(selectinload(User.organization)))
+    return {"organizations": with_current(organizations, plan.covered_organizations if plan else []),
+            "users": with_current(users, plan.recipients if plan else []),
             "owner_organization_id": owner_organization_id, "creator_id": creator_id}
 
 
 def _related(form: PlanForm) -> dict:
-    """The chosen organisations and recipients, loaded from the same scopes as the choices."""
-    org_ids, user_ids = form.covered_organization_ids.data or [], form.recipient_ids.data or []
-    organizations = db.session.scalars(permissions.active_organizations(current_user)
-                                       .where(Organization.id.in_(org_ids))).all() if org_ids else []
-    users = db.session.scalars(permissions.visible_users(current_user).where(User.id.in_(user_ids))).all()
-    return {"covered_organizations": list(organizations), "recipients": list(users)}
+    """The chosen organisations and recipients, from the records behind the choices (ids were validated)."""
+    org_ids, user_ids = set(form.covered_organization_ids.data or []), set(form.recipient_ids.data or [])
+    return {"covered_organizations": [o for o in form.organization_records if o.id in org_ids],
+            "recipients": [u for u in form.recipient_users if u.id in user_ids]}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -88,7 +89,7 @@ def _contacts_by_tier(plan: IncidentPlan) -> list[tuple[int, list]]:
 def edit(plan_id: int):
     plan = get_visible_plan(plan_id)
     services.authorize_content_change(current_user, plan)
-    form = PlanForm(obj=plan, **_form_choices(plan.owner_organization_id, plan.created_by_id))
+    form = PlanForm(obj=plan, **_form_choices(plan.owner_organization_id, plan.created_by_id, plan))
     if request.method == "GET":
         form.covered_organization_ids.data = [o.id for o in plan.covered_organizations]
         form.recipient_ids.data = [u.id for u in plan.recipients]

@@ -7,21 +7,24 @@ from app import lifecycle, permissions
 from app.attachments import services as attachment_services
 from app.attachments.sniff import Refused
 from app.extensions import db
-from app.models import Organization, User
+from app.forms import with_current
+from app.models import Mitigation, Organization, User
 from app.risks import bp, services
 from app.risks.forms import MitigationForm, MitigationStatusForm
 from app.risks.routes import get_visible_mitigation, get_visible_risk
 from app.shortcuts import back_to
 
 
-def _choices(current_org_id: int | None = None) -> dict:
-    """Active organisations (plus the one already assigned) and the people a coordinator may pick."""
+def _choices(mitigation: Mitigation | None = None) -> dict:
+    """Active organisations and the people a coordinator may pick, plus the organisation and person
+    already assigned (archived, deactivated), so that an unchanged save keeps them."""
     orgs = permissions.active_organizations(current_user)
-    if current_org_id is not None:
+    if mitigation is not None:
         orgs = permissions.visible_organizations(current_user).where(
-            (Organization.archived_at.is_(None)) | (Organization.id == current_org_id))
-    users = permissions.visible_users(current_user).options(selectinload(User.organization))
-    return {"organizations": db.session.scalars(orgs).all(), "users": db.session.scalars(users).all()}
+            (Organization.archived_at.is_(None)) | (Organization.id == mitigation.assigned_organization_id))
+    users = db.session.scalars(permissions.visible_users(current_user).options(selectinload(User.organization)))
+    return {"organizations": db.session.scalars(orgs).all(),
+            "users": with_current(users, [mitigation.assigned_user] if mitigation is not None else [])}
 
 
 def _back(risk_id: int):
@@ -50,7 +53,7 @@ def add_mitigation(risk_id: int):
 def edit_mitigation(risk_id: int, mitigation_id: int):
     risk, mitigation = get_visible_mitigation(risk_id, mitigation_id)
     permissions.authorize(permissions.can_edit_mitigation(current_user, mitigation))
-    form = MitigationForm(obj=mitigation, **_choices(mitigation.assigned_organization_id))
+    form = MitigationForm(obj=mitigation, **_choices(mitigation))
     if form.validate_on_submit():
         try:
             with lifecycle.saving(mitigation, form, url_for(".edit_mitigation", risk_id=risk.id,

@@ -7,6 +7,7 @@ from wtforms.fields import SelectChoice
 
 from app import lifecycle, listing, permissions, records
 from app.extensions import db
+from app.forms import with_current
 from app.models import (
     TLP,
     Initiative,
@@ -80,8 +81,8 @@ def _initiative_choices(group: WorkingGroup | None) -> list[SelectChoice]:
 
 
 def _build_form(group: WorkingGroup | None = None) -> WorkingGroupForm:
-    users = db.session.scalars(permissions.visible_users(current_user).options(
-        selectinload(User.organization))).all()
+    users = with_current(db.session.scalars(permissions.visible_users(current_user).options(
+        selectinload(User.organization))), group.recipients if group is not None else [])
     creator_id = group.created_by_id if group is not None else current_user.id
     form = WorkingGroupForm(obj=group if request.method == "GET" else None, users=users, creator_id=creator_id,
                             initiative_choices=_initiative_choices(group))
@@ -99,8 +100,8 @@ def _form_values(form: WorkingGroupForm, group: WorkingGroup | None) -> dict:
         else:
             initiative = db.first_or_404(permissions.visible_initiatives(current_user)
                                          .where(Initiative.id == form.initiative_id.data))
-    recipients = db.session.scalars(permissions.visible_users(current_user)
-                                    .where(User.id.in_(form.recipients.data or []))).all()
+    chosen = set(form.recipients.data or [])
+    recipients = [user for user in form.recipient_users if user.id in chosen]  # the choices' people
     return {"name": form.name.data, "charter": form.charter.data or "", "initiative": initiative,
             "tlp": form.tlp.data, "recipients": list(recipients)}
 

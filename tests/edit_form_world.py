@@ -1,0 +1,123 @@
+"""One record of every kind that has an edit form, seeded with the stored values pickers tend to lose.
+
+tests/test_forms_browser.py opens each edit form of these records in Chromium and saves it. The
+records hold what an untouched save must keep although the editor could not choose it today: an
+archived organisation (party, participant, covered organisation, parent, a user's organisation), a
+deactivated person (assignee, mitigation owner, TLP:RED recipient), an archived initiative, and an
+initiative the editor may not read; and multi-line Markdown with accents, as people type it.
+"""
+from datetime import timedelta
+
+from app.extensions import db
+from app.models import (
+    TLP,
+    AgreementStatus,
+    Health,
+    MemberRole,
+    Milestone,
+    Phase,
+    PlanContact,
+    PlanSection,
+    PlanStatus,
+    Role,
+    Sector,
+    today,
+    utcnow,
+)
+from tests import factories
+
+# Markdown as typed: LF line breaks, a list, accents, a hard line break (two trailing blanks), a quote.
+TEXT = ("Objectif : sécuriser les stations de pompage.\n\n- relevé des automates  \n- mise à jour du "
+        "micrologiciel\n\n> Réf. ICSA-26-123-01 « urgent »\n\nDone when the partners sign off.")
+
+# The people the sweep signs in as: every role that may edit something. The sweep finds, per form,
+# which of them the app lets edit it (the page answers 200 with the form).
+EDITORS = ("admin", "coord_gov", "coord_water", "member_water", "exec_gov")
+
+
+def seed(app) -> dict:
+    """Seeds the world; returns {"users": {key: email}, "ids": {name: id}}."""
+    with app.app_context():
+        gov = factories.organization(name="National Resilience Office", short_name="NRO")
+        water = factories.organization(name="Riverbend Water Authority", short_name="RWA", sectors=[Sector.WATER])
+        old = factories.organization(name="Former Partner Ltd", short_name="FPL", archived_at=utcnow())
+        child = factories.organization(name="Former Partner Field Office", short_name="FPFO", parent=old)
+        users = {
+            "admin": factories.user(role=Role.ADMIN, organization=gov, name="Ada Admin", email="admin@nro.example"),
+            "coord_gov": factories.user(role=Role.COORDINATOR, organization=gov, name="Casey Coordinator",
+                                        email="casey@nro.example", title="Programme lead"),
+            "coord_water": factories.user(role=Role.COORDINATOR, organization=water, name="Wen Water",
+                                          email="wen@rwa.example"),
+            "member_water": factories.user(role=Role.MEMBER, organization=water, name="Morgan Member",
+                                           email="morgan@rwa.example"),
+            "exec_gov": factories.user(role=Role.EXECUTIVE, organization=gov, name="Eve Executive",
+                                       email="eve@nro.example"),
+        }
+        gone = factories.user(role=Role.MEMBER, organization=water, name="Dana Departed", email="dana@rwa.example",
+                              active=False)
+        old_user = factories.user(role=Role.COORDINATOR, organization=old, name="Otto Oldpartner",
+                                  email="otto@fpl.example", phone="+1 555 0100")
+        coord, coord_water = users["coord_gov"], users["coord_water"]
+
+        restricted = factories.initiative(created_by=coord, tlp=TLP.AMBER_STRICT, title="Internal readiness review")
+        archived_initiative = factories.initiative(created_by=coord, tlp=TLP.GREEN, title="Pilot 2025",
+                                                   archived_at=utcnow())
+        initiative = factories.initiative(
+            created_by=coord, tlp=TLP.RED, title="Pumping-station hardening", objective="Fewer outages.",
+            description=TEXT, participants=[water, old], sectors=[Sector.WATER, Sector.ENERGY],
+            health=Health.AMBER, health_reason="Vendor late.\nSecond line.", start_date=today(),
+            target_date=today() + timedelta(days=300), decision_needed=True, decision_note="Fund phase 2?")
+        initiative.recipients = [coord_water, gone]
+        for n in range(5):
+            db.session.add(Milestone(initiative=initiative, title=f"Milestone {n + 1}",
+                                     due_date=today() + timedelta(days=30 * n),
+                                     completed_at=utcnow() if n < 2 else None))
+
+        agreement = factories.agreement(
+            created_by=coord, tlp=TLP.RED, status=AgreementStatus.DRAFT, title="Mutual aid for water",
+            summary=TEXT, terms="1. Aid.\n2. Notice:  \n   30 days.", parties=[gov, water, old],
+            sectors=[Sector.WATER], effective_date=today(), notice_days=30)
+        agreement.recipients = [coord_water, gone]
+
+        group = factories.working_group(
+            created_by=coord, tlp=TLP.RED, name="Water OT security", charter=TEXT, initiative=archived_initiative,
+            members=[(coord, MemberRole.CHAIR), (users["member_water"], MemberRole.MEMBER), (gone, MemberRole.MEMBER)])
+        group.recipients = [users["member_water"], gone]
+        water_group = factories.working_group(created_by=coord_water, tlp=TLP.GREEN, name="Water utilities forum",
+                                              initiative=restricted, members=[(coord_water, MemberRole.CHAIR)])
+        task = factories.task(working_group=group, title="Replace PLC firmware", description=TEXT,
+                              assignee_id=gone.id, created_by_id=coord.id, due_date=today() + timedelta(days=20))
+
+        water_risk = factories.risk(created_by=coord_water, tlp=TLP.GREEN, title="Chlorine dosing tampering",
+                                    description=TEXT, threat="Remote access.\nWeak passwords.",
+                                    initiative_id=restricted.id, next_review_date=today() + timedelta(days=90),
+                                    sector=Sector.WATER, asset="Dosing PLCs")
+        red_risk = factories.risk(created_by=coord, tlp=TLP.RED, title="Grid black start", description=TEXT,
+                                  initiative_id=archived_initiative.id,
+                                  next_review_date=today() + timedelta(days=60))
+        red_risk.recipients = [coord_water, gone]
+        mitigation = factories.mitigation(risk=water_risk, title="Segment the dosing network", description=TEXT,
+                                          assigned_organization_id=water.id, assigned_user_id=gone.id,
+                                          due_date=today() + timedelta(days=40), effectiveness=30)
+        old_mitigation = factories.mitigation(risk=red_risk, title="Fallback generators",
+                                              assigned_organization_id=old.id, effectiveness=10)
+
+        plan = factories.incident_plan(created_by=coord, tlp=TLP.RED, title="Water incident response",
+                                       status=PlanStatus.DRAFT, scope=TEXT, covered=[water, old],
+                                       distribution_list="Casey, lead\nWen, water")
+        plan.recipients = [coord_water, gone]
+        section = PlanSection(plan=plan, phase=Phase.PREPARATION, title="Preparation", body=TEXT, position=0)
+        contact = PlanContact(plan=plan, role="Duty officer", name="Sam Duty", organization="RWA",
+                              phone="+1 555 0101", email="duty@rwa.example", escalation_tier=2, available_24_7=True)
+        db.session.add_all([section, contact])
+        db.session.commit()
+        milestone = initiative.milestones[-1]
+        return {
+            "users": {key: u.email for key, u in users.items()},
+            "ids": {"agreement": agreement.id, "initiative": initiative.id, "milestone": milestone.id,
+                    "working_group": group.id, "water_group": water_group.id, "task": task.id,
+                    "risk": water_risk.id, "red_risk": red_risk.id, "mitigation": mitigation.id,
+                    "old_mitigation": old_mitigation.id, "plan": plan.id, "section": section.id,
+                    "contact": contact.id, "organization": child.id, "water": water.id, "user": old_user.id,
+                    "gone": gone.id},
+        }
