@@ -94,8 +94,9 @@ IGNORED_COLUMNS = {"version", "updated_at", "last_seen_at", "last_login_at"}
 IGNORED_TABLES = {"content_generation", "rendered_documents", "render_jobs"}
 # Columns a real change renews with it, by rule.
 DERIVED_COLUMNS = {("agreements", "revision"): "a change to an agreement's content starts its next revision"}
-# What a real change adds besides the changed field: its history entry and the mail about it.
-SIDE_EFFECT_TABLES = {"audit_events", "notifications", "outbox_emails"}
+# What a real change adds besides the changed field: its history entry, the mail about it and the
+# reviewable content's new version (agreements and plans).
+SIDE_EFFECT_TABLES = {"audit_events", "notifications", "outbox_emails", "content_versions"}
 
 
 def _is_edit(endpoint: str, rule: str) -> bool:

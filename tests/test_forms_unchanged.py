@@ -164,7 +164,7 @@ def test_stored_crlf_text_becomes_lf_once_by_migration(tmp_path):
     app = create_app(MigrationConfig)
     with app.app_context():
         try:
-            upgrade(revision="a1b2c3d41701")
+            upgrade(revision="a1b2c3d41801")
             creator = factories.user()
             risk = factories.risk(created_by=creator, description="One\r\nTwo\r\n\r\nThree", title="T")
             risk_id = risk.id

@@ -4,8 +4,8 @@ Browsers send a textarea's line breaks as CRLF and, before app.forms.normalize_t
 them so. Converting them once means the first untouched save after this release changes nothing
 (no new version, no history entry). Data only; the documents' content digest already reads CRLF as LF.
 
-Revision ID: a1b2c3d41801
-Revises: a1b2c3d41701
+Revision ID: a1b2c3d41811
+Revises: a1b2c3d41801
 Create Date: 2026-12-06 05:30:00
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = 'a1b2c3d41801'
-down_revision = 'a1b2c3d41701'
+revision = 'a1b2c3d41811'
+down_revision = 'a1b2c3d41801'
 branch_labels = None
 depends_on = None
 
