@@ -118,7 +118,8 @@ def complete(row: AccountToken, new_password: str) -> User:
     from app.users import services as user_services
 
     user = row.user
-    user_services.set_password(user, user, new_password)  # rotates the session token; UserError if weak
+    # Rotates the session token; UserError if weak. An invitation sets the first password: no "changed" mail.
+    user_services.set_password(user, user, new_password, first=row.purpose is TokenPurpose.INVITATION)
     # Spend the token with a conditional update: of two simultaneous uses, only one wins.
     spent = db.session.execute(sa.update(AccountToken)
                                .where(AccountToken.id == row.id, AccountToken.used_at.is_(None))

@@ -1,7 +1,7 @@
 """Sign-in, sign-out and re-authentication."""
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from app import audit
@@ -32,6 +32,8 @@ def login():
     if current_user.is_authenticated:
         return redirect(local_url_or(request.args.get("next"), url_for("main.index")))
     form = LoginForm()
+    if request.method == "GET" and not form.email.data:
+        form.email.data = session.pop("sign_in_email", None)  # set by a password just chosen (routes_links)
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.email.data, form.password.data)
@@ -73,13 +75,22 @@ def two_factor_login():
             form.code.errors.append("That code is not valid or was already used.")
             return render_template("auth/two_factor.html", form=form), 200
         throttle.clear(user.email, scope=two_factor.THROTTLE_SCOPE)
+        remaining = two_factor.remaining_backup_codes(user) if method == "backup" else None
         if method == "backup":
-            audit.record(user, "auth.backup_code_used", user,
-                         summary=f"{two_factor.remaining_backup_codes(user)} backup codes left")
+            audit.record(user, "auth.backup_code_used", user, summary=f"{remaining} backup codes left")
         services.complete_login(user)
         db.session.commit()
+        if remaining is not None:  # after complete_login, which starts a fresh session (and its messages)
+            flash(_backup_codes_left(remaining), "warning" if remaining <= 3 else "info")
         return redirect(local_url_or(target, url_for("main.index")))
     return render_template("auth/two_factor.html", form=form)
+
+
+def _backup_codes_left(remaining: int) -> str:
+    left = {0: "no backup codes left", 1: "1 backup code left"}.get(remaining, f"{remaining} backup codes left")
+    advice = (" Make new ones on your account page now, or you cannot sign in without your authenticator app."
+              if remaining <= 3 else " Each works once; you can make new ones on your account page.")
+    return f"You signed in with a backup code: you have {left}.{advice}"
 
 
 @bp.post("/logout")

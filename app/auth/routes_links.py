@@ -13,6 +13,7 @@ from app.extensions import db, limiter
 from app.models import TokenPurpose
 
 SESSION_KEY = "account_link"
+SIGN_IN_EMAIL = "sign_in_email"
 RESET_ANSWER = ("If an active account uses that address, a link to choose a new password is on its way. "
                 "It works once and expires soon.")
 
@@ -51,6 +52,7 @@ def set_password():
         else:
             db.session.commit()
             session.clear()  # whoever was signed in here is signed out; the account's sessions ended too
+            session[SIGN_IN_EMAIL] = row.user.email  # the sign-in form comes filled in with the address
             flash("Your password is set. Sign in with it now." if row.purpose is TokenPurpose.INVITATION
                   else "Your password was changed and every session of your account has ended. Sign in again.",
                   "success")

@@ -5,7 +5,7 @@ from flask import session
 from flask_login import login_user, logout_user
 
 from app import audit
-from app.auth import passwords, throttle
+from app.auth import notices, passwords, throttle
 from app.extensions import db
 from app.models import User, normalize_email, utcnow
 
@@ -51,7 +51,10 @@ def complete_login(user: User) -> None:
     login_user(user)
     start_session(user)
     record_sign_in_fields(user, last_login_at=utcnow())
-    audit.record(user, "auth.login", user)
+    if notices.is_new_sign_in(user):
+        notices.new_sign_in(user)
+    # The browser is kept with the event: the next sign-in from this address and browser is not "new".
+    audit.record(user, notices.SIGN_IN_ACTION, user, summary=notices.DEVICE_PREFIX + notices.device())
 
 
 def logout(user: User) -> None:

@@ -67,3 +67,13 @@ def digest_email(user: User, items: list[MailItem], day) -> tuple[str, str, str]
                "digest": True, "day": day}
     return (subject, render_template("notifications/email/message.txt", **context),
             render_template("notifications/email/message.html", **context))
+
+
+def reminders_email(user: User, items: list[MailItem], day) -> tuple[str, str, str]:
+    """One mail for the reminders a run of the engine sends one person (each item as TLP-safe as any mail)."""
+    subject = f"[Palisade] {len(items)} reminders for {day.isoformat()}"
+    context = {"user": user, "items": items, "site": _site(), "preferences_url": preferences_url(),
+               "digest": True, "day": day,
+               "intro": f"{len(items)} dates in {_site()} need your attention (as of {day.isoformat()})."}
+    return (subject, render_template("notifications/email/message.txt", **context),
+            render_template("notifications/email/message.html", **context))

@@ -27,6 +27,7 @@ from app.extensions import db
 from app.models import (
     Agreement,
     AgreementStatus,
+    EmailChannel,
     IncidentPlan,
     Mitigation,
     MitigationStatus,
@@ -42,8 +43,9 @@ from app.models import (
     WorkingGroup,
     today,
 )
-from app.notifications import objects
-from app.notifications.services import notify
+from app.notifications import messages, objects
+from app.notifications.mail import queue_email
+from app.notifications.services import channel_for, notify
 
 OVERDUE, TODAY = "overdue", "today"
 
@@ -190,26 +192,49 @@ def _already_sent(work) -> set[tuple]:
 def run(on: date | None = None, *, commit: bool = True) -> int:
     """Send every reminder due on `on` (default today) that was not sent before; returns how many.
 
+    A person's reminders of one run are sent together: one in-app notification each, and one mail for all
+    of them (for those who want reminders by mail at once), committed with them, one person at a time.
     commit=False (the demo loader) only flushes, leaving the one commit to the caller."""
     on = on or today()
     work = [(rule.kind, type(obj), obj.id, threshold, when, [u.id for u in rule.recipients(obj)])
             for rule, obj, threshold, when in due_reminders(on)]
     rules = {rule.kind: rule for rule in RULES}
     already = _already_sent(work)
-    sent = 0
+    by_recipient: dict[int, list[tuple]] = {}
     for kind, model, object_id, threshold, when, recipient_ids in work:
         for recipient_id in recipient_ids:
-            if (kind, object_id, threshold, recipient_id) in already:
-                continue  # the common case, answered without a write; _claim() settles races
+            if (kind, object_id, threshold, recipient_id) not in already:  # the common case: no write
+                by_recipient.setdefault(recipient_id, []).append((kind, model, object_id, threshold, when))
+    sent = 0
+    for recipient_id, items in by_recipient.items():
+        user = db.session.get(User, recipient_id)
+        if user is None:
+            continue
+        mail = []
+        for kind, model, object_id, threshold, when in items:
             obj = db.session.get(model, object_id)
-            user = db.session.get(User, recipient_id)
-            if obj is None or user is None or not objects.can_see(user, obj):
+            if obj is None or not objects.can_see(user, obj):
                 continue
-            if _claim(objects.object_type_of(obj), object_id, kind, threshold, recipient_id, when):
-                notify([user], NotificationKind.REMINDER, obj, summary=reminder_text(rules[kind], obj, threshold, when, on))
+            if _claim(objects.object_type_of(obj), object_id, kind, threshold, recipient_id, when):  # settles races
+                created = notify([user], NotificationKind.REMINDER, obj, mail_now=False,
+                                 summary=reminder_text(rules[kind], obj, threshold, when, on))
+                mail += [(notification, obj) for notification in created]
                 sent += 1
-            if commit:
-                db.session.commit()
-            else:
-                db.session.flush()
+        _mail_reminders(user, mail, on)
+        if commit:
+            db.session.commit()
+        else:
+            db.session.flush()
     return sent
+
+
+def _mail_reminders(user: User, mail: list[tuple], on: date) -> None:
+    """One mail for the person's new reminders, if they want reminders by mail at once (a daily digest
+    preference gathers them in the digest instead; off sends none)."""
+    if not mail or not user.email or channel_for(user, NotificationKind.REMINDER) is not EmailChannel.IMMEDIATELY:
+        return
+    if len(mail) == 1:
+        subject, text, html = messages.notification_email(mail[0][0], mail[0][1], user)
+    else:
+        subject, text, html = messages.reminders_email(user, [messages.mail_item(n, obj) for n, obj in mail], on)
+    queue_email(user.email, subject, text, html)

@@ -64,8 +64,9 @@ def _users(recipients) -> list[User]:
 
 
 def notify(recipients, kind, obj, *, actor: User | None = None, comment=None,
-           summary: str | None = None) -> list[Notification]:
-    """Notify each recipient about `obj`; returns the notifications created (flushed)."""
+           summary: str | None = None, mail_now: bool = True) -> list[Notification]:
+    """Notify each recipient about `obj`; returns the notifications created (flushed). mail_now=False: the
+    caller mails the recipients who want it immediately itself (the reminder engine's one mail a person)."""
     kind = NotificationKind(kind)
     db.session.flush()  # obj needs its id
     object_type = objects.object_type_of(obj)
@@ -84,7 +85,7 @@ def notify(recipients, kind, obj, *, actor: User | None = None, comment=None,
             detail=detail, created_at=utcnow(), digest_pending=False)
         db.session.add(notification)
         channel = channel_for(user, kind)
-        if channel is EmailChannel.IMMEDIATELY and user.email:
+        if channel is EmailChannel.IMMEDIATELY and user.email and mail_now:
             subject, text, html = messages.notification_email(notification, obj, user)
             queue_email(user.email, subject, text, html)
         elif channel is EmailChannel.DAILY_DIGEST:

@@ -1,9 +1,10 @@
 """User administration forms."""
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.auth.passwords import MAX_LENGTH
-from app.forms import VersionedForm, enum_select, record_choices
+from app.forms import VersionedForm, enum_select, optional_id, record_choices
 from app.models import Role
 
 
@@ -25,7 +26,18 @@ class UserForm(VersionedForm):
 
 
 class NewUserForm(UserForm):
-    """No password: the new user gets an invitation e-mail with a single-use link to choose one."""
+    """No password: the new user gets an invitation e-mail with a single-use link to choose one.
+
+    No organisation is preselected: the first in the list is rarely the right one, and a person put in the
+    wrong organisation sees that organisation's records."""
+
+    organization_id = SelectField("Organisation", coerce=optional_id,
+                                  validators=[DataRequired(message="Choose the user's organisation.")])
+
+    def __init__(self, *args, organizations=(), **kwargs):
+        super().__init__(*args, organizations=organizations, **kwargs)
+        self.organization_id.choices = [SelectChoice(value="", label="Choose an organisation…"),
+                                        *self.organization_id.choices]
 
 
 class SetPasswordForm(VersionedForm):

@@ -4,7 +4,7 @@ import secrets
 import sqlalchemy as sa
 
 from app import audit, permissions, records
-from app.auth import passwords
+from app.auth import notices, passwords
 from app.extensions import db
 from app.models import Organization, Role, User, normalize_email, utcnow
 
@@ -98,8 +98,9 @@ def end_sessions(actor: User, user: User) -> None:
     audit.record(actor, "user.sessions_ended", user)
 
 
-def set_password(actor: User | None, user: User, password: str) -> None:
-    """Set a new password; every existing session of the user ends."""
+def set_password(actor: User | None, user: User, password: str, *, first: bool = False) -> None:
+    """Set a new password; every existing session of the user ends. The holder is mailed that it changed,
+    except for the account's `first` password (an invitation accepted)."""
     if actor is not None and actor.id != user.id:
         permissions.authorize(permissions.can_manage_users(actor))
     _check_password(password, user.email, user.name)
@@ -109,3 +110,5 @@ def set_password(actor: User | None, user: User, password: str) -> None:
     user.must_change_password = actor is not None and actor.id != user.id
     user.rotate_session_token()
     audit.record(actor, "user.password_changed", user)
+    if not first:
+        notices.password_changed(user, by_admin=actor is not None and actor.id != user.id)
