@@ -1,6 +1,7 @@
 """Everyday friction: a new user's organisation is chosen, not preselected; the sign-in form after a new
 password; the backup codes left; "password changed" and "new sign-in" mails through the outbox; one reminder
 mail a person a run; a draft's next step; the lock version kept out of readers' sight."""
+import io
 import re
 from datetime import date, timedelta
 
@@ -292,3 +293,61 @@ def test_readers_do_not_see_the_internal_version_number(app, client_as, kind):
     edit = client.get(paths[kind] + "/edit").get_data(as_text=True)
     assert form_data(edit, lambda f: f["method"].lower() == "post" and "version" in dict(f["fields"])
                      )["version"] == str(version), "kept where it serves: the edit form's conflict check"
+
+
+# --- The task page: one place to write an update ---------------------------------------------------
+
+
+def _writing_forms(html: str) -> list[dict]:
+    """The page's forms a person writes in (a text area or a file field), with what they hold."""
+    from tests.everyday_helpers import forms
+
+    found = []
+    for form in forms(html):
+        names = {name for name, _value in form["fields"]}
+        block = html.split(f'action="{form["action"]}"', 1)[1].split("</form>", 1)[0] if form["action"] else ""
+        if "<textarea" in block or 'type="file"' in block:
+            found.append({"action": form["action"], "names": names, "multipart": "multipart" in block[:300]
+                          or "multipart" in html.split(f'action="{form["action"]}"', 1)[0][-300:],
+                          "file": 'type="file"' in block, "status": 'name="new_status"' in block})
+    return found
+
+
+def test_the_task_page_has_one_place_to_write_an_update_with_status_note_and_files(app, client_as):
+    from app.models import Attachment, Comment, Task, TaskStatus, TaskUpdate
+    from tests.attachment_files import PDF
+
+    with app.app_context():
+        org = factories.organization()
+        coordinator = factories.user(role=Role.COORDINATOR, organization=org)
+        assignee = factories.user(role=Role.MEMBER, organization=org, name="Ana Assignee")
+        colleague = factories.user(role=Role.MEMBER, organization=org, name="Cole Colleague")
+        group = factories.working_group(created_by=coordinator, tlp=TLP.AMBER,
+                                        members=[coordinator, assignee, colleague])
+        task = factories.task(working_group=group, assignee=assignee, title="Patch the pumps")
+        task_id, clients = task.id, {"assignee": client_as(assignee), "coordinator": client_as(coordinator),
+                                     "colleague": client_as(colleague)}
+    for who in ("assignee", "coordinator"):
+        page = clients[who].get(f"/tasks/{task_id}").get_data(as_text=True)
+        writing = _writing_forms(page)
+        assert [f["action"] for f in writing] == [f"/tasks/{task_id}/status"], (who, writing)
+        assert "note" in writing[0]["names"] and writing[0]["status"] and writing[0]["file"] and writing[0]["multipart"]
+        assert "Post an update" in page and "write yours as an update above" in page
+    # Someone who may comment but not update the task keeps the comment form: one place for them too.
+    page = clients["colleague"].get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert [f["action"] for f in _writing_forms(page)] == [f"/comments/tasks/{task_id}"], _writing_forms(page)
+    # One post: a status change, a note and a file, all in one update.
+    response = clients["assignee"].post(f"/tasks/{task_id}/status", content_type="multipart/form-data", data={
+        "new_status": "in_progress", "note": "Two of five pumps done.", "version": "1",
+        "files": [(io.BytesIO(PDF), "pumps.pdf")]})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/tasks/{task_id}#updates")
+    with app.app_context():
+        (update,) = db.session.scalars(sa.select(TaskUpdate).where(TaskUpdate.task_id == task_id)).all()
+        assert (update.to_status, update.note) == (TaskStatus.IN_PROGRESS, "Two of five pumps done.")
+        (file,) = db.session.scalars(sa.select(Attachment).where(Attachment.object_id == task_id)).all()
+        assert file.update_id == update.id and file.filename == "pumps.pdf"
+        assert db.session.get(Task, task_id).status is TaskStatus.IN_PROGRESS
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
+    page = clients["coordinator"].get(f"/tasks/{task_id}").get_data(as_text=True)
+    updates = page.split('id="updates"', 1)[1].split("</section>", 1)[0]
+    assert "Two of five pumps done." in updates and "pumps.pdf" in updates

@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models import TLP, MemberRole, Role, today
+from app.models import TLP, AgreementStatus, MemberRole, Notification, NotificationKind, Role, today
+from app.notifications.services import notify
 from tests import factories
 from tests.conftest import USING_POSTGRES
 
@@ -42,9 +43,14 @@ def _seed(app) -> dict:
         risk = factories.risk(created_by=coordinator, tlp=TLP.AMBER, title=LONG, description="y" * 400)
         factories.mitigation(risk=risk, title=LONG, assigned_organization_id=water.id, assigned_user_id=member.id,
                              due_date=today() + timedelta(days=5))
+        agreement = factories.agreement(created_by=coordinator, tlp=TLP.GREEN, title=LONG, parties=[gov, water],
+                                        status=AgreementStatus.ACTIVE, expiry_date=today() + timedelta(days=40))
+        notes = notify([member], NotificationKind.ASSIGNMENT, tasks[1], actor=coordinator)
+        notify([member], NotificationKind.COMMENT, risk, actor=coordinator)
         db.session.commit()
         return {"member": member.email, "admin": admin.email, "task": tasks[0].id, "risk": risk.id,
-                "group": group.id}
+                "group": group.id, "agreement": agreement.id, "agreement_ref": agreement.reference,
+                "notification": notes[0].id, "task_1": tasks[1].id}
 
 
 def _sign_in(page, base: str, email: str) -> None:
@@ -131,4 +137,97 @@ def test_admin_navbar_fits_at_1280px(served, browser):
     toggle = page.locator(".user-toggle").bounding_box()
     assert toggle["x"] + toggle["width"] <= 1280
     assert page.locator("#main-nav .nav-link", has_text="Administration").is_visible()
+    context.close()
+
+
+# --- Lists as cards, filters folded, the bell's count, opening a notification (issue 23) ---------------
+
+LISTS = {  # path: the labelled cells a member must see on a phone without scrolling sideways
+    "/agreements/": ("Status", "TLP", "Expiry"),
+    "/tasks/?scope=all": ("Status", "TLP", "Due"),
+    "/risks/": ("Status", "TLP", "Next review"),
+    "/working-groups/": ("Status", "TLP", "Open tasks"),
+}
+
+
+def _inside(box, width=390) -> bool:
+    return bool(box) and box["x"] >= 0 and box["x"] + box["width"] <= width and box["width"] > 0
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_lists_are_cards_with_status_tlp_and_due_date_and_folded_filters_at_390px(served, browser, javascript):
+    ids = _seed(served.app)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, java_script_enabled=javascript)
+    page = context.new_page()
+    _sign_in(page, served.url, ids["member"])
+    for path, labels in LISTS.items():
+        page.goto(served.url + path)
+        assert _overflow(page) == 0, (path, _overflow(page))
+        card = page.locator(".list-cards tbody tr").first
+        assert _inside(card.bounding_box()), path
+        for label in labels:
+            cell = card.locator(f'td[data-label="{label}"]')
+            assert cell.is_visible() and _inside(cell.bounding_box()), (path, label)
+            assert cell.inner_text().strip(), (path, label)
+        title = card.locator(".card-title-cell")
+        assert title.bounding_box()["y"] <= card.locator("td").nth(0).bounding_box()["y"] + 1, "the title heads the card"
+        # Filters are folded away, one tap opens them.
+        assert not page.locator("form.filter-bar").is_visible(), path
+        page.locator("details.filter-fold > summary").click()
+        assert page.locator("form.filter-bar").is_visible() and _overflow(page) == 0, path
+    # A filter in use keeps them open (the person sees what narrows the list).
+    page.goto(served.url + "/agreements/?status=active")
+    assert page.locator("form.filter-bar").is_visible()
+    assert "1 in use" in page.locator("details.filter-fold > summary").inner_text()
+    assert ids["agreement_ref"] in page.locator(".list-cards").inner_text()
+    # The risk page's mitigations fit the phone.
+    page.goto(served.url + f"/risks/{ids['risk']}")
+    assert _overflow(page) == 0
+    mitigation = page.locator(".list-cards tbody tr").first
+    assert _inside(mitigation.bounding_box())
+    for label in ("Due", "Status"):
+        assert _inside(mitigation.locator(f'td[data-label="{label}"]').bounding_box()), label
+    context.close()
+
+
+def test_wide_screens_keep_the_table_and_the_open_filter_bar(served, browser):
+    ids = _seed(served.app)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _sign_in(page, served.url, ids["member"])
+    for path in LISTS:
+        page.goto(served.url + path)
+        assert page.locator("form.filter-bar").is_visible() and not page.locator("details.filter-fold > summary").is_visible()
+        assert page.locator(".list-table thead th").first.is_visible(), "a table with its headers"
+        assert _overflow(page) == 0
+    context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_unread_count_shows_on_a_phone_and_opening_a_notification_marks_it_read(served, browser, javascript):
+    ids = _seed(served.app)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, java_script_enabled=javascript)
+    page = context.new_page()
+    _sign_in(page, served.url, ids["member"])
+    page.goto(served.url + "/tasks/")
+    count = page.locator(".notification-bell-phone .notification-count")
+    assert count.is_visible() and count.inner_text().strip() == "2", "visible without opening the menu"
+    assert _inside(count.bounding_box()) and not page.locator("#main-nav").is_visible()
+    page.locator(".notification-bell-phone").click()
+    page.wait_for_load_state()
+    assert page.url.rstrip("/").endswith("/notifications")
+    entry = page.locator(f"#notification-{ids['notification']}")
+    entry.locator("button.notification-open").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/tasks/{ids['task_1']}"), page.url
+    assert page.locator(".notification-bell-phone .notification-count").inner_text().strip() == "1"
+    with served.app.app_context():
+        read_at = db.session.get(Notification, ids["notification"]).read_at
+    assert read_at is not None
+    page.goto(served.url + "/notifications/")
+    assert page.locator(f"#notification-{ids['notification']} a", has_text=LONG[:20]).is_visible(), \
+        "once read, a plain link"
+    assert _overflow(page) == 0
     context.close()

@@ -112,7 +112,7 @@ def test_assignee_updates_their_own_task_with_a_note(app, client_as):
     w, group_id = setup_group(app, client_as)
     task_id = make_task(app, w, group_id, assignee="member_water")
     page = text(w.c["member_water"].get(f"/tasks/{task_id}"))
-    assert "Update status" in page and ">Edit<" not in page
+    assert "Post an update" in page and ">Edit<" not in page
     response = w.c["member_water"].post(f"/tasks/{task_id}/status",
                                         data={"new_status": "in_progress", "note": "Started the <b>inventory</b>."})
     assert response.status_code == 302
@@ -178,7 +178,7 @@ def test_member_cannot_update_someone_elses_task_nor_edit(app, client_as):
         assert c.post(f"/tasks/{task_id}/archive").status_code == 403
         assert c.post(f"/tasks/{task_id}/restore").status_code == 403
     assert (task_row(app, task_id).version, audit_count(app)) == before
-    assert "Update status" not in text(w.c["member_gov"].get(f"/tasks/{task_id}"))
+    assert "Post an update" not in text(w.c["member_gov"].get(f"/tasks/{task_id}"))
 
 
 def test_coordinator_of_a_member_org_may_update_status(app, client_as):

@@ -30,6 +30,23 @@ def mark_read(notification_id: int):
     return redirect(url_for("notifications.index"))
 
 
+@bp.post("/<int:notification_id>/open")
+def open_notification(notification_id: int):
+    """Open what a notification is about, marking it read: on to the record, or back to the list when the
+    reader can no longer see it."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    notification = services.own_notification(current_user, notification_id)  # 404 for others' entries
+    services.mark_read(notification)
+    db.session.commit()
+    (entry,) = display.entries(current_user, [notification])
+    if not entry.visible:
+        flash("You can no longer see the record this notification was about.", "info")
+        return redirect(url_for("notifications.index"))
+    return redirect(entry.link)
+
+
 @bp.post("/read-all")
 def mark_all_read():
     form = EmptyForm()

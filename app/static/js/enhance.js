@@ -128,23 +128,6 @@
     if (hint) hint.hidden = true;
   }
 
-  // --- Filters folded away on phones until asked for (open when a filter is in use).
-  function foldFilters(box) {
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "btn btn-sm btn-outline-secondary mb-2 filters-toggle";
-    var label = box.getAttribute("data-collapse-on-phone") || "Filters";
-    var folded = !box.hasAttribute("data-active");
-    function draw() {
-      box.classList.toggle("is-folded", folded);
-      button.setAttribute("aria-expanded", folded ? "false" : "true");
-      button.textContent = (folded ? "Show " : "Hide ") + label.toLowerCase();
-    }
-    button.addEventListener("click", function () { folded = !folded; draw(); });
-    box.insertBefore(button, box.firstChild);
-    draw();
-  }
-
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (!el.form) return;
@@ -155,7 +138,6 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("select[data-depends-on]").forEach(filterDependent);
     document.querySelectorAll("form").forEach(syncRecipients);
-    document.querySelectorAll("[data-collapse-on-phone]").forEach(foldFilters);
     document.querySelectorAll("[data-copy-text], [data-print]").forEach(function (el) { el.hidden = false; });
   });
 })();
