@@ -50,8 +50,17 @@ def test_list_shows_title_and_link_only_while_the_record_is_visible(app, client_
         client = client_as(reader)
         agreement_id = agreement.id
     html = client.get("/notifications/").get_data(as_text=True)
-    assert TITLE in html and f'href="/agreements/{agreement_id}"' in html
+    with app.app_context():
+        first = db.session.scalars(sa.select(Notification.id).order_by(Notification.id)).first()
+    # Unread: the title opens the record through a POST that marks the notification read.
+    assert TITLE in html and f'action="/notifications/{first}/open"' in html
     assert "<strong>clause 4</strong>" in html  # the comment, through the Markdown sanitiser
+    opened = client.post(f"/notifications/{first}/open")
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/agreements/{agreement_id}")
+    with app.app_context():
+        assert db.session.get(Notification, first).read_at is not None
+    html = client.get("/notifications/").get_data(as_text=True)
+    assert f'href="/agreements/{agreement_id}"' in html, "once read, a plain link"
 
     with app.app_context():  # the record moves to TLP:RED without the reader as a recipient
         db.session.execute(sa.text("UPDATE agreements SET tlp = 'red' WHERE id = :id"), {"id": agreement_id})
@@ -60,6 +69,21 @@ def test_list_shows_title_and_link_only_while_the_record_is_visible(app, client_
     assert TITLE not in html and f"/agreements/{agreement_id}" not in html and "clause 4" not in html
     assert html.count("You can no longer see this record.") == 2
     assert "asked you to review agreement" in html  # the safe summary stays
+
+
+def test_opening_someone_elses_or_a_withdrawn_notification(app, client_as):
+    with app.app_context():
+        coordinator, reader, agreement = _setup()
+        first = db.session.scalars(sa.select(Notification.id).order_by(Notification.id)).first()
+        reader_client, other_client, agreement_id = client_as(reader), client_as(coordinator), agreement.id
+    assert other_client.post(f"/notifications/{first}/open").status_code == 404
+    with app.app_context():
+        assert db.session.get(Notification, first).read_at is None
+        db.session.execute(sa.text("UPDATE agreements SET tlp = 'red' WHERE id = :id"), {"id": agreement_id})
+        db.session.commit()
+    answer = reader_client.post(f"/notifications/{first}/open")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/notifications/")
+    assert f"/agreements/{agreement_id}" not in reader_client.get("/notifications/").get_data(as_text=True)
 
 
 def test_mark_read_and_mark_all_read(app, client_as):
