@@ -283,6 +283,10 @@ def test_readers_do_not_see_the_internal_version_number(app, client_as, kind):
             record.updated_at = record.updated_at + timedelta(seconds=1) if record.updated_at else None
             db.session.commit()
         version = record.version
+        from app import audit
+
+        audit.record(coordinator, "record.updated", record, summary="title: Before → After")
+        db.session.commit()
         paths = {"task": f"/tasks/{record.id}", "risk": f"/risks/{record.id}",
                  "working_group": f"/working-groups/{record.id}", "initiative": f"/initiatives/{record.id}",
                  "agreement": f"/agreements/{record.id}"}
@@ -290,6 +294,9 @@ def test_readers_do_not_see_the_internal_version_number(app, client_as, kind):
     page = client.get(paths[kind]).get_data(as_text=True)
     visible = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|form)\b.*?</\1>", " ", page, flags=re.S))
     assert not re.search(rf"\bversion\s*:?\s*{version}\b", visible, re.I), kind
+    history = re.sub(r"<[^>]+>", " ", client.get(paths[kind] + "/history").get_data(as_text=True))
+    assert "Before → After" in history, kind
+    assert not re.search(r"\bVersion\s+\d+\b", history), kind
     edit = client.get(paths[kind] + "/edit").get_data(as_text=True)
     assert form_data(edit, lambda f: f["method"].lower() == "post" and "version" in dict(f["fields"])
                      )["version"] == str(version), "kept where it serves: the edit form's conflict check"
