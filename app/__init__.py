@@ -24,6 +24,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
                 instance_path=str(PROJECT_ROOT / "instance"))
     app.config.from_object(config_class)
     config_class.validate(app.config)
+    from app.errors import install_converters
+
+    install_converters(app)
 
     register_logging(app)
     register_extensions(app)

@@ -3,13 +3,46 @@
 A 403, or a 404 from a matched route (an out-of-scope record), is logged as `authz_denied` with
 the endpoint and the user id only (no parameters, form data or cookies).
 """
-from flask import Flask, Response, render_template, request
+from flask import Flask, Request, Response, abort, render_template, request
 from flask_login import current_user
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import db
 
 PAGES = (400, 403, 404, 405, 409, 413, 429, 500)
+# Every id column is a 32-bit INTEGER (PostgreSQL refuses larger values; SQLite's driver overflows at 2^63).
+MAX_ID = 2**31 - 1
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:…>` routes: a number no row can have (0, or 2^31 and above) does not match, so a 404."""
+
+    def __init__(self, map, fixed_digits=0, min=1, max=MAX_ID, signed=False):  # noqa: A002 -- werkzeug's names
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class BoundedArgs(ImmutableMultiDict):
+    """Query and form values: `.get(name, type=int)` treats a number outside the 32-bit range as not
+    given (the default), like any other value that is not a number. ?page=10^30 or ?organization=2^63
+    would otherwise reach the database as an overflow (a 500)."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002 -- werkzeug's signature
+        value = super().get(key, default, type)
+        if type is int and isinstance(value, int) and value is not default and not -MAX_ID - 1 <= value <= MAX_ID:
+            return default
+        return value
+
+
+class PalisadeRequest(Request):
+    parameter_storage_class = BoundedArgs
+
+
+def install_converters(app: Flask) -> None:
+    """Called before any blueprint is registered (rules pick their converter when added)."""
+    app.url_map.converters["int"] = DatabaseIdConverter
+    app.request_class = PalisadeRequest
 
 
 def _log_denied(app: Flask, code: int) -> None:
@@ -27,7 +60,19 @@ def _untrusted_host() -> bool:
     return False
 
 
+def _holds_nul() -> bool:
+    if "\x00" in request.path:
+        return True
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.args.lists())
+
+
 def register(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        # No id, token or filter contains a NUL; PostgreSQL refuses it in text (a 500 with the SQL).
+        if _holds_nul():
+            abort(400, description="The address holds a NUL character, which no Palisade link contains.")
+
     def render_error(error: HTTPException):
         code = error.code or 500
         if code >= 500 or code not in PAGES:

@@ -14,6 +14,7 @@ from flask import Response, request
 from app.extensions import db
 
 MAX_PER_PAGE = 100
+MAX_PAGE = 2**31 // MAX_PER_PAGE  # the offset stays a 32-bit number
 CSV_MAX_ROWS = 50_000
 
 
@@ -81,8 +82,14 @@ def counting(stmt: sa.Select) -> sa.Select:
 
 
 def paginate(stmt: sa.Select, per_page: int | None = None):
-    """One page of `stmt`; ?page= and ?per_page= (20 by default, at most 100) come from the request."""
-    return db.paginate(stmt, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False)
+    """One page of `stmt`; ?page= and ?per_page= (20 by default, at most 100) come from the request.
+    A page number past any possible offset (?page=10^30) is the last page one could ask for: empty."""
+    page = request.args.get("page", 1, type=int)
+    page = min(page, MAX_PAGE) if page >= 1 else 1
+    if per_page is None:
+        per_page = request.args.get("per_page", 20, type=int)
+        per_page = min(per_page, MAX_PER_PAGE) if per_page >= 1 else 20
+    return db.paginate(stmt, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False)
 
 
 def wants_csv() -> bool:
