@@ -136,19 +136,22 @@ class Config:
     # Longest idle poll of a SQLite queue, s: a document starts rendering within it (an idle worker's polls cost
     # about 1 % of a core at 0.025 s; Redis queues are waited on, not polled).
     HUEY_MAX_DELAY = float(os.environ.get("HUEY_MAX_DELAY", "0.025"))
-    REDIS_SOCKET_TIMEOUT = _env_int("REDIS_SOCKET_TIMEOUT", 2)
+    # The job queue's Redis connection: connect within this many seconds (a blocking read waits 5 s more).
+    JOBS_REDIS_TIMEOUT = _env_int("JOBS_REDIS_TIMEOUT", 2)
 
     # E-mail through the outbox (app/notifications): without MAIL_SERVER mail stays in the outbox.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = _env_int("MAIL_PORT", 25)
-    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)  # STARTTLS, the server's certificate verified
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)  # SMTPS (TLS from the first byte, usually port 465)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "palisade@localhost")
     MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
     MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
-    # Links in mail and calendar feeds (the worker has no request to take the host from).
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    # Every link that leaves the app (mail, calendar feeds, sealed documents, List-Unsubscribe) starts
+    # with this, never with a request's Host or X-Forwarded-Host. Production refuses to start without it.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:5000")
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     ORGANIZATION_NAME = os.environ.get("PALISADE_ORGANIZATION_NAME", "CIP Partnership Programme")
@@ -189,7 +192,25 @@ class ProductionConfig(Config):
         storage = str(app_config.get("RATELIMIT_STORAGE_URI") or "")
         if not storage or storage.startswith("memory://"):  # empty: Flask-Limiter falls back to memory
             raise RuntimeError("Set REDIS_URL in production so rate limits hold across workers.")
+        _require_public_host(app_config)
         _require_signing_key(app_config)
+
+
+def _require_public_host(app_config: dict) -> None:
+    """Links leaving the app are built from PUBLIC_BASE_URL only, and the app answers only to TRUSTED_HOSTS:
+    a forged Host header can then neither redirect a mailed link nor reach a page."""
+    from urllib.parse import urlsplit
+
+    base = (app_config.get("PUBLIC_BASE_URL") or "").strip()
+    parts = urlsplit(base)
+    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+        raise RuntimeError("Set PUBLIC_BASE_URL in production to the public https:// address of Palisade "
+                           "(every link in mail, calendar feeds and sealed documents starts with it).")
+    hosts = [h for h in (app_config.get("TRUSTED_HOSTS") or []) if h]
+    if not hosts:
+        raise RuntimeError("Set TRUSTED_HOSTS in production (comma-separated host names the app answers to).")
+    if parts.hostname not in hosts:
+        raise RuntimeError(f"TRUSTED_HOSTS must include the host of PUBLIC_BASE_URL ({parts.hostname}).")
 
 
 def _require_signing_key(app_config: dict) -> None:
@@ -226,6 +247,7 @@ class TestConfig(Config):
     SIGNING_TSA_URL = ""
     SIGNING_CREATE_TEST_KEY = True
     HUEY_IMMEDIATE = True
+    PUBLIC_BASE_URL = "http://localhost"  # the test client's host, so mailed links can be followed
 
 
 class CsrfTestConfig(TestConfig):

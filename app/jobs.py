@@ -39,7 +39,7 @@ def init_jobs(app: Flask) -> None:
     else:
         huey.immediate = False
         if app.config.get("REDIS_URL"):
-            timeout = app.config.get("REDIS_SOCKET_TIMEOUT", 2)
+            timeout = app.config.get("JOBS_REDIS_TIMEOUT", 2)
             huey.storage_class = RedisStorage
             pool = redis.ConnectionPool.from_url(app.config["REDIS_URL"], socket_timeout=timeout + 5,
                                                  socket_connect_timeout=timeout)

@@ -116,8 +116,9 @@ def empty_all_tables(app=None) -> None:
 
 @pytest.fixture(autouse=True, scope="session")
 def _production_signing_key():
-    """The production config refuses to start without a signing key (tests/test_config.py checks it);
-    the tests that start one for other reasons get the test key, as a deployment gets its own."""
+    """The production config refuses to start without a signing key, a public address and trusted hosts
+    (tests/test_config.py checks it); the tests that start one for other reasons get test values, as a
+    deployment gets its own."""
     from pathlib import Path
 
     from app.signing import pki
@@ -125,11 +126,16 @@ def _production_signing_key():
     path = Path(TestConfig.SIGNING_PKCS12_PATH)
     if not path.exists():
         pki.create_development_key(path, TestConfig.SIGNING_PKCS12_PASSWORD, "Palisade test")
-    saved = ProductionConfig.SIGNING_PKCS12_PATH, ProductionConfig.SIGNING_PKCS12_PASSWORD
+    names = ("SIGNING_PKCS12_PATH", "SIGNING_PKCS12_PASSWORD", "PUBLIC_BASE_URL", "TRUSTED_HOSTS")
+    saved = {name: getattr(ProductionConfig, name) for name in names}
     ProductionConfig.SIGNING_PKCS12_PATH = str(path)
     ProductionConfig.SIGNING_PKCS12_PASSWORD = TestConfig.SIGNING_PKCS12_PASSWORD
+    # Production also refuses to start without its public address and trusted hosts: the test client's host.
+    ProductionConfig.PUBLIC_BASE_URL = "https://localhost"
+    ProductionConfig.TRUSTED_HOSTS = ["localhost"]
     yield
-    ProductionConfig.SIGNING_PKCS12_PATH, ProductionConfig.SIGNING_PKCS12_PASSWORD = saved
+    for name, value in saved.items():
+        setattr(ProductionConfig, name, value)
 
 
 @pytest.fixture(autouse=True)

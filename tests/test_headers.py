@@ -65,7 +65,7 @@ def test_hdr01_static_assets_may_be_cached(client):
 def test_hdr01_hsts_under_the_production_config():
     app = make_app(type("Prod", (ProductionConfig,), {
         "SECRET_KEY": "k" * 16 + "a real random production key", "SQLALCHEMY_DATABASE_URI": "sqlite://",
-        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15", "TRUSTED_HOSTS": None}))
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15", "TRUSTED_HOSTS": ["localhost"]}))
     response = app.test_client().get("/auth/login", base_url="https://localhost")
     hsts = response.headers["Strict-Transport-Security"]
     assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 31536000 and "includeSubDomains" in hsts

@@ -36,14 +36,14 @@ def test_cfg01_production_config_guard():
 
 
 def test_cfg01_trusted_hosts_refuse_a_foreign_host():
-    app = _production_app(TRUSTED_HOSTS=["palisade.example.gov"])
+    app = _production_app(TRUSTED_HOSTS=["palisade.example.gov"], PUBLIC_BASE_URL="https://palisade.example.gov")
     client = app.test_client()
     assert client.get("/healthz", base_url="https://palisade.example.gov").status_code == 200
     assert client.get("/healthz", base_url="https://evil.example").status_code == 400
 
 
 def test_cfg01_a_spoofed_x_forwarded_for_does_not_change_the_rate_limit_key():
-    app = _production_app(RATELIMIT_STORAGE_URI="memory://", TRUSTED_HOSTS=None, WTF_CSRF_ENABLED=False,
+    app = _production_app(RATELIMIT_STORAGE_URI="memory://", TRUSTED_HOSTS=["localhost"], WTF_CSRF_ENABLED=False,
                           validate=classmethod(lambda cls, config: None))
     with app.app_context():
         factories.user(email="bystander@example.org")

@@ -18,7 +18,7 @@ START = "2031-03-02 09:00:05"
 def _production_app():
     return make_app(type("Prod", (ProductionConfig,), {
         "SECRET_KEY": "k" * 16 + "a real random production key", "SQLALCHEMY_DATABASE_URI": "sqlite://",
-        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15", "TRUSTED_HOSTS": None}))
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15", "TRUSTED_HOSTS": ["localhost"]}))
 
 
 def _cookie_header(response, name):

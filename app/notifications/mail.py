@@ -3,7 +3,7 @@
 `queue_email()` only adds a row (flush, never commit); the worker (`delivery.deliver_due()`)
 sends it, so a mail server outage never fails or slows a request.
 """
-from flask import current_app, has_request_context, request
+from flask import current_app
 
 from app.extensions import db
 from app.models import OutboxEmail, OutboxStatus, utcnow
@@ -26,17 +26,14 @@ def queue_email(to: str, subject: str, text: str, html: str | None = None) -> Ou
 
 
 def base_url() -> str:
-    """Where links in mail and calendar entries point: PUBLIC_BASE_URL, else the current host."""
-    configured = current_app.config.get("PUBLIC_BASE_URL") or ""
-    if configured:
-        return configured.rstrip("/")
-    if has_request_context():
-        return request.host_url.rstrip("/")
-    return "http://localhost:5000"
+    """Where links that leave the app point: PUBLIC_BASE_URL, never the request's Host or forwarded
+    headers (an anonymous request with `Host: attacker.example` must not decide a victim's reset link).
+    The worker, the CLI and a request therefore all build the same links."""
+    return (current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000").rstrip("/")
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute link that works inside and outside a request (the worker has none)."""
+    """An absolute link for mail, calendar feeds and sealed documents: PUBLIC_BASE_URL plus the route's path."""
     anchor = values.pop("_anchor", None)
     path = current_app.url_map.bind("localhost").build(endpoint, values)
     return base_url() + path + (f"#{anchor}" if anchor else "")
