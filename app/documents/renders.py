@@ -36,13 +36,34 @@ _RENDERING = threading.Lock()
 _WARMING = threading.Lock()
 _warm = False
 
-# The generation time printed in the header, and the time-stamped reference of a report
-# (RISKS-20261130-1642, see documents/content.py), change every minute; they are not content.
-_VOLATILE = re.compile(r'<span class="generated">[^<]*</span>|\b[A-Z]+-\d{8}-\d{4}\b')
+# The generation time the layout prints changes every minute and is not content: it is the one thing the digest
+# leaves out, found by its tag (user text is escaped, so it can never produce a tag). A live report's reference
+# (RISKS-20261130-1642, documents/content.py) is stamped with the minute too: the build puts an unguessable
+# marker in its place, the digest sees the marker, and the real reference replaces it afterwards. Everything
+# else, including user text that looks like a reference, is in the digest.
+_GENERATED = re.compile(r'<span class="generated">[^<]*</span>')
+_STAMPED_REFERENCE = re.compile(r"[A-Z]+-\d{8}-\d{4}")
+_REFERENCE_IN_DIGEST = "<stamped-reference>"
 
 
 def content_digest(html: str) -> str:
-    return hashlib.sha256(_VOLATILE.sub("", html).encode()).hexdigest()
+    return hashlib.sha256(_GENERATED.sub("", html).encode()).hexdigest()
+
+
+def build_html(template: str, context: dict) -> tuple[str, str]:
+    """The document's HTML and its content digest (see above)."""
+    info = context["doc"]
+    stamped = info.reference if info.version is None and _STAMPED_REFERENCE.fullmatch(info.reference or "") else ""
+    if not stamped:
+        html = render_html(template, **context)
+        return html, content_digest(html)
+    marker = f"REF{secrets.token_hex(16)}"
+    info.reference = marker
+    try:
+        html = render_html(template, **context)
+    finally:
+        info.reference = stamped
+    return html.replace(marker, stamped), content_digest(html.replace(marker, _REFERENCE_IN_DIGEST))
 
 
 def cached_document(digest: str, *, with_content: bool = False) -> RenderedDocument | None:
@@ -165,6 +186,18 @@ def _warm_builds() -> None:
     log.info("document_builds_warm: pid %s in %.2f s", os.getpid(), time.monotonic() - started)
 
 
+def downloadable(render: RenderJob) -> RenderedDocument | None:
+    """The stored PDF of a finished render while it is still what the reader may have: nothing a document shows
+    (the records, their labels and sharing, the reader's role and organisations) changed since the worker built
+    it, and it is still cached. Otherwise None: the reader asks again through the document's own route, which
+    checks their current scope (a render raised to AMBER+STRICT meanwhile is never handed out)."""
+    from app.transactions import content_generation
+
+    if render.status != RenderStatus.DONE or render.generation != content_generation():
+        return None
+    return cached_document(render.digest, with_content=True)
+
+
 def request_build(reader: User, document: dict, *, title: str, source_url: str = "") -> RenderJob:
     """Queue the document a spec names (app/documents/specs.py) for the worker to build and render, once the
     request commits: the web process spends no time on its queries, template or PDF. Flushes."""
@@ -221,13 +254,16 @@ def build_document(render_id: str, document: dict) -> None:
 def _build_and_render(render: RenderJob, document: dict) -> None:
     started = time.perf_counter()
     # The reader who asked, as the login loader loads the signed-in user; what they may see is scoped below.
+    from app.transactions import content_generation
+
+    render.generation = content_generation()  # read before the records: a later change only makes it stale
     reader = db.session.get(User, render.user_id)
     if reader is None or not reader.is_active:
         raise specs.NoLongerVisible("This account can no longer download documents.")
     template, context = specs.build(reader, document)
-    html = render_html(template, **context)
+    html, digest = build_html(template, context)
     info = context["doc"]
-    render.digest, render.filename = content_digest(html), info.filename[:200]
+    render.digest, render.filename = digest, info.filename[:200]
     render.title = str(getattr(info, "title", "") or render.title)[:200]
     db.session.commit()  # no write left open while this job waits for its turn at the renderer
     built = time.perf_counter()

@@ -183,14 +183,13 @@ def render_status(render_id: str):
     job = _visible_render(render_id)
     if job.status == RenderStatus.FAILED:
         return _render_outcome(job)
-    return render_template("documents/render_status.html", job=job,
-                           ready=job.status == RenderStatus.DONE and renders.cached_document(job.digest))
+    return render_template("documents/render_status.html", job=job, ready=renders.downloadable(job) is not None)
 
 
 @bp.get("/documents/renders/<render_id>.json")
 def render_state(render_id: str):
     job = _visible_render(render_id)
-    ready = job.status == RenderStatus.DONE and renders.cached_document(job.digest) is not None
+    ready = renders.downloadable(job) is not None
     return jsonify(status="expired" if job.status == RenderStatus.DONE and not ready else job.status,
                    error=job.error, download_url=url_for(".render_download", render_id=job.id) if ready else None)
 
@@ -198,10 +197,8 @@ def render_state(render_id: str):
 @bp.get("/documents/renders/<render_id>.pdf")
 def render_download(render_id: str):
     job = _visible_render(render_id)
-    if job.status != RenderStatus.DONE:
-        return redirect(url_for(".render_status", render_id=job.id), 303)
-    cached = renders.cached_document(job.digest, with_content=True)
-    if cached is None:  # evicted since: the status page offers to ask again
+    cached = renders.downloadable(job)
+    if cached is None:  # not ready, changed since or evicted: the status page says so and offers to ask again
         return redirect(url_for(".render_status", render_id=job.id), 303)
     renders.touch(cached)
     db.session.commit()

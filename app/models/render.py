@@ -48,6 +48,9 @@ class RenderJob(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
     started_at: so.Mapped[datetime | None]
     finished_at: so.Mapped[datetime | None]
+    # The content generation (app/transactions.py) the worker built the document at: it is downloadable only
+    # while nothing a document shows (records, sharing, roles, organisations) has changed since.
+    generation: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
 
 
 class ContentGeneration(db.Model):
