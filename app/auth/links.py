@@ -16,6 +16,7 @@ from limits import RateLimitItemPerHour
 
 from app import audit
 from app.extensions import client_address, db, limiter
+from app.jobs import job
 from app.models import AccountToken, TokenPurpose, User, normalize_email, utcnow
 
 RESET_IP_LIMIT_PER_HOUR = 20
@@ -97,10 +98,26 @@ def _reset_throttled(email: str) -> bool:
 
 
 def request_password_reset(email: str) -> None:
-    """Queue a reset link when the address is an active account; callers answer the same either way."""
+    """Ask the background worker to mail a reset link if the address is an active account. The request does
+    the same work whatever the address (count the throttles, queue a job): its answer and its timing say
+    nothing about whether an account exists (the lookup, token and mail happen in the worker)."""
     email = normalize_email(email)
     if _reset_throttled(email):
         return
+    from app.jobs import enqueue_after_commit
+
+    enqueue_after_commit(send_password_reset, email)
+
+
+@job()
+def send_password_reset(email: str) -> None:
+    """Background job: the reset link for an active account of that address; nothing for any other."""
+    mail_reset_link(email)
+    db.session.commit()
+
+
+def mail_reset_link(email: str) -> None:
+    """Queue the reset mail when `email` is an active account's (flushes; the caller commits)."""
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None or not user.active:
         return
@@ -118,14 +135,15 @@ def complete(row: AccountToken, new_password: str) -> User:
     from app.users import services as user_services
 
     user = row.user
-    # Rotates the session token; UserError if weak. An invitation sets the first password: no "changed" mail.
-    user_services.set_password(user, user, new_password, first=row.purpose is TokenPurpose.INVITATION)
-    # Spend the token with a conditional update: of two simultaneous uses, only one wins.
+    # Spend the token with a conditional update: of two simultaneous uses, only one wins. Then the password
+    # (which retires every other link of the account, rotates the session token; UserError if weak: the
+    # caller rolls the whole transaction back, the token with it).
     spent = db.session.execute(sa.update(AccountToken)
                                .where(AccountToken.id == row.id, AccountToken.used_at.is_(None))
                                .values(used_at=utcnow()).execution_options(synchronize_session=False))
     if spent.rowcount != 1:
         raise LinkError("This link was already used.")
+    user_services.set_password(user, user, new_password, first=row.purpose is TokenPurpose.INVITATION)
     user.must_change_password = False
     action = "user.invitation_accepted" if row.purpose is TokenPurpose.INVITATION else "user.password_reset"
     audit.record(user, action, user)

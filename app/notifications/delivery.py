@@ -5,7 +5,9 @@ Run by the worker (`deliver_outbox` job, every minute and after each change) and
 is sent, so several workers on several hosts never send the same message twice.
 Without MAIL_SERVER nothing is sent: mail stays pending and the admin outbox page shows it.
 """
+import re
 import smtplib
+import ssl
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -48,12 +50,22 @@ def build_message(row: OutboxEmail) -> EmailMessage:
     return message
 
 
+def tls_context() -> ssl.SSLContext:
+    """The server's certificate and host name are verified against the system's trusted authorities."""
+    return ssl.create_default_context()
+
+
 def _connect() -> smtplib.SMTP:
+    """MAIL_USE_SSL: SMTPS (TLS from the first byte); MAIL_USE_TLS: STARTTLS. Both verify the server."""
     config = current_app.config
     timeout = config.get("MAIL_TIMEOUT", 10)
-    smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25), timeout=timeout)
-    if config.get("MAIL_USE_TLS"):
-        smtp.starttls()
+    if config.get("MAIL_USE_SSL"):
+        smtp = smtplib.SMTP_SSL(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 465), timeout=timeout,
+                                context=tls_context())
+    else:
+        smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25), timeout=timeout)
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls(context=tls_context())
     if config.get("MAIL_USERNAME"):
         smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
     return smtp
@@ -143,6 +155,22 @@ def outbox_counts() -> dict[str, int]:
     counts = {s.value: 0 for s in OutboxStatus}
     counts.update({OutboxStatus(status).value: n for status, n in rows})
     return counts
+
+
+# What makes a message token-bearing: an account link (?token=…) or a calendar address (/calendar/<token>.ics).
+_TOKEN = re.compile(r"token=[A-Za-z0-9_-]+|/calendar/[A-Za-z0-9_-]{16,}\.ics")
+
+
+def holds_token(row: OutboxEmail) -> bool:
+    return bool(_TOKEN.search(row.body or "") or _TOKEN.search(row.html or ""))
+
+
+def shown_body(row: OutboxEmail) -> str | None:
+    """What the outbox page may show of a message: nothing of one that carries a link's token (an admin must
+    never be able to use another user's invitation or reset link), else the text with any token masked."""
+    if holds_token(row):
+        return None
+    return _TOKEN.sub("[token hidden]", row.body or "")
 
 
 def outbox_page(status: str, page: int = 1):

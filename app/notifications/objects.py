@@ -64,8 +64,17 @@ def spec_for(object_type: str) -> ObjectSpec | None:
     return SPECS.get(object_type)
 
 
+# Records without a label of their own carry their parent's: a mitigation its risk's, a task its working group's.
+_LABEL_FROM = ("risk", "working_group")
+
+
 def tlp_of(obj) -> TLP:
-    return TLP(getattr(obj, "tlp", None) or TLP.RED)  # unknown label: treat as the most restrictive
+    """The record's TLP label as mail and calendar entries show it; an unknown label is the most restrictive."""
+    label = getattr(obj, "tlp", None)
+    for parent in _LABEL_FROM:
+        if label is None and getattr(obj, parent, None) is not None:
+            label = getattr(getattr(obj, parent), "tlp", None)
+    return TLP(label or TLP.RED)
 
 
 def tlp_allows_title(obj) -> bool:

@@ -81,5 +81,5 @@ def outbox():
 
     status = request.args.get("status", "")
     page = delivery.outbox_page(status, request.args.get("page", 1, type=int))
-    return render_template("notifications/outbox.html", page=page, status=status,
+    return render_template("notifications/outbox.html", page=page, status=status, outbox_body=delivery.shown_body,
                            counts=delivery.outbox_counts(), mail_configured=delivery.mail_configured())

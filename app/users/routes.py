@@ -129,8 +129,10 @@ def reset_two_factor(user_id: int):
 
 
 @bp.post("/<int:user_id>/invite")
+@fresh_login_required
 def invite(user_id: int):
-    """Send the invitation again (a new link; older ones stop working)."""
+    """Send the invitation again (a new link; older ones stop working). A fresh login: a link to choose
+    another user's password is as sensitive as setting it; audited as the admin's action."""
     user = get_visible_user(user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)

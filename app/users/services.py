@@ -109,6 +109,16 @@ def set_password(actor: User | None, user: User, password: str, *, first: bool =
     # An administrator's choice is a one-off: the user replaces it at their next sign-in.
     user.must_change_password = actor is not None and actor.id != user.id
     user.rotate_session_token()
+    retire_account_links(user)
     audit.record(actor, "user.password_changed", user)
     if not first:
         notices.password_changed(user, by_admin=actor is not None and actor.id != user.id)
+
+
+def retire_account_links(user: User) -> None:
+    """Every unused invitation or reset link of the user stops working (a password change, by anyone)."""
+    from app.models import AccountToken
+
+    db.session.execute(sa.update(AccountToken)
+                       .where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+                       .values(used_at=utcnow()).execution_options(synchronize_session=False))

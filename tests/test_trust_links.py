@@ -1,0 +1,271 @@
+"""Links that cannot be redirected and tokens nobody else reads (issue 22): PUBLIC_BASE_URL decides every link
+that leaves the app; the outbox never shows a live link; a password change retires outstanding links; the
+forgot-password request does the same work for known and unknown addresses."""
+import re
+import statistics
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import TLP, AccountToken, AuditEvent, OutboxEmail, Role, TokenPurpose, User
+from config import ProductionConfig, TestConfig
+from tests import factories
+from tests.conftest import make_app
+
+PUBLIC = "https://palisade.example.gov"
+ATTACKER = "attacker.example"
+
+
+def _outbox(app, to: str) -> list[OutboxEmail]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.recipient == to)
+                                       .order_by(OutboxEmail.id)))
+
+
+def _forgot(client, email: str, **kwargs):
+    return client.post("/auth/forgot-password", data={"email": email}, **kwargs)
+
+
+# --- Host header ---------------------------------------------------------------------------------
+
+
+def test_a_forged_host_never_decides_a_mailed_link(app):
+    app.config["PUBLIC_BASE_URL"] = PUBLIC
+    with app.app_context():
+        factories.user(email="victim@example.org")
+    _forgot(app.test_client(), "victim@example.org", base_url=f"http://{ATTACKER}")
+    body = _outbox(app, "victim@example.org")[-1].body
+    assert f"{PUBLIC}/auth/set-password?token=" in body and ATTACKER not in body
+
+
+def test_a_forged_x_forwarded_host_behind_the_proxy_never_decides_a_mailed_link():
+    config = type("Proxied", (TestConfig,), {"PROXY_FIX_HOPS": 1, "PUBLIC_BASE_URL": PUBLIC})
+    app = make_app(config)
+    with app.app_context():
+        factories.user(email="victim@example.org")
+    _forgot(app.test_client(), "victim@example.org",
+            headers={"X-Forwarded-Host": ATTACKER, "X-Forwarded-Proto": "http"})
+    body = _outbox(app, "victim@example.org")[-1].body
+    assert f"{PUBLIC}/auth/set-password?token=" in body and ATTACKER not in body
+
+
+def test_list_unsubscribe_and_calendar_links_use_the_public_address(app, client_as):
+    from datetime import timedelta
+
+    from app.calendar.services import feed_bytes
+    from app.models import today
+    from app.notifications.delivery import build_message
+    from app.notifications.mail import external_url
+
+    app.config["PUBLIC_BASE_URL"] = PUBLIC
+    with app.app_context():
+        user = factories.user(email="reader@example.org")
+        user.get_id()
+        row = OutboxEmail(recipient="reader@example.org", subject="Hello", body="Body", attempts=0)
+        db.session.add(row)
+        db.session.commit()
+        user.get_id()
+        with app.test_request_context("/", base_url=f"http://{ATTACKER}",
+                                      headers={"X-Forwarded-Host": ATTACKER}):
+            header = build_message(db.session.get(OutboxEmail, row.id))["List-Unsubscribe"]
+            feed_url = external_url("calendar.feed", token="t" * 43)
+            risk = factories.risk(tlp=TLP.GREEN, next_review_date=today() + timedelta(days=3))
+            owner = db.session.get(User, risk.created_by_id)
+            feed = feed_bytes(owner).decode()
+    assert header == f"<{PUBLIC}/notifications/preferences>"
+    assert feed_url == f"{PUBLIC}/calendar/{'t' * 43}.ics"
+    assert f"{PUBLIC}/risks/" in feed.replace("\r\n ", "") and ATTACKER not in feed
+
+
+def test_worker_and_cli_mail_point_to_the_public_site(app):
+    """Outside a request (the worker, `flask notifications …`) links are the same PUBLIC_BASE_URL links."""
+    from app.auth import links
+
+    app.config["PUBLIC_BASE_URL"] = PUBLIC + "/"
+    with app.app_context():
+        factories.user(email="someone@example.org")
+        links.mail_reset_link("someone@example.org")
+        db.session.commit()
+    body = _outbox(app, "someone@example.org")[-1].body
+    assert f"{PUBLIC}/auth/set-password?token=" in body and "localhost" not in body
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL"),
+    ({"PUBLIC_BASE_URL": "http://palisade.example.gov"}, "PUBLIC_BASE_URL"),
+    ({"PUBLIC_BASE_URL": "palisade.example.gov"}, "PUBLIC_BASE_URL"),
+    ({"PUBLIC_BASE_URL": PUBLIC, "TRUSTED_HOSTS": None}, "TRUSTED_HOSTS"),
+    ({"PUBLIC_BASE_URL": PUBLIC, "TRUSTED_HOSTS": []}, "TRUSTED_HOSTS"),
+    ({"PUBLIC_BASE_URL": PUBLIC, "TRUSTED_HOSTS": ["other.example.gov"]}, "TRUSTED_HOSTS"),
+])
+def test_production_refuses_to_start_without_its_public_address_and_trusted_hosts(overrides, message):
+    config = type("Prod", (ProductionConfig,), {"SECRET_KEY": "k" * 16 + "a real random production key",
+                                                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                                                "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
+                                                "TRUSTED_HOSTS": ["palisade.example.gov"], **overrides})
+    with pytest.raises(RuntimeError, match=message):
+        make_app(config)
+    ok = type("Prod", (config,), {"PUBLIC_BASE_URL": PUBLIC, "TRUSTED_HOSTS": ["palisade.example.gov"]})
+    assert make_app(ok).config["PUBLIC_BASE_URL"] == PUBLIC
+
+
+# --- The outbox and admin-sent links -------------------------------------------------------------
+
+
+def _admin_and_member(app):
+    with app.app_context():
+        org = factories.organization()
+        admin = factories.user(role=Role.ADMIN, organization=org, email="admin@example.org")
+        member = factories.user(role=Role.MEMBER, organization=org, email="member@example.org")
+        admin.get_id(), member.get_id()  # loaded before the context closes
+        return admin, member, member.id
+
+
+def test_the_outbox_never_shows_a_live_link(app, client_as):
+    admin, member, member_id = _admin_and_member(app)
+    assert client_as(admin).post(f"/users/{member_id}/invite").status_code == 302
+    _forgot(app.test_client(), "member@example.org")
+    with app.app_context():
+        db.session.add(OutboxEmail(recipient="member@example.org", subject="Task due", attempts=0,
+                                   body="Task WG-1 task #3 is due. http://localhost/tasks/3"))
+        db.session.commit()
+    rows = _outbox(app, "member@example.org")
+    tokens = [m.group(1) for row in rows for m in re.finditer(r"token=([A-Za-z0-9_-]+)", row.body)]
+    assert len(tokens) == 2, "an invitation and a reset link were queued"
+    page = client_as(admin).get("/notifications/outbox").get_data(as_text=True)
+    for token in tokens:
+        assert token not in page and token[:12] not in page
+    assert "Your Palisade account: choose a password" in page and "Reset your Palisade password" in page
+    assert "member@example.org" in page
+    assert "http://localhost/tasks/3" in page, "a message without a token is still shown"
+
+
+def test_inviting_another_user_needs_a_fresh_login_and_is_the_admins_audited_action(app):
+    admin, member, member_id = _admin_and_member(app)
+    stale = app.test_client(user=admin)
+    with stale.session_transaction() as session:
+        session["fresh_at"] -= 11 * 60
+    answer = stale.post(f"/users/{member_id}/invite")
+    assert answer.status_code == 302 and "/auth/reauthenticate" in answer.headers["Location"]
+    assert _outbox(app, "member@example.org") == []
+    assert app.test_client(user=admin).post(f"/users/{member_id}/invite").status_code == 302
+    with app.app_context():
+        event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "user.invitation_sent")).one()
+        assert event.actor_id == admin.id and event.object_id == member_id
+
+
+# --- Links retired by a password change ----------------------------------------------------------
+
+
+def test_a_password_change_retires_outstanding_links(app, client_as):
+    with app.app_context():
+        user = factories.user(email="changer@example.org")
+        user.get_id()
+    _forgot(app.test_client(), "changer@example.org")
+    link = re.search(r"http://localhost(/auth/set-password\?token=\S+)", _outbox(app, "changer@example.org")[-1].body)
+    new = "an entirely different passphrase here"
+    changed = client_as(user).post("/auth/account/password", data={
+        "current_password": factories.PASSWORD, "new_password": new, "confirm": new})
+    assert changed.status_code == 302
+    stranger = app.test_client()
+    stranger.get(link.group(1))
+    page = stranger.get("/auth/set-password")
+    assert b'name="new_password"' not in page.data, "the reset link no longer works"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AccountToken)
+                                 .where(AccountToken.used_at.is_(None))) == 0
+
+
+def test_setting_a_password_through_a_link_still_works(app):
+    """The link being used is spent first; the password change then retires the others."""
+    from app.auth import links
+
+    with app.app_context():
+        user = factories.user(email="linked@example.org")
+        token = links.issue(user, TokenPurpose.PASSWORD_RESET)
+        db.session.commit()
+    client = app.test_client()
+    client.get(f"/auth/set-password?token={token}")
+    new = "a passphrase chosen through the link"
+    answer = client.post("/auth/set-password", data={"new_password": new, "confirm": new})
+    assert answer.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(User).where(User.email == "linked@example.org")).password_changed_at
+
+
+# --- Forgot-password: the same work either way ---------------------------------------------------
+
+
+def _statements(app, email: str) -> list[str]:
+    seen = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(re.sub(r"\s+", " ", statement))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        _forgot(app.test_client(), email)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_forgot_password_does_the_same_work_for_known_and_unknown_addresses(tmp_path):
+    config = type("Queued", (TestConfig,), {"HUEY_IMMEDIATE": False, "HUEY_SQLITE_PATH": str(tmp_path / "q.sqlite"),
+                                            "PASSWORD_RESET_LIMIT_PER_HOUR": 1000})
+    app = make_app(config)
+    try:
+        with app.app_context():
+            factories.user(email="known@example.org")
+        _statements(app, "warm@example.org")
+        known, unknown = _statements(app, "known@example.org"), _statements(app, "nobody@example.org")
+        assert known == unknown, "the request runs the same statements whether or not the account exists"
+        from app.jobs import huey
+
+        assert huey.pending_count() == 3, "each request queued the same job"
+        timings = {"known@example.org": [], "nobody@example.org": []}
+        for _ in range(15):
+            for email, samples in timings.items():
+                started = time.perf_counter()
+                _forgot(app.test_client(), email)
+                samples.append(time.perf_counter() - started)
+        known_ms, unknown_ms = (statistics.median(v) * 1000 for v in timings.values())
+        assert abs(known_ms - unknown_ms) < 5, (known_ms, unknown_ms)
+        while huey.pending_count():  # what the worker does: only the known address gets a mail
+            huey.execute(huey.dequeue())
+        with app.app_context():
+            recipients = set(db.session.scalars(sa.select(OutboxEmail.recipient)))
+        assert recipients == {"known@example.org"}
+    finally:
+        make_app()
+
+
+# --- Mitigations carry their risk's label ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("tlp", [TLP.CLEAR, TLP.GREEN, TLP.AMBER])
+def test_mitigations_carry_their_risks_tlp_in_mail_and_calendar(app, tlp):
+    from datetime import timedelta
+
+    from app.calendar.services import feed_bytes
+    from app.models import Notification, NotificationKind, today
+    from app.notifications.messages import notification_email
+
+    with app.app_context():
+        org = factories.organization()
+        owner = factories.user(role=Role.COORDINATOR, organization=org)
+        assignee = factories.user(role=Role.MEMBER, organization=org)
+        risk = factories.risk(created_by=owner, tlp=tlp)
+        mitigation = factories.mitigation(risk=risk, assigned_organization=org, assigned_user=assignee,
+                                          title="Raise the flood wall", due_date=today() + timedelta(days=5))
+        notification = Notification(user_id=assignee.id, kind=NotificationKind.ASSIGNMENT,
+                                    object_type="mitigation", object_id=mitigation.id, summary="Assigned to you")
+        subject, text, _html = notification_email(notification, mitigation, assignee)
+        feed = feed_bytes(assignee).decode()
+    assert tlp.label in text and "TLP:RED" not in text
+    assert f"({tlp.label})" in feed and "TLP:RED" not in feed
+    assert ("Raise the flood wall" in subject) == (tlp in (TLP.CLEAR, TLP.GREEN))
