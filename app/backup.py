@@ -13,6 +13,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,8 +119,8 @@ def _sqlite_copy(source: Path, target: Path) -> None:
 
 def create_sqlite(source: Path, target: Path) -> Summary:
     partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
     try:
+        private_file(partial)  # owner-only before the first page is copied (SQLite opens an empty file as new)
         _sqlite_copy(source, partial)
         with sqlite3.connect(str(partial)) as connection:
             connection.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
@@ -128,6 +129,7 @@ def create_sqlite(source: Path, target: Path) -> Summary:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+    os.chmod(partial, 0o600)
     os.replace(partial, target)
     summary.path = target
     return summary
@@ -154,8 +156,34 @@ def restore_sqlite(backup: Path, target: Path, force: bool) -> tuple[Summary, st
 
 
 def libpq_url() -> str:
-    """The database URL for pg_dump/pg_restore (no SQLAlchemy driver suffix)."""
-    return db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """The database URL for pg_dump/pg_restore (no SQLAlchemy driver suffix) without its password: a command
+    line is readable by every user of the host (/proc/<pid>/cmdline). The password goes in a pgpass file."""
+    url = db.engine.url
+    return sa.engine.URL.create("postgresql", username=url.username, host=url.host, port=url.port,
+                                database=url.database, query=url.query).render_as_string(hide_password=False)
+
+
+def _password() -> str:
+    return str(db.engine.url.password or "")
+
+
+def _pgpass_line(password: str) -> str:
+    escaped = password.replace("\\", "\\\\").replace(":", "\\:")
+    return f"*:*:*:*:{escaped}\n"
+
+
+def redact_password(text: str) -> str:
+    """An error message with the database password (and any URL's userinfo password) taken out."""
+    password = _password()
+    if password:
+        text = text.replace(password, "***")
+    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+
+
+def private_file(path: Path) -> None:
+    """Create `path` empty and readable by its owner only (0600), before anything is written into it."""
+    path.unlink(missing_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _printable(command: list[str]) -> str:
@@ -166,20 +194,32 @@ def _quote(part: str) -> str:
     return part if re.fullmatch(r"[\w@%+=:,./-]+", part) else "'" + part.replace("'", "'\"'\"'") + "'"
 
 
-def _run(command: list[str], what: str) -> None:
+def _run(command: list[str], what: str) -> subprocess.CompletedProcess:
+    """Run a PostgreSQL client: the password reaches it through a pgpass file of ours (0600, removed after),
+    never its arguments; what it prints on failure is shown without the password."""
     if shutil.which(command[0]) is None:
-        raise BackupError(f"{command[0]} is not installed here. Run this where it is:\n  {_printable(command)}")
-    result = subprocess.run(command, capture_output=True, text=True)
+        raise BackupError(f"{command[0]} is not installed here. Run this where it is (the password from "
+                          f"PGPASSWORD or ~/.pgpass):\n  {_printable(command)}")
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix="palisade-pg-") as folder:
+        password = _password()
+        if password:
+            pgpass = Path(folder) / "pgpass"
+            private_file(pgpass)
+            pgpass.write_text(_pgpass_line(password))
+            env["PGPASSFILE"] = str(pgpass)
+            env.pop("PGPASSWORD", None)
+        result = subprocess.run(command, capture_output=True, text=True, env=env)
     if result.returncode != 0:
-        raise BackupError(f"{what} failed ({command[0]} exit {result.returncode}): "
-                          f"{result.stderr.strip()[:500]}")
+        raise BackupError(redact_password(f"{what} failed ({command[0]} exit {result.returncode}): "
+                                          f"{result.stderr.strip()[:500]}"))
+    return result
 
 
 def postgres_backup_revision(path: Path) -> str | None:
     """The alembic_version row inside a pg_dump custom archive (pg_restore reads it; no database)."""
     _run(["pg_restore", "--list", str(path)], f"Reading {path}")
-    result = subprocess.run(["pg_restore", "--data-only", "--table=alembic_version", "--file=-", str(path)],
-                            capture_output=True, text=True)
+    result = _run(["pg_restore", "--data-only", "--table=alembic_version", "--file=-", str(path)], f"Reading {path}")
     lines = result.stdout.splitlines()
     for index, line in enumerate(lines):
         if line.startswith("COPY ") and "alembic_version" in line:
@@ -204,10 +244,12 @@ def create_postgres(target: Path) -> str:
     partial = target.with_name(target.name + ".partial")
     command = ["pg_dump", "--format=custom", "--no-owner", f"--file={partial}", libpq_url()]
     try:
+        private_file(partial)  # pg_dump writes into it and keeps its mode: the backup is never world-readable
         _run(command, "pg_dump")
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+    os.chmod(partial, 0o600)
     os.replace(partial, target)
     return postgres_backup_revision(target) or "none"
 
