@@ -1,7 +1,7 @@
 """render_jobs.generation: the content generation a render was built at (downloads re-check the reader's scope)
 
 Revision ID: d4f7b1e91801
-Revises: a1b2c3d41701
+Revises: a1b2c3d41811
 Create Date: 2026-12-06 05:30:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd4f7b1e91801'
-down_revision = 'a1b2c3d41701'
+down_revision = 'a1b2c3d41811'
 branch_labels = None
 depends_on = None
 
