@@ -1,5 +1,5 @@
 """Every edit form, in Chromium with JavaScript on: saved untouched it changes nothing; one field
-changed changes that field only.
+changed changes that field only; its selects look like selects.
 
 The forms come from the app's URL map: every rule whose endpoint or path is an edit (`…edit…`) needs
 a sample below, and every other page that takes a form (GET and POST) is either listed as an edit
@@ -206,10 +206,18 @@ def _save_button(page):
     return page.locator("form[data-sweep] button[type=submit].btn-primary:not(.visually-hidden)").last
 
 
-def _save(page, base: str, page_path: str, post: str) -> int:
+# Selects that do not look like one: a single select is drawn with its arrow (Bootstrap's form-select).
+PLAIN_SELECTS = """() => [...document.querySelectorAll('form[data-sweep] select:not([multiple])')]
+  .filter(s => !s.classList.contains('form-select') || getComputedStyle(s).backgroundImage === 'none')
+  .map(s => s.name)"""
+
+
+def _save(page, base: str, page_path: str, post: str, problems: list) -> int:
     """Open the page, press the form's own save button; the answer's status to the POST."""
     page.goto(base + page_path)
     assert page.evaluate(MARK_FORM, [post]), f"no form posting to {post} on {page_path}"
+    if plain := page.evaluate(PLAIN_SELECTS):
+        problems.append(f"selects drawn as text boxes: {', '.join(plain)}")
     with page.expect_response(lambda r: r.request.method == "POST" and urlsplit(r.url).path == post) as answer:
         _save_button(page).click()
     page.wait_for_load_state()
@@ -271,12 +279,14 @@ def test_every_edit_form_saved_untouched_changes_nothing_and_one_change_changes_
                 problems[label] = "nobody of " + ", ".join(EDITORS) + " may open this form"
                 continue
             for person in people:
-                before = _snapshot(engine)
+                before, controls = _snapshot(engine), []
                 try:
-                    status = _save(pages[person], served.url, page_path, post)
+                    status = _save(pages[person], served.url, page_path, post, controls)
                 except sync_api.Error as exc:
                     problems[f"{label} as {person}"] = f"could not save: {str(exc).splitlines()[0]}"
                     continue
+                if controls:
+                    problems[f"{label} as {person}: controls"] = "; ".join(controls)
                 diff = _diff(before, _snapshot(engine))
                 swept += 1
                 if diff["added"] or diff["removed"] or diff["changed"]:
