@@ -358,3 +358,54 @@ def test_the_task_page_has_one_place_to_write_an_update_with_status_note_and_fil
     page = clients["coordinator"].get(f"/tasks/{task_id}").get_data(as_text=True)
     updates = page.split('id="updates"', 1)[1].split("</section>", 1)[0]
     assert "Two of five pumps done." in updates and "pumps.pdf" in updates
+
+
+def test_sign_ins_recorded_before_browsers_were_kept_vouch_for_their_address(app):
+    from app import audit
+
+    with app.app_context():
+        user = factories.user(email="veteran@example.org")
+        event = audit.record(user, "auth.login", user)
+        event.ip = "192.0.2.10"  # an earlier sign-in, from before the browser was kept with the event
+        db.session.commit()
+    _sign_in(app, "veteran@example.org", agent=PHONE)
+    assert _mails(app, "veteran@example.org") == [], "a known address is no news"
+    _sign_in(app, "veteran@example.org", agent=PHONE, address="203.0.113.9")
+    assert [m.subject for m in _mails(app, "veteran@example.org")] == ["New sign-in to your Palisade account"]
+
+
+def test_a_note_posted_as_an_update_reaches_whoever_a_comment_would(app, client_as):
+    from app.models import Comment
+
+    with app.app_context():
+        org = factories.organization()
+        coordinator = factories.user(role=Role.COORDINATOR, organization=org, email="coord@example.org")
+        assignee = factories.user(role=Role.MEMBER, organization=org, email="assignee@example.org")
+        bystander = factories.user(role=Role.MEMBER, organization=org, email="bystander@example.org")
+        group = factories.working_group(created_by=coordinator, tlp=TLP.AMBER,
+                                        members=[coordinator, assignee, bystander])
+        task = factories.task(working_group=group, assignee=assignee, title="Confidential pump work",
+                              created_by_id=coordinator.id)
+        task_id, ids = task.id, {"coordinator": coordinator.id, "assignee": assignee.id, "bystander": bystander.id}
+        clients = {"coordinator": client_as(coordinator), "assignee": client_as(assignee)}
+
+    def inbox(who):
+        with app.app_context():
+            return db.session.scalars(sa.select(Notification).where(
+                Notification.user_id == ids[who], Notification.kind == NotificationKind.COMMENT)).all()
+
+    assert clients["coordinator"].post(f"/tasks/{task_id}/status", data={
+        "note": "Please check valve 3 first.", "version": "1"}).status_code == 302
+    (note,) = inbox("assignee")
+    assert note.detail == "Please check valve 3 first." and inbox("bystander") == [] and inbox("coordinator") == []
+    assert clients["assignee"].post(f"/tasks/{task_id}/status", data={
+        "new_status": "in_progress", "version": "1"}).status_code == 302
+    assert inbox("coordinator") == [], "a status change alone is on the timeline, not a message"
+    assert clients["assignee"].post(f"/tasks/{task_id}/status", data={
+        "note": "Valve 3 done.", "version": "2"}).status_code == 302
+    assert [n.detail for n in inbox("coordinator")] == ["Valve 3 done."]
+    mail = [m for m in _mails(app, "coord@example.org")][-1]
+    assert "Confidential pump work" not in mail.subject + mail.body and "Valve 3 done." not in mail.body, \
+        "TLP:AMBER: the mail names only the reference"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0

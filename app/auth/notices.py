@@ -51,7 +51,9 @@ def is_new_sign_in(user: User) -> bool:
     seen = db.session.execute(earlier).all()
     if not seen:
         return False  # the first sign-in of an account: its holder has just set the password
-    return (_address(), DEVICE_PREFIX + device()) not in {(ip, summary) for ip, summary in seen}
+    known = {(ip, summary) for ip, summary in seen}
+    # Sign-ins recorded before the browser was kept with them (empty summary) vouch for their address alone.
+    return (_address(), DEVICE_PREFIX + device()) not in known and (_address(), "") not in known
 
 
 def new_sign_in(user: User) -> None:

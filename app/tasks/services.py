@@ -2,7 +2,10 @@
 
 Every function authorizes first, audits in the same transaction, flushes and never commits.
 """
+import sqlalchemy as sa
+
 from app import audit, permissions, records
+from app.comments.services import followers
 from app.extensions import db
 from app.models import Task, TaskPriority, TaskStatus, TaskUpdate, User, WorkingGroup
 from app.notifications.services import notify
@@ -79,7 +82,18 @@ def update_task_status(actor: User, task: Task, new_status: TaskStatus | None, n
         parts.append(f"note: {note}")
     action = f"{KIND}.status_changed" if new_status is not None else f"{KIND}.note_added"
     audit.record(actor, action, task, summary="; ".join(parts))
+    if note:  # the update is where a task is discussed: its note reaches whoever a comment would
+        notify(_update_followers(task, actor), "comment", task, actor=actor, comment=note)
     return update
+
+
+def _update_followers(task: Task, actor: User) -> list[User]:
+    """A comment's followers (creator, assignee, earlier commenters) and whoever posted an update before."""
+    people = {user.id: user for user in followers(task, exclude=actor)}
+    authors = db.session.scalars(sa.select(User).join(TaskUpdate, TaskUpdate.author_id == User.id).where(
+        TaskUpdate.task_id == task.id, User.id != actor.id, User.active.is_(True)).distinct())
+    people.update({user.id: user for user in authors})
+    return list(people.values())
 
 
 def archive_task(actor: User, task: Task) -> None:
