@@ -38,26 +38,40 @@ class World:
     partner_signer: object
     outsider: object
     bystander: object  # a member of the lead organisation who is not a signatory
+    partner_coordinator: object
+    observer_coordinator: object  # a coordinator of the observer party
+    observer_org: int
+    admin: object
+    executive: object  # an executive of the lead organisation who is not a signatory
 
 
-def approved_world(app, tlp=TLP.AMBER, suffix="") -> World:
-    """suffix: a second world in the same database (organisation names are unique)."""
+def approved_world(app, tlp=TLP.AMBER, suffix="", revision=3) -> World:
+    """suffix: a second world in the same database (organisation names are unique). The agreement's
+    revision (what its pages print as the version) differs from its lock counter, as after real edits."""
     with app.app_context():
         lead = f.organization(name="Grid Security Office" + suffix)
         partner = f.organization(name="Coastal Power Cooperative" + suffix)
+        observer = f.organization(name="Regional Observer Council" + suffix)
         coordinator = f.user(role=Role.COORDINATOR, organization=lead, name="Cora Ordinator")
         lead_signer = f.user(role=Role.EXECUTIVE, organization=lead, name="Robin Grid")
         partner_signer = f.user(role=Role.MEMBER, organization=partner, name="Casey Coast")
         outsider = f.user(role=Role.COORDINATOR, organization=f.organization(name="Elsewhere Ltd" + suffix))
         bystander = f.user(role=Role.MEMBER, organization=lead)
-        agreement = f.agreement(created_by=coordinator, parties=[(lead, PartyRole.LEAD), partner],
+        partner_coordinator = f.user(role=Role.COORDINATOR, organization=partner, name="Pat Partner")
+        observer_coordinator = f.user(role=Role.COORDINATOR, organization=observer, name="Olga Observer")
+        admin = f.user(role=Role.ADMIN, organization=f.organization(name="Platform Office" + suffix))
+        executive = f.user(role=Role.EXECUTIVE, organization=lead, name="Eve Executive")
+        agreement = f.agreement(created_by=coordinator, parties=[(lead, PartyRole.LEAD), partner,
+                                                                 (observer, PartyRole.OBSERVER)],
                                 title="Mutual aid for substations", status=AgreementStatus.APPROVED,
-                                tlp=tlp, terms="Each party sends crews on request.")
+                                tlp=tlp, terms="Each party sends crews on request.", revision=revision)
         agreement.parties[0].signatory_title = "Director"
         agreement.parties[1].signatory_title = "General manager"
         db.session.commit()
         people = [Person.of(u) for u in (coordinator, lead_signer, partner_signer, outsider, bystander)]
-        return World(agreement.id, lead.id, partner.id, *people)
+        extra = [Person.of(u) for u in (partner_coordinator, observer_coordinator)]
+        return World(agreement.id, lead.id, partner.id, *people, *extra, observer.id, Person.of(admin),
+                     Person.of(executive))
 
 
 def issue(app, world: World, mode="sequential", lead="signer", partner="signer", due=""):

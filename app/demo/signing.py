@@ -15,7 +15,7 @@ from app.agreements import services as agreements
 from app.demo.agreements import COORDINATORS
 from app.extensions import db
 from app.models import TLP, Agreement, AgreementKind, AgreementStatus, PartyRole, SigningMode, today
-from app.signing import services
+from app.signing import paper, services, signatures
 
 K, R = AgreementKind, PartyRole
 IP, BROWSER = "192.0.2.10", "Mozilla/5.0 (X11; Linux x86_64) Palisade demo data"
@@ -40,7 +40,7 @@ ROUNDS = [
     ("Grid Telemetry Research Data Sharing Agreement", K.INFORMATION_SHARING, TLP.GREEN,
      "coordinator@niro.example.gov",
      [("gov", R.LEAD, "director@niro.example.gov"), ("energy", R.PARTNER, "ciso@northgrid.example.com"),
-      ("academia", R.PARTNER, None)],
+      ("intl", R.PARTNER, None)],
      SigningMode.SEQUENTIAL, ["director@niro.example.gov", "ciso@northgrid.example.com", "paper"], None),
     ("Joint Control Room Incident Coordination MOU", K.MOU, TLP.AMBER, "coordinator@niro.example.gov",
      [("gov", R.LEAD, "director@niro.example.gov"), ("energy", R.PARTNER, "ciso@northgrid.example.com")],
@@ -54,13 +54,28 @@ TERMS = ("## Purpose\n\n{title} between the parties named above, under the partn
          "## Term\n\nThis agreement runs for three years from its effective date.")
 
 
-def _countersigned_pdf(title: str, organization: str) -> FileStorage:
+def _countersigned_pdf(issued: bytes, organization: str) -> FileStorage:
+    """A "scan" of the issued pages followed by the page signed by hand (every issued page is there)."""
+    from pypdf import PdfReader, PdfWriter
     from weasyprint import HTML
 
-    html = (f"<h1>{title}</h1><p>Countersigned on paper for {organization}.</p>"
+    html = (f"<h1>Countersignature</h1><p>Countersigned on paper for {organization}.</p>"
             "<p>Signature: ____________________ &nbsp; Date: ____________</p>")
-    data = HTML(string=html).write_pdf()
-    return FileStorage(stream=io.BytesIO(data), filename="countersigned-scan.pdf", content_type="application/pdf")
+    writer = PdfWriter()
+    for page in PdfReader(io.BytesIO(issued)).pages:
+        writer.add_page(page)
+    for page in PdfReader(io.BytesIO(HTML(string=html).write_pdf())).pages:
+        writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return FileStorage(stream=io.BytesIO(out.getvalue()), filename="countersigned-scan.pdf",
+                       content_type="application/pdf")
+
+
+def _paper_recorder(people, request, lead_coordinator):
+    """The party's own coordinator; the lead's when the party has nobody in Palisade (the signing rules)."""
+    key = next(k for k, org in people.orgs.items() if org.id == request.organization_id)
+    return people.user(COORDINATORS[key]) if key in COORDINATORS else lead_coordinator
 
 
 def _run(people, title, kind, tlp, owner, parties, mode, signers, decline) -> None:
@@ -87,15 +102,17 @@ def _run(people, title, kind, tlp, owner, parties, mode, signers, decline) -> No
     for email in signers:
         request = by_signatory[email]
         if email == "paper":
-            services.record_paper_upload(actor, request, _countersigned_pdf(title, request.organization.name),
-                                         ip=IP, user_agent=BROWSER)
+            hand = paper.PaperSigner("Karin Lindqvist", "Director-General", today())
+            paper.record_paper_upload(_paper_recorder(people, request, actor), request,
+                                      _countersigned_pdf(request.document.content, request.organization.name),
+                                      hand, ip=IP, user_agent=BROWSER)
         else:
             signer = people.user(email)
-            services.record_signature(signer, request, typed_name=signer.name, factor="demo", ip=IP,
-                                      user_agent=BROWSER)
+            signatures.record_signature(signer, request, typed_name=signer.name, factor="demo", ip=IP,
+                                        user_agent=BROWSER)
     if decline:
         email, reason = decline
-        services.decline(people.user(email), by_signatory[email], reason=reason, ip=IP, user_agent=BROWSER)
+        signatures.decline(people.user(email), by_signatory[email], reason=reason, ip=IP, user_agent=BROWSER)
 
 
 def seed(people) -> int:

@@ -24,6 +24,7 @@ from app.models import (
     Initiative,
     Mitigation,
     Organization,
+    PartyRole,
     PlanStatus,
     Risk,
     RiskLevel,
@@ -102,7 +103,10 @@ def agreement_watermark(agreement: Agreement, issuing: bool) -> str | None:
     return "COPY" if agreement.status in AGREEMENT_ISSUED else "DRAFT"
 
 
-def agreement_document(agreement: Agreement, *, issuing: bool = False) -> tuple[str, dict]:
+def agreement_document(agreement: Agreement, *, issuing: bool = False,
+                       signatories: dict[int, tuple[str, str]] | None = None) -> tuple[str, dict]:
+    """`signatories`: {organisation id: (name, title)} chosen when issuing for signature; a party not
+    in it shows the signatory recorded on the party (or blank lines to sign on)."""
     budget = Budget("This agreement")
     budget.text("The title", agreement.title)
     budget.text("The purpose", agreement.summary)
@@ -112,7 +116,11 @@ def agreement_document(agreement: Agreement, *, issuing: bool = False) -> tuple[
         .options(so.selectinload(AgreementParty.organization)).order_by(AgreementParty.position)).all()
     budget.table("Parties", len(parties))
     budget.check()
-    signatories = [p for p in parties if p.signatory_name]
+    chosen = signatories or {}
+    # Every lead and partner signs (observers do not): each gets a block, named where known.
+    signers = {p.organization_id: chosen.get(p.organization_id) or (p.signatory_name, p.signatory_title)
+               for p in parties if p.party_role is not PartyRole.OBSERVER}
+    signatories = [p for p in parties if p.organization_id in signers]
     toc = [("parties", "1. Parties"), ("purpose", "2. Recitals and purpose"), ("terms", "3. Terms"),
            ("term", "4. Term, notice and renewal"), ("handling", "5. Handling"),
            ("signatures", "6. Signatures")]
@@ -130,7 +138,7 @@ def agreement_document(agreement: Agreement, *, issuing: bool = False) -> tuple[
         Document.object_type == Agreement.__tablename__, Document.object_id == agreement.id)
         .order_by(Document.id.desc()).limit(1)).all() if agreement.id is not None else []
     return "pdf/agreement.html", {"doc": info, "agreement": agreement, "parties": parties,
-                                  "signatories": signatories, "signature_groups": [g for g in groups if g],
+                                  "signatories": signatories, "signers": signers, "signature_groups": [g for g in groups if g],
                                   "content_digest": content_digest(agreement, parties),
                                   "previous_issue": issues[0] if issues else None,
                                   "summary_paragraphs": paragraphs(agreement.summary)}

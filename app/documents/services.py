@@ -23,14 +23,15 @@ SEAL_REASONS = {KIND_AGREEMENT: "Issued for signature", KIND_PLAN: "Issued for r
                 KIND_PLAN_APPROVED: "Approved plan issued"}
 
 
-def _store(actor: User | None, record, kind: str, template: str, context: dict) -> Document:
+def _store(actor: User | None, record, kind: str, template: str, context: dict, version: int | None = None) -> Document:
     # Sealed before it is stored: SealingFailed propagates and the issuing transition rolls back.
     from app.signing.seal import seal_pdf  # here: app.signing's pages import this module
 
     content = seal_pdf(render_pdf(template, **context), reason=SEAL_REASONS[kind])
     info = context["doc"]
     document = Document(
-        object_type=record.__tablename__, object_id=record.id, kind=kind, version=record.version,
+        object_type=record.__tablename__, object_id=record.id, kind=kind,
+        version=record.version if version is None else version,
         reference=record.reference, filename=info.filename, sha256=hashlib.sha256(content).hexdigest(),
         size=len(content), content=content, tlp=record.tlp, issuer_id=actor.id if actor else None,
         issued_at=info.generated_at)
@@ -41,11 +42,13 @@ def _store(actor: User | None, record, kind: str, template: str, context: dict) 
     return document
 
 
-def issue_agreement(actor: User | None, agreement: Agreement) -> Document:
-    """Render the agreement for signature (no watermark) and store it as issued."""
-    db.session.flush()  # the version counter moves on flush: the PDF must print the stored version
-    template, context = agreement_document(agreement, issuing=True)
-    return _store(actor, agreement, KIND_AGREEMENT, template, context)
+def issue_agreement(actor: User | None, agreement: Agreement,
+                    signatories: dict[int, tuple[str, str]] | None = None) -> Document:
+    """Render the agreement for signature (no watermark) and store it as issued. Its version is the one
+    its pages print: the agreement's revision (changes to the text and parties), not the lock counter."""
+    db.session.flush()
+    template, context = agreement_document(agreement, issuing=True, signatories=signatories)
+    return _store(actor, agreement, KIND_AGREEMENT, template, context, version=agreement.revision)
 
 
 def issue_incident_plan(actor: User | None, plan: IncidentPlan) -> Document:

@@ -15,6 +15,8 @@ class NotificationKind(LabelledEnum):
     APPROVED = "approved"
     ISSUED_FOR_SIGNATURE = "issued_for_signature"
     SIGNED = "signed"
+    SIGNATURE_DECLINED = "signature_declined"
+    EXECUTED = "executed"
     COMMENT = "comment"
     MEMBERSHIP_ADDED = "membership_added"
     REMINDER = "reminder"
@@ -28,6 +30,8 @@ class NotificationKind(LabelledEnum):
             "approved": "Approved",
             "issued_for_signature": "Issued for signature",
             "signed": "Signed",
+            "signature_declined": "Signature declined",
+            "executed": "Agreement executed",
             "comment": "New comment",
             "membership_added": "Added to a working group",
             "reminder": "Reminder",

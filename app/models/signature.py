@@ -64,6 +64,9 @@ class SignatureRequest(db.Model):
     evidence_attachment_id: so.Mapped[int | None]
     evidence_sha256: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
     recorded_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    # On paper: the date the signer signed by hand, as the recorder states it (signatory_name and
+    # signatory_title then hold the signer's name and title as written on the countersigned copy).
+    paper_signed_on: so.Mapped[date | None]
 
     agreement: so.Mapped["Agreement"] = so.relationship()  # noqa: F821
     document: so.Mapped["Document"] = so.relationship()  # noqa: F821

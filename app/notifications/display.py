@@ -63,7 +63,7 @@ def entries(user: User, notifications: list[Notification]) -> list[Entry]:
         if obj is None or spec is None:
             result.append(Entry(n, visible=False))
             continue
-        endpoint, values = spec.endpoint(obj)
+        endpoint, values = objects.link_for(n.object_type, n.kind, obj)
         result.append(Entry(n, visible=True, title=spec.title(obj), link=url_for(endpoint, **values),
                             reference=spec.reference(obj), noun=spec.noun, detail=render_markdown(n.detail)))
     return result

@@ -30,7 +30,8 @@ class MailItem:
 def mail_item(notification: Notification, obj) -> MailItem:
     spec = objects.spec_for(notification.object_type)
     named = objects.tlp_allows_title(obj)
-    endpoint, values = spec.endpoint(obj) if spec else ("notifications.index", {})
+    endpoint, values = (objects.link_for(notification.object_type, notification.kind, obj) if spec
+                        else ("notifications.index", {}))
     return MailItem(
         heading=notification.kind.label,
         summary=notification.summary,

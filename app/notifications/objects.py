@@ -53,6 +53,20 @@ register(ObjectSpec("mitigation", Mitigation, "Mitigation", permissions.visible_
                     lambda o: f"{o.risk.reference} mitigation #{o.id}", lambda o: o.title))
 
 
+# Where a notification of these kinds leads instead of the record's page: the signing page, the
+# executed document (the recipient's scope is checked again there, as everywhere).
+KIND_LINKS: dict[tuple[str, str], Callable] = {
+    ("agreement", "issued_for_signature"): lambda o: ("signing.sign", {"agreement_id": o.id}),
+    ("agreement", "executed"): lambda o: ("documents.executed", {"agreement_id": o.id}),
+}
+
+
+def link_for(object_type: str, kind, obj) -> tuple[str, dict]:
+    """(endpoint, values) a notification of `kind` about `obj` links to."""
+    special = KIND_LINKS.get((object_type, getattr(kind, "value", kind)))
+    return special(obj) if special else SPECS[object_type].endpoint(obj)
+
+
 def object_type_of(obj) -> str:
     for spec in SPECS.values():
         if isinstance(obj, spec.model):

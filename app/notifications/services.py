@@ -27,6 +27,8 @@ VERBS = {
     NotificationKind.APPROVED: "{actor} approved {thing}",
     NotificationKind.ISSUED_FOR_SIGNATURE: "{actor} issued {thing} for signature",
     NotificationKind.SIGNED: "{actor} signed {thing}",
+    NotificationKind.SIGNATURE_DECLINED: "{actor} declined to sign {thing}",
+    NotificationKind.EXECUTED: "Every party signed {thing}",
     NotificationKind.COMMENT: "{actor} commented on {thing}",
     NotificationKind.MEMBERSHIP_ADDED: "{actor} added you to {thing}",
     NotificationKind.REMINDER: "Reminder about {thing}",

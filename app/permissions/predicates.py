@@ -135,9 +135,33 @@ def can_revise_incident_plan(user: User, plan: IncidentPlan) -> bool:
     return _coordinates(user, plan) and plan.is_revisable
 
 
+def _party_org_ids(agreement: Agreement, *roles: str) -> set[int]:
+    return {p.organization_id for p in agreement.parties if p.party_role.value in roles}
+
+
 def can_manage_signatures(user: User, agreement: Agreement) -> bool:
-    """Issue for signature, record a paper countersignature: coordinators of a participating organisation."""
-    return _coordinates(user, agreement)
+    """Issue for signature: coordinators of a signing party (lead or partner). Observers never act on
+    signatures, nor does an owner organisation that is not a signing party."""
+    return _coordinates(user, agreement) and user.organization_id in _party_org_ids(agreement, "lead", "partner")
+
+
+def can_record_paper(user: User, request) -> bool:
+    """Record a party's paper countersignature: a coordinator of that party, or a coordinator of the lead
+    party when the party has no active user in Palisade (nobody of its own could record it)."""
+    agreement = request.agreement
+    if request.method.value != "paper" or not _coordinates(user, agreement):
+        return False
+    if user.organization_id == request.organization_id:
+        return True
+    return user.organization_id in _party_org_ids(agreement, "lead") and not has_active_users(request.organization_id)
+
+
+def has_active_users(organization_id: int) -> bool:
+    """Whether anyone of the organisation can act in Palisade (platform admins aside)."""
+    from app.extensions import db
+
+    return db.session.scalar(sa.select(sa.func.count(User.id)).where(
+        User.organization_id == organization_id, User.active.is_(True), User.role != Role.ADMIN)) > 0
 
 
 def can_sign(user: User, request) -> bool:

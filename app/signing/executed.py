@@ -1,5 +1,7 @@
 """The executed document: the issued pages, a signature page and a certificate of completion,
-PDF/A-3 with the issued PDF embedded byte for byte, sealed visibly by the platform on the signature page.
+PDF/A-3a (tagged, like every document) with the issued PDF embedded byte for byte, sealed visibly by the
+platform on the signature page: its one signature (app/signing/pages.py leaves the issued seal's widget
+behind). Issued by the platform, whoever gave the last signature.
 
 Rendered in-process (a bounded, short document built from the signature requests; the issued pages
 are copied, never re-rendered), stored in `documents` like every issue.
@@ -12,17 +14,17 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, NameObject
+from pypdf import PdfReader
 from weasyprint import HTML, Attachment
 
 from app import audit
 from app.documents.content import DocumentInfo
 from app.documents.services import KIND_AGREEMENT, KIND_EXECUTED
 from app.extensions import db
-from app.models import Agreement, AuditEvent, Document, SignatureRequest, User, utcnow
+from app.models import Agreement, AuditEvent, Document, SignatureRequest, utcnow
 from app.notifications.mail import external_url
 from app.pdf import StaticOnlyFetcher, render_html
+from app.signing.pages import prepend_pages
 from app.signing.seal import SealBox, platform_key, seal_pdf
 
 SEAL_ANCHOR = "platform-seal"
@@ -39,6 +41,12 @@ class Event:
     sha256: str = ""
 
 
+def paper_recorder(request: SignatureRequest) -> str:
+    """"person, organisation" of whoever recorded a paper countersignature."""
+    user = request.recorded_by
+    return f"{user.name}, {user.organization.name}" if user is not None else "—"
+
+
 def certificate_events(agreement: Agreement, issued: Document, round_: list[SignatureRequest],
                        completed_at: datetime) -> list[Event]:
     """Every step from the issue to the last signature, oldest first."""
@@ -46,7 +54,7 @@ def certificate_events(agreement: Agreement, issued: Document, round_: list[Sign
         sa.select(AuditEvent).where(AuditEvent.object_type == "agreements", AuditEvent.object_id == agreement.id,
                                     AuditEvent.action == "document.issued",
                                     AuditEvent.summary.contains(issued.sha256)).order_by(AuditEvent.id.desc()))
-    issuer = issued.issuer.name if issued.issuer else "Palisade"
+    issuer = f"{issued.issuer.name}, {issued.issuer.organization.name}" if issued.issuer else "Palisade"
     events = [Event(issued.issued_at, f"Issued for signature ({issued.filename}, {issued.size:,} bytes)", issuer,
                     ip=issue_event.ip if issue_event else "", sha256=issued.sha256)]
     for request in round_:
@@ -55,10 +63,13 @@ def certificate_events(agreement: Agreement, issued: Document, round_: list[Sign
                             request.signatory.name if request.signatory else request.signatory_name or "—"))
     for request in sorted(round_, key=lambda r: r.signed_at):
         if request.is_paper:
-            recorder = request.recorded_by.name if request.recorded_by else "—"
-            events.append(Event(request.signed_at, f"Countersigned PDF recorded for {request.organization.name} "
-                                f"(evidence SHA-256 {request.evidence_sha256})", recorder, request.ip,
-                                request.user_agent, request.document_sha256))
+            recorder = paper_recorder(request)
+            signer = request.signatory_name + (f", {request.signatory_title}" if request.signatory_title else "")
+            signed_on = f" on {request.paper_signed_on.isoformat()}" if request.paper_signed_on else ""
+            events.append(Event(request.signed_at, f"Paper countersignature recorded by {recorder} on behalf of "
+                                f"{request.organization.name}: signed by hand by {signer}{signed_on} "
+                                f"(evidence: countersigned PDF, SHA-256 {request.evidence_sha256})", recorder,
+                                request.ip, request.user_agent, request.document_sha256))
         else:
             factor = {"totp": ", password and authenticator code", "backup": ", password and backup code",
                       "demo": ", demo data"}.get(request.second_factor, ", password")
@@ -72,7 +83,7 @@ def certificate_events(agreement: Agreement, issued: Document, round_: list[Sign
 
 def render_executed(agreement: Agreement, issued: Document, round_: list[SignatureRequest],
                     verify_url: str) -> tuple[bytes, SealBox]:
-    """PDF/A-3b bytes (unsealed) and where the visible seal goes."""
+    """PDF/A-3a bytes (unsealed) and where the visible seal goes."""
     completed_at = utcnow()
     issued_bytes = issued.content
     issued_pages = len(PdfReader(io.BytesIO(issued_bytes)).pages)
@@ -81,6 +92,7 @@ def render_executed(agreement: Agreement, issued: Document, round_: list[Signatu
                        organisations=[p.organization.name for p in agreement.parties],
                        issue_note="signature page and certificate of completion", generated_at=completed_at)
     html = render_html("pdf/executed.html", doc=doc, agreement=agreement, issued=issued, requests=round_,
+                       paper_recorder=paper_recorder,
                        events=certificate_events(agreement, issued, round_, completed_at),
                        issued_pages=issued_pages, verify_url=verify_url,
                        key_fingerprint=platform_key().fingerprint)
@@ -90,8 +102,8 @@ def render_executed(agreement: Agreement, issued: Document, round_: list[Signatu
     seal_page, seal_box = _seal_position(rendered)
     attachment = Attachment(string=issued_bytes, name=issued.filename, relationship="Source",
                             description=f"The document issued for signature, SHA-256 {issued.sha256}")
-    tail = rendered.write_pdf(pdf_variant="pdf/a-3b", attachments=[attachment], presentational_hints=False)
-    merged = _prepend_pages(issued_bytes, tail)
+    tail = rendered.write_pdf(pdf_variant="pdf/a-3a", attachments=[attachment], presentational_hints=False)
+    merged = prepend_pages(issued_bytes, tail)
     appearance = _seal_appearance(seal_box, completed_at, verify_url, root, fetcher)
     return merged, SealBox(page=issued_pages + seal_page, box=seal_box, appearance=appearance)
 
@@ -117,23 +129,9 @@ def _seal_position(rendered) -> tuple[int, tuple[int, int, int, int]]:
     raise RuntimeError("The signature page template lost its seal box.")
 
 
-def _prepend_pages(issued_bytes: bytes, tail: bytes) -> bytes:
-    """The issued pages, copied unchanged, before the tail; the tail's catalog (PDF/A metadata, output
-    intent, associated files) is kept."""
-    writer = PdfWriter(clone_from=io.BytesIO(tail))
-    catalog = writer.root_object
-    if "/AF" in catalog:  # WeasyPrint lists each associated file twice; once is what PDF/A-3 means
-        unique = {entry.idnum: entry for entry in catalog["/AF"]}
-        catalog[NameObject("/AF")] = ArrayObject(unique.values())
-    issued = PdfReader(io.BytesIO(issued_bytes))
-    for index, page in enumerate(issued.pages):
-        writer.insert_page(page, index)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def issue_executed(actor: User, agreement: Agreement, round_: list[SignatureRequest]) -> Document:
+def issue_executed(agreement: Agreement, round_: list[SignatureRequest]) -> Document:
+    """Render, seal and store the executed document. The platform issues it (no issuer): the last
+    signatory only gave a signature, the certificate says who did what."""
     issued = round_[0].document
     verify_url = external_url("signing.verify")  # PUBLIC_BASE_URL when set: the certificate outlives the request
     if issued.kind != KIND_AGREEMENT:
@@ -144,9 +142,9 @@ def issue_executed(actor: User, agreement: Agreement, round_: list[SignatureRequ
     document = Document(object_type=agreement.__tablename__, object_id=agreement.id, kind=KIND_EXECUTED,
                         version=issued.version, reference=agreement.reference, filename=filename,
                         sha256=hashlib.sha256(sealed).hexdigest(), size=len(sealed), content=sealed,
-                        tlp=agreement.tlp, issuer_id=actor.id if actor else None, issued_at=utcnow())
+                        tlp=agreement.tlp, issuer_id=None, issued_at=utcnow())
     db.session.add(document)
     db.session.flush()
-    audit.record(actor, "document.issued", agreement,
+    audit.record(None, "document.issued", agreement,
                  f"agreement executed: {filename}, {len(sealed):,} bytes, sha256 {document.sha256}")
     return document

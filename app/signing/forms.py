@@ -56,8 +56,21 @@ class DeclineForm(AppForm):
 
 
 class PaperForm(AppForm):
+    """A paper countersignature: who signed by hand, as what, when, and the countersigned PDF."""
+
     request_id = HiddenField(validators=[DataRequired()])
-    file = FileField("Countersigned PDF", validators=[FileRequired()])
+    signer_name = StringField("Name of the person who signed on paper", filters=[strip_filter],
+                              validators=[DataRequired(message="Enter the name of the person who signed."),
+                                          Length(min=2, max=120), no_control_characters])
+    signer_title = StringField("Their title", filters=[strip_filter],
+                               validators=[Optional(), Length(max=120), no_control_characters])
+    signed_on = DateField("Date of signing (as written on the paper copy)",
+                          validators=[InputRequired(message="Enter the date the paper copy was signed.")])
+    file = FileField("Countersigned PDF (the whole document, every page)",
+                     validators=[FileRequired(message="Choose the countersigned PDF.")])
+    confirm = BooleanField("I declare that this is the copy countersigned by the person named above, who may "
+                           "sign for this party.",
+                           validators=[DataRequired(message="Tick the box to confirm the countersigned copy.")])
 
 
 class VerifyForm(AppForm):

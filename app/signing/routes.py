@@ -10,7 +10,7 @@ from app.attachments.sniff import Refused
 from app.documents.services import KIND_EXECUTED, latest_issue
 from app.extensions import client_address, db
 from app.models import Agreement, AgreementParty, AgreementStatus, InvalidTransition, SigningMode
-from app.signing import bp, services
+from app.signing import bp, paper, services, signatures
 from app.signing.forms import DeclineForm, PaperForm, SignForm, issue_form_class
 from app.signing.seal import SealingFailed
 
@@ -70,11 +70,11 @@ def sign(agreement_id: int):
     if request.method == "GET" or not form.validate_on_submit():
         return _sign_page(agreement, sign_form=form, status=200 if request.method == "GET" else 400)
     try:
-        executed = services.sign(current_user, req, typed_name=form.typed_name.data, password=form.password.data,
+        executed = signatures.sign(current_user, req, typed_name=form.typed_name.data, password=form.password.data,
                                  code=form.code.data or "", consent=form.consent.data,
                                  **_evidence())
         db.session.commit()
-    except services.Throttled:
+    except signatures.Throttled:
         db.session.rollback()
         flash("Too many wrong passwords: wait a few minutes before you try again. Nothing was signed.", "danger")
         return _sign_page(agreement, sign_form=form, status=429)
@@ -99,7 +99,7 @@ def decline(agreement_id: int):
     if not form.validate_on_submit():
         return _sign_page(agreement, decline_form=form, status=400)
     try:
-        services.decline(current_user, req, reason=form.reason.data, **_evidence())
+        signatures.decline(current_user, req, reason=form.reason.data, **_evidence())
         db.session.commit()
     except services.SigningError as exc:
         db.session.rollback()
@@ -110,30 +110,37 @@ def decline(agreement_id: int):
     return redirect(url_for("agreements.detail", agreement_id=agreement_id))
 
 
-@bp.post("/agreements/<int:agreement_id>/paper")
+@bp.route("/agreements/<int:agreement_id>/paper", methods=["GET", "POST"])
 def record_paper(agreement_id: int):
-    """A coordinator files a party's countersigned PDF: stored as an attachment, its SHA-256 is the evidence."""
+    """A party's paper countersignature: who signed by hand, as what and when, and the countersigned PDF
+    (stored as an attachment, its SHA-256 is the evidence). ?request= (GET) or request_id (POST)."""
     agreement = get_visible_agreement(agreement_id)
-    permissions.authorize(permissions.can_manage_signatures(current_user, agreement))
     form = PaperForm()
-    if not form.validate_on_submit():
-        flash("Choose the countersigned PDF to upload.", "danger")
-        return redirect(url_for("agreements.detail", agreement_id=agreement_id, _anchor="signatures"))
-    req = next((r for r in services.current_round(agreement) if str(r.id) == form.request_id.data), None)
-    if req is None:
+    wanted = form.request_id.data if request.method == "POST" else request.args.get("request", "")
+    req = next((r for r in services.current_round(agreement) if str(r.id) == str(wanted)), None)
+    if req is None or not req.is_paper:
         abort(404)
-    try:
-        executed = services.record_paper_upload(current_user, req, form.file.data,
-                                                **_evidence())
-        db.session.commit()
-    except (services.SigningError, Refused) as exc:
-        db.session.rollback()
-        flash(f"Nothing was recorded: {exc}", "danger")
-        return redirect(url_for("agreements.detail", agreement_id=agreement_id, _anchor="signatures"))
-    flash(f"The countersigned PDF of {req.organization.name} is recorded as its signature."
-          + (" Every signature is in: the executed document is sealed and the agreement is active."
-             if executed is not None else ""), "success")
-    return redirect(url_for("agreements.detail", agreement_id=agreement_id, _anchor="signatures"))
+    permissions.authorize(permissions.can_record_paper(current_user, req))
+    if request.method == "GET":
+        form.request_id.data = str(req.id)
+        if not form.signer_name.data:
+            form.signer_name.data, form.signer_title.data = req.signatory_name, req.signatory_title
+    elif form.validate_on_submit():
+        signer = paper.PaperSigner(form.signer_name.data, form.signer_title.data or "", form.signed_on.data)
+        try:
+            executed = paper.record_paper_upload(current_user, req, form.file.data, signer, **_evidence())
+            db.session.commit()
+        except (services.SigningError, Refused) as exc:
+            db.session.rollback()
+            form.form_errors.append(f"Nothing was recorded: {exc}")
+        else:
+            flash(f"The paper countersignature of {req.organization.name} is recorded; its coordinators are told."
+                  + (" Every signature is in: the executed document is sealed and the agreement is active."
+                     if executed is not None else ""), "success")
+            return redirect(url_for("agreements.detail", agreement_id=agreement_id, _anchor="signatures"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("signing/paper.html", agreement=agreement, req=req, form=form,
+                           turn=services.is_turn(req, services.current_round(agreement))), status
 
 
 @bp.app_errorhandler(SealingFailed)
@@ -149,6 +156,13 @@ def signing_panel(agreement: Agreement) -> dict:
     mine = next((r for r in round_ if r.signatory_id == current_user.id), None)
     return {"round": round_, "open": {r.id for r in services.open_requests(round_)}, "mine": mine,
             "executed": latest_issue(current_user, agreement, KIND_EXECUTED),
+            "paper": {r.id for r in round_ if r.is_paper and permissions.can_record_paper(current_user, r)},
             "manage": permissions.can_manage_signatures(current_user, agreement)}
+
+
+@bp.app_template_global("last_signature_decline")
+def last_signature_decline(agreement: Agreement):
+    """The decline that sent the agreement back to draft (the review panel shows its reason)."""
+    return signatures.last_decline(agreement)
 
 
