@@ -63,7 +63,7 @@ def test_issuing_for_signature_stores_the_exact_bytes_and_serves_them_unchanged(
         assert agreement.status is AgreementStatus.OUT_FOR_SIGNATURE
         assert document.object_type == "agreements" and document.kind == "agreement_for_signature"
         assert sha == hashlib.sha256(stored).hexdigest() and document.size == len(stored)
-        assert document.version == agreement.version and document.tlp is TLP.AMBER
+        assert document.version == agreement.revision and document.tlp is TLP.AMBER  # the version its pages print
         assert document.filename == f"{agreement.reference}_TLP-AMBER.pdf"
         events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "document.issued")).all()
         assert len(events) == 1 and sha in events[0].summary

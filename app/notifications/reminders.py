@@ -8,12 +8,14 @@
 | mitigation_due      | open mitigation's due date     | 3 days before, on the day, late | the assignee, else the assigned org's coordinators |
 | risk_review         | open risk's next review        | 7 days before, late             | coordinators of the owner organisation    |
 | plan_review         | approved plan's next review    | 30 days before, late            | coordinators of the owner organisation    |
+| signature_due       | pending signature's due date   | 7, 3 days before, on the day, late | the signatories whose turn has come    |
 
 Only the tightest threshold reached is sent (an engine that did not run for a week sends "7 days",
 not 90, 60 and 30 at once). Each sent reminder is a row in `sent_reminders` keyed by (object type,
 object id, kind, threshold, recipient) under a unique constraint, inserted with ON CONFLICT DO
 NOTHING before the notification is written, in the same transaction: two runs, or two processes at
-once, send each reminder exactly once. Each reminder commits on its own (the engine is an edge,
+once, send each reminder exactly once. A signature reminder's threshold is keyed to the issue it asks about (an agreement issued again after
+a decline starts afresh). Each reminder commits on its own (the engine is an edge,
 like a CLI command), so a long run never holds the database lock.
 """
 from collections.abc import Callable, Iterable
@@ -37,6 +39,8 @@ from app.models import (
     RiskStatus,
     Role,
     SentReminder,
+    SignatureRequest,
+    SignatureStatus,
     Task,
     TaskStatus,
     User,
@@ -59,6 +63,7 @@ class Rule:
     thresholds: tuple  # days before the date (ints), plus TODAY / OVERDUE
     recipients: Callable[[object], list[User]]
     what: str  # "expires", "is due", …
+    round_key: Callable[[object], str] | None = None  # suffix of the stored threshold: one series per round
 
 
 def threshold_for(rule: Rule, days_left: int) -> str | None:
@@ -126,6 +131,35 @@ def _mitigation_recipients(m: Mitigation) -> list[User]:
     return coordinators_of(m.assigned_organization_id)
 
 
+def _awaiting_signature(on: date) -> sa.Select:
+    return sa.select(Agreement).where(
+        Agreement.status == AgreementStatus.OUT_FOR_SIGNATURE, Agreement.archived_at.is_(None),
+        Agreement.id.in_(sa.select(SignatureRequest.agreement_id).where(
+            SignatureRequest.status == SignatureStatus.PENDING, SignatureRequest.due_date.is_not(None),
+            SignatureRequest.due_date <= on + timedelta(days=7))))
+
+
+def _latest_issue(agreement: Agreement) -> int | None:
+    return db.session.scalar(sa.select(sa.func.max(SignatureRequest.document_id))
+                             .where(SignatureRequest.agreement_id == agreement.id))
+
+
+def _signatures_due(agreement: Agreement) -> list[SignatureRequest]:
+    """Pending requests of the agreement's latest issue whose turn has come (none before them pending)."""
+    round_ = list(db.session.scalars(sa.select(SignatureRequest).where(
+        SignatureRequest.agreement_id == agreement.id, SignatureRequest.document_id == _latest_issue(agreement))))
+    pending = [r for r in round_ if r.status is SignatureStatus.PENDING]
+    return [r for r in pending if r.due_date is not None and not any(o.order < r.order for o in pending)]
+
+
+def _signature_due_date(agreement: Agreement) -> date | None:
+    return min((r.due_date for r in _signatures_due(agreement)), default=None)
+
+
+def _signatories_due(agreement: Agreement) -> list[User]:
+    return [r.signatory for r in _signatures_due(agreement) if r.signatory is not None and r.signatory.active]
+
+
 RULES: tuple[Rule, ...] = (
     Rule("agreement_expiry", "Agreement", _active_agreements(90), lambda a: a.expiry_date, (90, 60, 30, 7),
          lambda a: coordinators_of(a.owner_organization_id), "expires"),
@@ -139,6 +173,8 @@ RULES: tuple[Rule, ...] = (
          lambda r: coordinators_of(r.owner_organization_id), "is due for review"),
     Rule("plan_review", "Incident plan", _plans_for_review, lambda p: p.next_review_date, (30, OVERDUE),
          lambda p: coordinators_of(p.owner_organization_id), "is due for review"),
+    Rule("signature_due", "Agreement", _awaiting_signature, _signature_due_date, (7, 3, TODAY, OVERDUE),
+         _signatories_due, "awaits your signature, due", round_key=lambda a: f"issue {_latest_issue(a)}"),
 )
 
 
@@ -162,6 +198,11 @@ def _claim(object_type: str, object_id: int, kind: str, threshold: str, recipien
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(SentReminder).values(**values).on_conflict_do_nothing().returning(SentReminder.id)
     return db.session.execute(stmt).first() is not None
+
+
+def _stored(rule: Rule, obj, threshold: str) -> str:
+    """The threshold as stored in sent_reminders ("3d", or "3d #issue 12" for a rule keyed per round)."""
+    return f"{threshold} #{rule.round_key(obj)}"[:40] if rule.round_key else threshold
 
 
 def due_reminders(on: date) -> Iterable[tuple[Rule, object, str, date]]:
@@ -196,7 +237,7 @@ def run(on: date | None = None, *, commit: bool = True) -> int:
     of them (for those who want reminders by mail at once), committed with them, one person at a time.
     commit=False (the demo loader) only flushes, leaving the one commit to the caller."""
     on = on or today()
-    work = [(rule.kind, type(obj), obj.id, threshold, when, [u.id for u in rule.recipients(obj)])
+    work = [(rule.kind, type(obj), obj.id, _stored(rule, obj, threshold), when, [u.id for u in rule.recipients(obj)])
             for rule, obj, threshold, when in due_reminders(on)]
     rules = {rule.kind: rule for rule in RULES}
     already = _already_sent(work)
@@ -216,8 +257,8 @@ def run(on: date | None = None, *, commit: bool = True) -> int:
             if obj is None or not objects.can_see(user, obj):
                 continue
             if _claim(objects.object_type_of(obj), object_id, kind, threshold, recipient_id, when):  # settles races
-                created = notify([user], NotificationKind.REMINDER, obj, mail_now=False,
-                                 summary=reminder_text(rules[kind], obj, threshold, when, on))
+                text = reminder_text(rules[kind], obj, threshold.split(" #", 1)[0], when, on)
+                created = notify([user], NotificationKind.REMINDER, obj, mail_now=False, summary=text)
                 mail += [(notification, obj) for notification in created]
                 sent += 1
         _mail_reminders(user, mail, on)

@@ -145,11 +145,15 @@ def can_manage_signatures(user: User, agreement: Agreement) -> bool:
     return _coordinates(user, agreement) and user.organization_id in _party_org_ids(agreement, "lead", "partner")
 
 
-def can_record_paper(user: User, request) -> bool:
-    """Record a party's paper countersignature: a coordinator of that party, or a coordinator of the lead
-    party when the party has no active user in Palisade (nobody of its own could record it)."""
-    agreement = request.agreement
-    if request.method.value != "paper" or not _coordinates(user, agreement):
+def can_record_paper(user: User, agreement: Agreement, request=None) -> bool:
+    """Record a party's paper countersignature (`request`): a coordinator of that party, or a coordinator of
+    the lead party when the party has no active user in Palisade (nobody of its own could record it).
+    Without a request: whether the user could record one on this agreement at all."""
+    if not _coordinates(user, agreement):
+        return False
+    if request is None:
+        return True
+    if request.agreement_id != agreement.id or request.method.value != "paper":
         return False
     if user.organization_id == request.organization_id:
         return True

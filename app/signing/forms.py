@@ -30,7 +30,7 @@ def issue_form_class(parties, candidates):
     for party in parties:
         choices = [SelectChoice("", "Choose…")] + [SelectChoice(str(u.id), user_label(u))
                                                    for u in candidates.get(party.organization_id, [])]
-        choices.append(SelectChoice(PAPER, "Signs on paper (a coordinator uploads the countersigned PDF)"))
+        choices.append(SelectChoice(PAPER, "Signs on paper (the countersigned PDF is recorded by a coordinator)"))
         setattr(IssueForm, f"signatory_{party.organization_id}", SelectField(
             f"Signatory for {party.organization.name}", choices=choices,
             validators=[InputRequired(message="Choose a signatory or paper.")]))

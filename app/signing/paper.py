@@ -80,7 +80,7 @@ def record_paper_upload(actor: User, request: SignatureRequest, file_storage, si
     signature. Returns the executed document when this was the last signature."""
     from app.attachments.services import add_attachment
 
-    permissions.authorize(permissions.can_record_paper(actor, request))
+    permissions.authorize(permissions.can_record_paper(actor, request.agreement, request))
     check_open(request)  # before reading anything
     signer = check_signer(signer, request.document)
     data = file_storage.stream.read()

@@ -1,7 +1,7 @@
 """Signing pages: issue for signature, the signatory's page (sign or decline), paper evidence and the
 executed PDF. Every load goes through visible_agreements (404 out of scope); the signatory checks are
 in permissions.can_sign and the services."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -117,10 +117,12 @@ def record_paper(agreement_id: int):
     agreement = get_visible_agreement(agreement_id)
     form = PaperForm()
     wanted = form.request_id.data if request.method == "POST" else request.args.get("request", "")
-    req = next((r for r in services.current_round(agreement) if str(r.id) == str(wanted)), None)
-    if req is None or not req.is_paper:
-        abort(404)
-    permissions.authorize(permissions.can_record_paper(current_user, req))
+    permissions.authorize(permissions.can_record_paper(current_user, agreement))
+    req = next((r for r in services.current_round(agreement) if str(r.id) == str(wanted) and r.is_paper), None)
+    if req is None:
+        flash("There is no paper signature to record here: choose it in the agreement's signatures.", "warning")
+        return redirect(url_for("agreements.detail", agreement_id=agreement_id, _anchor="signatures"))
+    permissions.authorize(permissions.can_record_paper(current_user, agreement, req))
     if request.method == "GET":
         form.request_id.data = str(req.id)
         if not form.signer_name.data:
@@ -156,7 +158,7 @@ def signing_panel(agreement: Agreement) -> dict:
     mine = next((r for r in round_ if r.signatory_id == current_user.id), None)
     return {"round": round_, "open": {r.id for r in services.open_requests(round_)}, "mine": mine,
             "executed": latest_issue(current_user, agreement, KIND_EXECUTED),
-            "paper": {r.id for r in round_ if r.is_paper and permissions.can_record_paper(current_user, r)},
+            "paper": {r.id for r in round_ if r.is_paper and permissions.can_record_paper(current_user, agreement, r)},
             "manage": permissions.can_manage_signatures(current_user, agreement)}
 
 

@@ -185,12 +185,20 @@ def decline(actor: User, request: SignatureRequest, *, reason: str, ip: str, use
 
 
 def last_decline(agreement: Agreement) -> SignatureRequest | None:
-    """The decline that sent the agreement back to draft, while it is in draft since (None otherwise)."""
+    """The decline that sent the agreement back to draft, while nothing has happened to it since (still in
+    draft, not submitted for review again); None otherwise."""
+    from app.models import ReviewRequest
+
     if agreement.status is not AgreementStatus.DRAFT:
         return None
-    return db.session.scalar(sa.select(SignatureRequest).where(
+    declined = db.session.scalar(sa.select(SignatureRequest).where(
         SignatureRequest.agreement_id == agreement.id, SignatureRequest.status == SignatureStatus.DECLINED)
         .order_by(SignatureRequest.id.desc()).limit(1))
+    if declined is None or db.session.scalar(sa.select(ReviewRequest.id).where(
+            ReviewRequest.object_type == agreement.__tablename__, ReviewRequest.object_id == agreement.id,
+            ReviewRequest.submitted_at > declined.signed_at).limit(1)) is not None:
+        return None
+    return declined
 
 
 def stranded_agreements() -> list[int]:
