@@ -267,16 +267,21 @@ RED_RECIPIENTS = {
 
 
 def _with_second_coordinator(owner: str, status, parties):
-    """Four eyes needs a coordinator of another party to approve what the owner submitted: where no
-    other party has one, the programme office (or, for its own agreements, Northgrid) observes."""
-    if S.APPROVED not in PATHS[status] or any(k != owner and k in COORDINATORS for k, _ in parties):
+    """Four eyes needs a coordinator of another (non-observer) party to approve what the owner submitted:
+    where no other party has one, the programme office (or, for its own agreements, Northgrid) joins as a
+    partner (an observer's coordinators do not review or approve the parties' text)."""
+    if S.APPROVED not in PATHS[status] or any(_may_approve(k, role, owner) for k, role in parties):
         return parties
-    return [*parties, ("gov" if owner != "gov" else "energy", R.OBSERVER)]
+    return [*parties, ("gov" if owner != "gov" else "energy", R.PARTNER)]
+
+
+def _may_approve(key: str, role, owner: str) -> bool:
+    return key != owner and key in COORDINATORS and role is not R.OBSERVER
 
 
 def _approver(people, owner: str, parties):
-    """The coordinator of the first other party that has one (the owner submitted the agreement)."""
-    return people.user(COORDINATORS[next(key for key, _ in parties if key != owner and key in COORDINATORS)])
+    """The coordinator of the first other lead or partner party that has one (the owner submitted it)."""
+    return people.user(COORDINATORS[next(key for key, role in parties if _may_approve(key, role, owner))])
 
 
 def seed(people) -> int:
