@@ -37,7 +37,9 @@ if not os.path.exists(CHROMIUM):
 class Sample:
     page: str  # the page that shows the form, e.g. "/risks/{risk}/edit"
     post: str = ""  # where the form posts, when not to the page itself (an inline form)
-    change: str | None = ""  # the field to change once ("" = the first text field; None = none)
+    change: str | None = ""  # the field to change once ("" = the first text field, "radio" = the first
+    # radio group to its first other option; None = none)
+    setting_table: str = ""  # with "radio": the settings table where the choice may land as a new row
 
 
 # The edit forms and the records they are opened on (ids from tests/edit_form_world.py).
@@ -46,6 +48,8 @@ SAMPLES: dict[str, list[Sample]] = {
     "initiatives.edit": [Sample("/initiatives/{initiative}/edit")],
     "initiatives.edit_milestone": [Sample("/initiatives/{initiative}",
                                           post="/initiatives/{initiative}/milestones/{milestone}/edit")],
+    # The quick health update on the initiative's page edits two of its fields in place.
+    "initiatives.update_health": [Sample("/initiatives/{initiative}", post="/initiatives/{initiative}/health")],
     "working_groups.edit": [Sample("/working-groups/{working_group}/edit"),
                             Sample("/working-groups/{water_group}/edit")],
     "tasks.edit": [Sample("/tasks/{task}/edit")],
@@ -58,7 +62,8 @@ SAMPLES: dict[str, list[Sample]] = {
     "organizations.edit": [Sample("/organizations/{organization}/edit"), Sample("/organizations/{water}/edit")],
     "users.edit": [Sample("/users/{user}/edit"), Sample("/users/{gone}/edit")],
     # Account pages: the e-mail preferences are an edit form of the signed-in person's settings.
-    "notifications.preferences": [Sample("/notifications/preferences", change=None)],
+    "notifications.preferences": [Sample("/notifications/preferences", change="radio",
+                                         setting_table="notification_preferences")],
     # The account page's own forms start empty: sent untouched they are refused and change nothing.
     "auth.change_email": [Sample("/auth/account", post="/auth/account/email", change=None)],
     "auth.change_password": [Sample("/auth/account", post="/auth/account/password", change=None)],
@@ -140,6 +145,14 @@ def _snapshot(engine) -> dict:
                 rows[(table.name, tuple(row[name] for name in key_columns))] = {
                     name: value for name, value in row.items() if name not in IGNORED_COLUMNS}
     return rows
+
+
+def _row(engine, key: tuple) -> dict:
+    """One row, by (table, primary key), as stored."""
+    table = db.metadata.tables[key[0]]
+    condition = sa.and_(*(column == value for column, value in zip(table.primary_key.columns, key[1], strict=True)))
+    with engine.connect() as connection:
+        return dict(connection.execute(table.select().where(condition)).mappings().one())
 
 
 def _diff(before: dict, after: dict) -> dict:
@@ -225,9 +238,18 @@ def _save(page, base: str, page_path: str, post: str, problems: list) -> int:
 
 
 def _change_one_field(page, base: str, page_path: str, post: str, name: str) -> tuple[str, str]:
-    """Open the page, change one text field, save; (field name, the value typed)."""
+    """Open the page, change one text field (or one radio group), save; (field name, the value given)."""
     page.goto(base + page_path)
     assert page.evaluate(MARK_FORM, [post])
+    if name == "radio":
+        radio = page.locator("form[data-sweep] input[type=radio]:not(:checked)").first
+        field_name, value = radio.get_attribute("name"), radio.get_attribute("value")
+        radio.check()
+        with page.expect_response(lambda r: r.request.method == "POST" and urlsplit(r.url).path == post) as answer:
+            _save_button(page).click()
+        page.wait_for_load_state()
+        assert answer.value.status in (302, 303), f"{post}: the changed form was refused ({answer.value.status})"
+        return field_name, value
     fields = page.locator("form[data-sweep] input[type=text]:visible, form[data-sweep] textarea:visible")
     field = page.locator(f"form[data-sweep] [name='{name}']") if name else fields.first
     field_name = field.get_attribute("name")
@@ -305,6 +327,15 @@ def test_every_edit_form_saved_untouched_changes_nothing_and_one_change_changes_
             real = {key: values for key, values in diff["changed"].items()
                     if (key[0], key[-1]) not in DERIVED_COLUMNS}
             stray = [key for key in diff["added"] if key[0] not in SIDE_EFFECT_TABLES] + diff["removed"]
+            if sample.change == "radio":
+                # One setting: one column of one row changed, or the one row that records it added.
+                one = (len(real) == 1 and not stray) or (
+                    not real and len(stray) == 1 and stray[0][0] == sample.setting_table
+                    and typed in {str(v) for v in _row(engine, stray[0]).values()})
+                if not one:
+                    problems[f"{label}: one change of {name}"] = _describe(
+                        {"added": stray, "removed": [], "changed": real})
+                continue
             column = name.rsplit("-", 1)[-1]
             if stray or len(real) != 1 or next(iter(real))[-1] != column \
                     or next(iter(real.values()))[1] != normalize_text(typed):
