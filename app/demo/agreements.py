@@ -105,7 +105,7 @@ def terms(kind: AgreementKind, purpose: str, parties: list[str], people) -> str:
     for key in parties:
         name, title, email = SIGNATORIES[key]
         lines.append(f"| {people.orgs[key].name} | {name}, {title} | {email} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines)
 
 
 # title, kind, tlp, status, owner key, parties [(key, role)], sectors, effective offset, expiry offset (days

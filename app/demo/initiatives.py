@@ -223,7 +223,7 @@ def _description(objective: str, lead_name: str) -> str:
     return (f"### Purpose\n\n{objective}\n\n### Approach\n\n{lead_name} leads the work in short phases; the "
             f"partners review progress at the monthly coordination call and record decisions here. Findings "
             f"are shared only under the initiative's TLP label.\n\n### Out of scope\n\n- Funding commitments "
-            f"(covered by separate agreements)\n- Regulatory enforcement actions\n")
+            f"(covered by separate agreements)\n- Regulatory enforcement actions")
 
 
 def seed(people) -> int:

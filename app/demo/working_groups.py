@@ -323,4 +323,4 @@ def _charter(summary: str, name: str) -> str:
     return (f"## Purpose\n{summary}\n\n## Scope\n- Partners' sites and systems named in the work plan\n"
             f"- Exchange of findings under the group's TLP label\n\n## Ways of working\n"
             f"- Monthly call chaired by the {name} chair; minutes within five working days\n"
-            f"- Tasks are tracked here; assignees post status updates with a short note\n")
+            f"- Tasks are tracked here; assignees post status updates with a short note")
