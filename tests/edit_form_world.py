@@ -21,6 +21,7 @@ from app.models import (
     PlanStatus,
     Role,
     Sector,
+    TaskStatus,
     today,
     utcnow,
 )
@@ -87,6 +88,9 @@ def seed(app) -> dict:
                                               initiative=restricted, members=[(coord_water, MemberRole.CHAIR)])
         task = factories.task(working_group=group, title="Replace PLC firmware", description=TEXT,
                               assignee_id=gone.id, created_by_id=coord.id, due_date=today() + timedelta(days=20))
+        # Done by someone who has left the group since (only open tasks keep a member in).
+        done_task = factories.task(working_group=group, title="Inventory the PLCs", status=TaskStatus.DONE,
+                                   assignee_id=coord_water.id, created_by_id=coord.id)
 
         water_risk = factories.risk(created_by=coord_water, tlp=TLP.GREEN, title="Chlorine dosing tampering",
                                     description=TEXT, threat="Remote access.\nWeak passwords.",
@@ -115,7 +119,7 @@ def seed(app) -> dict:
         return {
             "users": {key: u.email for key, u in users.items()},
             "ids": {"agreement": agreement.id, "initiative": initiative.id, "milestone": milestone.id,
-                    "working_group": group.id, "water_group": water_group.id, "task": task.id,
+                    "working_group": group.id, "water_group": water_group.id, "task": task.id, "done_task": done_task.id,
                     "risk": water_risk.id, "red_risk": red_risk.id, "mitigation": mitigation.id,
                     "old_mitigation": old_mitigation.id, "plan": plan.id, "section": section.id,
                     "contact": contact.id, "organization": child.id, "water": water.id, "user": old_user.id,

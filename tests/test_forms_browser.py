@@ -52,7 +52,7 @@ SAMPLES: dict[str, list[Sample]] = {
     "initiatives.update_health": [Sample("/initiatives/{initiative}", post="/initiatives/{initiative}/health")],
     "working_groups.edit": [Sample("/working-groups/{working_group}/edit"),
                             Sample("/working-groups/{water_group}/edit")],
-    "tasks.edit": [Sample("/tasks/{task}/edit")],
+    "tasks.edit": [Sample("/tasks/{task}/edit"), Sample("/tasks/{done_task}/edit")],
     "risks.edit": [Sample("/risks/{risk}/edit"), Sample("/risks/{red_risk}/edit")],
     "risks.edit_mitigation": [Sample("/risks/{risk}/mitigations/{mitigation}/edit"),
                               Sample("/risks/{red_risk}/mitigations/{old_mitigation}/edit")],
@@ -90,6 +90,7 @@ NOT_EDIT_FORMS = {
     "auth.forgot_password": "asks for a reset link (tests/test_everyday_accounts.py)",
     "signing.issue": "issues the agreement for signature: a step, not an edit (tests/test_signing_flow.py)",
     "signing.sign": "signs the agreement: a step, not an edit (tests/test_signing_flow.py)",
+    "signing.record_paper": "files a party's countersigned PDF: a signing step (tests/test_signing_paper.py)",
     "signing.verify": "checks an uploaded PDF and stores nothing (tests/test_signing_verify.py)",
 }
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, AuditEvent, Initiative, Milestone, Risk, Task, User, today, utcnow
+from app.models import TLP, AuditEvent, Initiative, Milestone, Risk, Task, TaskStatus, User, today, utcnow
 from tests import factories
 from tests.browser_forms import browser_form_data
 from tests.test_working_groups_helpers import make_group, make_task, text, world
@@ -95,6 +95,18 @@ def test_risk_edit_keeps_an_archived_initiative(app, client_as):
     assert coord.post(f"/risks/{risk_id}/edit", data=_edit_form(html)).status_code == 302
     with app.app_context():
         assert db.session.get(Risk, risk_id).initiative_id == initiative_id
+
+
+def test_done_task_keeps_an_assignee_who_has_left_the_group(app, client_as):
+    w = world(app, client_as)
+    group_id = make_group(app, w)  # member_water is not (or no longer) a member
+    task_id = make_task(app, w, group_id, assignee="member_water", status=TaskStatus.DONE, title="Inventory")
+    coord = w.c["coord_gov"]
+    html = text(coord.get(f"/tasks/{task_id}/edit"))
+    assert coord.post(f"/tasks/{task_id}/edit", data=_edit_form(html)).status_code == 302
+    with app.app_context():
+        task = db.session.get(Task, task_id)
+        assert task.assignee_id == w.ids["member_water"] and task.version == 1
 
 
 def test_task_saved_untouched_keeps_its_multiline_text_and_its_version(app, client_as):

@@ -12,7 +12,7 @@ from app import lifecycle, listing, permissions, records
 from app.attachments import services as attachment_services
 from app.attachments.sniff import Refused
 from app.extensions import db
-from app.forms import TaskForm
+from app.forms import TaskForm, with_current
 from app.models import (
     Task,
     TaskPriority,
@@ -82,10 +82,15 @@ def edit(task_id: int):
     permissions.authorize(permissions.can_edit_task(current_user, task))
     group = task.working_group
     members = [m.user for m in group.memberships if m.user.active or m.user_id == task.assignee_id]
+    # The current assignee stays choosable (deactivated, or no longer a member once the task was done),
+    # so that an unchanged save keeps them.
+    members = with_current(members, [task.assignee])
     form = TaskForm(obj=task if request.method == "GET" else None,
                     members=sorted(members, key=lambda u: u.name.lower()), is_new=False)
     if form.validate_on_submit():
-        assignee = group.membership_of(form.assignee_id.data).user if form.assignee_id.data else None
+        chosen = form.assignee_id.data
+        assignee = (task.assignee if chosen == task.assignee_id
+                    else group.membership_of(chosen).user if chosen else None)
         with lifecycle.saving(task, form, url_for(".edit", task_id=task.id),
                               fields=[("title", "Title"), ("description", "Description"),
                                       ("due_date", "Due date"), ("priority", "Priority")]):

@@ -48,7 +48,7 @@ def update_task(actor: User, task: Task, *, expected_version: int | None, **fiel
     records.check_version(task, expected_version)
     editable = {"title", "description", "assignee", "due_date", "priority"}
     fields = {k: v for k, v in fields.items() if k in editable}
-    if "assignee" in fields:
+    if "assignee" in fields and fields["assignee"] is not task.assignee:  # keeping one is no new choice
         _check_assignee(task.working_group, fields["assignee"])
     changes = audit.diff(task, fields)
     for key, value in fields.items():
