@@ -302,6 +302,10 @@ def risk_register_document(reader: User, ceiling: TLP | None = None, filters: di
     for risk in risks:
         budget.text(f"{risk.reference} description", risk.description)
     budget.check()
+    # AC-09: a risk's initiative is named only when the reader may read it (as on the risk's page).
+    linked = {risk.initiative_id for risk in risks if risk.initiative_id is not None}
+    readable_initiatives = set(db.session.scalars(permissions.visible_initiatives(reader).where(
+        Initiative.id.in_(linked)).with_only_columns(Initiative.id))) if linked else set()
     closed = 0 if chosen["status"] is not None else db.session.scalar(sa.select(sa.func.count()).select_from(
         base.where(Risk.status == RiskStatus.CLOSED).subquery()))
     cells: dict[tuple[int, int], int] = {}
@@ -319,6 +323,7 @@ def risk_register_document(reader: User, ceiling: TLP | None = None, filters: di
                                       "total": len(risks), "closed": closed, "edition": ceiling,
                                       "scope_labels": [t for t in TLP if ceiling is None or t.rank <= ceiling.rank],
                                       "reader_org": reader.organization.name,
+                                      "readable_initiatives": readable_initiatives,
                                       "filter_summary": _filter_summary(chosen, reader)}
 
 
