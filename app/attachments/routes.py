@@ -37,7 +37,9 @@ UPLOAD_ENDPOINTS = frozenset({"attachments.upload", "tasks.change_status", "risk
 
 
 def _raise_upload_limit() -> None:
-    if request.endpoint in UPLOAD_ENDPOINTS:
+    from app.upload_limit import may_upload  # signed in with a valid CSRF token: anonymous bodies stay small
+
+    if request.endpoint in UPLOAD_ENDPOINTS and may_upload():
         request.max_content_length = current_app.config["ATTACHMENT_REQUEST_MAX_MB"] * services.MB
 
 
