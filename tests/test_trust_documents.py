@@ -95,3 +95,28 @@ def test_a_render_job_records_the_generation_it_was_built_at(app, client_as):
     with app.app_context():
         job = db.session.scalars(sa.select(RenderJob)).one()
         assert job.generation is not None and job.generation == content_generation()
+
+
+def test_an_issued_plan_holds_no_other_versions_history(app):
+    """Version 1 was TLP:RED (its author sees it); version 2 is AMBER and issued once for every reader of it:
+    neither the review issue nor the approved issue names version 1's changes."""
+    from app.documents import services as document_services
+    from app.models import IncidentPlan
+
+    with app.app_context():
+        org = f.organization()
+        author = f.user(role=Role.COORDINATOR, organization=org)
+        first = f.incident_plan(created_by=author, tlp=TLP.RED, title="Flood response",
+                                change_summary="Moved the command post to the north bunker")
+        second = f.incident_plan(created_by=author, tlp=TLP.AMBER, title="Flood response",
+                                 change_summary="Added the pumping contractor")
+        second.previous_version_id = first.id
+        db.session.commit()
+        plan = db.session.get(IncidentPlan, second.id)
+        review = document_services.issue_incident_plan(author, plan)
+        approved = document_services.issue_approved_incident_plan(author, plan)
+        texts = [_text(review.content), _text(approved.content)]
+        db.session.commit()
+    for text in texts:
+        assert "Added the pumping contractor" in text
+        assert "north bunker" not in text and "Earlier versions are listed on the plan" in text

@@ -181,7 +181,11 @@ def revision_history(plan: IncidentPlan, reader: User, limit: int = 50) -> tuple
     return history, False
 
 
-def incident_plan_document(plan: IncidentPlan, reader: User, *, issuing: bool = False) -> tuple[str, dict]:
+def incident_plan_document(plan: IncidentPlan, reader: User | None, *, issuing: bool = False,
+                           shared: bool = False) -> tuple[str, dict]:
+    """`issuing` (for review) or `shared` (the approved issue): a document issued once and served to every reader
+    of the plan holds only what each of them may see, so no other version's history (titles, approval dates,
+    change summaries of versions under other labels): those are on the plan's page, through each reader's scope."""
     budget = Budget("This plan")
     budget.text("The title", plan.title)
     budget.text("The scope", plan.scope)
@@ -191,7 +195,8 @@ def incident_plan_document(plan: IncidentPlan, reader: User, *, issuing: bool = 
         budget.text(f"Section “{section.title[:60]}”", section.body)
     budget.table("Contacts", len(plan.contacts))
     budget.check()
-    history, hidden_history = revision_history(plan, reader)
+    issued = issuing or shared or reader is None
+    history, hidden_history = ([], False) if issued else revision_history(plan, reader)
     phases = [(phase, sections) for phase, sections in plan.sections_by_phase()]
     budget.text("The activation criteria", plan.activation_criteria)
     budget.text("The severity levels", plan.severity_levels)
@@ -215,7 +220,8 @@ def incident_plan_document(plan: IncidentPlan, reader: User, *, issuing: bool = 
         watermark=watermark, toc=toc,
         issue_note="issued for review" if issuing else f"status: {plan.status.label.lower()}")
     return "pdf/incident_plan.html", {"doc": info, "plan": plan, "history": history,
-                                      "hidden_history": hidden_history, "phases": phases, "roles": roles,
+                                      "hidden_history": hidden_history, "history_elsewhere": issued,
+                                      "phases": phases, "roles": roles,
                                       "distribution": [line.strip() for line in
                                                        (plan.distribution_list or "").splitlines() if line.strip()]}
 

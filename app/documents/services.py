@@ -61,7 +61,7 @@ def issue_incident_plan(actor: User | None, plan: IncidentPlan) -> Document:
 def issue_approved_incident_plan(actor: User | None, plan: IncidentPlan) -> Document:
     """The approved version as it was approved, stored and sealed."""
     db.session.flush()
-    template, context = incident_plan_document(plan, actor)
+    template, context = incident_plan_document(plan, actor, shared=True)
     return _store(actor, plan, KIND_PLAN_APPROVED, template, context)
 
 
