@@ -13,6 +13,7 @@ from app.models import TLP, AccountToken, AuditEvent, OutboxEmail, Role, TokenPu
 from config import ProductionConfig, TestConfig
 from tests import factories
 from tests.conftest import make_app
+from tests.test_backup import ROOT
 
 PUBLIC = "https://palisade.example.gov"
 ATTACKER = "attacker.example"
@@ -269,3 +270,118 @@ def test_mitigations_carry_their_risks_tlp_in_mail_and_calendar(app, tlp):
     assert tlp.label in text and "TLP:RED" not in text
     assert f"({tlp.label})" in feed and "TLP:RED" not in feed
     assert ("Raise the flood wall" in subject) == (tlp in (TLP.CLEAR, TLP.GREEN))
+
+
+# --- Tokens never reach a log line ----------------------------------------------------------------
+
+
+def test_gunicorns_access_and_error_logs_never_hold_a_token(tmp_path):
+    """The access log line of a reset link or a calendar feed, as gunicorn.conf.py's logger writes it."""
+    import datetime as dt
+    import types
+
+    from gunicorn.config import Config as GunicornConfig
+
+    from app.logs import RedactingGunicornLogger
+
+    conf = (ROOT / "gunicorn.conf.py").read_text()
+    assert 'logger_class = "app.logs.RedactingGunicornLogger"' in conf
+    config = GunicornConfig()
+    config.set("accesslog", str(tmp_path / "access.log"))
+    config.set("errorlog", str(tmp_path / "error.log"))
+    logger = RedactingGunicornLogger(config)
+    token, feed = "Zq3-secret_reset_TOKEN_abcdefghijklmnop", "F33d-calendar_TOKEN_abcdefghijklmnopqrstu"
+    response = types.SimpleNamespace(status="200 OK", sent=10, headers=[])
+    for path, query in (("/auth/set-password", f"token={token}"), (f"/calendar/{feed}.ics", "")):
+        environ = {"REQUEST_METHOD": "GET", "RAW_URI": f"{path}?{query}" if query else path, "PATH_INFO": path,
+                   "QUERY_STRING": query, "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "203.0.113.5",
+                   "HTTP_REFERER": f"https://palisade.example.gov{path}?{query}"}
+        logger.access(response, types.SimpleNamespace(headers=[]), environ, dt.timedelta(milliseconds=3))
+    logger.error("Error handling request /auth/set-password?token=%s", token)
+    for handler in logger.access_log.handlers + logger.error_log.handlers:
+        handler.flush()
+    written = (tmp_path / "access.log").read_text() + (tmp_path / "error.log").read_text()
+    assert "set-password?token=[redacted]" in written and "/calendar/[redacted].ics" in written
+    assert token not in written and feed not in written
+
+
+def test_app_log_lines_never_hold_a_calendar_address_or_a_token(app, caplog):
+    import logging
+
+    from app.logs import SafeFormatter
+
+    record = logging.LogRecord("app", logging.WARNING, __file__, 1, "fetch %s then %s", (
+        "/calendar/AbCdEf0123456789abcdef_-xyz.ics", "/auth/set-password?token=abc_DEF-123"), None)
+    line = SafeFormatter("%(message)s").format(record)
+    assert "AbCdEf0123456789abcdef_-xyz" not in line and "abc_DEF-123" not in line
+
+
+# --- Mail over TLS verifies the server ------------------------------------------------------------
+
+
+def _self_signed(tmp_path):
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    import ipaddress
+
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@pytest.mark.parametrize("mode", ["starttls", "smtps"])
+def test_mail_over_tls_refuses_an_unverified_server_and_delivers_to_a_verified_one(app, tmp_path, monkeypatch,
+                                                                                     mode):
+    import ssl
+
+    from aiosmtpd.controller import Controller
+
+    from app.notifications import delivery
+    from app.notifications.mail import queue_email
+    from tests.mail_server import Inbox, _free_port
+
+    cert, key = _self_signed(tmp_path)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    inbox = Inbox()
+    if mode == "starttls":
+        controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(), tls_context=server_context,
+                                require_starttls=True)
+    else:
+        controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(), ssl_context=server_context)
+    controller.start()
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_USE_TLS=mode == "starttls",
+                          MAIL_USE_SSL=mode == "smtps", MAIL_USERNAME="", MAIL_DEFAULT_SENDER="palisade@example.org")
+        with app.app_context():
+            queue_email("ops@example.org", "Over TLS", "Hello")
+            db.session.commit()  # the delivery job runs at once (immediate jobs) and is refused
+            delivery.deliver_due()
+            row = db.session.scalars(sa.select(OutboxEmail)).one()
+            assert row.status.value == "pending" and row.attempts == 1 and inbox.messages == []
+            assert "CERTIFICATE_VERIFY_FAILED" in row.last_error or "certificate verify failed" in row.last_error
+            trusted = ssl.create_default_context(cafile=str(cert))  # the same checks, our CA trusted
+            monkeypatch.setattr(delivery, "tls_context", lambda: trusted)
+            row.next_attempt_at = row.created_at
+            db.session.commit()
+            assert delivery.deliver_due()["sent"] == 1
+        assert [m["Subject"] for m in inbox.messages] == ["Over TLS"]
+    finally:
+        controller.stop()
