@@ -8,6 +8,7 @@ Every view loads the record through its kind's visible_* scope (404 out of scope
 attachment by (record, id): an attachment id alone never reaches a file. The list is the panel on
 each record's detail page (templates/attachments/_panel.html).
 """
+import json
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -48,6 +49,23 @@ def _install_upload_limit(state) -> None:
     # First of the app's before_request hooks: CSRFProtect's hook parses the form and would apply
     # the 2 MiB default before any later hook could raise the limit.
     state.app.before_request_funcs.setdefault(None, []).insert(0, _raise_upload_limit)
+
+
+@bp.after_app_request
+def _redirect_for_upload_script(response: Response) -> Response:
+    """attachments.js sends an upload by XMLHttpRequest (for its progress bar), with X-Upload-Progress.
+    A redirect the request followed would draw the next page inside the script, spending its flash
+    message and losing its #anchor; so the script gets the redirect's target as JSON and the browser
+    loads it itself, exactly as without the script."""
+    if (request.method == "POST" and request.headers.get("X-Upload-Progress") == "1"
+            and request.endpoint in UPLOAD_ENDPOINTS and response.status_code in (301, 302, 303, 307, 308)):
+        # The same response turned into the answer: headers other hooks set (security, session) stay.
+        location = response.headers.pop("Location")
+        response.status_code = 200
+        response.set_data(json.dumps({"location": location}))
+        response.mimetype = "application/json"
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def load_record(kind: str, record_id: int) -> tuple[KindSpec, object]:

@@ -40,23 +40,10 @@
     }
   });
 
-  // Table rows with data-href open that page when clicked (cells still hold real links
-  // for keyboard and screen-reader users). Clicks on links, buttons and inputs are left alone.
-  document.addEventListener("click", function (event) {
-    var row = event.target.closest("tr[data-href]");
-    if (!row || event.target.closest("a, button, input, select, textarea, label, summary")) return;
-    if (window.getSelection && String(window.getSelection()).length) return; // selecting text
-    var href = row.getAttribute("data-href");
-    if (href.charAt(0) !== "/" || href.charAt(1) === "/") return; // same-site paths only
-    if (event.ctrlKey || event.metaKey) window.open(href, "_blank", "noopener");
-    else window.location.assign(href);
-  });
-
   document.addEventListener("DOMContentLoaded", function () {
     // Move focus to the form error summary so screen readers announce it.
     var summary = document.querySelector("[data-error-summary]");
     if (summary) summary.focus();
-
   });
 
   // Document renders (templates/documents/render_status.html): follow the job, download when ready.

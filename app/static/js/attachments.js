@@ -1,7 +1,11 @@
-/* Upload progress for the attachments panel (and status updates that carry files).
-   Progressive enhancement: without this script the multipart form posts normally. With it, a
-   form with files is sent by XMLHttpRequest so the browser reports progress; then the browser goes
-   to the page the server redirected to, or shows next to the form why a file was refused. */
+/* Upload progress for the forms that upload files: those holding a <progress class="attachment-progress">
+   (the attachments panel, status updates that carry files). Every other form, /verify included, posts
+   as the browser posts it.
+   Progressive enhancement: without this script the multipart form posts normally. With it, a form
+   with files is sent by XMLHttpRequest so the browser reports progress, with the X-Upload-Progress
+   header: instead of a redirect the server then answers {"location": …} (app/attachments/routes.py),
+   and the browser loads that page itself, so its flash message and #anchor are shown as without
+   the script. A refusal is shown next to the form; any other answer is left to a plain submission. */
 (function () {
   "use strict";
 
@@ -11,16 +15,30 @@
     return bytes + " bytes";
   }
 
-  function fileInputs(form) {
-    return Array.prototype.slice.call(form.querySelectorAll("input[type=file]"));
-  }
-
   function chosenFiles(form) {
     var files = [];
-    fileInputs(form).forEach(function (input) {
+    form.querySelectorAll("input[type=file]").forEach(function (input) {
       Array.prototype.forEach.call(input.files || [], function (file) { files.push(file); });
     });
     return files;
+  }
+
+  function isUploadForm(form) {
+    return (form.getAttribute("enctype") || "") === "multipart/form-data" &&
+      form.querySelector("progress.attachment-progress") !== null;
+  }
+
+  // Go where the server sent us, as a normal navigation (a reload when only the #anchor differs:
+  // assigning the same page with another fragment would only scroll).
+  function follow(location) {
+    var target = new URL(location, window.location.href);
+    var here = new URL(window.location.href);
+    if (target.origin === here.origin && target.pathname === here.pathname && target.search === here.search) {
+      if (target.hash !== here.hash) window.history.replaceState(null, "", target.href);
+      window.location.reload();
+    } else {
+      window.location.assign(target.href);
+    }
   }
 
   // Tell about a file over the limit before sending it (the server checks again).
@@ -40,16 +58,18 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (event.defaultPrevented || !(form instanceof HTMLFormElement)) return;
-    if ((form.getAttribute("enctype") || "") !== "multipart/form-data") return;
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement) || !isUploadForm(form)) return;
     var files = chosenFiles(form);
-    if (!files.length || !window.XMLHttpRequest || !window.FormData) return; // plain post
+    if (!files.length || !window.XMLHttpRequest || !window.FormData || !window.URL) return; // plain post
     event.preventDefault();
     var progress = form.querySelector(".attachment-progress");
     var status = form.querySelector(".attachment-status");
     var total = files.reduce(function (sum, f) { return sum + f.size; }, 0);
+    var data = new FormData(form);
+    if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);
     var request = new XMLHttpRequest();
     request.open("POST", form.action);
+    request.setRequestHeader("X-Upload-Progress", "1");
     request.upload.addEventListener("progress", function (e) {
       if (!e.lengthComputable) return;
       var percent = Math.round((e.loaded / e.total) * 100);
@@ -58,17 +78,24 @@
         " (" + formatSize(total) + "): " + percent + " %";
     });
     request.addEventListener("load", function () {
-      if (request.status < 400 && request.responseURL) {
+      var type = request.getResponseHeader("Content-Type") || "";
+      if (request.status === 200 && type.indexOf("application/json") === 0) {
+        var answer = JSON.parse(request.responseText);
         if (status) status.textContent = "Uploaded; loading the page…";
-        window.location.assign(request.responseURL);
+        follow(answer.location);
         return;
       }
-      // Refused (400) or too large (413): show the server's reason next to the form.
+      // Refused (400) or too large (413): the server's error page says why; show it next to the form.
       var page = new DOMParser().parseFromString(request.responseText, "text/html");
       var parts = page.querySelectorAll(".error-page .lead, .error-page .error-detail, .error-page .upload-limits");
       var reason = Array.prototype.map.call(parts, function (p) { return p.textContent.trim(); }).join(" ");
+      if (!reason) {
+        // Any other answer (the form drawn again with its errors…) is the server's to show.
+        HTMLFormElement.prototype.submit.call(form);
+        return;
+      }
       if (status) {
-        status.textContent = reason || "The upload was refused (" + request.status + ").";
+        status.textContent = reason;
         status.classList.add("text-danger");
       }
       if (progress) progress.hidden = true;
@@ -79,6 +106,6 @@
       delete form.dataset.submitting;
       if (progress) progress.hidden = true;
     });
-    request.send(new FormData(form));
+    request.send(data);
   });
 })();

@@ -113,19 +113,12 @@
   });
 
   // --- TLP:RED recipients: visible only while the form's TLP label is RED.
-  function recipientsBox(form) {
-    var fieldset = form.querySelector("fieldset#recipients, fieldset#recipient_ids");
-    return fieldset;
-  }
-
   function syncRecipients(form) {
     var tlp = form.querySelector("select[name='tlp']");
-    var box = recipientsBox(form);
+    var box = form.querySelector("fieldset#recipients, fieldset#recipient_ids");
     if (!tlp || !box) return;
     var red = tlp.value === "red";
     box.classList.toggle("is-hidden-by-tlp", !red);
-    var hint = form.querySelector("[data-red-hint]");
-    if (hint) hint.hidden = true;
   }
 
   document.addEventListener("change", function (event) {

@@ -1,0 +1,116 @@
+"""Forms that send files, in Chromium with JavaScript off and on: the attachments panel, a task update
+with a file, and /verify. With the script, uploads show progress and the page that follows is the
+server's own answer (its flash message and #anchor; /verify's verdict), exactly as without it.
+
+Needs Debian's chromium and playwright; skipped cleanly without them.
+"""
+import os
+import re
+import shutil
+
+import pytest
+
+from app.extensions import db
+from app.models import TLP, MemberRole, Role
+from tests import factories
+from tests.conftest import USING_POSTGRES
+from tests.verify_pdfs import blank_pdf
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+if USING_POSTGRES:  # what the browser does does not depend on the database: the SQLite pass covers it
+    pytest.skip("browser checks run in the SQLite pass only", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+if not os.path.exists(CHROMIUM):
+    pytest.skip("chromium is not installed", allow_module_level=True)
+
+
+@pytest.fixture
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _seed(app) -> dict:
+    with app.app_context():
+        org = factories.organization(name="Riverbend Water")
+        coordinator = factories.user(role=Role.COORDINATOR, organization=org, name="Casey Coordinator")
+        member = factories.user(role=Role.MEMBER, organization=org, name="Morgan Member",
+                                email="morgan@riverbend.example.org")
+        group = factories.working_group(created_by=coordinator, tlp=TLP.AMBER, name="OT security",
+                                        members=[(coordinator, MemberRole.CHAIR), (member, MemberRole.MEMBER)])
+        task = factories.task(working_group=group, title="Patch the pumps", assignee_id=member.id,
+                              created_by_id=coordinator.id)
+        db.session.commit()
+        return {"member": member.email, "task": task.id}
+
+
+def _sign_in(page, base: str, email: str) -> None:
+    page.goto(base + "/auth/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.click("form.app-form button[type=submit]")
+    page.wait_for_load_state()
+    assert "/auth/login" not in page.url, page.content()[:2000]
+
+
+def _file(tmp_path, name: str, content: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return str(path)
+
+
+@pytest.mark.parametrize("javascript", [False, True], ids=["js-off", "js-on"])
+def test_uploads_show_the_servers_answer(served, browser, tmp_path, javascript):
+    ids = _seed(served.app)
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    _sign_in(page, served.url, ids["member"])
+    expect = sync_api.expect
+    task_url = f"{served.url}/tasks/{ids['task']}"
+
+    # The attachments panel: the flash message, the #anchor of the panel, the file listed.
+    page.goto(task_url)
+    panel = page.locator("form.attachment-upload")
+    panel.locator("input[type=file]").set_input_files(_file(tmp_path, "site-survey.txt", b"Pumps 1-4 surveyed.\n"))
+    panel.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r"#attachments-tasks-\d+$"))
+    expect(page.locator(".alert", has_text="Uploaded site-survey.txt.")).to_be_visible()
+    expect(page.locator("a", has_text="site-survey.txt").first).to_be_visible()
+    assert page.url == f"{task_url}#attachments-tasks-{ids['task']}"
+
+    # A status update carrying a file: its flash message and the #updates anchor.
+    page.goto(task_url)
+    form = page.locator("#update form")
+    form.locator("select[name=new_status]").select_option("in_progress")
+    form.locator("textarea[name=note]").fill("Parts ordered; survey attached.")
+    form.locator("input[type=file]").set_input_files(_file(tmp_path, "parts.txt", b"Order 4711\n"))
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r"#updates$"))
+    expect(page.locator(".alert", has_text="Status changed to in progress.")).to_be_visible()
+    expect(page.locator("#updates", has_text="parts.txt")).to_be_visible()
+
+    context.close()
+
+
+@pytest.mark.parametrize("javascript", [False, True], ids=["js-off", "js-on"])
+def test_verify_shows_its_verdict(served, browser, tmp_path, javascript):
+    """The verdict on the result page, never the empty form again."""
+    ids = _seed(served.app)
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    _sign_in(page, served.url, ids["member"])
+    expect = sync_api.expect
+    page.goto(served.url + "/verify")
+    page.locator("input[type=file]").set_input_files(_file(tmp_path, "received.pdf", blank_pdf()))
+    page.get_by_role("button", name="Check the PDF").click()
+    verdict = page.locator("#verdict")
+    expect(verdict).to_be_visible()
+    expect(verdict.locator('[data-verdict="unknown"]')).to_contain_text("Not issued by this Palisade")
+    expect(verdict.locator('[data-seal="broken"]')).to_contain_text("carries no digital signature")
+    context.close()
