@@ -34,6 +34,10 @@ def _words(tokens: list[str]) -> int:
     return sum(1 for t in tokens if not t.isspace())
 
 
+def _word_count(text: str) -> int:
+    return _words(_TOKEN.findall(text))
+
+
 def _ins(text: str) -> str:
     return (f'<ins class="redline-ins"><span class="visually-hidden">[inserted: </span>{escape(text)}'
             '<span class="visually-hidden">]</span></ins>')
@@ -81,3 +85,22 @@ def redline(old: str | None, new: str | None) -> Redline:
         ins, dels = _word_blocks("".join(a[i1:i2]), "".join(b[j1:j2]), out)
         inserted, deleted = inserted + ins, deleted + dels
     return Redline(Markup('<span class="redline">' + "".join(out) + "</span>"), inserted, deleted)
+
+
+# --- Audit summaries ("title: old → new") on the history pages -----------------------------------
+
+_CHANGE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_ ]{0,40}): (?P<old>.*?) → (?P<new>.*)$", re.S)
+SHORT_WORDS = 3
+
+
+def summary_change(part: str) -> Markup:
+    """One part of an audit summary for the history page: a change of a text of some words as a
+    word-level redline after its field name; anything else (statuses, dates, notes) as written."""
+    match = _CHANGE.match(part or "")
+    if not match or " → " in match["new"]:
+        return escape(part)
+    old, new = match["old"], match["new"]
+    if max(_word_count(old), _word_count(new)) <= SHORT_WORDS:
+        return escape(part)
+    old, new = ("" if v == "—" else v for v in (old, new))
+    return escape(f"{match['name']}: ") + redline(old, new).html

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from flask import Flask, current_app, request, url_for
 
 from app.audit import summary_parts
+from app.redline import summary_change
 from app.sanitize import render_markdown
 
 SORT_DIRECTIONS = ("asc", "desc")
@@ -72,6 +73,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["summary_parts"] = summary_parts
+    app.jinja_env.filters["summary_change"] = summary_change
 
 
 def compile_templates() -> int:
