@@ -1,4 +1,4 @@
-"""Four eyes that hold against the people inside the review (issue 21).
+"""Four eyes that hold against the people inside the review.
 
 An approval binds to the exact content submitted (its digest, kept with the round); an edit of an
 agreement in review sends it back to draft and tells the submitter and the reviewers; plans are
@@ -205,27 +205,29 @@ def test_approval_of_unchanged_content_goes_through(app, client_as, world, kind)
 
 
 # --- Insider matrix ----------------------------------------------------------------------------
-# For an AMBER record: the outsider cannot see it (404); everyone else inside sees it and only the
-# coordinators who act for it may act (403 otherwise).
+# For an AMBER record: the outsider cannot see it (404), nor (for a plan, which has no observers) the
+# observer; everyone else inside sees it and only the coordinators of a participating organisation
+# may act (403 otherwise), four eyes aside.
 
 REFUSED = {
-    ("agreement", "submit"): {"observer", "member", "executive", "admin", "client"},
-    ("incident_plan", "submit"): {"observer", "member", "executive", "admin", "client"},
-    ("agreement", "approve"): {"submitter", "observer", "member", "executive", "admin", "client"},
-    ("incident_plan", "approve"): {"submitter", "observer", "member", "executive", "admin", "client"},
-    ("agreement", "request_changes"): {"observer", "member", "executive", "admin", "client"},
-    ("incident_plan", "request_changes"): {"observer", "member", "executive", "admin", "client"},
-    ("agreement", "edit"): {"observer", "member", "executive", "admin", "client"},
+    ("agreement", "submit"): {"member", "executive", "admin", "client"},
+    ("incident_plan", "submit"): {"member", "executive", "admin", "client"},
+    ("agreement", "approve"): {"submitter", "member", "executive", "admin", "client"},
+    ("incident_plan", "approve"): {"submitter", "member", "executive", "admin", "client"},
+    ("agreement", "request_changes"): {"member", "executive", "admin", "client"},
+    ("incident_plan", "request_changes"): {"member", "executive", "admin", "client"},
+    ("agreement", "edit"): {"member", "executive", "admin", "client"},
     ("incident_plan", "edit"): set(ROLES) - {"outsider"},  # plans are locked in review for everyone
 }
 ALLOWED = {
-    ("agreement", "submit"): ["submitter", "reviewer", "party"],
+    ("agreement", "submit"): ["submitter", "reviewer", "party", "observer"],
     ("incident_plan", "submit"): ["submitter", "reviewer"],
-    ("agreement", "approve"): ["reviewer", "same_org", "party"],
+    # An observer party's coordinator (a programme office watching the agreement) may review it.
+    ("agreement", "approve"): ["reviewer", "same_org", "party", "observer"],
     ("incident_plan", "approve"): ["reviewer", "same_org", "party"],
     ("agreement", "request_changes"): ["reviewer", "party", "submitter"],
     ("incident_plan", "request_changes"): ["reviewer", "same_org"],
-    ("agreement", "edit"): ["reviewer", "same_org", "submitter"],
+    ("agreement", "edit"): ["reviewer", "same_org", "submitter", "observer"],
 }
 
 
@@ -269,9 +271,18 @@ def test_insiders_who_may_act_can(app, client_as, world, kind, action, who):
     assert status_of(app, kind, records[kind]) == expected
 
 
-def test_observer_party_coordinators_are_never_offered_as_reviewers(app, client_as, world):
+def test_an_approval_from_a_page_opened_before_a_resubmission_is_refused(app, client_as, world):
+    """The approve button carries the version its page showed: new content submitted meanwhile is not
+    approved unseen (409, nothing changes)."""
     people, records = world
-    html = client(app, client_as, people["submitter"]).get(f"/agreements/{records['agreement']}").get_data(
-        as_text=True)
-    assert f'name="reviewers" value="{people["reviewer"]}"' in html
-    assert f'name="reviewers" value="{people["observer"]}"' not in html
+    agreement_id = records["agreement"]
+    submit(app, client_as, world, "agreement")
+    with app.app_context():
+        seen = db.session.get(Agreement, agreement_id).version
+    assert edit_agreement(app, client_as, people["submitter"], agreement_id, terms="New text.").status_code == 302
+    step(app, client_as, people["submitter"], "agreement", agreement_id, "in_review")
+    before = db_snapshot(app)
+    response = step(app, client_as, people["reviewer"], "agreement", agreement_id, "approved", version=str(seen))
+    assert response.status_code == 409
+    assert snapshot_diff(before, db_snapshot(app)) == {}
+    assert status_of(app, "agreement", agreement_id) == "in_review"

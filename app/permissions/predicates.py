@@ -37,25 +37,14 @@ can_create_agreement = can_create_initiative = can_create_working_group = can_cr
 can_create_risk = can_create_incident_plan = can_create_records
 
 
-def acts_for_agreement(user: User, agreement: Agreement) -> bool:
-    """A coordinator of the owner or of a lead or partner party. An observer party's coordinators read
-    and comment; they do not write, submit, review or approve the parties' text."""
-    if not _coordinates(user, agreement):
-        return False
-    if user.organization_id == agreement.owner_organization_id:
-        return True
-    return any(p.organization_id == user.organization_id and p.party_role.value != "observer"
-               for p in agreement.parties)
-
-
 def can_edit_agreement(user: User, agreement: Agreement) -> bool:
-    return acts_for_agreement(user, agreement) and agreement.is_content_editable
+    return _coordinates(user, agreement) and agreement.is_content_editable
 
 
 def can_transition_agreement(user: User, agreement: Agreement, new_status=None) -> bool:
     if new_status == "approved":
         return can_approve_agreement(user, agreement)
-    return acts_for_agreement(user, agreement)
+    return _coordinates(user, agreement)
 
 
 def can_archive(user: User, record) -> bool:
@@ -223,7 +212,7 @@ def review_submitter_id(record) -> int | None:
 def can_approve_agreement(user: User, agreement: Agreement) -> bool:
     """Four eyes, as for plans: a coordinator of a participating organisation other than whoever
     submitted this version for review. (Outside review the lifecycle itself refuses approval.)"""
-    if not acts_for_agreement(user, agreement):
+    if not _coordinates(user, agreement):
         return False
     return agreement.status.value != "in_review" or review_submitter_id(agreement) != user.id
 

@@ -89,6 +89,15 @@ def versions(record) -> list[ContentVersion]:
         .order_by(ContentVersion.number.desc())))
 
 
+def versions_of_records(object_type: str, object_ids: list[int]) -> list[ContentVersion]:
+    """The versions of several records of one kind (a plan's versions 1.0, 2.0…), newest first. The
+    caller passes ids it loaded through the reader's scope."""
+    return list(db.session.scalars(
+        sa.select(ContentVersion)
+        .where(ContentVersion.object_type == object_type, ContentVersion.object_id.in_(object_ids))
+        .order_by(ContentVersion.created_at.desc(), ContentVersion.id.desc())))
+
+
 def latest_version(record) -> ContentVersion | None:
     return db.session.scalar(
         sa.select(ContentVersion)
@@ -128,7 +137,7 @@ class PartChange:
 
 
 def compare(old: list[list[str]], new: list[list[str]]) -> list[PartChange]:
-    """Every part of either version, in the newer one's order (removed parts where they stood),
+    """Every part of either version, in the newer one's order (removed parts last),
     paired by key, then by label (a plan section copied into a new plan version keeps its title)."""
     old_by_key = {key: (label, text) for key, label, text in old}
     new_keys = {key for key, _, _ in new}

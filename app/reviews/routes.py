@@ -1,11 +1,10 @@
 """Helpers for the agreements' and plans' status routes, detail and history pages (no URL of its own)."""
-import sqlalchemy as sa
 from flask import request
 from flask_login import current_user
 
 from app import permissions
 from app.extensions import db
-from app.models import Agreement, ContentVersion, IncidentPlan, ReviewOutcome, ReviewRequest, User
+from app.models import Agreement, ContentVersion, IncidentPlan, ReviewRequest, User
 from app.reviews import bp, content, services
 from app.reviews.forms import ReviewStepForm
 
@@ -47,20 +46,12 @@ def review_panel(record) -> dict:
     }
 
 
-SENT_BACK = (ReviewOutcome.CHANGES_REQUESTED, ReviewOutcome.CONTENT_CHANGED)
-
-
 def since_sent_back(record, review: ReviewRequest) -> dict | None:
     """The redline reviewers read on a resubmission: the content of the round sent back (changes
     requested, or changed during review) against what is submitted now."""
     if review.content_version is None:
         return None
-    before = db.session.scalar(
-        sa.select(ReviewRequest)
-        .where(ReviewRequest.object_type == record.__tablename__, ReviewRequest.object_id == record.id,
-               ReviewRequest.id < review.id, ReviewRequest.outcome.in_(SENT_BACK),
-               ReviewRequest.content_version_id.is_not(None))
-        .order_by(ReviewRequest.id.desc()).limit(1))
+    before = services.last_sent_back(record, review)
     if before is None:
         return None
     changes = content.compare(content.parts_of(before.content_version), content.parts_of(review.content_version))
@@ -80,10 +71,8 @@ def _related_plans(plan: IncidentPlan) -> dict[int, IncidentPlan]:
 def _versions_of(record) -> tuple[list[ContentVersion], dict[int, str]]:
     """Every kept version the history page offers, newest first, and a name for each."""
     if isinstance(record, IncidentPlan):
-        plans = _related_plans(record)
-        stmt = sa.select(ContentVersion).where(ContentVersion.object_type == record.__tablename__,
-                                               ContentVersion.object_id.in_(plans))
-        versions = list(db.session.scalars(stmt.order_by(ContentVersion.created_at.desc(), ContentVersion.id.desc())))
+        plans = _related_plans(record)  # the records in the reader's scope, then their versions
+        versions = content.versions_of_records(record.__tablename__, list(plans))
         names = {v.id: f"Plan {plans[v.object_id].version_label}, edit {v.number}" for v in versions}
         return versions, names
     versions = content.versions(record)

@@ -63,6 +63,21 @@ def last_review(record) -> ReviewRequest | None:
         .order_by(ReviewRequest.id.desc()).limit(1))
 
 
+SENT_BACK = (ReviewOutcome.CHANGES_REQUESTED, ReviewOutcome.CONTENT_CHANGED)
+
+
+def last_sent_back(record, review: ReviewRequest) -> ReviewRequest | None:
+    """The latest round before `review` that went back to draft (changes requested, or changed during
+    review) with its content kept."""
+    return db.session.scalar(
+        sa.select(ReviewRequest)
+        .where(ReviewRequest.object_type == record.__tablename__, ReviewRequest.object_id == record.id,
+               ReviewRequest.id < review.id, ReviewRequest.outcome.in_(SENT_BACK),
+               ReviewRequest.content_version_id.is_not(None))
+        .options(selectinload(ReviewRequest.content_version))
+        .order_by(ReviewRequest.id.desc()).limit(1))
+
+
 def eligible_reviewers(record, submitter: User) -> list[User]:
     """Who may be named reviewer: active coordinators of a participating organisation who may read
     the record and may approve it once `submitter` has submitted it (never the submitter; for a plan,
@@ -74,8 +89,6 @@ def eligible_reviewers(record, submitter: User) -> list[User]:
     if isinstance(record, IncidentPlan) and record.created_by_id:
         stmt = stmt.where(User.id != record.created_by_id)
     users = list(db.session.scalars(stmt))
-    if isinstance(record, Agreement):  # never an observer party's coordinators
-        users = [u for u in users if permissions.acts_for_agreement(u, record)]
     if record.tlp.value == "red":
         users = [u for u in users if permissions.can_read_red(u, record)]
     return users
