@@ -148,3 +148,19 @@ def test_audit_timeline_shows_a_changed_summary_word_by_word(app, client_as, wor
     items = re.findall(r'<li class="summary-part">(.*?)</li>', page, re.S)
     assert any(item.startswith("summary: ") and re.search(r'<ins class="redline-ins">.*?all', item) for item in items)
     assert status_of(app, "agreement", agreement_id) == "draft"
+
+
+def test_issuing_again_preselects_the_signatories_typed_on_the_parties(app):
+    from tests.signing_helpers import approved_world
+
+    world = approved_world(app)
+    with app.app_context():
+        agreement = db.session.get(Agreement, world.agreement_id)
+        agreement.parties[0].signatory_name = "ROBIN  GRID"  # case and spacing aside
+        agreement.parties[1].signatory_email = world.partner_signer.email.upper()
+        db.session.commit()
+    page = app.test_client(user=world.coordinator).get(
+        f"/agreements/{world.agreement_id}/issue-for-signature").get_data(as_text=True)
+    for org, signer in ((world.lead_org, world.lead_signer), (world.partner_org, world.partner_signer)):
+        select = page.split(f'name="signatory_{org}"')[1].split("</select>")[0]
+        assert re.search(rf'<option selected value="{signer.id}"|<option value="{signer.id}" selected', select), select

@@ -1,5 +1,5 @@
 """Forms that send files, in Chromium with JavaScript off and on: the attachments panel, a task update
-with a file, and /verify. With the script, uploads show progress and the page that follows is the
+and a mitigation update with a file, and /verify. With the script, uploads show progress and the page that follows is the
 server's own answer (its flash message and #anchor; /verify's verdict), exactly as without it.
 
 Needs Debian's chromium and playwright; skipped cleanly without them.
@@ -46,8 +46,11 @@ def _seed(app) -> dict:
                                         members=[(coordinator, MemberRole.CHAIR), (member, MemberRole.MEMBER)])
         task = factories.task(working_group=group, title="Patch the pumps", assignee_id=member.id,
                               created_by_id=coordinator.id)
+        risk = factories.risk(created_by=coordinator, tlp=TLP.AMBER, title="Pump firmware")
+        factories.mitigation(risk=risk, title="Update firmware", assigned_organization_id=org.id,
+                             assigned_user_id=member.id)
         db.session.commit()
-        return {"member": member.email, "task": task.id}
+        return {"member": member.email, "task": task.id, "risk": risk.id}
 
 
 def _sign_in(page, base: str, email: str) -> None:

@@ -1,4 +1,6 @@
 """Signing forms: issue for signature (a signatory per party), sign, decline, paper evidence, verify."""
+import unicodedata
+
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField, SelectChoice
@@ -8,6 +10,22 @@ from app.forms import AppForm, enum_select, no_control_characters, strip_filter,
 from app.models import SigningMode
 
 PAPER = "paper"
+
+
+def _folded(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().casefold().split())
+
+
+def typed_signatory(party, users) -> str:
+    """The user the agreement's parties table names as the party's signatory (by e-mail, else by name),
+    preselected when the agreement is issued (again) for signature; "" when none matches."""
+    email = (party.signatory_email or "").strip().casefold()
+    name = _folded(party.signatory_name)
+    for user in users:
+        if email and user.email.casefold() == email:
+            return str(user.id)
+    matches = [u for u in users if name and _folded(u.name) == name]
+    return str(matches[0].id) if len(matches) == 1 else ""
 
 
 def issue_form_class(parties, candidates):
@@ -28,11 +46,11 @@ def issue_form_class(parties, candidates):
             return rows
 
     for party in parties:
-        choices = [SelectChoice("", "Choose…")] + [SelectChoice(str(u.id), user_label(u))
-                                                   for u in candidates.get(party.organization_id, [])]
+        users = candidates.get(party.organization_id, [])
+        choices = [SelectChoice("", "Choose…")] + [SelectChoice(str(u.id), user_label(u)) for u in users]
         choices.append(SelectChoice(PAPER, "Signs on paper (the countersigned PDF is recorded by a coordinator)"))
         setattr(IssueForm, f"signatory_{party.organization_id}", SelectField(
-            f"Signatory for {party.organization.name}", choices=choices,
+            f"Signatory for {party.organization.name}", choices=choices, default=typed_signatory(party, users),
             validators=[InputRequired(message="Choose a signatory or paper.")]))
         setattr(IssueForm, f"title_{party.organization_id}", StringField(
             f"Title of the signatory for {party.organization.name}", default=party.signatory_title,
