@@ -39,7 +39,8 @@ def browser():
 def _seed(app) -> dict:
     with app.app_context():
         org = factories.organization(name="Riverbend Water")
-        coordinator = factories.user(role=Role.COORDINATOR, organization=org, name="Casey Coordinator")
+        coordinator = factories.user(role=Role.COORDINATOR, organization=org, name="Casey Coordinator",
+                                     email="casey@riverbend.example.org")
         member = factories.user(role=Role.MEMBER, organization=org, name="Morgan Member",
                                 email="morgan@riverbend.example.org")
         group = factories.working_group(created_by=coordinator, tlp=TLP.AMBER, name="OT security",
@@ -50,7 +51,7 @@ def _seed(app) -> dict:
         factories.mitigation(risk=risk, title="Update firmware", assigned_organization_id=org.id,
                              assigned_user_id=member.id)
         db.session.commit()
-        return {"member": member.email, "task": task.id, "risk": risk.id}
+        return {"member": member.email, "coordinator": coordinator.email, "task": task.id, "risk": risk.id}
 
 
 def _sign_in(page, base: str, email: str) -> None:
@@ -71,21 +72,28 @@ def _file(tmp_path, name: str, content: bytes) -> str:
 @pytest.mark.parametrize("javascript", [False, True], ids=["js-off", "js-on"])
 def test_uploads_show_the_servers_answer(served, browser, tmp_path, javascript):
     ids = _seed(served.app)
+    expect = sync_api.expect
+    risk_url = f"{served.url}/risks/{ids['risk']}"
+    task_url = f"{served.url}/tasks/{ids['task']}"
+
+    # The attachments panel (a coordinator on the risk): the flash message, the panel's #anchor, the file.
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    _sign_in(page, served.url, ids["coordinator"])
+    page.goto(risk_url)
+    anchor = f"attachments-risks-{ids['risk']}"
+    panel = page.locator(f"#{anchor} form.attachment-upload")
+    panel.locator("input[type=file]").set_input_files(_file(tmp_path, "site-survey.txt", b"Pumps 1-4 surveyed.\n"))
+    panel.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(f"#{anchor}$"))
+    expect(page.locator(".alert", has_text="Uploaded site-survey.txt.")).to_be_visible()
+    expect(page.locator(f"#{anchor} a", has_text="site-survey.txt").first).to_be_visible()
+    assert page.url == f"{risk_url}#{anchor}"
+    context.close()
+
     context = browser.new_context(java_script_enabled=javascript)
     page = context.new_page()
     _sign_in(page, served.url, ids["member"])
-    expect = sync_api.expect
-    task_url = f"{served.url}/tasks/{ids['task']}"
-
-    # The attachments panel: the flash message, the #anchor of the panel, the file listed.
-    page.goto(task_url)
-    panel = page.locator("form.attachment-upload")
-    panel.locator("input[type=file]").set_input_files(_file(tmp_path, "site-survey.txt", b"Pumps 1-4 surveyed.\n"))
-    panel.locator("button[type=submit]").click()
-    page.wait_for_url(re.compile(r"#attachments-tasks-\d+$"))
-    expect(page.locator(".alert", has_text="Uploaded site-survey.txt.")).to_be_visible()
-    expect(page.locator("a", has_text="site-survey.txt").first).to_be_visible()
-    assert page.url == f"{task_url}#attachments-tasks-{ids['task']}"
 
     # A status update carrying a file: its flash message and the #updates anchor.
     page.goto(task_url)
