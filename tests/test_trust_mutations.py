@@ -9,7 +9,6 @@
 """
 from datetime import date, datetime
 
-import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -138,8 +137,6 @@ def test_identical_edits_are_not_a_conflict(app, client_as):
     assert title_row is not None and "conflict-both" not in title_row.group(1)
 
 
-@pytest.mark.xfail(strict=True, reason="app/signing/signatures._mark_signed sets SIGNED before the SHA-256 check raises, "
-                   "and the sign view commits on SigningError: the signature is recorded (signing owns the fix)")
 def test_signing_refuses_when_the_stored_bytes_no_longer_match_their_sha256(app):
     """The issued PDF's bytes were changed in the database after issue (its recorded SHA-256 kept): nobody
     signs them, and nothing about the signature request changes."""

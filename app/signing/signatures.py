@@ -96,12 +96,14 @@ def _document_hash(document: Document) -> str:
 
 
 def mark_signed(request: SignatureRequest, *, ip: str, user_agent: str) -> None:
-    """The evidence every signature carries: when, from where, and the SHA-256 of what was signed."""
+    """The evidence every signature carries: when, from where, and the SHA-256 of what was signed. The
+    stored bytes are checked first: bytes that are not the issued ones are never signed (nothing changes)."""
+    digest = _document_hash(request.document)
     request.status = SignatureStatus.SIGNED
     request.signed_at = utcnow()
     request.ip = (ip or "")[:64]
     request.user_agent = (user_agent or "")[:400]
-    request.document_sha256 = _document_hash(request.document)
+    request.document_sha256 = digest
 
 
 def sign(actor: User, request: SignatureRequest, *, typed_name: str, password: str, code: str = "",
@@ -114,6 +116,7 @@ def sign(actor: User, request: SignatureRequest, *, typed_name: str, password: s
     check_typed_name(request, typed_name)
     if not consent:
         raise SigningError("Tick the box to agree to sign electronically.")
+    _document_hash(request.document)  # before the password: a changed document is refused, not signed
     factor = _check_password(actor, password, code)
     return record_signature(actor, request, typed_name=typed_name, factor=factor, ip=ip, user_agent=user_agent)
 
