@@ -385,3 +385,22 @@ def test_mail_over_tls_refuses_an_unverified_server_and_delivers_to_a_verified_o
         assert [m["Subject"] for m in inbox.messages] == ["Over TLS"]
     finally:
         controller.stop()
+
+
+def test_a_signers_forged_forwarded_host_never_reaches_the_sealed_executed_pdf():
+    """Behind the proxy (one trusted hop), each signer sends X-Forwarded-Host: the executed document's
+    "check this file at …/verify" line still names PUBLIC_BASE_URL."""
+    from tests import signing_helpers as helpers
+
+    app = make_app(type("Proxied", (TestConfig,), {"PROXY_FIX_HOPS": 1, "PUBLIC_BASE_URL": PUBLIC}))
+    world = helpers.approved_world(app)
+    assert helpers.issue(app, world).status_code in (302, 303)
+    for signer in (world.lead_signer, world.partner_signer):
+        answer = app.test_client(user=signer).post(
+            f"/agreements/{world.agreement_id}/sign",
+            data={"typed_name": signer.name, "password": factories.PASSWORD, "consent": "y"},
+            headers={"X-Forwarded-Host": f"verify-palisade.{ATTACKER}", "X-Forwarded-Proto": "http"})
+        assert answer.status_code == 302
+    executed = helpers.document_bytes(app, world.agreement_id, "agreement_executed")
+    text = helpers.pdf_text(executed).replace("\n", "")
+    assert f"{PUBLIC}/verify" in text and ATTACKER not in text
