@@ -63,8 +63,9 @@ def _sign_in(page, base: str, email: str) -> None:
 
 
 def _overflow(page) -> int:
-    """How many CSS pixels the page is wider than the screen (0 = fits)."""
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    """How many CSS pixels the page is wider than the screen (0 = fits). Measured against the viewport set
+    for the test: an emulated phone (is_mobile) widens window.innerWidth to the page's content."""
+    return page.evaluate("document.documentElement.scrollWidth") - page.viewport_size["width"]
 
 
 @pytest.fixture
