@@ -176,6 +176,7 @@ EXPECTED: dict[str, dict] = {
     # notifications (the world's notification belongs to the member: nobody else finds it)
     "notifications.index": SIGNED_IN,
     "notifications.mark_read": expect(coordinator=404, executive=404, admin=404, other_org=404),
+    "notifications.open_notification": expect(coordinator=404, executive=404, admin=404, other_org=404),
     "notifications.mark_all_read": SIGNED_IN,
     "notifications.preferences": SIGNED_IN,
     "notifications.outbox": ADMIN_ONLY,
