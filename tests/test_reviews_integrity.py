@@ -206,28 +206,28 @@ def test_approval_of_unchanged_content_goes_through(app, client_as, world, kind)
 
 # --- Insider matrix ----------------------------------------------------------------------------
 # For an AMBER record: the outsider cannot see it (404), nor (for a plan, which has no observers) the
-# observer; everyone else inside sees it and only the coordinators of a participating organisation
-# may act (403 otherwise), four eyes aside.
+# observer; everyone else inside sees it and only the coordinators who act for it may act (403
+# otherwise: an agreement's observer party reads and comments only), four eyes aside.
 
 REFUSED = {
-    ("agreement", "submit"): {"member", "executive", "admin", "client"},
+    ("agreement", "submit"): {"observer", "member", "executive", "admin", "client"},
     ("incident_plan", "submit"): {"member", "executive", "admin", "client"},
-    ("agreement", "approve"): {"submitter", "member", "executive", "admin", "client"},
+    ("agreement", "approve"): {"submitter", "observer", "member", "executive", "admin", "client"},
     ("incident_plan", "approve"): {"submitter", "member", "executive", "admin", "client"},
-    ("agreement", "request_changes"): {"member", "executive", "admin", "client"},
+    ("agreement", "request_changes"): {"observer", "member", "executive", "admin", "client"},
     ("incident_plan", "request_changes"): {"member", "executive", "admin", "client"},
-    ("agreement", "edit"): {"member", "executive", "admin", "client"},
+    ("agreement", "edit"): {"observer", "member", "executive", "admin", "client"},
     ("incident_plan", "edit"): set(ROLES) - {"outsider"},  # plans are locked in review for everyone
 }
 ALLOWED = {
-    ("agreement", "submit"): ["submitter", "reviewer", "party", "observer"],
+    ("agreement", "submit"): ["submitter", "reviewer", "party"],
     ("incident_plan", "submit"): ["submitter", "reviewer"],
-    # An observer party's coordinator (a programme office watching the agreement) may review it.
-    ("agreement", "approve"): ["reviewer", "same_org", "party", "observer"],
+    # An observer party's coordinator reads and comments; it never acts on the parties' text.
+    ("agreement", "approve"): ["reviewer", "same_org", "party"],
     ("incident_plan", "approve"): ["reviewer", "same_org", "party"],
     ("agreement", "request_changes"): ["reviewer", "party", "submitter"],
     ("incident_plan", "request_changes"): ["reviewer", "same_org"],
-    ("agreement", "edit"): ["reviewer", "same_org", "submitter", "observer"],
+    ("agreement", "edit"): ["reviewer", "same_org", "submitter"],
 }
 
 
@@ -286,3 +286,23 @@ def test_an_approval_from_a_page_opened_before_a_resubmission_is_refused(app, cl
     assert response.status_code == 409
     assert snapshot_diff(before, db_snapshot(app)) == {}
     assert status_of(app, "agreement", agreement_id) == "in_review"
+
+
+def test_observer_party_coordinators_are_never_offered_as_reviewers(app, client_as, world):
+    people, records = world
+    html = client(app, client_as, people["submitter"]).get(f"/agreements/{records['agreement']}").get_data(
+        as_text=True)
+    assert f'name="reviewers" value="{people["reviewer"]}"' in html
+    assert f'name="reviewers" value="{people["observer"]}"' not in html
+
+
+def test_observer_party_coordinators_neither_cancel_nor_archive(app, client_as, world):
+    people, records = world
+    agreement_id = records["agreement"]
+    before = db_snapshot(app)
+    observer = client(app, client_as, people["observer"])
+    page = observer.get(f"/agreements/{agreement_id}").get_data(as_text=True)
+    assert f"/agreements/{agreement_id}/archive" not in page and 'value="cancelled"' not in page
+    assert step(app, client_as, people["observer"], "agreement", agreement_id, "cancelled").status_code == 403
+    assert observer.post(f"/agreements/{agreement_id}/archive").status_code == 403
+    assert snapshot_diff(before, db_snapshot(app)) == {}

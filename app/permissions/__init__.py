@@ -41,6 +41,7 @@ from app.models import (
 )
 from app.permissions.predicates import (  # noqa: F401  -- re-exported: callers use permissions.can_*
     COMMENTABLE,
+    acts_for_agreement,
     can_add_attachment,
     can_add_task,
     can_approve_agreement,

@@ -37,17 +37,33 @@ can_create_agreement = can_create_initiative = can_create_working_group = can_cr
 can_create_risk = can_create_incident_plan = can_create_records
 
 
+def acts_for_agreement(user: User, agreement: Agreement) -> bool:
+    """A coordinator of the owner or of a lead or partner party. An observer party's coordinators read
+    and comment; they do not write, submit, review, approve, cancel or archive the parties' text."""
+    return _coordinates(user, agreement) and _owns_or_signs(user, agreement)
+
+
+def _owns_or_signs(user: User, agreement: Agreement) -> bool:
+    """The user's organisation owns the agreement or is a lead or partner party (not an observer)."""
+    return (user.organization_id == agreement.owner_organization_id
+            or user.organization_id in _party_org_ids(agreement, "lead", "partner"))
+
+
 def can_edit_agreement(user: User, agreement: Agreement) -> bool:
-    return _coordinates(user, agreement) and agreement.is_content_editable
+    return acts_for_agreement(user, agreement) and agreement.is_content_editable
 
 
 def can_transition_agreement(user: User, agreement: Agreement, new_status=None) -> bool:
     if new_status == "approved":
         return can_approve_agreement(user, agreement)
-    return _coordinates(user, agreement)
+    return acts_for_agreement(user, agreement)
 
 
 def can_archive(user: User, record) -> bool:
+    """Archive or restore (so archived records qualify): coordinators of a participating organisation;
+    for an agreement, of its owner or a lead or partner party."""
+    if isinstance(record, Agreement) and not _owns_or_signs(user, record):
+        return False
     return user.role is Role.COORDINATOR and participates(user, record)
 
 
@@ -212,7 +228,7 @@ def review_submitter_id(record) -> int | None:
 def can_approve_agreement(user: User, agreement: Agreement) -> bool:
     """Four eyes, as for plans: a coordinator of a participating organisation other than whoever
     submitted this version for review. (Outside review the lifecycle itself refuses approval.)"""
-    if not _coordinates(user, agreement):
+    if not acts_for_agreement(user, agreement):
         return False
     return agreement.status.value != "in_review" or review_submitter_id(agreement) != user.id
 

@@ -91,6 +91,8 @@ def eligible_reviewers(record, submitter: User) -> list[User]:
     users = list(db.session.scalars(stmt))
     if record.tlp.value == "red":
         users = [u for u in users if permissions.can_read_red(u, record)]
+    if isinstance(record, Agreement):  # never an observer party's coordinators
+        users = [u for u in users if permissions.acts_for_agreement(u, record)]
     return users
 
 
