@@ -16,6 +16,7 @@ from app.models import (
     AuditEvent,
     IncidentPlan,
     Notification,
+    OutboxEmail,
     PartyRole,
     Phase,
     PlanSection,
@@ -153,6 +154,13 @@ def test_an_edit_in_review_by_someone_else_tells_submitter_and_named_reviewers(a
         told = sorted(db.session.get(User, n.user_id).name for n in db.session.scalars(
             sa.select(Notification).where(Notification.summary.like("%during review%"))))
     assert told == ["Al Submitter", "Bea Reviewer"]
+    with app.app_context():  # announced as what happened: nobody requested changes
+        kinds = {n.kind.value for n in db.session.scalars(
+            sa.select(Notification).where(Notification.summary.like("%during review%")))}
+        mails = [m.subject for m in db.session.scalars(sa.select(OutboxEmail))]
+    assert kinds == {"review_reset"}
+    assert mails and not any("Changes requested" in s for s in mails)
+    assert any("Changed during review" in s for s in mails)
 
 
 def test_a_save_in_review_that_changes_no_content_keeps_the_review(app, client_as, world):

@@ -12,6 +12,7 @@ class NotificationKind(LabelledEnum):
     ASSIGNMENT = "assignment"
     REVIEW_REQUESTED = "review_requested"
     CHANGES_REQUESTED = "changes_requested"
+    REVIEW_RESET = "review_reset"
     APPROVED = "approved"
     ISSUED_FOR_SIGNATURE = "issued_for_signature"
     SIGNED = "signed"
@@ -27,6 +28,7 @@ class NotificationKind(LabelledEnum):
             "assignment": "Assigned to you",
             "review_requested": "Review requested",
             "changes_requested": "Changes requested",
+            "review_reset": "Changed during review",
             "approved": "Approved",
             "issued_for_signature": "Issued for signature",
             "signed": "Signed",

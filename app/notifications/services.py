@@ -24,6 +24,7 @@ VERBS = {
     NotificationKind.ASSIGNMENT: "{actor} assigned {thing} to you",
     NotificationKind.REVIEW_REQUESTED: "{actor} asked you to review {thing}",
     NotificationKind.CHANGES_REQUESTED: "{actor} requested changes to {thing}",
+    NotificationKind.REVIEW_RESET: "{actor} changed {thing} during review: it is back in draft",
     NotificationKind.APPROVED: "{actor} approved {thing}",
     NotificationKind.ISSUED_FOR_SIGNATURE: "{actor} issued {thing} for signature",
     NotificationKind.SIGNED: "{actor} signed {thing}",

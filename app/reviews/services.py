@@ -122,7 +122,7 @@ def content_saved(actor: User, record) -> None:
                  summary=f"content changed during review by {actor.name}: back to draft, to be submitted again")
     told = {u.id: u for u in (submitter_of(review, actor) + list(review.reviewers if review else []))}
     thing = content_label(record)
-    notify(list(told.values()), "changes_requested", record, actor=actor,
+    notify(list(told.values()), "review_reset", record, actor=actor,
            summary=f"{actor.name} changed {thing} during review: it is back in draft and must be submitted again")
     db.session.flush()
 
