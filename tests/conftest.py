@@ -189,4 +189,5 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+from tests.browser import browser  # noqa: E402,F401  -- Debian's Chromium through Playwright
 from tests.served import served  # noqa: E402,F401  -- the gunicorn-served app fixture

@@ -6,11 +6,8 @@
   ("Partn/er", "countersigne/d"): only tokens longer than their column (addresses, hashes) may be.
 """
 import itertools
-import os
 import re
 import shutil
-
-import pytest
 
 from app.extensions import db
 from app.models import Organization, User
@@ -105,21 +102,6 @@ BROKEN_WORDS = r"""() => {
   }
   return found;
 }"""
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("chromium is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def test_tables_keep_words_whole_at_1280_and_390_px(served, browser):

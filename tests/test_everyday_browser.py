@@ -23,17 +23,17 @@ from app.models import (
 )
 from tests import factories
 from tests.attachment_files import PDF
-from tests.test_everyday_phone import _overflow, _sign_in, browser  # noqa: F401  -- the browser fixture
+from tests.test_everyday_phone import _overflow, _sign_in
 
 NEW_PASSWORD = "a brand new passphrase for the field"
 
 
-def _context(browser, javascript: bool, width: int = 1280):  # noqa: F811
+def _context(browser, javascript: bool, width: int = 1280):
     return browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=javascript)
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_task_update_posts_note_status_and_file_in_one_form(served, browser, javascript, tmp_path):  # noqa: F811
+def test_task_update_posts_note_status_and_file_in_one_form(served, browser, javascript, tmp_path):
     with served.app.app_context():
         org = factories.organization()
         coordinator = factories.user(role=Role.COORDINATOR, organization=org)
@@ -68,7 +68,7 @@ def test_task_update_posts_note_status_and_file_in_one_form(served, browser, jav
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_a_draft_is_submitted_for_review_from_its_next_step(served, browser, javascript):  # noqa: F811
+def test_a_draft_is_submitted_for_review_from_its_next_step(served, browser, javascript):
     with served.app.app_context():
         org, partner = factories.organization(), factories.organization()
         author = factories.user(role=Role.COORDINATOR, organization=org, email="author@example.org")
@@ -93,7 +93,7 @@ def test_a_draft_is_submitted_for_review_from_its_next_step(served, browser, jav
     context.close()
 
 
-def test_new_user_form_needs_an_organisation_chosen(served, browser):  # noqa: F811
+def test_new_user_form_needs_an_organisation_chosen(served, browser):
     with served.app.app_context():
         gov = factories.organization(name="Aardvark Agency")
         factories.organization(name="Zephyr Water")
@@ -121,7 +121,7 @@ def test_new_user_form_needs_an_organisation_chosen(served, browser):  # noqa: F
     context.close()
 
 
-def test_sign_in_after_a_reset_has_the_address_filled_in(served, browser):  # noqa: F811
+def test_sign_in_after_a_reset_has_the_address_filled_in(served, browser):
     with served.app.app_context():
         factories.user(email="field.worker@example.org")
     context = _context(browser, True, width=390)
@@ -153,7 +153,7 @@ def test_sign_in_after_a_reset_has_the_address_filled_in(served, browser):  # no
     context.close()
 
 
-def test_the_risk_list_asks_for_the_register_in_the_most_shareable_edition_under_its_filters(served, browser):  # noqa: F811,E501
+def test_the_risk_list_asks_for_the_register_in_the_most_shareable_edition_under_its_filters(served, browser):  # noqa: E501
     with served.app.app_context():
         org = factories.organization()
         factories.user(role=Role.COORDINATOR, organization=org, email="coord@example.org")

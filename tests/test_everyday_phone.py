@@ -68,18 +68,6 @@ def _overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth") - page.viewport_size["width"]
 
 
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 def test_member_pages_fit_a_390px_phone(served, browser):
     ids = _seed(served.app)
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,

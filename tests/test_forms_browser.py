@@ -265,18 +265,6 @@ def _change_one_field(page, base: str, page_path: str, post: str, name: str) -> 
     return field_name, typed
 
 
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 def test_every_edit_form_saved_untouched_changes_nothing_and_one_change_changes_one_field(served, browser):
     world = seed(served.app)
     ids, users = world["ids"], world["users"]

@@ -1,0 +1,24 @@
+"""Debian's Chromium driven by Playwright: the `browser` fixture every browser test shares.
+
+The pip package cannot download browsers here, so the system's chromium is launched through
+`executable_path`; without it (or without playwright) the browser tests are skipped."""
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
