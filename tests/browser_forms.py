@@ -6,6 +6,8 @@ breaks go as CRLF, disabled controls and unchecked boxes send nothing, submit bu
 """
 from html.parser import HTMLParser
 
+from tests.everyday_helpers import fold_fields
+
 
 class _BrowserForms(HTMLParser):
     def __init__(self):
@@ -74,12 +76,5 @@ def browser_form_data(html: str, match=lambda f: True) -> dict:
     """The first matching form's submission as {name: value or [values]}."""
     for form in browser_forms(html):
         if match(form):
-            data: dict = {}
-            for name, value in form["fields"]:
-                if name in data:
-                    data[name] = data[name] if isinstance(data[name], list) else [data[name]]
-                    data[name].append(value)
-                else:
-                    data[name] = value
-            return data
+            return fold_fields(form["fields"])
     raise AssertionError("no matching form")

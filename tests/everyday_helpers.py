@@ -56,12 +56,17 @@ def form_data(html: str, match=lambda f: True) -> dict:
     """The first matching form's fields as {name: value or [values]} (textarea text included)."""
     for form in forms(html):
         if match(form):
-            data: dict = {}
-            for name, value in form["fields"]:
-                if name in data:
-                    data[name] = data[name] if isinstance(data[name], list) else [data[name]]
-                    data[name].append(value)
-                else:
-                    data[name] = value
-            return data
+            return fold_fields(form["fields"])
     raise AssertionError("no matching form")
+
+
+def fold_fields(fields) -> dict:
+    """[(name, value)…] as a form posts them, folded to {name: value or [values]} (repeated names)."""
+    data: dict = {}
+    for name, value in fields:
+        if name in data:
+            data[name] = data[name] if isinstance(data[name], list) else [data[name]]
+            data[name].append(value)
+        else:
+            data[name] = value
+    return data
