@@ -8,7 +8,7 @@ PORT ?= 5000
 # System libraries WeasyPrint needs (Debian/Ubuntu names); installed when running as root with apt.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core
 
-.PHONY: run test test-only bench-load install install-dev system-deps migrate seed bench clean
+.PHONY: run test test-only bench-load install install-dev system-deps migrate seed bench lock clean
 
 # The web server and the background worker together; Ctrl-C stops both.
 run: install migrate
@@ -29,13 +29,13 @@ install: system-deps $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements.txt
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
 install-dev: install $(VENV)/.installed-dev
 
 $(VENV)/.installed-dev: requirements-dev.txt requirements.txt
-	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
 
 system-deps:
@@ -61,9 +61,19 @@ bench: install-dev
 	$(PY) bench/renders.py
 
 bench-load: install-dev
-	$(VENV)/bin/pip install --quiet -r requirements-bench.txt
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements-bench.txt
 	$(PY) bench/load.py
 	$(PY) bench/load.py --topology two-hosts
+
+# The lock files (exact versions, with hashes) from the *.in files, run-time first: the dev lock is held
+# to its versions, and the bench lock to the dev one. Options for pip-compile in PIP_COMPILE_ARGS, e.g.
+# make lock PIP_COMPILE_ARGS="--upgrade-package flask". Settings: [tool.pip-tools] in pyproject.toml.
+PIP_TOOLS ?= pip-tools==7.7.0
+lock: $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet "$(PIP_TOOLS)"
+	$(VENV)/bin/pip-compile --quiet $(PIP_COMPILE_ARGS) requirements.in
+	$(VENV)/bin/pip-compile --quiet $(PIP_COMPILE_ARGS) requirements-dev.in
+	$(VENV)/bin/pip-compile --quiet $(PIP_COMPILE_ARGS) requirements-bench.in
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

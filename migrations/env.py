@@ -2,7 +2,6 @@
 import logging
 from logging.config import fileConfig
 
-import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 

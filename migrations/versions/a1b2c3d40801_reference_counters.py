@@ -5,9 +5,8 @@ Revises: a1b2c3d41201
 Create Date: 2026-11-30 15:50:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'a1b2c3d40801'
 down_revision = 'a1b2c3d41201'

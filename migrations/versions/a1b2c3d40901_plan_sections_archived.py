@@ -7,7 +7,6 @@ Create Date: 2026-11-30 16:00:00
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "a1b2c3d40901"
 down_revision = "a1b2c3d41501"
 branch_labels = None

@@ -5,9 +5,8 @@ Revises: 0af36bf65982
 Create Date: 2026-11-30 15:33:00.942196
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a1b2c3d41001'

@@ -5,10 +5,8 @@ Revises: a1b2c3d41001
 Create Date: 2026-11-30 15:45:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a1b2c3d41101'

@@ -5,9 +5,8 @@ Revises: a1b2c3d40901
 Create Date: 2026-11-30 15:34:16.771213
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a1b2c3d41201'

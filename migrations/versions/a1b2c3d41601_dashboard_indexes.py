@@ -8,7 +8,6 @@ Create Date: 2026-12-01 03:45:00
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'a1b2c3d41601'
 down_revision = 'a1b2c3d41401'

@@ -8,7 +8,6 @@ Create Date: 2026-12-01 06:10:00
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'a1b2c3d41701'
 down_revision = 'a1b2c3d41601'

@@ -9,7 +9,6 @@ Create Date: 2026-12-06 05:30:00
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'a1b2c3d41801'
 down_revision = 'a1b2c3d41701'

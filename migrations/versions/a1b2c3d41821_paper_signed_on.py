@@ -8,7 +8,6 @@ Create Date: 2026-12-06 05:30:00
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'a1b2c3d41821'
 down_revision = 'd4f7b1e91801'
