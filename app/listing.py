@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import Response, request
+from flask_sqlalchemy.pagination import SelectPagination
 
 from app.extensions import db
 
@@ -81,6 +82,24 @@ def counting(stmt: sa.Select) -> sa.Select:
     return sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
 
 
+class CountedPagination(SelectPagination):
+    """A page and the total number of rows in ONE statement: the count rides along with the page's rows as an
+    uncorrelated scalar subquery, which the database evaluates once (SQLite and PostgreSQL both), so the page
+    keeps its own plan (a top-N sort, an index scan) and the count its own. Only a page with no rows (past the
+    end) asks for the count separately."""
+
+    def _query_items(self) -> list:
+        select = self._query_args["select"]
+        total = counting(select).scalar_subquery().label("palisade_total")
+        rows = self._query_args["session"].execute(
+            select.add_columns(total).limit(self.per_page).offset(self._query_offset)).unique().all()
+        self._total = rows[0][-1] if rows else (0 if self._query_offset == 0 else None)
+        return [row[0] for row in rows]
+
+    def _query_count(self) -> int:
+        return self._total if self._total is not None else super()._query_count()
+
+
 def paginate(stmt: sa.Select, per_page: int | None = None):
     """One page of `stmt`; ?page= and ?per_page= (20 by default, at most 100) come from the request.
     A page number past any possible offset (?page=10^30) is the last page one could ask for: empty."""
@@ -89,7 +108,8 @@ def paginate(stmt: sa.Select, per_page: int | None = None):
     if per_page is None:
         per_page = request.args.get("per_page", 20, type=int)
         per_page = min(per_page, MAX_PER_PAGE) if per_page >= 1 else 20
-    return db.paginate(stmt, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False)
+    return CountedPagination(select=stmt, session=db.session(), page=page, per_page=per_page,
+                             max_per_page=MAX_PER_PAGE, error_out=False)
 
 
 def wants_csv() -> bool:

@@ -31,7 +31,7 @@ CONTENT = "palisade_content"  # on the connection's info: this transaction wrote
 # Tables no document shows: bookkeeping of renders, notifications and accounts' secrets. Report snapshots are
 # the trend baseline of the executive report, which keys its known documents on its snapshot instead.
 NOT_CONTENT = frozenset({
-    "content_generation", "render_jobs", "rendered_documents", "report_snapshots", "notifications",
+    "content_generation", "render_jobs", "rendered_documents", "known_documents", "report_snapshots", "notifications",
     "notification_preferences", "outbox_emails", "sent_reminders", "calendar_feeds", "backup_codes",
     "account_tokens"})
 _WRITE_TARGET = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)

@@ -6,6 +6,9 @@ wrk (or a small Python client when wrk is missing) for each URL: requests per se
 percentiles and the ratios to the bare endpoint and to `/healthz` (the goals are stated against `/healthz`).
 
     .venv/bin/python bench/pages.py [--agreements 10000] [--tasks 50000] [--duration 10]
+
+--in-process measures each page through the Flask test client instead (milliseconds and SQL statements per
+request, bench/inprocess.py), on the demo data or, with --scale, on the demo data plus bulk data.
 """
 import argparse
 import os
@@ -177,7 +180,19 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=50_000)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--port", type=int, default=5099)
+    parser.add_argument("--in-process", action="store_true", help="Flask test client: ms and SQL statements")
+    parser.add_argument("--scale", action="store_true", help="with --in-process: add the bulk data (bench/scale.py)")
+    parser.add_argument("--requests", type=int, default=20, help="with --in-process: requests per page")
+    parser.add_argument("--user", default="coordinator@niro.example.gov", help="with --in-process: who signs in")
+    parser.add_argument("--database", default="", help="with --in-process: an existing database (no seeding)")
+    parser.add_argument("--profile", default="", help="with --in-process: cProfile this path instead")
+    parser.add_argument("pages", nargs="*", help="with --in-process: the paths to measure (default: every list)")
     args = parser.parse_args()
+    if args.in_process:
+        from bench.inprocess import run
+
+        run(args)
+        return
 
     workdir = Path(tempfile.mkdtemp(prefix="palisade-bench-"))
     db_url = f"sqlite:///{workdir / 'bench.sqlite'}"

@@ -7,10 +7,11 @@ into it. The request waits up to PDF_WAIT_SECONDS for the job and otherwise send
 follows the job and downloads the document when it is ready. No web process spends its time on a document's
 queries, template or PDF. The cache is bounded by PDF_CACHE_MAX_MB and PDF_CACHE_MAX_AGE_HOURS.
 
-A document served once is known: each web process remembers which cached document a path gave a reader, at
-which content generation (app/transactions.py) and on which day. While none of these has moved (the reader's
-scope, the data, the day), the same path is served from the cache without building its HTML again: a read of
-the generation and one of the stored document.
+A document served once is known: `known_documents` (in the database, so shared by every web worker and host)
+records which cached document a path gave a reader, at which content generation (app/transactions.py) and on
+which day. While none of these has moved (the reader's scope, the data, the day), the same path is served from
+the cache without building its HTML again, whichever worker answers: a read of the generation and one of the
+stored document.
 """
 import hashlib
 import logging
@@ -28,7 +29,7 @@ from app import permissions
 from app.documents import specs
 from app.extensions import db
 from app.jobs import enqueue_after_commit, huey, in_app_context, job
-from app.models import RenderedDocument, RenderJob, RenderStatus, User, utcnow
+from app.models import KnownDocument, RenderedDocument, RenderJob, RenderStatus, User, utcnow
 from app.pdf import DocumentTooLarge, RenderFailed, html_to_pdf, render_html, warm_up
 
 log = logging.getLogger(__name__)
@@ -73,14 +74,13 @@ def cached_document(digest: str, *, with_content: bool = False) -> RenderedDocum
     return db.session.scalars(stmt).first()
 
 
-KNOWN_KEPT = 4096
 TOUCH_EVERY = timedelta(minutes=1)  # how stale a cached document's last use may be before a hit records it
 
 
-def known_key(reader: User, path: str, extra: tuple = ()) -> tuple | None:
-    """What a document served at `path` depends on besides its path: the reader's scope and the day
-    (permissions.scope_key), the content generation (app/transactions.py) and `extra` (what else the document shows that the
-    generation does not count). None while no change was ever counted, or with the cache off."""
+def known_key(reader: User, path: str, extra: tuple = ()) -> str | None:
+    """What a document served at `path` depends on besides its path, hashed: the reader's scope and the day
+    (permissions.scope_key), the content generation (app/transactions.py) and `extra` (what else the document
+    shows that the generation does not count). None while no change was ever counted, or with the cache off."""
     if not current_app.config["PDF_CACHE_ENABLED"]:
         return None
     from app.transactions import content_generation  # here: app.transactions imports the models at load
@@ -88,34 +88,35 @@ def known_key(reader: User, path: str, extra: tuple = ()) -> tuple | None:
     generation = content_generation()
     if generation is None:
         return None
-    return (path, generation, *permissions.scope_key(reader), *extra)
+    # repr() of ints, strings, enums, dates and tuples is the same in every process and host.
+    return hashlib.sha256(repr((path, generation, *permissions.scope_key(reader), *extra)).encode()).hexdigest()
 
 
-def _known() -> dict[tuple, tuple[str, str]]:
-    """known_key → (digest, file name), per application (each has its own database)."""
-    return current_app.extensions.setdefault("palisade_known_documents", {})
-
-
-def known_document(key: tuple | None) -> tuple[RenderedDocument, str] | None:
-    """The cached document (with its bytes) and file name served for `key` before, if still cached."""
-    found = _known().get(key) if key is not None else None
+def known_document(key: str | None) -> tuple[RenderedDocument, str] | None:
+    """The cached document (with its bytes) and file name served for `key` before, if still cached: one
+    statement."""
+    if key is None:
+        return None
+    found = db.session.execute(
+        sa.select(RenderedDocument, KnownDocument.filename)
+        .join(KnownDocument, KnownDocument.digest == RenderedDocument.digest)
+        .where(KnownDocument.key == key).options(sa.orm.undefer(RenderedDocument.content))).first()
     if found is None:
         return None
-    cached = cached_document(found[0], with_content=True)
-    if cached is None:  # evicted since
-        _known().pop(key, None)
-        return None
-    touch(cached)
-    return cached, found[1]
+    touch(found[0])
+    return found[0], found[1]
 
 
-def remember(key: tuple | None, digest: str, filename: str) -> None:
+def remember(key: str | None, digest: str, filename: str) -> None:
+    """Record what `key` gave (flushes; the caller commits). Two workers remembering the same key at once
+    record the same thing: the second is dropped."""
     if key is None:
         return
-    known = _known()
-    if len(known) >= KNOWN_KEPT:
-        known.clear()
-    known[key] = (digest, filename)
+    try:
+        with db.session.begin_nested():
+            db.session.add(KnownDocument(key=key, digest=digest, filename=filename[:200]))
+    except sa.exc.IntegrityError:
+        pass
 
 
 def touch(cached: RenderedDocument) -> None:
@@ -293,12 +294,15 @@ def prune_cache(keep: str = "") -> None:
     db.session.execute(sa.delete(RenderJob).where(RenderJob.created_at < now - timedelta(days=1)))
     budget = config["PDF_CACHE_MAX_MB"] * 1024 * 1024
     total = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(RenderedDocument.size), 0)))
-    if total <= budget:
-        return
-    for digest, size in db.session.execute(sa.select(RenderedDocument.digest, RenderedDocument.size)
-                                           .where(RenderedDocument.digest != keep)
-                                           .order_by(RenderedDocument.used_at)).all():
-        db.session.execute(sa.delete(RenderedDocument).where(RenderedDocument.digest == digest))
-        total -= size
-        if total <= budget:
-            break
+    if total > budget:
+        for digest, size in db.session.execute(sa.select(RenderedDocument.digest, RenderedDocument.size)
+                                               .where(RenderedDocument.digest != keep)
+                                               .order_by(RenderedDocument.used_at)).all():
+            db.session.execute(sa.delete(RenderedDocument).where(RenderedDocument.digest == digest))
+            total -= size
+            if total <= budget:
+                break
+    # What a path gave is forgotten with the document, and after a day (its key holds the day anyway).
+    db.session.execute(sa.delete(KnownDocument).where(sa.or_(
+        KnownDocument.created_at < now - timedelta(days=1),
+        ~sa.exists().where(RenderedDocument.digest == KnownDocument.digest))))

@@ -69,11 +69,12 @@ def rendered(document: dict, title: str, extra: tuple = ()) -> Response:
     return _render_outcome(renders.wait_for(job.id, current_app.config["PDF_WAIT_SECONDS"]), key)
 
 
-def _render_outcome(job: RenderJob | None, key: tuple | None = None) -> Response:
+def _render_outcome(job: RenderJob | None, key: str | None = None) -> Response:
     if job is not None and job.status == RenderStatus.DONE:
         cached = renders.cached_document(job.digest, with_content=True)
         if cached is not None:
             renders.remember(key, job.digest, job.filename)
+            db.session.commit()  # known to every worker from now on
             return pdf_response(cached.content, job.filename)
     if job is not None and job.status == RenderStatus.FAILED:
         error = (DocumentTooLarge(job.error) if job.error_code == 413

@@ -97,24 +97,32 @@ def inbox_sections(user: User, limit: int | None = None) -> list[tuple[str, list
 
 
 def inbox_counts(user: User) -> dict[str, int]:
-    """{section heading: how many entries in all}. The sections that can be long are counted by the
-    database, every count in one statement (the badge is on every page)."""
+    """{section heading: how many entries in all}."""
+    return counts_with(user)[0]
+
+
+def counts_with(user: User, also: tuple[sa.Select, ...] = ()) -> tuple[dict[str, int], list]:
+    """({section heading: how many entries in all}, [the value of each statement of `also`]). The sections that
+    can be long are counted by the database, every count in one statement with the one-value statements of
+    `also` (the badges are on every page: app/navbar.py adds the bell's count)."""
     if not _usable(user):
-        return {}
-    statement, sizes = _count_statement(user)
-    numbers = iter(db.session.execute(statement).one() if statement is not None else ())
+        return {}, [None] * len(also)
+    columns, sizes = _count_columns(user)
+    extra = [stmt.scalar_subquery() for stmt in also]
+    numbers = iter(db.session.execute(sa.select(*columns, *extra)).one() if columns or extra else ())
     totals = {section: sum(next(numbers) for _ in range(size)) for section, size in sizes}
-    return {p.section: totals[p.section] if p.count else len(p.fn(user, None)) for p in PROVIDERS}
+    return ({p.section: totals[p.section] if p.count else len(p.fn(user, None)) for p in PROVIDERS},
+            list(numbers))
 
 
-def _count_statement(user: User) -> tuple[sa.Select | None, list[tuple[str, int]]]:
-    """The one statement that counts every counted section, and how many of its columns each section has.
+def _count_columns(user: User) -> tuple[list, list[tuple[str, int]]]:
+    """The scalar subqueries that count every counted section, and how many of them each section has.
     Built once per user scope and day and then reused (permissions.scoped_statements): building and keying
-    this statement cost more than running it, on every page."""
+    these statements cost more than running them, on every page."""
     def build():
         counted = [(p.section, p.count(user)) for p in PROVIDERS if p.count]
         subqueries = [counting(stmt).scalar_subquery() for _, stmts in counted for stmt in stmts]
-        return (sa.select(*subqueries) if subqueries else None, [(section, len(stmts)) for section, stmts in counted])
+        return subqueries, [(section, len(stmts)) for section, stmts in counted]
     return permissions.scoped_statements("inbox_count", user, build)
 
 

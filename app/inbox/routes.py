@@ -1,17 +1,16 @@
 """/inbox/: what awaits the signed-in user, section by section (app/inbox/providers.py)."""
-from flask import g, render_template
+from flask import render_template
 from flask_login import current_user
 
 from app.inbox import bp, providers
+from app.navbar import counts
 
 PAGE_LIMIT = 100  # entries shown per section on /inbox/; the heading says how many there are in all
 
 
 def _counts() -> dict[str, int]:
-    """How many entries each section holds, counted once per request (the nav badge, the dashboard)."""
-    if "inbox_counts" not in g:
-        g.inbox_counts = providers.inbox_counts(current_user) if current_user.is_authenticated else {}
-    return g.inbox_counts
+    """How many entries each section holds, counted once per request with the bell (app/navbar.py)."""
+    return counts().inbox
 
 
 @bp.get("/")

@@ -51,7 +51,7 @@ from app.models.notification import (
 )
 from app.models.organization import Organization, OrganizationKind
 from app.models.reference_counter import ReferenceCounter
-from app.models.render import ContentGeneration, RenderedDocument, RenderJob, RenderStatus
+from app.models.render import ContentGeneration, KnownDocument, RenderedDocument, RenderJob, RenderStatus
 from app.models.report import ReportSnapshot
 from app.models.review import (
     COMMENT_MAX_CHARS,

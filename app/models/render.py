@@ -24,6 +24,19 @@ class RenderedDocument(db.Model):
     used_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
 
+class KnownDocument(db.Model):
+    """Which cached document a download path gave a reader, at which content generation, scope and day
+    (app/documents/renders.known_key, hashed): shared by every web worker and host, so an unchanged document
+    is served from the cache whichever of them answers. Rows whose document left the cache are pruned with it."""
+
+    __tablename__ = "known_documents"
+
+    key: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    digest: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    filename: so.Mapped[str] = so.mapped_column(sa.String(200))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
 class RenderStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"

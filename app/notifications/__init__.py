@@ -6,13 +6,11 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 @bp.app_context_processor
 def _bell():
-    """`unread_notifications()` for the bell in the navigation bar (one COUNT, only when rendered)."""
-    from flask_login import current_user
-
-    from app.notifications.display import unread_count
+    """`unread_notifications()` for the bell in the navigation bar (counted with the inbox badge: app/navbar.py)."""
+    from app.navbar import counts
 
     def unread_notifications() -> int:
-        return unread_count(current_user) if current_user.is_authenticated else 0
+        return counts().unread
 
     return {"unread_notifications": unread_notifications}
 

@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from flask import url_for
 from markupsafe import Markup
 
-from app.extensions import db
 from app.listing import paginate
 from app.models import Notification, NotificationKind, User
 from app.notifications import objects
@@ -45,9 +44,10 @@ class Entry:
         return self.notification.is_read
 
 
-def unread_count(user: User) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+def unread_statement(user: User) -> sa.Select:
+    return sa.select(sa.func.count(Notification.id)).where(Notification.user_id == user.id,
+                                                           Notification.read_at.is_(None))
+
 
 
 def entries(user: User, notifications: list[Notification]) -> list[Entry]:
