@@ -142,3 +142,24 @@ def incident_plan(*, covered=(), **kw):
     obj = IncidentPlan(**kw)
     obj.covered_organizations = list(covered)
     return _save(obj)
+
+
+def incident_report(*, authority=None, aware_at=None, **kw):
+    """A report with its two first stages on their clocks (as app.incidents.services makes them)."""
+    from app.incidents import clocks
+    from app.models import IncidentReport, IncidentReportStage, Sector, StageKind, utcnow
+
+    n = next(_seq)
+    _owner_defaults(kw)
+    if authority is None and "authority_organization_id" not in kw:
+        authority = organization(is_authority=True)
+    if authority is not None:
+        kw["authority_organization"] = authority
+    aware_at = aware_at or utcnow()
+    kw.setdefault("reference", f"INC-2026-{n:04d}")
+    kw.setdefault("title", f"Incident {n}")
+    kw.setdefault("sectors", [Sector.ENERGY])
+    obj = IncidentReport(aware_at=aware_at, **kw)
+    obj.stages = [IncidentReportStage(kind=StageKind.EARLY_WARNING, due_at=clocks.early_warning_due(aware_at)),
+                  IncidentReportStage(kind=StageKind.NOTIFICATION, due_at=clocks.notification_due(aware_at))]
+    return _save(obj)

@@ -26,6 +26,7 @@ from app.models import (
     PlanSection,
     Role,
     TaskUpdate,
+    utcnow,
 )
 from tests import factories
 
@@ -66,6 +67,15 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
                             content=b"evidence\n", uploaded_by_id=member.id)
     notification = Notification(user_id=member.id, kind=NotificationKind.ASSIGNMENT, object_type="task",
                                 object_id=task.id, summary="A task was assigned to you")
+    report = factories.incident_report(created_by=owner_coordinator)
+    report_document = Document(object_type="incident_reports", object_id=report.id, kind="incident_stage", version=1,
+                               reference=report.reference, filename="stage.pdf", sha256="2" * 64, size=8,
+                               content=b"%PDF-1.7", tlp=report.tlp, issuer_id=owner_coordinator.id)
+    db.session.add(report_document)
+    db.session.flush()
+    stage = report.stages[0]
+    stage.submitted_at, stage.submitted_by_id, stage.body = utcnow(), owner_coordinator.id, "Early warning."
+    stage.document_id = report_document.id
     feed_token = f"world-calendar-token-{member.id}-0123456789abcdefghijklmnop"
     feed = CalendarFeed(user_id=member.id, token_hash=hashlib.sha256(feed_token.encode()).hexdigest())
     db.session.add_all([milestone, update, section, contact, document, notification, attachment, feed])
@@ -80,6 +90,8 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
         # attachments: URLs are /attachments/<kind>/<record_id>/…; the matrix walks them on the task
         "kind": "tasks", "record_id": task.id, "attachment_id": attachment.id,
         "token": feed_token,
+        # incident reports: the stage kind walked is the one a reporter can always send (a correction)
+        "incident_id": report.id, "stage_id": stage.id, "stage_kind": "intermediate",
     }
 
 

@@ -130,6 +130,17 @@ EXPECTED: dict[str, dict] = {
     "risks.archive_mitigation": COORDINATOR_WRITE,
     "risks.restore_mitigation": STATEFUL_WRITE,
     # incident plans
+    # incident reports (A reports to an authority none of the world's roles belongs to; the full matrix with
+    # the authority's people is in tests/test_incidents_access.py)
+    "incidents.index": SIGNED_IN,
+    "incidents.create": expect(executive=403, admin=403),    # coordinators and members report their own
+    "incidents.detail": SCOPED_READ,
+    "incidents.history": SCOPED_READ,
+    "incidents.submit_stage": ASSIGNEE_WRITE,                 # the operator's coordinators and members
+    "incidents.change_status": ASSIGNEE_WRITE,
+    "incidents.acknowledge": SIGNATORY_ONLY,                  # the authority's coordinators only
+    "incidents.request_intermediate": SIGNATORY_ONLY,
+    "incidents.open_risk": SIGNATORY_ONLY,
     "incident_plans.index": SIGNED_IN,
     "incident_plans.create": CREATE,
     "incident_plans.detail": SCOPED_READ,
@@ -149,6 +160,7 @@ EXPECTED: dict[str, dict] = {
     "incident_plans.delete_contact": COORDINATOR_WRITE,
     # documents (PDFs)
     "documents.agreement": SCOPED_READ,
+    "documents.incident_stage": SCOPED_READ,
     "documents.initiative_status": SCOPED_READ,
     "documents.incident_plan": SCOPED_READ,
     "documents.download": SCOPED_READ,
@@ -167,6 +179,7 @@ EXPECTED: dict[str, dict] = {
     "comments.initiative": expect(admin=403, other_org=404),
     "comments.task": expect(admin=403, other_org=404),
     "comments.risk": expect(admin=403, other_org=404),
+    "comments.incident_report": expect(admin=403, other_org=404),
     # inbox
     "inbox.index": SIGNED_IN,
     # a document render is followed and downloaded only by the reader who asked for it

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app import permissions
-from app.models import Agreement, IncidentPlan, Initiative, Risk, Task
+from app.models import Agreement, IncidentPlan, IncidentReport, Initiative, Risk, Task
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ SPECS: tuple[CommentSpec, ...] = (
                 permissions.visible_initiatives),
     CommentSpec(Task, "task", "task", "task_id", "tasks.detail", permissions.visible_tasks),
     CommentSpec(Risk, "risk", "risk", "risk_id", "risks.detail", permissions.visible_risks),
+    CommentSpec(IncidentReport, "incident_report", "incident report", "incident_id", "incidents.detail",
+                permissions.visible_incident_reports),
 )
 BY_MODEL: dict[type, CommentSpec] = {spec.model: spec for spec in SPECS}
 BY_TABLE: dict[str, CommentSpec] = {spec.table: spec for spec in SPECS}

@@ -2,6 +2,7 @@
 the HTML pages), is rate limited per user, and answers `attachment` + `no-store`."""
 import re
 
+import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -22,6 +23,8 @@ from app.models import (
     Agreement,
     Document,
     IncidentPlan,
+    IncidentReport,
+    IncidentReportStage,
     Initiative,
     PlanStatus,
     RenderJob,
@@ -123,6 +126,19 @@ def incident_plan(plan_id: int):
         if document is not None and document.version == plan.version:
             return issued(document)
     return rendered(specs.spec("incident_plan", record_id=plan.id), f"{plan.reference} — {plan.title}")
+
+
+@bp.get("/incidents/<int:incident_id>/stages/<int:stage_id>.pdf")
+@pdf_rate_limit
+def incident_stage(incident_id: int, stage_id: int):
+    """A submitted stage of an incident report: the sealed PDF issued when it was submitted, never re-rendered."""
+    report = db.first_or_404(permissions.visible_incident_reports(current_user)
+                             .where(IncidentReport.id == incident_id))
+    stage = db.first_or_404(sa.select(IncidentReportStage).where(  # scoped: report came from its visible_* scope
+        IncidentReportStage.id == stage_id, IncidentReportStage.incident_report_id == report.id,
+        IncidentReportStage.document_id.is_not(None)))
+    return issued(db.first_or_404(permissions.visible_documents(current_user, IncidentReport, report.id)
+                                  .where(Document.id == stage.document_id)))
 
 
 @bp.get("/initiatives/<int:initiative_id>/status-report.pdf")

@@ -17,10 +17,11 @@ KIND_AGREEMENT = "agreement_for_signature"
 KIND_PLAN = "incident_plan_for_review"
 KIND_PLAN_APPROVED = "incident_plan_approved"
 KIND_EXECUTED = "agreement_executed"
+KIND_INCIDENT_STAGE = "incident_stage"
 
 
 SEAL_REASONS = {KIND_AGREEMENT: "Issued for signature", KIND_PLAN: "Issued for review",
-                KIND_PLAN_APPROVED: "Approved plan issued"}
+                KIND_PLAN_APPROVED: "Approved plan issued", KIND_INCIDENT_STAGE: "Incident report stage submitted"}
 
 
 def _store(actor: User | None, record, kind: str, template: str, context: dict, version: int | None = None) -> Document:
@@ -63,6 +64,15 @@ def issue_approved_incident_plan(actor: User | None, plan: IncidentPlan) -> Docu
     db.session.flush()
     template, context = incident_plan_document(plan, actor, shared=True)
     return _store(actor, plan, KIND_PLAN_APPROVED, template, context)
+
+
+def issue_incident_stage(actor: User, report, stage) -> Document:
+    """A submitted incident-report stage, sealed and stored; its version is the stage's id (one issue each)."""
+    from app.documents.incident_stage import incident_stage_document
+
+    db.session.flush()
+    template, context = incident_stage_document(report, stage)
+    return _store(actor, report, KIND_INCIDENT_STAGE, template, context, version=stage.id)
 
 
 def issued_documents(reader: User, record) -> list[Document]:

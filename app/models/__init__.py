@@ -31,6 +31,16 @@ from app.models.incident_plan import (
     incident_plan_organizations,
     incident_plan_recipients,
 )
+from app.models.incident_report import (
+    GeographicSpread,
+    IncidentReport,
+    IncidentReportStage,
+    IncidentStatus,
+    Significance,
+    StageKind,
+    SuspectedCause,
+    incident_report_recipients,
+)
 from app.models.initiative import (
     Health,
     Initiative,

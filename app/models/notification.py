@@ -21,6 +21,7 @@ class NotificationKind(LabelledEnum):
     COMMENT = "comment"
     MEMBERSHIP_ADDED = "membership_added"
     REMINDER = "reminder"
+    INCIDENT = "incident"
 
     @property
     def label(self) -> str:
@@ -37,6 +38,7 @@ class NotificationKind(LabelledEnum):
             "comment": "New comment",
             "membership_added": "Added to a working group",
             "reminder": "Reminder",
+            "incident": "Incident report",
         }[self.value]
 
 

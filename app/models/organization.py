@@ -30,6 +30,8 @@ class Organization(TimestampMixin, db.Model):
     country: so.Mapped[str] = so.mapped_column(sa.String(2))
     sectors: so.Mapped[list] = so.mapped_column(SectorSet(), default=list)
     parent_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    # A competent authority or CSIRT: operators address their incident reports to it.
+    is_authority: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     version: so.Mapped[int] = so.mapped_column(default=1)
     archived_at: so.Mapped[datetime | None]
 

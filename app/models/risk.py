@@ -91,6 +91,8 @@ class Risk(LifecycleMixin, RecordMixin, db.Model):
     impact: so.Mapped[int]
     owner_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
     initiative_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("initiatives.id"), index=True)
+    # The incident report the risk was opened from (its page links back, for readers of the report).
+    incident_report_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("incident_reports.id"), index=True)
     treatment: so.Mapped[Treatment] = so.mapped_column(enum_column_type(Treatment))
     status: so.Mapped[RiskStatus] = so.mapped_column(enum_column_type(RiskStatus), index=True)
     residual_likelihood: so.Mapped[int | None]

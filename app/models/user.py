@@ -46,6 +46,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     totp_last_timecode: so.Mapped[int | None]
     # Set when an administrator chose the password: the user must replace it before anything else.
     must_change_password: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # IANA zone the pages show clocks in (incident stage deadlines); times are stored in UTC.
+    time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default="UTC", server_default="UTC")
     version: so.Mapped[int] = so.mapped_column(default=1)
 
     organization: so.Mapped["Organization"] = so.relationship(back_populates="users")  # noqa: F821

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app import permissions
 from app.extensions import db
-from app.models import TLP, Agreement, IncidentPlan, Initiative, Mitigation, Risk, Task, WorkingGroup
+from app.models import TLP, Agreement, IncidentPlan, IncidentReport, Initiative, Mitigation, Risk, Task, WorkingGroup
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,9 @@ register(ObjectSpec("risk", Risk, "Risk", permissions.visible_risks,
                     lambda o: ("risks.detail", {"risk_id": o.id}), _ref, lambda o: o.title))
 register(ObjectSpec("incident_plan", IncidentPlan, "Incident plan", permissions.visible_incident_plans,
                     lambda o: ("incident_plans.detail", {"plan_id": o.id}), _ref, lambda o: o.title))
+# Mail about an incident report names only its reference, the stage and the clock: never its title.
+register(ObjectSpec("incident_report", IncidentReport, "Incident report", permissions.visible_incident_reports,
+                    lambda o: ("incidents.detail", {"incident_id": o.id}), _ref, lambda o: o.reference))
 register(ObjectSpec("task", Task, "Task", permissions.visible_tasks,
                     lambda o: ("tasks.detail", {"task_id": o.id}),
                     lambda o: f"{o.working_group.reference} task #{o.id}", lambda o: o.title))

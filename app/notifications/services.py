@@ -33,6 +33,7 @@ VERBS = {
     NotificationKind.COMMENT: "{actor} commented on {thing}",
     NotificationKind.MEMBERSHIP_ADDED: "{actor} added you to {thing}",
     NotificationKind.REMINDER: "Reminder about {thing}",
+    NotificationKind.INCIDENT: "{actor} updated {thing}",
 }
 
 

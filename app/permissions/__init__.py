@@ -21,6 +21,7 @@ from app.models import (
     Agreement,
     AgreementParty,
     IncidentPlan,
+    IncidentReport,
     Initiative,
     Mitigation,
     Organization,
@@ -33,11 +34,23 @@ from app.models import (
     agreement_recipients,
     incident_plan_organizations,
     incident_plan_recipients,
+    incident_report_recipients,
     initiative_participants,
     initiative_recipients,
     risk_recipients,
     today,
     working_group_recipients,
+)
+from app.permissions.incidents import (  # noqa: F401  -- re-exported: callers use permissions.can_*
+    answers_for,
+    can_acknowledge_incident_stage,
+    can_create_incident_report,
+    can_open_risk_from_incident,
+    can_request_incident_stage,
+    can_submit_incident_stage,
+    can_transition_incident_report,
+    is_authority_coordinator,
+    reports_for,
 )
 from app.permissions.predicates import (  # noqa: F401  -- re-exported: callers use permissions.can_*
     COMMENTABLE,
@@ -145,6 +158,11 @@ def _incident_plan_participates(org_ids):
     )
 
 
+def _incident_report_participates(org_ids):
+    return sa.or_(IncidentReport.owner_organization_id.in_(org_ids),
+                  IncidentReport.authority_organization_id.in_(org_ids))
+
+
 SHARE_SPECS: dict[type, ShareSpec] = {
     spec.model: spec
     for spec in (
@@ -153,6 +171,7 @@ SHARE_SPECS: dict[type, ShareSpec] = {
         ShareSpec(WorkingGroup, _working_group_participates, working_group_recipients, "working_group_id"),
         ShareSpec(Risk, _risk_participates, risk_recipients, "risk_id"),
         ShareSpec(IncidentPlan, _incident_plan_participates, incident_plan_recipients, "incident_plan_id"),
+        ShareSpec(IncidentReport, _incident_report_participates, incident_report_recipients, "incident_report_id"),
     )
 }
 
@@ -246,6 +265,10 @@ def visible_risks(user: User) -> sa.Select:
 
 def visible_incident_plans(user: User) -> sa.Select:
     return _visible(IncidentPlan, user)
+
+
+def visible_incident_reports(user: User) -> sa.Select:
+    return _visible(IncidentReport, user)
 
 
 def visible_tasks(user: User) -> sa.Select:

@@ -5,7 +5,18 @@ visible_* scopes there.
 """
 import sqlalchemy as sa
 
-from app.models import Agreement, IncidentPlan, Initiative, Mitigation, Risk, Role, Task, User, WorkingGroup
+from app.models import (
+    Agreement,
+    IncidentPlan,
+    IncidentReport,
+    Initiative,
+    Mitigation,
+    Risk,
+    Role,
+    Task,
+    User,
+    WorkingGroup,
+)
 
 
 def is_admin(user: User) -> bool:
@@ -184,7 +195,7 @@ def can_download_reports(user: User) -> bool:
 
 # --- Comments and review (issue 10) ----------------------------------------------------------
 
-COMMENTABLE: tuple[type, ...] = (Agreement, IncidentPlan, Initiative, Task, Risk)
+COMMENTABLE: tuple[type, ...] = (Agreement, IncidentPlan, Initiative, Task, Risk, IncidentReport)
 
 
 def _taking_part_in(obj):

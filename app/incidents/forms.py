@@ -1,0 +1,181 @@
+"""Incident-report forms. Times are typed in the user's own time zone and handed to services in UTC;
+forms never write."""
+import re
+
+from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from app.forms import ModelForm, StatusChangeForm, enum_select, labelled_choices, record_choices, sectors_field
+from app.incidents import clocks
+from app.models import (
+    TLP,
+    GeographicSpread,
+    IncidentStatus,
+    Sector,
+    Significance,
+    StageKind,
+    SuspectedCause,
+    utcnow,
+)
+
+MARKDOWN_MAX = 100_000
+TIME_FORMAT = "%Y-%m-%dT%H:%M"
+_COUNTRIES = re.compile(r"^[A-Z]{2}$")
+
+
+def _time(label: str, required: bool = False, description: str = "") -> DateTimeLocalField:
+    validators = [InputRequired(message=f"Say when: {label.lower()}.")] if required else [Optional()]
+    return DateTimeLocalField(label, format=TIME_FORMAT, validators=validators, description=description)
+
+
+class ZonedForm(ModelForm):
+    """A form whose datetime-local fields are read in `zone_name` (the user's time zone)."""
+
+    TIME_FIELDS: tuple[str, ...] = ()
+
+    def __init__(self, *args, zone_name: str = "UTC", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone_name = zone_name
+
+    def utc(self, name: str):
+        return clocks.to_utc(self[name].data, self.zone_name)
+
+    def model_data(self, exclude: tuple[str, ...] = ()) -> dict:
+        data = super().model_data(exclude)
+        for name in self.TIME_FIELDS:
+            if name in data:
+                data[name] = self.utc(name)
+        return data
+
+    def _not_future(self, field):
+        moment = self.utc(field.name)
+        if moment is not None and moment > utcnow():
+            raise ValidationError(f"{field.label.text} cannot be in the future.")
+
+
+class IncidentReportForm(ZonedForm):
+    TIME_FIELDS = ("aware_at", "started_at", "ended_at")
+
+    authority_organization_id = SelectField("Report to", coerce=int, validators=[InputRequired()],
+                                            description="The competent authority or CSIRT this report goes to.")
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField("Summary", validators=[Length(max=MARKDOWN_MAX)],
+                            description="Markdown. What happened, as far as you know now.")
+    aware_at = _time("Became aware", required=True,
+                     description="When your organisation became aware: the 24 h and 72 h clocks start here.")
+    started_at = _time("Started")
+    ended_at = _time("Ended", description="Leave empty while the incident is ongoing.")
+    sectors = sectors_field("Sectors affected", validators=[DataRequired(message="Choose at least one sector.")])
+    services_affected = TextAreaField("Services affected", validators=[Length(max=20_000)])
+    users_affected = IntegerField("Users affected", validators=[Optional(), NumberRange(min=0, max=10**9)])
+    duration = IntegerField("Duration (minutes)", validators=[Optional(), NumberRange(min=0, max=10**7)],
+                            description="How long the service was disrupted, as you assess it.")
+    geographic_spread = enum_select("Geographic spread", GeographicSpread)
+    countries_affected = StringField("Countries affected", validators=[Length(max=200)],
+                                     description="ISO 3166 codes separated by commas, e.g. BE, FR.")
+    suspected_cause = enum_select("Suspected cause", SuspectedCause, default=SuspectedCause.UNKNOWN)
+    significance = enum_select("Significance (your assessment)", Significance, default=Significance.UNKNOWN)
+    tlp = SelectField("TLP label", choices=[SelectChoice(value=t.value, label=t.label)
+                                            for t in (TLP.AMBER_STRICT, TLP.AMBER)],
+                      coerce=TLP, default=TLP.AMBER_STRICT.value, validators=[InputRequired()],
+                      description="AMBER+STRICT: your organisation and the authority only. "
+                                  "AMBER: also their clients, need-to-know.")
+
+    def __init__(self, *args, authorities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.authority_organization_id.choices = record_choices(authorities)
+
+    def validate_aware_at(self, field):
+        self._not_future(field)
+
+    def validate_started_at(self, field):
+        self._not_future(field)
+
+    def validate_ended_at(self, field):
+        self._not_future(field)
+        start, end = self.utc("started_at"), self.utc("ended_at")
+        if start is not None and end is not None and end < start:
+            raise ValidationError("The incident cannot end before it started.")
+
+    def validate_countries_affected(self, field):
+        codes = [c.strip().upper() for c in (field.data or "").split(",") if c.strip()]
+        bad = [c for c in codes if not _COUNTRIES.match(c)]
+        if bad:
+            raise ValidationError(f"Use two-letter ISO 3166 codes (not {', '.join(bad[:3])}).")
+        if self.geographic_spread.data is GeographicSpread.CROSS_BORDER and len(codes) < 2:
+            raise ValidationError("A cross-border incident affects at least two countries: name them.")
+        field.data = ",".join(dict.fromkeys(codes))
+
+
+YES_NO = [SelectChoice(value="yes", label="Yes"), SelectChoice(value="no", label="No")]
+
+
+def _yes_no(label: str) -> RadioField:
+    return RadioField(label, choices=YES_NO, validators=[InputRequired(message="Answer yes or no.")])
+
+
+class StageForm(ModelForm):
+    """What each stage requires: the early warning says whether malicious or cross-border is suspected;
+    the final report has root cause, mitigations applied and cross-border impact."""
+
+    body = TextAreaField("Report", validators=[DataRequired(), Length(max=MARKDOWN_MAX)],
+                         description="Markdown. Submitted text never changes: a correction is a new "
+                                     "intermediate report.")
+    malicious_suspected = _yes_no("Is a malicious act suspected?")
+    cross_border_suspected = _yes_no("Could the incident have a cross-border impact?")
+    root_cause = TextAreaField("Root cause", validators=[DataRequired(), Length(max=MARKDOWN_MAX)])
+    mitigations_applied = TextAreaField("Mitigations applied and ongoing",
+                                        validators=[DataRequired(), Length(max=MARKDOWN_MAX)])
+    cross_border_impact = TextAreaField("Cross-border impact", validators=[DataRequired(), Length(max=20_000)],
+                                        description="Write “None” when there was none.")
+
+    def __init__(self, *args, kind: StageKind, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        if kind is not StageKind.EARLY_WARNING:
+            del self.malicious_suspected, self.cross_border_suspected
+        if kind is not StageKind.FINAL:
+            del self.root_cause, self.mitigations_applied, self.cross_border_impact
+
+    def model_data(self, exclude: tuple[str, ...] = ()) -> dict:
+        data = super().model_data(exclude)
+        for name in ("malicious_suspected", "cross_border_suspected"):
+            if name in data:
+                data[name] = data[name] == "yes"
+        return data
+
+
+class RequestForm(ZonedForm):
+    """The authority asks for an intermediate report by a date."""
+
+    TIME_FIELDS = ("due_at",)
+    due_at = _time("Due", required=True)
+    request_note = TextAreaField("What you need", validators=[Length(max=20_000)])
+
+    def validate_due_at(self, field):
+        moment = self.utc("due_at")
+        if moment is not None and moment <= utcnow():
+            raise ValidationError("The intermediate report must be due in the future.")
+
+
+class StatusForm(StatusChangeForm):
+    new_status = enum_select("New status", IncidentStatus)
+
+
+class RiskFromIncidentForm(ModelForm):
+    """A risk of the authority's own words: nothing of the report is copied into it."""
+
+    title = StringField("Risk title", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Length(max=MARKDOWN_MAX)],
+                                description="A sanitised description: the report keeps its own TLP.")
+    sector = SelectField("Sector", choices=[SelectChoice(value="", label="—")] + labelled_choices(Sector),
+                         coerce=lambda v: Sector(v) if v else None, validators=[Optional()])
+    likelihood = SelectField("Likelihood", choices=[SelectChoice(value=str(n), label=str(n)) for n in range(1, 6)],
+                             coerce=int, default="3", validators=[InputRequired()])
+    impact = SelectField("Impact", choices=[SelectChoice(value=str(n), label=str(n)) for n in range(1, 6)],
+                         coerce=int, default="3", validators=[InputRequired()])
+    tlp = SelectField("TLP label", choices=[SelectChoice(value=t.value, label=t.label)
+                                            for t in (TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT)],
+                      coerce=TLP, default=TLP.AMBER.value, validators=[InputRequired()],
+                      description="The risk is shared with the partners its mitigations are assigned to.")

@@ -1,0 +1,9 @@
+"""Background job of incident reports: the stage reminders, every quarter of an hour (the clocks are hours)."""
+from app.jobs import crontab, periodic_job
+
+
+@periodic_job(crontab(minute="*/15"))
+def run_stage_reminders() -> int:
+    from app.incidents.reminders import run
+
+    return run()

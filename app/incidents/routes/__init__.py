@@ -1,0 +1,26 @@
+"""Incident-report views. Every load goes through get_visible_report(): out of scope is 404 on every
+sub-route (stages and their PDFs included), in scope but not allowed is 403."""
+import sqlalchemy as sa
+from flask_login import current_user
+
+from app import permissions
+from app.extensions import db
+from app.models import IncidentReport, IncidentReportStage
+
+
+def get_visible_report(incident_id: int, *options) -> IncidentReport:
+    stmt = permissions.visible_incident_reports(current_user).where(IncidentReport.id == incident_id)
+    return db.first_or_404(stmt.options(*options) if options else stmt)
+
+
+def get_report_stage(report: IncidentReport, stage_id: int) -> IncidentReportStage:
+    """A stage only through its (visible) report: another report's stage id is 404."""
+    return db.first_or_404(sa.select(IncidentReportStage).where(  # scoped: report came from get_visible_report
+        IncidentReportStage.id == stage_id, IncidentReportStage.incident_report_id == report.id))
+
+
+def zone_name() -> str:
+    return getattr(current_user, "time_zone", None) or "UTC"
+
+
+from app.incidents.routes import authority, reports, stages  # noqa: E402,F401

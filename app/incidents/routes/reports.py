@@ -1,0 +1,81 @@
+"""Incident list (the operator's reports, the authority's queue), new report, detail, history."""
+from flask import render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from app import lifecycle, listing, permissions, records
+from app.extensions import db
+from app.incidents import bp, clocks, queries, services
+from app.incidents.forms import IncidentReportForm, RequestForm, RiskFromIncidentForm, StatusForm
+from app.incidents.routes import get_visible_report, zone_name
+from app.models import (
+    TLP,
+    IncidentReport,
+    IncidentStatus,
+    Risk,
+    Sector,
+    Significance,
+    utcnow,
+)
+
+LIST_OPTIONS = (selectinload(IncidentReport.owner_organization), selectinload(IncidentReport.authority_organization),
+                selectinload(IncidentReport.stages))
+
+
+@bp.get("/")
+def index():
+    stmt = queries.list_statement(current_user, request.args).options(*LIST_OPTIONS)
+    if listing.wants_csv():
+        return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "incidents.csv")
+    page = listing.paginate(stmt)
+    now, zone = utcnow(), zone_name()
+    next_clock = {}
+    for report in page.items:
+        waiting = report.open_stages()
+        next_clock[report.id] = clocks.clock(waiting[0], zone, now) if waiting else None
+    return render_template("incidents/index.html", page=page, args=request.args, next_clock=next_clock,
+                           statuses=list(IncidentStatus), significances=list(Significance), tlps=list(TLP),
+                           sectors=list(Sector), local=lambda moment: clocks.local(moment, zone),
+                           is_authority=permissions.is_authority_coordinator(current_user))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    permissions.authorize(permissions.can_create_incident_report(current_user))
+    authorities = db.session.scalars(services.authorities(current_user.organization_id)).all()
+    form = IncidentReportForm(authorities=authorities, zone_name=zone_name())
+    if form.validate_on_submit():
+        authority = next(a for a in authorities if a.id == form.authority_organization_id.data)
+        try:
+            report = services.create_incident_report(
+                current_user, authority=authority, **form.model_data(exclude=("authority_organization_id",)))
+        except services.IncidentInputError as exc:
+            db.session.rollback()
+            target = form[exc.field] if exc.field in form else form.title
+            target.errors = [*target.errors, str(exc)]
+        else:
+            return lifecycle.saved(f"Incident {report.reference} reported to {authority.name}. "
+                                   "Submit the early warning next.", url_for(".detail", incident_id=report.id))
+    status = 400 if form.errors else 200
+    return render_template("incidents/form.html", form=form, authorities=authorities,
+                           zone=zone_name()), status
+
+
+@bp.get("/<int:incident_id>")
+def detail(incident_id: int):
+    report = get_visible_report(incident_id, *LIST_OPTIONS)
+    now, zone = utcnow(), zone_name()
+    stages = [(stage, clocks.clock(stage, zone, now)) for stage in report.ordered_stages()]
+    risks = db.session.scalars(permissions.visible_risks(current_user)
+                               .where(Risk.incident_report_id == report.id).order_by(Risk.id)).all()
+    return render_template(
+        "incidents/detail.html", report=report, stages=stages, zone=zone, now=now, risks=risks,
+        local=lambda moment: clocks.local(moment, zone), events=records.history(report)[:10],
+        status_form=StatusForm(formdata=None, version=report.version), request_form=RequestForm(formdata=None),
+        risk_form=RiskFromIncidentForm(formdata=None))
+
+
+@bp.get("/<int:incident_id>/history")
+def history(incident_id: int):
+    report = get_visible_report(incident_id)
+    return render_template("incidents/history.html", report=report, events=records.history(report))

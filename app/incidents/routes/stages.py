@@ -1,0 +1,42 @@
+"""Submitting a stage on its clock (the operator's coordinators and members)."""
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from app import lifecycle, permissions
+from app.extensions import db
+from app.incidents import bp, clocks, services
+from app.incidents.forms import StageForm
+from app.incidents.routes import get_visible_report, zone_name
+from app.models import StageKind, utcnow
+
+STAGE_KINDS = "any(" + ", ".join(k.value for k in StageKind) + ")"
+
+
+@bp.route(f"/<int:incident_id>/stages/<{STAGE_KINDS}:stage_kind>", methods=["GET", "POST"])
+def submit_stage(incident_id: int, stage_kind: str):
+    report = get_visible_report(incident_id)
+    permissions.authorize(permissions.can_submit_incident_stage(current_user, report))
+    kind = StageKind(stage_kind)
+    stage = services.open_stage(report, kind)
+    back = url_for(".detail", incident_id=report.id)
+    if stage is None:
+        flash("The final report is due one month after the notification: submit the notification first."
+              if kind is StageKind.FINAL else
+              f"The {kind.label.lower()} was already submitted; send a correction as an intermediate report.",
+              "warning")
+        return redirect(back)
+    form = StageForm(kind=kind)
+    if form.validate_on_submit():
+        try:
+            submitted = services.submit_stage(current_user, report, kind, **form.model_data())
+        except services.StageUnavailable as exc:
+            db.session.rollback()
+            flash(str(exc), "warning")
+            return redirect(back)
+        late = f" ({clocks.span(submitted.late_by)} late)" if submitted.late_by else ""
+        return lifecycle.saved(f"{kind.label} submitted{late} and issued as a sealed PDF.", back)
+    if form.errors and not form.is_submitted():
+        abort(400)
+    clock = clocks.clock(stage, zone_name(), utcnow())
+    return render_template("incidents/stage_form.html", report=report, kind=kind, stage=stage, form=form,
+                           clock=clock), 400 if form.errors else 200
