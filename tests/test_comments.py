@@ -13,9 +13,9 @@ from tests import factories
 KINDS = [spec.kind for spec in SPECS]
 SPEC = {spec.kind: spec for spec in SPECS}
 URL_SEGMENT = {"agreement": "agreements", "incident_plan": "incident-plans", "initiative": "initiatives",
-               "task": "tasks", "risk": "risks"}
+               "task": "tasks", "risk": "risks", "incident_report": "incident-reports"}
 DETAIL = {"agreement": "/agreements/{}", "incident_plan": "/incident-plans/{}", "initiative": "/initiatives/{}",
-          "task": "/tasks/{}", "risk": "/risks/{}"}
+          "task": "/tasks/{}", "risk": "/risks/{}", "incident_report": "/incidents/{}"}
 HISTORY = {kind: url + "/history" for kind, url in DETAIL.items()}
 
 
@@ -38,6 +38,7 @@ def make_world(tlp=TLP.AMBER):
         "initiative": factories.initiative(created_by=owner, tlp=tlp),
         "task": factories.task(working_group=group, assignee=people["member"]),
         "risk": factories.risk(created_by=owner, tlp=tlp),
+        "incident_report": factories.incident_report(created_by=owner, tlp=tlp),
     }
     return people, records
 

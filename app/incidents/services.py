@@ -51,14 +51,6 @@ class StageUnavailable(ValueError):
     """No stage of this kind awaits submission (already submitted, not due yet, case closed)."""
 
 
-def authorities(exclude_organization_id: int | None = None) -> sa.Select:
-    """Organisations an operator may report to: active competent authorities and CSIRTs."""
-    stmt = sa.select(Organization).where(Organization.is_authority.is_(True), Organization.archived_at.is_(None))
-    if exclude_organization_id is not None:
-        stmt = stmt.where(Organization.id != exclude_organization_id)
-    return stmt.order_by(Organization.name)
-
-
 def check_times(aware_at: datetime | None, started_at: datetime | None, ended_at: datetime | None,
                 now: datetime | None = None) -> None:
     now = now or utcnow()

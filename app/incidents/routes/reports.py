@@ -12,6 +12,7 @@ from app.models import (
     TLP,
     IncidentReport,
     IncidentStatus,
+    Organization,
     Risk,
     Sector,
     Significance,
@@ -42,7 +43,8 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 def create():
     permissions.authorize(permissions.can_create_incident_report(current_user))
-    authorities = db.session.scalars(services.authorities(current_user.organization_id)).all()
+    authorities = db.session.scalars(permissions.active_organizations(current_user).where(
+        Organization.is_authority.is_(True), Organization.id != current_user.organization_id)).all()
     form = IncidentReportForm(authorities=authorities, zone_name=zone_name())
     if form.validate_on_submit():
         authority = next(a for a in authorities if a.id == form.authority_organization_id.data)
