@@ -1,17 +1,16 @@
 """incident_reports and incident_report_stages (NIS2 clocks), organizations.is_authority, risks.incident_report_id, users.time_zone
 
 Revision ID: 8a36b2282adf
-Revises: a1b2c3d41821
+Revises: e5a8c2f41901
 Create Date: 2026-12-06 08:24:40.985261
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '8a36b2282adf'
-down_revision = 'a1b2c3d41821'
+down_revision = 'e5a8c2f41901'
 branch_labels = None
 depends_on = None
 
