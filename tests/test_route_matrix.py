@@ -44,6 +44,7 @@ EXPECTED: dict[str, dict] = {
     "auth.account": SIGNED_IN,
     "auth.change_password": SIGNED_IN,
     "auth.change_email": SIGNED_IN,
+    "auth.change_time_zone": SIGNED_IN,
     "auth.end_other_sessions": SIGNED_IN,
     "auth.two_factor_setup": SIGNED_IN,
     "auth.two_factor_disable": SIGNED_IN,

@@ -1,5 +1,5 @@
 """Sign-in and account forms."""
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.auth.passwords import MAX_LENGTH
@@ -68,3 +68,22 @@ class SetOwnPasswordForm(AppForm):
 class ForgotPasswordForm(AppForm):
     email = EmailField("Email", filters=[_strip], validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"})
+
+
+def _zone_choices() -> list:
+    from zoneinfo import available_timezones
+
+    from wtforms.fields import SelectChoice
+
+    return [SelectChoice(value=name, label=name.replace("_", " ")) for name in ["UTC", *sorted(available_timezones() - {"UTC"})]]
+
+
+class TimeZoneForm(AppForm):
+    """The zone the pages show deadlines in (incident clocks); times are stored in UTC."""
+
+    time_zone = SelectField("Time zone", validators=[DataRequired()],
+                            description="Deadlines such as incident-report clocks are shown in this zone.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = _zone_choices()

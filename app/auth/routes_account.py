@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from app import lifecycle
 from app.auth import bp, services, two_factor
-from app.auth.forms import ChangeEmailForm, ChangePasswordForm, EnableTwoFactorForm
+from app.auth.forms import ChangeEmailForm, ChangePasswordForm, EnableTwoFactorForm, TimeZoneForm
 from app.auth.sessions import renew_session
 from app.decorators import fresh_login_required
 from app.extensions import db
@@ -15,10 +15,11 @@ def _me():
     return current_user._get_current_object()
 
 
-def _account_page(password_form=None, email_form=None, status: int = 200):
+def _account_page(password_form=None, email_form=None, status: int = 200, zone_form=None):
     user = _me()
     return render_template(
         "auth/account.html", user=user,
+        zone_form=zone_form or TimeZoneForm(formdata=None, time_zone=user.time_zone),
         password_form=password_form or ChangePasswordForm(formdata=None),
         email_form=email_form or ChangeEmailForm(formdata=None),
         action_form=EmptyForm(),
@@ -65,6 +66,15 @@ def change_email():
         else:
             return lifecycle.saved("Email address changed.", url_for("auth.account"))
     return _account_page(email_form=form, status=400)
+
+
+@bp.post("/account/time-zone")
+def change_time_zone():
+    form = TimeZoneForm()
+    if form.validate_on_submit():
+        services.change_time_zone(_me(), form.time_zone.data)
+        return lifecycle.saved(f"Deadlines are now shown in {form.time_zone.data}.", url_for("auth.account"))
+    return _account_page(zone_form=form, status=400)
 
 
 @bp.post("/account/sessions")

@@ -90,6 +90,15 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise AccountError(str(exc), field="new_password") from exc
 
 
+def change_time_zone(user: User, zone_name: str) -> bool:
+    """The zone the user's pages show deadlines in; False when it is the one already set."""
+    if zone_name == user.time_zone:
+        return False
+    old, user.time_zone = user.time_zone, zone_name
+    audit.record(user, "user.time_zone_changed", user, summary=f"time zone: {old} → {zone_name}")
+    return True
+
+
 def change_email(user: User, new_email: str) -> None:
     """The user's own email change; the address stays unique regardless of case and spaces."""
     from app.users import services as user_services

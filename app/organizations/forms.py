@@ -1,6 +1,6 @@
 """Organisation forms (admin)."""
 import pycountry
-from wtforms import SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
@@ -17,6 +17,8 @@ class OrganizationForm(VersionedForm):
                                                  Regexp(r"^[A-Za-z]{2}$", message="Use the two-letter ISO code.")],
                           description="ISO 3166 alpha-2 code, e.g. US, GB, DE.")
     sectors = sectors_field("Sectors")
+    is_authority = BooleanField("Competent authority or CSIRT",
+                                description="Operators address their incident reports to it (NIS2, CER).")
     parent_id = SelectField("Parent organisation", coerce=optional_id,
                             description="Set for a client organisation: it then receives TLP:AMBER "
                                         "shared with its parent.")

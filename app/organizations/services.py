@@ -7,6 +7,7 @@ from app.models import (
     Agreement,
     AgreementParty,
     IncidentPlan,
+    IncidentReport,
     Initiative,
     Mitigation,
     Organization,
@@ -80,10 +81,12 @@ def usage_count(org: Organization) -> int:
         sa.select(sa.func.count()).select_from(AgreementParty).where(AgreementParty.organization_id == org.id),
         sa.select(sa.func.count()).select_from(Mitigation).where(Mitigation.assigned_organization_id == org.id),
     ]
-    for model in (Agreement, Initiative, WorkingGroup, Risk, IncidentPlan):
+    for model in (Agreement, Initiative, WorkingGroup, Risk, IncidentPlan, IncidentReport):
         checks.append(sa.select(sa.func.count()).select_from(model).where(model.owner_organization_id == org.id))
     checks.append(sa.select(sa.func.count()).select_from(Initiative)
                   .where(Initiative.lead_organization_id == org.id))
+    checks.append(sa.select(sa.func.count()).select_from(IncidentReport)
+                  .where(IncidentReport.authority_organization_id == org.id))
     return sum(db.session.scalar(stmt) for stmt in checks)
 
 

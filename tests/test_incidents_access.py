@@ -1,0 +1,130 @@
+"""Every incident-report route × everyone around a report, walked from app.url_map: the operator's
+coordinator, member and executive, its client organisation, the authority's coordinator and member, a third
+operator, an admin. Out of scope (AMBER+STRICT: client and third operator) is 404, in scope but not allowed
+403, and a refused write changes nothing. A new incident route without a policy below fails by name."""
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AuditEvent, IncidentReport, IncidentReportStage, StageKind, utcnow
+from tests.conftest import make_app
+from tests.incident_world import PEOPLE, build, client
+from tests.security_world import build_url, write_methods
+
+OK = "ok"
+EVERYONE_SIGNED_IN = dict.fromkeys(PEOPLE, OK)
+READERS = {**EVERYONE_SIGNED_IN, "client_member": 404, "third_coordinator": 404}
+REPORTERS = {**READERS, "operator_executive": 403, "authority_coordinator": 403, "authority_member": 403,
+             "admin": 403}
+ANSWERERS = {**READERS, "operator_coordinator": 403, "operator_member": 403, "operator_executive": 403,
+             "authority_member": 403, "admin": 403}
+COMMENTERS = {**READERS, "admin": 403}
+CREATORS = {**EVERYONE_SIGNED_IN, "operator_executive": 403, "admin": 403}
+
+POLICY = {
+    "incidents.index": EVERYONE_SIGNED_IN,
+    "incidents.create": CREATORS,
+    "incidents.detail": READERS,
+    "incidents.history": READERS,
+    "documents.incident_stage": READERS,
+    "incidents.submit_stage": REPORTERS,
+    "incidents.change_status": {**REPORTERS, "authority_coordinator": OK},  # the authority closes the case
+    "incidents.acknowledge": ANSWERERS,
+    "incidents.request_intermediate": ANSWERERS,
+    "incidents.open_risk": ANSWERERS,
+    "comments.incident_report": COMMENTERS,
+}
+
+
+def _incident_rules(app):
+    return sorted((r for r in app.url_map.iter_rules()
+                   if r.endpoint.startswith("incidents.") or "incident_id" in r.arguments),
+                  key=lambda r: (r.endpoint, r.rule))
+
+
+def test_every_incident_route_has_a_policy():
+    app = make_app()
+    missing = sorted({r.endpoint for r in _incident_rules(app)} - set(POLICY))
+    assert not missing, f"incident routes without an entry in tests/test_incidents_access.py: {missing}"
+
+
+def _ids(app, world) -> dict:
+    """A submitted stage with its PDF (the early warning), the kind walked on submit (a correction)."""
+    with app.app_context():
+        report = db.session.get(IncidentReport, world.report_id)
+        stage = next(s for s in report.stages if s.kind is StageKind.EARLY_WARNING)
+        from app.models import Document
+
+        document = Document(object_type="incident_reports", object_id=report.id, kind="incident_stage",
+                            version=1, reference=report.reference, filename="s.pdf", sha256="3" * 64, size=8,
+                            content=b"%PDF-1.7", tlp=report.tlp)
+        db.session.add(document)
+        db.session.flush()
+        stage.submitted_at, stage.document_id, stage.body = utcnow(), document.id, "text"
+        db.session.commit()
+        return {"incident_id": report.id, "stage_id": stage.id, "stage_kind": "intermediate"}
+
+
+def _state(app, world) -> tuple:
+    with app.app_context():
+        report = db.session.get(IncidentReport, world.report_id)
+        return (report.version, report.status,
+                db.session.scalar(sa.select(sa.func.count(AuditEvent.id))),
+                db.session.scalar(sa.select(sa.func.count(IncidentReportStage.id))),
+                tuple(db.session.scalars(sa.select(IncidentReportStage.acknowledged_at).order_by(IncidentReportStage.id))))
+
+
+def _check(response, expected, label):
+    status = response.status_code
+    if expected == OK:
+        assert status < 500 and status not in (401, 403, 404, 405), f"{label}: {status}"
+        assert "/auth/login" not in response.headers.get("Location", ""), f"{label}: sent to sign-in"
+    else:
+        assert status == expected, f"{label}: expected {expected}, got {status}"
+
+
+def test_reads_by_everyone_around_a_report():
+    app = make_app()
+    world = build(app)
+    ids = _ids(app, world)
+    failures = []
+    for rule in _incident_rules(app):
+        if "GET" not in rule.methods:
+            continue
+        url = build_url(rule, ids)
+        for who in PEOPLE:
+            try:
+                _check(client(app, world, who).get(url), POLICY[rule.endpoint][who], f"GET {url} as {who}")
+            except AssertionError as exc:
+                failures.append(str(exc))
+    assert not failures, "\n".join(failures)
+
+
+def _writes():
+    app = make_app()
+    return [pytest.param(r.endpoint, m, id=f"{m} {r.endpoint}") for r in _incident_rules(app) for m in write_methods(r)]
+
+
+# Refusals first, so one person's accepted write cannot hide another's refusal.
+WRITE_ORDER = sorted(PEOPLE, key=lambda who: 0 if who in ("client_member", "third_coordinator") else 1)
+
+
+@pytest.mark.parametrize("endpoint, method", _writes())
+def test_writes_by_everyone_around_a_report(endpoint, method):
+    app = make_app()
+    world = build(app)
+    ids = _ids(app, world)
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint and method in r.methods)
+    url = build_url(rule, ids)
+    failures = []
+    for who in WRITE_ORDER:
+        expected = POLICY[endpoint][who]
+        before = _state(app, world)
+        response = client(app, world, who).open(url, method=method, data={})
+        try:
+            _check(response, expected, f"{method} {url} as {who}")
+            if expected != OK:
+                assert _state(app, world) == before, f"{method} {url} as {who}: refused but something changed"
+        except AssertionError as exc:
+            failures.append(str(exc))
+    assert not failures, "\n".join(failures)
