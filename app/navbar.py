@@ -1,9 +1,10 @@
 """The navigation bar's counts: the bell's unread notifications and the inbox badge, in ONE statement per
-request (app/inbox/providers.counts_with), whichever of them the page shows first. The dashboard reads the
-same figures (its inbox block), so they cost it nothing more."""
+request (app/inbox/providers.counts_with), whichever of them the page shows first. The dashboard adds its
+figures to that same statement (`counts_with`)."""
 from dataclasses import dataclass, field
 
-from flask import current_app, g
+import sqlalchemy as sa
+from flask import current_app, g, has_request_context
 from flask_login import current_user
 
 
@@ -20,16 +21,21 @@ class NavbarCounts:
 def counts() -> NavbarCounts:
     """The signed-in user's counts, computed once per request (none for anyone else)."""
     if "navbar_counts" not in g:
-        g.navbar_counts = _compute()
+        counts_with(current_user, None)
     return g.navbar_counts
 
 
-def _compute() -> NavbarCounts:
-    if not (current_user.is_authenticated and current_user.is_active):
-        return NavbarCounts()
-    from app.inbox.providers import counts_with
+def counts_with(user, stmt: sa.Select | None) -> tuple:
+    """The values of `stmt`'s one row (a statement of one row, or None), with `user`'s navigation bar counts
+    computed in the same statement (and kept for the rest of the request when `user` is the signed-in one)."""
+    from app.inbox.providers import counts_with as inbox_counts_with
     from app.notifications.display import unread_statement
 
-    bell = "notifications" in current_app.blueprints
-    inbox, extra = counts_with(current_user, (unread_statement(current_user),) if bell else ())
-    return NavbarCounts(unread=(extra[0] or 0) if bell else 0, inbox=inbox)
+    bell = user.is_authenticated and user.is_active and "notifications" in current_app.blueprints
+    if bell:
+        unread = unread_statement(user).scalar_subquery()
+        stmt = stmt.add_columns(unread) if stmt is not None else sa.select(unread)
+    inbox, row = inbox_counts_with(user, stmt)
+    if has_request_context() and user == current_user:
+        g.navbar_counts = NavbarCounts(unread=(row[-1] or 0) if bell else 0, inbox=inbox)
+    return row[:-1] if bell else row

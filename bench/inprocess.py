@@ -10,6 +10,7 @@ request ran (the same for every request of a page, or the range).
     .venv/bin/python bench/pages.py --in-process --profile /agreements/   # cProfile of one page, top 30
 """
 import cProfile
+import gc
 import os
 import pstats
 import statistics
@@ -133,6 +134,14 @@ def run(args) -> None:
                 seed_scale(args.user)
     print(f"database ready in {time.time() - started:.1f} s ({'scaled' if args.scale else 'demo data'})")
     client = client_for(app, args.user)
+    # As gunicorn.conf.py's post_worker_init: compiled templates, then what lives as long as the worker frozen
+    # (full collections skip it; without this, the seeding's leftovers make every page pay for long ones).
+    from app.template_helpers import compile_templates
+
+    with app.app_context():
+        compile_templates()
+    gc.collect()
+    gc.freeze()
     if args.profile:
         profile(app, client, args.profile, args.requests)
         return

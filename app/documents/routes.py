@@ -245,8 +245,11 @@ def report_editions_global() -> list:
 
 @bp.app_template_global("register_editions")
 def register_editions_global() -> list:
-    """For the risk list's register form: the editions of the risk register the reader may produce."""
-    return report_editions(current_user, kinds=((Risk, permissions.visible_risks),))
+    """For the risk list's register form: the editions of the risk register the reader may produce (once per
+    request)."""
+    if "register_editions" not in g:
+        g.register_editions = report_editions(current_user, kinds=((Risk, permissions.visible_risks),))
+    return g.register_editions
 
 
 @bp.app_template_global("register_filter_args")

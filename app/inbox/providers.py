@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import url_for
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager
 
 from app import permissions
 from app.extensions import db
@@ -83,16 +83,21 @@ def _usable(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
-def inbox_sections(user: User, limit: int | None = None) -> list[tuple[str, list[InboxEntry]]]:
+def inbox_sections(user: User, limit: int | None = None,
+                   counts: dict[str, int] | None = None) -> list[tuple[str, list[InboxEntry]]]:
     """[(section heading, entries)] for every provider with something for the user; with `limit`, the
-    first `limit` entries of each section."""
+    first `limit` entries of each section. Given the sections' `counts` (inbox_counts), the sections known
+    empty are not asked, nor any after `limit` entries in all (the dashboard's preview)."""
     if not _usable(user):
         return []
-    sections = []
+    sections, total = [], 0
     for p in PROVIDERS:
+        if counts is not None and (not counts.get(p.section) or (limit is not None and total >= limit)):
+            continue
         entries = sorted(p.fn(user, limit), key=lambda e: (e.rank, e.due or date.max, e.reference))[:limit]
         if entries:
             sections.append((p.section, entries))
+            total += len(entries)
     return sections
 
 
@@ -101,18 +106,20 @@ def inbox_counts(user: User) -> dict[str, int]:
     return counts_with(user)[0]
 
 
-def counts_with(user: User, also: tuple[sa.Select, ...] = ()) -> tuple[dict[str, int], list]:
-    """({section heading: how many entries in all}, [the value of each statement of `also`]). The sections that
-    can be long are counted by the database, every count in one statement with the one-value statements of
-    `also` (the badges are on every page: app/navbar.py adds the bell's count)."""
-    if not _usable(user):
-        return {}, [None] * len(also)
-    columns, sizes = _count_columns(user)
-    extra = [stmt.scalar_subquery() for stmt in also]
-    numbers = iter(db.session.execute(sa.select(*columns, *extra)).one() if columns or extra else ())
+def counts_with(user: User, also: sa.Select | None = None) -> tuple[dict[str, int], tuple]:
+    """({section heading: how many entries in all}, the values of `also`'s one row). The sections that can be
+    long are counted by the database, every count in one statement, `also`'s (a statement of one row) with
+    them: the badges are on every page (app/navbar.py adds the bell's count, the dashboard its figures)."""
+    columns, sizes = _count_columns(user) if _usable(user) else ([], [])
+    statement = also.add_columns(*columns) if also is not None else sa.select(*columns) if columns else None
+    row = tuple(db.session.execute(statement).one()) if statement is not None else ()
+    leading = len(row) - len(columns)
+    numbers = iter(row[leading:])
     totals = {section: sum(next(numbers) for _ in range(size)) for section, size in sizes}
+    if not _usable(user):
+        return {}, row[:leading]
     return ({p.section: totals[p.section] if p.count else len(p.fn(user, None)) for p in PROVIDERS},
-            list(numbers))
+            row[:leading])
 
 
 def _count_columns(user: User) -> tuple[list, list[tuple[str, int]]]:
@@ -180,22 +187,30 @@ def _count_reviews(user: User) -> list[sa.Select]:
     return [_awaiting_review(user, Agreement), _awaiting_review(user, IncidentPlan)]
 
 
+def _submitter_name(model) -> sa.ScalarSelect:
+    """The name of who submitted the record's newest open review round (None without one)."""
+    return (sa.select(User.name).join(ReviewRequest, ReviewRequest.submitted_by_id == User.id)
+            .where(ReviewRequest.object_type == model.__tablename__, ReviewRequest.object_id == model.id,
+                   ReviewRequest.outcome == ReviewOutcome.OPEN)
+            .order_by(ReviewRequest.id.desc()).limit(1).correlate(model).scalar_subquery())
+
+
+def _in_review(user: User, model, limit: int | None) -> list:
+    """(record, named reviewer?, submitter's name) of the records of `model` awaiting the user's review,
+    named reviewer first: one statement."""
+    named = _named_reviewer(user, model)
+    stmt = (_awaiting_review(user, model).add_columns(named.label("named"), _submitter_name(model).label("submitter"))
+            .order_by(named.desc(), model.reference))
+    return db.session.execute(stmt if limit is None else stmt.limit(limit)).all()
+
+
 @provider(10, "Reviews and approvals", count=_count_reviews)
 def reviews_to_give(user: User, limit: int | None = None) -> list[InboxEntry]:
     """Agreements and plans in review that the user may approve: named reviewer first."""
     if user.role is not Role.COORDINATOR:
         return []
-    records = [*_first(_awaiting_review(user, Agreement), limit,
-                       _named_reviewer(user, Agreement).desc(), Agreement.reference),
-               *_first(_awaiting_review(user, IncidentPlan), limit,
-                       _named_reviewer(user, IncidentPlan).desc(), IncidentPlan.reference)]
-    if not records:
-        return []
-    rounds = _open_rounds(records)
     entries = []
-    for record in records:
-        review = rounds.get((record.__tablename__, record.id))
-        named = review is not None and any(u.id == user.id for u in review.reviewers)
+    for record, named, submitter in [*_in_review(user, Agreement, limit), *_in_review(user, IncidentPlan, limit)]:
         is_agreement = isinstance(record, Agreement)
         entries.append(InboxEntry(
             section="Reviews and approvals", action="Approve or request changes",
@@ -205,25 +220,8 @@ def reviews_to_give(user: User, limit: int | None = None) -> list[InboxEntry]:
                  else url_for("incident_plans.detail", plan_id=record.id)) + "#review",
             tlp=record.tlp, rank=0 if named else 1,
             note=("You are a named reviewer" if named else "You may approve it")
-            + (f" · submitted by {review.submitted_by.name}" if review else "")))
+            + (f" · submitted by {submitter}" if submitter else "")))
     return entries
-
-
-def _open_rounds(records) -> dict[tuple[str, int], ReviewRequest]:
-    conditions = [sa.and_(ReviewRequest.object_type == table, ReviewRequest.object_id.in_(ids))
-                  for table, ids in _ids_by_table(records).items()]
-    rows = db.session.scalars(
-        sa.select(ReviewRequest).where(ReviewRequest.outcome == ReviewOutcome.OPEN, sa.or_(*conditions))
-        .options(selectinload(ReviewRequest.reviewers), selectinload(ReviewRequest.submitted_by))
-        .order_by(ReviewRequest.id))
-    return {(r.object_type, r.object_id): r for r in rows}  # the newest open round wins
-
-
-def _ids_by_table(records) -> dict[str, list[int]]:
-    grouped: dict[str, list[int]] = {}
-    for record in records:
-        grouped.setdefault(record.__tablename__, []).append(record.id)
-    return grouped
 
 
 # --- Work assigned to the user ---------------------------------------------------------------
@@ -254,9 +252,9 @@ def _count_assigned(user: User) -> list[sa.Select]:
 def assigned_work(user: User, limit: int | None = None) -> list[InboxEntry]:
     """Tasks and mitigations assigned to the user: newly assigned (not started) or due within a week
     or overdue. Done (or implemented, verified, cancelled) work leaves the inbox. Soonest due first."""
-    tasks = _first(_assigned_tasks(user).options(selectinload(Task.working_group)), limit,
+    tasks = _first(_assigned_tasks(user).options(contains_eager(Task.working_group)), limit,
                    Task.due_date.is_(None), Task.due_date, Task.id)
-    mitigations = _first(_assigned_mitigations(user).options(selectinload(Mitigation.risk)), limit,
+    mitigations = _first(_assigned_mitigations(user).options(contains_eager(Mitigation.risk)), limit,
                          Mitigation.due_date.is_(None), Mitigation.due_date, Mitigation.id)
     entries = []
     for task in tasks:

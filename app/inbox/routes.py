@@ -15,8 +15,9 @@ def _counts() -> dict[str, int]:
 
 @bp.get("/")
 def index():
-    return render_template("inbox/index.html", sections=providers.inbox_sections(current_user, PAGE_LIMIT),
-                           counts=_counts())
+    counts = _counts()  # first: the sections known empty are not asked
+    return render_template("inbox/index.html", sections=providers.inbox_sections(current_user, PAGE_LIMIT, counts),
+                           counts=counts)
 
 
 @bp.app_template_global()
@@ -29,4 +30,5 @@ def inbox_preview(limit: int = 5) -> list:
     """The first entries across sections, in the inbox's order (for the dashboard)."""
     if not current_user.is_authenticated:
         return []
-    return [entry for _, entries in providers.inbox_sections(current_user, limit) for entry in entries][:limit]
+    sections = providers.inbox_sections(current_user, limit, counts=_counts())
+    return [entry for _, entries in sections for entry in entries][:limit]

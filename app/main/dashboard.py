@@ -1,11 +1,23 @@
-"""Dashboard figures per role, each computed from the user's visible_* scopes (never a global count)."""
-import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+"""Dashboard figures per role, each computed from the user's visible_* scopes (never a global count).
 
-from app import permissions
+The page is a handful of statements whatever the amount of data: every figure (and the navigation bar's counts,
+and the executive report's editions) in ONE statement of one row, each table aggregated once; the short lists of
+the portfolio and "My working groups" in ONE statement of light rows (UNION ALL of each list's first rows); the
+person's tasks and mitigations (their quick-update forms need the records) in one statement each.
+"""
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask import g
+from sqlalchemy.orm import contains_eager
+
+from app import navbar, permissions
+from app.documents.executive import REPORT_KINDS, at_or_below
 from app.extensions import db
 from app.listing import counting
 from app.models import (
+    TLP,
     Agreement,
     AgreementStatus,
     Health,
@@ -24,120 +36,198 @@ from app.models import (
     User,
     WorkingGroup,
     WorkingGroupMember,
+    level_for_score,
     today,
 )
 
 LIST_LIMIT = 6
+MY_LIMIT = 8
 
 
-def count(stmt: sa.Select) -> int:
-    return db.session.scalar(counting(stmt)) or 0
+@dataclass(frozen=True)
+class Item:
+    """One line of a dashboard list: what it links to and the little it shows."""
+    kind: str
+    id: int
+    reference: str
+    title: str
+    note: str          # an initiative's health reason, a plan's version label
+    number: int | None  # a risk's score, a group's overdue tasks
+    day: date | None   # an agreement's expiry, a plan's next review
+    tlp: str | None
+
+    @property
+    def days(self) -> int | None:
+        return (self.day - today()).days if self.day is not None else None
+
+    @property
+    def level(self):
+        return level_for_score(self.number or 0)
+
+    @property
+    def label(self) -> TLP | None:
+        return TLP(self.tlp) if self.tlp else None
 
 
-def _grouped(stmt: sa.Select, column) -> sa.Select:
-    """(value, count) of `column` over the rows of a scoped select."""
-    return stmt.with_only_columns(column, sa.func.count()).order_by(None).group_by(column)
+def _tally(condition) -> sa.ColumnElement:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
 def _live(stmt: sa.Select, model) -> sa.Select:
     return stmt.where(model.archived_at.is_(None))
 
 
-def _portfolio_statements(user: User) -> dict[str, sa.Select]:
-    """The coordinator/executive figures' statements (from the user's scopes and today's date alone)."""
-    agreements = _live(permissions.visible_agreements(user), Agreement)
-    initiatives = _live(permissions.visible_initiatives(user), Initiative)
+def _line(kind: str, stmt: sa.Select, *, id, reference, title, note=None, number=None, day=None, tlp=None,
+          order=(), limit: int = LIST_LIMIT) -> sa.Select:
+    """A list's first rows as Item columns (one branch of the lists' UNION ALL)."""
+    def typed(value, type_):  # a typed NULL (PostgreSQL unions no untyped one); a column uncast (SQLite would
+        return sa.cast(sa.null(), type_) if value is None else sa.type_coerce(value, type_)  # make a date a number)
+
+    columns = [sa.literal(kind, sa.String).label("kind"), id.label("id"), typed(reference, sa.String).label("reference"),
+               typed(title, sa.String).label("title"), typed(note, sa.Text).label("note"),
+               typed(number, sa.Integer).label("number"), typed(day, sa.Date).label("day"),
+               typed(tlp, sa.String).label("tlp")]
+    branch = stmt.with_only_columns(*columns).order_by(None).order_by(*order).limit(limit).subquery()
+    return sa.select(*branch.c)
+
+
+# How each list's rows are ordered again once the UNION ALL has mixed them (the same order as in its branch).
+_ORDER = {
+    "expiring": lambda i: (i.day, i.reference),
+    "red_initiatives": lambda i: i.reference,
+    "top_risks": lambda i: (-(i.number or 0), i.reference),
+    "plans_due": lambda i: (i.day, i.reference),
+    "overdue_by_group": lambda i: (-(i.number or 0), i.title),
+    "my_groups": lambda i: i.title,
+}
+
+
+def _statements(user: User) -> dict:
+    """The dashboard's statements for `user` (built once per scope and day: permissions.scoped_statements)."""
+    portfolio = user.role in (Role.COORDINATOR, Role.EXECUTIVE)
+    mine = user.role in (Role.MEMBER, Role.COORDINATOR)
+    aggregates, lines = [], []
     tasks = _live(permissions.visible_tasks(user), Task).where(WorkingGroup.archived_at.is_(None))
-    risks = _live(permissions.visible_risks(user), Risk)
-    plans = _live(permissions.visible_incident_plans(user), IncidentPlan)
+    if portfolio:
+        agreements = _live(permissions.visible_agreements(user), Agreement)
+        open_initiatives = _live(permissions.visible_initiatives(user), Initiative).where(
+            Initiative.status.in_([InitiativeStatus.ACTIVE, InitiativeStatus.ON_HOLD, InitiativeStatus.PROPOSED]))
+        overdue_tasks = tasks.where(Task.overdue_condition())
+        open_risks = _live(permissions.visible_risks(user), Risk).where(Risk.status != RiskStatus.CLOSED)
+        plans_due = _live(permissions.visible_incident_plans(user), IncidentPlan).where(
+            IncidentPlan.status == PlanStatus.APPROVED, IncidentPlan.next_review_date < today())
+        expiring = agreements.where(Agreement.expiring_condition())
+        aggregates += [
+            agreements.with_only_columns(
+                *(_tally(Agreement.status == s).label(f"agreements_{s.value}") for s in AgreementStatus),
+                _tally(Agreement.expiring_condition()).label("expiring_count")),
+            open_initiatives.with_only_columns(
+                *(_tally(Initiative.health == h).label(f"initiatives_{h.value}") for h in Health)),
+            overdue_tasks.with_only_columns(sa.func.count().label("overdue_task_count")),
+            open_risks.with_only_columns(sa.func.count().label("open_risk_count")),
+            plans_due.with_only_columns(sa.func.count().label("plans_due_count")),
+            # The executive report's editions: the highest label the reader sees among the report's kinds.
+            *(_live(scope(user), model).with_only_columns(
+                sa.func.max(sa.case({t: t.rank for t in TLP}, value=model.tlp)).label(f"label_{model.__tablename__}"))
+              for model, scope in REPORT_KINDS),
+        ]
+        lines += [
+            _line("expiring", expiring, id=Agreement.id, reference=Agreement.reference, title=Agreement.title,
+                  day=Agreement.expiry_date, order=(Agreement.expiry_date, Agreement.reference)),
+            _line("red_initiatives", open_initiatives.where(Initiative.health == Health.RED), id=Initiative.id,
+                  reference=Initiative.reference, title=Initiative.title, note=Initiative.health_reason,
+                  order=(Initiative.reference,)),
+            _line("top_risks", open_risks, id=Risk.id, reference=Risk.reference, title=Risk.title,
+                  number=Risk.likelihood * Risk.impact,
+                  order=((Risk.likelihood * Risk.impact).desc(), Risk.reference)),
+            _line("plans_due", plans_due, id=IncidentPlan.id, reference=IncidentPlan.reference,
+                  title=IncidentPlan.title, note=IncidentPlan.version_label, day=IncidentPlan.next_review_date,
+                  order=(IncidentPlan.next_review_date, IncidentPlan.reference)),
+            # Every group's overdue count in one grouped query over the overdue tasks (ix_tasks_group_due).
+            _line("overdue_by_group", overdue_tasks.group_by(WorkingGroup.id, WorkingGroup.name), id=WorkingGroup.id,
+                  reference=WorkingGroup.reference, title=WorkingGroup.name, number=sa.func.count(Task.id),
+                  order=(sa.func.count(Task.id).desc(), WorkingGroup.name)),
+        ]
+    statements = {}
+    if mine:
+        my_tasks = tasks.where(Task.assignee_id == user.id, Task.status != TaskStatus.DONE)
+        my_mitigations = (_live(permissions.visible_mitigations(user), Mitigation)
+                          .where(Mitigation.assigned_user_id == user.id,
+                                 Mitigation.status.in_([MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS])))
+        my_groups = (_live(permissions.visible_working_groups(user), WorkingGroup)
+                     .where(WorkingGroup.memberships.any(WorkingGroupMember.user_id == user.id)))
+        aggregates += [
+            # Open and overdue in one pass over the person's open tasks (ix_tasks_assignee_open).
+            my_tasks.with_only_columns(sa.func.count().label("my_task_count"),
+                                       _tally(Task.overdue_condition()).label("my_overdue_count")),
+            my_mitigations.with_only_columns(sa.func.count().label("my_mitigation_count")),
+            my_groups.with_only_columns(sa.func.count().label("my_group_count")),
+        ]
+        lines.append(_line("my_groups", my_groups, id=WorkingGroup.id, reference=WorkingGroup.reference,
+                           title=WorkingGroup.name, tlp=WorkingGroup.tlp,
+                           order=(WorkingGroup.name,), limit=MY_LIMIT))
+        statements["my_tasks"] = (my_tasks.options(contains_eager(Task.working_group))
+                                  .order_by(Task.due_date.is_(None), Task.due_date, Task.id).limit(MY_LIMIT))
+        statements["my_mitigations"] = (my_mitigations.options(contains_eager(Mitigation.risk))
+                                        .order_by(Mitigation.due_date.is_(None), Mitigation.due_date, Mitigation.id)
+                                        .limit(MY_LIMIT))
+    subqueries = [stmt.order_by(None).subquery() for stmt in aggregates]
+    if subqueries:
+        joined = subqueries[0]
+        for subquery in subqueries[1:]:
+            joined = joined.join(subquery, sa.true())
+        statements["figures"] = sa.select(*(c for s in subqueries for c in s.c)).select_from(joined)
+    if lines:
+        statements["lines"] = sa.union_all(*lines)
+    return statements
 
-    expiring = agreements.where(Agreement.expiring_condition())
-    open_initiatives = initiatives.where(Initiative.status.in_([InitiativeStatus.ACTIVE, InitiativeStatus.ON_HOLD,
-                                                                InitiativeStatus.PROPOSED]))
-    overdue_tasks = tasks.where(Task.overdue_condition())
-    open_risks = risks.where(Risk.status != RiskStatus.CLOSED)
-    plans_due = plans.where(IncidentPlan.status == PlanStatus.APPROVED, IncidentPlan.next_review_date < today())
-    return {
-        # Every group's overdue count in one grouped query over the overdue tasks (ix_tasks_group_due); their
-        # sum is the overdue total.
-        "overdue_by_group": overdue_tasks.with_only_columns(WorkingGroup.id, WorkingGroup.name, sa.func.count(Task.id))
-        .order_by(None).group_by(WorkingGroup.id, WorkingGroup.name)
-        .order_by(sa.func.count(Task.id).desc(), WorkingGroup.name),
-        "agreements_by_status": _grouped(agreements, Agreement.status),
-        "initiatives_by_health": _grouped(open_initiatives, Initiative.health),
-        "expiring_count": counting(expiring),
-        "expiring": expiring.order_by(Agreement.expiry_date).limit(LIST_LIMIT),
-        "red_initiatives": open_initiatives.where(Initiative.health == Health.RED).order_by(Initiative.reference)
-        .limit(LIST_LIMIT),
-        "open_risk_count": counting(open_risks),
-        "top_risks": open_risks.options(selectinload(Risk.owner_organization))
-        .order_by((Risk.likelihood * Risk.impact).desc(), Risk.reference).limit(LIST_LIMIT),
-        "plans_due_count": counting(plans_due),
-        "plans_due": plans_due.order_by(IncidentPlan.next_review_date).limit(LIST_LIMIT),
-    }
+
+def _figures(user: User, stmt: sa.Select | None) -> dict:
+    """The figures' row by name (with the navigation bar's counts in the same statement)."""
+    row = navbar.counts_with(user, stmt)
+    return dict(zip(stmt.selected_columns.keys(), row, strict=True)) if stmt is not None else {}
 
 
-def portfolio(user: User) -> dict:
-    """The coordinator/executive figures."""
-    stmts = permissions.scoped_statements("dashboard_portfolio", user, lambda: _portfolio_statements(user))
-    by_group = db.session.execute(stmts["overdue_by_group"]).all()
-    agreements_by_status = dict(db.session.execute(stmts["agreements_by_status"]).all())
-    initiatives_by_health = dict(db.session.execute(stmts["initiatives_by_health"]).all())
+def _portfolio(figures: dict, items: dict[str, list[Item]]) -> dict:
+    agreements_by_status = {s: figures[f"agreements_{s.value}"] for s in AgreementStatus
+                            if figures[f"agreements_{s.value}"]}
+    initiatives_by_health = {h: figures[f"initiatives_{h.value}"] for h in Health if figures[f"initiatives_{h.value}"]}
+    ranks = [figures[f"label_{model.__tablename__}"] for model, _ in REPORT_KINDS]
+    highest = max((rank for rank in ranks if rank is not None), default=TLP.CLEAR.rank)
+    g.report_editions = at_or_below(next(t for t in TLP if t.rank == highest))  # the page header's edition list
     return {
         "agreements_by_status": agreements_by_status,
         "agreement_statuses": list(AgreementStatus),
-        "agreement_total": sum(agreements_by_status.values()),  # the grouped counts add up: no second scan
-        "expiring_count": db.session.scalar(stmts["expiring_count"]) or 0,
-        "expiring": db.session.scalars(stmts["expiring"]).all(),
+        "agreement_total": sum(agreements_by_status.values()),
+        "expiring_count": figures["expiring_count"],
+        "expiring": items.get("expiring", []),
         "initiatives_by_health": initiatives_by_health,
         "healths": list(Health),
         "initiative_total": sum(initiatives_by_health.values()),
-        "red_initiatives": db.session.scalars(stmts["red_initiatives"]).all(),
-        "overdue_task_count": sum(number for _, _, number in by_group),
-        "overdue_by_group": by_group[:LIST_LIMIT],
-        "open_risk_count": db.session.scalar(stmts["open_risk_count"]) or 0,
-        "top_risks": db.session.scalars(stmts["top_risks"]).all(),
-        "plans_due_count": db.session.scalar(stmts["plans_due_count"]) or 0,
-        "plans_due": db.session.scalars(stmts["plans_due"]).all(),
+        "red_initiatives": items.get("red_initiatives", []),
+        "overdue_task_count": figures["overdue_task_count"],
+        "overdue_by_group": items.get("overdue_by_group", []),
+        "open_risk_count": figures["open_risk_count"],
+        "top_risks": items.get("top_risks", []),
+        "plans_due_count": figures["plans_due_count"],
+        "plans_due": items.get("plans_due", []),
     }
 
 
-def _my_work_statements(user: User) -> dict[str, sa.Select]:
-    tasks = (_live(permissions.visible_tasks(user), Task)
-             .where(Task.assignee_id == user.id, Task.status != TaskStatus.DONE))
-    mitigations = (_live(permissions.visible_mitigations(user), Mitigation)
-                   .where(Mitigation.assigned_user_id == user.id,
-                          Mitigation.status.in_([MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS])))
-    groups = (_live(permissions.visible_working_groups(user), WorkingGroup)
-              .where(WorkingGroup.memberships.any(WorkingGroupMember.user_id == user.id)))
+def _my_work(figures: dict, items: dict[str, list[Item]], statements: dict) -> dict:
     return {
-        # Open and overdue in one pass over the person's open tasks (ix_tasks_assignee_open).
-        "task_counts": tasks.with_only_columns(
-            sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((Task.overdue_condition(), 1), else_=0)), 0))
-        .order_by(None),
-        "my_tasks": tasks.options(selectinload(Task.working_group))
-        .order_by(Task.due_date.is_(None), Task.due_date).limit(8),
-        "my_mitigation_count": counting(mitigations),
-        "my_mitigations": mitigations.options(selectinload(Mitigation.risk))
-        .order_by(Mitigation.due_date.is_(None), Mitigation.due_date).limit(8),
-        "my_group_count": counting(groups),
-        "my_groups": groups.order_by(WorkingGroup.name).limit(8),
+        "my_task_count": figures["my_task_count"],
+        "my_overdue_count": figures["my_overdue_count"],
+        "my_tasks": db.session.scalars(statements["my_tasks"]).all(),
+        "my_mitigation_count": figures["my_mitigation_count"],
+        "my_mitigations": db.session.scalars(statements["my_mitigations"]).all(),
+        "my_group_count": figures["my_group_count"],
+        "my_groups": items.get("my_groups", []),
     }
 
 
-def my_work(user: User) -> dict:
-    """The member's figures: their tasks, mitigations and groups."""
-    stmts = permissions.scoped_statements("dashboard_my_work", user, lambda: _my_work_statements(user))
-    task_count, overdue_count = db.session.execute(stmts["task_counts"]).one()
-    return {
-        "my_task_count": task_count,
-        "my_overdue_count": overdue_count,
-        "my_tasks": db.session.scalars(stmts["my_tasks"]).all(),
-        "my_mitigation_count": db.session.scalar(stmts["my_mitigation_count"]) or 0,
-        "my_mitigations": db.session.scalars(stmts["my_mitigations"]).all(),
-        "my_group_count": db.session.scalar(stmts["my_group_count"]) or 0,
-        "my_groups": db.session.scalars(stmts["my_groups"]).all(),
-    }
+def count(stmt: sa.Select) -> int:
+    return db.session.scalar(counting(stmt)) or 0
 
 
 def administration(user: User) -> dict:
@@ -161,8 +251,15 @@ def dashboard_for(user: User) -> dict:
     context: dict = {"role": user.role, "roles": Role}
     if user.role is Role.ADMIN:
         context.update(administration(user))
+    statements = permissions.scoped_statements("dashboard", user, lambda: _statements(user))
+    figures = _figures(user, statements.get("figures"))
+    items: dict[str, list[Item]] = {}
+    if "lines" in statements:
+        for row in db.session.execute(statements["lines"]):
+            items.setdefault(row.kind, []).append(Item(**row._mapping))
+        items = {kind: sorted(rows, key=_ORDER[kind]) for kind, rows in items.items()}
     if user.role in (Role.COORDINATOR, Role.EXECUTIVE):
-        context.update(portfolio(user))
+        context.update(_portfolio(figures, items))
     if user.role in (Role.MEMBER, Role.COORDINATOR):
-        context.update(my_work(user))
+        context.update(_my_work(figures, items, statements))
     return context

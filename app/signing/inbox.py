@@ -1,6 +1,6 @@
 """The inbox's "Signatures to give": the user's pending requests whose turn has come."""
 from flask import url_for
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.inbox.providers import InboxEntry, due_note, provider
@@ -17,7 +17,7 @@ def _count(user: User) -> list:
 @provider(15, SECTION, count=_count)
 def signatures_to_give(user: User, limit: int | None = None) -> list[InboxEntry]:
     stmt = services.turn_has_come(user).options(
-        selectinload(SignatureRequest.agreement), selectinload(SignatureRequest.organization))
+        joinedload(SignatureRequest.agreement), joinedload(SignatureRequest.organization))
     entries = []
     for request in db.session.scalars(stmt if limit is None else stmt.limit(limit)):
         agreement = request.agreement

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import listing, permissions
 from app.extensions import db
@@ -60,8 +60,7 @@ def group_list(user: User, args: Mapping) -> sa.Select:
     if listing.flag("mine", args):
         stmt = stmt.where(_is_member(user.id))
     stmt = listing.sort(stmt, GROUP_SORTS, "name", tie_breaker=WorkingGroup.id)
-    return stmt.options(selectinload(WorkingGroup.owner_organization),
-                        selectinload(WorkingGroup.initiative),
+    return stmt.options(joinedload(WorkingGroup.owner_organization), joinedload(WorkingGroup.initiative),
                         selectinload(WorkingGroup.memberships))
 
 

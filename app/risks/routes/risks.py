@@ -1,7 +1,7 @@
 """The register, a risk's detail, create/edit, lifecycle, archive/restore, history."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import lifecycle, listing, permissions
 from app.extensions import db
@@ -48,7 +48,7 @@ def _form_recipients(form: RiskForm, users: list[User]) -> list[User]:
 def index():
     filters = queries.read_filters(request.args)
     stmt = queries.sorted_stmt(queries.filtered(current_user, filters).options(
-        selectinload(Risk.owner_organization), selectinload(Risk.mitigations)))
+        joinedload(Risk.owner_organization), selectinload(Risk.mitigations)))
     if listing.wants_csv():
         return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "risks.csv")
     page = listing.paginate(stmt)
