@@ -131,7 +131,8 @@ def run(args) -> None:
             from bench.scale import seed_scale
 
             with app.app_context():
-                seed_scale(args.user)
+                added = seed_scale(args.user)
+            print("added " + ", ".join(f"{n:,} {name}" for name, n in added.items()))
     print(f"database ready in {time.time() - started:.1f} s ({'scaled' if args.scale else 'demo data'})")
     client = client_for(app, args.user)
     # As gunicorn.conf.py's post_worker_init: compiled templates, then what lives as long as the worker frozen

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from app import permissions
 from app.extensions import db
@@ -22,6 +23,7 @@ class ObjectSpec:
     endpoint: Callable  # obj -> (endpoint, values)
     reference: Callable  # obj -> short reference, safe at every TLP
     title: Callable  # obj -> title (only shown where the TLP allows)
+    parent: str = ""  # the relationship `reference` reads, loaded with the record (the scope joins it)
 
 
 SPECS: dict[str, ObjectSpec] = {}
@@ -50,10 +52,10 @@ register(ObjectSpec("incident_report", IncidentReport, "Incident report", permis
                     lambda o: ("incidents.detail", {"incident_id": o.id}), _ref, lambda o: o.reference))
 register(ObjectSpec("task", Task, "Task", permissions.visible_tasks,
                     lambda o: ("tasks.detail", {"task_id": o.id}),
-                    lambda o: f"{o.working_group.reference} task #{o.id}", lambda o: o.title))
+                    lambda o: f"{o.working_group.reference} task #{o.id}", lambda o: o.title, parent="working_group"))
 register(ObjectSpec("mitigation", Mitigation, "Mitigation", permissions.visible_mitigations,
                     lambda o: ("risks.detail", {"risk_id": o.risk_id, "_anchor": f"mitigation-{o.id}"}),
-                    lambda o: f"{o.risk.reference} mitigation #{o.id}", lambda o: o.title))
+                    lambda o: f"{o.risk.reference} mitigation #{o.id}", lambda o: o.title, parent="risk"))
 
 
 # Where a notification of these kinds leads instead of the record's page: the signing page, the
@@ -115,6 +117,8 @@ def visible_objects(user, object_type: str, object_ids) -> dict[int, object]:
     if spec is None or not ids:
         return {}
     stmt = spec.scope(user).where(spec.model.id.in_(ids))
+    if spec.parent:
+        stmt = stmt.options(contains_eager(getattr(spec.model, spec.parent)))
     return {obj.id: obj for obj in db.session.scalars(stmt)}
 
 

@@ -1,0 +1,75 @@
+"""Every list page and the dashboard run a fixed number of SQL statements, whatever the number of rows: the
+statements are counted with N records of every kind and again with 3N (bench/scale.py adds them): never more
+at 3N, and within the budget (lists 8, dashboard 12)."""
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Role, User
+from bench.scale import seed_scale
+from tests import factories as f
+from tests.conftest import WORLD_SCOPE, make_app
+
+LISTS = ["/agreements/", "/risks/", "/inbox/", "/tasks/", "/tasks/?scope=all", "/initiatives/", "/working-groups/",
+         "/incident-plans/", "/notifications/", "/agreements/?per_page=100"]
+DASHBOARD = "/"
+COORDINATOR = "coordinator@grid.example"
+
+
+def _scale(n: int) -> None:
+    seed_scale(COORDINATOR, agreements=n, tasks=5 * n, audit_events=10 * n, notifications=n, risks=n // 2,
+               groups=n // 2, seed=n)
+
+
+@pytest.fixture(scope=WORLD_SCOPE)
+def world(_postgres_schema):
+    app = make_app()
+    with app.app_context():
+        grid, water = f.organization(name="Grid North"), f.organization(name="Water South")
+        for n in range(6):  # records owned across many organisations: a per-row load of one would show
+            f.organization(name=f"Partner {n}")
+        people = {"coordinator": f.user(email=COORDINATOR, role=Role.COORDINATOR, organization=grid),
+                  "member": f.user(role=Role.MEMBER, organization=grid),
+                  "executive": f.user(role=Role.EXECUTIVE, organization=grid),
+                  "partner": f.user(role=Role.COORDINATOR, organization=water)}
+        db.session.commit()
+        ids = {name: person.id for name, person in people.items()}
+    yield app, ids
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def statements(app, user_id: int, url: str) -> int:
+    with app.app_context():
+        engine, user = db.engine, db.session.get(User, user_id)
+        user.get_id()
+    client = app.test_client(user=user)
+    assert client.get(url).status_code == 200  # warm: statements built and cached
+    seen = []
+
+    def note(*_args):
+        seen.append(1)
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get(url).status_code == 200, url
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    return len(seen)
+
+
+def test_lists_and_the_dashboard_run_as_many_statements_at_3n_rows_as_at_n(world):
+    app, ids = world
+    pages = [(name, url) for name in ("coordinator", "member", "executive") for url in [DASHBOARD, *LISTS]]
+    with app.app_context():
+        _scale(12)
+    small = {(name, url): statements(app, ids[name], url) for name, url in pages}
+    with app.app_context():
+        _scale(24)  # 36 = 3 × 12 of every kind
+    large = {(name, url): statements(app, ids[name], url) for name, url in pages}
+    # Never more (the dashboard's inbox preview may ask fewer sections once the first ones fill it).
+    grown = {page: (small[page], large[page]) for page in pages if large[page] > small[page]}
+    assert not grown, grown
+    over = {page: count for page, count in large.items() if count > (12 if page[1] == DASHBOARD else 8)}
+    assert not over, over
