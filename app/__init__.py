@@ -19,8 +19,10 @@ FEATURES = (
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
+    from app.transactions import Palisade
+
     config_class = config_class or config_from_env()
-    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
+    app = Palisade(__name__, template_folder=str(PROJECT_ROOT / "templates"),
                 instance_path=str(PROJECT_ROOT / "instance"))
     app.config.from_object(config_class)
     config_class.validate(app.config)

@@ -230,5 +230,5 @@ class StatusChangeForm(VersionedForm):
     """Every status change: the target status and the version of the record the page showed.
 
     Subclass per kind with `new_status = enum_select("New status", TheStatus)` and add fields (a
-    note, a review date) as the step needs; app.lifecycle.transition answers a stale version with
+    note, a review date) as the step needs; app.lifecycle.change_status answers a stale version with
     the 409 conflict page."""

@@ -1,27 +1,28 @@
-"""View steps shared by every feature: edit with conflict, lifecycle transitions, archive and restore.
+"""View steps shared by every feature: edit with conflict, status changes, one-button actions (archive…).
 
-Views translate HTTP; these helpers give every kind the same commit, the same flash messages and
-the same answer when the record changed since the form was opened: the 409 conflict page
-(`app.conflicts.conflict_page`), whether the version check (StaleEdit) or the UPDATE … WHERE version
-(StaleDataError at flush or commit) notices it.
+Views translate HTTP; these steps give every kind the same flash messages and the same answer when the
+record changed since the form was opened: the 409 conflict page (`app.conflicts.conflict_page`), whether
+the version check (StaleEdit) or the UPDATE … WHERE version (StaleDataError at flush) notices it. Nothing
+here commits: the request does, once, when the view returns (app/transactions.py).
 
     with lifecycle.saving(risk, form, url_for(".edit", risk_id=risk.id)):
         services.update_risk(current_user, risk, expected_version=form.expected_version(), ...)
 
-    return lifecycle.transition(risk, RiskStatusForm(), services.transition_risk, back=...,
-                                done=lambda r: f"Risk is now {r.status.label.lower()}.")
+    return lifecycle.change_status(risk, RiskStatusForm(), services.transition_risk, back=...,
+                                   done=lambda r: f"Risk is now {r.status.label.lower()}.")
 
-    lifecycle.archive_routes(bp, "/<int:risk_id>", get_visible_risk, services.archive_risk,
-                             services.restore_risk, back=..., archived=..., restored=...)
+Every view stays an explicit `@bp.post` function (a search for its URL finds it) that loads its record
+through the scoped loader and returns one of these steps; the archive and restore URLs of a kind share
+one view (`archive_or_restore` under two `@bp.post` lines, each with its endpoint).
 """
 from collections.abc import Callable
 from contextlib import contextmanager
 
-from flask import abort, flash, make_response, redirect
+from flask import abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import permissions, records
+from app import records
 from app.conflicts import conflict_page
 from app.extensions import db
 from app.forms import EmptyForm
@@ -32,11 +33,12 @@ STALE = (StaleEdit, StaleDataError)
 
 @contextmanager
 def saving(record, form, reload_url: str, fields: list[tuple[str, str]] | None = None, title: str | None = None):
-    """Run the block and commit. A stale version rolls back and answers the 409 conflict page
-    (raised as an HTTPException carrying the page); any other error rolls back and propagates."""
+    """Run the block and flush its writes (the request commits them). A stale version rolls back and
+    answers the 409 conflict page (raised as an HTTPException carrying the page); any other error rolls
+    back and propagates, so a refusal the view turns into a message leaves nothing written."""
     try:
         yield
-        db.session.commit()
+        db.session.flush()
     except STALE:
         db.session.rollback()
         abort(make_response(conflict_page(record, form if form is not None else EmptyForm(), reload_url,
@@ -56,15 +58,16 @@ def problems(form, default: str = "Invalid request.") -> str:
     return "; ".join(parts) or default
 
 
-def transition(record, form, step: Callable, *, back: str, done: Callable, refused: tuple = (),
-               invalid: str | int | None = None, fields: list[tuple[str, str]] | None = None):
-    """POST of a status form (TransitionForm or a subclass, carrying the record's version).
+def change_status(record, form, step: Callable, *, back: str, done: Callable, refused: tuple = (),
+                  invalid: str | int | None = None, fields: list[tuple[str, str]] | None = None):
+    """The status-change step of every kind: the POST of a status form (a StatusChangeForm carrying
+    the record's version), after the view loaded the record (404) and checked the right (403).
 
-    `step(current_user, record, new_status)` runs the service (a lambda when it needs more of the form);
+    `step(current_user, record, new_status)` runs the service (a closure when it needs more of the form);
     `done(record)` is the success message.
     Invalid form → flash and back; a step the lifecycle refuses (InvalidTransition or `refused`) →
-    flash its message and back; a stale version → 409 conflict page with what the user chose and typed.
-    `invalid` is the message for an invalid form (or an HTTP status to answer instead)."""
+    flash its message and back, nothing written; a stale version → 409 conflict page with what the
+    user chose and typed. `invalid` is the message for an invalid form (or an HTTP status to answer instead)."""
     if not form.validate_on_submit():
         if isinstance(invalid, int):
             abort(invalid)
@@ -87,61 +90,42 @@ def status_fields(form) -> list[tuple[str, str]]:
             if field.type not in ("CSRFTokenField", "HiddenField", "SubmitField")]
 
 
-def act(record, step: Callable, *, back: str, done: Callable, refused: tuple = ()):
-    """A one-button POST (archive, restore, complete…): CSRF check, step(), commit, flash done(record)
-    and back; an error in `refused` is flashed instead; a stale version answers the 409 page."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+def act(record, step: Callable[[], bool | None], *, back: str, done: str, unchanged: str | None = None,
+        refused: tuple = ()):
+    """A one-button POST (archive, restore, complete…): run step(), flash `done` and go back.
+
+    A step that returns False changed nothing (archiving an archived record): `unchanged` is flashed
+    instead, when given. An error in `refused` is flashed and nothing is written; a stale version
+    answers the 409 page."""
     try:
         with saving(record, None, back):
-            step()
+            changed = step()
     except refused as exc:
         flash(str(exc), "danger")
     else:
-        flash(done(record), "success")
+        if changed is False and unchanged is not None:
+            flash(unchanged, "info")
+        else:
+            flash(done, "success")
     return redirect(back)
 
 
-def archive_routes(bp, rule: str, load: Callable, archive: Callable, restore: Callable, *, back: Callable,
-                   archived: Callable, restored: Callable, can: Callable | None = None,
-                   endpoints: tuple[str, str] = ("archive", "restore")) -> None:
-    """Add POST `<rule>/archive` and `<rule>/restore` to `bp` under `endpoints`.
+def archive_or_restore(record, step: Callable, name: str, *, back: str | None = None,
+                       note: str = "Restore it from the archived list."):
+    """The archive and restore POSTs of every kind, one view for both (its URL's last part says which).
 
-    `load(**view_args)` loads the record through its visible_* scope (404 out of scope);
-    `can(user, record)` is checked before anything else (403); `archive`/`restore(actor, record)` are
-    the feature's services; `back(record)` the page to return to; `archived`/`restored(record)` the messages."""
-
-    def view_for(step: Callable, message: Callable, endpoint: str):
-        def view(**view_args):
-            record = load(**view_args)
-            if can is not None:
-                permissions.authorize(can(current_user, record))
-            return act(record, lambda: step(current_user, record), back=back(record), done=message)
-
-        view.__name__ = endpoint
-        return view
-
-    bp.add_url_rule(f"{rule}/archive", endpoints[0], view_for(archive, archived, endpoints[0]), methods=["POST"])
-    bp.add_url_rule(f"{rule}/restore", endpoints[1], view_for(restore, restored, endpoints[1]), methods=["POST"])
+    `step(current_user, record, archived=…)` is the feature's archive service: it authorises (403) and
+    returns False when the record already was in that state, which is then said rather than refused.
+    `back` defaults to the record's detail page (the view's own arguments)."""
+    back = back or url_for(".detail", **request.view_args)
+    if request.url_rule.rule.endswith("/restore"):
+        return act(record, lambda: step(current_user, record, archived=False), back=back, done=f"{name} restored.",
+                   unchanged=f"{name} is not archived.")
+    return act(record, lambda: step(current_user, record, archived=True), back=back,
+               done=f"{name} archived. {note}".strip(), unchanged=f"{name} was already archived.")
 
 
 def saved(message: str, url: str):
-    """The end of a successful write: commit once, flash `message`, redirect to `url`."""
-    db.session.commit()
+    """The end of a successful write: flash `message` and redirect to `url` (the request commits)."""
     flash(message, "success")
     return redirect(url)
-
-
-def transition_route(bp, rule: str, load: Callable, form_class: type, step: Callable, *, can: Callable,
-                     back: Callable, done: Callable, invalid: str | int | None = None,
-                     endpoint: str = "change_status") -> None:
-    """Add POST `<rule>/status` to `bp`: load the record (404), check `can(user, record)` (403), then
-    `transition()` with a fresh `form_class()`; `back(record)` is the page to return to."""
-
-    def view(**view_args):
-        record = load(**view_args)
-        permissions.authorize(can(current_user, record))
-        return transition(record, form_class(), step, back=back(record), done=done, invalid=invalid)
-
-    view.__name__ = endpoint
-    bp.add_url_rule(f"{rule}/status", endpoint, view, methods=["POST"])

@@ -56,16 +56,23 @@ def set_recipients(record, users: list[User]) -> tuple[set[int], set[int]]:
     return after - before, before - after
 
 
-def archive(actor: User, record, kind: str) -> None:
-    if record.archived_at is None:
-        record.archived_at = utcnow()
-        audit.record(actor, f"{kind}.archived", record)
-
-
-def restore(actor: User, record, kind: str) -> None:
+def archive(actor: User, record, kind: str) -> bool:
+    """The archive rule of every kind: archive and audit `<kind>.archived`; archiving an archived
+    record does nothing (False), so a second click or a stale page is never an error."""
     if record.archived_at is not None:
-        record.archived_at = None
-        audit.record(actor, f"{kind}.restored", record)
+        return False
+    record.archived_at = utcnow()
+    audit.record(actor, f"{kind}.archived", record)
+    return True
+
+
+def restore(actor: User, record, kind: str, summary: str = "") -> bool:
+    """Restore and audit `<kind>.restored`; restoring a live record does nothing (False)."""
+    if record.archived_at is None:
+        return False
+    record.archived_at = None
+    audit.record(actor, f"{kind}.restored", record, summary=summary)
+    return True
 
 
 def transition(actor: User, record, new_status, kind: str) -> None:
@@ -86,17 +93,14 @@ def history(record, limit: int = 200):
     return db.session.scalars(stmt).all()
 
 
-def archive_steps(kind: str, can) -> tuple:
-    """A feature's archive and restore services: `can(actor, record)` is authorised (403 otherwise),
-    then the step is taken and audited as `<kind>.archived` / `<kind>.restored`."""
+def archive_step(kind: str, can):
+    """A feature's archive service, `step(actor, record, archived=True)` (archived=False restores):
+    `can(actor, record)` is authorised (403 otherwise), then archive() or restore() above (True when
+    the record changed)."""
     from app import permissions
 
-    def archive_record(actor: User, record) -> None:
+    def archive_record(actor: User, record, archived: bool = True) -> bool:
         permissions.authorize(can(actor, record))
-        archive(actor, record, kind)
+        return archive(actor, record, kind) if archived else restore(actor, record, kind)
 
-    def restore_record(actor: User, record) -> None:
-        permissions.authorize(can(actor, record))
-        restore(actor, record, kind)
-
-    return archive_record, restore_record
+    return archive_record

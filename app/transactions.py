@@ -1,7 +1,14 @@
-"""How a request's transaction ends when the view left it open.
+"""How a request's transaction ends: committed once at the edge, or thrown away.
 
-Views commit once (STYLE.md); whatever a request leaves uncommitted is thrown away when the session is
-removed, with ROLLBACK. For a transaction that only read, COMMIT does exactly the same, and it is cheaper
+A state-changing request (POST, PUT, PATCH, DELETE) is committed once, here, when its view returns an
+answer below 400 (a redirect, a page): services only flush and views never commit (indico's
+`RH.process`). A view that raises, or answers 400 and above, is rolled back: nothing half-written is kept.
+A commit that fails because someone else changed the record meanwhile (a stale version, a duplicate)
+answers the 409 page, without the flash messages the view had queued for its success. CLI commands and
+jobs commit themselves.
+
+A safe request (GET, HEAD) never commits what it wrote: whatever it leaves uncommitted is thrown away when
+the session is removed, with ROLLBACK. For a transaction that only read, COMMIT does exactly the same, and it is cheaper
 on PostgreSQL: psycopg forgets its server-side prepared statements on every ROLLBACK, so with it every
 statement was planned again in every request (about a fifth of a page's database time). So a request
 whose transaction ran nothing but SELECT statements ends with COMMIT; one that wrote anything (a flush,
@@ -18,7 +25,8 @@ import re
 import secrets
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, abort, request, session
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.models import ContentGeneration
@@ -44,6 +52,43 @@ def writes_content(statement: str) -> bool:
     if target is None:
         return not statement.lstrip().upper().startswith(_NOT_A_WRITE)
     return target.group(1).lower() not in NOT_CONTENT
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CONFLICT = ("Someone else changed this at the same moment, so nothing was saved. "
+            "Reload the page to see the current version and try again.")
+
+
+class Palisade(Flask):
+    """Flask whose state-changing requests commit once, at the edge (see the module's docstring)."""
+
+    def dispatch_request(self):
+        if request.method in SAFE_METHODS:
+            return super().dispatch_request()
+        queued = len(session.get("_flashes", ()))
+        response = self.make_response(super().dispatch_request())
+        if response.status_code >= 400:
+            db.session.rollback()
+            return response
+        try:
+            db.session.commit()
+        except (StaleDataError, sa.exc.IntegrityError):
+            db.session.rollback()
+            _drop_flashes(queued)
+            log.warning("conflict_at_commit endpoint=%s", request.endpoint)
+            abort(409, description=CONFLICT)
+        except Exception:
+            db.session.rollback()
+            _drop_flashes(queued)
+            raise
+        return response
+
+
+def _drop_flashes(queued: int) -> None:
+    """Forget the messages this request queued: they announced a change that was not kept."""
+    flashes = session.get("_flashes")
+    if flashes is not None and len(flashes) > queued:
+        session["_flashes"] = flashes[:queued]
 
 
 def register(app: Flask) -> None:

@@ -102,10 +102,9 @@ def create():
         else:
             if initiative is not None:
                 initiative_services.link_agreement(current_user, initiative, agreement)
-            db.session.commit()
-            flash(f"Agreement {agreement.reference} created as a draft"
-                  + (f" for initiative {initiative.reference}." if initiative is not None else "."), "success")
-            return redirect(url_for(".detail", agreement_id=agreement.id))
+            return lifecycle.saved(f"Agreement {agreement.reference} created as a draft"
+                                   + (f" for initiative {initiative.reference}." if initiative is not None else "."),
+                                   url_for(".detail", agreement_id=agreement.id))
     return render_template("agreements/form.html", form=form, agreement=None, initiative=initiative)
 
 
@@ -187,15 +186,15 @@ def change_status(agreement_id: int):
         flash("An agreement out for signature becomes active when the last signature is in, and goes back to "
               "draft only when a signatory declines.", "danger")
         return redirect(back)
-    return lifecycle.transition(
+    return lifecycle.change_status(
         agreement, AgreementStatusForm(),
         lambda actor, a, status: services.transition_agreement(actor, a, status, **review_input(a)),
         back=back, invalid="Unknown status: nothing was changed.",
         done=lambda a: f"Agreement {a.reference} is now {a.status.label.lower()}.")
 
 
-lifecycle.archive_routes(
-    bp, "/<int:agreement_id>", get_visible_agreement, services.archive_agreement, services.restore_agreement,
-    can=permissions.can_archive, back=lambda a: url_for(".detail", agreement_id=a.id),
-    archived=lambda a: f"Agreement {a.reference} archived. Restore it from the archived list.",
-    restored=lambda a: f"Agreement {a.reference} restored.")
+@bp.post("/<int:agreement_id>/archive", endpoint="archive")
+@bp.post("/<int:agreement_id>/restore", endpoint="restore")
+def archive_or_restore(agreement_id: int):
+    agreement = get_visible_agreement(agreement_id)
+    return lifecycle.archive_or_restore(agreement, services.archive_agreement, f"Agreement {agreement.reference}")

@@ -203,4 +203,4 @@ def transition_agreement(actor: User, agreement: Agreement, new_status: Agreemen
         issue_agreement(actor, agreement)
 
 
-archive_agreement, restore_agreement = records.archive_steps(KIND, permissions.can_archive)
+archive_agreement = records.archive_step(KIND, permissions.can_archive)

@@ -79,8 +79,6 @@ def change_time_zone():
 
 @bp.post("/account/sessions")
 def end_other_sessions():
-    if not EmptyForm().validate_on_submit():
-        return redirect(url_for("auth.account"))
     from app.users import services as user_services
 
     user = _me()
@@ -114,23 +112,20 @@ def two_factor_setup():
 @bp.post("/two-factor/disable")
 @fresh_login_required
 def two_factor_disable():
-    if EmptyForm().validate_on_submit():
-        try:
-            two_factor.disable_two_factor(_me())
-        except two_factor.TwoFactorError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash("Two-factor sign-in is off.", "success")
+    try:
+        two_factor.disable_two_factor(_me())
+    except two_factor.TwoFactorError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash("Two-factor sign-in is off.", "success")
     return redirect(url_for("auth.account"))
 
 
 @bp.post("/two-factor/backup-codes")
 @fresh_login_required
 def two_factor_backup_codes():
-    if not EmptyForm().validate_on_submit():
-        return redirect(url_for("auth.account"))
     try:
         codes = two_factor.regenerate_backup_codes(_me())
     except two_factor.TwoFactorError as exc:

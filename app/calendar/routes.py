@@ -5,7 +5,6 @@ from flask_login import current_user
 from app.calendar import bp, services
 from app.decorators import public
 from app.extensions import db
-from app.forms import EmptyForm
 from app.notifications.mail import external_url
 
 
@@ -24,8 +23,6 @@ def feed(token: str):
 
 @bp.post("/feed")
 def create_feed():
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     token = services.create_or_regenerate(current_user)
     db.session.commit()
     return render_template("calendar/created.html", feed_url=external_url("calendar.feed", token=token))
@@ -33,8 +30,6 @@ def create_feed():
 
 @bp.post("/feed/revoke")
 def revoke_feed():
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     revoked = services.revoke(current_user)
     db.session.commit()
     flash("Calendar feed revoked: its address no longer works." if revoked else "You have no calendar feed.",

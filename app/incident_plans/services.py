@@ -181,7 +181,7 @@ def _approve(actor: User, plan: IncidentPlan, next_review_date: date | None) -> 
     issue_approved_incident_plan(actor, plan)  # sealed like every issue; a failure rolls back the approval
 
 
-archive_incident_plan, restore_incident_plan = records.archive_steps(KIND, permissions.can_archive)
+archive_incident_plan = records.archive_step(KIND, permissions.can_archive)
 
 
 def revise_incident_plan(actor: User, plan: IncidentPlan, bump: str = "major") -> IncidentPlan:
@@ -255,25 +255,26 @@ def update_section(actor: User, plan: IncidentPlan, section: PlanSection, *, exp
     reviews.content_saved(actor, plan)
 
 
-def archive_section(actor: User, plan: IncidentPlan, section: PlanSection) -> None:
+def archive_section(actor: User, plan: IncidentPlan, section: PlanSection) -> bool:
     """A coordinator's "delete": the section leaves the plan (page, PDF, next version) but keeps
-    its text and can be restored; nothing a coordinator does destroys content."""
+    its text and can be restored; nothing a coordinator does destroys content. Twice does nothing (False)."""
     authorize_content_change(actor, plan)
     if section.archived_at is not None:
-        return
+        return False
     section.archived_at = utcnow()
     section.archived_by_id = actor.id
     db.session.flush()
     audit.record(actor, f"{KIND}.section_archived", plan,
                  summary=f"section archived: {section.phase.label} / {section.title}")
     reviews.content_saved(actor, plan)
+    return True
 
 
-def restore_section(actor: User, plan: IncidentPlan, section: PlanSection) -> None:
-    """Back into the plan, at the end of its phase."""
+def restore_section(actor: User, plan: IncidentPlan, section: PlanSection) -> bool:
+    """Back into the plan, at the end of its phase; a section in the plan stays as it is (False)."""
     authorize_content_change(actor, plan)
     if section.archived_at is None:
-        return
+        return False
     siblings = _phase_sections(plan, section.phase)
     section.archived_at = None
     section.archived_by_id = None
@@ -282,6 +283,7 @@ def restore_section(actor: User, plan: IncidentPlan, section: PlanSection) -> No
     audit.record(actor, f"{KIND}.section_restored", plan,
                  summary=f"section restored: {section.phase.label} / {section.title}")
     reviews.content_saved(actor, plan)
+    return True
 
 
 def move_section(actor: User, plan: IncidentPlan, section: PlanSection, direction: str) -> bool:

@@ -127,7 +127,7 @@ def transition_initiative(actor: User, initiative: Initiative, new_status: Initi
     records.transition(actor, initiative, new_status, "initiative")
 
 
-archive_initiative, restore_initiative = records.archive_steps("initiative", permissions.can_archive)
+archive_initiative = records.archive_step("initiative", permissions.can_archive)
 
 
 # --- Milestones: part of the initiative, audited on it, never bumping its version -------------
@@ -159,20 +159,24 @@ def edit_milestone(actor: User, initiative: Initiative, milestone: Milestone, *,
     return changes
 
 
-def complete_milestone(actor: User, initiative: Initiative, milestone: Milestone) -> None:
-    permissions.authorize(permissions.can_manage_milestones(actor, initiative))
-    if milestone.completed_at is None:
-        milestone.completed_at = utcnow()
-        audit.record(actor, "initiative.milestone_completed", initiative,
-                     summary=f"milestone: {_milestone_text(milestone)}")
-
-
-def reopen_milestone(actor: User, initiative: Initiative, milestone: Milestone) -> None:
+def complete_milestone(actor: User, initiative: Initiative, milestone: Milestone) -> bool:
+    """Complete; completing a completed milestone does nothing (False), like archiving twice."""
     permissions.authorize(permissions.can_manage_milestones(actor, initiative))
     if milestone.completed_at is not None:
-        milestone.completed_at = None
-        audit.record(actor, "initiative.milestone_reopened", initiative,
-                     summary=f"milestone: {_milestone_text(milestone)}")
+        return False
+    milestone.completed_at = utcnow()
+    audit.record(actor, "initiative.milestone_completed", initiative, summary=f"milestone: {_milestone_text(milestone)}")
+    return True
+
+
+def reopen_milestone(actor: User, initiative: Initiative, milestone: Milestone) -> bool:
+    """Reopen; reopening an open milestone does nothing (False)."""
+    permissions.authorize(permissions.can_manage_milestones(actor, initiative))
+    if milestone.completed_at is None:
+        return False
+    milestone.completed_at = None
+    audit.record(actor, "initiative.milestone_reopened", initiative, summary=f"milestone: {_milestone_text(milestone)}")
+    return True
 
 
 def delete_milestone(actor: User, initiative: Initiative, milestone: Milestone) -> None:

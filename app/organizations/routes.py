@@ -1,10 +1,9 @@
 """Organisation administration (admins): list, create, edit, archive, restore, delete unused."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import lifecycle, listing, permissions, records
 from app.extensions import db
-from app.forms import EmptyForm
 from app.models import Organization, OrganizationKind, Sector, User
 from app.organizations import bp, queries, services
 from app.organizations.forms import OrganizationForm
@@ -72,17 +71,17 @@ def edit(organization_id: int):
     return render_template("organizations/form.html", form=form, organization=org)
 
 
-lifecycle.archive_routes(
-    bp, "/<int:organization_id>", get_visible_organization, services.archive_organization,
-    services.restore_organization, back=lambda o: url_for(".detail", organization_id=o.id),
-    archived=lambda o: f"{o.name} archived. Its records and users are kept.", restored=lambda o: f"{o.name} restored.")
+@bp.post("/<int:organization_id>/archive", endpoint="archive")
+@bp.post("/<int:organization_id>/restore", endpoint="restore")
+def archive_or_restore(organization_id: int):
+    org = get_visible_organization(organization_id)
+    return lifecycle.archive_or_restore(org, services.archive_organization, org.name,
+                                        note="Its records and users are kept.")
 
 
 @bp.post("/<int:organization_id>/delete")
 def delete(organization_id: int):
     org = get_visible_organization(organization_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     try:
         services.delete_organization(current_user, org)
     except services.OrganizationInUse as exc:

@@ -14,7 +14,6 @@ from app.models import (
     Risk,
     User,
     WorkingGroup,
-    utcnow,
 )
 
 
@@ -99,15 +98,4 @@ def delete_organization(actor: User, org: Organization) -> None:
     db.session.delete(org)
 
 
-def archive_organization(actor: User, org: Organization) -> None:
-    permissions.authorize(permissions.can_manage_organizations(actor))
-    if org.archived_at is None:
-        org.archived_at = utcnow()
-        audit.record(actor, "organization.archived", org)
-
-
-def restore_organization(actor: User, org: Organization) -> None:
-    permissions.authorize(permissions.can_manage_organizations(actor))
-    if org.archived_at is not None:
-        org.archived_at = None
-        audit.record(actor, "organization.restored", org)
+archive_organization = records.archive_step("organization", lambda actor, _org: permissions.can_manage_organizations(actor))

@@ -93,7 +93,7 @@ def transition_risk(actor: User, risk: Risk, new_status: RiskStatus) -> None:
     records.transition(actor, risk, new_status, "risk")
 
 
-archive_risk, restore_risk = records.archive_steps("risk", permissions.can_archive)
+archive_risk = records.archive_step("risk", permissions.can_archive)
 
 
 def _check_assignee(fields: dict) -> None:
@@ -160,7 +160,7 @@ def update_mitigation_status(actor: User, mitigation: Mitigation, new_status: Mi
     audit.record(actor, "mitigation.status_changed", mitigation, summary="; ".join(parts))
 
 
-archive_mitigation, restore_mitigation = records.archive_steps("mitigation", permissions.can_archive_mitigation)
+archive_mitigation = records.archive_step("mitigation", permissions.can_archive_mitigation)
 
 
 def risk_history(risk: Risk, limit: int = 200) -> list[AuditEvent]:

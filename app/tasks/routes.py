@@ -127,12 +127,14 @@ def change_status(task_id: int):
         except Refused as exc:  # the whole update is refused with its files
             raise Refused(f"Nothing was saved. {exc}") from exc
 
-    return lifecycle.transition(
+    return lifecycle.change_status(
         task, form, step, refused=(Refused,),
         back=back_to(url_for(".detail", task_id=task_id, _anchor="updates")),
         done=lambda t: f"Status changed to {new_status.label.lower()}." if new_status else "Note added.")
 
 
-lifecycle.archive_routes(bp, "/<int:task_id>", get_visible_task, services.archive_task, services.restore_task,
-                         back=lambda t: url_for(".detail", task_id=t.id),
-                         archived=lambda t: "Task archived.", restored=lambda t: "Task restored.")
+@bp.post("/<int:task_id>/archive", endpoint="archive")
+@bp.post("/<int:task_id>/restore", endpoint="restore")
+def archive_or_restore(task_id: int):
+    task = get_visible_task(task_id)
+    return lifecycle.archive_or_restore(task, services.archive_task, "Task")

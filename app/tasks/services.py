@@ -96,18 +96,17 @@ def _update_followers(task: Task, actor: User) -> list[User]:
     return list(people.values())
 
 
-def archive_task(actor: User, task: Task) -> None:
-    permissions.authorize(permissions.can_archive(actor, task) and not task.is_archived)
-    records.archive(actor, task, KIND)
-
-
-def restore_task(actor: User, task: Task) -> None:
-    """Restore; an assignee who left the group meanwhile is unassigned (the task keeps its members rule)."""
-    permissions.authorize(permissions.can_archive(actor, task) and task.is_archived
-                          and not task.working_group.is_archived)
+def archive_task(actor: User, task: Task, archived: bool = True) -> bool:
+    """Archive, or restore (archived=False): an assignee who left the group meanwhile is unassigned (the
+    task keeps its members rule); a task of an archived group stays archived with it (403)."""
+    permissions.authorize(permissions.can_archive(actor, task))
+    if archived:
+        return records.archive(actor, task, KIND)
+    if not task.is_archived:
+        return False
+    permissions.authorize(not task.working_group.is_archived)
     summary = ""
     if task.assignee is not None and task.working_group.membership_of(task.assignee_id) is None:
         summary = f"assignee: {task.assignee.name} → — (no longer a member)"
         task.assignee = None
-    task.archived_at = None
-    audit.record(actor, f"{KIND}.restored", task, summary=summary)
+    return records.restore(actor, task, KIND, summary=summary)

@@ -1,12 +1,11 @@
 """User administration (admins only): list, create, edit, deactivate, end sessions, set password."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import lifecycle, listing, permissions, records
 from app.auth import links, two_factor
 from app.decorators import fresh_login_required
 from app.extensions import db
-from app.forms import EmptyForm
 from app.models import Organization, Role, User
 from app.organizations import services as organization_services
 from app.users import bp, queries, services
@@ -43,14 +42,14 @@ def create():
                                         organization=org, role=form.role.data,
                                         title=form.title.data, phone=form.phone.data, active=form.active.data)
         except services.UserError as exc:
+            db.session.rollback()
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
             if user.active:
                 links.send_invitation(current_user, user)
-            db.session.commit()
-            flash(f"User {user.email} created." + (" An invitation to choose a password was e-mailed to them."
-                                                   if user.active else ""), "success")
-            return redirect(url_for(".detail", user_id=user.id))
+            return lifecycle.saved(f"User {user.email} created." + (
+                " An invitation to choose a password was e-mailed to them." if user.active else ""),
+                url_for(".detail", user_id=user.id))
     return render_template("users/form.html", form=form, user=None)
 
 
@@ -92,15 +91,12 @@ def activate(user_id: int):
 
 def _set_active(user_id: int, active: bool):
     user = get_visible_user(user_id)
-    if not EmptyForm().validate_on_submit():
-        flash("The form expired; try again.", "danger")
-        return redirect(url_for(".detail", user_id=user_id))
     try:
         services.set_active(current_user, user, active)
     except services.UserError as exc:
+        db.session.rollback()
         flash(str(exc), "danger")
     else:
-        db.session.commit()
         flash(f"{user.name} is now {'active' if active else 'deactivated; their sessions have ended'}.",
               "success")
     return redirect(url_for(".detail", user_id=user_id))
@@ -109,11 +105,8 @@ def _set_active(user_id: int, active: bool):
 @bp.post("/<int:user_id>/end-sessions")
 def end_sessions(user_id: int):
     user = get_visible_user(user_id)
-    if EmptyForm().validate_on_submit():
-        services.end_sessions(current_user, user)
-        db.session.commit()
-        flash(f"Every session of {user.name} has ended.", "success")
-    return redirect(url_for(".detail", user_id=user_id))
+    services.end_sessions(current_user, user)
+    return lifecycle.saved(f"Every session of {user.name} has ended.", url_for(".detail", user_id=user_id))
 
 
 @bp.post("/<int:user_id>/two-factor/reset")
@@ -121,8 +114,6 @@ def end_sessions(user_id: int):
 def reset_two_factor(user_id: int):
     """Lost authenticator: clear the user's two-factor; they enrol again at their next sign-in."""
     user = get_visible_user(user_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     two_factor.reset_two_factor(current_user, user)
     return lifecycle.saved(f"Two-factor of {user.name} was reset; their sessions have ended.",
                            url_for(".detail", user_id=user_id))
@@ -134,15 +125,12 @@ def invite(user_id: int):
     """Send the invitation again (a new link; older ones stop working). A fresh login: a link to choose
     another user's password is as sensitive as setting it; audited as the admin's action."""
     user = get_visible_user(user_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     if not user.active:
         flash("Activate the account before inviting its user.", "danger")
         return redirect(url_for(".detail", user_id=user_id))
     links.send_invitation(current_user, user)
-    db.session.commit()
-    flash(f"A new invitation was e-mailed to {user.email}; earlier links no longer work.", "success")
-    return redirect(url_for(".detail", user_id=user_id))
+    return lifecycle.saved(f"A new invitation was e-mailed to {user.email}; earlier links no longer work.",
+                           url_for(".detail", user_id=user_id))
 
 
 @bp.post("/<int:user_id>/password")
@@ -154,6 +142,7 @@ def set_password(user_id: int):
         try:
             services.set_password(current_user, user, form.password.data)
         except services.UserError as exc:
+            db.session.rollback()
             form.password.errors.append(str(exc))
         else:
             return lifecycle.saved(f"Password of {user.name} changed; their sessions have ended.",

@@ -100,14 +100,7 @@ def transition_working_group(actor: User, group: WorkingGroup, new_status: Worki
     records.transition(actor, group, new_status, KIND)
 
 
-def archive_working_group(actor: User, group: WorkingGroup) -> None:
-    permissions.authorize(permissions.can_archive(actor, group) and not group.is_archived)
-    records.archive(actor, group, KIND)
-
-
-def restore_working_group(actor: User, group: WorkingGroup) -> None:
-    permissions.authorize(permissions.can_archive(actor, group) and group.is_archived)
-    records.restore(actor, group, KIND)
+archive_working_group = records.archive_step(KIND, permissions.can_archive)
 
 
 def open_tasks_of(group: WorkingGroup, user_id: int) -> int:

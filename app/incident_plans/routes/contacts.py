@@ -4,7 +4,6 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app import lifecycle
-from app.extensions import db
 from app.incident_plans import bp, services
 from app.incident_plans.forms import CONTACT_ROLES, ContactForm
 from app.incident_plans.routes import get_plan_contact, get_visible_plan
@@ -27,7 +26,6 @@ def add_contact(plan_id: int):
     form = ContactForm()
     if form.validate_on_submit():
         contact = services.add_contact(current_user, plan, **form.model_data())
-        db.session.commit()
         flash(f"{contact.name} added to the roster.", "success")
         return _back(plan_id)
     return render_template("incident_plans/contact_form.html", form=form, plan=plan, contact=None,
@@ -56,4 +54,4 @@ def delete_contact(plan_id: int, contact_id: int):
     contact = get_plan_contact(plan, contact_id)
     message = f"{contact.name} removed from the roster."
     return lifecycle.act(contact, lambda: services.delete_contact(current_user, plan, contact),
-                         back=url_for(".detail", plan_id=plan_id, _anchor="roster"), done=lambda _: message)
+                         back=url_for(".detail", plan_id=plan_id, _anchor="roster"), done=message)

@@ -26,16 +26,18 @@ def change_status(plan_id: int):
     plan = get_visible_plan(plan_id)
     permissions.authorize(permissions.can_transition_incident_plan(current_user, plan))
     form = StatusForm()
-    return lifecycle.transition(
+    return lifecycle.change_status(
         plan, form, lambda actor, p, status: services.transition_incident_plan(actor, p, status,
                                                                                form.next_review_date.data,
                                                                                **review_input(p)),
         back=url_for(".detail", plan_id=plan_id), refused=(services.InvalidReviewDate,), done=_done)
 
 
-lifecycle.archive_routes(bp, "/<int:plan_id>", get_visible_plan, services.archive_incident_plan,
-                         services.restore_incident_plan, back=lambda p: url_for(".detail", plan_id=p.id),
-                         archived=lambda p: "Plan archived.", restored=lambda p: "Plan restored.")
+@bp.post("/<int:plan_id>/archive", endpoint="archive")
+@bp.post("/<int:plan_id>/restore", endpoint="restore")
+def archive_or_restore(plan_id: int):
+    plan = get_visible_plan(plan_id)
+    return lifecycle.archive_or_restore(plan, services.archive_incident_plan, f"Plan {plan.reference} v{plan.version_label}")
 
 
 @bp.post("/<int:plan_id>/revise")
@@ -48,7 +50,6 @@ def revise(plan_id: int):
         return redirect(url_for(".detail", plan_id=plan_id))
     try:
         draft = services.revise_incident_plan(current_user, plan, form.bump.data or "major")
-        db.session.commit()
     except InvalidTransition as exc:
         db.session.rollback()
         flash(str(exc), "danger")

@@ -5,7 +5,6 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app import lifecycle
-from app.extensions import db
 from app.incident_plans import bp, services
 from app.incident_plans.forms import MoveForm, SectionForm
 from app.incident_plans.routes import get_plan_section, get_visible_plan
@@ -32,7 +31,6 @@ def add_section(plan_id: int):
     if form.validate_on_submit():
         section = services.add_section(current_user, plan, phase=form.phase.data, title=form.title.data,
                                        body=form.body.data or "")
-        db.session.commit()
         flash(f"Section “{section.title}” added to {section.phase.label}.", "success")
         return _back(plan_id, section.id)
     return render_template("incident_plans/section_form.html", form=form, plan=plan, section=None)
@@ -60,7 +58,8 @@ def delete_section(plan_id: int, section_id: int):
     message = (f"Section “{section.title}” removed from the plan. Its text is kept under “Removed sections” "
                "at the end of the procedures, where you can restore it.")
     return lifecycle.act(section, lambda: services.archive_section(current_user, plan, section),
-                         back=url_for(".detail", plan_id=plan_id, _anchor="sections"), done=lambda _: message)
+                         back=url_for(".detail", plan_id=plan_id, _anchor="sections"), done=message,
+                         unchanged=f"Section “{section.title}” was already removed from the plan.")
 
 
 @bp.post("/<int:plan_id>/sections/<int:section_id>/restore")
@@ -69,7 +68,8 @@ def restore_section(plan_id: int, section_id: int):
     section = get_plan_section(plan, section_id)
     return lifecycle.act(section, lambda: services.restore_section(current_user, plan, section),
                          back=url_for(".detail", plan_id=plan_id, _anchor=f"section-{section_id}"),
-                         done=lambda s: f"Section “{s.title}” restored to {s.phase.label}.")
+                         done=f"Section “{section.title}” restored to {section.phase.label}.",
+                         unchanged=f"Section “{section.title}” is in the plan.")
 
 
 @bp.post("/<int:plan_id>/sections/<int:section_id>/move")

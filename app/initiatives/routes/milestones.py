@@ -37,7 +37,6 @@ def add_milestone(initiative_id: int):
     if not form.validate_on_submit():
         return render_detail(initiative, milestone_form=form, status=400)
     services.add_milestone(current_user, initiative, title=form.title.data, due_date=form.due_date.data)
-    db.session.commit()
     flash("Milestone added.", "success")
     return _back(initiative)
 
@@ -50,24 +49,33 @@ def edit_milestone(initiative_id: int, milestone_id: int):
         return render_detail(initiative, edit_forms={milestone.id: form}, status=400)
     changes = services.edit_milestone(current_user, initiative, milestone, title=form.title.data,
                                       due_date=form.due_date.data)
-    db.session.commit()
     flash("Milestone saved." if changes else "Milestone unchanged.", "success" if changes else "info")
     return _back(initiative)
 
 
-def _milestone_step(step, message: str):
-    """A one-button milestone action under the initiative (complete, reopen, delete)."""
-    def view(initiative_id: int, milestone_id: int):
-        initiative, milestone = _load(initiative_id, milestone_id)
-        done = message.format(title=milestone.title)
-        return lifecycle.act(milestone, lambda: step(current_user, initiative, milestone), done=lambda _: done,
-                             back=url_for(".detail", initiative_id=initiative.id, _anchor="milestones"))
-    return view
+def _milestone_step(initiative: Initiative, milestone: Milestone, step, done: str, unchanged: str | None = None):
+    """A one-button milestone action under the initiative; doing it twice changes nothing."""
+    return lifecycle.act(milestone, lambda: step(current_user, initiative, milestone), done=done, unchanged=unchanged,
+                         back=url_for(".detail", initiative_id=initiative.id, _anchor="milestones"))
 
 
-bp.add_url_rule("/<int:initiative_id>/milestones/<int:milestone_id>/complete", "complete_milestone",
-                _milestone_step(services.complete_milestone, "Milestone “{title}” completed."), methods=["POST"])
-bp.add_url_rule("/<int:initiative_id>/milestones/<int:milestone_id>/reopen", "reopen_milestone",
-                _milestone_step(services.reopen_milestone, "Milestone “{title}” reopened."), methods=["POST"])
-bp.add_url_rule("/<int:initiative_id>/milestones/<int:milestone_id>/delete", "delete_milestone",
-                _milestone_step(services.delete_milestone, "Milestone “{title}” deleted."), methods=["POST"])
+@bp.post("/<int:initiative_id>/milestones/<int:milestone_id>/complete")
+def complete_milestone(initiative_id: int, milestone_id: int):
+    initiative, milestone = _load(initiative_id, milestone_id)
+    return _milestone_step(initiative, milestone, services.complete_milestone,
+                           f"Milestone “{milestone.title}” completed.",
+                           f"Milestone “{milestone.title}” was already completed.")
+
+
+@bp.post("/<int:initiative_id>/milestones/<int:milestone_id>/reopen")
+def reopen_milestone(initiative_id: int, milestone_id: int):
+    initiative, milestone = _load(initiative_id, milestone_id)
+    return _milestone_step(initiative, milestone, services.reopen_milestone,
+                           f"Milestone “{milestone.title}” reopened.", f"Milestone “{milestone.title}” is open.")
+
+
+@bp.post("/<int:initiative_id>/milestones/<int:milestone_id>/delete")
+def delete_milestone(initiative_id: int, milestone_id: int):
+    initiative, milestone = _load(initiative_id, milestone_id)
+    return _milestone_step(initiative, milestone, services.delete_milestone,
+                           f"Milestone “{milestone.title}” deleted.")

@@ -188,14 +188,17 @@ def update_health(initiative_id: int):
     return redirect(url_for(".detail", initiative_id=initiative.id))
 
 
-lifecycle.transition_route(
-    bp, "/<int:initiative_id>", get_visible_initiative, TransitionForm, services.transition_initiative,
-    can=permissions.can_transition_initiative, back=lambda i: url_for(".detail", initiative_id=i.id),
-    invalid="Unknown status.", done=lambda i: f"Initiative is now {i.status.label.lower()}.")
+@bp.post("/<int:initiative_id>/status")
+def change_status(initiative_id: int):
+    initiative = get_visible_initiative(initiative_id)
+    permissions.authorize(permissions.can_transition_initiative(current_user, initiative))
+    return lifecycle.change_status(initiative, TransitionForm(), services.transition_initiative,
+                                   back=url_for(".detail", initiative_id=initiative_id), invalid="Unknown status.",
+                                   done=lambda i: f"Initiative is now {i.status.label.lower()}.")
 
 
-lifecycle.archive_routes(
-    bp, "/<int:initiative_id>", get_visible_initiative, services.archive_initiative, services.restore_initiative,
-    can=permissions.can_archive, back=lambda i: url_for(".detail", initiative_id=i.id),
-    archived=lambda i: f"{i.reference} archived. Restore it at any time.",
-    restored=lambda i: f"{i.reference} restored.")
+@bp.post("/<int:initiative_id>/archive", endpoint="archive")
+@bp.post("/<int:initiative_id>/restore", endpoint="restore")
+def archive_or_restore(initiative_id: int):
+    initiative = get_visible_initiative(initiative_id)
+    return lifecycle.archive_or_restore(initiative, services.archive_initiative, f"Initiative {initiative.reference}")

@@ -43,7 +43,6 @@ def add_mitigation(risk_id: int):
             db.session.rollback()
             form.assigned_user_id.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(f"Mitigation “{mitigation.title}” added.", "success")
             return _back(risk.id)
     return render_template("risks/mitigation_form.html", form=form, risk=risk, mitigation=None)
@@ -82,16 +81,15 @@ def mitigation_status(risk_id: int, mitigation_id: int):
         except Refused as exc:  # the whole update is refused with its files
             raise Refused(f"Nothing was saved. {exc}") from exc
 
-    return lifecycle.transition(
+    return lifecycle.change_status(
         mitigation, form, step, refused=(Refused,),
         back=back_to(url_for(".detail", risk_id=risk.id, _anchor="mitigations")),
         done=lambda m: f"“{m.title}” is {m.status.label.lower()} ({m.effectiveness} % effective).")
 
 
-lifecycle.archive_routes(
-    bp, "/<int:risk_id>/mitigations/<int:mitigation_id>",
-    lambda risk_id, mitigation_id: get_visible_mitigation(risk_id, mitigation_id)[1],
-    services.archive_mitigation, services.restore_mitigation, can=permissions.can_archive_mitigation,
-    back=lambda m: url_for(".detail", risk_id=m.risk_id, _anchor="mitigations"),
-    archived=lambda m: f"Mitigation “{m.title}” archived.", restored=lambda m: f"Mitigation “{m.title}” restored.",
-    endpoints=("archive_mitigation", "restore_mitigation"))
+@bp.post("/<int:risk_id>/mitigations/<int:mitigation_id>/archive", endpoint="archive_mitigation")
+@bp.post("/<int:risk_id>/mitigations/<int:mitigation_id>/restore", endpoint="restore_mitigation")
+def archive_or_restore_mitigation(risk_id: int, mitigation_id: int):
+    _, mitigation = get_visible_mitigation(risk_id, mitigation_id)
+    return lifecycle.archive_or_restore(mitigation, services.archive_mitigation, f"Mitigation “{mitigation.title}”",
+                                        back=url_for(".detail", risk_id=risk_id, _anchor="mitigations"), note="")

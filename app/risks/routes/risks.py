@@ -138,10 +138,13 @@ def edit(risk_id: int):
     return render_template("risks/form.html", form=form, risk=risk)
 
 
-lifecycle.transition_route(  # 403 before any form message
-    bp, "/<int:risk_id>", get_visible_risk, RiskStatusForm, services.transition_risk, can=permissions.can_edit_risk,
-    back=lambda r: url_for(".detail", risk_id=r.id), invalid="Choose a valid status.",
-    done=lambda r: f"Risk is now {r.status.label.lower()}.")
+@bp.post("/<int:risk_id>/status")
+def change_status(risk_id: int):
+    risk = get_visible_risk(risk_id)
+    permissions.authorize(permissions.can_edit_risk(current_user, risk))  # 403 before any form message
+    return lifecycle.change_status(risk, RiskStatusForm(), services.transition_risk,
+                                   back=url_for(".detail", risk_id=risk_id), invalid="Choose a valid status.",
+                                   done=lambda r: f"Risk is now {r.status.label.lower()}.")
 
 
 @bp.get("/<int:risk_id>/history")
@@ -150,8 +153,8 @@ def history(risk_id: int):
     return render_template("risks/history.html", risk=risk, events=services.risk_history(risk))
 
 
-lifecycle.archive_routes(
-    bp, "/<int:risk_id>", get_visible_risk, services.archive_risk, services.restore_risk,
-    can=permissions.can_archive, back=lambda r: url_for(".detail", risk_id=r.id),
-    archived=lambda r: f"Risk {r.reference} archived. Restore it from the archived list.",
-    restored=lambda r: f"Risk {r.reference} restored.")
+@bp.post("/<int:risk_id>/archive", endpoint="archive")
+@bp.post("/<int:risk_id>/restore", endpoint="restore")
+def archive_or_restore(risk_id: int):
+    risk = get_visible_risk(risk_id)
+    return lifecycle.archive_or_restore(risk, services.archive_risk, f"Risk {risk.reference}")

@@ -176,15 +176,19 @@ def history(working_group_id: int):
     return render_template("working_groups/history.html", group=group, events=records.history(group))
 
 
-lifecycle.transition_route(
-    bp, "/<int:working_group_id>", get_visible_working_group, WorkingGroupStatusForm,
-    services.transition_working_group, can=permissions.can_edit_working_group, invalid=400,
-    back=lambda g: url_for(".detail", working_group_id=g.id),
-    done=lambda g: "Working group closed." if g.status is WorkingGroupStatus.CLOSED else "Working group reopened.")
+@bp.post("/<int:working_group_id>/status")
+def change_status(working_group_id: int):
+    group = get_visible_working_group(working_group_id)
+    permissions.authorize(permissions.can_edit_working_group(current_user, group))
+    return lifecycle.change_status(
+        group, WorkingGroupStatusForm(), services.transition_working_group, invalid=400,
+        back=url_for(".detail", working_group_id=working_group_id),
+        done=lambda g: "Working group closed." if g.status is WorkingGroupStatus.CLOSED else "Working group reopened.")
 
 
-lifecycle.archive_routes(
-    bp, "/<int:working_group_id>", get_visible_working_group, services.archive_working_group,
-    services.restore_working_group, back=lambda g: url_for(".detail", working_group_id=g.id),
-    archived=lambda g: f"{g.reference} archived. Its tasks are hidden from task lists until it is restored.",
-    restored=lambda g: f"{g.reference} restored.")
+@bp.post("/<int:working_group_id>/archive", endpoint="archive")
+@bp.post("/<int:working_group_id>/restore", endpoint="restore")
+def archive_or_restore(working_group_id: int):
+    group = get_visible_working_group(working_group_id)
+    return lifecycle.archive_or_restore(group, services.archive_working_group, f"Working group {group.reference}",
+                                        note="Its tasks are hidden from task lists until it is restored.")

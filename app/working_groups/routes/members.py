@@ -31,7 +31,7 @@ def add_member(working_group_id: int):
     was_participant = user.organization_id in group.participating_org_ids()
     try:
         services.add_member(current_user, group, user, form.role.data)
-        db.session.commit()
+        db.session.flush()
     except services.MembershipError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
@@ -57,7 +57,7 @@ def change_member_role(working_group_id: int, user_id: int):
         abort(400)
     return lifecycle.act(group, lambda: services.change_member_role(current_user, group, user_id, role),
                          back=_anchor(working_group_id), refused=(services.MembershipError,),
-                         done=lambda _: f"Role changed to {role.label.lower()}.")
+                         done=f"Role changed to {role.label.lower()}.")
 
 
 @bp.post("/<int:working_group_id>/members/<int:user_id>/remove")
@@ -66,4 +66,4 @@ def remove_member(working_group_id: int, user_id: int):
     permissions.authorize(permissions.can_edit_working_group(current_user, group))
     return lifecycle.act(group, lambda: services.remove_member(current_user, group, user_id),
                          back=_anchor(working_group_id), refused=(services.MembershipError,),
-                         done=lambda _: "Member removed.")
+                         done="Member removed.")
