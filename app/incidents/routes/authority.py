@@ -21,7 +21,8 @@ def acknowledge(incident_id: int, stage_id: int):
     stage = get_report_stage(report, stage_id)
     return lifecycle.act(report, lambda: services.acknowledge_stage(current_user, report, stage),
                          back=url_for(".detail", incident_id=report.id, _anchor=f"stage-{stage.id}"),
-                         done=lambda r: f"{stage.kind.label} acknowledged.", refused=(services.StageUnavailable,))
+                         done=f"{stage.kind.label} acknowledged.", unchanged=f"{stage.kind.label} was already acknowledged.",
+                         refused=(services.StageUnavailable,))
 
 
 @bp.post("/<int:incident_id>/intermediate")
@@ -48,9 +49,8 @@ def change_status(incident_id: int):
     allowed = (permissions.can_transition_incident_report(current_user, report)
                or permissions.answers_for(current_user, report))
     permissions.authorize(allowed)
-    return lifecycle.transition(report, StatusForm(), services.transition_incident_report,
-                                back=url_for(".detail", incident_id=report.id),
-                                done=lambda r: DONE[r.status])
+    return lifecycle.change_status(report, StatusForm(), services.transition_incident_report,
+                                   back=url_for(".detail", incident_id=report.id), done=lambda r: DONE[r.status])
 
 
 @bp.route("/<int:incident_id>/risk", methods=["GET", "POST"])
