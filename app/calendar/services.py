@@ -114,6 +114,9 @@ def due_entries(user: User) -> list[DueEntry]:
             entries.append(DueEntry(a, "expiry", a.expiry_date))
             if a.notice_days:
                 entries.append(DueEntry(a, "notice deadline", a.expiry_date - timedelta(days=a.notice_days)))
+    from app.incidents.picture import calendar_entries  # the incident stages' deadlines (hours, shown by day)
+
+    entries += [DueEntry(report, what, when) for report, what, when in calendar_entries(user)]
     return sorted(entries, key=lambda e: (e.when, objects.object_type_of(e.obj), e.obj.id))
 
 

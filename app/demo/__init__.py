@@ -6,6 +6,7 @@ from app.demo import (
     agreements,
     attachments,
     incident_plans,
+    incidents,
     initiatives,
     notifications,
     risks,
@@ -19,8 +20,8 @@ DEFAULT_PASSWORD = "palisade-demo-passphrase"
 
 # Each record kind's module, in dependency order; a new kind imports its module above and adds it
 # here (`seed(people) -> count`). A module that is missing fails at import: nothing is skipped.
-RECORD_MODULES = (agreements, initiatives, working_groups, risks, incident_plans, workflow, attachments, signing,
-                  notifications)
+RECORD_MODULES = (agreements, initiatives, working_groups, risks, incident_plans, incidents, workflow, attachments,
+                  signing, notifications)
 
 
 def seed_demo(password: str = DEFAULT_PASSWORD) -> dict:

@@ -23,7 +23,11 @@ ORGANIZATIONS = [
      ["energy"], "energy"),
     ("academia", "Lakeside Institute for Grid Research", "LIGR", OrganizationKind.NGO_ACADEMIA, "CA",
      ["energy", "information_technology"], None),
+    ("csirt", "Energy Sector CSIRT", "E-CSIRT", OrganizationKind.GOVERNMENT, "US", ["energy"], None),
 ]
+
+# Competent authorities and CSIRTs that operators report incidents to: the national office and a sector CSIRT.
+AUTHORITIES = ("gov", "csirt")
 
 USERS = [
     # email, name, title, org key, role
@@ -43,6 +47,7 @@ USERS = [
     ("analyst@ncis.example.se", "Erik Johansson", "Cyber analyst", "intl", Role.MEMBER),
     ("field@nds.example.com", "Olivia Grant", "Field operations engineer", "client", Role.MEMBER),
     ("researcher@ligr.example.ca", "Noah Tremblay", "Research fellow", "academia", Role.MEMBER),
+    ("duty@ecsirt.example.gov", "Farah Siddiqui", "CSIRT duty officer", "csirt", Role.COORDINATOR),
 ]
 
 
@@ -53,6 +58,7 @@ COORDINATORS = {
     "energy": "coordinator@northgrid.example.com",
     "telecom": "coordinator@meridian.example.com",
     "intl": "liaison@ncis.example.se",
+    "csirt": "duty@ecsirt.example.gov",
 }
 
 
@@ -74,6 +80,8 @@ def seed_people(password: str) -> People:
                                parent=people.orgs.get(parent))
             db.session.add(org)
             db.session.flush()
+        if key in AUTHORITIES and not org.is_authority:
+            org.is_authority = True
         people.orgs[key] = org
     for email, name, title, org_key, role in USERS:
         user = db.session.scalar(sa.select(User).where(User.email == email))

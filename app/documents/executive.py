@@ -10,6 +10,7 @@ Each report produced is kept as a snapshot of its figures (per reader and editio
 shows the trend; items coordinators flagged "decision needed" open the summary page.
 """
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -23,12 +24,15 @@ from app.models import (
     Agreement,
     Health,
     IncidentPlan,
+    IncidentReport,
     Initiative,
     InitiativeStatus,
     PlanStatus,
     ReportSnapshot,
     Risk,
     RiskStatus,
+    Sector,
+    Significance,
     Task,
     User,
     WorkingGroup,
@@ -38,6 +42,7 @@ from app.models import (
 CAP = 40  # rows of one detail list
 EXCEPTION_CAP = 25  # red and amber initiatives are shown in full blocks (with their reasons)
 SUMMARY_ROWS = 4  # rows of a list on the summary page
+INCIDENT_PERIOD_DAYS = 30  # "incidents reported this period"
 HEALTH_COLOURS = {Health.GREEN: "#5a9e4b", Health.AMBER: "#e0a800", Health.RED: "#c00000"}
 OPEN_INITIATIVE = (InitiativeStatus.PROPOSED, InitiativeStatus.ACTIVE, InitiativeStatus.ON_HOLD)
 
@@ -67,7 +72,8 @@ def at_or_below(ceiling: TLP | None) -> list[TLP]:
 
 REPORT_KINDS = ((Initiative, permissions.visible_initiatives), (Risk, permissions.visible_risks),
                 (Agreement, permissions.visible_agreements), (IncidentPlan, permissions.visible_incident_plans),
-                (WorkingGroup, permissions.visible_working_groups))
+                (WorkingGroup, permissions.visible_working_groups),
+                (IncidentReport, permissions.visible_incident_reports))
 
 
 def report_editions(reader: User, kinds=REPORT_KINDS) -> list[TLP]:
@@ -146,8 +152,18 @@ def _statements(reader: User, ceiling: TLP | None) -> dict:
     plans_stmt = permissions.visible_incident_plans(reader).where(
         IncidentPlan.archived_at.is_(None), IncidentPlan.status == PlanStatus.APPROVED,
         IncidentPlan.next_review_date < on, IncidentPlan.tlp.in_(labels))
+    since = datetime.combine(on - timedelta(days=INCIDENT_PERIOD_DAYS), time(0), tzinfo=UTC)
+    incidents = permissions.visible_incident_reports(reader).where(
+        IncidentReport.archived_at.is_(None), IncidentReport.created_at >= since)
+    shown_incidents = incidents.where(IncidentReport.tlp.in_(labels))
     return {
         "on": on, "labels": labels,
+        # Every visible report of the period is counted by sector and significance, whatever the edition; only
+        # those at or below the edition's label are listed (and mark the report).
+        "incident_counts": incidents.with_only_columns(IncidentReport.sectors, IncidentReport.significance)
+        .order_by(None),
+        "incidents": _capped_statements(shown_incidents.options(so.selectinload(IncidentReport.owner_organization))
+                                        .order_by(IncidentReport.created_at.desc(), IncidentReport.id.desc())),
         "health_counts": sa.select(Initiative.health, sa.func.count()).where(
             Initiative.id.in_(initiatives.with_only_columns(Initiative.id))).group_by(Initiative.health),
         "by_health": {health: _capped_statements(
@@ -172,6 +188,7 @@ def _statements(reader: User, ceiling: TLP | None) -> dict:
                                         .order_by(IncidentPlan.next_review_date, IncidentPlan.reference)),
         "labels_of": [_labels_statement(initiatives, Initiative), _labels_statement(risks, Risk),
                       _labels_statement(expiring_stmt, Agreement), _labels_statement(plans_stmt, IncidentPlan),
+                      _labels_statement(shown_incidents, IncidentReport),
                       sa.select(WorkingGroup.tlp).distinct().where(WorkingGroup.id.in_(
                           overdue.order_by(None).with_only_columns(Task.working_group_id)))],
     }
@@ -199,6 +216,8 @@ def executive_document(reader: User, ceiling: TLP | None = None, previous=_UNSET
     decisions = _run_capped(stmts["decisions"])
     risk_decisions = _run_capped(stmts["risk_decisions"])
     plans_due = _run_capped(stmts["plans_due"])
+    incident_table, incident_total = _incident_table(db.session.execute(stmts["incident_counts"]).all())
+    incidents = _run_capped(stmts["incidents"])
 
     tlp = highest_tlp(*(db.session.scalars(stmt).all() for stmt in stmts["labels_of"]))
     if ceiling is not None:
@@ -210,7 +229,7 @@ def executive_document(reader: User, ceiling: TLP | None = None, previous=_UNSET
     # The contents open the detail (page 2): the first page is the one-page summary.
     detail_toc = [("initiatives", "Initiatives needing attention"), ("agreements", "Agreements expiring in 90 days"),
              ("risks", "Top residual risks"), ("tasks", "Overdue tasks by working group"),
-             ("plans", "Plans overdue for review")]
+             ("plans", "Plans overdue for review"), ("incidents", "Incidents reported in the last 30 days")]
     if previous is _UNSET:
         previous = previous_snapshot(reader, ceiling)
     figures = [(key, value, label, _trend(previous, key, value)) for key, value, label in (
@@ -221,6 +240,7 @@ def executive_document(reader: User, ceiling: TLP | None = None, previous=_UNSET
         ("overdue_tasks", overdue_total, "overdue tasks"),
         ("expiring_agreements", expiring.total, "agreements expiring ≤ 90 days"),
         ("plans_overdue", plans_due.total, "plans overdue for review"),
+        ("incidents_reported", incident_total, f"incidents reported in {INCIDENT_PERIOD_DAYS} days"),
     )]
     health_bars = [(h.label, health_counts.get(h, 0), HEALTH_COLOURS[h])
                    for h in (Health.GREEN, Health.AMBER, Health.RED)]
@@ -232,7 +252,22 @@ def executive_document(reader: User, ceiling: TLP | None = None, previous=_UNSET
         "more_groups_in_chart": max(0, group_total - 6), "heat": heat_map(cells), "by_health": by_health,
         "top_risks": top_risks, "groups": groups, "group_total": group_total, "oldest_tasks": oldest_tasks,
         "expiring": expiring, "plans_due": plans_due, "summary_rows": SUMMARY_ROWS, "today": on,
+        "incident_table": incident_table, "incident_total": incident_total, "incidents": incidents,
+        "significances": list(Significance), "incident_days": INCIDENT_PERIOD_DAYS,
         "health_red": Health.RED, "health_amber": Health.AMBER, "health_green": Health.GREEN}
+
+
+def _incident_table(rows) -> tuple[list[tuple[str, dict]], int]:
+    """[(sector label, {significance: count})] of the period's reports (a report in two sectors counts in
+    each), sectors with the most first; and the number of reports."""
+    table: dict[str, dict] = {}
+    for sectors, significance in rows:
+        for sector in sectors or [None]:
+            label = Sector(sector).label if sector else "No sector"
+            counts = table.setdefault(label, {s: 0 for s in Significance})
+            counts[significance] += 1
+    ordered = sorted(table.items(), key=lambda item: (-sum(item[1].values()), item[0]))
+    return ordered, len(rows)
 
 
 def _trend(previous: ReportSnapshot | None, key: str, value: int) -> int | None:

@@ -262,4 +262,8 @@ def dashboard_for(user: User) -> dict:
         context.update(_portfolio(figures, items))
     if user.role in (Role.MEMBER, Role.COORDINATOR):
         context.update(_my_work(figures, items, statements))
+    # Authority coordinators' situational picture (one more query, for them only).
+    from app.incidents.picture import dashboard_for as incident_panel
+
+    context.update(incident_panel(user))
     return context
