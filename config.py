@@ -44,6 +44,10 @@ class Config:
     DATABASE_CONNECT_TIMEOUT = _env_int("DATABASE_CONNECT_TIMEOUT", 5)
     DATABASE_STATEMENT_TIMEOUT_MS = _env_int("DATABASE_STATEMENT_TIMEOUT_MS", 15000)
     DATABASE_POOL_TIMEOUT = _env_int("DATABASE_POOL_TIMEOUT", 10)
+    # PostgreSQL: connections each web process keeps, one per gunicorn thread (gunicorn.conf.py), so a deployment
+    # holds workers × threads of them (plus a few overflow ones at a peak): size max_connections for every host.
+    DATABASE_POOL_SIZE = _env_int("DATABASE_POOL_SIZE", _env_int("GUNICORN_THREADS", 8))
+    DATABASE_MAX_OVERFLOW = _env_int("DATABASE_MAX_OVERFLOW", 2)
     # PostgreSQL: psycopg prepares a statement on the server after this many runs on one connection, so it
     # is planned once (app/transactions.py keeps them); "off" behind PgBouncer < 1.21 in transaction mode.
     DATABASE_PREPARE_THRESHOLD = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")

@@ -42,6 +42,9 @@ def engine_options(config) -> dict:
         connect_args.setdefault("prepare_threshold", None if threshold in ("off", "none", "") else int(threshold))
         options["connect_args"] = connect_args
         options.setdefault("pool_timeout", int(config.get("DATABASE_POOL_TIMEOUT", 10)))
+        # One connection per request thread: no thread waits for another's connection, none is opened per request.
+        options.setdefault("pool_size", max(1, int(config.get("DATABASE_POOL_SIZE", 8))))
+        options.setdefault("max_overflow", max(0, int(config.get("DATABASE_MAX_OVERFLOW", 2))))
     elif str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
         # A local file cannot drop a pooled connection: no ping before every request's first statement.
         options.pop("pool_pre_ping", None)

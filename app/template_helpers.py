@@ -1,7 +1,9 @@
 """Jinja globals and filters: permissions, URL builders that keep filters, formatting, Markdown."""
+import functools
 from datetime import date, datetime
 
 from flask import Flask, current_app, request, url_for
+from markupsafe import Markup
 
 from app.audit import summary_parts
 from app.redline import summary_change
@@ -58,6 +60,70 @@ def format_datetime(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
+# Badges: the same few values on every row of every list, so each value's HTML is built once per process
+# (templates/_macros/lists.html calls these). The text is always the label: colour is never the only cue.
+STATUS_COLOURS = {
+    "draft": "secondary", "proposed": "secondary", "todo": "secondary", "planned": "secondary",
+    "open": "warning",
+    "in_review": "info", "in_progress": "info", "mitigating": "info", "out_for_signature": "info", "accepted": "info",
+    "on_hold": "warning",
+    "approved": "success", "active": "success", "completed": "success", "done": "success",
+    "implemented": "success", "verified": "success",
+    "expired": "dark", "retired": "dark", "closed": "dark", "cancelled": "secondary",
+    "terminated": "danger", "blocked": "danger",
+    "green": "success", "amber": "warning", "red": "danger",
+}
+LEVEL_COLOURS = {"low": "success", "medium": "warning", "high": "orange", "critical": "danger"}
+HEALTH_COLOURS = {"green": "success", "amber": "warning", "red": "danger"}
+
+
+def _value_and_label(member, default_label) -> tuple[str, str]:
+    value = getattr(member, "value", None)
+    value = str(member) if value is None else value
+    label = getattr(member, "label", None)
+    return value, (label if label is not None else default_label(value))
+
+
+def _per_value(build):
+    """build(member) once per member and its type (a StrEnum member equals its value: the type tells apart
+    TLP.GREEN from "green", and two enums that share a value); None gives nothing."""
+    cached = functools.cache(lambda _type, member: build(member))
+
+    @functools.wraps(build)
+    def badge(member) -> Markup:
+        return Markup("") if member is None else cached(type(member), member)
+    return badge
+
+
+@_per_value
+def status_badge(status) -> Markup:
+    value, text = _value_and_label(status, lambda v: v.replace("_", " ").capitalize())
+    return Markup('<span class="badge status-badge text-bg-{} status-{}">{}</span>').format(
+        STATUS_COLOURS.get(value, "secondary"), value, text)
+
+
+@_per_value
+def tlp_badge(tlp) -> Markup:
+    value, text = _value_and_label(tlp, lambda v: "TLP:" + v.replace("_strict", "+strict").upper())
+    description = getattr(tlp, "description", None)
+    title = Markup(' title="{}"').format(description) if description is not None else ""
+    return Markup('<span class="badge tlp tlp-{}"{}>{}</span>').format(value, title, text)
+
+
+@_per_value
+def level_badge(level) -> Markup:
+    value, text = _value_and_label(level, lambda v: v.capitalize())
+    return Markup('<span class="badge level-badge text-bg-{} level-{}">{}</span>').format(
+        LEVEL_COLOURS.get(value, "secondary"), value, text)
+
+
+@_per_value
+def health_badge(health) -> Markup:
+    value, text = _value_and_label(health, lambda v: v.capitalize())
+    return Markup('<span class="badge health-badge text-bg-{} health-{}">\n      <span class="health-dot" '
+                  'aria-hidden="true"></span>{}\n    </span>').format(HEALTH_COLOURS.get(value, "secondary"), value, text)
+
+
 def register(app: Flask) -> None:
     from app import permissions
 
@@ -68,6 +134,10 @@ def register(app: Flask) -> None:
         current_sort=current_sort,
         url_for_export=url_for_export,
         has_endpoint=has_endpoint,
+        status_badge_html=status_badge,
+        tlp_badge_html=tlp_badge,
+        level_badge_html=level_badge,
+        health_badge_html=health_badge,
     )
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
