@@ -20,6 +20,9 @@ def display(value) -> str:
         return "—"
     if isinstance(value, list | tuple | set):
         return ", ".join(sorted(display(v) for v in value)) or "—"
+    if hasattr(value, "__tablename__"):  # a record or a person: its reference or name, never its repr
+        value = next((getattr(value, name) for name in ("reference", "name", "title") if getattr(value, name, None)),
+                     value)
     if isinstance(value, enum.Enum):
         return str(getattr(value, "label", value.value))
     if hasattr(value, "label") and not isinstance(value, str | int):

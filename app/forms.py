@@ -16,7 +16,7 @@ from wtforms.fields import SelectChoice, enum_choices, enum_coerce
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.models import TLP, Sector, TaskPriority, today
+from app.models import COMMENT_MAX_CHARS, TLP, Sector, TaskPriority, today
 
 CONTROL_CHARACTERS = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
 
@@ -232,3 +232,15 @@ class StatusChangeForm(VersionedForm):
     Subclass per kind with `new_status = enum_select("New status", TheStatus)` and add fields (a
     note, a review date) as the step needs; app.lifecycle.change_status answers a stale version with
     the 409 conflict page."""
+
+
+class ReviewStepForm(AppForm):
+    """The review part of an agreement's or a plan's status change: reviewers named on submission, the
+    comment on "Request changes". The status form around it carries the CSRF token; reviews.services
+    .review_input checks the reviewers, the review step the comment."""
+
+    class Meta:
+        csrf = False
+
+    reviewers = MultiCheckboxField("Reviewers (optional)", coerce=int, validate_choice=False)
+    comment = TextAreaField("What should change", render_kw={"maxlength": COMMENT_MAX_CHARS, "rows": 2})

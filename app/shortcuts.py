@@ -5,6 +5,8 @@ which are built from the user's scopes: a forged or invisible id is simply not p
 """
 from flask import request
 
+from app.redirects import local_url_or
+
 
 def choice_values(field) -> set[str]:
     values = set()
@@ -26,6 +28,4 @@ def prefill_from_query(field, arg: str) -> bool:
 
 def back_to(default: str) -> str:
     """Where a quick-update form asked to return (a path on this site, e.g. My tasks), else `default`."""
-    from app.auth.routes import local_url_or
-
     return local_url_or(request.form.get("next"), default)

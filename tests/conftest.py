@@ -121,7 +121,7 @@ def _production_signing_key():
     deployment gets its own."""
     from pathlib import Path
 
-    from app.signing import pki
+    from app import pki
 
     path = Path(TestConfig.SIGNING_PKCS12_PATH)
     if not path.exists():

@@ -26,6 +26,7 @@ from app.models import (
     utcnow,
 )
 from app.models import agreement as agreement_module
+from app.risks.services import review_date_for
 
 # The lifecycles written out independently of the models' tables (DESIGN.md §Data: agreements,
 # initiatives, plans; the risk, mitigation, working-group and task steps as DOMAIN.md describes them).
@@ -120,7 +121,7 @@ def test_risk_levels_follow_the_score_bands(score, level):
 def test_next_review_defaults_by_level(likelihood, impact, days):
     risk = Risk(likelihood=likelihood, impact=impact)
     assert risk.score == likelihood * impact
-    assert risk.default_next_review(today()) == today() + timedelta(days=days)
+    assert review_date_for(likelihood, impact, today()) == today() + timedelta(days=days)
 
 
 def test_initiative_progress_and_overdue_milestones():

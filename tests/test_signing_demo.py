@@ -1,12 +1,12 @@
 """Demo data: agreements in every signing state, executed ones with their sealed documents."""
 import sqlalchemy as sa
 
+from app import seal
 from app.demo import DEFAULT_PASSWORD
 from app.demo import signing as demo_signing
 from app.demo.people import seed_people
 from app.extensions import db
 from app.models import Agreement, AgreementStatus, Document, SignatureRequest
-from app.signing import seal
 
 
 def test_demo_rounds_cover_every_signing_state_and_are_idempotent(app):

@@ -9,9 +9,9 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pypdf import PdfReader
 
+from app import seal
 from app.extensions import db
 from app.models import AgreementStatus, SignatureRequest
-from app.signing import seal
 from tests.signing_helpers import approved_world, document_bytes, issue, pdf_text, sign, state
 
 ISSUED, EXECUTED = "agreement_for_signature", "agreement_executed"

@@ -3,10 +3,10 @@ two-factor sign-in confirms a signature with a code too."""
 import pyotp
 import sqlalchemy as sa
 
+from app import seal
 from app.auth.two_factor import encrypt_secret
 from app.extensions import db
 from app.models import TLP, Document, IncidentPlan, Phase, PlanSection, PlanStatus, Role, SignatureRequest, User
-from app.signing import seal
 from tests import factories as f
 from tests.signing_helpers import approved_world, issue, sign, state
 

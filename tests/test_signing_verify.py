@@ -5,9 +5,9 @@ import re
 
 import sqlalchemy as sa
 
+from app import pki, seal
 from app.extensions import db
 from app.models import TLP, AuditEvent, Document, Role
-from app.signing import pki, seal
 from tests import factories as f
 from tests.signing_helpers import approved_world, document_bytes, issue, sign
 

@@ -12,7 +12,7 @@ from app.agreements import bp, queries, services
 from app.agreements.forms import AgreementForm, AgreementStatusForm
 from app.extensions import db
 from app.form_rows import apply_row_action
-from app.forms import with_current
+from app.forms import ReviewStepForm, with_current
 from app.initiatives import services as initiative_services
 from app.models import (
     SIGNING_STEPS,
@@ -26,7 +26,7 @@ from app.models import (
     Sector,
     User,
 )
-from app.reviews.routes import review_input
+from app.reviews import services as reviews
 
 
 def get_visible_agreement(agreement_id: int) -> Agreement:
@@ -188,7 +188,8 @@ def change_status(agreement_id: int):
         return redirect(back)
     return lifecycle.change_status(
         agreement, AgreementStatusForm(),
-        lambda actor, a, status: services.transition_agreement(actor, a, status, **review_input(a)),
+        lambda actor, a, status: services.transition_agreement(actor, a, status,
+                                                               **reviews.review_input(actor, ReviewStepForm())),
         back=back, invalid="Unknown status: nothing was changed.",
         done=lambda a: f"Agreement {a.reference} is now {a.status.label.lower()}.")
 

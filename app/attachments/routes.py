@@ -178,13 +178,3 @@ def attachment_accept() -> str:
     return ACCEPT_ATTRIBUTE
 
 
-@bp.app_template_global()
-def attachment_pdf_rows(record) -> list:
-    """Current (unarchived) files of a record its PDF lists; the record came through its scope."""
-    return services.record_attachments(record, archived=False)
-
-
-@bp.app_template_global()
-def attachment_counts(kind: str) -> dict[int, int]:
-    """Unarchived files per record id of one kind, for lists of records already loaded through their scope."""
-    return services.counts_by_record(BY_SLUG[kind])

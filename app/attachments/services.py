@@ -182,8 +182,12 @@ def files_by_update(record) -> dict[int, list[Attachment]]:
     return grouped
 
 
-def counts_by_record(spec) -> dict[int, int]:
+def counts_by_record(model: type, record_ids: list[int]) -> dict[int, int]:
+    """Unarchived files per record, for records of one kind already loaded through their scope."""
+    if not record_ids:
+        return {}
     rows = db.session.execute(sa.select(Attachment.object_id, sa.func.count(Attachment.id))
-                              .where(Attachment.object_type == spec.object_type, Attachment.archived_at.is_(None))
+                              .where(Attachment.object_type == model.__tablename__,
+                                     Attachment.object_id.in_(record_ids), Attachment.archived_at.is_(None))
                               .group_by(Attachment.object_id))
     return {object_id: count for object_id, count in rows}

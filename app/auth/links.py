@@ -15,6 +15,7 @@ from flask import current_app
 from limits import RateLimitItemPerHour
 
 from app import audit
+from app.auth import accounts
 from app.extensions import client_address, db, limiter
 from app.jobs import job
 from app.models import AccountToken, TokenPurpose, User, normalize_email, utcnow
@@ -132,8 +133,6 @@ def mail_reset_link(email: str) -> None:
 
 def complete(row: AccountToken, new_password: str) -> User:
     """Set the password through a link: the token is spent, every session of the account ends."""
-    from app.users import services as user_services
-
     user = row.user
     # Spend the token with a conditional update: of two simultaneous uses, only one wins. Then the password
     # (which retires every other link of the account, rotates the session token; UserError if weak: the
@@ -143,7 +142,7 @@ def complete(row: AccountToken, new_password: str) -> User:
                                .values(used_at=utcnow()).execution_options(synchronize_session=False))
     if spent.rowcount != 1:
         raise LinkError("This link was already used.")
-    user_services.set_password(user, user, new_password, first=row.purpose is TokenPurpose.INVITATION)
+    accounts.set_password(user, user, new_password, first=row.purpose is TokenPurpose.INVITATION)
     user.must_change_password = False
     action = "user.invitation_accepted" if row.purpose is TokenPurpose.INVITATION else "user.password_reset"
     audit.record(user, action, user)

@@ -1,28 +1,15 @@
 """Sign-in, sign-out and re-authentication."""
-from urllib.parse import urlsplit
-
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from app import audit
-from app.auth import bp, passwords, services, throttle, two_factor
+from app.auth import bp, passwords, services, sessions, throttle, two_factor
 from app.auth.forms import LoginForm, ReauthenticateForm, TwoFactorForm
 from app.decorators import mark_fresh, public
 from app.extensions import db, limiter
+from app.redirects import local_url_or
 
 FAILED_LOGIN = "Incorrect email or password."
-
-
-def local_url_or(target: str | None, default: str) -> str:
-    """Follow `target` only when it is a path on this site (no scheme, host, // or backslash)."""
-    if not target or not isinstance(target, str):
-        return default
-    if "\\" in target or any(ord(ch) < 32 for ch in target):
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -48,7 +35,7 @@ def login():
         if user.totp_enabled:
             db.session.commit()
             return two_factor.begin_second_factor(user, target)
-        services.complete_login(user)
+        _sign_in(user)
         db.session.commit()
         return redirect(target)
     return render_template("auth/login.html", form=form)
@@ -78,12 +65,17 @@ def two_factor_login():
         remaining = two_factor.remaining_backup_codes(user) if method == "backup" else None
         if method == "backup":
             audit.record(user, "auth.backup_code_used", user, summary=f"{remaining} backup codes left")
-        services.complete_login(user)
+        _sign_in(user)
         db.session.commit()
-        if remaining is not None:  # after complete_login, which starts a fresh session (and its messages)
+        if remaining is not None:  # after _sign_in, which starts a fresh session (and its messages)
             flash(_backup_codes_left(remaining), "warning" if remaining <= 3 else "info")
         return redirect(local_url_or(target, url_for("main.index")))
     return render_template("auth/two_factor.html", form=form)
+
+
+def _sign_in(user) -> None:
+    sessions.sign_in(user)
+    services.complete_login(user)
 
 
 def _backup_codes_left(remaining: int) -> str:
@@ -96,6 +88,7 @@ def _backup_codes_left(remaining: int) -> str:
 @bp.post("/logout")
 def logout():
     services.logout(current_user._get_current_object())
+    sessions.sign_out()
     db.session.commit()
     flash("You have signed out.", "info")
     return redirect(url_for("auth.login"))

@@ -3,7 +3,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app import lifecycle
-from app.auth import bp, services, two_factor
+from app.auth import accounts, bp, services, two_factor
 from app.auth.forms import ChangeEmailForm, ChangePasswordForm, EnableTwoFactorForm, TimeZoneForm
 from app.auth.sessions import renew_session
 from app.decorators import fresh_login_required
@@ -79,10 +79,8 @@ def change_time_zone():
 
 @bp.post("/account/sessions")
 def end_other_sessions():
-    from app.users import services as user_services
-
     user = _me()
-    user_services.end_sessions(user, user)
+    accounts.end_sessions(user, user)
     renew_session(user)
     return lifecycle.saved("Every other session of your account has ended.", url_for("auth.account"))
 

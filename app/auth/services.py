@@ -1,11 +1,12 @@
-"""Sign-in use cases: authenticate, start and end sessions, with their audit events."""
+"""Sign-in use cases: authenticate, record a sign-in and a sign-out, with their audit events.
+
+The Flask session itself (clearing it, logging the user in or out) is app/auth/sessions.py's.
+"""
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.attributes)
-from flask import session
-from flask_login import login_user, logout_user
 
 from app import audit
-from app.auth import notices, passwords, throttle
+from app.auth import accounts, notices, passwords, throttle
 from app.extensions import db
 from app.models import User, normalize_email, utcnow
 
@@ -44,12 +45,8 @@ def record_sign_in_fields(user: User, **values) -> int:
 
 
 def complete_login(user: User) -> None:
-    """Start a fresh session for the user (nothing planted before login survives)."""
-    from app.auth.sessions import start_session
-
-    session.clear()
-    login_user(user)
-    start_session(user)
+    """A sign-in completed (its session started by sessions.sign_in): last sign-in time, the new-device
+    notice, the audit event."""
     record_sign_in_fields(user, last_login_at=utcnow())
     if notices.is_new_sign_in(user):
         notices.new_sign_in(user)
@@ -58,11 +55,9 @@ def complete_login(user: User) -> None:
 
 
 def logout(user: User) -> None:
-    """End this session and every other session of the user (the token rotates)."""
+    """End every session of the user (the token rotates); the caller then ends this one (sessions.sign_out)."""
     user.rotate_session_token()
     audit.record(user, "auth.logout", user)
-    logout_user()
-    session.clear()
 
 
 class AccountError(ValueError):
@@ -75,8 +70,6 @@ class AccountError(ValueError):
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """The user's own password change: the current password is checked, every session ends."""
-    from app.users import services as user_services
-
     if throttle.is_blocked(user.email, scope="reauth"):
         raise Throttled()
     if not passwords.verify_password(user.password_hash, current_password):
@@ -85,8 +78,8 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if new_password == current_password:
         raise AccountError("Choose a password you have not been using.", field="new_password")
     try:
-        user_services.set_password(user, user, new_password)  # also lifts a required change
-    except user_services.UserError as exc:
+        accounts.set_password(user, user, new_password)  # also lifts a required change
+    except accounts.UserError as exc:
         raise AccountError(str(exc), field="new_password") from exc
 
 
@@ -101,12 +94,10 @@ def change_time_zone(user: User, zone_name: str) -> bool:
 
 def change_email(user: User, new_email: str) -> None:
     """The user's own email change; the address stays unique regardless of case and spaces."""
-    from app.users import services as user_services
-
     email = normalize_email(new_email)
     if email == user.email:
         raise AccountError("That is already your email address.", field="email")
-    if user_services.email_taken(email, except_id=user.id):
+    if accounts.email_taken(email, except_id=user.id):
         raise AccountError("Another account uses this email address.", field="email")
     old = user.email
     user.email = email

@@ -6,7 +6,7 @@ The session cookie carries the user's `session_token` (not the user id), so rota
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask, current_app, redirect, request, session, url_for
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from app.extensions import db, login_manager
 from app.models import User, utcnow
@@ -32,16 +32,24 @@ def start_session(user: User) -> None:
     session.permanent = True
 
 
+def sign_in(user: User) -> None:
+    """A fresh session for the user: nothing planted before login survives."""
+    session.clear()
+    login_user(user)
+    start_session(user)
+
+
+def sign_out() -> None:
+    logout_user()
+    session.clear()
+
+
 def renew_session(user: User) -> None:
     """After the user's token rotated (password change, sign out elsewhere): keep only this session.
 
     The absolute lifetime still counts from the original sign-in."""
-    from flask_login import login_user
-
     started = session.get("started_at")
-    session.clear()
-    login_user(user)
-    start_session(user)
+    sign_in(user)
     if isinstance(started, int | float):
         session["started_at"] = started
 
@@ -65,8 +73,7 @@ def register_session_guard(app: Flask) -> None:
             return None
         if current_user.is_authenticated:
             if _expired():
-                logout_user()
-                session.clear()
+                sign_out()
                 if _is_public():
                     return None
                 return login_manager.unauthorized()

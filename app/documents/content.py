@@ -1,7 +1,8 @@
 """What goes into each PDF: records loaded through the reader's visible_* scopes, capped, and the
 document's identity (reference, version, TLP = the highest label of what it shows).
 
-Builders return (template, context) for app.pdf.render_pdf; they never render themselves.
+Builders return (template, context) for app.pdf.render_pdf; they never render themselves. The context holds
+everything the template shows (a record's attached files too): PDF templates call no query of their own.
 """
 import hashlib
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from app import permissions
+from app.attachments import services as attachment_services
 from app.extensions import db
 from app.models import (
     TLP,
@@ -141,7 +143,8 @@ def agreement_document(agreement: Agreement, *, issuing: bool = False,
                                   "signatories": signatories, "signers": signers, "signature_groups": [g for g in groups if g],
                                   "content_digest": content_digest(agreement, parties),
                                   "previous_issue": issues[0] if issues else None,
-                                  "summary_paragraphs": paragraphs(agreement.summary)}
+                                  "summary_paragraphs": paragraphs(agreement.summary),
+                                  "attachments": attached_files(agreement)}
 
 
 def content_digest(agreement: Agreement, parties: list[AgreementParty] | None = None) -> str:
@@ -157,6 +160,14 @@ def content_digest(agreement: Agreement, parties: list[AgreementParty] | None = 
         parties = sorted(agreement.parties, key=lambda p: p.position)
     lines += [f"{p.organization.name}|{p.party_role.value}|{p.signatory_name}|{p.signatory_title}" for p in parties]
     return hashlib.sha256("\n".join(line.replace("\r\n", "\n") for line in lines).encode()).hexdigest()
+
+
+def attached_files(record) -> list:
+    """The record's current (unarchived) files, listed in its PDF (templates/pdf/_attachments.html); the
+    record came through the reader's scope."""
+    if record.id is None:
+        return []
+    return attachment_services.record_attachments(record, archived=False)
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -221,7 +232,7 @@ def incident_plan_document(plan: IncidentPlan, reader: User | None, *, issuing: 
         issue_note="issued for review" if issuing else f"status: {plan.status.label.lower()}")
     return "pdf/incident_plan.html", {"doc": info, "plan": plan, "history": history,
                                       "hidden_history": hidden_history, "history_elsewhere": issued,
-                                      "phases": phases, "roles": roles,
+                                      "phases": phases, "roles": roles, "attachments": attached_files(plan),
                                       "distribution": [line.strip() for line in
                                                        (plan.distribution_list or "").splitlines() if line.strip()]}
 
@@ -263,7 +274,7 @@ def initiative_document(initiative: Initiative, reader: User) -> tuple[str, dict
     return "pdf/initiative_status.html", {
         "doc": info, "initiative": initiative, "tasks": tasks, "more_tasks": task_total - len(tasks),
         "overdue_count": sum(1 for t in tasks if t.is_overdue), "risks": risks,
-        "more_risks": risk_total - len(risks), "today": today()}
+        "more_risks": risk_total - len(risks), "today": today(), "attachments": attached_files(initiative)}
 
 
 # --- Risk register ------------------------------------------------------------------------------
@@ -330,6 +341,7 @@ def risk_register_document(reader: User, ceiling: TLP | None = None, filters: di
                                       "scope_labels": [t for t in TLP if ceiling is None or t.rank <= ceiling.rank],
                                       "reader_org": reader.organization.name,
                                       "readable_initiatives": readable_initiatives,
+                                      "file_counts": attachment_services.counts_by_record(Risk, [r.id for r in risks]),
                                       "filter_summary": _filter_summary(chosen, reader)}
 
 

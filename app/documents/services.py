@@ -12,6 +12,7 @@ from app.documents.content import agreement_document, incident_plan_document
 from app.extensions import db
 from app.models import Agreement, Document, IncidentPlan, User
 from app.pdf import render_pdf
+from app.seal import seal_pdf
 
 KIND_AGREEMENT = "agreement_for_signature"
 KIND_PLAN = "incident_plan_for_review"
@@ -26,8 +27,6 @@ SEAL_REASONS = {KIND_AGREEMENT: "Issued for signature", KIND_PLAN: "Issued for r
 
 def _store(actor: User | None, record, kind: str, template: str, context: dict, version: int | None = None) -> Document:
     # Sealed before it is stored: SealingFailed propagates and the issuing transition rolls back.
-    from app.signing.seal import seal_pdf  # here: app.signing's pages import this module
-
     content = seal_pdf(render_pdf(template, **context), reason=SEAL_REASONS[kind])
     info = context["doc"]
     document = Document(

@@ -6,6 +6,7 @@ import sqlalchemy.orm as so
 
 from app.extensions import db
 from app.models._common import LabelledEnum, SectorSet, TimestampMixin, enum_column_type
+from app.models.user import Role
 
 
 class OrganizationKind(LabelledEnum):
@@ -40,6 +41,11 @@ class Organization(TimestampMixin, db.Model):
     users: so.Mapped[list["User"]] = so.relationship(back_populates="organization")  # noqa: F821
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def has_active_users(self) -> bool:
+        """Whether anyone of the organisation can act in Palisade (platform admins aside)."""
+        return any(user.active and user.role is not Role.ADMIN for user in self.users)
 
     @property
     def display_name(self) -> str:

@@ -1,5 +1,5 @@
 """Risks in the partnership register and the mitigations assigned to partners."""
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -138,9 +138,6 @@ class Risk(LifecycleMixin, RecordMixin, db.Model):
     def level_condition(cls, level: RiskLevel):
         low, high = level.bounds
         return (cls.likelihood * cls.impact).between(low, high)
-
-    def default_next_review(self, start: date | None = None) -> date:
-        return (start or today()) + timedelta(days=self.level.review_days)
 
     @property
     def is_review_due(self) -> bool:

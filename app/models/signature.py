@@ -79,9 +79,5 @@ class SignatureRequest(db.Model):
     def is_paper(self) -> bool:
         return self.method is SignatureMethod.PAPER
 
-    @property
-    def is_done(self) -> bool:
-        return self.status is not SignatureStatus.PENDING
-
     def __repr__(self) -> str:
         return f"<SignatureRequest {self.agreement_id} #{self.order} {self.status}>"

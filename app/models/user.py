@@ -75,10 +75,6 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
 
-    @property
-    def is_coordinator(self) -> bool:
-        return self.role is Role.COORDINATOR
-
     def rotate_session_token(self) -> None:
         self.session_token = new_session_token()
 

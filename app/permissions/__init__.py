@@ -89,7 +89,6 @@ from app.permissions.predicates import (  # noqa: F401  -- re-exported: callers 
     can_transition_initiative,
     can_update_mitigation_status,
     can_update_task_status,
-    has_active_users,
     is_admin,
     participates,
     review_submitter_id,

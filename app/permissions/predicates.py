@@ -3,7 +3,6 @@
 Plain functions of (user, object), re-exported by `app.permissions`; what a user may *see* is the
 visible_* scopes there.
 """
-import sqlalchemy as sa
 
 from app.models import (
     Agreement,
@@ -173,15 +172,7 @@ def can_record_paper(user: User, agreement: Agreement, request=None) -> bool:
         return False
     if user.organization_id == request.organization_id:
         return True
-    return user.organization_id in _party_org_ids(agreement, "lead") and not has_active_users(request.organization_id)
-
-
-def has_active_users(organization_id: int) -> bool:
-    """Whether anyone of the organisation can act in Palisade (platform admins aside)."""
-    from app.extensions import db
-
-    return db.session.scalar(sa.select(sa.func.count(User.id)).where(
-        User.organization_id == organization_id, User.active.is_(True), User.role != Role.ADMIN)) > 0
+    return user.organization_id in _party_org_ids(agreement, "lead") and not request.organization.has_active_users
 
 
 def can_sign(user: User, request) -> bool:
@@ -225,15 +216,10 @@ def can_comment(user: User, obj) -> bool:
 def review_submitter_id(record) -> int | None:
     """Who submitted the record's current version for review (its open review round); for a record
     put in review before rounds were recorded, its creator."""
-    from app.extensions import db
-    from app.models import ReviewOutcome, ReviewRequest
+    from app.models import ReviewOutcome
 
-    submitted = db.session.scalar(
-        sa.select(ReviewRequest.submitted_by_id)
-        .where(ReviewRequest.object_type == record.__tablename__, ReviewRequest.object_id == record.id,
-               ReviewRequest.outcome == ReviewOutcome.OPEN)
-        .order_by(ReviewRequest.id.desc()).limit(1))
-    return submitted if submitted is not None else record.created_by_id
+    open_round = next((r for r in record.review_rounds if r.outcome is ReviewOutcome.OPEN), None)
+    return open_round.submitted_by_id if open_round is not None else record.created_by_id
 
 
 def can_approve_agreement(user: User, agreement: Agreement) -> bool:

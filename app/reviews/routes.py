@@ -1,25 +1,13 @@
-"""Helpers for the agreements' and plans' status routes, detail and history pages (no URL of its own)."""
+"""The review and versions panels of the agreement and plan pages (template globals; no URL of its own).
+What a status change posts for its review step is read by reviews.services.review_input."""
 from flask import request
 from flask_login import current_user
 
 from app import permissions
 from app.extensions import db
-from app.models import Agreement, ContentVersion, IncidentPlan, ReviewRequest, User
+from app.forms import ReviewStepForm
+from app.models import Agreement, ContentVersion, IncidentPlan, ReviewRequest
 from app.reviews import bp, content, services
-from app.reviews.forms import ReviewStepForm
-
-
-def review_input(record) -> dict:
-    """The reviewers and comment posted with a status change, as keyword arguments for the record's
-    transition service. Reviewer ids are loaded through visible_users; the service checks eligibility."""
-    form = ReviewStepForm()
-    if not form.validate():  # a reviewer value that is not an id
-        raise services.ReviewError("Pick reviewers from the list. Nothing was changed.")
-    ids = list(form.reviewers.data or [])
-    reviewers = list(db.session.scalars(permissions.visible_users(current_user).where(User.id.in_(ids)))) if ids else []
-    if len(reviewers) != len(set(ids)):
-        raise services.ReviewError("Pick reviewers from the list. Nothing was changed.")
-    return {"comment": form.comment.data or "", "reviewers": reviewers}
 
 
 @bp.app_template_global()

@@ -34,11 +34,27 @@ from app.notifications.services import notify
 from app.reviews import content
 
 IN_REVIEW = "in_review"
-REVIEWABLE = (Agreement, IncidentPlan)
 
 
 class ReviewError(InvalidTransition):
     """A review step refused with a message for the user (the status routes flash it, nothing changes)."""
+
+
+PICK_REVIEWERS = "Pick reviewers from the list. Nothing was changed."
+
+
+def review_input(actor: User, form) -> dict:
+    """The review part of a status change (a ReviewStepForm of the request), as keyword arguments for the
+    record's transition service: the comment, and the named reviewers loaded through the actor's
+    visible_users scope. Raises ReviewError for a value that is not one of them; whether they may
+    review this record is checked when the round opens."""
+    if not form.validate():  # a reviewer value that is not an id
+        raise ReviewError(PICK_REVIEWERS)
+    ids = set(form.reviewers.data or [])
+    reviewers = list(db.session.scalars(permissions.visible_users(actor).where(User.id.in_(ids)))) if ids else []
+    if len(reviewers) != len(ids):
+        raise ReviewError(PICK_REVIEWERS)
+    return {"comment": form.comment.data or "", "reviewers": reviewers}
 
 
 def _kind(record) -> str:
@@ -164,6 +180,7 @@ def _open(actor: User, record, reviewers: list[User]) -> ReviewRequest:
                            reviewers=list(reviewers), content_version=content.record_version(actor, record))
     db.session.add(review)
     db.session.flush()
+    db.session.expire(record, ["review_rounds"])  # read again with the new round (permissions.review_submitter_id)
     if reviewers:
         audit.record(actor, f"{_kind(record)}.reviewers_named", record,
                      summary=f"reviewers: {', '.join(sorted(u.name for u in reviewers))}")

@@ -24,8 +24,8 @@ from app.extensions import db
 from app.models import Agreement, AuditEvent, Document, SignatureRequest, utcnow
 from app.notifications.mail import external_url
 from app.pdf import StaticOnlyFetcher, render_html
+from app.seal import SealBox, platform_key, seal_pdf
 from app.signing.pages import prepend_pages
-from app.signing.seal import SealBox, platform_key, seal_pdf
 
 SEAL_ANCHOR = "platform-seal"
 CSS_PX_TO_PT = 0.75

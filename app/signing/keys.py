@@ -5,8 +5,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 from flask import current_app
 
-from app.signing import pki
-from app.signing.seal import KeyMissing, key_path
+from app import pki
+from app.seal import KeyMissing, key_path
 
 __all__ = ["KeyMissing", "ensure_development_key"]
 

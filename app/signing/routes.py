@@ -10,9 +10,9 @@ from app.attachments.sniff import Refused
 from app.documents.services import KIND_EXECUTED, latest_issue
 from app.extensions import client_address, db
 from app.models import Agreement, AgreementParty, AgreementStatus, InvalidTransition, SigningMode
+from app.seal import SealingFailed
 from app.signing import bp, paper, services, signatures
 from app.signing.forms import DeclineForm, PaperForm, SignForm, issue_form_class
-from app.signing.seal import SealingFailed
 
 
 def get_visible_agreement(agreement_id: int) -> Agreement:

@@ -13,9 +13,9 @@ from app import permissions
 from app.documents.services import issued_here
 from app.extensions import db
 from app.models import Document
+from app.seal import SealCheck
 from app.signing import bp
 from app.signing.forms import VerifyForm
-from app.signing.seal import SealCheck
 from app.signing.verify_check import CheckBusy, bounded_check_seal
 
 

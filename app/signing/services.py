@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import (
     Agreement,
     AgreementStatus,
+    Organization,
     PartyRole,
     Role,
     SignatureMethod,
@@ -91,7 +92,7 @@ def _can_be_recorded(agreement: Agreement, organization_id: int) -> bool:
     has nobody in Palisade, a coordinator of the lead party (permissions.can_record_paper)."""
     own = db.session.scalar(sa.select(sa.func.count(User.id)).where(
         User.organization_id == organization_id, User.active.is_(True), User.role == Role.COORDINATOR))
-    return own > 0 or (not permissions.has_active_users(organization_id)
+    return own > 0 or (not db.session.get(Organization, organization_id).has_active_users
                        and any(p.party_role is PartyRole.LEAD for p in agreement.parties))
 
 

@@ -21,7 +21,7 @@ import threading
 
 from flask import Flask, current_app
 
-from app.signing.seal import SealCheck
+from app.seal import SealCheck
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def _count(certificates) -> int:
 
 def run_check(content: bytes, max_certificates: int) -> SealCheck:
     """The check itself (inside an app context whose config names the platform key)."""
-    from app.signing.seal import check_seal
+    from app.seal import check_seal
 
     counts = _signature_certificates(content)
     if counts is None:
@@ -90,7 +90,7 @@ def _child_main(conn, settings: dict, memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     flask_app = Flask("palisade_verify", instance_path=settings.pop("instance_path"))
     flask_app.config.update(settings)
-    import app.signing.seal  # noqa: F401  -- paid once per child, before the first file
+    import app.seal  # noqa: F401  -- paid once per child, before the first file
 
     conn.send("ready")
     cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
@@ -188,7 +188,7 @@ _checker = SealChecker()
 
 
 def bounded_check_seal(content: bytes) -> SealCheck:
-    """check_seal() of app.signing.seal, in the checker child, within the configured bounds."""
+    """check_seal() of app.seal, in the checker child, within the configured bounds."""
     config = current_app.config
     return _checker.check(content, settings=_settings(), timeout=float(config.get("VERIFY_TIMEOUT", 10)),
                           memory_mb=int(config.get("VERIFY_MEMORY_MB", 1024)),

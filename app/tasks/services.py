@@ -9,7 +9,6 @@ from app.comments.services import followers
 from app.extensions import db
 from app.models import Task, TaskPriority, TaskStatus, TaskUpdate, User, WorkingGroup
 from app.notifications.services import notify
-from app.working_groups.services import readable
 
 KIND = "task"
 
@@ -55,7 +54,7 @@ def update_task(actor: User, task: Task, *, expected_version: int | None, **fiel
         setattr(task, key, value)
     if changes:
         db.session.flush()  # raises StaleDataError if a concurrent writer won the race
-        summary = audit.summarize({k: (readable(old), readable(new)) for k, (old, new) in changes.items()})
+        summary = audit.summarize(changes)
         audit.record(actor, f"{KIND}.updated", task, summary=summary)
     notify([task.assignee] if "assignee" in changes else [], "assignment", task, actor=actor)
     return changes

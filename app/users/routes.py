@@ -3,7 +3,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import lifecycle, listing, permissions, records
-from app.auth import links, two_factor
+from app.auth import accounts, links, two_factor
 from app.decorators import fresh_login_required
 from app.extensions import db
 from app.models import Organization, Role, User
@@ -105,7 +105,7 @@ def _set_active(user_id: int, active: bool):
 @bp.post("/<int:user_id>/end-sessions")
 def end_sessions(user_id: int):
     user = get_visible_user(user_id)
-    services.end_sessions(current_user, user)
+    accounts.end_sessions(current_user, user)
     return lifecycle.saved(f"Every session of {user.name} has ended.", url_for(".detail", user_id=user_id))
 
 
@@ -140,8 +140,8 @@ def set_password(user_id: int):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.set_password(current_user, user, form.password.data)
-        except services.UserError as exc:
+            accounts.set_password(current_user, user, form.password.data)
+        except accounts.UserError as exc:
             db.session.rollback()
             form.password.errors.append(str(exc))
         else:

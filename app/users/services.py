@@ -1,33 +1,13 @@
-"""User use cases: create, update, deactivate, end sessions, set passwords."""
+"""User administration use cases: create, update, activate and deactivate accounts.
+
+Passwords and sessions are app/auth/accounts.py's (set_password, end_sessions), shared with self-service."""
 import secrets
 
-import sqlalchemy as sa
-
 from app import audit, permissions, records
-from app.auth import notices, passwords
+from app.auth import passwords
+from app.auth.accounts import UserError, check_password_rules, email_taken
 from app.extensions import db
 from app.models import Organization, Role, User, normalize_email, utcnow
-
-
-class UserError(ValueError):
-    """A user change that breaks a rule (duplicate email, weak password…)."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-def email_taken(email: str, except_id: int | None = None) -> bool:
-    stmt = sa.select(User.id).where(User.email == normalize_email(email))
-    if except_id is not None:
-        stmt = stmt.where(User.id != except_id)
-    return db.session.scalar(stmt) is not None
-
-
-def _check_password(password: str, email: str, name: str) -> None:
-    problems = passwords.password_problems(password, email=email, name=name)
-    if problems:
-        raise UserError(" ".join(problems), field="password")
 
 
 def create_user(actor: User | None, *, email: str, name: str, organization: Organization, role: Role,
@@ -43,7 +23,7 @@ def create_user(actor: User | None, *, email: str, name: str, organization: Orga
     if email_taken(email):
         raise UserError("A user with this email already exists.", field="email")
     if password is not None:
-        _check_password(password, email, name)
+        check_password_rules(password, email, name)
     user = User(email=email, name=name, organization=organization, role=Role(role), title=title or "",
                 phone=phone or "", active=active,
                 password_hash=passwords.hash_password(password if password is not None else secrets.token_urlsafe(32)),
@@ -90,35 +70,3 @@ def set_active(actor: User, user: User, active: bool) -> None:
     if not active:
         user.rotate_session_token()  # ends every session at once
     audit.record(actor, "user.activated" if active else "user.deactivated", user)
-
-
-def end_sessions(actor: User, user: User) -> None:
-    permissions.authorize(permissions.can_manage_users(actor) or actor.id == user.id)
-    user.rotate_session_token()
-    audit.record(actor, "user.sessions_ended", user)
-
-
-def set_password(actor: User | None, user: User, password: str, *, first: bool = False) -> None:
-    """Set a new password; every existing session of the user ends. The holder is mailed that it changed,
-    except for the account's `first` password (an invitation accepted)."""
-    if actor is not None and actor.id != user.id:
-        permissions.authorize(permissions.can_manage_users(actor))
-    _check_password(password, user.email, user.name)
-    user.password_hash = passwords.hash_password(password)
-    user.password_changed_at = utcnow()
-    # An administrator's choice is a one-off: the user replaces it at their next sign-in.
-    user.must_change_password = actor is not None and actor.id != user.id
-    user.rotate_session_token()
-    retire_account_links(user)
-    audit.record(actor, "user.password_changed", user)
-    if not first:
-        notices.password_changed(user, by_admin=actor is not None and actor.id != user.id)
-
-
-def retire_account_links(user: User) -> None:
-    """Every unused invitation or reset link of the user stops working (a password change, by anyone)."""
-    from app.models import AccountToken
-
-    db.session.execute(sa.update(AccountToken)
-                       .where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
-                       .values(used_at=utcnow()).execution_options(synchronize_session=False))

@@ -69,9 +69,5 @@ class AddMemberForm(ModelForm):
             raise ValidationError("Choose a person to add.")
 
 
-class MemberRoleForm(ModelForm):
-    role = enum_select("Role", MemberRole)
-
-
 class WorkingGroupStatusForm(StatusChangeForm):
     new_status = enum_select("New status", WorkingGroupStatus)

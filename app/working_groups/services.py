@@ -30,18 +30,6 @@ def person(user: User) -> str:
     return f"{user.name} ({org})" if org else user.name
 
 
-def readable(value):
-    """Audit summaries name related records and people, never their Python repr."""
-    for attribute in ("reference", "name", "title"):
-        if hasattr(value, "__tablename__") and getattr(value, attribute, None):
-            return getattr(value, attribute)
-    return value
-
-
-def summarize(changes: dict) -> str:
-    return audit.summarize({name: (readable(old), readable(new)) for name, (old, new) in changes.items()})
-
-
 def recipients_summary(added: list[User], removed: list[User]) -> str:
     parts = [f"+{u.name}" for u in added] + [f"−{u.name}" for u in removed]
     return f"recipients: {', '.join(parts)}" if parts else ""
@@ -79,7 +67,7 @@ def update_working_group(actor: User, group: WorkingGroup, *, expected_version: 
     changes = audit.diff(group, fields)
     for key, value in fields.items():
         setattr(group, key, value)
-    parts = [summarize(changes)] if changes else []
+    parts = [audit.summarize(changes)] if changes else []
     if recipients is not None:
         before = {u.id: u for u in group.recipients}
         after = {u.id: u for u in recipients}

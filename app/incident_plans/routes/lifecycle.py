@@ -4,11 +4,12 @@ from flask_login import current_user
 
 from app import lifecycle, permissions
 from app.extensions import db
+from app.forms import ReviewStepForm
 from app.incident_plans import bp, services
 from app.incident_plans.forms import ReviseForm, StatusForm
 from app.incident_plans.routes import get_visible_plan
 from app.models import InvalidTransition, PlanStatus
-from app.reviews.routes import review_input
+from app.reviews import services as reviews
 
 DONE = {PlanStatus.IN_REVIEW: "Plan submitted for review.",
         PlanStatus.DRAFT: "Changes requested: the plan is back in draft.",
@@ -26,11 +27,13 @@ def change_status(plan_id: int):
     plan = get_visible_plan(plan_id)
     permissions.authorize(permissions.can_transition_incident_plan(current_user, plan))
     form = StatusForm()
-    return lifecycle.change_status(
-        plan, form, lambda actor, p, status: services.transition_incident_plan(actor, p, status,
-                                                                               form.next_review_date.data,
-                                                                               **review_input(p)),
-        back=url_for(".detail", plan_id=plan_id), refused=(services.InvalidReviewDate,), done=_done)
+
+    def step(actor, p, status):
+        return services.transition_incident_plan(actor, p, status, form.next_review_date.data,
+                                                 **reviews.review_input(actor, ReviewStepForm()))
+
+    return lifecycle.change_status(plan, form, step, back=url_for(".detail", plan_id=plan_id),
+                                   refused=(services.InvalidReviewDate,), done=_done)
 
 
 @bp.post("/<int:plan_id>/archive", endpoint="archive")

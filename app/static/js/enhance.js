@@ -1,6 +1,6 @@
 /* Everyday-use enhancements. Every page works without this file; it only saves round trips:
    dependent people pickers, add/remove rows in place, TLP:RED recipients shown only for RED,
-   filters folded on phones, copy and print buttons. */
+   copy and print buttons. */
 (function () {
   "use strict";
 

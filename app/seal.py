@@ -1,5 +1,7 @@
 """Sealing and checking PDFs with the platform key (PAdES, pyHanko).
 
+Below the features: documents seal what they issue, signing seals the executed file and checks uploads.
+
 seal_pdf() is called by every issuing step: it returns sealed bytes or raises SealingFailed, so an
 unsealed document is never stored or served as issued. check_seal() answers /verify: is the PDF's
 signature intact, covering the whole file, and made by this platform's key?
@@ -30,7 +32,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
-from app.signing import pki
+from app import pki
 
 log = logging.getLogger(__name__)
 SEAL_FIELD = "PalisadeSeal"
