@@ -8,6 +8,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pypdf import PdfReader
 
+from app import seal
 from app.extensions import db
 from app.models import (
     TLP,
@@ -23,7 +24,6 @@ from app.models import (
     StageKind,
     utcnow,
 )
-from app.signing import seal
 from tests import factories as f
 from tests.incident_world import build, client, person
 

@@ -109,7 +109,7 @@ def inbox_counts(user: User) -> dict[str, int]:
 def counts_with(user: User, also: sa.Select | None = None) -> tuple[dict[str, int], tuple]:
     """({section heading: how many entries in all}, the values of `also`'s one row). The sections that can be
     long are counted by the database, every count in one statement, `also`'s (a statement of one row) with
-    them: the badges are on every page (app/navbar.py adds the bell's count, the dashboard its figures)."""
+    them: the badges are on every page (app/inbox/navbar.py adds the bell's count, the dashboard its figures)."""
     columns, sizes = _count_columns(user) if _usable(user) else ([], [])
     statement = also.add_columns(*columns) if also is not None else sa.select(*columns) if columns else None
     row = tuple(db.session.execute(statement).one()) if statement is not None else ()

@@ -3,13 +3,13 @@ from flask import render_template
 from flask_login import current_user
 
 from app.inbox import bp, providers
-from app.navbar import counts
+from app.inbox.navbar import counts
 
 PAGE_LIMIT = 100  # entries shown per section on /inbox/; the heading says how many there are in all
 
 
 def _counts() -> dict[str, int]:
-    """How many entries each section holds, counted once per request with the bell (app/navbar.py)."""
+    """How many entries each section holds, counted once per request with the bell (app/inbox/navbar.py)."""
     return counts().inbox
 
 
@@ -23,6 +23,12 @@ def index():
 @bp.app_template_global()
 def inbox_count() -> int:
     return sum(_counts().values())
+
+
+@bp.app_template_global()
+def unread_notifications() -> int:
+    """The bell's count in the navigation bar (one statement with the inbox badge: app/inbox/navbar.py)."""
+    return counts().unread
 
 
 @bp.app_template_global()

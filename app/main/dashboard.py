@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from flask import g
 from sqlalchemy.orm import contains_eager
 
-from app import navbar, permissions
+from app import permissions
 from app.documents.executive import REPORT_KINDS, at_or_below
 from app.extensions import db
+from app.inbox import navbar
 from app.listing import counting
 from app.models import (
     TLP,

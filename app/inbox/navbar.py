@@ -1,11 +1,15 @@
 """The navigation bar's counts: the bell's unread notifications and the inbox badge, in ONE statement per
 request (app/inbox/providers.counts_with), whichever of them the page shows first. The dashboard adds its
-figures to that same statement (`counts_with`)."""
+figures to that same statement (`counts_with`). The inbox's routes offer both to templates
+(`inbox_count()`, `unread_notifications()`)."""
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context
 from flask_login import current_user
+
+from app.inbox.providers import counts_with as inbox_counts_with
+from app.notifications.display import unread_statement
 
 
 @dataclass(frozen=True)
@@ -28,9 +32,6 @@ def counts() -> NavbarCounts:
 def counts_with(user, stmt: sa.Select | None) -> tuple:
     """The values of `stmt`'s one row (a statement of one row, or None), with `user`'s navigation bar counts
     computed in the same statement (and kept for the rest of the request when `user` is the signed-in one)."""
-    from app.inbox.providers import counts_with as inbox_counts_with
-    from app.notifications.display import unread_statement
-
     bell = user.is_authenticated and user.is_active and "notifications" in current_app.blueprints
     if bell:
         unread = unread_statement(user).scalar_subquery()
