@@ -246,3 +246,15 @@ def test_a_submitted_stage_gets_no_more_reminders(app):
                    cross_border_suspected="no").status_code == 302
     with app.app_context():
         assert stage_reminders.run(utcnow()) == 0
+
+
+def test_the_reminders_command_also_runs_the_stage_clocks_once(app):
+    world = build(app, aware_hours_ago=23)  # the early warning is due within the hour: the 2 h reminder
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["reminders", "run"])
+    assert first.exit_code == 0 and "Sent 1 incident stage reminder(s)." in first.output
+    assert "Sent 0 incident stage reminder(s)." in runner.invoke(args=["reminders", "run"]).output
+    with app.app_context():
+        coordinator = person(world, "operator_coordinator")
+        assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
+            Notification.user_id == coordinator.id, Notification.kind == "reminder")) == 1
