@@ -59,7 +59,7 @@ def _is_scoped(expr, scoped_names: set[str]) -> bool:
             return True  # a method on a scoped statement variable: stmt.where(...)
         if name.startswith(SCOPE_PREFIXES):
             return True
-        # A feature's statement builder handed the current user (queries.list_statement(current_user, …))
+        # A feature's statement builder handed the current user (queries.list_agreements(current_user, …))
         # or a scoped statement (listing.sort(stmt, …)) builds on that user's scope.
         return any((isinstance(arg, ast.Name) and arg.id == "current_user") or _is_scoped(arg, scoped_names)
                    for arg in root.args)
@@ -148,7 +148,7 @@ def view(agreement_id):
     a = db.first_or_404(permissions.visible_agreements(current_user).where(Agreement.id == agreement_id))
     stmt = permissions.visible_risks(current_user).options(selectinload(Risk.owner))
     stmt = listing.search(stmt, [Risk.title], q)
-    listed = db.session.scalars(queries.list_statement(current_user, filters)).all()
+    listed = db.session.scalars(queries.list_agreements(current_user, filters)).all()
     rows = db.session.scalars(stmt.order_by(Risk.id)).all()
     one = db.session.scalar(visible_tasks(current_user).where(Task.id == 3))
     db.session.execute(sa.text("SELECT 1"))

@@ -1,8 +1,11 @@
-"""The agreement list: filters from the query string, sorting, eager loading and the CSV columns.
+"""The agreement list: `read_filters(args)` and `list_agreements(user, filters)` (the shape every kind's
+list has), sorting, eager loading and the CSV columns.
 
 The page and its CSV are built from the same statement, so the export holds exactly the rows
 the user sees under the current filters.
 """
+from collections.abc import Mapping
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
@@ -22,21 +25,22 @@ SORTABLE = {
 }
 
 
-def current_filters() -> dict:
-    """The recognised filters as the template shows them (invalid values dropped)."""
+def read_filters(args: Mapping) -> dict:
+    """The recognised filters of the query string, as the template shows them (invalid values dropped)."""
     return {
-        "q": listing.text_arg(),
-        "status": listing.enum_arg("status", AgreementStatus),
-        "kind": listing.enum_arg("kind", AgreementKind),
-        "sector": listing.enum_arg("sector", Sector),
-        "tlp": listing.enum_arg("tlp", TLP),
-        "organization": listing.int_arg("organization"),
-        "expiring": listing.flag("expiring"),
-        "archived": listing.flag("archived"),
+        "q": listing.text_arg(args),
+        "status": listing.enum_arg("status", AgreementStatus, args),
+        "kind": listing.enum_arg("kind", AgreementKind, args),
+        "sector": listing.enum_arg("sector", Sector, args),
+        "tlp": listing.enum_arg("tlp", TLP, args),
+        "organization": listing.int_arg("organization", args),
+        "expiring": listing.flag("expiring", args),
+        "archived": listing.flag("archived", args),
     }
 
 
-def list_statement(user: User, filters: dict) -> sa.Select:
+def list_agreements(user: User, filters: dict) -> sa.Select:
+    """The visible agreements under `filters`, sorted (?sort=, ?dir=) and eager-loaded: the page and its CSV."""
     stmt = permissions.visible_agreements(user).options(
         selectinload(Agreement.parties).selectinload(AgreementParty.organization),
         selectinload(Agreement.owner_organization),

@@ -71,8 +71,8 @@ def _build_form(agreement: Agreement | None = None) -> AgreementForm:
 
 @bp.get("/")
 def index():
-    filters = queries.current_filters()
-    stmt = queries.list_statement(current_user, filters)
+    filters = queries.read_filters(request.args)
+    stmt = queries.list_agreements(current_user, filters)
     if listing.wants_csv():
         return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "agreements.csv")
     page = listing.paginate(stmt)

@@ -1,10 +1,12 @@
-"""The plan list: filters from the query string, sorting and the CSV columns on visible_incident_plans.
+"""The plan list: `read_filters(args)` and `list_incident_plans(user, filters)` (the shape every kind's list
+has), sorting and the CSV columns on visible_incident_plans.
 
 The page and its CSV come from the same statement. Invalid filter values are ignored.
 """
 from collections.abc import Mapping
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app import listing, permissions
 from app.models import TLP, IncidentPlan, PlanStatus, Sector, User, incident_plan_organizations, sector_filter, today
@@ -15,29 +17,36 @@ SORTABLE = {"reference": IncidentPlan.reference, "title": IncidentPlan.title,
 
 
 
-def list_statement(user: User, args: Mapping) -> sa.Select:
-    """The visible plans under ?q= and the filters (unknown values are ignored), sorted."""
-    stmt = listing.archived(permissions.visible_incident_plans(user), IncidentPlan.archived_at,
-                            listing.flag("archived", args))
-    stmt = listing.search(stmt, [IncidentPlan.reference, IncidentPlan.title, IncidentPlan.scope], args.get("q"))
-    stmt = listing.where_equal(stmt, (IncidentPlan.status, listing.enum_arg("status", PlanStatus, args)),
-                               (IncidentPlan.tlp, listing.enum_arg("tlp", TLP, args)))
-    if sector := listing.enum_arg("sector", Sector, args):
+def read_filters(args: Mapping) -> dict:
+    """The valid filters of the request; invalid values are dropped."""
+    return {"q": listing.text_arg(args), "status": listing.enum_arg("status", PlanStatus, args),
+            "tlp": listing.enum_arg("tlp", TLP, args), "sector": listing.enum_arg("sector", Sector, args),
+            "organization": listing.int_arg("organization", args), "review_due": listing.flag("review", args, "due"),
+            "all_versions": args.get("versions") == "all", "archived": listing.flag("archived", args)}
+
+
+def list_incident_plans(user: User, filters: dict) -> sa.Select:
+    """The visible plans under `filters`, sorted, with their owner loaded (the page and its CSV)."""
+    stmt = listing.archived(permissions.visible_incident_plans(user), IncidentPlan.archived_at, filters["archived"])
+    stmt = listing.search(stmt, [IncidentPlan.reference, IncidentPlan.title, IncidentPlan.scope], filters["q"])
+    stmt = listing.where_equal(stmt, (IncidentPlan.status, filters["status"]), (IncidentPlan.tlp, filters["tlp"]))
+    if sector := filters["sector"]:
         stmt = stmt.where(sector_filter(IncidentPlan.sectors, sector.value))
-    if (org_id := listing.int_arg("organization", args)) is not None:
+    if (org_id := filters["organization"]) is not None:
         stmt = stmt.where(sa.or_(
             IncidentPlan.owner_organization_id == org_id,
             sa.exists().where(incident_plan_organizations.c.incident_plan_id == IncidentPlan.id,
                               incident_plan_organizations.c.organization_id == org_id)))
-    if listing.flag("review", args, "due"):
+    if filters["review_due"]:
         stmt = stmt.where(IncidentPlan.status == PlanStatus.APPROVED, IncidentPlan.next_review_date < today())
-    if args.get("versions") != "all":
+    if not filters["all_versions"]:
         # The newest version of each reference among the matching rows (so ?status=approved still
         # finds the approved 1.0 while a 2.0 draft is being written).
         latest = (stmt.with_only_columns(sa.func.max(IncidentPlan.id)).group_by(IncidentPlan.reference)
                   .correlate(None))
         stmt = stmt.where(IncidentPlan.id.in_(latest))
-    return listing.sort(stmt, SORTABLE, "updated", "desc", tie_breaker=IncidentPlan.id.desc())
+    stmt = listing.sort(stmt, SORTABLE, "updated", "desc", tie_breaker=IncidentPlan.id.desc())
+    return stmt.options(selectinload(IncidentPlan.owner_organization))
 
 
 CSV_COLUMNS = [

@@ -1,8 +1,10 @@
-"""The incident list (the operator's reports and the authority's queue): filters from the query string,
-sorting and the CSV columns, on visible_incident_reports. Invalid filter values are ignored."""
+"""The incident list (the operator's reports and the authority's queue): `read_filters(args)` and
+`list_incident_reports(user, filters)` (the shape every kind's list has), sorting and the CSV columns, on
+visible_incident_reports. Invalid filter values are ignored."""
 from collections.abc import Mapping
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app import listing, permissions
 from app.models import (
@@ -18,6 +20,8 @@ from app.models import (
     utcnow,
 )
 
+ROW_OPTIONS = (selectinload(IncidentReport.owner_organization), selectinload(IncidentReport.authority_organization),
+               selectinload(IncidentReport.stages))  # what a list row and the detail page show
 SORTABLE = {"reference": IncidentReport.reference, "title": IncidentReport.title,
             "status": IncidentReport.status, "aware": IncidentReport.aware_at,
             "significance": IncidentReport.significance, "updated": IncidentReport.updated_at}
@@ -31,25 +35,36 @@ def open_stage_due() -> sa.ScalarSelect:
             .correlate(IncidentReport).scalar_subquery())
 
 
-def list_statement(user: User, args: Mapping) -> sa.Select:
+def read_filters(args: Mapping) -> dict:
+    """The valid filters of the request; invalid values are dropped."""
+    return {"q": listing.text_arg(args), "status": listing.enum_arg("status", IncidentStatus, args),
+            "significance": listing.enum_arg("significance", Significance, args),
+            "tlp": listing.enum_arg("tlp", TLP, args), "sector": listing.enum_arg("sector", Sector, args),
+            "cross_border": listing.flag("cross_border", args), "overdue": listing.flag("clock", args, "overdue"),
+            "queue": args.get("queue") if args.get("queue") in ("received", "sent") else None,
+            "archived": listing.flag("archived", args)}
+
+
+def list_incident_reports(user: User, filters: dict) -> sa.Select:
+    """The visible reports under `filters`, sorted, with what a row shows loaded (the page and its CSV)."""
     stmt = listing.archived(permissions.visible_incident_reports(user), IncidentReport.archived_at,
-                            listing.flag("archived", args))
-    stmt = listing.search(stmt, [IncidentReport.reference, IncidentReport.title], args.get("q"))
-    stmt = listing.where_equal(stmt, (IncidentReport.status, listing.enum_arg("status", IncidentStatus, args)),
-                               (IncidentReport.significance, listing.enum_arg("significance", Significance, args)),
-                               (IncidentReport.tlp, listing.enum_arg("tlp", TLP, args)))
-    if sector := listing.enum_arg("sector", Sector, args):
+                            filters["archived"])
+    stmt = listing.search(stmt, [IncidentReport.reference, IncidentReport.title], filters["q"])
+    stmt = listing.where_equal(stmt, (IncidentReport.status, filters["status"]),
+                               (IncidentReport.significance, filters["significance"]), (IncidentReport.tlp, filters["tlp"]))
+    if sector := filters["sector"]:
         stmt = stmt.where(sector_filter(IncidentReport.sectors, sector.value))
-    if listing.flag("cross_border", args):
+    if filters["cross_border"]:
         stmt = stmt.where(IncidentReport.geographic_spread == GeographicSpread.CROSS_BORDER)
-    queue = args.get("queue")
+    queue = filters["queue"]
     if queue == "received":  # the authority's queue: reports addressed to the user's organisation
         stmt = stmt.where(IncidentReport.authority_organization_id == user.organization_id)
     elif queue == "sent":
         stmt = stmt.where(IncidentReport.owner_organization_id == user.organization_id)
-    if listing.flag("clock", args, "overdue"):
+    if filters["overdue"]:
         stmt = stmt.where(IncidentReport.status != IncidentStatus.CLOSED, open_stage_due() < utcnow())
-    return listing.sort(stmt, SORTABLE, "aware", "desc", tie_breaker=IncidentReport.id.desc())
+    stmt = listing.sort(stmt, SORTABLE, "aware", "desc", tie_breaker=IncidentReport.id.desc())
+    return stmt.options(*ROW_OPTIONS)
 
 
 CSV_COLUMNS = [

@@ -1,4 +1,5 @@
-"""The initiative list: filters from the query string, sorting and eager loading on visible_initiatives.
+"""The initiative list: `read_filters(args)` and `list_initiatives(user, filters)` (the shape every kind's
+list has): filters, sorting and eager loading on visible_initiatives.
 
 The page and its CSV come from the same statement, so the export holds exactly the rows the user
 sees under the current filters. Invalid filter values are ignored (never an error page).
@@ -31,17 +32,17 @@ def _progress_column():
 
 def read_filters(args: Mapping) -> dict:
     """The valid filters of the request; invalid values are dropped."""
-    return {"status": listing.enum_arg("status", InitiativeStatus, args),
+    return {"q": listing.text_arg(args), "status": listing.enum_arg("status", InitiativeStatus, args),
             "health": listing.enum_arg("health", Health, args), "tlp": listing.enum_arg("tlp", TLP, args),
             "sector": listing.enum_arg("sector", Sector, args), "organization": listing.int_arg("organization", args),
             "lead": listing.int_arg("lead", args), "archived": listing.flag("archived", args)}
 
 
-def list_statement(user: User, args: Mapping, filters: dict) -> sa.Select:
-    """The visible initiatives under ?q= and the filters (shared by the page and the CSV)."""
+def list_initiatives(user: User, filters: dict) -> sa.Select:
+    """The visible initiatives under `filters`, sorted and eager-loaded (shared by the page and the CSV)."""
     stmt = permissions.visible_initiatives(user)
     stmt = listing.search(stmt, [Initiative.reference, Initiative.title, Initiative.objective,
-                                 Initiative.description], args.get("q"))
+                                 Initiative.description], filters["q"])
     stmt = listing.where_equal(stmt, (Initiative.status, filters["status"]), (Initiative.health, filters["health"]),
                                (Initiative.tlp, filters["tlp"]))
     if filters["sector"]:

@@ -1,4 +1,5 @@
-"""The register's queries: filters from ?args on top of visible_risks, the heat-map counts, the CSV columns.
+"""The register's queries: `read_filters(args)` and `list_risks(user, filters)` (the shape every kind's list
+has) on top of visible_risks, the heat-map counts, the CSV columns.
 
 The list, its CSV and the heat map start from the same filtered statement, so all three show
 exactly what the user may see.
@@ -8,10 +9,11 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import listing, permissions
 from app.extensions import db
-from app.models import TLP, Mitigation, Risk, RiskLevel, RiskStatus, Sector, Treatment, today
+from app.models import TLP, Mitigation, Risk, RiskLevel, RiskStatus, Sector, Treatment, User, today
 
 SCALE = range(1, 6)
 FAR_FUTURE = date(9999, 12, 31)
@@ -78,7 +80,9 @@ SORTABLE = {
 }
 
 
-def sorted_stmt(stmt: sa.Select) -> sa.Select:
+def list_risks(user: User, filters: dict) -> sa.Select:
+    """The register: the visible risks under `filters`, sorted and eager-loaded (the page and its CSV)."""
+    stmt = filtered(user, filters).options(joinedload(Risk.owner_organization), selectinload(Risk.mitigations))
     return listing.sort(stmt, SORTABLE, "score", "desc", tie_breaker=Risk.id.desc())
 
 

@@ -23,27 +23,37 @@ TASK_SORTS = {
 }
 
 
-def task_list(user: User, args: Mapping, *, scope: str = "mine") -> sa.Select:
+def read_filters(args: Mapping) -> dict:
+    """The valid filters of the request (invalid values dropped). Everyone starts on their own tasks;
+    ?scope=all widens to every task they may see."""
+    return {"scope": "all" if args.get("scope") == "all" else "mine", "q": listing.text_arg(args),
+            "status": listing.enum_arg("status", TaskStatus, args),
+            "priority": listing.enum_arg("priority", TaskPriority, args),
+            "working_group": listing.int_arg("working_group", args),
+            "due": args.get("due") if args.get("due") in ("overdue", "week") else None,
+            "archived": listing.flag("archived", args), "sort": args.get("sort")}
+
+
+def list_tasks(user: User, filters: dict) -> sa.Select:
     """Tasks the user may see (their group's visibility), narrowed by the My tasks filters."""
     stmt = permissions.visible_tasks(user)  # already joins Task.working_group
-    if scope != "all":
+    if filters["scope"] != "all":
         stmt = stmt.where(Task.assignee_id == user.id)
-    if listing.flag("archived", args):
+    if filters["archived"]:
         stmt = stmt.where(sa.or_(Task.archived_at.is_not(None), WorkingGroup.archived_at.is_not(None)))
     else:
         stmt = stmt.where(Task.archived_at.is_(None), WorkingGroup.archived_at.is_(None))
     stmt = listing.search(stmt, [Task.title, Task.description, WorkingGroup.name, WorkingGroup.reference],
-                          args.get("q"))
-    stmt = listing.where_equal(stmt, (Task.status, listing.enum_arg("status", TaskStatus, args)),
-                               (Task.priority, listing.enum_arg("priority", TaskPriority, args)))
-    if (group_id := listing.int_arg("working_group", args)) is not None:
+                          filters["q"])
+    stmt = listing.where_equal(stmt, (Task.status, filters["status"]), (Task.priority, filters["priority"]))
+    if (group_id := filters["working_group"]) is not None:
         stmt = stmt.where(Task.working_group_id == group_id)
-    due = args.get("due")
+    due = filters["due"]
     if due == "overdue":
         stmt = stmt.where(Task.overdue_condition())
     elif due == "week":
         stmt = stmt.where(Task.due_within_condition(7))
-    if args.get("sort") not in TASK_SORTS:
+    if filters["sort"] not in TASK_SORTS:
         # Default view: open work first, so finished tasks with old due dates do not bury it.
         stmt = stmt.order_by(sa.case((Task.status == TaskStatus.DONE, 1), else_=0))
     stmt = listing.sort(stmt, TASK_SORTS, "due", tie_breaker=Task.id)

@@ -45,15 +45,14 @@ def get_visible_task(task_id: int) -> Task:
 
 @bp.get("/")
 def index():
-    # Everyone starts on their own tasks; ?scope=all widens to every task they may see.
-    scope = "all" if request.args.get("scope") == "all" else "mine"
-    stmt = queries.task_list(current_user, request.args, scope=scope)
+    filters = queries.read_filters(request.args)
+    stmt = queries.list_tasks(current_user, filters)
     if listing.wants_csv():
         return listing.csv_response(db.session.scalars(stmt), CSV_COLUMNS, "tasks.csv")
     page = listing.paginate(stmt)
     groups = db.session.scalars(permissions.visible_working_groups(current_user)
                                 .where(WorkingGroup.archived_at.is_(None)).order_by(WorkingGroup.name)).all()
-    return render_template("tasks/index.html", page=page, scope=scope, args=request.args,
+    return render_template("tasks/index.html", page=page, scope=filters["scope"], args=request.args,
                            groups=[(g.id, g.name) for g in groups], statuses=TaskStatus,
                            priorities=TaskPriority)
 

@@ -45,19 +45,27 @@ GROUP_SORTS = {
 }
 
 
-def group_list(user: User, args: Mapping) -> sa.Select:
+def read_filters(args: Mapping) -> dict:
+    """The valid filters of the request; invalid values are dropped."""
+    return {"q": listing.text_arg(args), "status": listing.enum_arg("status", WorkingGroupStatus, args),
+            "tlp": listing.enum_arg("tlp", TLP, args), "initiative": listing.int_arg("initiative", args),
+            "organization": listing.int_arg("organization", args), "mine": listing.flag("mine", args),
+            "archived": listing.flag("archived", args)}
+
+
+def list_working_groups(user: User, filters: dict) -> sa.Select:
+    """The visible groups under `filters`, sorted and eager-loaded (the page, its CSV and its counters)."""
     stmt = permissions.visible_working_groups(user)
-    stmt = listing.archived(stmt, WorkingGroup.archived_at, listing.flag("archived", args))
-    stmt = listing.search(stmt, [WorkingGroup.reference, WorkingGroup.name, WorkingGroup.charter], args.get("q"))
-    stmt = listing.where_equal(stmt, (WorkingGroup.status, listing.enum_arg("status", WorkingGroupStatus, args)),
-                               (WorkingGroup.tlp, listing.enum_arg("tlp", TLP, args)))
-    if (initiative_id := listing.int_arg("initiative", args)) is not None:
+    stmt = listing.archived(stmt, WorkingGroup.archived_at, filters["archived"])
+    stmt = listing.search(stmt, [WorkingGroup.reference, WorkingGroup.name, WorkingGroup.charter], filters["q"])
+    stmt = listing.where_equal(stmt, (WorkingGroup.status, filters["status"]), (WorkingGroup.tlp, filters["tlp"]))
+    if (initiative_id := filters["initiative"]) is not None:
         # Only a visible initiative filters: an invisible one must not reveal which groups it holds.
         visible = permissions.visible_initiatives(user).with_only_columns(Initiative.id)
         stmt = stmt.where(WorkingGroup.initiative_id == initiative_id, WorkingGroup.initiative_id.in_(visible))
-    if (org_id := listing.int_arg("organization", args)) is not None:
+    if (org_id := filters["organization"]) is not None:
         stmt = stmt.where(_has_organization(org_id))
-    if listing.flag("mine", args):
+    if filters["mine"]:
         stmt = stmt.where(_is_member(user.id))
     stmt = listing.sort(stmt, GROUP_SORTS, "name", tie_breaker=WorkingGroup.id)
     return stmt.options(joinedload(WorkingGroup.owner_organization), joinedload(WorkingGroup.initiative),

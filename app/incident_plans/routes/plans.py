@@ -25,7 +25,7 @@ CONFLICT_FIELDS = [("title", "Title"), ("scope", "Mission and scope"), ("sectors
 
 @bp.get("/")
 def index():
-    stmt = queries.list_statement(current_user, request.args).options(selectinload(IncidentPlan.owner_organization))
+    stmt = queries.list_incident_plans(current_user, queries.read_filters(request.args))
     if listing.wants_csv():
         stmt = stmt.options(selectinload(IncidentPlan.covered_organizations),
                             selectinload(IncidentPlan.approver))

@@ -1,7 +1,6 @@
 """Incident list (the operator's reports, the authority's queue), new report, detail, history."""
 from flask import render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from app import lifecycle, listing, permissions, records
 from app.extensions import db
@@ -10,7 +9,6 @@ from app.incidents.forms import IncidentReportForm, RequestForm, RiskFromInciden
 from app.incidents.routes import get_visible_report, zone_name
 from app.models import (
     TLP,
-    IncidentReport,
     IncidentStatus,
     Organization,
     Risk,
@@ -19,13 +17,10 @@ from app.models import (
     utcnow,
 )
 
-LIST_OPTIONS = (selectinload(IncidentReport.owner_organization), selectinload(IncidentReport.authority_organization),
-                selectinload(IncidentReport.stages))
-
 
 @bp.get("/")
 def index():
-    stmt = queries.list_statement(current_user, request.args).options(*LIST_OPTIONS)
+    stmt = queries.list_incident_reports(current_user, queries.read_filters(request.args))
     if listing.wants_csv():
         return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "incidents.csv")
     page = listing.paginate(stmt)
@@ -65,7 +60,7 @@ def create():
 
 @bp.get("/<int:incident_id>")
 def detail(incident_id: int):
-    report = get_visible_report(incident_id, *LIST_OPTIONS)
+    report = get_visible_report(incident_id, *queries.ROW_OPTIONS)
     now, zone = utcnow(), zone_name()
     stages = [(stage, clocks.clock(stage, zone, now)) for stage in report.ordered_stages()]
     risks = db.session.scalars(permissions.visible_risks(current_user)

@@ -43,7 +43,7 @@ def _csv(stmt):
 def index():
     filters = queries.read_filters(request.args)
     archived = filters["archived"]
-    stmt = queries.list_statement(current_user, request.args, filters)
+    stmt = queries.list_initiatives(current_user, filters)
     if listing.wants_csv():
         return _csv(stmt)
     page = listing.paginate(stmt)

@@ -1,7 +1,7 @@
 """The register, a risk's detail, create/edit, lifecycle, archive/restore, history."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from app import lifecycle, listing, permissions
 from app.extensions import db
@@ -11,7 +11,6 @@ from app.models import (
     Initiative,
     Mitigation,
     MitigationStatus,
-    Risk,
     RiskLevel,
     RiskStatus,
     Sector,
@@ -47,8 +46,7 @@ def _form_recipients(form: RiskForm, users: list[User]) -> list[User]:
 @bp.get("/")
 def index():
     filters = queries.read_filters(request.args)
-    stmt = queries.sorted_stmt(queries.filtered(current_user, filters).options(
-        joinedload(Risk.owner_organization), selectinload(Risk.mitigations)))
+    stmt = queries.list_risks(current_user, filters)
     if listing.wants_csv():
         return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "risks.csv")
     page = listing.paginate(stmt)

@@ -48,7 +48,7 @@ def _label_initiatives(user, groups) -> None:
 
 @bp.get("/")
 def index():
-    stmt = queries.group_list(current_user, request.args)
+    stmt = queries.list_working_groups(current_user, queries.read_filters(request.args))
     if listing.wants_csv():
         groups = db.session.scalars(stmt).all()
         _label_initiatives(current_user, groups)
