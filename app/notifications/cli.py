@@ -44,13 +44,14 @@ def reminders() -> None:
 @with_appcontext
 def run(on) -> None:
     """Queue the reminders due today that were not sent before (idempotent)."""
-    from app.incidents.reminders import run as run_stage_reminders
+    from app.notifications.reminders import CLOCKS
     from app.notifications.reminders import run as run_reminders
 
     day: date | None = on.date() if on else None
     click.echo(f"Sent {run_reminders(day)} reminder(s).")
-    if on is None:  # the incident stages' clocks are hours: they run against the current time only
-        click.echo(f"Sent {run_stage_reminders()} incident stage reminder(s).")
+    if on is None:  # clocks of hours (incident stages) run against the current time only
+        for name, run_clock in CLOCKS.items():
+            click.echo(f"Sent {run_clock()} {name} reminder(s).")
 
 
 commands = [notifications, reminders]
