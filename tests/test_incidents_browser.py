@@ -54,7 +54,7 @@ def test_a_member_submits_the_early_warning_in_the_browser(served, browser):
     page.wait_for_load_state()
     form_url = f"{served.url}/incidents/{ids['report']}/stages/early_warning"
     page.goto(form_url)
-    expect(page.locator("p.clock")).to_contain_text(re.compile(r"early warning due in (4|5) h"))
+    expect(page.locator("p.clock")).to_contain_text(re.compile(r"Early warning due in (4|5) h"))
     expect(page.locator("p.clock")).to_contain_text("JST")  # the deadline on the member's own clock
 
     # Unanswered questions: the form comes back with the message and the text typed; nothing is submitted.
