@@ -1,4 +1,5 @@
 """Debian's Chromium driven by Playwright: the `browser` fixture every browser test shares.
+One Chromium per test module (each test opens its own contexts: cookies and storage stay separate).
 
 The pip package cannot download browsers here, so the system's chromium is launched through
 `executable_path`; without it (or without playwright) the browser tests are skipped."""
@@ -11,7 +12,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     if not os.path.exists(CHROMIUM):

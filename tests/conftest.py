@@ -6,6 +6,23 @@ fails its test instead of passing on a shared session.
 
 SQLite (default): a new in-memory database per test. PostgreSQL (TEST_DATABASE_URL set): the
 schema is built once per run and every table is emptied after each test.
+
+Keeping CI inside its budget (two passes, SQLite then PostgreSQL, on 2 cores) -- reuse these:
+- The demo partnership: never call seed_demo() or `seed-demo` in a test (half a minute each). Take
+  `demo_world` (a private, writable copy of the demo seeded once per run by `seed-demo --password …`;
+  `.app`, `.password`, `.seeded`) or, for a module, `demo_template.new_app()` / `.drop(app)`
+  (tests/demo_world.py).
+- A large seeded world that tests only read: build it once per module with `scope=WORLD_SCOPE`
+  (module on SQLite; per test on PostgreSQL, where every test empties the tables).
+- Browser tests: `live_app` (tests/served.py: the app served in-process by werkzeug, ready in
+  milliseconds) rather than `served` (gunicorn: keep it for processes, workers and concurrency), and
+  the module-scoped `browser` (one Chromium per module; open a context per test).
+- SQLite pass only: what does not depend on the database (browser layout and form sweeps, PDF layout,
+  fuzzing). A whole module: add its name to DATABASE_AGNOSTIC below. One test:
+  `@pytest.mark.skipif(USING_POSTGRES, reason="… the SQLite pass covers it")`. Keep a test on both when
+  its point is the database (queries, types, locking, transactions).
+- Hypothesis: settings(max_examples=…, deadline=None, derandomize=True); tens of examples, not hundreds,
+  for a test that makes requests.
 """
 import os
 
@@ -175,9 +192,13 @@ def runner(app):
 
 
 # Modules whose behaviour does not depend on the database (input fuzzing, PDF layout and tagging, the
-# sanitiser, the renderer's warm start): the SQLite pass runs them; the PostgreSQL pass skips them to
-# keep CI short. Everything that reads or writes records runs on both.
-DATABASE_AGNOSTIC = {"test_fuzz_forms", "test_a11y_documents", "test_pdf", "test_sanitize", "test_warm_start"}
+# sanitiser, the renderer's warm start, what Chromium does with the pages): the SQLite pass runs them; the
+# PostgreSQL pass skips them to keep CI short. Everything whose point is reading or writing records runs on
+# both (the browser form sweep's database side is tests/test_forms_unchanged.py, on both).
+DATABASE_AGNOSTIC = {"test_fuzz_forms", "test_a11y_documents", "test_pdf", "test_sanitize", "test_warm_start",
+                     # browsers: layout, scripts, forms as Chromium sends them
+                     "test_a11y_pages", "test_forms_browser", "test_everyday_browser", "test_everyday_phone",
+                     "test_uploads_browser", "test_tryout_phone_bell", "test_tryout_phone_tables"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -190,4 +211,5 @@ def pytest_collection_modifyitems(config, items):
 
 
 from tests.browser import browser  # noqa: E402,F401  -- Debian's Chromium through Playwright
-from tests.served import served  # noqa: E402,F401  -- the gunicorn-served app fixture
+from tests.demo_world import demo_template, demo_world  # noqa: E402,F401  -- the demo, seeded once per run
+from tests.served import live_app, served  # noqa: E402,F401  -- the app served by gunicorn, or in-process

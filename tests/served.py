@@ -154,14 +154,51 @@ class ServedApp:
             return list(pool.map(run, range(n)))
 
 
+class LiveApp(ServedApp):
+    """The same app and database served in this process by werkzeug's threaded server: ready in milliseconds
+    (gunicorn's start imports the app twice and warms up the PDF renderer). For what a browser does with the
+    pages (layout, scripts, forms); tests of processes, workers and concurrency keep gunicorn (`served`)."""
+
+    _server = None
+
+    def start(self, **extra_env) -> "LiveApp":
+        if extra_env:
+            raise TypeError("the in-process server takes no environment: use the `served` fixture")
+        from werkzeug.serving import make_server
+
+        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.port = self._server.server_port
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+def database_url(tmp_path) -> str:
+    return os.environ["TEST_DATABASE_URL"] if USING_POSTGRES else f"sqlite:///{tmp_path / 'served.sqlite'}"
+
+
+@pytest.fixture
+def live_app(tmp_path, _postgres_schema):
+    """Like `served` (same .app, .url, .login, .form), served in this process by werkzeug: for browser tests."""
+    server = LiveApp(database_url(tmp_path), tmp_path).start()
+    yield server
+    server.stop()
+    from app.extensions import db
+
+    with server.app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture
 def served(tmp_path, _postgres_schema):
     """A gunicorn-served app on a fresh database (see module docstring)."""
-    if USING_POSTGRES:
-        url = os.environ["TEST_DATABASE_URL"]
-    else:
-        url = f"sqlite:///{tmp_path / 'served.sqlite'}"
-    server = ServedApp(url, tmp_path)
+    server = ServedApp(database_url(tmp_path), tmp_path)
     server.start()
     yield server
     server.stop()

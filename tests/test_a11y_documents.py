@@ -11,21 +11,18 @@ from pypdf import PdfReader
 
 from app.extensions import db
 from app.models import Agreement, AgreementStatus, IncidentPlan, Initiative, User
-from tests.conftest import WORLD_SCOPE, make_app
 
 READER = "coordinator@niro.example.gov"
 MARKDOWN = ("**Activation** when _any_ of:\n\n- ransomware note found\n- [CISA alert](https://cisa.gov) issued\n\n"
             "## Escalation\n\n1. Call the **duty officer**\n2. Open a bridge")
 
 
-@pytest.fixture(scope=WORLD_SCOPE)
-def pdfs(_postgres_schema):
-    """{kind: PDF bytes} for every document kind, as the demo coordinator downloads them."""
-    from app.demo import seed_demo
-
-    app = make_app()
+@pytest.fixture(scope="module")
+def pdfs(demo_template):
+    """{kind: PDF bytes} for every document kind, as the demo coordinator downloads them (from a copy of the
+    run's seeded demo, tests/demo_world.py)."""
+    app = demo_template.new_app()
     with app.app_context():
-        seed_demo()
         reader = db.session.scalar(sa.select(User).where(User.email == READER))
         plan = db.session.scalars(sa.select(IncidentPlan).order_by(IncidentPlan.id)).first()
         plan.activation_criteria = plan.severity_levels = MARKDOWN
@@ -52,9 +49,7 @@ def pdfs(_postgres_schema):
         assert response.status_code == 200 and response.mimetype == "application/pdf", (kind, response.status_code)
         rendered[kind] = response.data
     yield rendered
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    demo_template.drop(app)
 
 
 def structure(content: bytes) -> tuple[dict, list[tuple[str, dict]]]:

@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 
-from tests.conftest import USING_POSTGRES, make_app
+from tests.conftest import USING_POSTGRES
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if shutil.os.path.exists("/usr/bin/chromium") else None)
 pytestmark = [
@@ -42,27 +42,17 @@ def pattern(path: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(demo_template):
+    """The demo partnership (a copy of the run's seeded demo, tests/demo_world.py) served by werkzeug."""
     from werkzeug.serving import make_server
 
-    from app.demo import DEFAULT_PASSWORD, seed_demo
-    from app.extensions import db
-    from config import TestConfig
-
-    path = tmp_path_factory.mktemp("a11y") / "demo.sqlite"
-    config = type("BrowserConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
-    app = make_app(config)
-    with app.app_context():
-        seed_demo(DEFAULT_PASSWORD)
-        db.session.commit()
+    app = demo_template.new_app()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", DEFAULT_PASSWORD
+    yield f"http://127.0.0.1:{server.server_port}", demo_template.password
     server.shutdown()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    demo_template.drop(app)
 
 
 @pytest.fixture(scope="module")

@@ -524,8 +524,9 @@ def test_risk_register_counts_files_per_risk(app, client_as):
 # --- Demo data -----------------------------------------------------------------------------------
 
 
-def test_seed_demo_attaches_real_files_once(app, runner):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+def test_seed_demo_attaches_real_files_once(demo_world):
+    app, runner = demo_world.app, demo_world.app.test_cli_runner()
+    assert demo_world.seeded.exit_code == 0, demo_world.seeded.output  # the run's seed-demo (tests/demo_world.py)
     rows = stored(app)
     assert {r.object_type for r in stored_objects(app)} >= {"agreements", "incident_plans", "tasks", "mitigations",
                                                           "risks"}

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import AuditEvent, Risk, Role
 from tests import factories as f
 from tests.conftest import USING_POSTGRES
+from tests.served import ServedApp, database_url
 from tests.test_risks import risk_form
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,7 +163,19 @@ def test_restore_drill_backup_while_the_served_app_writes(served, tmp_path, new_
             db.session.commit()
 
 
-def test_backup_refusals_and_integrity_checks(served, tmp_path, new_database):
+@pytest.fixture
+def unserved(tmp_path, _postgres_schema):
+    """The database a served app would use (a file on SQLite), and its app, with no server started: the
+    refusals below only run `flask backup` processes against it."""
+    database = ServedApp(database_url(tmp_path), tmp_path)
+    yield database
+    with database.app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_backup_refusals_and_integrity_checks(unserved, tmp_path, new_database):
+    served = unserved
     with served.app.app_context():
         f.user(role=Role.COORDINATOR)
         stamp_heads(db.engine)

@@ -135,8 +135,9 @@ def test_create_organization_refuses_a_duplicate_name(app, runner, org):
 
 # --- seed-demo ---------------------------------------------------------------------------------------------
 
-def test_seed_demo_creates_the_demo_partnership_and_is_idempotent(app, runner):
-    result = runner.invoke(args=["seed-demo"])
+def test_seed_demo_creates_the_demo_partnership_and_is_idempotent(demo_world):
+    # demo_world: a copy of the database `seed-demo --password …` built for this run (tests/demo_world.py).
+    app, result = demo_world.app, demo_world.seeded
     assert result.exit_code == 0, result.output
     with app.app_context():
         names = set(db.session.scalars(sa.select(Organization.name)))
@@ -149,19 +150,20 @@ def test_seed_demo_creates_the_demo_partnership_and_is_idempotent(app, runner):
     assert {role for _, role in roles} == set(Role)
     first = _table_counts(app)
 
-    again = runner.invoke(args=["seed-demo"])
+    again = app.test_cli_runner().invoke(args=["seed-demo"])
     assert again.exit_code == 0, again.output
     assert _table_counts(app) == first
 
 
-def test_seed_demo_password_option_sets_the_demo_password(app, runner):
-    result = runner.invoke(args=["seed-demo", "--password", STRONG])
+def test_seed_demo_password_option_sets_the_demo_password(demo_world):
+    app, result = demo_world.app, demo_world.seeded  # seeded with `seed-demo --password <demo_world.password>`
     assert result.exit_code == 0, result.output
+    assert demo_world.password != DEFAULT_PASSWORD
     client = app.test_client()
     coordinator = next(row[0] for row in USERS if row[4] is Role.COORDINATOR)
     refused = client.post("/auth/login", data={"email": coordinator, "password": DEFAULT_PASSWORD})
     assert refused.status_code == 200  # the default does not work
-    response = client.post("/auth/login", data={"email": coordinator, "password": STRONG})
+    response = client.post("/auth/login", data={"email": coordinator, "password": demo_world.password})
     assert response.status_code == 302 and "/auth/login" not in response.headers["Location"]
     assert client.get("/").status_code == 200
 

@@ -109,8 +109,8 @@ BROKEN_WORDS = r"""() => {
 
 @pytest.mark.skipif(USING_POSTGRES, reason="how the browser lays out a table does not depend on the database: "
                                           "the SQLite pass covers it")
-def test_tables_keep_words_whole_at_1280_and_390_px(served, browser):
-    world = seed(served.app)
+def test_tables_keep_words_whole_at_1280_and_390_px(live_app, browser):
+    world = seed(live_app.app)
     ids = world["ids"]
     paths = ["/agreements/", f"/agreements/{ids['agreement']}", "/risks/",
              f"/risks/{ids['red_risk']}", "/initiatives/", f"/initiatives/{ids['initiative']}", "/working-groups/",
@@ -120,12 +120,12 @@ def test_tables_keep_words_whole_at_1280_and_390_px(served, browser):
     readers = {"coord_gov": paths, "admin": ["/organizations/", f"/organizations/{ids['water']}", "/users/"]}
     cut = {}
     for (reader, reader_paths), width in itertools.product(readers.items(), (1280, 390)):
-        session = served.login(world["users"][reader], factories.PASSWORD)
+        session = live_app.login(world["users"][reader], factories.PASSWORD)
         context = browser.new_context(viewport={"width": width, "height": 900})
-        context.add_cookies([{"name": c.name, "value": c.value, "url": served.url} for c in session.cookies])
+        context.add_cookies([{"name": c.name, "value": c.value, "url": live_app.url} for c in session.cookies])
         page = context.new_page()
         for path in reader_paths:
-            answer = page.goto(served.url + path)
+            answer = page.goto(live_app.url + path)
             assert answer.status == 200 and "/auth/" not in page.url, (path, answer.status, page.url)
             if words := page.evaluate(BROKEN_WORDS):
                 cut[f"{path} at {width}px"] = sorted(set(words))

@@ -68,40 +68,40 @@ def _overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth") - page.viewport_size["width"]
 
 
-def test_member_pages_fit_a_390px_phone(served, browser):
-    ids = _seed(served.app)
+def test_member_pages_fit_a_390px_phone(live_app, browser):
+    ids = _seed(live_app.app)
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
                                   has_touch=True)
     page = context.new_page()
-    _sign_in(page, served.url, ids["member"])
+    _sign_in(page, live_app.url, ids["member"])
     pages = ["/", "/tasks/", "/tasks/?scope=all", f"/tasks/{ids['task']}", f"/tasks/{ids['task']}/history",
              f"/risks/{ids['risk']}", "/risks/?mine=1", f"/working-groups/{ids['group']}", "/working-groups/",
              "/auth/account"]
     wide = {}
     for path in pages:
-        page.goto(served.url + path)
+        page.goto(live_app.url + path)
         assert page.url.endswith(path.split("#")[0]) or path == "/", page.url
         if _overflow(page) > 0:
             wide[path] = _overflow(page)
     assert wide == {}, f"pages wider than 390 px (overflow in px): {wide}"
 
     # Dashboard: what awaits the member comes first: the inbox, then "My work", then the portfolio.
-    page.goto(served.url + "/")
+    page.goto(live_app.url + "/")
     headings = [h.strip() for h in page.locator("main h2").all_inner_texts()]
     assert headings[:2] and headings[0].startswith("Inbox") and headings[1] == "My work", headings
 
     # Task page: the update form is on the page and inside the screen's width.
-    page.goto(served.url + f"/tasks/{ids['task']}")
+    page.goto(live_app.url + f"/tasks/{ids['task']}")
     box = page.locator("#update").bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390
 
     # Risk page: the mitigation's "Update status" button is inside the screen's width.
-    page.goto(served.url + f"/risks/{ids['risk']}")
+    page.goto(live_app.url + f"/risks/{ids['risk']}")
     button = page.locator("details.status-update > summary").first.bounding_box()
     assert button and button["x"] + button["width"] <= 390
 
     # My tasks: a quick update with a note, from the list, without leaving it.
-    page.goto(served.url + "/tasks/")
+    page.goto(live_app.url + "/tasks/")
     first = page.locator("details.quick-update").first
     first.locator("summary").click()
     first.locator("select[name=new_status]").select_option("in_progress")
@@ -114,12 +114,12 @@ def test_member_pages_fit_a_390px_phone(served, browser):
     context.close()
 
 
-def test_admin_navbar_fits_at_1280px(served, browser):
-    ids = _seed(served.app)
+def test_admin_navbar_fits_at_1280px(live_app, browser):
+    ids = _seed(live_app.app)
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    _sign_in(page, served.url, ids["admin"])
-    page.goto(served.url + "/")
+    _sign_in(page, live_app.url, ids["admin"])
+    page.goto(live_app.url + "/")
     assert _overflow(page) == 0
     nav = page.locator("nav.navbar-palisade").bounding_box()
     assert nav["height"] < 80, nav  # one row: nothing wrapped to a second line
@@ -144,14 +144,14 @@ def _inside(box, width=390) -> bool:
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_lists_are_cards_with_status_tlp_and_due_date_and_folded_filters_at_390px(served, browser, javascript):
-    ids = _seed(served.app)
+def test_lists_are_cards_with_status_tlp_and_due_date_and_folded_filters_at_390px(live_app, browser, javascript):
+    ids = _seed(live_app.app)
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
                                   has_touch=True, java_script_enabled=javascript)
     page = context.new_page()
-    _sign_in(page, served.url, ids["member"])
+    _sign_in(page, live_app.url, ids["member"])
     for path, labels in LISTS.items():
-        page.goto(served.url + path)
+        page.goto(live_app.url + path)
         assert _overflow(page) == 0, (path, _overflow(page))
         card = page.locator(".list-cards tbody tr").first
         assert _inside(card.bounding_box()), path
@@ -166,12 +166,12 @@ def test_lists_are_cards_with_status_tlp_and_due_date_and_folded_filters_at_390p
         page.locator("details.filter-fold > summary").click()
         assert page.locator("form.filter-bar").is_visible() and _overflow(page) == 0, path
     # A filter in use keeps them open (the person sees what narrows the list).
-    page.goto(served.url + "/agreements/?status=active")
+    page.goto(live_app.url + "/agreements/?status=active")
     assert page.locator("form.filter-bar").is_visible()
     assert "1 in use" in page.locator("details.filter-fold > summary").inner_text()
     assert ids["agreement_ref"] in page.locator(".list-cards").inner_text()
     # The risk page's mitigations fit the phone.
-    page.goto(served.url + f"/risks/{ids['risk']}")
+    page.goto(live_app.url + f"/risks/{ids['risk']}")
     assert _overflow(page) == 0
     mitigation = page.locator(".list-cards tbody tr").first
     assert _inside(mitigation.bounding_box())
@@ -180,13 +180,13 @@ def test_lists_are_cards_with_status_tlp_and_due_date_and_folded_filters_at_390p
     context.close()
 
 
-def test_wide_screens_keep_the_table_and_the_open_filter_bar(served, browser):
-    ids = _seed(served.app)
+def test_wide_screens_keep_the_table_and_the_open_filter_bar(live_app, browser):
+    ids = _seed(live_app.app)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    _sign_in(page, served.url, ids["member"])
+    _sign_in(page, live_app.url, ids["member"])
     for path in LISTS:
-        page.goto(served.url + path)
+        page.goto(live_app.url + path)
         assert page.locator("form.filter-bar").is_visible() and not page.locator("details.filter-fold > summary").is_visible()
         assert page.locator(".list-table thead th").first.is_visible(), "a table with its headers"
         assert _overflow(page) == 0
@@ -194,13 +194,13 @@ def test_wide_screens_keep_the_table_and_the_open_filter_bar(served, browser):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_the_unread_count_shows_on_a_phone_and_opening_a_notification_marks_it_read(served, browser, javascript):
-    ids = _seed(served.app)
+def test_the_unread_count_shows_on_a_phone_and_opening_a_notification_marks_it_read(live_app, browser, javascript):
+    ids = _seed(live_app.app)
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
                                   has_touch=True, java_script_enabled=javascript)
     page = context.new_page()
-    _sign_in(page, served.url, ids["member"])
-    page.goto(served.url + "/tasks/")
+    _sign_in(page, live_app.url, ids["member"])
+    page.goto(live_app.url + "/tasks/")
     count = page.locator(".notification-bell-phone .notification-count")
     assert count.is_visible() and count.inner_text().strip() == "2", "visible without opening the menu"
     assert _inside(count.bounding_box()) and not page.locator("#main-nav").is_visible()
@@ -212,10 +212,10 @@ def test_the_unread_count_shows_on_a_phone_and_opening_a_notification_marks_it_r
     page.wait_for_load_state()
     assert page.url.endswith(f"/tasks/{ids['task_1']}"), page.url
     assert page.locator(".notification-bell-phone .notification-count").inner_text().strip() == "1"
-    with served.app.app_context():
+    with live_app.app.app_context():
         read_at = db.session.get(Notification, ids["notification"]).read_at
     assert read_at is not None
-    page.goto(served.url + "/notifications/")
+    page.goto(live_app.url + "/notifications/")
     assert page.locator(f"#notification-{ids['notification']} a", has_text=LONG[:20]).is_visible(), \
         "once read, a plain link"
     assert _overflow(page) == 0

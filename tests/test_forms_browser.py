@@ -190,16 +190,16 @@ def _target_form(html: str, page: str, post: str) -> dict | None:
     return None
 
 
-def _editors(served, users: dict, ids: dict) -> tuple[dict, dict]:
+def _editors(live_app, users: dict, ids: dict) -> tuple[dict, dict]:
     """Sessions per person, and per (endpoint, sample) the people whose page shows the form."""
-    sessions = {key: served.login(users[key], factories.PASSWORD) for key in EDITORS}
+    sessions = {key: live_app.login(users[key], factories.PASSWORD) for key in EDITORS}
     editors = {}
     for endpoint, samples in SAMPLES.items():
         for sample in samples:
             page, post = _path(sample.page, ids), _path(sample.post or sample.page, ids)
             editors[(endpoint, sample)] = [
                 key for key in EDITORS
-                if (answer := sessions[key].get(served.url + page, timeout=30)).status_code == 200
+                if (answer := sessions[key].get(live_app.url + page, timeout=30)).status_code == 200
                 and urlsplit(answer.url).path == page and _target_form(answer.text, page, post) is not None]
     return sessions, editors
 
@@ -265,15 +265,15 @@ def _change_one_field(page, base: str, page_path: str, post: str, name: str) -> 
     return field_name, typed
 
 
-def test_every_edit_form_saved_untouched_changes_nothing_and_one_change_changes_one_field(served, browser):
-    world = seed(served.app)
+def test_every_edit_form_saved_untouched_changes_nothing_and_one_change_changes_one_field(live_app, browser):
+    world = seed(live_app.app)
     ids, users = world["ids"], world["users"]
-    engine = sa.create_engine(served.database_url, poolclass=sa.pool.NullPool)
-    sessions, editors = _editors(served, users, ids)
+    engine = sa.create_engine(live_app.database_url, poolclass=sa.pool.NullPool)
+    sessions, editors = _editors(live_app, users, ids)
     pages = {}
     for key, session in sessions.items():
         context = browser.new_context(viewport={"width": 1280, "height": 900})
-        host = urlsplit(served.url).hostname
+        host = urlsplit(live_app.url).hostname
         context.add_cookies([{"name": c.name, "value": c.value, "domain": host, "path": c.path or "/"}
                              for c in session.cookies])
         context.set_default_timeout(10_000)
@@ -292,7 +292,7 @@ def test_every_edit_form_saved_untouched_changes_nothing_and_one_change_changes_
             for person in people:
                 before, controls = _snapshot(engine), []
                 try:
-                    status = _save(pages[person], served.url, page_path, post, controls)
+                    status = _save(pages[person], live_app.url, page_path, post, controls)
                 except sync_api.Error as exc:
                     problems[f"{label} as {person}"] = f"could not save: {str(exc).splitlines()[0]}"
                     continue
@@ -308,7 +308,7 @@ def test_every_edit_form_saved_untouched_changes_nothing_and_one_change_changes_
                 continue
             before = _snapshot(engine)
             try:
-                name, typed = _change_one_field(pages[people[0]], served.url, page_path, post, sample.change)
+                name, typed = _change_one_field(pages[people[0]], live_app.url, page_path, post, sample.change)
             except (sync_api.Error, AssertionError) as exc:
                 problems[f"{label}: one change"] = f"could not save: {str(exc).splitlines()[0]}"
                 continue

@@ -34,8 +34,8 @@ def _contrast(a: str, b: str) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-def test_the_phone_bell_is_visible_on_the_navy_bar(served):
-    with served.app.app_context():
+def test_the_phone_bell_is_visible_on_the_navy_bar(live_app):
+    with live_app.app.app_context():
         factories.user(role=Role.MEMBER, email="bell@example.org")
         db.session.commit()
     with sync_api.sync_playwright() as playwright:
@@ -43,7 +43,7 @@ def test_the_phone_bell_is_visible_on_the_navy_bar(served):
                                              args=["--headless", "--no-sandbox", "--disable-gpu"])
         try:
             page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
-            page.goto(served.url + "/auth/login")
+            page.goto(live_app.url + "/auth/login")
             page.fill("input[name=email]", "bell@example.org")
             page.fill("input[name=password]", factories.PASSWORD)
             page.click("form.app-form button[type=submit]")

@@ -22,8 +22,8 @@ if not os.path.exists(CHROMIUM):
     pytest.skip("chromium is not installed", allow_module_level=True)
 
 
-def test_a_coordinators_plan_roster_does_not_widen_a_390px_page(served):
-    with served.app.app_context():
+def test_a_coordinators_plan_roster_does_not_widen_a_390px_page(live_app):
+    with live_app.app.app_context():
         coordinator = factories.user(role=Role.COORDINATOR, email="roster@example.org")
         plan = factories.incident_plan(created_by=coordinator)
         for tier in (1, 2):
@@ -39,12 +39,12 @@ def test_a_coordinators_plan_roster_does_not_widen_a_390px_page(served):
                                              args=["--headless", "--no-sandbox", "--disable-gpu"])
         try:
             page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-            page.goto(served.url + "/auth/login")
+            page.goto(live_app.url + "/auth/login")
             page.fill("input[name=email]", "roster@example.org")
             page.fill("input[name=password]", factories.PASSWORD)
             page.click("form.app-form button[type=submit]")
             page.wait_for_load_state()
-            page.goto(served.url + path)
+            page.goto(live_app.url + path)
             assert page.locator("#roster-heading").is_visible()
             assert page.locator("table:has(th:text('24/7')) a:text('Edit')").count() == 2  # the coordinator's view
             table = page.locator("table:has(th:text('24/7'))").evaluate("t => t.scrollWidth")

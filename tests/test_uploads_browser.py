@@ -58,16 +58,16 @@ def _file(tmp_path, name: str, content: bytes) -> str:
 
 
 @pytest.mark.parametrize("javascript", [False, True], ids=["js-off", "js-on"])
-def test_uploads_show_the_servers_answer(served, browser, tmp_path, javascript):
-    ids = _seed(served.app)
+def test_uploads_show_the_servers_answer(live_app, browser, tmp_path, javascript):
+    ids = _seed(live_app.app)
     expect = sync_api.expect
-    risk_url = f"{served.url}/risks/{ids['risk']}"
-    task_url = f"{served.url}/tasks/{ids['task']}"
+    risk_url = f"{live_app.url}/risks/{ids['risk']}"
+    task_url = f"{live_app.url}/tasks/{ids['task']}"
 
     # The attachments panel (a coordinator on the risk): the flash message, the panel's #anchor, the file.
     context = browser.new_context(java_script_enabled=javascript)
     page = context.new_page()
-    _sign_in(page, served.url, ids["coordinator"])
+    _sign_in(page, live_app.url, ids["coordinator"])
     page.goto(risk_url)
     anchor = f"attachments-risks-{ids['risk']}"
     panel = page.locator(f"#{anchor} form.attachment-upload")
@@ -81,7 +81,7 @@ def test_uploads_show_the_servers_answer(served, browser, tmp_path, javascript):
 
     context = browser.new_context(java_script_enabled=javascript)
     page = context.new_page()
-    _sign_in(page, served.url, ids["member"])
+    _sign_in(page, live_app.url, ids["member"])
 
     # A status update carrying a file: its flash message and the #updates anchor.
     page.goto(task_url)
@@ -98,14 +98,14 @@ def test_uploads_show_the_servers_answer(served, browser, tmp_path, javascript):
 
 
 @pytest.mark.parametrize("javascript", [False, True], ids=["js-off", "js-on"])
-def test_verify_shows_its_verdict(served, browser, tmp_path, javascript):
+def test_verify_shows_its_verdict(live_app, browser, tmp_path, javascript):
     """The verdict on the result page, never the empty form again."""
-    ids = _seed(served.app)
+    ids = _seed(live_app.app)
     context = browser.new_context(java_script_enabled=javascript)
     page = context.new_page()
-    _sign_in(page, served.url, ids["member"])
+    _sign_in(page, live_app.url, ids["member"])
     expect = sync_api.expect
-    page.goto(served.url + "/verify")
+    page.goto(live_app.url + "/verify")
     page.locator("input[type=file]").set_input_files(_file(tmp_path, "received.pdf", blank_pdf()))
     page.get_by_role("button", name="Check the PDF").click()
     verdict = page.locator("#verdict")
