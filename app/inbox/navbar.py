@@ -29,14 +29,15 @@ def counts() -> NavbarCounts:
     return g.navbar_counts
 
 
-def counts_with(user, stmt: sa.Select | None) -> tuple:
-    """The values of `stmt`'s one row (a statement of one row, or None), with `user`'s navigation bar counts
-    computed in the same statement (and kept for the rest of the request when `user` is the signed-in one)."""
+def counts_with(user, stmt: sa.Select | None, name: str = "") -> tuple:
+    """The values of `stmt`'s one row (a statement of one row built from `user`'s scope and the day alone, named
+    `name`; or None), with `user`'s navigation bar counts computed in the same statement (and kept for the rest
+    of the request when `user` is the signed-in one)."""
     bell = user.is_authenticated and user.is_active and "notifications" in current_app.blueprints
     if bell:
         unread = unread_statement(user).scalar_subquery()
         stmt = stmt.add_columns(unread) if stmt is not None else sa.select(unread)
-    inbox, row = inbox_counts_with(user, stmt)
+    inbox, row = inbox_counts_with(user, stmt, f"{name}:{bell}")
     if has_request_context() and user == current_user:
         g.navbar_counts = NavbarCounts(unread=(row[-1] or 0) if bell else 0, inbox=inbox)
     return row[:-1] if bell else row

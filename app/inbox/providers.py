@@ -106,31 +106,31 @@ def inbox_counts(user: User) -> dict[str, int]:
     return counts_with(user)[0]
 
 
-def counts_with(user: User, also: sa.Select | None = None) -> tuple[dict[str, int], tuple]:
+def counts_with(user: User, also: sa.Select | None = None, name: str = "") -> tuple[dict[str, int], tuple]:
     """({section heading: how many entries in all}, the values of `also`'s one row). The sections that can be
     long are counted by the database, every count in one statement, `also`'s (a statement of one row) with
-    them: the badges are on every page (app/inbox/navbar.py adds the bell's count, the dashboard its figures)."""
-    columns, sizes = _count_columns(user) if _usable(user) else ([], [])
-    statement = also.add_columns(*columns) if also is not None else sa.select(*columns) if columns else None
+    them: the badges are on every page (app/inbox/navbar.py adds the bell's count, the dashboard its figures).
+
+    The statement is built once per user scope and day and then reused (permissions.scoped_statements), under
+    `name` when `also` is given (`also` is then built from the same scope alone): building and keying these
+    statements cost more than running them, on every page."""
+    usable = _usable(user)
+
+    def build():
+        counted = [(p.section, p.count(user)) for p in PROVIDERS if p.count] if usable else []
+        columns = [counting(stmt).scalar_subquery() for _, stmts in counted for stmt in stmts]
+        statement = also.add_columns(*columns) if also is not None else sa.select(*columns) if columns else None
+        return statement, [(section, len(stmts)) for section, stmts in counted], len(columns)
+
+    statement, sizes, counted = permissions.scoped_statements(f"inbox_count:{name}:{usable}", user, build)
     row = tuple(db.session.execute(statement).one()) if statement is not None else ()
-    leading = len(row) - len(columns)
+    leading = len(row) - counted
     numbers = iter(row[leading:])
     totals = {section: sum(next(numbers) for _ in range(size)) for section, size in sizes}
-    if not _usable(user):
+    if not usable:
         return {}, row[:leading]
     return ({p.section: totals[p.section] if p.count else len(p.fn(user, None)) for p in PROVIDERS},
             row[:leading])
-
-
-def _count_columns(user: User) -> tuple[list, list[tuple[str, int]]]:
-    """The scalar subqueries that count every counted section, and how many of them each section has.
-    Built once per user scope and day and then reused (permissions.scoped_statements): building and keying
-    these statements cost more than running them, on every page."""
-    def build():
-        counted = [(p.section, p.count(user)) for p in PROVIDERS if p.count]
-        subqueries = [counting(stmt).scalar_subquery() for _, stmts in counted for stmt in stmts]
-        return subqueries, [(section, len(stmts)) for section, stmts in counted]
-    return permissions.scoped_statements("inbox_count", user, build)
 
 
 def inbox_count(user: User) -> int:

@@ -185,7 +185,7 @@ def _statements(user: User) -> dict:
 
 def _figures(user: User, stmt: sa.Select | None) -> dict:
     """The figures' row by name (with the navigation bar's counts in the same statement)."""
-    row = navbar.counts_with(user, stmt)
+    row = navbar.counts_with(user, stmt, "dashboard")
     return dict(zip(stmt.selected_columns.keys(), row, strict=True)) if stmt is not None else {}
 
 
