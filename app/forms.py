@@ -124,6 +124,36 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def red_needs_recipients(form, field):
+    """The TLP:RED rule of every record form: a RED record names at least one reader besides its creator
+    (who always reads it)."""
+    if getattr(form, "tlp", None) is None or form.tlp.data is not TLP.RED:
+        return
+    if not [uid for uid in (field.data or []) if uid != field.creator_id]:
+        raise ValidationError("Name at least one recipient for TLP:RED, besides its creator (who always reads it).")
+
+
+class RecipientsField(MultiCheckboxField):
+    """The TLP:RED recipients of a record: the same field, named `recipients`, in every record form.
+
+    The form's __init__ calls `offer(users, creator_id)` with the people from a scoped query (plus those the
+    record already names), so a forged id is not a valid choice; `chosen()` gives the picked people back."""
+
+    def __init__(self, label: str = "TLP:RED recipients", description: str = "Required for TLP:RED: the named "
+                 "people who may read it (its creator always can).", **kwargs):
+        super().__init__(label, coerce=int, validators=[red_needs_recipients], description=description, **kwargs)
+        self.people, self.creator_id = [], None
+
+    def offer(self, users, creator_id: int | None = None) -> None:
+        self.people, self.creator_id = list(users), creator_id
+        self.choices = record_choices(self.people, label=user_label)
+
+    def chosen(self) -> list:
+        """The picked people, from the same people as the choices (ids were validated against them)."""
+        ids = set(self.data or [])
+        return [user for user in self.people if user.id in ids]
+
+
 def labelled_choices(enum_cls) -> list[SelectChoice]:
     return enum_choices(enum_cls, label=lambda member: member.label)
 

@@ -48,12 +48,25 @@ def apply_changes(actor: User, record, fields: dict, *, expected_version: int | 
     return changes
 
 
-def set_recipients(record, users: list[User]) -> tuple[set[int], set[int]]:
-    """Replace the TLP:RED recipients; returns (added ids, removed ids)."""
-    before = {u.id for u in record.recipients}
-    record.recipients = list(users)
-    after = {u.id for u in users}
-    return after - before, before - after
+def recipients_change(before, after) -> str:
+    """The one audit wording of TLP:RED recipients changing: "recipients: added A, B; removed C" ("" when
+    nothing changed; a new record's are all "added")."""
+    before, after = list(before), list(after)
+    before_ids, after_ids = {u.id for u in before}, {u.id for u in after}
+    parts = []
+    if added := sorted(u.name for u in after if u.id not in before_ids):
+        parts.append("added " + ", ".join(added))
+    if removed := sorted(u.name for u in before if u.id not in after_ids):
+        parts.append("removed " + ", ".join(removed))
+    return "recipients: " + "; ".join(parts) if parts else ""
+
+
+def set_recipients(record, users) -> str:
+    """Replace the TLP:RED recipients; returns the audit wording of the change ("" when none)."""
+    summary = recipients_change(record.recipients, users)
+    if summary:
+        record.recipients = list(users)
+    return summary
 
 
 def archive(actor: User, record, kind: str) -> bool:

@@ -100,14 +100,14 @@ def test_red_plan_requires_a_recipient_and_audits_recipient_names(app, client_as
         water_coord = people["water"].id
         client = client_as(people["author"])
     response = client.post("/incident-plans/new", data={**PLAN_FORM, "tlp": "red",
-                                                        "recipient_ids": [str(water_coord)]})
+                                                        "recipients": [str(water_coord)]})
     assert response.status_code == 302
     with app.app_context():
         plan = db.session.scalar(sa.select(IncidentPlan))
         assert plan.tlp is TLP.RED and [u.id for u in plan.recipients] == [water_coord]
         plan_id, version = plan.id, plan.version
     client.post(f"/incident-plans/{plan_id}/edit", data={**PLAN_FORM, "tlp": "red", "version": str(version),
-                                                         "recipient_ids": [str(water_coord), str(people_id(app, 'Gil Second'))]})
+                                                         "recipients": [str(water_coord), str(people_id(app, 'Gil Second'))]})
     with app.app_context():
         (event,) = audit_rows(plan_id, "incident_plan.updated")
         assert "recipients: added Gil Second" in event.summary

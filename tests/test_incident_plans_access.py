@@ -203,7 +203,7 @@ def test_forged_covered_organisation_or_recipient_is_refused(app, client_as):
         plan_id, version, gone_id, inactive_id = plan.id, plan.version, gone.id, inactive.id
         client = client_as(people["author"])
     for data in ({"covered_organization_ids": [str(gone_id)]}, {"covered_organization_ids": ["424242"]},
-                 {"tlp": "red", "recipient_ids": [str(inactive_id)]}):
+                 {"tlp": "red", "recipients": [str(inactive_id)]}):
         assert client.post("/incident-plans/new", data={**PLAN_FORM, **data}).status_code == 200
         response = client.post(f"/incident-plans/{plan_id}/edit", data={**PLAN_FORM, **data, "version": str(version)})
         assert response.status_code == 200 and "not a valid choice" in response.get_data(as_text=True).lower()

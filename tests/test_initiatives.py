@@ -125,7 +125,7 @@ def test_stale_edit_gets_a_conflict_page_and_overwrites_nothing(app, world):
     ({"tlp": "white"}, "Not a valid choice."),
     ({"sectors": ["atlantis"]}, "could not be coerced"),
     ({"start_date": "2026-13-45"}, "Not a valid date value."),
-    ({"tlp": "red"}, "Choose at least one recipient for TLP:RED."),
+    ({"tlp": "red"}, "Name at least one recipient for TLP:RED, besides its creator"),
     ({"lead_organization_id": ""}, "Choose the lead organisation."),
 ])
 def test_bad_input_is_a_form_error_and_writes_nothing(app, world, overrides, field_error):
@@ -173,7 +173,7 @@ def test_forged_organisation_and_recipient_ids_are_refused(app, world):
     response = client.post("/initiatives/new", data=form_data(ids, title="Forged orgs", participant_ids=["9999"]))
     assert "is not a valid choice" in response.get_data(as_text=True)
     response = client.post("/initiatives/new", data=form_data(ids, title="Forged orgs", tlp="red",
-                                                              recipient_ids=["9999"]))
+                                                              recipients=["9999"]))
     assert "is not a valid choice" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(Initiative.id).where(Initiative.title == "Forged orgs")) is None
@@ -182,11 +182,11 @@ def test_forged_organisation_and_recipient_ids_are_refused(app, world):
 def test_red_initiative_keeps_its_recipients_and_audits_them(app, world):
     ids, client = world
     client.post("/initiatives/new", data=form_data(ids, title="Red one", tlp="red",
-                                                   recipient_ids=[str(ids["colleague"])]))
+                                                   recipients=[str(ids["colleague"])]))
     with app.app_context():
         ini = db.session.scalar(sa.select(Initiative).where(Initiative.title == "Red one"))
         assert [u.id for u in ini.recipients] == [ids["colleague"]]
-        assert "recipients: Max Member" in audit_rows(ini.id, "initiative.created")[0].summary
+        assert "recipients: added Max Member" in audit_rows(ini.id, "initiative.created")[0].summary
 
 
 def test_quick_health_update_is_versioned_and_audited(app, world):

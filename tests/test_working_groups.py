@@ -154,7 +154,7 @@ def test_recipient_changes_are_audited_by_name(app, client_as):
         tlp="red", version="1", recipients=[str(w.ids["member_water"]), str(w.ids["member_energy"])]))
     assert response.status_code == 302
     summary = last_audit(app, "working_group.updated").summary
-    assert "tlp: TLP:GREEN → TLP:RED" in summary and "+Member Water" in summary and "+Member Energy" in summary
+    assert "tlp: TLP:GREEN → TLP:RED" in summary and "recipients: added Member Energy, Member Water" in summary
 
 
 def test_close_and_reopen(app, client_as):

@@ -5,16 +5,15 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from app.forms import (
     ModelForm,
-    MultiCheckboxField,
+    RecipientsField,
     StatusChangeForm,
     VersionedForm,
     enum_select,
     record_choices,
     sectors_field,
     tlp_field,
-    user_label,
 )
-from app.models import TLP, AgreementKind, AgreementStatus, PartyRole, Sector
+from app.models import AgreementKind, AgreementStatus, PartyRole, Sector
 
 BLANK_PARTY_ROWS = 2
 MAX_PARTIES = 40
@@ -53,9 +52,7 @@ class AgreementForm(VersionedForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     kind = enum_select("Kind", AgreementKind, default=AgreementKind.MOU)
     tlp = tlp_field()
-    recipients = MultiCheckboxField("TLP:RED recipients", coerce=int,
-                                    description="Required for TLP:RED: the named people who may read it "
-                                                "(you always can).")
+    recipients = RecipientsField()
     summary = TextAreaField("Summary", validators=[Optional(), Length(max=SUMMARY_MAX)],
                             description="Plain text, up to 5,000 characters.")
     terms = TextAreaField("Terms", validators=[Optional(), Length(max=TERMS_MAX)],
@@ -72,12 +69,11 @@ class AgreementForm(VersionedForm):
     parties = FieldList(FormField(PartyForm), label="Parties", min_entries=0, max_entries=MAX_PARTIES,
                         description="Leave a row empty to skip it. The owner organisation is always a party.")
 
-    def __init__(self, *args, organizations=(), users=(), **kwargs):
+    def __init__(self, *args, organizations=(), users=(), creator_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._org_choices = [SelectChoice(value="", label="— choose an organisation —")] + record_choices(
             organizations)
-        self.recipient_users = list(users)  # the people behind the choices, to turn ids back into people
-        self.recipients.choices = record_choices(self.recipient_users, label=user_label)
+        self.recipients.offer(users, creator_id)
         self._set_party_choices()
 
     def _set_party_choices(self) -> None:
@@ -102,10 +98,6 @@ class AgreementForm(VersionedForm):
         start = self.effective_date.data
         if field.data and start and field.data <= start:
             raise ValidationError("The expiry date must be after the effective date.")
-
-    def validate_recipients(self, field):
-        if self.tlp.data == TLP.RED and not field.data:
-            raise ValidationError("Name at least one recipient for TLP:RED.")
 
     def validate_parties(self, field):
         rows = self.party_rows()

@@ -52,16 +52,14 @@ def _user_choices(agreement: Agreement | None = None) -> list[User]:
 
 
 def _chosen_recipients(form: AgreementForm) -> list[User]:
-    """The picked recipients, from the same people as the choices (ids were validated against them)."""
-    ids = set(form.recipients.data or [])
-    if form.tlp.data is not TLP.RED or not ids:
-        return []
-    return [user for user in form.recipient_users if user.id in ids]
+    """An agreement names recipients only while it is TLP:RED."""
+    return form.recipients.chosen() if form.tlp.data is TLP.RED else []
 
 
 def _build_form(agreement: Agreement | None = None) -> AgreementForm:
     form = AgreementForm(obj=agreement, organizations=_organization_choices(agreement),
-                         users=_user_choices(agreement))
+                         users=_user_choices(agreement),
+                         creator_id=agreement.created_by_id if agreement is not None else current_user.id)
     if request.method == "GET":
         if agreement is not None:
             form.recipients.data = [u.id for u in agreement.recipients]

@@ -48,10 +48,6 @@ def _with_owner(owner_id: int, parties: list[dict]) -> list[dict]:
     return [owner, *parties]
 
 
-def _recipient_names(users) -> str:
-    return ", ".join(sorted(u.name for u in users)) or "—"
-
-
 def _assign_reference(agreement: Agreement) -> None:
     """AGR-YYYY-NNNN from the locked counter (records.next_reference): no retry needed."""
     with db.session.no_autoflush:  # the new row has no reference yet: do not insert it early
@@ -82,7 +78,7 @@ def create_agreement(actor: User, *, parties: list[dict] = (), recipients: list[
                      summary=f"organization: {orgs[row['organization_id']].name}; role: {row['party_role'].label}")
     if agreement.recipients:
         audit.record(actor, "agreement.recipients_changed", agreement,
-                     summary=f"recipients added: {_recipient_names(agreement.recipients)}")
+                     summary=records.recipients_change([], agreement.recipients))
     reviews.content_saved(actor, agreement)
     return agreement
 
@@ -136,17 +132,10 @@ def update_agreement(actor: User, agreement: Agreement, *, expected_version: int
 
 
 def _sync_recipients(actor: User, agreement: Agreement, recipients: list[User], touch) -> None:
-    before = list(agreement.recipients)
-    added, removed = records.set_recipients(agreement, recipients)
-    if not (added or removed):
-        return
-    touch()
-    parts = []
-    if added:
-        parts.append(f"recipients added: {_recipient_names(u for u in recipients if u.id in added)}")
-    if removed:
-        parts.append(f"recipients removed: {_recipient_names(u for u in before if u.id in removed)}")
-    audit.record(actor, "agreement.recipients_changed", agreement, summary="; ".join(parts))
+    summary = records.set_recipients(agreement, recipients)
+    if summary:
+        touch()
+        audit.record(actor, "agreement.recipients_changed", agreement, summary=summary)
 
 
 def _sync_parties(actor: User, agreement: Agreement, rows: list[dict], touch) -> None:

@@ -236,14 +236,14 @@ def seed(people) -> int:
         actor = people.user(COORDINATORS[lead])
         recipients = []
         if tlp is TLP.RED:
-            recipients = [u.id for u in people.users.values()
+            recipients = [u for u in people.users.values()
                           if u.organization_id in {people.orgs[k].id for k in participants} and u.role.value
                           in ("coordinator", "executive")]
         agreement = _agreement(keyword)
         initiative = services.create_initiative(
             actor, title=title, objective=objective, description=_description(objective, people.orgs[lead].name),
             agreement_id=agreement.id if agreement else None, lead_organization_id=people.orgs[lead].id,
-            participant_ids=[people.orgs[k].id for k in participants], recipient_ids=recipients,
+            participant_ids=[people.orgs[k].id for k in participants], recipients=recipients,
             sectors=[Sector(s) for s in sectors], start_date=start_day + timedelta(days=start),
             target_date=start_day + timedelta(days=start + duration),
             health=health, health_reason=reason, tlp=tlp)

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from app.forms import (
     AppForm,
     MultiCheckboxField,
+    RecipientsField,
     StatusChangeForm,
     VersionedForm,
     enum_select,
@@ -13,9 +14,8 @@ from app.forms import (
     record_choices,
     sectors_field,
     tlp_field,
-    user_label,
 )
-from app.models import TLP, Phase, PlanStatus, today
+from app.models import Phase, PlanStatus, today
 from app.models.incident_plan import latest_review_date
 
 MARKDOWN_MAX = 100_000
@@ -49,23 +49,16 @@ class PlanForm(VersionedForm):
         DataRequired(), Length(max=20),
         Regexp(r"^[0-9A-Za-z][0-9A-Za-z.\-]*$", message="Use letters, digits, dots and dashes, e.g. 1.0.")])
     tlp = tlp_field()
-    recipient_ids = MultiCheckboxField("TLP:RED recipients", coerce=int,
-                                       description="Only these people (and the author) may read a TLP:RED plan.")
+    recipients = RecipientsField()
     change_summary = TextAreaField("Change summary", validators=[Length(max=20_000)],
                                    description="What changed in this version (the plan's change log).")
 
     def __init__(self, *args, organizations=(), users=(), owner_organization_id=None, creator_id=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self._creator_id = creator_id
         # The records behind the choices, to turn the chosen ids back into records.
         self.organization_records = [o for o in organizations if o.id != owner_organization_id]
-        self.recipient_users = list(users)
         self.covered_organization_ids.choices = record_choices(self.organization_records)
-        self.recipient_ids.choices = record_choices(self.recipient_users, label=user_label)
-
-    def validate_recipient_ids(self, field):
-        if self.tlp.data is TLP.RED and not [uid for uid in (field.data or []) if uid != self._creator_id]:
-            raise ValidationError("A TLP:RED plan needs at least one named recipient besides its author.")
+        self.recipients.offer(users, creator_id)
 
 
 class SectionForm(VersionedForm):

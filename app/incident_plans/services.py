@@ -77,17 +77,6 @@ def _set_covered(plan: IncidentPlan, organizations: list[Organization]) -> str:
     return f"covered organisations: {_names(before.values())} → {_names(after.values())}"
 
 
-def _set_recipients(plan: IncidentPlan, users: list[User]) -> str:
-    before = {u.id: u for u in plan.recipients}
-    added, removed = records.set_recipients(plan, users)
-    parts = []
-    if added:
-        parts.append("added " + _names(u for u in users if u.id in added))
-    if removed:
-        parts.append("removed " + _names(u for u in before.values() if u.id in removed))
-    return "recipients: " + "; ".join(parts) if parts else ""
-
-
 def create_incident_plan(actor: User, *, covered_organizations=(), recipients=(), **fields) -> IncidentPlan:
     permissions.authorize(permissions.can_create_incident_plan(actor))
     data = {name: fields[name] for name in PLAN_FIELDS if name in fields}
@@ -120,7 +109,7 @@ def update_incident_plan(actor: User, plan: IncidentPlan, *, expected_version: i
         if covered_organizations is not None:
             parts.append(_set_covered(plan, covered_organizations))
         if recipients is not None:
-            parts.append(_set_recipients(plan, recipients))
+            parts.append(records.set_recipients(plan, recipients))
     summary = "; ".join(p for p in parts if p)
     if summary:
         # Touch the row so collection-only edits also bump the version (optimistic lock).

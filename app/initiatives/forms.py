@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from app.forms import (
     ModelForm,
     MultiCheckboxField,
+    RecipientsField,
     StatusChangeForm,
     VersionedForm,
     enum_select,
@@ -17,9 +18,8 @@ from app.forms import (
     record_choices,
     sectors_field,
     tlp_field,
-    user_label,
 )
-from app.models import TLP, Health, InitiativeStatus
+from app.models import Health, InitiativeStatus
 
 REASON_MAX = 2000
 
@@ -69,8 +69,7 @@ class InitiativeForm(VersionedForm):
                                    description="Lists this item under “Decisions needed” in the executive report.")
     decision_note = TextAreaField("Decision to take", validators=[Length(max=1000)],
                                   description="The question the executives should decide, in one or two sentences.")
-    recipient_ids = MultiCheckboxField("TLP:RED recipients", coerce=int,
-                                       description="Required for TLP:RED: the people who may read it.")
+    recipients = RecipientsField()
     # Not named "milestones": the edit form is built with obj=initiative, and a field of that name
     # would be filled with the initiative's milestones, so every save would add them all again.
     new_milestones = FieldList(FormField(MilestoneRowForm), label="New milestones", min_entries=0,
@@ -84,16 +83,17 @@ class InitiativeForm(VersionedForm):
                 for entry in self.new_milestones if (entry.form.title.data or "").strip()]
 
     def record_data(self) -> dict:
-        return self.model_data(exclude=("new_milestones",))
+        """The initiative's own fields and participants; its recipients are `recipients.chosen()`."""
+        return self.model_data(exclude=("new_milestones", "recipients"))
 
-    def __init__(self, *args, agreements=(), organizations=(), users=(), **kwargs):
+    def __init__(self, *args, agreements=(), organizations=(), users=(), creator_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.agreement_id.choices = [SelectChoice(value="", label="— none —"),
                                      *record_choices(agreements, label=_agreement_label)]
         org_choices = record_choices(organizations)
         self.lead_organization_id.choices = [SelectChoice(value="", label="— choose —"), *org_choices]
         self.participant_ids.choices = list(org_choices)
-        self.recipient_ids.choices = record_choices(users, label=user_label)
+        self.recipients.offer(users, creator_id)
 
     def validate_target_date(self, field):
         if field.data and self.start_date.data and field.data < self.start_date.data:
@@ -101,10 +101,6 @@ class InitiativeForm(VersionedForm):
 
     def validate_health_reason(self, field):
         _require_reason_unless_green(self.health, field)
-
-    def validate_recipient_ids(self, field):
-        if self.tlp.data is TLP.RED and not field.data:
-            raise ValidationError("Choose at least one recipient for TLP:RED.")
 
 
 def _agreement_label(agreement) -> str:

@@ -21,7 +21,7 @@ class InitiativeError(ValueError):
     """A rule about one initiative was broken (the form should have caught it)."""
 
 
-def _check_rules(fields: dict, recipient_ids) -> None:
+def _check_rules(fields: dict, recipients) -> None:
     """Invariants re-checked here so no caller can skip them, whatever the form did."""
     reason = (fields.get("health_reason") or "").strip()
     if fields.get("health", Health.GREEN) is not Health.GREEN and not reason:
@@ -29,8 +29,8 @@ def _check_rules(fields: dict, recipient_ids) -> None:
     start, target = fields.get("start_date"), fields.get("target_date")
     if start and target and target < start:
         raise InitiativeError("The target date must be on or after the start date.")
-    if fields.get("tlp") is TLP.RED and not recipient_ids:
-        raise InitiativeError("Choose at least one recipient for TLP:RED.")
+    if fields.get("tlp") is TLP.RED and recipients is not None and not recipients:
+        raise InitiativeError("Name at least one recipient for TLP:RED.")
 
 
 def _organizations(ids) -> list[Organization]:
@@ -38,12 +38,6 @@ def _organizations(ids) -> list[Organization]:
         return []
     return list(db.session.scalars(sa.select(Organization).where(Organization.id.in_(set(ids)))
                                    .order_by(Organization.name)))
-
-
-def _users(ids) -> list[User]:
-    if not ids:
-        return []
-    return list(db.session.scalars(sa.select(User).where(User.id.in_(set(ids))).order_by(User.name)))
 
 
 def _names(items) -> str:
@@ -60,43 +54,40 @@ def _normalise(fields: dict) -> dict:
     return fields
 
 
-def create_initiative(actor: User, *, participant_ids=(), recipient_ids=(), **fields) -> Initiative:
+def create_initiative(actor: User, *, participant_ids=(), recipients: list[User] = (), **fields) -> Initiative:
     """Create an initiative owned by the actor's organisation, with a fresh INI-YYYY-NNNN reference."""
     permissions.authorize(permissions.can_create_initiative(actor))
     fields = _normalise(fields)
-    _check_rules(fields, recipient_ids)
+    _check_rules(fields, recipients)
     initiative = Initiative(**fields, reference=records.next_reference(Initiative, "INI"),
                             owner_organization_id=actor.organization_id, created_by=actor)
     lead_id = fields.get("lead_organization_id")
     initiative.participants = [o for o in _organizations(participant_ids) if o.id != lead_id]
-    initiative.recipients = _users(recipient_ids)
+    initiative.recipients = list(recipients)
     db.session.add(initiative)
     db.session.flush()
-    summary = f"reference: {initiative.reference}; title: {initiative.title}; tlp: {initiative.tlp.label}"
-    if initiative.recipients:
-        summary += f"; recipients: {_names(initiative.recipients)}"
-    audit.record(actor, "initiative.created", initiative, summary=summary)
+    summary = [f"reference: {initiative.reference}; title: {initiative.title}; tlp: {initiative.tlp.label}",
+               records.recipients_change([], recipients)]
+    audit.record(actor, "initiative.created", initiative, summary="; ".join(filter(None, summary)))
     return initiative
 
 
 def update_initiative(actor: User, initiative: Initiative, *, expected_version: int | None,
-                      participant_ids=(), recipient_ids=(), **fields) -> dict:
+                      participant_ids=(), recipients: list[User] = (), **fields) -> dict:
     """Optimistic-locked edit with one audit row naming every changed field. Returns the changes."""
     permissions.authorize(permissions.can_edit_initiative(actor, initiative))
     records.check_version(initiative, expected_version)
     fields = _normalise(fields)
-    _check_rules(fields, recipient_ids)
+    _check_rules(fields, recipients)
     # Load related rows before touching the record: a query would autoflush a half-made change.
     lead_id = fields.get("lead_organization_id", initiative.lead_organization_id)
     participants = [o for o in _organizations(participant_ids) if o.id != lead_id]
-    recipients = _users(recipient_ids)
-    before_participants, before_recipients = list(initiative.participants), list(initiative.recipients)
+    before_participants = list(initiative.participants)
     changes = audit.diff(initiative, fields)
-    extra = []
+    extra = [records.recipients_change(initiative.recipients, recipients)]
     if {o.id for o in participants} != {o.id for o in before_participants}:
-        extra.append(f"participants: {_names(before_participants)} → {_names(participants)}")
-    if {u.id for u in recipients} != {u.id for u in before_recipients}:
-        extra.append(f"recipients: {_names(before_recipients)} → {_names(recipients)}")
+        extra.insert(0, f"participants: {_names(before_participants)} → {_names(participants)}")
+    extra = [part for part in extra if part]
     if not (changes or extra):
         return {}
     with db.session.no_autoflush:
@@ -116,7 +107,7 @@ def update_health(actor: User, initiative: Initiative, *, expected_version: int 
                   health: Health, health_reason: str) -> dict:
     permissions.authorize(permissions.can_edit_initiative(actor, initiative))
     fields = {"health": health, "health_reason": (health_reason or "").strip()}
-    _check_rules(fields, recipient_ids=None)
+    _check_rules(fields, recipients=None)
     return records.apply_changes(actor, initiative, fields, expected_version=expected_version,
                                  action="initiative.health_updated")
 

@@ -4,16 +4,15 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.forms import (
-    MultiCheckboxField,
+    RecipientsField,
     StatusChangeForm,
     VersionedForm,
     enum_select,
     optional_id,
     record_choices,
     tlp_field,
-    user_label,
 )
-from app.models import TLP, MitigationStatus, RiskStatus, Sector, Treatment
+from app.models import MitigationStatus, RiskStatus, Sector, Treatment
 
 LIKELIHOOD_LABELS = {1: "Rare", 2: "Unlikely", 3: "Possible", 4: "Likely", 5: "Almost certain"}
 IMPACT_LABELS = {1: "Negligible", 2: "Minor", 3: "Moderate", 4: "Major", 5: "Severe"}
@@ -73,15 +72,13 @@ class RiskForm(VersionedForm):
                                    description="Lists this item under “Decisions needed” in the executive report.")
     decision_note = TextAreaField("Decision to take", validators=[Length(max=1000)],
                                   description="The question the executives should decide, in one or two sentences.")
-    recipients = MultiCheckboxField("TLP:RED recipients", coerce=int, validators=[Optional()],
-                                    description="Required for TLP:RED: only these people (and you, the "
-                                                "creator) may read the risk.")
+    recipients = RecipientsField()
 
-    def __init__(self, *args, initiatives=(), users=(), **kwargs):
+    def __init__(self, *args, initiatives=(), users=(), creator_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.initiative_id.choices = [SelectChoice(value="", label="— none —")] + record_choices(
             initiatives, label=lambda i: f"{i.reference} · {i.title}")
-        self.recipients.choices = record_choices(users, label=user_label)
+        self.recipients.offer(users, creator_id)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -89,9 +86,6 @@ class RiskForm(VersionedForm):
         if (self.residual_likelihood.data is None) != (self.residual_impact.data is None):
             empty = self.residual_impact if self.residual_impact.data is None else self.residual_likelihood
             empty.errors = [*empty.errors, "Give both residual likelihood and residual impact, or neither."]
-            valid = False
-        if self.tlp.data is TLP.RED and not self.recipients.data:
-            self.recipients.errors = [*self.recipients.errors, "Choose at least one recipient for a TLP:RED risk."]
             valid = False
         return valid
 

@@ -39,16 +39,6 @@ def review_date_for(likelihood: int, impact: int, start: date | None = None) -> 
     return (start or today()) + timedelta(days=level_for_score(likelihood * impact).review_days)
 
 
-def _recipients_summary(added: set[int], removed: set[int], users: list[User], before: list[User]) -> str:
-    names = {u.id: u.name for u in [*users, *before]}
-    parts = []
-    if added:
-        parts.append("recipients added: " + ", ".join(sorted(names[i] for i in added)))
-    if removed:
-        parts.append("recipients removed: " + ", ".join(sorted(names[i] for i in removed)))
-    return "; ".join(parts)
-
-
 def create_risk(actor: User, *, recipients: list[User] = (), **fields) -> Risk:
     permissions.authorize(permissions.can_create_risk(actor))
     data = _whitelist(fields, RISK_FIELDS)
@@ -59,10 +49,9 @@ def create_risk(actor: User, *, recipients: list[User] = (), **fields) -> Risk:
     risk.recipients = list(recipients)
     db.session.add(risk)
     db.session.flush()
-    summary = f"{risk.title}; score: {risk.score} ({risk.level.label}); {risk.tlp.label}"
-    if recipients:
-        summary += "; recipients: " + ", ".join(sorted(u.name for u in recipients))
-    audit.record(actor, "risk.created", risk, summary=summary)
+    summary = [f"{risk.title}; score: {risk.score} ({risk.level.label}); {risk.tlp.label}",
+               records.recipients_change([], recipients)]
+    audit.record(actor, "risk.created", risk, summary="; ".join(filter(None, summary)))
     return risk
 
 
@@ -77,13 +66,10 @@ def update_risk(actor: User, risk: Risk, *, expected_version: int | None, recipi
     if not data.get("next_review_date") or (date_untouched and new_level is not risk.level):
         data["next_review_date"] = review_date_for(data.get("likelihood", risk.likelihood),
                                                    data.get("impact", risk.impact))
-    before = list(risk.recipients)
     changes = records.apply_changes(actor, risk, data, expected_version=expected_version, action="risk.updated")
-    added, removed = records.set_recipients(risk, recipients)
-    if added or removed:
+    if summary := records.set_recipients(risk, recipients):
         db.session.flush()
-        audit.record(actor, "risk.recipients_changed", risk,
-                     summary=_recipients_summary(added, removed, list(recipients), before))
+        audit.record(actor, "risk.recipients_changed", risk, summary=summary)
     return changes
 
 

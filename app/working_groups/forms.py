@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from app.forms import (
     ModelForm,
-    MultiCheckboxField,
+    RecipientsField,
     StatusChangeForm,
     VersionedForm,
     enum_select,
@@ -18,7 +18,7 @@ from app.forms import (
     tlp_field,
     user_label,
 )
-from app.models import TLP, MemberRole, WorkingGroupStatus
+from app.models import MemberRole, WorkingGroupStatus
 
 NAME_MAX = 200
 CHARTER_MAX = 100_000
@@ -34,22 +34,12 @@ class WorkingGroupForm(VersionedForm):
     initiative_id = SelectField("Initiative", coerce=optional_id, validate_choice=True,
                                 description="Optional: the joint initiative this group works for.")
     tlp = tlp_field()
-    recipients = MultiCheckboxField(
-        "TLP:RED recipients", coerce=int,
-        description="Required for TLP:RED: the people who may read this group (its creator always can).")
+    recipients = RecipientsField()
 
     def __init__(self, *args, initiative_choices=(), users=(), creator_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.creator_id = creator_id
         self.initiative_id.choices = list(initiative_choices) or [SelectChoice("", "— None —")]
-        self.recipient_users = list(users)  # the people behind the choices, to turn ids back into people
-        self.recipients.choices = record_choices(self.recipient_users, label=user_label)
-
-    def validate_recipients(self, field):
-        if self.tlp.data is TLP.RED:
-            others = [uid for uid in (field.data or []) if uid != self.creator_id]
-            if not others:
-                raise ValidationError("Name at least one recipient for a TLP:RED working group.")
+        self.recipients.offer(users, creator_id)
 
 
 class AddMemberForm(ModelForm):

@@ -30,11 +30,6 @@ def person(user: User) -> str:
     return f"{user.name} ({org})" if org else user.name
 
 
-def recipients_summary(added: list[User], removed: list[User]) -> str:
-    parts = [f"+{u.name}" for u in added] + [f"−{u.name}" for u in removed]
-    return f"recipients: {', '.join(parts)}" if parts else ""
-
-
 def create_working_group(actor: User, *, name: str, charter: str = "", initiative=None, tlp,
                          recipients: list[User] = ()) -> WorkingGroup:
     """A new active group owned by the actor's organisation, with the actor as its chair."""
@@ -52,9 +47,8 @@ def create_working_group(actor: User, *, name: str, charter: str = "", initiativ
     summary = [f"name: {name}", f"TLP: {tlp.label}", f"chair: {actor.name}"]
     if initiative is not None:
         summary.append(f"initiative: {initiative.reference}")
-    if recipients:
-        summary.append("recipients: " + ", ".join(sorted(u.name for u in recipients)))
-    audit.record(actor, f"{KIND}.created", group, summary="; ".join(summary))
+    summary.append(records.recipients_change([], recipients))
+    audit.record(actor, f"{KIND}.created", group, summary="; ".join(filter(None, summary)))
     return group
 
 
@@ -69,14 +63,10 @@ def update_working_group(actor: User, group: WorkingGroup, *, expected_version: 
         setattr(group, key, value)
     parts = [audit.summarize(changes)] if changes else []
     if recipients is not None:
-        before = {u.id: u for u in group.recipients}
-        after = {u.id: u for u in recipients}
-        added = [after[i] for i in after.keys() - before.keys()]
-        removed = [before[i] for i in before.keys() - after.keys()]
-        if added or removed:
-            group.recipients = list(recipients)
-            parts.append(recipients_summary(added, removed))
-            changes["recipients"] = (sorted(before), sorted(after))
+        before = sorted(u.id for u in group.recipients)
+        if summary := records.set_recipients(group, recipients):
+            parts.append(summary)
+            changes["recipients"] = (before, sorted(u.id for u in recipients))
     if parts:
         db.session.flush()  # raises StaleDataError if a concurrent writer won the race
         audit.record(actor, f"{KIND}.updated", group, summary="; ".join(parts))

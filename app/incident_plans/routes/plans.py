@@ -48,9 +48,9 @@ def _form_choices(owner_organization_id: int | None, creator_id: int | None, pla
 
 def _related(form: PlanForm) -> dict:
     """The chosen organisations and recipients, from the records behind the choices (ids were validated)."""
-    org_ids, user_ids = set(form.covered_organization_ids.data or []), set(form.recipient_ids.data or [])
+    org_ids = set(form.covered_organization_ids.data or [])
     return {"covered_organizations": [o for o in form.organization_records if o.id in org_ids],
-            "recipients": [u for u in form.recipient_users if u.id in user_ids]}
+            "recipients": form.recipients.chosen()}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -59,7 +59,7 @@ def create():
     form = PlanForm(**_form_choices(current_user.organization_id, current_user.id))
     if form.validate_on_submit():
         plan = services.create_incident_plan(current_user, **form.model_data(
-            exclude=("covered_organization_ids", "recipient_ids")), **_related(form))
+            exclude=("covered_organization_ids", "recipients")), **_related(form))
         return lifecycle.saved(f"Plan {plan.reference} created as a draft. Add its sections and contacts next.",
                                url_for(".detail", plan_id=plan.id))
     return render_template("incident_plans/form.html", form=form, plan=None)
@@ -92,12 +92,12 @@ def edit(plan_id: int):
     form = PlanForm(obj=plan, **_form_choices(plan.owner_organization_id, plan.created_by_id, plan))
     if request.method == "GET":
         form.covered_organization_ids.data = [o.id for o in plan.covered_organizations]
-        form.recipient_ids.data = [u.id for u in plan.recipients]
+        form.recipients.data = [u.id for u in plan.recipients]
     if form.validate_on_submit():
         try:
             with lifecycle.saving(plan, form, url_for(".edit", plan_id=plan_id), fields=CONFLICT_FIELDS):
                 services.update_incident_plan(current_user, plan, expected_version=form.expected_version(),
-                                              **form.model_data(exclude=("covered_organization_ids", "recipient_ids")),
+                                              **form.model_data(exclude=("covered_organization_ids", "recipients")),
                                               **_related(form))
         except services.VersionLabelTaken as exc:
             form.version_label.errors = [str(exc)]

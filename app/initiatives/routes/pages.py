@@ -61,7 +61,8 @@ def _form(initiative: Initiative | None = None) -> InitiativeForm:
         for user in initiative.recipients:
             if user not in users:
                 users.append(user)
-    form = InitiativeForm(obj=initiative, agreements=agreements, organizations=organizations, users=users)
+    form = InitiativeForm(obj=initiative, agreements=agreements, organizations=organizations, users=users,
+                          creator_id=initiative.created_by_id if initiative is not None else current_user.id)
     if initiative is not None and initiative.agreement_id and _visible_agreement(initiative) is None:
         # A link to an agreement this editor may not read: keep it without naming it.
         form.agreement_id.choices.append(
@@ -81,7 +82,8 @@ def create():
         return render_template("initiatives/form.html", form=form, initiative=None)
     if form.validate_on_submit():
         try:
-            initiative = services.create_initiative(current_user, **form.record_data())
+            initiative = services.create_initiative(current_user, recipients=form.recipients.chosen(),
+                                                    **form.record_data())
             for row in form.milestone_rows():
                 services.add_milestone(current_user, initiative, **row)
         except services.InitiativeError as exc:  # the form checks the same rules; this is the backstop
@@ -137,7 +139,7 @@ def edit(initiative_id: int):
     form = _form(initiative)
     if request.method == "GET":
         form.participant_ids.data = [o.id for o in initiative.participants]
-        form.recipient_ids.data = [u.id for u in initiative.recipients]
+        form.recipients.data = [u.id for u in initiative.recipients]
     if apply_row_action(form):
         return render_template("initiatives/form.html", form=form, initiative=initiative)
     if form.validate_on_submit():
@@ -145,7 +147,7 @@ def edit(initiative_id: int):
             with lifecycle.saving(initiative, form, url_for(".edit", initiative_id=initiative.id),
                                   fields=_conflict_fields(form)):
                 services.update_initiative(current_user, initiative, expected_version=form.expected_version(),
-                                           **form.record_data())
+                                           recipients=form.recipients.chosen(), **form.record_data())
                 for row in form.milestone_rows():
                     services.add_milestone(current_user, initiative, **row)
         except services.InitiativeError as exc:
@@ -157,7 +159,7 @@ def edit(initiative_id: int):
 
 
 def _conflict_fields(form) -> list[tuple[str, str]]:
-    skip = {"participant_ids", "recipient_ids", "agreement_id", "lead_organization_id"}
+    skip = {"participant_ids", "recipients", "agreement_id", "lead_organization_id"}
     return [(name, field.label.text) for name, field in form._fields.items()
             if name not in skip and field.type not in ("CSRFTokenField", "HiddenField")]
 

@@ -38,11 +38,6 @@ def _users() -> list[User]:
                               .options(selectinload(User.organization))).all()
 
 
-def _form_recipients(form: RiskForm, users: list[User]) -> list[User]:
-    chosen = set(form.recipients.data or [])
-    return [u for u in users if u.id in chosen]
-
-
 @bp.get("/")
 def index():
     filters = queries.read_filters(request.args)
@@ -86,10 +81,10 @@ def _cell_url(likelihood: int, impact: int) -> str:
 def create():
     permissions.authorize(permissions.can_create_risk(current_user))
     users = _users()
-    form = RiskForm(initiatives=_initiatives(), users=users)
+    form = RiskForm(initiatives=_initiatives(), users=users, creator_id=current_user.id)
     prefill_from_query(form.initiative_id, "initiative")
     if form.validate_on_submit():
-        risk = services.create_risk(current_user, recipients=_form_recipients(form, users),
+        risk = services.create_risk(current_user, recipients=form.recipients.chosen(),
                                     **form.model_data(exclude=("recipients",)))
         return lifecycle.saved(f"Risk {risk.reference} created.", url_for(".detail", risk_id=risk.id))
     return render_template("risks/form.html", form=form, risk=None)
@@ -121,7 +116,7 @@ def edit(risk_id: int):
     risk = get_visible_risk(risk_id)
     permissions.authorize(permissions.can_edit_risk(current_user, risk))
     users = with_current(_users(), risk.recipients)  # a deactivated recipient stays on an unchanged save
-    form = RiskForm(obj=risk, initiatives=_initiatives(risk.initiative_id), users=users)
+    form = RiskForm(obj=risk, initiatives=_initiatives(risk.initiative_id), users=users, creator_id=risk.created_by_id)
     # A linked initiative this editor may not read is not offered by name, but saving keeps it.
     keep_restricted_choice(form.initiative_id, risk.initiative_id, "The current initiative (restricted)")
     if request.method == "GET":
@@ -129,7 +124,7 @@ def edit(risk_id: int):
     if form.validate_on_submit():
         with lifecycle.saving(risk, form, url_for(".edit", risk_id=risk.id)):
             services.update_risk(current_user, risk, expected_version=form.expected_version(),
-                                 recipients=_form_recipients(form, users),
+                                 recipients=form.recipients.chosen(),
                                  **form.model_data(exclude=("recipients",)))
         flash("Risk saved.", "success")
         return redirect(url_for(".detail", risk_id=risk.id))

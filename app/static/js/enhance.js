@@ -115,7 +115,7 @@
   // --- TLP:RED recipients: visible only while the form's TLP label is RED.
   function syncRecipients(form) {
     var tlp = form.querySelector("select[name='tlp']");
-    var box = form.querySelector("fieldset#recipients, fieldset#recipient_ids");
+    var box = form.querySelector("fieldset#recipients");
     if (!tlp || !box) return;
     var red = tlp.value === "red";
     box.classList.toggle("is-hidden-by-tlp", !red);

@@ -100,10 +100,8 @@ def _form_values(form: WorkingGroupForm, group: WorkingGroup | None) -> dict:
         else:
             initiative = db.first_or_404(permissions.visible_initiatives(current_user)
                                          .where(Initiative.id == form.initiative_id.data))
-    chosen = set(form.recipients.data or [])
-    recipients = [user for user in form.recipient_users if user.id in chosen]  # the choices' people
     return {"name": form.name.data, "charter": form.charter.data or "", "initiative": initiative,
-            "tlp": form.tlp.data, "recipients": list(recipients)}
+            "tlp": form.tlp.data, "recipients": form.recipients.chosen()}
 
 
 @bp.route("/new", methods=["GET", "POST"])
