@@ -11,11 +11,9 @@
 import gc
 import logging
 import mimetypes
-import multiprocessing
 import os
 import resource
 import signal
-import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -24,6 +22,8 @@ from urllib.request import url2pathname
 from flask import current_app, render_template
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from app.child_process import ChildProcess
 
 log = logging.getLogger(__name__)
 
@@ -215,21 +215,6 @@ MAX_JOBS = 50
 # Renders run at a lower CPU priority than the web workers: when both want the CPU, pages come first
 # and a document takes a little longer.
 RENDER_NICENESS = 10
-_context = None
-
-
-def _mp_context():
-    """forkserver: workers fork from a clean server that already imported WeasyPrint (no inherited
-    database connections or locks from the web worker). "__main__" is preloaded too, so a worker
-    does not re-import the entry script (gunicorn's, pytest's)."""
-    global _context
-    if _context is None:
-        try:
-            _context = multiprocessing.get_context("forkserver")
-            _context.set_forkserver_preload(["__main__", "weasyprint", "app.pdf"])
-        except ValueError:  # platforms without forkserver
-            _context = multiprocessing.get_context("spawn")
-    return _context
 
 
 def _worker_main(conn, static_root: str, memory_mb: int) -> None:
@@ -268,33 +253,8 @@ def _worker_main(conn, static_root: str, memory_mb: int) -> None:
             gc.freeze()
 
 
-class RenderWorker:
-    def __init__(self):
-        self.process = None
-        self.conn = None
-        self.settings = None
-        self.lock = threading.Lock()
-
-    def _start(self, static_root: str, memory_mb: int) -> None:
-        context = _mp_context()
-        self.conn, child_conn = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child_conn, static_root, memory_mb),
-                                       daemon=True, name="palisade-pdf")
-        self.process.start()
-        child_conn.close()
-        self.settings = (static_root, memory_mb)
-
-    def stop(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-        if self.process is not None:
-            try:
-                if self.process.is_alive():
-                    self.process.kill()
-                self.process.join(5)
-            except (AssertionError, ValueError):  # interrupted while starting: nothing to stop
-                pass
-        self.process = self.conn = self.settings = None
+class RenderWorker(ChildProcess):
+    name = "palisade-pdf"
 
     def _exitcode(self) -> int | None:
         """The dead worker's exit code (negative: the signal that ended it); None if it lingers."""
@@ -305,10 +265,7 @@ class RenderWorker:
 
     def render(self, html: str, static_root: str, *, timeout: float, memory_mb: int) -> bytes:
         with self.lock:
-            alive = self.process is not None and self.process.is_alive()
-            if not alive or self.settings != (static_root, memory_mb):
-                self.stop()
-                self._start(static_root, memory_mb)
+            self.ensure((static_root, memory_mb))
             try:
                 self.conn.send((html, max(1, int(timeout))))
                 if not self.conn.poll(timeout):
@@ -336,7 +293,7 @@ class RenderWorker:
         raise RenderFailed("This document is too large to render.")
 
 
-_worker = RenderWorker()
+_worker = RenderWorker(_worker_main)
 
 
 def _render_in_child(html: str, static_root: str, *, timeout: float, memory_mb: int) -> bytes:

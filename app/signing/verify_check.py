@@ -17,10 +17,10 @@ import logging
 import re
 import resource
 import signal
-import threading
 
 from flask import Flask, current_app
 
+from app.child_process import ChildProcess
 from app.seal import SealCheck
 
 log = logging.getLogger(__name__)
@@ -120,49 +120,22 @@ def _settings() -> dict:
                                                    "SIGNING_CREATE_TEST_KEY")}}
 
 
-class SealChecker:
+class SealChecker(ChildProcess):
+    name = "palisade-verify"
     START_TIMEOUT = 60  # the child imports pyHanko once: slow on a busy host, never per file
 
-    def __init__(self):
-        self.process = None
-        self.conn = None
-        self.settings = None
-        self.lock = threading.Lock()
-
-    def _start(self, settings: dict, memory_mb: int) -> None:
-        from app.pdf import _mp_context  # the one forkserver of the process (clean, no inherited locks)
-
-        context = _mp_context()
-        self.conn, child_conn = context.Pipe()
-        self.process = context.Process(target=_child_main, args=(child_conn, dict(settings), memory_mb),
-                                       daemon=True, name="palisade-verify")
-        self.process.start()
-        child_conn.close()
-        self.settings = (settings, memory_mb)
+    def start(self, settings: tuple) -> None:
+        super().start(settings)
         if not self.conn.poll(self.START_TIMEOUT) or self.conn.recv() != "ready":
             self.stop()
             raise OSError("the seal checker did not start")
-
-    def stop(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-        if self.process is not None:
-            try:
-                if self.process.is_alive():
-                    self.process.kill()
-                self.process.join(5)
-            except (AssertionError, ValueError):
-                pass
-        self.process = self.conn = self.settings = None
 
     def check(self, content: bytes, *, settings: dict, timeout: float, memory_mb: int,
               max_certificates: int) -> SealCheck:
         if not self.lock.acquire(timeout=timeout):
             raise CheckBusy(BUSY)
         try:
-            if self.process is None or not self.process.is_alive() or self.settings != (settings, memory_mb):
-                self.stop()
-                self._start(settings, memory_mb)
+            self.ensure((dict(settings), memory_mb))
             try:
                 self.conn.send((content, max_certificates, max(1, int(timeout))))
                 if not self.conn.poll(timeout):
@@ -184,7 +157,7 @@ class SealChecker:
             self.lock.release()
 
 
-_checker = SealChecker()
+_checker = SealChecker(_child_main)
 
 
 def bounded_check_seal(content: bytes) -> SealCheck:
