@@ -18,6 +18,7 @@ background worker, SQLite) and prints, each against a baseline from the same run
      that the host's drift over a run weighs on both; each client is a process of its own.
 
     .venv/bin/python bench/renders.py [--samples 200]
+    .venv/bin/python bench/renders.py --executive-only   # 2. alone, every download on a new connection
 """
 import argparse
 import functools
@@ -235,17 +236,39 @@ def list_under_pdf_load(base: str, samples: int, urls: list[str], fetch=download
     return p99(idle), p99(busy), done.value
 
 
+def executive_any_worker(workdir: Path, base: str, port: int) -> None:
+    """The executive report downloaded once, then again unchanged, each time on a new connection: gunicorn's
+    workers take turns accepting, so the downloads after the first reach other workers than the first did."""
+    processes = start(workdir, port)
+    try:
+        client = session(base)
+        client.headers["Connection"] = "close"
+        cold = download(client, base + "/reports/executive.pdf")
+        again = [download(client, base + "/reports/executive.pdf") for _ in range(9)]
+        print(f"executive report first {cold * 1000:7.0f} ms, unchanged again on new connections {ms(again)} ms "
+              f"(median {statistics.median(again) * 1000:5.0f}, slowest {max(again) * 1000:5.0f})  ratio of the "
+              f"median {statistics.median(again) / cold:5.3f}, of the slowest {max(again) / cold:5.3f} "
+              f"(goal <= 0.05)")
+    finally:
+        stop(processes)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--port", type=int, default=8631)
     parser.add_argument("--web-workers", type=int, default=None, help="gunicorn workers (default: as deployed)")
+    parser.add_argument("--executive-only", action="store_true",
+                        help="only the executive report's second download ÷ first, whichever worker answers")
     args = parser.parse_args()
     global WEB_WORKERS
     WEB_WORKERS = args.web_workers or WEB_WORKERS
     print(f"gunicorn -c gunicorn.conf.py with {WEB_WORKERS} workers, one background worker, SQLite, demo data")
     workdir = Path(tempfile.mkdtemp(prefix="palisade-renders-"))
     base = f"http://127.0.0.1:{args.port}"
+    if args.executive_only:
+        executive_any_worker(workdir, base, args.port)
+        return
 
     # The first PDF after a start, over three starts (a single first download is one noisy sample).
     firsts = []

@@ -65,3 +65,24 @@ def test_a_change_made_through_one_worker_is_in_the_other_workers_next_download(
         again = second_app.test_client(user=owner).get("/risks/register.pdf")
     assert again.status_code == 200
     assert any("FROM risks" in s for s in statements), "changed data: built again"
+
+
+def test_the_worker_records_the_document_it_built_as_known(app, client_as):
+    """The background worker records a document it built as known for the download's key, whether the
+    download then waited for it or was sent to its progress page: the next download comes from the cache."""
+    with app.app_context():
+        owner = f.user(role=Role.COORDINATOR, organization=f.organization(name="Grid North"))
+        f.risk(created_by=owner, tlp=TLP.GREEN, title="Substation flood exposure")
+        db.session.commit()
+        owner.get_id()
+    client = client_as(owner)
+    with statements_run(app) as statements:
+        first = client.get("/risks/register.pdf", follow_redirects=True)
+    assert first.status_code == 200 and first.data.startswith(b"%PDF")
+    writes = [s for s in statements if s.lstrip().upper().startswith("INSERT INTO KNOWN_DOCUMENTS")]
+    assert len(writes) == 1, "recorded once, by the worker"
+    with statements_run(app) as statements:
+        again = client.get("/risks/register.pdf")
+    assert again.status_code == 200 and again.data == first.data
+    assert not any("FROM risks" in s for s in statements) and not any("INSERT INTO render_jobs" in s
+                                                                       for s in statements)

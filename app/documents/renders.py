@@ -77,10 +77,11 @@ def cached_document(digest: str, *, with_content: bool = False) -> RenderedDocum
 TOUCH_EVERY = timedelta(minutes=1)  # how stale a cached document's last use may be before a hit records it
 
 
-def known_key(reader: User, path: str, extra: tuple = ()) -> str | None:
+def known_key(reader: User, path: str, extra: tuple = ()) -> tuple[str, int] | None:
     """What a document served at `path` depends on besides its path, hashed: the reader's scope and the day
     (permissions.scope_key), the content generation (app/transactions.py) and `extra` (what else the document
-    shows that the generation does not count). None while no change was ever counted, or with the cache off."""
+    shows that the generation does not count); with that generation. None while no change was ever counted, or
+    with the cache off."""
     if not current_app.config["PDF_CACHE_ENABLED"]:
         return None
     from app.transactions import content_generation  # here: app.transactions imports the models at load
@@ -89,10 +90,11 @@ def known_key(reader: User, path: str, extra: tuple = ()) -> str | None:
     if generation is None:
         return None
     # repr() of ints, strings, enums, dates and tuples is the same in every process and host.
-    return hashlib.sha256(repr((path, generation, *permissions.scope_key(reader), *extra)).encode()).hexdigest()
+    key = repr((path, generation, *permissions.scope_key(reader), *extra))
+    return hashlib.sha256(key.encode()).hexdigest(), generation
 
 
-def known_document(key: str | None) -> tuple[RenderedDocument, str] | None:
+def known_document(key: tuple[str, int] | None) -> tuple[RenderedDocument, str] | None:
     """The cached document (with its bytes) and file name served for `key` before, if still cached: one
     statement."""
     if key is None:
@@ -100,21 +102,21 @@ def known_document(key: str | None) -> tuple[RenderedDocument, str] | None:
     found = db.session.execute(
         sa.select(RenderedDocument, KnownDocument.filename)
         .join(KnownDocument, KnownDocument.digest == RenderedDocument.digest)
-        .where(KnownDocument.key == key).options(sa.orm.undefer(RenderedDocument.content))).first()
+        .where(KnownDocument.key == key[0]).options(sa.orm.undefer(RenderedDocument.content))).first()
     if found is None:
         return None
     touch(found[0])
     return found[0], found[1]
 
 
-def remember(key: str | None, digest: str, filename: str) -> None:
+def remember(key: tuple[str, int] | None, digest: str, filename: str) -> None:
     """Record what `key` gave (flushes; the caller commits). Two workers remembering the same key at once
     record the same thing: the second is dropped."""
     if key is None:
         return
     try:
         with db.session.begin_nested():
-            db.session.add(KnownDocument(key=key, digest=digest, filename=filename[:200]))
+            db.session.add(KnownDocument(key=key[0], digest=digest, filename=filename[:200]))
     except sa.exc.IntegrityError:
         pass
 
@@ -199,14 +201,17 @@ def downloadable(render: RenderJob) -> RenderedDocument | None:
     return cached_document(render.digest, with_content=True)
 
 
-def request_build(reader: User, document: dict, *, title: str, source_url: str = "") -> RenderJob:
+def request_build(reader: User, document: dict, *, title: str, source_url: str = "",
+                  known: tuple[str, int] | None = None) -> RenderJob:
     """Queue the document a spec names (app/documents/specs.py) for the worker to build and render, once the
-    request commits: the web process spends no time on its queries, template or PDF. Flushes."""
+    request commits: the web process spends no time on its queries, template or PDF. With `known` (known_key),
+    the worker records what it built for that key, so the next download is served from the cache even when
+    this one was followed through its progress page. Flushes."""
     render = RenderJob(id=secrets.token_urlsafe(18), user_id=reader.id, digest="", title=title[:200],
                        filename="document.pdf", source_url=source_url[:500])
     db.session.add(render)
     db.session.flush()
-    enqueue_after_commit(build_document, render.id, document)
+    enqueue_after_commit(build_document, render.id, document, list(known) if known else None)
     return render
 
 
@@ -227,7 +232,7 @@ def _render_into_cache(digest: str, html: str) -> bool:
 
 
 @job()
-def build_document(render_id: str, document: dict) -> None:
+def build_document(render_id: str, document: dict, known: list | None = None) -> None:
     """Background job: build a spec's document for its reader (through the reader's scopes as they are now),
     then find it in the render cache or render it there. The job ends done, or failed with what the reader is
     told and the status the download answers."""
@@ -239,6 +244,8 @@ def build_document(render_id: str, document: dict) -> None:
     try:
         _build_and_render(render, document)
         render.status = RenderStatus.DONE.value
+        if known and render.generation == known[1]:  # built from the data the key describes
+            remember((known[0], known[1]), render.digest, render.filename)
     except (RenderFailed, DocumentTooLarge, specs.NoLongerVisible) as exc:
         db.session.rollback()
         render.status, render.error, render.error_code = RenderStatus.FAILED.value, str(exc)[:300], exc.status

@@ -67,17 +67,16 @@ def rendered(document: dict, title: str, extra: tuple = ()) -> Response:
     if known is not None:
         db.session.commit()  # the cache entry's use, at most once a minute
         return pdf_response(known[0].content, known[1])
-    job = renders.request_build(current_user, document, title=title, source_url=path)
+    job = renders.request_build(current_user, document, title=title, source_url=path, known=key)
     db.session.commit()
-    return _render_outcome(renders.wait_for(job.id, current_app.config["PDF_WAIT_SECONDS"]), key)
+    return _render_outcome(renders.wait_for(job.id, current_app.config["PDF_WAIT_SECONDS"]))
 
 
-def _render_outcome(job: RenderJob | None, key: str | None = None) -> Response:
+def _render_outcome(job: RenderJob | None) -> Response:
+    # The worker has recorded the document as known for this request's key (renders.build_document).
     if job is not None and job.status == RenderStatus.DONE:
         cached = renders.cached_document(job.digest, with_content=True)
         if cached is not None:
-            renders.remember(key, job.digest, job.filename)
-            db.session.commit()  # known to every worker from now on
             return pdf_response(cached.content, job.filename)
     if job is not None and job.status == RenderStatus.FAILED:
         error = (DocumentTooLarge(job.error) if job.error_code == 413
