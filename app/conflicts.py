@@ -89,7 +89,10 @@ def _keys_changed_in(events) -> set[str]:
 
 def conflict_page(record, form, reload_url: str, fields: list[tuple[str, str]] | None = None,
                   title: str | None = None, action_url: str | None = None):
-    """409 page: nothing was saved; the user's values in an editable form, merged with the saved ones."""
+    """409 page: nothing was saved; the user's values in an editable form, merged with the saved ones.
+    The rows are `fields`, else the form's `conflict_fields` declaration, else every field the user fills in."""
+    if fields is None and getattr(form, "conflict_fields", None) is not None:
+        fields = [(name, form[name].label.text) for name in form.conflict_fields]
     if fields is None:
         fields = [(name, field.label.text) for name, field in form._fields.items()
                   if field.type not in SKIPPED_TYPES and name not in CARRIED_NAMES]

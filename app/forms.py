@@ -103,10 +103,14 @@ class OriginalValuesField(HiddenField):
 
 
 class VersionedForm(ModelForm):
-    """Edit forms carry the version they were built from; the service refuses a stale one."""
+    """Edit forms carry the version they were built from; the service refuses a stale one.
+
+    `conflict_fields` is the one declaration of what the 409 conflict page (app/conflicts.py) sets side by
+    side with the saved record: the names of the form's fields, or None for every field the user fills in."""
 
     version = HiddenField()
     original = OriginalValuesField()
+    conflict_fields: tuple[str, ...] | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -225,6 +229,8 @@ TASK_LATEST_DUE = timedelta(days=3660)  # ten years: a later date is a typo, not
 
 class TaskForm(VersionedForm):
     """A task of a working group: used by the tasks pages and by the group's "new task" page."""
+
+    conflict_fields = ("title", "description", "due_date", "priority")
 
     title = StringField("Title", validators=[DataRequired(), Length(max=TASK_TITLE_MAX)])
     description = TextAreaField("Description", validators=[Length(max=TASK_DESCRIPTION_MAX)],

@@ -32,17 +32,18 @@ STALE = (StaleEdit, StaleDataError)
 
 
 @contextmanager
-def saving(record, form, reload_url: str, fields: list[tuple[str, str]] | None = None, title: str | None = None):
+def saving(record, form, reload_url: str, title: str | None = None):
     """Run the block and flush its writes (the request commits them). A stale version rolls back and
-    answers the 409 conflict page (raised as an HTTPException carrying the page); any other error rolls
-    back and propagates, so a refusal the view turns into a message leaves nothing written."""
+    answers the 409 conflict page (raised as an HTTPException carrying the page), its rows as the form
+    declares them (`conflict_fields`); any other error rolls back and propagates, so a refusal the view
+    turns into a message leaves nothing written."""
     try:
         yield
         db.session.flush()
     except STALE:
         db.session.rollback()
         abort(make_response(conflict_page(record, form if form is not None else EmptyForm(), reload_url,
-                                          fields=fields if form is not None else [], title=title)))
+                                          fields=None if form is not None else [], title=title)))
     except Exception:
         db.session.rollback()
         raise
@@ -59,7 +60,7 @@ def problems(form, default: str = "Invalid request.") -> str:
 
 
 def change_status(record, form, step: Callable, *, back: str, done: Callable, refused: tuple = (),
-                  invalid: str | int | None = None, fields: list[tuple[str, str]] | None = None):
+                  invalid: str | int | None = None):
     """The status-change step of every kind: the POST of a status form (a StatusChangeForm carrying
     the record's version), after the view loaded the record (404) and checked the right (403).
 
@@ -74,7 +75,7 @@ def change_status(record, form, step: Callable, *, back: str, done: Callable, re
         flash(invalid or f"Nothing was changed. {problems(form)}", "danger")
         return redirect(back)
     try:
-        with saving(record, form, back, fields=fields if fields is not None else status_fields(form)):
+        with saving(record, form, back):
             records.check_version(record, form.expected_version())
             step(current_user, record, form.new_status.data)
     except (InvalidTransition, *refused) as exc:
@@ -82,12 +83,6 @@ def change_status(record, form, step: Callable, *, back: str, done: Callable, re
     else:
         flash(done(record), "success")
     return redirect(back)
-
-
-def status_fields(form) -> list[tuple[str, str]]:
-    """The conflict rows of a status form: every field the user chose or typed."""
-    return [(name, field.label.text) for name, field in form._fields.items()
-            if field.type not in ("CSRFTokenField", "HiddenField", "SubmitField")]
 
 
 def act(record, step: Callable[[], bool | None], *, back: str, done: str, unchanged: str | None = None,

@@ -49,6 +49,8 @@ class PartyForm(ModelForm):
 
 
 class AgreementForm(VersionedForm):
+    conflict_fields = ("title", "kind", "tlp", "summary", "terms", "sectors", "effective_date", "expiry_date",
+                       "notice_days", "auto_renew")
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     kind = enum_select("Kind", AgreementKind, default=AgreementKind.MOU)
     tlp = tlp_field()

@@ -142,8 +142,7 @@ def edit(agreement_id: int):
     if form.validate_on_submit():
         was_in_review = agreement.status is AgreementStatus.IN_REVIEW
         try:
-            with lifecycle.saving(agreement, form, url_for(".edit", agreement_id=agreement_id),
-                                  fields=_conflict_fields(form)):
+            with lifecycle.saving(agreement, form, url_for(".edit", agreement_id=agreement_id)):
                 services.update_agreement(current_user, agreement, expected_version=form.expected_version(),
                                           parties=form.party_rows(), recipients=_chosen_recipients(form),
                                           **form.record_fields())
@@ -157,12 +156,6 @@ def edit(agreement_id: int):
             flash("Agreement saved.", "success")
             return redirect(url_for(".detail", agreement_id=agreement_id))
     return render_template("agreements/form.html", form=form, agreement=agreement)
-
-
-def _conflict_fields(form: AgreementForm) -> list[tuple[str, str]]:
-    names = ("title", "kind", "tlp", "summary", "terms", "sectors", "effective_date", "expiry_date",
-             "notice_days", "auto_renew")
-    return [(name, form[name].label.text) for name in names]
 
 
 @bp.get("/<int:agreement_id>/history")

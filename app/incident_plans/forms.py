@@ -29,6 +29,7 @@ TIERS = [SelectChoice(value="1", label="Tier 1 — first call"),
 
 
 class PlanForm(VersionedForm):
+    conflict_fields = ("title", "scope", "sectors", "version_label", "tlp", "change_summary")
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     scope = TextAreaField("Mission and scope", validators=[Length(max=MARKDOWN_MAX)],
                           description="Markdown. Systems, sites, sectors and partners the plan covers.")

@@ -47,6 +47,8 @@ class MilestoneRowForm(ModelForm):
 
 
 class InitiativeForm(VersionedForm):
+    conflict_fields = ("title", "objective", "description", "sectors", "start_date", "target_date", "health",
+                       "health_reason", "tlp", "decision_needed", "decision_note")
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     objective = TextAreaField("Objective", validators=[Optional(), Length(max=2000)],
                               description="One or two sentences: what the partners want to achieve.")

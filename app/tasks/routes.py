@@ -90,9 +90,7 @@ def edit(task_id: int):
         chosen = form.assignee_id.data
         assignee = (task.assignee if chosen == task.assignee_id
                     else group.membership_of(chosen).user if chosen else None)
-        with lifecycle.saving(task, form, url_for(".edit", task_id=task.id),
-                              fields=[("title", "Title"), ("description", "Description"),
-                                      ("due_date", "Due date"), ("priority", "Priority")]):
+        with lifecycle.saving(task, form, url_for(".edit", task_id=task.id)):
             changes = services.update_task(
                 current_user, task, expected_version=form.expected_version(), title=form.title.data,
                 description=form.description.data or "", assignee=assignee, due_date=form.due_date.data,

@@ -27,6 +27,7 @@ CHARTER_MAX = 100_000
 
 
 class WorkingGroupForm(VersionedForm):
+    conflict_fields = ("name", "charter", "tlp")
     name = StringField("Name", validators=[DataRequired(), Length(max=NAME_MAX)])
     charter = TextAreaField(
         "Charter", validators=[Length(max=CHARTER_MAX)],

@@ -19,9 +19,6 @@ from app.models import (
 )
 from app.models.incident_plan import latest_review_date
 
-CONFLICT_FIELDS = [("title", "Title"), ("scope", "Mission and scope"), ("sectors", "Sectors"),
-                   ("version_label", "Version"), ("tlp", "TLP label"), ("change_summary", "Change summary")]
-
 
 @bp.get("/")
 def index():
@@ -95,7 +92,7 @@ def edit(plan_id: int):
         form.recipients.data = [u.id for u in plan.recipients]
     if form.validate_on_submit():
         try:
-            with lifecycle.saving(plan, form, url_for(".edit", plan_id=plan_id), fields=CONFLICT_FIELDS):
+            with lifecycle.saving(plan, form, url_for(".edit", plan_id=plan_id)):
                 services.update_incident_plan(current_user, plan, expected_version=form.expected_version(),
                                               **form.model_data(exclude=("covered_organization_ids", "recipients")),
                                               **_related(form))

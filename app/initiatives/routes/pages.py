@@ -144,8 +144,7 @@ def edit(initiative_id: int):
         return render_template("initiatives/form.html", form=form, initiative=initiative)
     if form.validate_on_submit():
         try:
-            with lifecycle.saving(initiative, form, url_for(".edit", initiative_id=initiative.id),
-                                  fields=_conflict_fields(form)):
+            with lifecycle.saving(initiative, form, url_for(".edit", initiative_id=initiative.id)):
                 services.update_initiative(current_user, initiative, expected_version=form.expected_version(),
                                            recipients=form.recipients.chosen(), **form.record_data())
                 for row in form.milestone_rows():
@@ -156,12 +155,6 @@ def edit(initiative_id: int):
             flash("Initiative saved.", "success")
             return redirect(url_for(".detail", initiative_id=initiative.id))
     return render_template("initiatives/form.html", form=form, initiative=initiative)
-
-
-def _conflict_fields(form) -> list[tuple[str, str]]:
-    skip = {"participant_ids", "recipients", "agreement_id", "lead_organization_id"}
-    return [(name, field.label.text) for name, field in form._fields.items()
-            if name not in skip and field.type not in ("CSRFTokenField", "HiddenField")]
 
 
 @bp.get("/<int:initiative_id>/history")
@@ -179,8 +172,7 @@ def update_health(initiative_id: int):
     if not form.validate_on_submit():
         return render_detail(initiative, health_form=form, status=400)
     try:
-        with lifecycle.saving(initiative, form, url_for(".detail", initiative_id=initiative.id),
-                              fields=[("health", "Health"), ("health_reason", "Reason")]):
+        with lifecycle.saving(initiative, form, url_for(".detail", initiative_id=initiative.id)):
             changes = services.update_health(current_user, initiative, expected_version=form.expected_version(),
                                              health=form.health.data, health_reason=form.health_reason.data)
     except services.InitiativeError as exc:

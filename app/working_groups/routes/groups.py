@@ -159,8 +159,7 @@ def edit(working_group_id: int):
     permissions.authorize(permissions.can_edit_working_group(current_user, group))
     form = _build_form(group)
     if form.validate_on_submit():
-        with lifecycle.saving(group, form, url_for(".edit", working_group_id=group.id),
-                              fields=[("name", "Name"), ("charter", "Charter"), ("tlp", "TLP label")]):
+        with lifecycle.saving(group, form, url_for(".edit", working_group_id=group.id)):
             changes = services.update_working_group(current_user, group, expected_version=form.expected_version(),
                                                     **_form_values(form, group))
         flash("Working group saved." if changes else "No changes to save.", "success" if changes else "info")
