@@ -65,7 +65,7 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
     attachment = Attachment(object_type="tasks", object_id=task.id, filename="evidence.txt",
                             content_type="text/plain; charset=utf-8", size=9, sha256="1" * 64,
                             content=b"evidence\n", uploaded_by_id=member.id)
-    notification = Notification(user_id=member.id, kind=NotificationKind.ASSIGNMENT, object_type="task",
+    notification = Notification(user_id=member.id, kind=NotificationKind.ASSIGNMENT, object_type="tasks",
                                 object_id=task.id, summary="A task was assigned to you")
     report = factories.incident_report(created_by=owner_coordinator)
     report_document = Document(object_type="incident_reports", object_id=report.id, kind="incident_stage", version=1,
@@ -87,8 +87,8 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
         "section_id": section.id, "contact_id": contact.id, "document_id": document.id,
         "party_id": agreement.parties[0].id, "member_id": member.id,
         "user_id": member.id, "notification_id": notification.id,
-        # attachments: URLs are /attachments/<kind>/<record_id>/…; the matrix walks them on the task
-        "kind": "tasks", "record_id": task.id, "attachment_id": attachment.id,
+        # attachments: URLs are /attachments/<slug>/<record_id>/…; the matrix walks them on the task
+        "slug": "tasks", "record_id": task.id, "attachment_id": attachment.id,
         "token": feed_token,
         # incident reports: the stage kind walked is the one a reporter can always send (a correction)
         "incident_id": report.id, "stage_id": stage.id, "stage_kind": "intermediate",

@@ -8,14 +8,14 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from app.attachments.kinds import SPECS
 from app.extensions import db
+from app.kinds import with_attachments
 from app.models import TLP, Attachment, AuditEvent, Role, TaskUpdate, User
 from tests import attachment_files as files
 from tests import factories
 
-KINDS = [spec.slug for spec in SPECS]
-SPEC = {spec.slug: spec for spec in SPECS}
+KINDS = [kind.slug for kind in with_attachments()]
+SPEC = {kind.slug: kind for kind in with_attachments()}
 ASSIGNED_KINDS = {"tasks", "mitigations"}  # the member is the assignee there: may upload
 
 
@@ -64,7 +64,7 @@ def stored(app, kind=None, record_id=None) -> list:
     with app.app_context():
         stmt = sa.select(Attachment).order_by(Attachment.id)
         if kind is not None:
-            stmt = stmt.where(Attachment.object_type == SPEC[kind].object_type, Attachment.object_id == record_id)
+            stmt = stmt.where(Attachment.object_type == SPEC[kind].table, Attachment.object_id == record_id)
         return [SimpleNamespace(id=a.id, filename=a.filename, size=a.size, sha256=a.sha256,
                                 content_type=a.content_type, archived=a.archived_at is not None,
                                 update_id=a.update_id, uploaded_by_id=a.uploaded_by_id)
@@ -144,7 +144,7 @@ def test_upload_list_download_archive_restore(app, client_as, kind):
     assert coord.post(f"/attachments/{kind}/{record_id}/{rows[0].id}/restore").status_code == 303
     assert [r.archived for r in stored(app, kind, record_id)] == [False, False]
 
-    object_type = SPEC[kind].object_type
+    object_type = SPEC[kind].table
     coord_id = w.user_ids["coordinator"]
     assert [(a, t, i) for a, t, i, _ in audit_rows(app, "attachment.uploaded")] == [(coord_id, object_type, record_id)] * 2
     assert [(a, t, i) for a, t, i, _ in audit_rows(app, "attachment.archived")] == [(coord_id, object_type, record_id)]
@@ -418,7 +418,7 @@ def test_downloads_of_amber_strict_and_red_files_are_audited(app, client_as, tlp
     for kind in KINDS:
         upload(w.c["coordinator"], kind, w.ids[kind], ("evidence.txt", b"evidence\n"))
     for row in stored(app):
-        kind = next(k for k in KINDS if SPEC[k].object_type == row_object_type(app, row.id))
+        kind = next(k for k in KINDS if SPEC[k].table == row_object_type(app, row.id))
         assert w.c["coordinator"].get(f"/attachments/{kind}/{w.ids[kind]}/{row.id}").status_code == 200
     rows = audit_rows(app, "attachment.downloaded")
     if audited:

@@ -4,14 +4,14 @@ import pytest
 import sqlalchemy as sa
 
 from app.comments.services import followers
-from app.comments.specs import SPECS
 from app.extensions import db
+from app.kinds import with_comments
 from app.models import TLP, AuditEvent, Comment, Role, User
 from app.permissions import can_comment
 from tests import factories
 
-KINDS = [spec.kind for spec in SPECS]
-SPEC = {spec.kind: spec for spec in SPECS}
+KINDS = [kind.key for kind in with_comments()]
+SPEC = {kind.key: kind for kind in with_comments()}
 URL_SEGMENT = {"agreement": "agreements", "incident_plan": "incident-plans", "initiative": "initiatives",
                "task": "tasks", "risk": "risks", "incident_report": "incident-reports"}
 DETAIL = {"agreement": "/agreements/{}", "incident_plan": "/incident-plans/{}", "initiative": "/initiatives/{}",
@@ -198,7 +198,7 @@ def test_comment_notifies_followers_with_the_text_never_the_author(app, client_a
                                   .order_by(Notification.id)).all()
         got = [(db.session.get(User, n.user_id).name, n.detail, n.object_type, n.object_id) for n in rows]
     assert got == [
-        ("Cora Coordinator", "Pump 2 is *done*.", "risk", records["risk"]),  # the risk's creator
-        ("Cora Coordinator", "Thanks.", "risk", records["risk"]),
-        ("Milo Member", "Thanks.", "risk", records["risk"]),  # a previous commenter
+        ("Cora Coordinator", "Pump 2 is *done*.", "risks", records["risk"]),  # the risk's creator
+        ("Cora Coordinator", "Thanks.", "risks", records["risk"]),
+        ("Milo Member", "Thanks.", "risks", records["risk"]),  # a previous commenter
     ]

@@ -111,7 +111,7 @@ def test_only_tables_no_document_shows_leave_the_generation_alone(app):
         before = content_generation()
         assert before is not None
         db.session.add(Notification(user_id=world["owner"].id, kind=NotificationKind.ASSIGNMENT,
-                                    object_type="task", summary="A task for you"))
+                                    object_type="tasks", summary="A task for you"))
         db.session.commit()
         assert content_generation() == before, "a notification is in no document"
         db.session.get(Risk, world["risk_id"]).title = "Renamed"

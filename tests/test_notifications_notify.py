@@ -62,7 +62,7 @@ def test_notify_skips_the_actor_inactive_users_and_users_who_cannot_see(app):
         db.session.commit()
         assert [n.user_id for n in created] == [reader.id]
         stored = db.session.scalars(sa.select(Notification)).one()
-        assert stored.kind is NotificationKind.APPROVED and stored.object_type == "agreement"
+        assert stored.kind is NotificationKind.APPROVED and stored.object_type == "agreements"
         assert stored.actor_id == actor.id and stored.read_at is None
         assert TITLE not in stored.summary and agreement.reference in stored.summary
         assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id))) == 1
@@ -101,5 +101,5 @@ def test_notify_and_queue_email_never_commit(app):
 def test_notify_refuses_a_kind_of_record_it_cannot_scope(app):
     with app.app_context():
         actor, reader, _ = _world(TLP.GREEN)
-        with pytest.raises(ValueError, match="no ObjectSpec"):
+        with pytest.raises(ValueError, match="not a record kind"):
             notify([reader], NotificationKind.COMMENT, reader.organization, actor=actor)

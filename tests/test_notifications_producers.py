@@ -30,7 +30,7 @@ def test_task_assignment_and_reassignment_notify_the_assignee(app):
         db.session.commit()
         (note,) = _notes(alice)
         assert (note.kind, note.object_type, note.object_id, note.actor_id) == (
-            NotificationKind.ASSIGNMENT, "task", task.id, coordinator.id)
+            NotificationKind.ASSIGNMENT, "tasks", task.id, coordinator.id)
         assert "Patch the SCADA gateway" not in note.summary
         assert _notes(coordinator) == []  # never the actor
 
@@ -64,13 +64,13 @@ def test_mitigation_assignment_notifies_the_assigned_person(app):
             assigned_user_id=alice.id)
         db.session.commit()
         (note,) = _notes(alice)
-        assert (note.kind, note.object_type, note.object_id) == (NotificationKind.ASSIGNMENT, "mitigation",
+        assert (note.kind, note.object_type, note.object_id) == (NotificationKind.ASSIGNMENT, "mitigations",
                                                                   mitigation.id)
         risk_services.update_mitigation(coordinator, mitigation, expected_version=mitigation.version,
                                         assigned_organization_id=bob.organization_id, assigned_user_id=bob.id)
         db.session.commit()
         (note,) = _notes(bob)  # bob's organisation now takes part, so bob can read the risk
-        assert note.object_type == "mitigation" and note.object_id == mitigation.id
+        assert note.object_type == "mitigations" and note.object_id == mitigation.id
 
 
 def test_membership_added_notifies_the_new_member(app):
@@ -81,6 +81,6 @@ def test_membership_added_notifies_the_new_member(app):
         db.session.commit()
         (note,) = _notes(alice)
         assert (note.kind, note.object_type, note.object_id) == (NotificationKind.MEMBERSHIP_ADDED,
-                                                                  "working_group", group.id)
+                                                                  "working_groups", group.id)
         mail = db.session.scalars(sa.select(OutboxEmail)).one()
         assert group.name in mail.body  # TLP:GREEN: the group may be named

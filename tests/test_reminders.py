@@ -55,10 +55,10 @@ def _seed(tlp=TLP.AMBER):
 
 
 EXPECTED = {
-    ("task", "task_due", "3d"), ("task", "task_due", "today"), ("task", "task_due", "overdue"),
-    ("risk", "risk_review", "7d"), ("mitigation", "mitigation_due", "overdue"),
-    ("incident_plan", "plan_review", "30d"),
-    ("agreement", "agreement_expiry", "60d"), ("agreement", "agreement_notice", "30d"),
+    ("tasks", "task_due", "3d"), ("tasks", "task_due", "today"), ("tasks", "task_due", "overdue"),
+    ("risks", "risk_review", "7d"), ("mitigations", "mitigation_due", "overdue"),
+    ("incident_plans", "plan_review", "30d"),
+    ("agreements", "agreement_expiry", "60d"), ("agreements", "agreement_notice", "30d"),
 }
 
 
@@ -93,7 +93,7 @@ def test_every_dated_field_reminds_the_right_people_once(app):
     runner.invoke(args=["reminders", "run", "--today", (TODAY + timedelta(days=1)).isoformat()])
     keys, rows, notes = _sent(app)
     assert rows == notes == 9
-    assert ("task", "task_due", "overdue", emails["member"]) in keys
+    assert ("tasks", "task_due", "overdue", emails["member"]) in keys
 
 
 def test_reminder_mail_is_tlp_safe(app):

@@ -264,7 +264,7 @@ def test_mitigations_carry_their_risks_tlp_in_mail_and_calendar(app, tlp):
         mitigation = factories.mitigation(risk=risk, assigned_organization=org, assigned_user=assignee,
                                           title="Raise the flood wall", due_date=today() + timedelta(days=5))
         notification = Notification(user_id=assignee.id, kind=NotificationKind.ASSIGNMENT,
-                                    object_type="mitigation", object_id=mitigation.id, summary="Assigned to you")
+                                    object_type="mitigations", object_id=mitigation.id, summary="Assigned to you")
         subject, text, _html = notification_email(notification, mitigation, assignee)
         feed = feed_bytes(assignee).decode()
     assert tlp.label in text and "TLP:RED" not in text

@@ -1,8 +1,8 @@
 """Upload, download, archive and restore, with URLs nested under the record:
 
-    POST /attachments/<kind>/<record id>/                       upload (several files at once)
-    GET  /attachments/<kind>/<record id>/<attachment id>        download (streamed)
-    POST /attachments/<kind>/<record id>/<attachment id>/archive | /restore
+    POST /attachments/<slug>/<record id>/                       upload (several files at once)
+    GET  /attachments/<slug>/<record id>/<attachment id>        download (streamed)
+    POST /attachments/<slug>/<record id>/<attachment id>/archive | /restore
 
 Every view loads the record through its kind's visible_* scope (404 out of scope), then the
 attachment by (record, id): an attachment id alone never reaches a file. The list is the panel on
@@ -20,17 +20,17 @@ from flask import (
     redirect,
     render_template,
     request,
+    url_for,
 )
 from flask_login import current_user
 
-from app import permissions
+from app import kinds, permissions
 from app.attachments import bp, services
-from app.attachments.kinds import BY_SLUG, KindSpec, spec_for
 from app.attachments.sniff import ACCEPT_ATTRIBUTE, Refused
 from app.extensions import db
 from app.models import Attachment
 
-RECORD = "/<kind>/<int:record_id>"  # kind: a KindSpec slug (tasks, mitigations, working-groups, …)
+RECORD = "/<slug>/<int:record_id>"  # slug: a RecordKind slug (tasks, mitigations, working-groups, …)
 # Endpoints whose requests may carry files: only these get ATTACHMENT_REQUEST_MAX_MB; every other
 # request keeps MAX_CONTENT_LENGTH (2 MiB).
 UPLOAD_ENDPOINTS = frozenset({"attachments.upload", "tasks.change_status", "risks.mitigation_status",
@@ -68,27 +68,35 @@ def _redirect_for_upload_script(response: Response) -> Response:
     return response
 
 
-def load_record(kind: str, record_id: int) -> tuple[KindSpec, object]:
-    spec = BY_SLUG.get(kind)
-    if spec is None:
+def load_record(slug: str, record_id: int) -> tuple[kinds.RecordKind, object]:
+    kind = kinds.BY_SLUG.get(slug)
+    if kind is None or not kind.attachments:
         abort(404)
-    return spec, db.first_or_404(spec.visible(current_user).where(spec.model.id == record_id))
+    return kind, db.first_or_404(permissions.visible_records(kind, current_user).where(kind.model.id == record_id))
 
 
-def load_attachment(spec: KindSpec, record, attachment_id: int) -> Attachment:
-    return db.first_or_404(sa.select(Attachment).where(Attachment.object_type == spec.object_type,
+def record_url(kind: kinds.RecordKind, record) -> str:
+    """The record's page; for a kind shown on its parent's page (a mitigation), with its files open."""
+    values = kind.url_values(record)
+    if kind.locate is not None:
+        values = {**values, "files": record.id}
+    return url_for(kind.endpoint, **values)
+
+
+def load_attachment(kind: kinds.RecordKind, record, attachment_id: int) -> Attachment:
+    return db.first_or_404(sa.select(Attachment).where(Attachment.object_type == kind.table,
                                                        Attachment.object_id == record.id,
                                                        Attachment.id == attachment_id))  # scoped: via the record
 
 
-def refused(spec: KindSpec, record, message: str, status: int):
-    return render_template("attachments/refused.html", message=message, spec=spec, record=record,
-                           back_url=spec.detail_url(record), limits=services.limits()), status
+def refused(kind: kinds.RecordKind, record, message: str, status: int):
+    return render_template("attachments/refused.html", message=message, kind=kind, record=record,
+                           back_url=record_url(kind, record), limits=services.limits()), status
 
 
 @bp.post(f"{RECORD}/")
-def upload(kind: str, record_id: int):
-    spec, record = load_record(kind, record_id)
+def upload(slug: str, record_id: int):
+    kind, record = load_record(slug, record_id)
     permissions.authorize(permissions.can_add_attachment(current_user, record))
     files = request.files.getlist("files")
     try:
@@ -98,10 +106,10 @@ def upload(kind: str, record_id: int):
         db.session.commit()
     except Refused as exc:
         db.session.rollback()
-        return refused(spec, record, str(exc), 413 if isinstance(exc, services.TooLarge) else 400)
+        return refused(kind, record, str(exc), 413 if isinstance(exc, services.TooLarge) else 400)
     names = ", ".join(a.filename for a in added)
     flash(f"Uploaded: {names}." if len(added) > 1 else f"Uploaded {names}.", "success")
-    return redirect(f"{spec.detail_url(record).split('#')[0]}#attachments-{spec.slug}-{record.id}", 303)
+    return redirect(f"{record_url(kind, record).split('#')[0]}#attachments-{kind.slug}-{record.id}", 303)
 
 
 def content_disposition(filename: str) -> str:
@@ -110,9 +118,9 @@ def content_disposition(filename: str) -> str:
 
 
 @bp.get(f"{RECORD}/<int:attachment_id>")
-def download(kind: str, record_id: int, attachment_id: int):
-    spec, record = load_record(kind, record_id)
-    attachment = load_attachment(spec, record, attachment_id)
+def download(slug: str, record_id: int, attachment_id: int):
+    kind, record = load_record(slug, record_id)
+    attachment = load_attachment(kind, record, attachment_id)
     services.note_download(current_user, record, attachment)
     db.session.commit()
     response = Response(services.iter_content(db.engine, attachment.id, attachment.size),
@@ -126,32 +134,32 @@ def download(kind: str, record_id: int, attachment_id: int):
 
 
 @bp.post(f"{RECORD}/<int:attachment_id>/archive")
-def archive(kind: str, record_id: int, attachment_id: int):
-    return _set_archived(kind, record_id, attachment_id, archived=True)
+def archive(slug: str, record_id: int, attachment_id: int):
+    return _set_archived(slug, record_id, attachment_id, archived=True)
 
 
 @bp.post(f"{RECORD}/<int:attachment_id>/restore")
-def restore(kind: str, record_id: int, attachment_id: int):
-    return _set_archived(kind, record_id, attachment_id, archived=False)
+def restore(slug: str, record_id: int, attachment_id: int):
+    return _set_archived(slug, record_id, attachment_id, archived=False)
 
 
-def _set_archived(kind: str, record_id: int, attachment_id: int, *, archived: bool):
-    spec, record = load_record(kind, record_id)
-    attachment = load_attachment(spec, record, attachment_id)
+def _set_archived(slug: str, record_id: int, attachment_id: int, *, archived: bool):
+    kind, record = load_record(slug, record_id)
+    attachment = load_attachment(kind, record, attachment_id)
     change = services.archive_attachment if archived else services.restore_attachment
     if change(current_user, record, attachment):
         db.session.commit()
         flash(f"{'Archived' if archived else 'Restored'} {attachment.filename}.", "success")
     else:
         flash(f"{attachment.filename} {'was already archived' if archived else 'is not archived'}.", "info")
-    return redirect(spec.detail_url(record), 303)
+    return redirect(record_url(kind, record), 303)
 
 
 @bp.app_template_global()
 def attachment_panel(record) -> dict:
     """What the panel shows for a record its page already loaded through the record's scope."""
     files = services.record_attachments(record)
-    return {"spec": spec_for(record), "active": [a for a in files if not a.is_archived],
+    return {"kind": kinds.kind_of(record), "active": [a for a in files if not a.is_archived],
             "archived": [a for a in files if a.is_archived],
             "can_add": permissions.can_add_attachment(current_user, record),
             "limits": services.limits(), "accept": ACCEPT_ATTRIBUTE}
@@ -170,7 +178,7 @@ def attachment_files_by_update(record) -> dict:
 
 @bp.app_template_global()
 def attachment_panel_slug(record) -> str:
-    return spec_for(record).slug
+    return kinds.kind_of(record).slug
 
 
 @bp.app_template_global()

@@ -11,9 +11,8 @@ import unicodedata
 import sqlalchemy as sa
 from flask import current_app
 
-from app import audit, permissions
+from app import audit, kinds, permissions
 from app.attachments import sniff
-from app.attachments.kinds import spec_for
 from app.attachments.sniff import Refused
 from app.extensions import db
 from app.models import TLP, Attachment, User, utcnow
@@ -58,8 +57,8 @@ def _read(file_storage, filename: str) -> bytes:
 
 def record_attachments(record, *, archived: bool | None = None) -> list[Attachment]:
     """Files of a record the caller already loaded through its scope, oldest first."""
-    spec = spec_for(record)
-    stmt = (sa.select(Attachment).where(Attachment.object_type == spec.object_type,
+    kind = kinds.kind_of(record)
+    stmt = (sa.select(Attachment).where(Attachment.object_type == kind.table,
                                         Attachment.object_id == record.id)
             .order_by(Attachment.uploaded_at, Attachment.id))
     if archived is not None:
@@ -68,15 +67,15 @@ def record_attachments(record, *, archived: bool | None = None) -> list[Attachme
 
 
 def stored_bytes(record) -> int:
-    spec = spec_for(record)
+    kind = kinds.kind_of(record)
     return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Attachment.size), 0))
-                             .where(Attachment.object_type == spec.object_type,
+                             .where(Attachment.object_type == kind.table,
                                     Attachment.object_id == record.id)) or 0
 
 
 def add_attachment(actor: User, record, file_storage, *, update_id: int | None = None) -> Attachment:
     """Check and store one uploaded file (a werkzeug FileStorage) on `record`. Raises Refused."""
-    spec = spec_for(record)
+    record_kind = kinds.kind_of(record)
     permissions.authorize(permissions.can_add_attachment(actor, record))
     filename = safe_filename(file_storage.filename)
     data = _read(file_storage, filename)
@@ -85,9 +84,9 @@ def add_attachment(actor: User, record, file_storage, *, update_id: int | None =
                           zip_max_entries=config["ATTACHMENT_ZIP_MAX_ENTRIES"])
     record_limit = config["ATTACHMENT_RECORD_MAX_MB"] * MB
     if stored_bytes(record) + len(data) > record_limit:
-        raise TooLarge(f"“{filename}” does not fit: this {spec.label} may hold at most "
+        raise TooLarge(f"“{filename}” does not fit: this {record_kind.label} may hold at most "
                        f"{config['ATTACHMENT_RECORD_MAX_MB']} MB of files, archived ones included.")
-    attachment = Attachment(object_type=spec.object_type, object_id=record.id, filename=filename,
+    attachment = Attachment(object_type=record_kind.table, object_id=record.id, filename=filename,
                             content_type=kind.content_type, size=len(data),
                             sha256=hashlib.sha256(data).hexdigest(), content=data, uploaded_by_id=actor.id,
                             update_id=update_id)
@@ -127,7 +126,7 @@ def restore_attachment(actor: User, record, attachment: Attachment) -> bool:
 
 def note_download(actor: User, record, attachment: Attachment) -> None:
     """Audit the download of a TLP:AMBER+STRICT or TLP:RED record's file."""
-    tlp = spec_for(record).tlp(record)
+    tlp = kinds.kind_of(record).parent_of(record).tlp
     if tlp in AUDITED_DOWNLOAD_TLPS:
         audit.record(actor, "attachment.downloaded", record,
                      summary=f"#{attachment.id} {attachment.filename} ({tlp.label})")
@@ -168,7 +167,7 @@ def add_update_files(actor: User, record, files, *, update_id: int | None = None
 
     if update_id is None:
         update_id = db.session.scalar(sa.select(sa.func.max(AuditEvent.id))
-                                      .where(AuditEvent.object_type == spec_for(record).object_type,
+                                      .where(AuditEvent.object_type == kinds.kind_of(record).table,
                                              AuditEvent.object_id == record.id))
     return add_attachments(actor, record, files, update_id=update_id)
 

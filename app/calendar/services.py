@@ -14,21 +14,11 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from icalendar import Calendar, Event
 
-from app import audit, permissions
+from app import audit, kinds, permissions
 from app.extensions import db
 from app.models import (
-    Agreement,
-    AgreementStatus,
     CalendarFeed,
-    IncidentPlan,
-    Mitigation,
-    MitigationStatus,
-    PlanStatus,
-    Risk,
-    RiskStatus,
     Role,
-    Task,
-    TaskStatus,
     User,
     utcnow,
 )
@@ -88,36 +78,30 @@ class DueEntry:
 
 
 def due_entries(user: User) -> list[DueEntry]:
+    """Every open record's deadlines (app/kinds.py) that concern the user: work assigned to them and, for
+    coordinators, the records their organisation owns."""
     entries: list[DueEntry] = []
-    tasks = permissions.visible_tasks(user).where(
-        Task.assignee_id == user.id, Task.status != TaskStatus.DONE, Task.archived_at.is_(None),
-        Task.due_date.is_not(None))
-    entries += [DueEntry(t, "due", t.due_date) for t in db.session.scalars(tasks)]
-    mitigations = permissions.visible_mitigations(user).where(
-        Mitigation.assigned_user_id == user.id, Mitigation.archived_at.is_(None), Mitigation.due_date.is_not(None),
-        Mitigation.status.in_([MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS]))
-    entries += [DueEntry(m, "due", m.due_date) for m in db.session.scalars(mitigations)]
-    if user.role is Role.COORDINATOR:
-        org = user.organization_id
-        risks = permissions.visible_risks(user).where(
-            Risk.owner_organization_id == org, Risk.status != RiskStatus.CLOSED, Risk.archived_at.is_(None),
-            Risk.next_review_date.is_not(None))
-        entries += [DueEntry(r, "review", r.next_review_date) for r in db.session.scalars(risks)]
-        plans = permissions.visible_incident_plans(user).where(
-            IncidentPlan.owner_organization_id == org, IncidentPlan.status == PlanStatus.APPROVED,
-            IncidentPlan.archived_at.is_(None), IncidentPlan.next_review_date.is_not(None))
-        entries += [DueEntry(p, "review", p.next_review_date) for p in db.session.scalars(plans)]
-        agreements = permissions.visible_agreements(user).where(
-            Agreement.owner_organization_id == org, Agreement.status == AgreementStatus.ACTIVE,
-            Agreement.archived_at.is_(None), Agreement.expiry_date.is_not(None))
-        for a in db.session.scalars(agreements):
-            entries.append(DueEntry(a, "expiry", a.expiry_date))
-            if a.notice_days:
-                entries.append(DueEntry(a, "notice deadline", a.expiry_date - timedelta(days=a.notice_days)))
+    for kind in kinds.KINDS:
+        if kind.assignee is not None:
+            concerns = getattr(kind.model, kind.assignee) == user.id
+        elif user.role is Role.COORDINATOR:
+            concerns = kind.model.owner_organization_id == user.organization_id
+        else:
+            continue
+        for deadline in kind.deadlines:
+            column = getattr(kind.model, deadline.field)
+            stmt = permissions.visible_records(kind, user).where(concerns, kind.model.open_condition(),
+                                                                 column.is_not(None))
+            entries += [DueEntry(r, deadline.label, getattr(r, deadline.field)) for r in db.session.scalars(stmt)]
     from app.incidents.picture import calendar_entries  # the incident stages' deadlines (hours, shown by day)
 
     entries += [DueEntry(report, what, when) for report, what, when in calendar_entries(user)]
-    return sorted(entries, key=lambda e: (e.when, objects.object_type_of(e.obj), e.obj.id))
+    return sorted(entries, key=lambda e: (e.when, kinds.kind_of(e.obj).key, e.obj.id))
+
+
+def covered() -> set[tuple[type, str]]:
+    """(model, dated field) the feed lists."""
+    return {(kind.model, deadline.field) for kind in kinds.KINDS for deadline in kind.deadlines}
 
 
 def feed_bytes(user: User) -> bytes:
@@ -127,16 +111,14 @@ def feed_bytes(user: User) -> bytes:
     calendar.add("x-wr-calname", f"Palisade: {user.name}")
     stamp = utcnow()
     for entry in due_entries(user):
-        object_type = objects.object_type_of(entry.obj)
-        spec = objects.spec_for(object_type)
-        endpoint, values = spec.endpoint(entry.obj)
-        link = external_url(endpoint, **values)
+        kind = kinds.kind_of(entry.obj)
+        link = external_url(kind.endpoint, **kind.url_values(entry.obj))
         label = objects.tlp_of(entry.obj).label
-        name = f"{spec.noun} {spec.reference(entry.obj)}"
+        name = f"{kind.noun} {kind.reference(entry.obj)}"
         if objects.tlp_allows_title(entry.obj):
-            name += f": {spec.title(entry.obj)}"
+            name += f": {kind.title(entry.obj)}"
         event = Event()
-        event.add("uid", f"{object_type}-{entry.obj.id}-{entry.what.replace(' ', '-')}@palisade")
+        event.add("uid", f"{kind.key}-{entry.obj.id}-{entry.what.replace(' ', '-')}@palisade")
         event.add("dtstamp", stamp)
         event.add("dtstart", entry.when)
         event.add("dtend", entry.when + timedelta(days=1))

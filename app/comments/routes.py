@@ -3,19 +3,18 @@
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
-from app import permissions
+from app import kinds, permissions
 from app.comments import bp, services
 from app.comments.forms import CommentForm
-from app.comments.specs import SPECS, CommentSpec, spec_for
 from app.extensions import db
 
 
-def _detail_url(spec: CommentSpec, record) -> str:
-    return url_for(spec.detail_endpoint, **{spec.id_arg: record.id}) + "#comments"
+def _detail_url(kind: kinds.RecordKind, record) -> str:
+    return url_for(kind.endpoint, **kind.url_values(record)) + "#comments"
 
 
-def _add(spec: CommentSpec, object_id: int):
-    record = db.first_or_404(spec.scope(current_user).where(spec.model.id == object_id))
+def _add(kind: kinds.RecordKind, object_id: int):
+    record = db.first_or_404(permissions.visible_records(kind, current_user).where(kind.model.id == object_id))
     permissions.authorize(permissions.can_comment(current_user, record))
     form = CommentForm()
     if not form.validate_on_submit():
@@ -28,31 +27,30 @@ def _add(spec: CommentSpec, object_id: int):
     else:
         db.session.commit()
         flash("Comment added.", "success")
-    return redirect(_detail_url(spec, record))
+    return redirect(_detail_url(kind, record))
 
 
-def _register(spec: CommentSpec) -> None:
-    path = f"/{spec.table.replace('_', '-')}/<int:{spec.id_arg}>"
-
+def _register(kind: kinds.RecordKind) -> None:
+    """POST /comments/<slug>/<id>, endpoint comments.<key>: one per kind that takes comments."""
     def view(**kwargs):
-        return _add(spec, kwargs[spec.id_arg])
+        return _add(kind, kwargs[kind.id_arg])
 
-    bp.add_url_rule(path, endpoint=spec.kind, view_func=view, methods=["POST"])
+    bp.add_url_rule(f"/{kind.slug}/<int:{kind.id_arg}>", endpoint=kind.key, view_func=view, methods=["POST"])
 
 
-for _spec in SPECS:
-    _register(_spec)
+for _kind in kinds.with_comments():
+    _register(_kind)
 
 
 @bp.app_template_global()
 def comment_panel(record) -> dict:
     """What templates/comments/_panel.html shows for one record (comments, form, where to post)."""
-    spec = spec_for(record)
+    kind = kinds.kind_of(record)
     may_comment = current_user.is_authenticated and permissions.can_comment(current_user, record)
     return {
         "comments": services.comments_for(record),
         "form": CommentForm(formdata=None) if may_comment else None,
-        "action": url_for(f"comments.{spec.kind}", **{spec.id_arg: record.id}),
-        "label": spec.label,
+        "action": url_for(f"comments.{kind.key}", **{kind.id_arg: record.id}),
+        "label": kind.label,
         "max_chars": services.COMMENT_MAX_CHARS,
     }

@@ -6,16 +6,13 @@ are notified, all in the caller's transaction: the service flushes, the view com
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import audit, permissions
-from app.comments.specs import spec_for
+from app import audit, kinds, permissions
 from app.extensions import db
 from app.models import (
     COMMENT_MAX_CHARS,
     Comment,
-    Mitigation,
     ReviewRequest,
     Role,
-    Task,
     User,
     review_request_reviewers,
 )
@@ -53,18 +50,18 @@ def add_comment(actor: User, record, body: str, *, action: str = "commented") ->
 def write_comment(actor: User, record, body: str, *, action: str = "commented") -> Comment:
     """The comment itself, for callers that authorised the step already (requesting changes)."""
     text = clean_body(body)
-    spec = spec_for(record)
-    comment = Comment(object_type=spec.table, object_id=record.id, author=actor, body=text)
+    kind = kinds.kind_of(record)
+    comment = Comment(object_type=kind.table, object_id=record.id, author=actor, body=text)
     db.session.add(comment)
     db.session.flush()
     excerpt = " ".join(text.split()).replace("; ", ", ")
-    audit.record(actor, f"{spec.kind}.{action}", record, summary=f"comment: {audit.display(excerpt)}")
+    audit.record(actor, f"{kind.key}.{action}", record, summary=f"comment: {audit.display(excerpt)}")
     return comment
 
 
 def comments_for(record) -> list[Comment]:
-    spec = spec_for(record)
-    stmt = (sa.select(Comment).where(Comment.object_type == spec.table, Comment.object_id == record.id)
+    kind = kinds.kind_of(record)
+    stmt = (sa.select(Comment).where(Comment.object_type == kind.table, Comment.object_id == record.id)
             .options(selectinload(Comment.author).selectinload(User.organization))
             .order_by(Comment.created_at, Comment.id))
     return list(db.session.scalars(stmt))
@@ -73,21 +70,22 @@ def comments_for(record) -> list[Comment]:
 def followers(record, *, exclude: User | None = None) -> list[User]:
     """Who hears about a new comment: the record's creator, its named reviewers, its assignees and
     everyone who commented before, active accounts only, never the comment's author."""
-    spec = spec_for(record)
+    kind = kinds.kind_of(record)
     ids: set[int] = set()
     if record.created_by_id:
         ids.add(record.created_by_id)
     ids.update(db.session.scalars(sa.select(Comment.author_id).where(
-        Comment.object_type == spec.table, Comment.object_id == record.id)))
+        Comment.object_type == kind.table, Comment.object_id == record.id)))
     ids.update(db.session.scalars(
         sa.select(review_request_reviewers.c.user_id)
         .join(ReviewRequest, ReviewRequest.id == review_request_reviewers.c.review_request_id)
-        .where(ReviewRequest.object_type == spec.table, ReviewRequest.object_id == record.id)))
-    if isinstance(record, Task) and record.assignee_id:
-        ids.add(record.assignee_id)
-    if spec.table == "risks":
-        ids.update(i for i in db.session.scalars(sa.select(Mitigation.assigned_user_id).where(
-            Mitigation.risk_id == record.id, Mitigation.archived_at.is_(None))) if i)
+        .where(ReviewRequest.object_type == kind.table, ReviewRequest.object_id == record.id)))
+    if kind.assignee and getattr(record, kind.assignee):
+        ids.add(getattr(record, kind.assignee))
+    for child in kinds.children_of(kind):  # a risk's mitigation assignees
+        if child.assignee:
+            ids.update(i for i in db.session.scalars(sa.select(getattr(child.model, child.assignee)).where(
+                child.parent_key == record.id, child.model.archived_at.is_(None))) if i)
     if exclude is not None:
         ids.discard(exclude.id)
     if not ids:

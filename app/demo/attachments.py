@@ -15,8 +15,8 @@ from PIL import Image, ImageDraw
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import Forbidden
 
+from app import kinds
 from app.attachments import services
-from app.attachments.kinds import spec_for
 from app.extensions import db
 from app.models import (
     Agreement,
@@ -76,8 +76,7 @@ def _first(stmt):
 def _attach(record, actor, filename: str, data: bytes) -> int:
     if record is None or actor is None:
         return 0
-    spec = spec_for(record)
-    exists = db.session.scalar(sa.select(Attachment.id).where(Attachment.object_type == spec.object_type,
+    exists = db.session.scalar(sa.select(Attachment.id).where(Attachment.object_type == kinds.kind_of(record).table,
                                                               Attachment.object_id == record.id,
                                                               Attachment.filename == filename))
     if exists is not None:

@@ -55,11 +55,9 @@ def _commenters(record) -> list[User]:
 
 
 def _can_read(user: User, record) -> bool:
-    from app.comments.specs import spec_for
+    from app.permissions import can_read_record
 
-    spec = spec_for(record)
-    return db.session.scalar(spec.scope(user).where(spec.model.id == record.id).with_only_columns(
-        spec.model.id)) is not None
+    return can_read_record(user, record)
 
 
 def _seed_reviews() -> int:

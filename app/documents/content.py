@@ -32,7 +32,6 @@ from app.models import (
     RiskLevel,
     RiskStatus,
     Task,
-    TaskStatus,
     User,
     WorkingGroup,
     today,
@@ -249,8 +248,7 @@ def initiative_document(initiative: Initiative, reader: User) -> tuple[str, dict
     group_ids = (permissions.visible_working_groups(reader).with_only_columns(WorkingGroup.id)
                  .where(WorkingGroup.initiative_id == initiative.id, WorkingGroup.archived_at.is_(None)))
     open_tasks = (permissions.visible_tasks(reader)
-                  .where(Task.working_group_id.in_(group_ids), Task.archived_at.is_(None),
-                         Task.status != TaskStatus.DONE))
+                  .where(Task.working_group_id.in_(group_ids), Task.open_condition()))
     overdue_first = sa.case((Task.overdue_condition(), 0), else_=1)
     tasks = db.session.scalars(
         open_tasks.options(so.selectinload(Task.assignee), so.contains_eager(Task.working_group))
@@ -303,7 +301,7 @@ def risk_register_document(reader: User, ceiling: TLP | None = None, filters: di
     base = filtered(reader, chosen, archived=False)
     if ceiling is not None:
         base = base.where(Risk.tlp.in_([t for t in TLP if t.rank <= ceiling.rank]))
-    stmt = base if chosen["status"] is not None else base.where(Risk.status != RiskStatus.CLOSED)
+    stmt = base if chosen["status"] is not None else base.where(Risk.open_condition())
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     budget.table("Risks", total)
     mitigation_total = db.session.scalar(

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import permissions
+from app import kinds, permissions
 from app.documents.content import DocumentInfo, heat_map, highest_tlp, report_reference
 from app.extensions import db
 from app.listing import counting
@@ -27,10 +27,8 @@ from app.models import (
     IncidentReport,
     Initiative,
     InitiativeStatus,
-    PlanStatus,
     ReportSnapshot,
     Risk,
-    RiskStatus,
     Sector,
     Significance,
     Task,
@@ -70,17 +68,18 @@ def at_or_below(ceiling: TLP | None) -> list[TLP]:
     return list(TLP) if ceiling is None else [t for t in TLP if t.rank <= ceiling.rank]
 
 
-REPORT_KINDS = ((Initiative, permissions.visible_initiatives), (Risk, permissions.visible_risks),
-                (Agreement, permissions.visible_agreements), (IncidentPlan, permissions.visible_incident_plans),
-                (WorkingGroup, permissions.visible_working_groups),
-                (IncidentReport, permissions.visible_incident_reports))
+def report_kinds() -> tuple[kinds.RecordKind, ...]:
+    """The kinds the report covers: every shareable kind whose entry says it is reported."""
+    return tuple(kind for kind in kinds.shareable() if kind.reported)
 
 
-def report_editions(reader: User, kinds=REPORT_KINDS) -> list[TLP]:
-    """The editions a reader may produce: every label up to the highest the reader can see (of `kinds`)."""
+def report_editions(reader: User, of: tuple[kinds.RecordKind, ...] | None = None) -> list[TLP]:
+    """The editions a reader may produce: every label up to the highest the reader can see (of the kinds
+    `of`; by default the report's kinds)."""
     highest = TLP.CLEAR
-    for model, scope in kinds:
-        highest = TLP.highest([highest, *_labels(scope(reader).where(model.archived_at.is_(None)), model)])
+    for kind in report_kinds() if of is None else of:
+        stmt = permissions.visible_records(kind, reader).where(kind.model.archived_at.is_(None))
+        highest = TLP.highest([highest, *_labels(stmt, kind.model)])
         if highest is TLP.RED:
             break
     return at_or_below(highest)
@@ -134,12 +133,11 @@ def _statements(reader: User, ceiling: TLP | None) -> dict:
     labels = at_or_below(ceiling)
     initiatives = permissions.visible_initiatives(reader).where(
         Initiative.archived_at.is_(None), Initiative.status.in_(OPEN_INITIATIVE), Initiative.tlp.in_(labels))
-    risks = permissions.visible_risks(reader).where(Risk.archived_at.is_(None), Risk.status != RiskStatus.CLOSED,
-                                                    Risk.tlp.in_(labels))
+    risks = permissions.visible_risks(reader).where(Risk.open_condition(), Risk.tlp.in_(labels))
     # Ranked by residual score; risks whose residual is not assessed yet come after the assessed ones.
     residual = Risk.residual_likelihood * Risk.residual_impact
     overdue = permissions.visible_tasks(reader).where(
-        Task.archived_at.is_(None), WorkingGroup.archived_at.is_(None), Task.overdue_condition(on),
+        Task.open_condition(), WorkingGroup.archived_at.is_(None), Task.overdue_condition(on),
         WorkingGroup.tlp.in_(labels))
     overdue_ids = overdue.order_by(None).with_only_columns(Task.id)
     by_group_stmt = (sa.select(WorkingGroup.reference, WorkingGroup.name, sa.func.count(Task.id).label("n"),
@@ -150,8 +148,7 @@ def _statements(reader: User, ceiling: TLP | None) -> dict:
     expiring_stmt = permissions.visible_agreements(reader).where(
         Agreement.archived_at.is_(None), Agreement.expiring_condition(on), Agreement.tlp.in_(labels))
     plans_stmt = permissions.visible_incident_plans(reader).where(
-        IncidentPlan.archived_at.is_(None), IncidentPlan.status == PlanStatus.APPROVED,
-        IncidentPlan.next_review_date < on, IncidentPlan.tlp.in_(labels))
+        IncidentPlan.review_overdue_condition(on), IncidentPlan.tlp.in_(labels))
     since = datetime.combine(on - timedelta(days=INCIDENT_PERIOD_DAYS), time(0), tzinfo=UTC)
     incidents = permissions.visible_incident_reports(reader).where(
         IncidentReport.archived_at.is_(None), IncidentReport.created_at >= since)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app import permissions
+from app import kinds, permissions
 from app.documents import bp, renders, specs
 from app.documents.content import AGREEMENT_ISSUED, REGISTER_FILTERS, content_digest
 from app.documents.executive import parse_edition, previous_snapshot, report_editions
@@ -29,7 +29,6 @@ from app.models import (
     PlanStatus,
     RenderJob,
     RenderStatus,
-    Risk,
 )
 from app.pdf import DocumentTooLarge, RenderFailed, failure_reason
 
@@ -247,7 +246,7 @@ def register_editions_global() -> list:
     """For the risk list's register form: the editions of the risk register the reader may produce (once per
     request)."""
     if "register_editions" not in g:
-        g.register_editions = report_editions(current_user, kinds=((Risk, permissions.visible_risks),))
+        g.register_editions = report_editions(current_user, of=(kinds.BY_KEY["risk"],))
     return g.register_editions
 
 

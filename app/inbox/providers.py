@@ -27,7 +27,6 @@ from app.models import (
     ReviewOutcome,
     ReviewRequest,
     Risk,
-    RiskStatus,
     Role,
     Task,
     TaskStatus,
@@ -168,7 +167,7 @@ def _awaiting_review(user: User, model) -> sa.Select:
                         ReviewRequest.outcome == ReviewOutcome.OPEN)
                  .order_by(ReviewRequest.id.desc()).limit(1).correlate(model).scalar_subquery())
     stmt = visible(user).where(model.status == status, model.archived_at.is_(None),
-                               permissions.SHARE_SPECS[model].participates([user.organization_id]),
+                               model.participation_condition([user.organization_id]),
                                sa.func.coalesce(submitter, model.created_by_id) != user.id)
     return stmt.where(model.created_by_id != user.id) if model is IncidentPlan else stmt
 
@@ -230,17 +229,14 @@ def reviews_to_give(user: User, limit: int | None = None) -> list[InboxEntry]:
 def _assigned_tasks(user: User) -> sa.Select:
     soon = today() + timedelta(days=DUE_SOON_DAYS)
     return (permissions.visible_tasks(user)
-            .where(Task.assignee_id == user.id, Task.status != TaskStatus.DONE, Task.archived_at.is_(None),
-                   WorkingGroup.archived_at.is_(None),
+            .where(Task.assignee_id == user.id, Task.open_condition(), WorkingGroup.archived_at.is_(None),
                    sa.or_(Task.status == TaskStatus.TO_DO, Task.due_date <= soon)))
 
 
 def _assigned_mitigations(user: User) -> sa.Select:
     soon = today() + timedelta(days=DUE_SOON_DAYS)
     return (permissions.visible_mitigations(user)
-            .where(Mitigation.assigned_user_id == user.id, Mitigation.archived_at.is_(None),
-                   Risk.archived_at.is_(None),
-                   Mitigation.status.in_([MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS]),
+            .where(Mitigation.assigned_user_id == user.id, Mitigation.open_condition(), Risk.archived_at.is_(None),
                    sa.or_(Mitigation.status == MitigationStatus.PLANNED, Mitigation.due_date <= soon)))
 
 
@@ -278,19 +274,20 @@ def assigned_work(user: User, limit: int | None = None) -> list[InboxEntry]:
 
 
 def _risks_due(user: User) -> sa.Select:
-    horizon = today() + timedelta(days=REVIEW_DUE_DAYS)
     return (permissions.visible_risks(user)
-            .where(Risk.owner_organization_id == user.organization_id, Risk.archived_at.is_(None),
-                   Risk.status != RiskStatus.CLOSED, Risk.next_review_date.is_not(None),
-                   Risk.next_review_date <= horizon))
+            .where(Risk.owner_organization_id == user.organization_id, Risk.review_due_condition(REVIEW_DUE_DAYS)))
 
 
 def _plans_due(user: User) -> sa.Select:
-    horizon = today() + timedelta(days=REVIEW_DUE_DAYS)
     return (permissions.visible_incident_plans(user)
-            .where(IncidentPlan.owner_organization_id == user.organization_id, IncidentPlan.archived_at.is_(None),
-                   IncidentPlan.status == PlanStatus.APPROVED, IncidentPlan.next_review_date.is_not(None),
-                   IncidentPlan.next_review_date <= horizon))
+            .where(IncidentPlan.owner_organization_id == user.organization_id,
+                   IncidentPlan.review_due_condition(REVIEW_DUE_DAYS)))
+
+
+def covered() -> set[tuple[type, str]]:
+    """(model, dated field) of the records the inbox lists by their date: assigned work, reviews due."""
+    return {(Task, "due_date"), (Mitigation, "due_date"), (Risk, "next_review_date"),
+            (IncidentPlan, "next_review_date")}
 
 
 def _count_due(user: User) -> list[sa.Select]:

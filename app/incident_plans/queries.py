@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app import listing, permissions
-from app.models import TLP, IncidentPlan, PlanStatus, Sector, User, incident_plan_organizations, sector_filter, today
+from app.models import TLP, IncidentPlan, PlanStatus, Sector, User, incident_plan_organizations, sector_filter
 
 SORTABLE = {"reference": IncidentPlan.reference, "title": IncidentPlan.title,
             "version": IncidentPlan.version_label, "status": IncidentPlan.status,
@@ -38,7 +38,7 @@ def list_incident_plans(user: User, filters: dict) -> sa.Select:
             sa.exists().where(incident_plan_organizations.c.incident_plan_id == IncidentPlan.id,
                               incident_plan_organizations.c.organization_id == org_id)))
     if filters["review_due"]:
-        stmt = stmt.where(IncidentPlan.status == PlanStatus.APPROVED, IncidentPlan.next_review_date < today())
+        stmt = stmt.where(IncidentPlan.review_overdue_condition())
     if not filters["all_versions"]:
         # The newest version of each reference among the matching rows (so ?status=approved still
         # finds the approved 1.0 while a 2.0 draft is being written).

@@ -13,7 +13,7 @@ from flask import g
 from sqlalchemy.orm import contains_eager
 
 from app import permissions
-from app.documents.executive import REPORT_KINDS, at_or_below
+from app.documents.executive import at_or_below, report_kinds
 from app.extensions import db
 from app.inbox import navbar
 from app.listing import counting
@@ -26,14 +26,10 @@ from app.models import (
     Initiative,
     InitiativeStatus,
     Mitigation,
-    MitigationStatus,
     Organization,
-    PlanStatus,
     Risk,
-    RiskStatus,
     Role,
     Task,
-    TaskStatus,
     User,
     WorkingGroup,
     WorkingGroupMember,
@@ -114,9 +110,9 @@ def _statements(user: User) -> dict:
         open_initiatives = _live(permissions.visible_initiatives(user), Initiative).where(
             Initiative.status.in_([InitiativeStatus.ACTIVE, InitiativeStatus.ON_HOLD, InitiativeStatus.PROPOSED]))
         overdue_tasks = tasks.where(Task.overdue_condition())
-        open_risks = _live(permissions.visible_risks(user), Risk).where(Risk.status != RiskStatus.CLOSED)
+        open_risks = _live(permissions.visible_risks(user), Risk).where(Risk.open_condition())
         plans_due = _live(permissions.visible_incident_plans(user), IncidentPlan).where(
-            IncidentPlan.status == PlanStatus.APPROVED, IncidentPlan.next_review_date < today())
+            IncidentPlan.review_overdue_condition())
         expiring = agreements.where(Agreement.expiring_condition())
         aggregates += [
             agreements.with_only_columns(
@@ -128,9 +124,9 @@ def _statements(user: User) -> dict:
             open_risks.with_only_columns(sa.func.count().label("open_risk_count")),
             plans_due.with_only_columns(sa.func.count().label("plans_due_count")),
             # The executive report's editions: the highest label the reader sees among the report's kinds.
-            *(_live(scope(user), model).with_only_columns(
-                sa.func.max(sa.case({t: t.rank for t in TLP}, value=model.tlp)).label(f"label_{model.__tablename__}"))
-              for model, scope in REPORT_KINDS),
+            *(_live(permissions.visible_records(kind, user), kind.model).with_only_columns(
+                sa.func.max(sa.case({t: t.rank for t in TLP}, value=kind.model.tlp)).label(f"label_{kind.table}"))
+              for kind in report_kinds()),
         ]
         lines += [
             _line("expiring", expiring, id=Agreement.id, reference=Agreement.reference, title=Agreement.title,
@@ -151,10 +147,9 @@ def _statements(user: User) -> dict:
         ]
     statements = {}
     if mine:
-        my_tasks = tasks.where(Task.assignee_id == user.id, Task.status != TaskStatus.DONE)
+        my_tasks = tasks.where(Task.assignee_id == user.id, Task.open_condition())
         my_mitigations = (_live(permissions.visible_mitigations(user), Mitigation)
-                          .where(Mitigation.assigned_user_id == user.id,
-                                 Mitigation.status.in_([MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS])))
+                          .where(Mitigation.assigned_user_id == user.id, Mitigation.open_condition()))
         my_groups = (_live(permissions.visible_working_groups(user), WorkingGroup)
                      .where(WorkingGroup.memberships.any(WorkingGroupMember.user_id == user.id)))
         aggregates += [
@@ -193,7 +188,7 @@ def _portfolio(figures: dict, items: dict[str, list[Item]]) -> dict:
     agreements_by_status = {s: figures[f"agreements_{s.value}"] for s in AgreementStatus
                             if figures[f"agreements_{s.value}"]}
     initiatives_by_health = {h: figures[f"initiatives_{h.value}"] for h in Health if figures[f"initiatives_{h.value}"]}
-    ranks = [figures[f"label_{model.__tablename__}"] for model, _ in REPORT_KINDS]
+    ranks = [figures[f"label_{kind.table}"] for kind in report_kinds()]
     highest = max((rank for rank in ranks if rank is not None), default=TLP.CLEAR.rank)
     g.report_editions = at_or_below(next(t for t in TLP if t.rank == highest))  # the page header's edition list
     return {

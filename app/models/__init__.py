@@ -5,6 +5,7 @@ from app.models._common import (
     InvalidTransition,
     Sector,
     StaleEdit,
+    due_by,
     sector_filter,
     today,
     utcnow,

@@ -1,11 +1,13 @@
 """Column helpers and mixins shared by the models; the one private module of app/models."""
 import enum
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import ClassVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import declared_attr
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.extensions import db
 
@@ -16,6 +18,46 @@ def utcnow() -> datetime:
 
 def today() -> date:
     return utcnow().date()
+
+
+class days_before(FunctionElement):
+    """SQL: the date `days` days before `day` (NULL if either is NULL), on PostgreSQL and SQLite alike."""
+
+    type = sa.Date()
+    inherit_cache = True
+    name = "days_before"
+
+
+@compiles(days_before)
+def _days_before(element, compiler, **kw):
+    day, days = list(element.clauses)
+    return f"({compiler.process(day, **kw)} - {compiler.process(days, **kw)})"  # PostgreSQL: date - integer
+
+
+@compiles(days_before, "sqlite")
+def _days_before_sqlite(element, compiler, **kw):
+    day, days = list(element.clauses)
+    return f"date({compiler.process(day, **kw)}, '-' || {compiler.process(days, **kw)} || ' days')"
+
+
+def due_by(column, until: date):
+    """The dated column is set and falls on or before `until` (a deadline reached within a horizon)."""
+    return sa.and_(column.is_not(None), column <= until)
+
+
+class ReviewedMixin:
+    """A record reviewed on a date (`next_review_date`) while it is open (the class's `open_condition()`)."""
+
+    @classmethod
+    def review_due_condition(cls, within_days: int = 0, on: date | None = None):
+        """Open, and its next review falls within `within_days` days (or is past)."""
+        return sa.and_(cls.open_condition(),
+                       due_by(cls.next_review_date, (on or today()) + timedelta(days=within_days)))
+
+    @classmethod
+    def review_overdue_condition(cls, on: date | None = None):
+        """Open, and its next review date has passed."""
+        return sa.and_(cls.open_condition(), cls.next_review_date < (on or today()))
 
 
 def enum_column_type(enum_cls, length: int = 20):

@@ -3,6 +3,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.ext.hybrid import hybrid_property
 
 from app.extensions import db
 from app.models._common import (
@@ -11,6 +12,7 @@ from app.models._common import (
     LifecycleMixin,
     RecordMixin,
     SectorSet,
+    days_before,
     enum_column_type,
     recipients_table,
     today,
@@ -142,6 +144,13 @@ class Agreement(LifecycleMixin, RecordMixin, db.Model):
     def participating_org_ids(self) -> set[int]:
         return {self.owner_organization_id} | {p.organization_id for p in self.parties}
 
+    @classmethod
+    def participation_condition(cls, org_ids: list[int]):
+        """participating_org_ids() in SQL: one of `org_ids` owns the agreement or is a party."""
+        return sa.or_(cls.owner_organization_id.in_(org_ids),
+                      sa.exists().where(AgreementParty.agreement_id == cls.id,
+                                        AgreementParty.organization_id.in_(org_ids)))
+
     @property
     def signatories(self) -> list["AgreementParty"]:
         return [p for p in self.parties if p.signatory_name]
@@ -156,6 +165,23 @@ class Agreement(LifecycleMixin, RecordMixin, db.Model):
         days = self.days_to_expiry()
         return (days is not None and 0 <= days <= EXPIRY_WARNING_DAYS
                 and self.status in {S.ACTIVE, S.OUT_FOR_SIGNATURE, S.APPROVED})
+
+    @hybrid_property
+    def notice_date(self) -> date | None:
+        """The last day to give notice before expiry (none without an expiry date or a notice period)."""
+        if self.expiry_date is None or not self.notice_days:
+            return None
+        return self.expiry_date - timedelta(days=self.notice_days)
+
+    @notice_date.inplace.expression
+    @classmethod
+    def _notice_date_expression(cls):
+        return sa.case((cls.notice_days > 0, days_before(cls.expiry_date, cls.notice_days)), else_=sa.null())
+
+    @classmethod
+    def open_condition(cls):
+        """In force: active and not archived (its expiry and notice dates are announced)."""
+        return sa.and_(cls.status == S.ACTIVE, cls.archived_at.is_(None))
 
     @classmethod
     def expiring_condition(cls, on: date | None = None):

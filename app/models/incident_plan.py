@@ -12,6 +12,7 @@ from app.models._common import (
     LabelledEnum,
     LifecycleMixin,
     RecordMixin,
+    ReviewedMixin,
     SectorSet,
     enum_column_type,
     link_table,
@@ -96,7 +97,7 @@ incident_plan_organizations = link_table("incident_plan_organizations", "inciden
 incident_plan_recipients = recipients_table("incident_plan", "incident_plans")
 
 
-class IncidentPlan(LifecycleMixin, RecordMixin, db.Model):
+class IncidentPlan(LifecycleMixin, RecordMixin, ReviewedMixin, db.Model):
     __tablename__ = "incident_plans"
     TRANSITIONS = TRANSITIONS
     NOUN = "A plan"
@@ -155,6 +156,11 @@ class IncidentPlan(LifecycleMixin, RecordMixin, db.Model):
         return (self.status is P.APPROVED and self.next_review_date is not None
                 and self.next_review_date < today())
 
+    @classmethod
+    def open_condition(cls):
+        """In force: approved and not archived (its review date counts; a draft is not reviewed yet)."""
+        return sa.and_(cls.status == P.APPROVED, cls.archived_at.is_(None))
+
     @property
     def is_overdue(self) -> bool:
         """Same as is_review_due; the list macro highlights rows by this name."""
@@ -162,6 +168,13 @@ class IncidentPlan(LifecycleMixin, RecordMixin, db.Model):
 
     def participating_org_ids(self) -> set[int]:
         return {self.owner_organization_id} | {o.id for o in self.covered_organizations}
+
+    @classmethod
+    def participation_condition(cls, org_ids: list[int]):
+        """participating_org_ids() in SQL: one of `org_ids` owns the plan or is covered by it."""
+        return sa.or_(cls.owner_organization_id.in_(org_ids),
+                      sa.exists().where(incident_plan_organizations.c.incident_plan_id == cls.id,
+                                        incident_plan_organizations.c.organization_id.in_(org_ids)))
 
     @property
     def live_sections(self) -> list["PlanSection"]:

@@ -145,6 +145,11 @@ class IncidentReport(LifecycleMixin, RecordMixin, db.Model):
     def participating_org_ids(self) -> set[int]:
         return {self.owner_organization_id, self.authority_organization_id}
 
+    @classmethod
+    def participation_condition(cls, org_ids: list[int]):
+        """participating_org_ids() in SQL: one of `org_ids` reports the incident or is its authority."""
+        return sa.or_(cls.owner_organization_id.in_(org_ids), cls.authority_organization_id.in_(org_ids))
+
     @property
     def is_cross_border(self) -> bool:
         return self.geographic_spread is GeographicSpread.CROSS_BORDER

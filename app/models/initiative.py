@@ -93,6 +93,13 @@ class Initiative(LifecycleMixin, RecordMixin, db.Model):
         return ({self.owner_organization_id, self.lead_organization_id}
                 | {o.id for o in self.participants})
 
+    @classmethod
+    def participation_condition(cls, org_ids: list[int]):
+        """participating_org_ids() in SQL: one of `org_ids` owns, leads or takes part in the initiative."""
+        return sa.or_(cls.owner_organization_id.in_(org_ids), cls.lead_organization_id.in_(org_ids),
+                      sa.exists().where(initiative_participants.c.initiative_id == cls.id,
+                                        initiative_participants.c.organization_id.in_(org_ids)))
+
     @property
     def progress(self) -> int:
         """Percentage of milestones completed (0 when there are none)."""

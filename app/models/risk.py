@@ -11,6 +11,7 @@ from app.models._common import (
     LabelledEnum,
     LifecycleMixin,
     RecordMixin,
+    ReviewedMixin,
     Sector,
     enum_column_type,
     recipients_table,
@@ -70,7 +71,7 @@ TRANSITIONS = {
 risk_recipients = recipients_table("risk", "risks")
 
 
-class Risk(LifecycleMixin, RecordMixin, db.Model):
+class Risk(LifecycleMixin, RecordMixin, ReviewedMixin, db.Model):
     __tablename__ = "risks"
     TRANSITIONS = TRANSITIONS
     NOUN = "A risk"
@@ -144,10 +145,21 @@ class Risk(LifecycleMixin, RecordMixin, db.Model):
         return (self.next_review_date is not None and self.next_review_date < today()
                 and self.status is not RiskStatus.CLOSED)
 
+    @classmethod
+    def open_condition(cls):
+        """In the register: not closed, not archived (its review date counts)."""
+        return sa.and_(cls.status != RiskStatus.CLOSED, cls.archived_at.is_(None))
+
     def participating_org_ids(self) -> set[int]:
         return {self.owner_organization_id} | {
             m.assigned_organization_id for m in self.mitigations if m.assigned_organization_id
         }
+
+    @classmethod
+    def participation_condition(cls, org_ids: list[int]):
+        """participating_org_ids() in SQL: one of `org_ids` owns the risk or is assigned a mitigation."""
+        return sa.or_(cls.owner_organization_id.in_(org_ids),
+                      sa.exists().where(Mitigation.risk_id == cls.id, Mitigation.assigned_organization_id.in_(org_ids)))
 
 
 class MitigationStatus(LabelledEnum):
@@ -159,6 +171,7 @@ class MitigationStatus(LabelledEnum):
 
 
 M = MitigationStatus
+OPEN_MITIGATION = (M.PLANNED, M.IN_PROGRESS)
 MITIGATION_TRANSITIONS = {
     M.PLANNED: frozenset({M.IN_PROGRESS, M.CANCELLED}),
     M.IN_PROGRESS: frozenset({M.PLANNED, M.IMPLEMENTED, M.CANCELLED}),
@@ -197,4 +210,13 @@ class Mitigation(LifecycleMixin, RecordMixin, db.Model):
     @property
     def is_overdue(self) -> bool:
         return (self.due_date is not None and self.due_date < today()
-                and self.status in {M.PLANNED, M.IN_PROGRESS})
+                and self.status in OPEN_MITIGATION)
+
+    @classmethod
+    def open_condition(cls):
+        """Work still to do: planned or in progress, not archived."""
+        return sa.and_(cls.status.in_(OPEN_MITIGATION), cls.archived_at.is_(None))
+
+    @classmethod
+    def overdue_condition(cls, on: date | None = None):
+        return sa.and_(cls.status.in_(OPEN_MITIGATION), cls.due_date < (on or today()))

@@ -71,6 +71,17 @@ class WorkingGroup(LifecycleMixin, RecordMixin, db.Model):
     def participating_org_ids(self) -> set[int]:
         return {self.owner_organization_id} | {m.user.organization_id for m in self.memberships}
 
+    @classmethod
+    def participation_condition(cls, org_ids: list[int]):
+        """participating_org_ids() in SQL: one of `org_ids` owns the group or has a member in it."""
+        from app.models.user import User
+
+        member = so.aliased(User)  # aliased: never correlate with a User in the outer query
+        return sa.or_(cls.owner_organization_id.in_(org_ids),
+                      sa.exists().where(WorkingGroupMember.working_group_id == cls.id,
+                                        WorkingGroupMember.user_id == member.id,
+                                        member.organization_id.in_(org_ids)))
+
     def member_ids(self) -> set[int]:
         return {m.user_id for m in self.memberships}
 
@@ -187,6 +198,11 @@ class Task(LifecycleMixin, RecordMixin, db.Model):
             self.completed_at = self.completed_at or utcnow()
         else:
             self.completed_at = None
+
+    @classmethod
+    def open_condition(cls):
+        """Work still to do: not done, not archived (is_open)."""
+        return sa.and_(cls.status != TaskStatus.DONE, cls.archived_at.is_(None))
 
     @classmethod
     def overdue_condition(cls, on: date | None = None):

@@ -59,13 +59,13 @@ def entries(user: User, notifications: list[Notification]) -> list[Entry]:
     result = []
     for n in notifications:
         obj = visible.get(n.object_type, {}).get(n.object_id)
-        spec = objects.spec_for(n.object_type)
-        if obj is None or spec is None:
+        kind = objects.kind_for(n.object_type)
+        if obj is None or kind is None:
             result.append(Entry(n, visible=False))
             continue
         endpoint, values = objects.link_for(n.object_type, n.kind, obj)
-        result.append(Entry(n, visible=True, title=spec.title(obj), link=url_for(endpoint, **values),
-                            reference=spec.reference(obj), noun=spec.noun, detail=render_markdown(n.detail)))
+        result.append(Entry(n, visible=True, title=kind.title(obj), link=url_for(endpoint, **values),
+                            reference=kind.reference(obj), noun=kind.noun, detail=render_markdown(n.detail)))
     return result
 
 

@@ -28,18 +28,18 @@ class MailItem:
 
 
 def mail_item(notification: Notification, obj) -> MailItem:
-    spec = objects.spec_for(notification.object_type)
+    kind = objects.kind_for(notification.object_type)
     named = objects.tlp_allows_title(obj)
-    endpoint, values = (objects.link_for(notification.object_type, notification.kind, obj) if spec
+    endpoint, values = (objects.link_for(notification.object_type, notification.kind, obj) if kind
                         else ("notifications.index", {}))
     return MailItem(
         heading=notification.kind.label,
         summary=notification.summary,
-        reference=spec.reference(obj) if spec else "",
-        noun=spec.noun if spec else "Record",
+        reference=kind.reference(obj) if kind else "",
+        noun=kind.noun if kind else "Record",
         tlp_label=objects.tlp_of(obj).label,
         link=external_url(endpoint, **values),
-        title=spec.title(obj) if (spec and named) else "",
+        title=kind.title(obj) if (kind and named) else "",
         detail=notification.detail if named else "",
     )
 

@@ -1,62 +1,17 @@
-"""What a notification, a mail or a calendar entry may say about a record: one spec per kind.
+"""What a notification, a mail or a calendar entry may say about a record, and where it links.
 
-Every lookup goes through the kind's visible_* scope, so a record the user can no longer read
-yields nothing (no title, no link). Another feature adds its kind with one `register()` line.
+The kinds, their nouns, references, titles and pages come from the registry (app/kinds.py);
+notifications store the kind's table name as `object_type`, like audit events and comments.
+Every lookup goes through the kind's scope, so a record the user can no longer read yields nothing
+(no title, no link).
 """
 from collections.abc import Callable
-from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
-from app import permissions
+from app import kinds, permissions
 from app.extensions import db
-from app.models import TLP, Agreement, IncidentPlan, IncidentReport, Initiative, Mitigation, Risk, Task, WorkingGroup
-
-
-@dataclass(frozen=True)
-class ObjectSpec:
-    object_type: str
-    model: type
-    noun: str
-    scope: Callable  # user -> Select of the model
-    endpoint: Callable  # obj -> (endpoint, values)
-    reference: Callable  # obj -> short reference, safe at every TLP
-    title: Callable  # obj -> title (only shown where the TLP allows)
-    parent: str = ""  # the relationship `reference` reads, loaded with the record (the scope joins it)
-
-
-SPECS: dict[str, ObjectSpec] = {}
-
-
-def register(spec: ObjectSpec) -> None:
-    SPECS[spec.object_type] = spec
-
-
-def _ref(obj) -> str:
-    return obj.reference
-
-
-register(ObjectSpec("agreement", Agreement, "Agreement", permissions.visible_agreements,
-                    lambda o: ("agreements.detail", {"agreement_id": o.id}), _ref, lambda o: o.title))
-register(ObjectSpec("initiative", Initiative, "Initiative", permissions.visible_initiatives,
-                    lambda o: ("initiatives.detail", {"initiative_id": o.id}), _ref, lambda o: o.title))
-register(ObjectSpec("working_group", WorkingGroup, "Working group", permissions.visible_working_groups,
-                    lambda o: ("working_groups.detail", {"working_group_id": o.id}), _ref, lambda o: o.name))
-register(ObjectSpec("risk", Risk, "Risk", permissions.visible_risks,
-                    lambda o: ("risks.detail", {"risk_id": o.id}), _ref, lambda o: o.title))
-register(ObjectSpec("incident_plan", IncidentPlan, "Incident plan", permissions.visible_incident_plans,
-                    lambda o: ("incident_plans.detail", {"plan_id": o.id}), _ref, lambda o: o.title))
-# Mail about an incident report names only its reference, the stage and the clock: never its title.
-register(ObjectSpec("incident_report", IncidentReport, "Incident report", permissions.visible_incident_reports,
-                    lambda o: ("incidents.detail", {"incident_id": o.id}), _ref, lambda o: o.reference))
-register(ObjectSpec("task", Task, "Task", permissions.visible_tasks,
-                    lambda o: ("tasks.detail", {"task_id": o.id}),
-                    lambda o: f"{o.working_group.reference} task #{o.id}", lambda o: o.title, parent="working_group"))
-register(ObjectSpec("mitigation", Mitigation, "Mitigation", permissions.visible_mitigations,
-                    lambda o: ("risks.detail", {"risk_id": o.risk_id, "_anchor": f"mitigation-{o.id}"}),
-                    lambda o: f"{o.risk.reference} mitigation #{o.id}", lambda o: o.title, parent="risk"))
-
+from app.models import TLP
 
 # Where a notification of these kinds leads instead of the record's page: the signing page, the
 # executed document (the recipient's scope is checked again there, as everywhere).
@@ -66,33 +21,30 @@ KIND_LINKS: dict[tuple[str, str], Callable] = {
 }
 
 
-def link_for(object_type: str, kind, obj) -> tuple[str, dict]:
-    """(endpoint, values) a notification of `kind` about `obj` links to."""
-    special = KIND_LINKS.get((object_type, getattr(kind, "value", kind)))
-    return special(obj) if special else SPECS[object_type].endpoint(obj)
+def kind_for(object_type: str) -> kinds.RecordKind | None:
+    return kinds.BY_TABLE.get(object_type)
+
+
+def link_for(object_type: str, notification_kind, obj) -> tuple[str, dict]:
+    """(endpoint, values) a notification of `notification_kind` about `obj` links to."""
+    kind = kinds.BY_TABLE[object_type]
+    special = KIND_LINKS.get((kind.key, getattr(notification_kind, "value", notification_kind)))
+    return special(obj) if special else (kind.endpoint, kind.url_values(obj))
 
 
 def object_type_of(obj) -> str:
-    for spec in SPECS.values():
-        if isinstance(obj, spec.model):
-            return spec.object_type
-    return getattr(obj, "__tablename__", type(obj).__name__.lower())
-
-
-def spec_for(object_type: str) -> ObjectSpec | None:
-    return SPECS.get(object_type)
-
-
-# Records without a label of their own carry their parent's: a mitigation its risk's, a task its working group's.
-_LABEL_FROM = ("risk", "working_group")
+    """The stored object_type of a record (ValueError for anything that is not a record kind)."""
+    kind = kinds.find(obj)
+    if kind is None:
+        raise ValueError(f"{type(obj).__name__} is not a record kind; add it to app/kinds.py")
+    return kind.table
 
 
 def tlp_of(obj) -> TLP:
-    """The record's TLP label as mail and calendar entries show it; an unknown label is the most restrictive."""
-    label = getattr(obj, "tlp", None)
-    for parent in _LABEL_FROM:
-        if label is None and getattr(obj, parent, None) is not None:
-            label = getattr(getattr(obj, parent), "tlp", None)
+    """The record's TLP label as mail and calendar entries show it (a task: its working group's);
+    an unknown label is the most restrictive."""
+    kind = kinds.find(obj)
+    label = getattr(kind.parent_of(obj), "tlp", None) if kind else getattr(obj, "tlp", None)
     return TLP(label or TLP.RED)
 
 
@@ -103,28 +55,22 @@ def tlp_allows_title(obj) -> bool:
 
 def visible_object(user, object_type: str, object_id: int | None):
     """The record if `user` may read it now, else None."""
-    spec = spec_for(object_type)
-    if spec is None or object_id is None:
+    kind = kind_for(object_type)
+    if kind is None or object_id is None:
         return None
-    stmt = spec.scope(user).where(spec.model.id == object_id)
-    return db.session.scalars(stmt).first()
+    return db.session.scalars(permissions.visible_records(kind, user).where(kind.model.id == object_id)).first()
 
 
 def visible_objects(user, object_type: str, object_ids) -> dict[int, object]:
     """{id: record} for the ids `user` may read now (one query per kind)."""
-    spec = spec_for(object_type)
+    kind = kind_for(object_type)
     ids = {i for i in object_ids if i is not None}
-    if spec is None or not ids:
+    if kind is None or not ids:
         return {}
-    stmt = spec.scope(user).where(spec.model.id.in_(ids))
-    if spec.parent:
-        stmt = stmt.options(contains_eager(getattr(spec.model, spec.parent)))
+    stmt = permissions.visible_records(kind, user).where(kind.model.id.in_(ids))
+    if kind.parent:  # the reference names the parent: loaded with the record (the scope joins it)
+        stmt = stmt.options(contains_eager(getattr(kind.model, kind.parent)))
     return {obj.id: obj for obj in db.session.scalars(stmt)}
 
 
-def can_see(user, obj) -> bool:
-    spec = spec_for(object_type_of(obj))
-    if spec is None or getattr(obj, "id", None) is None:
-        return False
-    stmt = spec.scope(user).with_only_columns(spec.model.id).where(spec.model.id == obj.id)
-    return db.session.scalar(sa.select(stmt.exists())) or False
+can_see = permissions.can_read_record

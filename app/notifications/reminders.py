@@ -25,26 +25,19 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app import kinds
 from app.extensions import db
 from app.models import (
     Agreement,
     AgreementStatus,
     EmailChannel,
-    IncidentPlan,
-    Mitigation,
-    MitigationStatus,
     NotificationKind,
-    PlanStatus,
-    Risk,
-    RiskStatus,
     Role,
     SentReminder,
     SignatureRequest,
     SignatureStatus,
-    Task,
-    TaskStatus,
     User,
-    WorkingGroup,
+    due_by,
     today,
 )
 from app.notifications import messages, objects
@@ -60,14 +53,22 @@ CLOCKS: dict[str, Callable[[], int]] = {}
 
 @dataclass(frozen=True)
 class Rule:
-    kind: str
-    noun: str
+    kind: str  # the reminder's name, as stored in sent_reminders
+    model: type
+    field: str  # the dated field it announces (a kind's Deadline), or what a computed `due` stands for
     candidates: Callable[[date], sa.Select]  # today -> rows that may be due
-    due: Callable[[object], date | None]
     thresholds: tuple  # days before the date (ints), plus TODAY / OVERDUE
     recipients: Callable[[object], list[User]]
     what: str  # "expires", "is due", …
     round_key: Callable[[object], str] | None = None  # suffix of the stored threshold: one series per round
+    due: Callable[[object], date | None] | None = None  # the date, when it is not the record's `field`
+
+    @property
+    def noun(self) -> str:
+        return kinds.by_model(self.model).noun
+
+    def due_on(self, obj) -> date | None:
+        return self.due(obj) if self.due is not None else getattr(obj, self.field)
 
 
 def threshold_for(rule: Rule, days_left: int) -> str | None:
@@ -87,52 +88,39 @@ def coordinators_of(org_id: int | None) -> list[User]:
         User.organization_id == org_id, User.role == Role.COORDINATOR, User.active.is_(True)).order_by(User.id)))
 
 
-def _notice_date(agreement: Agreement) -> date | None:
-    if agreement.expiry_date is None or not agreement.notice_days:
-        return None
-    return agreement.expiry_date - timedelta(days=agreement.notice_days)
+def _deadline_candidates(kind: kinds.RecordKind, deadline: kinds.Deadline) -> Callable[[date], sa.Select]:
+    """Open records of the kind (neither they nor their parent archived) whose date falls within the
+    rule's horizon, or has passed when the rule reminds of overdue dates."""
+    column = getattr(kind.model, deadline.field)
+    horizon = max((n for n in deadline.thresholds if isinstance(n, int)), default=0)
 
-
-def _active_agreements(horizon: int):
     def select(on: date) -> sa.Select:
-        return sa.select(Agreement).where(
-            Agreement.status == AgreementStatus.ACTIVE, Agreement.archived_at.is_(None),
-            Agreement.expiry_date.is_not(None), Agreement.expiry_date >= on,
-            Agreement.expiry_date <= on + timedelta(days=horizon))
+        stmt = sa.select(kind.model)
+        if kind.parent is not None:
+            stmt = stmt.join(getattr(kind.model, kind.parent)).where(kind.parent_kind.model.archived_at.is_(None))
+        stmt = stmt.where(kind.model.open_condition(), due_by(column, on + timedelta(days=horizon)))
+        return stmt if OVERDUE in deadline.thresholds else stmt.where(column >= on)
     return select
 
 
-def _open_tasks(on: date) -> sa.Select:
-    return (sa.select(Task).join(Task.working_group)
-            .where(Task.status != TaskStatus.DONE, Task.archived_at.is_(None), WorkingGroup.archived_at.is_(None),
-                   Task.assignee_id.is_not(None), Task.due_date.is_not(None),
-                   Task.due_date <= on + timedelta(days=3)))
+def deadline_recipients(kind: kinds.RecordKind, obj) -> list[User]:
+    """Who is reminded of a record's deadlines (and sees them in their calendar): its assignee, else the
+    coordinators of the organisation it is assigned to; for a record without an assignee field, the
+    coordinators of its owner organisation."""
+    if kind.assignee is None:
+        return coordinators_of(getattr(obj, "owner_organization_id", None))
+    person_id = getattr(obj, kind.assignee)
+    person = db.session.get(User, person_id) if person_id else None
+    if person is not None and person.active:
+        return [person]
+    return coordinators_of(getattr(obj, "assigned_organization_id", None))
 
 
-def _open_mitigations(on: date) -> sa.Select:
-    return (sa.select(Mitigation).join(Mitigation.risk)
-            .where(Mitigation.status.in_([MitigationStatus.PLANNED, MitigationStatus.IN_PROGRESS]),
-                   Mitigation.archived_at.is_(None), Risk.archived_at.is_(None),
-                   Mitigation.due_date.is_not(None), Mitigation.due_date <= on + timedelta(days=3)))
-
-
-def _risks_for_review(on: date) -> sa.Select:
-    return sa.select(Risk).where(Risk.status != RiskStatus.CLOSED, Risk.archived_at.is_(None),
-                                 Risk.next_review_date.is_not(None),
-                                 Risk.next_review_date <= on + timedelta(days=7))
-
-
-def _plans_for_review(on: date) -> sa.Select:
-    return sa.select(IncidentPlan).where(IncidentPlan.status == PlanStatus.APPROVED,
-                                         IncidentPlan.archived_at.is_(None),
-                                         IncidentPlan.next_review_date.is_not(None),
-                                         IncidentPlan.next_review_date <= on + timedelta(days=30))
-
-
-def _mitigation_recipients(m: Mitigation) -> list[User]:
-    if m.assigned_user is not None and m.assigned_user.active:
-        return [m.assigned_user]
-    return coordinators_of(m.assigned_organization_id)
+def _deadline_rules() -> tuple[Rule, ...]:
+    return tuple(
+        Rule(deadline.reminder, kind.model, deadline.field, _deadline_candidates(kind, deadline), deadline.thresholds,
+             lambda obj, kind=kind: deadline_recipients(kind, obj), deadline.verb)
+        for kind in kinds.KINDS for deadline in kind.deadlines)
 
 
 def _awaiting_signature(on: date) -> sa.Select:
@@ -165,27 +153,21 @@ def _signatories_due(agreement: Agreement) -> list[User]:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("agreement_expiry", "Agreement", _active_agreements(90), lambda a: a.expiry_date, (90, 60, 30, 7),
-         lambda a: coordinators_of(a.owner_organization_id), "expires"),
-    Rule("agreement_notice", "Agreement", _active_agreements(400), _notice_date, (30, 7, TODAY),
-         lambda a: coordinators_of(a.owner_organization_id), "reaches its notice deadline"),
-    Rule("task_due", "Task", _open_tasks, lambda t: t.due_date, (3, TODAY, OVERDUE),
-         lambda t: [t.assignee] if t.assignee is not None else [], "is due"),
-    Rule("mitigation_due", "Mitigation", _open_mitigations, lambda m: m.due_date, (3, TODAY, OVERDUE),
-         _mitigation_recipients, "is due"),
-    Rule("risk_review", "Risk", _risks_for_review, lambda r: r.next_review_date, (7, OVERDUE),
-         lambda r: coordinators_of(r.owner_organization_id), "is due for review"),
-    Rule("plan_review", "Incident plan", _plans_for_review, lambda p: p.next_review_date, (30, OVERDUE),
-         lambda p: coordinators_of(p.owner_organization_id), "is due for review"),
-    Rule("signature_due", "Agreement", _awaiting_signature, _signature_due_date, (7, 3, TODAY, OVERDUE),
-         _signatories_due, "awaits your signature, due", round_key=lambda a: f"issue {_latest_issue(a)}"),
+    *_deadline_rules(),  # every kind's deadlines (app/kinds.py)
+    Rule("signature_due", Agreement, "signature due date", _awaiting_signature, (7, 3, TODAY, OVERDUE),
+         _signatories_due, "awaits your signature, due", round_key=lambda a: f"issue {_latest_issue(a)}",
+         due=_signature_due_date),
 )
+
+
+def covered() -> set[tuple[type, str]]:
+    """(model, dated field) of every reminder rule."""
+    return {(rule.model, rule.field) for rule in RULES}
 
 
 def reminder_text(rule: Rule, obj, threshold: str, when: date, on: date) -> str:
     """A safe one-liner: kind, reference and date, never a title."""
-    spec = objects.spec_for(objects.object_type_of(obj))
-    thing = f"{rule.noun} {spec.reference(obj)}"
+    thing = f"{rule.noun} {kinds.kind_of(obj).reference(obj)}"
     if threshold == OVERDUE:
         return f"{thing} is overdue (date passed: {when.isoformat()})"
     if threshold == TODAY:
@@ -212,7 +194,7 @@ def _stored(rule: Rule, obj, threshold: str) -> str:
 def due_reminders(on: date) -> Iterable[tuple[Rule, object, str, date]]:
     for rule in RULES:
         for obj in db.session.scalars(rule.candidates(on)).unique():
-            when = rule.due(obj)
+            when = rule.due_on(obj)
             if when is None:
                 continue
             threshold = threshold_for(rule, (when - on).days)

@@ -5,6 +5,7 @@ commits. Recipients who cannot read the record, inactive users and the actor are
 """
 import sqlalchemy as sa
 
+from app import kinds
 from app.extensions import db
 from app.models import (
     EmailChannel,
@@ -39,8 +40,8 @@ VERBS = {
 
 def safe_summary(kind: NotificationKind, obj, actor: User | None) -> str:
     """One line naming only the kind of record, its reference and the actor: never a title."""
-    spec = objects.spec_for(objects.object_type_of(obj))
-    thing = f"{spec.noun.lower()} {spec.reference(obj)}" if spec else "a record"
+    record_kind = kinds.find(obj)
+    thing = f"{record_kind.label} {record_kind.reference(obj)}" if record_kind else "a record"
     return VERBS[kind].format(actor=actor.name if actor else "Someone", thing=thing)
 
 
@@ -73,9 +74,7 @@ def notify(recipients, kind, obj, *, actor: User | None = None, comment=None,
     caller mails the recipients who want it immediately itself (the reminder engine's one mail a person)."""
     kind = NotificationKind(kind)
     db.session.flush()  # obj needs its id
-    object_type = objects.object_type_of(obj)
-    if objects.spec_for(object_type) is None:
-        raise ValueError(f"notify(): no ObjectSpec for {object_type!r}; register one in app/notifications/objects.py")
+    object_type = objects.object_type_of(obj)  # ValueError for anything that is not a record kind
     detail = _comment_text(comment)
     created = []
     for user in _users(recipients):

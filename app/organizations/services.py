@@ -1,20 +1,9 @@
 """Organisation use cases (admins only): create, update, archive and restore."""
 import sqlalchemy as sa
 
-from app import audit, permissions, records
+from app import audit, kinds, permissions, records
 from app.extensions import db
-from app.models import (
-    Agreement,
-    AgreementParty,
-    IncidentPlan,
-    IncidentReport,
-    Initiative,
-    Mitigation,
-    Organization,
-    Risk,
-    User,
-    WorkingGroup,
-)
+from app.models import AgreementParty, Organization, User
 
 
 def organization_choices(user: User, keep: Organization | None = None) -> list[Organization]:
@@ -78,15 +67,17 @@ def usage_count(org: Organization) -> int:
         sa.select(sa.func.count()).select_from(User).where(User.organization_id == org.id),
         sa.select(sa.func.count()).select_from(Organization).where(Organization.parent_id == org.id),
         sa.select(sa.func.count()).select_from(AgreementParty).where(AgreementParty.organization_id == org.id),
-        sa.select(sa.func.count()).select_from(Mitigation).where(Mitigation.assigned_organization_id == org.id),
     ]
-    for model in (Agreement, Initiative, WorkingGroup, Risk, IncidentPlan, IncidentReport):
-        checks.append(sa.select(sa.func.count()).select_from(model).where(model.owner_organization_id == org.id))
-    checks.append(sa.select(sa.func.count()).select_from(Initiative)
-                  .where(Initiative.lead_organization_id == org.id))
-    checks.append(sa.select(sa.func.count()).select_from(IncidentReport)
-                  .where(IncidentReport.authority_organization_id == org.id))
+    checks += [sa.select(sa.func.count()).select_from(model).where(column == org.id)
+               for model, column in organization_columns()]
     return sum(db.session.scalar(stmt) for stmt in checks)
+
+
+def organization_columns() -> list[tuple[type, sa.Column]]:
+    """Every record kind's columns naming an organisation (owner, lead, assigned organisation): what an
+    organisation's page counts as its records (read from the kinds registry and the models' foreign keys)."""
+    return [(kind.model, column) for kind in kinds.KINDS for column in kind.model.__table__.columns
+            if any(fk.column.table is Organization.__table__ for fk in column.foreign_keys)]
 
 
 def delete_organization(actor: User, org: Organization) -> None:

@@ -9,37 +9,24 @@ shareable model; each model only describes who its participating organisations a
 """
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from werkzeug.exceptions import Forbidden
 
+from app import kinds
 from app.models import (
     TLP,
     Agreement,
-    AgreementParty,
     IncidentPlan,
     IncidentReport,
     Initiative,
-    Mitigation,
     Organization,
     Risk,
     Role,
-    Task,
     User,
     WorkingGroup,
-    WorkingGroupMember,
-    agreement_recipients,
-    incident_plan_organizations,
-    incident_plan_recipients,
-    incident_report_recipients,
-    initiative_participants,
-    initiative_recipients,
-    risk_recipients,
     today,
-    working_group_recipients,
 )
 from app.permissions.incidents import (  # noqa: F401  -- re-exported: callers use permissions.can_*
     answers_for,
@@ -53,7 +40,6 @@ from app.permissions.incidents import (  # noqa: F401  -- re-exported: callers u
     reports_for,
 )
 from app.permissions.predicates import (  # noqa: F401  -- re-exported: callers use permissions.can_*
-    COMMENTABLE,
     acts_for_agreement,
     can_add_attachment,
     can_add_task,
@@ -89,6 +75,7 @@ from app.permissions.predicates import (  # noqa: F401  -- re-exported: callers 
     can_transition_initiative,
     can_update_mitigation_status,
     can_update_task_status,
+    can_work_on,
     is_admin,
     participates,
     review_submitter_id,
@@ -103,76 +90,8 @@ def authorize(allowed: bool) -> None:
 
 
 # --- The TLP scope builder -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ShareSpec:
-    """How a shareable model names its participating organisations and its RED recipients."""
-
-    model: type
-    participates: Callable[[list[int]], sa.ColumnElement]  # org ids -> SQL condition on the model
-    recipients: sa.Table
-    recipient_key: str  # column of `recipients` pointing at the record
-
-
-def _agreement_participates(org_ids):
-    return sa.or_(
-        Agreement.owner_organization_id.in_(org_ids),
-        sa.exists().where(AgreementParty.agreement_id == Agreement.id,
-                          AgreementParty.organization_id.in_(org_ids)),
-    )
-
-
-def _initiative_participates(org_ids):
-    return sa.or_(
-        Initiative.owner_organization_id.in_(org_ids),
-        Initiative.lead_organization_id.in_(org_ids),
-        sa.exists().where(initiative_participants.c.initiative_id == Initiative.id,
-                          initiative_participants.c.organization_id.in_(org_ids)),
-    )
-
-
-def _working_group_participates(org_ids):
-    member = so.aliased(User)  # aliased: never correlate with a User in the outer query
-    return sa.or_(
-        WorkingGroup.owner_organization_id.in_(org_ids),
-        sa.exists().where(WorkingGroupMember.working_group_id == WorkingGroup.id,
-                          WorkingGroupMember.user_id == member.id,
-                          member.organization_id.in_(org_ids)),
-    )
-
-
-def _risk_participates(org_ids):
-    return sa.or_(
-        Risk.owner_organization_id.in_(org_ids),
-        sa.exists().where(Mitigation.risk_id == Risk.id, Mitigation.assigned_organization_id.in_(org_ids)),
-    )
-
-
-def _incident_plan_participates(org_ids):
-    return sa.or_(
-        IncidentPlan.owner_organization_id.in_(org_ids),
-        sa.exists().where(incident_plan_organizations.c.incident_plan_id == IncidentPlan.id,
-                          incident_plan_organizations.c.organization_id.in_(org_ids)),
-    )
-
-
-def _incident_report_participates(org_ids):
-    return sa.or_(IncidentReport.owner_organization_id.in_(org_ids),
-                  IncidentReport.authority_organization_id.in_(org_ids))
-
-
-SHARE_SPECS: dict[type, ShareSpec] = {
-    spec.model: spec
-    for spec in (
-        ShareSpec(Agreement, _agreement_participates, agreement_recipients, "agreement_id"),
-        ShareSpec(Initiative, _initiative_participates, initiative_recipients, "initiative_id"),
-        ShareSpec(WorkingGroup, _working_group_participates, working_group_recipients, "working_group_id"),
-        ShareSpec(Risk, _risk_participates, risk_recipients, "risk_id"),
-        ShareSpec(IncidentPlan, _incident_plan_participates, incident_plan_recipients, "incident_plan_id"),
-        ShareSpec(IncidentReport, _incident_report_participates, incident_report_recipients, "incident_report_id"),
-    )
-}
+# Which kinds are shareable, their RED recipients and their participation rule (the models'
+# participation_condition) come from the registry, app/kinds.py.
 
 
 def amber_org_ids(user: User) -> list[int]:
@@ -223,19 +142,18 @@ def tlp_condition(model: type, user: User) -> sa.ColumnElement:
 @functools.lru_cache(maxsize=4096)
 def _tlp_condition(model: type, user_id: int, role: Role, organization_id: int,
                    amber_ids: tuple[int, ...]) -> sa.ColumnElement:
-    spec = SHARE_SPECS[model]
-    recipients = spec.recipients
+    kind = kinds.by_model(model)
     is_red_reader = sa.or_(
         model.created_by_id == user_id,
-        sa.exists().where(recipients.c[spec.recipient_key] == model.id, recipients.c.user_id == user_id),
+        sa.exists().where(kind.recipient_key == model.id, kind.recipients.c.user_id == user_id),
     )
     red = sa.and_(model.tlp == TLP.RED, is_red_reader)
     if role is Role.ADMIN:
         return sa.or_(model.tlp != TLP.RED, red)
     return sa.or_(
         model.tlp.in_([TLP.CLEAR, TLP.GREEN]),
-        sa.and_(model.tlp == TLP.AMBER, spec.participates(list(amber_ids))),
-        sa.and_(model.tlp == TLP.AMBER_STRICT, spec.participates([organization_id])),
+        sa.and_(model.tlp == TLP.AMBER, model.participation_condition(list(amber_ids))),
+        sa.and_(model.tlp == TLP.AMBER_STRICT, model.participation_condition([organization_id])),
         red,
     )
 
@@ -244,6 +162,28 @@ def _visible(model: type, user: User | None) -> sa.Select:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return sa.select(model).where(sa.false())
     return sa.select(model).where(tlp_condition(model, user))
+
+
+def visible_records(kind: kinds.RecordKind, user: User) -> sa.Select:
+    """The records of `kind` the user may read: a shareable kind by its TLP label, any other kind by
+    its parent's (tasks take their working group's visibility, mitigations their risk's; the parent
+    is joined, so callers may filter on it)."""
+    if kind.shareable:
+        return _visible(kind.model, user)
+    parent = kind.parent_kind
+    return (sa.select(kind.model).join(getattr(kind.model, kind.parent))
+            .where(kind.parent_key.in_(visible_records(parent, user).with_only_columns(parent.model.id))))
+
+
+def can_read_record(user: User, record) -> bool:
+    """Whether `user` may read `record` (of any kind) now: one query through its kind's scope."""
+    from app.extensions import db
+
+    kind = kinds.find(record)
+    if kind is None or getattr(record, "id", None) is None:
+        return False
+    stmt = visible_records(kind, user).with_only_columns(kind.model.id).where(kind.model.id == record.id)
+    return bool(db.session.scalar(sa.select(stmt.exists())))
 
 
 def visible_agreements(user: User) -> sa.Select:
@@ -271,15 +211,13 @@ def visible_incident_reports(user: User) -> sa.Select:
 
 
 def visible_tasks(user: User) -> sa.Select:
-    """Tasks take the visibility of their working group."""
-    return (sa.select(Task).join(Task.working_group)
-            .where(Task.working_group_id.in_(visible_working_groups(user).with_only_columns(WorkingGroup.id))))
+    """Tasks take the visibility of their working group (joined)."""
+    return visible_records(kinds.BY_KEY["task"], user)
 
 
 def visible_mitigations(user: User) -> sa.Select:
-    """Mitigations take the visibility of their risk."""
-    return (sa.select(Mitigation).join(Mitigation.risk)
-            .where(Mitigation.risk_id.in_(visible_risks(user).with_only_columns(Risk.id))))
+    """Mitigations take the visibility of their risk (joined)."""
+    return visible_records(kinds.BY_KEY["mitigation"], user)
 
 
 def visible_organizations(user: User) -> sa.Select:
@@ -305,7 +243,7 @@ def visible_documents(user: User, model: type | None = None, object_id: int | No
     """Issued documents of records the user may read (optionally of one record)."""
     from app.models import Document
 
-    models = [model] if model is not None else list(SHARE_SPECS)
+    models = [model] if model is not None else [kind.model for kind in kinds.shareable()]
     conditions = []
     for shareable in models:
         record_ids = _visible(shareable, user).with_only_columns(shareable.id)

@@ -4,17 +4,22 @@ Plain functions of (user, object), re-exported by `app.permissions`; what a user
 visible_* scopes there.
 """
 
+from app import kinds
 from app.models import (
     Agreement,
+    AgreementStatus,
     IncidentPlan,
-    IncidentReport,
     Initiative,
     Mitigation,
+    PartyRole,
+    PlanStatus,
     Risk,
     Role,
+    SignatureMethod,
     Task,
     User,
     WorkingGroup,
+    WorkingGroupStatus,
 )
 
 
@@ -56,7 +61,7 @@ def acts_for_agreement(user: User, agreement: Agreement) -> bool:
 def _owns_or_signs(user: User, agreement: Agreement) -> bool:
     """The user's organisation owns the agreement or is a lead or partner party (not an observer)."""
     return (user.organization_id == agreement.owner_organization_id
-            or user.organization_id in _party_org_ids(agreement, "lead", "partner"))
+            or user.organization_id in _party_org_ids(agreement, PartyRole.LEAD, PartyRole.PARTNER))
 
 
 def can_edit_agreement(user: User, agreement: Agreement) -> bool:
@@ -64,7 +69,7 @@ def can_edit_agreement(user: User, agreement: Agreement) -> bool:
 
 
 def can_transition_agreement(user: User, agreement: Agreement, new_status=None) -> bool:
-    if new_status == "approved":
+    if new_status == AgreementStatus.APPROVED:
         return can_approve_agreement(user, agreement)
     return acts_for_agreement(user, agreement)
 
@@ -72,7 +77,7 @@ def can_transition_agreement(user: User, agreement: Agreement, new_status=None) 
 def can_archive(user: User, record) -> bool:
     """Archive or restore (so archived records qualify): coordinators of a participating organisation;
     for an agreement, of its owner or a lead or partner party."""
-    if isinstance(record, Agreement) and not _owns_or_signs(user, record):
+    if isinstance(record, Agreement) and not _owns_or_signs(user, record):  # observers read and comment only
         return False
     return user.role is Role.COORDINATOR and participates(user, record)
 
@@ -96,18 +101,28 @@ def can_edit_working_group(user: User, group: WorkingGroup) -> bool:
 
 def can_add_task(user: User, group: WorkingGroup) -> bool:
     """Coordinators of the group add tasks while it is active (a closed group takes no new work)."""
-    return can_edit_working_group(user, group) and group.status.value == "active"
+    return can_edit_working_group(user, group) and group.status is WorkingGroupStatus.ACTIVE
 
 
 def can_edit_task(user: User, task: Task) -> bool:
     return _coordinates(user, task.working_group) and not task.is_archived
 
 
+def can_work_on(user: User, record) -> bool:
+    """A task or a mitigation (a kind with a parent and an assignee): coordinators of its parent's
+    participating organisations, or its assignee (a member updating their own work); neither it nor
+    its parent archived."""
+    kind = kinds.kind_of(record)
+    parent = kind.parent_of(record)
+    if record.is_archived or parent.is_archived:
+        return False
+    return _coordinates(user, parent) or (getattr(record, kind.assignee) == user.id
+                                          and user.role is not Role.EXECUTIVE)
+
+
 def can_update_task_status(user: User, task: Task) -> bool:
     """Coordinators of the group, or the assignee (a member updating their own task)."""
-    if task.is_archived or task.working_group.is_archived:
-        return False
-    return can_edit_task(user, task) or (task.assignee_id == user.id and user.role is not Role.EXECUTIVE)
+    return can_work_on(user, task)
 
 
 def can_edit_risk(user: User, risk: Risk) -> bool:
@@ -119,10 +134,8 @@ def can_edit_mitigation(user: User, mitigation: Mitigation) -> bool:
 
 
 def can_update_mitigation_status(user: User, mitigation: Mitigation) -> bool:
-    if mitigation.is_archived or mitigation.risk.is_archived:
-        return False
-    return can_edit_mitigation(user, mitigation) or (
-        mitigation.assigned_user_id == user.id and user.role is not Role.EXECUTIVE)
+    """Coordinators of the risk, or the mitigation's assignee."""
+    return can_work_on(user, mitigation)
 
 
 def can_archive_mitigation(user: User, mitigation: Mitigation) -> bool:
@@ -135,7 +148,7 @@ def can_edit_incident_plan(user: User, plan: IncidentPlan) -> bool:
 
 
 def can_transition_incident_plan(user: User, plan: IncidentPlan, new_status=None) -> bool:
-    if new_status == "approved":
+    if new_status == PlanStatus.APPROVED:
         return can_approve_incident_plan(user, plan)
     return _coordinates(user, plan)
 
@@ -150,14 +163,15 @@ def can_revise_incident_plan(user: User, plan: IncidentPlan) -> bool:
     return _coordinates(user, plan) and plan.is_revisable
 
 
-def _party_org_ids(agreement: Agreement, *roles: str) -> set[int]:
-    return {p.organization_id for p in agreement.parties if p.party_role.value in roles}
+def _party_org_ids(agreement: Agreement, *roles: PartyRole) -> set[int]:
+    return {p.organization_id for p in agreement.parties if p.party_role in roles}
 
 
 def can_manage_signatures(user: User, agreement: Agreement) -> bool:
     """Issue for signature: coordinators of a signing party (lead or partner). Observers never act on
     signatures, nor does an owner organisation that is not a signing party."""
-    return _coordinates(user, agreement) and user.organization_id in _party_org_ids(agreement, "lead", "partner")
+    return _coordinates(user, agreement) and user.organization_id in _party_org_ids(
+        agreement, PartyRole.LEAD, PartyRole.PARTNER)
 
 
 def can_record_paper(user: User, agreement: Agreement, request=None) -> bool:
@@ -168,16 +182,16 @@ def can_record_paper(user: User, agreement: Agreement, request=None) -> bool:
         return False
     if request is None:
         return True
-    if request.agreement_id != agreement.id or request.method.value != "paper":
+    if request.agreement_id != agreement.id or request.method is not SignatureMethod.PAPER:
         return False
     if user.organization_id == request.organization_id:
         return True
-    return user.organization_id in _party_org_ids(agreement, "lead") and not request.organization.has_active_users
+    return user.organization_id in _party_org_ids(agreement, PartyRole.LEAD) and not request.organization.has_active_users
 
 
 def can_sign(user: User, request) -> bool:
     """Only the named signatory (pending, whose turn: rules of signing, refused there with a message)."""
-    return user.is_authenticated and request.signatory_id == user.id and request.method.value == "electronic"
+    return user.is_authenticated and request.signatory_id == user.id and request.method is SignatureMethod.ELECTRONIC
 
 
 def can_download_reports(user: User) -> bool:
@@ -186,14 +200,6 @@ def can_download_reports(user: User) -> bool:
 
 # --- Comments and review (issue 10) ----------------------------------------------------------
 
-COMMENTABLE: tuple[type, ...] = (Agreement, IncidentPlan, Initiative, Task, Risk, IncidentReport)
-
-
-def _taking_part_in(obj):
-    """The shareable record whose participating organisations count for `obj` (a task: its group)."""
-    return obj.working_group if isinstance(obj, Task) else obj
-
-
 def can_comment(user: User, obj) -> bool:
     """Comment on a record the user may read (callers load it through its visible_* scope).
 
@@ -201,9 +207,10 @@ def can_comment(user: User, obj) -> bool:
     members and executives when their own organisation takes part in the record (for a task: its
     working group), which is how members report progress. Admins run the platform and do not take
     part in the partnership's work. Archived records take no comments."""
-    if not (user.is_authenticated and user.is_active) or not isinstance(obj, COMMENTABLE):
+    kind = kinds.find(obj)
+    if not (user.is_authenticated and user.is_active) or kind is None or not kind.comments:
         return False
-    record = _taking_part_in(obj)
+    record = kind.parent_of(obj)
     if obj.is_archived or record.is_archived:
         return False
     if user.role is Role.COORDINATOR:
@@ -227,7 +234,7 @@ def can_approve_agreement(user: User, agreement: Agreement) -> bool:
     submitted this version for review. (Outside review the lifecycle itself refuses approval.)"""
     if not acts_for_agreement(user, agreement):
         return False
-    return agreement.status.value != "in_review" or review_submitter_id(agreement) != user.id
+    return agreement.status is not AgreementStatus.IN_REVIEW or review_submitter_id(agreement) != user.id
 
 
 def can_read_red(user: User, record) -> bool:
@@ -242,16 +249,7 @@ def can_add_attachment(user: User, record) -> bool:
     filing evidence does not change the signed content."""
     if not getattr(user, "is_authenticated", False):
         return False
-    if isinstance(record, Task):
-        return can_update_task_status(user, record)
-    if isinstance(record, Mitigation):
-        return can_update_mitigation_status(user, record)
-    if isinstance(record, Agreement | IncidentPlan):
-        return _coordinates(user, record)
-    if isinstance(record, Initiative):
-        return can_edit_initiative(user, record)
-    if isinstance(record, WorkingGroup):
-        return can_edit_working_group(user, record)
-    if isinstance(record, Risk):
-        return can_edit_risk(user, record)
-    return False
+    kind = kinds.find(record)
+    if kind is None or not kind.attachments:
+        return False
+    return _coordinates(user, record) if kind.shareable else can_work_on(user, record)

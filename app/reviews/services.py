@@ -16,7 +16,7 @@ are locked in review (app/incident_plans). Every step flushes and never commits.
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import audit, permissions, records
+from app import audit, kinds, permissions, records
 from app.comments import services as comments
 from app.extensions import db
 from app.models import (
@@ -58,7 +58,7 @@ def review_input(actor: User, form) -> dict:
 
 
 def _kind(record) -> str:
-    return "agreement" if isinstance(record, Agreement) else "incident_plan"
+    return kinds.kind_of(record).key
 
 
 def current_review(record) -> ReviewRequest | None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app import listing, permissions
 from app.extensions import db
-from app.models import TLP, Mitigation, Risk, RiskLevel, RiskStatus, Sector, Treatment, User, today
+from app.models import TLP, Mitigation, Risk, RiskLevel, RiskStatus, Sector, Treatment, User
 
 SCALE = range(1, 6)
 FAR_FUTURE = date(9999, 12, 31)
@@ -56,7 +56,7 @@ def filtered(user, filters: dict, *, cell: bool = True, archived: bool | None = 
     if filters["initiative"] is not None:
         stmt = stmt.where(Risk.initiative_id == filters["initiative"])
     if filters["review_due"]:
-        stmt = stmt.where(Risk.next_review_date < today(), Risk.status != RiskStatus.CLOSED)
+        stmt = stmt.where(Risk.review_overdue_condition())
     if filters["mine"]:
         stmt = stmt.where(sa.exists().where(Mitigation.risk_id == Risk.id,
                                             Mitigation.assigned_user_id == user.id,

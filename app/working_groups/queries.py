@@ -15,7 +15,6 @@ from app.models import (
     TLP,
     Initiative,
     Task,
-    TaskStatus,
     User,
     WorkingGroup,
     WorkingGroupMember,
@@ -80,7 +79,7 @@ def task_counts(group_ids: list[int]) -> dict[int, dict[str, int]]:
         sa.select(Task.working_group_id,
                   sa.func.count(Task.id),
                   sa.func.sum(sa.case((Task.overdue_condition(), 1), else_=0)))
-        .where(Task.working_group_id.in_(group_ids), Task.archived_at.is_(None), Task.status != TaskStatus.DONE)
+        .where(Task.working_group_id.in_(group_ids), Task.open_condition())
         .group_by(Task.working_group_id))
     return {gid: {"open": n or 0, "overdue": int(overdue or 0)} for gid, n, overdue in rows}
 

@@ -9,7 +9,6 @@ from app.extensions import db
 from app.models import (
     MemberRole,
     Task,
-    TaskStatus,
     User,
     WorkingGroup,
     WorkingGroupMember,
@@ -85,7 +84,7 @@ def open_tasks_of(group: WorkingGroup, user_id: int) -> int:
     return db.session.scalar(
         sa.select(sa.func.count(Task.id)).where(
             Task.working_group_id == group.id, Task.assignee_id == user_id,
-            Task.status != TaskStatus.DONE, Task.archived_at.is_(None)))
+            Task.open_condition()))
 
 
 def add_member(actor: User, group: WorkingGroup, user: User, role: MemberRole) -> WorkingGroupMember:

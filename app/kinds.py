@@ -1,0 +1,219 @@
+"""The record kinds: one typed registry that every cross-cutting feature reads.
+
+Each kind of record the partnership works on (an agreement, a task, a risk…) has exactly one
+`RecordKind` entry in `KINDS` below. Permissions (TLP scope and participation), comments,
+attachments, notifications and their mails, reminders and the calendar, the inbox, history,
+documents, the organisation page and the executive report all take their list of kinds, their
+labels and their links from here, so a kind is never "forgotten" by one of them;
+tests/test_kinds_registry.py walks the registry and fails when a feature does not cover a kind.
+
+One key spelling: `key` ("incident_plan") names the kind in code, audit actions
+("incident_plan.archived") and endpoint names ("comments.incident_plan"). What is stored or shown
+elsewhere is derived from it, never typed again:
+  * `table`  ("incident_plans"): the model's table, the `object_type` stored with audit events,
+             attachments, comments, reviews, documents and notifications;
+  * `slug`   ("incident-plans"): the URL segment (/attachments/incident-plans/3/…);
+  * `noun`   ("Incident plan"): the capitalised label for mails and lists.
+
+How to add a kind (e.g. `incident_report`):
+  1. The model, in app/models/<kind>.py (re-exported from app/models/__init__.py), with
+     `RecordMixin` (created_by, version, archived_at) and, for a record shared under its own
+     TLP label (a *shareable* kind): `tlp`, `owner_organization_id`, a `recipients`
+     relationship over `recipients_table("<key>", "<table>")` (its TLP:RED readers),
+     `participating_org_ids()` and the classmethod `participation_condition(org_ids)` (the
+     same rule in SQL: the organisations taking part in the record). A kind without a label of
+     its own names its `parent` (the relationship to the shareable record whose label and
+     participation it takes, as a task takes its working group's).
+  2. Its migration.
+  3. Its blueprint package, app/<package>/ (routes, forms, services, queries), with a detail
+     page at `endpoint` that includes the panels of the features it opts into
+     (templates/comments/_panel.html, templates/attachments/_panel.html).
+  4. ONE entry in `KINDS` below. Scopes, comments, attachments, notifications, history,
+     documents and the organisation page then cover it; the registry test tells what is missing.
+Nothing else reads a list of kinds: add no tuple of models anywhere else.
+
+This module sits just above app/models: it imports models only (never a blueprint, never
+app.permissions), so every layer, permissions included, may read it.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.models import Agreement, IncidentPlan, IncidentReport, Initiative, Mitigation, Risk, Task, WorkingGroup
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A dated field of a kind that the reminders, the calendar (and, for assigned work, the inbox)
+    announce while the record is open (`Model.open_condition()`)."""
+
+    field: str             # a date column or hybrid expression of the model: "due_date", "notice_date"
+    label: str             # the calendar entry: "due", "review", "expiry", "notice deadline"
+    reminder: str          # the reminder's name, as stored in sent_reminders: "task_due"
+    thresholds: tuple      # when to remind: days before (ints), "today", "overdue"
+    verb: str              # "is due", "expires": "Task WG-003 task #12 is due in 3 days"
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    key: str                    # "incident_plan": the one spelling (see the module docstring)
+    model: type
+    label: str                  # on screen, lower case: "incident plan"
+    endpoint: str               # the record's page: "incident_plans.detail"
+    id_arg: str                 # that page's URL parameter: "plan_id"
+    parent: str | None = None   # a kind shared under another record's label: relationship to it ("risk")
+    assignee: str | None = None  # column of the person working on it (a task's assignee_id)
+    comments: bool = False      # takes comments (templates/comments/_panel.html on its page)
+    attachments: bool = True    # takes files (templates/attachments/_panel.html on its page)
+    # A shareable kind the executive report covers (a section of app/documents/executive.py; its labels
+    # set the editions a reader may produce). False only for a kind the report leaves out on purpose.
+    reported: bool = True
+    # Its title may be named outside its page where the TLP allows (mail, notifications, calendar);
+    # False: only its reference is (an incident report's title may name the victim).
+    title_travels: bool = True
+    # Its deadlines, reminded to its assignee (else to the coordinators of the organisation it is
+    # assigned to) or, for a shareable kind, to the coordinators of its owner organisation; listed in
+    # the same people's calendars.
+    deadlines: tuple[Deadline, ...] = ()
+    # How the record's page is reached when the kind has none of its own (a mitigation: its risk's
+    # page, at its anchor): record -> url_for values. None: {id_arg: record.id}.
+    locate: Callable[[Any], dict] | None = field(default=None, compare=False)
+
+    @property
+    def dates(self) -> tuple[str, ...]:
+        return tuple(deadline.field for deadline in self.deadlines)
+
+    @property
+    def table(self) -> str:
+        """The stored `object_type` of the kind's audit events, comments, attachments, notifications…"""
+        return self.model.__tablename__
+
+    @property
+    def slug(self) -> str:
+        return self.table.replace("_", "-")
+
+    @property
+    def noun(self) -> str:
+        return self.label[:1].upper() + self.label[1:]
+
+    @property
+    def shareable(self) -> bool:
+        """Shared under its own TLP label (else under its parent's)."""
+        return self.parent is None
+
+    @property
+    def parent_kind(self) -> "RecordKind | None":
+        if self.parent is None:
+            return None
+        return by_model(getattr(self.model, self.parent).property.mapper.class_)
+
+    @property
+    def parent_key(self) -> sa.ColumnElement | None:
+        """The column pointing at the parent record (Task.working_group_id)."""
+        return None if self.parent is None else getattr(self.model, f"{self.parent}_id")
+
+    def parent_of(self, record):
+        """The shareable record whose label and participation count for `record` (itself if shareable)."""
+        return record if self.parent is None else getattr(record, self.parent)
+
+    @property
+    def recipients(self) -> sa.Table | None:
+        """The TLP:RED readers' table (`<key>_recipients`) of a shareable kind."""
+        if not self.shareable:
+            return None
+        return self.model.recipients.property.secondary
+
+    @property
+    def recipient_key(self) -> sa.Column:
+        """The column of `recipients` pointing at the record."""
+        return self.recipients.c[f"{self.key}_id"]
+
+    def url_values(self, record) -> dict:
+        """url_for(kind.endpoint, **kind.url_values(record)): the record's page."""
+        if self.locate is not None:
+            return self.locate(record)
+        return {self.id_arg: record.id}
+
+    def reference(self, record) -> str:
+        """A short reference, safe at every TLP: AGR-2026-004, or "WG-003 task #12" for a kind without one."""
+        own = getattr(record, "reference", None)
+        if own:
+            return own
+        return f"{self.parent_kind.reference(self.parent_of(record))} {self.label} #{record.id}"
+
+    def title(self, record) -> str:
+        """What notifications, mails and the calendar call the record (where its TLP allows a title)."""
+        if not self.title_travels:
+            return self.reference(record)
+        return getattr(record, "title", None) or getattr(record, "name", "")
+
+
+KINDS: tuple[RecordKind, ...] = (
+    RecordKind("agreement", Agreement, "agreement", "agreements.detail", "agreement_id", comments=True,
+               deadlines=(Deadline("expiry_date", "expiry", "agreement_expiry", (90, 60, 30, 7), "expires"),
+                          Deadline("notice_date", "notice deadline", "agreement_notice", (30, 7, "today"),
+                                   "reaches its notice deadline"))),
+    RecordKind("initiative", Initiative, "initiative", "initiatives.detail", "initiative_id", comments=True),
+    RecordKind("working_group", WorkingGroup, "working group", "working_groups.detail", "working_group_id"),
+    RecordKind("task", Task, "task", "tasks.detail", "task_id", parent="working_group", assignee="assignee_id",
+               comments=True,
+               deadlines=(Deadline("due_date", "due", "task_due", (3, "today", "overdue"), "is due"),)),
+    RecordKind("risk", Risk, "risk", "risks.detail", "risk_id", comments=True,
+               deadlines=(Deadline("next_review_date", "review", "risk_review", (7, "overdue"), "is due for review"),)),
+    RecordKind("mitigation", Mitigation, "mitigation", "risks.detail", "risk_id", parent="risk",
+               assignee="assigned_user_id",
+               deadlines=(Deadline("due_date", "due", "mitigation_due", (3, "today", "overdue"), "is due"),),
+               locate=lambda m: {"risk_id": m.risk_id, "_anchor": f"mitigation-{m.id}"}),
+    RecordKind("incident_plan", IncidentPlan, "incident plan", "incident_plans.detail", "plan_id", comments=True,
+               deadlines=(Deadline("next_review_date", "review", "plan_review", (30, "overdue"), "is due for review"),)),
+    # Its stage clocks are hours, not dates: app/incidents/reminders.py keeps them.
+    RecordKind("incident_report", IncidentReport, "incident report", "incidents.detail", "incident_id",
+               comments=True, attachments=False, title_travels=False),
+)
+
+BY_KEY: dict[str, RecordKind] = {kind.key: kind for kind in KINDS}
+BY_TABLE: dict[str, RecordKind] = {kind.table: kind for kind in KINDS}
+BY_SLUG: dict[str, RecordKind] = {kind.slug: kind for kind in KINDS}
+_BY_MODEL: dict[type, RecordKind] = {kind.model: kind for kind in KINDS}
+
+
+def by_model(model: type) -> RecordKind:
+    try:
+        return _BY_MODEL[model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} is not a record kind; add it to app/kinds.py") from None
+
+
+def kind_of(record) -> RecordKind:
+    """The kind of a record (LookupError for anything else: a user, a milestone…)."""
+    return by_model(type(record))
+
+
+def find(record) -> RecordKind | None:
+    """The kind of a record, or None when it is not one."""
+    return _BY_MODEL.get(type(record))
+
+
+def shareable() -> tuple[RecordKind, ...]:
+    """The kinds shared under a TLP label of their own (owner organisation, RED recipients)."""
+    return tuple(kind for kind in KINDS if kind.shareable)
+
+
+def children_of(kind: RecordKind) -> tuple[RecordKind, ...]:
+    """The kinds shared under `kind`'s label (a risk's mitigations)."""
+    return tuple(child for child in KINDS if child.parent_kind is kind)
+
+
+def with_comments() -> tuple[RecordKind, ...]:
+    return tuple(kind for kind in KINDS if kind.comments)
+
+
+def with_attachments() -> tuple[RecordKind, ...]:
+    return tuple(kind for kind in KINDS if kind.attachments)
+
+
+def linked_to(object_type: sa.ColumnElement, object_id: sa.ColumnElement, record) -> sa.ColumnElement:
+    """SQL: an (object_type, object_id) pair (audit event, comment, attachment…) points at `record`."""
+    return sa.and_(object_type == kind_of(record).table, object_id == record.id)

@@ -1,0 +1,211 @@
+"""The kinds registry (app/kinds.py) against every cross-cutting feature.
+
+Each check below asks one feature whether it covers a kind, the way a user would find out: the
+record's page shows its comments and files panels, its history shows its audit events, a
+notification about it names it and links to a page that opens, the organisation that owns it
+cannot be deleted, the reminders and the calendar announce its dated fields… A kind added to the
+registry without what a feature needs fails here by name; a fake kind proves the checks can fail.
+"""
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask import url_for
+
+from app import audit, kinds, permissions, records
+from app.calendar import services as calendar
+from app.extensions import db
+from app.inbox import providers as inbox
+from app.models import TLP, AuditEvent, Milestone, Notification, Organization
+from app.notifications import objects, reminders
+from app.organizations import services as organizations
+from tests.security_world import client_for, seed_world
+
+
+def _record(kind):
+    """Org A's record of the kind (the world makes A's records first)."""
+    return db.session.scalars(sa.select(kind.model).order_by(kind.model.id).limit(1)).first()
+
+
+def _page(app, world, kind, record_id: int, role: str = "coordinator") -> tuple[int, str]:
+    with app.app_context():
+        record = db.session.get(kind.model, record_id)
+        with app.test_request_context():
+            url = url_for(kind.endpoint, **kind.url_values(record))
+    response = client_for(app, world, role).get(url)
+    return response.status_code, response.get_data(as_text=True)
+
+
+def check_scope(app, world, kind, record_id) -> list[str]:
+    """Permissions: A's coordinator reads A's AMBER record; B's member does not (404 on its page)."""
+    with app.app_context():
+        users = {role: db.session.get(type(u), u.id) for role, u in world.users.items()}
+        try:
+            readers = {role for role in ("coordinator", "other_org") if db.session.scalar(
+                permissions.visible_records(kind, users[role]).with_only_columns(kind.model.id)
+                .where(kind.model.id == record_id)) is not None}
+        except (AttributeError, KeyError, LookupError, sa.exc.SQLAlchemyError) as exc:
+            return [f"permissions: no scope ({type(exc).__name__}: {exc})"]
+    return [] if readers == {"coordinator"} else [f"permissions: readers {sorted(readers)}"]
+
+
+def check_panels(app, world, kind, record_id) -> list[str]:
+    """Comments and attachments: the record's page shows the panels of the features the kind takes."""
+    try:
+        status, html = _page(app, world, kind, record_id)
+    except Exception as exc:  # noqa: BLE001 -- the URL cannot even be built: the kind has no page
+        return [f"page: {type(exc).__name__}: {exc}"]
+    problems = [] if status == 200 else [f"page: {status}"]
+    if kind.comments and ('id="comments"' not in html or f"comments.{kind.key}" not in app.view_functions):
+        problems.append("comments: no comments panel on the page, or no URL to post one")
+    if kind.attachments and f'id="attachments-{kind.slug}-{record_id}"' not in html:
+        problems.append("attachments: no files panel on the page")
+    return problems
+
+
+def check_notifications(app, world, kind, record_id) -> list[str]:
+    """Notifications and mails: the record is named (noun, reference) and linked to a page that opens."""
+    with app.app_context():
+        record = db.session.get(kind.model, record_id)
+        try:
+            object_type = objects.object_type_of(record)
+            named = f"{kind.noun} {kind.reference(record)}"
+            with app.test_request_context():
+                endpoint, values = objects.link_for(object_type, "assignment", record)
+                url = url_for(endpoint, **values)
+        except Exception as exc:  # noqa: BLE001
+            return [f"notifications: {type(exc).__name__}: {exc}"]
+    status = client_for(app, world, "coordinator").get(url).status_code
+    return [] if named.strip() and status == 200 else [f"notifications: {url} answers {status}"]
+
+
+def check_history(app, world, kind, record_id) -> list[str]:
+    """History: an event audited on the record shows on the history page of the record's page."""
+    with app.app_context():
+        record = db.session.get(kind.model, record_id)
+        audit.record(None, f"{kind.key}.checked", record, summary="registry walk")
+        db.session.commit()
+        in_history = any(e.action == f"{kind.key}.checked" for e in records.history(record))
+        with app.test_request_context():
+            blueprint = kind.endpoint.rsplit(".", 1)[0]
+            values = {k: v for k, v in kind.url_values(record).items() if not k.startswith("_")}
+            try:
+                url = url_for(f"{blueprint}.history", **values)
+            except Exception as exc:  # noqa: BLE001
+                return [f"history: no history page ({exc})"]
+    html = client_for(app, world, "coordinator").get(url).get_data(as_text=True)
+    shown = "registry walk" in html
+    return [] if in_history and shown else [f"history: stored {in_history}, shown on {url} {shown}"]
+
+
+def check_organisation(app, world, kind, record_id) -> list[str]:
+    """Organisation page: a shareable kind's owner organisation counts it as in use."""
+    if not kind.shareable:
+        return []
+    columns = {(model, column.name) for model, column in organizations.organization_columns()}
+    if (kind.model, "owner_organization_id") not in columns:
+        return ["organisation page: the owner organisation does not count the record"]
+    return []
+
+
+def check_reports(app, world, kind, record_id) -> list[str]:
+    """Executive report and documents: a reported kind's labels raise the editions; a shareable kind's
+    documents are scoped."""
+    if not kind.shareable:
+        return []
+    from app.documents.executive import report_editions
+
+    with app.app_context():
+        coordinator = db.session.get(type(world.users["coordinator"]), world.users["coordinator"].id)
+        record = db.session.get(kind.model, record_id)
+        try:
+            record.tlp = TLP.RED
+            db.session.commit()
+            editions = report_editions(coordinator)
+            permissions.visible_documents(coordinator, kind.model, record_id)
+        except (AttributeError, LookupError, sa.exc.SQLAlchemyError) as exc:
+            return [f"executive report and documents: {type(exc).__name__}: {exc}"]
+        finally:
+            db.session.rollback()
+            record.tlp = TLP.AMBER
+            db.session.commit()
+    if kind.reported and TLP.RED not in editions:
+        return ["executive report: a RED record does not raise the editions"]
+    return []
+
+
+def check_dates(app, world, kind, record_id) -> list[str]:
+    """Reminders and calendar announce each dated field the kind declares while the record is open
+    (`open_condition()`); the inbox lists the dated work of a kind assigned to a person."""
+    problems = []
+    for field in kind.dates:
+        try:
+            with app.app_context():
+                db.session.execute(sa.select(kind.model.id).where(
+                    kind.model.open_condition(), getattr(kind.model, field).is_not(None)).limit(1))
+        except (AttributeError, sa.exc.SQLAlchemyError) as exc:
+            problems.append(f"dates: no open_condition() or no {field} ({type(exc).__name__})")
+        if (kind.model, field) not in reminders.covered():
+            problems.append(f"reminders: no rule for {field}")
+        if (kind.model, field) not in calendar.covered():
+            problems.append(f"calendar: no entry for {field}")
+        if kind.assignee and (kind.model, field) not in inbox.covered():
+            problems.append(f"inbox: no entry for {field}")
+    return problems
+
+
+CHECKS = (check_scope, check_panels, check_notifications, check_history, check_organisation, check_reports,
+          check_dates)
+
+
+def _walk(app, world, kind) -> list[str]:
+    with app.app_context():
+        record_id = _record(kind).id
+    return [problem for check in CHECKS for problem in check(app, world, kind, record_id)]
+
+
+def test_every_kind_is_covered_by_every_cross_cutting_feature(app):
+    world = seed_world(app)
+    missing = {kind.key: problems for kind in kinds.KINDS if (problems := _walk(app, world, kind))}
+    assert missing == {}
+
+
+def test_one_key_spelling_and_derived_names():
+    assert len({k.key for k in kinds.KINDS}) == len({k.table for k in kinds.KINDS}) == len(kinds.KINDS)
+    for kind in kinds.KINDS:
+        assert re.fullmatch(r"[a-z_]+", kind.key)
+        assert kind.table == kind.model.__tablename__ and kind.slug == kind.table.replace("_", "-")
+        assert kinds.BY_KEY[kind.key] is kinds.BY_TABLE[kind.table] is kinds.BY_SLUG[kind.slug] is kind
+        assert kind.shareable or kind.parent_kind is not None and kind.parent_kind.shareable
+
+
+def test_stored_object_types_are_the_kinds_tables(app):
+    """Every (object_type, object_id) pair written for a record names its kind's table: one spelling."""
+    seed_world(app)
+    with app.app_context():
+        stored = set(db.session.scalars(sa.select(AuditEvent.object_type).distinct()))
+        stored |= set(db.session.scalars(sa.select(Notification.object_type).distinct()))
+    tables = {kind.table for kind in kinds.KINDS}
+    assert stored & {kind.key for kind in kinds.KINDS} - tables == set()
+    assert {"tasks"} <= stored
+
+
+def test_a_kind_missing_from_the_features_is_caught(app):
+    """A milestone declared as a kind without the rest (no TLP label, no page of its own, no history,
+    no dated-field rules) fails every feature's check."""
+    world = seed_world(app)
+    fake = kinds.RecordKind("milestone", Milestone, "milestone", "initiatives.detail", "initiative_id",
+                            assignee="completed_by_id", comments=True,
+                            deadlines=(kinds.Deadline("due_date", "due", "milestone_due", (3,), "is due"),))
+    with app.app_context():
+        record_id = db.session.scalars(sa.select(Milestone.id)).first()
+    caught = {check.__name__ for check in CHECKS if check(app, world, fake, record_id)}
+    assert caught == {"check_scope", "check_panels", "check_notifications", "check_history",
+                      "check_organisation", "check_reports", "check_dates"}
+
+
+def test_kind_of_refuses_what_is_not_a_kind(app):
+    with app.app_context():
+        with pytest.raises(LookupError, match="not a record kind"):
+            kinds.kind_of(Organization(name="X"))
+    assert kinds.find(object()) is None
