@@ -1,6 +1,8 @@
 """One commit at the request edge (app/transactions.py): a state-changing request is committed once when
 its view returns a success or a redirect, and rolled back when the view raises or answers an error; a
 commit that loses a race answers the 409 page without the view's success message."""
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from flask import abort, flash, redirect
@@ -124,3 +126,19 @@ def test_the_flash_and_redirect_of_a_real_archive_survive_the_edge_commit(app, e
     assert response.status_code == 200 and "archived. Restore it from the archived list." in response.text
     with app.app_context():
         assert db.session.get(Risk, risk_id).archived_at is not None
+
+
+FEATURES_COMMITTING_AT_THE_EDGE = ("agreements", "initiatives", "working_groups", "tasks", "risks", "incident_plans",
+                                   "incidents", "organizations", "users")
+
+
+def test_no_view_or_service_of_the_record_kinds_commits_itself():
+    """The edge commits; a feature's views and services only flush (CLI commands and jobs commit themselves)."""
+    root = Path(__file__).resolve().parent.parent / "app"
+    files = [root / "lifecycle.py", root / "records.py"]
+    for feature in FEATURES_COMMITTING_AT_THE_EDGE:
+        package = root / feature
+        files += [path for path in package.rglob("*.py") if path.name.startswith(("routes", "services", "queries"))
+                  or path.parent.name == "routes"]
+    committing = [str(path.relative_to(root)) for path in files if ".commit()" in path.read_text()]
+    assert len(files) > 20 and committing == []
