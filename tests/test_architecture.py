@@ -84,10 +84,16 @@ def test_models_import_only_models_and_the_extensions():
 
 
 def test_permissions_import_only_models():
-    """Pure functions of (user, object): no database session, no feature."""
+    """Pure functions of (user, object): no database session, no feature; the kinds registry (app/kinds.py,
+    itself made of models only) says which kinds there are."""
     wrong = {(m, i) for m in _modules() if _package(m) == "permissions"
-             for i in _app_imports(m) if _package(i) not in ("models", "permissions")}
+             for i in _app_imports(m) if _package(i) not in ("models", "permissions") and i != "app.kinds"}
     assert wrong == set()
+
+
+def test_the_kinds_registry_imports_only_models():
+    """Every layer reads app/kinds.py, permissions included: it names models, never a feature."""
+    assert {i for i in _app_imports("app.kinds") if _package(i) != "models"} == set()
 
 
 def test_services_never_import_routes_forms_or_the_request():

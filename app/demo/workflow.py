@@ -55,9 +55,9 @@ def _commenters(record) -> list[User]:
 
 
 def _can_read(user: User, record) -> bool:
-    from app.permissions import can_read_record
+    from app.notifications.objects import can_see
 
-    return can_read_record(user, record)
+    return can_see(user, record)
 
 
 def _seed_reviews() -> int:

@@ -7,6 +7,7 @@ Every lookup goes through the kind's scope, so a record the user can no longer r
 """
 from collections.abc import Callable
 
+import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from app import kinds, permissions
@@ -73,4 +74,10 @@ def visible_objects(user, object_type: str, object_ids) -> dict[int, object]:
     return {obj.id: obj for obj in db.session.scalars(stmt)}
 
 
-can_see = permissions.can_read_record
+def can_see(user, record) -> bool:
+    """Whether `user` may read `record` (of any kind) now: one query through its kind's scope."""
+    kind = kinds.find(record)
+    if kind is None or getattr(record, "id", None) is None:
+        return False
+    stmt = permissions.visible_records(kind, user).with_only_columns(kind.model.id).where(kind.model.id == record.id)
+    return bool(db.session.scalar(sa.select(stmt.exists())))

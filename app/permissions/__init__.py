@@ -175,17 +175,6 @@ def visible_records(kind: kinds.RecordKind, user: User) -> sa.Select:
             .where(kind.parent_key.in_(visible_records(parent, user).with_only_columns(parent.model.id))))
 
 
-def can_read_record(user: User, record) -> bool:
-    """Whether `user` may read `record` (of any kind) now: one query through its kind's scope."""
-    from app.extensions import db
-
-    kind = kinds.find(record)
-    if kind is None or getattr(record, "id", None) is None:
-        return False
-    stmt = visible_records(kind, user).with_only_columns(kind.model.id).where(kind.model.id == record.id)
-    return bool(db.session.scalar(sa.select(stmt.exists())))
-
-
 def visible_agreements(user: User) -> sa.Select:
     return _visible(Agreement, user)
 
