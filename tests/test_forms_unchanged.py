@@ -163,6 +163,25 @@ def test_every_form_of_the_app_normalises_its_text_fields(app):
         assert CommentForm().body.data == "a\nb\u00e9"
 
 
+def _insert_as_of_then(table: sa.Table, **values) -> int:
+    """Insert a row into `table` as the schema stood at an old revision (reflected, not today's models, which
+    may have columns that revision lacks): required columns without a default get a plain value."""
+    row = dict(values)
+    for column in table.columns:
+        if column.name in row or column.nullable or column.server_default is not None or column.primary_key:
+            continue
+        python_type = column.type.python_type
+        if python_type is bool:
+            row[column.name] = False
+        elif python_type is int:
+            row[column.name] = 1
+        elif python_type.__name__ in ("datetime", "date"):
+            row[column.name] = utcnow() if python_type.__name__ == "datetime" else today()
+        else:
+            row[column.name] = f"{column.name} {table.name}"
+    return db.session.execute(table.insert().values(**row)).inserted_primary_key[0]
+
+
 def test_stored_crlf_text_becomes_lf_once_by_migration(tmp_path):
     """Text saved by the forms before normalisation (CRLF) is converted once, without a new version."""
     from flask_migrate import upgrade
@@ -177,9 +196,17 @@ def test_stored_crlf_text_becomes_lf_once_by_migration(tmp_path):
     with app.app_context():
         try:
             upgrade(revision="a1b2c3d41801")
-            creator = factories.user()
-            risk = factories.risk(created_by=creator, description="One\r\nTwo\r\n\r\nThree", title="T")
-            risk_id = risk.id
+            then = sa.MetaData()
+            then.reflect(bind=db.engine, only=["organizations", "users", "risks"])
+            org_id = _insert_as_of_then(then.tables["organizations"], name="Old org", kind="government",
+                                        country="DE", sectors="")
+            user_id = _insert_as_of_then(then.tables["users"], email="old@example.org", organization_id=org_id,
+                                         role="coordinator", active=True)
+            risk_id = _insert_as_of_then(then.tables["risks"], title="T", description="One\r\nTwo\r\n\r\nThree",
+                                         owner_organization_id=org_id, created_by_id=user_id, version=1,
+                                         tlp="green", likelihood=2, impact=2, treatment="mitigate",
+                                         status="open", sector="energy")
+            db.session.commit()
             db.session.remove()
             upgrade()
             risk = db.session.get(Risk, risk_id)
