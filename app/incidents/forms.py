@@ -4,7 +4,15 @@ import re
 
 from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from app.forms import ModelForm, StatusChangeForm, enum_select, labelled_choices, record_choices, sectors_field
 from app.incidents import clocks
@@ -22,11 +30,20 @@ from app.models import (
 MARKDOWN_MAX = 100_000
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
 _COUNTRIES = re.compile(r"^[A-Z]{2}$")
+# Times an incident's clocks can hold: any other year is a typing slip, and at the calendar's ends a time
+# read in the user's zone does not exist in UTC (or its deadlines do not).
+FIRST_YEAR, LAST_YEAR = 1970, 2199
+
+
+def _in_calendar(_form, field) -> None:
+    if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise StopValidation(f"{field.label.text}: give a date between {FIRST_YEAR} and {LAST_YEAR}.")
 
 
 def _time(label: str, required: bool = False, description: str = "") -> DateTimeLocalField:
     validators = [InputRequired(message=f"Say when: {label.lower()}.")] if required else [Optional()]
-    return DateTimeLocalField(label, format=TIME_FORMAT, validators=validators, description=description)
+    return DateTimeLocalField(label, format=TIME_FORMAT, validators=[*validators, _in_calendar],
+                              description=description)
 
 
 class ZonedForm(ModelForm):
@@ -39,7 +56,11 @@ class ZonedForm(ModelForm):
         self.zone_name = zone_name
 
     def utc(self, name: str):
-        return clocks.to_utc(self[name].data, self.zone_name)
+        """The field's time in UTC; None when empty or outside the calendar (its own validator says so)."""
+        moment = self[name].data
+        if moment is None or not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            return None
+        return clocks.to_utc(moment, self.zone_name)
 
     def model_data(self, exclude: tuple[str, ...] = ()) -> dict:
         data = super().model_data(exclude)

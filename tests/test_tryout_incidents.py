@@ -1,0 +1,43 @@
+"""Tryout findings on incident reports: times at the ends of the calendar, replays and insiders."""
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import IncidentReport, IncidentReportStage
+from tests.incident_world import build, client, person
+from tests.test_incidents import _form
+
+
+def _zone(app, world, who, zone_name):
+    with app.app_context():
+        person(world, who).time_zone = zone_name
+        db.session.commit()
+
+
+@pytest.mark.parametrize("changes", [{"aware_at": "0001-01-01T00:00"}, {"started_at": "0001-01-01T05:00"}])
+def test_a_time_before_the_calendar_starts_in_the_users_zone_is_a_clear_message(app, changes):
+    world = build(app)
+    _zone(app, world, "operator_coordinator", "Pacific/Kiritimati")  # UTC+14: year 1 in UTC does not exist
+    response = client(app, world, "operator_coordinator").post("/incidents/new", data=_form(world, **changes))
+    assert response.status_code == 400 and "between" in response.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(IncidentReport.id))) == 1
+
+
+def test_an_incident_aware_in_year_one_is_refused_so_readers_west_of_utc_can_open_it(app):
+    world = build(app)
+    response = client(app, world, "operator_coordinator").post(
+        "/incidents/new", data=_form(world, aware_at="0001-01-01T00:00", started_at=""))
+    assert response.status_code == 400 and "between" in response.text
+
+
+def test_an_intermediate_due_at_the_end_of_the_calendar_is_a_clear_message(app):
+    world = build(app)
+    _zone(app, world, "authority_coordinator", "America/Los_Angeles")
+    response = client(app, world, "authority_coordinator").post(
+        f"/incidents/{world.report_id}/intermediate", data={"due_at": "9999-12-31T23:00", "request_note": "x"},
+        follow_redirects=True)
+    assert response.status_code == 200 and "Nothing was requested" in response.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(IncidentReportStage.id)).where(
+            IncidentReportStage.incident_report_id == world.report_id)) == 2
