@@ -181,10 +181,10 @@ def write_methods(rule: Rule) -> list[str]:
 # --- DB snapshot ---------------------------------------------------------------------------------
 
 
-# A PDF download may fill the render cache (app/documents/renders.py) and a delivered executive report
+# A PDF download may fill the render cache (app/documents/renders.py: rendered and known documents) and a delivered executive report
 # keeps its figures for the next report's trend (report_snapshots): derived from what the reader may
 # already see, never records. Every other table must stay untouched by a GET.
-DERIVED_TABLES = {"rendered_documents", "render_jobs", "report_snapshots"}
+DERIVED_TABLES = {"rendered_documents", "known_documents", "render_jobs", "report_snapshots"}
 
 
 def db_snapshot(app) -> dict:
