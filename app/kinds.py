@@ -168,9 +168,10 @@ KINDS: tuple[RecordKind, ...] = (
                locate=lambda m: {"risk_id": m.risk_id, "_anchor": f"mitigation-{m.id}"}),
     RecordKind("incident_plan", IncidentPlan, "incident plan", "incident_plans.detail", "plan_id", comments=True,
                deadlines=(Deadline("next_review_date", "review", "plan_review", (30, "overdue"), "is due for review"),)),
-    # Its stage clocks are hours, not dates: app/incidents/reminders.py keeps them.
+    # Its stage clocks are hours, not dates: app/incidents/reminders.py keeps them. Files: evidence and
+    # indicators from the coordinators of the operator and of the authority.
     RecordKind("incident_report", IncidentReport, "incident report", "incidents.detail", "incident_id",
-               comments=True, attachments=False, title_travels=False),
+               comments=True, title_travels=False),
 )
 
 BY_KEY: dict[str, RecordKind] = {kind.key: kind for kind in KINDS}

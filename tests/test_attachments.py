@@ -45,6 +45,7 @@ def build(app, client_as, tlp=TLP.AMBER) -> SimpleNamespace:
             "risks": risk,
             "mitigations": factories.mitigation(risk=risk, assigned_organization=org_a, assigned_user=member),
             "incident-plans": factories.incident_plan(created_by=coord, tlp=tlp),
+            "incident-reports": factories.incident_report(created_by=coord, tlp=tlp),
         }
         w.ids = {kind: record.id for kind, record in records.items()}
         w.user_ids = {name: u.id for name, u in users.items()}
@@ -87,7 +88,7 @@ def detail_page(client, kind, record_id) -> str:
     else:
         url = {"tasks": "/tasks/{}", "risks": "/risks/{}", "agreements": "/agreements/{}",
                "initiatives": "/initiatives/{}", "working-groups": "/working-groups/{}",
-               "incident-plans": "/incident-plans/{}"}[kind].format(record_id)
+               "incident-plans": "/incident-plans/{}", "incident-reports": "/incidents/{}"}[kind].format(record_id)
     response = client.get(url)
     assert response.status_code == 200, (spec.slug, response.status_code)
     return response.get_data(as_text=True)
