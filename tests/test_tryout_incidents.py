@@ -1,4 +1,6 @@
 """Tryout findings on incident reports: times at the ends of the calendar, replays and insiders."""
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -41,3 +43,31 @@ def test_an_intermediate_due_at_the_end_of_the_calendar_is_a_clear_message(app):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(IncidentReportStage.id)).where(
             IncidentReportStage.incident_report_id == world.report_id)) == 2
+
+
+def _stage_count(app, world) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count(IncidentReportStage.id)).where(
+            IncidentReportStage.incident_report_id == world.report_id, IncidentReportStage.submitted_at.is_not(None)))
+
+
+def test_a_replayed_stage_form_submits_nothing_a_second_time_and_keeps_the_text(app):
+    """A double click, or a colleague submitting meanwhile: the form opened on one version of the report
+    neither duplicates an unrequested intermediate report nor lands in the next requested one."""
+    world = build(app)
+    operator = client(app, world, "operator_member")
+    page = operator.get(f"/incidents/{world.report_id}/stages/intermediate").text
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    data = {"body": "Correction: 4 substations, not 3.", "version": version}
+    assert operator.post(f"/incidents/{world.report_id}/stages/intermediate", data=data).status_code == 302
+    assert _stage_count(app, world) == 1
+    again = operator.post(f"/incidents/{world.report_id}/stages/intermediate", data=data)
+    assert again.status_code == 409 and "nothing was submitted" in again.text
+    assert "Correction: 4 substations, not 3." in again.text
+    assert _stage_count(app, world) == 1
+    # The refusal page carries the current version: submitting it again is a deliberate second report.
+    current = re.search(r'name="version" type="hidden" value="(\d+)"', again.text).group(1)
+    assert current != version
+    assert operator.post(f"/incidents/{world.report_id}/stages/intermediate",
+                         data={**data, "version": current}).status_code == 302
+    assert _stage_count(app, world) == 2

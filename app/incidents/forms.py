@@ -2,7 +2,7 @@
 forms never write."""
 import re
 
-from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -150,6 +150,11 @@ class StageForm(ModelForm):
                                         validators=[DataRequired(), Length(max=MARKDOWN_MAX)])
     cross_border_impact = TextAreaField("Cross-border impact", validators=[DataRequired(), Length(max=20_000)],
                                         description="Write “None” when there was none.")
+    version = HiddenField()  # the report's version the form was opened on: a replay or a stale form submits nothing
+
+    def is_stale(self, report) -> bool:
+        sent = str(self.version.data or "")
+        return sent.isdigit() and int(sent) != report.version
 
     def __init__(self, *args, kind: StageKind, **kwargs):
         super().__init__(*args, **kwargs)

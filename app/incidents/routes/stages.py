@@ -25,18 +25,27 @@ def submit_stage(incident_id: int, stage_kind: str):
               f"The {kind.label.lower()} was already submitted; send a correction as an intermediate report.",
               "warning")
         return redirect(back)
-    form = StageForm(kind=kind)
-    if form.validate_on_submit():
+    form = StageForm(kind=kind, version=report.version)
+    submitted = form.validate_on_submit()
+    if submitted and form.is_stale(report):
+        form.form_errors.append("The report changed since you opened this form (a stage was submitted or its status "
+                                "changed), so nothing was submitted. Check the report, then submit again.")
+        form.version.data = report.version  # submitting this page again is a deliberate second submission
+        return _page(report, kind, stage, form), 409
+    if submitted:
         try:
-            submitted = services.submit_stage(current_user, report, kind, **form.model_data())
+            sent = services.submit_stage(current_user, report, kind, **form.model_data())
         except services.StageUnavailable as exc:
             db.session.rollback()
             flash(str(exc), "warning")
             return redirect(back)
-        late = f" ({clocks.span(submitted.late_by)} late)" if submitted.late_by else ""
+        late = f" ({clocks.span(sent.late_by)} late)" if sent.late_by else ""
         return lifecycle.saved(f"{kind.label} submitted{late} and issued as a sealed PDF.", back)
     if form.errors and not form.is_submitted():
         abort(400)
-    clock = clocks.clock(stage, zone_name(), utcnow())
+    return _page(report, kind, stage, form), 400 if form.errors else 200
+
+
+def _page(report, kind: StageKind, stage, form: StageForm) -> str:
     return render_template("incidents/stage_form.html", report=report, kind=kind, stage=stage, form=form,
-                           clock=clock), 400 if form.errors else 200
+                           clock=clocks.clock(stage, zone_name(), utcnow()))
