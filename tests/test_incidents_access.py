@@ -128,3 +128,47 @@ def test_writes_by_everyone_around_a_report(endpoint, method):
         except AssertionError as exc:
             failures.append(str(exc))
     assert not failures, "\n".join(failures)
+
+
+def test_another_authority_sees_nothing_of_a_report_addressed_to_the_first():
+    """The sector CSIRT's coordinator and the national authority's: each is 404 on every route of a report
+    addressed to the other (reads, writes, the stage PDF), and /verify does not name the other's stage PDF."""
+    import hashlib
+
+    from app.models import Document, Role
+    from tests import factories as f
+
+    app = make_app()
+    world = build(app)
+    ids = _ids(app, world)
+    content = b"%PDF-1.7 stage of another authority"
+    with app.app_context():
+        other = f.organization(name="Energy Sector CSIRT", short_name="ECSIRT", is_authority=True)
+        outsider = f.user(role=Role.COORDINATOR, organization=other)
+        document = db.session.scalar(sa.select(Document).where(Document.object_id == world.report_id,
+                                                               Document.kind == "incident_stage"))
+        document.content, document.sha256, document.size = content, hashlib.sha256(content).hexdigest(), len(content)
+        reference = document.reference
+        db.session.commit()
+        browser = app.test_client(user=outsider)
+    failures = []
+    for rule in (r for r in _incident_rules(app) if r.arguments):  # the list and /new are everyone's
+        url = build_url(rule, ids)
+        for method in (["GET"] if "GET" in rule.methods else []) + list(write_methods(rule)):
+            before = _state(app, world)
+            status = browser.open(url, method=method, data={}).status_code
+            if status != 404:
+                failures.append(f"{method} {url}: {status}")
+            if _state(app, world) != before:
+                failures.append(f"{method} {url}: something changed")
+    assert not failures, "\n".join(failures)
+    assert reference not in browser.get("/incidents/").get_data(as_text=True)
+    assert reference not in browser.get("/incidents/?queue=received").get_data(as_text=True)
+    import io
+
+    def verify(who):
+        return who.post("/verify", data={"file": (io.BytesIO(content), "stage.pdf")},
+                        content_type="multipart/form-data").get_data(as_text=True)
+
+    assert reference in verify(client(app, world, "authority_coordinator"))  # the addressed authority is told
+    assert reference not in verify(browser)
