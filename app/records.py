@@ -61,6 +61,16 @@ def recipients_change(before, after) -> str:
     return "recipients: " + "; ".join(parts) if parts else ""
 
 
+def created(actor: User, record, kind: str, summary: list[str], recipients=()) -> None:
+    """A new record: its TLP:RED recipients set, added and flushed (it gets its id), and its creation audited
+    as "<kind>.created" with `summary` and the recipients added."""
+    record.recipients = list(recipients)
+    db.session.add(record)
+    db.session.flush()
+    parts = [*summary, recipients_change([], recipients)]
+    audit.record(actor, f"{kind}.created", record, summary="; ".join(filter(None, parts)))
+
+
 def set_recipients(record, users) -> str:
     """Replace the TLP:RED recipients; returns the audit wording of the change ("" when none)."""
     summary = recipients_change(record.recipients, users)

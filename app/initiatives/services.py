@@ -63,12 +63,9 @@ def create_initiative(actor: User, *, participant_ids=(), recipients: list[User]
                             owner_organization_id=actor.organization_id, created_by=actor)
     lead_id = fields.get("lead_organization_id")
     initiative.participants = [o for o in _organizations(participant_ids) if o.id != lead_id]
-    initiative.recipients = list(recipients)
-    db.session.add(initiative)
-    db.session.flush()
-    summary = [f"reference: {initiative.reference}; title: {initiative.title}; tlp: {initiative.tlp.label}",
-               records.recipients_change([], recipients)]
-    audit.record(actor, "initiative.created", initiative, summary="; ".join(filter(None, summary)))
+    records.created(actor, initiative, "initiative",
+                    [f"reference: {initiative.reference}; title: {initiative.title}; tlp: {initiative.tlp.label}"],
+                    recipients)
     return initiative
 
 

@@ -46,12 +46,8 @@ def create_risk(actor: User, *, recipients: list[User] = (), **fields) -> Risk:
         data["next_review_date"] = review_date_for(data["likelihood"], data["impact"])
     risk = Risk(**data, reference=records.next_reference(Risk, "RSK"),
                 owner_organization_id=actor.organization_id, created_by=actor)
-    risk.recipients = list(recipients)
-    db.session.add(risk)
-    db.session.flush()
-    summary = [f"{risk.title}; score: {risk.score} ({risk.level.label}); {risk.tlp.label}",
-               records.recipients_change([], recipients)]
-    audit.record(actor, "risk.created", risk, summary="; ".join(filter(None, summary)))
+    records.created(actor, risk, "risk", [f"{risk.title}; score: {risk.score} ({risk.level.label}); {risk.tlp.label}"],
+                    recipients)
     return risk
 
 

@@ -40,14 +40,10 @@ def create_working_group(actor: User, *, name: str, charter: str = "", initiativ
         status=WorkingGroupStatus.ACTIVE,
     )
     group.memberships.append(WorkingGroupMember(user=actor, role=MemberRole.CHAIR, joined_at=utcnow()))
-    group.recipients = list(recipients)
-    db.session.add(group)
-    db.session.flush()
     summary = [f"name: {name}", f"TLP: {tlp.label}", f"chair: {actor.name}"]
     if initiative is not None:
         summary.append(f"initiative: {initiative.reference}")
-    summary.append(records.recipients_change([], recipients))
-    audit.record(actor, f"{KIND}.created", group, summary="; ".join(filter(None, summary)))
+    records.created(actor, group, KIND, summary, recipients)
     return group
 
 
