@@ -27,25 +27,40 @@ def _live_stages(user: User) -> sa.Select:
             .where(IncidentReportStage.incident_report_id.in_(reports)))
 
 
+def _to_submit(user: User) -> sa.ColumnElement[bool]:
+    return sa.and_(IncidentReport.owner_organization_id == user.organization_id,
+                   IncidentReportStage.submitted_at.is_(None), IncidentReportStage.due_at.is_not(None),
+                   IncidentReportStage.due_at < _horizon())
+
+
+def _to_acknowledge(user: User) -> sa.ColumnElement[bool]:
+    return sa.and_(IncidentReport.authority_organization_id == user.organization_id,
+                   IncidentReportStage.submitted_at.is_not(None), IncidentReportStage.acknowledged_at.is_(None))
+
+
 def stages_to_submit(user: User) -> sa.Select:
-    return _live_stages(user).where(
-        IncidentReport.owner_organization_id == user.organization_id, IncidentReportStage.submitted_at.is_(None),
-        IncidentReportStage.due_at.is_not(None), IncidentReportStage.due_at < _horizon())
+    return _live_stages(user).where(_to_submit(user))
 
 
 def stages_to_acknowledge(user: User) -> sa.Select:
-    return _live_stages(user).where(
-        IncidentReport.authority_organization_id == user.organization_id,
-        IncidentReportStage.submitted_at.is_not(None), IncidentReportStage.acknowledged_at.is_(None))
+    return _live_stages(user).where(_to_acknowledge(user))
 
 
 def _count(user: User) -> list[sa.Select]:
     return [stages_to_submit(user), stages_to_acknowledge(user)] if user.role is Role.COORDINATOR else []
 
 
-def _first(stmt: sa.Select, limit: int | None, *order) -> list:
-    stmt = stmt.options(contains_eager(IncidentReportStage.report)).order_by(*order)
-    return db.session.scalars(stmt if limit is None else stmt.limit(limit)).all()
+def _first(user: User, limit: int | None) -> tuple[list, list]:
+    """(stages to submit by due date, stages to acknowledge by submission): one statement for both."""
+    to_submit = _to_submit(user)
+    submitting = sa.case((to_submit, 0), else_=1)
+    stmt = (_live_stages(user).where(sa.or_(to_submit, _to_acknowledge(user)))
+            .options(contains_eager(IncidentReportStage.report))
+            .add_columns(submitting)
+            .order_by(submitting, IncidentReportStage.due_at, IncidentReportStage.submitted_at, IncidentReportStage.id))
+    rows = db.session.execute(stmt).all()
+    submit = [stage for stage, kind in rows if kind == 0][:limit]
+    return submit, [stage for stage, kind in rows if kind == 1][:limit]
 
 
 @provider(12, SECTION, count=_count)
@@ -54,7 +69,8 @@ def incident_clocks(user: User, limit: int | None = None) -> list[InboxEntry]:
         return []
     now, zone = utcnow(), user.time_zone
     entries = []
-    for stage in _first(stages_to_submit(user), limit, IncidentReportStage.due_at, IncidentReportStage.id):
+    to_submit, to_acknowledge = _first(user, limit)
+    for stage in to_submit:
         clock = clocks.clock(stage, zone, now)
         entries.append(InboxEntry(
             section=SECTION, action=f"Submit the {stage.kind.label.lower()}", reference=stage.report.reference,
@@ -62,7 +78,7 @@ def incident_clocks(user: User, limit: int | None = None) -> list[InboxEntry]:
                                                   stage_kind=stage.kind.value),
             tlp=stage.report.tlp, due=stage.due_at.date(), rank=0 if clock.is_alarm else 1,
             note=f"{clock.text} · deadline {clock.due_local}"))
-    for stage in _first(stages_to_acknowledge(user), limit, IncidentReportStage.submitted_at, IncidentReportStage.id):
+    for stage in to_acknowledge:
         entries.append(InboxEntry(
             section=SECTION, action=f"Acknowledge the {stage.kind.label.lower()}", reference=stage.report.reference,
             title=stage.report.title,

@@ -3,7 +3,7 @@ sector, clocks at risk) and the calendar entries of the operator's coordinators.
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import permissions
 from app.extensions import db
@@ -22,9 +22,10 @@ def authority_picture(user: User, now: datetime | None = None) -> dict:
     """Open incidents addressed to the user's organisation by sector, and the stages whose clock is at risk
     (overdue, or due within clocks.AT_RISK) or awaiting acknowledgement. One query."""
     now = now or utcnow()
+    # Stages and owners joined in (an open report has a handful of stages): one statement, not three.
     reports = db.session.scalars(_open_reports(user).where(
         IncidentReport.authority_organization_id == user.organization_id)
-        .options(selectinload(IncidentReport.stages), selectinload(IncidentReport.owner_organization))).all()
+        .options(joinedload(IncidentReport.stages), joinedload(IncidentReport.owner_organization))).unique().all()
     by_sector: dict = {}
     at_risk, to_acknowledge = [], 0
     for report in reports:
