@@ -214,7 +214,3 @@ def with_comments() -> tuple[RecordKind, ...]:
 def with_attachments() -> tuple[RecordKind, ...]:
     return tuple(kind for kind in KINDS if kind.attachments)
 
-
-def linked_to(object_type: sa.ColumnElement, object_id: sa.ColumnElement, record) -> sa.ColumnElement:
-    """SQL: an (object_type, object_id) pair (audit event, comment, attachment…) points at `record`."""
-    return sa.and_(object_type == kind_of(record).table, object_id == record.id)

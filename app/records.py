@@ -110,7 +110,7 @@ def history(record, limit: int = 200):
     from app.models import AuditEvent
 
     stmt = (sa.select(AuditEvent)
-            .where(AuditEvent.object_type == record.__tablename__, AuditEvent.object_id == record.id)
+            .where(AuditEvent.linked_to(record))
             .options(selectinload(AuditEvent.actor).selectinload(User.organization))
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
     return db.session.scalars(stmt).all()

@@ -84,8 +84,7 @@ def record_url(kind: kinds.RecordKind, record) -> str:
 
 
 def load_attachment(kind: kinds.RecordKind, record, attachment_id: int) -> Attachment:
-    return db.first_or_404(sa.select(Attachment).where(Attachment.object_type == kind.table,
-                                                       Attachment.object_id == record.id,
+    return db.first_or_404(sa.select(Attachment).where(Attachment.linked_to(record),
                                                        Attachment.id == attachment_id))  # scoped: via the record
 
 

@@ -57,9 +57,7 @@ def _read(file_storage, filename: str) -> bytes:
 
 def record_attachments(record, *, archived: bool | None = None) -> list[Attachment]:
     """Files of a record the caller already loaded through its scope, oldest first."""
-    kind = kinds.kind_of(record)
-    stmt = (sa.select(Attachment).where(Attachment.object_type == kind.table,
-                                        Attachment.object_id == record.id)
+    stmt = (sa.select(Attachment).where(Attachment.linked_to(record))
             .order_by(Attachment.uploaded_at, Attachment.id))
     if archived is not None:
         stmt = stmt.where(Attachment.archived_at.is_not(None) if archived else Attachment.archived_at.is_(None))
@@ -67,10 +65,8 @@ def record_attachments(record, *, archived: bool | None = None) -> list[Attachme
 
 
 def stored_bytes(record) -> int:
-    kind = kinds.kind_of(record)
     return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Attachment.size), 0))
-                             .where(Attachment.object_type == kind.table,
-                                    Attachment.object_id == record.id)) or 0
+                             .where(Attachment.linked_to(record))) or 0
 
 
 def add_attachment(actor: User, record, file_storage, *, update_id: int | None = None) -> Attachment:
@@ -167,8 +163,7 @@ def add_update_files(actor: User, record, files, *, update_id: int | None = None
 
     if update_id is None:
         update_id = db.session.scalar(sa.select(sa.func.max(AuditEvent.id))
-                                      .where(AuditEvent.object_type == kinds.kind_of(record).table,
-                                             AuditEvent.object_id == record.id))
+                                      .where(AuditEvent.linked_to(record)))
     return add_attachments(actor, record, files, update_id=update_id)
 
 

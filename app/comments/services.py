@@ -60,8 +60,7 @@ def write_comment(actor: User, record, body: str, *, action: str = "commented") 
 
 
 def comments_for(record) -> list[Comment]:
-    kind = kinds.kind_of(record)
-    stmt = (sa.select(Comment).where(Comment.object_type == kind.table, Comment.object_id == record.id)
+    stmt = (sa.select(Comment).where(Comment.linked_to(record))
             .options(selectinload(Comment.author).selectinload(User.organization))
             .order_by(Comment.created_at, Comment.id))
     return list(db.session.scalars(stmt))
@@ -75,11 +74,11 @@ def followers(record, *, exclude: User | None = None) -> list[User]:
     if record.created_by_id:
         ids.add(record.created_by_id)
     ids.update(db.session.scalars(sa.select(Comment.author_id).where(
-        Comment.object_type == kind.table, Comment.object_id == record.id)))
+        Comment.linked_to(record))))
     ids.update(db.session.scalars(
         sa.select(review_request_reviewers.c.user_id)
         .join(ReviewRequest, ReviewRequest.id == review_request_reviewers.c.review_request_id)
-        .where(ReviewRequest.object_type == kind.table, ReviewRequest.object_id == record.id)))
+        .where(ReviewRequest.linked_to(record))))
     if kind.assignee and getattr(record, kind.assignee):
         ids.add(getattr(record, kind.assignee))
     for child in kinds.children_of(kind):  # a risk's mitigation assignees

@@ -15,7 +15,6 @@ from PIL import Image, ImageDraw
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import Forbidden
 
-from app import kinds
 from app.attachments import services
 from app.extensions import db
 from app.models import (
@@ -76,8 +75,7 @@ def _first(stmt):
 def _attach(record, actor, filename: str, data: bytes) -> int:
     if record is None or actor is None:
         return 0
-    exists = db.session.scalar(sa.select(Attachment.id).where(Attachment.object_type == kinds.kind_of(record).table,
-                                                              Attachment.object_id == record.id,
+    exists = db.session.scalar(sa.select(Attachment.id).where(Attachment.linked_to(record),
                                                               Attachment.filename == filename))
     if exists is not None:
         return 0

@@ -39,11 +39,10 @@ CHANGES_REQUESTED = ("Please add the regulator's 24/7 number to the contacts and
 
 
 def _has_workflow(record) -> bool:
-    table = record.__tablename__
     return bool(db.session.scalar(sa.select(ReviewRequest.id).where(
-        ReviewRequest.object_type == table, ReviewRequest.object_id == record.id).limit(1))
+        ReviewRequest.linked_to(record)).limit(1))
         or db.session.scalar(sa.select(Comment.id).where(
-            Comment.object_type == table, Comment.object_id == record.id).limit(1)))
+            Comment.linked_to(record)).limit(1)))
 
 
 def _commenters(record) -> list[User]:
@@ -69,7 +68,7 @@ def _seed_reviews() -> int:
                                      .order_by(IncidentPlan.id))]
     for index, record in enumerate(in_review):
         if record.created_by is None or db.session.scalar(sa.select(Comment.id).where(
-                Comment.object_type == record.__tablename__, Comment.object_id == record.id).limit(1)):
+                Comment.linked_to(record)).limit(1)):
             continue
         eligible = reviews.eligible_reviewers(record, record.created_by)
         named = [u for u in eligible if u.organization_id != record.owner_organization_id][:1] if index % 2 == 0 else []

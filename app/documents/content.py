@@ -136,7 +136,7 @@ def agreement_document(agreement: Agreement, *, issuing: bool = False,
     groups = [signatories[:1]] + [signatories[i:i + 2] for i in range(1, len(signatories), 2)] \
         if len(signatories) % 2 else [signatories[i:i + 2] for i in range(0, len(signatories), 2)]
     issues = db.session.scalars(sa.select(Document).where(
-        Document.object_type == Agreement.__tablename__, Document.object_id == agreement.id)
+        Document.linked_to(agreement))
         .order_by(Document.id.desc()).limit(1)).all() if agreement.id is not None else []
     return "pdf/agreement.html", {"doc": info, "agreement": agreement, "parties": parties,
                                   "signatories": signatories, "signers": signers, "signature_groups": [g for g in groups if g],

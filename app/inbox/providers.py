@@ -163,7 +163,7 @@ def _awaiting_review(user: User, model) -> sa.Select:
     status = AgreementStatus.IN_REVIEW if model is Agreement else PlanStatus.IN_REVIEW
     visible = permissions.visible_agreements if model is Agreement else permissions.visible_incident_plans
     submitter = (sa.select(ReviewRequest.submitted_by_id)
-                 .where(ReviewRequest.object_type == model.__tablename__, ReviewRequest.object_id == model.id,
+                 .where(ReviewRequest.linked_to(model),
                         ReviewRequest.outcome == ReviewOutcome.OPEN)
                  .order_by(ReviewRequest.id.desc()).limit(1).correlate(model).scalar_subquery())
     stmt = visible(user).where(model.status == status, model.archived_at.is_(None),
@@ -173,7 +173,7 @@ def _awaiting_review(user: User, model) -> sa.Select:
 
 
 def _named_reviewer(user: User, model) -> sa.Exists:
-    return (sa.exists().where(ReviewRequest.object_type == model.__tablename__, ReviewRequest.object_id == model.id,
+    return (sa.exists().where(ReviewRequest.linked_to(model),
                               ReviewRequest.outcome == ReviewOutcome.OPEN,
                               review_request_reviewers.c.review_request_id == ReviewRequest.id,
                               review_request_reviewers.c.user_id == user.id)
@@ -189,7 +189,7 @@ def _count_reviews(user: User) -> list[sa.Select]:
 def _submitter_name(model) -> sa.ScalarSelect:
     """The name of who submitted the record's newest open review round (None without one)."""
     return (sa.select(User.name).join(ReviewRequest, ReviewRequest.submitted_by_id == User.id)
-            .where(ReviewRequest.object_type == model.__tablename__, ReviewRequest.object_id == model.id,
+            .where(ReviewRequest.linked_to(model),
                    ReviewRequest.outcome == ReviewOutcome.OPEN)
             .order_by(ReviewRequest.id.desc()).limit(1).correlate(model).scalar_subquery())
 

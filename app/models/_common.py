@@ -45,6 +45,21 @@ def due_by(column, until: date):
     return sa.and_(column.is_not(None), column <= until)
 
 
+class RecordLink:
+    """Points at one record by (object_type, object_id), object_type being the record's table (its
+    kind's `table` in app/kinds.py): audit events, comments, reviews, attachments, documents,
+    notifications. indico's LinkMixin gives each linked type a column and constraints of its own;
+    here the kinds registry names the types, so a new kind alters none of these tables."""
+
+    object_type: so.Mapped[str] = so.mapped_column(sa.String(40))
+    object_id: so.Mapped[int]
+
+    @classmethod
+    def linked_to(cls, record) -> sa.ColumnElement:
+        """SQL: the row points at `record` (an instance, or a model class to correlate with)."""
+        return sa.and_(cls.object_type == record.__tablename__, cls.object_id == record.id)
+
+
 class ReviewedMixin:
     """A record reviewed on a date (`next_review_date`) while it is open (the class's `open_condition()`)."""
 

@@ -5,10 +5,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import utcnow
+from app.models._common import RecordLink, utcnow
 
 
-class Attachment(db.Model):
+class Attachment(RecordLink, db.Model):
     """One uploaded file of one record, addressed by (object_type, object_id) like audit events.
 
     `content_type` is what the bytes were sniffed as, never the name or the browser's header.
@@ -19,8 +19,6 @@ class Attachment(db.Model):
     __table_args__ = (sa.Index("ix_attachments_object", "object_type", "object_id"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    object_type: so.Mapped[str] = so.mapped_column(sa.String(40))
-    object_id: so.Mapped[int]
     filename: so.Mapped[str] = so.mapped_column(sa.String(200))
     content_type: so.Mapped[str] = so.mapped_column(sa.String(100))
     size: so.Mapped[int] = so.mapped_column(sa.BigInteger)

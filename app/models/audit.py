@@ -5,10 +5,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import utcnow
+from app.models._common import RecordLink, utcnow
 
 
-class AuditEvent(db.Model):
+class AuditEvent(RecordLink, db.Model):
     __tablename__ = "audit_events"
     __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
 
@@ -17,8 +17,7 @@ class AuditEvent(db.Model):
     actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     actor_organization_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("organizations.id"))
     action: so.Mapped[str] = so.mapped_column(sa.String(60), index=True)
-    object_type: so.Mapped[str] = so.mapped_column(sa.String(40))
-    object_id: so.Mapped[int | None]
+    object_id: so.Mapped[int | None] = so.mapped_column()  # none for a few events about no single record
     object_version: so.Mapped[int | None]
     summary: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     ip: so.Mapped[str] = so.mapped_column(sa.String(64), default="")

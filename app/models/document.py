@@ -5,16 +5,14 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import TLP, enum_column_type, utcnow
+from app.models._common import TLP, RecordLink, enum_column_type, utcnow
 
 
-class Document(db.Model):
+class Document(RecordLink, db.Model):
     __tablename__ = "documents"
     __table_args__ = (sa.Index("ix_documents_object", "object_type", "object_id"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    object_type: so.Mapped[str] = so.mapped_column(sa.String(40))
-    object_id: so.Mapped[int]
     kind: so.Mapped[str] = so.mapped_column(sa.String(40))
     version: so.Mapped[int]
     reference: so.Mapped[str] = so.mapped_column(sa.String(40), default="")

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import LabelledEnum, enum_column_type, utcnow
+from app.models._common import LabelledEnum, RecordLink, enum_column_type, utcnow
 
 
 class NotificationKind(LabelledEnum):
@@ -56,7 +56,7 @@ class OutboxStatus(LabelledEnum):
     FAILED = "failed"
 
 
-class Notification(db.Model):
+class Notification(RecordLink, db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
         sa.Index("ix_notifications_user_read", "user_id", "read_at"),
@@ -66,8 +66,7 @@ class Notification(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     kind: so.Mapped[NotificationKind] = so.mapped_column(enum_column_type(NotificationKind, 30))
-    object_type: so.Mapped[str] = so.mapped_column(sa.String(40))
-    object_id: so.Mapped[int | None]
+    object_id: so.Mapped[int | None] = so.mapped_column()
     actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     # Safe to show to the recipient whatever happens to the record: never its title or content.
     summary: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
@@ -115,7 +114,7 @@ class OutboxEmail(db.Model):
     last_error: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
 
 
-class SentReminder(db.Model):
+class SentReminder(RecordLink, db.Model):
     """One row per reminder sent (and per daily digest): the unique key makes the engine idempotent."""
 
     __tablename__ = "sent_reminders"
@@ -125,8 +124,6 @@ class SentReminder(db.Model):
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    object_type: so.Mapped[str] = so.mapped_column(sa.String(40))
-    object_id: so.Mapped[int]
     kind: so.Mapped[str] = so.mapped_column(sa.String(40))
     threshold: so.Mapped[str] = so.mapped_column(sa.String(40))
     recipient_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)

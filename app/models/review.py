@@ -9,20 +9,18 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import LabelledEnum, enum_column_type, utcnow
+from app.models._common import LabelledEnum, RecordLink, enum_column_type, utcnow
 from app.models.agreement import Agreement
 from app.models.incident_plan import IncidentPlan
 
 COMMENT_MAX_CHARS = 5000
 
 
-class Comment(db.Model):
+class Comment(RecordLink, db.Model):
     __tablename__ = "comments"
     __table_args__ = (sa.Index("ix_comments_object", "object_type", "object_id"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    object_type: so.Mapped[str] = so.mapped_column(sa.String(40))
-    object_id: so.Mapped[int]
     author_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     body: so.Mapped[str] = so.mapped_column(sa.Text)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
@@ -47,15 +45,13 @@ review_request_reviewers = sa.Table(
 )
 
 
-class ReviewRequest(db.Model):
+class ReviewRequest(RecordLink, db.Model):
     """One submission of a record for review: who submitted it, whom they named, how it ended."""
 
     __tablename__ = "review_requests"
     __table_args__ = (sa.Index("ix_review_requests_object", "object_type", "object_id"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    object_type: so.Mapped[str] = so.mapped_column(sa.String(40))
-    object_id: so.Mapped[int]
     submitted_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     submitted_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     outcome: so.Mapped[ReviewOutcome] = so.mapped_column(enum_column_type(ReviewOutcome), index=True,
@@ -83,7 +79,7 @@ for _reviewable in (Agreement, IncidentPlan):
                             ReviewRequest.object_type == _reviewable.__tablename__)))
 
 
-class ContentVersion(db.Model):
+class ContentVersion(RecordLink, db.Model):
     """The reviewable content of an agreement or a plan as it stood after a change or a submission:
     the parts reviewers read (terms, parties, sections…) as JSON, and their SHA-256. Numbered per
     record from 1; a save that changes nothing reviewable writes no version."""
@@ -92,8 +88,6 @@ class ContentVersion(db.Model):
     __table_args__ = (sa.UniqueConstraint("object_type", "object_id", "number"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    object_type: so.Mapped[str] = so.mapped_column(sa.String(40))
-    object_id: so.Mapped[int]
     number: so.Mapped[int]
     digest: so.Mapped[str] = so.mapped_column(sa.String(64))
     content: so.Mapped[str] = so.mapped_column(sa.Text)

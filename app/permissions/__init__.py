@@ -15,19 +15,7 @@ import sqlalchemy as sa
 from werkzeug.exceptions import Forbidden
 
 from app import kinds
-from app.models import (
-    TLP,
-    Agreement,
-    IncidentPlan,
-    IncidentReport,
-    Initiative,
-    Organization,
-    Risk,
-    Role,
-    User,
-    WorkingGroup,
-    today,
-)
+from app.models import TLP, Agreement, Organization, Role, User, today
 from app.permissions.incidents import (  # noqa: F401  -- re-exported: callers use permissions.can_*
     answers_for,
     can_acknowledge_incident_stage,
@@ -175,38 +163,15 @@ def visible_records(kind: kinds.RecordKind, user: User) -> sa.Select:
             .where(kind.parent_key.in_(visible_records(parent, user).with_only_columns(parent.model.id))))
 
 
-def visible_agreements(user: User) -> sa.Select:
-    return _visible(Agreement, user)
-
-
-def visible_initiatives(user: User) -> sa.Select:
-    return _visible(Initiative, user)
-
-
-def visible_working_groups(user: User) -> sa.Select:
-    return _visible(WorkingGroup, user)
-
-
-def visible_risks(user: User) -> sa.Select:
-    return _visible(Risk, user)
-
-
-def visible_incident_plans(user: User) -> sa.Select:
-    return _visible(IncidentPlan, user)
-
-
-def visible_incident_reports(user: User) -> sa.Select:
-    return _visible(IncidentReport, user)
-
-
-def visible_tasks(user: User) -> sa.Select:
-    """Tasks take the visibility of their working group (joined)."""
-    return visible_records(kinds.BY_KEY["task"], user)
-
-
-def visible_mitigations(user: User) -> sa.Select:
-    """Mitigations take the visibility of their risk (joined)."""
-    return visible_records(kinds.BY_KEY["mitigation"], user)
+# Each kind's scope under the name its callers use (a task or a mitigation joins its parent).
+visible_agreements = functools.partial(visible_records, kinds.BY_KEY["agreement"])
+visible_initiatives = functools.partial(visible_records, kinds.BY_KEY["initiative"])
+visible_working_groups = functools.partial(visible_records, kinds.BY_KEY["working_group"])
+visible_tasks = functools.partial(visible_records, kinds.BY_KEY["task"])
+visible_risks = functools.partial(visible_records, kinds.BY_KEY["risk"])
+visible_mitigations = functools.partial(visible_records, kinds.BY_KEY["mitigation"])
+visible_incident_plans = functools.partial(visible_records, kinds.BY_KEY["incident_plan"])
+visible_incident_reports = functools.partial(visible_records, kinds.BY_KEY["incident_report"])
 
 
 def visible_organizations(user: User) -> sa.Select:

@@ -85,7 +85,7 @@ def versions(record) -> list[ContentVersion]:
     """The record's versions, newest first."""
     return list(db.session.scalars(
         sa.select(ContentVersion)
-        .where(ContentVersion.object_type == record.__tablename__, ContentVersion.object_id == record.id)
+        .where(ContentVersion.linked_to(record))
         .order_by(ContentVersion.number.desc())))
 
 
@@ -101,7 +101,7 @@ def versions_of_records(object_type: str, object_ids: list[int]) -> list[Content
 def latest_version(record) -> ContentVersion | None:
     return db.session.scalar(
         sa.select(ContentVersion)
-        .where(ContentVersion.object_type == record.__tablename__, ContentVersion.object_id == record.id)
+        .where(ContentVersion.linked_to(record))
         .order_by(ContentVersion.number.desc()).limit(1))
 
 

@@ -65,7 +65,7 @@ def current_review(record) -> ReviewRequest | None:
     """The open round of a record in review (None when it is not in review)."""
     return db.session.scalar(
         sa.select(ReviewRequest)
-        .where(ReviewRequest.object_type == record.__tablename__, ReviewRequest.object_id == record.id,
+        .where(ReviewRequest.linked_to(record),
                ReviewRequest.outcome == ReviewOutcome.OPEN)
         .options(selectinload(ReviewRequest.reviewers), selectinload(ReviewRequest.submitted_by))
         .order_by(ReviewRequest.id.desc()).limit(1))
@@ -74,7 +74,7 @@ def current_review(record) -> ReviewRequest | None:
 def last_review(record) -> ReviewRequest | None:
     return db.session.scalar(
         sa.select(ReviewRequest)
-        .where(ReviewRequest.object_type == record.__tablename__, ReviewRequest.object_id == record.id)
+        .where(ReviewRequest.linked_to(record))
         .options(selectinload(ReviewRequest.comment), selectinload(ReviewRequest.decided_by))
         .order_by(ReviewRequest.id.desc()).limit(1))
 
@@ -87,7 +87,7 @@ def last_sent_back(record, review: ReviewRequest) -> ReviewRequest | None:
     review) with its content kept."""
     return db.session.scalar(
         sa.select(ReviewRequest)
-        .where(ReviewRequest.object_type == record.__tablename__, ReviewRequest.object_id == record.id,
+        .where(ReviewRequest.linked_to(record),
                ReviewRequest.id < review.id, ReviewRequest.outcome.in_(SENT_BACK),
                ReviewRequest.content_version_id.is_not(None))
         .options(selectinload(ReviewRequest.content_version))
@@ -173,7 +173,7 @@ def _open(actor: User, record, reviewers: list[User]) -> ReviewRequest:
         raise ReviewError(f"{', '.join(sorted(refused))} cannot review this {_label(record)}: reviewers must be "
                           "coordinators of a participating organisation who may approve it, not the submitter.")
     for stale in db.session.scalars(sa.select(ReviewRequest).where(
-            ReviewRequest.object_type == record.__tablename__, ReviewRequest.object_id == record.id,
+            ReviewRequest.linked_to(record),
             ReviewRequest.outcome == ReviewOutcome.OPEN)):
         stale.outcome, stale.decided_at = ReviewOutcome.CLOSED, utcnow()
     review = ReviewRequest(object_type=record.__tablename__, object_id=record.id, submitted_by=actor,

@@ -149,7 +149,7 @@ def risk_history(risk: Risk, limit: int = 200) -> list[AuditEvent]:
     """Events of the risk and of its mitigations, newest first."""
     mitigation_ids = sa.select(Mitigation.id).where(Mitigation.risk_id == risk.id)
     stmt = (sa.select(AuditEvent)
-            .where(sa.or_(sa.and_(AuditEvent.object_type == Risk.__tablename__, AuditEvent.object_id == risk.id),
+            .where(sa.or_(AuditEvent.linked_to(risk),
                           sa.and_(AuditEvent.object_type == Mitigation.__tablename__,
                                   AuditEvent.object_id.in_(mitigation_ids))))
             .options(selectinload(AuditEvent.actor).selectinload(User.organization))

@@ -51,7 +51,7 @@ def certificate_events(agreement: Agreement, issued: Document, round_: list[Sign
                        completed_at: datetime) -> list[Event]:
     """Every step from the issue to the last signature, oldest first."""
     issue_event = db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.object_type == "agreements", AuditEvent.object_id == agreement.id,
+        sa.select(AuditEvent).where(AuditEvent.linked_to(agreement),
                                     AuditEvent.action == "document.issued",
                                     AuditEvent.summary.contains(issued.sha256)).order_by(AuditEvent.id.desc()))
     issuer = f"{issued.issuer.name}, {issued.issuer.organization.name}" if issued.issuer else "Palisade"

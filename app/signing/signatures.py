@@ -198,7 +198,7 @@ def last_decline(agreement: Agreement) -> SignatureRequest | None:
         SignatureRequest.agreement_id == agreement.id, SignatureRequest.status == SignatureStatus.DECLINED)
         .order_by(SignatureRequest.id.desc()).limit(1))
     if declined is None or db.session.scalar(sa.select(ReviewRequest.id).where(
-            ReviewRequest.object_type == agreement.__tablename__, ReviewRequest.object_id == agreement.id,
+            ReviewRequest.linked_to(agreement),
             ReviewRequest.submitted_at > declined.signed_at).limit(1)) is not None:
         return None
     return declined
