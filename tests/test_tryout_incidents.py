@@ -71,3 +71,19 @@ def test_a_replayed_stage_form_submits_nothing_a_second_time_and_keeps_the_text(
     assert operator.post(f"/incidents/{world.report_id}/stages/intermediate",
                          data={**data, "version": current}).status_code == 302
     assert _stage_count(app, world) == 2
+
+
+def test_a_replayed_intermediate_request_asks_only_once(app):
+    world = build(app)
+    authority = client(app, world, "authority_coordinator")
+    page = authority.get(f"/incidents/{world.report_id}").text
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    data = {"due_at": "2199-01-01T10:00", "request_note": "Scope of the outage?", "version": version}
+    first = authority.post(f"/incidents/{world.report_id}/intermediate", data=data, follow_redirects=True)
+    assert "Intermediate report requested" in first.text
+    again = authority.post(f"/incidents/{world.report_id}/intermediate", data=data, follow_redirects=True)
+    assert "Nothing was requested" in again.text and "requested: the operator" not in again.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(IncidentReportStage.id)).where(
+            IncidentReportStage.incident_report_id == world.report_id,
+            IncidentReportStage.requested_at.is_not(None))) == 1

@@ -129,6 +129,16 @@ class IncidentReportForm(ZonedForm):
         field.data = ",".join(dict.fromkeys(codes))
 
 
+class OnVersion:
+    """A form opened on one version of the report: a replay (a double click) or a stale form does nothing."""
+
+    version = HiddenField()
+
+    def is_stale(self, report) -> bool:
+        sent = str(self.version.data or "")
+        return sent.isdigit() and int(sent) != report.version
+
+
 YES_NO = [SelectChoice(value="yes", label="Yes"), SelectChoice(value="no", label="No")]
 
 
@@ -136,7 +146,7 @@ def _yes_no(label: str) -> RadioField:
     return RadioField(label, choices=YES_NO, validators=[InputRequired(message="Answer yes or no.")])
 
 
-class StageForm(ModelForm):
+class StageForm(OnVersion, ModelForm):
     """What each stage requires: the early warning says whether malicious or cross-border is suspected;
     the final report has root cause, mitigations applied and cross-border impact."""
 
@@ -150,12 +160,6 @@ class StageForm(ModelForm):
                                         validators=[DataRequired(), Length(max=MARKDOWN_MAX)])
     cross_border_impact = TextAreaField("Cross-border impact", validators=[DataRequired(), Length(max=20_000)],
                                         description="Write “None” when there was none.")
-    version = HiddenField()  # the report's version the form was opened on: a replay or a stale form submits nothing
-
-    def is_stale(self, report) -> bool:
-        sent = str(self.version.data or "")
-        return sent.isdigit() and int(sent) != report.version
-
     def __init__(self, *args, kind: StageKind, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
@@ -172,7 +176,7 @@ class StageForm(ModelForm):
         return data
 
 
-class RequestForm(ZonedForm):
+class RequestForm(OnVersion, ZonedForm):
     """The authority asks for an intermediate report by a date."""
 
     TIME_FIELDS = ("due_at",)

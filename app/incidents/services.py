@@ -164,6 +164,7 @@ def request_intermediate(actor: User, report: IncidentReport, due_at: datetime, 
     stage = IncidentReportStage(kind=StageKind.INTERMEDIATE, due_at=due_at, requested_at=now,
                                 requested_by_id=actor.id, request_note=note or "")
     report.stages.append(stage)
+    report.updated_at = now  # the report's version moves with each stage (a replayed request is refused)
     db.session.flush()
     audit.record(actor, f"{KIND}.intermediate_requested", report,
                  summary=f"intermediate report requested, due {due_at:%Y-%m-%d %H:%M} UTC")

@@ -34,6 +34,10 @@ def request_intermediate(incident_id: int):
     if not form.validate_on_submit():
         flash(f"Nothing was requested. {lifecycle.problems(form)}", "danger")
         return redirect(back)
+    if form.is_stale(report):
+        flash("Nothing was requested: the report changed since you opened it (perhaps this request was just "
+              "sent). Check its stages, then ask again.", "warning")
+        return redirect(back)
     try:
         services.request_intermediate(current_user, report, form.utc("due_at"), form.request_note.data or "")
     except services.IncidentInputError as exc:

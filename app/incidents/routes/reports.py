@@ -68,7 +68,7 @@ def detail(incident_id: int):
     return render_template(
         "incidents/detail.html", report=report, stages=stages, zone=zone, now=now, risks=risks,
         local=lambda moment: clocks.local(moment, zone), events=records.history(report)[:10],
-        status_form=StatusForm(formdata=None, version=report.version), request_form=RequestForm(formdata=None),
+        status_form=StatusForm(formdata=None, version=report.version), request_form=RequestForm(formdata=None, version=report.version),
         risk_form=RiskFromIncidentForm(formdata=None))
 
 
