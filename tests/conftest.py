@@ -12,8 +12,9 @@ Keeping CI inside its budget (two passes, SQLite then PostgreSQL, on 2 cores) --
   `demo_world` (a private, writable copy of the demo seeded once per run by `seed-demo --password …`;
   `.app`, `.password`, `.seeded`) or, for a module, `demo_template.new_app()` / `.drop(app)`
   (tests/demo_world.py).
-- A large seeded world that tests only read: build it once per module with `scope=WORLD_SCOPE`
-  (module on SQLite; per test on PostgreSQL, where every test empties the tables).
+- A large seeded world that tests only read: build it once per module on `shared_app()` (a database of
+  its own, on PostgreSQL too) in a `scope="module"` fixture that ends with `drop_shared_app(app)`
+  (tests/test_permissions.py). Older worlds use `scope=WORLD_SCOPE` (per test on PostgreSQL).
 - Browser tests: `live_app` (tests/served.py: the app served in-process by werkzeug, ready in
   milliseconds) rather than `served` (gunicorn: keep it for processes, workers and concurrency), and
   the module-scoped `browser` (one Chromium per module; open a context per test).
@@ -24,6 +25,7 @@ Keeping CI inside its budget (two passes, SQLite then PostgreSQL, on 2 cores) --
 - Hypothesis: settings(max_examples=…, deadline=None, derandomize=True); tens of examples, not hundreds,
   for a test that makes requests.
 """
+import itertools
 import os
 
 import pytest
@@ -58,6 +60,7 @@ from config import ProductionConfig, TestConfig
 USING_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 # Large seeded worlds are shared by a module on SQLite (each has its own in-memory database); on the
 # one PostgreSQL database they are rebuilt per test, since every test ends by emptying the tables.
+# A world built on shared_app() (a database of its own on PostgreSQL too) is shared by its module on both.
 WORLD_SCOPE = "function" if USING_POSTGRES else "module"
 
 
@@ -87,6 +90,46 @@ def make_app(config_class=TestConfig):
             db.create_all()
         limiter.reset()
     return app
+
+
+def postgres_admin(*statements: str) -> None:
+    """Run statements (CREATE/DROP DATABASE …) on the PostgreSQL server of TEST_DATABASE_URL."""
+    url = sa.engine.make_url(os.environ["TEST_DATABASE_URL"]).set(database="postgres")
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                connection.execute(sa.text(statement))
+    finally:
+        engine.dispose()
+
+
+_world_numbers = itertools.count()
+
+
+def shared_app(config_class=TestConfig):
+    """An app on a database of its own, for a world a module shares (`@pytest.fixture(scope="module")`): a new
+    in-memory database on SQLite; on PostgreSQL a new database `<worker's database>_world<n>` with the schema,
+    which the per-test emptying of the main database leaves alone. End with drop_shared_app(app)."""
+    if not USING_POSTGRES:
+        return make_app(config_class)
+    url = sa.engine.make_url(os.environ["TEST_DATABASE_URL"])
+    name = f"{url.database}_world{next(_world_numbers)}"
+    postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    own = url.set(database=name).render_as_string(hide_password=False)
+    app = make_app(type("WorldConfig", (config_class,), {"SQLALCHEMY_DATABASE_URI": own}))
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+def drop_shared_app(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+        name = db.engine.url.database
+    if USING_POSTGRES:
+        postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

@@ -31,6 +31,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import USING_POSTGRES, make_app, postgres_admin
+
 DEMO_PASSWORD = "basalt heron compass 77"
 
 
@@ -42,8 +44,6 @@ class SeedRun:
 
 class DemoTemplate:
     def __init__(self, root: Path, worker: str):
-        from tests.conftest import USING_POSTGRES
-
         self.root, self.worker, self.postgres = root, worker, USING_POSTGRES
         self.password = DEMO_PASSWORD
         self._numbers = count()
@@ -74,21 +74,11 @@ class DemoTemplate:
             name = name[: -len(self.worker) - 1]
         return f"{name}_demo_template"
 
-    def _admin(self, callback) -> None:
-        engine = sa.create_engine(self._url_of("postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-        try:
-            with engine.connect() as connection:
-                callback(connection)
-        finally:
-            engine.dispose()
-
     # --- the one seed-demo run --------------------------------------------------------------------
     def _seed(self) -> None:
-        from tests.conftest import make_app
-
         if self.postgres:
-            self._admin(lambda c: (c.execute(sa.text(f'DROP DATABASE IF EXISTS "{self._template_name}" WITH (FORCE)')),
-                                   c.execute(sa.text(f'CREATE DATABASE "{self._template_name}"'))))
+            postgres_admin(f'DROP DATABASE IF EXISTS "{self._template_name}" WITH (FORCE)',
+                           f'CREATE DATABASE "{self._template_name}"')
             url = self._url_of(self._template_name)
         else:
             url = f"sqlite:///{self._file}"
@@ -108,13 +98,11 @@ class DemoTemplate:
     # --- copies -----------------------------------------------------------------------------------
     def new_app(self, config_class=None):
         """An app on a fresh copy of the demo database (its config: `config_class` or TestConfig)."""
-        from tests.conftest import make_app
-
         number = next(self._numbers)
         if self.postgres:
             name = f"{sa.engine.make_url(os.environ['TEST_DATABASE_URL']).database}_demo{number}"
-            self._admin(lambda c: (c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')),
-                                   _clone(c, name, self._template_name)))
+            postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            _clone(name, self._template_name)
             url, own = self._url_of(name), name
         else:
             copy = self.root / f"demo-{self.worker or 'main'}-{os.getpid()}-{number}.sqlite"
@@ -133,16 +121,16 @@ class DemoTemplate:
             db.engine.dispose()
         own = self._own.pop(id(app))
         if self.postgres:
-            self._admin(lambda c: c.execute(sa.text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')))
+            postgres_admin(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
         else:
             Path(own).unlink(missing_ok=True)
 
 
-def _clone(connection, name: str, template: str) -> None:
+def _clone(name: str, template: str) -> None:
     """CREATE DATABASE … TEMPLATE fails while another session is still leaving the template: retry briefly."""
     for attempt in range(50):
         try:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+            postgres_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
             return
         except sa.exc.OperationalError:
             if attempt == 49:

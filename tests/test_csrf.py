@@ -9,7 +9,7 @@ import pytest
 
 from config import CsrfTestConfig
 from tests import factories
-from tests.conftest import WORLD_SCOPE, make_app
+from tests.conftest import drop_shared_app, make_app, shared_app
 from tests.security_world import (
     PASSWORD,
     app_rules,
@@ -29,10 +29,11 @@ def _actor(endpoint: str) -> str:
     return "admin" if endpoint.startswith(ADMIN_BLUEPRINTS) else "coordinator"
 
 
-@pytest.fixture(scope=WORLD_SCOPE)
-def csrf_world():
-    app = make_app(CsrfTestConfig)
-    return app, seed_world(app)
+@pytest.fixture(scope="module")
+def csrf_world(_postgres_schema):
+    app = shared_app(CsrfTestConfig)
+    yield app, seed_world(app)
+    drop_shared_app(app)
 
 
 def test_csrf01_every_write_route_refuses_a_missing_or_wrong_token(csrf_world):

@@ -29,7 +29,7 @@ from app.models import (
     utcnow,
 )
 from tests import factories
-from tests.conftest import USING_POSTGRES, WORLD_SCOPE, empty_all_tables, make_app
+from tests.conftest import drop_shared_app, shared_app
 
 ORGS = ("A", "B", "C", "D", "E")
 ROLES = (Role.ADMIN, Role.COORDINATOR, Role.MEMBER, Role.EXECUTIVE)
@@ -107,18 +107,14 @@ def _build_world() -> dict:
     }
 
 
-@pytest.fixture(scope=WORLD_SCOPE)
+@pytest.fixture(scope="module")
 def world(_postgres_schema):
-    app = make_app()
+    """One world for the module, on a database of its own (on PostgreSQL too: see conftest.shared_app)."""
+    app = shared_app()
     with app.app_context():
         ids = _build_world()
     yield app, ids
-    if USING_POSTGRES:
-        empty_all_tables(app)
-    else:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    drop_shared_app(app)
 
 
 def _user(ids, key) -> User:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import WORLD_SCOPE, make_app
+from tests.conftest import drop_shared_app, shared_app
 from tests.security_world import app_rules, build_url, client_for, seed_world, write_methods
 
 EXTREME_INTS = ["2147483648", "9223372036854775808", "1" + "0" * 30, "0"]
@@ -21,12 +21,13 @@ QUERY_VALUES = ["2147483648", "9223372036854775808", "-9223372036854775809", "a%
 ROLES = ("admin", "coordinator", "member")
 
 
-@pytest.fixture(scope=WORLD_SCOPE)
-def robust_world():
-    app = make_app()
+@pytest.fixture(scope="module")
+def robust_world(_postgres_schema):
+    app = shared_app()
     world = seed_world(app)
     clients = {role: client_for(app, world, role) for role in ROLES}
-    return app, world, clients
+    yield app, world, clients
+    drop_shared_app(app)
 
 
 def _rules(app):

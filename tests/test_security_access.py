@@ -25,7 +25,7 @@ from app.models import (
     WorkingGroup,
 )
 from tests import factories
-from tests.conftest import WORLD_SCOPE, make_app
+from tests.conftest import drop_shared_app, make_app, shared_app
 from tests.security_world import (
     app_rules,
     build_url,
@@ -49,10 +49,11 @@ KINDS = {  # list endpoint -> (model, scope)
 }
 
 
-@pytest.fixture(scope=WORLD_SCOPE)
-def world_app():
-    app = make_app()
-    return app, seed_world(app)
+@pytest.fixture(scope="module")
+def world_app(_postgres_schema):
+    app = shared_app()
+    yield app, seed_world(app)
+    drop_shared_app(app)
 
 
 def _record_rules(app, methods):
