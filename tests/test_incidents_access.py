@@ -33,6 +33,9 @@ POLICY = {
     "incidents.request_intermediate": ANSWERERS,
     "incidents.open_risk": ANSWERERS,
     "comments.incident_report": COMMENTERS,
+    # Only a closed case is archived (test_archive_matrix_of_a_closed_case): this open one, by no one.
+    "incidents.archive": {**READERS, **{who: 403 for who in PEOPLE if who not in ("client_member", "third_coordinator")}},
+    "incidents.restore": {**READERS, **{who: 403 for who in PEOPLE if who not in ("client_member", "third_coordinator")}},
 }
 
 
@@ -172,3 +175,40 @@ def test_another_authority_sees_nothing_of_a_report_addressed_to_the_first():
 
     assert reference in verify(client(app, world, "authority_coordinator"))  # the addressed authority is told
     assert reference not in verify(browser)
+
+
+def test_archive_matrix_of_a_closed_case():
+    """Once the authority has closed the case, the operator's coordinator archives and restores it (audited,
+    a second click changes nothing); everyone else is refused (404 out of scope, 403 in it), unchanged."""
+    from app.models import IncidentStatus
+
+    app = make_app()
+    world = build(app, status=IncidentStatus.CLOSED)
+    url = f"/incidents/{world.report_id}"
+
+    def archived_and_events():
+        with app.app_context():
+            report = db.session.get(IncidentReport, world.report_id)
+            actions = db.session.scalars(sa.select(AuditEvent.action).where(
+                AuditEvent.object_id == report.id, AuditEvent.action.like("incident_report.%"))).all()
+            return report.archived_at is not None, sorted(actions)
+
+    for who in WRITE_ORDER:
+        if who == "operator_coordinator":
+            continue
+        before = archived_and_events()
+        expected = 404 if who in ("client_member", "third_coordinator") else 403
+        assert client(app, world, who).post(f"{url}/archive").status_code == expected, who
+        assert archived_and_events() == before, who
+    coordinator = client(app, world, "operator_coordinator")
+    assert ">Archive<" in coordinator.get(url).get_data(as_text=True)
+    assert coordinator.post(f"{url}/archive").status_code == 302
+    archived, actions = archived_and_events()
+    assert archived and actions.count("incident_report.archived") == 1
+    page = coordinator.post(f"{url}/archive", follow_redirects=True).get_data(as_text=True)
+    assert "already archived" in page
+    assert archived_and_events() == (True, actions)  # twice does nothing
+    assert client(app, world, "authority_coordinator").post(f"{url}/restore").status_code == 403
+    assert coordinator.post(f"{url}/restore").status_code == 302
+    assert archived_and_events()[0] is False
+    assert ">Archive<" not in client(app, world, "authority_coordinator").get(url).get_data(as_text=True)

@@ -142,6 +142,8 @@ EXPECTED: dict[str, dict] = {
     "incidents.acknowledge": SIGNATORY_ONLY,                  # the authority's coordinators only
     "incidents.request_intermediate": SIGNATORY_ONLY,
     "incidents.open_risk": SIGNATORY_ONLY,
+    "incidents.archive": STATEFUL_WRITE,                      # the operator's coordinator, once closed
+    "incidents.restore": STATEFUL_WRITE,
     "incident_plans.index": SIGNED_IN,
     "incident_plans.create": CREATE,
     "incident_plans.detail": SCOPED_READ,

@@ -180,6 +180,14 @@ def transition_incident_report(actor: User, report: IncidentReport, new_status: 
     _tell(report, other, actor, f"status {new_status.label.lower()}")
 
 
+def archive_incident_report(actor: User, report: IncidentReport, archived: bool = True) -> bool:
+    """Archive a closed case, or restore it (archived=False); a second click changes nothing (False)."""
+    permissions.authorize(permissions.can_archive_incident_report(actor, report))
+    if archived:
+        return records.archive(actor, report, KIND)
+    return records.restore(actor, report, KIND)
+
+
 def open_risk(actor: User, report: IncidentReport, **fields):
     """A risk in the register from the report, owned by the authority and linked back to it. The risk is a
     record of its own: its text is what the authority writes, never a copy of the report."""

@@ -19,6 +19,7 @@ from app.models import TLP, Agreement, Organization, Role, User, today
 from app.permissions.incidents import (  # noqa: F401  -- re-exported: callers use permissions.can_*
     answers_for,
     can_acknowledge_incident_stage,
+    can_archive_incident_report,
     can_create_incident_report,
     can_open_risk_from_incident,
     can_request_incident_stage,

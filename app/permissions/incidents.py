@@ -45,6 +45,13 @@ def can_open_risk_from_incident(user: User, report: IncidentReport) -> bool:
     return answers_for(user, report)
 
 
+def can_archive_incident_report(user: User, report: IncidentReport) -> bool:
+    """A coordinator of the reporting organisation, once the authority has closed the case (an open case
+    never leaves the authority's queue); the same person restores it."""
+    return (user.role is Role.COORDINATOR and user.organization_id == report.owner_organization_id
+            and report.is_closed)
+
+
 def is_authority_coordinator(user: User) -> bool:
     organization: Organization | None = getattr(user, "organization", None)
     return (bool(getattr(user, "is_authenticated", False)) and user.role is Role.COORDINATOR

@@ -72,6 +72,14 @@ def detail(incident_id: int):
         risk_form=RiskFromIncidentForm(formdata=None))
 
 
+@bp.post("/<int:incident_id>/archive", endpoint="archive")
+@bp.post("/<int:incident_id>/restore", endpoint="restore")
+def archive_or_restore(incident_id: int):
+    report = get_visible_report(incident_id)
+    return lifecycle.archive_or_restore(report, services.archive_incident_report,
+                                        f"Incident report {report.reference}")
+
+
 @bp.get("/<int:incident_id>/history")
 def history(incident_id: int):
     report = get_visible_report(incident_id)
