@@ -28,6 +28,8 @@ How to add a kind (e.g. `incident_report`):
   3. Its blueprint package, app/<package>/ (routes, forms, services, queries), with a detail
      page at `endpoint` that includes the panels of the features it opts into
      (templates/comments/_panel.html, templates/attachments/_panel.html).
+     A kind read in editions (an advisory) also has `read_condition(tlp_condition, organization_id)` and
+     `restricted_condition(...)`: who reads an edition, and who the restricted one (its other documents).
   4. ONE entry in `KINDS` below. Scopes, comments, attachments, notifications, history,
      documents and the organisation page then cover it; the registry test tells what is missing.
 Nothing else reads a list of kinds: add no tuple of models anywhere else.
@@ -41,7 +43,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.models import Agreement, IncidentPlan, IncidentReport, Initiative, Mitigation, Risk, Task, WorkingGroup
+from app.models import Advisory, Agreement, IncidentPlan, IncidentReport, Initiative, Mitigation, Risk, Task, WorkingGroup
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,12 @@ KINDS: tuple[RecordKind, ...] = (
     # indicators from the coordinators of the operator and of the authority.
     RecordKind("incident_report", IncidentReport, "incident report", "incidents.detail", "incident_id",
                comments=True, title_travels=False),
+    # Read in editions (Advisory.read_condition: drafts by the authors, a public edition by everyone); a released
+    # advisory never changes, so it takes no files; its acknowledgement reminders go to the recipients'
+    # coordinators (app/advisories/reminders.py). Only its reference travels: a public-edition reader never
+    # learns the restricted title from a notification.
+    RecordKind("advisory", Advisory, "advisory", "advisories.detail", "advisory_id", attachments=False,
+               title_travels=False),
 )
 
 BY_KEY: dict[str, RecordKind] = {kind.key: kind for kind in KINDS}

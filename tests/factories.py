@@ -163,3 +163,26 @@ def incident_report(*, authority=None, aware_at=None, **kw):
     obj.stages = [IncidentReportStage(kind=StageKind.EARLY_WARNING, due_at=clocks.early_warning_due(aware_at)),
                   IncidentReportStage(kind=StageKind.NOTIFICATION, due_at=clocks.notification_due(aware_at))]
     return _save(obj)
+
+
+def advisory(*, authors=(), recipients=(), status=None, public_title="", **kw):
+    """An advisory written by its creator's organisation (and `authors`), sent to `recipients`. A released one
+    is marked released and approved by every author (no PDF: tests that need the editions release it)."""
+    from app.models import Advisory, AdvisoryAuthor, AdvisoryRecipient, AdvisoryStatus, utcnow
+
+    n = next(_seq)
+    _owner_defaults(kw)
+    kw.setdefault("reference", f"ADV-2026-{n:04d}")
+    kw.setdefault("title", f"Advisory {n}")
+    kw.setdefault("summary", f"Summary of advisory {n}")
+    obj = Advisory(public_title=public_title, **kw)
+    owner_id = obj.owner_organization_id or obj.owner_organization.id
+    org_ids = [owner_id] + [o.id for o in authors if o.id != owner_id]
+    released = status is not None and AdvisoryStatus(status).is_released
+    obj.authors = [AdvisoryAuthor(organization_id=i, approved_at=utcnow() if released else None) for i in org_ids]
+    obj.distribution = [AdvisoryRecipient(organization_id=o.id) for o in recipients]
+    if status is not None:
+        obj.status = AdvisoryStatus(status)
+        if released:
+            obj.released_at = utcnow()
+    return _save(obj)

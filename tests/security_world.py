@@ -25,6 +25,7 @@ from app.models import (
     PlanContact,
     PlanSection,
     Role,
+    SharingFeed,
     TaskUpdate,
     utcnow,
 )
@@ -76,6 +77,14 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
     stage = report.stages[0]
     stage.submitted_at, stage.submitted_by_id, stage.body = utcnow(), owner_coordinator.id, "Early warning."
     stage.document_id = report_document.id
+    advisory = factories.advisory(created_by=owner_coordinator, tlp=tlp, status="released",
+                                  last_edited_by_id=owner_coordinator.id)
+    advisory_document = Document(object_type="advisories", object_id=advisory.id, kind="advisory", version=1,
+                                 reference=advisory.reference, filename="advisory.pdf", sha256="4" * 64, size=8,
+                                 content=b"%PDF-1.7", tlp=tlp, issuer_id=owner_coordinator.id)
+    sharing_token = f"world-sharing-token-{member.id}-0123456789abcdefghijklmnop"
+    sharing_feed = SharingFeed(user_id=member.id, token_hash=hashlib.sha256(sharing_token.encode()).hexdigest())
+    db.session.add_all([advisory_document, sharing_feed])
     feed_token = f"world-calendar-token-{member.id}-0123456789abcdefghijklmnop"
     feed = CalendarFeed(user_id=member.id, token_hash=hashlib.sha256(feed_token.encode()).hexdigest())
     db.session.add_all([milestone, update, section, contact, document, notification, attachment, feed])
@@ -92,6 +101,8 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
         "token": feed_token,
         # incident reports: the stage kind walked is the one a reporter can always send (a correction)
         "incident_id": report.id, "stage_id": stage.id, "stage_kind": "intermediate",
+        # advisories: A's released AMBER advisory (no recipient: B's people are outside it)
+        "advisory_id": advisory.id, "feed_token": sharing_token,
     }
 
 
@@ -181,10 +192,12 @@ def write_methods(rule: Rule) -> list[str]:
 # --- DB snapshot ---------------------------------------------------------------------------------
 
 
-# A PDF download may fill the render cache (app/documents/renders.py: rendered and known documents) and a delivered executive report
-# keeps its figures for the next report's trend (report_snapshots): derived from what the reader may
+# A PDF download may fill the render cache (app/documents/renders.py: rendered and known documents) and a
+# delivered executive report
+# keeps its figures for the next report's trend (report_snapshots), and opening a released advisory marks it
+# read for the sharing feed (advisory_reads): derived from what the reader may
 # already see, never records. Every other table must stay untouched by a GET.
-DERIVED_TABLES = {"rendered_documents", "known_documents", "render_jobs", "report_snapshots"}
+DERIVED_TABLES = {"rendered_documents", "known_documents", "render_jobs", "report_snapshots", "advisory_reads"}
 
 
 def db_snapshot(app) -> dict:

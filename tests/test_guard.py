@@ -18,7 +18,9 @@ PUBLIC = {"static", "auth.login", "main.healthz",
           "auth.set_password", "auth.forgot_password",
           # A calendar application cannot sign in: the feed's long random token is the credential
           # (stored hashed; unknown or revoked tokens get 404, tests/test_calendar.py).
-          "calendar.feed"}
+          "calendar.feed",
+          # A feed reader cannot sign in either: the sharing feed's token works the same way (tests/test_sharing.py).
+          "sharing.feed"}
 
 
 def _placeholder(converter) -> object:

@@ -20,6 +20,7 @@ from app.documents.services import (
 )
 from app.extensions import db, limiter
 from app.models import (
+    Advisory,
     Agreement,
     Document,
     IncidentPlan,
@@ -137,6 +138,23 @@ def incident_stage(incident_id: int, stage_id: int):
         IncidentReportStage.document_id.is_not(None)))
     return issued(db.first_or_404(permissions.visible_documents(current_user, IncidentReport, report.id)
                                   .where(Document.id == stage.document_id)))
+
+
+@bp.get("/advisories/<int:advisory_id>.pdf")
+@pdf_rate_limit
+def advisory(advisory_id: int):
+    """The sealed PDF of the advisory edition the reader may have: the restricted one when the TLP rule allows
+    it, else (or with ?edition=public) the public one, TLP:CLEAR; 404 when there is no such edition."""
+    from app.advisories.queries import may_read_restricted
+    from app.documents.services import KIND_ADVISORY, KIND_ADVISORY_PUBLIC
+
+    record = db.first_or_404(permissions.visible_advisories(current_user).where(Advisory.id == advisory_id))
+    public = request.args.get("edition") == "public" or not may_read_restricted(current_user, record)
+    if not record.is_released or (public and not record.has_public_edition):
+        abort(404)
+    return issued(db.first_or_404(sa.select(Document).where(  # scoped: the advisory and its edition checked above
+        Document.object_type == Advisory.__tablename__, Document.object_id == record.id,
+        Document.kind == (KIND_ADVISORY_PUBLIC if public else KIND_ADVISORY)).order_by(Document.id.desc())))
 
 
 @bp.get("/initiatives/<int:initiative_id>/status-report.pdf")

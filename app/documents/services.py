@@ -19,10 +19,13 @@ KIND_PLAN = "incident_plan_for_review"
 KIND_PLAN_APPROVED = "incident_plan_approved"
 KIND_EXECUTED = "agreement_executed"
 KIND_INCIDENT_STAGE = "incident_stage"
+KIND_ADVISORY = "advisory"
+KIND_ADVISORY_PUBLIC = "advisory_public"
 
 
 SEAL_REASONS = {KIND_AGREEMENT: "Issued for signature", KIND_PLAN: "Issued for review",
-                KIND_PLAN_APPROVED: "Approved plan issued", KIND_INCIDENT_STAGE: "Incident report stage submitted"}
+                KIND_PLAN_APPROVED: "Approved plan issued", KIND_INCIDENT_STAGE: "Incident report stage submitted",
+                KIND_ADVISORY: "Advisory released", KIND_ADVISORY_PUBLIC: "Advisory released (public edition)"}
 
 
 def _store(actor: User | None, record, kind: str, template: str, context: dict, version: int | None = None) -> Document:
@@ -72,6 +75,21 @@ def issue_incident_stage(actor: User, report, stage) -> Document:
     db.session.flush()
     template, context = incident_stage_document(report, stage)
     return _store(actor, report, KIND_INCIDENT_STAGE, template, context, version=stage.id)
+
+
+def issue_advisory(actor: User, advisory, public: bool) -> Document:
+    """One edition of a released advisory, sealed and stored; the public edition is labelled TLP:CLEAR."""
+    from app.documents.advisory import advisory_document
+    from app.models import TLP
+
+    db.session.flush()
+    template, context = advisory_document(advisory, public)
+    document = _store(actor, advisory, KIND_ADVISORY_PUBLIC if public else KIND_ADVISORY, template, context,
+                      version=1)
+    if public:
+        document.tlp, document.reference = TLP.CLEAR, context["doc"].reference
+        db.session.flush()
+    return document
 
 
 def issued_documents(reader: User, record) -> list[Document]:

@@ -2,6 +2,7 @@
 request (app/inbox/providers.counts_with), whichever of them the page shows first. The dashboard adds its
 figures to that same statement (`counts_with`). The inbox's routes offer both to templates
 (`inbox_count()`, `unread_notifications()`)."""
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -16,10 +17,20 @@ from app.notifications.display import unread_statement
 class NavbarCounts:
     unread: int = 0
     inbox: dict[str, int] = field(default_factory=dict)  # {inbox section: entries}
+    extra: dict[str, int] = field(default_factory=dict)  # {name: count} of the counts features registered
 
     @property
     def waiting(self) -> int:
         return sum(self.inbox.values())
+
+
+# Counts another feature adds to the bar, asked in the same statement: name -> (user -> a statement of one row
+# and one column built from the user's scope and the day alone). The sharing feed's unread count registers here.
+EXTRA_COUNTS: dict[str, Callable[[object], sa.Select]] = {}
+
+
+def register_count(name: str, statement: Callable[[object], sa.Select]) -> None:
+    EXTRA_COUNTS[name] = statement
 
 
 def counts() -> NavbarCounts:
@@ -33,11 +44,17 @@ def counts_with(user, stmt: sa.Select | None, name: str = "") -> tuple:
     """The values of `stmt`'s one row (a statement of one row built from `user`'s scope and the day alone, named
     `name`; or None), with `user`'s navigation bar counts computed in the same statement (and kept for the rest
     of the request when `user` is the signed-in one)."""
-    bell = user.is_authenticated and user.is_active and "notifications" in current_app.blueprints
-    if bell:
-        unread = unread_statement(user).scalar_subquery()
-        stmt = stmt.add_columns(unread) if stmt is not None else sa.select(unread)
-    inbox, row = inbox_counts_with(user, stmt, f"{name}:{bell}")
+    signed_in = user.is_authenticated and user.is_active
+    columns = []
+    if signed_in and "notifications" in current_app.blueprints:
+        columns.append(("unread", unread_statement(user).scalar_subquery()))
+    if signed_in:
+        columns += [(extra, build(user).scalar_subquery()) for extra, build in EXTRA_COUNTS.items()]
+    for _, column in columns:
+        stmt = stmt.add_columns(column) if stmt is not None else sa.select(column)
+    inbox, row = inbox_counts_with(user, stmt, f"{name}:{','.join(n for n, _ in columns)}")
+    leading = len(row) - len(columns)
+    values = {extra: value or 0 for (extra, _), value in zip(columns, row[leading:], strict=True)}
     if has_request_context() and user == current_user:
-        g.navbar_counts = NavbarCounts(unread=(row[-1] or 0) if bell else 0, inbox=inbox)
-    return row[:-1] if bell else row
+        g.navbar_counts = NavbarCounts(unread=values.pop("unread", 0), inbox=inbox, extra=values)
+    return row[:leading]

@@ -11,6 +11,25 @@ from app.models._common import (
     utcnow,
 )
 from app.models.account_token import AccountToken, TokenPurpose
+from app.models.advisory import (
+    PUBLISHED,
+    AcknowledgementStatus,
+    ActionKind,
+    Advisory,
+    AdvisoryAcknowledgement,
+    AdvisoryAction,
+    AdvisoryAuthor,
+    AdvisoryKind,
+    AdvisoryRead,
+    AdvisoryRecipient,
+    AdvisoryStatus,
+    Severity,
+    SharingFeed,
+    advisory_agreements,
+    advisory_incident_reports,
+    advisory_readers,
+    advisory_risks,
+)
 from app.models.agreement import (
     SIGNING_STEPS,
     Agreement,

@@ -22,6 +22,7 @@ class NotificationKind(LabelledEnum):
     MEMBERSHIP_ADDED = "membership_added"
     REMINDER = "reminder"
     INCIDENT = "incident"
+    ADVISORY = "advisory"
 
     @property
     def label(self) -> str:
@@ -39,6 +40,7 @@ class NotificationKind(LabelledEnum):
             "membership_added": "Added to a working group",
             "reminder": "Reminder",
             "incident": "Incident report",
+            "advisory": "Advisory",
         }[self.value]
 
 

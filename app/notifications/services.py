@@ -35,6 +35,7 @@ VERBS = {
     NotificationKind.MEMBERSHIP_ADDED: "{actor} added you to {thing}",
     NotificationKind.REMINDER: "Reminder about {thing}",
     NotificationKind.INCIDENT: "{actor} updated {thing}",
+    NotificationKind.ADVISORY: "{actor} updated {thing}",
 }
 
 

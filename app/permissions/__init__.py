@@ -15,7 +15,19 @@ import sqlalchemy as sa
 from werkzeug.exceptions import Forbidden
 
 from app import kinds
-from app.models import TLP, Agreement, Organization, Role, User, today
+from app.models import TLP, Advisory, Agreement, Organization, Role, User, today
+from app.permissions.advisories import (  # noqa: F401  -- re-exported: callers use permissions.can_*
+    authors_for,
+    can_acknowledge_advisory,
+    can_act_on_advisory,
+    can_approve_advisory,
+    can_create_advisory,
+    can_edit_advisory,
+    can_submit_advisory,
+    can_update_advisory,
+    can_withdraw_advisory,
+    receives,
+)
 from app.permissions.incidents import (  # noqa: F401  -- re-exported: callers use permissions.can_*
     answers_for,
     can_acknowledge_incident_stage,
@@ -148,9 +160,35 @@ def _tlp_condition(model: type, user_id: int, role: Role, organization_id: int,
 
 
 def _visible(model: type, user: User | None) -> sa.Select:
+    """The TLP rule; a kind whose editions are read by others than its label alone decides (an advisory:
+    a draft by its authors only, a public edition by everyone) says so in `read_condition`."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return sa.select(model).where(sa.false())
-    return sa.select(model).where(tlp_condition(model, user))
+    condition = tlp_condition(model, user)
+    read_condition = getattr(model, "read_condition", None)
+    if read_condition is not None:
+        condition = read_condition(condition, user.organization_id)
+    return sa.select(model).where(condition)
+
+
+def _restricted(model: type, user: User) -> sa.Select:
+    """The records whose restricted edition `user` may read (the kinds with editions), else _visible."""
+    restricted_condition = getattr(model, "restricted_condition", None)
+    if restricted_condition is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return _visible(model, user)
+    return sa.select(model).where(restricted_condition(tlp_condition(model, user), user.organization_id))
+
+
+def advisory_restricted_condition(user: User) -> sa.ColumnElement:
+    """SQL condition: `user` may read the advisory's restricted edition (its authors; once released, whoever
+    the TLP rule lets read it: authors and recipients take part)."""
+    return Advisory.restricted_condition(tlp_condition(Advisory, user), user.organization_id)
+
+
+def visible_advisories(user: User) -> sa.Select:
+    """Advisories of which the user may read an edition: the restricted one, or the public one (TLP:CLEAR,
+    every signed-in user) of a released advisory that has one."""
+    return _visible(Advisory, user)
 
 
 def visible_records(kind: kinds.RecordKind, user: User) -> sa.Select:
@@ -202,10 +240,16 @@ def visible_documents(user: User, model: type | None = None, object_id: int | No
     conditions = []
     for shareable in models:
         record_ids = _visible(shareable, user).with_only_columns(shareable.id)
+        full_ids = _restricted(shareable, user).with_only_columns(shareable.id)
         if object_id is not None:
             record_ids = record_ids.where(shareable.id == object_id)
-        conditions.append(sa.and_(Document.object_type == shareable.__tablename__,
-                                  Document.object_id.in_(record_ids)))
+            full_ids = full_ids.where(shareable.id == object_id)
+        # A record's TLP:CLEAR documents (an advisory's public edition) go to whoever reads the record;
+        # its other documents only to the readers of its restricted text.
+        readable = (Document.object_id.in_(full_ids) if not hasattr(shareable, "restricted_condition") else
+                    sa.or_(Document.object_id.in_(full_ids),
+                           sa.and_(Document.tlp == TLP.CLEAR, Document.object_id.in_(record_ids))))
+        conditions.append(sa.and_(Document.object_type == shareable.__tablename__, readable))
     return sa.select(Document).where(sa.or_(*conditions))
 
 

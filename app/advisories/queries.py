@@ -1,0 +1,113 @@
+"""The advisory list and the sharing feed: filters from the query string on visible_advisories (an invalid
+value is ignored), and which of the rows the reader may read in their restricted edition."""
+from collections.abc import Iterable, Mapping
+
+import sqlalchemy as sa
+
+from app import listing, permissions
+from app.extensions import db
+from app.models import (
+    PUBLISHED,
+    TLP,
+    AdvisoryAcknowledgement,
+    AdvisoryAuthor,
+    AdvisoryKind,
+    AdvisoryRead,
+    AdvisoryRecipient,
+    AdvisoryStatus,
+    Sector,
+    Severity,
+    User,
+    sector_filter,
+)
+from app.models import Advisory as Adv
+
+SORTABLE = {"reference": Adv.reference, "title": Adv.title, "status": Adv.status, "severity": Adv.severity,
+            "released": Adv.released_at, "updated": Adv.updated_at}
+
+
+def _acknowledged(user: User):
+    return sa.exists().where(AdvisoryAcknowledgement.advisory_id == Adv.id,
+                             AdvisoryAcknowledgement.organization_id == user.organization_id)
+
+
+def _filters(stmt: sa.Select, user: User, args: Mapping) -> sa.Select:
+    stmt = listing.where_equal(stmt, (Adv.kind, listing.enum_arg("kind", AdvisoryKind, args)),
+                               (Adv.severity, listing.enum_arg("severity", Severity, args)),
+                               (Adv.tlp, listing.enum_arg("tlp", TLP, args)))
+    if sector := listing.enum_arg("sector", Sector, args):
+        stmt = stmt.where(sector_filter(Adv.sectors, sector.value))
+    ack = args.get("ack")
+    if ack == "pending":  # addressed to my organisation, not acknowledged yet
+        stmt = stmt.where(sa.exists().where(AdvisoryRecipient.advisory_id == Adv.id,
+                                            AdvisoryRecipient.organization_id == user.organization_id),
+                          ~_acknowledged(user))
+    elif ack == "done":
+        stmt = stmt.where(_acknowledged(user))
+    return stmt
+
+
+def list_statement(user: User, args: Mapping) -> sa.Select:
+    stmt = permissions.visible_advisories(user)
+    # The search reads the public title too: a reader of the public edition finds it by what they see.
+    stmt = listing.search(stmt, [Adv.reference, Adv.title, Adv.public_title], args.get("q"))
+    stmt = listing.where_equal(stmt, (Adv.status, listing.enum_arg("status", AdvisoryStatus, args)))
+    if args.get("mine") == "1":
+        stmt = stmt.where(sa.exists().where(AdvisoryAuthor.advisory_id == Adv.id,
+                                            AdvisoryAuthor.organization_id == user.organization_id))
+    stmt = _filters(stmt, user, args)
+    return listing.sort(stmt, SORTABLE, "updated", "desc", tie_breaker=Adv.id.desc())
+
+
+def restricted_ids(user: User, ids: Iterable[int]) -> set[int]:
+    """Of `ids`, the advisories whose restricted edition the user may read (one statement)."""
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return set()
+    return set(db.session.scalars(sa.select(Adv.id).where(
+        Adv.id.in_(ids), permissions.advisory_restricted_condition(user))))
+
+
+def may_read_restricted(user: User, advisory: Adv) -> bool:
+    return advisory.id in restricted_ids(user, [advisory.id])
+
+
+def _not_own(user: User):
+    return ~sa.exists().where(AdvisoryAuthor.advisory_id == Adv.id,
+                              AdvisoryAuthor.organization_id == user.organization_id)
+
+
+def _unread(user: User):
+    return ~sa.exists().where(AdvisoryRead.advisory_id == Adv.id, AdvisoryRead.user_id == user.id)
+
+
+def shared_statement(user: User, args: Mapping | None = None) -> sa.Select:
+    """What other partners released and the user may read (an edition of), newest first: advisories and
+    incident summaries shared with the user's organisation or with the whole community."""
+    stmt = permissions.visible_advisories(user).where(Adv.status.in_(PUBLISHED), _not_own(user))
+    if args:
+        stmt = _filters(stmt, user, args)
+        if args.get("unread") == "1":
+            stmt = stmt.where(_unread(user))
+    return stmt.order_by(Adv.released_at.desc(), Adv.id.desc())
+
+
+def unread_shared_count_statement(user: User) -> sa.Select:
+    """Live (released) advisories shared with the user that they never opened: the navigation's count."""
+    return listing.counting(permissions.visible_advisories(user).where(
+        Adv.status == AdvisoryStatus.RELEASED, _not_own(user), _unread(user)))
+
+
+def unread_ids(user: User, ids: Iterable[int]) -> set[int]:
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return set()
+    read = set(db.session.scalars(sa.select(AdvisoryRead.advisory_id).where(
+        AdvisoryRead.user_id == user.id, AdvisoryRead.advisory_id.in_(ids))))
+    return set(ids) - read
+
+
+CSV_COLUMNS = [
+    ("Reference", lambda a: a.reference), ("Kind", lambda a: a.kind), ("Status", lambda a: a.status),
+    ("Severity", lambda a: a.severity), ("TLP", lambda a: a.tlp), ("Released", lambda a: a.released_at),
+]

@@ -1,0 +1,79 @@
+"""The authors' steps: submit for approval, back to draft, approve (four eyes; the last approval releases),
+withdraw with a reason, start the update that supersedes a released advisory."""
+from flask import flash, redirect, url_for
+from flask_login import current_user
+
+from app import lifecycle, permissions
+from app.advisories import bp, services
+from app.advisories.forms import WithdrawForm
+from app.advisories.routes import get_visible_advisory
+from app.models import InvalidTransition
+
+REFUSED = (services.AdvisoryRefused, InvalidTransition)
+
+
+def _back(advisory):
+    return url_for(".detail", advisory_id=advisory.id)
+
+
+@bp.post("/<int:advisory_id>/submit")
+def submit(advisory_id: int):
+    advisory = get_visible_advisory(advisory_id)
+    permissions.authorize(permissions.can_submit_advisory(current_user, advisory))
+    return lifecycle.act(advisory, lambda: services.submit_for_review(current_user, advisory), back=_back(advisory),
+                         done=lambda a: "Submitted: every co-author's coordinator approves it now.", refused=REFUSED)
+
+
+@bp.post("/<int:advisory_id>/draft")
+def return_to_draft(advisory_id: int):
+    advisory = get_visible_advisory(advisory_id)
+    permissions.authorize(permissions.authors_for(current_user, advisory))
+    return lifecycle.act(advisory, lambda: services.return_to_draft(current_user, advisory), back=_back(advisory),
+                         done=lambda a: "Back to draft: the approvals were cleared.", refused=REFUSED)
+
+
+@bp.post("/<int:advisory_id>/approve")
+def approve(advisory_id: int):
+    advisory = get_visible_advisory(advisory_id)
+    permissions.authorize(permissions.authors_for(current_user, advisory))
+    released = []
+
+    def step():
+        released.append(services.approve(current_user, advisory))
+
+    def done(a):
+        if released and released[0]:
+            return f"Approved. Every co-author has approved: {a.reference} is released."
+        return "Approved for your organisation. The release follows the last co-author's approval."
+
+    return lifecycle.act(advisory, step, back=_back(advisory), done=done, refused=REFUSED)
+
+
+@bp.post("/<int:advisory_id>/withdraw")
+def withdraw(advisory_id: int):
+    advisory = get_visible_advisory(advisory_id)
+    permissions.authorize(permissions.can_withdraw_advisory(current_user, advisory))
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        flash(f"Nothing was changed. {lifecycle.problems(form)}", "danger")
+        return redirect(_back(advisory))
+    return_url = _back(advisory)
+    try:
+        with lifecycle.saving(advisory, None, return_url):
+            services.withdraw(current_user, advisory, form.reason.data)
+    except (services.AdvisoryInputError, *REFUSED) as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(f"{advisory.reference} withdrawn: every reader sees your reason.", "success")
+    return redirect(return_url)
+
+
+@bp.post("/<int:advisory_id>/update")
+def start_update(advisory_id: int):
+    advisory = get_visible_advisory(advisory_id)
+    permissions.authorize(permissions.can_update_advisory(current_user, advisory))
+    created = []
+    response = lifecycle.act(advisory, lambda: created.append(services.start_update(current_user, advisory)),
+                             back=_back(advisory), done=lambda a: "Update drafted: it supersedes "
+                             f"{a.reference} when every co-author has approved it.", refused=REFUSED)
+    return redirect(url_for(".edit", advisory_id=created[0].id)) if created else response
