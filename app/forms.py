@@ -1,4 +1,4 @@
-"""Form base classes, shared fields/validators, and the forms two features share (TaskForm)."""
+"""Form base classes, shared fields/validators, and the forms two features share (TaskForm, RiskFromRecordForm)."""
 import unicodedata
 from datetime import date, timedelta
 
@@ -280,3 +280,22 @@ class ReviewStepForm(AppForm):
 
     reviewers = MultiCheckboxField("Reviewers (optional)", coerce=int, validate_choice=False)
     comment = TextAreaField("What should change", render_kw={"maxlength": COMMENT_MAX_CHARS, "rows": 2})
+
+
+class RiskFromRecordForm(ModelForm):
+    """A risk opened from a record (an incident report, an advisory) in the opener's own words: nothing of the
+    record is copied into it."""
+
+    title = StringField("Risk title", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Length(max=100_000)],
+                                description="A sanitised description: the record keeps its own TLP.")
+    sector = SelectField("Sector", choices=[SelectChoice(value="", label="—")] + labelled_choices(Sector),
+                         coerce=lambda v: Sector(v) if v else None, validators=[Optional()])
+    likelihood = SelectField("Likelihood", choices=[SelectChoice(value=str(n), label=str(n)) for n in range(1, 6)],
+                             coerce=int, default="3", validators=[InputRequired()])
+    impact = SelectField("Impact", choices=[SelectChoice(value=str(n), label=str(n)) for n in range(1, 6)],
+                         coerce=int, default="3", validators=[InputRequired()])
+    tlp = SelectField("TLP label", choices=[SelectChoice(value=t.value, label=t.label)
+                                            for t in (TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT)],
+                      coerce=TLP, default=TLP.AMBER.value, validators=[InputRequired()],
+                      description="The risk is shared with the partners its mitigations are assigned to.")

@@ -7,12 +7,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from app.forms import (
     ModelForm,
     MultiCheckboxField,
+    RiskFromRecordForm,  # noqa: F401  -- re-exported: the advisory's one-step risk
     VersionedForm,
     enum_select,
     record_choices,
     sectors_field,
 )
-from app.incidents.forms import RiskFromIncidentForm  # noqa: F401  -- the same one-step risk form
 from app.models import TLP, AcknowledgementStatus, AdvisoryKind, Severity, today
 
 MARKDOWN_MAX = 100_000

@@ -145,11 +145,12 @@ def incident_stage(incident_id: int, stage_id: int):
 def advisory(advisory_id: int):
     """The sealed PDF of the advisory edition the reader may have: the restricted one when the TLP rule allows
     it, else (or with ?edition=public) the public one, TLP:CLEAR; 404 when there is no such edition."""
-    from app.advisories.queries import may_read_restricted
     from app.documents.services import KIND_ADVISORY, KIND_ADVISORY_PUBLIC
 
     record = db.first_or_404(permissions.visible_advisories(current_user).where(Advisory.id == advisory_id))
-    public = request.args.get("edition") == "public" or not may_read_restricted(current_user, record)
+    restricted = db.session.scalar(permissions.visible_advisories(current_user).with_only_columns(Advisory.id).where(
+        Advisory.id == advisory_id, permissions.advisory_restricted_condition(current_user)))
+    public = request.args.get("edition") == "public" or restricted is None
     if not record.is_released or (public and not record.has_public_edition):
         abort(404)
     return issued(db.first_or_404(sa.select(Document).where(  # scoped: the advisory and its edition checked above

@@ -14,13 +14,19 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.forms import ModelForm, StatusChangeForm, enum_select, labelled_choices, record_choices, sectors_field
+from app.forms import (
+    ModelForm,
+    RiskFromRecordForm,
+    StatusChangeForm,
+    enum_select,
+    record_choices,
+    sectors_field,
+)
 from app.incidents import clocks
 from app.models import (
     TLP,
     GeographicSpread,
     IncidentStatus,
-    Sector,
     Significance,
     StageKind,
     SuspectedCause,
@@ -193,19 +199,5 @@ class StatusForm(StatusChangeForm):
     new_status = enum_select("New status", IncidentStatus)
 
 
-class RiskFromIncidentForm(ModelForm):
-    """A risk of the authority's own words: nothing of the report is copied into it."""
-
-    title = StringField("Risk title", validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField("Description", validators=[Length(max=MARKDOWN_MAX)],
-                                description="A sanitised description: the report keeps its own TLP.")
-    sector = SelectField("Sector", choices=[SelectChoice(value="", label="—")] + labelled_choices(Sector),
-                         coerce=lambda v: Sector(v) if v else None, validators=[Optional()])
-    likelihood = SelectField("Likelihood", choices=[SelectChoice(value=str(n), label=str(n)) for n in range(1, 6)],
-                             coerce=int, default="3", validators=[InputRequired()])
-    impact = SelectField("Impact", choices=[SelectChoice(value=str(n), label=str(n)) for n in range(1, 6)],
-                         coerce=int, default="3", validators=[InputRequired()])
-    tlp = SelectField("TLP label", choices=[SelectChoice(value=t.value, label=t.label)
-                                            for t in (TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT)],
-                      coerce=TLP, default=TLP.AMBER.value, validators=[InputRequired()],
-                      description="The risk is shared with the partners its mitigations are assigned to.")
+# The one-step risk form is shared with the advisories (a risk from a record, in the opener's own words).
+RiskFromIncidentForm = RiskFromRecordForm

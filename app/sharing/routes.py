@@ -6,7 +6,6 @@ from app import listing
 from app.advisories import queries
 from app.decorators import public
 from app.extensions import db
-from app.forms import EmptyForm
 from app.models import TLP, AdvisoryKind, Sector, Severity
 from app.notifications.mail import external_url
 from app.sharing import bp, services
@@ -14,11 +13,10 @@ from app.sharing import bp, services
 
 @bp.get("/")
 def index():
-    page = listing.paginate(queries.shared_statement(current_user, request.args))
-    ids = [a.id for a in page.items]
-    return render_template("sharing/index.html", page=page, args=request.args,
-                           restricted=queries.restricted_ids(current_user, ids), public_tlp=TLP.CLEAR,
-                           unread=queries.unread_ids(current_user, ids), kinds=list(AdvisoryKind),
+    page = listing.paginate(queries.list_shared(current_user, queries.read_filters(request.args)))
+    restricted, unread = queries.marks(current_user, [a.id for a in page.items])
+    return render_template("sharing/index.html", page=page, args=request.args, restricted=restricted,
+                           public_tlp=TLP.CLEAR, unread=unread, kinds=list(AdvisoryKind),
                            severities=list(Severity), tlps=[t for t in TLP if t is not TLP.RED],
                            sectors=list(Sector), feed=services.feed_of(current_user))
 
@@ -37,8 +35,6 @@ def feed(feed_token: str):
 
 @bp.post("/feed")
 def create_feed():
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     token = services.create_or_regenerate(current_user)
     db.session.commit()
     return render_template("sharing/created.html", feed_url=external_url("sharing.feed", feed_token=token))
@@ -46,8 +42,6 @@ def create_feed():
 
 @bp.post("/feed/revoke")
 def revoke_feed():
-    if not EmptyForm().validate_on_submit():
-        abort(400)
     revoked = services.revoke(current_user)
     db.session.commit()
     flash("Sharing feed revoked: its address no longer works." if revoked else "You have no sharing feed.",

@@ -84,7 +84,7 @@ def entry_summary(advisory: Advisory, restricted: bool) -> str:
 
 
 def atom_bytes(user: User) -> bytes:
-    rows = db.session.scalars(queries.shared_statement(user).limit(FEED_ENTRIES)).all()
+    rows = db.session.scalars(queries.list_shared(user).limit(FEED_ENTRIES)).all()
     restricted = queries.restricted_ids(user, [a.id for a in rows])
     updated = max((a.updated_at for a in rows), default=utcnow())
     parts = ['<?xml version="1.0" encoding="utf-8"?>', '<feed xmlns="http://www.w3.org/2005/Atom">',

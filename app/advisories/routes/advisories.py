@@ -2,14 +2,13 @@
 the reader may have."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from app import lifecycle, listing, permissions, records
 from app.advisories import bp, distribution, queries, services
 from app.advisories.forms import (
     AcknowledgeForm,
     AdvisoryForm,
-    RiskFromIncidentForm,
+    RiskFromRecordForm,
     TasksFromAdvisoryForm,
     WithdrawForm,
 )
@@ -17,7 +16,6 @@ from app.advisories.routes import form_choices, get_visible_advisory, mark_read,
 from app.extensions import db
 from app.models import (
     TLP,
-    AdvisoryAuthor,
     AdvisoryKind,
     AdvisoryStatus,
     IncidentReport,
@@ -27,7 +25,6 @@ from app.models import (
 )
 from app.models import Advisory as Adv
 
-LIST_OPTIONS = (selectinload(Adv.authors).selectinload(AdvisoryAuthor.organization),)
 CONFLICT_FIELDS = [("title", "Title"), ("summary", "Summary"), ("body", "Details"),
                    ("recommended_actions", "Recommended actions"), ("public_title", "Public title"),
                    ("public_body", "Public text")]
@@ -35,7 +32,7 @@ CONFLICT_FIELDS = [("title", "Title"), ("summary", "Summary"), ("body", "Details
 
 @bp.get("/")
 def index():
-    stmt = queries.list_statement(current_user, request.args).options(*LIST_OPTIONS)
+    stmt = queries.list_advisories(current_user, queries.read_filters(request.args))
     if listing.wants_csv():
         return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "advisories.csv")
     page = listing.paginate(stmt)
@@ -105,7 +102,7 @@ def detail(advisory_id: int):
         own_actions=distribution.own_actions(current_user, advisory) if advisory.is_released else [],
         own_ack=advisory.acknowledgement_of(current_user.organization_id),
         ack_form=AcknowledgeForm(formdata=None), withdraw_form=WithdrawForm(formdata=None),
-        risk_form=RiskFromIncidentForm(formdata=None), tasks_form=TasksFromAdvisoryForm(formdata=None, groups=groups),
+        risk_form=RiskFromRecordForm(formdata=None), tasks_form=TasksFromAdvisoryForm(formdata=None, groups=groups),
         events=records.history(advisory)[:10] if authors else [])
     if advisory.is_released:
         mark_read(advisory)

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app import lifecycle, permissions
 from app.advisories import bp, distribution
-from app.advisories.forms import AcknowledgeForm, RiskFromIncidentForm, TasksFromAdvisoryForm
+from app.advisories.forms import AcknowledgeForm, RiskFromRecordForm, TasksFromAdvisoryForm
 from app.advisories.routes import get_visible_advisory
 from app.extensions import db
 from app.models import WorkingGroup
@@ -38,7 +38,7 @@ def acknowledge(advisory_id: int):
 def open_risk(advisory_id: int):
     advisory = get_visible_advisory(advisory_id)
     permissions.authorize(permissions.can_act_on_advisory(current_user, advisory))
-    form = RiskFromIncidentForm()
+    form = RiskFromRecordForm()
     if not form.validate_on_submit():
         return _invalid(form, _back(advisory, "act"))
     risk = distribution.open_risk(current_user, advisory, **form.model_data())

@@ -21,7 +21,7 @@ def submit(advisory_id: int):
     advisory = get_visible_advisory(advisory_id)
     permissions.authorize(permissions.can_submit_advisory(current_user, advisory))
     return lifecycle.act(advisory, lambda: services.submit_for_review(current_user, advisory), back=_back(advisory),
-                         done=lambda a: "Submitted: every co-author's coordinator approves it now.", refused=REFUSED)
+                         done="Submitted: every co-author's coordinator approves it now.", refused=REFUSED)
 
 
 @bp.post("/<int:advisory_id>/draft")
@@ -29,24 +29,23 @@ def return_to_draft(advisory_id: int):
     advisory = get_visible_advisory(advisory_id)
     permissions.authorize(permissions.authors_for(current_user, advisory))
     return lifecycle.act(advisory, lambda: services.return_to_draft(current_user, advisory), back=_back(advisory),
-                         done=lambda a: "Back to draft: the approvals were cleared.", refused=REFUSED)
+                         done="Back to draft: the approvals were cleared.", refused=REFUSED)
 
 
 @bp.post("/<int:advisory_id>/approve")
 def approve(advisory_id: int):
     advisory = get_visible_advisory(advisory_id)
     permissions.authorize(permissions.authors_for(current_user, advisory))
-    released = []
-
-    def step():
-        released.append(services.approve(current_user, advisory))
-
-    def done(a):
-        if released and released[0]:
-            return f"Approved. Every co-author has approved: {a.reference} is released."
-        return "Approved for your organisation. The release follows the last co-author's approval."
-
-    return lifecycle.act(advisory, step, back=_back(advisory), done=done, refused=REFUSED)
+    back = _back(advisory)
+    try:
+        with lifecycle.saving(advisory, None, back):
+            released = services.approve(current_user, advisory)
+    except REFUSED as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(f"Approved. Every co-author has approved: {advisory.reference} is released." if released else
+              "Approved for your organisation. The release follows the last co-author's approval.", "success")
+    return redirect(back)
 
 
 @bp.post("/<int:advisory_id>/withdraw")
@@ -74,6 +73,7 @@ def start_update(advisory_id: int):
     permissions.authorize(permissions.can_update_advisory(current_user, advisory))
     created = []
     response = lifecycle.act(advisory, lambda: created.append(services.start_update(current_user, advisory)),
-                             back=_back(advisory), done=lambda a: "Update drafted: it supersedes "
-                             f"{a.reference} when every co-author has approved it.", refused=REFUSED)
+                             back=_back(advisory), refused=REFUSED,
+                             done=f"Update drafted: it supersedes {advisory.reference} once every co-author "
+                                  "has approved it.")
     return redirect(url_for(".edit", advisory_id=created[0].id)) if created else response
