@@ -20,6 +20,8 @@ LINKS = ("co_authors", "recipients", "risks", "incident_reports", "agreements")
 
 
 class AdvisoryForm(VersionedForm):
+    conflict_fields = ("kind", "title", "summary", "body", "recommended_actions", "severity", "tlp",
+                       "acknowledgement_deadline", "public_title", "public_body")
     kind = enum_select("Kind", AdvisoryKind)
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField("Summary", validators=[Length(max=20_000)], description="Markdown. What and why.")

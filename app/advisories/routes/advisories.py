@@ -25,10 +25,6 @@ from app.models import (
 )
 from app.models import Advisory as Adv
 
-CONFLICT_FIELDS = [("title", "Title"), ("summary", "Summary"), ("body", "Details"),
-                   ("recommended_actions", "Recommended actions"), ("public_title", "Public title"),
-                   ("public_body", "Public text")]
-
 
 @bp.get("/")
 def index():
@@ -139,7 +135,7 @@ def edit(advisory_id: int):
             getattr(form, name).data = [r.id for r in getattr(advisory, name)]
     if form.validate_on_submit():
         try:
-            with lifecycle.saving(advisory, form, url_for(".edit", advisory_id=advisory_id), fields=CONFLICT_FIELDS):
+            with lifecycle.saving(advisory, form, url_for(".edit", advisory_id=advisory_id)):
                 services.update_advisory(current_user, advisory, expected_version=form.expected_version(),
                                          **form.model_data(exclude=("co_authors", "recipients", "risks",
                                                                     "incident_reports", "agreements")),
