@@ -43,7 +43,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.models import Advisory, Agreement, IncidentPlan, IncidentReport, Initiative, Mitigation, Risk, Task, WorkingGroup
+from app.models import (
+    Advisory,
+    Agreement,
+    IncidentPlan,
+    IncidentReport,
+    Initiative,
+    Mitigation,
+    Risk,
+    Task,
+    WorkingGroup,
+)
 
 
 @dataclass(frozen=True)

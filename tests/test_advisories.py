@@ -175,7 +175,7 @@ def test_acknowledgements_and_reminders_once_each(app, monkeypatch):
             SentReminder.kind == "advisory_ack")))
         sector_coordinator = w.person(world, "sector_coordinator")
         notes = db.session.scalars(sa.select(Notification).where(
-            Notification.object_type == "advisory", Notification.kind == "reminder")).all()
+            Notification.object_type == "advisories", Notification.kind == "reminder")).all()
     assert (sent, again) == (1, 0)  # the sector organisation's coordinator; the acknowledged one is not reminded
     assert reminded == {sector_coordinator.id}
     assert [n.user_id for n in notes] == [sector_coordinator.id]

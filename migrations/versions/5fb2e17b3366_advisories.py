@@ -1,7 +1,7 @@
 """advisories (co-authored, released in TLP editions), their authors, recipients, acknowledgements, actions and links; sharing_feeds
 
 Revision ID: 5fb2e17b3366
-Revises: 8a36b2282adf
+Revises: b7e2c4a90101
 Create Date: 2026-12-06 09:05:32.089624
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5fb2e17b3366'
-down_revision = '8a36b2282adf'
+down_revision = 'b7e2c4a90101'
 branch_labels = None
 depends_on = None
 
