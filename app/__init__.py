@@ -13,8 +13,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 FEATURES = (
     "auth", "main", "organizations", "users", "agreements", "initiatives", "working_groups", "tasks",
-    "risks", "incident_plans", "incidents", "advisories", "sharing", "documents", "notifications", "comments",
-    "reviews", "inbox", "attachments", "calendar", "signing",
+    "risks", "incident_plans", "incidents", "advisories", "sharing", "exercises", "corrective_actions", "documents",
+    "notifications", "comments", "reviews", "inbox", "attachments", "calendar", "signing",
 )
 
 

@@ -46,6 +46,8 @@ import sqlalchemy as sa
 from app.models import (
     Advisory,
     Agreement,
+    CorrectiveAction,
+    Exercise,
     IncidentPlan,
     IncidentReport,
     Initiative,
@@ -184,12 +186,10 @@ KINDS: tuple[RecordKind, ...] = (
     # indicators from the coordinators of the operator and of the authority.
     RecordKind("incident_report", IncidentReport, "incident report", "incidents.detail", "incident_id",
                comments=True, title_travels=False),
-    # Read in editions (Advisory.read_condition: drafts by the authors, a public edition by everyone); a released
-    # advisory never changes, so it takes no files; its acknowledgement reminders go to the recipients'
-    # coordinators (app/advisories/reminders.py). Only its reference travels: a public-edition reader never
-    # learns the restricted title from a notification.
-    RecordKind("advisory", Advisory, "advisory", "advisories.detail", "advisory_id", attachments=False,
-               title_travels=False),
+    Advisory,
+    Agreement,
+    CorrectiveAction,
+    Exercise,
 )
 
 BY_KEY: dict[str, RecordKind] = {kind.key: kind for kind in KINDS}

@@ -186,3 +186,30 @@ def advisory(*, authors=(), recipients=(), status=None, public_title="", **kw):
         if released:
             obj.released_at = utcnow()
     return _save(obj)
+def exercise(*, organizations=(), participants=(), **kw):
+    """An exercise; participants: (user, ParticipantRole) pairs."""
+    from datetime import timedelta
+
+    from app.models import Exercise, ExerciseParticipant, ExerciseType, utcnow
+
+    n = next(_seq)
+    _owner_defaults(kw)
+    kw.setdefault("reference", f"EX-2026-{n:04d}")
+    kw.setdefault("title", f"Exercise {n}")
+    kw.setdefault("type", ExerciseType.TABLETOP)
+    kw.setdefault("starts_at", utcnow() + timedelta(days=30))
+    kw.setdefault("ends_at", kw["starts_at"] + timedelta(hours=4))
+    obj = Exercise(**kw)
+    obj.organizations = list(organizations)
+    obj.participants = [ExerciseParticipant(user=u, role=role) for u, role in participants]
+    return _save(obj)
+
+
+def corrective_action(*, exercise, **kw):
+    from app.models import CapabilityElement, CorrectiveAction
+
+    kw.setdefault("title", f"Corrective action {next(_seq)}")
+    kw.setdefault("area_for_improvement", "A gap seen in the exercise")
+    kw.setdefault("capability_element", CapabilityElement.PLANNING)
+    kw.setdefault("responsible_organization_id", exercise.owner_organization_id)
+    return _save(CorrectiveAction(exercise_id=exercise.id, created_by_id=exercise.created_by_id, **kw))

@@ -17,10 +17,15 @@ from app.models import (
     TLP,
     Attachment,
     CalendarFeed,
+    CapabilityElement,
+    CorrectiveAction,
     Document,
+    ExerciseInject,
+    ExerciseObjective,
     Milestone,
     Notification,
     NotificationKind,
+    ParticipantRole,
     Phase,
     PlanContact,
     PlanSection,
@@ -85,6 +90,14 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
     sharing_token = f"world-sharing-token-{member.id}-0123456789abcdefghijklmnop"
     sharing_feed = SharingFeed(user_id=member.id, token_hash=hashlib.sha256(sharing_token.encode()).hexdigest())
     db.session.add_all([advisory_document, sharing_feed])
+    exercise = factories.exercise(created_by=owner_coordinator, tlp=tlp, incident_plan_id=plan.id,
+                                  participants=[(member, ParticipantRole.CONTROLLER)])
+    objective = ExerciseObjective(exercise_id=exercise.id, text="Restore service", core_capability="planning")
+    inject = ExerciseInject(exercise_id=exercise.id, number=1, message="The pumps stop", to="Players")
+    corrective = CorrectiveAction(exercise_id=exercise.id, title="Buy fuel", area_for_improvement="No fuel",
+                                  capability_element=CapabilityElement.EQUIPMENT, responsible_organization_id=org.id,
+                                  created_by_id=owner_coordinator.id)
+    db.session.add_all([objective, inject, corrective])
     feed_token = f"world-calendar-token-{member.id}-0123456789abcdefghijklmnop"
     feed = CalendarFeed(user_id=member.id, token_hash=hashlib.sha256(feed_token.encode()).hexdigest())
     db.session.add_all([milestone, update, section, contact, document, notification, attachment, feed])
@@ -103,6 +116,9 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
         "incident_id": report.id, "stage_id": stage.id, "stage_kind": "intermediate",
         # advisories: A's released AMBER advisory (no recipient: B's people are outside it)
         "advisory_id": advisory.id, "feed_token": sharing_token,
+        # exercises: being planned; the member is its controller; the inject is not delivered yet
+        "exercise_id": exercise.id, "objective_id": objective.id, "inject_id": inject.id,
+        "corrective_action_id": corrective.id,
     }
 
 

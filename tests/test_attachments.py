@@ -16,7 +16,8 @@ from tests import factories
 
 KINDS = [kind.slug for kind in with_attachments()]
 SPEC = {kind.slug: kind for kind in with_attachments()}
-ASSIGNED_KINDS = {"tasks", "mitigations"}  # the member is the assignee there: may upload
+# the member is the assignee there (a corrective action: of the responsible organisation): may upload
+ASSIGNED_KINDS = {"tasks", "mitigations", "corrective-actions"}
 
 
 def build(app, client_as, tlp=TLP.AMBER) -> SimpleNamespace:
@@ -46,6 +47,8 @@ def build(app, client_as, tlp=TLP.AMBER) -> SimpleNamespace:
             "mitigations": factories.mitigation(risk=risk, assigned_organization=org_a, assigned_user=member),
             "incident-plans": factories.incident_plan(created_by=coord, tlp=tlp),
             "incident-reports": factories.incident_report(created_by=coord, tlp=tlp),
+            "corrective-actions": factories.corrective_action(
+                exercise=factories.exercise(created_by=coord, tlp=tlp), responsible_organization_id=org_a.id),
         }
         w.ids = {kind: record.id for kind, record in records.items()}
         w.user_ids = {name: u.id for name, u in users.items()}
@@ -88,7 +91,8 @@ def detail_page(client, kind, record_id) -> str:
     else:
         url = {"tasks": "/tasks/{}", "risks": "/risks/{}", "agreements": "/agreements/{}",
                "initiatives": "/initiatives/{}", "working-groups": "/working-groups/{}",
-               "incident-plans": "/incident-plans/{}", "incident-reports": "/incidents/{}"}[kind].format(record_id)
+               "incident-plans": "/incident-plans/{}", "incident-reports": "/incidents/{}",
+               "corrective-actions": "/corrective-actions/{}"}[kind].format(record_id)
     response = client.get(url)
     assert response.status_code == 200, (spec.slug, response.status_code)
     return response.get_data(as_text=True)

@@ -164,6 +164,30 @@ EXPECTED: dict[str, dict] = {
     "sharing.feed": PUBLIC,
     "sharing.create_feed": SIGNED_IN,
     "sharing.revoke_feed": SIGNED_IN,
+    # exercises (A's exercise is being planned; the member is its controller; the full matrix with everyone
+    # around an exercise is in tests/test_exercises_access.py)
+    "exercises.index": SIGNED_IN,
+    "exercises.programme": SIGNED_IN,
+    "exercises.create": CREATE,
+    "exercises.detail": SCOPED_READ,
+    "exercises.history": SCOPED_READ,
+    "exercises.change_status": COORDINATOR_WRITE,
+    "exercises.add_participant": COORDINATOR_WRITE,
+    "exercises.add_objective": COORDINATOR_WRITE,
+    "exercises.add_inject": COORDINATOR_WRITE,
+    # an undelivered inject does not exist for whoever may not read the MSEL; nothing is delivered while planning
+    "exercises.deliver_inject": expect(member=403, coordinator=403, executive=404, admin=404, other_org=404),
+    "exercises.evaluate": SIGNATORY_ONLY,                    # nobody evaluates before the exercise is conducted
+    "exercises.add_corrective_action": SIGNATORY_ONLY,       # nor writes the improvement plan
+    "exercises.submit_aar": COORDINATOR_WRITE,              # refused with a message until evaluated
+    "exercises.approve_aar": COORDINATOR_WRITE,
+    "documents.exercise_sitman": SCOPED_READ,
+    "documents.exercise_handbook": expect(executive=404, admin=404, other_org=404),  # the member controls
+    "documents.exercise_aar": SCOPED_READ,
+    "corrective_actions.index": SIGNED_IN,
+    "corrective_actions.detail": SCOPED_READ,
+    "corrective_actions.history": SCOPED_READ,
+    "corrective_actions.change_status": ASSIGNEE_WRITE,      # the responsible organisation's people
     "incident_plans.index": SIGNED_IN,
     "incident_plans.create": CREATE,
     "incident_plans.detail": SCOPED_READ,

@@ -22,11 +22,17 @@ from app.listing import counting
 from app.models import (
     TLP,
     Agreement,
+    CorrectiveAction,
+    CorrectiveActionStatus,
+    Exercise,
+    ExerciseEvaluation,
+    ExerciseObjective,
     Health,
     IncidentPlan,
     IncidentReport,
     Initiative,
     InitiativeStatus,
+    Rating,
     ReportSnapshot,
     Risk,
     Sector,
@@ -41,6 +47,7 @@ CAP = 40  # rows of one detail list
 EXCEPTION_CAP = 25  # red and amber initiatives are shown in full blocks (with their reasons)
 SUMMARY_ROWS = 4  # rows of a list on the summary page
 INCIDENT_PERIOD_DAYS = 30  # "incidents reported this period"
+EXERCISE_PERIOD_DAYS = 365  # "exercises conducted in the last 12 months"
 HEALTH_COLOURS = {Health.GREEN: "#5a9e4b", Health.AMBER: "#e0a800", Health.RED: "#c00000"}
 OPEN_INITIATIVE = (InitiativeStatus.PROPOSED, InitiativeStatus.ACTIVE, InitiativeStatus.ON_HOLD)
 
@@ -153,8 +160,25 @@ def _statements(reader: User, ceiling: TLP | None) -> dict:
     incidents = permissions.visible_incident_reports(reader).where(
         IncidentReport.archived_at.is_(None), IncidentReport.created_at >= since)
     shown_incidents = incidents.where(IncidentReport.tlp.in_(labels))
+    exercises = permissions.visible_exercises(reader).where(
+        Exercise.archived_at.is_(None), Exercise.conducted_on >= on - timedelta(days=EXERCISE_PERIOD_DAYS),
+        Exercise.tlp.in_(labels))
+    exercise_ids = exercises.order_by(None).with_only_columns(Exercise.id)
+    actions = permissions.visible_corrective_actions(reader).where(
+        CorrectiveAction.archived_at.is_(None), Exercise.archived_at.is_(None), Exercise.tlp.in_(labels),
+        CorrectiveAction.status != CorrectiveActionStatus.VERIFIED)
+    late = sa.and_(CorrectiveAction.due_date < on, CorrectiveAction.status.in_(
+        [CorrectiveActionStatus.OPEN, CorrectiveActionStatus.IN_PROGRESS]))
     return {
         "on": on, "labels": labels,
+        # Exercises of the last 12 months at or below the edition's label, their ratings, and the corrective
+        # actions of exercises at or below it still open (not verified) and overdue.
+        "exercises": _capped_statements(exercises.options(so.selectinload(Exercise.owner_organization))
+                                        .order_by(Exercise.conducted_on.desc(), Exercise.id.desc())),
+        "exercise_ratings": sa.select(ExerciseEvaluation.rating, sa.func.count()).join(ExerciseEvaluation.objective)
+        .where(ExerciseObjective.exercise_id.in_(exercise_ids)).group_by(ExerciseEvaluation.rating),
+        "corrective_counts": actions.order_by(None).with_only_columns(
+            sa.func.count(CorrectiveAction.id), sa.func.count(sa.case((late, 1)))),
         # Every visible report of the period is counted by sector and significance, whatever the edition; only
         # those at or below the edition's label are listed (and mark the report).
         "incident_counts": incidents.with_only_columns(IncidentReport.sectors, IncidentReport.significance)
@@ -185,7 +209,7 @@ def _statements(reader: User, ceiling: TLP | None) -> dict:
                                         .order_by(IncidentPlan.next_review_date, IncidentPlan.reference)),
         "labels_of": [_labels_statement(initiatives, Initiative), _labels_statement(risks, Risk),
                       _labels_statement(expiring_stmt, Agreement), _labels_statement(plans_stmt, IncidentPlan),
-                      _labels_statement(shown_incidents, IncidentReport),
+                      _labels_statement(shown_incidents, IncidentReport), _labels_statement(exercises, Exercise),
                       sa.select(WorkingGroup.tlp).distinct().where(WorkingGroup.id.in_(
                           overdue.order_by(None).with_only_columns(Task.working_group_id)))],
     }
@@ -215,6 +239,9 @@ def executive_document(reader: User, ceiling: TLP | None = None, previous=_UNSET
     plans_due = _run_capped(stmts["plans_due"])
     incident_table, incident_total = _incident_table(db.session.execute(stmts["incident_counts"]).all())
     incidents = _run_capped(stmts["incidents"])
+    exercises = _run_capped(stmts["exercises"])
+    ratings = dict(db.session.execute(stmts["exercise_ratings"]).all())
+    actions_open, actions_overdue = db.session.execute(stmts["corrective_counts"]).one()
 
     tlp = highest_tlp(*(db.session.scalars(stmt).all() for stmt in stmts["labels_of"]))
     if ceiling is not None:
@@ -226,7 +253,8 @@ def executive_document(reader: User, ceiling: TLP | None = None, previous=_UNSET
     # The contents open the detail (page 2): the first page is the one-page summary.
     detail_toc = [("initiatives", "Initiatives needing attention"), ("agreements", "Agreements expiring in 90 days"),
              ("risks", "Top residual risks"), ("tasks", "Overdue tasks by working group"),
-             ("plans", "Plans overdue for review"), ("incidents", "Incidents reported in the last 30 days")]
+             ("plans", "Plans overdue for review"), ("incidents", "Incidents reported in the last 30 days"),
+             ("exercises", "Exercises and corrective actions")]
     if previous is _UNSET:
         previous = previous_snapshot(reader, ceiling)
     figures = [(key, value, label, _trend(previous, key, value)) for key, value, label in (
@@ -238,6 +266,8 @@ def executive_document(reader: User, ceiling: TLP | None = None, previous=_UNSET
         ("expiring_agreements", expiring.total, "agreements expiring ≤ 90 days"),
         ("plans_overdue", plans_due.total, "plans overdue for review"),
         ("incidents_reported", incident_total, f"incidents reported in {INCIDENT_PERIOD_DAYS} days"),
+        ("exercises_conducted", exercises.total, "exercises conducted in 12 months"),
+        ("corrective_actions_overdue", actions_overdue or 0, "corrective actions overdue"),
     )]
     health_bars = [(h.label, health_counts.get(h, 0), HEALTH_COLOURS[h])
                    for h in (Health.GREEN, Health.AMBER, Health.RED)]
@@ -251,6 +281,8 @@ def executive_document(reader: User, ceiling: TLP | None = None, previous=_UNSET
         "expiring": expiring, "plans_due": plans_due, "summary_rows": SUMMARY_ROWS, "today": on,
         "incident_table": incident_table, "incident_total": incident_total, "incidents": incidents,
         "significances": list(Significance), "incident_days": INCIDENT_PERIOD_DAYS,
+        "exercises": exercises, "ratings": [(r, ratings.get(r, 0)) for r in Rating],
+        "actions_open": actions_open or 0, "actions_overdue": actions_overdue or 0,
         "health_red": Health.RED, "health_amber": Health.AMBER, "health_green": Health.GREEN}
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app import audit, permissions
 from app.documents.content import agreement_document, incident_plan_document
 from app.extensions import db
-from app.models import Agreement, Document, IncidentPlan, User
+from app.models import TLP, Agreement, Document, IncidentPlan, User
 from app.pdf import render_pdf
 from app.seal import seal_pdf
 
@@ -21,11 +21,16 @@ KIND_EXECUTED = "agreement_executed"
 KIND_INCIDENT_STAGE = "incident_stage"
 KIND_ADVISORY = "advisory"
 KIND_ADVISORY_PUBLIC = "advisory_public"
+KIND_SITMAN = "exercise_sitman"
+KIND_HANDBOOK = "exercise_handbook"
+KIND_AAR = "exercise_aar_"  # + the edition's TLP value
 
 
 SEAL_REASONS = {KIND_AGREEMENT: "Issued for signature", KIND_PLAN: "Issued for review",
                 KIND_PLAN_APPROVED: "Approved plan issued", KIND_INCIDENT_STAGE: "Incident report stage submitted",
-                KIND_ADVISORY: "Advisory released", KIND_ADVISORY_PUBLIC: "Advisory released (public edition)"}
+                KIND_ADVISORY: "Advisory released", KIND_ADVISORY_PUBLIC: "Advisory released (public edition)",
+                KIND_SITMAN: "Situation manual issued", KIND_HANDBOOK: "Controller/evaluator handbook issued",
+                **{f"{KIND_AAR}{t.value}": "After-action report approved" for t in TLP}}
 
 
 def _store(actor: User | None, record, kind: str, template: str, context: dict, version: int | None = None) -> Document:
@@ -90,6 +95,41 @@ def issue_advisory(actor: User, advisory, public: bool) -> Document:
         document.tlp, document.reference = TLP.CLEAR, context["doc"].reference
         db.session.flush()
     return document
+
+
+def issue_exercise_materials(actor: User, exercise, injects) -> tuple[Document, Document]:
+    """The situation manual and the controller/evaluator handbook as they stand when the exercise is ready.
+    The handbook is filed under its own object type: no visible_documents scope lists it (404 at /documents/…
+    and on /verify for everyone), it is served only by its own route to the readers of the MSEL."""
+    from app.documents.exercise import HANDBOOK_OBJECT_TYPE, handbook_document, sitman_document
+
+    db.session.flush()
+    sitman = _store(actor, exercise, KIND_SITMAN, *sitman_document(exercise))
+    handbook = _store(actor, exercise, KIND_HANDBOOK, *handbook_document(exercise, injects))
+    handbook.object_type = HANDBOOK_OBJECT_TYPE
+    db.session.flush()
+    return sitman, handbook
+
+
+def issue_exercise_aar(actor: User, exercise, actions) -> list[Document]:
+    """Every edition of the approved AAR/IP, each sealed and stored: an issued AAR never changes."""
+    from app.documents.exercise import aar_document, aar_editions
+
+    db.session.flush()
+    issued = []
+    for edition in aar_editions(exercise):
+        document = _store(actor, exercise, f"{KIND_AAR}{edition.value}", *aar_document(exercise, actions, edition))
+        document.tlp = edition
+        issued.append(document)
+    db.session.flush()
+    return issued
+
+
+def exercise_document(exercise, kind: str, object_type: str | None = None) -> Document | None:
+    """The latest issue of one exercise document (the caller checked the reader may have it)."""
+    return db.session.scalars(sa.select(Document).where(
+        Document.object_type == (object_type or exercise.__tablename__), Document.object_id == exercise.id,
+        Document.kind == kind).order_by(Document.id.desc()).limit(1)).first()
 
 
 def issued_documents(reader: User, record) -> list[Document]:

@@ -20,6 +20,7 @@ from app.models import (
     TLP,
     Agreement,
     AgreementStatus,
+    CorrectiveAction,
     IncidentPlan,
     Mitigation,
     MitigationStatus,
@@ -287,7 +288,8 @@ def _plans_due(user: User) -> sa.Select:
 def covered() -> set[tuple[type, str]]:
     """(model, dated field) of the records the inbox lists by their date: assigned work, reviews due."""
     return {(Task, "due_date"), (Mitigation, "due_date"), (Risk, "next_review_date"),
-            (IncidentPlan, "next_review_date")}
+            (IncidentPlan, "next_review_date"),
+            (CorrectiveAction, "due_date")}  # the "Exercises" section (app/exercises/inbox.py)
 
 
 def _count_due(user: User) -> list[sa.Select]:

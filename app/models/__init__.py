@@ -42,6 +42,26 @@ from app.models.agreement import (
 from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
 from app.models.document import Document
+from app.models.exercise import (
+    AAR_DUE_DAYS,
+    CORE_CAPABILITIES,
+    MSEL_ROLES,
+    CapabilityElement,
+    CorrectiveAction,
+    CorrectiveActionStatus,
+    Exercise,
+    ExerciseEvaluation,
+    ExerciseInject,
+    ExerciseObjective,
+    ExerciseParticipant,
+    ExerciseStatus,
+    ExerciseType,
+    ParticipantRole,
+    Rating,
+    exercise_agreements,
+    exercise_organizations,
+    exercise_recipients,
+)
 from app.models.incident_plan import (
     IncidentPlan,
     Phase,

@@ -23,6 +23,7 @@ class NotificationKind(LabelledEnum):
     REMINDER = "reminder"
     INCIDENT = "incident"
     ADVISORY = "advisory"
+    EXERCISE = "exercise"
 
     @property
     def label(self) -> str:
@@ -41,6 +42,7 @@ class NotificationKind(LabelledEnum):
             "reminder": "Reminder",
             "incident": "Incident report",
             "advisory": "Advisory",
+            "exercise": "Exercise",
         }[self.value]
 
 

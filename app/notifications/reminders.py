@@ -28,10 +28,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app import kinds
 from app.extensions import db
 from app.models import (
+    AAR_DUE_DAYS,
     Agreement,
     AgreementStatus,
     EmailChannel,
+    Exercise,
+    ExerciseStatus,
     NotificationKind,
+    ReviewOutcome,
+    ReviewRequest,
     Role,
     SentReminder,
     SignatureRequest,
@@ -152,11 +157,26 @@ def _signatories_due(agreement: Agreement) -> list[User]:
     return [r.signatory for r in _signatures_due(agreement) if r.signatory is not None and r.signatory.active]
 
 
+def _aar_owed(on: date) -> sa.Select:
+    """Conducted exercises whose AAR/IP is not approved yet, within 30 days of its due date or past it."""
+    approved = sa.exists().where(ReviewRequest.object_type == Exercise.__tablename__,
+                                 ReviewRequest.object_id == Exercise.id,
+                                 ReviewRequest.outcome == ReviewOutcome.APPROVED)
+    return sa.select(Exercise).where(
+        Exercise.status.in_([ExerciseStatus.CONDUCTED, ExerciseStatus.EVALUATED]), Exercise.archived_at.is_(None),
+        Exercise.conducted_on.is_not(None), Exercise.conducted_on <= on - timedelta(days=AAR_DUE_DAYS - 30),
+        ~approved)
+
+
 RULES: tuple[Rule, ...] = (
     *_deadline_rules(),  # every kind's deadlines (app/kinds.py)
     Rule("signature_due", Agreement, "signature due date", _awaiting_signature, (7, 3, TODAY, OVERDUE),
          _signatories_due, "awaits your signature, due", round_key=lambda a: f"issue {_latest_issue(a)}",
          due=_signature_due_date),
+    # HSEEP: the AAR/IP is owed 90 days after the exercise, until it is approved.
+    Rule("aar_due", Exercise, "after-action report due date", _aar_owed, (30, 7, OVERDUE),
+         lambda e: coordinators_of(e.owner_organization_id), "owes its after-action report, due",
+         due=lambda e: e.aar_due_on),
 )
 
 

@@ -36,6 +36,7 @@ VERBS = {
     NotificationKind.REMINDER: "Reminder about {thing}",
     NotificationKind.INCIDENT: "{actor} updated {thing}",
     NotificationKind.ADVISORY: "{actor} updated {thing}",
+    NotificationKind.EXERCISE: "{actor} updated {thing}",
 }
 
 

@@ -28,6 +28,19 @@ from app.permissions.advisories import (  # noqa: F401  -- re-exported: callers 
     can_withdraw_advisory,
     receives,
 )
+from app.permissions.exercises import (  # noqa: F401  -- re-exported: callers use permissions.can_*
+    can_add_corrective_action,
+    can_create_exercise,
+    can_deliver_inject,
+    can_edit_exercise,
+    can_evaluate_exercise,
+    can_plan_exercise,
+    can_read_msel,
+    can_transition_corrective_action,
+    can_verify_corrective_action,
+    leads_exercise,
+    works_on_corrective_action,
+)
 from app.permissions.incidents import (  # noqa: F401  -- re-exported: callers use permissions.can_*
     answers_for,
     can_acknowledge_incident_stage,
@@ -211,6 +224,8 @@ visible_risks = functools.partial(visible_records, kinds.BY_KEY["risk"])
 visible_mitigations = functools.partial(visible_records, kinds.BY_KEY["mitigation"])
 visible_incident_plans = functools.partial(visible_records, kinds.BY_KEY["incident_plan"])
 visible_incident_reports = functools.partial(visible_records, kinds.BY_KEY["incident_report"])
+visible_exercises = functools.partial(visible_records, kinds.BY_KEY["exercise"])
+visible_corrective_actions = functools.partial(visible_records, kinds.BY_KEY["corrective_action"])
 
 
 def visible_organizations(user: User) -> sa.Select:

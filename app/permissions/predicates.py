@@ -252,4 +252,8 @@ def can_add_attachment(user: User, record) -> bool:
     kind = kinds.find(record)
     if kind is None or not kind.attachments:
         return False
+    if kind.key == "corrective_action":  # evidence: the people who carry the action out
+        from app.permissions.exercises import works_on_corrective_action
+
+        return works_on_corrective_action(user, record) and record.status.value != "verified"
     return _coordinates(user, record) if kind.shareable else can_work_on(user, record)

@@ -1,0 +1,63 @@
+"""The exercise documents: the situation manual (every reader of the exercise), the controller/evaluator
+handbook (readers of the MSEL only: 404 for everyone else, who must not learn what is coming) and the
+AAR/IP in its ?tlp= editions. Each is served as issued, never re-rendered; before it is issued the reader is
+sent back to the exercise with the reason."""
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from app import permissions
+from app.documents import bp
+from app.documents.executive import parse_edition
+from app.documents.exercise import HANDBOOK_OBJECT_TYPE
+from app.documents.routes import issued, pdf_rate_limit
+from app.documents.services import KIND_AAR, KIND_HANDBOOK, KIND_SITMAN, exercise_document
+from app.extensions import db
+from app.models import Exercise
+
+
+def _exercise(exercise_id: int) -> Exercise:
+    return db.first_or_404(permissions.visible_exercises(current_user).where(Exercise.id == exercise_id))
+
+
+def _not_yet(exercise: Exercise, message: str):
+    flash(message, "info")
+    return redirect(url_for("exercises.detail", exercise_id=exercise.id))
+
+
+@bp.get("/exercises/<int:exercise_id>/sitman.pdf")
+@pdf_rate_limit
+def exercise_sitman(exercise_id: int):
+    exercise = _exercise(exercise_id)
+    document = exercise_document(exercise, KIND_SITMAN)
+    if document is None:
+        return _not_yet(exercise, "The situation manual is issued when the exercise is marked ready.")
+    return issued(document)
+
+
+@bp.get("/exercises/<int:exercise_id>/handbook.pdf")
+@pdf_rate_limit
+def exercise_handbook(exercise_id: int):
+    exercise = _exercise(exercise_id)
+    if not permissions.can_read_msel(current_user, exercise):
+        abort(404)
+    document = exercise_document(exercise, KIND_HANDBOOK, HANDBOOK_OBJECT_TYPE)
+    if document is None:
+        return _not_yet(exercise, "The controller/evaluator handbook is issued when the exercise is marked ready.")
+    return issued(document)
+
+
+@bp.get("/exercises/<int:exercise_id>/aar.pdf")
+@pdf_rate_limit
+def exercise_aar(exercise_id: int):
+    """?tlp= chooses the edition (at most the exercise's own label, its default)."""
+    exercise = _exercise(exercise_id)
+    try:
+        edition = parse_edition(request.args.get("tlp")) or exercise.tlp
+    except ValueError:
+        abort(400, description="Unknown edition: choose tlp=clear, green, amber, amber_strict or red.")
+    if edition.rank > exercise.tlp.rank:
+        abort(400, description=f"This exercise is {exercise.tlp.label}: its report has no higher edition.")
+    document = exercise_document(exercise, f"{KIND_AAR}{edition.value}")
+    if document is None:
+        return _not_yet(exercise, "The after-action report is issued once it is approved.")
+    return issued(document)

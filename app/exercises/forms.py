@@ -1,0 +1,151 @@
+"""Exercise and improvement-plan forms. Choices come from the caller's scoped queries, so a forged id is
+"Not a valid choice"; times are typed in the user's time zone and handed over in UTC. Forms never write."""
+from datetime import UTC
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from app.forms import ModelForm, StatusChangeForm, enum_select, optional_id, record_choices, user_label
+from app.models import (
+    CORE_CAPABILITIES,
+    TLP,
+    CapabilityElement,
+    ExerciseStatus,
+    ExerciseType,
+    ParticipantRole,
+    Rating,
+)
+
+TEXT_MAX = 100_000
+TIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _zone(name: str | None):
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+class ExerciseForm(ModelForm):
+    type = enum_select("Type (HSEEP)", ExerciseType, default=ExerciseType.TABLETOP)
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    scenario = TextAreaField("Scenario", validators=[Length(max=TEXT_MAX)],
+                             description="Markdown. What players are told in the situation manual.")
+    starts_at = DateTimeLocalField("Starts", format=TIME_FORMAT, validators=[InputRequired(message="Say when it starts.")])
+    ends_at = DateTimeLocalField("Ends", format=TIME_FORMAT, validators=[InputRequired(message="Say when it ends.")])
+    organization_ids = SelectMultipleField("Participating organisations", coerce=int, validators=[Optional()],
+                                           description="Your organisation leads; add the partners taking part.")
+    incident_plan_id = SelectField("Incident-response plan exercised", coerce=optional_id, validators=[Optional()],
+                                   description="This exact version is recorded; a later revision does not move it.")
+    agreement_ids = SelectMultipleField("Agreements tested", coerce=int, validators=[Optional()])
+    tlp = enum_select("TLP label", TLP, default=TLP.AMBER,
+                      description="Traffic Light Protocol 2.0: who may read the exercise and its documents.")
+
+    def __init__(self, *args, organizations=(), plans=(), agreements=(), zone_name: str = "UTC", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone_name = zone_name
+        self.organization_ids.choices = record_choices(organizations)
+        self.incident_plan_id.choices = [SelectChoice("", "— None —"), *record_choices(
+            plans, label=lambda p: f"{p.reference} v{p.version_label} — {p.title} ({p.status.label.lower()})")]
+        self.agreement_ids.choices = record_choices(agreements, label=lambda a: f"{a.reference} — {a.title}")
+
+    def utc(self, name: str):
+        value = self[name].data
+        return value.replace(tzinfo=_zone(self.zone_name)).astimezone(UTC) if value else None
+
+    def validate_ends_at(self, field):
+        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
+            raise ValidationError("The exercise must end after it starts.")
+
+    def model_data(self, exclude: tuple[str, ...] = ()) -> dict:
+        data = super().model_data(("organization_ids", "incident_plan_id", "agreement_ids", *exclude))
+        data["starts_at"], data["ends_at"] = self.utc("starts_at"), self.utc("ends_at")
+        return data
+
+
+class ParticipantForm(ModelForm):
+    user_id = SelectField("Person", coerce=int, validators=[InputRequired()])
+    role = enum_select("Role", ParticipantRole, default=ParticipantRole.PLAYER)
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_id.choices = record_choices(people, label=user_label)
+
+
+class ObjectiveForm(ModelForm):
+    text = TextAreaField("Objective", validators=[DataRequired(), Length(max=2_000)],
+                         description="Specific, measurable, achievable, relevant, time-bound.")
+    core_capability = SelectField("Core capability", validators=[InputRequired()],
+                                  choices=[SelectChoice(k, v) for k, v in CORE_CAPABILITIES.items()])
+
+
+class InjectForm(ModelForm):
+    number = IntegerField("Number", validators=[Optional(), NumberRange(min=1, max=9999)])
+    offset_minutes = IntegerField("Time (minutes from start)", default=0,
+                                  validators=[InputRequired(), NumberRange(min=0, max=60 * 24 * 30)])
+    from_ = StringField("From", validators=[Length(max=200)], description="Who sends it in the scenario.")
+    to = StringField("To", validators=[Length(max=200)], description="Who it is addressed to in the scenario.")
+    to_organization_id = SelectField("Players reached", coerce=optional_id, validators=[Optional()])
+    message = TextAreaField("Message", validators=[DataRequired(), Length(max=20_000)])
+    expected_action = TextAreaField("Expected action", validators=[Length(max=20_000)])
+
+    def __init__(self, *args, organizations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.to_organization_id.choices = [SelectChoice("", "Every player"), *record_choices(organizations)]
+
+
+class EvaluationForm(ModelForm):
+    rating = SelectField("Rating", validators=[InputRequired(message="Rate P, S, M or U.")],
+                         choices=[SelectChoice(r.value, r.label) for r in Rating])
+    critical_tasks = TextAreaField("Critical tasks", validators=[Length(max=TEXT_MAX)])
+    strengths = TextAreaField("Strengths", validators=[Length(max=TEXT_MAX)])
+    areas_for_improvement = TextAreaField("Areas for improvement", validators=[Length(max=TEXT_MAX)])
+
+
+class ExerciseStatusForm(StatusChangeForm):
+    new_status = enum_select("New status", ExerciseStatus)
+
+
+class CorrectiveActionForm(ModelForm):
+    title = StringField("Corrective action", validators=[DataRequired(), Length(max=200)])
+    area_for_improvement = TextAreaField("Area for improvement", validators=[DataRequired(), Length(max=20_000)])
+    objective_id = SelectField("Objective", coerce=optional_id, validators=[Optional()])
+    capability_element = enum_select("Capability element", CapabilityElement, default=CapabilityElement.PLANNING)
+    responsible_organization_id = SelectField(
+        "Responsible organisation", coerce=optional_id,
+        validators=[InputRequired(message="Name the organisation responsible for the action.")])
+    point_of_contact_id = SelectField("Point of contact", coerce=optional_id, validators=[Optional()])
+    start_date = DateField("Start", validators=[Optional()])
+    due_date = DateField("Due", validators=[Optional()])
+    task_id = IntegerField("Carried out as working-group task #", validators=[Optional(), NumberRange(min=1)])
+    mitigation_id = IntegerField("… or as risk mitigation #", validators=[Optional(), NumberRange(min=1)])
+    incident_plan_id = IntegerField("… or as a revision of plan #", validators=[Optional(), NumberRange(min=1)])
+    agreement_id = IntegerField("… or as an amendment of agreement #", validators=[Optional(), NumberRange(min=1)],
+                                description="Optional links; each page links back. Ids you cannot read are ignored.")
+
+    def __init__(self, *args, objectives=(), organizations=(), people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.objective_id.choices = [SelectChoice("", "— None —"), *record_choices(
+            objectives, label=lambda o: f"{o.position + 1}. {o.capability_label}")]
+        self.responsible_organization_id.choices = [SelectChoice("", "— Choose —"), *record_choices(organizations)]
+        self.point_of_contact_id.choices = [SelectChoice("", "— None —"), *record_choices(people, label=user_label)]
+
+    def validate_responsible_organization_id(self, field):
+        if field.data is None:
+            raise ValidationError("Name the organisation responsible for the action.")
+
+    def validate_due_date(self, field):
+        if field.data and self.start_date.data and field.data < self.start_date.data:
+            raise ValidationError("The due date cannot come before the start date.")
+

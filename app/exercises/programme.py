@@ -1,0 +1,85 @@
+"""The integrated preparedness plan: exercises by year and quarter, and the warnings a programme manager
+needs (plans not exercised in 12 months, corrective actions overdue, open findings of the last exercise of a
+plan that is exercised again). Everything comes from the reader's scopes."""
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app import permissions
+from app.extensions import db
+from app.models import (
+    CorrectiveAction,
+    CorrectiveActionStatus,
+    Exercise,
+    IncidentPlan,
+    PlanStatus,
+    User,
+    today,
+)
+
+EXERCISE_EVERY_DAYS = 365
+OPEN = (CorrectiveActionStatus.OPEN, CorrectiveActionStatus.IN_PROGRESS, CorrectiveActionStatus.COMPLETED)
+
+
+@dataclass
+class Programme:
+    years: dict[int, dict[int, list[Exercise]]] = field(default_factory=dict)  # year -> quarter -> exercises
+    unexercised_plans: list[tuple[IncidentPlan, object]] = field(default_factory=list)  # (plan, last conducted)
+    overdue_actions: list[CorrectiveAction] = field(default_factory=list)
+    retests: list[tuple[Exercise, list[CorrectiveAction]]] = field(default_factory=list)
+
+
+def plans_not_exercised(user: User) -> list[tuple[IncidentPlan, object]]:
+    """Approved plans (by reference) whose last conducted exercise, of any version, is over 12 months old."""
+    plans = db.session.scalars(permissions.visible_incident_plans(user).where(
+        IncidentPlan.status == PlanStatus.APPROVED, IncidentPlan.archived_at.is_(None))
+        .order_by(IncidentPlan.reference)).all()
+    if not plans:
+        return []
+    last = dict(db.session.execute(
+        sa.select(IncidentPlan.reference, sa.func.max(Exercise.conducted_on))
+        .join(Exercise, Exercise.incident_plan_id == IncidentPlan.id)
+        .where(Exercise.id.in_(permissions.visible_exercises(user).with_only_columns(Exercise.id)),
+               Exercise.archived_at.is_(None))
+        .group_by(IncidentPlan.reference)).all())
+    limit = today() - timedelta(days=EXERCISE_EVERY_DAYS)
+    return [(p, last.get(p.reference)) for p in plans if last.get(p.reference) is None or last[p.reference] < limit]
+
+
+def overdue_actions(user: User) -> sa.Select:
+    return permissions.visible_corrective_actions(user).where(
+        CorrectiveAction.archived_at.is_(None), CorrectiveAction.due_date < today(),
+        CorrectiveAction.status.in_([CorrectiveActionStatus.OPEN, CorrectiveActionStatus.IN_PROGRESS]))
+
+
+def programme(user: User) -> Programme:
+    result = Programme()
+    exercises = db.session.scalars(permissions.visible_exercises(user).where(Exercise.archived_at.is_(None))
+                                   .options(selectinload(Exercise.incident_plan), selectinload(Exercise.owner_organization))
+                                   .order_by(Exercise.starts_at, Exercise.id)).all()
+    for exercise in exercises:
+        quarter = (exercise.starts_at.month - 1) // 3 + 1
+        result.years.setdefault(exercise.starts_at.year, {q: [] for q in (1, 2, 3, 4)})[quarter].append(exercise)
+    result.unexercised_plans = plans_not_exercised(user)
+    result.overdue_actions = db.session.scalars(overdue_actions(user).options(
+        selectinload(CorrectiveAction.responsible_organization)).order_by(CorrectiveAction.due_date)).all()
+    # The open findings of the last conducted exercise of each plan that a planned exercise tests again.
+    conducted = {}
+    for exercise in exercises:
+        if exercise.conducted_on is not None and exercise.incident_plan is not None:
+            conducted[exercise.incident_plan.reference] = exercise  # ordered by start: the last one wins
+    planned = [e for e in exercises if e.is_planned and e.incident_plan is not None
+               and e.incident_plan.reference in conducted]
+    if planned:
+        last_ids = {conducted[e.incident_plan.reference].id for e in planned}
+        open_actions = db.session.scalars(permissions.visible_corrective_actions(user).where(
+            CorrectiveAction.exercise_id.in_(last_ids), CorrectiveAction.status.in_(OPEN),
+            CorrectiveAction.archived_at.is_(None)).order_by(CorrectiveAction.id)).all()
+        for exercise in planned:
+            last = conducted[exercise.incident_plan.reference]
+            found = [a for a in open_actions if a.exercise_id == last.id]
+            if found:
+                result.retests.append((exercise, found))
+    return result

@@ -1,0 +1,161 @@
+"""Exercise list, new exercise, detail (with the MSEL as the reader may see it), history and status steps."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from app import lifecycle, listing, permissions, records
+from app.documents.exercise import aar_editions
+from app.exercises import aar, bp, queries, services
+from app.exercises.forms import (
+    CorrectiveActionForm,
+    EvaluationForm,
+    ExerciseForm,
+    ExerciseStatusForm,
+    InjectForm,
+    ObjectiveForm,
+    ParticipantForm,
+)
+from app.exercises.routes import DETAIL_OPTIONS, get_visible_exercise, visible_injects
+from app.extensions import db
+from app.models import (
+    TLP,
+    Agreement,
+    CorrectiveAction,
+    Exercise,
+    ExerciseStatus,
+    ExerciseType,
+    IncidentPlan,
+    PlanStatus,
+    Rating,
+    User,
+    today,
+)
+
+LIST_OPTIONS = (selectinload(Exercise.owner_organization), selectinload(Exercise.incident_plan))
+
+
+@bp.get("/")
+def index():
+    stmt = queries.list_statement(current_user, request.args).options(*LIST_OPTIONS)
+    if listing.wants_csv():
+        return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "exercises.csv")
+    return render_template("exercises/index.html", page=listing.paginate(stmt), args=request.args,
+                           statuses=list(ExerciseStatus), types=list(ExerciseType), tlps=list(TLP))
+
+
+def _form_choices():
+    organizations = db.session.scalars(permissions.active_organizations(current_user)).all()
+    plans = db.session.scalars(permissions.visible_incident_plans(current_user).where(
+        IncidentPlan.archived_at.is_(None), IncidentPlan.status.in_([PlanStatus.APPROVED, PlanStatus.DRAFT,
+                                                                     PlanStatus.IN_REVIEW]))
+        .order_by(IncidentPlan.reference, IncidentPlan.id.desc())).all()
+    agreements = db.session.scalars(permissions.visible_agreements(current_user).where(
+        Agreement.archived_at.is_(None)).order_by(Agreement.reference)).all()
+    return organizations, plans, agreements
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    permissions.authorize(permissions.can_create_exercise(current_user))
+    organizations, plans, agreements = _form_choices()
+    form = ExerciseForm(organizations=[o for o in organizations if o.id != current_user.organization_id],
+                        plans=plans, agreements=agreements, zone_name=current_user.time_zone)
+    if form.validate_on_submit():
+        chosen = set(form.organization_ids.data or [])
+        try:
+            exercise = services.create_exercise(
+                current_user, plan=next((p for p in plans if p.id == form.incident_plan_id.data), None),
+                organizations=[o for o in organizations if o.id in chosen],
+                agreements=[a for a in agreements if a.id in set(form.agreement_ids.data or [])],
+                **form.model_data())
+        except services.ExerciseInputError as exc:
+            db.session.rollback()
+            target = form[exc.field] if exc.field in form else form.title
+            target.errors = [*target.errors, str(exc)]
+        else:
+            return lifecycle.saved(f"Exercise {exercise.reference} planned. Add its objectives, participants "
+                                   "and the MSEL next.", url_for(".detail", exercise_id=exercise.id))
+    return render_template("exercises/form.html", form=form), 400 if form.errors else 200
+
+
+def _people(exercise: Exercise) -> list[User]:
+    return db.session.scalars(permissions.visible_users(current_user).where(
+        User.active.is_(True), User.organization_id.in_(exercise.participating_org_ids()))
+        .options(selectinload(User.organization))).all()
+
+
+@bp.get("/<int:exercise_id>")
+def detail(exercise_id: int):
+    exercise = get_visible_exercise(exercise_id, *DETAIL_OPTIONS)
+    actions = db.session.scalars(permissions.visible_corrective_actions(current_user).where(
+        CorrectiveAction.exercise_id == exercise.id).options(
+        selectinload(CorrectiveAction.responsible_organization)).order_by(CorrectiveAction.id)).all()
+    leads = permissions.leads_exercise(current_user, exercise)
+    planning = permissions.can_plan_exercise(current_user, exercise)
+    organizations = [exercise.owner_organization, *exercise.organizations]
+    return render_template(
+        "exercises/detail.html", exercise=exercise, injects=visible_injects(exercise), actions=actions,
+        reads_msel=permissions.can_read_msel(current_user, exercise), leads=leads, planning=planning,
+        delivers=permissions.can_deliver_inject(current_user, exercise),
+        evaluates=permissions.can_evaluate_exercise(current_user, exercise),
+        ratings={r.value: r for r in Rating}, events=records.history(exercise)[:10],
+        status_form=ExerciseStatusForm(formdata=None, version=exercise.version),
+        participant_form=ParticipantForm(formdata=None, people=_people(exercise) if planning else ()),
+        objective_form=ObjectiveForm(formdata=None),
+        inject_form=InjectForm(formdata=None, organizations=organizations),
+        evaluation_form=EvaluationForm(formdata=None),
+        action_form=CorrectiveActionForm(formdata=None, objectives=exercise.objectives, organizations=organizations,
+                                         people=_people(exercise) if leads else ()),
+        previous_findings=_previous_findings(exercise), aar_review=aar.aar_review(exercise),
+        aar_editions=aar_editions(exercise))
+
+
+def _previous_findings(exercise: Exercise) -> list[CorrectiveAction]:
+    """On an exercise being planned: the open corrective actions of the last exercise of the same plan
+    (any version of it), to retest."""
+    if exercise.incident_plan is None or not exercise.is_planned:
+        return []
+    plan_ids = permissions.visible_incident_plans(current_user).with_only_columns(IncidentPlan.id).where(
+        IncidentPlan.reference == exercise.incident_plan.reference)
+    last = db.session.scalar(permissions.visible_exercises(current_user).with_only_columns(Exercise.id).where(
+        Exercise.incident_plan_id.in_(plan_ids), Exercise.id != exercise.id, Exercise.conducted_on.is_not(None),
+        Exercise.archived_at.is_(None)).order_by(Exercise.conducted_on.desc(), Exercise.id.desc()).limit(1))
+    if last is None:
+        return []
+    return db.session.scalars(permissions.visible_corrective_actions(current_user).where(
+        CorrectiveAction.exercise_id == last, CorrectiveAction.status.in_(["open", "in_progress", "completed"]),
+        CorrectiveAction.archived_at.is_(None)).order_by(CorrectiveAction.id)).all()
+
+
+@bp.get("/<int:exercise_id>/history")
+def history(exercise_id: int):
+    exercise = get_visible_exercise(exercise_id)
+    return render_template("exercises/history.html", exercise=exercise, events=records.history(exercise))
+
+
+@bp.post("/<int:exercise_id>/status")
+def change_status(exercise_id: int):
+    exercise = get_visible_exercise(exercise_id, *DETAIL_OPTIONS)
+    permissions.authorize(permissions.leads_exercise(current_user, exercise))
+    return lifecycle.change_status(exercise, ExerciseStatusForm(), services.transition_exercise,
+                                   back=url_for(".detail", exercise_id=exercise.id),
+                                   refused=(services.ExerciseInputError,),
+                                   done=lambda e: f"Exercise is now {e.status.label.lower()}.")
+
+
+def _back(exercise: Exercise, anchor: str):
+    return redirect(url_for(".detail", exercise_id=exercise.id, _anchor=anchor))
+
+
+def refused(exercise: Exercise, anchor: str, message: str):
+    db.session.rollback()
+    flash(message, "danger")
+    return _back(exercise, anchor)
+
+
+
+@bp.get("/programme")
+def programme():
+    from app.exercises.programme import programme as build
+
+    return render_template("exercises/programme.html", programme=build(current_user), today=today())

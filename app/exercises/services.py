@@ -1,0 +1,192 @@
+"""Exercise use cases: plan (objectives, participants, the MSEL), run (status steps, inject delivery),
+evaluate (one evaluation per objective and evaluator).
+
+Every function authorises first, flushes (never commits) and audits in the same transaction."""
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from app import audit, permissions, records
+from app.extensions import db
+from app.models import (
+    CORE_CAPABILITIES,
+    Agreement,
+    Exercise,
+    ExerciseEvaluation,
+    ExerciseInject,
+    ExerciseObjective,
+    ExerciseParticipant,
+    ExerciseStatus,
+    IncidentPlan,
+    NotificationKind,
+    Organization,
+    ParticipantRole,
+    Rating,
+    User,
+    utcnow,
+)
+from app.notifications.services import notify
+
+KIND = "exercise"
+EXERCISE_FIELDS = ("type", "title", "scenario", "starts_at", "ends_at", "tlp")
+
+
+class ExerciseInputError(ValueError):
+    """Input the form should have refused, with the field it belongs to."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def check_dates(starts_at: datetime | None, ends_at: datetime | None) -> None:
+    if starts_at is None:
+        raise ExerciseInputError("starts_at", "Say when the exercise starts.")
+    if ends_at is None:
+        raise ExerciseInputError("ends_at", "Say when the exercise ends.")
+    if ends_at <= starts_at:
+        raise ExerciseInputError("ends_at", "The exercise must end after it starts.")
+
+
+def _links(exercise: Exercise, plan: IncidentPlan | None, organizations: list[Organization],
+           agreements: list[Agreement]) -> None:
+    exercise.organizations = [o for o in organizations if o.id != exercise.owner_organization_id]
+    exercise.agreements = list(agreements)
+    if plan is not None:  # this very version, as it read on the day (a later revision is a new row)
+        exercise.incident_plan_id, exercise.plan_version_label = plan.id, plan.version_label
+    else:
+        exercise.incident_plan_id, exercise.plan_version_label = None, ""
+
+
+def create_exercise(actor: User, *, plan: IncidentPlan | None = None, organizations=(), agreements=(),
+                    **fields) -> Exercise:
+    """The caller passes the plan, organisations and agreements from the actor's scopes (forged ids never
+    reach here)."""
+    permissions.authorize(permissions.can_create_exercise(actor))
+    data = {name: fields[name] for name in EXERCISE_FIELDS if name in fields}
+    data["scenario"] = data.get("scenario") or ""
+    check_dates(data.get("starts_at"), data.get("ends_at"))
+    exercise = Exercise(**data, reference=records.next_reference(Exercise, "EX"),
+                        owner_organization_id=actor.organization_id, created_by=actor)
+    _links(exercise, plan, list(organizations), list(agreements))
+    db.session.add(exercise)
+    db.session.flush()
+    plan_note = f"; plan {plan.reference} v{plan.version_label}" if plan is not None else ""
+    audit.record(actor, f"{KIND}.created", exercise,
+                 summary=f"{exercise.reference} {exercise.type.label}{plan_note}; {exercise.tlp.label}")
+    return exercise
+
+
+def transition_exercise(actor: User, exercise: Exercise, new_status: ExerciseStatus) -> None:
+    permissions.authorize(permissions.leads_exercise(actor, exercise))
+    if new_status is ExerciseStatus.READY and not exercise.objectives:
+        raise ExerciseInputError("new_status", "Add at least one objective before the exercise is ready.")
+    if new_status is ExerciseStatus.EVALUATED:
+        missing = [o for o in exercise.objectives if not o.evaluations]
+        if missing:
+            raise ExerciseInputError("new_status", f"{len(missing)} objective(s) still await an evaluation.")
+    if new_status is ExerciseStatus.CLOSED:
+        from app.exercises.aar import is_aar_approved
+
+        if not is_aar_approved(exercise):
+            raise ExerciseInputError("new_status", "Approve the after-action report before closing the exercise.")
+    records.transition(actor, exercise, new_status, KIND)
+    if new_status is ExerciseStatus.CONDUCTED:
+        exercise.conducted_on = utcnow().date()
+    if new_status is ExerciseStatus.READY:  # the materials as they stand now, sealed
+        from app.documents.services import issue_exercise_materials
+
+        issue_exercise_materials(actor, exercise, list(exercise.injects))
+
+
+def add_participant(actor: User, exercise: Exercise, user: User, role: ParticipantRole) -> ExerciseParticipant:
+    permissions.authorize(permissions.can_plan_exercise(actor, exercise))
+    if user.organization_id not in exercise.participating_org_ids():
+        raise ExerciseInputError("user_id", "Participants come from the lead or a participating organisation.")
+    if role in exercise.roles_of(user.id):
+        raise ExerciseInputError("role", f"{user.name} already takes part as {role.label.lower()}.")
+    participant = ExerciseParticipant(user_id=user.id, role=role)
+    exercise.participants.append(participant)
+    db.session.flush()
+    audit.record(actor, f"{KIND}.participant_added", exercise, summary=f"{user.name} as {role.label.lower()}")
+    notify([user], NotificationKind.EXERCISE, exercise, actor=actor,
+           summary=f"{exercise.reference}: you take part as {role.label.lower()}")
+    return participant
+
+
+def add_objective(actor: User, exercise: Exercise, text: str, core_capability: str) -> ExerciseObjective:
+    permissions.authorize(permissions.can_plan_exercise(actor, exercise))
+    if core_capability not in CORE_CAPABILITIES:
+        raise ExerciseInputError("core_capability", "Choose one of the 32 core capabilities.")
+    objective = ExerciseObjective(text=text, core_capability=core_capability, position=len(exercise.objectives))
+    exercise.objectives.append(objective)
+    db.session.flush()
+    audit.record(actor, f"{KIND}.objective_added", exercise,
+                 summary=f"objective {objective.position + 1} ({CORE_CAPABILITIES[core_capability]})")
+    return objective
+
+
+def add_inject(actor: User, exercise: Exercise, **fields) -> ExerciseInject:
+    permissions.authorize(permissions.can_plan_exercise(actor, exercise))
+    to_org = fields.pop("to_organization", None)
+    fields = {name: ("" if value is None and name in ("from_", "to", "expected_action") else value)
+              for name, value in fields.items()}
+    if to_org is not None and to_org.id not in exercise.participating_org_ids():
+        raise ExerciseInputError("to_organization_id", "Injects go to a participating organisation.")
+    number = fields.pop("number", None) or (max((i.number for i in exercise.injects), default=0) + 1)
+    inject = ExerciseInject(number=number, to_organization_id=to_org.id if to_org else None, **fields)
+    exercise.injects.append(inject)
+    db.session.flush()
+    # The audit row names the number only: the MSEL is controller material until delivered.
+    audit.record(actor, f"{KIND}.inject_added", exercise, summary=f"inject {number} added to the MSEL")
+    return inject
+
+
+def inject_recipients(exercise: Exercise, inject: ExerciseInject) -> list[User]:
+    """The players (and facilitators) of the addressed organisation, or of every organisation."""
+    return [p.user for p in exercise.participants
+            if p.role in (ParticipantRole.PLAYER, ParticipantRole.FACILITATOR)
+            and (inject.to_organization_id is None or p.user.organization_id == inject.to_organization_id)]
+
+
+def deliver_inject(actor: User, exercise: Exercise, inject: ExerciseInject) -> bool:
+    """A controller delivers the inject: it becomes visible to every reader and reaches its recipients'
+    inbox at once. False when it was already delivered."""
+    permissions.authorize(permissions.can_deliver_inject(actor, exercise))
+    if inject.is_delivered:
+        return False
+    inject.delivered_at, inject.delivered_by_id = utcnow(), actor.id
+    exercise.updated_at = inject.delivered_at
+    db.session.flush()
+    audit.record(actor, f"{KIND}.inject_delivered", exercise, summary=f"inject {inject.number} delivered")
+    notify(inject_recipients(exercise, inject), NotificationKind.EXERCISE, exercise, actor=actor,
+           summary=f"{exercise.reference}: inject {inject.number} delivered — act on it now")
+    return True
+
+
+def evaluate_objective(actor: User, exercise: Exercise, objective: ExerciseObjective, *, rating,
+                       critical_tasks: str = "", strengths: str = "", areas_for_improvement: str = "") -> ExerciseEvaluation:
+    """The evaluator's guide for one objective; a second submission by the same evaluator replaces the first."""
+    permissions.authorize(permissions.can_evaluate_exercise(actor, exercise))
+    try:
+        rating = Rating(rating)
+    except ValueError:
+        raise ExerciseInputError("rating", "Rate P, S, M or U.") from None
+    evaluation = next((e for e in objective.evaluations if e.evaluator_id == actor.id), None)
+    if evaluation is None:
+        evaluation = ExerciseEvaluation(evaluator_id=actor.id, rating=rating)
+        objective.evaluations.append(evaluation)
+    evaluation.rating, evaluation.critical_tasks = rating, critical_tasks or ""
+    evaluation.strengths, evaluation.areas_for_improvement = strengths or "", areas_for_improvement or ""
+    db.session.flush()
+    audit.record(actor, f"{KIND}.evaluated", exercise,
+                 summary=f"objective {objective.position + 1} rated {rating.value}")
+    return evaluation
+
+
+def lead_coordinators(exercise: Exercise) -> list[User]:
+    from app.models import Role
+
+    return list(db.session.scalars(sa.select(User).where(
+        User.organization_id == exercise.owner_organization_id, User.role == Role.COORDINATOR,
+        User.active.is_(True))))
