@@ -266,8 +266,6 @@ def executive_document(reader: User, ceiling: TLP | None = None, previous=_UNSET
         ("expiring_agreements", expiring.total, "agreements expiring ≤ 90 days"),
         ("plans_overdue", plans_due.total, "plans overdue for review"),
         ("incidents_reported", incident_total, f"incidents reported in {INCIDENT_PERIOD_DAYS} days"),
-        ("exercises_conducted", exercises.total, "exercises conducted in 12 months"),
-        ("corrective_actions_overdue", actions_overdue or 0, "corrective actions overdue"),
     )]
     health_bars = [(h.label, health_counts.get(h, 0), HEALTH_COLOURS[h])
                    for h in (Health.GREEN, Health.AMBER, Health.RED)]
