@@ -186,10 +186,17 @@ KINDS: tuple[RecordKind, ...] = (
     # indicators from the coordinators of the operator and of the authority.
     RecordKind("incident_report", IncidentReport, "incident report", "incidents.detail", "incident_id",
                comments=True, title_travels=False),
-    Advisory,
-    Agreement,
-    CorrectiveAction,
-    Exercise,
+    # Read in editions (Advisory.read_condition: drafts by the authors, a public edition by everyone); a released
+    # advisory never changes, so it takes no files; its acknowledgement reminders go to the recipients'
+    # coordinators (app/advisories/reminders.py). Only its reference travels: a public-edition reader never
+    # learns the restricted title from a notification.
+    RecordKind("advisory", Advisory, "advisory", "advisories.detail", "advisory_id", attachments=False,
+               title_travels=False),
+    # The AAR/IP's 90-day clock is reminded by app/exercises (it ends when the report is approved, not on a date).
+    RecordKind("exercise", Exercise, "exercise", "exercises.detail", "exercise_id", attachments=False),
+    RecordKind("corrective_action", CorrectiveAction, "corrective action", "corrective_actions.detail",
+               "corrective_action_id", parent="exercise", assignee="point_of_contact_id",
+               deadlines=(Deadline("due_date", "due", "corrective_action_due", (3, "today", "overdue"), "is due"),)),
 )
 
 BY_KEY: dict[str, RecordKind] = {kind.key: kind for kind in KINDS}

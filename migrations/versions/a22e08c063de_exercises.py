@@ -1,7 +1,7 @@
 """exercises, their objectives, participants, injects (MSEL), evaluations, and the corrective_actions of the improvement plan
 
 Revision ID: a22e08c063de
-Revises: b7e2c4a90101
+Revises: 5fb2e17b3366
 Create Date: 2026-12-06 09:15:50.064173
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a22e08c063de'
-down_revision = 'b7e2c4a90101'
+down_revision = '5fb2e17b3366'
 branch_labels = None
 depends_on = None
 
