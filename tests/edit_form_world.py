@@ -113,6 +113,13 @@ def seed(app) -> dict:
         section = PlanSection(plan=plan, phase=Phase.PREPARATION, title="Preparation", body=TEXT, position=0)
         contact = PlanContact(plan=plan, role="Duty officer", name="Sam Duty", organization="RWA",
                               phone="+1 555 0101", email="duty@rwa.example", escalation_tier=2, available_24_7=True)
+        # Filed by the water authority, still ongoing; its times stored to the second (the form holds minutes).
+        authority = factories.organization(name="National CSIRT", short_name="NCSIRT", is_authority=True)
+        incident = factories.incident_report(
+            created_by=coord_water, authority=authority, title="Dosing PLC outage", summary=TEXT,
+            sectors=[Sector.WATER, Sector.HEALTHCARE], services_affected="Dosing\nTelemetry",
+            aware_at=utcnow() - timedelta(hours=5, seconds=17), started_at=utcnow() - timedelta(hours=6, seconds=41),
+            countries_affected="BE,FR", users_affected=1200)
         db.session.add_all([section, contact])
         db.session.commit()
         milestone = initiative.milestones[-1]
@@ -123,5 +130,5 @@ def seed(app) -> dict:
                     "risk": water_risk.id, "red_risk": red_risk.id, "mitigation": mitigation.id,
                     "old_mitigation": old_mitigation.id, "plan": plan.id, "section": section.id,
                     "contact": contact.id, "organization": child.id, "water": water.id, "user": old_user.id,
-                    "gone": gone.id},
+                    "gone": gone.id, "incident": incident.id},
         }

@@ -58,6 +58,7 @@ SAMPLES: dict[str, list[Sample]] = {
                               Sample("/risks/{red_risk}/mitigations/{old_mitigation}/edit")],
     "incident_plans.edit": [Sample("/incident-plans/{plan}/edit")],
     "incident_plans.edit_section": [Sample("/incident-plans/{plan}/sections/{section}/edit")],
+    "incidents.edit": [Sample("/incidents/{incident}/edit")],
     "incident_plans.edit_contact": [Sample("/incident-plans/{plan}/contacts/{contact}/edit")],
     "organizations.edit": [Sample("/organizations/{organization}/edit"), Sample("/organizations/{water}/edit")],
     "users.edit": [Sample("/users/{user}/edit"), Sample("/users/{gone}/edit")],

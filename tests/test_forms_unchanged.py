@@ -141,6 +141,29 @@ def test_typed_text_is_stored_in_nfc_with_lf_line_breaks(app, client_as):
         assert task.description == "Ligne une\nLigne deux\nLigne trois"
 
 
+def test_incident_report_saved_untouched_keeps_its_times_to_the_second_and_its_version(app):
+    """A report filed with times to the second, edited by someone on another clock: the untouched save
+    writes nothing (no new version, no audit event), although the form shows minutes in New York time."""
+    from app.models import IncidentReport
+    from tests.incident_world import build, client, person
+
+    world = build(app, started_at=utcnow() - timedelta(hours=2, seconds=29), summary="Line one\nLine two",
+                  countries_affected="BE,FR", users_affected=40)
+    with app.app_context():
+        person(world, "operator_member").time_zone = "America/New_York"
+        db.session.commit()
+        before = db.session.get(IncidentReport, world.report_id).started_at
+        events = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
+    member = client(app, world, "operator_member")
+    data = _edit_form(text(member.get(f"/incidents/{world.report_id}/edit")))
+    assert "\r\n" in data["summary"] and data["started_at"]
+    assert member.post(f"/incidents/{world.report_id}/edit", data=data).status_code == 302
+    with app.app_context():
+        report = db.session.get(IncidentReport, world.report_id)
+        assert report.version == 1 and report.started_at == before and report.ended_at is None
+        assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == events
+
+
 def _form_classes(base) -> set:
     found = set()
     for sub in base.__subclasses__():

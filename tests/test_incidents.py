@@ -258,3 +258,100 @@ def test_the_reminders_command_also_runs_the_stage_clocks_once(app):
         coordinator = person(world, "operator_coordinator")
         assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
             Notification.user_id == coordinator.id, Notification.kind == "reminder")) == 1
+
+
+# --- Editing a filed report ------------------------------------------------------------------------
+
+
+def _edit_page(app, world, who="operator_member") -> dict:
+    from tests.browser_forms import browser_form_data
+
+    html = client(app, world, who).get(f"/incidents/{world.report_id}/edit").text
+    return browser_form_data(html, lambda f: "app-form" in f["class"] and f["method"] == "post")
+
+
+def _report_state(app, world) -> tuple:
+    from app.models import AuditEvent
+
+    with app.app_context():
+        report = db.session.get(IncidentReport, world.report_id)
+        return (report.version, report.title, report.started_at, report.ended_at, report.countries_affected,
+                db.session.scalar(sa.select(sa.func.count(AuditEvent.id))))
+
+
+def test_the_operator_fills_in_the_end_later_and_it_shows_on_the_page_and_in_history(app):
+    started = utcnow().replace(second=0, microsecond=0) - timedelta(hours=3)
+    world = build(app, started_at=started)
+    with app.app_context():
+        person(world, "operator_member").time_zone = BRUSSELS
+        report = db.session.get(IncidentReport, world.report_id)
+        before = (report.version, report.aware_at, report.tlp, report.authority_organization_id,
+                  sorted((s.kind.value, s.due_at) for s in report.stages))
+        db.session.commit()
+    data = _edit_page(app, world)
+    assert "aware_at" not in data and "tlp" not in data and "authority_organization_id" not in data
+    ended = started + timedelta(hours=2)
+    ended_local = clocks.to_local_input(ended, BRUSSELS)
+    data["ended_at"] = ended_local.strftime("%Y-%m-%dT%H:%M")
+    # Fields the form does not offer are ignored even when forged.
+    data.update(aware_at="2020-01-01T00:00", tlp="amber", authority_organization_id="1")
+    response = client(app, world, "operator_member").post(f"/incidents/{world.report_id}/edit", data=data)
+    assert response.status_code == 302, response.text[:2000]
+    with app.app_context():
+        report = db.session.get(IncidentReport, world.report_id)
+        assert report.ended_at == ended and report.version == before[0] + 1
+        assert (report.aware_at, report.tlp, report.authority_organization_id,
+                sorted((s.kind.value, s.due_at) for s in report.stages)) == before[1:]
+    shown = clocks.local(ended, BRUSSELS)
+    page = client(app, world, "operator_member").get(f"/incidents/{world.report_id}").text
+    assert shown in page and "ongoing or unknown" not in page
+    history = client(app, world, "authority_coordinator").get(f"/incidents/{world.report_id}/history").text
+    assert "ended_at" in history and f"{ended:%Y-%m-%d %H:%M}:00+00:00" in history
+    with app.app_context():
+        from app.models import AuditEvent
+
+        events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "incident_report.updated")).all()
+        assert [e.summary.split(":")[0] for e in events] == ["ended_at"]
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"ended_at": "2099-01-01T10:00"}, "Ended cannot be in the future."),
+    ({"started_at": "2026-03-28T09:00", "ended_at": "2026-03-28T08:00"}, "cannot end before it started"),
+    ({"ended_at": "1900-01-01T10:00"}, "give a date between 1970 and 2199"),
+    ({"geographic_spread": "cross_border", "countries_affected": "BE"}, "at least two countries"),
+    ({"title": ""}, "This field is required."),
+])
+def test_bad_edit_input_gets_a_clear_message_and_writes_nothing(app, changes, message):
+    world = build(app)
+    before = _report_state(app, world)
+    data = {**_edit_page(app, world, "operator_coordinator"), **changes}
+    response = client(app, world, "operator_coordinator").post(f"/incidents/{world.report_id}/edit", data=data)
+    assert response.status_code == 400 and message in response.text
+    assert _report_state(app, world) == before
+
+
+def test_a_stale_edit_gets_the_conflict_page_and_writes_nothing(app):
+    world = build(app)
+    data = _edit_page(app, world)
+    assert client(app, world, "operator_coordinator").post(
+        f"/incidents/{world.report_id}/edit", data={**data, "title": "First writer"}).status_code == 302
+    before = _report_state(app, world)
+    response = client(app, world, "operator_member").post(
+        f"/incidents/{world.report_id}/edit", data={**data, "title": "Second writer"})
+    assert response.status_code == 409 and "Second writer" in response.text
+    assert _report_state(app, world) == before and before[1] == "First writer"
+
+
+def test_the_edit_link_is_for_the_operator_on_an_open_case_only(app):
+    from app.models import IncidentStatus
+
+    world = build(app)
+    url = f"/incidents/{world.report_id}"
+    assert f"{url}/edit" in client(app, world, "operator_member").get(url).text
+    assert f"{url}/edit" not in client(app, world, "authority_coordinator").get(url).text
+    with app.app_context():
+        db.session.get(IncidentReport, world.report_id).status = IncidentStatus.CLOSED
+        db.session.commit()
+    coordinator = client(app, world, "operator_coordinator")
+    assert f"{url}/edit" not in coordinator.get(url).text
+    assert coordinator.get(f"{url}/edit").status_code == 403

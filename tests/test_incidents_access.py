@@ -28,6 +28,7 @@ POLICY = {
     "incidents.history": READERS,
     "documents.incident_stage": READERS,
     "incidents.submit_stage": REPORTERS,
+    "incidents.edit": REPORTERS,  # the operator's coordinators and members, on an open case
     "incidents.change_status": {**REPORTERS, "authority_coordinator": OK},  # the authority closes the case
     "incidents.acknowledge": ANSWERERS,
     "incidents.request_intermediate": ANSWERERS,

@@ -138,6 +138,7 @@ EXPECTED: dict[str, dict] = {
     "incidents.detail": SCOPED_READ,
     "incidents.history": SCOPED_READ,
     "incidents.submit_stage": ASSIGNEE_WRITE,                 # the operator's coordinators and members
+    "incidents.edit": ASSIGNEE_WRITE,                         # the same people, while the case is open
     "incidents.change_status": ASSIGNEE_WRITE,
     "incidents.acknowledge": SIGNATORY_ONLY,                  # the authority's coordinators only
     "incidents.request_intermediate": SIGNATORY_ONLY,

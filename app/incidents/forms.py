@@ -18,6 +18,7 @@ from app.forms import (
     ModelForm,
     RiskFromRecordForm,
     StatusChangeForm,
+    VersionedForm,
     enum_select,
     record_choices,
     sectors_field,
@@ -133,6 +134,23 @@ class IncidentReportForm(ZonedForm):
         if self.geographic_spread.data is GeographicSpread.CROSS_BORDER and len(codes) < 2:
             raise ValidationError("A cross-border incident affects at least two countries: name them.")
         field.data = ",".join(dict.fromkeys(codes))
+
+
+class IncidentEditForm(IncidentReportForm, VersionedForm):
+    """What the operator learns after filing: the authority, when it became aware (the clocks run from it),
+    the TLP and the submitted stages stay as filed. Validated as when filing, against the filed aware_at."""
+
+    conflict_fields = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.authority_organization_id, self.aware_at, self.tlp
+        self.ended_at.description = "Fill in when the incident is over; leave empty while it is ongoing."
+
+    def load_times(self, report) -> None:
+        """On GET: the stored times as the user's wall clock."""
+        for name in ("started_at", "ended_at"):
+            self[name].data = clocks.to_local_input(getattr(report, name), self.zone_name)
 
 
 class OnVersion:

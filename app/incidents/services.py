@@ -29,6 +29,8 @@ KIND = "incident_report"
 REPORT_FIELDS = ("title", "summary", "sectors", "services_affected", "aware_at", "started_at", "ended_at",
                  "users_affected", "duration", "geographic_spread", "countries_affected", "suspected_cause",
                  "significance", "tlp")
+# What the operator may update after filing: never the authority, aware_at (the clocks), the TLP or a stage.
+EDITABLE_FIELDS = tuple(name for name in REPORT_FIELDS if name not in ("aware_at", "tlp"))
 STAGE_FIELDS = {
     StageKind.EARLY_WARNING: ("body", "malicious_suspected", "cross_border_suspected"),
     StageKind.NOTIFICATION: ("body",),
@@ -99,6 +101,21 @@ def create_incident_report(actor: User, *, authority: Organization, **fields) ->
                          f"{report.tlp.label}")
     _tell(report, authority.id, actor, "new incident report")
     return report
+
+
+def update_incident_report(actor: User, report: IncidentReport, *, expected_version: int | None,
+                           **fields) -> dict:
+    """The operator's update of what it learned (versioned, audited with the changed fields); the same time
+    rules as filing, against the filed aware_at. Returns the changes (none: nothing written)."""
+    permissions.authorize(permissions.can_edit_incident_report(actor, report))
+    records.check_version(report, expected_version)
+    data = {name: fields[name] for name in EDITABLE_FIELDS if name in fields}
+    for name in ("started_at", "ended_at"):  # the form holds minutes: a stored time to the second is kept
+        stored = getattr(report, name)
+        if name in data and stored is not None and data[name] == stored.replace(second=0, microsecond=0):
+            data[name] = stored
+    check_times(report.aware_at, data.get("started_at", report.started_at), data.get("ended_at", report.ended_at))
+    return records.apply_changes(actor, report, data, expected_version=expected_version, action=f"{KIND}.updated")
 
 
 def open_stage(report: IncidentReport, kind: StageKind) -> IncidentReportStage | None:

@@ -46,6 +46,7 @@ from app.permissions.incidents import (  # noqa: F401  -- re-exported: callers u
     can_acknowledge_incident_stage,
     can_archive_incident_report,
     can_create_incident_report,
+    can_edit_incident_report,
     can_open_risk_from_incident,
     can_request_incident_stage,
     can_submit_incident_stage,

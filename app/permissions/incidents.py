@@ -20,6 +20,12 @@ def can_submit_incident_stage(user: User, report: IncidentReport) -> bool:
     return reports_for(user, report) and not report.is_closed
 
 
+def can_edit_incident_report(user: User, report: IncidentReport) -> bool:
+    """The operator's coordinators and members update what they learn while the case is open (not closed,
+    not archived); the authority, the TLP and the submitted stages never change this way."""
+    return reports_for(user, report) and not report.is_closed
+
+
 def can_transition_incident_report(user: User, report: IncidentReport, new_status=None) -> bool:
     """The operator contains and resolves its incident; the authority closes the case."""
     if new_status is not None and getattr(new_status, "value", new_status) == "closed":

@@ -1,11 +1,11 @@
 """Incident list (the operator's reports, the authority's queue), new report, detail, history."""
-from flask import render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import lifecycle, listing, permissions, records
 from app.extensions import db
 from app.incidents import bp, clocks, queries, services
-from app.incidents.forms import IncidentReportForm, RequestForm, RiskFromIncidentForm, StatusForm
+from app.incidents.forms import IncidentEditForm, IncidentReportForm, RequestForm, RiskFromIncidentForm, StatusForm
 from app.incidents.routes import get_visible_report, zone_name
 from app.models import (
     TLP,
@@ -70,6 +70,32 @@ def detail(incident_id: int):
         local=lambda moment: clocks.local(moment, zone), events=records.history(report)[:10],
         status_form=StatusForm(formdata=None, version=report.version), request_form=RequestForm(formdata=None, version=report.version),
         risk_form=RiskFromIncidentForm(formdata=None))
+
+
+@bp.route("/<int:incident_id>/edit", methods=["GET", "POST"])
+def edit(incident_id: int):
+    """The operator updates what it learned (the end of an ongoing incident, its impact); 409 when stale."""
+    report = get_visible_report(incident_id)
+    permissions.authorize(permissions.can_edit_incident_report(current_user, report))
+    zone = zone_name()
+    form = IncidentEditForm(obj=report, zone_name=zone)
+    if request.method == "GET":
+        form.load_times(report)
+    if form.validate_on_submit():
+        try:
+            with lifecycle.saving(report, form, url_for(".edit", incident_id=report.id)):
+                changes = services.update_incident_report(current_user, report,
+                                                          expected_version=form.expected_version(),
+                                                          **form.model_data())
+        except services.IncidentInputError as exc:
+            target = form[exc.field] if exc.field in form else form.title
+            target.errors = [*target.errors, str(exc)]
+        else:
+            flash(f"Incident {report.reference} updated." if changes else "Nothing changed.", "success")
+            return redirect(url_for(".detail", incident_id=report.id))
+    status = 400 if form.errors else 200
+    return render_template("incidents/form.html", form=form, report=report, zone=zone,
+                           local=lambda moment: clocks.local(moment, zone)), status
 
 
 @bp.post("/<int:incident_id>/archive", endpoint="archive")
