@@ -120,6 +120,13 @@ def seed(app) -> dict:
             sectors=[Sector.WATER, Sector.HEALTHCARE], services_affected="Dosing\nTelemetry",
             aware_at=utcnow() - timedelta(hours=5, seconds=17), started_at=utcnow() - timedelta(hours=6, seconds=41),
             countries_affected="BE,FR", users_affected=1200)
+        # A co-authored draft with a public edition, recipients, a related risk and an acknowledgement date.
+        advisory = factories.advisory(
+            created_by=coord, authors=[water], recipients=[child], tlp=TLP.AMBER, title="Dosing PLC firmware",
+            summary=TEXT, body=TEXT, recommended_actions="Patch\nSegment", sectors=[Sector.WATER],
+            public_title="Update water PLC firmware", public_body=TEXT,
+            acknowledgement_deadline=today() + timedelta(days=7), last_edited_by_id=coord.id)
+        advisory.risks = [water_risk]
         db.session.add_all([section, contact])
         db.session.commit()
         milestone = initiative.milestones[-1]
@@ -130,5 +137,5 @@ def seed(app) -> dict:
                     "risk": water_risk.id, "red_risk": red_risk.id, "mitigation": mitigation.id,
                     "old_mitigation": old_mitigation.id, "plan": plan.id, "section": section.id,
                     "contact": contact.id, "organization": child.id, "water": water.id, "user": old_user.id,
-                    "gone": gone.id, "incident": incident.id},
+                    "gone": gone.id, "incident": incident.id, "advisory": advisory.id},
         }

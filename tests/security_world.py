@@ -22,6 +22,7 @@ from app.models import (
     Document,
     ExerciseInject,
     ExerciseObjective,
+    ExerciseStatus,
     Milestone,
     Notification,
     NotificationKind,
@@ -97,6 +98,8 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
     corrective = CorrectiveAction(exercise_id=exercise.id, title="Buy fuel", area_for_improvement="No fuel",
                                   capability_element=CapabilityElement.EQUIPMENT, responsible_organization_id=org.id,
                                   created_by_id=owner_coordinator.id)
+    # Corrective actions are added once an exercise was conducted: a second, conducted exercise for their form.
+    conducted = factories.exercise(created_by=owner_coordinator, tlp=tlp, status=ExerciseStatus.CONDUCTED)
     db.session.add_all([objective, inject, corrective])
     feed_token = f"world-calendar-token-{member.id}-0123456789abcdefghijklmnop"
     feed = CalendarFeed(user_id=member.id, token_hash=hashlib.sha256(feed_token.encode()).hexdigest())
@@ -118,7 +121,7 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
         "advisory_id": advisory.id, "feed_token": sharing_token,
         # exercises: being planned; the member is its controller; the inject is not delivered yet
         "exercise_id": exercise.id, "objective_id": objective.id, "inject_id": inject.id,
-        "corrective_action_id": corrective.id,
+        "corrective_action_id": corrective.id, "conducted_exercise_id": conducted.id,
     }
 
 

@@ -56,9 +56,15 @@ def _poisoned(fields: dict, values: dict, choice: int) -> dict:
     return data
 
 
+# Create forms offered only in a later state of their record: the world's id of a record in that state.
+STATE_IDS = {"exercises.add_corrective_action": {"exercise_id": "conducted_exercise_id"}}
+
+
 def _fuzz(app, world, endpoint: str, role: str):
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    url = build_url(rule, world.ids)
+    ids = dict(world.ids)
+    ids.update({name: world.ids[key] for name, key in STATE_IDS.get(endpoint, {}).items()})
+    url = build_url(rule, ids)
     client = client_for(app, world, role)
     forms = page_forms(client.get(url).get_data(as_text=True))
     assert forms, f"{endpoint}: no form found on GET {url}"
