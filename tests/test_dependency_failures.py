@@ -211,14 +211,14 @@ def test_sqlite_locked_by_another_writer_is_a_503_and_writes_nothing(file_app):
 
 @pytest.fixture
 def tiny_filesystem():
-    """A 3 MB tmpfs (needs root; skipped where mounting is not permitted). It is mounted straight under
-    the system temporary directory, not under pytest's private (0700) one, so that the PostgreSQL
+    """An 8 MB tmpfs: room for the schema and its write-ahead log (needs root; skipped where mounting is not
+    permitted). It is mounted straight under the system temporary directory, not under pytest's private (0700) one, so that the PostgreSQL
     server's own user can reach it as a tablespace."""
     import tempfile
 
     mount_point = Path(tempfile.mkdtemp(prefix="palisade-tiny-"))
     mount_point.chmod(0o755)
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount_point)],
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount_point)],
                             capture_output=True, text=True)
     if result.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
