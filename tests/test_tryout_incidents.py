@@ -87,3 +87,28 @@ def test_a_replayed_intermediate_request_asks_only_once(app):
         assert db.session.scalar(sa.select(sa.func.count(IncidentReportStage.id)).where(
             IncidentReportStage.incident_report_id == world.report_id,
             IncidentReportStage.requested_at.is_not(None))) == 1
+
+
+def test_the_report_page_lists_its_advisories_by_reference_and_offers_one_to_the_authority_only(app):
+    """The authority starts an advisory from the report's page; both sides see the advisories linked to it by
+    reference only (an advisory's title may be of an edition above the reader's)."""
+    from app.models import TLP
+    from tests import factories
+
+    world = build(app)
+    with app.app_context():
+        report = db.session.get(IncidentReport, world.report_id)
+        advisory = factories.advisory(created_by=person(world, "authority_coordinator"), tlp=TLP.AMBER_STRICT,
+                                      title="Restricted advisory title", recipients=[report.owner_organization],
+                                      status="released")
+        advisory.incident_reports = [report]
+        db.session.commit()
+        reference = advisory.reference
+    authority_page = client(app, world, "authority_coordinator").get(f"/incidents/{world.report_id}").get_data(
+        as_text=True)
+    operator_page = client(app, world, "operator_coordinator").get(f"/incidents/{world.report_id}").get_data(
+        as_text=True)
+    assert reference in authority_page and reference in operator_page
+    assert "Restricted advisory title" not in operator_page
+    assert f"/advisories/new?incident_id={world.report_id}" in authority_page
+    assert "/advisories/new?incident_id=" not in operator_page

@@ -9,6 +9,8 @@ from app.incidents.forms import IncidentEditForm, IncidentReportForm, RequestFor
 from app.incidents.routes import get_visible_report, zone_name
 from app.models import (
     TLP,
+    Advisory,
+    IncidentReport,
     IncidentStatus,
     Organization,
     Risk,
@@ -65,8 +67,11 @@ def detail(incident_id: int):
     stages = [(stage, clocks.clock(stage, zone, now)) for stage in report.ordered_stages()]
     risks = db.session.scalars(permissions.visible_risks(current_user)
                                .where(Risk.incident_report_id == report.id).order_by(Risk.id)).all()
+    advisories = db.session.scalars(permissions.visible_advisories(current_user)
+                                    .where(Advisory.incident_reports.any(IncidentReport.id == report.id))
+                                    .order_by(Advisory.id)).all()
     return render_template(
-        "incidents/detail.html", report=report, stages=stages, zone=zone, now=now, risks=risks,
+        "incidents/detail.html", report=report, stages=stages, zone=zone, now=now, risks=risks, advisories=advisories,
         local=lambda moment: clocks.local(moment, zone), events=records.history(report)[:10],
         status_form=StatusForm(formdata=None, version=report.version), request_form=RequestForm(formdata=None, version=report.version),
         risk_form=RiskFromIncidentForm(formdata=None))
