@@ -6,16 +6,14 @@ owned by their organisation (the same people the reminder engine reminds). Every
 through its visible_* scope, and entries are TLP-safe like mail: an AMBER, AMBER+STRICT or RED
 record is named by its reference, kind and label only.
 """
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import sqlalchemy as sa
 from icalendar import Calendar, Event
 
-from app import audit, kinds, permissions
+from app import kinds, permissions
 from app.extensions import db
+from app.feed_tokens import FeedTokens, token_hash  # noqa: F401  -- token_hash: the feeds' stored form
 from app.models import (
     CalendarFeed,
     Role,
@@ -25,49 +23,9 @@ from app.models import (
 from app.notifications import objects
 from app.notifications.mail import external_url
 
-TOKEN_BYTES = 32  # 256 bits, 43 URL-safe characters
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def feed_of(user: User) -> CalendarFeed | None:
-    return db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.user_id == user.id))
-
-
-def create_or_regenerate(user: User) -> str:
-    """A new token for the user (the old URL stops working); returns the token, shown once."""
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    feed = feed_of(user)
-    action = "calendar_feed.regenerated" if feed else "calendar_feed.created"
-    if feed is None:
-        feed = CalendarFeed(user_id=user.id)
-        db.session.add(feed)
-    feed.token_hash = token_hash(token)
-    feed.created_at = utcnow()
-    db.session.flush()
-    audit.record(user, action, user)
-    return token
-
-
-def revoke(user: User) -> bool:
-    feed = feed_of(user)
-    if feed is None:
-        return False
-    db.session.delete(feed)
-    db.session.flush()
-    audit.record(user, "calendar_feed.revoked", user)
-    return True
-
-
-def user_for_token(token: str) -> User | None:
-    if not token or len(token) > 100:
-        return None
-    feed = db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.token_hash == token_hash(token)))
-    if feed is None or not feed.user.is_active:
-        return None
-    return feed.user
+_tokens = FeedTokens(CalendarFeed, "calendar_feed")
+feed_of, create_or_regenerate, revoke, user_for_token = (
+    _tokens.feed_of, _tokens.create_or_regenerate, _tokens.revoke, _tokens.user_for_token)
 
 
 @dataclass

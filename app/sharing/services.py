@@ -3,60 +3,20 @@
 The Atom feed carries only what the token's user may read now (visible_advisories, the same statement as the
 page). Above TLP:GREEN an entry says only the reference, kind, TLP and link; an advisory the user reads only in
 its public edition is titled by its public title; the restricted text never leaves in the feed."""
-import hashlib
-import secrets
 from xml.sax.saxutils import escape
 
-import sqlalchemy as sa
-
-from app import audit
 from app.advisories import queries
 from app.extensions import db
+from app.feed_tokens import FeedTokens, token_hash  # noqa: F401  -- token_hash: the feeds' stored form
 from app.models import TLP, Advisory, AdvisoryStatus, SharingFeed, User, utcnow
 from app.notifications.mail import external_url
 
-TOKEN_BYTES = 32
 FEED_ENTRIES = 100
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def feed_of(user: User) -> SharingFeed | None:
-    return db.session.scalar(sa.select(SharingFeed).where(SharingFeed.user_id == user.id))
-
-
-def create_or_regenerate(user: User) -> str:
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    feed = feed_of(user)
-    action = "sharing_feed.regenerated" if feed else "sharing_feed.created"
-    if feed is None:
-        feed = SharingFeed(user_id=user.id)
-        db.session.add(feed)
-    feed.token_hash, feed.created_at = token_hash(token), utcnow()
-    db.session.flush()
-    audit.record(user, action, user)
-    return token
-
-
-def revoke(user: User) -> bool:
-    feed = feed_of(user)
-    if feed is None:
-        return False
-    db.session.delete(feed)
-    db.session.flush()
-    audit.record(user, "sharing_feed.revoked", user)
-    return True
-
-
-def user_for_token(token: str) -> User | None:
-    if not token or len(token) > 100:
-        return None
-    feed = db.session.scalar(sa.select(SharingFeed).where(SharingFeed.token_hash == token_hash(token)))
-    if feed is None or not feed.user.is_active:
-        return None
-    return feed.user
+_tokens = FeedTokens(SharingFeed, "sharing_feed")
+feed_of, create_or_regenerate, revoke, user_for_token = (
+    _tokens.feed_of, _tokens.create_or_regenerate, _tokens.revoke, _tokens.user_for_token)
 
 
 def entry_title(advisory: Advisory, restricted: bool) -> str:
