@@ -138,3 +138,12 @@ def test_task_overdue_and_due_this_week():
     assert not Task(due_date=today() - timedelta(days=1), status=TaskStatus.DONE).is_overdue
     assert Task(due_date=today() + timedelta(days=3)).is_due_this_week
     assert not Task(due_date=today() + timedelta(days=30)).is_due_this_week
+
+
+def test_sectors_set_as_codes_read_as_sectors_before_any_reload(app):
+    """An issued PDF built in the request that set the sectors lists their labels (it printed "—" before)."""
+    from app.models import IncidentReport, Sector
+
+    with app.app_context():
+        report = IncidentReport(sectors=["energy", "water"])
+        assert [s.label for s in report.sectors] == [Sector.ENERGY.label, Sector.WATER.label]

@@ -200,6 +200,19 @@ class SectorSet(sa.types.TypeDecorator):
         return [Sector(v) for v in value.strip(",").split(",") if v]
 
 
+def _as_sectors(target, value, oldvalue, initiator):
+    return [Sector(v) for v in (value or [])]
+
+
+@sa.event.listens_for(so.Mapper, "mapper_configured")
+def _sectors_are_sectors(mapper, class_):
+    """A SectorSet attribute holds Sector members from the moment it is set (a form or the demo assigns plain
+    codes), not only after a reload: a page or PDF built in the same request reads the same labels."""
+    for prop in mapper.column_attrs:
+        if prop.parent is mapper and any(isinstance(c.type, SectorSet) for c in prop.columns):
+            sa.event.listen(getattr(class_, prop.key), "set", _as_sectors, retval=True)
+
+
 def sector_filter(column, code: str):
     """SQL condition: the SectorSet column holds the sector `code`.
 
