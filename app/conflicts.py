@@ -55,8 +55,11 @@ def _original_values(form) -> dict | None:
     return values if isinstance(values, dict) else None
 
 
-def _model_value(record, name: str):
-    value = getattr(record, name, None)
+def _model_value(record, name: str, form=None):
+    """The saved value in the form's terms: a form that shows a value otherwise than it is stored (a time
+    on the reader's wall clock) says so with `record_value(record, name)`."""
+    in_form_terms = getattr(form, "record_value", None)
+    value = in_form_terms(record, name) if in_form_terms is not None else getattr(record, name, None)
     if isinstance(value, list | tuple | set) and value and hasattr(next(iter(value)), "id"):
         return [v.id for v in value]
     return value
@@ -105,7 +108,7 @@ def conflict_page(record, form, reload_url: str, fields: list[tuple[str, str]] |
         field = form._fields.get(name)
         if field is None or field.type in SKIPPED_TYPES or name in CARRIED_NAMES:
             continue
-        theirs_raw = _model_value(record, name)
+        theirs_raw = _model_value(record, name, form)
         theirs, yours = normalize(theirs_raw), normalize(field.data)
         if original is not None and name in original:
             start = original[name]
@@ -140,7 +143,7 @@ def snapshot_of_record(form, record) -> str:
     for name, field in form._fields.items():
         if field.type in SKIPPED_TYPES or name in CARRIED_NAMES:
             continue
-        values[name] = normalize(_model_value(record, name)) if hasattr(record, name) else normalize(field.data)
+        values[name] = normalize(_model_value(record, name, form)) if hasattr(record, name) else normalize(field.data)
     return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -1,5 +1,6 @@
 """Incident reports: the clocks of every stage (DST, another time zone), reporting with clear messages
 for bad input, submitting stages (late recorded, immutable), the stage-reminders engine."""
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -340,6 +341,35 @@ def test_a_stale_edit_gets_the_conflict_page_and_writes_nothing(app):
         f"/incidents/{world.report_id}/edit", data={**data, "title": "Second writer"})
     assert response.status_code == 409 and "Second writer" in response.text
     assert _report_state(app, world) == before and before[1] == "First writer"
+
+
+def test_the_conflict_page_keeps_times_in_the_readers_zone_and_its_merge_moves_no_time(app):
+    """A Brussels operator whose save crossed another's: the merged form carries the times as she typed
+    them (her wall clock), so saving the merge leaves started_at where it was."""
+    from tests.browser_forms import browser_form_data
+
+    world = build(app, started_at=utcnow().replace(second=0, microsecond=0) - timedelta(hours=3))
+    with app.app_context():
+        person(world, "operator_member").time_zone = BRUSSELS
+        db.session.commit()
+    data = _edit_page(app, world)
+    started_local = data["started_at"]
+    assert client(app, world, "operator_coordinator").post(
+        f"/incidents/{world.report_id}/edit", data={**_edit_page(app, world, "operator_coordinator"),
+                                                   "title": "Other writer"}).status_code == 302
+    member = client(app, world, "operator_member")
+    response = member.post(f"/incidents/{world.report_id}/edit", data={**data, "impact_description": "Mine"})
+    assert response.status_code == 409
+    with app.app_context():
+        saved_start = db.session.get(IncidentReport, world.report_id).started_at
+    assert f"{saved_start:%H:%M}" not in response.text  # the saved value is read on her clock, not in UTC
+    merged = browser_form_data(response.text, lambda f: f["method"] == "post" and any(n == "started_at" for n, _ in f["fields"]))
+    assert merged["started_at"] == started_local and merged["title"] == "Other writer"
+    before = _report_state(app, world)
+    assert member.post(f"/incidents/{world.report_id}/edit", data=merged).status_code == 302
+    after = _report_state(app, world)
+    assert after[2] == before[2] and after[1] == "Other writer"
+    assert json.loads(merged["original"])["started_at"] == f"{started_local}:00"
 
 
 def test_the_edit_link_is_for_the_operator_on_an_open_case_only(app):

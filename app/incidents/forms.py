@@ -62,6 +62,11 @@ class ZonedForm(ModelForm):
         super().__init__(*args, **kwargs)
         self.zone_name = zone_name
 
+    def record_value(self, record, name: str):
+        """A saved value as this form shows it: times on the reader's wall clock (the conflict page)."""
+        value = getattr(record, name, None)
+        return clocks.to_local_input(value, self.zone_name) if name in self.TIME_FIELDS else value
+
     def utc(self, name: str):
         """The field's time in UTC; None when empty or outside the calendar (its own validator says so)."""
         moment = self[name].data
