@@ -100,6 +100,7 @@ from app.models.notification import (
     SentReminder,
 )
 from app.models.organization import Organization, OrganizationKind
+from app.models.peer import Peer, PeerImport
 from app.models.reference_counter import ReferenceCounter
 from app.models.render import ContentGeneration, KnownDocument, RenderedDocument, RenderJob, RenderStatus
 from app.models.report import ReportSnapshot
