@@ -358,7 +358,8 @@ READERS = {
 
 
 def uploaders(kind: str) -> set[str]:
-    return {"coordinator", "member"} if kind in ASSIGNED_KINDS else {"coordinator"}
+    """The coordinator; also the members who carry out a task or mitigation or write an incident report."""
+    return {"coordinator", "member"} if kind in (*ASSIGNED_KINDS, "incident-reports") else {"coordinator"}
 
 
 @pytest.mark.parametrize("tlp", list(TLP))

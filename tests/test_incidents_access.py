@@ -213,3 +213,31 @@ def test_archive_matrix_of_a_closed_case():
     assert coordinator.post(f"{url}/restore").status_code == 302
     assert archived_and_events()[0] is False
     assert ">Archive<" not in client(app, world, "authority_coordinator").get(url).get_data(as_text=True)
+
+
+# Evidence (logs, the operator's forensic notes): the operator's coordinators and members who write the
+# report, on an open case; the authority's coordinator files its analysis. Nobody else.
+EVIDENCE = {**READERS, "operator_coordinator": OK, "operator_member": OK, "operator_executive": 403,
+            "authority_coordinator": OK, "authority_member": 403, "admin": 403}
+
+
+def test_who_files_evidence_on_a_report():
+    import io
+
+    from app.models import Attachment
+
+    app = make_app()
+    world = build(app)
+    failures = []
+    for who in WRITE_ORDER:
+        data = {"files": [(io.BytesIO(b"log line\n"), f"{who}.txt", "text/plain")]}
+        response = client(app, world, who).post(f"/attachments/incident-reports/{world.report_id}/", data=data,
+                                                content_type="multipart/form-data")
+        with app.app_context():
+            names = set(db.session.scalars(sa.select(Attachment.filename)))
+        try:
+            _check(response, EVIDENCE[who], f"evidence as {who}")
+            assert (f"{who}.txt" in names) is (EVIDENCE[who] == OK), f"evidence as {who}: stored {names}"
+        except AssertionError as exc:
+            failures.append(str(exc))
+    assert not failures, "\n".join(failures)

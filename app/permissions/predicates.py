@@ -244,7 +244,7 @@ def can_read_red(user: User, record) -> bool:
 
 def can_add_attachment(user: User, record) -> bool:
     """Upload files to a record (and archive or restore its files): whoever may edit the record, and
-    the assignee of a task or mitigation. A signed agreement or an approved plan still takes files
+    the assignee of a task or mitigation, the members who write an incident report. A signed agreement or an approved plan still takes files
     (the countersigned scan, an annex) from the coordinators of a participating organisation:
     filing evidence does not change the signed content."""
     if not getattr(user, "is_authenticated", False):
@@ -256,4 +256,8 @@ def can_add_attachment(user: User, record) -> bool:
         from app.permissions.exercises import works_on_corrective_action
 
         return works_on_corrective_action(user, record) and record.status.value != "verified"
+    if kind.key == "incident_report":  # evidence: also the operator's members who write the report
+        from app.permissions.incidents import can_edit_incident_report
+
+        return can_edit_incident_report(user, record) or _coordinates(user, record)
     return _coordinates(user, record) if kind.shareable else can_work_on(user, record)
