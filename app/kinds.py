@@ -37,6 +37,7 @@ Nothing else reads a list of kinds: add no tuple of models anywhere else.
 This module sits just above app/models: it imports models only (never a blueprint, never
 app.permissions), so every layer, permissions included, may read it.
 """
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,6 +95,30 @@ class RecordKind:
     # How the record's page is reached when the kind has none of its own (a mitigation: its risk's
     # page, at its anchor): record -> url_for values. None: {id_arg: record.id}.
     locate: Callable[[Any], dict] | None = field(default=None, compare=False)
+    # Where the kind's own package plugs into the pages every kind shares, each "module:attribute" (imported
+    # when first used: this module imports no feature). `kind.part(name)` gives it; None: the kind has none.
+    calendar_entries: str | None = None   # user -> [(record, what, day)]: entries besides its deadlines (hours)
+    dashboard_panel: str | None = None    # user -> its panel's context ({} for no panel), shown with
+    #                                        templates/<blueprint>/_dashboard.html
+    clock_reminders: tuple[str, str] | None = None  # (what they remind of, () -> how many sent): reminders on
+    #                                        clocks of hours, run by `flask reminders run` too
+    inbox_sections: str | None = None     # the module registering its inbox sections (@provider)
+
+    def part(self, name: str):
+        """The declared plug-in `name` ("dashboard_panel"…), imported; None when the kind declares none."""
+        target = getattr(self, name)
+        if isinstance(target, tuple):
+            target = target[1]
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        loaded = importlib.import_module(module)
+        return getattr(loaded, attribute) if attribute else loaded
+
+    @property
+    def blueprint(self) -> str:
+        """The blueprint of the kind's page ("incidents"): its templates folder, its history page."""
+        return self.endpoint.rsplit(".", 1)[0]
 
     @property
     def dates(self) -> tuple[str, ...]:
@@ -164,38 +189,46 @@ class RecordKind:
         return getattr(record, "title", None) or getattr(record, "name", "")
 
 
+_INBOX = "app.inbox.providers"  # the sections every kind shares: reviews, assigned work, reviews due
+
 KINDS: tuple[RecordKind, ...] = (
     RecordKind("agreement", Agreement, "agreement", "agreements.detail", "agreement_id", comments=True,
+               inbox_sections=_INBOX,
                deadlines=(Deadline("expiry_date", "expiry", "agreement_expiry", (90, 60, 30, 7), "expires"),
                           Deadline("notice_date", "notice deadline", "agreement_notice", (30, 7, "today"),
                                    "reaches its notice deadline"))),
     RecordKind("initiative", Initiative, "initiative", "initiatives.detail", "initiative_id", comments=True),
     RecordKind("working_group", WorkingGroup, "working group", "working_groups.detail", "working_group_id"),
     RecordKind("task", Task, "task", "tasks.detail", "task_id", parent="working_group", assignee="assignee_id",
-               comments=True,
+               comments=True, inbox_sections=_INBOX,
                deadlines=(Deadline("due_date", "due", "task_due", (3, "today", "overdue"), "is due"),)),
-    RecordKind("risk", Risk, "risk", "risks.detail", "risk_id", comments=True,
+    RecordKind("risk", Risk, "risk", "risks.detail", "risk_id", comments=True, inbox_sections=_INBOX,
                deadlines=(Deadline("next_review_date", "review", "risk_review", (7, "overdue"), "is due for review"),)),
     RecordKind("mitigation", Mitigation, "mitigation", "risks.detail", "risk_id", parent="risk",
-               assignee="assigned_user_id",
+               assignee="assigned_user_id", inbox_sections=_INBOX,
                deadlines=(Deadline("due_date", "due", "mitigation_due", (3, "today", "overdue"), "is due"),),
                locate=lambda m: {"risk_id": m.risk_id, "_anchor": f"mitigation-{m.id}"}),
     RecordKind("incident_plan", IncidentPlan, "incident plan", "incident_plans.detail", "plan_id", comments=True,
+               inbox_sections=_INBOX,
                deadlines=(Deadline("next_review_date", "review", "plan_review", (30, "overdue"), "is due for review"),)),
-    # Its stage clocks are hours, not dates: app/incidents/reminders.py keeps them. Files: evidence and
-    # indicators from the coordinators of the operator and of the authority.
+    # Its stage clocks are hours, not dates: app/incidents keeps them (reminders, calendar, inbox). Files:
+    # evidence and indicators from the coordinators of the operator and of the authority.
     RecordKind("incident_report", IncidentReport, "incident report", "incidents.detail", "incident_id",
-               comments=True, title_travels=False),
+               comments=True, title_travels=False, calendar_entries="app.incidents.picture:calendar_entries",
+               dashboard_panel="app.incidents.picture:dashboard_for", inbox_sections="app.incidents.inbox",
+               clock_reminders=("incident stage", "app.incidents.reminders:run")),
     # Read in editions (Advisory.read_condition: drafts by the authors, a public edition by everyone); a released
     # advisory never changes, so it takes no files; its acknowledgement reminders go to the recipients'
     # coordinators (app/advisories/reminders.py). Only its reference travels: a public-edition reader never
     # learns the restricted title from a notification.
     RecordKind("advisory", Advisory, "advisory", "advisories.detail", "advisory_id", attachments=False,
-               title_travels=False),
+               title_travels=False, inbox_sections="app.advisories.inbox"),
     # The AAR/IP's 90-day clock is reminded by app/exercises (it ends when the report is approved, not on a date).
-    RecordKind("exercise", Exercise, "exercise", "exercises.detail", "exercise_id", attachments=False),
+    RecordKind("exercise", Exercise, "exercise", "exercises.detail", "exercise_id", attachments=False,
+               inbox_sections="app.exercises.inbox"),
     RecordKind("corrective_action", CorrectiveAction, "corrective action", "corrective_actions.detail",
                "corrective_action_id", parent="exercise", assignee="point_of_contact_id",
+               inbox_sections="app.exercises.inbox",
                deadlines=(Deadline("due_date", "due", "corrective_action_due", (3, "today", "overdue"), "is due"),)),
 )
 

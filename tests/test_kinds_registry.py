@@ -7,6 +7,7 @@ cannot be deleted, the reminders and the calendar announce its dated fields… A
 registry without what a feature needs fails here by name; a fake kind proves the checks can fail.
 """
 import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +21,8 @@ from app.models import TLP, AuditEvent, Milestone, Notification, Organization
 from app.notifications import objects, reminders
 from app.organizations import services as organizations
 from tests.security_world import client_for, seed_world
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _record(kind):
@@ -50,16 +53,18 @@ def check_scope(app, world, kind, record_id) -> list[str]:
 
 
 def check_panels(app, world, kind, record_id) -> list[str]:
-    """Comments and attachments: the record's page shows the panels of the features the kind takes."""
+    """Comments and attachments: the record's page shows the panels of the features the kind takes, and only
+    those."""
     try:
         status, html = _page(app, world, kind, record_id)
     except Exception as exc:  # noqa: BLE001 -- the URL cannot even be built: the kind has no page
         return [f"page: {type(exc).__name__}: {exc}"]
     problems = [] if status == 200 else [f"page: {status}"]
-    if kind.comments and ('id="comments"' not in html or f"comments.{kind.key}" not in app.view_functions):
-        problems.append("comments: no comments panel on the page, or no URL to post one")
-    if kind.attachments and f'id="attachments-{kind.slug}-{record_id}"' not in html:
-        problems.append("attachments: no files panel on the page")
+    commented = 'id="comments"' in html and f"comments.{kind.key}" in app.view_functions
+    if commented != kind.comments:  # the flag is what the page does, both ways
+        problems.append(f"comments: the entry says {kind.comments}, the page's comments panel and URL {commented}")
+    if (f'id="attachments-{kind.slug}-{record_id}"' in html) != kind.attachments:
+        problems.append(f"attachments: the entry says {kind.attachments}, the page's files panel disagrees")
     return problems
 
 
@@ -154,8 +159,51 @@ def check_dates(app, world, kind, record_id) -> list[str]:
     return problems
 
 
+def check_list(app, world, kind, record_id) -> list[str]:
+    """List page and search: a kind with a page of its own is listed at its blueprint's index, where ?q= with its
+    title links to its page (among all the reader sees: ?scope=all) and words it does not hold do not (a kind
+    shown on its parent's page, the mitigation, is found there)."""
+    if kind.locate is not None:
+        return []
+    endpoint = f"{kind.blueprint}.index"
+    if endpoint not in app.view_functions:
+        return [f"list: no list page {endpoint}"]
+    with app.app_context():
+        record = db.session.get(kind.model, record_id)
+        with app.test_request_context():
+            link = f'href="{url_for(kind.endpoint, **kind.url_values(record))}"'
+            found, missed = (url_for(endpoint, q=q, scope="all") for q in (kind.title(record), "zqxj nothing"))
+    client = client_for(app, world, "coordinator")
+    shown = [link in client.get(url).get_data(as_text=True) for url in (found, missed)]
+    return [] if shown == [True, False] else [f"list and search: found, left out {shown}"]
+
+
+def check_parts(app, world, kind, record_id) -> list[str]:
+    """The kind's own plug-ins (calendar entries, dashboard panel, clock reminders, inbox sections) load and
+    serve: the calendar lists the entries, the dashboard shows the panel, the inbox has the sections."""
+    problems = []
+    for name in ("calendar_entries", "dashboard_panel", "clock_reminders", "inbox_sections"):
+        try:
+            kind.part(name)
+        except (ImportError, AttributeError) as exc:
+            problems.append(f"{name}: {type(exc).__name__}: {exc}")
+    if problems:
+        return problems
+    if kind.dashboard_panel and not (ROOT / "templates" / kind.blueprint / "_dashboard.html").is_file():
+        problems.append(f"dashboard: no templates/{kind.blueprint}/_dashboard.html for its panel")
+    if kind.inbox_sections and not any(p.fn.__module__ == kind.inbox_sections for p in inbox.PROVIDERS):
+        problems.append(f"inbox: {kind.inbox_sections} registers no section")
+    with app.app_context():
+        coordinator = db.session.get(type(world.users["coordinator"]), world.users["coordinator"].id)
+        if kind.calendar_entries and not isinstance(kind.part("calendar_entries")(coordinator), list):
+            problems.append("calendar: its entries are not a list")
+        if kind.clock_reminders and not isinstance(kind.part("clock_reminders")(), int):
+            problems.append("reminders: its clock does not say how many it sent")
+    return problems
+
+
 CHECKS = (check_scope, check_panels, check_notifications, check_history, check_organisation, check_reports,
-          check_dates)
+          check_dates, check_list, check_parts)
 
 
 def _walk(app, world, kind) -> list[str]:
@@ -192,16 +240,17 @@ def test_stored_object_types_are_the_kinds_tables(app):
 
 def test_a_kind_missing_from_the_features_is_caught(app):
     """A milestone declared as a kind without the rest (no TLP label, no page of its own, no history,
-    no dated-field rules) fails every feature's check."""
+    no dated-field rules, not on a list page, an inbox module that is not there) fails every feature's check."""
     world = seed_world(app)
     fake = kinds.RecordKind("milestone", Milestone, "milestone", "initiatives.detail", "initiative_id",
                             assignee="completed_by_id", comments=True,
-                            deadlines=(kinds.Deadline("due_date", "due", "milestone_due", (3,), "is due"),))
+                            deadlines=(kinds.Deadline("due_date", "due", "milestone_due", (3,), "is due"),),
+                            inbox_sections="app.initiatives.milestones")
     with app.app_context():
         record_id = db.session.scalars(sa.select(Milestone.id)).first()
     caught = {check.__name__ for check in CHECKS if check(app, world, fake, record_id)}
     assert caught == {"check_scope", "check_panels", "check_notifications", "check_history",
-                      "check_organisation", "check_reports", "check_dates"}
+                      "check_organisation", "check_reports", "check_dates", "check_list", "check_parts"}
 
 
 def test_kind_of_refuses_what_is_not_a_kind(app):

@@ -2,5 +2,5 @@ from flask import Blueprint
 
 bp = Blueprint("advisories", __name__, url_prefix="/advisories")
 
-# The views attach to bp; the inbox module adds its sections; the jobs module schedules the reminders.
-from app.advisories import inbox, jobs, routes  # noqa: E402,F401
+# The views attach to bp; the jobs module schedules the reminders (its inbox sections: app/kinds.py).
+from app.advisories import jobs, routes  # noqa: E402,F401

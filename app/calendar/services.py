@@ -51,9 +51,9 @@ def due_entries(user: User) -> list[DueEntry]:
             stmt = permissions.visible_records(kind, user).where(concerns, kind.model.open_condition(),
                                                                  column.is_not(None))
             entries += [DueEntry(r, deadline.label, getattr(r, deadline.field)) for r in db.session.scalars(stmt)]
-    from app.incidents.picture import calendar_entries  # the incident stages' deadlines (hours, shown by day)
-
-    entries += [DueEntry(report, what, when) for report, what, when in calendar_entries(user)]
+    for kind in kinds.KINDS:  # a kind's entries besides its dated fields (incident stages: hours, shown by day)
+        if kind.calendar_entries:
+            entries += [DueEntry(record, what, when) for record, what, when in kind.part("calendar_entries")(user)]
     return sorted(entries, key=lambda e: (e.when, kinds.kind_of(e.obj).key, e.obj.id))
 
 

@@ -2,5 +2,5 @@ from flask import Blueprint
 
 bp = Blueprint("exercises", __name__, url_prefix="/exercises")
 
-# The views attach to bp; inbox adds the "Exercises" section.
-from app.exercises import inbox, routes  # noqa: E402,F401
+# The views attach to bp (its inbox section, "Exercises": app/kinds.py).
+from app.exercises import routes  # noqa: E402,F401

@@ -25,6 +25,7 @@ from app.models import (
 
 SECTION = "Exercises"
 ACTIVE = (CorrectiveActionStatus.OPEN, CorrectiveActionStatus.IN_PROGRESS)
+DATED = ((CorrectiveAction, "due_date"),)  # listed by its due date (app/inbox/providers.py, covered)
 
 
 def injects_delivered(user: User) -> sa.Select:

@@ -13,14 +13,13 @@ import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.orm import contains_eager
 
-from app import permissions
+from app import kinds, permissions
 from app.extensions import db
 from app.listing import counting
 from app.models import (
     TLP,
     Agreement,
     AgreementStatus,
-    CorrectiveAction,
     IncidentPlan,
     Mitigation,
     MitigationStatus,
@@ -285,11 +284,22 @@ def _plans_due(user: User) -> sa.Select:
                    IncidentPlan.review_due_condition(REVIEW_DUE_DAYS)))
 
 
+# The dated fields these sections list by their date (assigned work, reviews due); a kind's own inbox module
+# declares its DATED too.
+DATED = ((Task, "due_date"), (Mitigation, "due_date"), (Risk, "next_review_date"), (IncidentPlan, "next_review_date"))
+
+
 def covered() -> set[tuple[type, str]]:
-    """(model, dated field) of the records the inbox lists by their date: assigned work, reviews due."""
-    return {(Task, "due_date"), (Mitigation, "due_date"), (Risk, "next_review_date"),
-            (IncidentPlan, "next_review_date"),
-            (CorrectiveAction, "due_date")}  # the "Exercises" section (app/exercises/inbox.py)
+    """(model, dated field) of the records the inbox lists by their date: the DATED of every kind's inbox
+    module (app/kinds.py, inbox_sections)."""
+    modules = {kind.part("inbox_sections") for kind in kinds.KINDS} - {None}
+    return {dated for module in modules for dated in getattr(module, "DATED", ())}
+
+
+def load_sections() -> None:
+    """Import every kind's inbox module (app/kinds.py, inbox_sections): each registers its @provider sections."""
+    for kind in kinds.KINDS:
+        kind.part("inbox_sections")
 
 
 def _count_due(user: User) -> list[sa.Select]:

@@ -2,5 +2,5 @@ from flask import Blueprint
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 
-# The views attach to bp; inbox adds the "Incident clocks" section; jobs runs the stage reminders.
-from app.incidents import inbox, jobs, routes  # noqa: E402,F401
+# The views attach to bp; jobs schedules the stage reminders (its inbox, calendar, dashboard: app/kinds.py).
+from app.incidents import jobs, routes  # noqa: E402,F401

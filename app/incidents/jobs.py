@@ -1,9 +1,6 @@
 """Background job of incident reports: the stage reminders, every quarter of an hour (the clocks are hours)."""
 from app.incidents import reminders
 from app.jobs import crontab, periodic_job
-from app.notifications.reminders import CLOCKS
-
-CLOCKS["incident stage"] = reminders.run  # `flask reminders run` runs them as well
 
 
 @periodic_job(crontab(minute="*/15"))

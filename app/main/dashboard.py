@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import g
 from sqlalchemy.orm import contains_eager
 
-from app import permissions
+from app import kinds, permissions
 from app.documents.executive import at_or_below, report_kinds
 from app.extensions import db
 from app.inbox import navbar
@@ -258,8 +258,17 @@ def dashboard_for(user: User) -> dict:
         context.update(_portfolio(figures, items))
     if user.role in (Role.MEMBER, Role.COORDINATOR):
         context.update(_my_work(figures, items, statements))
-    # Authority coordinators' situational picture (one more query, for them only).
-    from app.incidents.picture import dashboard_for as incident_panel
-
-    context.update(incident_panel(user))
+    context["kind_panels"] = _kind_panels(user, context)
     return context
+
+
+def _kind_panels(user: User, context: dict) -> list[str]:
+    """The kinds' own dashboard panels (app/kinds.py: the incident picture of authority coordinators, one more
+    query for them only): each panel's values join the context; the templates of those with values."""
+    panels = []
+    for kind in kinds.KINDS:
+        values = kind.part("dashboard_panel")(user) if kind.dashboard_panel else None
+        if values:
+            context.update(values)
+            panels.append(f"{kind.blueprint}/_dashboard.html")
+    return panels

@@ -44,14 +44,15 @@ def reminders() -> None:
 @with_appcontext
 def run(on) -> None:
     """Queue the reminders due today that were not sent before (idempotent)."""
-    from app.notifications.reminders import CLOCKS
+    from app import kinds
     from app.notifications.reminders import run as run_reminders
 
     day: date | None = on.date() if on else None
     click.echo(f"Sent {run_reminders(day)} reminder(s).")
-    if on is None:  # clocks of hours (incident stages) run against the current time only
-        for name, run_clock in CLOCKS.items():
-            click.echo(f"Sent {run_clock()} {name} reminder(s).")
+    if on is None:  # a kind's clocks of hours (incident stages: app/kinds.py) run against the current time only
+        for kind in kinds.KINDS:
+            if kind.clock_reminders:
+                click.echo(f"Sent {kind.part('clock_reminders')()} {kind.clock_reminders[0]} reminder(s).")
 
 
 commands = [notifications, reminders]

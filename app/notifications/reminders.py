@@ -51,10 +51,6 @@ from app.notifications.services import channel_for, notify
 
 OVERDUE, TODAY = "overdue", "today"
 
-# Reminders on clocks of hours rather than dates (incident stages), which a feature runs itself and registers
-# here so that `flask reminders run` runs them too: {what they remind of: run() -> how many were sent}.
-CLOCKS: dict[str, Callable[[], int]] = {}
-
 
 @dataclass(frozen=True)
 class Rule:
