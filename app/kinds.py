@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from app.models import (
     Advisory,
@@ -53,6 +54,7 @@ from app.models import (
     IncidentReport,
     Initiative,
     Mitigation,
+    ReviewRequest,
     Risk,
     Task,
     WorkingGroup,
@@ -82,6 +84,7 @@ class RecordKind:
     assignee: str | None = None  # column of the person working on it (a task's assignee_id)
     comments: bool = False      # takes comments (templates/comments/_panel.html on its page)
     attachments: bool = True    # takes files (templates/attachments/_panel.html on its page)
+    reviewed: bool = False      # goes through review rounds (app/reviews): `record.review_rounds`, newest first
     # A shareable kind the executive report covers (a section of app/documents/executive.py; its labels
     # set the editions a reader may produce). False only for a kind the report leaves out on purpose.
     reported: bool = True
@@ -193,7 +196,7 @@ _INBOX = "app.inbox.providers"  # the sections every kind shares: reviews, assig
 
 KINDS: tuple[RecordKind, ...] = (
     RecordKind("agreement", Agreement, "agreement", "agreements.detail", "agreement_id", comments=True,
-               inbox_sections=_INBOX,
+               reviewed=True, inbox_sections=_INBOX,
                deadlines=(Deadline("expiry_date", "expiry", "agreement_expiry", (90, 60, 30, 7), "expires"),
                           Deadline("notice_date", "notice deadline", "agreement_notice", (30, 7, "today"),
                                    "reaches its notice deadline"))),
@@ -209,7 +212,7 @@ KINDS: tuple[RecordKind, ...] = (
                deadlines=(Deadline("due_date", "due", "mitigation_due", (3, "today", "overdue"), "is due"),),
                locate=lambda m: {"risk_id": m.risk_id, "_anchor": f"mitigation-{m.id}"}),
     RecordKind("incident_plan", IncidentPlan, "incident plan", "incident_plans.detail", "plan_id", comments=True,
-               inbox_sections=_INBOX,
+               reviewed=True, inbox_sections=_INBOX,
                deadlines=(Deadline("next_review_date", "review", "plan_review", (30, "overdue"), "is due for review"),)),
     # Its stage clocks are hours, not dates: app/incidents keeps them (reminders, calendar, inbox). Files:
     # evidence and indicators from the coordinators of the operator and of the authority.
@@ -231,6 +234,15 @@ KINDS: tuple[RecordKind, ...] = (
                inbox_sections="app.exercises.inbox",
                deadlines=(Deadline("due_date", "due", "corrective_action_due", (3, "today", "overdue"), "is due"),)),
 )
+
+# Each reviewed kind's rounds, newest first: `record.review_rounds` (read-only, as a round points at its record by
+# (object_type, object_id)). permissions.review_submitter_id reads the open one.
+for _reviewed in KINDS:
+    if _reviewed.reviewed:
+        sa.inspect(_reviewed.model).add_property("review_rounds", so.relationship(
+            ReviewRequest, viewonly=True, order_by=ReviewRequest.id.desc(),
+            primaryjoin=sa.and_(so.foreign(ReviewRequest.object_id) == _reviewed.model.id,
+                                ReviewRequest.object_type == _reviewed.table)))
 
 BY_KEY: dict[str, RecordKind] = {kind.key: kind for kind in KINDS}
 BY_TABLE: dict[str, RecordKind] = {kind.table: kind for kind in KINDS}

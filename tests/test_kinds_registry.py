@@ -17,7 +17,7 @@ from app import audit, kinds, permissions, records
 from app.calendar import services as calendar
 from app.extensions import db
 from app.inbox import providers as inbox
-from app.models import TLP, AuditEvent, Milestone, Notification, Organization
+from app.models import TLP, AuditEvent, Milestone, Notification, Organization, ReviewRequest
 from app.notifications import objects, reminders
 from app.organizations import services as organizations
 from tests.security_world import client_for, seed_world
@@ -202,8 +202,25 @@ def check_parts(app, world, kind, record_id) -> list[str]:
     return problems
 
 
+def check_reviews(app, world, kind, record_id) -> list[str]:
+    """Review rounds: a reviewed kind's page holds the review panel and its record lists the rounds opened on it
+    (`review_rounds`); a kind the entry does not call reviewed has neither."""
+    with app.app_context():
+        source = app.jinja_env.loader.get_source(app.jinja_env, f"{kind.blueprint}/detail.html")[0]
+        panel = "reviews/_panel.html" in source and kind.locate is None
+        record = db.session.get(kind.model, record_id)
+        db.session.add(ReviewRequest(object_type=kind.table, object_id=record_id,
+                                     submitted_by_id=world.users["coordinator"].id))
+        db.session.flush()
+        rounds = [r.object_id for r in getattr(record, "review_rounds", [])]
+        db.session.rollback()
+    if kind.reviewed != panel or kind.reviewed != (rounds == [record_id]):
+        return [f"reviews: the entry says {kind.reviewed}, the page's panel {panel}, the record's rounds {rounds}"]
+    return []
+
+
 CHECKS = (check_scope, check_panels, check_notifications, check_history, check_organisation, check_reports,
-          check_dates, check_list, check_parts)
+          check_dates, check_list, check_parts, check_reviews)
 
 
 def _walk(app, world, kind) -> list[str]:
@@ -240,17 +257,18 @@ def test_stored_object_types_are_the_kinds_tables(app):
 
 def test_a_kind_missing_from_the_features_is_caught(app):
     """A milestone declared as a kind without the rest (no TLP label, no page of its own, no history,
-    no dated-field rules, not on a list page, an inbox module that is not there) fails every feature's check."""
+    no dated-field rules, not on a list page, an inbox module that is not there, no review rounds) fails every feature's check."""
     world = seed_world(app)
     fake = kinds.RecordKind("milestone", Milestone, "milestone", "initiatives.detail", "initiative_id",
                             assignee="completed_by_id", comments=True,
                             deadlines=(kinds.Deadline("due_date", "due", "milestone_due", (3,), "is due"),),
-                            inbox_sections="app.initiatives.milestones")
+                            inbox_sections="app.initiatives.milestones", reviewed=True)
     with app.app_context():
         record_id = db.session.scalars(sa.select(Milestone.id)).first()
     caught = {check.__name__ for check in CHECKS if check(app, world, fake, record_id)}
     assert caught == {"check_scope", "check_panels", "check_notifications", "check_history",
-                      "check_organisation", "check_reports", "check_dates", "check_list", "check_parts"}
+                      "check_organisation", "check_reports", "check_dates", "check_list", "check_parts",
+                      "check_reviews"}
 
 
 def test_kind_of_refuses_what_is_not_a_kind(app):

@@ -10,8 +10,6 @@ import sqlalchemy.orm as so
 
 from app.extensions import db
 from app.models._common import LabelledEnum, RecordLink, enum_column_type, utcnow
-from app.models.agreement import Agreement
-from app.models.incident_plan import IncidentPlan
 
 COMMENT_MAX_CHARS = 5000
 
@@ -70,13 +68,7 @@ class ReviewRequest(RecordLink, db.Model):
     content_version: so.Mapped["ContentVersion | None"] = so.relationship()
 
 
-# Each reviewable record's rounds, newest first: `record.review_rounds` (read-only, as a round points at its
-# record by (object_type, object_id)). permissions.review_submitter_id reads the open one.
-for _reviewable in (Agreement, IncidentPlan):
-    sa.inspect(_reviewable).add_property("review_rounds", so.relationship(
-        ReviewRequest, viewonly=True, order_by=ReviewRequest.id.desc(),
-        primaryjoin=sa.and_(so.foreign(ReviewRequest.object_id) == _reviewable.id,
-                            ReviewRequest.object_type == _reviewable.__tablename__)))
+# Each reviewed kind's rounds (`record.review_rounds`) are added by its entry in app/kinds.py (reviewed=True).
 
 
 class ContentVersion(RecordLink, db.Model):
