@@ -105,6 +105,10 @@ class RecordKind:
     #                                        templates/<blueprint>/_dashboard.html
     clock_reminders: tuple[str, str] | None = None  # (what they remind of, () -> how many sent): reminders on
     #                                        clocks of hours, run by `flask reminders run` too
+    dated_reminders: tuple[str, str] | None = None  # (what they remind of, (day or None) -> how many sent):
+    #                                        reminders on a date that the kind keeps with rules of its own (an
+    #                                        advisory's acknowledgement deadline, per recipient organisation),
+    #                                        run by `flask reminders run [--today]` too
     inbox_sections: str | None = None     # the module registering its inbox sections (@provider)
 
     def part(self, name: str):
@@ -221,11 +225,13 @@ KINDS: tuple[RecordKind, ...] = (
                dashboard_panel="app.incidents.picture:dashboard_for", inbox_sections="app.incidents.inbox",
                clock_reminders=("incident stage", "app.incidents.reminders:run")),
     # Read in editions (Advisory.read_condition: drafts by the authors, a public edition by everyone); a released
-    # advisory never changes, so it takes no files; its acknowledgement reminders go to the recipients'
-    # coordinators (app/advisories/reminders.py). Only its reference travels: a public-edition reader never
-    # learns the restricted title from a notification.
+    # advisory never changes, so it takes no files; its comments discuss the restricted text, so only the readers
+    # of that edition read and write them (permissions.readable_in_full); its acknowledgement reminders go to the
+    # recipients' coordinators (app/advisories/reminders.py). Only its reference travels: a public-edition reader
+    # never learns the restricted title from a notification.
     RecordKind("advisory", Advisory, "advisory", "advisories.detail", "advisory_id", attachments=False,
-               title_travels=False, inbox_sections="app.advisories.inbox"),
+               comments=True, title_travels=False, inbox_sections="app.advisories.inbox",
+               dated_reminders=("advisory acknowledgement", "app.advisories.reminders:run")),
     # The AAR/IP's 90-day clock is reminded by app/exercises (it ends when the report is approved, not on a date).
     RecordKind("exercise", Exercise, "exercise", "exercises.detail", "exercise_id", attachments=False,
                inbox_sections="app.exercises.inbox"),

@@ -1,6 +1,7 @@
 """The people around one co-authored advisory: a government agency and an operator write it (two coordinators
-and a member each), a named recipient (coordinator, member) with a client organisation, an organisation of
-the distribution sector, a third organisation, an admin. Every advisory here is built by the services, so
+and a member each; the agency's executive observes), a named recipient (coordinator, member) with a client
+organisation, an organisation of the distribution sector, a third organisation, a sector CSIRT (an authority
+that takes no part), an admin. Every advisory here is built by the services, so
 drafts, approvals, releases and editions are the real ones."""
 from dataclasses import dataclass, field
 
@@ -10,9 +11,9 @@ from app.extensions import db
 from app.models import TLP, Advisory, OrganizationKind, Role, Sector, User
 from tests import factories as f
 
-PEOPLE = ("gov_coordinator", "gov_coordinator2", "gov_member", "op_coordinator", "op_coordinator2", "op_member",
-          "recipient_coordinator", "recipient_member", "client_member", "sector_coordinator", "third_coordinator",
-          "admin")
+PEOPLE = ("gov_coordinator", "gov_coordinator2", "gov_member", "gov_executive", "op_coordinator", "op_coordinator2",
+          "op_member", "recipient_coordinator", "recipient_member", "client_member", "sector_coordinator",
+          "third_coordinator", "csirt_coordinator", "admin")
 
 
 @dataclass
@@ -31,10 +32,13 @@ def build(app) -> AdvisoryWorld:
         client = f.organization(name="Lakeside Client", short_name="LCLI", parent=recipient)
         sector_org = f.organization(name="River Water Board", short_name="RWB", sectors=[Sector.WATER])
         third = f.organization(name="Third Telecom", short_name="TTEL", sectors=[Sector.COMMUNICATIONS])
+        csirt = f.organization(name="Telecom CSIRT", short_name="TCSIRT", kind=OrganizationKind.GOVERNMENT,
+                               is_authority=True, sectors=[Sector.COMMUNICATIONS])
         people = {
             "gov_coordinator": f.user(role=Role.COORDINATOR, organization=gov),
             "gov_coordinator2": f.user(role=Role.COORDINATOR, organization=gov),
             "gov_member": f.user(role=Role.MEMBER, organization=gov),
+            "gov_executive": f.user(role=Role.EXECUTIVE, organization=gov),
             "op_coordinator": f.user(role=Role.COORDINATOR, organization=operator),
             "op_coordinator2": f.user(role=Role.COORDINATOR, organization=operator),
             "op_member": f.user(role=Role.MEMBER, organization=operator),
@@ -43,11 +47,12 @@ def build(app) -> AdvisoryWorld:
             "client_member": f.user(role=Role.MEMBER, organization=client),
             "sector_coordinator": f.user(role=Role.COORDINATOR, organization=sector_org),
             "third_coordinator": f.user(role=Role.COORDINATOR, organization=third),
+            "csirt_coordinator": f.user(role=Role.COORDINATOR, organization=csirt),
             "admin": f.user(role=Role.ADMIN, organization=third),
         }
         world.emails = {name: u.email for name, u in people.items()}
         world.orgs = {"gov": gov.id, "operator": operator.id, "recipient": recipient.id, "client": client.id,
-                      "sector": sector_org.id, "third": third.id}
+                      "sector": sector_org.id, "third": third.id, "csirt": csirt.id}
     return world
 
 

@@ -169,7 +169,15 @@ def test_acknowledgements_and_reminders_once_each(app, monkeypatch):
 
     with app.app_context():
         assert reminders.run(today() + timedelta(days=1)) == 0  # not overdue yet
-        sent = reminders.run(today() + timedelta(days=3))
+    # `flask reminders run` runs them with the other reminders, as of the day it is given; once each.
+    runner = app.test_cli_runner()
+    day = (today() + timedelta(days=3)).isoformat()
+    first = runner.invoke(args=["reminders", "run", "--today", day])
+    assert first.exit_code == 0 and "Sent 1 advisory acknowledgement reminder(s)." in first.output
+    assert "Sent 0 advisory acknowledgement reminder(s)." in runner.invoke(
+        args=["reminders", "run", "--today", day]).output
+    sent = 1
+    with app.app_context():
         again = reminders.run(today() + timedelta(days=4))
         reminded = set(db.session.scalars(sa.select(SentReminder.recipient_id).where(
             SentReminder.kind == "advisory_ack")))
@@ -255,3 +263,31 @@ def test_bad_input_writes_nothing(app):
     assert w.client(app, world, "gov_member").post("/advisories/new", data=base).status_code == 403
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Advisory.id))) == 0
+
+
+def test_comments_are_read_and_written_by_the_restricted_editions_readers_only(app, monkeypatch):
+    """Comments discuss the restricted text: a public-edition reader neither sees them nor finds where to post
+    (404); a client organisation's member reads them (AMBER) but, not taking part, does not write (403)."""
+    w.fake_editions(monkeypatch)
+    world = w.build(app)
+    with app.app_context():
+        advisory_id = w.release(world, w.draft(world, public_title="Relay firmware: patch now")).id
+    url = f"/comments/advisories/{advisory_id}"
+    recipient = w.client(app, world, "recipient_member")
+    assert recipient.post(url, data={"body": "RESTRICTED-COMMENT: which relay models?"}).status_code == 302
+    assert w.client(app, world, "third_coordinator").post(url, data={"body": "Me too"}).status_code == 404
+    assert w.client(app, world, "client_member").post(url, data={"body": "Me too"}).status_code == 403
+    assert w.client(app, world, "admin").post(url, data={"body": "Me too"}).status_code == 403
+    for who in ("gov_member", "op_coordinator", "recipient_coordinator", "client_member"):
+        page = w.client(app, world, who).get(f"/advisories/{advisory_id}").get_data(as_text=True)
+        assert "RESTRICTED-COMMENT" in page, who
+    public_reader = w.client(app, world, "third_coordinator").get(f"/advisories/{advisory_id}").get_data(as_text=True)
+    restricted_reader_on_public_tab = recipient.get(f"/advisories/{advisory_id}?edition=public").get_data(as_text=True)
+    for page in (public_reader, restricted_reader_on_public_tab):
+        assert "RESTRICTED-COMMENT" not in page and 'id="comments"' not in page and url not in page
+    with app.app_context():
+        told = db.session.scalars(sa.select(Notification).where(
+            Notification.object_type == "advisories", Notification.kind == "comment")).all()
+        assert {n.user_id for n in told} == {w.person(world, "gov_coordinator").id}  # the author who wrote it
+        assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.action == "advisory.commented")) == 1

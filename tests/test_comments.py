@@ -13,9 +13,10 @@ from tests import factories
 KINDS = [kind.key for kind in with_comments()]
 SPEC = {kind.key: kind for kind in with_comments()}
 URL_SEGMENT = {"agreement": "agreements", "incident_plan": "incident-plans", "initiative": "initiatives",
-               "task": "tasks", "risk": "risks", "incident_report": "incident-reports"}
+               "task": "tasks", "risk": "risks", "incident_report": "incident-reports", "advisory": "advisories"}
 DETAIL = {"agreement": "/agreements/{}", "incident_plan": "/incident-plans/{}", "initiative": "/initiatives/{}",
-          "task": "/tasks/{}", "risk": "/risks/{}", "incident_report": "/incidents/{}"}
+          "task": "/tasks/{}", "risk": "/risks/{}", "incident_report": "/incidents/{}",
+          "advisory": "/advisories/{}"}
 HISTORY = {kind: url + "/history" for kind, url in DETAIL.items()}
 
 
@@ -39,6 +40,7 @@ def make_world(tlp=TLP.AMBER):
         "task": factories.task(working_group=group, assignee=people["member"]),
         "risk": factories.risk(created_by=owner, tlp=tlp),
         "incident_report": factories.incident_report(created_by=owner, tlp=tlp),
+        "advisory": factories.advisory(created_by=owner, tlp=tlp, status="released"),
     }
     return people, records
 

@@ -182,7 +182,7 @@ def check_parts(app, world, kind, record_id) -> list[str]:
     """The kind's own plug-ins (calendar entries, dashboard panel, clock reminders, inbox sections) load and
     serve: the calendar lists the entries, the dashboard shows the panel, the inbox has the sections."""
     problems = []
-    for name in ("calendar_entries", "dashboard_panel", "clock_reminders", "inbox_sections"):
+    for name in ("calendar_entries", "dashboard_panel", "clock_reminders", "dated_reminders", "inbox_sections"):
         try:
             kind.part(name)
         except (ImportError, AttributeError) as exc:
@@ -199,6 +199,8 @@ def check_parts(app, world, kind, record_id) -> list[str]:
             problems.append("calendar: its entries are not a list")
         if kind.clock_reminders and not isinstance(kind.part("clock_reminders")(), int):
             problems.append("reminders: its clock does not say how many it sent")
+        if kind.dated_reminders and not isinstance(kind.part("dated_reminders")(None), int):
+            problems.append("reminders: its dated rules do not say how many they sent")
     return problems
 
 

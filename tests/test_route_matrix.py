@@ -228,6 +228,7 @@ EXPECTED: dict[str, dict] = {
     "comments.task": expect(admin=403, other_org=404),
     "comments.risk": expect(admin=403, other_org=404),
     "comments.incident_report": expect(admin=403, other_org=404),
+    "comments.advisory": expect(admin=403, other_org=404),
     # inbox
     "inbox.index": SIGNED_IN,
     # a document render is followed and downloaded only by the reader who asked for it

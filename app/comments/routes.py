@@ -1,5 +1,6 @@
-"""POST a comment on a record: one URL per kind, each loading the record through its visible_* scope
-(out of scope: 404; in scope but not allowed to comment: 403)."""
+"""POST a comment on a record: one URL per kind, each loading the record through its scope (for a kind read in
+editions, the readers of its restricted text: permissions.readable_in_full); out of scope: 404, in scope but not
+allowed to comment: 403."""
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
@@ -14,7 +15,8 @@ def _detail_url(kind: kinds.RecordKind, record) -> str:
 
 
 def _add(kind: kinds.RecordKind, object_id: int):
-    record = db.first_or_404(permissions.visible_records(kind, current_user).where(kind.model.id == object_id))
+    # A kind read in editions: only the readers of the restricted text discuss it (the others get 404).
+    record = db.first_or_404(permissions.readable_in_full(kind, current_user).where(kind.model.id == object_id))
     permissions.authorize(permissions.can_comment(current_user, record))
     form = CommentForm()
     if not form.validate_on_submit():

@@ -3,6 +3,7 @@
 Each record kind has its own module; `seed_demo()` runs them in dependency order.
 """
 from app.demo import (
+    advisories,
     agreements,
     attachments,
     exercises,
@@ -21,8 +22,8 @@ DEFAULT_PASSWORD = "palisade-demo-passphrase"
 
 # Each record kind's module, in dependency order; a new kind imports its module above and adds it
 # here (`seed(people) -> count`). A module that is missing fails at import: nothing is skipped.
-RECORD_MODULES = (agreements, initiatives, working_groups, risks, incident_plans, incidents, exercises, workflow,
-                  attachments, signing, notifications)
+RECORD_MODULES = (agreements, initiatives, working_groups, risks, incident_plans, incidents, advisories, exercises,
+                  workflow, attachments, signing, notifications)
 
 
 def seed_demo(password: str = DEFAULT_PASSWORD) -> dict:

@@ -33,6 +33,9 @@ USERS = [
     # email, name, title, org key, role
     ("admin@niro.example.gov", "Alex Morgan", "Platform administrator", "gov", Role.ADMIN),
     ("coordinator@niro.example.gov", "Dana Whitfield", "Programme coordinator", "gov", Role.COORDINATOR),
+    # A second coordinator of the office: advisories it co-authors are approved by a coordinator who did not
+    # write the last change (four eyes), so the deputy approves what Dana wrote.
+    ("deputy@niro.example.gov", "Lena Fischer", "Deputy programme coordinator", "gov", Role.COORDINATOR),
     ("analyst@niro.example.gov", "Priya Raman", "Threat analyst", "gov", Role.MEMBER),
     ("director@niro.example.gov", "Robert Haines", "Director, Infrastructure Resilience", "gov", Role.EXECUTIVE),
     ("coordinator@riverbend.example.com", "Maria Alvarez", "Emergency manager", "water", Role.COORDINATOR),

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app import kinds, permissions
+from app.documents import executive_advisories
 from app.documents.content import DocumentInfo, heat_map, highest_tlp, report_reference
 from app.extensions import db
 from app.listing import counting
@@ -171,6 +172,8 @@ def _statements(reader: User, ceiling: TLP | None) -> dict:
         [CorrectiveActionStatus.OPEN, CorrectiveActionStatus.IN_PROGRESS]))
     return {
         "on": on, "labels": labels,
+        # Advisories released in the period, each in the edition the reader may have at or below the edition's label.
+        "advisories": executive_advisories.statements(reader, labels, since),
         # Exercises of the last 12 months at or below the edition's label, their ratings, and the corrective
         # actions of exercises at or below it still open (not verified) and overdue.
         "exercises": _capped_statements(exercises.options(so.selectinload(Exercise.owner_organization))
@@ -243,7 +246,10 @@ def executive_document(reader: User, ceiling: TLP | None = None, previous=_UNSET
     ratings = dict(db.session.execute(stmts["exercise_ratings"]).all())
     actions_open, actions_overdue = db.session.execute(stmts["corrective_counts"]).one()
 
-    tlp = highest_tlp(*(db.session.scalars(stmt).all() for stmt in stmts["labels_of"]))
+    advisories = executive_advisories.section(reader, stmts["advisories"])
+
+    tlp = highest_tlp(*(db.session.scalars(stmt).all() for stmt in stmts["labels_of"]),
+                      executive_advisories.labels(stmts["advisories"]))
     if ceiling is not None:
         tlp = ceiling  # an edition is marked with its ceiling, whatever its content happens to hold
     info = DocumentInfo(
@@ -254,6 +260,7 @@ def executive_document(reader: User, ceiling: TLP | None = None, previous=_UNSET
     detail_toc = [("initiatives", "Initiatives needing attention"), ("agreements", "Agreements expiring in 90 days"),
              ("risks", "Top residual risks"), ("tasks", "Overdue tasks by working group"),
              ("plans", "Plans overdue for review"), ("incidents", "Incidents reported in the last 30 days"),
+             ("advisories", f"Advisories released in the last {INCIDENT_PERIOD_DAYS} days"),
              ("exercises", "Exercises and corrective actions")]
     if previous is _UNSET:
         previous = previous_snapshot(reader, ceiling)
@@ -278,7 +285,7 @@ def executive_document(reader: User, ceiling: TLP | None = None, previous=_UNSET
         "top_risks": top_risks, "groups": groups, "group_total": group_total, "oldest_tasks": oldest_tasks,
         "expiring": expiring, "plans_due": plans_due, "summary_rows": SUMMARY_ROWS, "today": on,
         "incident_table": incident_table, "incident_total": incident_total, "incidents": incidents,
-        "significances": list(Significance), "incident_days": INCIDENT_PERIOD_DAYS,
+        "significances": list(Significance), "incident_days": INCIDENT_PERIOD_DAYS, "advisories": advisories,
         "exercises": exercises, "ratings": [(r, ratings.get(r, 0)) for r in Rating],
         "actions_open": actions_open or 0, "actions_overdue": actions_overdue or 0,
         "health_red": Health.RED, "health_amber": Health.AMBER, "health_green": Health.GREEN}

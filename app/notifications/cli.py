@@ -49,6 +49,9 @@ def run(on) -> None:
 
     day: date | None = on.date() if on else None
     click.echo(f"Sent {run_reminders(day)} reminder(s).")
+    for kind in kinds.KINDS:  # a kind's own dated rules (advisory acknowledgements: app/kinds.py), as of `day`
+        if kind.dated_reminders:
+            click.echo(f"Sent {kind.part('dated_reminders')(day)} {kind.dated_reminders[0]} reminder(s).")
     if on is None:  # a kind's clocks of hours (incident stages: app/kinds.py) run against the current time only
         for kind in kinds.KINDS:
             if kind.clock_reminders:

@@ -216,6 +216,15 @@ def visible_records(kind: kinds.RecordKind, user: User) -> sa.Select:
             .where(kind.parent_key.in_(visible_records(parent, user).with_only_columns(parent.model.id))))
 
 
+def readable_in_full(kind: kinds.RecordKind, user: User) -> sa.Select:
+    """The records of `kind` whose whole text the user may read: for a kind read in editions (an advisory), the
+    readers of its restricted edition (a public-edition reader is out of scope); for every other kind,
+    visible_records. What discusses the text (comments) is read and written within this scope."""
+    if kind.shareable and hasattr(kind.model, "restricted_condition"):
+        return _restricted(kind.model, user)
+    return visible_records(kind, user)
+
+
 # Each kind's scope under the name its callers use (a task or a mitigation joins its parent).
 visible_agreements = functools.partial(visible_records, kinds.BY_KEY["agreement"])
 visible_initiatives = functools.partial(visible_records, kinds.BY_KEY["initiative"])
