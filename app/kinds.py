@@ -110,6 +110,8 @@ class RecordKind:
     #                                        advisory's acknowledgement deadline, per recipient organisation),
     #                                        run by `flask reminders run [--today]` too
     inbox_sections: str | None = None     # the module registering its inbox sections (@provider)
+    executive_section: str | None = None  # its section of the executive report (a reported kind the report's
+    #                                        own sections do not cover: app/documents/executive.py, CORE_KINDS)
 
     def part(self, name: str):
         """The declared plug-in `name` ("dashboard_panel"…), imported; None when the kind declares none."""
@@ -223,6 +225,7 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind("incident_report", IncidentReport, "incident report", "incidents.detail", "incident_id",
                comments=True, title_travels=False, calendar_entries="app.incidents.picture:calendar_entries",
                dashboard_panel="app.incidents.picture:dashboard_for", inbox_sections="app.incidents.inbox",
+               executive_section="app.incidents.executive:SECTION",
                clock_reminders=("incident stage", "app.incidents.reminders:run")),
     # Read in editions (Advisory.read_condition: drafts by the authors, a public edition by everyone); a released
     # advisory never changes, so it takes no files; its comments discuss the restricted text, so only the readers
@@ -231,10 +234,11 @@ KINDS: tuple[RecordKind, ...] = (
     # never learns the restricted title from a notification.
     RecordKind("advisory", Advisory, "advisory", "advisories.detail", "advisory_id", attachments=False,
                comments=True, title_travels=False, inbox_sections="app.advisories.inbox",
-               dated_reminders=("advisory acknowledgement", "app.advisories.reminders:run")),
+               dated_reminders=("advisory acknowledgement", "app.advisories.reminders:run"),
+               executive_section="app.documents.executive_advisories:SECTION"),
     # The AAR/IP's 90-day clock is reminded by app/exercises (it ends when the report is approved, not on a date).
     RecordKind("exercise", Exercise, "exercise", "exercises.detail", "exercise_id", attachments=False,
-               inbox_sections="app.exercises.inbox"),
+               inbox_sections="app.exercises.inbox", executive_section="app.exercises.executive:SECTION"),
     RecordKind("corrective_action", CorrectiveAction, "corrective action", "corrective_actions.detail",
                "corrective_action_id", parent="exercise", assignee="point_of_contact_id",
                inbox_sections="app.exercises.inbox",

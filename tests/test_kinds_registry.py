@@ -136,6 +136,28 @@ def check_reports(app, world, kind, record_id) -> list[str]:
             db.session.commit()
     if kind.reported and TLP.RED not in editions:
         return ["executive report: a RED record does not raise the editions"]
+    return check_executive_section(app, world, kind) if kind.reported else []
+
+
+def check_executive_section(app, world, kind) -> list[str]:
+    """Executive report: a reported kind has a section, one of the report's own (CORE_KINDS) or the one its entry
+    declares, listed in the contents and shown with its template."""
+    from app.documents.executive import CORE_KINDS, executive_document
+
+    if kind.key in CORE_KINDS:
+        return [] if not kind.executive_section else ["executive report: a second section for a core kind"]
+    if not kind.executive_section:
+        return ["executive report: no section (executive_section)"]
+    try:
+        section = kind.part("executive_section")
+        with app.app_context():
+            coordinator = db.session.get(type(world.users["coordinator"]), world.users["coordinator"].id)
+            template, context = executive_document(coordinator, previous=None)
+            app.jinja_env.get_template(section.template)
+    except Exception as exc:  # noqa: BLE001 -- whatever breaks, the section is missing
+        return [f"executive report: {type(exc).__name__}: {exc}"]
+    if (section.anchor, section.heading) not in context["detail_toc"] or section.template not in context["kind_sections"]:
+        return ["executive report: the section is not in the report"]
     return []
 
 

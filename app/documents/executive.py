@@ -9,35 +9,26 @@ report holds everything the reader sees and is marked with the highest label of 
 Each report produced is kept as a snapshot of its figures (per reader and edition) so the next one
 shows the trend; items coordinators flagged "decision needed" open the summary page.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app import kinds, permissions
-from app.documents import executive_advisories
 from app.documents.content import DocumentInfo, heat_map, highest_tlp, report_reference
 from app.extensions import db
 from app.listing import counting
 from app.models import (
     TLP,
     Agreement,
-    CorrectiveAction,
-    CorrectiveActionStatus,
-    Exercise,
-    ExerciseEvaluation,
-    ExerciseObjective,
     Health,
     IncidentPlan,
-    IncidentReport,
     Initiative,
     InitiativeStatus,
-    Rating,
     ReportSnapshot,
     Risk,
-    Sector,
-    Significance,
     Task,
     User,
     WorkingGroup,
@@ -47,8 +38,6 @@ from app.models import (
 CAP = 40  # rows of one detail list
 EXCEPTION_CAP = 25  # red and amber initiatives are shown in full blocks (with their reasons)
 SUMMARY_ROWS = 4  # rows of a list on the summary page
-INCIDENT_PERIOD_DAYS = 30  # "incidents reported this period"
-EXERCISE_PERIOD_DAYS = 365  # "exercises conducted in the last 12 months"
 HEALTH_COLOURS = {Health.GREEN: "#5a9e4b", Health.AMBER: "#e0a800", Health.RED: "#c00000"}
 OPEN_INITIATIVE = (InitiativeStatus.PROPOSED, InitiativeStatus.ACTIVE, InitiativeStatus.ON_HOLD)
 
@@ -63,12 +52,35 @@ class Capped:
         return max(0, self.total - len(self.rows))
 
 
+@dataclass(frozen=True)
+class ExecutiveSection:
+    """A kind's own section of the report, after the sections every report has (its registry entry names it:
+    app/kinds.py, executive_section). Its statements are built from the reader's scopes, the edition's labels and
+    the day alone (built once per such key)."""
+    anchor: str       # its id in the contents: "incidents"
+    heading: str      # its line in the contents
+    template: str     # templates/pdf/executive/_<section>.html
+    statements: Callable[[User, list, date], dict]  # (reader, labels at or below the edition, today) -> statements
+    context: Callable[[User, dict], dict]  # (reader, its statements) -> what its template shows (joins the report's)
+    labels: Callable[[dict], list]  # its statements -> the labels of what it lists (they mark the report)
+    figures: Callable[[dict], list] = lambda context: []  # its context -> summary figures (key, value, label)
+
+
+# The kinds the report's own sections cover (agreements, initiatives, tasks of working groups, risks, plans); any
+# other reported kind has a section of its own.
+CORE_KINDS = ("agreement", "initiative", "working_group", "risk", "incident_plan")
+
+
+def kind_sections() -> list[tuple[kinds.RecordKind, ExecutiveSection]]:
+    return [(kind, kind.part("executive_section")) for kind in report_kinds() if kind.executive_section]
+
+
 def _labels(stmt, model) -> list:
     """The distinct TLP labels among the rows of a scoped select of `model`."""
-    return db.session.scalars(_labels_statement(stmt, model)).all()
+    return db.session.scalars(labels_statement(stmt, model)).all()
 
 
-def _labels_statement(stmt, model) -> sa.Select:
+def labels_statement(stmt, model) -> sa.Select:
     return stmt.order_by(None).with_only_columns(model.tlp).distinct()
 
 
@@ -124,12 +136,12 @@ def record_snapshot(reader: User, context: dict) -> ReportSnapshot | None:
     return snapshot
 
 
-def _capped_statements(stmt, cap: int = CAP) -> tuple[sa.Select, sa.Select]:
+def capped_statements(stmt, cap: int = CAP) -> tuple[sa.Select, sa.Select]:
     """(the first `cap` rows, how many in all) of a scoped select."""
     return stmt.limit(cap), counting(stmt)
 
 
-def _run_capped(statements: tuple[sa.Select, sa.Select]) -> Capped:
+def run_capped(statements: tuple[sa.Select, sa.Select]) -> Capped:
     rows, total = statements
     return Capped(db.session.scalars(rows).all(), db.session.scalar(total) or 0)
 
@@ -157,64 +169,35 @@ def _statements(reader: User, ceiling: TLP | None) -> dict:
         Agreement.archived_at.is_(None), Agreement.expiring_condition(on), Agreement.tlp.in_(labels))
     plans_stmt = permissions.visible_incident_plans(reader).where(
         IncidentPlan.review_overdue_condition(on), IncidentPlan.tlp.in_(labels))
-    since = datetime.combine(on - timedelta(days=INCIDENT_PERIOD_DAYS), time(0), tzinfo=UTC)
-    incidents = permissions.visible_incident_reports(reader).where(
-        IncidentReport.archived_at.is_(None), IncidentReport.created_at >= since)
-    shown_incidents = incidents.where(IncidentReport.tlp.in_(labels))
-    exercises = permissions.visible_exercises(reader).where(
-        Exercise.archived_at.is_(None), Exercise.conducted_on >= on - timedelta(days=EXERCISE_PERIOD_DAYS),
-        Exercise.tlp.in_(labels))
-    exercise_ids = exercises.order_by(None).with_only_columns(Exercise.id)
-    actions = permissions.visible_corrective_actions(reader).where(
-        CorrectiveAction.archived_at.is_(None), Exercise.archived_at.is_(None), Exercise.tlp.in_(labels),
-        CorrectiveAction.status != CorrectiveActionStatus.VERIFIED)
-    late = sa.and_(CorrectiveAction.due_date < on, CorrectiveAction.status.in_(
-        [CorrectiveActionStatus.OPEN, CorrectiveActionStatus.IN_PROGRESS]))
     return {
         "on": on, "labels": labels,
-        # Advisories released in the period, each in the edition the reader may have at or below the edition's label.
-        "advisories": executive_advisories.statements(reader, labels, since),
-        # Exercises of the last 12 months at or below the edition's label, their ratings, and the corrective
-        # actions of exercises at or below it still open (not verified) and overdue.
-        "exercises": _capped_statements(exercises.options(so.selectinload(Exercise.owner_organization))
-                                        .order_by(Exercise.conducted_on.desc(), Exercise.id.desc())),
-        "exercise_ratings": sa.select(ExerciseEvaluation.rating, sa.func.count()).join(ExerciseEvaluation.objective)
-        .where(ExerciseObjective.exercise_id.in_(exercise_ids)).group_by(ExerciseEvaluation.rating),
-        "corrective_counts": actions.order_by(None).with_only_columns(
-            sa.func.count(CorrectiveAction.id), sa.func.count(sa.case((late, 1)))),
-        # Every visible report of the period is counted by sector and significance, whatever the edition; only
-        # those at or below the edition's label are listed (and mark the report).
-        "incident_counts": incidents.with_only_columns(IncidentReport.sectors, IncidentReport.significance)
-        .order_by(None),
-        "incidents": _capped_statements(shown_incidents.options(so.selectinload(IncidentReport.owner_organization))
-                                        .order_by(IncidentReport.created_at.desc(), IncidentReport.id.desc())),
         "health_counts": sa.select(Initiative.health, sa.func.count()).where(
             Initiative.id.in_(initiatives.with_only_columns(Initiative.id))).group_by(Initiative.health),
-        "by_health": {health: _capped_statements(
+        "by_health": {health: capped_statements(
             initiatives.where(Initiative.health == health).options(so.selectinload(Initiative.lead_organization))
             .order_by(Initiative.target_date.is_(None), Initiative.target_date, Initiative.id),
             CAP if health is Health.GREEN else EXCEPTION_CAP) for health in (Health.RED, Health.AMBER, Health.GREEN)},
         "cells": sa.select(Risk.likelihood, Risk.impact, sa.func.count()).where(
             Risk.id.in_(risks.with_only_columns(Risk.id))).group_by(Risk.likelihood, Risk.impact),
-        "top_risks": _capped_statements(risks.options(so.selectinload(Risk.owner_organization)).order_by(
+        "top_risks": capped_statements(risks.options(so.selectinload(Risk.owner_organization)).order_by(
             residual.is_(None), residual.desc(), (Risk.likelihood * Risk.impact).desc(), Risk.reference), 15),
         "open_risks": counting(risks),
         "groups": by_group_stmt.limit(CAP),
         "group_total": counting(by_group_stmt),
-        "oldest_tasks": _capped_statements(overdue.options(so.contains_eager(Task.working_group),
+        "oldest_tasks": capped_statements(overdue.options(so.contains_eager(Task.working_group),
                                                            so.selectinload(Task.assignee))
                                            .order_by(Task.due_date, Task.id)),
-        "expiring": _capped_statements(expiring_stmt.order_by(Agreement.expiry_date, Agreement.reference)),
-        "decisions": _capped_statements(initiatives.where(Initiative.decision_needed.is_(True))
+        "expiring": capped_statements(expiring_stmt.order_by(Agreement.expiry_date, Agreement.reference)),
+        "decisions": capped_statements(initiatives.where(Initiative.decision_needed.is_(True))
                                         .order_by(Initiative.reference), 10),
-        "risk_decisions": _capped_statements(risks.where(Risk.decision_needed.is_(True)).order_by(Risk.reference), 10),
-        "plans_due": _capped_statements(plans_stmt.options(so.selectinload(IncidentPlan.owner_organization))
+        "risk_decisions": capped_statements(risks.where(Risk.decision_needed.is_(True)).order_by(Risk.reference), 10),
+        "plans_due": capped_statements(plans_stmt.options(so.selectinload(IncidentPlan.owner_organization))
                                         .order_by(IncidentPlan.next_review_date, IncidentPlan.reference)),
-        "labels_of": [_labels_statement(initiatives, Initiative), _labels_statement(risks, Risk),
-                      _labels_statement(expiring_stmt, Agreement), _labels_statement(plans_stmt, IncidentPlan),
-                      _labels_statement(shown_incidents, IncidentReport), _labels_statement(exercises, Exercise),
+        "labels_of": [labels_statement(initiatives, Initiative), labels_statement(risks, Risk),
+                      labels_statement(expiring_stmt, Agreement), labels_statement(plans_stmt, IncidentPlan),
                       sa.select(WorkingGroup.tlp).distinct().where(WorkingGroup.id.in_(
                           overdue.order_by(None).with_only_columns(Task.working_group_id)))],
+        "sections": {kind.key: section.statements(reader, labels, on) for kind, section in kind_sections()},
     }
 
 
@@ -228,28 +211,23 @@ def executive_document(reader: User, ceiling: TLP | None = None, previous=_UNSET
     health_counts = dict(db.session.execute(stmts["health_counts"]).all())
     by_health = {h: Capped([], health_counts.get(h, 0)) for h in Health}
     for health, statements in stmts["by_health"].items():
-        by_health[health] = _run_capped(statements)
+        by_health[health] = run_capped(statements)
     cells = {(likelihood, impact): n for likelihood, impact, n in db.session.execute(stmts["cells"])}
-    top_risks = _run_capped(stmts["top_risks"])
+    top_risks = run_capped(stmts["top_risks"])
     critical_high = sum(n for (likelihood, impact), n in cells.items() if likelihood * impact >= 10)
     groups = db.session.execute(stmts["groups"]).all()
     group_total = db.session.scalar(stmts["group_total"]) or 0
-    oldest_tasks = _run_capped(stmts["oldest_tasks"])
+    oldest_tasks = run_capped(stmts["oldest_tasks"])
     overdue_total = oldest_tasks.total
-    expiring = _run_capped(stmts["expiring"])
-    decisions = _run_capped(stmts["decisions"])
-    risk_decisions = _run_capped(stmts["risk_decisions"])
-    plans_due = _run_capped(stmts["plans_due"])
-    incident_table, incident_total = _incident_table(db.session.execute(stmts["incident_counts"]).all())
-    incidents = _run_capped(stmts["incidents"])
-    exercises = _run_capped(stmts["exercises"])
-    ratings = dict(db.session.execute(stmts["exercise_ratings"]).all())
-    actions_open, actions_overdue = db.session.execute(stmts["corrective_counts"]).one()
-
-    advisories = executive_advisories.section(reader, stmts["advisories"])
+    expiring = run_capped(stmts["expiring"])
+    decisions = run_capped(stmts["decisions"])
+    risk_decisions = run_capped(stmts["risk_decisions"])
+    plans_due = run_capped(stmts["plans_due"])
+    sections = [(section, section.context(reader, stmts["sections"][kind.key]), section.labels(stmts["sections"][kind.key]))
+                for kind, section in kind_sections()]
 
     tlp = highest_tlp(*(db.session.scalars(stmt).all() for stmt in stmts["labels_of"]),
-                      executive_advisories.labels(stmts["advisories"]))
+                      *(listed for _, _, listed in sections))
     if ceiling is not None:
         tlp = ceiling  # an edition is marked with its ceiling, whatever its content happens to hold
     info = DocumentInfo(
@@ -259,9 +237,7 @@ def executive_document(reader: User, ceiling: TLP | None = None, previous=_UNSET
     # The contents open the detail (page 2): the first page is the one-page summary.
     detail_toc = [("initiatives", "Initiatives needing attention"), ("agreements", "Agreements expiring in 90 days"),
              ("risks", "Top residual risks"), ("tasks", "Overdue tasks by working group"),
-             ("plans", "Plans overdue for review"), ("incidents", "Incidents reported in the last 30 days"),
-             ("advisories", f"Advisories released in the last {INCIDENT_PERIOD_DAYS} days"),
-             ("exercises", "Exercises and corrective actions")]
+             ("plans", "Plans overdue for review"), *((section.anchor, section.heading) for section, _, _ in sections)]
     if previous is _UNSET:
         previous = previous_snapshot(reader, ceiling)
     figures = [(key, value, label, _trend(previous, key, value)) for key, value, label in (
@@ -272,36 +248,23 @@ def executive_document(reader: User, ceiling: TLP | None = None, previous=_UNSET
         ("overdue_tasks", overdue_total, "overdue tasks"),
         ("expiring_agreements", expiring.total, "agreements expiring ≤ 90 days"),
         ("plans_overdue", plans_due.total, "plans overdue for review"),
-        ("incidents_reported", incident_total, f"incidents reported in {INCIDENT_PERIOD_DAYS} days"),
+        *(figure for section, context, _ in sections for figure in section.figures(context)),
     )]
     health_bars = [(h.label, health_counts.get(h, 0), HEALTH_COLOURS[h])
                    for h in (Health.GREEN, Health.AMBER, Health.RED)]
     # Bars are labelled with the group's reference (never clipped); the legend gives the full names.
     group_bars = [(row.reference, row.n, "#13294b") for row in groups[:6]]
-    return "pdf/executive.html", {
+    context = {
         "doc": info, "edition": ceiling, "scope_labels": labels, "reader_org": reader.organization.name, "previous": previous, "on": on,
         "decisions": decisions, "risk_decisions": risk_decisions, "group_legend": groups[:6], "detail_toc": detail_toc, "figures": figures, "health_bars": health_bars, "group_bars": group_bars,
         "more_groups_in_chart": max(0, group_total - 6), "heat": heat_map(cells), "by_health": by_health,
         "top_risks": top_risks, "groups": groups, "group_total": group_total, "oldest_tasks": oldest_tasks,
         "expiring": expiring, "plans_due": plans_due, "summary_rows": SUMMARY_ROWS, "today": on,
-        "incident_table": incident_table, "incident_total": incident_total, "incidents": incidents,
-        "significances": list(Significance), "incident_days": INCIDENT_PERIOD_DAYS, "advisories": advisories,
-        "exercises": exercises, "ratings": [(r, ratings.get(r, 0)) for r in Rating],
-        "actions_open": actions_open or 0, "actions_overdue": actions_overdue or 0,
-        "health_red": Health.RED, "health_amber": Health.AMBER, "health_green": Health.GREEN}
-
-
-def _incident_table(rows) -> tuple[list[tuple[str, dict]], int]:
-    """[(sector label, {significance: count})] of the period's reports (a report in two sectors counts in
-    each), sectors with the most first; and the number of reports."""
-    table: dict[str, dict] = {}
-    for sectors, significance in rows:
-        for sector in sectors or [None]:
-            label = Sector(sector).label if sector else "No sector"
-            counts = table.setdefault(label, {s: 0 for s in Significance})
-            counts[significance] += 1
-    ordered = sorted(table.items(), key=lambda item: (-sum(item[1].values()), item[0]))
-    return ordered, len(rows)
+        "health_red": Health.RED, "health_amber": Health.AMBER, "health_green": Health.GREEN,
+        "kind_sections": [section.template for section, _, _ in sections]}
+    for _, section_context, _ in sections:
+        context.update(section_context)
+    return "pdf/executive.html", context
 
 
 def _trend(previous: ReportSnapshot | None, key: str, value: int) -> int | None:

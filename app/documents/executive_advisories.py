@@ -7,11 +7,12 @@ the authors' organisation sees how many recipients acknowledged what it co-autho
 a recipient its own organisation's answer; nobody sees another organisation's answer here.
 """
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from app import permissions
+from app.documents.executive import ExecutiveSection
 from app.extensions import db
 from app.models import (
     PUBLISHED,
@@ -24,6 +25,7 @@ from app.models import (
 )
 
 CAP = 40
+PERIOD_DAYS = 30  # "advisories released in the last 30 days", the incidents' period
 
 
 @dataclass(frozen=True)
@@ -95,3 +97,15 @@ def section(reader: User, stmts: dict) -> dict:
     return {"rows": rows, "total": total, "more": max(0, total - len(rows)),
             "acknowledged_by_us": db.session.scalar(stmts["acknowledged_by_us"]) or 0,
             "acknowledged_to_us": db.session.scalar(stmts["acknowledged_to_us"]) or 0}
+
+
+def _since(on) -> datetime:
+    return datetime.combine(on - timedelta(days=PERIOD_DAYS), time(0), tzinfo=UTC)
+
+
+SECTION = ExecutiveSection(
+    anchor="advisories", heading=f"Advisories released in the last {PERIOD_DAYS} days",
+    template="pdf/executive/_advisories.html",
+    statements=lambda reader, labels, on: statements(reader, labels, _since(on)),
+    context=lambda reader, stmts: {"advisories": section(reader, stmts), "advisory_days": PERIOD_DAYS},
+    labels=labels)
