@@ -1,12 +1,14 @@
 """Shared use-case steps for the editable records: versioned updates, archive/restore, references.
 
-Feature services call these so every kind audits, locks and archives the same way.
+Feature services call these so every kind audits, locks and archives the same way. The audit actions are
+"<key>.<verb>", the key being the record's kind's in app/kinds.py ("incident_plan.archived"): a step given no
+key takes it from the registry, and a key given for a record kind must be that one (a typo raises).
 """
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from app import audit
+from app import audit, kinds
 from app.extensions import db
 from app.models import ReferenceCounter, StaleEdit, User, today, utcnow
 
@@ -61,14 +63,27 @@ def recipients_change(before, after) -> str:
     return "recipients: " + "; ".join(parts) if parts else ""
 
 
-def created(actor: User, record, kind: str, summary: list[str], recipients=()) -> None:
+def audit_key(record, kind: str | None = None) -> str:
+    """The key of the record's audit actions: its kind's (app/kinds.py); `kind` names what is not a kind (an
+    organisation), and for a kind must be its key."""
+    found = kinds.find(record)
+    if found is None:
+        if kind is None:
+            raise LookupError(f"{type(record).__name__} is not a record kind: name its audit key")
+        return kind
+    if kind is not None and kind != found.key:
+        raise ValueError(f"{kind!r} is not the audit key of a {found.label} (app/kinds.py: {found.key!r})")
+    return found.key
+
+
+def created(actor: User, record, kind: str | None, summary: list[str], recipients=()) -> None:
     """A new record: its TLP:RED recipients set, added and flushed (it gets its id), and its creation audited
     as "<kind>.created" with `summary` and the recipients added."""
     record.recipients = list(recipients)
     db.session.add(record)
     db.session.flush()
     parts = [*summary, recipients_change([], recipients)]
-    audit.record(actor, f"{kind}.created", record, summary="; ".join(filter(None, parts)))
+    audit.record(actor, f"{audit_key(record, kind)}.created", record, summary="; ".join(filter(None, parts)))
 
 
 def set_recipients(record, users) -> str:
@@ -79,30 +94,31 @@ def set_recipients(record, users) -> str:
     return summary
 
 
-def archive(actor: User, record, kind: str) -> bool:
+def archive(actor: User, record, kind: str | None = None) -> bool:
     """The archive rule of every kind: archive and audit `<kind>.archived`; archiving an archived
     record does nothing (False), so a second click or a stale page is never an error."""
     if record.archived_at is not None:
         return False
     record.archived_at = utcnow()
-    audit.record(actor, f"{kind}.archived", record)
+    audit.record(actor, f"{audit_key(record, kind)}.archived", record)
     return True
 
 
-def restore(actor: User, record, kind: str, summary: str = "") -> bool:
+def restore(actor: User, record, kind: str | None = None, summary: str = "") -> bool:
     """Restore and audit `<kind>.restored`; restoring a live record does nothing (False)."""
     if record.archived_at is None:
         return False
     record.archived_at = None
-    audit.record(actor, f"{kind}.restored", record, summary=summary)
+    audit.record(actor, f"{audit_key(record, kind)}.restored", record, summary=summary)
     return True
 
 
-def transition(actor: User, record, new_status, kind: str) -> None:
+def transition(actor: User, record, new_status, kind: str | None = None) -> None:
     """Move along the record's lifecycle (raises InvalidTransition) and audit the step."""
     old = record.status
     record.transition_to(new_status)
-    audit.record(actor, f"{kind}.status_changed", record, summary=f"status: {old.label} → {record.status.label}")
+    audit.record(actor, f"{audit_key(record, kind)}.status_changed", record,
+                 summary=f"status: {old.label} → {record.status.label}")
 
 
 def history(record, limit: int = 200):
@@ -116,7 +132,7 @@ def history(record, limit: int = 200):
     return db.session.scalars(stmt).all()
 
 
-def archive_step(kind: str, can):
+def archive_step(kind: str | None, can):
     """A feature's archive service, `step(actor, record, archived=True)` (archived=False restores):
     `can(actor, record)` is authorised (403 otherwise), then archive() or restore() above (True when
     the record changed)."""

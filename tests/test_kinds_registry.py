@@ -17,7 +17,7 @@ from app import audit, kinds, permissions, records
 from app.calendar import services as calendar
 from app.extensions import db
 from app.inbox import providers as inbox
-from app.models import TLP, AuditEvent, Milestone, Notification, Organization, ReviewRequest
+from app.models import TLP, AuditEvent, IncidentPlan, Milestone, Notification, Organization, ReviewRequest
 from app.notifications import objects, reminders
 from app.organizations import services as organizations
 from tests.security_world import client_for, seed_world
@@ -243,8 +243,34 @@ def check_reviews(app, world, kind, record_id) -> list[str]:
     return []
 
 
+def check_audit(app, world, kind, record_id) -> list[str]:
+    """Audit: archiving the record from its page audits "<key>.archived" on it, the registry's key (app/records.py
+    takes it from there, and refuses another one)."""
+    endpoint = f"{kind.blueprint}.archive"
+    if kind.locate is not None or endpoint not in app.view_functions:
+        return []  # archived with its parent (a mitigation), or not archived at all (an advisory is withdrawn)
+    with app.app_context():
+        record = db.session.get(kind.model, record_id)
+        with app.test_request_context():
+            url = url_for(endpoint, **kind.url_values(record))
+    client_for(app, world, "coordinator").post(url)
+    with app.app_context():
+        record = db.session.get(kind.model, record_id)
+        if getattr(record, "archived_at", None) is None:
+            return []  # not in a state to archive (an open incident report)
+        actions = set(db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.linked_to(record))))
+        records.restore(None, record)
+        db.session.commit()
+    archived.append(kind.key)
+    return [] if f"{kind.key}.archived" in actions else [f"audit: archiving it audited {sorted(actions)}"]
+
+
+archived: list[str] = []  # the kinds check_audit archived (the walk proves it ran)
+
+
 CHECKS = (check_scope, check_panels, check_notifications, check_history, check_organisation, check_reports,
-          check_dates, check_list, check_parts, check_reviews)
+          check_dates, check_list, check_parts, check_reviews,
+          check_audit)
 
 
 def _walk(app, world, kind) -> list[str]:
@@ -257,6 +283,7 @@ def test_every_kind_is_covered_by_every_cross_cutting_feature(app):
     world = seed_world(app)
     missing = {kind.key: problems for kind in kinds.KINDS if (problems := _walk(app, world, kind))}
     assert missing == {}
+    assert {"agreement", "task", "incident_plan"} <= set(archived)
 
 
 def test_one_key_spelling_and_derived_names():
@@ -300,3 +327,12 @@ def test_kind_of_refuses_what_is_not_a_kind(app):
         with pytest.raises(LookupError, match="not a record kind"):
             kinds.kind_of(Organization(name="X"))
     assert kinds.find(object()) is None
+
+
+def test_an_audit_key_is_the_registrys(app):
+    """The shared steps take a record's audit key from its kind, and refuse one typed differently."""
+    with app.app_context():
+        assert records.audit_key(IncidentPlan()) == "incident_plan"
+        with pytest.raises(ValueError, match="not the audit key"):
+            records.audit_key(IncidentPlan(), "plan")
+        assert records.audit_key(Organization(name="X"), "organization") == "organization"

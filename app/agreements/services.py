@@ -6,13 +6,13 @@ removing one is audited as a share/unshare event, with the organisation's name.
 """
 import sqlalchemy as sa
 
-from app import audit, permissions, records
+from app import audit, kinds, permissions, records
 from app.documents.services import issue_agreement
 from app.extensions import db
 from app.models import Agreement, AgreementParty, AgreementStatus, Organization, PartyRole, User, utcnow
 from app.reviews import services as reviews
 
-KIND = "agreement"
+KIND = kinds.by_model(Agreement).key  # its audit actions' key (app/kinds.py)
 # The only agreement columns a caller may set: never id, reference, status, owner, creator or version.
 RECORD_FIELDS = frozenset({"title", "kind", "tlp", "summary", "terms", "sectors", "effective_date",
                            "expiry_date", "notice_days", "auto_renew"})

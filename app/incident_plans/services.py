@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from werkzeug.exceptions import Forbidden
 
-from app import audit, permissions, records
+from app import audit, kinds, permissions, records
 from app.documents.services import issue_approved_incident_plan, issue_incident_plan
 from app.extensions import db
 from app.models import (
@@ -26,7 +26,7 @@ from app.models import (
 from app.models.incident_plan import latest_review_date, next_version_label
 from app.reviews import services as reviews
 
-KIND = "incident_plan"
+KIND = kinds.by_model(IncidentPlan).key  # its audit actions' key (app/kinds.py)
 PLAN_FIELDS = ("title", "scope", "sectors", "version_label", "tlp", "change_summary", "activation_criteria",
                "severity_levels", "distribution_list")
 CONTACT_FIELDS = ("role", "name", "organization", "phone", "email", "escalation_tier", "available_24_7")

@@ -63,7 +63,7 @@ def create_initiative(actor: User, *, participant_ids=(), recipients: list[User]
                             owner_organization_id=actor.organization_id, created_by=actor)
     lead_id = fields.get("lead_organization_id")
     initiative.participants = [o for o in _organizations(participant_ids) if o.id != lead_id]
-    records.created(actor, initiative, "initiative",
+    records.created(actor, initiative, None,
                     [f"reference: {initiative.reference}; title: {initiative.title}; tlp: {initiative.tlp.label}"],
                     recipients)
     return initiative
@@ -112,10 +112,10 @@ def update_health(actor: User, initiative: Initiative, *, expected_version: int 
 def transition_initiative(actor: User, initiative: Initiative, new_status: InitiativeStatus) -> None:
     """Raises Forbidden (403) or InvalidTransition; the view turns the latter into a message."""
     permissions.authorize(permissions.can_transition_initiative(actor, initiative, new_status))
-    records.transition(actor, initiative, new_status, "initiative")
+    records.transition(actor, initiative, new_status)
 
 
-archive_initiative = records.archive_step("initiative", permissions.can_archive)
+archive_initiative = records.archive_step(None, permissions.can_archive)  # audit key: app/kinds.py
 
 
 # --- Milestones: part of the initiative, audited on it, never bumping its version -------------

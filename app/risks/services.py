@@ -46,7 +46,7 @@ def create_risk(actor: User, *, recipients: list[User] = (), **fields) -> Risk:
         data["next_review_date"] = review_date_for(data["likelihood"], data["impact"])
     risk = Risk(**data, reference=records.next_reference(Risk, "RSK"),
                 owner_organization_id=actor.organization_id, created_by=actor)
-    records.created(actor, risk, "risk", [f"{risk.title}; score: {risk.score} ({risk.level.label}); {risk.tlp.label}"],
+    records.created(actor, risk, None, [f"{risk.title}; score: {risk.score} ({risk.level.label}); {risk.tlp.label}"],
                     recipients)
     return risk
 
@@ -72,10 +72,10 @@ def update_risk(actor: User, risk: Risk, *, expected_version: int | None, recipi
 def transition_risk(actor: User, risk: Risk, new_status: RiskStatus) -> None:
     """Raises Forbidden (403) or InvalidTransition (shown as a message)."""
     permissions.authorize(permissions.can_edit_risk(actor, risk))
-    records.transition(actor, risk, new_status, "risk")
+    records.transition(actor, risk, new_status)
 
 
-archive_risk = records.archive_step("risk", permissions.can_archive)
+archive_risk = records.archive_step(None, permissions.can_archive)  # audit key: app/kinds.py
 
 
 def _check_assignee(fields: dict) -> None:
@@ -142,7 +142,7 @@ def update_mitigation_status(actor: User, mitigation: Mitigation, new_status: Mi
     audit.record(actor, "mitigation.status_changed", mitigation, summary="; ".join(parts))
 
 
-archive_mitigation = records.archive_step("mitigation", permissions.can_archive_mitigation)
+archive_mitigation = records.archive_step(None, permissions.can_archive_mitigation)
 
 
 def risk_history(risk: Risk, limit: int = 200) -> list[AuditEvent]:

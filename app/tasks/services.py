@@ -4,13 +4,13 @@ Every function authorizes first, audits in the same transaction, flushes and nev
 """
 import sqlalchemy as sa
 
-from app import audit, permissions, records
+from app import audit, kinds, permissions, records
 from app.comments.services import followers
 from app.extensions import db
 from app.models import Task, TaskPriority, TaskStatus, TaskUpdate, User, WorkingGroup
 from app.notifications.services import notify
 
-KIND = "task"
+KIND = kinds.by_model(Task).key  # its audit actions' key (app/kinds.py)
 
 
 class AssigneeError(ValueError):

@@ -4,7 +4,7 @@ Every function authorizes first, audits in the same transaction, flushes and nev
 """
 import sqlalchemy as sa
 
-from app import audit, permissions, records
+from app import audit, kinds, permissions, records
 from app.extensions import db
 from app.models import (
     MemberRole,
@@ -17,7 +17,7 @@ from app.models import (
 )
 from app.notifications.services import notify
 
-KIND = "working_group"
+KIND = kinds.by_model(WorkingGroup).key  # its audit actions' key (app/kinds.py)
 
 
 class MembershipError(ValueError):
