@@ -14,7 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FEATURES = (
     "auth", "main", "organizations", "users", "agreements", "initiatives", "working_groups", "tasks",
     "risks", "incident_plans", "incidents", "advisories", "sharing", "exercises", "corrective_actions", "documents",
-    "notifications", "comments", "reviews", "inbox", "attachments", "calendar", "signing",
+    "notifications", "comments", "reviews", "inbox", "attachments", "calendar", "signing", "api", "api_tokens",
 )
 
 
@@ -29,6 +29,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from app.errors import install_converters
 
     install_converters(app)
+    from app.bearer import CookielessBearerSessions
+
+    app.session_interface = CookielessBearerSessions()
 
     register_logging(app)
     register_extensions(app)

@@ -92,6 +92,7 @@ def record(actor: User | None, action: str, obj=None, summary: str = "", *, obje
         summary=summary[:4000],
         ip=(request.remote_addr or "")[:64] if has_request_context() else "",
         request_id=(g.get("request_id", "") if has_request_context() else "")[:64],
+        via=(g.get("audit_via", "") if has_request_context() else "")[:160],
     )
     db.session.add(event)
     return event

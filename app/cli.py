@@ -36,6 +36,31 @@ def create_user(email: str, name: str, org_name: str, role: str, password: str) 
     click.echo(f"Created {user.email} ({user.role.value}) in {org.name}.")
 
 
+@click.command("create-token")
+@click.option("--email", required=True, help="The user the token acts as.")
+@click.option("--name", required=True, help="What uses the token, e.g. 'GRC sync'.")
+@click.option("--write", is_flag=True, help="Read and write (default: read only).")
+@click.option("--days", type=click.IntRange(1, 365), default=90, show_default=True, help="Days until it expires.")
+@with_appcontext
+def create_token(email: str, name: str, write: bool, days: int) -> None:
+    """Create a personal API token for a user and print it (shown once: only its hash is kept)."""
+    from datetime import timedelta
+
+    from app.api_tokens import services
+    from app.models import TokenScope, User, normalize_email, today
+
+    user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+    if user is None or not user.active:
+        raise click.ClickException(f"No active user with the address {email!r}.")
+    try:
+        _token, secret = services.create_token(user, name=name, scope=TokenScope.READ_WRITE if write else TokenScope.READ,
+                                               expires_on=today() + timedelta(days=days))
+    except services.TokenError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(secret)
+
+
 @click.command("create-organization")
 @click.option("--name", required=True)
 @click.option("--short-name", default="")
@@ -122,5 +147,5 @@ def pki_init(force: bool) -> None:
         click.echo(f"Development CA certificate: {files.ca_path}")
 
 
-commands = [create_user, create_organization, seed_demo, seed_if_empty, worker, notifications, reminders, backup_cli,
+commands = [create_user, create_token, create_organization, seed_demo, seed_if_empty, worker, notifications, reminders, backup_cli,
             pki]

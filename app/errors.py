@@ -9,6 +9,8 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 from werkzeug.routing import IntegerConverter
 
+from app import problems
+from app.bearer import is_bearer_request
 from app.extensions import db
 
 PAGES = (400, 403, 404, 405, 409, 413, 429, 500)
@@ -79,6 +81,8 @@ def register(app: Flask) -> None:
             db.session.rollback()
         if code in (403, 404):
             _log_denied(app, code)
+        if is_bearer_request():  # the API: problem details, never a page
+            return problems.problem_response(error)
         template = f"errors/{code}.html" if code in PAGES else "errors/500.html"
         if request.url_rule is None and _untrusted_host():
             # An untrusted Host header: no URL can be built for the page, so answer in plain text.
@@ -86,6 +90,8 @@ def register(app: Flask) -> None:
         return render_template(template, error=error), code
 
     for code in PAGES:
+        app.register_error_handler(code, render_error)
+    for code in (401, 406, 412, 415, 422, 428):  # only the API answers these
         app.register_error_handler(code, render_error)
 
     @app.errorhandler(Exception)

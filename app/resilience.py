@@ -12,6 +12,8 @@ import logging
 import sqlalchemy as sa
 from flask import Flask, current_app, g, has_app_context, render_template
 
+from app import problems
+from app.bearer import is_bearer_request
 from app.extensions import db, login_manager
 
 STORAGE_FULL = "storage_full"
@@ -94,6 +96,8 @@ def render_failure(kind: str, error: BaseException):
     current_app.logger.error("%s: %s", kind, describe(error))
     if kind == UNAVAILABLE and "_login_user" not in g:
         g._login_user = login_manager.anonymous_user()  # do not ask the failing database who is asking
+    if is_bearer_request():
+        return problems.problem_response(problems.ProblemError(503, headers={"Retry-After": "30"}))
     template = "errors/storage_full.html" if kind == STORAGE_FULL else "errors/database_unavailable.html"
     return render_template(template), 503, {"Retry-After": "30"}
 

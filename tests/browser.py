@@ -23,3 +23,15 @@ def browser():
             yield launched
         finally:
             launched.close()
+
+
+def sign_in(page, base: str, email: str, password: str | None = None) -> None:
+    """Sign `page` in through the login form (the factories' password unless given)."""
+    from tests import factories
+
+    page.goto(base + "/auth/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password or factories.PASSWORD)
+    page.click("form.app-form button[type=submit]")
+    page.wait_for_load_state()
+    assert "/auth/login" not in page.url, page.content()[:2000]

@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 import sqlalchemy as sa
 from werkzeug.routing import Rule
 
+from app.bearer import is_bearer_path
 from app.extensions import db
 from app.models import (
     TLP,
@@ -147,6 +148,7 @@ def seed_world(app) -> World:
         world.emails = {role: u.email for role, u in world.users.items()}
         world.ids["org_c"] = org_c.id
         world.ids["render_id"] = _render_job(world.users["coordinator"])
+        world.ids["token_id"] = _api_token(world.users["coordinator"])
         for user in world.users.values():  # loaded again after that commit: used after the context closes
             db.session.refresh(user)
     return world
@@ -160,6 +162,18 @@ def _render_job(owner) -> str:
     db.session.add(job)
     db.session.commit()
     return job.id
+
+
+def _api_token(owner) -> int:
+    """An API token of the coordinator's (only its owner may revoke it)."""
+    from datetime import timedelta
+
+    from app.api_tokens.services import create_token
+    from app.models import TokenScope, today
+
+    token, _secret = create_token(owner, name="World sync", scope=TokenScope.READ, expires_on=today() + timedelta(days=9))
+    db.session.commit()
+    return token.id
 
 
 def client_for(app, world: World, role: str):
@@ -200,7 +214,9 @@ def build_url(rule: Rule, ids: dict[str, int]) -> str:
 
 
 def app_rules(app, include_static: bool = False) -> list[Rule]:
-    return sorted((r for r in app.url_map.iter_rules() if include_static or r.endpoint != "static"),
+    """The page routes (the bearer-token API has its own matrix and fuzzing: tests/test_api_*.py)."""
+    return sorted((r for r in app.url_map.iter_rules()
+                   if (include_static or r.endpoint != "static") and not is_bearer_path(r.rule)),
                   key=lambda r: (r.endpoint, r.rule))
 
 

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from werkzeug.routing import AnyConverter, IntegerConverter
 
+from app.bearer import is_bearer_path
 from tests.conftest import make_app
 
 PUBLIC = {"static", "auth.login", "main.healthz",
@@ -37,7 +38,8 @@ def _url(rule) -> str:
 
 
 def _guarded_rules(app):
-    return [rule for rule in app.url_map.iter_rules() if rule.endpoint not in PUBLIC]
+    """The page routes: the API authenticates bearer tokens instead (test_api_answers_anonymous_… below)."""
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint not in PUBLIC and not is_bearer_path(rule.rule)]
 
 
 def _assert_sent_to_login(response, what: str) -> None:
@@ -59,6 +61,24 @@ def test_every_non_public_endpoint_sends_anonymous_visitors_to_login(app, client
             _assert_sent_to_login(response, f"{method} {url} ({rule.endpoint})")
             checked += 1
     assert checked >= len(rules)
+
+
+def test_the_api_answers_anonymous_callers_401_except_its_description(app, client):
+    """Under /api/ a caller without a token gets a 401 problem, never the sign-in page; only the OpenAPI
+    document and its docs page (app/api OPEN_ENDPOINTS) answer without one."""
+    from app.api import OPEN_ENDPOINTS
+
+    rules = [rule for rule in app.url_map.iter_rules() if is_bearer_path(rule.rule)]
+    assert {"api.list_agreements", "api.openapi"} <= {rule.endpoint for rule in rules}
+    for rule in rules:
+        url = _url(rule)
+        for method in sorted(rule.methods - {"OPTIONS"}):
+            response = client.open(url, method=method)
+            if rule.endpoint in OPEN_ENDPOINTS:
+                assert response.status_code in (200, 404), f"{method} {url}"
+            else:
+                assert response.status_code == 401, f"{method} {url} answered {response.status_code}"
+                assert response.content_type == "application/problem+json"
 
 
 def test_only_the_listed_views_are_public(app):

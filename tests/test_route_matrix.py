@@ -251,6 +251,9 @@ EXPECTED: dict[str, dict] = {
     "calendar.feed": PUBLIC,
     "calendar.create_feed": SIGNED_IN,
     "calendar.revoke_feed": SIGNED_IN,
+    # API tokens: one's own (the world's token is the coordinator's)
+    "api_tokens.create": SIGNED_IN,
+    "api_tokens.revoke": OWNER_ONLY,
 }
 
 # Valid-looking bodies where an empty form would stop at validation before the permission check.

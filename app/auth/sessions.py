@@ -8,6 +8,7 @@ import sqlalchemy.orm as so
 from flask import Flask, current_app, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from app.bearer import is_bearer_request
 from app.extensions import db, login_manager
 from app.models import User, utcnow
 
@@ -70,6 +71,8 @@ def register_session_guard(app: Flask) -> None:
     @app.before_request
     def require_login():
         if request.endpoint == "static":
+            return None
+        if is_bearer_request():  # the API authenticates its bearer token itself (app/api/tokens.py)
             return None
         if current_user.is_authenticated:
             if _expired():

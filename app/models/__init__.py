@@ -39,6 +39,7 @@ from app.models.agreement import (
     PartyRole,
     agreement_recipients,
 )
+from app.models.api_token import ApiToken, TokenScope
 from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
 from app.models.document import Document

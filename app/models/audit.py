@@ -22,6 +22,8 @@ class AuditEvent(RecordLink, db.Model):
     summary: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     ip: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
     request_id: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    # How the actor acted when not through the pages: "API token “Nightly sync” (pal_Ab12Cd34)".
+    via: so.Mapped[str] = so.mapped_column(sa.String(160), default="", server_default="")
 
     actor: so.Mapped["User | None"] = so.relationship()  # noqa: F821
 

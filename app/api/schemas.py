@@ -1,0 +1,46 @@
+"""Pieces every kind's schemas share: text as the forms accept it, references to organisations and people.
+
+Shared here so the OpenAPI document has one component per name (two kinds' `OrganizationRef` would clash).
+"""
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+from app.forms import CONTROL_CHARACTERS, normalize_text
+
+
+def _form_text(value: str) -> str:
+    """The forms' rules: no control characters (PostgreSQL refuses NUL), normalised like a typed field."""
+    if any(ch in CONTROL_CHARACTERS for ch in value):
+        raise ValueError("Remove control characters from this field.")
+    return normalize_text(value)
+
+
+def Text(max_length: int, *, required: bool = False):  # noqa: N802 -- reads as a type in a model
+    """A text field of at most `max_length` characters (`required`: not blank)."""
+    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_form_text),
+                     AfterValidator(_not_blank if required else _as_is)]
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("This field is required.")
+    return value
+
+
+def _as_is(value: str) -> str:
+    return value
+
+
+class OrganizationRef(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+
+
+class UserRef(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str

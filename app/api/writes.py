@@ -1,0 +1,68 @@
+"""What every write of the API checks before its service runs, and how the services' refusals answer.
+
+* The body: JSON (else 415), readable (else 400), an object (else 422), at most API_MAX_BODY bytes (else 413).
+  Checked before spectree validates it against the operation's model (which names the fields at fault).
+* Optimistic locking: the answer to a read carries `ETag: "<version>"`; an update sends it back in
+  `If-Match`. Without it: 428; another version: 412 (also when a concurrent write wins the race).
+"""
+import re
+
+from flask import Response, current_app, request
+
+from app.models import InvalidTransition, StaleEdit
+from app.problems import ProblemError
+
+JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
+_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,10})"?\s*$')
+
+
+def check_json_body() -> None:
+    limit = current_app.config.get("API_MAX_BODY", 1024 * 1024)
+    if request.content_length is not None and request.content_length > limit:
+        raise ProblemError(413, f"The body holds more than {limit} bytes.")
+    if not JSON_TYPE.match(request.mimetype or ""):
+        raise ProblemError(415)
+    if len(request.get_data(cache=True)) > limit:  # a chunked body without Content-Length
+        raise ProblemError(413, f"The body holds more than {limit} bytes.")
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ProblemError(400, "The body is not valid JSON.")
+    if not isinstance(body, dict):
+        raise ProblemError(422, "The body must be a JSON object.",
+                           errors=[{"field": "body", "message": "Send a JSON object ({…})."}])
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def with_etag(response: Response, version: int) -> Response:
+    response.headers["ETag"] = etag(version)
+    return response
+
+
+def expected_version(record) -> int:
+    """The version If-Match names: 428 without it, 412 when it is not the record's current one."""
+    header = request.headers.get("If-Match")
+    if not header:
+        raise ProblemError(428)
+    match = _IF_MATCH.match(header)
+    if match is None or int(match.group(1)) != record.version:
+        raise ProblemError(412, f"The record is at version {record.version}; If-Match named another. "
+                                "Read it again, then retry with its ETag.")
+    return int(match.group(1))
+
+
+def refusal(error: Exception) -> ProblemError:
+    """A service's refusal as a problem: a stale version 412, a step the lifecycle does not allow 409,
+    any other rule (a domain ValueError) 422."""
+    if isinstance(error, StaleEdit):
+        return ProblemError(412, str(error))
+    if isinstance(error, InvalidTransition):
+        return ProblemError(409, str(error))
+    return ProblemError(422, str(error))
+
+
+def field_error(field: str, message: str) -> ProblemError:
+    """A 422 naming the one field at fault."""
+    return ProblemError(422, message, errors=[{"field": field, "message": message}])
