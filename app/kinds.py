@@ -234,6 +234,7 @@ KINDS: tuple[RecordKind, ...] = (
     # never learns the restricted title from a notification.
     RecordKind("advisory", Advisory, "advisory", "advisories.detail", "advisory_id", attachments=False,
                comments=True, title_travels=False, inbox_sections="app.advisories.inbox",
+               calendar_entries="app.advisories.inbox:calendar_entries",
                dated_reminders=("advisory acknowledgement", "app.advisories.reminders:run"),
                executive_section="app.documents.executive_advisories:SECTION"),
     # The AAR/IP's 90-day clock is reminded by app/exercises (it ends when the report is approved, not on a date).

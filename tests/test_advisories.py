@@ -145,6 +145,13 @@ def test_acknowledgements_and_reminders_once_each(app, monkeypatch):
         advisory = w.release(world, w.draft(world, severity=Severity.HIGH,
                                             acknowledgement_deadline=today() + timedelta(days=2)))
         advisory_id = advisory.id
+    from app.calendar.services import due_entries
+
+    def calendar(who):  # the acknowledgement deadline in the recipients' coordinators' calendars, until answered
+        with app.app_context():
+            return [(e.obj.id, e.what) for e in due_entries(w.person(world, who)) if e.obj.__tablename__ == "advisories"]
+    assert calendar("recipient_coordinator") == [(advisory_id, "acknowledgement due")]
+    assert calendar("recipient_member") == calendar("third_coordinator") == calendar("gov_coordinator") == []
     coordinator = w.client(app, world, "recipient_coordinator")
     assert w.client(app, world, "recipient_member").post(
         f"/advisories/{advisory_id}/acknowledge", data={"status": "received"}).status_code == 403
@@ -159,6 +166,7 @@ def test_acknowledgements_and_reminders_once_each(app, monkeypatch):
             (world.orgs["recipient"], "acted", "Patched relays.")]
         assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
             AuditEvent.action == "advisory.acknowledged")) == 1
+    assert calendar("recipient_coordinator") == []
     # The authors' table names every recipient; a recipient sees only its own acknowledgement.
     author_page = w.client(app, world, "op_member").get(f"/advisories/{advisory_id}").get_data(as_text=True)
     assert "Patched relays." in author_page and "River Water Board" in author_page

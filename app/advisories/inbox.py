@@ -1,5 +1,7 @@
 """The inbox's advisory sections: drafts awaiting the user's organisation's approval (never the last editor's:
 four eyes), and released advisories awaiting the user's organisation's acknowledgement (coordinators)."""
+from datetime import date
+
 import sqlalchemy as sa
 from flask import url_for
 
@@ -69,3 +71,11 @@ def advisories_to_acknowledge(user: User, limit: int | None = None) -> list[Inbo
             due=a.acknowledgement_deadline, rank=0 if late and a.severity.urgent else 1,
             note=" · ".join(n for n in (f"{a.severity.label} severity", due_note(a.acknowledgement_deadline)) if n)))
     return entries
+
+
+def calendar_entries(user: User) -> list[tuple[Advisory, str, date]]:
+    """(advisory, what, day): the acknowledgement deadline of each live advisory the user's organisation has not
+    acknowledged yet, for its coordinators (whom the acknowledgement reminders reach)."""
+    stmt = to_acknowledge(user).where(Advisory.acknowledgement_deadline.is_not(None)).order_by(
+        Advisory.acknowledgement_deadline, Advisory.id)
+    return [(a, "acknowledgement due", a.acknowledgement_deadline) for a in db.session.scalars(stmt)]

@@ -54,5 +54,8 @@ def comment_panel(record) -> dict:
         "form": CommentForm(formdata=None) if may_comment else None,
         "action": url_for(f"comments.{kind.key}", **{kind.id_arg: record.id}),
         "label": kind.label,
+        # Who reads the comments (a kind read in editions: the readers of its restricted one only).
+        "audience": f"this {kind.label}" + ("'s restricted edition" if hasattr(kind.model, "restricted_condition")
+                                             else ""),
         "max_chars": services.COMMENT_MAX_CHARS,
     }

@@ -86,6 +86,7 @@ def detail(advisory_id: int):
         abort(404)
     authors = permissions.authors_for(current_user, advisory) or (
         restricted and current_user.organization_id in advisory.author_org_ids)
+    own_ack = advisory.acknowledgement_of(current_user.organization_id)
     groups = []
     if permissions.can_act_on_advisory(current_user, advisory):
         groups = [g for g in db.session.scalars(permissions.visible_working_groups(current_user)
@@ -96,8 +97,9 @@ def detail(advisory_id: int):
         links=_links(advisory) if restricted else None,
         counts=distribution.action_counts(advisory) if authors and advisory.is_released else None,
         own_actions=distribution.own_actions(current_user, advisory) if advisory.is_released else [],
-        own_ack=advisory.acknowledgement_of(current_user.organization_id),
-        ack_form=AcknowledgeForm(formdata=None), withdraw_form=WithdrawForm(formdata=None),
+        own_ack=own_ack,
+        # The organisation's answer, as recorded: acknowledging again untouched changes nothing.
+        ack_form=AcknowledgeForm(formdata=None, obj=own_ack), withdraw_form=WithdrawForm(formdata=None),
         risk_form=RiskFromRecordForm(formdata=None), tasks_form=TasksFromAdvisoryForm(formdata=None, groups=groups),
         events=records.history(advisory)[:10] if authors else [])
     if advisory.is_released:

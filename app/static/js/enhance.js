@@ -112,11 +112,12 @@
     if (event.target.closest("[data-print]")) window.print();
   });
 
-  // --- TLP:RED recipients: visible only while the form's TLP label is RED.
+  // --- TLP:RED recipients: visible only while the form's TLP label is RED. A form whose label cannot be RED
+  // (an advisory goes to organisations: its "recipients" are the recipient organisations) is left alone.
   function syncRecipients(form) {
     var tlp = form.querySelector("select[name='tlp']");
     var box = form.querySelector("fieldset#recipients");
-    if (!tlp || !box) return;
+    if (!tlp || !box || !tlp.querySelector("option[value='red']")) return;
     var red = tlp.value === "red";
     box.classList.toggle("is-hidden-by-tlp", !red);
   }
