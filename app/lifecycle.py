@@ -49,6 +49,14 @@ def saving(record, form, reload_url: str, title: str | None = None):
         raise
 
 
+def refused_input(form, error: Exception) -> None:
+    """A service refused the form's input (an `…InputError` naming its `field`): nothing written stays, and the
+    message shows under that field (under the title when the form has no such field)."""
+    db.session.rollback()
+    target = form[error.field] if error.field in form else form.title
+    target.errors = [*target.errors, str(error)]
+
+
 def problems(form, default: str = "Invalid request.") -> str:
     """Every field error of a form on one line, each with its field's label."""
     parts = []

@@ -12,13 +12,10 @@ from app.extensions import db
 from app.models import (
     Advisory,
     AdvisoryStatus,
-    NotificationKind,
     Severity,
     today,
 )
-from app.notifications import objects
-from app.notifications.reminders import _claim, _mail_reminders, coordinators_of
-from app.notifications.services import notify
+from app.notifications.reminders import coordinators_of, remind_once, settle
 
 KIND = "advisory_ack"
 THRESHOLD = "overdue"
@@ -45,21 +42,11 @@ def run(on: date | None = None, *, commit: bool = True) -> int:
     sent = 0
     for advisory in db.session.scalars(_due(on)).all():
         acknowledged = {a.organization_id for a in advisory.acknowledgements}
+        text = reminder_text(advisory)
         for recipient in advisory.distribution:
             if recipient.organization_id in acknowledged:
                 continue
             for user in coordinators_of(recipient.organization_id):
-                if not objects.can_see(user, advisory):
-                    continue
-                if not _claim(objects.object_type_of(advisory), advisory.id, KIND, THRESHOLD, user.id,
-                              advisory.acknowledgement_deadline):
-                    continue
-                created = notify([user], NotificationKind.REMINDER, advisory, mail_now=False,
-                                 summary=reminder_text(advisory))
-                _mail_reminders(user, [(n, advisory) for n in created], on)
-                sent += 1
-        if commit:
-            db.session.commit()
-        else:
-            db.session.flush()
+                sent += remind_once(user, advisory, KIND, THRESHOLD, advisory.acknowledgement_deadline, text, on)
+        settle(commit)
     return sent

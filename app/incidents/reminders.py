@@ -23,13 +23,10 @@ from app.models import (
     IncidentReport,
     IncidentReportStage,
     IncidentStatus,
-    NotificationKind,
     StageKind,
     utcnow,
 )
-from app.notifications import objects
-from app.notifications.reminders import _claim, _mail_reminders, coordinators_of
-from app.notifications.services import notify
+from app.notifications.reminders import coordinators_of, remind_once, settle
 
 KIND = "incident_stage"
 OVERDUE = "overdue"
@@ -77,16 +74,7 @@ def run(now: datetime | None = None, *, commit: bool = True) -> int:
         stored = f"{stage.kind.value} {threshold} #{stage.id}"[:40]
         text = reminder_text(stage, now)
         for user in coordinators_of(report.owner_organization_id):
-            if not objects.can_see(user, report):
-                continue
-            if not _claim(objects.object_type_of(report), report.id, KIND, stored, user.id, stage.due_at.date()):
-                continue
-            created = notify([user], NotificationKind.REMINDER, report, mail_now=False, summary=text)
-            _mail_reminders(user, [(n, report) for n in created], now.date())
-            sent += 1
-        if commit:
-            db.session.commit()
-        else:
-            db.session.flush()
+            sent += remind_once(user, report, KIND, stored, stage.due_at.date(), text, now.date())
+        settle(commit)
     return sent
 

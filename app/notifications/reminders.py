@@ -264,11 +264,29 @@ def run(on: date | None = None, *, commit: bool = True) -> int:
                 mail += [(notification, obj) for notification in created]
                 sent += 1
         _mail_reminders(user, mail, on)
-        if commit:
-            db.session.commit()
-        else:
-            db.session.flush()
+        settle(commit)
     return sent
+
+
+def remind_once(user: User, obj, kind: str, threshold: str, due: date, text: str, on: date) -> bool:
+    """One reminder of a feature's own rule (incident stages, advisory acknowledgements) to one person who may
+    see the record, once: its row in sent_reminders claimed first (race-safe), then the notification and, as the
+    person chose, its mail. True when this call sent it."""
+    if not objects.can_see(user, obj) or not _claim(objects.object_type_of(obj), obj.id, kind, threshold, user.id,
+                                                     due):
+        return False
+    created = notify([user], NotificationKind.REMINDER, obj, mail_now=False, summary=text)
+    _mail_reminders(user, [(notification, obj) for notification in created], on)
+    return True
+
+
+def settle(commit: bool) -> None:
+    """A run's reminders so far: committed (a run is an edge, like a CLI command, so it never holds the database
+    lock for long), or only flushed for a caller that commits them itself (the demo loader)."""
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
 
 
 def _mail_reminders(user: User, mail: list[tuple], on: date) -> None:

@@ -67,9 +67,7 @@ def create():
                 current_user, **form.model_data(exclude=("co_authors", "recipients", "risks", "incident_reports",
                                                          "agreements")), **related(form, choices))
         except services.AdvisoryInputError as exc:
-            db.session.rollback()
-            target = form[exc.field] if exc.field in form else form.title
-            target.errors = [*target.errors, str(exc)]
+            lifecycle.refused_input(form, exc)
         else:
             return lifecycle.saved(f"Advisory {advisory.reference} drafted. Submit it for approval when the "
                                    "co-authors agree on the text.", url_for(".detail", advisory_id=advisory.id))
@@ -143,8 +141,7 @@ def edit(advisory_id: int):
                                                                     "incident_reports", "agreements")),
                                          **related(form, choices))
         except services.AdvisoryInputError as exc:
-            target = form[exc.field] if exc.field in form else form.title
-            target.errors = [*target.errors, str(exc)]
+            lifecycle.refused_input(form, exc)
         else:
             flash("Advisory saved. Every co-author approves the text again.", "success")
             return redirect(url_for(".detail", advisory_id=advisory_id))

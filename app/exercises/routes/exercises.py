@@ -69,9 +69,7 @@ def create():
                 agreements=[a for a in agreements if a.id in set(form.agreement_ids.data or [])],
                 **form.model_data())
         except services.ExerciseInputError as exc:
-            db.session.rollback()
-            target = form[exc.field] if exc.field in form else form.title
-            target.errors = [*target.errors, str(exc)]
+            lifecycle.refused_input(form, exc)
         else:
             return lifecycle.saved(f"Exercise {exercise.reference} planned. Add its objectives, participants "
                                    "and the MSEL next.", url_for(".detail", exercise_id=exercise.id))

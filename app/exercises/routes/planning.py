@@ -114,9 +114,7 @@ def add_corrective_action(exercise_id: int):
                 objective=next((o for o in exercise.objectives if o.id == form.objective_id.data), None),
                 start_date=form.start_date.data, due_date=form.due_date.data, **_linked(form.data))
         except services.ExerciseInputError as exc:
-            db.session.rollback()
-            target = form[exc.field] if exc.field in form else form.title
-            target.errors = [*target.errors, str(exc)]
+            lifecycle.refused_input(form, exc)
         else:
             return lifecycle.saved(f"Corrective action #{action.id} added to the improvement plan.",
                                    url_for(".detail", exercise_id=exercise.id, _anchor="improvement-plan"))

@@ -49,9 +49,7 @@ def create():
             report = services.create_incident_report(
                 current_user, authority=authority, **form.model_data(exclude=("authority_organization_id",)))
         except services.IncidentInputError as exc:
-            db.session.rollback()
-            target = form[exc.field] if exc.field in form else form.title
-            target.errors = [*target.errors, str(exc)]
+            lifecycle.refused_input(form, exc)
         else:
             return lifecycle.saved(f"Incident {report.reference} reported to {authority.name}. "
                                    "Submit the early warning next.", url_for(".detail", incident_id=report.id))
@@ -93,8 +91,7 @@ def edit(incident_id: int):
                                                           expected_version=form.expected_version(),
                                                           **form.model_data())
         except services.IncidentInputError as exc:
-            target = form[exc.field] if exc.field in form else form.title
-            target.errors = [*target.errors, str(exc)]
+            lifecycle.refused_input(form, exc)
         else:
             flash(f"Incident {report.reference} updated." if changes else "Nothing changed.", "success")
             return redirect(url_for(".detail", incident_id=report.id))
