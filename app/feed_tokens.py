@@ -2,9 +2,11 @@
 as its SHA-256, shown once, regenerated or revoked by its owner, and refused once the account is deactivated."""
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import Response, abort
 
 from app import audit
 from app.extensions import db
@@ -55,3 +57,16 @@ class FeedTokens:
         if feed is None or not feed.user.is_active:
             return None
         return feed.user
+
+
+def serve(owner: User | None, document: Callable[[User], bytes], mimetype: str, filename: str | None = None):
+    """The feed's document for its token's owner (404 for an unknown, revoked or deactivated token): kept out of
+    shared caches, and its address, the credential, never sent on as a referrer."""
+    if owner is None:
+        abort(404)
+    response = Response(document(owner), mimetype=mimetype)
+    if filename:
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
