@@ -14,7 +14,7 @@ from app import permissions
 from app.agreements import queries, services
 from app.api import bp, paging, refused, writes
 from app.api.paging import ListQuery, Page
-from app.api.schemas import OrganizationRef, Text
+from app.api.schemas import IfMatch, OrganizationRef, Text
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.models import (
@@ -129,10 +129,6 @@ class AgreementPatch(BaseModel):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null.")
         return self
-
-
-class IfMatch(BaseModel):
-    if_match: str | None = Field(None, alias="If-Match", description="The ETag of the version you read.")
 
 
 class Transition(BaseModel):

@@ -1,0 +1,216 @@
+"""Risks: the register (its page's filters), detail, create, update and lifecycle transitions.
+
+/api/v1/risks/, /api/v1/risks/<id>, PATCH /api/v1/risks/<id> (If-Match), POST /api/v1/risks/<id>/transitions.
+Mitigations, nested under their risk, are in app/api/mitigations.py.
+"""
+from datetime import date, datetime
+
+from flask import jsonify, request, url_for
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import selectinload
+
+from app import permissions
+from app.api import bp, paging, refused, writes
+from app.api.paging import ListQuery, Page
+from app.api.schemas import IfMatch, OrganizationRef, Text, not_null
+from app.api.spec import Responses, spec
+from app.extensions import db
+from app.models import TLP, Initiative, Risk, RiskLevel, RiskStatus, Sector, Treatment
+from app.risks import queries, services
+
+TAGS = ("Risks",)
+MARKDOWN_MAX, TEXT_MAX = 100_000, 20_000  # as the risk form (app/risks/forms.py)
+Scale = Field(ge=1, le=5)
+
+
+class RiskOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    reference: str
+    title: str
+    description: str
+    sector: Sector | None
+    asset: str
+    threat: str
+    vulnerability: str
+    likelihood: int
+    impact: int
+    score: int
+    level: RiskLevel
+    residual_likelihood: int | None
+    residual_impact: int | None
+    residual_score: int | None
+    treatment: Treatment
+    status: RiskStatus
+    tlp: TLP
+    next_review_date: date | None
+    owner_organization: OrganizationRef
+    initiative_id: int | None = Field(description="The linked initiative, when the reader may read it (else null).")
+    version: int = Field(description="The lock version: send it back in If-Match to change the risk.")
+    created_at: datetime
+    updated_at: datetime
+    archived_at: datetime | None
+
+
+class RiskListQuery(ListQuery):
+    status: RiskStatus | None = None
+    level: RiskLevel | None = None
+    treatment: Treatment | None = None
+    sector: Sector | None = None
+    tlp: TLP | None = None
+    organization: int | None = Field(None, ge=1, le=2**31 - 1,
+                                     description="The owner's id, or an organisation assigned a mitigation.")
+    initiative: int | None = Field(None, ge=1, le=2**31 - 1)
+    likelihood: int | None = Field(None, ge=1, le=5)
+    impact: int | None = Field(None, ge=1, le=5)
+    review_due: bool = Field(False, description="Only risks whose review is overdue.")
+    mine: bool = Field(False, description="Only risks with a mitigation assigned to you.")
+    archived: bool = Field(False, description="Archived risks instead of live ones.")
+
+
+def _visible_initiative_ids(initiative_ids: set[int]) -> set[int]:
+    """Of these initiatives, the ones the reader may read (a link to another is not shown, as on the page)."""
+    if not initiative_ids:
+        return set()
+    stmt = (permissions.visible_initiatives(current_user).where(Initiative.id.in_(initiative_ids))
+            .with_only_columns(Initiative.id))
+    return set(db.session.scalars(stmt))
+
+
+def _dump(risk: Risk, readable_initiatives: set[int]) -> dict:
+    out = RiskOut.model_validate(risk)
+    if out.initiative_id not in readable_initiatives:
+        out.initiative_id = None
+    return out.model_dump(mode="json")
+
+
+def _answer(risk: Risk, status: int = 200):
+    response = jsonify(_dump(risk, _visible_initiative_ids({risk.initiative_id} - {None})))
+    response.status_code = status
+    return writes.with_etag(response, risk.version)
+
+
+def get_visible_risk(risk_id: int) -> Risk:
+    """The risk when the token's user may read it (404 otherwise, as on the pages)."""
+    return db.first_or_404(permissions.visible_risks(current_user).where(Risk.id == risk_id)
+                           .options(selectinload(Risk.owner_organization)))
+
+
+@bp.get("/risks/")
+@spec.validate(query=RiskListQuery, resp=Responses(HTTP_200=Page[RiskOut]), tags=TAGS)
+def list_risks():
+    """The risks the token's user may read, with the register's filters."""
+    query = request.context.query
+    filters = paging.page_filters(queries.read_filters, query)
+    page = paging.page_of(queries.list_risks(current_user, filters), Risk.id, query, lambda risk: risk)
+    readable = _visible_initiative_ids({risk.initiative_id for risk in page["items"]} - {None})
+    return jsonify({**page, "items": [_dump(risk, readable) for risk in page["items"]]})
+
+
+@bp.get("/risks/<int:risk_id>")
+@spec.validate(resp=Responses(HTTP_200=RiskOut), tags=TAGS)
+def get_risk(risk_id: int):
+    """One risk; its ETag is its version."""
+    return _answer(get_visible_risk(risk_id))
+
+
+class RiskFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: Text(MARKDOWN_MAX) | None = None
+    sector: Sector | None = None
+    asset: Text(200) | None = None
+    threat: Text(TEXT_MAX) | None = None
+    vulnerability: Text(TEXT_MAX) | None = None
+    treatment: Treatment | None = None
+    residual_likelihood: int | None = Field(None, ge=1, le=5, description="Give both residual values or neither.")
+    residual_impact: int | None = Field(None, ge=1, le=5)
+    initiative_id: int | None = Field(None, ge=1, le=2**31 - 1, description="An initiative you may read.")
+    next_review_date: date | None = Field(None, description="Empty: set from the level (90, 180 or 360 days).")
+    tlp: TLP | None = None
+
+
+class RiskIn(RiskFields):
+    """A new risk, owned by your organisation."""
+
+    title: Text(200, required=True)
+    likelihood: int = Scale
+    impact: int = Scale
+
+
+class RiskPatch(RiskFields):
+    """The fields to change (any subset). TLP:RED recipients are not changed here."""
+
+    title: Text(200, required=True) | None = None
+    likelihood: int | None = Field(None, ge=1, le=5)
+    impact: int | None = Field(None, ge=1, le=5)
+
+    _not_null = not_null("title", "likelihood", "impact", "treatment", "tlp", "description", "asset", "threat",
+                         "vulnerability")
+
+
+class RiskTransition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: RiskStatus = Field(description="The status to move to.")
+
+
+def _check(changes: dict, risk: Risk | None = None) -> dict:
+    """The form's rules the service leaves to the form: both residual values or neither, a readable initiative."""
+    residual = [changes.get(name, getattr(risk, name, None)) for name in ("residual_likelihood", "residual_impact")]
+    if (residual[0] is None) != (residual[1] is None):
+        field = "residual_impact" if residual[1] is None else "residual_likelihood"
+        raise writes.field_error(field, "Give both residual likelihood and residual impact, or neither.")
+    initiative_id = changes.get("initiative_id")
+    if initiative_id is not None and (risk is None or initiative_id != risk.initiative_id):
+        visible = permissions.visible_initiatives(current_user).where(Initiative.id == initiative_id,
+                                                                      Initiative.archived_at.is_(None))
+        if db.session.scalar(visible) is None:
+            raise writes.field_error("initiative_id", "Choose an initiative you may read.")
+    for name in ("treatment", "tlp"):
+        if name in changes and changes[name] is None:
+            del changes[name]
+    return changes
+
+
+@bp.post("/risks/")
+@spec.validate(json=RiskIn, resp=Responses(HTTP_201=RiskOut), tags=TAGS)
+def create_risk():
+    """Add a risk to the register, owned by your organisation (coordinators), as the New risk form does."""
+    permissions.authorize(permissions.can_create_risk(current_user))
+    fields = _check(request.context.json.model_dump(exclude_unset=True))
+    with refused():
+        risk = services.create_risk(current_user, **fields)
+    db.session.flush()
+    response = _answer(risk, 201)
+    response.headers["Location"] = url_for("api.get_risk", risk_id=risk.id)
+    return response
+
+
+@bp.patch("/risks/<int:risk_id>")
+@spec.validate(json=RiskPatch, headers=IfMatch, resp=Responses(HTTP_200=RiskOut), tags=TAGS)
+def update_risk(risk_id: int):
+    """Change a risk's fields: If-Match must name its current version (412 otherwise, 428 without it)."""
+    risk = get_visible_risk(risk_id)
+    permissions.authorize(permissions.can_edit_risk(current_user, risk))
+    version = writes.expected_version(risk)
+    changes = _check(request.context.json.model_dump(exclude_unset=True), risk)
+    changes.setdefault("next_review_date", risk.next_review_date)  # the form sends the date it shows
+    recipients = list(risk.recipients) if changes.get("tlp", risk.tlp) is TLP.RED else []
+    with refused():
+        services.update_risk(current_user, risk, expected_version=version, recipients=recipients, **changes)
+    db.session.flush()
+    return _answer(risk)
+
+
+@bp.post("/risks/<int:risk_id>/transitions")
+@spec.validate(json=RiskTransition, resp=Responses(HTTP_200=RiskOut), tags=TAGS)
+def transition_risk(risk_id: int):
+    """Move a risk along its lifecycle (open, mitigating, accepted, closed), as its status buttons do."""
+    risk = get_visible_risk(risk_id)
+    with refused():
+        services.transition_risk(current_user, risk, request.context.json.status)
+    db.session.flush()
+    return _answer(risk)

@@ -1,0 +1,119 @@
+"""The API's access matrix, generated: every operation of every kind × every person of every organisation kind
+the pages' matrices use answers as the page does (404 outside the scope, 403 in scope but not allowed).
+
+The page is the oracle: for each operation the table names the page request that decides the same thing (the
+record's page for a read, its form for an update, the status form's POST for a transition); its answer
+(200/302 → the operation's success status, 403 → 403, 404 → 404) is what the API must give. Writes are chosen
+to change nothing another row depends on (an untouched update, a step to the current status, which the
+lifecycle refuses with 409 once the user is allowed), so one seeded world serves the whole table.
+Add a kind: a builder of its records in `_records` and its operations in KINDS.
+"""
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import TLP, Mitigation, Risk, Role, User
+from tests import factories
+from tests.api_helpers import bearer, token_for
+from tests.conftest import drop_shared_app, shared_app
+
+# Every organisation kind of the pages' matrices, with the roles each has people in.
+PEOPLE = {
+    "owner": (Role.MEMBER, Role.COORDINATOR, Role.EXECUTIVE, Role.ADMIN),
+    "partner": (Role.MEMBER, Role.COORDINATOR, Role.EXECUTIVE),  # a party of the record (assigned, covered…)
+    "client": (Role.MEMBER, Role.COORDINATOR),  # a client (child) organisation of the owner
+    "other": (Role.MEMBER, Role.COORDINATOR, Role.ADMIN),  # another partner, unrelated to the record
+    "authority": (Role.COORDINATOR,),  # the national authority, unrelated to the record
+}
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    method: str
+    api: str  # formatted with the world's ids
+    page: tuple[str, str]  # the page request that decides the same (method, URL)
+    ok: int = 200  # the API's answer when the page lets the person through
+    body: dict | None = None
+    versioned: str | None = None  # send If-Match with the current version of this record (a key of VERSIONED)
+
+
+KINDS = {
+    "risks": [
+        Op("list risks", "GET", "/api/v1/risks/", ("GET", "/risks/")),
+        Op("read a risk", "GET", "/api/v1/risks/{risk}", ("GET", "/risks/{risk}")),
+        Op("create a risk", "POST", "/api/v1/risks/", ("GET", "/risks/new"), 201,
+           {"title": "From the API", "likelihood": 2, "impact": 2}),
+        Op("update a risk", "PATCH", "/api/v1/risks/{risk}", ("GET", "/risks/{risk}/edit"), body={},
+           versioned="risk"),
+        Op("transition a risk", "POST", "/api/v1/risks/{risk}/transitions", ("POST", "/risks/{risk}/status"), 409,
+           {"status": "open"}),
+        Op("list mitigations", "GET", "/api/v1/risks/{risk}/mitigations/", ("GET", "/risks/{risk}")),
+        Op("read a mitigation", "GET", "/api/v1/risks/{risk}/mitigations/{mitigation}", ("GET", "/risks/{risk}")),
+        Op("add a mitigation", "POST", "/api/v1/risks/{risk}/mitigations/",
+           ("GET", "/risks/{risk}/mitigations/new"), 201, {"title": "From the API", "assigned_organization_id": 0}),
+        Op("update a mitigation", "PATCH", "/api/v1/risks/{risk}/mitigations/{mitigation}",
+           ("GET", "/risks/{risk}/mitigations/{mitigation}/edit"), body={}, versioned="mitigation"),
+        Op("update a mitigation's status", "POST", "/api/v1/risks/{risk}/mitigations/{mitigation}/transitions",
+           ("POST", "/risks/{risk}/mitigations/{mitigation}/status"), body={"status": "planned"}),
+    ],
+}
+VERSIONED = {"risk": Risk, "mitigation": Mitigation}
+OPERATIONS = [pytest.param(kind, op, id=f"{kind}: {op.name}") for kind, ops in KINDS.items() for op in ops]
+
+
+def _records(people: dict, orgs: dict) -> dict[str, int]:
+    """The records the table walks, owned by the owner's coordinator, TLP:AMBER, the partner a party."""
+    coordinator = people[("owner", Role.COORDINATOR)]
+    risk = factories.risk(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER)
+    mitigation = factories.mitigation(risk=risk, assigned_organization=orgs["partner"],
+                                      assigned_user=people[("partner", Role.MEMBER)])
+    return {"risk": risk.id, "mitigation": mitigation.id, "owner_org": orgs["owner"].id}
+
+
+@pytest.fixture(scope="module")
+def world():
+    app = shared_app()
+    with app.app_context():
+        orgs = {"owner": factories.organization(name="Owner utility")}
+        orgs["partner"] = factories.organization(name="Partner grid")
+        orgs["client"] = factories.organization(name="Owner's client", parent=orgs["owner"])
+        orgs["other"] = factories.organization(name="Other partner")
+        orgs["authority"] = factories.organization(name="National authority", is_authority=True)
+        people = {(org, role): factories.user(role=role, organization=orgs[org], name=f"{org} {role.value}")
+                  for org, roles in PEOPLE.items() for role in roles}
+        ids = _records(people, orgs)
+        who = [(f"{org} {role.value}", user.id, token_for(user)) for (org, role), user in people.items()]
+    yield app, ids, who
+    drop_shared_app(app)
+
+
+def _version(app, key: str, url_ids: dict) -> str:
+    model = VERSIONED[key]
+    with app.app_context():
+        return f'"{db.session.scalar(sa.select(model.version).where(model.id == url_ids[key]))}"'
+
+
+@pytest.mark.parametrize("kind, op", OPERATIONS)
+def test_every_person_gets_from_the_api_what_the_page_gives(world, kind, op):
+    app, ids, who = world
+    body = op.body and {k: (ids["owner_org"] if v == 0 and k.endswith("organization_id") else v)
+                        for k, v in op.body.items()}
+    wrong, answers = [], {}
+    for name, user_id, secret in who:
+        with app.app_context():
+            page = app.test_client(user=db.session.get(User, user_id))
+        method, url = op.page
+        page_status = page.open(url.format(**ids), method=method, data={}).status_code
+        expected = {200: op.ok, 302: op.ok, 403: 403, 404: 404}[page_status]
+        headers = bearer(secret)
+        if op.versioned:
+            headers["If-Match"] = _version(app, op.versioned, ids)
+        response = app.test_client().open(op.api.format(**ids), method=op.method, json=body, headers=headers)
+        answers[name] = response.status_code
+        if response.status_code != expected:
+            wrong.append((name, page_status, expected, response.status_code, response.get_data(as_text=True)[:200]))
+    assert not wrong, wrong
+    assert op.method == "GET" and op.api.endswith("/") or len(set(answers.values())) > 1, "the table tests nobody"
