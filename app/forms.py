@@ -1,4 +1,5 @@
-"""Form base classes, shared fields/validators, and the forms two features share (TaskForm, RiskFromRecordForm)."""
+"""Form base classes, shared fields/validators, and the forms two features share (TaskForm, RiskFromRecordForm,
+CorrectiveActionForm)."""
 import unicodedata
 from datetime import date, timedelta
 
@@ -6,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
+    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -13,10 +15,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import SelectChoice, enum_choices, enum_coerce
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.models import COMMENT_MAX_CHARS, TLP, Sector, TaskPriority, today
+from app.models import COMMENT_MAX_CHARS, TLP, CapabilityElement, Sector, TaskPriority, today
 
 CONTROL_CHARACTERS = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
 
@@ -299,3 +301,38 @@ class RiskFromRecordForm(ModelForm):
                                             for t in (TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT)],
                       coerce=TLP, default=TLP.AMBER.value, validators=[InputRequired()],
                       description="The risk is shared with the partners its mitigations are assigned to.")
+
+
+class CorrectiveActionForm(ModelForm):
+    """An action of an exercise's improvement plan: added on the exercise's page, edited on its own."""
+
+    title = StringField("Corrective action", validators=[DataRequired(), Length(max=200)])
+    area_for_improvement = TextAreaField("Area for improvement", validators=[DataRequired(), Length(max=20_000)])
+    objective_id = SelectField("Objective", coerce=optional_id, validators=[Optional()])
+    capability_element = enum_select("Capability element", CapabilityElement, default=CapabilityElement.PLANNING)
+    responsible_organization_id = SelectField(
+        "Responsible organisation", coerce=optional_id,
+        validators=[InputRequired(message="Name the organisation responsible for the action.")])
+    point_of_contact_id = SelectField("Point of contact", coerce=optional_id, validators=[Optional()])
+    start_date = DateField("Start", validators=[Optional()])
+    due_date = DateField("Due", validators=[Optional()])
+    task_id = IntegerField("Carried out as working-group task #", validators=[Optional(), NumberRange(min=1)])
+    mitigation_id = IntegerField("… or as risk mitigation #", validators=[Optional(), NumberRange(min=1)])
+    incident_plan_id = IntegerField("… or as a revision of plan #", validators=[Optional(), NumberRange(min=1)])
+    agreement_id = IntegerField("… or as an amendment of agreement #", validators=[Optional(), NumberRange(min=1)],
+                                description="Optional links; each page links back. Ids you cannot read are ignored.")
+
+    def __init__(self, *args, objectives=(), organizations=(), people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.objective_id.choices = [SelectChoice("", "— None —"), *record_choices(
+            objectives, label=lambda o: f"{o.position + 1}. {o.capability_label}")]
+        self.responsible_organization_id.choices = [SelectChoice("", "— Choose —"), *record_choices(organizations)]
+        self.point_of_contact_id.choices = [SelectChoice("", "— None —"), *record_choices(people, label=user_label)]
+
+    def validate_responsible_organization_id(self, field):
+        if field.data is None:
+            raise ValidationError("Name the organisation responsible for the action.")
+
+    def validate_due_date(self, field):
+        if field.data and self.start_date.data and field.data < self.start_date.data:
+            raise ValidationError("The due date cannot come before the start date.")

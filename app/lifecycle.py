@@ -114,18 +114,19 @@ def act(record, step: Callable[[], bool | None], *, back: str, done: str, unchan
 
 
 def archive_or_restore(record, step: Callable, name: str, *, back: str | None = None,
-                       note: str = "Restore it from the archived list."):
+                       note: str = "Restore it from the archived list.", refused: tuple = ()):
     """The archive and restore POSTs of every kind, one view for both (its URL's last part says which).
 
     `step(current_user, record, archived=…)` is the feature's archive service: it authorises (403) and
-    returns False when the record already was in that state, which is then said rather than refused.
+    returns False when the record already was in that state, which is then said rather than refused; an error
+    in `refused` (the record cannot leave in its state) is flashed and nothing is written.
     `back` defaults to the record's detail page (the view's own arguments)."""
     back = back or url_for(".detail", **request.view_args)
     if request.url_rule.rule.endswith("/restore"):
         return act(record, lambda: step(current_user, record, archived=False), back=back, done=f"{name} restored.",
-                   unchanged=f"{name} is not archived.")
+                   unchanged=f"{name} is not archived.", refused=refused)
     return act(record, lambda: step(current_user, record, archived=True), back=back,
-               done=f"{name} archived. {note}".strip(), unchanged=f"{name} was already archived.")
+               done=f"{name} archived. {note}".strip(), unchanged=f"{name} was already archived.", refused=refused)
 
 
 def saved(message: str, url: str):

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import (
     TLP,
     AgreementStatus,
+    ExerciseStatus,
     Health,
     MemberRole,
     Milestone,
@@ -127,6 +128,19 @@ def seed(app) -> dict:
             public_title="Update water PLC firmware", public_body=TEXT,
             acknowledgement_deadline=today() + timedelta(days=7), last_edited_by_id=coord.id)
         advisory.risks = [water_risk]
+        # Planned with an archived partner, a RED plan version and an agreement; times stored to the second.
+        exercise = factories.exercise(
+            created_by=coord, title="Pumping-station blackout tabletop", scenario=TEXT, tlp=TLP.AMBER,
+            organizations=[water, old], incident_plan_id=plan.id, plan_version_label=plan.version_label,
+            starts_at=utcnow() + timedelta(days=40, seconds=23))
+        exercise.agreements = [agreement]
+        conducted = factories.exercise(created_by=coord, title="Chlorine release drill", organizations=[water, old],
+                                       status=ExerciseStatus.CONDUCTED, conducted_on=today())
+        # Owned by the archived partner (its coordinator the point of contact), carried out as a task.
+        corrective_action = factories.corrective_action(
+            exercise=conducted, title="Train the night shift", area_for_improvement=TEXT,
+            responsible_organization_id=old.id, point_of_contact_id=old_user.id, task_id=task.id,
+            start_date=today(), due_date=today() + timedelta(days=60))
         db.session.add_all([section, contact])
         db.session.commit()
         milestone = initiative.milestones[-1]
@@ -137,5 +151,6 @@ def seed(app) -> dict:
                     "risk": water_risk.id, "red_risk": red_risk.id, "mitigation": mitigation.id,
                     "old_mitigation": old_mitigation.id, "plan": plan.id, "section": section.id,
                     "contact": contact.id, "organization": child.id, "water": water.id, "user": old_user.id,
-                    "gone": gone.id, "incident": incident.id, "advisory": advisory.id},
+                    "gone": gone.id, "incident": incident.id, "advisory": advisory.id, "exercise": exercise.id,
+                    "corrective_action": corrective_action.id},
         }

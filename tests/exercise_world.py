@@ -1,6 +1,7 @@
 """The people around one exercise: the lead organisation (coordinator, a second coordinator, member,
-executive), a participating partner (its coordinator, a controller, an evaluator, a player, an observer), the
-partner's client organisation, a third organisation's coordinator, an admin. The exercise is TLP:AMBER+STRICT
+executive), a participating partner (its coordinator, a controller, an evaluator, a player, an observer), another
+participating partner's coordinator (not responsible for the corrective action), the partner's client
+organisation, a third organisation's coordinator (an outsider to this exercise), an admin. The exercise is TLP:AMBER+STRICT
 (clients and third parties are out of scope), planned, with one objective, one undelivered and one delivered
 inject, and a corrective action owned by the partner."""
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from tests import factories as f
 from tests.incident_world import client, person  # noqa: F401  -- the same helpers: a world's emails by role
 
 PEOPLE = ("lead_coordinator", "lead_coordinator_2", "lead_member", "lead_executive", "partner_coordinator",
-          "controller", "evaluator", "player", "observer", "client_member", "third_coordinator", "admin")
+          "other_partner_coordinator", "controller", "evaluator", "player", "observer", "client_member", "third_coordinator", "admin")
 SECRET = "Secret inject: the reservoir pump station fails"
 DELIVERED = "Delivered inject: the water utility asks for generators"
 
@@ -38,12 +39,14 @@ def build(app, *, status=None, tlp=TLP.AMBER_STRICT) -> ExerciseWorld:
         partner = f.organization(name="Grid Power Co", short_name="GPC")
         client = f.organization(name="Grid Client Ltd", short_name="GCL", parent=partner)
         third = f.organization(name="Harbour Telecom", short_name="HTEL")
+        other_partner = f.organization(name="Rail Transit Co", short_name="RTC")
         people = {
             "lead_coordinator": f.user(role=Role.COORDINATOR, organization=lead),
             "lead_coordinator_2": f.user(role=Role.COORDINATOR, organization=lead),
             "lead_member": f.user(role=Role.MEMBER, organization=lead),
             "lead_executive": f.user(role=Role.EXECUTIVE, organization=lead),
             "partner_coordinator": f.user(role=Role.COORDINATOR, organization=partner),
+            "other_partner_coordinator": f.user(role=Role.COORDINATOR, organization=other_partner),
             "controller": f.user(role=Role.MEMBER, organization=partner),
             "evaluator": f.user(role=Role.MEMBER, organization=lead),
             "player": f.user(role=Role.MEMBER, organization=partner),
@@ -54,7 +57,7 @@ def build(app, *, status=None, tlp=TLP.AMBER_STRICT) -> ExerciseWorld:
         }
         plan = f.incident_plan(created_by=people["lead_coordinator"], tlp=TLP.AMBER, covered=[partner])
         exercise = f.exercise(
-            created_by=people["lead_coordinator"], organizations=[partner], tlp=tlp, incident_plan_id=plan.id,
+            created_by=people["lead_coordinator"], organizations=[partner, other_partner], tlp=tlp, incident_plan_id=plan.id,
             plan_version_label=plan.version_label,
             participants=[(people["controller"], ParticipantRole.CONTROLLER),
                           (people["evaluator"], ParticipantRole.EVALUATOR),
@@ -78,5 +81,5 @@ def build(app, *, status=None, tlp=TLP.AMBER_STRICT) -> ExerciseWorld:
         world.emails = {name: user.email for name, user in people.items()}
         world.ids = {"exercise_id": exercise.id, "objective_id": objective.id, "inject_id": secret.id,
                      "delivered_inject_id": delivered.id, "corrective_action_id": action.id, "plan_id": plan.id,
-                     "lead_id": lead.id, "partner_id": partner.id}
+                     "lead_id": lead.id, "partner_id": partner.id, "other_partner_id": other_partner.id}
     return world

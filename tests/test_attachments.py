@@ -38,6 +38,7 @@ def build(app, client_as, tlp=TLP.AMBER) -> SimpleNamespace:
         coord, member = users["coordinator"], users["member"]
         group = factories.working_group(created_by=coord, tlp=tlp, members=[coord, member])
         risk = factories.risk(created_by=coord, tlp=tlp)
+        exercise = factories.exercise(created_by=coord, tlp=tlp)
         records = {
             "agreements": factories.agreement(created_by=coord, tlp=tlp, parties=[org_a]),
             "initiatives": factories.initiative(created_by=coord, tlp=tlp),
@@ -47,8 +48,8 @@ def build(app, client_as, tlp=TLP.AMBER) -> SimpleNamespace:
             "mitigations": factories.mitigation(risk=risk, assigned_organization=org_a, assigned_user=member),
             "incident-plans": factories.incident_plan(created_by=coord, tlp=tlp),
             "incident-reports": factories.incident_report(created_by=coord, tlp=tlp),
-            "corrective-actions": factories.corrective_action(
-                exercise=factories.exercise(created_by=coord, tlp=tlp), responsible_organization_id=org_a.id),
+            "exercises": exercise,
+            "corrective-actions": factories.corrective_action(exercise=exercise, responsible_organization_id=org_a.id),
         }
         w.ids = {kind: record.id for kind, record in records.items()}
         w.user_ids = {name: u.id for name, u in users.items()}
@@ -92,7 +93,7 @@ def detail_page(client, kind, record_id) -> str:
         url = {"tasks": "/tasks/{}", "risks": "/risks/{}", "agreements": "/agreements/{}",
                "initiatives": "/initiatives/{}", "working-groups": "/working-groups/{}",
                "incident-plans": "/incident-plans/{}", "incident-reports": "/incidents/{}",
-               "corrective-actions": "/corrective-actions/{}"}[kind].format(record_id)
+               "exercises": "/exercises/{}", "corrective-actions": "/corrective-actions/{}"}[kind].format(record_id)
     response = client.get(url)
     assert response.status_code == 200, (spec.slug, response.status_code)
     return response.get_data(as_text=True)

@@ -13,10 +13,11 @@ from tests import factories
 KINDS = [kind.key for kind in with_comments()]
 SPEC = {kind.key: kind for kind in with_comments()}
 URL_SEGMENT = {"agreement": "agreements", "incident_plan": "incident-plans", "initiative": "initiatives",
-               "task": "tasks", "risk": "risks", "incident_report": "incident-reports", "advisory": "advisories"}
+               "task": "tasks", "risk": "risks", "incident_report": "incident-reports", "advisory": "advisories",
+               "exercise": "exercises", "corrective_action": "corrective-actions"}
 DETAIL = {"agreement": "/agreements/{}", "incident_plan": "/incident-plans/{}", "initiative": "/initiatives/{}",
           "task": "/tasks/{}", "risk": "/risks/{}", "incident_report": "/incidents/{}",
-          "advisory": "/advisories/{}"}
+          "advisory": "/advisories/{}", "exercise": "/exercises/{}", "corrective_action": "/corrective-actions/{}"}
 HISTORY = {kind: url + "/history" for kind, url in DETAIL.items()}
 
 
@@ -41,7 +42,9 @@ def make_world(tlp=TLP.AMBER):
         "risk": factories.risk(created_by=owner, tlp=tlp),
         "incident_report": factories.incident_report(created_by=owner, tlp=tlp),
         "advisory": factories.advisory(created_by=owner, tlp=tlp, status="released"),
+        "exercise": factories.exercise(created_by=owner, tlp=tlp),
     }
+    records["corrective_action"] = factories.corrective_action(exercise=records["exercise"])
     return people, records
 
 

@@ -1,6 +1,7 @@
 """Every exercise and corrective-action route × everyone around an exercise, walked from app.url_map: the lead
-organisation's coordinators, member and executive, the partner's coordinator, the controller, evaluator, player
-and observer, the partner's client organisation, a third organisation, an admin. Each route is walked in the
+organisation (owner: coordinators, member and executive), the participating partner's coordinator, the controller,
+evaluator, player and observer, another participating partner's coordinator, the partner's client organisation,
+a third organisation (an outsider to the exercise), an admin. Each route is walked in the
 state where it can be used (planning, running, conducted, evaluated). Out of scope (AMBER+STRICT: client and
 third organisation) is 404, in scope but not allowed 403, and a refused write changes nothing. A new route
 without a policy below fails by name."""
@@ -28,7 +29,9 @@ EVERYONE = dict.fromkeys(PEOPLE, OK)
 READERS = {**EVERYONE, **OUTSIDERS}
 LEADS = {**dict.fromkeys(PEOPLE, 403), "lead_coordinator": OK, "lead_coordinator_2": OK, **OUTSIDERS}
 COORDINATORS = {**dict.fromkeys(PEOPLE, 403), "lead_coordinator": OK, "lead_coordinator_2": OK,
-                "partner_coordinator": OK, "third_coordinator": OK}
+                "partner_coordinator": OK, "other_partner_coordinator": OK, "third_coordinator": OK}
+# Readers comment: coordinators, and members and executives of a taking-part organisation; admins run the platform.
+COMMENTERS = {**READERS, "admin": 403}
 # Before delivery an inject exists only for controllers, evaluators and the lead coordinators.
 DELIVERERS = {**dict.fromkeys(PEOPLE, 404), "controller": OK, "evaluator": 403, "lead_coordinator": 403,
               "lead_coordinator_2": 403}
@@ -44,6 +47,10 @@ POLICY = {  # endpoint: (the exercise's state, who gets what)
     "exercises.create": (P, COORDINATORS),
     "exercises.detail": (P, READERS),
     "exercises.history": (P, READERS),
+    "exercises.edit": (P, LEADS),
+    "exercises.archive": (P, LEADS),              # a planned exercise may be called off
+    "exercises.restore": (P, LEADS),
+    "comments.exercise": (P, COMMENTERS),
     "exercises.change_status": (P, LEADS),
     "exercises.add_participant": (P, LEADS),
     "exercises.add_objective": (P, LEADS),
@@ -61,6 +68,10 @@ POLICY = {  # endpoint: (the exercise's state, who gets what)
     "corrective_actions.detail": (E, READERS),
     "corrective_actions.history": (E, READERS),
     "corrective_actions.change_status": (E, ACTION_MOVERS),
+    "corrective_actions.edit": (E, LEADS),         # the improvement plan is the lead organisation's
+    "corrective_actions.archive": (E, LEADS),
+    "corrective_actions.restore": (E, LEADS),
+    "comments.corrective_action": (E, COMMENTERS),
 }
 
 

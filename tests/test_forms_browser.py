@@ -60,6 +60,8 @@ SAMPLES: dict[str, list[Sample]] = {
     "incident_plans.edit_section": [Sample("/incident-plans/{plan}/sections/{section}/edit")],
     "incidents.edit": [Sample("/incidents/{incident}/edit")],
     "advisories.edit": [Sample("/advisories/{advisory}/edit")],
+    "exercises.edit": [Sample("/exercises/{exercise}/edit")],
+    "corrective_actions.edit": [Sample("/corrective-actions/{corrective_action}/edit")],
     "incident_plans.edit_contact": [Sample("/incident-plans/{plan}/contacts/{contact}/edit")],
     "organizations.edit": [Sample("/organizations/{organization}/edit"), Sample("/organizations/{water}/edit")],
     "users.edit": [Sample("/users/{user}/edit"), Sample("/users/{gone}/edit")],

@@ -173,6 +173,9 @@ EXPECTED: dict[str, dict] = {
     "exercises.detail": SCOPED_READ,
     "exercises.history": SCOPED_READ,
     "exercises.change_status": COORDINATOR_WRITE,
+    "exercises.edit": COORDINATOR_WRITE,
+    "exercises.archive": COORDINATOR_WRITE,                 # refused with a message: its action is still open
+    "exercises.restore": COORDINATOR_WRITE,
     "exercises.add_participant": COORDINATOR_WRITE,
     "exercises.add_objective": COORDINATOR_WRITE,
     "exercises.add_inject": COORDINATOR_WRITE,
@@ -189,6 +192,9 @@ EXPECTED: dict[str, dict] = {
     "corrective_actions.detail": SCOPED_READ,
     "corrective_actions.history": SCOPED_READ,
     "corrective_actions.change_status": ASSIGNEE_WRITE,      # the responsible organisation's people
+    "corrective_actions.edit": COORDINATOR_WRITE,            # the lead organisation's improvement plan
+    "corrective_actions.archive": COORDINATOR_WRITE,
+    "corrective_actions.restore": COORDINATOR_WRITE,
     "incident_plans.index": SIGNED_IN,
     "incident_plans.create": CREATE,
     "incident_plans.detail": SCOPED_READ,
@@ -229,6 +235,8 @@ EXPECTED: dict[str, dict] = {
     "comments.risk": expect(admin=403, other_org=404),
     "comments.incident_report": expect(admin=403, other_org=404),
     "comments.advisory": expect(admin=403, other_org=404),
+    "comments.exercise": expect(admin=403, other_org=404),
+    "comments.corrective_action": expect(admin=403, other_org=404),
     # inbox
     "inbox.index": SIGNED_IN,
     # a document render is followed and downloaded only by the reader who asked for it

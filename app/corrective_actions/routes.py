@@ -1,20 +1,22 @@
 """The improvement plans: every corrective action the user may read (its exercise's scope), one action's
 page with its evidence, and its status steps."""
-from flask import render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app import lifecycle, listing, permissions, records
 from app.corrective_actions import bp
-from app.corrective_actions.forms import CorrectiveStatusForm
+from app.corrective_actions.forms import CorrectiveActionEditForm, CorrectiveStatusForm
 from app.exercises import improvement
 from app.exercises.services import ExerciseInputError
 from app.extensions import db
+from app.forms import with_current
 from app.models import (
     CapabilityElement,
     CorrectiveAction,
     CorrectiveActionStatus,
     Exercise,
+    User,
     today,
 )
 
@@ -61,6 +63,7 @@ def index():
 def detail(corrective_action_id: int):
     action = get_visible_action(corrective_action_id)
     return render_template("corrective_actions/detail.html", action=action, events=records.history(action)[:10],
+                           links=improvement.linked_records(current_user, action),
                            status_form=CorrectiveStatusForm(formdata=None, version=action.version))
 
 
@@ -74,6 +77,56 @@ def change_status(corrective_action_id: int):
                                    back=url_for(".detail", corrective_action_id=action.id),
                                    refused=(ExerciseInputError,),
                                    done=lambda a: f"Corrective action is now {a.status.label.lower()}.")
+
+
+def _choices(action: CorrectiveAction) -> tuple[list, list]:
+    """The exercise's organisations and their active people the user may pick, plus the ones the action holds."""
+    exercise = action.exercise
+    organizations = with_current([exercise.owner_organization, *exercise.organizations],
+                                 [action.responsible_organization])
+    people = db.session.scalars(permissions.visible_users(current_user).where(
+        User.active.is_(True), User.organization_id.in_(exercise.participating_org_ids()))
+        .options(selectinload(User.organization))).all()
+    return organizations, with_current(people, [action.point_of_contact])
+
+
+@bp.route("/<int:corrective_action_id>/edit", methods=["GET", "POST"])
+def edit(corrective_action_id: int):
+    action = get_visible_action(corrective_action_id)
+    permissions.authorize(permissions.can_edit_corrective_action(current_user, action))
+    organizations, people = _choices(action)
+    objectives = action.exercise.objectives
+    form = CorrectiveActionEditForm(obj=action if request.method == "GET" else None, objectives=objectives,
+                                    organizations=organizations, people=people)
+    if form.validate_on_submit():
+        try:
+            with lifecycle.saving(action, form, url_for(".edit", corrective_action_id=action.id)):
+                changes = improvement.update_corrective_action(
+                    current_user, action, expected_version=form.expected_version(), title=form.title.data,
+                    area_for_improvement=form.area_for_improvement.data,
+                    capability_element=form.capability_element.data,
+                    responsible_organization=next((o for o in organizations
+                                                   if o.id == form.responsible_organization_id.data), None),
+                    point_of_contact=next((p for p in people if p.id == form.point_of_contact_id.data), None),
+                    objective=next((o for o in objectives if o.id == form.objective_id.data), None),
+                    start_date=form.start_date.data, due_date=form.due_date.data,
+                    **improvement.readable_links(current_user, form.data, held=action))
+        except ExerciseInputError as exc:
+            target = form[exc.field] if exc.field in form else form.title
+            target.errors = [*target.errors, str(exc)]
+        else:
+            flash(f"Corrective action #{action.id} saved." if changes else "No changes to save.",
+                  "success" if changes else "info")
+            return redirect(url_for(".detail", corrective_action_id=action.id))
+    return render_template("corrective_actions/form.html", form=form, action=action), 400 if form.errors else 200
+
+
+@bp.post("/<int:corrective_action_id>/archive", endpoint="archive")
+@bp.post("/<int:corrective_action_id>/restore", endpoint="restore")
+def archive_or_restore(corrective_action_id: int):
+    action = get_visible_action(corrective_action_id)
+    return lifecycle.archive_or_restore(action, improvement.archive_corrective_action,
+                                        f"Corrective action #{action.id}")
 
 
 @bp.get("/<int:corrective_action_id>/history")

@@ -4,7 +4,6 @@ from datetime import UTC
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wtforms import (
-    DateField,
     DateTimeLocalField,
     IntegerField,
     SelectField,
@@ -15,11 +14,18 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.forms import ModelForm, StatusChangeForm, enum_select, optional_id, record_choices, user_label
+from app.forms import (
+    ModelForm,
+    StatusChangeForm,
+    VersionedForm,
+    enum_select,
+    optional_id,
+    record_choices,
+    user_label,
+)
 from app.models import (
     CORE_CAPABILITIES,
     TLP,
-    CapabilityElement,
     ExerciseStatus,
     ExerciseType,
     ParticipantRole,
@@ -74,6 +80,19 @@ class ExerciseForm(ModelForm):
         return data
 
 
+class ExerciseEditForm(ExerciseForm, VersionedForm):
+    """The planned exercise's facts, on the version they were loaded from (409 conflict page when stale)."""
+
+    def load(self, exercise) -> None:
+        """On GET: the links as ids and the stored times as the user's wall clock."""
+        zone = _zone(self.zone_name)
+        self.starts_at.data = exercise.starts_at.astimezone(zone).replace(tzinfo=None)
+        self.ends_at.data = exercise.ends_at.astimezone(zone).replace(tzinfo=None)
+        self.organization_ids.data = [o.id for o in exercise.organizations]
+        self.agreement_ids.data = [a.id for a in exercise.agreements]
+        self.incident_plan_id.data = exercise.incident_plan_id
+
+
 class ParticipantForm(ModelForm):
     user_id = SelectField("Person", coerce=int, validators=[InputRequired()])
     role = enum_select("Role", ParticipantRole, default=ParticipantRole.PLAYER)
@@ -115,37 +134,3 @@ class EvaluationForm(ModelForm):
 
 class ExerciseStatusForm(StatusChangeForm):
     new_status = enum_select("New status", ExerciseStatus)
-
-
-class CorrectiveActionForm(ModelForm):
-    title = StringField("Corrective action", validators=[DataRequired(), Length(max=200)])
-    area_for_improvement = TextAreaField("Area for improvement", validators=[DataRequired(), Length(max=20_000)])
-    objective_id = SelectField("Objective", coerce=optional_id, validators=[Optional()])
-    capability_element = enum_select("Capability element", CapabilityElement, default=CapabilityElement.PLANNING)
-    responsible_organization_id = SelectField(
-        "Responsible organisation", coerce=optional_id,
-        validators=[InputRequired(message="Name the organisation responsible for the action.")])
-    point_of_contact_id = SelectField("Point of contact", coerce=optional_id, validators=[Optional()])
-    start_date = DateField("Start", validators=[Optional()])
-    due_date = DateField("Due", validators=[Optional()])
-    task_id = IntegerField("Carried out as working-group task #", validators=[Optional(), NumberRange(min=1)])
-    mitigation_id = IntegerField("… or as risk mitigation #", validators=[Optional(), NumberRange(min=1)])
-    incident_plan_id = IntegerField("… or as a revision of plan #", validators=[Optional(), NumberRange(min=1)])
-    agreement_id = IntegerField("… or as an amendment of agreement #", validators=[Optional(), NumberRange(min=1)],
-                                description="Optional links; each page links back. Ids you cannot read are ignored.")
-
-    def __init__(self, *args, objectives=(), organizations=(), people=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.objective_id.choices = [SelectChoice("", "— None —"), *record_choices(
-            objectives, label=lambda o: f"{o.position + 1}. {o.capability_label}")]
-        self.responsible_organization_id.choices = [SelectChoice("", "— Choose —"), *record_choices(organizations)]
-        self.point_of_contact_id.choices = [SelectChoice("", "— None —"), *record_choices(people, label=user_label)]
-
-    def validate_responsible_organization_id(self, field):
-        if field.data is None:
-            raise ValidationError("Name the organisation responsible for the action.")
-
-    def validate_due_date(self, field):
-        if field.data and self.start_date.data and field.data < self.start_date.data:
-            raise ValidationError("The due date cannot come before the start date.")
-

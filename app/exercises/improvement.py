@@ -8,14 +8,18 @@ from app import audit, permissions, records
 from app.exercises.services import ExerciseInputError, lead_coordinators
 from app.extensions import db
 from app.models import (
+    Agreement,
     Attachment,
     CapabilityElement,
     CorrectiveAction,
     CorrectiveActionStatus,
     Exercise,
     ExerciseObjective,
+    IncidentPlan,
+    Mitigation,
     NotificationKind,
     Organization,
+    Task,
     User,
     utcnow,
 )
@@ -25,10 +29,50 @@ KIND = "corrective_action"
 LINKS = ("task_id", "mitigation_id", "incident_plan_id", "agreement_id")
 
 
+LINK_SCOPES = {"task_id": (permissions.visible_tasks, Task), "mitigation_id": (permissions.visible_mitigations, Mitigation),
+               "incident_plan_id": (permissions.visible_incident_plans, IncidentPlan),
+               "agreement_id": (permissions.visible_agreements, Agreement)}
+
+
+def linked_records(user: User, action: CorrectiveAction) -> dict:
+    """What the action is carried out as, by link name: the record where the user may read it, else None."""
+    found = {}
+    for name, (scope, model) in LINK_SCOPES.items():
+        value = getattr(action, name)
+        found[name] = db.session.scalar(scope(user).where(model.id == value)) if value else None
+    return found
+
+
+def readable_links(user: User, form_data: dict, held: CorrectiveAction | None = None) -> dict:
+    """The links to a task, mitigation, plan or agreement, each only if the user may read it (else dropped);
+    a link the action already holds is kept as it is (another lead coordinator may have set it)."""
+    links = {}
+    for name, (scope, model) in LINK_SCOPES.items():
+        value = form_data.get(name)
+        if held is not None and value == getattr(held, name):
+            links[name] = value
+        elif value:
+            links[name] = db.session.scalar(scope(user).with_only_columns(model.id).where(model.id == value))
+        else:
+            links[name] = None
+    return links
+
+
 def evidence(action: CorrectiveAction) -> list[Attachment]:
     return list(db.session.scalars(sa.select(Attachment).where(
         Attachment.object_type == CorrectiveAction.__tablename__, Attachment.object_id == action.id,
         Attachment.archived_at.is_(None)).order_by(Attachment.id)))
+
+
+def _check(exercise: Exercise, responsible_organization, point_of_contact, objective, start_date, due_date) -> None:
+    if responsible_organization is None:
+        raise ExerciseInputError("responsible_organization_id", "Name the organisation responsible for the action.")
+    if point_of_contact is not None and point_of_contact.organization_id != responsible_organization.id:
+        raise ExerciseInputError("point_of_contact_id", "The point of contact works for the responsible organisation.")
+    if start_date and due_date and due_date < start_date:
+        raise ExerciseInputError("due_date", "The due date cannot come before the start date.")
+    if objective is not None and objective.exercise_id != exercise.id:
+        raise ExerciseInputError("objective_id", "Choose an objective of this exercise.")
 
 
 def create_corrective_action(actor: User, exercise: Exercise, *, title: str, area_for_improvement: str,
@@ -38,14 +82,7 @@ def create_corrective_action(actor: User, exercise: Exercise, *, title: str, are
                              **links) -> CorrectiveAction:
     """The caller passes the organisation, contact, objective and linked records from the actor's scopes."""
     permissions.authorize(permissions.can_add_corrective_action(actor, exercise))
-    if responsible_organization is None:
-        raise ExerciseInputError("responsible_organization_id", "Name the organisation responsible for the action.")
-    if point_of_contact is not None and point_of_contact.organization_id != responsible_organization.id:
-        raise ExerciseInputError("point_of_contact_id", "The point of contact works for the responsible organisation.")
-    if start_date and due_date and due_date < start_date:
-        raise ExerciseInputError("due_date", "The due date cannot come before the start date.")
-    if objective is not None and objective.exercise_id != exercise.id:
-        raise ExerciseInputError("objective_id", "Choose an objective of this exercise.")
+    _check(exercise, responsible_organization, point_of_contact, objective, start_date, due_date)
     action = CorrectiveAction(
         exercise=exercise, objective=objective, title=title, area_for_improvement=area_for_improvement or "",
         capability_element=CapabilityElement(capability_element), responsible_organization=responsible_organization,
@@ -59,6 +96,30 @@ def create_corrective_action(actor: User, exercise: Exercise, *, title: str, are
     recipients = [point_of_contact] if point_of_contact is not None else _responsible_people(action)
     notify(recipients, NotificationKind.ASSIGNMENT, action, actor=actor)
     return action
+
+
+def update_corrective_action(actor: User, action: CorrectiveAction, *, expected_version: int | None,
+                             **fields) -> dict:
+    """Edit an action of the improvement plan (versioned; audited with the changed fields). The caller passes the
+    organisation, contact, objective and links from the actor's scopes plus those the action already holds.
+    A new point of contact hears of it. Returns the changes (none: nothing written)."""
+    permissions.authorize(permissions.can_edit_corrective_action(actor, action))
+    editable = {"title", "area_for_improvement", "capability_element", "responsible_organization",
+                "point_of_contact", "objective", "start_date", "due_date", *LINKS}
+    data = {name: value for name, value in fields.items() if name in editable}
+    merged = {name: data.get(name, getattr(action, name)) for name in
+              ("responsible_organization", "point_of_contact", "objective", "start_date", "due_date")}
+    _check(action.exercise, **merged)
+    data["area_for_improvement"] = data.get("area_for_improvement") or ""
+    changes = records.apply_changes(actor, action, data, expected_version=expected_version, action=f"{KIND}.updated")
+    if "point_of_contact" in changes and action.point_of_contact is not None:
+        notify([action.point_of_contact], NotificationKind.ASSIGNMENT, action, actor=actor)
+    return changes
+
+
+# Take an action out of the improvement plan (written by mistake, or done with) or put it back: the lead
+# organisation's coordinators; archiving twice does nothing.
+archive_corrective_action = records.archive_step(KIND, permissions.can_archive_corrective_action)
 
 
 def _responsible_people(action: CorrectiveAction) -> list[User]:

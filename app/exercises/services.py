@@ -11,6 +11,8 @@ from app.extensions import db
 from app.models import (
     CORE_CAPABILITIES,
     Agreement,
+    CorrectiveAction,
+    CorrectiveActionStatus,
     Exercise,
     ExerciseEvaluation,
     ExerciseInject,
@@ -75,6 +77,65 @@ def create_exercise(actor: User, *, plan: IncidentPlan | None = None, organizati
     audit.record(actor, f"{KIND}.created", exercise,
                  summary=f"{exercise.reference} {exercise.type.label}{plan_note}; {exercise.tlp.label}")
     return exercise
+
+
+def update_exercise(actor: User, exercise: Exercise, *, expected_version: int | None, plan: IncidentPlan | None = None,
+                    organizations=(), agreements=(), **fields) -> list[str]:
+    """Edit the exercise while it is planned (versioned; audited with what changed). The caller passes the plan,
+    organisations and agreements from the actor's scopes plus those the exercise already holds. Returns the
+    changes' audit wording (none: nothing written)."""
+    permissions.authorize(permissions.can_edit_exercise(actor, exercise))
+    records.check_version(exercise, expected_version)
+    data = {name: fields[name] for name in EXERCISE_FIELDS if name in fields}
+    data["scenario"] = data.get("scenario") or ""
+    for name in ("starts_at", "ends_at"):  # the form holds minutes: a stored time to the second is kept
+        stored = getattr(exercise, name)
+        if data.get(name) is not None and stored is not None and data[name] == stored.replace(second=0, microsecond=0):
+            data[name] = stored
+    check_dates(data.get("starts_at"), data.get("ends_at"))
+    changes = audit.diff(exercise, data)
+    parts = [audit.summarize(changes)] if changes else []
+    organizations = [o for o in organizations if o.id != exercise.owner_organization_id]
+    if {o.id for o in organizations} != {o.id for o in exercise.organizations}:
+        parts.append(f"organisations: {audit.display(exercise.organizations)} → {audit.display(organizations)}")
+    if {a.id for a in agreements} != {a.id for a in exercise.agreements}:
+        parts.append(f"agreements: {audit.display(exercise.agreements)} → {audit.display(agreements)}")
+    plan_changed = (plan.id if plan else None) != exercise.incident_plan_id
+    if plan_changed:
+        before = f"{exercise.incident_plan.reference} v{exercise.plan_version_label}" if exercise.incident_plan else "—"
+        parts.append(f"plan: {before} → {f'{plan.reference} v{plan.version_label}' if plan else '—'}")
+    if not parts:
+        return []
+    with db.session.no_autoflush:
+        for name, value in data.items():
+            setattr(exercise, name, value)
+        exercise.organizations, exercise.agreements = organizations, list(agreements)
+        if plan_changed:  # a kept plan keeps the version label it was exercised at
+            _links(exercise, plan, organizations, list(agreements))
+    exercise.updated_at = utcnow()
+    db.session.flush()  # raises StaleDataError if a concurrent writer won the race
+    audit.record(actor, f"{KIND}.updated", exercise, summary="; ".join(parts))
+    return parts
+
+
+def archive_exercise(actor: User, exercise: Exercise, archived: bool = True) -> bool:
+    """Archive (or restore) an exercise called off while planned, or a closed one whose improvement plan is done;
+    one under way or owing its after-action report stays in the programme."""
+    permissions.authorize(permissions.can_archive_exercise(actor, exercise))
+    if not archived:
+        return records.restore(actor, exercise, KIND)
+    if exercise.archived_at is not None:
+        return False
+    if exercise.status not in (ExerciseStatus.PLANNING, ExerciseStatus.CLOSED):
+        raise ExerciseInputError("archive", f"An exercise that is {exercise.status.label.lower()} stays in the "
+                                            "programme: close it (or, while planned, call it off) first.")
+    still_open = db.session.scalar(sa.select(sa.func.count(CorrectiveAction.id)).where(
+        CorrectiveAction.exercise_id == exercise.id, CorrectiveAction.archived_at.is_(None),
+        CorrectiveAction.status != CorrectiveActionStatus.VERIFIED))
+    if still_open:
+        raise ExerciseInputError("archive", f"{still_open} corrective action(s) are not verified yet: verify or "
+                                            "archive them before archiving the exercise.")
+    return records.archive(actor, exercise, KIND)
 
 
 def transition_exercise(actor: User, exercise: Exercise, new_status: ExerciseStatus) -> None:

@@ -30,8 +30,11 @@ from app.permissions.advisories import (  # noqa: F401  -- re-exported: callers 
 )
 from app.permissions.exercises import (  # noqa: F401  -- re-exported: callers use permissions.can_*
     can_add_corrective_action,
+    can_archive_corrective_action,
+    can_archive_exercise,
     can_create_exercise,
     can_deliver_inject,
+    can_edit_corrective_action,
     can_edit_exercise,
     can_evaluate_exercise,
     can_plan_exercise,

@@ -29,7 +29,17 @@ def leads_exercise(user: User, exercise: Exercise) -> bool:
 
 
 def can_edit_exercise(user: User, exercise: Exercise) -> bool:
-    return leads_exercise(user, exercise) and exercise.status is not ExerciseStatus.CLOSED
+    """Its facts (type, dates, organisations, plan version, agreements, TLP) change while it is being planned:
+    once ready its materials are sealed (back to planning to change them), once conducted it is the record
+    of what was exercised."""
+    return leads_exercise(user, exercise) and exercise.status is ExerciseStatus.PLANNING
+
+
+def can_archive_exercise(user: User, exercise: Exercise) -> bool:
+    """Archive or restore (so an archived exercise qualifies): a coordinator of the lead organisation. The
+    service refuses an exercise under way (ready, conducted, evaluated) or with corrective actions still open."""
+    return (_signed_in(user) and user.role is Role.COORDINATOR
+            and user.organization_id == exercise.owner_organization_id)
 
 
 def can_plan_exercise(user: User, exercise: Exercise) -> bool:
@@ -60,6 +70,19 @@ def can_evaluate_exercise(user: User, exercise: Exercise) -> bool:
 
 def can_add_corrective_action(user: User, exercise: Exercise) -> bool:
     return leads_exercise(user, exercise) and exercise.status in {ExerciseStatus.CONDUCTED, ExerciseStatus.EVALUATED}
+
+
+def can_edit_corrective_action(user: User, action: CorrectiveAction) -> bool:
+    """The improvement plan is the lead organisation's: its coordinators edit an action until it is verified."""
+    return (leads_exercise(user, action.exercise) and not action.is_archived
+            and action.status is not CorrectiveActionStatus.VERIFIED)
+
+
+def can_archive_corrective_action(user: User, action: CorrectiveAction) -> bool:
+    """Archive or restore (so an archived action qualifies): a coordinator of the lead organisation, while
+    the exercise itself is not archived."""
+    return (_signed_in(user) and user.role is Role.COORDINATOR and not action.exercise.is_archived
+            and user.organization_id == action.exercise.owner_organization_id)
 
 
 def works_on_corrective_action(user: User, action: CorrectiveAction) -> bool:

@@ -7,8 +7,8 @@ from app import lifecycle, listing, permissions, records
 from app.documents.exercise import aar_editions
 from app.exercises import aar, bp, queries, services
 from app.exercises.forms import (
-    CorrectiveActionForm,
     EvaluationForm,
+    ExerciseEditForm,
     ExerciseForm,
     ExerciseStatusForm,
     InjectForm,
@@ -17,6 +17,7 @@ from app.exercises.forms import (
 )
 from app.exercises.routes import DETAIL_OPTIONS, get_visible_exercise, visible_injects
 from app.extensions import db
+from app.forms import CorrectiveActionForm, keep_restricted_choice, with_current
 from app.models import (
     TLP,
     Agreement,
@@ -73,7 +74,66 @@ def create():
         else:
             return lifecycle.saved(f"Exercise {exercise.reference} planned. Add its objectives, participants "
                                    "and the MSEL next.", url_for(".detail", exercise_id=exercise.id))
-    return render_template("exercises/form.html", form=form), 400 if form.errors else 200
+    return render_template("exercises/form.html", form=form, exercise=None), 400 if form.errors else 200
+
+
+def _held(exercise: Exercise, plans: list, agreements: list) -> tuple[list, list, list]:
+    """The pickers plus what the exercise already holds, so an untouched save keeps it (a retired or archived
+    plan version, an archived agreement), and the held links the editor may not read (offered untitled)."""
+    held = [a.id for a in exercise.agreements] + ([exercise.incident_plan_id] if exercise.incident_plan_id else [])
+    readable = set(db.session.scalars(permissions.visible_incident_plans(current_user).with_only_columns(
+        IncidentPlan.id).where(IncidentPlan.id.in_(held))))
+    plans = with_current(plans, [p for p in [exercise.incident_plan] if p is not None and p.id in readable])
+    readable = set(db.session.scalars(permissions.visible_agreements(current_user).with_only_columns(
+        Agreement.id).where(Agreement.id.in_(held))))
+    agreements = with_current(agreements, [a for a in exercise.agreements if a.id in readable])
+    unreadable = [a for a in exercise.agreements if a.id not in readable]
+    return plans, agreements, unreadable
+
+
+@bp.route("/<int:exercise_id>/edit", methods=["GET", "POST"])
+def edit(exercise_id: int):
+    exercise = get_visible_exercise(exercise_id, *DETAIL_OPTIONS)
+    permissions.authorize(permissions.can_edit_exercise(current_user, exercise))
+    organizations, plans, agreements = _form_choices()
+    organizations = with_current([o for o in organizations if o.id != exercise.owner_organization_id],
+                                 exercise.organizations)
+    plans, agreements, unreadable = _held(exercise, plans, agreements)
+    form = ExerciseEditForm(obj=exercise if request.method == "GET" else None, organizations=organizations,
+                            plans=plans, agreements=agreements, zone_name=current_user.time_zone)
+    keep_restricted_choice(form.incident_plan_id, exercise.incident_plan_id, "A plan version you may not read")
+    for agreement in unreadable:
+        keep_restricted_choice(form.agreement_ids, agreement.id, f"{agreement.reference} (you may not read it)")
+    if request.method == "GET":
+        form.load(exercise)
+    if form.validate_on_submit():
+        chosen_agreements = set(form.agreement_ids.data or [])
+        plan_id = form.incident_plan_id.data
+        try:
+            with lifecycle.saving(exercise, form, url_for(".edit", exercise_id=exercise.id)):
+                changes = services.update_exercise(
+                    current_user, exercise, expected_version=form.expected_version(),
+                    plan=(exercise.incident_plan if plan_id == exercise.incident_plan_id
+                          else next((p for p in plans if p.id == plan_id), None)),
+                    organizations=[o for o in organizations if o.id in set(form.organization_ids.data or [])],
+                    agreements=[a for a in (*unreadable, *agreements) if a.id in chosen_agreements],
+                    **form.model_data())
+        except services.ExerciseInputError as exc:
+            target = form[exc.field] if exc.field in form else form.title
+            target.errors = [*target.errors, str(exc)]
+        else:
+            flash(f"Exercise {exercise.reference} saved." if changes else "No changes to save.",
+                  "success" if changes else "info")
+            return redirect(url_for(".detail", exercise_id=exercise.id))
+    return render_template("exercises/form.html", form=form, exercise=exercise), 400 if form.errors else 200
+
+
+@bp.post("/<int:exercise_id>/archive", endpoint="archive")
+@bp.post("/<int:exercise_id>/restore", endpoint="restore")
+def archive_or_restore(exercise_id: int):
+    exercise = get_visible_exercise(exercise_id)
+    return lifecycle.archive_or_restore(exercise, services.archive_exercise, f"Exercise {exercise.reference}",
+                                        refused=(services.ExerciseInputError,))
 
 
 def _people(exercise: Exercise) -> list[User]:
@@ -86,7 +146,7 @@ def _people(exercise: Exercise) -> list[User]:
 def detail(exercise_id: int):
     exercise = get_visible_exercise(exercise_id, *DETAIL_OPTIONS)
     actions = db.session.scalars(permissions.visible_corrective_actions(current_user).where(
-        CorrectiveAction.exercise_id == exercise.id).options(
+        CorrectiveAction.exercise_id == exercise.id, CorrectiveAction.archived_at.is_(None)).options(
         selectinload(CorrectiveAction.responsible_organization)).order_by(CorrectiveAction.id)).all()
     leads = permissions.leads_exercise(current_user, exercise)
     planning = permissions.can_plan_exercise(current_user, exercise)

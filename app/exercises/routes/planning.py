@@ -5,11 +5,11 @@ from flask_login import current_user
 
 from app import lifecycle, permissions
 from app.exercises import aar, bp, improvement, services
-from app.exercises.forms import CorrectiveActionForm, EvaluationForm, InjectForm, ObjectiveForm, ParticipantForm
+from app.exercises.forms import EvaluationForm, InjectForm, ObjectiveForm, ParticipantForm
 from app.exercises.routes import DETAIL_OPTIONS, get_inject, get_objective, get_visible_exercise
 from app.exercises.routes.exercises import _people, refused
 from app.extensions import db
-from app.models import Agreement, IncidentPlan, Mitigation, Task
+from app.forms import CorrectiveActionForm
 
 
 @bp.post("/<int:exercise_id>/participants")
@@ -83,19 +83,6 @@ def evaluate(exercise_id: int, objective_id: int):
                            url_for(".detail", exercise_id=exercise.id, _anchor=anchor))
 
 
-def _linked(form_data: dict) -> dict:
-    """Links to a task, mitigation, plan or agreement, each only if the user may read it (else dropped)."""
-    scopes = {"task_id": (permissions.visible_tasks, Task), "mitigation_id": (permissions.visible_mitigations, Mitigation),
-              "incident_plan_id": (permissions.visible_incident_plans, IncidentPlan),
-              "agreement_id": (permissions.visible_agreements, Agreement)}
-    links = {}
-    for name, (scope, model) in scopes.items():
-        value = form_data.get(name)
-        if value:
-            links[name] = db.session.scalar(scope(current_user).with_only_columns(model.id).where(model.id == value))
-    return links
-
-
 @bp.route("/<int:exercise_id>/corrective-actions/new", methods=["GET", "POST"])
 def add_corrective_action(exercise_id: int):
     exercise = get_visible_exercise(exercise_id, *DETAIL_OPTIONS)
@@ -112,7 +99,8 @@ def add_corrective_action(exercise_id: int):
                                                if o.id == form.responsible_organization_id.data), None),
                 point_of_contact=next((p for p in people if p.id == form.point_of_contact_id.data), None),
                 objective=next((o for o in exercise.objectives if o.id == form.objective_id.data), None),
-                start_date=form.start_date.data, due_date=form.due_date.data, **_linked(form.data))
+                start_date=form.start_date.data, due_date=form.due_date.data,
+                **improvement.readable_links(current_user, form.data))
         except services.ExerciseInputError as exc:
             lifecycle.refused_input(form, exc)
         else:
