@@ -237,10 +237,12 @@ KINDS: tuple[RecordKind, ...] = (
                calendar_entries="app.advisories.inbox:calendar_entries",
                dated_reminders=("advisory acknowledgement", "app.advisories.reminders:run"),
                executive_section="app.documents.executive_advisories:SECTION"),
-    # The AAR/IP's 90-day clock is reminded by app/exercises (it ends when the report is approved, not on a date).
+    # The AAR/IP's 90-day clock is reminded by app/exercises (it ends when the report is approved, not on a date)
+    # and is in the lead coordinators' calendars.
     # Files on an exercise reach every reader of it, players included: controller material is the MSEL's.
     RecordKind("exercise", Exercise, "exercise", "exercises.detail", "exercise_id", comments=True,
-               inbox_sections="app.exercises.inbox", executive_section="app.exercises.executive:SECTION"),
+               inbox_sections="app.exercises.inbox", executive_section="app.exercises.executive:SECTION",
+               calendar_entries="app.exercises.programme:calendar_entries"),
     # Its files are the evidence of completion, from the people who carry it out.
     RecordKind("corrective_action", CorrectiveAction, "corrective action", "corrective_actions.detail",
                "corrective_action_id", parent="exercise", assignee="point_of_contact_id", comments=True,

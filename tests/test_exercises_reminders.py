@@ -64,3 +64,30 @@ def test_no_aar_reminder_once_the_report_is_approved(app):
         db.session.commit()
         reminders.run(on)
         assert _sent("aar_due") == set()
+
+
+def test_the_aar_due_date_is_in_the_lead_coordinators_calendar_until_it_is_approved(app):
+    from app.calendar.services import create_or_regenerate
+
+    world = build(app, status=ExerciseStatus.EVALUATED)
+    with app.app_context():
+        exercise = db.session.get(Exercise, world.ids["exercise_id"])
+        exercise.conducted_on = today() - timedelta(days=10)
+        due, reference, title = exercise.aar_due_on, exercise.reference, exercise.title
+        tokens = {who: create_or_regenerate(person(world, who))
+                  for who in ("lead_coordinator", "lead_member", "partner_coordinator", "evaluator")}
+        db.session.commit()
+    anonymous = app.test_client()  # the token is the credential
+    feed = anonymous.get(f"/calendar/{tokens['lead_coordinator']}.ics").get_data(as_text=True)
+    assert f"Exercise {reference} (TLP:AMBER+STRICT)" in feed.replace("\r\n ", "")
+    assert "After-action report due" in feed and f"DTSTART;VALUE=DATE:{due:%Y%m%d}" in feed
+    assert title not in feed  # AMBER+STRICT: the reference and the label only
+    for who in ("lead_member", "partner_coordinator", "evaluator"):
+        assert "After-action report" not in anonymous.get(f"/calendar/{tokens[who]}.ics").get_data(as_text=True), who
+    with app.app_context():
+        db.session.add(ReviewRequest(object_type="exercises", object_id=world.ids["exercise_id"],
+                                     submitted_by_id=person(world, "lead_coordinator").id,
+                                     outcome=ReviewOutcome.APPROVED))
+        db.session.commit()
+    assert "After-action report" not in anonymous.get(f"/calendar/{tokens['lead_coordinator']}.ics").get_data(
+        as_text=True)

@@ -5,13 +5,14 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Role, User
+from app.models import Organization, Role, User
 from bench.scale import seed_scale
 from tests import factories as f
 from tests.conftest import WORLD_SCOPE, make_app
 
 LISTS = ["/agreements/", "/risks/", "/inbox/", "/tasks/", "/tasks/?scope=all", "/initiatives/", "/working-groups/",
-         "/incident-plans/", "/notifications/", "/agreements/?per_page=100", "/advisories/", "/sharing/"]
+         "/incident-plans/", "/notifications/", "/agreements/?per_page=100", "/advisories/", "/sharing/",
+         "/exercises/", "/corrective-actions/", "/corrective-actions/?per_page=100", "/exercises/programme"]
 DASHBOARD = "/"
 COORDINATOR = "coordinator@grid.example"
 
@@ -19,6 +20,33 @@ COORDINATOR = "coordinator@grid.example"
 def _scale(n: int) -> None:
     seed_scale(COORDINATOR, agreements=n, tasks=5 * n, audit_events=10 * n, notifications=n, risks=n // 2,
                groups=n // 2, seed=n)
+    _exercises(n)
+
+
+def _exercises(n: int) -> None:
+    """n exercises led by the coordinator's organisation or a partner (every other one with the first's
+    organisation taking part), each of a plan version, with participants and three corrective actions owned by
+    organisations of their own, each with a point of contact."""
+    from app.models import TLP, CapabilityElement, CorrectiveAction, ExerciseStatus, ParticipantRole
+
+    coordinator = db.session.scalar(sa.select(User).where(User.email == COORDINATOR))
+    partners = db.session.scalars(sa.select(Organization).where(Organization.name.like("Partner %"))).all()
+    for i in range(n):
+        owner = partners[i % len(partners)]
+        lead = f.user(role=Role.COORDINATOR, organization=owner)
+        plan = f.incident_plan(created_by=lead, tlp=TLP.GREEN)
+        exercise = f.exercise(created_by=lead, tlp=(TLP.GREEN, TLP.AMBER)[i % 2], incident_plan_id=plan.id,
+                              plan_version_label=plan.version_label, status=ExerciseStatus.EVALUATED,
+                              organizations=[coordinator.organization, partners[(i + 1) % len(partners)]],
+                              participants=[(lead, ParticipantRole.CONTROLLER), (coordinator, ParticipantRole.PLAYER)])
+        for k in range(3):
+            responsible = partners[(i + k + 2) % len(partners)]
+            contact = f.user(role=Role.MEMBER, organization=responsible)
+            db.session.add(CorrectiveAction(
+                exercise_id=exercise.id, title=f"Action {i}.{k}", area_for_improvement="A gap",
+                capability_element=CapabilityElement.TRAINING, responsible_organization_id=responsible.id,
+                point_of_contact_id=contact.id, created_by_id=lead.id))
+    db.session.commit()
 
 
 @pytest.fixture(scope=WORLD_SCOPE)

@@ -1,8 +1,8 @@
 """Calendar feeds: a long random token per user, stored only as its SHA-256; what the feed lists.
 
 The feed holds the user's due dates: tasks and mitigations assigned to them, and — for
-coordinators — the review dates of risks and plans and the expiry and notice dates of agreements
-owned by their organisation (the same people the reminder engine reminds). Every record comes
+coordinators — the review dates of risks and plans, the expiry and notice dates of agreements, the incident
+stages and the after-action reports owed by their organisation (the same people the reminder engine reminds). Every record comes
 through its visible_* scope, and entries are TLP-safe like mail: an AMBER, AMBER+STRICT or RED
 record is named by its reference, kind and label only.
 """

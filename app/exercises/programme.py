@@ -15,6 +15,7 @@ from app.models import (
     Exercise,
     IncidentPlan,
     PlanStatus,
+    Role,
     User,
     today,
 )
@@ -83,3 +84,14 @@ def programme(user: User) -> Programme:
             if found:
                 result.retests.append((exercise, found))
     return result
+
+
+def calendar_entries(user: User) -> list[tuple[Exercise, str, object]]:
+    """(exercise, what, day) for each after-action report the user's organisation owes (conducted, not approved
+    yet), for its coordinators: the people the AAR/IP reminders go to."""
+    if user.role is not Role.COORDINATOR:
+        return []
+    stmt = permissions.visible_exercises(user).where(
+        Exercise.owner_organization_id == user.organization_id, Exercise.aar_owed_condition())
+    return [(exercise, "after-action report due", exercise.aar_due_on)
+            for exercise in db.session.scalars(stmt.order_by(Exercise.conducted_on, Exercise.id))]

@@ -213,6 +213,16 @@ class Exercise(LifecycleMixin, RecordMixin, db.Model):
     def is_planned(self) -> bool:
         return self.status in {E.PLANNING, E.READY}
 
+    @classmethod
+    def aar_owed_condition(cls):
+        """Conducted, not archived, its AAR/IP not approved yet: the report is owed (due `aar_due_on`)."""
+        from app.models.review import ReviewOutcome, ReviewRequest
+
+        approved = sa.exists().where(ReviewRequest.object_type == cls.__tablename__, ReviewRequest.object_id == cls.id,
+                                     ReviewRequest.outcome == ReviewOutcome.APPROVED)
+        return sa.and_(cls.status.in_([E.CONDUCTED, E.EVALUATED]), cls.archived_at.is_(None),
+                       cls.conducted_on.is_not(None), ~approved)
+
 
 class ExerciseObjective(db.Model):
     __tablename__ = "exercise_objectives"

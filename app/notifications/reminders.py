@@ -33,10 +33,7 @@ from app.models import (
     AgreementStatus,
     EmailChannel,
     Exercise,
-    ExerciseStatus,
     NotificationKind,
-    ReviewOutcome,
-    ReviewRequest,
     Role,
     SentReminder,
     SignatureRequest,
@@ -155,13 +152,8 @@ def _signatories_due(agreement: Agreement) -> list[User]:
 
 def _aar_owed(on: date) -> sa.Select:
     """Conducted exercises whose AAR/IP is not approved yet, within 30 days of its due date or past it."""
-    approved = sa.exists().where(ReviewRequest.object_type == Exercise.__tablename__,
-                                 ReviewRequest.object_id == Exercise.id,
-                                 ReviewRequest.outcome == ReviewOutcome.APPROVED)
-    return sa.select(Exercise).where(
-        Exercise.status.in_([ExerciseStatus.CONDUCTED, ExerciseStatus.EVALUATED]), Exercise.archived_at.is_(None),
-        Exercise.conducted_on.is_not(None), Exercise.conducted_on <= on - timedelta(days=AAR_DUE_DAYS - 30),
-        ~approved)
+    return sa.select(Exercise).where(Exercise.aar_owed_condition(),
+                                     Exercise.conducted_on <= on - timedelta(days=AAR_DUE_DAYS - 30))
 
 
 RULES: tuple[Rule, ...] = (
