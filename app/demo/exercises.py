@@ -134,11 +134,15 @@ def seed(people) -> int:
     db.session.flush()
     lead = people.user(COORDINATORS["water"])
     today = utcnow().date()
+    # Carried out as a revision of the plan and an amendment of the fuel agreement (their pages link back).
+    links = {ACTIONS[0][0]: {"incident_plan_id": plan.id},
+             ACTIONS[1][0]: {"agreement_id": tabletop.agreements[0].id} if tabletop.agreements else {}}
     for title, area, element, key, status, due in ACTIONS:
         action = CorrectiveAction(
             exercise=tabletop, title=title, area_for_improvement=area, capability_element=element,
             responsible_organization_id=people.orgs[key].id, point_of_contact_id=people.user(CONTACTS[key]).id,
-            start_date=today - timedelta(days=50), due_date=today + timedelta(days=due), status=status, created_by=lead)
+            start_date=today - timedelta(days=50), due_date=today + timedelta(days=due), status=status, created_by=lead,
+            **links.get(title, {}))
         db.session.add(action)
         db.session.flush()
         if status in (S.COMPLETED, S.VERIFIED):

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app import kinds, permissions
+from app import permissions
 from app.exercises import bp
 from app.extensions import db
 from app.models import Agreement, CorrectiveAction, Exercise, IncidentPlan, Mitigation, Risk, Task
@@ -35,5 +35,6 @@ def exercise_references(record) -> dict:
     actions = db.session.scalars(permissions.visible_corrective_actions(current_user).where(
         action_condition, CorrectiveAction.archived_at.is_(None), Exercise.archived_at.is_(None))
         .options(selectinload(CorrectiveAction.exercise)).order_by(CorrectiveAction.id)).all()
-    as_what = "its mitigations" if isinstance(record, Risk) else f"this {kinds.kind_of(record).label}"
+    as_what = {Agreement: "an amendment of this agreement", IncidentPlan: "a revision of this plan",
+               Task: "this task", Risk: "its mitigations"}[type(record)]
     return {"exercises": exercises, "actions": actions, "as_what": as_what}
