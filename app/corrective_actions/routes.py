@@ -112,8 +112,7 @@ def edit(corrective_action_id: int):
                     start_date=form.start_date.data, due_date=form.due_date.data,
                     **improvement.readable_links(current_user, form.data, held=action))
         except ExerciseInputError as exc:
-            target = form[exc.field] if exc.field in form else form.title
-            target.errors = [*target.errors, str(exc)]
+            lifecycle.refused_input(form, exc)
         else:
             flash(f"Corrective action #{action.id} saved." if changes else "No changes to save.",
                   "success" if changes else "info")

@@ -119,8 +119,7 @@ def edit(exercise_id: int):
                     agreements=[a for a in (*unreadable, *agreements) if a.id in chosen_agreements],
                     **form.model_data())
         except services.ExerciseInputError as exc:
-            target = form[exc.field] if exc.field in form else form.title
-            target.errors = [*target.errors, str(exc)]
+            lifecycle.refused_input(form, exc)
         else:
             flash(f"Exercise {exercise.reference} saved." if changes else "No changes to save.",
                   "success" if changes else "info")

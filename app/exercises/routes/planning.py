@@ -8,7 +8,6 @@ from app.exercises import aar, bp, improvement, services
 from app.exercises.forms import EvaluationForm, InjectForm, ObjectiveForm, ParticipantForm
 from app.exercises.routes import DETAIL_OPTIONS, get_inject, get_objective, get_visible_exercise
 from app.exercises.routes.exercises import _people, refused
-from app.extensions import db
 from app.forms import CorrectiveActionForm
 
 
