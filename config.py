@@ -92,6 +92,9 @@ class Config:
     # Flask-Limiter marks its storage dead once per process; a request racing that switch would raise
     # the Redis error (a 500) instead of going on: swallowed and logged (app/resilience.py).
     RATELIMIT_SWALLOW_ERRORS = True
+    # The API (/api/v1/): one request budget per token on the limiter storage above; JSON bodies' size.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/minute")
+    API_MAX_BODY = _env_int("API_MAX_BODY", 1024 * 1024)
     LOGIN_FAILURE_LIMIT = _env_int("LOGIN_FAILURE_LIMIT", 10)
     LOGIN_FAILURE_IP_LIMIT = _env_int("LOGIN_FAILURE_IP_LIMIT", 30)
     LOGIN_FAILURE_WINDOW_SECONDS = _env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
+from app.api import OPEN_ENDPOINTS
+from app.bearer import is_bearer_path
 from app.extensions import db
-from app.models import TLP, Mitigation, Risk, Role, User
+from app.models import TLP, Agreement, Mitigation, PartyRole, Risk, Role, User
 from tests import factories
 from tests.api_helpers import bearer, token_for
 from tests.conftest import drop_shared_app, shared_app
@@ -41,6 +43,14 @@ class Op:
 
 
 KINDS = {
+    "agreements": [
+        Op("list agreements", "GET", "/api/v1/agreements/", ("GET", "/agreements/")),
+        Op("read an agreement", "GET", "/api/v1/agreements/{agreement}", ("GET", "/agreements/{agreement}")),
+        Op("update an agreement", "PATCH", "/api/v1/agreements/{agreement}", ("GET", "/agreements/{agreement}/edit"),
+           body={}, versioned="agreement"),
+        Op("transition an agreement", "POST", "/api/v1/agreements/{agreement}/transitions",
+           ("POST", "/agreements/{agreement}/status"), 409, {"status": "draft"}),
+    ],
     "risks": [
         Op("list risks", "GET", "/api/v1/risks/", ("GET", "/risks/")),
         Op("read a risk", "GET", "/api/v1/risks/{risk}", ("GET", "/risks/{risk}")),
@@ -60,7 +70,7 @@ KINDS = {
            ("POST", "/risks/{risk}/mitigations/{mitigation}/status"), body={"status": "planned"}),
     ],
 }
-VERSIONED = {"risk": Risk, "mitigation": Mitigation}
+VERSIONED = {"agreement": Agreement, "risk": Risk, "mitigation": Mitigation}
 OPERATIONS = [pytest.param(kind, op, id=f"{kind}: {op.name}") for kind, ops in KINDS.items() for op in ops]
 
 
@@ -70,7 +80,25 @@ def _records(people: dict, orgs: dict) -> dict[str, int]:
     risk = factories.risk(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER)
     mitigation = factories.mitigation(risk=risk, assigned_organization=orgs["partner"],
                                       assigned_user=people[("partner", Role.MEMBER)])
-    return {"risk": risk.id, "mitigation": mitigation.id, "owner_org": orgs["owner"].id}
+    agreement = factories.agreement(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,
+                                    parties=[(orgs["partner"], PartyRole.PARTNER)])
+    return {"risk": risk.id, "mitigation": mitigation.id, "agreement": agreement.id, "owner_org": orgs["owner"].id}
+
+
+def test_every_api_operation_is_in_the_table(app):
+    """A new API operation fails here until KINDS has a line for it (matched by method and path)."""
+    table = {(op.method, op.api.replace("{", "<").replace("}", ">")) for ops in KINDS.values() for op in ops}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if not is_bearer_path(rule.rule) or rule.endpoint in OPEN_ENDPOINTS:
+            continue
+        path = rule.rule
+        for name in rule.arguments:  # <int:agreement_id> → <agreement>
+            path = path.replace(f"<int:{name}>", f"<{name.removesuffix('_id')}>")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if (method, path) not in table:
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    assert not missing, "API operations without a line in tests/test_api_access.py KINDS: " + ", ".join(missing)
 
 
 @pytest.fixture(scope="module")

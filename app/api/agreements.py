@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from flask import jsonify, request
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
@@ -108,27 +108,21 @@ def get_agreement(agreement_id: int):
 
 
 class AgreementPatch(BaseModel):
-    """The fields to change (any subset). Parties and TLP:RED recipients are not changed here."""
+    """The fields to change (any subset; the dates take null to clear them). Parties and TLP:RED recipients
+    are not changed here."""
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Text(200, required=True) | None = None
-    kind: AgreementKind | None = None
-    tlp: TLP | None = None
-    summary: Text(SUMMARY_MAX) | None = None
-    terms: Text(TERMS_MAX) | None = None
-    sectors: list[Sector] | None = Field(None, max_length=len(Sector))
+    title: Text(200, required=True) = None
+    kind: AgreementKind = None
+    tlp: TLP = None
+    summary: Text(SUMMARY_MAX) = None
+    terms: Text(TERMS_MAX) = None
+    sectors: list[Sector] = Field(None, max_length=len(Sector))
     effective_date: date | None = None
     expiry_date: date | None = None
-    notice_days: int | None = Field(None, ge=0, le=3650)
-    auto_renew: bool | None = None
-
-    @model_validator(mode="after")
-    def _no_null_for_required(self):
-        for name in ("title", "kind", "tlp", "summary", "terms", "sectors", "notice_days", "auto_renew"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null.")
-        return self
+    notice_days: int = Field(None, ge=0, le=3650)
+    auto_renew: bool = None
 
 
 class Transition(BaseModel):
@@ -166,6 +160,7 @@ def transition_agreement(agreement_id: int):
     """Move an agreement along its lifecycle (draft → in review → approved …), as the status buttons do.
     Issuing for signature and the steps signing takes are not offered here."""
     agreement = get_visible_agreement(agreement_id)
+    permissions.authorize(permissions.can_transition_agreement(current_user, agreement))
     step = request.context.json
     if (agreement.status, step.status) in SIGNING_STEPS or step.status is AgreementStatus.OUT_FOR_SIGNATURE:
         raise writes.field_error("status", "Issuing for signature, and the steps signing takes, are not "

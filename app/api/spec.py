@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from spectree import Response as Responses  # noqa: F401  -- re-exported for the kinds' modules
 from spectree import SecurityScheme, SecuritySchemeData, SpecTree
 
+from app.errors import MAX_ID
 from app.problems import MEDIA_TYPE, ProblemError
 
 
@@ -67,6 +68,7 @@ COMMON_ERRORS = {
     "401": "No valid token.",
     "403": "The token or the user's role does not allow this.",
     "404": "No such record, or not visible to the token's user.",
+    "405": "The method is not allowed on this path.",
     "409": "The record's state does not allow this, or a concurrent change won.",
     "412": "If-Match does not name the record's current version.",
     "413": "The body is too large.",
@@ -84,6 +86,10 @@ def openapi_document() -> dict[str, Any]:
     ref = {"$ref": "#/components/schemas/Problem"}
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
+            for parameter in operation.get("parameters", ()):
+                if parameter.get("in") == "path" and parameter["schema"].get("type") == "integer":
+                    # <int:…> matches database ids only (app/errors.py DatabaseIdConverter): 404 otherwise.
+                    parameter["schema"].update(minimum=1, maximum=MAX_ID)
             responses = operation.setdefault("responses", {})
             for status, description in COMMON_ERRORS.items():
                 responses[status] = {"description": description, "content": {MEDIA_TYPE: {"schema": ref}},

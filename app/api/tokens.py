@@ -84,7 +84,7 @@ def _note_use(token: ApiToken) -> None:
 
 def _check_rate(token: ApiToken) -> None:
     """One budget per token on the shared limiter storage (Redis in production): 429 with Retry-After."""
-    item = parse(current_app.config.get("API_RATE_LIMIT", "600/minute"))
+    item = parse(current_app.config["API_RATE_LIMIT"])
     key = f"api-token:{token.id}"
     try:
         allowed = limiter.limiter.hit(item, key)

@@ -17,7 +17,7 @@ _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,10})"?\s*$')
 
 
 def check_json_body() -> None:
-    limit = current_app.config.get("API_MAX_BODY", 1024 * 1024)
+    limit = current_app.config["API_MAX_BODY"]
     if request.content_length is not None and request.content_length > limit:
         raise ProblemError(413, f"The body holds more than {limit} bytes.")
     if not JSON_TYPE.match(request.mimetype or ""):

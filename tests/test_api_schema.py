@@ -1,0 +1,51 @@
+"""Schemathesis against the served API (werkzeug's threaded server in this process: gunicorn's start costs
+half a minute and the API does not depend on the process model), with a read-and-write token, for every operation of the
+generated OpenAPI document: no 5xx, and every answer conforms to the document (status codes, content types,
+headers, bodies). Bounded: the coverage phase's boundary cases and a few fuzzed examples per operation.
+
+The summary is printed (`pytest -s` shows it); a failure quotes schemathesis' report.
+"""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from app.models import TLP, AgreementStatus, Role, User
+from tests import factories
+from tests.api_helpers import token_for
+
+CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,"
+          "response_schema_conformance")
+SCHEMATHESIS = shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or shutil.which("schemathesis")
+
+
+def _seed(app) -> str:
+    with app.app_context():
+        org, partner = factories.organization(name="Riverbend Water"), factories.organization(name="Northgrid")
+        coordinator = factories.user(role=Role.COORDINATOR, organization=org)
+        for status, tlp in ((AgreementStatus.DRAFT, TLP.AMBER), (AgreementStatus.IN_REVIEW, TLP.GREEN),
+                            (AgreementStatus.ACTIVE, TLP.RED), (AgreementStatus.DRAFT, TLP.CLEAR)):
+            factories.agreement(created_by=coordinator, status=status, tlp=tlp, parties=[partner])
+        factories.agreement(created_by=factories.user(role=Role.COORDINATOR, organization=partner))
+        return token_for(db.session.get(User, coordinator.id), name="schemathesis")
+
+
+@pytest.mark.skipif(SCHEMATHESIS is None, reason="schemathesis is not installed (requirements-dev.txt)")
+def test_schemathesis_finds_no_server_error_and_every_answer_conforms(live_app, tmp_path):
+    served = live_app
+    secret = _seed(served.app)
+    served.app.config["API_RATE_LIMIT"] = "100000/minute"  # the run is a burst; 429 stays documented
+    command = [SCHEMATHESIS, "run", served.url + "/api/v1/openapi.json", "--header", f"Authorization: Bearer {secret}",
+               "--checks", CHECKS, "--phases", "coverage,fuzzing", "--max-examples", "5", "--seed", "29",
+               "--generation-deterministic", "--workers", "2", "--no-color",
+               "--request-timeout", "30"]
+    # Its caches go to the test's own directory, never into the checkout.
+    run = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    summary = run.stdout[run.stdout.rfind("SUMMARY"):] if "SUMMARY" in run.stdout else run.stdout[-3000:]
+    print(summary)
+    assert secret not in run.stdout  # schemathesis masks the Authorization header in its report
+    assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:] + served.log()
+    assert "Tested: " in summary and "Test cases:" in summary
