@@ -11,6 +11,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.advisories import distribution, reminders, services
+from app.comments import services as comments
 from app.extensions import db
 from app.models import (
     TLP,
@@ -31,7 +32,7 @@ ADVISORIES = [
     dict(key="relay", title="Active exploitation of substation relay firmware (RTU-7 series)", kind=K.THREAT_ALERT,
          severity=S.HIGH, tlp=TLP.AMBER, author=GOV, co_authors=["energy"], recipients=["water", "telecom"],
          recipient_sectors=[Sector.ENERGY], sectors=[Sector.ENERGY, Sector.WATER], state="released",
-         released_days_ago=9, deadline_days=-2,
+         released_days_ago=9, deadline_days=-2, incident="Loss of telemetry from three transmission substations",
          summary="Northgrid's control centre and the office's analysts saw the **RTU-7 relay firmware** targeted "
                  "from two hosting ranges over the last week; three substations lost telemetry.",
          body="Indicators: firmware build 7.4.2 is vulnerable; the exploit uses the vendor maintenance port "
@@ -44,7 +45,11 @@ ADVISORIES = [
                      "maintenance port on remote sites. Report unexplained telemetry loss to your CSIRT.",
          acks=[("water", AcknowledgementStatus.ACTED, "Firewall rule pushed to all pumping stations."),
                ("telecom", AcknowledgementStatus.RECEIVED, "")],
-         risk=("water", "Relay firmware exploited at pumping stations' feeders")),
+         risk=("water", "Relay firmware exploited at pumping stations' feeders"),
+         comments=[("coordinator@meridian.example.com", "Do the source ranges include the **Nordic** hosting provider "
+                                                         "we saw last month? Our NOC can cross-check."),
+                   ("coordinator@northgrid.example.com", "Yes, two of them. The annex of the incident report lists "
+                                                          "both; please share what your NOC finds here.")]),
     dict(key="vuln", title="Unauthenticated write in pumping-station PLC web interface", kind=K.VULNERABILITY,
          severity=S.CRITICAL, tlp=TLP.AMBER_STRICT, author=GOV, co_authors=["energy"], recipients=["water", "csirt"],
          sectors=[Sector.WATER], state="released", released_days_ago=3, deadline_days=5,
@@ -140,8 +145,11 @@ def _seed_one(people, spec: dict, by_key: dict) -> Advisory:
     if spec["state"] == "in_review":
         return advisory
     _backdate(advisory, spec["released_days_ago"])
-    for org_key, status, note in spec["acks"]:
+    for days, (org_key, status, note) in enumerate(spec["acks"], start=1):
         distribution.acknowledge(_coordinator(people, org_key), advisory, status, note)
+        advisory.acknowledgement_of(people.orgs[org_key].id).at = advisory.released_at + timedelta(days=days)
+    for email, text in spec.get("comments", []):  # recipients and authors discuss the restricted text
+        comments.add_comment(people.user(email), advisory, text)
     if spec.get("risk"):
         org_key, title = spec["risk"]
         distribution.open_risk(_coordinator(people, org_key), advisory, title=title, sector=Sector.WATER,
