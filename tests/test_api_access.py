@@ -15,8 +15,22 @@ import sqlalchemy as sa
 
 from app.api import OPEN_ENDPOINTS
 from app.bearer import is_bearer_path
+from app.documents.services import KIND_PLAN_APPROVED
 from app.extensions import db
-from app.models import TLP, Agreement, Mitigation, PartyRole, Risk, Role, User
+from app.models import (
+    TLP,
+    Agreement,
+    Document,
+    IncidentPlan,
+    Mitigation,
+    PartyRole,
+    Phase,
+    PlanSection,
+    PlanStatus,
+    Risk,
+    Role,
+    User,
+)
 from tests import factories
 from tests.api_helpers import bearer, token_for
 from tests.conftest import drop_shared_app, shared_app
@@ -40,6 +54,7 @@ class Op:
     ok: int = 200  # the API's answer when the page lets the person through
     body: dict | None = None
     versioned: str | None = None  # send If-Match with the current version of this record (a key of VERSIONED)
+    use: tuple = ()  # (URL name, world key) pairs: another record of the world in the URL (an approved plan)
 
 
 KINDS = {
@@ -69,8 +84,34 @@ KINDS = {
         Op("update a mitigation's status", "POST", "/api/v1/risks/{risk}/mitigations/{mitigation}/transitions",
            ("POST", "/risks/{risk}/mitigations/{mitigation}/status"), body={"status": "planned"}),
     ],
+    "incident plans": [
+        Op("list plans", "GET", "/api/v1/incident-plans/", ("GET", "/incident-plans/")),
+        Op("read a plan", "GET", "/api/v1/incident-plans/{plan}", ("GET", "/incident-plans/{plan}")),
+        Op("read an approved plan", "GET", "/api/v1/incident-plans/{plan}", ("GET", "/incident-plans/{plan}"),
+           use=(("plan", "approved_plan"),)),
+        Op("download a plan", "GET", "/api/v1/incident-plans/{plan}.pdf", ("GET", "/incident-plans/{plan}.pdf"),
+           use=(("plan", "approved_plan"),)),
+        Op("create a plan", "POST", "/api/v1/incident-plans/", ("GET", "/incident-plans/new"), 201,
+           {"title": "From the API"}),
+        Op("update a plan", "PATCH", "/api/v1/incident-plans/{plan}", ("GET", "/incident-plans/{plan}/edit"),
+           body={}, versioned="plan"),
+        Op("update an approved plan", "PATCH", "/api/v1/incident-plans/{plan}", ("GET", "/incident-plans/{plan}/edit"),
+           body={}, versioned="plan", use=(("plan", "approved_plan"),)),
+        Op("transition a plan", "POST", "/api/v1/incident-plans/{plan}/transitions",
+           ("POST", "/incident-plans/{plan}/status"), 409, {"status": "draft"}),
+        Op("add a section", "POST", "/api/v1/incident-plans/{plan}/sections/",
+           ("GET", "/incident-plans/{plan}/sections/new"), 201, {"phase": "preparation", "title": "From the API"}),
+        Op("update a section", "PATCH", "/api/v1/incident-plans/{plan}/sections/{section}",
+           ("GET", "/incident-plans/{plan}/sections/{section}/edit"), body={}, versioned="section"),
+    ],
 }
-VERSIONED = {"agreement": Agreement, "risk": Risk, "mitigation": Mitigation}
+VERSIONED = {
+    "agreement": Agreement,
+    "risk": Risk,
+    "mitigation": Mitigation,
+    "plan": IncidentPlan,
+    "section": PlanSection,
+}
 OPERATIONS = [pytest.param(kind, op, id=f"{kind}: {op.name}") for kind, ops in KINDS.items() for op in ops]
 
 
@@ -82,7 +123,23 @@ def _records(people: dict, orgs: dict) -> dict[str, int]:
                                       assigned_user=people[("partner", Role.MEMBER)])
     agreement = factories.agreement(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,
                                     parties=[(orgs["partner"], PartyRole.PARTNER)])
-    return {"risk": risk.id, "mitigation": mitigation.id, "agreement": agreement.id, "owner_org": orgs["owner"].id}
+    return {"risk": risk.id, "mitigation": mitigation.id, "agreement": agreement.id, "owner_org": orgs["owner"].id,
+            **_plans(coordinator, orgs)}
+
+
+def _plans(coordinator, orgs: dict) -> dict[str, int]:
+    """A draft plan covering the partner, with a section; an approved one with its issued PDF."""
+    plan = factories.incident_plan(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,
+                                   covered=[orgs["partner"]])
+    section = PlanSection(plan_id=plan.id, phase=Phase.PREPARATION, title="Detection", body="Watch the logs.")
+    approved = factories.incident_plan(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,
+                                       covered=[orgs["partner"]], status=PlanStatus.APPROVED)
+    db.session.add_all([section, Document(
+        object_type="incident_plans", object_id=approved.id, kind=KIND_PLAN_APPROVED, version=approved.version,
+        reference=approved.reference, filename="plan.pdf", sha256="3" * 64, size=13, content=b"%PDF-1.7 plan",
+        tlp=approved.tlp, issuer_id=coordinator.id)])
+    db.session.commit()
+    return {"plan": plan.id, "section": section.id, "approved_plan": approved.id}
 
 
 def test_every_api_operation_is_in_the_table(app):
@@ -127,6 +184,7 @@ def _version(app, key: str, url_ids: dict) -> str:
 @pytest.mark.parametrize("kind, op", OPERATIONS)
 def test_every_person_gets_from_the_api_what_the_page_gives(world, kind, op):
     app, ids, who = world
+    ids = {**ids, **{name: ids[key] for name, key in op.use}}
     body = op.body and {k: (ids["owner_org"] if v == 0 and k.endswith("organization_id") else v)
                         for k, v in op.body.items()}
     wrong, answers = [], {}

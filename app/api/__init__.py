@@ -62,4 +62,4 @@ def refused():
         raise writes.refusal(error) from error
 
 
-from app.api import agreements, docs, mitigations, risks  # noqa: E402,F401  -- attach the views to bp
+from app.api import agreements, docs, incident_plans, mitigations, risks  # noqa: E402,F401  -- attach the views to bp

@@ -84,13 +84,17 @@ def openapi_document() -> dict[str, Any]:
     """The OpenAPI document: spectree's, with the problem-details answers of COMMON_ERRORS on every operation."""
     document = copy.deepcopy(spec.spec)
     ref = {"$ref": "#/components/schemas/Problem"}
-    for operations in document.get("paths", {}).values():
+    for path, operations in document.get("paths", {}).items():
         for operation in operations.values():
             for parameter in operation.get("parameters", ()):
                 if parameter.get("in") == "path" and parameter["schema"].get("type") == "integer":
                     # <int:…> matches database ids only (app/errors.py DatabaseIdConverter): 404 otherwise.
                     parameter["schema"].update(minimum=1, maximum=MAX_ID)
             responses = operation.setdefault("responses", {})
+            if path.endswith(".pdf"):  # a document: the page's own bytes
+                responses["200"] = {"description": "The document, as the page downloads it.",
+                                    "content": {"application/pdf": {"schema": {"type": "string",
+                                                                                 "format": "binary"}}}}
             for status, description in COMMON_ERRORS.items():
                 responses[status] = {"description": description, "content": {MEDIA_TYPE: {"schema": ref}},
                                      **({"headers": {"Retry-After": {"schema": {"type": "integer"}}}}

@@ -1,0 +1,312 @@
+"""Incident-response plans: list (the plan list's filters), detail with its sections and contacts, create,
+update, the review/approval lifecycle, sections, and the plan's PDF (the page's own document).
+
+/api/v1/incident-plans/, /api/v1/incident-plans/<id> (GET, PATCH with If-Match), POST …/<id>/transitions,
+POST …/<id>/sections/, PATCH …/<id>/sections/<section_id> (If-Match), GET …/<id>.pdf.
+"""
+import re
+from datetime import date, datetime
+
+from flask import abort, current_app, jsonify, request, url_for
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy.orm import selectinload
+
+from app import permissions
+from app.api import bp, paging, refused, writes
+from app.api.paging import ListQuery, Page
+from app.api.schemas import IfMatch, OrganizationRef, Text, UserRef, not_null
+from app.api.spec import Responses, spec
+from app.extensions import db
+from app.incident_plans import queries, services
+from app.models import TLP, IncidentPlan, Organization, Phase, PlanSection, PlanStatus, Sector, User
+from app.reviews.services import PICK_REVIEWERS
+
+TAGS = ("Incident plans",)
+MARKDOWN_MAX = 100_000  # as the plan form (app/incident_plans/forms.py)
+VERSION_LABEL = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]*$")
+
+
+class SectionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    phase: Phase
+    title: str
+    body: str
+    position: int
+    version: int = Field(description="The section's lock version (If-Match to change it).")
+
+
+class ContactOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    role: str
+    name: str
+    organization: str
+    phone: str
+    email: str
+    escalation_tier: int
+    available_24_7: bool
+
+
+class IncidentPlanOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    reference: str
+    version_label: str
+    title: str
+    status: PlanStatus
+    tlp: TLP
+    scope: str
+    activation_criteria: str
+    severity_levels: str
+    distribution_list: str
+    change_summary: str
+    sectors: list[Sector]
+    owner_organization: OrganizationRef
+    covered_organizations: list[OrganizationRef]
+    approver: UserRef | None
+    approved_at: datetime | None
+    next_review_date: date | None
+    previous_version_id: int | None
+    sections: list[SectionOut] = Field(description="The plan's live sections, by phase and position.")
+    contacts: list[ContactOut]
+    version: int = Field(description="The lock version: send it back in If-Match to change the plan.")
+    created_at: datetime
+    updated_at: datetime
+    archived_at: datetime | None
+
+
+class IncidentPlanListQuery(ListQuery):
+    status: PlanStatus | None = None
+    tlp: TLP | None = None
+    sector: Sector | None = None
+    organization: int | None = Field(None, ge=1, le=2**31 - 1, description="An owner or covered organisation's id.")
+    review_due: bool = Field(False, description="Only plans whose review is overdue.")
+    all_versions: bool = Field(False, description="Every version, not only each reference's newest.")
+    archived: bool = Field(False, description="Archived plans instead of live ones.")
+
+
+def _dump(plan: IncidentPlan) -> dict:
+    out = IncidentPlanOut.model_validate(plan)
+    ordered = sorted(plan.live_sections, key=lambda s: (s.phase.order, s.position, s.id))
+    out.sections = [SectionOut.model_validate(s) for s in ordered]
+    out.contacts = sorted(out.contacts, key=lambda c: (c.escalation_tier, c.id))
+    return out.model_dump(mode="json")
+
+
+def _answer(plan: IncidentPlan, status: int = 200):
+    response = jsonify(_dump(plan))
+    response.status_code = status
+    return writes.with_etag(response, plan.version)
+
+
+def get_visible_plan(plan_id: int) -> IncidentPlan:
+    """The plan when the token's user may read it (404 otherwise, as on the pages)."""
+    return db.first_or_404(permissions.visible_incident_plans(current_user).where(IncidentPlan.id == plan_id)
+                           .options(selectinload(IncidentPlan.sections), selectinload(IncidentPlan.contacts),
+                                    selectinload(IncidentPlan.covered_organizations)))
+
+
+@bp.get("/incident-plans/")
+@spec.validate(query=IncidentPlanListQuery, resp=Responses(HTTP_200=Page[IncidentPlanOut]), tags=TAGS)
+def list_incident_plans():
+    """The plans the token's user may read, with the plan list's filters."""
+    query = request.context.query
+    filters = paging.page_filters(queries.read_filters, query)
+    stmt = queries.list_incident_plans(current_user, filters).options(
+        selectinload(IncidentPlan.sections), selectinload(IncidentPlan.contacts),
+        selectinload(IncidentPlan.covered_organizations), selectinload(IncidentPlan.approver))
+    return jsonify(paging.page_of(stmt, IncidentPlan.id, query, _dump))
+
+
+@bp.get("/incident-plans/<int:plan_id>")
+@spec.validate(resp=Responses(HTTP_200=IncidentPlanOut), tags=TAGS)
+def get_incident_plan(plan_id: int):
+    """One plan with its sections and contacts; its ETag is its version."""
+    return _answer(get_visible_plan(plan_id))
+
+
+@bp.get("/incident-plans/<int:plan_id>.pdf")
+@spec.validate(tags=TAGS)
+def incident_plan_document(plan_id: int):
+    """The plan as a PDF: the same document, and the same bytes, as the plan page's download (the issued
+    document while the plan is in review or approved)."""
+    get_visible_plan(plan_id)
+    return current_app.view_functions["documents.incident_plan"](plan_id=plan_id)
+
+
+class PlanFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scope: Text(MARKDOWN_MAX) | None = None
+    activation_criteria: Text(MARKDOWN_MAX) | None = None
+    severity_levels: Text(MARKDOWN_MAX) | None = None
+    distribution_list: Text(5000) | None = None
+    change_summary: Text(20_000) | None = None
+    sectors: list[Sector] | None = Field(None, max_length=len(Sector))
+    tlp: TLP | None = None
+    version_label: Text(20, required=True) | None = Field(None, description="Letters, digits, dots and dashes.")
+    covered_organization_ids: list[int] | None = Field(None, max_length=500,
+                                                       description="Partner organisations the plan covers.")
+
+    @field_validator("version_label")
+    @classmethod
+    def _label(cls, value):
+        if value is not None and not VERSION_LABEL.match(value):
+            raise ValueError("Use letters, digits, dots and dashes, e.g. 1.0.")
+        return value
+
+
+class IncidentPlanIn(PlanFields):
+    """A new plan, a draft owned by your organisation."""
+
+    title: Text(200, required=True)
+
+
+class IncidentPlanPatch(PlanFields):
+    """The fields to change (any subset), while the plan is a draft. TLP:RED recipients are not changed here."""
+
+    title: Text(200, required=True) | None = None
+    _not_null = not_null("title", "scope", "activation_criteria", "severity_levels", "distribution_list",
+                         "change_summary", "sectors", "tlp", "version_label", "covered_organization_ids")
+
+
+class PlanTransition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: PlanStatus = Field(description="The status to move to (in_review, draft to request changes, approved, "
+                                           "retired).")
+    comment: Text(2000) = Field("", description="Why (required when requesting changes).")
+    reviewer_ids: list[int] = Field([], max_length=50, description="Reviewers to name when submitting for review.")
+    next_review_date: date | None = Field(None, description="On approval: at most 12 months ahead (default).")
+
+
+def _changes(model: BaseModel, plan: IncidentPlan | None = None) -> dict:
+    changes = model.model_dump(exclude_unset=True)
+    if "sectors" in changes:
+        changes["sectors"] = sorted(set(changes["sectors"]), key=lambda sector: sector.value)
+    if "covered_organization_ids" in changes:
+        ids = set(changes.pop("covered_organization_ids"))
+        kept = {o.id for o in plan.covered_organizations} if plan else set()
+        orgs = db.session.scalars(permissions.visible_organizations(current_user).where(
+            Organization.id.in_(ids), Organization.archived_at.is_(None) | Organization.id.in_(kept))).all()
+        if len(orgs) != len(ids):
+            raise writes.field_error("covered_organization_ids", "Choose active organisations.")
+        changes["covered_organizations"] = orgs
+    for name in ("tlp", "sectors"):
+        if name in changes and changes[name] is None:
+            del changes[name]
+    return changes
+
+
+@bp.post("/incident-plans/")
+@spec.validate(json=IncidentPlanIn, resp=Responses(HTTP_201=IncidentPlanOut), tags=TAGS)
+def create_incident_plan():
+    """Write a new plan, a draft owned by your organisation (coordinators), as the New plan form does."""
+    permissions.authorize(permissions.can_create_incident_plan(current_user))
+    with refused():
+        plan = services.create_incident_plan(current_user, **_changes(request.context.json))
+    db.session.flush()
+    response = _answer(plan, 201)
+    response.headers["Location"] = url_for("api.get_incident_plan", plan_id=plan.id)
+    return response
+
+
+@bp.patch("/incident-plans/<int:plan_id>")
+@spec.validate(json=IncidentPlanPatch, headers=IfMatch, resp=Responses(HTTP_200=IncidentPlanOut), tags=TAGS)
+def update_incident_plan(plan_id: int):
+    """Change a draft plan's fields: If-Match must name its current version (412 otherwise, 428 without it)."""
+    plan = get_visible_plan(plan_id)
+    services.authorize_content_change(current_user, plan)
+    version = writes.expected_version(plan)
+    changes = _changes(request.context.json, plan)
+    if changes.get("tlp", plan.tlp) is not TLP.RED:
+        changes["recipients"] = []
+    with refused():
+        services.update_incident_plan(current_user, plan, expected_version=version, **changes)
+    db.session.flush()
+    return _answer(plan)
+
+
+@bp.post("/incident-plans/<int:plan_id>/transitions")
+@spec.validate(json=PlanTransition, resp=Responses(HTTP_200=IncidentPlanOut), tags=TAGS)
+def transition_incident_plan(plan_id: int):
+    """Submit for review, request changes, approve (four eyes: not its author, nor who submitted it) or retire,
+    as the plan's status buttons do. Submitting and approving issue the plan's PDF."""
+    plan = get_visible_plan(plan_id)
+    step = request.context.json
+    permissions.authorize(permissions.can_transition_incident_plan(current_user, plan))
+    ids = set(step.reviewer_ids)
+    reviewers = list(db.session.scalars(permissions.visible_users(current_user).where(User.id.in_(ids)))) if ids else []
+    if len(reviewers) != len(ids):
+        raise writes.field_error("reviewer_ids", PICK_REVIEWERS)
+    with refused():
+        services.transition_incident_plan(current_user, plan, step.status, step.next_review_date,
+                                          comment=step.comment, reviewers=reviewers)
+    db.session.flush()
+    return _answer(plan)
+
+
+class SectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phase: Phase
+    title: Text(200, required=True)
+    body: Text(MARKDOWN_MAX) = ""
+
+
+class SectionPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phase: Phase | None = None
+    title: Text(200, required=True) | None = None
+    body: Text(MARKDOWN_MAX) | None = None
+    _not_null = not_null("phase", "title", "body")
+
+
+def _section(plan: IncidentPlan, section_id: int) -> PlanSection:
+    """A live section only through its (visible) plan: another plan's section id is 404."""
+    section = next((s for s in plan.live_sections if s.id == section_id), None)
+    if section is None:
+        abort(404)
+    return section
+
+
+def _section_answer(plan: IncidentPlan, section: PlanSection, status: int = 200):
+    response = jsonify(SectionOut.model_validate(section).model_dump(mode="json"))
+    response.status_code = status
+    return writes.with_etag(response, section.version)
+
+
+@bp.post("/incident-plans/<int:plan_id>/sections/")
+@spec.validate(json=SectionIn, resp=Responses(HTTP_201=SectionOut), tags=TAGS)
+def add_plan_section(plan_id: int):
+    """Add a section to a draft plan, at the end of its phase."""
+    plan = get_visible_plan(plan_id)
+    body = request.context.json
+    with refused():
+        section = services.add_section(current_user, plan, phase=body.phase, title=body.title, body=body.body)
+    db.session.flush()
+    response = _section_answer(plan, section, 201)
+    response.headers["Location"] = url_for("api.update_plan_section", plan_id=plan.id, section_id=section.id)
+    return response
+
+
+@bp.patch("/incident-plans/<int:plan_id>/sections/<int:section_id>")
+@spec.validate(json=SectionPatch, headers=IfMatch, resp=Responses(HTTP_200=SectionOut), tags=TAGS)
+def update_plan_section(plan_id: int, section_id: int):
+    """Change a section of a draft plan: If-Match must name the section's current version."""
+    plan = get_visible_plan(plan_id)
+    section = _section(plan, section_id)
+    services.authorize_content_change(current_user, plan)
+    version = writes.expected_version(section)
+    fields = {"phase": section.phase, "title": section.title, "body": section.body,
+              **request.context.json.model_dump(exclude_unset=True)}
+    with refused():
+        services.update_section(current_user, plan, section, expected_version=version, **fields)
+    db.session.flush()
+    return _section_answer(plan, section)
