@@ -160,6 +160,14 @@ class Config:
     # with this, never with a request's Host or X-Forwarded-Host. Production refuses to start without it.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:5000")
 
+    # Webhooks (app/webhooks): http:// receivers only outside production; internal addresses (loopback, private,
+    # link-local…) only where WEBHOOK_ALLOW_PRIVATE says so (tests, a closed network). Seconds per network step
+    # and for a whole attempt.
+    WEBHOOK_ALLOW_HTTP = _env_bool("WEBHOOK_ALLOW_HTTP", True)
+    WEBHOOK_ALLOW_PRIVATE = _env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+    WEBHOOK_TIMEOUT = _env_int("WEBHOOK_TIMEOUT", 5)
+    WEBHOOK_TOTAL_TIMEOUT = _env_int("WEBHOOK_TOTAL_TIMEOUT", 15)
+
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     ORGANIZATION_NAME = os.environ.get("PALISADE_ORGANIZATION_NAME", "CIP Partnership Programme")
     DEBUG = _env_bool("FLASK_DEBUG", False)
@@ -184,6 +192,7 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
     HSTS = True
     PROXY_FIX_HOPS = _env_int("PROXY_FIX_HOPS", 1)
+    WEBHOOK_ALLOW_HTTP = False  # webhooks carry signed partnership data: TLS only
 
     @classmethod
     def validate(cls, app_config: dict) -> None:
@@ -255,6 +264,7 @@ class TestConfig(Config):
     SIGNING_CREATE_TEST_KEY = True
     HUEY_IMMEDIATE = True
     PUBLIC_BASE_URL = "http://localhost"  # the test client's host, so mailed links can be followed
+    WEBHOOK_ALLOW_PRIVATE = True  # receivers in tests listen on 127.0.0.1 (tests/test_webhooks_addresses.py turns it off)
 
 
 class CsrfTestConfig(TestConfig):

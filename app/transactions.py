@@ -41,7 +41,8 @@ CONTENT = "palisade_content"  # on the connection's info: this transaction wrote
 NOT_CONTENT = frozenset({
     "content_generation", "render_jobs", "rendered_documents", "known_documents", "report_snapshots", "notifications",
     "notification_preferences", "outbox_emails", "sent_reminders", "calendar_feeds", "backup_codes",
-    "account_tokens", "advisory_reads", "sharing_feeds", "api_tokens"})
+    "account_tokens", "advisory_reads", "sharing_feeds", "api_tokens", "webhook_endpoints",
+    "webhook_deliveries"})
 _WRITE_TARGET = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 _NOT_A_WRITE = ("SAVEPOINT", "RELEASE", "ROLLBACK", "PRAGMA", "SET ", "SHOW ")
 

@@ -23,9 +23,11 @@ from app.models import (
     Role,
     Sector,
     TaskStatus,
+    WebhookEndpoint,
     today,
     utcnow,
 )
+from app.webhooks.delivery import SECRETS
 from tests import factories
 
 # Markdown as typed: LF line breaks, a list, accents, a hard line break (two trailing blanks), a quote.
@@ -141,7 +143,11 @@ def seed(app) -> dict:
             exercise=conducted, title="Train the night shift", area_for_improvement=TEXT,
             responsible_organization_id=old.id, point_of_contact_id=old_user.id, task_id=task.id,
             start_date=today(), due_date=today() + timedelta(days=60))
-        db.session.add_all([section, contact])
+        # A webhook of the water authority: events in the catalogue's order, a description with accents.
+        webhook = WebhookEndpoint(organization_id=water.id, url="http://127.0.0.1:9/siem?tenant=rwa",
+                                  description="SIEM de l’autorité « eau »", events=["risk.updated", "advisory.released"],
+                                  secret_encrypted=SECRETS.encrypt("whsec_" + "A" * 44), created_by_id=coord_water.id)
+        db.session.add_all([section, contact, webhook])
         db.session.commit()
         milestone = initiative.milestones[-1]
         return {
@@ -152,5 +158,6 @@ def seed(app) -> dict:
                     "old_mitigation": old_mitigation.id, "plan": plan.id, "section": section.id,
                     "contact": contact.id, "organization": child.id, "water": water.id, "user": old_user.id,
                     "gone": gone.id, "incident": incident.id, "advisory": advisory.id, "exercise": exercise.id,
-                    "corrective_action": corrective_action.id},
+                    "corrective_action": corrective_action.id,
+                    "webhook": webhook.id},
         }

@@ -20,6 +20,7 @@ from app.models import (
     CalendarFeed,
     CapabilityElement,
     CorrectiveAction,
+    DeliveryStatus,
     Document,
     ExerciseInject,
     ExerciseObjective,
@@ -34,8 +35,11 @@ from app.models import (
     Role,
     SharingFeed,
     TaskUpdate,
+    WebhookDelivery,
+    WebhookEndpoint,
     utcnow,
 )
+from app.webhooks.delivery import SECRETS
 from tests import factories
 
 PASSWORD = factories.PASSWORD
@@ -105,6 +109,11 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
     feed_token = f"world-calendar-token-{member.id}-0123456789abcdefghijklmnop"
     feed = CalendarFeed(user_id=member.id, token_hash=hashlib.sha256(feed_token.encode()).hexdigest())
     db.session.add_all([milestone, update, section, contact, document, notification, attachment, feed])
+    endpoint = WebhookEndpoint(organization_id=org.id, url="http://127.0.0.1:9/hook", events=["agreement.created"],
+                               secret_encrypted=SECRETS.encrypt("whsec_" + "A" * 44))
+    delivery = WebhookDelivery(endpoint=endpoint, message_id=f"msg_world{org.id}", event="webhook.test", payload="{}",
+                               status=DeliveryStatus.FAILED, attempts=1, last_error="HTTP 500")
+    db.session.add_all([endpoint, delivery])
     db.session.commit()
     return {
         "agreement_id": agreement.id, "initiative_id": initiative.id, "milestone_id": milestone.id,
@@ -123,6 +132,8 @@ def _build_records(owner_coordinator, member, org, tlp) -> dict[str, int]:
         # exercises: being planned; the member is its controller; the inject is not delivered yet
         "exercise_id": exercise.id, "objective_id": objective.id, "inject_id": inject.id,
         "corrective_action_id": corrective.id, "conducted_exercise_id": conducted.id,
+        # webhooks: an endpoint of the organisation with a failed delivery
+        "endpoint_id": endpoint.id, "delivery_id": delivery.id,
     }
 
 

@@ -62,6 +62,8 @@ SAMPLES: dict[str, list[Sample]] = {
     "advisories.edit": [Sample("/advisories/{advisory}/edit")],
     "exercises.edit": [Sample("/exercises/{exercise}/edit")],
     "corrective_actions.edit": [Sample("/corrective-actions/{corrective_action}/edit")],
+    # A receiver's URL is refused with a space in it: the sweep's one change goes to the description.
+    "webhooks.edit": [Sample("/webhooks/{webhook}/edit", change="description")],
     "incident_plans.edit_contact": [Sample("/incident-plans/{plan}/contacts/{contact}/edit")],
     "organizations.edit": [Sample("/organizations/{organization}/edit"), Sample("/organizations/{water}/edit")],
     "users.edit": [Sample("/users/{user}/edit"), Sample("/users/{gone}/edit")],
@@ -92,6 +94,7 @@ NOT_EDIT_FORMS = {
     "advisories.create": "creates a record (tests/test_advisories.py)",
     "exercises.create": "creates a record (tests/test_exercises.py)",
     "exercises.add_corrective_action": "creates a corrective action (tests/test_exercises.py)",
+    "webhooks.create": "registers a webhook: creates a record (tests/test_webhooks_browser.py)",
     "auth.login": "signs in (tests/test_auth.py)",
     "auth.reauthenticate": "confirms the password before a sensitive page (tests/test_sessions.py)",
     "auth.two_factor": "a sign-in step (tests/test_two_factor.py)",
@@ -110,9 +113,9 @@ IGNORED_COLUMNS = {"version", "updated_at", "last_seen_at", "last_login_at"}
 IGNORED_TABLES = {"content_generation", "rendered_documents", "render_jobs"}
 # Columns a real change renews with it, by rule.
 DERIVED_COLUMNS = {("agreements", "revision"): "a change to an agreement's content starts its next revision"}
-# What a real change adds besides the changed field: its history entry, the mail about it and the
-# reviewable content's new version (agreements and plans).
-SIDE_EFFECT_TABLES = {"audit_events", "notifications", "outbox_emails", "content_versions"}
+# What a real change adds besides the changed field: its history entry, the mail about it, the reviewable
+# content's new version (agreements and plans) and the webhook deliveries announcing it.
+SIDE_EFFECT_TABLES = {"audit_events", "notifications", "outbox_emails", "content_versions", "webhook_deliveries"}
 
 
 def _is_edit(endpoint: str, rule: str) -> bool:

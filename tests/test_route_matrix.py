@@ -262,6 +262,13 @@ EXPECTED: dict[str, dict] = {
     # API tokens: one's own (the world's token is the coordinator's)
     "api_tokens.create": SIGNED_IN,
     "api_tokens.revoke": OWNER_ONLY,
+    # webhooks: A's coordinators manage A's; an administrator sees every one and may only disable it
+    "webhooks.index": expect(member=403, executive=403, other_org=403),
+    "webhooks.create": CREATE,
+    "webhooks.detail": expect(member=404, executive=404, other_org=404),
+    "webhooks.disable": expect(member=404, executive=404, other_org=404),
+    **{f"webhooks.{name}": expect(member=404, executive=404, admin=403, other_org=404)
+       for name in ("edit", "enable", "delete", "rotate_secret", "send_test", "replay")},
 }
 
 # Valid-looking bodies where an empty form would stop at validation before the permission check.

@@ -8,16 +8,12 @@
 * Sign-in with two-factor is two steps: the password step leaves only a short-lived pending marker
   in the session (`begin_second_factor`); the session becomes a login only after the code.
 """
-import base64
 import re
 import secrets
 
 import pyotp
 import segno
 import sqlalchemy as sa
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, redirect, session, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -26,6 +22,7 @@ from app import audit, permissions
 from app.auth import passwords
 from app.extensions import db
 from app.models import BackupCode, User, utcnow
+from app.secret_box import SecretBox
 
 PENDING_KEY = "pending_two_factor"
 ENROL_KEY = "two_factor_enrolment"
@@ -42,28 +39,15 @@ class TwoFactorError(ValueError):
 # --- Secret encryption -------------------------------------------------------------------------
 
 
-def _fernet_for(secret_key: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"palisade-totp-v1",
-               info=b"users.totp_secret_encrypted").derive(secret_key.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
-def _cipher() -> MultiFernet:
-    keys = [current_app.config["SECRET_KEY"], *(current_app.config.get("SECRET_KEY_FALLBACKS") or [])]
-    return MultiFernet([_fernet_for(key) for key in keys if key])
+_BOX = SecretBox(salt=b"palisade-totp-v1", info=b"users.totp_secret_encrypted")
 
 
 def encrypt_secret(secret: str) -> str:
-    return _cipher().encrypt(secret.encode()).decode()
+    return _BOX.encrypt(secret)
 
 
 def decrypt_secret(token: str | None) -> str | None:
-    if not token:
-        return None
-    try:
-        return _cipher().decrypt(token.encode()).decode()
-    except InvalidToken:
-        return None
+    return _BOX.decrypt(token)
 
 
 # --- TOTP ----------------------------------------------------------------------------------------

@@ -125,6 +125,7 @@ from app.models.risk import (
 )
 from app.models.signature import SignatureMethod, SignatureRequest, SignatureStatus, SigningMode
 from app.models.user import BackupCode, Role, User, normalize_email
+from app.models.webhook import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from app.models.working_group import (
     MemberRole,
     Task,

@@ -15,6 +15,7 @@ from email.utils import formatdate, make_msgid
 import sqlalchemy as sa
 from flask import current_app
 
+from app import claims
 from app.extensions import db
 from app.listing import paginate
 from app.models import OutboxEmail, OutboxStatus, utcnow
@@ -73,14 +74,7 @@ def _connect() -> smtplib.SMTP:
 
 def _claim(row_id: int, now: datetime) -> bool:
     """Take the row for this worker; False when another worker already holds it or it was sent."""
-    result = db.session.execute(
-        sa.update(OutboxEmail)
-        .where(OutboxEmail.id == row_id, OutboxEmail.status == OutboxStatus.PENDING,
-               sa.or_(OutboxEmail.claimed_until.is_(None), OutboxEmail.claimed_until < now))
-        .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
-        .execution_options(synchronize_session=False))
-    db.session.commit()
-    return result.rowcount == 1
+    return claims.claim(OutboxEmail, row_id, OutboxStatus.PENDING, now, CLAIM_SECONDS)
 
 
 def _permanent(exc: Exception) -> bool:
@@ -107,7 +101,7 @@ def due_ids(now: datetime, limit: int) -> list[int]:
     return list(db.session.scalars(
         sa.select(OutboxEmail.id)
         .where(OutboxEmail.status == OutboxStatus.PENDING, OutboxEmail.next_attempt_at <= now,
-               sa.or_(OutboxEmail.claimed_until.is_(None), OutboxEmail.claimed_until < now))
+               claims.free(OutboxEmail, now))
         .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id).limit(limit)))
 
 

@@ -98,6 +98,14 @@ from app.permissions.predicates import (  # noqa: F401  -- re-exported: callers 
     participates,
     review_submitter_id,
 )
+from app.permissions.webhooks import (  # noqa: F401  -- re-exported: callers use permissions.can_*
+    OrganizationReader,
+    can_disable_webhook,
+    can_edit_webhook,
+    can_open_webhooks,
+    can_register_webhooks,
+    visible_webhook_endpoints,
+)
 
 __all__ = ["TLP", "authorize"]  # TLP is re-exported: the access core's vocabulary
 
@@ -226,6 +234,12 @@ def readable_in_full(kind: kinds.RecordKind, user: User) -> sa.Select:
     if kind.shareable and hasattr(kind.model, "restricted_condition"):
         return _restricted(kind.model, user)
     return visible_records(kind, user)
+
+
+def visible_to_organization(kind: kinds.RecordKind, organization: Organization) -> sa.Select:
+    """The records of `kind` an organisation may read as a whole (a webhook's receiver): the TLP rule for
+    any member of it; never TLP:RED, which names its readers one by one."""
+    return visible_records(kind, OrganizationReader(organization))
 
 
 # Each kind's scope under the name its callers use (a task or a mitigation joins its parent).

@@ -1,0 +1,68 @@
+"""The events a webhook may subscribe to, and which one an audited change is.
+
+Every change to a record is audited (app/audit.py) in its transaction; an audit action names the event:
+`<kind>.created` is a creation, a status change (`…status_changed`, or a change whose summary reports
+`status: A → B`) a transition, a comment a comment, the signature steps of an agreement its own events,
+releasing an advisory and submitting an incident stage theirs, and any other change to a record an update.
+Reads (a file downloaded) and bookkeeping (a document issued for a step already reported) are no event.
+"""
+from app import kinds
+
+CREATED, UPDATED, TRANSITIONED, COMMENTED = "created", "updated", "transitioned", "commented"
+TEST_EVENT = "webhook.test"
+
+# Events of one kind only: (kind key, verb) -> label.
+SPECIAL = {
+    ("agreement", "signature_requested"): "issued for signature",
+    ("agreement", "signed"): "signed by a party",
+    ("agreement", "signature_declined"): "signature declined",
+    ("agreement", "executed"): "signed by every party",
+    ("advisory", "released"): "released",
+    ("incident_report", "stage_submitted"): "stage submitted",
+}
+# Audit actions "signature.<step>" (recorded on the agreement) -> the agreement's event verb.
+SIGNATURE_STEPS = {"requested": "signature_requested", "signed": "signed", "paper_recorded": "signed",
+                   "declined": "signature_declined", "completed": "executed"}
+TRANSITION_ACTIONS = {"status_changed", "withdrawn", "superseded"}
+NOT_EVENTS = {"attachment.downloaded", "document.issued"}
+LABELS = {CREATED: "created", UPDATED: "updated", TRANSITIONED: "changed status", COMMENTED: "commented on"}
+
+
+def catalogue() -> list[tuple[str, str]]:
+    """Every event a webhook may choose, as (name, label), kind by kind (the registry's order)."""
+    events = []
+    for kind in kinds.KINDS:
+        verbs = [CREATED, UPDATED, TRANSITIONED] + ([COMMENTED] if kind.comments else [])
+        events += [(f"{kind.key}.{verb}", f"{kind.noun} {LABELS[verb]}") for verb in verbs]
+        events += [(f"{key}.{verb}", f"{kind.noun} {label}") for (key, verb), label in SPECIAL.items()
+                   if key == kind.key]
+    return events
+
+
+NAMES = frozenset(name for name, _ in catalogue())
+
+
+def _transition(verb: str, summary: str) -> bool:
+    return verb in TRANSITION_ACTIONS or any(part.startswith("status: ") for part in summary.split("; "))
+
+
+def event_for(action: str, object_type: str, summary: str = "") -> tuple[kinds.RecordKind, str] | None:
+    """(kind, event name) of an audited change, or None when it reports none (not a record, a read)."""
+    kind = kinds.BY_TABLE.get(object_type)
+    if kind is None or action in NOT_EVENTS or "." not in action:
+        return None
+    prefix, verb = action.split(".", 1)
+    if prefix == "signature":
+        step = SIGNATURE_STEPS.get(verb)
+        return (kind, f"{kind.key}.{step}") if step and kind.key == "agreement" else None
+    if (kind.key, verb) in SPECIAL:
+        name = f"{kind.key}.{verb}"
+    elif verb == CREATED and prefix == kind.key:
+        name = f"{kind.key}.{CREATED}"
+    elif summary.startswith("comment: ") and kind.comments:
+        name = f"{kind.key}.{COMMENTED}"
+    elif _transition(verb, summary):
+        name = f"{kind.key}.{TRANSITIONED}"
+    else:
+        name = f"{kind.key}.{UPDATED}"
+    return kind, name
