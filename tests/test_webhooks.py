@@ -228,3 +228,20 @@ def _user(app, world):
 def _endpoint_id(app) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(WebhookEndpoint.id))
+
+
+def test_a_comment_posted_on_the_page_is_announced_with_nothing_of_an_amber_record(app, receiver):
+    """Through the real comment route: the comment's service audits, the hook writes the delivery, the commit
+    sends it; the AMBER record's title and the comment's text stay home."""
+    with app.app_context():
+        coordinator = factories.user(role=Role.COORDINATOR)
+        record = factories.agreement(created_by=coordinator, tlp=TLP.AMBER, title="Dam telemetry sharing")
+        client = app.test_client(user=coordinator)
+        record_id = record.id
+    secret = register(client, receiver.url, ["agreement.commented"])
+    assert client.post(f"/comments/agreements/{record_id}", data={"body": "Valve 7 is exposed"}).status_code == 302
+    (received,) = receiver.requests
+    payload = Webhook(secret).verify(received.body, received.headers)
+    assert payload["type"] == "agreement.commented"
+    assert set(payload["data"]) == {"kind", "id", "reference", "tlp", "url"}
+    assert b"Dam telemetry" not in received.body and b"Valve" not in received.body
