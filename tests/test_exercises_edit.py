@@ -224,3 +224,24 @@ def test_players_comment_on_the_exercise_and_partners_on_a_corrective_action(app
                                                     data={"body": "x"}).status_code == 404
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 2
+
+
+# --- TLP:RED --------------------------------------------------------------------------------------------
+
+
+def test_a_red_exercise_names_its_readers_and_nobody_else_reads_it(app):
+    world = build(app, status=ExerciseStatus.PLANNING)
+    lead, url = client(app, world, "lead_coordinator"), f"/exercises/{world.ids['exercise_id']}/edit"
+    with app.app_context():
+        partner_id = person(world, "partner_coordinator").id
+    refused = lead.post(url, data=_form(app, world, tlp="red"))
+    assert refused.status_code == 400 and "Name at least one recipient for TLP:RED" in refused.get_data(as_text=True)
+    assert lead.post(url, data=_form(app, world, tlp="red", recipients=[partner_id])).status_code == 302
+    assert client(app, world, "partner_coordinator").get(f"/exercises/{world.ids['exercise_id']}").status_code == 200
+    for who in ("lead_coordinator_2", "player", "admin"):  # RED: the named readers and the creator only
+        assert client(app, world, who).get(f"/exercises/{world.ids['exercise_id']}").status_code == 404, who
+    (event,) = _events(app, "exercise.updated")
+    assert "recipients: added" in event.summary
+    # The edit form keeps the named reader on an untouched save.
+    assert lead.post(url, data=_form(app, world, recipients=[partner_id])).status_code == 302
+    assert len(_events(app, "exercise.updated")) == 1

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.forms import (
     ModelForm,
+    RecipientsField,
     StatusChangeForm,
     VersionedForm,
     enum_select,
@@ -57,10 +58,13 @@ class ExerciseForm(ModelForm):
     agreement_ids = SelectMultipleField("Agreements tested", coerce=int, validators=[Optional()])
     tlp = enum_select("TLP label", TLP, default=TLP.AMBER,
                       description="Traffic Light Protocol 2.0: who may read the exercise and its documents.")
+    recipients = RecipientsField()
 
-    def __init__(self, *args, organizations=(), plans=(), agreements=(), zone_name: str = "UTC", **kwargs):
+    def __init__(self, *args, organizations=(), plans=(), agreements=(), zone_name: str = "UTC", users=(),
+                 creator_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.zone_name = zone_name
+        self.recipients.offer(users, creator_id)
         self.organization_ids.choices = record_choices(organizations)
         self.incident_plan_id.choices = [SelectChoice("", "— None —"), *record_choices(
             plans, label=lambda p: f"{p.reference} v{p.version_label} — {p.title} ({p.status.label.lower()})")]
@@ -75,7 +79,7 @@ class ExerciseForm(ModelForm):
             raise ValidationError("The exercise must end after it starts.")
 
     def model_data(self, exclude: tuple[str, ...] = ()) -> dict:
-        data = super().model_data(("organization_ids", "incident_plan_id", "agreement_ids", *exclude))
+        data = super().model_data(("organization_ids", "incident_plan_id", "agreement_ids", "recipients", *exclude))
         data["starts_at"], data["ends_at"] = self.utc("starts_at"), self.utc("ends_at")
         return data
 
@@ -91,6 +95,7 @@ class ExerciseEditForm(ExerciseForm, VersionedForm):
         self.organization_ids.data = [o.id for o in exercise.organizations]
         self.agreement_ids.data = [a.id for a in exercise.agreements]
         self.incident_plan_id.data = exercise.incident_plan_id
+        self.recipients.data = [u.id for u in exercise.recipients]
 
 
 class ParticipantForm(ModelForm):

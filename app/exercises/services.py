@@ -61,7 +61,7 @@ def _links(exercise: Exercise, plan: IncidentPlan | None, organizations: list[Or
 
 
 def create_exercise(actor: User, *, plan: IncidentPlan | None = None, organizations=(), agreements=(),
-                    **fields) -> Exercise:
+                    recipients=(), **fields) -> Exercise:
     """The caller passes the plan, organisations and agreements from the actor's scopes (forged ids never
     reach here)."""
     permissions.authorize(permissions.can_create_exercise(actor))
@@ -71,16 +71,14 @@ def create_exercise(actor: User, *, plan: IncidentPlan | None = None, organizati
     exercise = Exercise(**data, reference=records.next_reference(Exercise, "EX"),
                         owner_organization_id=actor.organization_id, created_by=actor)
     _links(exercise, plan, list(organizations), list(agreements))
-    db.session.add(exercise)
-    db.session.flush()
     plan_note = f"; plan {plan.reference} v{plan.version_label}" if plan is not None else ""
-    audit.record(actor, f"{KIND}.created", exercise,
-                 summary=f"{exercise.reference} {exercise.type.label}{plan_note}; {exercise.tlp.label}")
+    records.created(actor, exercise, KIND, [f"{exercise.reference} {exercise.type.label}{plan_note}",
+                                            exercise.tlp.label], recipients)
     return exercise
 
 
 def update_exercise(actor: User, exercise: Exercise, *, expected_version: int | None, plan: IncidentPlan | None = None,
-                    organizations=(), agreements=(), **fields) -> list[str]:
+                    organizations=(), agreements=(), recipients=(), **fields) -> list[str]:
     """Edit the exercise while it is planned (versioned; audited with what changed). The caller passes the plan,
     organisations and agreements from the actor's scopes plus those the exercise already holds. Returns the
     changes' audit wording (none: nothing written)."""
@@ -104,11 +102,14 @@ def update_exercise(actor: User, exercise: Exercise, *, expected_version: int | 
     if plan_changed:
         before = f"{exercise.incident_plan.reference} v{exercise.plan_version_label}" if exercise.incident_plan else "—"
         parts.append(f"plan: {before} → {f'{plan.reference} v{plan.version_label}' if plan else '—'}")
+    if {u.id for u in recipients} != {u.id for u in exercise.recipients}:
+        parts.append(records.recipients_change(exercise.recipients, recipients))
     if not parts:
         return []
     with db.session.no_autoflush:
         for name, value in data.items():
             setattr(exercise, name, value)
+        exercise.recipients = list(recipients)
         exercise.organizations, exercise.agreements = organizations, list(agreements)
         if plan_changed:  # a kept plan keeps the version label it was exercised at
             _links(exercise, plan, organizations, list(agreements))

@@ -44,6 +44,12 @@ def index():
                            statuses=list(ExerciseStatus), types=list(ExerciseType), tlps=list(TLP))
 
 
+def _readers() -> list[User]:
+    """The people who may be named TLP:RED readers: the partnership's active users."""
+    return db.session.scalars(permissions.visible_users(current_user).where(User.active.is_(True))
+                              .options(selectinload(User.organization))).all()
+
+
 def _form_choices():
     organizations = db.session.scalars(permissions.active_organizations(current_user)).all()
     plans = db.session.scalars(permissions.visible_incident_plans(current_user).where(
@@ -60,7 +66,8 @@ def create():
     permissions.authorize(permissions.can_create_exercise(current_user))
     organizations, plans, agreements = _form_choices()
     form = ExerciseForm(organizations=[o for o in organizations if o.id != current_user.organization_id],
-                        plans=plans, agreements=agreements, zone_name=current_user.time_zone)
+                        plans=plans, agreements=agreements, zone_name=current_user.time_zone, users=_readers(),
+                        creator_id=current_user.id)
     if form.validate_on_submit():
         chosen = set(form.organization_ids.data or [])
         try:
@@ -68,7 +75,7 @@ def create():
                 current_user, plan=next((p for p in plans if p.id == form.incident_plan_id.data), None),
                 organizations=[o for o in organizations if o.id in chosen],
                 agreements=[a for a in agreements if a.id in set(form.agreement_ids.data or [])],
-                **form.model_data())
+                recipients=form.recipients.chosen(), **form.model_data())
         except services.ExerciseInputError as exc:
             lifecycle.refused_input(form, exc)
         else:
@@ -100,7 +107,8 @@ def edit(exercise_id: int):
                                  exercise.organizations)
     plans, agreements, unreadable = _held(exercise, plans, agreements)
     form = ExerciseEditForm(obj=exercise if request.method == "GET" else None, organizations=organizations,
-                            plans=plans, agreements=agreements, zone_name=current_user.time_zone)
+                            plans=plans, agreements=agreements, zone_name=current_user.time_zone,
+                            users=with_current(_readers(), exercise.recipients), creator_id=exercise.created_by_id)
     keep_restricted_choice(form.incident_plan_id, exercise.incident_plan_id, "A plan version you may not read")
     for agreement in unreadable:
         keep_restricted_choice(form.agreement_ids, agreement.id, f"{agreement.reference} (you may not read it)")
@@ -117,6 +125,7 @@ def edit(exercise_id: int):
                           else next((p for p in plans if p.id == plan_id), None)),
                     organizations=[o for o in organizations if o.id in set(form.organization_ids.data or [])],
                     agreements=[a for a in (*unreadable, *agreements) if a.id in chosen_agreements],
+                    recipients=form.recipients.chosen(),
                     **form.model_data())
         except services.ExerciseInputError as exc:
             lifecycle.refused_input(form, exc)
