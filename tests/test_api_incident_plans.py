@@ -17,6 +17,8 @@ def test_draft_sections_review_approval_and_the_pages_own_pdf(app, client, clien
         auth, approver_auth = bearer(token_for(author)), bearer(token_for(approver))
         stranger_auth, covered_id = bearer(token_for(stranger)), covered.id
         page = client_as(author)
+    nulled = client.post("/api/v1/incident-plans/", json={"title": "Nulls", "scope": None, "tlp": None}, headers=auth)
+    assert nulled.status_code == 422 and {e["field"] for e in nulled.json["errors"]} == {"scope", "tlp"}
     created = client.post("/api/v1/incident-plans/", json={
         "title": "Ransomware playbook", "scope": "SCADA", "tlp": "amber", "sectors": ["water", "water"],
         "covered_organization_ids": [covered_id]}, headers=auth)

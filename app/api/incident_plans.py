@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from app import permissions
 from app.api import bp, paging, refused, writes
 from app.api.paging import ListQuery, Page
-from app.api.schemas import IfMatch, OrganizationRef, Text, UserRef, not_null
+from app.api.schemas import IfMatch, OrganizationRef, Text, UserRef
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.incident_plans import queries, services
@@ -142,16 +142,16 @@ def incident_plan_document(plan_id: int):
 class PlanFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    scope: Text(MARKDOWN_MAX) | None = None
-    activation_criteria: Text(MARKDOWN_MAX) | None = None
-    severity_levels: Text(MARKDOWN_MAX) | None = None
-    distribution_list: Text(5000) | None = None
-    change_summary: Text(20_000) | None = None
-    sectors: list[Sector] | None = Field(None, max_length=len(Sector))
-    tlp: TLP | None = None
-    version_label: Text(20, required=True) | None = Field(None, description="Letters, digits, dots and dashes.")
-    covered_organization_ids: list[int] | None = Field(None, max_length=500,
-                                                       description="Partner organisations the plan covers.")
+    scope: Text(MARKDOWN_MAX) = None
+    activation_criteria: Text(MARKDOWN_MAX) = None
+    severity_levels: Text(MARKDOWN_MAX) = None
+    distribution_list: Text(5000) = None
+    change_summary: Text(20_000) = None
+    sectors: list[Sector] = Field(None, max_length=len(Sector))
+    tlp: TLP = None
+    version_label: Text(20, required=True) = Field(None, description="Letters, digits, dots and dashes.")
+    covered_organization_ids: list[int] = Field(None, max_length=500,
+                                                description="Partner organisations the plan covers.")
 
     @field_validator("version_label")
     @classmethod
@@ -170,9 +170,7 @@ class IncidentPlanIn(PlanFields):
 class IncidentPlanPatch(PlanFields):
     """The fields to change (any subset), while the plan is a draft. TLP:RED recipients are not changed here."""
 
-    title: Text(200, required=True) | None = None
-    _not_null = not_null("title", "scope", "activation_criteria", "severity_levels", "distribution_list",
-                         "change_summary", "sectors", "tlp", "version_label", "covered_organization_ids")
+    title: Text(200, required=True) = None
 
 
 class PlanTransition(BaseModel):
@@ -197,9 +195,6 @@ def _changes(model: BaseModel, plan: IncidentPlan | None = None) -> dict:
         if len(orgs) != len(ids):
             raise writes.field_error("covered_organization_ids", "Choose active organisations.")
         changes["covered_organizations"] = orgs
-    for name in ("tlp", "sectors"):
-        if name in changes and changes[name] is None:
-            del changes[name]
     return changes
 
 
@@ -262,10 +257,9 @@ class SectionIn(BaseModel):
 class SectionPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    phase: Phase | None = None
-    title: Text(200, required=True) | None = None
-    body: Text(MARKDOWN_MAX) | None = None
-    _not_null = not_null("phase", "title", "body")
+    phase: Phase = None
+    title: Text(200, required=True) = None
+    body: Text(MARKDOWN_MAX) = None
 
 
 def _section(plan: IncidentPlan, section_id: int) -> PlanSection:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from app import permissions
 from app.api import bp, refused, writes
 from app.api.risks import get_visible_risk
-from app.api.schemas import IfMatch, OrganizationRef, Text, UserRef, not_null
+from app.api.schemas import IfMatch, OrganizationRef, Text, UserRef
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.models import Mitigation, MitigationStatus, Organization, Risk, User
@@ -84,11 +84,11 @@ def get_mitigation(risk_id: int, mitigation_id: int):
 class MitigationFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    description: Text(MARKDOWN_MAX) | None = None
+    description: Text(MARKDOWN_MAX) = None
     assigned_user_id: int | None = Field(None, ge=1, le=2**31 - 1,
                                          description="A person of the assigned organisation (may update the status).")
     due_date: date | None = None
-    effectiveness: int | None = Field(None, ge=0, le=100)
+    effectiveness: int = Field(None, ge=0, le=100)
 
 
 class MitigationIn(MitigationFields):
@@ -101,10 +101,8 @@ class MitigationIn(MitigationFields):
 class MitigationPatch(MitigationFields):
     """The fields to change (any subset)."""
 
-    title: Text(200, required=True) | None = None
-    assigned_organization_id: int | None = Field(None, ge=1, le=2**31 - 1)
-
-    _not_null = not_null("title", "assigned_organization_id", "description", "effectiveness")
+    title: Text(200, required=True) = None
+    assigned_organization_id: int = Field(None, ge=1, le=2**31 - 1)
 
 
 class MitigationTransition(BaseModel):
@@ -113,7 +111,7 @@ class MitigationTransition(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: MitigationStatus = Field(description="The status to move to.")
-    effectiveness: int | None = Field(None, ge=0, le=100, description="Unchanged when left out.")
+    effectiveness: int = Field(None, ge=0, le=100, description="Unchanged when left out.")
     note: Text(NOTE_MAX) = Field("", description="Progress note.")
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from app import permissions
 from app.api import bp, paging, refused, writes
 from app.api.paging import ListQuery, Page
-from app.api.schemas import IfMatch, OrganizationRef, Text, not_null
+from app.api.schemas import IfMatch, OrganizationRef, Text
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.models import TLP, Initiative, Risk, RiskLevel, RiskStatus, Sector, Treatment
@@ -119,17 +119,17 @@ def get_risk(risk_id: int):
 class RiskFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    description: Text(MARKDOWN_MAX) | None = None
+    description: Text(MARKDOWN_MAX) = None
     sector: Sector | None = None
-    asset: Text(200) | None = None
-    threat: Text(TEXT_MAX) | None = None
-    vulnerability: Text(TEXT_MAX) | None = None
-    treatment: Treatment | None = None
+    asset: Text(200) = None
+    threat: Text(TEXT_MAX) = None
+    vulnerability: Text(TEXT_MAX) = None
+    treatment: Treatment = None
     residual_likelihood: int | None = Field(None, ge=1, le=5, description="Give both residual values or neither.")
     residual_impact: int | None = Field(None, ge=1, le=5)
     initiative_id: int | None = Field(None, ge=1, le=2**31 - 1, description="An initiative you may read.")
     next_review_date: date | None = Field(None, description="Empty: set from the level (90, 180 or 360 days).")
-    tlp: TLP | None = None
+    tlp: TLP = None
 
 
 class RiskIn(RiskFields):
@@ -143,12 +143,9 @@ class RiskIn(RiskFields):
 class RiskPatch(RiskFields):
     """The fields to change (any subset). TLP:RED recipients are not changed here."""
 
-    title: Text(200, required=True) | None = None
-    likelihood: int | None = Field(None, ge=1, le=5)
-    impact: int | None = Field(None, ge=1, le=5)
-
-    _not_null = not_null("title", "likelihood", "impact", "treatment", "tlp", "description", "asset", "threat",
-                         "vulnerability")
+    title: Text(200, required=True) = None
+    likelihood: int = Field(None, ge=1, le=5)
+    impact: int = Field(None, ge=1, le=5)
 
 
 class RiskTransition(BaseModel):
@@ -169,9 +166,6 @@ def _check(changes: dict, risk: Risk | None = None) -> dict:
                                                                       Initiative.archived_at.is_(None))
         if db.session.scalar(visible) is None:
             raise writes.field_error("initiative_id", "Choose an initiative you may read.")
-    for name in ("treatment", "tlp"):
-        if name in changes and changes[name] is None:
-            del changes[name]
     return changes
 
 

@@ -4,7 +4,7 @@ Shared here so the OpenAPI document has one component per name (two kinds' `Orga
 """
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.forms import CONTROL_CHARACTERS, normalize_text
 
@@ -51,12 +51,3 @@ class IfMatch(BaseModel):
 
     if_match: str | None = Field(None, alias="If-Match", description="The ETag of the version you read.")
 
-
-def not_null(*names: str):
-    """A patch model's validator (`_not_null = not_null("title", …)`): these fields may be left out, not nulled."""
-    def check(self):
-        for name in names:
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null.")
-        return self
-    return model_validator(mode="after")(check)
