@@ -202,3 +202,20 @@ def test_a_deactivated_coordinator_manages_nothing(app):
     assert client.post(f"/webhooks/{endpoint_id}/delete").status_code in (302, 401, 403, 404)
     with app.app_context():
         assert db.session.get(WebhookEndpoint, endpoint_id) is not None
+
+
+def test_a_draft_advisory_reaches_its_authors_only_even_at_green(app, receiver):
+    """Kinds read in editions decide as the pages do: a draft is its authors' alone, whatever its label."""
+    with app.app_context():
+        author = factories.user(role=Role.COORDINATOR)
+        co_author, outsider = factories.organization(), factories.organization()
+        advisory = factories.advisory(created_by=author, authors=[co_author], tlp=TLP.GREEN, title="Draft alert")
+        endpoints = {name: _endpoint(org, receiver.url, events=["advisory.updated"])
+                     for name, org in {"author": author.organization, "co_author": co_author,
+                                       "outsider": outsider}.items()}
+        db.session.add_all(endpoints.values())
+        db.session.commit()
+        audit.record(author, "advisory.updated", advisory, summary="title: a → b")
+        db.session.commit()
+        reached = set(db.session.scalars(sa.select(WebhookDelivery.endpoint_id)))
+        assert reached == {endpoints["author"].id, endpoints["co_author"].id}
