@@ -117,6 +117,8 @@ def test_a_released_advisory_never_changes_and_updates_supersede_it(app, monkeyp
     new_page = reader.get(f"/advisories/{new_id}").get_data(as_text=True)
     assert "Superseded by" in old_page and f"/advisories/{new_id}" in old_page  # linked both ways
     assert "supersedes" in new_page and f"/advisories/{old_id}" in new_page
+    shared = reader.get("/sharing/").get_data(as_text=True)  # the list marks the superseded one as such
+    assert shared.count("superseded-mark") == 1
 
 
 def test_withdrawal_needs_a_reason_every_reader_sees(app, monkeypatch):
