@@ -22,13 +22,22 @@ from flask import abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import records
+from app import kinds, permissions, records
 from app.conflicts import conflict_page
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import InvalidTransition, StaleEdit
 
 STALE = (StaleEdit, StaleDataError)
+
+
+def get_visible(model: type, record_id: int, *options):
+    """The signed-in user's record of a kind (app/kinds.py) by id, through the kind's scope
+    (permissions.visible_records), loaded with `options`; 404, never 403, outside it: its existence is not
+    confirmed."""
+    kind = kinds.by_model(model)
+    stmt = permissions.visible_records(kind, current_user).where(model.id == record_id)
+    return db.first_or_404(stmt.options(*options) if options else stmt)
 
 
 @contextmanager

@@ -40,7 +40,7 @@ CSV_COLUMNS = [
 
 
 def get_visible_task(task_id: int) -> Task:
-    return db.first_or_404(permissions.visible_tasks(current_user).where(Task.id == task_id))
+    return lifecycle.get_visible(Task, task_id)
 
 
 @bp.get("/")

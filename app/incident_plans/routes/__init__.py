@@ -2,18 +2,16 @@
 on every sub-route (sections and contacts included), in scope but not allowed is 403."""
 import sqlalchemy as sa
 from flask import render_template, request
-from flask_login import current_user
 
-from app import permissions
 from app.extensions import db
 from app.incident_plans import bp
 from app.incident_plans.services import PlanLocked
+from app.lifecycle import get_visible
 from app.models import IncidentPlan, PlanContact, PlanSection
 
 
 def get_visible_plan(plan_id: int, *options) -> IncidentPlan:
-    stmt = permissions.visible_incident_plans(current_user).where(IncidentPlan.id == plan_id)
-    return db.first_or_404(stmt.options(*options) if options else stmt)
+    return get_visible(IncidentPlan, plan_id, *options)
 
 
 def get_plan_section(plan: IncidentPlan, section_id: int) -> PlanSection:

@@ -3,14 +3,13 @@ sub-route (stages and their PDFs included), in scope but not allowed is 403."""
 import sqlalchemy as sa
 from flask_login import current_user
 
-from app import permissions
+from app import lifecycle
 from app.extensions import db
 from app.models import IncidentReport, IncidentReportStage
 
 
 def get_visible_report(incident_id: int, *options) -> IncidentReport:
-    stmt = permissions.visible_incident_reports(current_user).where(IncidentReport.id == incident_id)
-    return db.first_or_404(stmt.options(*options) if options else stmt)
+    return lifecycle.get_visible(IncidentReport, incident_id, *options)
 
 
 def get_report_stage(report: IncidentReport, stage_id: int) -> IncidentReportStage:

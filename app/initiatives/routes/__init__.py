@@ -2,17 +2,13 @@
 
 Every view loads its initiative through `get_visible_initiative` (404 outside the user's scope).
 """
-from flask_login import current_user
-
-from app import permissions
-from app.extensions import db
+from app import lifecycle
 from app.models import Initiative
 
 
 def get_visible_initiative(initiative_id: int) -> Initiative:
     """404, not 403, outside the user's scope: don't confirm that the record exists."""
-    stmt = permissions.visible_initiatives(current_user).where(Initiative.id == initiative_id)
-    return db.first_or_404(stmt)
+    return lifecycle.get_visible(Initiative, initiative_id)
 
 
 from app.initiatives.routes import listing, milestones, pages  # noqa: E402,F401  -- attach the views to bp

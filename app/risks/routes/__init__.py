@@ -1,14 +1,14 @@
 """Risk register views. Every load goes through the scoped loaders below: out of scope is 404."""
 from flask_login import current_user
 
-from app import permissions
+from app import lifecycle, permissions
 from app.extensions import db
 from app.models import Mitigation, Risk
 
 
 def get_visible_risk(risk_id: int) -> Risk:
     """404, not 403, outside the user's scope: don't confirm that the risk exists."""
-    return db.first_or_404(permissions.visible_risks(current_user).where(Risk.id == risk_id))
+    return lifecycle.get_visible(Risk, risk_id)
 
 
 def get_visible_mitigation(risk_id: int, mitigation_id: int) -> tuple[Risk, Mitigation]:
