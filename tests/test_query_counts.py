@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Organization, Role, User
+from app.models import IncidentPlan, Organization, Role, User
 from bench.scale import seed_scale
 from tests import factories as f
 from tests.conftest import WORLD_SCOPE, make_app
@@ -31,10 +31,12 @@ def _exercises(n: int) -> None:
 
     coordinator = db.session.scalar(sa.select(User).where(User.email == COORDINATOR))
     partners = db.session.scalars(sa.select(Organization).where(Organization.name.like("Partner %"))).all()
+    # The scaled plans (bench/scale.py writes their ids itself: a new plan here would collide on PostgreSQL).
+    plans = db.session.scalars(sa.select(IncidentPlan).order_by(IncidentPlan.id.desc()).limit(n)).all()
     for i in range(n):
         owner = partners[i % len(partners)]
         lead = f.user(role=Role.COORDINATOR, organization=owner)
-        plan = f.incident_plan(created_by=lead, tlp=TLP.GREEN)
+        plan = plans[i % len(plans)]
         exercise = f.exercise(created_by=lead, tlp=(TLP.GREEN, TLP.AMBER)[i % 2], incident_plan_id=plan.id,
                               plan_version_label=plan.version_label, status=ExerciseStatus.EVALUATED,
                               organizations=[coordinator.organization, partners[(i + 1) % len(partners)]],
