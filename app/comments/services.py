@@ -59,11 +59,14 @@ def write_comment(actor: User, record, body: str, *, action: str = "commented") 
     return comment
 
 
+def comments_statement(record) -> sa.Select:
+    """The comments on `record` with their authors (unordered: the page orders by time, the API by id)."""
+    return (sa.select(Comment).where(Comment.linked_to(record))
+            .options(selectinload(Comment.author).selectinload(User.organization)))
+
+
 def comments_for(record) -> list[Comment]:
-    stmt = (sa.select(Comment).where(Comment.linked_to(record))
-            .options(selectinload(Comment.author).selectinload(User.organization))
-            .order_by(Comment.created_at, Comment.id))
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(comments_statement(record).order_by(Comment.created_at, Comment.id)))
 
 
 def followers(record, *, exclude: User | None = None) -> list[User]:
