@@ -22,6 +22,7 @@ from app.models import (
     Agreement,
     Document,
     IncidentPlan,
+    Initiative,
     Mitigation,
     Notification,
     NotificationKind,
@@ -68,6 +69,22 @@ KINDS = {
            body={}, versioned="agreement"),
         Op("transition an agreement", "POST", "/api/v1/agreements/{agreement}/transitions",
            ("POST", "/agreements/{agreement}/status"), 409, {"status": "draft"}),
+        Op("create an agreement", "POST", "/api/v1/agreements/", ("GET", "/agreements/new"), 201,
+           {"title": "From the API"}),
+        Op("list an agreement's documents", "GET", "/api/v1/agreements/{agreement}/documents",
+           ("GET", "/agreements/{agreement}")),
+    ],
+    "documents": [
+        Op("read a document", "GET", "/api/v1/documents/{document}", ("GET", "/documents/{document}.pdf")),
+        Op("download a document", "GET", "/api/v1/documents/{document}/content", ("GET", "/documents/{document}.pdf")),
+    ],
+    "initiatives": [
+        Op("list initiatives", "GET", "/api/v1/initiatives/", ("GET", "/initiatives/")),
+        Op("read an initiative", "GET", "/api/v1/initiatives/{initiative}", ("GET", "/initiatives/{initiative}")),
+        Op("update an initiative", "PATCH", "/api/v1/initiatives/{initiative}",
+           ("GET", "/initiatives/{initiative}/edit"), body={}, versioned="initiative"),
+        Op("transition an initiative", "POST", "/api/v1/initiatives/{initiative}/transitions",
+           ("POST", "/initiatives/{initiative}/status"), 409, {"status": "proposed"}),
     ],
     "risks": [
         Op("list risks", "GET", "/api/v1/risks/", ("GET", "/risks/")),
@@ -118,6 +135,7 @@ KINDS = {
 }
 VERSIONED = {
     "agreement": Agreement,
+    "initiative": Initiative,
     "risk": Risk,
     "mitigation": Mitigation,
     "plan": IncidentPlan,
@@ -136,10 +154,16 @@ def _records(people: dict, orgs: dict) -> dict[str, int]:
                                     parties=[(orgs["partner"], PartyRole.PARTNER)])
     notification = Notification(user_id=people[("owner", Role.MEMBER)].id, kind=NotificationKind.ASSIGNMENT,
                                 object_type="risks", object_id=risk.id, summary="A risk needs you")
-    db.session.add(notification)
-    db.session.flush()
+    document = Document(object_type="agreements", object_id=agreement.id, kind="agreement", version=1,
+                        reference=agreement.reference, filename="agreement.pdf", sha256="0" * 64, size=9,
+                        content=b"%PDF-1.7\n", tlp=TLP.AMBER, issuer_id=coordinator.id)
+    db.session.add_all([notification, document])
+    initiative = factories.initiative(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,
+                                      participants=[orgs["partner"]])
+    db.session.commit()
     return {"risk": risk.id, "mitigation": mitigation.id, "agreement": agreement.id, "owner_org": orgs["owner"].id,
-            "notification": notification.id, **_plans(coordinator, orgs)}
+            "notification": notification.id, "document": document.id, "initiative": initiative.id,
+            **_plans(coordinator, orgs)}
 
 
 def _plans(coordinator, orgs: dict) -> dict[str, int]:

@@ -1,11 +1,12 @@
-"""Agreements: list (the list page's filters), detail, update and lifecycle transitions.
+"""Agreements: list (the list page's filters), detail, create, update, lifecycle transitions, issued documents.
 
-/api/v1/agreements/, /api/v1/agreements/<id>, PATCH /api/v1/agreements/<id> (If-Match),
+/api/v1/agreements/ (GET, POST), /api/v1/agreements/<id>, PATCH /api/v1/agreements/<id> (If-Match), its issued
+documents (/api/v1/agreements/<id>/documents),
 POST /api/v1/agreements/<id>/transitions.
 """
 from datetime import date, datetime
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import selectinload
@@ -13,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from app import permissions
 from app.agreements import queries, services
 from app.api import bp, paging, refused, writes
+from app.api.documents import DocumentList, document_list
 from app.api.paging import ListQuery, Page
 from app.api.schemas import IfMatch, OrganizationRef, Text
 from app.api.spec import Responses, spec
@@ -24,6 +26,7 @@ from app.models import (
     AgreementKind,
     AgreementParty,
     AgreementStatus,
+    Organization,
     PartyRole,
     Sector,
 )
@@ -107,6 +110,13 @@ def get_agreement(agreement_id: int):
     return writes.with_etag(jsonify(_out(agreement).model_dump(mode="json")), agreement.version)
 
 
+@bp.get("/agreements/<int:agreement_id>/documents")
+@spec.validate(resp=Responses(HTTP_200=DocumentList), tags=TAGS)
+def list_agreement_documents(agreement_id: int):
+    """The agreement's issued documents (for signature, executed), newest first: their bytes at `content`."""
+    return document_list(get_visible_agreement(agreement_id))
+
+
 class AgreementPatch(BaseModel):
     """The fields to change (any subset; the dates take null to clear them). Parties and TLP:RED recipients
     are not changed here."""
@@ -169,3 +179,64 @@ def transition_agreement(agreement_id: int):
         services.transition_agreement(current_user, agreement, step.status, comment=step.comment)
     db.session.flush()
     return writes.with_etag(jsonify(_out(agreement).model_dump(mode="json")), agreement.version)
+
+
+class PartyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    organization_id: int = Field(ge=1, le=2**31 - 1, description="An active organisation of the partnership.")
+    party_role: PartyRole = PartyRole.PARTNER
+    signatory_name: Text(120) = ""
+    signatory_title: Text(120) = ""
+    signatory_email: Text(254) = Field("", pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AgreementIn(BaseModel):
+    """A new agreement, a draft owned by your organisation (a party: the lead unless another party leads)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text(200, required=True)
+    kind: AgreementKind = AgreementKind.MOU
+    tlp: TLP = TLP.AMBER
+    summary: Text(SUMMARY_MAX) = ""
+    terms: Text(TERMS_MAX) = ""
+    sectors: list[Sector] = Field([], max_length=len(Sector))
+    effective_date: date | None = None
+    expiry_date: date | None = None
+    notice_days: int = Field(30, ge=0, le=3650)
+    auto_renew: bool = False
+    parties: list[PartyIn] = Field([], max_length=40)
+
+
+def _party_rows(parties: list[PartyIn]) -> list[dict]:
+    """The parties as the form hands them to the service; an organisation the pages would not offer is a 422."""
+    wanted = {party.organization_id for party in parties}
+    offered = set(db.session.scalars(permissions.active_organizations(current_user)
+                                     .where(Organization.id.in_(wanted)).with_only_columns(Organization.id)))
+    for index, party in enumerate(parties):
+        if party.organization_id not in offered:
+            raise writes.field_error(f"parties.{index}.organization_id", "Choose an active organisation.")
+        if party.signatory_name == "" and (party.signatory_title or party.signatory_email):
+            raise writes.field_error(f"parties.{index}.signatory_name",
+                                     "Give the signatory's name (a title or email needs a name).")
+    return [{**party.model_dump(), "signatory_email": party.signatory_email.lower()} for party in parties]
+
+
+@bp.post("/agreements/")
+@spec.validate(json=AgreementIn, resp=Responses(HTTP_201=AgreementOut), tags=TAGS)
+def create_agreement():
+    """Draft an agreement, as the New agreement form does (coordinators)."""
+    permissions.authorize(permissions.can_create_agreement(current_user))
+    new = request.context.json
+    fields = new.model_dump(exclude={"parties"})
+    fields["sectors"] = sorted(set(new.sectors), key=lambda sector: sector.value)
+    if new.effective_date and new.expiry_date and new.expiry_date <= new.effective_date:
+        raise writes.field_error("expiry_date", "The expiry date must be after the effective date.")
+    with refused():
+        agreement = services.create_agreement(current_user, parties=_party_rows(new.parties), **fields)
+    db.session.flush()
+    response = writes.with_etag(jsonify(_out(agreement).model_dump(mode="json")), agreement.version)
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_agreement", agreement_id=agreement.id)
+    return response

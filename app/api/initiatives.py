@@ -1,0 +1,174 @@
+"""Initiatives and their milestones: list (the list page's filters), detail, update, lifecycle transitions.
+
+/api/v1/initiatives/, /api/v1/initiatives/<id> (its milestones inside), PATCH /api/v1/initiatives/<id>
+(If-Match), POST /api/v1/initiatives/<id>/transitions.
+"""
+from datetime import date, datetime
+
+from flask import jsonify, request
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import selectinload
+
+from app import permissions
+from app.api import bp, paging, refused, writes
+from app.api.paging import ListQuery, Page
+from app.api.schemas import IfMatch, OrganizationRef, Text
+from app.api.spec import Responses, spec
+from app.extensions import db
+from app.initiatives import queries, services
+from app.models import TLP, Agreement, Health, Initiative, InitiativeStatus, Sector
+
+TAGS = ("Initiatives",)
+OBJECTIVE_MAX, DESCRIPTION_MAX, REASON_MAX, NOTE_MAX = 2_000, 100_000, 2_000, 1_000  # as the initiative form
+
+
+class MilestoneOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    due_date: date | None
+    completed_at: datetime | None
+
+
+class InitiativeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    reference: str
+    title: str
+    objective: str
+    description: str
+    status: InitiativeStatus
+    health: Health
+    health_reason: str
+    decision_needed: bool
+    decision_note: str
+    tlp: TLP
+    sectors: list[Sector]
+    start_date: date | None
+    target_date: date | None
+    agreement_id: int | None = Field(description="The linked agreement, when the reader may read it (else null).")
+    lead_organization: OrganizationRef
+    owner_organization: OrganizationRef
+    participants: list[OrganizationRef]
+    milestones: list[MilestoneOut]
+    version: int = Field(description="The lock version: send it back in If-Match to change the initiative.")
+    created_at: datetime
+    updated_at: datetime
+    archived_at: datetime | None
+
+
+class InitiativeListQuery(ListQuery):
+    status: InitiativeStatus | None = None
+    health: Health | None = None
+    tlp: TLP | None = None
+    sector: Sector | None = None
+    organization: int | None = Field(None, ge=1, le=2**31 - 1, description="A lead, owner or participant's id.")
+    lead: int | None = Field(None, ge=1, le=2**31 - 1, description="The lead organisation's id.")
+    archived: bool = Field(False, description="Archived initiatives instead of live ones.")
+
+
+def _readable_agreements(ids: set[int]) -> set[int]:
+    """Of these agreements, the ones the reader may read (a link to another is not named, as on the page)."""
+    if not ids:
+        return set()
+    return set(db.session.scalars(permissions.visible_agreements(current_user).where(Agreement.id.in_(ids))
+                                  .with_only_columns(Agreement.id)))
+
+
+def _dump(initiative: Initiative, readable: set[int]) -> dict:
+    out = InitiativeOut.model_validate(initiative)
+    if out.agreement_id not in readable:
+        out.agreement_id = None
+    return out.model_dump(mode="json")
+
+
+def _answer(initiative: Initiative):
+    response = jsonify(_dump(initiative, _readable_agreements({initiative.agreement_id} - {None})))
+    return writes.with_etag(response, initiative.version)
+
+
+def get_visible_initiative(initiative_id: int) -> Initiative:
+    """The initiative when the token's user may read it (404 otherwise, as on the pages)."""
+    return db.first_or_404(permissions.visible_initiatives(current_user).where(Initiative.id == initiative_id)
+                           .options(selectinload(Initiative.milestones), selectinload(Initiative.participants)))
+
+
+@bp.get("/initiatives/")
+@spec.validate(query=InitiativeListQuery, resp=Responses(HTTP_200=Page[InitiativeOut]), tags=TAGS)
+def list_initiatives():
+    """The initiatives the token's user may read, with the list page's filters."""
+    query = request.context.query
+    filters = paging.page_filters(queries.read_filters, query)
+    page = paging.page_of(queries.list_initiatives(current_user, filters), Initiative.id, query, lambda i: i)
+    readable = _readable_agreements({i.agreement_id for i in page["items"]} - {None})
+    return jsonify({**page, "items": [_dump(i, readable) for i in page["items"]]})
+
+
+@bp.get("/initiatives/<int:initiative_id>")
+@spec.validate(resp=Responses(HTTP_200=InitiativeOut), tags=TAGS)
+def get_initiative(initiative_id: int):
+    """One initiative with its milestones; its ETag is its version."""
+    return _answer(get_visible_initiative(initiative_id))
+
+
+class InitiativePatch(BaseModel):
+    """The fields to change (any subset). Links (agreement, lead, participants) and TLP:RED recipients are
+    kept as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text(200, required=True) = None
+    objective: Text(OBJECTIVE_MAX) = None
+    description: Text(DESCRIPTION_MAX) = None
+    health: Health = None
+    health_reason: Text(REASON_MAX) = None
+    decision_needed: bool = None
+    decision_note: Text(NOTE_MAX) = None
+    tlp: TLP = None
+    sectors: list[Sector] = Field(None, max_length=len(Sector))
+    start_date: date | None = None
+    target_date: date | None = None
+
+
+class InitiativeTransition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: InitiativeStatus = Field(description="The status to move to.")
+
+
+@bp.patch("/initiatives/<int:initiative_id>")
+@spec.validate(json=InitiativePatch, headers=IfMatch, resp=Responses(HTTP_200=InitiativeOut), tags=TAGS)
+def update_initiative(initiative_id: int):
+    """Change an initiative's fields: If-Match must name its current version (412 otherwise, 428 without it)."""
+    initiative = get_visible_initiative(initiative_id)
+    permissions.authorize(permissions.can_edit_initiative(current_user, initiative))
+    version = writes.expected_version(initiative)
+    changes = request.context.json.model_dump(exclude_unset=True)
+    # The service checks the rules on what it is given: hand it the record's values for what stays.
+    for name in ("health", "health_reason", "start_date", "target_date", "tlp"):
+        changes.setdefault(name, getattr(initiative, name))
+    if changes["tlp"] is not TLP.RED:
+        recipients = []
+    else:
+        recipients = list(initiative.recipients)
+    with refused():
+        services.update_initiative(current_user, initiative, expected_version=version,
+                                   participant_ids=[o.id for o in initiative.participants], recipients=recipients,
+                                   **changes)
+    db.session.flush()
+    return _answer(initiative)
+
+
+@bp.post("/initiatives/<int:initiative_id>/transitions")
+@spec.validate(json=InitiativeTransition, resp=Responses(HTTP_200=InitiativeOut), tags=TAGS)
+def transition_initiative(initiative_id: int):
+    """Move an initiative along its lifecycle (proposed, active, on hold, completed, cancelled)."""
+    initiative = get_visible_initiative(initiative_id)
+    permissions.authorize(permissions.can_transition_initiative(current_user, initiative))
+    with refused():
+        services.transition_initiative(current_user, initiative, request.context.json.status)
+    db.session.flush()
+    return _answer(initiative)
