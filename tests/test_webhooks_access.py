@@ -219,3 +219,35 @@ def test_a_draft_advisory_reaches_its_authors_only_even_at_green(app, receiver):
         db.session.commit()
         reached = set(db.session.scalars(sa.select(WebhookDelivery.endpoint_id)))
         assert reached == {endpoints["author"].id, endpoints["co_author"].id}
+
+
+@pytest.mark.parametrize("event", ["advisory.commented", "advisory.updated"])
+def test_a_public_edition_reader_hears_no_talk_about_the_restricted_text(app, receiver, event):
+    """An organisation that reads only an AMBER advisory's public edition is no reader of its comments or of
+    what its recipients did with it (acknowledgements, risks opened): those events go to the restricted
+    edition's readers; its release and status still reach every reader of an edition, as its page does."""
+    with app.app_context():
+        author = factories.user(role=Role.COORDINATOR)
+        recipient, outsider = factories.organization(), factories.organization()
+        advisory = factories.advisory(created_by=author, recipients=[recipient], tlp=TLP.AMBER, status="released",
+                                      title="Relay firmware exploited", public_title="Update your relays")
+        events = ["advisory.commented", "advisory.updated", "advisory.transitioned"]
+        endpoints = {name: _endpoint(org, receiver.url, events=events)
+                     for name, org in {"author": author.organization, "recipient": recipient,
+                                       "outsider": outsider}.items()}
+        db.session.add_all(endpoints.values())
+        db.session.commit()
+        if event == "advisory.commented":
+            audit.record(author, event, advisory, summary="comment: seen at two substations")
+        else:
+            audit.record(author, "advisory.acknowledged", advisory, summary="acted")
+        db.session.commit()
+        reached = set(db.session.scalars(sa.select(WebhookDelivery.endpoint_id)))
+        assert reached == {endpoints["author"].id, endpoints["recipient"].id}
+        rows = list(db.session.scalars(sa.select(WebhookDelivery)))
+        assert all(delivery.still_readable(row) for row in rows)
+        audit.record(author, "advisory.withdrawn", advisory, summary="withdrawn")
+        db.session.commit()
+        withdrawn = set(db.session.scalars(sa.select(WebhookDelivery.endpoint_id)
+                                           .where(WebhookDelivery.event == "advisory.transitioned")))
+        assert withdrawn == set(endpoints[name].id for name in endpoints)

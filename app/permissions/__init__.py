@@ -236,10 +236,12 @@ def readable_in_full(kind: kinds.RecordKind, user: User) -> sa.Select:
     return visible_records(kind, user)
 
 
-def visible_to_organization(kind: kinds.RecordKind, organization: Organization) -> sa.Select:
+def visible_to_organization(kind: kinds.RecordKind, organization: Organization, *, in_full: bool = False) -> sa.Select:
     """The records of `kind` an organisation may read as a whole (a webhook's receiver): the TLP rule for
-    any member of it; never TLP:RED, which names its readers one by one."""
-    return visible_records(kind, OrganizationReader(organization))
+    any member of it; never TLP:RED, which names its readers one by one. `in_full`: only those whose whole
+    text it reads (readable_in_full: an advisory's restricted edition, not its public one)."""
+    reader = OrganizationReader(organization)
+    return readable_in_full(kind, reader) if in_full else visible_records(kind, reader)
 
 
 # Each kind's scope under the name its callers use (a task or a mitigation joins its parent).

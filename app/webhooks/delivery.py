@@ -16,7 +16,7 @@ from app import claims, kinds, permissions
 from app.extensions import db
 from app.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, utcnow
 from app.secret_box import SecretBox
-from app.webhooks import addresses, signing, transport
+from app.webhooks import addresses, events, signing, transport
 
 CLAIM_SECONDS = 120
 BASE_DELAY_SECONDS = 30
@@ -49,7 +49,8 @@ def still_readable(row: WebhookDelivery) -> bool:
     kind = kinds.BY_TABLE.get(row.object_type)
     if kind is None:
         return False
-    stmt = permissions.visible_to_organization(kind, row.endpoint.organization).where(kind.model.id == row.object_id)
+    stmt = (permissions.visible_to_organization(kind, row.endpoint.organization, in_full=events.in_full(row.event))
+            .where(kind.model.id == row.object_id))
     return db.session.scalar(sa.select(stmt.exists())) is True
 
 

@@ -42,6 +42,13 @@ def catalogue() -> list[tuple[str, str]]:
 NAMES = frozenset(name for name, _ in catalogue())
 
 
+def in_full(name: str) -> bool:
+    """An event that talks about a record's text or what its readers did with it (a comment, an update: an
+    acknowledgement, a risk opened) goes to the readers of its whole text only (an advisory's restricted
+    edition); its creation, release and status changes to every reader of an edition, as its page shows them."""
+    return name.rsplit(".", 1)[-1] in (COMMENTED, UPDATED)
+
+
 def _transition(verb: str, summary: str) -> bool:
     return verb in TRANSITION_ACTIONS or any(part.startswith("status: ") for part in summary.split("; "))
 

@@ -70,10 +70,10 @@ def _write(session: so.Session) -> None:
     for (name, object_type, object_id), (kind, audit) in found.items():
         data = None
         for endpoint in (endpoint for endpoint in endpoints if endpoint.subscribes(name)):
-            key = (endpoint.organization_id, object_type, object_id)
+            key = (endpoint.organization_id, object_type, object_id, events.in_full(name))
             if key not in readable:
-                readable[key] = session.scalar(permissions.visible_to_organization(kind, endpoint.organization)
-                                               .where(kind.model.id == object_id))
+                scope = permissions.visible_to_organization(kind, endpoint.organization, in_full=events.in_full(name))
+                readable[key] = session.scalar(scope.where(kind.model.id == object_id))
             record = readable[key]
             if record is None:
                 continue
