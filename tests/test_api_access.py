@@ -23,6 +23,7 @@ from app.models import (
     Document,
     IncidentPlan,
     Initiative,
+    MemberRole,
     Mitigation,
     Notification,
     NotificationKind,
@@ -77,6 +78,13 @@ KINDS = {
     "documents": [
         Op("read a document", "GET", "/api/v1/documents/{document}", ("GET", "/documents/{document}.pdf")),
         Op("download a document", "GET", "/api/v1/documents/{document}/content", ("GET", "/documents/{document}.pdf")),
+    ],
+    "working groups": [
+        Op("list working groups", "GET", "/api/v1/working-groups/", ("GET", "/working-groups/")),
+        Op("read a working group", "GET", "/api/v1/working-groups/{working_group}",
+           ("GET", "/working-groups/{working_group}")),
+        Op("list tasks", "GET", "/api/v1/tasks/", ("GET", "/tasks/")),
+        Op("read a task", "GET", "/api/v1/tasks/{task}", ("GET", "/tasks/{task}")),
     ],
     "initiatives": [
         Op("list initiatives", "GET", "/api/v1/initiatives/", ("GET", "/initiatives/")),
@@ -160,9 +168,14 @@ def _records(people: dict, orgs: dict) -> dict[str, int]:
     db.session.add_all([notification, document])
     initiative = factories.initiative(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,
                                       participants=[orgs["partner"]])
+    group = factories.working_group(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,
+                                    members=[(people[("partner", Role.MEMBER)], MemberRole.MEMBER)])
+    task = factories.task(working_group=group, assignee_id=people[("partner", Role.MEMBER)].id,
+                          created_by_id=coordinator.id)
     db.session.commit()
     return {"risk": risk.id, "mitigation": mitigation.id, "agreement": agreement.id, "owner_org": orgs["owner"].id,
             "notification": notification.id, "document": document.id, "initiative": initiative.id,
+            "working_group": group.id, "task": task.id,
             **_plans(coordinator, orgs)}
 
 

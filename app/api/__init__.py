@@ -73,4 +73,5 @@ from app.api import (  # noqa: E402,F401
     mitigations,
     notifications,
     risks,
+    working_groups,
 )

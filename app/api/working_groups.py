@@ -1,0 +1,151 @@
+"""Working groups and their tasks, read: lists with the pages' filters and details.
+
+/api/v1/working-groups/, /api/v1/working-groups/<id> (members inside), /api/v1/tasks/, /api/v1/tasks/<id>.
+"""
+from datetime import date, datetime
+from typing import Literal
+
+from flask import jsonify, request
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import selectinload
+
+from app import permissions
+from app.api import bp, paging, writes
+from app.api.paging import ListQuery, Page
+from app.api.schemas import OrganizationRef, UserRef
+from app.api.spec import Responses, spec
+from app.extensions import db
+from app.models import (
+    TLP,
+    Initiative,
+    MemberRole,
+    Task,
+    TaskPriority,
+    TaskStatus,
+    WorkingGroup,
+    WorkingGroupMember,
+    WorkingGroupStatus,
+)
+from app.tasks import queries as task_queries
+from app.working_groups import queries
+
+TAGS = ("Working groups and tasks",)
+ID = Field(None, ge=1, le=2**31 - 1)
+
+
+class MemberOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    user: UserRef
+    role: MemberRole
+
+
+class WorkingGroupOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    reference: str
+    name: str
+    charter: str
+    status: WorkingGroupStatus
+    tlp: TLP
+    initiative_id: int | None = Field(description="The group's initiative, when the reader may read it (else null).")
+    owner_organization: OrganizationRef
+    memberships: list[MemberOut]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    archived_at: datetime | None
+
+
+class WorkingGroupListQuery(ListQuery):
+    status: WorkingGroupStatus | None = None
+    tlp: TLP | None = None
+    initiative: int | None = ID
+    organization: int | None = ID
+    mine: bool = Field(False, description="Only groups you are a member of.")
+    archived: bool = Field(False, description="Archived groups instead of live ones.")
+
+
+class TaskOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    working_group_id: int
+    title: str
+    description: str
+    status: TaskStatus
+    priority: TaskPriority
+    due_date: date | None
+    assignee: UserRef | None
+    completed_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    archived_at: datetime | None
+
+
+class TaskListQuery(ListQuery):
+    scope: Literal["all", "mine"] = Field("all", description="Every task you may read, or those assigned to you.")
+    status: TaskStatus | None = None
+    priority: TaskPriority | None = None
+    working_group: int | None = ID
+    due: Literal["overdue", "week"] | None = None
+    archived: bool = Field(False, description="Archived tasks (or tasks of archived groups) instead of live ones.")
+
+
+def _readable_initiatives(ids: set[int]) -> set[int]:
+    if not ids:
+        return set()
+    return set(db.session.scalars(permissions.visible_initiatives(current_user).where(Initiative.id.in_(ids))
+                                  .with_only_columns(Initiative.id)))
+
+
+def _group(group: WorkingGroup, readable: set[int]) -> dict:
+    out = WorkingGroupOut.model_validate(group)
+    if out.initiative_id not in readable:
+        out.initiative_id = None
+    return out.model_dump(mode="json")
+
+
+@bp.get("/working-groups/")
+@spec.validate(query=WorkingGroupListQuery, resp=Responses(HTTP_200=Page[WorkingGroupOut]), tags=TAGS)
+def list_working_groups():
+    """The working groups the token's user may read, with the list page's filters."""
+    query = request.context.query
+    stmt = queries.list_working_groups(current_user, paging.page_filters(queries.read_filters, query)).options(
+        selectinload(WorkingGroup.memberships).selectinload(WorkingGroupMember.user))
+    page = paging.page_of(stmt, WorkingGroup.id, query, lambda group: group)
+    readable = _readable_initiatives({group.initiative_id for group in page["items"]} - {None})
+    return jsonify({**page, "items": [_group(group, readable) for group in page["items"]]})
+
+
+@bp.get("/working-groups/<int:working_group_id>")
+@spec.validate(resp=Responses(HTTP_200=WorkingGroupOut), tags=TAGS)
+def get_working_group(working_group_id: int):
+    """One working group with its members; its ETag is its version."""
+    group = db.first_or_404(permissions.visible_working_groups(current_user)
+                            .where(WorkingGroup.id == working_group_id)
+                            .options(selectinload(WorkingGroup.memberships).selectinload(WorkingGroupMember.user)))
+    readable = _readable_initiatives({group.initiative_id} - {None})
+    return writes.with_etag(jsonify(_group(group, readable)), group.version)
+
+
+@bp.get("/tasks/")
+@spec.validate(query=TaskListQuery, resp=Responses(HTTP_200=Page[TaskOut]), tags=TAGS)
+def list_tasks():
+    """The tasks the token's user may read (their groups' scope), with the My tasks page's filters."""
+    query = request.context.query
+    filters = paging.page_filters(task_queries.read_filters, query)
+    stmt = task_queries.list_tasks(current_user, filters).options(selectinload(Task.assignee))
+    return jsonify(paging.page_of(stmt, Task.id, query, lambda task: TaskOut.model_validate(task).model_dump(mode="json")))
+
+
+@bp.get("/tasks/<int:task_id>")
+@spec.validate(resp=Responses(HTTP_200=TaskOut), tags=TAGS)
+def get_task(task_id: int):
+    """One task; its ETag is its version."""
+    task = db.first_or_404(permissions.visible_tasks(current_user).where(Task.id == task_id)
+                           .options(selectinload(Task.assignee)))
+    return writes.with_etag(jsonify(TaskOut.model_validate(task).model_dump(mode="json")), task.version)
