@@ -21,6 +21,7 @@ from app.models import (
     TLP,
     Agreement,
     Document,
+    Exercise,
     IncidentPlan,
     Initiative,
     MemberRole,
@@ -132,6 +133,17 @@ KINDS = {
         Op("update a section", "PATCH", "/api/v1/incident-plans/{plan}/sections/{section}",
            ("GET", "/incident-plans/{plan}/sections/{section}/edit"), body={}, versioned="section"),
     ],
+    "exercises": [
+        Op("list exercises", "GET", "/api/v1/exercises/", ("GET", "/exercises/")),
+        Op("read an exercise", "GET", "/api/v1/exercises/{exercise}", ("GET", "/exercises/{exercise}")),
+        Op("plan an exercise", "POST", "/api/v1/exercises/", ("GET", "/exercises/new"), 201,
+           {"type": "tabletop", "title": "From the API", "starts_at": "2030-03-01T09:00:00+01:00",
+            "ends_at": "2030-03-01T13:00:00+01:00"}),
+        Op("update an exercise", "PATCH", "/api/v1/exercises/{exercise}", ("GET", "/exercises/{exercise}/edit"),
+           body={}, versioned="exercise"),
+        Op("transition an exercise", "POST", "/api/v1/exercises/{exercise}/transitions",
+           ("POST", "/exercises/{exercise}/status"), 409, {"status": "planning"}),
+    ],
     "notifications": [
         Op("list notifications", "GET", "/api/v1/notifications/", ("GET", "/notifications/")),
         Op("mark a notification read", "POST", "/api/v1/notifications/{notification}/read",
@@ -148,6 +160,7 @@ VERSIONED = {
     "mitigation": Mitigation,
     "plan": IncidentPlan,
     "section": PlanSection,
+    "exercise": Exercise,
 }
 OPERATIONS = [pytest.param(kind, op, id=f"{kind}: {op.name}") for kind, ops in KINDS.items() for op in ops]
 
@@ -160,6 +173,8 @@ def _records(people: dict, orgs: dict) -> dict[str, int]:
                                       assigned_user=people[("partner", Role.MEMBER)])
     agreement = factories.agreement(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,
                                     parties=[(orgs["partner"], PartyRole.PARTNER)])
+    exercise = factories.exercise(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,
+                                  organizations=[orgs["partner"]])
     notification = Notification(user_id=people[("owner", Role.MEMBER)].id, kind=NotificationKind.ASSIGNMENT,
                                 object_type="risks", object_id=risk.id, summary="A risk needs you")
     document = Document(object_type="agreements", object_id=agreement.id, kind="agreement", version=1,
@@ -176,6 +191,7 @@ def _records(people: dict, orgs: dict) -> dict[str, int]:
     return {"risk": risk.id, "mitigation": mitigation.id, "agreement": agreement.id, "owner_org": orgs["owner"].id,
             "notification": notification.id, "document": document.id, "initiative": initiative.id,
             "working_group": group.id, "task": task.id,
+            "exercise": exercise.id,
             **_plans(coordinator, orgs)}
 
 

@@ -68,6 +68,7 @@ from app.api import (  # noqa: E402,F401
     comments,
     docs,
     documents,
+    exercises,
     incident_plans,
     initiatives,
     mitigations,
