@@ -227,12 +227,12 @@ KINDS: tuple[RecordKind, ...] = (
                dashboard_panel="app.incidents.picture:dashboard_for", inbox_sections="app.incidents.inbox",
                executive_section="app.incidents.executive:SECTION",
                clock_reminders=("incident stage", "app.incidents.reminders:run")),
-    # Read in editions (Advisory.read_condition: drafts by the authors, a public edition by everyone); a released
-    # advisory never changes, so it takes no files; its comments discuss the restricted text, so only the readers
-    # of that edition read and write them (permissions.readable_in_full); its acknowledgement reminders go to the
+    # Read in editions (Advisory.read_condition: drafts by the authors, a public edition by everyone); its files
+    # (taken while it is a draft: a released advisory never changes) and its comments belong to the restricted
+    # text, so only the readers of that edition read them (permissions.readable_in_full); its acknowledgement reminders go to the
     # recipients' coordinators (app/advisories/reminders.py). Only its reference travels: a public-edition reader
     # never learns the restricted title from a notification.
-    RecordKind("advisory", Advisory, "advisory", "advisories.detail", "advisory_id", attachments=False,
+    RecordKind("advisory", Advisory, "advisory", "advisories.detail", "advisory_id",
                comments=True, title_travels=False, inbox_sections="app.advisories.inbox",
                calendar_entries="app.advisories.inbox:calendar_entries",
                dated_reminders=("advisory acknowledgement", "app.advisories.reminders:run"),

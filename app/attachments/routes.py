@@ -72,7 +72,8 @@ def load_record(slug: str, record_id: int) -> tuple[kinds.RecordKind, object]:
     kind = kinds.BY_SLUG.get(slug)
     if kind is None or not kind.attachments:
         abort(404)
-    return kind, db.first_or_404(permissions.visible_records(kind, current_user).where(kind.model.id == record_id))
+    # A kind read in editions (an advisory): its files are the restricted text's, for that edition's readers only.
+    return kind, db.first_or_404(permissions.readable_in_full(kind, current_user).where(kind.model.id == record_id))
 
 
 def record_url(kind: kinds.RecordKind, record) -> str:

@@ -256,6 +256,10 @@ def can_add_attachment(user: User, record) -> bool:
         from app.permissions.exercises import works_on_corrective_action
 
         return works_on_corrective_action(user, record) and record.status.value != "verified"
+    if kind.key == "advisory":  # its authors' coordinators, on the draft: a released advisory never changes
+        from app.permissions.advisories import authors_for
+
+        return authors_for(user, record) and record.status.value == "draft" and not record.is_archived
     if kind.key == "incident_report":  # evidence: also the operator's members who write the report
         from app.permissions.incidents import can_edit_incident_report
 
