@@ -279,3 +279,11 @@ def test_csrf02_login_follows_a_local_next(app):
     _seed_user(app, email="me@example.org")
     response = login(app.test_client(), "me@example.org", query_string={"next": "/auth/account?tab=2"})
     assert response.headers["Location"] == "/auth/account?tab=2"
+
+
+def test_the_sign_in_page_focuses_one_field(app, client):
+    """The address when none is typed yet; after a wrong password, the address again (the message is there)."""
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert re.findall(r'<input[^>]*\bautofocus\b[^>]*>', page) and "autofocus=\"None\"" not in page
+    assert len(re.findall(r'\bautofocus\b', page)) == 1
+    assert re.search(r'<input[^>]*\bautofocus\b[^>]*id="email"', page)
