@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from app.api import OPEN_ENDPOINTS
 from app.bearer import is_bearer_path
-from app.documents.services import KIND_PLAN_APPROVED
+from app.documents.services import KIND_INCIDENT_STAGE, KIND_PLAN_APPROVED
 from app.extensions import db
 from app.models import (
     TLP,
@@ -23,6 +23,7 @@ from app.models import (
     Document,
     Exercise,
     IncidentPlan,
+    IncidentReport,
     Initiative,
     MemberRole,
     Mitigation,
@@ -35,6 +36,7 @@ from app.models import (
     Risk,
     Role,
     User,
+    utcnow,
 )
 from tests import factories
 from tests.api_helpers import bearer, token_for
@@ -59,6 +61,7 @@ class Op:
     ok: int = 200  # the API's answer when the page lets the person through
     body: dict | None = None
     versioned: str | None = None  # send If-Match with the current version of this record (a key of VERSIONED)
+    page_form: dict | None = None  # what the page request posts ("{version}": the record's current version)
     use: tuple = ()  # (URL name, world key) pairs: another record of the world in the URL (an approved plan)
     own: bool = False  # on the person's own things (all her notifications read): everyone may, each her own
 
@@ -107,7 +110,7 @@ KINDS = {
         Op("list mitigations", "GET", "/api/v1/risks/{risk}/mitigations/", ("GET", "/risks/{risk}")),
         Op("read a mitigation", "GET", "/api/v1/risks/{risk}/mitigations/{mitigation}", ("GET", "/risks/{risk}")),
         Op("add a mitigation", "POST", "/api/v1/risks/{risk}/mitigations/",
-           ("GET", "/risks/{risk}/mitigations/new"), 201, {"title": "From the API", "assigned_organization_id": 0}),
+           ("GET", "/risks/{risk}/mitigations/new"), 201, {"title": "From the API", "assigned_organization_id": "{owner_org}"}),
         Op("update a mitigation", "PATCH", "/api/v1/risks/{risk}/mitigations/{mitigation}",
            ("GET", "/risks/{risk}/mitigations/{mitigation}/edit"), body={}, versioned="mitigation"),
         Op("update a mitigation's status", "POST", "/api/v1/risks/{risk}/mitigations/{mitigation}/transitions",
@@ -152,6 +155,28 @@ KINDS = {
            ("POST", "/notifications/read-all"), body={}, own=True),
         Op("read the inbox", "GET", "/api/v1/inbox/", ("GET", "/inbox/")),
     ],
+    "incident reports": [
+        Op("list reports", "GET", "/api/v1/incidents/", ("GET", "/incidents/")),
+        Op("read a report", "GET", "/api/v1/incidents/{incident}", ("GET", "/incidents/{incident}")),
+        Op("file a report", "POST", "/api/v1/incidents/", ("GET", "/incidents/new"), 201,
+           {"title": "From the API", "authority_organization_id": "{csirt}", "aware_at": "2026-01-05T08:00:00Z",
+            "sectors": ["energy"]}),
+        Op("update a report", "PATCH", "/api/v1/incidents/{incident}", ("GET", "/incidents/{incident}/edit"), body={},
+           versioned="incident"),
+        Op("transition a report", "POST", "/api/v1/incidents/{incident}/transitions",
+           ("POST", "/incidents/{incident}/status"), 409, {"status": "open"}, versioned="incident",
+           page_form={"new_status": "open", "version": "{version}"}),
+        Op("submit a stage", "POST", "/api/v1/incidents/{incident}/stages/",
+           ("GET", "/incidents/{incident}/stages/early_warning"), 422, {"kind": "early_warning", "body": "Again"},
+           versioned="incident"),
+        Op("acknowledge a stage", "POST", "/api/v1/incidents/{incident}/stages/{stage}/acknowledgement",
+           ("POST", "/incidents/{incident}/stages/{stage}/acknowledge"), body={}),
+        Op("request an intermediate report", "POST", "/api/v1/incidents/{incident}/intermediate-requests",
+           ("POST", "/incidents/{incident}/intermediate"), 422, {"due_at": "2020-01-01T00:00:00Z"},
+           versioned="incident"),
+        Op("download a stage", "GET", "/api/v1/incidents/{incident}/stages/{stage}.pdf",
+           ("GET", "/incidents/{incident}/stages/{stage}.pdf")),
+    ],
 }
 VERSIONED = {
     "agreement": Agreement,
@@ -161,6 +186,7 @@ VERSIONED = {
     "plan": IncidentPlan,
     "section": PlanSection,
     "exercise": Exercise,
+    "incident": IncidentReport,
 }
 OPERATIONS = [pytest.param(kind, op, id=f"{kind}: {op.name}") for kind, ops in KINDS.items() for op in ops]
 
@@ -192,7 +218,9 @@ def _records(people: dict, orgs: dict) -> dict[str, int]:
             "notification": notification.id, "document": document.id, "initiative": initiative.id,
             "working_group": group.id, "task": task.id,
             "exercise": exercise.id,
-            **_plans(coordinator, orgs)}
+            **_plans(coordinator, orgs),
+            **_incidents(coordinator, orgs),
+            }
 
 
 def _plans(coordinator, orgs: dict) -> dict[str, int]:
@@ -208,6 +236,22 @@ def _plans(coordinator, orgs: dict) -> dict[str, int]:
         tlp=approved.tlp, issuer_id=coordinator.id)])
     db.session.commit()
     return {"plan": plan.id, "section": section.id, "approved_plan": approved.id}
+
+
+def _incidents(coordinator, orgs: dict) -> dict[str, int]:
+    """A report of the owner's to the authority, its early warning submitted with its sealed PDF; another
+    authority (without people) for the reports filed from the API."""
+    report = factories.incident_report(created_by=coordinator, authority=orgs["authority"], tlp=TLP.AMBER)
+    document = Document(object_type="incident_reports", object_id=report.id, kind=KIND_INCIDENT_STAGE, version=1,
+                        reference=report.reference, filename="stage.pdf", sha256="2" * 64, size=14,
+                        content=b"%PDF-1.7 stage", tlp=report.tlp, issuer_id=coordinator.id)
+    db.session.add(document)
+    db.session.flush()
+    stage = report.stages[0]
+    stage.submitted_at, stage.submitted_by_id, stage.body, stage.document_id = utcnow(), coordinator.id, "Early", document.id
+    csirt = factories.organization(name="Sector CSIRT", is_authority=True)
+    db.session.commit()
+    return {"incident": report.id, "stage": stage.id, "csirt": csirt.id}
 
 
 def test_every_api_operation_is_in_the_table(app):
@@ -255,18 +299,18 @@ def _version(app, key: str, url_ids: dict) -> str:
 def test_every_person_gets_from_the_api_what_the_page_gives(world, kind, op):
     app, ids, who = world
     ids = {**ids, **{name: ids[key] for name, key in op.use}}
-    body = op.body and {k: (ids["owner_org"] if v == 0 and k.endswith("organization_id") else v)
-                        for k, v in op.body.items()}
+    body = op.body and {k: (ids[v[1:-1]] if isinstance(v, str) and v[:1] == "{" else v) for k, v in op.body.items()}
     wrong, answers = [], {}
     for name, user_id, secret in who:
         with app.app_context():
             page = app.test_client(user=db.session.get(User, user_id))
         method, url = op.page
-        page_status = page.open(url.format(**ids), method=method, data={}).status_code
-        expected = {200: op.ok, 302: op.ok, 403: 403, 404: 404}[page_status]
         headers = bearer(secret)
         if op.versioned:
             headers["If-Match"] = _version(app, op.versioned, ids)
+        form = {k: headers["If-Match"].strip('"') if v == "{version}" else v for k, v in (op.page_form or {}).items()}
+        page_status = page.open(url.format(**ids), method=method, data=form).status_code
+        expected = {200: op.ok, 302: op.ok, 403: 403, 404: 404}[page_status]
         response = app.test_client().open(op.api.format(**ids), method=op.method, json=body, headers=headers)
         answers[name] = response.status_code
         if response.status_code != expected:

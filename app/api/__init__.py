@@ -70,6 +70,7 @@ from app.api import (  # noqa: E402,F401
     documents,
     exercises,
     incident_plans,
+    incidents,
     initiatives,
     mitigations,
     notifications,
