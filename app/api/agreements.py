@@ -32,7 +32,7 @@ from app.models import (
 )
 
 TAGS = ("Agreements",)
-SUMMARY_MAX, TERMS_MAX = 5_000, 100_000  # as the agreement form (tests/test_api_kinds.py compares them)
+SUMMARY_MAX, TERMS_MAX = 5_000, 100_000  # as the agreement form (app/agreements/forms.py)
 
 
 class PartyOut(BaseModel):

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.problems import ProblemError
 
 Item = TypeVar("Item")
+NOT_OFFERED = frozenset({"sort"})  # the API's order is by id (stable cursors), never a page's sort
 
 
 class ListQuery(BaseModel):
@@ -37,6 +38,9 @@ class Page(BaseModel, Generic[Item]):
 def page_filters(read_filters: Callable, query: BaseModel) -> dict:
     """The page's filters dict (its keys and defaults from `read_filters`) holding the validated query's values."""
     filters = read_filters(MultiDict())
+    missing = set(filters) - set(type(query).model_fields) - NOT_OFFERED
+    if missing:  # a filter of the page the API forgot: the kind's list query must name it
+        raise LookupError(f"{type(query).__name__} lacks the page's filters {sorted(missing)}")
     given = query.model_dump(include=set(filters))
     filters.update({name: value for name, value in given.items() if value is not None})
     return filters
