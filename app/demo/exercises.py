@@ -160,7 +160,7 @@ def seed(people) -> int:
             action.completed_at = utcnow() - timedelta(days=10)
         if status is S.VERIFIED:
             action.verified_by_id, action.verified_at = lead.id, utcnow() - timedelta(days=8)
-    # The AAR/IP awaits the second coordinator's approval (four eyes).
+    # The AAR/IP awaits the approval of Riverbend's second coordinator (four eyes: not Maria, who submitted it).
     db.session.add(ReviewRequest(object_type=Exercise.__tablename__, object_id=tabletop.id, submitted_by_id=lead.id))
     _exercise(people, plan, NEXT, ExerciseType.FUNCTIONAL, 75, ExerciseStatus.PLANNING,
               "The same grid loss, this time with generators actually moved to two pumping stations.")

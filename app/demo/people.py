@@ -39,6 +39,8 @@ USERS = [
     ("analyst@niro.example.gov", "Priya Raman", "Threat analyst", "gov", Role.MEMBER),
     ("director@niro.example.gov", "Robert Haines", "Director, Infrastructure Resilience", "gov", Role.EXECUTIVE),
     ("coordinator@riverbend.example.com", "Maria Alvarez", "Emergency manager", "water", Role.COORDINATOR),
+    # The utility's second coordinator approves the after-action report Maria submitted (four eyes).
+    ("resilience@riverbend.example.com", "Daniel Osei", "Resilience planner", "water", Role.COORDINATOR),
     ("ops@riverbend.example.com", "Tom Becker", "SCADA operations lead", "water", Role.MEMBER),
     ("ceo@riverbend.example.com", "Helen Cho", "General manager", "water", Role.EXECUTIVE),
     ("coordinator@northgrid.example.com", "Samuel Okafor", "CIP compliance manager", "energy", Role.COORDINATOR),
