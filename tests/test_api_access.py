@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import (
     TLP,
     Agreement,
+    CorrectiveAction,
     Document,
     Exercise,
     IncidentPlan,
@@ -146,6 +147,14 @@ KINDS = {
            body={}, versioned="exercise"),
         Op("transition an exercise", "POST", "/api/v1/exercises/{exercise}/transitions",
            ("POST", "/exercises/{exercise}/status"), 409, {"status": "planning"}),
+        Op("list corrective actions", "GET", "/api/v1/corrective-actions/", ("GET", "/corrective-actions/")),
+        Op("read a corrective action", "GET", "/api/v1/corrective-actions/{corrective_action}",
+           ("GET", "/corrective-actions/{corrective_action}")),
+        Op("update a corrective action", "PATCH", "/api/v1/corrective-actions/{corrective_action}",
+           ("GET", "/corrective-actions/{corrective_action}/edit"), body={}, versioned="corrective_action"),
+        Op("transition a corrective action", "POST", "/api/v1/corrective-actions/{corrective_action}/transitions",
+           ("POST", "/corrective-actions/{corrective_action}/status"), 409, {"status": "open"},
+           versioned="corrective_action", page_form={"new_status": "open", "version": "{version}"}),
     ],
     "notifications": [
         Op("list notifications", "GET", "/api/v1/notifications/", ("GET", "/notifications/")),
@@ -187,6 +196,7 @@ VERSIONED = {
     "section": PlanSection,
     "exercise": Exercise,
     "incident": IncidentReport,
+    "corrective_action": CorrectiveAction,
 }
 OPERATIONS = [pytest.param(kind, op, id=f"{kind}: {op.name}") for kind, ops in KINDS.items() for op in ops]
 
@@ -201,6 +211,7 @@ def _records(people: dict, orgs: dict) -> dict[str, int]:
                                     parties=[(orgs["partner"], PartyRole.PARTNER)])
     exercise = factories.exercise(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,
                                   organizations=[orgs["partner"]])
+    action = factories.corrective_action(exercise=exercise, responsible_organization_id=orgs["partner"].id)
     notification = Notification(user_id=people[("owner", Role.MEMBER)].id, kind=NotificationKind.ASSIGNMENT,
                                 object_type="risks", object_id=risk.id, summary="A risk needs you")
     document = Document(object_type="agreements", object_id=agreement.id, kind="agreement", version=1,
@@ -217,7 +228,7 @@ def _records(people: dict, orgs: dict) -> dict[str, int]:
     return {"risk": risk.id, "mitigation": mitigation.id, "agreement": agreement.id, "owner_org": orgs["owner"].id,
             "notification": notification.id, "document": document.id, "initiative": initiative.id,
             "working_group": group.id, "task": task.id,
-            "exercise": exercise.id,
+            "exercise": exercise.id, "corrective_action": action.id,
             **_plans(coordinator, orgs),
             **_incidents(coordinator, orgs),
             }

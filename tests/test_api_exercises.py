@@ -57,3 +57,31 @@ def test_plan_update_with_a_stale_version_refused_then_transition(app, client):
         actions = db.session.scalars(sa.select(AuditEvent.action).where(
             AuditEvent.object_id == exercise["id"], AuditEvent.object_type == "exercises")).all()
         assert {"exercise.created", "exercise.updated", "exercise.status_changed"} <= set(actions)
+
+
+def test_a_corrective_action_updated_stale_refused_then_started_by_the_responsible_partner(app, client):
+    with app.app_context():
+        owner, partner = factories.organization(name="Water"), factories.organization(name="Grid")
+        lead = factories.user(role=Role.COORDINATOR, organization=owner)
+        engineer = factories.user(role=Role.MEMBER, organization=partner)
+        stranger = factories.user(role=Role.COORDINATOR, organization=factories.organization(name="Telecom"))
+        exercise = factories.exercise(created_by=lead, owner_organization=owner, organizations=[partner])
+        action_id = factories.corrective_action(exercise=exercise, responsible_organization_id=partner.id).id
+        lead_auth, engineer_auth = bearer(token_for(lead)), bearer(token_for(engineer))
+        stranger_auth = bearer(token_for(stranger))
+    url = f"/api/v1/corrective-actions/{action_id}"
+    assert client.get(url, headers=stranger_auth).status_code == 404
+    read = client.get(url, headers=lead_auth)
+    assert read.status_code == 200 and read.json["responsible_organization"]["name"] == "Grid"
+    changed = client.patch(url, json={"title": "Second pump feed", "due_date": "2030-06-30"},
+                           headers={**lead_auth, "If-Match": read.headers["ETag"]})
+    assert changed.status_code == 200 and changed.json["title"] == "Second pump feed"
+    stale = client.patch(url, json={"title": "Lost update"}, headers={**lead_auth, "If-Match": read.headers["ETag"]})
+    assert stale.status_code == 412
+    assert client.post(f"{url}/transitions", json={"status": "in_progress"}, headers=lead_auth).status_code == 403
+    started = client.post(f"{url}/transitions", json={"status": "in_progress"}, headers=engineer_auth)
+    assert started.status_code == 200 and started.json["status"] == "in_progress"
+    done = client.post(f"{url}/transitions", json={"status": "completed"}, headers=engineer_auth)
+    assert done.status_code == 422 and "evidence" in done.json["detail"]
+    found = client.get("/api/v1/corrective-actions/?status=in_progress&q=second+pump", headers=lead_auth).json
+    assert [a["id"] for a in found["items"]] == [action_id]

@@ -70,6 +70,7 @@ def refused():
 from app.api import (  # noqa: E402,F401
     agreements,
     comments,
+    corrective_actions,
     docs,
     documents,
     exercises,

@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app import lifecycle, listing, permissions, records
-from app.corrective_actions import bp
+from app.corrective_actions import bp, queries
 from app.corrective_actions.forms import CorrectiveActionEditForm, CorrectiveStatusForm
 from app.exercises import improvement
 from app.exercises.services import ExerciseInputError
@@ -15,13 +15,9 @@ from app.models import (
     CapabilityElement,
     CorrectiveAction,
     CorrectiveActionStatus,
-    Exercise,
     User,
-    today,
 )
 
-SORTABLE = {"due": CorrectiveAction.due_date, "status": CorrectiveAction.status, "title": CorrectiveAction.title,
-            "updated": CorrectiveAction.updated_at}
 OPTIONS = (selectinload(CorrectiveAction.exercise), selectinload(CorrectiveAction.responsible_organization),
            selectinload(CorrectiveAction.point_of_contact))
 CSV_COLUMNS = [
@@ -40,19 +36,7 @@ def get_visible_action(corrective_action_id: int) -> CorrectiveAction:
 @bp.get("/")
 def index():
     args = request.args
-    stmt = listing.archived(permissions.visible_corrective_actions(current_user), CorrectiveAction.archived_at,
-                            listing.flag("archived", args))
-    stmt = listing.search(stmt, [CorrectiveAction.title, Exercise.reference], args.get("q"))
-    stmt = listing.where_equal(stmt,
-                               (CorrectiveAction.status, listing.enum_arg("status", CorrectiveActionStatus, args)),
-                               (CorrectiveAction.capability_element,
-                                listing.enum_arg("element", CapabilityElement, args)))
-    if listing.flag("due", args, "overdue"):
-        stmt = stmt.where(CorrectiveAction.due_date < today(),
-                          CorrectiveAction.status.in_([CorrectiveActionStatus.OPEN, CorrectiveActionStatus.IN_PROGRESS]))
-    if listing.flag("mine", args):
-        stmt = stmt.where(CorrectiveAction.responsible_organization_id == current_user.organization_id)
-    stmt = listing.sort(stmt, SORTABLE, "due", "asc", tie_breaker=CorrectiveAction.id).options(*OPTIONS)
+    stmt = queries.list_statement(current_user, args).options(*OPTIONS)
     if listing.wants_csv():
         return listing.csv_response(db.session.scalars(stmt).all(), CSV_COLUMNS, "corrective-actions.csv")
     return render_template("corrective_actions/index.html", page=listing.paginate(stmt), args=args,

@@ -1,0 +1,143 @@
+"""Corrective actions (the exercises' improvement plans): the list (its page's filters), detail, edit, status steps.
+
+/api/v1/corrective-actions/, /api/v1/corrective-actions/<id>, PATCH …/<id> (If-Match), POST …/<id>/transitions.
+An update here changes the action's own fields; its organisation, contact, objective and links stay as they are.
+"""
+from datetime import date, datetime
+
+from flask import jsonify, request
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
+
+from app import permissions
+from app.api import bp, paging, refused, writes
+from app.api.paging import ListQuery, Page
+from app.api.schemas import IfMatch, OrganizationRef, Text, UserRef
+from app.api.spec import Responses, spec
+from app.corrective_actions import queries
+from app.exercises import improvement
+from app.extensions import db
+from app.models import CapabilityElement, CorrectiveAction, CorrectiveActionStatus
+
+TAGS = ("Exercises",)
+TEXT_MAX = 20_000  # as the corrective action form (app/forms.py)
+OPTIONS = (selectinload(CorrectiveAction.exercise), selectinload(CorrectiveAction.responsible_organization),
+           selectinload(CorrectiveAction.point_of_contact))
+
+
+class CorrectiveActionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    exercise_id: int
+    title: str
+    area_for_improvement: str
+    capability_element: CapabilityElement
+    responsible_organization: OrganizationRef
+    point_of_contact: UserRef | None
+    start_date: date | None
+    due_date: date | None
+    status: CorrectiveActionStatus
+    completed_at: datetime | None
+    verified_at: datetime | None
+    version: int = Field(description="The lock version: send it back in If-Match to change the action.")
+    created_at: datetime
+    updated_at: datetime
+    archived_at: datetime | None
+
+
+class CorrectiveActionListQuery(ListQuery):
+    status: CorrectiveActionStatus | None = None
+    element: CapabilityElement | None = None
+    due: bool = Field(False, description="Only open or in-progress actions past their due date.")
+    mine: bool = Field(False, description="Only actions your organisation is responsible for.")
+    archived: bool = Field(False, description="Archived actions instead of live ones.")
+
+
+def _dump(action: CorrectiveAction) -> dict:
+    return CorrectiveActionOut.model_validate(action).model_dump(mode="json")
+
+
+def _answer(action: CorrectiveAction):
+    return writes.with_etag(jsonify(_dump(action)), action.version)
+
+
+def get_visible_action(action_id: int) -> CorrectiveAction:
+    """The action when the token's user may read its exercise (404 otherwise, as on the pages)."""
+    return db.first_or_404(permissions.visible_corrective_actions(current_user)
+                           .where(CorrectiveAction.id == action_id).options(*OPTIONS))
+
+
+def _page_args(query: CorrectiveActionListQuery) -> MultiDict:
+    """The query in the page's query-string words (app/corrective_actions/queries.list_statement)."""
+    args = MultiDict({"q": query.q})
+    for name in ("status", "element"):
+        if (value := getattr(query, name)) is not None:
+            args[name] = value.value
+    args.update({name: word for name, word in (("due", "overdue"), ("mine", "1"), ("archived", "1"))
+                 if getattr(query, name)})
+    return args
+
+
+@bp.get("/corrective-actions/")
+@spec.validate(query=CorrectiveActionListQuery, resp=Responses(HTTP_200=Page[CorrectiveActionOut]), tags=TAGS)
+def list_corrective_actions():
+    """The corrective actions the token's user may read, with the improvement plans page's filters."""
+    query = request.context.query
+    stmt = queries.list_statement(current_user, _page_args(query)).options(*OPTIONS)
+    return jsonify(paging.page_of(stmt, CorrectiveAction.id, query, _dump))
+
+
+@bp.get("/corrective-actions/<int:corrective_action_id>")
+@spec.validate(resp=Responses(HTTP_200=CorrectiveActionOut), tags=TAGS)
+def get_corrective_action(corrective_action_id: int):
+    """One corrective action; its ETag is its version."""
+    return _answer(get_visible_action(corrective_action_id))
+
+
+class CorrectiveActionPatch(BaseModel):
+    """The fields to change (any subset)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text(200, required=True) = None
+    area_for_improvement: Text(TEXT_MAX) = None
+    capability_element: CapabilityElement = None
+    start_date: date | None = None
+    due_date: date | None = None
+
+
+class CorrectiveActionTransition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: CorrectiveActionStatus = Field(description="The status to move to (completed needs evidence attached).")
+
+
+@bp.patch("/corrective-actions/<int:corrective_action_id>")
+@spec.validate(json=CorrectiveActionPatch, headers=IfMatch, resp=Responses(HTTP_200=CorrectiveActionOut), tags=TAGS)
+def update_corrective_action(corrective_action_id: int):
+    """Change an action's fields: If-Match must name its current version (412 otherwise, 428 without it)."""
+    action = get_visible_action(corrective_action_id)
+    permissions.authorize(permissions.can_edit_corrective_action(current_user, action))
+    version = writes.expected_version(action)
+    with refused():
+        improvement.update_corrective_action(current_user, action, expected_version=version,
+                                             **request.context.json.model_dump(exclude_unset=True))
+    db.session.flush()
+    return _answer(action)
+
+
+@bp.post("/corrective-actions/<int:corrective_action_id>/transitions")
+@spec.validate(json=CorrectiveActionTransition, resp=Responses(HTTP_200=CorrectiveActionOut), tags=TAGS)
+def transition_corrective_action(corrective_action_id: int):
+    """Move an action along open → in progress → completed → verified, as its status form does (the
+    responsible organisation works on it; the lead organisation verifies)."""
+    action = get_visible_action(corrective_action_id)
+    permissions.authorize(permissions.works_on_corrective_action(current_user, action)
+                          or permissions.can_verify_corrective_action(current_user, action))
+    with refused():
+        improvement.transition_corrective_action(current_user, action, request.context.json.status)
+    db.session.flush()
+    return _answer(action)
