@@ -43,18 +43,23 @@ def counts() -> NavbarCounts:
 def counts_with(user, stmt: sa.Select | None, name: str = "") -> tuple:
     """The values of `stmt`'s one row (a statement of one row built from `user`'s scope and the day alone, named
     `name`; or None), with `user`'s navigation bar counts computed in the same statement (and kept for the rest
-    of the request when `user` is the signed-in one)."""
+    of the request when `user` is the signed-in one). The statement with the counts is built once per scope and
+    day (app/inbox/providers.counts_with), not on every page."""
     signed_in = user.is_authenticated and user.is_active
-    columns = []
-    if signed_in and "notifications" in current_app.blueprints:
-        columns.append(("unread", unread_statement(user).scalar_subquery()))
-    if signed_in:
-        columns += [(extra, build(user).scalar_subquery()) for extra, build in EXTRA_COUNTS.items()]
-    for _, column in columns:
-        stmt = stmt.add_columns(column) if stmt is not None else sa.select(column)
-    inbox, row = inbox_counts_with(user, stmt, f"{name}:{','.join(n for n, _ in columns)}")
-    leading = len(row) - len(columns)
-    values = {extra: value or 0 for (extra, _), value in zip(columns, row[leading:], strict=True)}
+    names = (["unread"] if signed_in and "notifications" in current_app.blueprints else []) \
+        + (list(EXTRA_COUNTS) if signed_in else [])
+
+    def with_counts() -> sa.Select | None:
+        columns = [(unread_statement(user) if extra == "unread" else EXTRA_COUNTS[extra](user)).scalar_subquery()
+                   for extra in names]
+        built = stmt
+        for column in columns:
+            built = built.add_columns(column) if built is not None else sa.select(column)
+        return built
+
+    inbox, row = inbox_counts_with(user, with_counts, f"{name}:{','.join(names)}")
+    leading = len(row) - len(names)
+    values = {extra: value or 0 for extra, value in zip(names, row[leading:], strict=True)}
     if has_request_context() and user == current_user:
         g.navbar_counts = NavbarCounts(unread=values.pop("unread", 0), inbox=inbox, extra=values)
     return row[:leading]

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.orm import contains_eager
 
-from app import kinds, permissions
+from app import kinds, permissions, precompiled
 from app.extensions import db
 from app.listing import counting
 from app.models import (
@@ -105,24 +105,28 @@ def inbox_counts(user: User) -> dict[str, int]:
     return counts_with(user)[0]
 
 
-def counts_with(user: User, also: sa.Select | None = None, name: str = "") -> tuple[dict[str, int], tuple]:
-    """({section heading: how many entries in all}, the values of `also`'s one row). The sections that can be
-    long are counted by the database, every count in one statement, `also`'s (a statement of one row) with
-    them: the badges are on every page (app/inbox/navbar.py adds the bell's count, the dashboard its figures).
+def counts_with(user: User, also: Callable[[], sa.Select | None] | None = None,
+                name: str = "") -> tuple[dict[str, int], tuple]:
+    """({section heading: how many entries in all}, the values of the one row of the statement `also()` builds).
+    The sections that can be long are counted by the database, every count in one statement, `also`'s (a
+    statement of one row) with them: the badges are on every page (app/inbox/navbar.py adds the bell's count,
+    the dashboard its figures).
 
     The statement is built once per user scope and day and then reused (permissions.scoped_statements), under
-    `name` when `also` is given (`also` is then built from the same scope alone): building and keying these
-    statements cost more than running them, on every page."""
+    `name` when `also` is given (`also()` then builds from the same scope alone), and compiled once
+    (app/precompiled.py): building, keying and compiling these statements cost more than running them, on
+    every page."""
     usable = _usable(user)
 
     def build():
         counted = [(p.section, p.count(user)) for p in PROVIDERS if p.count] if usable else []
         columns = [counting(stmt).scalar_subquery() for _, stmts in counted for stmt in stmts]
-        statement = also.add_columns(*columns) if also is not None else sa.select(*columns) if columns else None
+        first = also() if also is not None else None
+        statement = first.add_columns(*columns) if first is not None else sa.select(*columns) if columns else None
         return statement, [(section, len(stmts)) for section, stmts in counted], len(columns)
 
     statement, sizes, counted = permissions.scoped_statements(f"inbox_count:{name}:{usable}", user, build)
-    row = tuple(db.session.execute(statement).one()) if statement is not None else ()
+    row = precompiled.one(statement) if statement is not None else ()
     leading = len(row) - counted
     numbers = iter(row[leading:])
     totals = {section: sum(next(numbers) for _ in range(size)) for section, size in sizes}

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import g
 from sqlalchemy.orm import contains_eager
 
-from app import kinds, permissions
+from app import kinds, permissions, precompiled
 from app.documents.executive import at_or_below, report_kinds
 from app.extensions import db
 from app.inbox import navbar
@@ -251,8 +251,10 @@ def dashboard_for(user: User) -> dict:
     figures = _figures(user, statements.get("figures"))
     items: dict[str, list[Item]] = {}
     if "lines" in statements:
-        for row in db.session.execute(statements["lines"]):
-            items.setdefault(row.kind, []).append(Item(**row._mapping))
+        keys = statements["lines"].selected_columns.keys()
+        for row in precompiled.rows(statements["lines"]):
+            item = Item(**dict(zip(keys, row, strict=True)))
+            items.setdefault(item.kind, []).append(item)
         items = {kind: sorted(rows, key=_ORDER[kind]) for kind, rows in items.items()}
     if user.role in (Role.COORDINATOR, Role.EXECUTIVE):
         context.update(_portfolio(figures, items))
