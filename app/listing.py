@@ -12,7 +12,9 @@ import sqlalchemy as sa
 from flask import Response, request
 from flask_sqlalchemy.pagination import SelectPagination
 
+from app import permissions, precompiled
 from app.extensions import db
+from app.models import Organization
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 2**31 // MAX_PER_PAGE  # the offset stays a 32-bit number
@@ -110,6 +112,14 @@ def paginate(stmt: sa.Select, per_page: int | None = None):
         per_page = min(per_page, MAX_PER_PAGE) if per_page >= 1 else 20
     return CountedPagination(select=stmt, session=db.session(), page=page, per_page=per_page,
                              max_per_page=MAX_PER_PAGE, error_out=False)
+
+
+def organization_options(user, short: bool = False) -> list[tuple[int, str]]:
+    """(id, name) of the active organisations, for a list's organisation filter (`short`: the short name where
+    there is one): light rows from a statement built and compiled once per user scope (app/precompiled.py)."""
+    stmt = permissions.scoped_statements("organization_options", user, lambda: permissions.active_organizations(user)
+                                         .with_only_columns(Organization.id, Organization.name, Organization.short_name))
+    return [(id_, (short_name if short else None) or name) for id_, name, short_name in precompiled.rows(stmt)]
 
 
 def wants_csv() -> bool:

@@ -4,13 +4,25 @@ list has), sorting, eager loading and the CSV columns.
 The page and its CSV are built from the same statement, so the export holds exactly the rows
 the user sees under the current filters.
 """
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import listing, permissions
-from app.models import TLP, Agreement, AgreementKind, AgreementParty, AgreementStatus, Sector, User, sector_filter
+from app.extensions import db
+from app.models import (
+    TLP,
+    Agreement,
+    AgreementKind,
+    AgreementParty,
+    AgreementStatus,
+    Organization,
+    PartyRole,
+    Sector,
+    User,
+    sector_filter,
+)
 
 SEARCH_COLUMNS = (Agreement.reference, Agreement.title, Agreement.summary, Agreement.terms)
 
@@ -41,10 +53,8 @@ def read_filters(args: Mapping) -> dict:
 
 def list_agreements(user: User, filters: dict) -> sa.Select:
     """The visible agreements under `filters`, sorted (?sort=, ?dir=) and eager-loaded: the page and its CSV."""
-    stmt = permissions.visible_agreements(user).options(
-        selectinload(Agreement.parties).selectinload(AgreementParty.organization),
-        selectinload(Agreement.owner_organization),
-    )
+    # The page shows its parties as names (party_names); the CSV loads the records (CSV_OPTIONS).
+    stmt = permissions.visible_agreements(user)
     stmt = listing.search(stmt, SEARCH_COLUMNS, filters["q"])
     stmt = listing.where_equal(stmt, (Agreement.status, filters["status"]), (Agreement.kind, filters["kind"]),
                                (Agreement.tlp, filters["tlp"]))
@@ -64,6 +74,26 @@ def list_agreements(user: User, filters: dict) -> sa.Select:
 
 def _party_names(agreement: Agreement) -> list[str]:
     return [f"{p.organization.name} ({p.party_role.label.lower()})" for p in agreement.parties]
+
+
+CSV_OPTIONS = (selectinload(Agreement.parties).joinedload(AgreementParty.organization, innerjoin=True),
+               joinedload(Agreement.owner_organization, innerjoin=True))
+
+# A page's parties as light rows (no records to build), in the parties' order; built once.
+_PARTY_NAMES = (sa.select(AgreementParty.agreement_id, Organization.short_name, Organization.name,
+                          AgreementParty.party_role == PartyRole.LEAD)
+                .join(Organization, Organization.id == AgreementParty.organization_id)
+                .where(AgreementParty.agreement_id.in_(sa.bindparam("ids", expanding=True)))
+                .order_by(AgreementParty.agreement_id, AgreementParty.position))
+
+
+def party_names(agreements: Iterable[Agreement]) -> dict[int, list[tuple[str, bool]]]:
+    """{agreement id: [(the party's organisation's display name, lead?)]} for a page of agreements: one statement."""
+    names: dict[int, list[tuple[str, bool]]] = {a.id: [] for a in agreements}
+    if names:
+        for agreement_id, short_name, name, lead in db.session.execute(_PARTY_NAMES, {"ids": list(names)}):
+            names[agreement_id].append((short_name or name, bool(lead)))
+    return names
 
 
 CSV_COLUMNS = [

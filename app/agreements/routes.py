@@ -72,14 +72,14 @@ def index():
     filters = queries.read_filters(request.args)
     stmt = queries.list_agreements(current_user, filters)
     if listing.wants_csv():
-        return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "agreements.csv")
+        return listing.csv_response(db.session.scalars(stmt.options(*queries.CSV_OPTIONS)).all(), queries.CSV_COLUMNS,
+                                    "agreements.csv")
     page = listing.paginate(stmt)
-    organizations = db.session.scalars(permissions.active_organizations(current_user)).all()
     return render_template(
-        "agreements/index.html", page=page, filters=filters,
+        "agreements/index.html", page=page, filters=filters, parties=queries.party_names(page),
         status_options=AgreementStatus.choices(), kind_options=AgreementKind.choices(),
         sector_options=Sector.choices(), tlp_options=TLP.choices(),
-        organization_options=[(o.id, o.name) for o in organizations])
+        organization_options=listing.organization_options(current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])

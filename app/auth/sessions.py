@@ -12,13 +12,16 @@ from app.bearer import is_bearer_request
 from app.extensions import db, login_manager
 from app.models import User, utcnow
 
+# With its organisation: every page's scopes need it (amber_org_ids), one statement instead of two. Built once:
+# a statement built on every request is walked again to find its compiled form.
+_USER_BY_TOKEN = (sa.select(User).options(so.joinedload(User.organization))
+                  .where(User.session_token == sa.bindparam("token", type_=sa.String)))
+
 
 def load_user(session_token: str) -> User | None:
     if not session_token:
         return None
-    # With its organisation: every page's scopes need it (amber_org_ids), one statement instead of two.
-    user = db.session.scalar(sa.select(User).options(so.joinedload(User.organization))
-                             .where(User.session_token == session_token))
+    user = db.session.scalar(_USER_BY_TOKEN, {"token": session_token})
     if user is None or not user.active:
         return None
     return user

@@ -27,9 +27,8 @@ def index():
         stmt = stmt.options(selectinload(IncidentPlan.covered_organizations),
                             selectinload(IncidentPlan.approver))
         return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "incident-plans.csv")
-    page = listing.paginate(stmt)
-    organizations = db.session.scalars(permissions.active_organizations(current_user)).all()
-    return render_template("incident_plans/index.html", page=page, organizations=organizations,
+    return render_template("incident_plans/index.html", page=listing.paginate(stmt),
+                           org_choices=listing.organization_options(current_user, short=True),
                            statuses=list(PlanStatus), tlps=list(TLP), sectors=list(Sector), args=request.args)
 
 

@@ -47,8 +47,7 @@ def index():
     if listing.wants_csv():
         return _csv(stmt)
     page = listing.paginate(stmt)
-    organizations = db.session.scalars(permissions.active_organizations(current_user)).all()
     return render_template(
         "initiatives/index.html", page=page, filters=filters, archived=archived, q=request.args.get("q", ""),
         status_options=InitiativeStatus.choices(), health_options=Health.choices(), tlp_options=TLP.choices(),
-        sector_options=Sector.choices(), org_options=[(o.id, o.display_name) for o in organizations])
+        sector_options=Sector.choices(), org_options=listing.organization_options(current_user, short=True))

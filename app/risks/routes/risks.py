@@ -3,7 +3,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app import lifecycle, listing, permissions
+from app import lifecycle, listing, permissions, precompiled
 from app.extensions import db
 from app.forms import keep_restricted_choice, with_current
 from app.models import (
@@ -52,10 +52,10 @@ def index():
 
 
 def _filter_options() -> dict[str, list[tuple[str, str]]]:
-    organizations = db.session.scalars(permissions.active_organizations(current_user)).all()
-    initiatives = db.session.scalars(permissions.visible_initiatives(current_user)
-                                     .where(Initiative.archived_at.is_(None))
-                                     .order_by(Initiative.reference)).all()
+    # Light rows from statements built and compiled once per scope (app/precompiled.py), not records.
+    initiatives = precompiled.rows(permissions.scoped_statements("risk_initiative_options", current_user, lambda: (
+        permissions.visible_initiatives(current_user).where(Initiative.archived_at.is_(None))
+        .with_only_columns(Initiative.id, Initiative.reference, Initiative.title).order_by(Initiative.reference))))
 
     def labelled(members):
         return [(m.value, m.label) for m in members]
@@ -63,8 +63,8 @@ def _filter_options() -> dict[str, list[tuple[str, str]]]:
     return {
         "status": labelled(RiskStatus), "level": labelled(RiskLevel), "treatment": labelled(Treatment),
         "sector": labelled(Sector), "tlp": labelled(TLP),
-        "organization": [(str(o.id), o.name) for o in organizations],
-        "initiative": [(str(i.id), f"{i.reference} · {i.title}") for i in initiatives],
+        "organization": [(str(id_), name) for id_, name in listing.organization_options(current_user)],
+        "initiative": [(str(id_), f"{reference} · {title}") for id_, reference, title in initiatives],
         "likelihood": [(str(n), f"{n} – {text}") for n, text in LIKELIHOOD_LABELS.items()],
         "impact": [(str(n), f"{n} – {text}") for n, text in IMPACT_LABELS.items()],
     }
