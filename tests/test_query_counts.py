@@ -11,7 +11,7 @@ from tests import factories as f
 from tests.conftest import WORLD_SCOPE, make_app
 
 LISTS = ["/agreements/", "/risks/", "/inbox/", "/tasks/", "/tasks/?scope=all", "/initiatives/", "/working-groups/",
-         "/incident-plans/", "/notifications/", "/agreements/?per_page=100", "/advisories/", "/sharing/",
+         "/incident-plans/", "/notifications/", "/agreements/?per_page=100", "/advisories/", "/sharing/", "/incidents/",
          "/exercises/", "/corrective-actions/", "/corrective-actions/?per_page=100", "/exercises/programme"]
 DASHBOARD = "/"
 COORDINATOR = "coordinator@grid.example"
