@@ -140,10 +140,15 @@ def inbox_count(user: User) -> int:
     return sum(inbox_counts(user).values())
 
 
+def _ordered(stmt: sa.Select, limit: int | None, *order) -> sa.Select:
+    """`stmt` in `order`, the first `limit` rows when a limit is given."""
+    stmt = stmt.order_by(*order)
+    return stmt if limit is None else stmt.limit(limit)
+
+
 def _first(stmt: sa.Select, limit: int | None, *order) -> list:
     """The rows of `stmt` in `order`, the first `limit` of them when a limit is given."""
-    stmt = stmt.order_by(*order)
-    return db.session.scalars(stmt if limit is None else stmt.limit(limit)).all()
+    return db.session.scalars(_ordered(stmt, limit, *order)).all()
 
 
 def due_note(due: date | None, on: date | None = None) -> str:
@@ -201,10 +206,15 @@ def _submitter_name(model) -> sa.ScalarSelect:
 def _in_review(user: User, model, limit: int | None) -> list:
     """(record, named reviewer?, submitter's name) of the records of `model` awaiting the user's review,
     named reviewer first: one statement."""
-    named = _named_reviewer(user, model)
-    stmt = (_awaiting_review(user, model).add_columns(named.label("named"), _submitter_name(model).label("submitter"))
-            .order_by(named.desc(), model.reference))
-    return db.session.execute(stmt if limit is None else stmt.limit(limit)).all()
+    def build() -> sa.Select:
+        named = _named_reviewer(user, model)
+        stmt = (_awaiting_review(user, model)
+                .add_columns(named.label("named"), _submitter_name(model).label("submitter"))
+                .order_by(named.desc(), model.reference))
+        return stmt if limit is None else stmt.limit(limit)
+
+    # Built once per scope and day (the dashboard's preview and the inbox ask it on every visit).
+    return db.session.execute(permissions.scoped_statements(f"in_review:{model.__name__}:{limit}", user, build)).all()
 
 
 @provider(10, "Reviews and approvals", count=_count_reviews)
@@ -252,10 +262,13 @@ def _count_assigned(user: User) -> list[sa.Select]:
 def assigned_work(user: User, limit: int | None = None) -> list[InboxEntry]:
     """Tasks and mitigations assigned to the user: newly assigned (not started) or due within a week
     or overdue. Done (or implemented, verified, cancelled) work leaves the inbox. Soonest due first."""
-    tasks = _first(_assigned_tasks(user).options(contains_eager(Task.working_group)), limit,
-                   Task.due_date.is_(None), Task.due_date, Task.id)
-    mitigations = _first(_assigned_mitigations(user).options(contains_eager(Mitigation.risk)), limit,
-                         Mitigation.due_date.is_(None), Mitigation.due_date, Mitigation.id)
+    tasks = permissions.scoped_statements(f"assigned_tasks:{limit}", user, lambda: _ordered(
+        _assigned_tasks(user).options(contains_eager(Task.working_group)), limit,
+        Task.due_date.is_(None), Task.due_date, Task.id))
+    mitigations = permissions.scoped_statements(f"assigned_mitigations:{limit}", user, lambda: _ordered(
+        _assigned_mitigations(user).options(contains_eager(Mitigation.risk)), limit,
+        Mitigation.due_date.is_(None), Mitigation.due_date, Mitigation.id))
+    tasks, mitigations = db.session.scalars(tasks).all(), db.session.scalars(mitigations).all()
     entries = []
     for task in tasks:
         new = task.status is TaskStatus.TO_DO
