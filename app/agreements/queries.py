@@ -52,8 +52,8 @@ def read_filters(args: Mapping) -> dict:
 
 
 def list_agreements(user: User, filters: dict) -> sa.Select:
-    """The visible agreements under `filters`, sorted (?sort=, ?dir=) and eager-loaded: the page and its CSV."""
-    # The page shows its parties as names (party_names); the CSV loads the records (CSV_OPTIONS).
+    """The visible agreements under `filters`, sorted (?sort=, ?dir=): the page, its CSV and the API's list."""
+    # The page shows its parties as names (party_names); the CSV and the API load the records (RECORD_OPTIONS).
     stmt = permissions.visible_agreements(user)
     stmt = listing.search(stmt, SEARCH_COLUMNS, filters["q"])
     stmt = listing.where_equal(stmt, (Agreement.status, filters["status"]), (Agreement.kind, filters["kind"]),
@@ -76,8 +76,8 @@ def _party_names(agreement: Agreement) -> list[str]:
     return [f"{p.organization.name} ({p.party_role.label.lower()})" for p in agreement.parties]
 
 
-CSV_OPTIONS = (selectinload(Agreement.parties).joinedload(AgreementParty.organization, innerjoin=True),
-               joinedload(Agreement.owner_organization, innerjoin=True))
+RECORD_OPTIONS = (selectinload(Agreement.parties).joinedload(AgreementParty.organization, innerjoin=True),
+                  joinedload(Agreement.owner_organization, innerjoin=True))
 
 # A page's parties as light rows (no records to build), in the parties' order; built once.
 _PARTY_NAMES = (sa.select(AgreementParty.agreement_id, Organization.short_name, Organization.name,

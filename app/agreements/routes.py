@@ -72,7 +72,7 @@ def index():
     filters = queries.read_filters(request.args)
     stmt = queries.list_agreements(current_user, filters)
     if listing.wants_csv():
-        return listing.csv_response(db.session.scalars(stmt.options(*queries.CSV_OPTIONS)).all(), queries.CSV_COLUMNS,
+        return listing.csv_response(db.session.scalars(stmt.options(*queries.RECORD_OPTIONS)).all(), queries.CSV_COLUMNS,
                                     "agreements.csv")
     page = listing.paginate(stmt)
     return render_template(

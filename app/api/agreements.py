@@ -98,7 +98,8 @@ def list_agreements():
     """The agreements the token's user may read, with the list page's filters."""
     query = request.context.query
     filters = paging.page_filters(queries.read_filters, query)
-    return jsonify(paging.page_of(queries.list_agreements(current_user, filters), Agreement.id, query,
+    return jsonify(paging.page_of(queries.list_agreements(current_user, filters).options(*queries.RECORD_OPTIONS),
+                                  Agreement.id, query,
                                   lambda a: _out(a).model_dump(mode="json")))
 
 
