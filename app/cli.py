@@ -9,6 +9,7 @@ from app.extensions import db
 from app.jobs import worker
 from app.models import Organization, Role
 from app.notifications.cli import notifications, reminders
+from app.peers.cli import peers
 from app.webhooks.cli import webhooks
 
 
@@ -149,4 +150,4 @@ def pki_init(force: bool) -> None:
 
 
 commands = [create_user, create_token, create_organization, seed_demo, seed_if_empty, worker, notifications, reminders, backup_cli,
-            pki, webhooks]
+            pki, webhooks, peers]

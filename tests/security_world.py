@@ -160,6 +160,8 @@ def seed_world(app) -> World:
         world.ids["org_c"] = org_c.id
         world.ids["render_id"] = _render_job(world.users["coordinator"])
         world.ids["token_id"] = _api_token(world.users["coordinator"])
+        for ids in (world.ids, world.b_ids):
+            ids.update(_federation(org_c))
         for user in world.users.values():  # loaded again after that commit: used after the context closes
             db.session.refresh(user)
     return world
@@ -185,6 +187,20 @@ def _api_token(owner) -> int:
     token, _secret = create_token(owner, name="World sync", scope=TokenScope.READ, expires_on=today() + timedelta(days=9))
     db.session.commit()
     return token.id
+
+
+def _federation(org) -> dict:
+    """A TAXII peer (at an address where nothing answers) and the TAXII URL parameters (the server answers
+    401 to every cookie session: its requests carry API tokens)."""
+    from app.models import Peer
+    from app.peers.services import create_peer
+
+    peer = db.session.scalar(sa.select(Peer)) or create_peer(
+        None, name="Peer C", organization_id=org.id, api_root_url="http://127.0.0.1:9/taxii2/api/",
+        collection_id="collection-c", token="peer-token")
+    db.session.commit()
+    return {"peer_id": peer.id, "collection_id": "collection-c",
+            "object_id": "report--00000000-0000-4000-8000-000000000000", "rest": "nowhere/"}
 
 
 def client_for(app, world: World, role: str):

@@ -257,6 +257,12 @@ EXPECTED: dict[str, dict] = {
     "attachments.restore": ASSIGNEE_WRITE,
     # calendar feeds: the feed is public (its secret token is the credential); management is one's own
     "calendar.feed": PUBLIC,
+    # TAXII peers (admins)
+    "peers.index": ADMIN_ONLY,
+    "peers.create": ADMIN_ONLY,
+    "peers.pause": ADMIN_ONLY,
+    "peers.resume": ADMIN_ONLY,
+    "peers.pull_now": ADMIN_ONLY,
     "calendar.create_feed": SIGNED_IN,
     "calendar.revoke_feed": SIGNED_IN,
     # API tokens: one's own (the world's token is the coordinator's)

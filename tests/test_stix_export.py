@@ -33,7 +33,7 @@ def _released(world, tlp, **fields):
 
 
 def _valid(objects):
-    results = stix2validator.validate_instance(bundle(objects, "test"), stix2validator.ValidationOptions(strict=False))
+    results = stix2validator.validate_instance(bundle(objects), stix2validator.ValidationOptions(strict=False))
     assert results.is_valid, [str(e) for e in results.errors]
     return results
 

@@ -12,7 +12,8 @@ narrowed by the collection the objects are asked from:
 | AMBER+STRICT | O takes part |
 | RED | never |
 
-An information-sharing agreement's collection holds only what one of its parties authored. When O may not
+An information-sharing agreement's collection holds only what one of its parties authored. What arrived from a
+peer never goes back to the organisation that represents that peer (no echo). When O may not
 read an advisory's restricted edition but the advisory has a public edition, the public one leaves (CLEAR).
 """
 import uuid
@@ -32,6 +33,8 @@ from app.models import (
     AgreementParty,
     AgreementStatus,
     Organization,
+    Peer,
+    PeerImport,
     Role,
 )
 from app.stix import instance_namespace
@@ -121,8 +124,10 @@ def heads(organization: Organization, collection: Collection, added_after: datet
     """(advisory, date added, restricted?) of what may leave, oldest first (the TAXII paging order)."""
     restricted = restricted_condition(organization, collection)
     added = date_added().label("date_added")
+    echo = sa.exists().where(PeerImport.advisory_id == Advisory.id, PeerImport.peer_id == Peer.id,
+                             Peer.organization_id == organization.id)
     stmt = (sa.select(Advisory, added, restricted.label("restricted"))
-            .where(Advisory.status.in_(HEAD_STATUSES), Advisory.archived_at.is_(None),
+            .where(Advisory.status.in_(HEAD_STATUSES), Advisory.archived_at.is_(None), ~echo,
                    sa.or_(restricted, public_condition(collection)))
             .order_by(added, Advisory.id))
     if added_after is not None:

@@ -297,6 +297,14 @@ def visible_documents(user: User, model: type | None = None, object_id: int | No
     return sa.select(Document).where(sa.or_(*conditions))
 
 
+def visible_peers(user: User) -> sa.Select:
+    """TAXII peers: administrators only (they hold another server's token)."""
+    from app.models import Peer
+
+    stmt = sa.select(Peer).order_by(Peer.name)
+    return stmt if is_admin(user) else stmt.where(sa.false())
+
+
 def visible_render_jobs(user: User) -> sa.Select:
     """A reader's own document renders: nobody follows or downloads another reader's render."""
     from app.models import RenderJob

@@ -66,5 +66,6 @@ def parse_timestamp(text: str) -> datetime:
     return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
 
 
-def bundle(objects: list[dict], key: str) -> dict:
-    return {"type": "bundle", "id": stix_id("bundle", "bundle", key), "objects": objects}
+def bundle(objects: list[dict]) -> dict:
+    """A bundle is only a wrapper (not stored, never referred to): a fresh id each time."""
+    return {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}

@@ -1,0 +1,36 @@
+"""The peer form (admin)."""
+from urllib.parse import urlsplit
+
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from app.forms import ModelForm, optional_id, record_choices
+
+
+class PeerForm(ModelForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)],
+                       description="How this peer is named in lists, e.g. Nordic centre.")
+    organization_id = SelectField("Represented by", coerce=optional_id, validators=[DataRequired()],
+                                  description="The partner organisation that owns what arrives from this peer.")
+    recipient_organization_id = SelectField(
+        "Shared with", coerce=optional_id, validators=[Optional()],
+        description="The organisation here that the peer shares with (it receives TLP:AMBER and AMBER+STRICT).")
+    api_root_url = StringField("TAXII API root", validators=[DataRequired(), Length(max=500)],
+                               description="e.g. https://palisade.example.org/taxii2/api/")
+    collection_id = StringField("Collection id", validators=[DataRequired(), Length(max=100),
+                                                             Regexp(r"^[A-Za-z0-9._:-]+$",
+                                                                    message="Letters, digits, . _ : - only.")])
+    token = PasswordField("Token", validators=[DataRequired(), Length(max=500)],
+                          description="The API token the peer issued for this instance; stored encrypted.")
+
+    def __init__(self, *args, organizations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = record_choices(organizations)
+        self.organization_id.choices = [SelectChoice(value="", label="— choose —"), *choices]
+        self.recipient_organization_id.choices = [SelectChoice(value="", label="— none —"), *choices]
+
+    def validate_api_root_url(self, field):
+        parts = urlsplit(field.data or "")
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValidationError("Give the http(s) address of the peer's TAXII API root.")

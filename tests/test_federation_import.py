@@ -1,0 +1,156 @@
+"""Imports from a peer: records owned by the peer's organisation at the TLP they were marked with, the same
+objects twice change nothing, a newer `modified` supersedes (never lowering the TLP), `revoked` withdraws, and
+hostile STIX is skipped and counted, never an error."""
+import copy
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.federation.imports import import_objects
+from app.models import TLP, Advisory, AdvisoryStatus, AuditEvent, Organization, Peer, PeerImport
+from app.peers.services import create_peer
+from app.stix import TLP_MARKING_IDS
+from app.stix.export import advisory_objects
+from tests import advisory_world as aw
+from tests import factories as f
+
+
+@pytest.fixture
+def world(app, monkeypatch):
+    aw.fake_editions(monkeypatch)
+    return aw.build(app)
+
+
+def _peer(world) -> Peer:
+    nordic = f.organization(name="Nordic centre", short_name="NORD")
+    peer = create_peer(None, name="Nordic centre", organization_id=nordic.id,
+                       recipient_organization_id=world.orgs["recipient"],
+                       api_root_url="https://nordic.example.org/taxii2/api/", collection_id="c1", token="secret")
+    db.session.commit()
+    return peer
+
+
+def _imported(peer) -> list[Advisory]:
+    return db.session.scalars(sa.select(Advisory).where(Advisory.owner_organization_id == peer.organization_id)
+                              .order_by(Advisory.id)).all()
+
+
+def _report(objects) -> dict:
+    return next(o for o in objects if o["type"] == "report")
+
+
+def test_import_keeps_tlp_and_authors_and_is_idempotent(app, world):
+    with app.app_context():
+        peer = _peer(world)
+        source = aw.release(world, aw.draft(world, tlp=TLP.AMBER_STRICT, recommended_actions="Isolate the relays."))
+        objects = json.loads(json.dumps(advisory_objects(source)))
+        first = import_objects(peer, objects)
+        db.session.commit()
+        assert (first.created, first.unchanged, first.invalid) == (1, 0, 0)
+        [copy_] = _imported(peer)
+        assert copy_.tlp is TLP.AMBER_STRICT and copy_.status is AdvisoryStatus.RELEASED
+        assert copy_.title == source.title and copy_.recommended_actions == "Isolate the relays."
+        assert copy_.author_org_ids == {peer.organization_id}
+        assert copy_.recipient_org_ids == {world.orgs["recipient"]}
+        held = db.session.scalar(sa.select(PeerImport))
+        assert held.stix_id == _report(objects)["id"]
+        assert {a["name"] for a in held.authors} == {"National Cyber Agency", "Northern Grid"}
+        again = import_objects(peer, objects)
+        db.session.commit()
+        assert (again.created, again.unchanged) == (0, 1)
+        assert len(_imported(peer)) == 1
+        # re-exported, it keeps its STIX id, authors, times and TLP
+        out = advisory_objects(copy_)
+        assert _report(out)["id"] == _report(objects)["id"]
+        assert _report(out)["modified"] == _report(objects)["modified"]
+        assert _report(out)["object_marking_refs"] == [TLP_MARKING_IDS[TLP.AMBER_STRICT]]
+        assert {o["name"] for o in out if o["type"] == "identity"} == {"National Cyber Agency", "Northern Grid"}
+
+
+def test_a_newer_version_supersedes_without_lowering_the_tlp_and_revoked_withdraws(app, world):
+    from app.advisories import services
+
+    with app.app_context():
+        peer = _peer(world)
+        source = aw.release(world, aw.draft(world, tlp=TLP.AMBER))
+        import_objects(peer, advisory_objects(source))
+        db.session.commit()
+        update = services.start_update(aw.person(world, "gov_coordinator"), source)
+        update.title, update.tlp = "Corrected title", TLP.GREEN  # the source lowered its label
+        db.session.commit()
+        aw.release(world, update)
+        result = import_objects(peer, advisory_objects(update))
+        db.session.commit()
+        assert result.superseded == 1
+        old, new = _imported(peer)
+        assert old.status is AdvisoryStatus.SUPERSEDED and new.supersedes_id == old.id
+        assert new.title == "Corrected title" and new.tlp is TLP.AMBER  # never lowered
+        assert _report(advisory_objects(new))["object_marking_refs"] == [TLP_MARKING_IDS[TLP.AMBER]]
+        assert import_objects(peer, advisory_objects(source)).unchanged == 1  # an older version changes nothing
+        services.withdraw(aw.person(world, "gov_coordinator"), update, "Wrong asset class")
+        db.session.commit()
+        result = import_objects(peer, advisory_objects(update))
+        db.session.commit()
+        assert result.withdrawn == 1
+        db.session.refresh(new)
+        assert new.status is AdvisoryStatus.WITHDRAWN and "Nordic centre" in new.withdrawal_reason
+        actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.object_id.in_([old.id, new.id]),
+                                                                        AuditEvent.object_type == "advisories"))
+        assert {"advisory.imported", "advisory.superseded", "advisory.withdrawn"} <= set(actions)
+
+
+def test_hostile_stix_is_skipped_and_counted_and_sanitised(app, world, client_as):
+    with app.app_context():
+        peer = _peer(world)
+        source = aw.release(world, aw.draft(world, tlp=TLP.GREEN))
+        good = advisory_objects(source)
+        report = _report(good)
+        xss = dict(copy.deepcopy(report), id="report--11111111-1111-4111-8111-111111111111",
+                   name="<script>alert(1)</script>Grid", description="<img src=x onerror=alert(1)>**bold**\n\nmore")
+        red = dict(copy.deepcopy(report), id="report--22222222-2222-4222-8222-222222222222",
+                   object_marking_refs=[TLP_MARKING_IDS[TLP.RED]])
+        unmarked = {k: v for k, v in copy.deepcopy(report).items() if k != "object_marking_refs"}
+        unmarked["id"] = "report--33333333-3333-4333-8333-333333333333"
+        hostile = [
+            "not an object", 42, None, [], {"type": "report"},
+            dict(copy.deepcopy(report), id="report--not-a-uuid"),
+            dict(copy.deepcopy(report), id="indicator--44444444-4444-4444-8444-444444444444"),  # type and id differ
+            dict(copy.deepcopy(report), id="report--55555555-5555-4555-8555-555555555555", modified="yesterday"),
+            dict(copy.deepcopy(report), id="report--66666666-6666-4666-8666-666666666666", name="x" * 500_000),
+            {"type": "malware", "id": "malware--77777777-7777-4777-8777-777777777777", "spec_version": "2.1"},
+            {"type": "x-custom-thing", "id": "x-custom-thing--88888888-8888-4888-8888-888888888888"},
+            xss, red, unmarked, *good,
+        ]
+        result = import_objects(peer, hostile)
+        db.session.commit()
+        assert result.invalid == 9
+        assert dict(result.skipped_types) == {"malware": 1, "x-custom-thing": 1}
+        assert result.refused == 1 and result.created == 3
+        by_title = {a.title: a for a in _imported(peer)}
+        assert by_title[source.title].tlp is TLP.GREEN
+        unmarked_copy = db.session.scalar(sa.select(PeerImport).where(PeerImport.stix_id == unmarked["id"])).advisory
+        assert unmarked_copy.tlp is TLP.AMBER_STRICT
+        dangerous = db.session.scalar(sa.select(PeerImport).where(PeerImport.stix_id == xss["id"])).advisory
+        assert "onerror" not in dangerous.summary and "<img" not in dangerous.summary
+        admin = aw.person(world, "admin")
+        page = client_as(admin).get(f"/advisories/{dangerous.id}")
+        assert page.status_code == 200
+        assert b"<script>alert(1)" not in page.data and b"onerror" not in page.data
+        assert import_objects(peer, "not a list").invalid == 0
+
+
+def test_another_peer_cannot_overwrite_what_a_peer_shared(app, world):
+    with app.app_context():
+        peer = _peer(world)
+        other_org = f.organization(name="Elsewhere")
+        other = create_peer(None, name="Elsewhere", organization_id=other_org.id, api_root_url="https://e.example/",
+                            collection_id="c", token="t")
+        source = aw.release(world, aw.draft(world, tlp=TLP.CLEAR))
+        import_objects(peer, advisory_objects(source))
+        forged = copy.deepcopy(advisory_objects(source))
+        _report(forged).update(modified="2999-01-01T00:00:00.000Z", name="Hijacked")
+        assert import_objects(other, forged).refused == 1
+        assert {a.title for a in _imported(peer)} == {source.title}
+        assert db.session.get(Organization, other_org.id) is not None and not _imported(other)
