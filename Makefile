@@ -8,7 +8,7 @@ PORT ?= 5000
 # System libraries WeasyPrint needs (Debian/Ubuntu names); installed when running as root with apt.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core
 
-.PHONY: run test test-only bench-load install install-dev system-deps migrate seed bench lock clean
+.PHONY: run test test-only bench-load install install-dev system-deps migrate seed bench lock clean federation-demo
 
 # The web server and the background worker together; Ctrl-C stops both.
 run: install migrate
@@ -54,6 +54,11 @@ migrate: install
 
 seed: install migrate
 	$(FLASK) seed-demo
+
+# Two instances that share under TLP through TAXII (README, "Exchange with other instances").
+DEMO_ARGS ?=
+federation-demo: install
+	$(PY) bench/federation_demo.py $(DEMO_ARGS)
 
 bench: install-dev
 	$(PY) bench/pdf.py

@@ -15,7 +15,7 @@ FEATURES = (
     "auth", "main", "organizations", "users", "agreements", "initiatives", "working_groups", "tasks",
     "risks", "incident_plans", "incidents", "advisories", "sharing", "exercises", "corrective_actions", "documents",
     "notifications", "comments", "reviews", "inbox", "attachments", "calendar", "signing", "api", "api_tokens",
-    "webhooks", "peers",
+    "webhooks", "peers", "taxii",
 )
 
 

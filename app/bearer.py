@@ -8,7 +8,7 @@ that makes the browser call the API (no confused deputy, no CSRF). Those views a
 from flask import Flask, Request, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
-BEARER_PREFIXES: tuple[str, ...] = ("/api/",)
+BEARER_PREFIXES: tuple[str, ...] = ("/api/", "/taxii2/")
 
 
 def is_bearer_path(path: str) -> bool:

@@ -190,17 +190,15 @@ def _api_token(owner) -> int:
 
 
 def _federation(org) -> dict:
-    """A TAXII peer (at an address where nothing answers) and the TAXII URL parameters (the server answers
-    401 to every cookie session: its requests carry API tokens)."""
+    """A TAXII peer, at an address where nothing answers."""
+    from app.federation.peers import create_peer
     from app.models import Peer
-    from app.peers.services import create_peer
 
     peer = db.session.scalar(sa.select(Peer)) or create_peer(
         None, name="Peer C", organization_id=org.id, api_root_url="http://127.0.0.1:9/taxii2/api/",
         collection_id="collection-c", token="peer-token")
     db.session.commit()
-    return {"peer_id": peer.id, "collection_id": "collection-c",
-            "object_id": "report--00000000-0000-4000-8000-000000000000", "rest": "nowhere/"}
+    return {"peer_id": peer.id}
 
 
 def client_for(app, world: World, role: str):

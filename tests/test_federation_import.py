@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.federation.imports import import_objects
+from app.federation.peers import create_peer
 from app.models import TLP, Advisory, AdvisoryStatus, AuditEvent, Organization, Peer, PeerImport
-from app.peers.services import create_peer
 from app.stix import TLP_MARKING_IDS
 from app.stix.export import advisory_objects
 from tests import advisory_world as aw

@@ -78,7 +78,9 @@ def test_the_api_answers_anonymous_callers_401_except_its_description(app, clien
                 assert response.status_code in (200, 404), f"{method} {url}"
             else:
                 assert response.status_code == 401, f"{method} {url} answered {response.status_code}"
-                assert response.content_type == "application/problem+json"
+                taxii = rule.rule.startswith("/taxii2/")  # TAXII error messages (app/taxii/routes.py)
+                assert response.content_type == ("application/taxii+json;version=2.1" if taxii
+                                                 else "application/problem+json")
 
 
 def test_only_the_listed_views_are_public(app):

@@ -4,9 +4,9 @@ fails (nothing answers, not TAXII, a huge answer) is recorded on the peer and sh
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.federation.peers import create_peer
 from app.federation.pull import decrypt_token, pull_all
 from app.models import AuditEvent, Peer, Role
-from app.peers.services import create_peer
 from tests import factories as f
 
 

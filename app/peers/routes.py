@@ -4,9 +4,10 @@ from flask_login import current_user
 
 from app import permissions
 from app.extensions import db
+from app.federation import peers as services
 from app.federation import pull as pulling
 from app.models import Peer
-from app.peers import bp, services
+from app.peers import bp
 from app.peers.forms import PeerForm
 
 

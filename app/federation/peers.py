@@ -1,4 +1,5 @@
-"""Peer use cases (admin): register one, pause or resume it. Audited in the same transaction."""
+"""Peer use cases (admin pages, the command line): register one, pause or resume it. Audited in the same
+transaction."""
 from app import audit, permissions
 from app.extensions import db
 from app.federation.pull import encrypt_token

@@ -1,0 +1,82 @@
+"""`make federation-demo`: two Palisade instances on one machine that share under TLP (app/federation/demo.py
+says what each step does). Development only: the development configuration, databases in a new temporary
+folder, both served in this process on two ports."""
+import argparse
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.extensions import db  # noqa: E402
+from app.federation.demo import PASSWORD, RELEASES, SIDES, Side, arrivals, peer_with, pull, release_every_tlp, seed  # noqa: E402,E501
+
+
+def _serve(app, port: int = 0):
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def _demo_app(key: str, directory: Path, port: int):
+    from app import create_app
+    from config import Config
+
+    settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory / (key + '.sqlite')}",
+                "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "STIX_INSTANCE": f"palisade-demo-{key}",
+                "TOTP_REQUIRED_ROLES": (), "HUEY_IMMEDIATE": True, "RATELIMIT_STORAGE_URI": "memory://"}
+    app = create_app(type(f"{key.title()}DemoConfig", (Config,), settings))
+    with app.app_context():
+        db.create_all()
+        from app.signing import keys
+
+        keys.ensure_development_key()  # the released editions are sealed
+    return app
+
+
+def run(ports: tuple[int, int], serve: bool) -> None:
+    directory = Path(tempfile.mkdtemp(prefix="palisade-federation-"))
+    sides = []
+    for key, port in zip(SIDES, ports, strict=True):
+        side = Side(key, _demo_app(key, directory, port))
+        side.url = f"http://127.0.0.1:{port}"
+        _serve(side.app, port)
+        sides.append(side)
+    national, nordic = sides
+    seed(national, "nordic")
+    seed(nordic, "national")
+    peer_with(national, nordic)
+    peer_with(nordic, national)
+    for side in sides:
+        release_every_tlp(side)
+    for side in sides:
+        print(f"{side.name} ({side.url}) pulled: {pull(side)}")
+    for side, other in ((national, nordic), (nordic, national)):
+        print(f"\nReleased at {other.name}, arrived at {side.name}:")
+        arrived = {title for _ref, _tlp, title in arrivals(side)}
+        for title, tlp, _to in RELEASES:
+            full = f"[{SIDES[other.key][1]}] {title}"
+            print(f"  {'ARRIVED ' if full in arrived else 'stayed  '} {tlp.label:<17} {full}")
+    print("\nTLP:RED never leaves an instance (an advisory goes to organisations, never RED).")
+    print(f"Databases in {directory}; every account's password: {PASSWORD!r}")
+    if serve:
+        for side in sides:
+            print(f"  {side.name}: {side.url}  " + ", ".join(side.emails.values()))
+        print("Serving both until Ctrl-C.")
+        threading.Event().wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ports", type=int, nargs=2, default=(5101, 5102))
+    parser.add_argument("--serve", action="store_true", help="keep both instances running to browse them")
+    args = parser.parse_args()
+    run(tuple(args.ports), args.serve)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Advisories at every TLP around the advisory world (tests/advisory_world.py), an active information-sharing
+agreement between the agency and the third organisation, API tokens for each organisation's coordinator, and
+the egress rule written out again here, independently of app.permissions and app.federation."""
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import TLP, Advisory, AgreementKind, AgreementStatus, Organization
+from tests import advisory_world as aw
+from tests import factories as f
+
+ORGS = ("gov", "operator", "recipient", "client", "sector", "third")
+TOKEN_HOLDERS = {"gov": "gov_coordinator", "operator": "op_coordinator", "recipient": "recipient_coordinator",
+                 "client": "client_member", "sector": "sector_coordinator", "third": "third_coordinator"}
+
+
+def build(app, monkeypatch):
+    """The world, one released advisory per TLP (and an AMBER one with a public edition), the agreement.
+    Returns (world, agreement id)."""
+    aw.fake_editions(monkeypatch)
+    world = aw.build(app)
+    with app.app_context():
+        for tlp in (TLP.CLEAR, TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT):
+            aw.release(world, aw.draft(world, tlp=tlp, title=f"Advisory {tlp.label}",
+                                       recommended_actions="Patch the relays."))
+        aw.release(world, aw.draft(world, tlp=TLP.AMBER, title="Restricted with a public edition",
+                                   public_title="Public: relay firmware"))
+        gov, third = (db.session.get(Organization, world.orgs[k]) for k in ("gov", "third"))
+        agreement = f.agreement(parties=[gov, third], kind=AgreementKind.INFORMATION_SHARING,
+                                status=AgreementStatus.ACTIVE, created_by=aw.person(world, "gov_coordinator"))
+        return world, agreement.id
+
+
+def token(app, world, who: str) -> str:
+    """A live read-only API token of `who` (the API's own token service)."""
+    from datetime import timedelta
+
+    from app.api_tokens.services import create_token
+    from app.models import TokenScope, today
+
+    with app.app_context():
+        user = aw.person(world, who)
+        _row, secret = create_token(user, name=f"taxii {who}", scope=TokenScope.READ,
+                                    expires_on=today() + timedelta(days=30))
+        db.session.commit()
+        return secret
+
+
+def expected_reports(org: Organization, advisory: Advisory, parties: set[int] | None) -> str | None:
+    """Which edition of `advisory` the rule lets leave for `org` in a collection (parties: the information-
+    sharing agreement's, None for "shared with my organisation"): "restricted", "public" or None."""
+    authors = {a.organization_id for a in advisory.authors}
+    takes_part = authors | {r.organization_id for r in advisory.distribution}
+    in_community = parties is None or bool(authors & parties)
+    rule = {
+        TLP.CLEAR: True,
+        TLP.GREEN: bool(authors & parties) if parties is not None else org.id in takes_part,
+        TLP.AMBER: org.id in takes_part or org.parent_id in takes_part,
+        TLP.AMBER_STRICT: org.id in takes_part,
+        TLP.RED: False,
+    }[advisory.tlp]
+    if rule and in_community:
+        return "restricted"
+    if advisory.public_title and in_community:
+        return "public"
+    return None
+
+
+def heads() -> list[Advisory]:
+    return db.session.scalars(sa.select(Advisory).where(Advisory.status.in_(["released", "withdrawn"]))
+                              .order_by(Advisory.id)).all()
