@@ -332,3 +332,34 @@ def test_a_client_of_an_archived_parent_stays_editable(app, admin_client):
     assert response.status_code == 302
     child = _org(app, child_id)
     assert child.short_name == "SC" and child.parent_id == parent_id
+
+
+@pytest.mark.parametrize("link", ["webhook", "peer", "exercise_participant", "advisory_recipient"])
+def test_an_organisation_referred_to_only_by_a_setting_or_a_participation_is_in_use(app, admin_client, link):
+    """Not only its own records: a webhook endpoint, a TAXII peer, a place in an exercise or an advisory's
+    distribution also keep it from being deleted (archive instead), with a message, never a 500."""
+    from app.models import AdvisoryRecipient, Peer, WebhookEndpoint
+    from app.models.exercise import exercise_organizations
+
+    with app.app_context():
+        org = factories.organization(name="Linked Org")
+        other = factories.organization(name="Record owner")
+        coordinator = factories.user(role=Role.COORDINATOR, organization=other)
+        if link == "webhook":
+            db.session.add(WebhookEndpoint(organization_id=org.id, url="https://hooks.example.com/in",
+                                           events=["risk.created"], secret_encrypted="x"))
+        elif link == "peer":
+            db.session.add(Peer(name="Nordic centre", organization_id=org.id, api_root_url="https://peer.example/api/",
+                                collection_id="c1", token_encrypted="x"))
+        elif link == "exercise_participant":
+            exercise = factories.exercise(created_by=coordinator)
+            db.session.execute(exercise_organizations.insert().values(exercise_id=exercise.id, organization_id=org.id))
+        else:
+            advisory = factories.advisory(created_by=coordinator)
+            db.session.add(AdvisoryRecipient(advisory_id=advisory.id, organization_id=org.id))
+        db.session.commit()
+        org_id = org.id
+    assert f"/organizations/{org_id}/delete" not in admin_client.get(f"/organizations/{org_id}").get_data(as_text=True)
+    response = admin_client.post(f"/organizations/{org_id}/delete")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/organizations/{org_id}")
+    assert _org(app, org_id) is not None

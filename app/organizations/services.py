@@ -3,7 +3,7 @@ import sqlalchemy as sa
 
 from app import audit, kinds, permissions, records
 from app.extensions import db
-from app.models import AgreementParty, Organization, User
+from app.models import Organization, User
 
 
 def organization_choices(user: User, keep: Organization | None = None) -> list[Organization]:
@@ -62,15 +62,18 @@ def update_organization(actor: User, org: Organization, expected_version: int | 
 
 
 def usage_count(org: Organization) -> int:
-    """Users and records that refer to the organisation."""
-    checks = [
-        sa.select(sa.func.count()).select_from(User).where(User.organization_id == org.id),
-        sa.select(sa.func.count()).select_from(Organization).where(Organization.parent_id == org.id),
-        sa.select(sa.func.count()).select_from(AgreementParty).where(AgreementParty.organization_id == org.id),
-    ]
-    checks += [sa.select(sa.func.count()).select_from(model).where(column == org.id)
-               for model, column in organization_columns()]
+    """Users, records and settings that refer to the organisation: every row of every table with a foreign key
+    to it (its users, client organisations, parties, authors, recipients, webhooks, peers…), so that deleting
+    it never trips over one the list forgot."""
+    checks = [sa.select(sa.func.count()).select_from(column.table).where(column == org.id)
+              for column in referring_columns()]
     return sum(db.session.scalar(stmt) for stmt in checks)
+
+
+def referring_columns() -> list[sa.Column]:
+    """Every column of the schema that holds an organisation's id."""
+    return [column for table in db.metadata.sorted_tables for column in table.columns
+            if any(fk.column.table is Organization.__table__ for fk in column.foreign_keys)]
 
 
 def organization_columns() -> list[tuple[type, sa.Column]]:
