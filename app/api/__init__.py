@@ -68,6 +68,7 @@ def refused():
 
 # One kind a line (two people adding kinds do not edit the same line). Importing attaches the views to bp.
 from app.api import (  # noqa: E402,F401
+    advisories,
     agreements,
     comments,
     corrective_actions,

@@ -1,0 +1,151 @@
+"""Advisories in the edition the reader may have, and acknowledgements.
+
+GET /api/v1/advisories/ (the list page's filters), GET /api/v1/advisories/<id> (`?edition=public` for the public
+edition), POST /api/v1/advisories/<id>/acknowledgement. A reader below the restricted TLP gets the public edition
+only (TLP:CLEAR, its own title and text), exactly as the page shows it: the restricted title, summary, body and
+actions never appear in an answer to that reader. Drafting, co-authoring and release stay on the pages (their
+four-eyes steps are the pages' own).
+"""
+from datetime import date, datetime
+from typing import Literal
+
+from flask import jsonify, request
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict, Field
+
+from app import permissions
+from app.advisories import distribution, queries
+from app.api import bp, paging, refused
+from app.api.paging import ListQuery, Page
+from app.api.schemas import OrganizationRef, Text
+from app.api.spec import Responses, spec
+from app.extensions import db
+from app.models import (
+    TLP,
+    AcknowledgementStatus,
+    Advisory,
+    AdvisoryKind,
+    AdvisoryStatus,
+    Sector,
+    Severity,
+)
+from app.problems import ProblemError
+
+TAGS = ("Advisories",)
+
+
+class AcknowledgementOut(BaseModel):
+    status: AcknowledgementStatus
+    note: str
+    at: datetime
+
+
+class AdvisoryOut(BaseModel):
+    id: int
+    reference: str
+    edition: Literal["restricted", "public"] = Field(description="The edition this answer carries.")
+    kind: AdvisoryKind
+    severity: Severity
+    status: AdvisoryStatus
+    tlp: TLP = Field(description="The edition's label: TLP:CLEAR for the public edition.")
+    title: str
+    summary: str = Field(description="Empty in the public edition (it has a title and a text only).")
+    body: str = Field(description="Markdown.")
+    recommended_actions: str = Field(description="Markdown; empty in the public edition.")
+    sectors: list[Sector] | None = Field(description="Null in the public edition.")
+    authors: list[OrganizationRef]
+    has_public_edition: bool
+    released_at: datetime | None
+    acknowledgement_deadline: date | None
+    withdrawal_reason: str = Field(description="Shown to every reader of a withdrawn advisory.")
+    own_acknowledgement: AcknowledgementOut | None = Field(
+        description="Your organisation's answer (restricted edition of a released advisory).")
+    version: int
+
+
+class AdvisoryListQuery(ListQuery):
+    status: AdvisoryStatus | None = None
+    kind: AdvisoryKind | None = None
+    severity: Severity | None = None
+    tlp: TLP | None = None
+    sector: Sector | None = None
+    mine: bool = Field(False, description="Only the advisories your organisation wrote.")
+    ack: Literal["pending", "done"] | None = Field(None, description="Addressed to your organisation: "
+                                                                     "not acknowledged yet, or acknowledged.")
+    unread: bool = Field(False, description="Only released advisories you have not opened.")
+
+
+class EditionQuery(BaseModel):
+    edition: Literal["public"] | None = Field(None, description="`public`: the public edition even when you may "
+                                                                 "read the restricted one.")
+
+
+class AcknowledgementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: AcknowledgementStatus
+    note: Text(4000) = ""
+
+
+def _out(advisory: Advisory, restricted: bool, public: bool = False) -> dict:
+    """The advisory in the edition the reader may have (public when asked for or when that is all she reads)."""
+    authors = [OrganizationRef.model_validate(a.organization) for a in advisory.authors]
+    common = {"id": advisory.id, "reference": advisory.reference, "kind": advisory.kind,
+              "severity": advisory.severity, "status": advisory.status, "authors": authors,
+              "has_public_edition": advisory.has_public_edition, "released_at": advisory.released_at,
+              "withdrawal_reason": advisory.withdrawal_reason, "version": advisory.version}
+    if public or not restricted:
+        out = AdvisoryOut(edition="public", tlp=TLP.CLEAR, title=advisory.public_title, summary="",
+                          body=advisory.public_body, recommended_actions="", sectors=None,
+                          acknowledgement_deadline=None, own_acknowledgement=None, **common)
+    else:
+        own = advisory.acknowledgement_of(current_user.organization_id)
+        out = AdvisoryOut(
+            edition="restricted", tlp=advisory.tlp, title=advisory.title, summary=advisory.summary,
+            body=advisory.body, recommended_actions=advisory.recommended_actions, sectors=list(advisory.sectors),
+            acknowledgement_deadline=advisory.acknowledgement_deadline,
+            own_acknowledgement=AcknowledgementOut(status=own.status, note=own.note, at=own.at) if own else None,
+            **common)
+    return out.model_dump(mode="json")
+
+
+def _visible(advisory_id: int) -> Advisory:
+    return db.first_or_404(permissions.visible_advisories(current_user).where(Advisory.id == advisory_id)
+                           .options(*queries.ROW_OPTIONS))
+
+
+@bp.get("/advisories/")
+@spec.validate(query=AdvisoryListQuery, resp=Responses(HTTP_200=Page[AdvisoryOut]), tags=TAGS)
+def list_advisories():
+    """The advisories the token's user may read, each in the edition she may have, with the list page's filters."""
+    query = request.context.query
+    filters = paging.page_filters(queries.read_filters, query)
+    page = paging.page_of(queries.list_advisories(current_user, filters), Advisory.id, query, lambda a: a)
+    restricted = queries.restricted_ids(current_user, [a.id for a in page["items"]])
+    page["items"] = [_out(a, a.id in restricted) for a in page["items"]]
+    return jsonify(page)
+
+
+@bp.get("/advisories/<int:advisory_id>")
+@spec.validate(query=EditionQuery, resp=Responses(HTTP_200=AdvisoryOut), tags=TAGS)
+def get_advisory(advisory_id: int):
+    """One advisory in the reader's edition (404 for `?edition=public` when it has none, as on the page)."""
+    advisory = _visible(advisory_id)
+    restricted = queries.may_read_restricted(current_user, advisory)
+    public = request.context.query.edition == "public" or not restricted
+    if public and not advisory.has_public_edition:
+        raise ProblemError(404)
+    return jsonify(_out(advisory, restricted, public))
+
+
+@bp.post("/advisories/<int:advisory_id>/acknowledgement")
+@spec.validate(json=AcknowledgementIn, resp=Responses(HTTP_200=AdvisoryOut), tags=TAGS)
+def acknowledge_advisory(advisory_id: int):
+    """Your organisation's answer to a released advisory addressed to it (received, acted, not applicable):
+    a coordinator of a recipient organisation; answering again replaces it."""
+    advisory = _visible(advisory_id)
+    permissions.authorize(permissions.can_acknowledge_advisory(current_user, advisory))
+    body = request.context.json
+    with refused():
+        distribution.acknowledge(current_user, advisory, body.status, body.note)
+    return jsonify(_out(advisory, queries.may_read_restricted(current_user, advisory)))
