@@ -95,6 +95,8 @@ NOT_EDIT_FORMS = {
     "exercises.create": "creates a record (tests/test_exercises.py)",
     "exercises.add_corrective_action": "creates a corrective action (tests/test_exercises.py)",
     "webhooks.create": "registers a webhook: creates a record (tests/test_webhooks_browser.py)",
+    "peers.create": "registers a TAXII peer: creates a record (tests/test_peers_admin.py)",
+    "taxii.not_found": "no form: the TAXII server's answer to a path it does not serve (tests/test_taxii.py)",
     "auth.login": "signs in (tests/test_auth.py)",
     "auth.reauthenticate": "confirms the password before a sensitive page (tests/test_sessions.py)",
     "auth.two_factor": "a sign-in step (tests/test_two_factor.py)",

@@ -96,7 +96,7 @@ def test_val01_every_create_form_refuses_hostile_input(fuzz_world):
     endpoints = _create_routes(app)
     assert endpoints
     for endpoint in endpoints:
-        role = "admin" if endpoint.startswith(("organizations.", "users.")) else "coordinator"
+        role = "admin" if endpoint.startswith(("organizations.", "users.", "peers.")) else "coordinator"
         _fuzz(app, world, endpoint, role)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from app import permissions
 from app.api import bp, paging, refused, writes
 from app.api.paging import ListQuery, Page
-from app.api.schemas import IfMatch, OrganizationRef, Text, UserRef
+from app.api.schemas import IfMatch, OrganizationRef, RecordId, Text, UserRef
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.incident_plans import queries, services
@@ -150,7 +150,7 @@ class PlanFields(BaseModel):
     sectors: list[Sector] = Field(None, max_length=len(Sector))
     tlp: TLP = None
     version_label: Text(20, required=True) = Field(None, description="Letters, digits, dots and dashes.")
-    covered_organization_ids: list[int] = Field(None, max_length=500,
+    covered_organization_ids: list[RecordId] = Field(None, max_length=500,
                                                 description="Partner organisations the plan covers.")
 
     @field_validator("version_label")
@@ -179,7 +179,7 @@ class PlanTransition(BaseModel):
     status: PlanStatus = Field(description="The status to move to (in_review, draft to request changes, approved, "
                                            "retired).")
     comment: Text(2000) = Field("", description="Why (required when requesting changes).")
-    reviewer_ids: list[int] = Field([], max_length=50, description="Reviewers to name when submitting for review.")
+    reviewer_ids: list[RecordId] = Field([], max_length=50, description="Reviewers to name when submitting for review.")
     next_review_date: date | None = Field(None, description="On approval: at most 12 months ahead (default).")
 
 

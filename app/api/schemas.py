@@ -32,6 +32,10 @@ def _as_is(value: str) -> str:
     return value
 
 
+# An id sent in a body: a positive 32-bit integer (PostgreSQL refuses a larger one in a query: never a 500).
+RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
 class OrganizationRef(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
