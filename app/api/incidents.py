@@ -231,7 +231,8 @@ def create_incident():
     """File an incident report with a competent authority, as the Report an incident form does."""
     permissions.authorize(permissions.can_create_incident_report(current_user))
     fields = _fields(request.context.json)
-    authority = db.session.get(Organization, fields.pop("authority_organization_id"))
+    authority = db.session.scalar(permissions.visible_organizations(current_user)
+                                  .where(Organization.id == fields.pop("authority_organization_id")))
     with _refused_input():
         report = services.create_incident_report(current_user, authority=authority, **fields)
     db.session.flush()

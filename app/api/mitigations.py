@@ -120,8 +120,7 @@ def _check(changes: dict, mitigation: Mitigation | None = None) -> dict:
     partnership; the service checks that the person belongs to the organisation."""
     org_id = changes.get("assigned_organization_id")
     if org_id is not None and (mitigation is None or org_id != mitigation.assigned_organization_id):
-        organization = db.session.get(Organization, org_id)
-        if organization is None or organization.archived_at is not None:
+        if db.session.scalar(permissions.active_organizations(current_user).where(Organization.id == org_id)) is None:
             raise writes.field_error("assigned_organization_id", "Choose an active organisation.")
     user_id = changes.get("assigned_user_id")
     if user_id is not None and (mitigation is None or user_id != mitigation.assigned_user_id):
