@@ -35,27 +35,12 @@ from app.models import (
     Organization,
     Peer,
     PeerImport,
-    Role,
 )
+from app.permissions import OrganizationReader
 from app.stix import instance_namespace
 from app.stix.export import HEAD_STATUSES
 
 SHARED = "shared"
-
-
-@dataclass(frozen=True)
-class OrganizationReader:
-    """An organisation as a reader for app.permissions' scopes: a member of it with no identity of its own."""
-
-    organization: Organization
-    id: int = 0
-    role: Role = Role.MEMBER
-    is_active: bool = True
-    is_authenticated: bool = True
-
-    @property
-    def organization_id(self) -> int:
-        return self.organization.id
 
 
 @dataclass

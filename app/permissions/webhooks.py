@@ -50,8 +50,8 @@ def visible_webhook_endpoints(user: User) -> sa.Select:
 
 @dataclass(frozen=True)
 class OrganizationReader:
-    """An organisation reading as a whole (a webhook's receiver): what a member of it with no record of
-    their own may read. Never a TLP:RED reader (RED names people: no user has id 0), never an administrator."""
+    """An organisation reading as a whole (a webhook's receiver, a TAXII peer's organisation): what a member of
+    it with no record of their own may read, for app.permissions' scopes. Never a TLP:RED reader (RED names people: no user has id 0), never an administrator."""
 
     organization: Organization
     id: int = 0
