@@ -215,6 +215,8 @@ def test_the_named_events_of_signatures_releases_and_stages():
     assert events.event_for("signature.completed", "agreements")[1] == "agreement.executed"
     assert events.event_for("advisory.released", "advisories")[1] == "advisory.released"
     assert events.event_for("incident_report.stage_submitted", "incident_reports")[1] == "incident_report.stage_submitted"
+    assert events.event_for("advisory.acknowledged", "advisories")[1] == "advisory.acknowledged"
+    assert events.event_for("advisory.risk_opened", "advisories") is None  # the risk announces itself
     assert events.event_for("attachment.downloaded", "agreements") is None  # a read is no event
     assert events.event_for("user.role_changed", "users") is None  # not a record
     assert events.event_for("agreement.changes_requested", "agreements", "comment: fix §2")[1] == "agreement.commented"

@@ -224,8 +224,9 @@ def test_a_draft_advisory_reaches_its_authors_only_even_at_green(app, receiver):
 @pytest.mark.parametrize("event", ["advisory.commented", "advisory.updated"])
 def test_a_public_edition_reader_hears_no_talk_about_the_restricted_text(app, receiver, event):
     """An organisation that reads only an AMBER advisory's public edition is no reader of its comments or of
-    what its recipients did with it (acknowledgements, risks opened): those events go to the restricted
-    edition's readers; its release and status still reach every reader of an edition, as its page does."""
+    changes to its restricted text: those events go to the restricted
+    edition's readers; its release and status still reach every reader of an edition, as its page does. (What a
+    recipient did with it, an acknowledgement, goes to its authors only: tests/test_webhooks_flows.py.)"""
     with app.app_context():
         author = factories.user(role=Role.COORDINATOR)
         recipient, outsider = factories.organization(), factories.organization()
@@ -240,7 +241,7 @@ def test_a_public_edition_reader_hears_no_talk_about_the_restricted_text(app, re
         if event == "advisory.commented":
             audit.record(author, event, advisory, summary="comment: seen at two substations")
         else:
-            audit.record(author, "advisory.acknowledged", advisory, summary="acted")
+            audit.record(author, "advisory.updated", advisory, summary="contact: a → b")
         db.session.commit()
         reached = set(db.session.scalars(sa.select(WebhookDelivery.endpoint_id)))
         assert reached == {endpoints["author"].id, endpoints["recipient"].id}

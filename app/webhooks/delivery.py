@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from app import claims, kinds, permissions
+from app import claims, kinds
 from app.extensions import db
 from app.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, utcnow
 from app.secret_box import SecretBox
@@ -49,8 +49,7 @@ def still_readable(row: WebhookDelivery) -> bool:
     kind = kinds.BY_TABLE.get(row.object_type)
     if kind is None:
         return False
-    stmt = (permissions.visible_to_organization(kind, row.endpoint.organization, in_full=events.in_full(row.event))
-            .where(kind.model.id == row.object_id))
+    stmt = events.readable_by(kind, row.endpoint.organization, row.event).where(kind.model.id == row.object_id)
     return db.session.scalar(sa.select(stmt.exists())) is True
 
 

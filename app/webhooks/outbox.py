@@ -2,7 +2,7 @@
 
 Services audit every change (app/audit.py). As a transaction commits, the audit events it holds are read
 once: each names an event (app/webhooks/events.py); for each active endpoint subscribed to it whose
-organisation may read the record (the pages' TLP rule, app/permissions `visible_to_organization`), a
+organisation may read the record (the pages' TLP rule, `events.readable_by`: an event's audience), a
 `webhook_deliveries` row is added before the commit's last flush. So a change that rolls back leaves no
 delivery, and a committed one always has its deliveries; the worker sends them after the commit.
 """
@@ -12,7 +12,6 @@ import secrets
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import permissions
 from app.models import AuditEvent, DeliveryStatus, WebhookDelivery, WebhookEndpoint, utcnow
 from app.webhooks import events, payloads
 
@@ -70,9 +69,9 @@ def _write(session: so.Session) -> None:
     for (name, object_type, object_id), (kind, audit) in found.items():
         data = None
         for endpoint in (endpoint for endpoint in endpoints if endpoint.subscribes(name)):
-            key = (endpoint.organization_id, object_type, object_id, events.in_full(name))
+            key = (endpoint.organization_id, object_type, object_id, events.audience(name))
             if key not in readable:
-                scope = permissions.visible_to_organization(kind, endpoint.organization, in_full=events.in_full(name))
+                scope = events.readable_by(kind, endpoint.organization, name)
                 readable[key] = session.scalar(scope.where(kind.model.id == object_id))
             record = readable[key]
             if record is None:
