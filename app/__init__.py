@@ -11,12 +11,21 @@ from config import Config, config_from_env
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-FEATURES = (
-    "auth", "main", "organizations", "users", "agreements", "initiatives", "working_groups", "tasks",
-    "risks", "incident_plans", "incidents", "advisories", "sharing", "exercises", "corrective_actions", "documents",
-    "notifications", "comments", "reviews", "inbox", "attachments", "calendar", "signing", "api", "api_tokens",
-    "webhooks", "peers", "taxii",
+# The features that are not a record kind, in the order their blueprints are registered. Each record kind's own
+# package (app/kinds.py: the blueprint of its page) is registered after them, from the registry: a new kind is
+# not named here.
+SHARED_FEATURES = (
+    "auth", "main", "organizations", "users", "sharing", "documents", "notifications", "comments", "reviews",
+    "inbox", "attachments", "calendar", "signing", "api", "api_tokens", "webhooks", "peers", "taxii",
 )
+
+
+def features() -> tuple[str, ...]:
+    """Every feature package (app/<name>/ with its blueprint `bp`): the shared ones, then the kinds' own."""
+    from app import kinds
+
+    own = (kind.blueprint for kind in kinds.KINDS)
+    return SHARED_FEATURES + tuple(dict.fromkeys(name for name in own if name not in SHARED_FEATURES))
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
@@ -93,7 +102,7 @@ def _configure_engine(engine: sa.Engine, busy_ms: int) -> None:
 def register_blueprints(app: Flask) -> None:
     import importlib
 
-    for name in FEATURES:
+    for name in features():
         module = importlib.import_module(f"app.{name}")
         app.register_blueprint(module.bp)
 

@@ -15,8 +15,8 @@ elsewhere is derived from it, never typed again:
   * `slug`   ("incident-plans"): the URL segment (/attachments/incident-plans/3/…);
   * `noun`   ("Incident plan"): the capitalised label for mails and lists.
 
-How to add a kind (e.g. `incident_report`):
-  1. The model, in app/models/<kind>.py (re-exported from app/models/__init__.py), with
+How to add a kind (e.g. `incident_report`): these four places and its templates (templates/<package>/), nothing else.
+  1. The model, in a new module app/models/<kind>.py (app/models re-exports what its modules define), with
      `RecordMixin` (created_by, version, archived_at) and, for a record shared under its own
      TLP label (a *shareable* kind): `tlp`, `owner_organization_id`, a `recipients`
      relationship over `recipients_table("<key>", "<table>")` (its TLP:RED readers),
@@ -25,12 +25,14 @@ How to add a kind (e.g. `incident_report`):
      its own names its `parent` (the relationship to the shareable record whose label and
      participation it takes, as a task takes its working group's).
   2. Its migration.
-  3. Its blueprint package, app/<package>/ (routes, forms, services, queries), with a detail
-     page at `endpoint` that includes the panels of the features it opts into
+  3. Its blueprint package, app/<package>/ (routes, forms, services, queries; its `bp` named after the
+     package, registered by the factory because `endpoint` names it), with a detail page at `endpoint` that
+     includes the panels of the features it opts into
      (templates/comments/_panel.html, templates/attachments/_panel.html).
      A kind read in editions (an advisory) also has `read_condition(tlp_condition, organization_id)` and
      `restricted_condition(...)`: who reads an edition, and who the restricted one (its other documents).
-  4. ONE entry in `KINDS` below. Scopes, comments, attachments, notifications, history,
+  4. ONE entry in `KINDS` below (and the import of its model). Its audit actions' key is `kind.key`
+     (`KIND = kinds.by_model(Model).key` in its services). Scopes, comments, attachments, notifications, history,
      documents and the organisation page then cover it; the registry test tells what is missing.
 Nothing else reads a list of kinds: add no tuple of models anywhere else.
 

@@ -5,7 +5,7 @@ import importlib
 import pytest
 from wtforms.fields.core import UnboundField
 
-from app import FEATURES
+from app import features
 from app.conflicts import SKIPPED_TYPES
 from app.forms import VersionedForm
 
@@ -16,7 +16,7 @@ def _subclasses(cls):
         yield from _subclasses(sub)
 
 
-for feature in FEATURES:
+for feature in features():
     try:
         importlib.import_module(f"app.{feature}.forms")
     except ModuleNotFoundError:

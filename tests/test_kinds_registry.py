@@ -6,6 +6,7 @@ notification about it names it and links to a page that opens, the organisation 
 cannot be deleted, the reminders and the calendar announce its dated fields… A kind added to the
 registry without what a feature needs fails here by name; a fake kind proves the checks can fail.
 """
+import importlib
 import re
 from pathlib import Path
 
@@ -336,3 +337,40 @@ def test_an_audit_key_is_the_registrys(app):
         with pytest.raises(ValueError, match="not the audit key"):
             records.audit_key(IncidentPlan(), "plan")
         assert records.audit_key(Organization(name="X"), "organization") == "organization"
+
+
+# What a new kind edits: its own package (app/<blueprint>/, with `bp`), its model module (app/models/<kind>.py), its
+# migration, and its entry in app/kinds.py. The files that wire every feature together name no kind: the factory
+# registers the kinds' blueprints from the registry, app/models re-exports whatever its modules define.
+WIRING = ("app/__init__.py", "app/models/__init__.py")
+
+
+def _names(kind) -> set[str]:
+    return {kind.key, kind.table, kind.slug, kind.blueprint, kind.model.__name__, kind.model.__module__}
+
+
+def test_a_kind_is_its_package_its_model_module_and_its_entry(app):
+    import app.models as models_package
+
+    for kind in kinds.KINDS:
+        package = importlib.import_module(f"app.{kind.blueprint}")
+        assert package.bp.name == kind.blueprint and app.blueprints[kind.blueprint] is package.bp, kind.key
+        assert kind.model.__module__.startswith("app.models.") and not kind.model.__module__.endswith("__init__")
+        assert getattr(models_package, kind.model.__name__) is kind.model, kind.key
+    for path in WIRING:
+        text = (ROOT / path).read_text(encoding="utf-8")
+        named = {(kind.key, name) for kind in kinds.KINDS for name in _names(kind)
+                 if re.search(rf"\b{re.escape(name)}\b", text)}
+        assert named == set(), path
+
+
+def test_the_registered_features_follow_the_registry(monkeypatch):
+    from app import SHARED_FEATURES, features
+
+    registered = features()
+    assert {kind.blueprint for kind in kinds.KINDS} <= set(registered)
+    assert set(registered) - {kind.blueprint for kind in kinds.KINDS} == set(SHARED_FEATURES)
+    newcomer = kinds.RecordKind("drill", Milestone, "drill", "drills.detail", "drill_id")
+    without_tasks = tuple(kind for kind in kinds.KINDS if kind.key != "task")
+    monkeypatch.setattr(kinds, "KINDS", (*without_tasks, newcomer))
+    assert "drills" in features() and "tasks" not in features()

@@ -4,7 +4,7 @@ register, or tasks in one of their working groups). Authors see counts; the deta
 organisation. Authorise first, flush, audit; never commit."""
 import sqlalchemy as sa
 
-from app import audit, permissions
+from app import audit, kinds, permissions
 from app.extensions import db
 from app.models import (
     AcknowledgementStatus,
@@ -19,7 +19,7 @@ from app.models import (
     utcnow,
 )
 
-KIND = "advisory"
+KIND = kinds.by_model(Advisory).key  # its audit actions' key (app/kinds.py)
 
 
 def acknowledge(actor: User, advisory: Advisory, status: AcknowledgementStatus, note: str = "") -> bool:

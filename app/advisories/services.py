@@ -8,7 +8,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app import audit, permissions, records
+from app import audit, kinds, permissions, records
 from app.extensions import db
 from app.models import (
     TLP,
@@ -25,7 +25,7 @@ from app.models import (
 from app.notifications.reminders import coordinators_of
 from app.notifications.services import notify
 
-KIND = "advisory"
+KIND = kinds.by_model(Advisory).key  # its audit actions' key (app/kinds.py)
 CONTENT_FIELDS = ("kind", "title", "summary", "body", "recommended_actions", "sectors", "severity", "tlp",
                   "public_title", "public_body", "acknowledgement_deadline", "recipient_sectors")
 # An advisory goes to organisations: TLP:RED (named people only) is shared by other means.

@@ -3,7 +3,7 @@ evaluated, another lead coordinator approves it (four eyes), and it is then issu
 and never changed. Due AAR_DUE_DAYS after the exercise was conducted."""
 import sqlalchemy as sa
 
-from app import audit, permissions
+from app import audit, kinds, permissions
 from app.exercises.services import ExerciseInputError, lead_coordinators
 from app.extensions import db
 from app.models import (
@@ -18,7 +18,7 @@ from app.models import (
 )
 from app.notifications.services import notify
 
-KIND = "exercise"
+KIND = kinds.by_model(Exercise).key  # its audit actions' key (app/kinds.py)
 
 
 def aar_review(exercise: Exercise) -> ReviewRequest | None:

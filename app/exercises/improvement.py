@@ -4,7 +4,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app import audit, permissions, records
+from app import audit, kinds, permissions, records
 from app.exercises.services import ExerciseInputError, lead_coordinators
 from app.extensions import db
 from app.models import (
@@ -25,7 +25,7 @@ from app.models import (
 )
 from app.notifications.services import notify
 
-KIND = "corrective_action"
+KIND = kinds.by_model(CorrectiveAction).key  # its audit actions' key (app/kinds.py)
 LINKS = ("task_id", "mitigation_id", "incident_plan_id", "agreement_id")
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from app import audit, permissions, records
+from app import audit, kinds, permissions, records
 from app.extensions import db
 from app.models import (
     CORE_CAPABILITIES,
@@ -29,7 +29,7 @@ from app.models import (
 )
 from app.notifications.services import notify
 
-KIND = "exercise"
+KIND = kinds.by_model(Exercise).key  # its audit actions' key (app/kinds.py)
 EXERCISE_FIELDS = ("type", "title", "scenario", "starts_at", "ends_at", "tlp")
 
 

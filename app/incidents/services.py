@@ -8,7 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from app import audit, permissions, records
+from app import audit, kinds, permissions, records
 from app.extensions import db
 from app.incidents import clocks
 from app.models import (
@@ -25,7 +25,7 @@ from app.models import (
 )
 from app.notifications.services import notify
 
-KIND = "incident_report"
+KIND = kinds.by_model(IncidentReport).key  # its audit actions' key (app/kinds.py)
 REPORT_FIELDS = ("title", "summary", "sectors", "services_affected", "aware_at", "started_at", "ended_at",
                  "users_affected", "duration", "geographic_spread", "countries_affected", "suspected_cause",
                  "significance", "tlp")

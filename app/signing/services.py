@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from werkzeug.exceptions import Forbidden
 
-from app import audit, permissions, records
+from app import audit, kinds, permissions, records
 from app.auth.services import Throttled
 from app.documents.services import issue_agreement
 from app.extensions import db
@@ -30,7 +30,7 @@ from app.models import (
 )
 from app.signing import announce
 
-KIND = "agreement"
+KIND = kinds.by_model(Agreement).key  # its audit actions' key (app/kinds.py)
 
 __all__ = ["SigningError", "Throttled"]
 
