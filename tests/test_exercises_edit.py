@@ -188,11 +188,17 @@ def test_the_lead_edits_a_corrective_action_and_its_new_point_of_contact_hears_o
 def test_a_corrective_action_is_archived_out_of_the_improvement_plan_and_restored(app):
     world = build(app, status=ExerciseStatus.EVALUATED)
     lead, action_id = client(app, world, "lead_coordinator"), world.ids["corrective_action_id"]
+    with app.app_context():
+        reference = db.session.get(CorrectiveAction, action_id).exercise.reference
+    page = lead.get(f"/corrective-actions/{action_id}").get_data(as_text=True)
+    # The shared record header, named by its exercise's reference (it has none of its own).
+    assert f'<span class="text-body-secondary fw-semibold">{reference} corrective action #{action_id}</span>' in page
+    assert f"Archive corrective action #{action_id}? It leaves the improvement plan but can be restored." in page
     assert lead.post(f"/corrective-actions/{action_id}/archive").status_code == 302
     assert "Stock generator fuel" not in lead.get("/corrective-actions/").get_data(as_text=True)
     assert "Stock generator fuel" not in lead.get(f"/exercises/{world.ids['exercise_id']}").get_data(as_text=True)
     detail = lead.get(f"/corrective-actions/{action_id}").get_data(as_text=True)
-    assert "was archived" in detail
+    assert "was archived" in detail and ">Restore</button>" in detail and "text-bg-dark\">Archived" in detail
     # An archived action takes no step, no edit and no file.
     moved = client(app, world, "partner_coordinator").post(f"/corrective-actions/{action_id}/status",
                                                            data={"new_status": "in_progress", "version": 2})
