@@ -11,7 +11,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.extensions import db  # noqa: E402
-from app.federation.demo import PASSWORD, RELEASES, SIDES, Side, arrivals, peer_with, pull, release_every_tlp, seed  # noqa: E402,E501
+from app.federation.demo import (  # noqa: E402
+    INCIDENTS,
+    PASSWORD,
+    RELEASES,
+    SIDES,
+    Side,
+    arrivals,
+    peer_with,
+    pull,
+    release_every_tlp,
+    report_incidents,
+    seed,
+)
 
 
 def _serve(app, port: int = 0):
@@ -53,15 +65,17 @@ def run(ports: tuple[int, int], serve: bool) -> None:
     peer_with(nordic, national)
     for side in sides:
         release_every_tlp(side)
+        report_incidents(side)
     for side in sides:
         print(f"{side.name} ({side.url}) pulled: {pull(side)}")
     for side, other in ((national, nordic), (nordic, national)):
         print(f"\nReleased at {other.name}, arrived at {side.name}:")
         arrived = {title for _ref, _tlp, title in arrivals(side)}
-        for title, tlp, _to in RELEASES:
+        for title, tlp, _to in RELEASES + INCIDENTS:
             full = f"[{SIDES[other.key][1]}] {title}"
             print(f"  {'ARRIVED ' if full in arrived else 'stayed  '} {tlp.label:<17} {full}")
-    print("\nTLP:RED never leaves an instance (an advisory goes to organisations, never RED).")
+    print("\nTLP:RED never leaves an instance (an advisory goes to organisations, never RED). An incident report's"
+          "\nsummary leaves only when the partner centre takes part (it is the authority reported to).")
     print(f"Databases in {directory}; every account's password: {PASSWORD!r}")
     if serve:
         for side in sides:

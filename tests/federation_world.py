@@ -4,7 +4,7 @@ the egress rule written out again here, independently of app.permissions and app
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Advisory, AgreementKind, AgreementStatus, Organization
+from app.models import TLP, Advisory, AgreementKind, AgreementStatus, IncidentReport, Organization
 from tests import advisory_world as aw
 from tests import factories as f
 
@@ -24,10 +24,38 @@ def build(app, monkeypatch):
                                        recommended_actions="Patch the relays."))
         aw.release(world, aw.draft(world, tlp=TLP.AMBER, title="Restricted with a public edition",
                                    public_title="Public: relay firmware"))
-        gov, third = (db.session.get(Organization, world.orgs[k]) for k in ("gov", "third"))
+        gov, third, operator, recipient, csirt = (db.session.get(Organization, world.orgs[k]) for k in
+                                                  ("gov", "third", "operator", "recipient", "csirt"))
+        for tlp in (TLP.AMBER, TLP.AMBER_STRICT):  # an incident report is AMBER or AMBER+STRICT
+            incident(operator, gov, tlp, f"Incident {tlp.label}")
+            incident(recipient, csirt, tlp, f"Water incident {tlp.label}")
         agreement = f.agreement(parties=[gov, third], kind=AgreementKind.INFORMATION_SHARING,
                                 status=AgreementStatus.ACTIVE, created_by=aw.person(world, "gov_coordinator"))
         return world, agreement.id
+
+
+SECRET_FIELDS = ("SERVICES-NOT-SHARED", "STAGE-BODY-NOT-SHARED", "ROOT-CAUSE-NOT-SHARED")
+
+
+def incident(reporter: Organization, authority: Organization, tlp: TLP, title: str):
+    """An incident report with what never leaves in its services, a stage's body and root cause."""
+    report = f.incident_report(owner_organization=reporter, authority=authority, tlp=tlp, title=title,
+                               summary=f"Summary of {title}.", services_affected=SECRET_FIELDS[0],
+                               users_affected=4242)
+    report.stages[0].body, report.stages[0].root_cause = SECRET_FIELDS[1], SECRET_FIELDS[2]
+    db.session.commit()
+    return report
+
+
+def expected_incident(org: Organization, report: IncidentReport, parties: set[int] | None) -> bool:
+    """Whether the rule lets the incident summary leave for `org` in a collection (as expected_reports)."""
+    takes_part = {report.owner_organization_id, report.authority_organization_id}
+    in_community = parties is None or bool(takes_part & parties)
+    return in_community and _leaves(org, report.tlp, takes_part, takes_part, parties)
+
+
+def incident_reports() -> list[IncidentReport]:
+    return db.session.scalars(sa.select(IncidentReport).order_by(IncidentReport.id)).all()
 
 
 def token(app, world, who: str) -> str:
@@ -51,18 +79,23 @@ def expected_reports(org: Organization, advisory: Advisory, parties: set[int] | 
     authors = {a.organization_id for a in advisory.authors}
     takes_part = authors | {r.organization_id for r in advisory.distribution}
     in_community = parties is None or bool(authors & parties)
-    rule = {
-        TLP.CLEAR: True,
-        TLP.GREEN: bool(authors & parties) if parties is not None else org.id in takes_part,
-        TLP.AMBER: org.id in takes_part or org.parent_id in takes_part,
-        TLP.AMBER_STRICT: org.id in takes_part,
-        TLP.RED: False,
-    }[advisory.tlp]
+    rule = _leaves(org, advisory.tlp, takes_part, authors, parties)
     if rule and in_community:
         return "restricted"
     if advisory.public_title and in_community:
         return "public"
     return None
+
+
+def _leaves(org: Organization, tlp: TLP, takes_part: set[int], authors: set[int], parties: set[int] | None) -> bool:
+    """The TLP rule for `org`: GREEN within the agreement's parties (authored by one), or where it takes part."""
+    return {
+        TLP.CLEAR: True,
+        TLP.GREEN: bool(authors & parties) if parties is not None else org.id in takes_part,
+        TLP.AMBER: org.id in takes_part or org.parent_id in takes_part,
+        TLP.AMBER_STRICT: org.id in takes_part,
+        TLP.RED: False,
+    }[tlp]
 
 
 def heads() -> list[Advisory]:

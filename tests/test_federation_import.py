@@ -154,3 +154,55 @@ def test_another_peer_cannot_overwrite_what_a_peer_shared(app, world):
         assert import_objects(other, forged).refused == 1
         assert {a.title for a in _imported(peer)} == {source.title}
         assert db.session.get(Organization, other_org.id) is not None and not _imported(other)
+
+
+def test_an_incident_summary_arrives_as_an_incident_summary_advisory_of_the_peer(app, world):
+    """A standalone `incident` (Incident Core) becomes an incident-summary advisory owned by the peer's
+    organisation at its TLP; again changes nothing; a newer version supersedes; revoked withdraws; re-exported
+    it stays an `incident` under its id and TLP. An incident that is part of an advisory's report is not one."""
+    from app.models import AdvisoryKind, Severity, Significance
+    from app.stix.incidents import incident_objects
+
+    with app.app_context():
+        peer = _peer(world)
+        gov, operator = (db.session.get(Organization, world.orgs[k]) for k in ("gov", "operator"))
+        report = f.incident_report(owner_organization=operator, authority=gov, tlp=TLP.AMBER, title="Relay outage",
+                                   summary="Relays tripped.", significance=Significance.SIGNIFICANT)
+        objects = json.loads(json.dumps(incident_objects(report)))
+        first = import_objects(peer, objects)
+        db.session.commit()
+        assert (first.created, first.invalid, dict(first.skipped_types)) == (1, 0, {})
+        [copy_] = _imported(peer)
+        assert (copy_.kind, copy_.tlp, copy_.status) == (AdvisoryKind.INCIDENT_SUMMARY, TLP.AMBER,
+                                                          AdvisoryStatus.RELEASED)
+        assert copy_.title == "Relay outage" and copy_.summary == "Relays tripped." and copy_.severity is Severity.HIGH
+        assert "Significance: significant" in copy_.body and copy_.owner_organization_id == peer.organization_id
+        assert import_objects(peer, objects).unchanged == 1
+        out = [o for o in advisory_objects(copy_) if o["type"] == "incident"]
+        incident = next(o for o in objects if o["type"] == "incident")
+        assert [(o["id"], o["object_marking_refs"]) for o in out] == [(incident["id"], incident["object_marking_refs"])]
+        assert not [o for o in advisory_objects(copy_) if o["type"] == "report"]
+
+        newer = copy.deepcopy(objects)
+        for obj in newer:
+            if obj["type"] == "incident":
+                obj["modified"], obj["name"] = "2099-01-01T00:00:00.000Z", "Relay outage (update)"
+                obj["object_marking_refs"] = [TLP_MARKING_IDS[TLP.GREEN]]  # lowered at the source: kept AMBER
+        assert import_objects(peer, newer).superseded == 1
+        db.session.commit()
+        old, new = _imported(peer)
+        assert old.status is AdvisoryStatus.SUPERSEDED and new.supersedes_id == old.id
+        assert new.title == "Relay outage (update)" and new.tlp is TLP.AMBER
+        revoked = copy.deepcopy(newer)
+        for obj in revoked:
+            if obj["type"] == "incident":
+                obj["modified"], obj["revoked"] = "2099-01-02T00:00:00.000Z", True
+        assert import_objects(peer, revoked).withdrawn == 1
+        db.session.commit()
+        assert _imported(peer)[-1].status is AdvisoryStatus.WITHDRAWN
+
+        part = copy.deepcopy(objects)
+        for obj in part:
+            if obj["type"] == "incident":
+                obj["id"], obj["labels"] = "incident--6a0b7c04-3d5f-4b86-9d2d-2c1b5f0a9e11", ["palisade:report-part"]
+        assert import_objects(peer, part).created == 0

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from app import permissions
 from app.extensions import db
 from app.federation import demo
-from app.models import TLP, Advisory, PeerImport, Role, User
+from app.models import TLP, Advisory, IncidentReport, PeerImport, Role, User
 from app.stix.export import report_id
+from app.stix.incidents import incident_id
 from tests import advisory_world as aw
 from tests.conftest import USING_POSTGRES, drop_shared_app, shared_app
 from tests.served import LiveApp
@@ -39,11 +40,15 @@ def sides(tmp_path, monkeypatch, _postgres_schema):
         drop_shared_app(side.app)
 
 
-def _exported(side, advisory_filter=None) -> dict[str, tuple]:
-    """{STIX report id: (title, TLP, author org ids, recipient org ids)} of the side's own advisories."""
+def _exported(side) -> dict[str, tuple]:
+    """{STIX id: (title, TLP, author org ids, recipient org ids)} of the side's own advisories, and of its
+    incident reports (the reporter and the authority as authors: the organisations taking part)."""
     with side.app.app_context():
         rows = db.session.scalars(sa.select(Advisory).where(Advisory.owner_organization_id == side.orgs["own"])).all()
-        return {report_id(a): (a.title, a.tlp, a.author_org_ids, a.recipient_org_ids) for a in rows}
+        found = {report_id(a): (a.title, a.tlp, a.author_org_ids, a.recipient_org_ids) for a in rows}
+        for report in db.session.scalars(sa.select(IncidentReport)):
+            found[incident_id(report)] = (report.title, report.tlp, report.participating_org_ids(), set())
+        return found
 
 
 def _egress(origin, record) -> bool:
@@ -76,6 +81,7 @@ def test_two_instances_share_under_tlp_and_nothing_leaks(sides):
     demo.peer_with(nordic, national)
     for side in sides:
         demo.release_every_tlp(side)
+        demo.report_incidents(side)
     for side in sides:
         assert "failed" not in demo.pull(side)
 
@@ -85,7 +91,8 @@ def test_two_instances_share_under_tlp_and_nothing_leaks(sides):
             held = {row.stix_id: row.advisory for row in db.session.scalars(sa.select(PeerImport))}
             expected = {stix_id for stix_id, record in sent.items() if _egress(origin, record)}
             assert set(held) == expected, receiver.name  # and nothing of its own came back
-            assert len(expected) == 4  # CLEAR, GREEN, AMBER and AMBER+STRICT to the partner centre
+            # CLEAR, GREEN, AMBER and AMBER+STRICT advisories to the partner centre; the incident reported to it
+            assert len(expected) == 5 and sum(i.startswith("incident--") for i in expected) == 1
             for stix_id, advisory in held.items():
                 assert advisory.tlp is sent[stix_id][1] and advisory.title == sent[stix_id][0]
                 assert advisory.owner_organization_id == receiver.orgs["peer"]
@@ -105,6 +112,13 @@ def test_two_instances_share_under_tlp_and_nothing_leaks(sides):
                            or bool({user.organization_id, user.organization.parent_id if advisory.tlp is TLP.AMBER
                                     else None} & advisory.participating_org_ids()))
                     assert (advisory.id in visible) == may, (user.email, advisory.title)
+                incidents = set(db.session.scalars(
+                    permissions.visible_incident_reports(user).with_only_columns(IncidentReport.id)))
+                for report in db.session.scalars(sa.select(IncidentReport)):
+                    takes_part = report.participating_org_ids()
+                    may = (user.role is Role.ADMIN or user.organization_id in takes_part
+                           or (report.tlp is TLP.AMBER and user.organization.parent_id in takes_part))
+                    assert (report.id in incidents) == may, (user.email, report.title)
             client = receiver.app.test_client(user=db.session.scalar(
                 sa.select(User).where(User.email == receiver.emails["operator"])))
             for advisory in held.values():

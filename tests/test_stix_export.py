@@ -100,3 +100,35 @@ def test_the_public_edition_is_a_clear_report_without_the_restricted_text(app, w
         assert report["object_marking_refs"] == [OASIS_TLP2["clear"]]
         assert report["id"] != next(o for o in advisory_objects(advisory) if o["type"] == "report")["id"]
         assert db.session.get(Advisory, advisory.id).tlp is TLP.AMBER
+
+
+def test_an_incident_summary_validates_carries_the_incident_core_extension_and_only_the_shared_fields(app, world):
+    """What the reporter and its authority keep between them (stages, services, users affected) never leaves;
+    an archived report leaves revoked; the id does not change between versions."""
+    from app.models import IncidentStatus, Organization
+    from app.stix.incidents import incident_objects
+    from tests import factories as f
+
+    with app.app_context():
+        gov, operator = (db.session.get(Organization, world.orgs[k]) for k in ("gov", "operator"))
+        report = f.incident_report(owner_organization=operator, authority=gov, tlp=TLP.AMBER_STRICT,
+                                   title="Relay outage", summary="Relays tripped.", services_affected="SCADA-7",
+                                   users_affected=4242, status=IncidentStatus.CONTAINED, countries_affected="SE,NO")
+        report.stages[0].body = "Stage body for the authority only"
+        db.session.commit()
+        objects = incident_objects(report)
+        _valid(objects)
+        [incident] = [o for o in objects if o["type"] == "incident"]
+        assert incident["object_marking_refs"] == [OASIS_TLP2["amber_strict"]]
+        extension = incident["extensions"]["extension-definition--ef765651-680c-498d-9894-99799f2fa126"]
+        assert extension["extension_type"] == "property-extension"
+        assert (extension["determination"], extension["investigation_status"]) == ("suspected", "open")
+        assert {o["name"] for o in objects if o["type"] == "identity"} == {"National Cyber Agency", "Northern Grid"}
+        assert {"status:contained", "country:SE", "country:NO", "sector:energy"} <= set(incident["labels"])
+        text = json.dumps(objects)
+        assert not any(secret in text for secret in ("SCADA-7", "4242", "Stage body"))
+        assert "revoked" not in incident
+        report.archived_at = report.updated_at
+        db.session.commit()
+        [again] = [o for o in incident_objects(report) if o["type"] == "incident"]
+        assert again["id"] == incident["id"] and again["revoked"] is True

@@ -9,7 +9,7 @@ from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 
 from app.extensions import db
 from app.models import Agreement, Organization
-from app.stix import bundle
+from app.stix import REPORT_PART_LABEL, bundle
 from tests import advisory_world as aw
 from tests import federation_world as fw
 
@@ -32,11 +32,12 @@ def world(live_app, monkeypatch):
     return world, agreement_id, tokens
 
 
-def _reports(collection: Collection, **filters) -> dict[str, dict]:
+def _reports(collection: Collection, kind: str = "report", **filters) -> dict[str, dict]:
+    """{name: object} of the reports (or incident summaries: kind="incident") the collection holds."""
     found = {}
     for envelope in as_pages(collection.get_objects, per_request=4, **filters):
         for obj in envelope.get("objects", []):
-            if obj["type"] == "report":
+            if obj["type"] == kind and REPORT_PART_LABEL not in obj.get("labels", []):
                 found[obj["name"]] = obj
     return found
 
@@ -56,6 +57,12 @@ def test_each_organisation_receives_exactly_what_the_rule_lets_it(live_app, worl
             assert len(isa_titles) == (1 if org.id in parties else 0), org_key
             cases = [("Shared with my organisation", None)] + [(t, parties) for t in isa_titles]
             for title, collection_parties in cases:
+                incidents = _reports(collections[title], kind="incident")
+                assert set(incidents) == {r.title for r in fw.incident_reports()
+                                          if fw.expected_incident(org, r, collection_parties)}, (org_key, title)
+                for report in fw.incident_reports():
+                    if report.title in incidents:
+                        assert incidents[report.title]["object_marking_refs"] == [fw_marking(report.tlp.value)]
                 got = _reports(collections[title])
                 want = {}
                 for advisory in heads:
@@ -96,6 +103,10 @@ def test_discovery_api_root_paging_added_after_and_manifest(live_app, world):
     assert len(reports) == 5
     valid = stix2validator.validate_instance(bundle(everything), stix2validator.ValidationOptions())
     assert valid.is_valid, [str(e) for e in valid.errors]
+    # the agency (the operator's authority) receives its incident summaries, and only their shared fields
+    incidents = {o["name"] for o in everything if o["type"] == "incident" and REPORT_PART_LABEL not in o["labels"]}
+    assert incidents == {"Incident TLP:AMBER", "Incident TLP:AMBER+STRICT"}
+    assert not any(secret in str(everything) for secret in (*fw.SECRET_FIELDS, "4242"))
 
     first = requests.get(shared.objects_url, auth=auth, headers={"Accept": TAXII}, params={"limit": 3}, timeout=10)
     assert first.headers["Content-Type"] == TAXII

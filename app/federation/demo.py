@@ -24,8 +24,10 @@ from app.models import (
     OrganizationKind,
     PeerImport,
     Role,
+    Sector,
     User,
     today,
+    utcnow,
 )
 
 SIDES = {"national": ("National programme", "NATL", "DE"), "nordic": ("Nordic centre", "NORD", "SE")}
@@ -38,6 +40,14 @@ RELEASES = [
     ("AMBER: indicators for national operators only", TLP.AMBER, "operator"),
     ("AMBER+STRICT: incident summary for the partner centre", TLP.AMBER_STRICT, "peer"),
     ("AMBER+STRICT: operator's outage, operator only", TLP.AMBER_STRICT, "operator"),
+]
+
+
+# (title, TLP, the authority it is reported to: "own" = this side's programme, "peer" = the partner centre)
+INCIDENTS = [
+    ("AMBER: substation outage reported at home", TLP.AMBER, "own"),
+    ("AMBER+STRICT: control-room intrusion reported at home", TLP.AMBER_STRICT, "own"),
+    ("AMBER+STRICT: cross-border outage reported to the partner centre", TLP.AMBER_STRICT, "peer"),
 ]
 
 
@@ -74,13 +84,14 @@ def seed(side: Side, other_key: str) -> None:
     other_name, other_short, other_country = SIDES[other_key]
     domain = f"{side.key}.example.org"
     with side.app.app_context():
-        own = Organization(name=name, short_name=short, kind=OrganizationKind.GOVERNMENT, country=country)
+        own = Organization(name=name, short_name=short, kind=OrganizationKind.GOVERNMENT, country=country,
+                           is_authority=True)
         client = Organization(name=f"{name} regional office", short_name=f"{short}-R",
                               kind=OrganizationKind.GOVERNMENT, country=country, parent=own)
         operator = Organization(name=f"{short} Grid Operator", short_name=f"{short}-GRID",
                                 kind=OrganizationKind.PRIVATE_SECTOR, country=country)
         peer = Organization(name=other_name, short_name=other_short, kind=OrganizationKind.INTERNATIONAL,
-                            country=other_country)
+                            country=other_country, is_authority=True)
         db.session.add_all([own, client, operator, peer])
         people = {
             "coordinator": _user(own, Role.COORDINATOR, f"coordinator@{domain}", f"{short} coordinator"),
@@ -123,6 +134,22 @@ def release_every_tlp(side: Side) -> None:
             services.submit_for_review(person("coordinator"), advisory)
             services.approve(person("approver"), advisory)
             db.session.commit()
+
+
+def report_incidents(side: Side) -> None:
+    """The grid operator reports incidents (by the incident services): to this side's own programme (they stay
+    here) and, a cross-border one, to the partner centre (its summary leaves for the other side)."""
+    from app.incidents import services
+
+    with side.app.app_context():
+        operator = db.session.scalar(sa.select(User).where(User.email == side.emails["operator"]))
+        short = SIDES[side.key][1]
+        for title, tlp, to in INCIDENTS:
+            services.create_incident_report(
+                operator, authority=db.session.get(Organization, side.orgs[to]), tlp=tlp, aware_at=utcnow(),
+                title=f"[{short}] {title}", summary=f"What {side.name}'s operator reports: {title}.",
+                services_affected="Control room telemetry (not shared)", sectors=[Sector.ENERGY])
+        db.session.commit()
 
 
 def collection_id(side: Side) -> str:

@@ -18,7 +18,6 @@ read an advisory's restricted edition but the advisory has a public edition, the
 """
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -32,6 +31,7 @@ from app.models import (
     AgreementKind,
     AgreementParty,
     AgreementStatus,
+    IncidentReport,
     Organization,
     Peer,
     PeerImport,
@@ -104,21 +104,60 @@ def public_condition(collection: Collection):
     return has_public
 
 
-def heads(organization: Organization, collection: Collection, added_after: datetime | None = None,
-          after_id: int | None = None) -> sa.Select:
+def after(date_column, id_column, rank: int, position: tuple | None):
+    """SQL: rows of the stream of `rank` that come after `position` = (date added, stream rank, id) in the
+    TAXII order (date added, then stream, then id)."""
+    if position is None or position[0] is None:
+        return sa.true()
+    moment, at_rank, at_id = position
+    if at_id is None or rank < at_rank:
+        return date_column > moment
+    if rank > at_rank:
+        return date_column >= moment
+    return sa.or_(date_column > moment, sa.and_(date_column == moment, id_column > at_id))
+
+
+def _no_echo(record_column, organization: Organization):
+    """SQL: the record did not arrive from a peer that `organization` represents (nothing goes back)."""
+    return ~sa.exists().where(PeerImport.advisory_id == record_column, PeerImport.peer_id == Peer.id,
+                              Peer.organization_id == organization.id)
+
+
+def heads(organization: Organization, collection: Collection, position: tuple | None = None) -> sa.Select:
     """(advisory, date added, restricted?) of what may leave, oldest first (the TAXII paging order)."""
     restricted = restricted_condition(organization, collection)
     added = date_added().label("date_added")
-    echo = sa.exists().where(PeerImport.advisory_id == Advisory.id, PeerImport.peer_id == Peer.id,
-                             Peer.organization_id == organization.id)
-    stmt = (sa.select(Advisory, added, restricted.label("restricted"))
-            .where(Advisory.status.in_(HEAD_STATUSES), Advisory.archived_at.is_(None), ~echo,
-                   sa.or_(restricted, public_condition(collection)))
+    return (sa.select(Advisory, added, restricted.label("restricted"))
+            .where(Advisory.status.in_(HEAD_STATUSES), Advisory.archived_at.is_(None),
+                   _no_echo(Advisory.id, organization), sa.or_(restricted, public_condition(collection)),
+                   after(date_added(), Advisory.id, ADVISORIES, position))
             .order_by(added, Advisory.id))
-    if added_after is not None:
-        if after_id is None:
-            stmt = stmt.where(date_added() > added_after)
-        else:
-            stmt = stmt.where(sa.or_(date_added() > added_after,
-                                     sa.and_(date_added() == added_after, Advisory.id > after_id)))
-    return stmt
+
+
+def incident_added():
+    """SQL: when an incident report reached the version exported (its last change, or its archiving)."""
+    return sa.func.coalesce(IncidentReport.archived_at, IncidentReport.updated_at, IncidentReport.created_at)
+
+
+def incident_heads(organization: Organization, collection: Collection, position: tuple | None = None) -> sa.Select:
+    """(incident report, date added, True) of the incident summaries that may leave, oldest first.
+
+    The TLP rule for the organisation (reporter and authority take part), RED never; in an agreement's
+    collection only reports whose reporter or authority is a party; in "shared with my organisation" GREEN
+    only when the organisation takes part. An archived report leaves (revoked) to whom it would leave."""
+    reader = OrganizationReader(organization)
+    rule = permissions.tlp_condition(IncidentReport, reader)
+    if collection.agreement is not None:
+        parties = sa.select(AgreementParty.organization_id).where(AgreementParty.agreement_id == collection.agreement.id)
+        narrowed = sa.or_(IncidentReport.owner_organization_id.in_(parties),
+                          IncidentReport.authority_organization_id.in_(parties))
+    else:
+        narrowed = sa.or_(IncidentReport.tlp != TLP.GREEN, IncidentReport.participation_condition([organization.id]))
+    added = incident_added().label("date_added")
+    return (sa.select(IncidentReport, added, sa.true().label("restricted"))
+            .where(IncidentReport.tlp != TLP.RED, rule, narrowed,
+                   after(incident_added(), IncidentReport.id, INCIDENTS, position))
+            .order_by(added, IncidentReport.id))
+
+
+ADVISORIES, INCIDENTS = 0, 1

@@ -3,8 +3,11 @@
 STIX from a peer is untrusted input. Each object is checked (a dict of at most MAX_OBJECT_CHARS, a STIX 2.1
 id of its type, parsed by the `stix2` library), texts are cut to their column's length and passed through
 the app's one sanitiser (app.sanitize), and a bad object is skipped and counted, never an error page or a
-failed pull. Only `report` objects become records (their `identity`, `course-of-action` and `incident`
-objects fill them in); other types are skipped and counted.
+failed pull. `report` objects become advisories (their `identity`, `course-of-action` and `incident`
+objects fill them in); an `incident` that no report of the page refers to (an incident summary shared on its
+own: Incident Core extension) becomes an incident-summary advisory owned by the peer's
+organisation, never a local incident report (those are an operator's reports to its own authority, on
+regulatory clocks). Other types are skipped and counted.
 
 * Deduplicated by STIX id (peer_imports): the same object again changes nothing.
 * A newer `modified` supersedes: a new released advisory that supersedes the one held (the record of an
@@ -36,7 +39,7 @@ from app.models import (
     utcnow,
 )
 from app.sanitize import MAX_MARKDOWN_CHARS, clean_html
-from app.stix import TLP_BY_MARKING_ID, parse_timestamp
+from app.stix import INCIDENT_CORE_EXTENSION_ID, REPORT_PART_LABEL, TLP_BY_MARKING_ID, parse_timestamp
 
 MAX_OBJECT_CHARS = 400_000
 STIX_ID = re.compile(r"^([a-z0-9][a-z0-9-]{0,60})--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -49,6 +52,8 @@ TLP_1_MARKINGS = {"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": TL
 KIND_LABELS = {f"kind:{kind.value}": kind for kind in AdvisoryKind}
 SEVERITY_LABELS = {f"severity:{severity.value}": severity for severity in Severity}
 SECTOR_LABELS = {f"sector:{sector.value}": sector for sector in Sector}
+INCIDENT_LABELS = {"significance": "Significance", "suspected-cause": "Suspected cause",
+                   "geographic-spread": "Geographic spread", "status": "Status", "country": "Country affected"}
 
 
 @dataclass
@@ -80,7 +85,7 @@ def _checked(obj) -> dict | None:
     match = STIX_ID.match(str(obj.get("id", "")))
     if not match or match.group(1) != obj.get("type"):
         return None
-    if obj["type"] in ("report", "identity", "course-of-action"):
+    if obj["type"] in ("report", "identity", "course-of-action", "incident"):
         try:
             stix2.parse(obj, allow_custom=True, version="2.1")
             parse_timestamp(obj.get("modified", obj.get("created")))
@@ -120,7 +125,11 @@ def import_objects(peer: Peer, objects: list) -> ImportResult:
         else:
             result.skipped_types[str(obj["type"])[:60]] += 1
     for report in reports:
-        _import_report(peer, report, context, result)
+        _import(peer, report, _fields(report, context), _authors(report, context), result)
+    referred = {ref for report in reports for ref in report.get("object_refs") or [] if isinstance(ref, str)}
+    for obj in context.values():
+        if obj["type"] == "incident" and obj["id"] not in referred and REPORT_PART_LABEL not in (obj.get("labels") or []):
+            _import(peer, obj, _incident_fields(obj), _authors(obj, context), result)
     return result
 
 
@@ -157,7 +166,34 @@ def _authors(report: dict, context: dict[str, dict]) -> list[dict]:
     return found
 
 
-def _import_report(peer: Peer, report: dict, context: dict[str, dict], result: ImportResult) -> None:
+def _incident_fields(incident: dict) -> dict:
+    """An incident summary (a STIX `incident` of its own) as the fields of an incident-summary advisory: its
+    name, description and the assessment its labels carry (significance, suspected cause, spread, status,
+    countries); sectors from `sector:` labels."""
+    labels = [label for label in incident.get("labels") or [] if isinstance(label, str)]
+    assessment = []
+    for label in labels:
+        name, _, value = label.partition(":")
+        if name in INCIDENT_LABELS and value:
+            assessment.append(f"- {INCIDENT_LABELS[name]}: {_text(value, 100, markdown=False).replace('_', ' ')}")
+    extension = (incident.get("extensions") or {}).get(INCIDENT_CORE_EXTENSION_ID)
+    if isinstance(extension, dict):
+        for name in ("determination", "investigation_status"):
+            if isinstance(extension.get(name), str):
+                assessment.append(f"- {name.replace('_', ' ').capitalize()}: {_text(extension[name], 60, False)}")
+    significant = "significance:significant" in labels
+    return {
+        "title": _text(incident.get("name"), 200, markdown=False) or "Untitled incident",
+        "summary": _text(incident.get("description"), 4000), "body": "\n".join(assessment),
+        "recommended_actions": "", "kind": AdvisoryKind.INCIDENT_SUMMARY,
+        "severity": Severity.HIGH if significant else Severity.MEDIUM,
+        "sectors": sorted({SECTOR_LABELS[label] for label in labels if label in SECTOR_LABELS}, key=str),
+    }
+
+
+def _import(peer: Peer, report: dict, fields: dict, authors: list[dict], result: ImportResult) -> None:
+    """Import one report (or incident summary) as an advisory: new, superseding the one held, or withdrawing
+    it."""
     tlp = _tlp(report)
     if tlp is TLP.RED:
         result.refused += 1
@@ -179,16 +215,16 @@ def _import_report(peer: Peer, report: dict, context: dict[str, dict], result: I
         result.withdrawn += 1
         return
     previous = held.advisory if held is not None else None
-    advisory = _create(peer, report, _fields(report, context), tlp, previous)
+    advisory = _create(peer, report, fields, tlp, previous)
     if held is None:
         db.session.add(PeerImport(peer=peer, stix_id=report["id"], modified=modified, advisory=advisory,
-                                  authors=_authors(report, context),
+                                  authors=authors,
                                   created_by_ref=str(report.get("created_by_ref") or "")[:100],
                                   created=parse_timestamp(report.get("created") or report["modified"])))
         result.created += 1
     else:
         held.advisory, held.modified = advisory, modified
-        held.authors = _authors(report, context) or held.authors
+        held.authors = authors or held.authors
         result.superseded += 1
     db.session.flush()
 

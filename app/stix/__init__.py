@@ -14,6 +14,8 @@ from app.models import TLP
 
 TLP_EXTENSION_ID = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 INCIDENT_CORE_EXTENSION_ID = "extension-definition--ef765651-680c-498d-9894-99799f2fa126"
+# The label of an `incident` that is part of an advisory's report (not an incident report of its own).
+REPORT_PART_LABEL = "palisade:report-part"
 TLP_MARKING_CREATED = "2022-10-01T00:00:00.000Z"
 
 # TLP 2.0 marking-definition ids, from the OASIS TLP 2.0 extension definition.

@@ -11,7 +11,14 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import TLP, Advisory, AdvisoryKind, AdvisoryStatus, Organization, PeerImport, Risk
-from app.stix import INCIDENT_CORE_EXTENSION_ID, TLP_MARKING_IDS, marking_definition, stix_id, timestamp
+from app.stix import (
+    INCIDENT_CORE_EXTENSION_ID,
+    REPORT_PART_LABEL,
+    TLP_MARKING_IDS,
+    marking_definition,
+    stix_id,
+    timestamp,
+)
 
 HEAD_STATUSES = (AdvisoryStatus.RELEASED, AdvisoryStatus.WITHDRAWN)
 REPORT_TYPES = {AdvisoryKind.VULNERABILITY: ["vulnerability"]}
@@ -82,6 +89,8 @@ def advisory_objects(advisory: Advisory, public: bool = False, risks_visible=Non
         if creator not in {i["id"] for i in identities}:
             identities.insert(0, organization_identity(advisory.owner_organization))
     objects: list[dict] = [*identities]
+    if origin is not None and origin.stix_id.startswith("incident--") and not public:
+        return with_markings([*objects, _imported_incident(advisory, origin, creator, tlp, revoked)])
     refs = [i["id"] for i in identities]
     root_key = root_of(advisory).id
     if not public:
@@ -96,7 +105,7 @@ def advisory_objects(advisory: Advisory, public: bool = False, risks_visible=Non
             incident = {"type": "incident", **_common(stix_id("incident", "advisory-incident", root_key),
                                                       created, modified, creator, tlp, revoked),
                         "name": advisory.title, "description": advisory.summary or advisory.title,
-                        "extensions": {INCIDENT_CORE_EXTENSION_ID: {
+                        "labels": [REPORT_PART_LABEL], "extensions": {INCIDENT_CORE_EXTENSION_ID: {
                             "extension_type": "property-extension", "determination": "confirmed",
                             "investigation_status": "closed" if revoked else "open"}}}
             objects.append(incident)
@@ -115,6 +124,17 @@ def advisory_objects(advisory: Advisory, public: bool = False, risks_visible=Non
               "external_references": [{"source_name": "palisade", "external_id": advisory.reference}]}
     objects.append(report)
     return with_markings(objects)
+
+
+def _imported_incident(advisory: Advisory, origin: PeerImport, creator: str, tlp: TLP, revoked: bool) -> dict:
+    """An incident summary that arrived as an `incident` of its own leaves as one, under the id it came with."""
+    created, modified = _times(advisory, origin)
+    return {"type": "incident", **_common(origin.stix_id, created, modified, creator, tlp, revoked),
+            "name": advisory.title, "description": advisory.summary or advisory.title,
+            "labels": _labels(advisory),
+            "extensions": {INCIDENT_CORE_EXTENSION_ID: {
+                "extension_type": "property-extension", "determination": "confirmed",
+                "investigation_status": "closed" if revoked else "open"}}}
 
 
 def with_markings(objects: list[dict]) -> list[dict]:

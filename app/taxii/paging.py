@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 
 from app import permissions
 from app.extensions import db
-from app.federation.egress import Collection, OrganizationReader, heads
+from app.federation.egress import ADVISORIES, INCIDENTS, Collection, OrganizationReader, heads, incident_heads
 from app.models import TLP, Organization, Risk
 from app.stix.export import advisory_objects
+from app.stix.incidents import incident_objects
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
@@ -38,16 +39,18 @@ def parse_taxii_timestamp(text: str) -> datetime:
         raise BadRequest("added_after is not a timestamp like 2026-01-31T12:00:00.000Z") from None
 
 
-def _encode_next(moment: datetime, advisory_id: int, index: int) -> str:
-    text = f"{taxii_timestamp(moment)}|{advisory_id}|{index}"
+def _encode_next(moment: datetime, rank: int, record_id: int, index: int) -> str:
+    text = f"{taxii_timestamp(moment)}|{rank}|{record_id}|{index}"
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def _decode_next(token: str) -> tuple[datetime, int, int]:
+def _decode_next(token: str) -> tuple[datetime, int, int, int]:
     try:
         text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        moment, advisory_id, index = text.split("|")
-        return parse_taxii_timestamp(moment), int(advisory_id), int(index)
+        moment, rank, record_id, index = text.split("|")
+        if int(rank) not in STREAMS:
+            raise ValueError
+        return parse_taxii_timestamp(moment), int(rank), int(record_id), int(index)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("next is not a value this server gave") from None
 
@@ -56,8 +59,9 @@ def _decode_next(token: str) -> tuple[datetime, int, int]:
 class Filters:
     limit: int = DEFAULT_LIMIT
     added_after: datetime | None = None
+    after_rank: int = ADVISORIES  # the stream (advisories, incident reports) of the record `after_id`
     after_id: int | None = None
-    after_index: int = -1  # the last object of advisory `after_id` already served
+    after_index: int = -1  # the last object of record `after_id` already served
     ids: set[str] = field(default_factory=set)
     types: set[str] = field(default_factory=set)
     versions: set[str] = field(default_factory=set)
@@ -70,7 +74,7 @@ class Filters:
         except ValueError:
             raise BadRequest("limit is a whole number") from None
         if args.get("next"):
-            filters.added_after, filters.after_id, filters.after_index = _decode_next(args["next"])
+            filters.added_after, filters.after_rank, filters.after_id, filters.after_index = _decode_next(args["next"])
         elif args.get("added_after"):
             filters.added_after = parse_taxii_timestamp(args["added_after"])
         for name, target in (("match[id]", filters.ids), ("match[type]", filters.types),
@@ -111,21 +115,47 @@ def _risks_visible(reader: OrganizationReader):
     return check
 
 
+def _stream_objects(rank: int, record, restricted: bool, risks_visible) -> list[dict]:
+    if rank == INCIDENTS:
+        return incident_objects(record)
+    return advisory_objects(record, public=not restricted, risks_visible=risks_visible)
+
+
+def _rows(organization: Organization, collection: Collection, position: tuple) -> tuple[list[tuple], bool]:
+    """The rows after `position` of every stream, merged in the TAXII order (date added, stream rank, record,
+    restricted?), as far as every stream is known; and whether more may follow (a stream filled its batch:
+    its rows past the batch are not known yet, so no row after its last one is taken)."""
+    merged, cutoffs = [], []
+    for rank, query in STREAMS.items():
+        rows = db.session.execute(query(organization, collection, position).limit(BATCH)).all()
+        for record, added, restricted in rows:
+            merged.append((added.replace(tzinfo=UTC) if added.tzinfo is None else added, rank, record, restricted))
+        if len(rows) == BATCH:
+            cutoffs.append(_key(merged[-1]))
+    merged.sort(key=_key)
+    if cutoffs:
+        merged = [row for row in merged if _key(row) <= min(cutoffs)]
+    return merged, bool(cutoffs)
+
+
+def _key(row: tuple) -> tuple:
+    return row[0], row[1], row[2].id
+
+
 def page(organization: Organization, collection: Collection, filters: Filters) -> Page:
+    """Advisories and incident reports, one stream ordered by (date added, stream, id)."""
     result = Page()
     risks_visible = _risks_visible(OrganizationReader(organization))
     seen: set[tuple] = set()
-    # Resume within the advisory the last page ended in: the advisories from it on (inclusive).
-    resume_id, resume_index = filters.after_id, filters.after_index
-    position = (filters.added_after, resume_id - 1 if resume_id is not None else None)
+    # Resume within the record the last page ended in: the records from it on (inclusive).
+    resume = (filters.after_rank, filters.after_id)
+    position = (filters.added_after, filters.after_rank,
+                filters.after_id - 1 if filters.after_id is not None else None)
     while True:
-        rows = db.session.execute(heads(organization, collection, *position).limit(BATCH)).all()
-        for advisory, added, restricted in rows:
-            if added.tzinfo is None:
-                added = added.replace(tzinfo=UTC)
-            group = advisory_objects(advisory, public=not restricted, risks_visible=risks_visible)
-            for index, obj in enumerate(group):
-                if advisory.id == resume_id and index <= resume_index:
+        rows, more = _rows(organization, collection, position)
+        for added, rank, record, restricted in rows:
+            for index, obj in enumerate(_stream_objects(rank, record, restricted, risks_visible)):
+                if (rank, record.id) == resume and index <= filters.after_index:
                     continue
                 if not filters.keeps(obj) or (obj["id"], obj.get("modified")) in seen:
                     continue
@@ -134,7 +164,10 @@ def page(organization: Organization, collection: Collection, filters: Filters) -
                     return result
                 seen.add((obj["id"], obj.get("modified")))
                 result.objects.append((obj, added))
-                result.next = _encode_next(added, advisory.id, index)
-            position = (added, advisory.id)
-        if len(rows) < BATCH:
+                result.next = _encode_next(added, rank, record.id, index)
+            position = (added, rank, record.id)
+        if not more:
             return result
+
+
+STREAMS = {ADVISORIES: heads, INCIDENTS: incident_heads}
