@@ -111,7 +111,10 @@ class RecordKind:
     #                                        reminders on a date that the kind keeps with rules of its own (an
     #                                        advisory's acknowledgement deadline, per recipient organisation),
     #                                        run by `flask reminders run [--today]` too
-    inbox_sections: str | None = None     # the module registering its inbox sections (@provider)
+    inbox_sections: str | None = None     # the module registering its inbox sections (@provider); the shared
+    #                                        ones (_INBOX: reviews to give, assigned work, reviews due) list it by
+    #                                        what it is: `reviewed`, an `assignee`, a `next_review_date`
+    inbox_action: str | None = None       # there, what the user does: "Task: start it or post an update"
     executive_section: str | None = None  # its section of the executive report (a reported kind the report's
     #                                        own sections do not cover: app/documents/executive.py, CORE_KINDS)
 
@@ -211,16 +214,17 @@ KINDS: tuple[RecordKind, ...] = (
     RecordKind("initiative", Initiative, "initiative", "initiatives.detail", "initiative_id", comments=True),
     RecordKind("working_group", WorkingGroup, "working group", "working_groups.detail", "working_group_id"),
     RecordKind("task", Task, "task", "tasks.detail", "task_id", parent="working_group", assignee="assignee_id",
-               comments=True, inbox_sections=_INBOX,
+               comments=True, inbox_sections=_INBOX, inbox_action="Task: start it or post an update",
                deadlines=(Deadline("due_date", "due", "task_due", (3, "today", "overdue"), "is due"),)),
     RecordKind("risk", Risk, "risk", "risks.detail", "risk_id", comments=True, inbox_sections=_INBOX,
+               inbox_action="Risk: review it and set the next review date",
                deadlines=(Deadline("next_review_date", "review", "risk_review", (7, "overdue"), "is due for review"),)),
     RecordKind("mitigation", Mitigation, "mitigation", "risks.detail", "risk_id", parent="risk",
-               assignee="assigned_user_id", inbox_sections=_INBOX,
+               assignee="assigned_user_id", inbox_sections=_INBOX, inbox_action="Mitigation: update its status",
                deadlines=(Deadline("due_date", "due", "mitigation_due", (3, "today", "overdue"), "is due"),),
                locate=lambda m: {"risk_id": m.risk_id, "_anchor": f"mitigation-{m.id}"}),
     RecordKind("incident_plan", IncidentPlan, "incident plan", "incident_plans.detail", "plan_id", comments=True,
-               reviewed=True, inbox_sections=_INBOX,
+               reviewed=True, inbox_sections=_INBOX, inbox_action="Plan: revise it and have the new version approved",
                deadlines=(Deadline("next_review_date", "review", "plan_review", (30, "overdue"), "is due for review"),)),
     # Its stage clocks are hours, not dates: app/incidents keeps them (reminders, calendar, inbox). Files:
     # evidence and indicators from the coordinators of the operator and of the authority.

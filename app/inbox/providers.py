@@ -18,20 +18,10 @@ from app.extensions import db
 from app.listing import counting
 from app.models import (
     TLP,
-    Agreement,
-    AgreementStatus,
-    IncidentPlan,
-    Mitigation,
-    MitigationStatus,
-    PlanStatus,
     ReviewOutcome,
     ReviewRequest,
-    Risk,
     Role,
-    Task,
-    TaskStatus,
     User,
-    WorkingGroup,
     review_request_reviewers,
     today,
 )
@@ -162,23 +152,52 @@ def due_note(due: date | None, on: date | None = None) -> str:
     return f"Due in {days} day{'s' if days != 1 else ''}"
 
 
+# The sections below list the kinds whose registry entry names this module (app/kinds.py, inbox_sections), each by
+# what it is: reviewed (reviews to give), assigned to someone (assigned work), reviewed on a date (reviews due).
+
+
+def _shared() -> tuple[kinds.RecordKind, ...]:
+    return tuple(kind for kind in kinds.KINDS if kind.inbox_sections == __name__)
+
+
+def _reviewed() -> tuple[kinds.RecordKind, ...]:
+    return tuple(kind for kind in _shared() if kind.reviewed)
+
+
+def _assigned() -> tuple[kinds.RecordKind, ...]:
+    return tuple(kind for kind in _shared() if kind.assignee)
+
+
+def _dated_reviews() -> tuple[kinds.RecordKind, ...]:
+    return tuple(kind for kind in _shared() if kind.shareable and hasattr(kind.model, "review_due_condition"))
+
+
+def _edition(record) -> str:
+    """The reference, with the version for a kind approved in versions (a plan's "IRP-2026-001 v2.0")."""
+    version = getattr(record, "version_label", None)
+    return f"{record.reference} v{version}" if version else record.reference
+
+
+def _url(kind: kinds.RecordKind, record, anchor: str = "") -> str:
+    return url_for(kind.endpoint, **kind.url_values(record)) + anchor
+
+
 # --- Reviews and approvals -------------------------------------------------------------------
 
 
-def _awaiting_review(user: User, model) -> sa.Select:
-    """Records of `model` in review, taking part through the user's organisation, that the user may
-    approve: not submitted by them (the newest open round's submitter, else the creator) and, for
-    plans, not authored by them."""
-    status = AgreementStatus.IN_REVIEW if model is Agreement else PlanStatus.IN_REVIEW
-    visible = permissions.visible_agreements if model is Agreement else permissions.visible_incident_plans
+def _awaiting_review(user: User, kind: kinds.RecordKind) -> sa.Select:
+    """Records of the kind in review, taking part through the user's organisation, that the user may
+    approve: not submitted by them (the newest open round's submitter, else the creator) and whatever the
+    kind adds (`awaiting_review_condition`: a plan's author does not approve it)."""
+    model = kind.model
     submitter = (sa.select(ReviewRequest.submitted_by_id)
                  .where(ReviewRequest.linked_to(model),
                         ReviewRequest.outcome == ReviewOutcome.OPEN)
                  .order_by(ReviewRequest.id.desc()).limit(1).correlate(model).scalar_subquery())
-    stmt = visible(user).where(model.status == status, model.archived_at.is_(None),
-                               model.participation_condition([user.organization_id]),
-                               sa.func.coalesce(submitter, model.created_by_id) != user.id)
-    return stmt.where(model.created_by_id != user.id) if model is IncidentPlan else stmt
+    return permissions.visible_records(kind, user).where(
+        model.awaiting_review_condition(user.id), model.archived_at.is_(None),
+        model.participation_condition([user.organization_id]),
+        sa.func.coalesce(submitter, model.created_by_id) != user.id)
 
 
 def _named_reviewer(user: User, model) -> sa.Exists:
@@ -192,7 +211,7 @@ def _named_reviewer(user: User, model) -> sa.Exists:
 def _count_reviews(user: User) -> list[sa.Select]:
     if user.role is not Role.COORDINATOR:
         return []
-    return [_awaiting_review(user, Agreement), _awaiting_review(user, IncidentPlan)]
+    return [_awaiting_review(user, kind) for kind in _reviewed()]
 
 
 def _submitter_name(model) -> sa.ScalarSelect:
@@ -203,12 +222,14 @@ def _submitter_name(model) -> sa.ScalarSelect:
             .order_by(ReviewRequest.id.desc()).limit(1).correlate(model).scalar_subquery())
 
 
-def _in_review(user: User, model, limit: int | None) -> list:
-    """(record, named reviewer?, submitter's name) of the records of `model` awaiting the user's review,
+def _in_review(user: User, kind: kinds.RecordKind, limit: int | None) -> list:
+    """(record, named reviewer?, submitter's name) of the records of the kind awaiting the user's review,
     named reviewer first: one statement."""
+    model = kind.model
+
     def build() -> sa.Select:
         named = _named_reviewer(user, model)
-        stmt = (_awaiting_review(user, model)
+        stmt = (_awaiting_review(user, kind)
                 .add_columns(named.label("named"), _submitter_name(model).label("submitter"))
                 .order_by(named.desc(), model.reference))
         return stmt if limit is None else stmt.limit(limit)
@@ -219,91 +240,74 @@ def _in_review(user: User, model, limit: int | None) -> list:
 
 @provider(10, "Reviews and approvals", count=_count_reviews)
 def reviews_to_give(user: User, limit: int | None = None) -> list[InboxEntry]:
-    """Agreements and plans in review that the user may approve: named reviewer first."""
+    """Records in review (agreements, plans) that the user may approve: named reviewer first."""
     if user.role is not Role.COORDINATOR:
         return []
-    entries = []
-    for record, named, submitter in [*_in_review(user, Agreement, limit), *_in_review(user, IncidentPlan, limit)]:
-        is_agreement = isinstance(record, Agreement)
-        entries.append(InboxEntry(
-            section="Reviews and approvals", action="Approve or request changes",
-            reference=record.reference if is_agreement else f"{record.reference} v{record.version_label}",
-            title=record.title,
-            url=(url_for("agreements.detail", agreement_id=record.id) if is_agreement
-                 else url_for("incident_plans.detail", plan_id=record.id)) + "#review",
-            tlp=record.tlp, rank=0 if named else 1,
-            note=("You are a named reviewer" if named else "You may approve it")
-            + (f" · submitted by {submitter}" if submitter else "")))
-    return entries
+    return [InboxEntry(section="Reviews and approvals", action="Approve or request changes",
+                       reference=_edition(record), title=record.title, url=_url(kind, record, "#review"),
+                       tlp=record.tlp, rank=0 if named else 1,
+                       note=("You are a named reviewer" if named else "You may approve it")
+                       + (f" · submitted by {submitter}" if submitter else ""))
+            for kind in _reviewed() for record, named, submitter in _in_review(user, kind, limit)]
 
 
 # --- Work assigned to the user ---------------------------------------------------------------
 
 
-def _assigned_tasks(user: User) -> sa.Select:
+def _assigned_to(user: User, kind: kinds.RecordKind) -> sa.Select:
+    """Open work of the kind assigned to the user, under a live parent: not started, or due within a week."""
+    model, due = kind.model, getattr(kind.model, kind.deadlines[0].field)
     soon = today() + timedelta(days=DUE_SOON_DAYS)
-    return (permissions.visible_tasks(user)
-            .where(Task.assignee_id == user.id, Task.open_condition(), WorkingGroup.archived_at.is_(None),
-                   sa.or_(Task.status == TaskStatus.TO_DO, Task.due_date <= soon)))
-
-
-def _assigned_mitigations(user: User) -> sa.Select:
-    soon = today() + timedelta(days=DUE_SOON_DAYS)
-    return (permissions.visible_mitigations(user)
-            .where(Mitigation.assigned_user_id == user.id, Mitigation.open_condition(), Risk.archived_at.is_(None),
-                   sa.or_(Mitigation.status == MitigationStatus.PLANNED, Mitigation.due_date <= soon)))
+    return (permissions.visible_records(kind, user)
+            .where(getattr(model, kind.assignee) == user.id, model.open_condition(),
+                   kind.parent_kind.model.archived_at.is_(None),
+                   sa.or_(model.status == model.NOT_STARTED, due <= soon)))
 
 
 def _count_assigned(user: User) -> list[sa.Select]:
-    return [_assigned_tasks(user), _assigned_mitigations(user)]
+    return [_assigned_to(user, kind) for kind in _assigned()]
+
+
+def _assigned_statement(user: User, kind: kinds.RecordKind, limit: int | None) -> sa.Select:
+    """_assigned_to with its parent loaded, soonest due first: built once per scope and day."""
+    model = kind.model
+    due = getattr(model, kind.deadlines[0].field)
+    return permissions.scoped_statements(f"assigned_{kind.table}:{limit}", user, lambda: _ordered(
+        _assigned_to(user, kind).options(contains_eager(getattr(model, kind.parent))), limit,
+        due.is_(None), due, model.id))
 
 
 @provider(20, "Assigned to you", count=_count_assigned)
 def assigned_work(user: User, limit: int | None = None) -> list[InboxEntry]:
     """Tasks and mitigations assigned to the user: newly assigned (not started) or due within a week
     or overdue. Done (or implemented, verified, cancelled) work leaves the inbox. Soonest due first."""
-    tasks = permissions.scoped_statements(f"assigned_tasks:{limit}", user, lambda: _ordered(
-        _assigned_tasks(user).options(contains_eager(Task.working_group)), limit,
-        Task.due_date.is_(None), Task.due_date, Task.id))
-    mitigations = permissions.scoped_statements(f"assigned_mitigations:{limit}", user, lambda: _ordered(
-        _assigned_mitigations(user).options(contains_eager(Mitigation.risk)), limit,
-        Mitigation.due_date.is_(None), Mitigation.due_date, Mitigation.id))
-    tasks, mitigations = db.session.scalars(tasks).all(), db.session.scalars(mitigations).all()
     entries = []
-    for task in tasks:
-        new = task.status is TaskStatus.TO_DO
-        entries.append(InboxEntry(
-            section="Assigned to you", action="Task: start it or post an update",
-            reference=task.working_group.reference or task.working_group.name, title=task.title,
-            url=url_for("tasks.detail", task_id=task.id), tlp=task.working_group.tlp, due=task.due_date,
-            note=" · ".join(n for n in ("Newly assigned" if new else "", due_note(task.due_date)) if n)))
-    for m in mitigations:
-        entries.append(InboxEntry(
-            section="Assigned to you", action="Mitigation: update its status",
-            reference=m.risk.reference, title=m.title,
-            url=url_for("risks.detail", risk_id=m.risk_id) + f"#mitigation-{m.id}", tlp=m.risk.tlp, due=m.due_date,
-            note=" · ".join(n for n in ("Newly assigned" if m.status is MitigationStatus.PLANNED else "",
-                                        due_note(m.due_date)) if n)))
+    for kind in _assigned():
+        field = kind.deadlines[0].field
+        for record in db.session.scalars(_assigned_statement(user, kind, limit)).all():
+            parent = kind.parent_of(record)
+            new = "Newly assigned" if record.status is kind.model.NOT_STARTED else ""
+            entries.append(InboxEntry(
+                section="Assigned to you", action=kind.inbox_action,
+                reference=parent.reference or getattr(parent, "name", ""), title=record.title,
+                url=_url(kind, record), tlp=parent.tlp, due=getattr(record, field),
+                note=" · ".join(n for n in (new, due_note(getattr(record, field))) if n)))
     return entries
 
 
 # --- Reviews of risks and plans the user's organisation owns --------------------------------
 
 
-def _risks_due(user: User) -> sa.Select:
-    return (permissions.visible_risks(user)
-            .where(Risk.owner_organization_id == user.organization_id, Risk.review_due_condition(REVIEW_DUE_DAYS)))
-
-
-def _plans_due(user: User) -> sa.Select:
-    return (permissions.visible_incident_plans(user)
-            .where(IncidentPlan.owner_organization_id == user.organization_id,
-                   IncidentPlan.review_due_condition(REVIEW_DUE_DAYS)))
+def _review_due(user: User, kind: kinds.RecordKind) -> sa.Select:
+    return (permissions.visible_records(kind, user)
+            .where(kind.model.owner_organization_id == user.organization_id,
+                   kind.model.review_due_condition(REVIEW_DUE_DAYS)))
 
 
 # The dated fields these sections list by their date (assigned work, reviews due); a kind's own inbox module
 # declares its DATED too.
-DATED = ((Task, "due_date"), (Mitigation, "due_date"), (Risk, "next_review_date"), (IncidentPlan, "next_review_date"))
+DATED = (tuple((kind.model, deadline.field) for kind in _assigned() for deadline in kind.deadlines[:1])
+         + tuple((kind.model, "next_review_date") for kind in _dated_reviews()))
 
 
 def covered() -> set[tuple[type, str]]:
@@ -320,7 +324,7 @@ def load_sections() -> None:
 
 
 def _count_due(user: User) -> list[sa.Select]:
-    return [_risks_due(user), _plans_due(user)] if user.role is Role.COORDINATOR else []
+    return [_review_due(user, kind) for kind in _dated_reviews()] if user.role is Role.COORDINATOR else []
 
 
 @provider(30, "Due for review", count=_count_due)
@@ -329,15 +333,8 @@ def reviews_due(user: User, limit: int | None = None) -> list[InboxEntry]:
     30 days or past, for its coordinators (who may edit or revise them)."""
     if user.role is not Role.COORDINATOR:
         return []
-    risks = _first(_risks_due(user), limit, Risk.next_review_date, Risk.id)
-    plans = _first(_plans_due(user), limit, IncidentPlan.next_review_date, IncidentPlan.id)
-    entries = [InboxEntry(section="Due for review", action="Risk: review it and set the next review date",
-                          reference=r.reference, title=r.title, url=url_for("risks.detail", risk_id=r.id),
-                          tlp=r.tlp, due=r.next_review_date, note=due_note(r.next_review_date))
-               for r in risks]
-    entries += [InboxEntry(section="Due for review", action="Plan: revise it and have the new version approved",
-                           reference=f"{p.reference} v{p.version_label}", title=p.title,
-                           url=url_for("incident_plans.detail", plan_id=p.id), tlp=p.tlp,
-                           due=p.next_review_date, note=due_note(p.next_review_date))
-                for p in plans]
-    return entries
+    return [InboxEntry(section="Due for review", action=kind.inbox_action, reference=_edition(record),
+                       title=record.title, url=_url(kind, record), tlp=record.tlp, due=record.next_review_date,
+                       note=due_note(record.next_review_date))
+            for kind in _dated_reviews()
+            for record in _first(_review_due(user, kind), limit, kind.model.next_review_date, kind.model.id)]

@@ -8,17 +8,16 @@ import importlib
 import pkgutil
 from pathlib import Path
 
-from app.models._common import (
-    SECTOR_LABELS,
-    TLP,
-    InvalidTransition,
-    Sector,
-    StaleEdit,
-    due_by,
-    sector_filter,
-    today,
-    utcnow,
-)
+# Re-exported from the shared module (`X as X`: an explicit re-export).
+from app.models._common import SECTOR_LABELS as SECTOR_LABELS
+from app.models._common import TLP as TLP
+from app.models._common import InvalidTransition as InvalidTransition
+from app.models._common import Sector as Sector
+from app.models._common import StaleEdit as StaleEdit
+from app.models._common import due_by as due_by
+from app.models._common import sector_filter as sector_filter
+from app.models._common import today as today
+from app.models._common import utcnow as utcnow
 
 
 def _defined_names(source: str):

@@ -179,6 +179,11 @@ class Agreement(LifecycleMixin, RecordMixin, db.Model):
         return sa.case((cls.notice_days > 0, days_before(cls.expiry_date, cls.notice_days)), else_=sa.null())
 
     @classmethod
+    def awaiting_review_condition(cls, user_id: int):
+        """In review, for a reviewer other than its submitter (the inbox's reviews to give)."""
+        return cls.status == S.IN_REVIEW
+
+    @classmethod
     def open_condition(cls):
         """In force: active and not archived (its expiry and notice dates are announced)."""
         return sa.and_(cls.status == S.ACTIVE, cls.archived_at.is_(None))

@@ -157,6 +157,11 @@ class IncidentPlan(LifecycleMixin, RecordMixin, ReviewedMixin, db.Model):
                 and self.next_review_date < today())
 
     @classmethod
+    def awaiting_review_condition(cls, user_id: int):
+        """In review, for a reviewer other than its submitter who is not its author (the inbox's reviews to give)."""
+        return sa.and_(cls.status == P.IN_REVIEW, cls.created_by_id != user_id)
+
+    @classmethod
     def open_condition(cls):
         """In force: approved and not archived (its review date counts; a draft is not reviewed yet)."""
         return sa.and_(cls.status == P.APPROVED, cls.archived_at.is_(None))

@@ -185,6 +185,7 @@ class Mitigation(LifecycleMixin, RecordMixin, db.Model):
     __tablename__ = "mitigations"
     TRANSITIONS = MITIGATION_TRANSITIONS
     NOUN = "A mitigation"
+    NOT_STARTED = M.PLANNED  # assigned work not begun: "Newly assigned" in the inbox
     __table_args__ = (sa.CheckConstraint("effectiveness BETWEEN 0 AND 100", name="effectiveness_range"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -145,6 +145,7 @@ class Task(LifecycleMixin, RecordMixin, db.Model):
                                "working_group_id"))
     TRANSITIONS = TASK_TRANSITIONS
     NOUN = "A task"
+    NOT_STARTED = T.TO_DO  # assigned work not begun: "Newly assigned" in the inbox
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     working_group_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("working_groups.id"), index=True)
