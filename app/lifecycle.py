@@ -17,6 +17,7 @@ one view (`archive_or_restore` under two `@bp.post` lines, each with its endpoin
 """
 from collections.abc import Callable
 from contextlib import contextmanager
+from typing import Any
 
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user
@@ -76,6 +77,13 @@ def problems(form, default: str = "Invalid request.") -> str:
     return "; ".join(parts) or default
 
 
+def refused_form(form, back: str, message: str | None = None):
+    """An invalid one-form POST (a status, a withdrawal, an acknowledgement): nothing is written; flash what is
+    wrong (`message`, else every field's problem) and go back."""
+    flash(message or f"Nothing was changed. {problems(form)}", "danger")
+    return redirect(back)
+
+
 def change_status(record, form, step: Callable, *, back: str, done: Callable, refused: tuple = (),
                   invalid: str | int | None = None):
     """The status-change step of every kind: the POST of a status form (a StatusChangeForm carrying
@@ -89,8 +97,7 @@ def change_status(record, form, step: Callable, *, back: str, done: Callable, re
     if not form.validate_on_submit():
         if isinstance(invalid, int):
             abort(invalid)
-        flash(invalid or f"Nothing was changed. {problems(form)}", "danger")
-        return redirect(back)
+        return refused_form(form, back, invalid)
     try:
         with saving(record, form, back):
             records.check_version(record, form.expected_version())
@@ -102,9 +109,10 @@ def change_status(record, form, step: Callable, *, back: str, done: Callable, re
     return redirect(back)
 
 
-def act(record, step: Callable[[], bool | None], *, back: str, done: str, unchanged: str | None = None,
-        refused: tuple = ()):
-    """A one-button POST (archive, restore, complete…): run step(), flash `done` and go back.
+def act(record, step: Callable[[], Any], *, back: str, done: str | Callable[[Any], str],
+        unchanged: str | None = None, refused: tuple = ()):
+    """A one-button POST (archive, restore, complete…): run step(), flash `done` (or `done(what step returned)`)
+    and go back.
 
     A step that returns False changed nothing (archiving an archived record): `unchanged` is flashed
     instead, when given. An error in `refused` is flashed and nothing is written; a stale version
@@ -118,7 +126,7 @@ def act(record, step: Callable[[], bool | None], *, back: str, done: str, unchan
         if changed is False and unchanged is not None:
             flash(unchanged, "info")
         else:
-            flash(done, "success")
+            flash(done(changed) if callable(done) else done, "success")
     return redirect(back)
 
 

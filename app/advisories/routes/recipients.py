@@ -15,18 +15,13 @@ def _back(advisory, anchor: str = "recipients"):
     return url_for(".detail", advisory_id=advisory.id, _anchor=anchor)
 
 
-def _invalid(form, back: str):
-    flash(f"Nothing was changed. {lifecycle.problems(form)}", "danger")
-    return redirect(back)
-
-
 @bp.post("/<int:advisory_id>/acknowledge")
 def acknowledge(advisory_id: int):
     advisory = get_visible_advisory(advisory_id)
     permissions.authorize(permissions.can_acknowledge_advisory(current_user, advisory))
     form = AcknowledgeForm()
     if not form.validate_on_submit():
-        return _invalid(form, _back(advisory))
+        return lifecycle.refused_form(form, _back(advisory))
     changed = distribution.acknowledge(current_user, advisory, form.status.data, form.note.data)
     db.session.commit()
     flash(f"Acknowledged for {current_user.organization.name}: {form.status.data.label.lower()}."
@@ -40,7 +35,7 @@ def open_risk(advisory_id: int):
     permissions.authorize(permissions.can_act_on_advisory(current_user, advisory))
     form = RiskFromRecordForm()
     if not form.validate_on_submit():
-        return _invalid(form, _back(advisory, "act"))
+        return lifecycle.refused_form(form, _back(advisory, "act"))
     risk = distribution.open_risk(current_user, advisory, **form.model_data())
     return lifecycle.saved(f"Risk {risk.reference} opened in your register from {advisory.reference}.",
                            url_for("risks.detail", risk_id=risk.id))
@@ -55,7 +50,7 @@ def add_tasks(advisory_id: int):
               if permissions.can_add_task(current_user, g)]
     form = TasksFromAdvisoryForm(groups=groups)
     if not form.validate_on_submit():
-        return _invalid(form, _back(advisory, "act"))
+        return lifecycle.refused_form(form, _back(advisory, "act"))
     group = next(g for g in groups if g.id == form.working_group_id.data)
     tasks = distribution.add_tasks(current_user, advisory, group, form.task_titles(), form.due_date.data)
     return lifecycle.saved(f"{len(tasks)} task(s) added to {group.name} from {advisory.reference}.",

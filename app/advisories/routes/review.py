@@ -1,6 +1,6 @@
 """The authors' steps: submit for approval, back to draft, approve (four eyes; the last approval releases),
 withdraw with a reason, start the update that supersedes a released advisory."""
-from flask import flash, redirect, url_for
+from flask import redirect, url_for
 from flask_login import current_user
 
 from app import lifecycle, permissions
@@ -36,16 +36,11 @@ def return_to_draft(advisory_id: int):
 def approve(advisory_id: int):
     advisory = get_visible_advisory(advisory_id)
     permissions.authorize(permissions.authors_for(current_user, advisory))
-    back = _back(advisory)
-    try:
-        with lifecycle.saving(advisory, None, back):
-            released = services.approve(current_user, advisory)
-    except REFUSED as exc:
-        flash(str(exc), "danger")
-    else:
-        flash(f"Approved. Every co-author has approved: {advisory.reference} is released." if released else
-              "Approved for your organisation. The release follows the last co-author's approval.", "success")
-    return redirect(back)
+    return lifecycle.act(advisory, lambda: services.approve(current_user, advisory), back=_back(advisory),
+                         refused=REFUSED,
+                         done=lambda released: f"Approved. Every co-author has approved: {advisory.reference} is "
+                         "released." if released else
+                         "Approved for your organisation. The release follows the last co-author's approval.")
 
 
 @bp.post("/<int:advisory_id>/withdraw")
@@ -54,17 +49,10 @@ def withdraw(advisory_id: int):
     permissions.authorize(permissions.can_withdraw_advisory(current_user, advisory))
     form = WithdrawForm()
     if not form.validate_on_submit():
-        flash(f"Nothing was changed. {lifecycle.problems(form)}", "danger")
-        return redirect(_back(advisory))
-    return_url = _back(advisory)
-    try:
-        with lifecycle.saving(advisory, None, return_url):
-            services.withdraw(current_user, advisory, form.reason.data)
-    except (services.AdvisoryInputError, *REFUSED) as exc:
-        flash(str(exc), "danger")
-    else:
-        flash(f"{advisory.reference} withdrawn: every reader sees your reason.", "success")
-    return redirect(return_url)
+        return lifecycle.refused_form(form, _back(advisory))
+    return lifecycle.act(advisory, lambda: services.withdraw(current_user, advisory, form.reason.data),
+                         back=_back(advisory), refused=(services.AdvisoryInputError, *REFUSED),
+                         done=f"{advisory.reference} withdrawn: every reader sees your reason.")
 
 
 @bp.post("/<int:advisory_id>/update")
