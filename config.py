@@ -167,6 +167,9 @@ class Config:
     WEBHOOK_ALLOW_PRIVATE = _env_bool("WEBHOOK_ALLOW_PRIVATE", False)
     WEBHOOK_TIMEOUT = _env_int("WEBHOOK_TIMEOUT", 5)
     WEBHOOK_TOTAL_TIMEOUT = _env_int("WEBHOOK_TOTAL_TIMEOUT", 15)
+    # The first retry's delay in seconds; each next one doubles, at most four hours apart, for 24 hours
+    # (app/webhooks/delivery.py). Lowered only by the tests that watch a real worker retry.
+    WEBHOOK_RETRY_BASE_SECONDS = _env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     ORGANIZATION_NAME = os.environ.get("PALISADE_ORGANIZATION_NAME", "CIP Partnership Programme")

@@ -1,7 +1,9 @@
 """A real HTTP receiver for webhook tests: a threaded server on 127.0.0.1 that records each request and answers
-with the status and body the test sets (`receiver.status = 500`, `receiver.answer = b"…"`)."""
+with the status and body the test sets (`receiver.status = 500`, `receiver.answer = b"…"`; `receiver.first = [500]`:
+the statuses of the next answers, before `status` again)."""
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -10,12 +12,14 @@ class Received:
     path: str
     headers: dict
     body: bytes
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 class Receiver:
     def __init__(self):
         self.requests: list[Received] = []
         self.status = 204
+        self.first: list[int] = []
         self.answer = b""  # the body of each answer
         receiver = self
 
@@ -23,8 +27,9 @@ class Receiver:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 receiver.requests.append(Received(self.path, dict(self.headers.items()), self.rfile.read(length)))
-                self.send_response(receiver.status)
-                if 300 <= receiver.status < 400:
+                status = receiver.first.pop(0) if receiver.first else receiver.status
+                self.send_response(status)
+                if 300 <= status < 400:
                     self.send_header("Location", receiver.url + "/moved")
                 self.send_header("Content-Length", str(len(receiver.answer)))
                 self.end_headers()

@@ -25,9 +25,10 @@ RETRY_WINDOW = timedelta(hours=24)
 SECRETS = SecretBox(salt=b"palisade-webhooks-v1", info=b"webhook_endpoints.secret_encrypted")
 
 
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1, 2, 4, 8… minutes after the 1st, 2nd, 3rd… failed attempt, at most four hours apart."""
-    return timedelta(seconds=min(BASE_DELAY_SECONDS * 2 ** max(attempts - 1, 0), MAX_DELAY_SECONDS))
+def backoff(attempts: int, base: int = BASE_DELAY_SECONDS) -> timedelta:
+    """30 s, 1, 2, 4, 8… minutes after the 1st, 2nd, 3rd… failed attempt, at most four hours apart (`base`:
+    the first delay, WEBHOOK_RETRY_BASE_SECONDS)."""
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), MAX_DELAY_SECONDS))
 
 
 def due_ids(now: datetime, limit: int) -> list[int]:
@@ -88,7 +89,17 @@ def _failed(row: WebhookDelivery, now: datetime, error: str) -> None:
     if now >= give_up:
         row.status, row.next_attempt_at = DeliveryStatus.FAILED, None
     else:
-        row.next_attempt_at = min(now + backoff(row.attempts), give_up)
+        base = current_app.config.get("WEBHOOK_RETRY_BASE_SECONDS", BASE_DELAY_SECONDS)
+        row.next_attempt_at = min(now + backoff(row.attempts, base), give_up)
+
+
+def next_retry(now: datetime) -> float | None:
+    """Seconds until the earliest retry that is waiting (None: nothing waits)."""
+    due = db.session.scalar(sa.select(sa.func.min(WebhookDelivery.next_attempt_at)).join(WebhookDelivery.endpoint)
+                            .where(WebhookDelivery.status == DeliveryStatus.PENDING, WebhookEndpoint.active.is_(True)))
+    if due is None:
+        return None
+    return max((due.replace(tzinfo=now.tzinfo) - now).total_seconds(), 0.0)
 
 
 def deliver_due(now: datetime | None = None, limit: int = 100) -> dict[str, int]:

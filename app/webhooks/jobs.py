@@ -1,11 +1,19 @@
-"""Background jobs of webhooks: send what is due (every minute, and nudged after each commit that queued)."""
-from app.jobs import _PENDING, crontab, job, periodic_job
+"""Background jobs of webhooks: send what is due (every minute, and nudged after each commit that queued); a
+retry due before the next minute's run gets a send of its own at its time (the first one, 30 s after a failure)."""
+from app.jobs import _PENDING, crontab, huey, job, periodic_job
+
+PERIOD_SECONDS = 60
 
 
 def _send() -> dict:
-    from app.webhooks.delivery import deliver_due
+    from app.models import utcnow
+    from app.webhooks.delivery import deliver_due, next_retry
 
-    return deliver_due()
+    counts = deliver_due()
+    wait = None if huey.immediate else next_retry(utcnow())
+    if wait is not None and wait < PERIOD_SECONDS:
+        send_webhooks.schedule(delay=wait)
+    return counts
 
 
 @job()
