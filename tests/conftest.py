@@ -27,6 +27,7 @@ Keeping CI inside its budget (two passes, SQLite then PostgreSQL, on 2 cores) --
 """
 import itertools
 import os
+import sqlite3
 
 import pytest
 import sqlalchemy as sa
@@ -80,6 +81,56 @@ class PalisadeClient(FlaskClient):
                 session.permanent = True
 
 
+def _remember_url_builders() -> None:
+    """Building the app compiles a URL builder for each of its ~900 routes (werkzeug generates and compiles
+    Python code per rule): two thirds of the cost of an app, and a test suite builds thousands of apps. The
+    generated builder depends only on the rule's parsed form, its defaults and the flag, and takes the rule
+    as an argument, so the tests compile each one once and every app binds the same code to its own rule."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = Rule._compile_builder
+    builders: dict = {}
+
+    def remembered(self, append_unknown: bool = True):
+        defaults = self.defaults or {}
+        key = (self.rule, tuple(self._trace), append_unknown,
+               tuple(sorted((name, type(value), repr(value)) for name, value in defaults.items())),
+               tuple((name, type(converter), repr({k: v for k, v in vars(converter).items() if k != "map"}))
+                     for name, converter in self._converters.items()
+                     if name in defaults))
+        builder = builders.get(key)
+        if builder is None:
+            builder = builders[key] = compile_builder(self, append_unknown)
+        return builder
+
+    Rule._compile_builder = remembered
+
+
+_remember_url_builders()
+_sqlite_schemas: dict = {}  # the tables' names -> an in-memory SQLite database holding that schema
+
+
+def _create_sqlite_schema() -> None:
+    """A new in-memory SQLite database gets the schema copied from one built by create_all() (the SQLite
+    backup API copies tables, indexes and triggers in a millisecond; create_all() takes fifty). A file
+    database (a test's own configuration) gets create_all() itself."""
+    if db.engine.url.database not in (None, "", ":memory:"):
+        db.create_all()
+        return
+    key = tuple(db.metadata.tables)
+    raw = db.engine.raw_connection()
+    try:
+        template = _sqlite_schemas.get(key)
+        if template is None:
+            db.create_all()
+            template = _sqlite_schemas[key] = sqlite3.connect(":memory:", check_same_thread=False)
+            raw.driver_connection.backup(template)
+        else:
+            template.backup(raw.driver_connection)
+    finally:
+        raw.close()
+
+
 def make_app(config_class=TestConfig):
     app = create_app(config_class)
     app.test_client_class = PalisadeClient
@@ -87,7 +138,7 @@ def make_app(config_class=TestConfig):
         # The PostgreSQL schema is built once per run; any SQLite database (the default, or one a
         # test's own configuration names) is new and gets its schema here.
         if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-            db.create_all()
+            _create_sqlite_schema()
         limiter.reset()
     return app
 
