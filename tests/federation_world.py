@@ -4,7 +4,7 @@ the egress rule written out again here, independently of app.permissions and app
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Advisory, AgreementKind, AgreementStatus, IncidentReport, Organization
+from app.models import TLP, Advisory, AgreementKind, AgreementStatus, IncidentReport, Organization, Risk
 from tests import advisory_world as aw
 from tests import factories as f
 
@@ -29,6 +29,10 @@ def build(app, monkeypatch):
         for tlp in (TLP.AMBER, TLP.AMBER_STRICT):  # an incident report is AMBER or AMBER+STRICT
             incident(operator, gov, tlp, f"Incident {tlp.label}")
             incident(recipient, csirt, tlp, f"Water incident {tlp.label}")
+        for tlp in TLP:  # risks of the agency at every TLP, and the operator's, mitigated by the recipient
+            f.risk(owner_organization=gov, tlp=tlp, title=f"Agency risk {tlp.label}", asset=SECRET_FIELDS[0])
+            mitigated = f.risk(owner_organization=operator, tlp=tlp, title=f"Grid risk {tlp.label}")
+            f.mitigation(risk=mitigated, assigned_organization=recipient)
         agreement = f.agreement(parties=[gov, third], kind=AgreementKind.INFORMATION_SHARING,
                                 status=AgreementStatus.ACTIVE, created_by=aw.person(world, "gov_coordinator"))
         return world, agreement.id
@@ -52,6 +56,17 @@ def expected_incident(org: Organization, report: IncidentReport, parties: set[in
     takes_part = {report.owner_organization_id, report.authority_organization_id}
     in_community = parties is None or bool(takes_part & parties)
     return in_community and _leaves(org, report.tlp, takes_part, takes_part, parties)
+
+
+def expected_risk(org: Organization, risk: Risk, parties: set[int] | None) -> bool:
+    """Whether the rule lets the risk leave on its own for `org` (an agreement's collection: a party's risks)."""
+    takes_part = risk.participating_org_ids()
+    owner = {risk.owner_organization_id}
+    return (parties is None or bool(owner & parties)) and _leaves(org, risk.tlp, takes_part, owner, parties)
+
+
+def risks() -> list[Risk]:
+    return db.session.scalars(sa.select(Risk).order_by(Risk.id)).all()
 
 
 def incident_reports() -> list[IncidentReport]:

@@ -206,3 +206,28 @@ def test_an_incident_summary_arrives_as_an_incident_summary_advisory_of_the_peer
             if obj["type"] == "incident":
                 obj["id"], obj["labels"] = "incident--6a0b7c04-3d5f-4b86-9d2d-2c1b5f0a9e11", ["palisade:report-part"]
         assert import_objects(peer, part).created == 0
+
+
+def test_a_shared_risk_arrives_as_a_vulnerability_advisory_of_the_peer(app, world):
+    """A `vulnerability` shared on its own becomes a vulnerability advisory of the peer's organisation at its
+    TLP (not a risk in the register), once; an archived risk (revoked) withdraws it."""
+    from app.models import AdvisoryKind, Sector, utcnow
+    from app.stix.export import risk_objects
+
+    with app.app_context():
+        peer = _peer(world)
+        risk = f.risk(owner_organization=db.session.get(Organization, world.orgs["gov"]), tlp=TLP.GREEN,
+                      title="Relay firmware", threat="Sabotage", asset="Substation 7", sector=Sector.ENERGY)
+        objects = json.loads(json.dumps(risk_objects(risk)))
+        assert import_objects(peer, objects).created == 1
+        assert import_objects(peer, objects).unchanged == 1
+        db.session.commit()
+        [copy_] = _imported(peer)
+        assert (copy_.kind, copy_.tlp, copy_.sectors) == (AdvisoryKind.VULNERABILITY, TLP.GREEN, [Sector.ENERGY])
+        assert copy_.title == f"{risk.reference}: Relay firmware" and "Threat: Sabotage" in copy_.summary
+        assert "Substation 7" not in json.dumps(objects)
+        risk.archived_at = utcnow()
+        db.session.commit()
+        assert import_objects(peer, json.loads(json.dumps(risk_objects(risk)))).withdrawn == 1
+        db.session.commit()
+        assert _imported(peer)[0].status is AdvisoryStatus.WITHDRAWN

@@ -105,7 +105,7 @@ def test_the_public_edition_is_a_clear_report_without_the_restricted_text(app, w
 def test_an_incident_summary_validates_carries_the_incident_core_extension_and_only_the_shared_fields(app, world):
     """What the reporter and its authority keep between them (stages, services, users affected) never leaves;
     an archived report leaves revoked; the id does not change between versions."""
-    from app.models import IncidentStatus, Organization
+    from app.models import IncidentStatus, Organization, utcnow
     from app.stix.incidents import incident_objects
     from tests import factories as f
 
@@ -128,7 +128,24 @@ def test_an_incident_summary_validates_carries_the_incident_core_extension_and_o
         text = json.dumps(objects)
         assert not any(secret in text for secret in ("SCADA-7", "4242", "Stage body"))
         assert "revoked" not in incident
-        report.archived_at = report.updated_at
+        report.archived_at = utcnow()
         db.session.commit()
         [again] = [o for o in incident_objects(report) if o["type"] == "incident"]
         assert again["id"] == incident["id"] and again["revoked"] is True
+
+
+@pytest.mark.parametrize("tlp", [TLP.CLEAR, TLP.AMBER_STRICT])
+def test_a_risk_shared_on_its_own_validates_and_is_marked_with_its_tlp(app, world, tlp):
+    from app.models import Organization
+    from app.stix.export import risk_objects
+    from tests import factories as f
+
+    with app.app_context():
+        risk = f.risk(owner_organization=db.session.get(Organization, world.orgs["operator"]), tlp=tlp,
+                      title="Relay firmware", threat="Sabotage", asset="Substation 7", decision_note="Board only")
+        objects = risk_objects(risk)
+        _valid(objects)
+        [vulnerability] = [o for o in objects if o["type"] == "vulnerability"]
+        assert vulnerability["object_marking_refs"] == [OASIS_TLP2[tlp.value]]
+        assert [o["name"] for o in objects if o["type"] == "identity"] == ["Northern Grid"]
+        assert "Substation 7" not in json.dumps(objects) and "Board only" not in json.dumps(objects)

@@ -60,6 +60,9 @@ def test_each_organisation_receives_exactly_what_the_rule_lets_it(live_app, worl
                 incidents = _reports(collections[title], kind="incident")
                 assert set(incidents) == {r.title for r in fw.incident_reports()
                                           if fw.expected_incident(org, r, collection_parties)}, (org_key, title)
+                shared_risks = _reports(collections[title], kind="vulnerability")
+                assert set(shared_risks) == {f"{r.reference}: {r.title}" for r in fw.risks()
+                                             if fw.expected_risk(org, r, collection_parties)}, (org_key, title)
                 for report in fw.incident_reports():
                     if report.title in incidents:
                         assert incidents[report.title]["object_marking_refs"] == [fw_marking(report.tlp.value)]

@@ -35,6 +35,7 @@ from app.models import (
     Organization,
     Peer,
     PeerImport,
+    Risk,
 )
 from app.permissions import OrganizationReader
 from app.stix import instance_namespace
@@ -135,8 +136,8 @@ def heads(organization: Organization, collection: Collection, position: tuple | 
 
 
 def incident_added():
-    """SQL: when an incident report reached the version exported (its last change, or its archiving)."""
-    return sa.func.coalesce(IncidentReport.archived_at, IncidentReport.updated_at, IncidentReport.created_at)
+    """SQL: when an incident report reached the version exported (its last change: archiving is one)."""
+    return sa.func.coalesce(IncidentReport.updated_at, IncidentReport.created_at)
 
 
 def incident_heads(organization: Organization, collection: Collection, position: tuple | None = None) -> sa.Select:
@@ -160,4 +161,26 @@ def incident_heads(organization: Organization, collection: Collection, position:
             .order_by(added, IncidentReport.id))
 
 
-ADVISORIES, INCIDENTS = 0, 1
+def risk_added():
+    """SQL: when a risk reached the version exported (its last change: archiving is one)."""
+    return sa.func.coalesce(Risk.updated_at, Risk.created_at)
+
+
+def risk_heads(organization: Organization, collection: Collection, position: tuple | None = None) -> sa.Select:
+    """(risk, date added, True) of the risks that may leave on their own, oldest first: the TLP rule for the
+    organisation (the owner and the organisations assigned a mitigation take part), RED never; in an
+    agreement's collection only a party's risks; in "shared with my organisation" GREEN only where the
+    organisation takes part. An archived risk leaves (revoked) to whom it would leave."""
+    rule = permissions.tlp_condition(Risk, OrganizationReader(organization))
+    if collection.agreement is not None:
+        parties = sa.select(AgreementParty.organization_id).where(AgreementParty.agreement_id == collection.agreement.id)
+        narrowed = Risk.owner_organization_id.in_(parties)
+    else:
+        narrowed = sa.or_(Risk.tlp != TLP.GREEN, Risk.participation_condition([organization.id]))
+    added = risk_added().label("date_added")
+    return (sa.select(Risk, added, sa.true().label("restricted"))
+            .where(Risk.tlp != TLP.RED, rule, narrowed, after(risk_added(), Risk.id, RISKS, position))
+            .order_by(added, Risk.id))
+
+
+ADVISORIES, INCIDENTS, RISKS = 0, 1, 2

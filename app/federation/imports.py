@@ -7,7 +7,9 @@ failed pull. `report` objects become advisories (their `identity`, `course-of-ac
 objects fill them in); an `incident` that no report of the page refers to (an incident summary shared on its
 own: Incident Core extension) becomes an incident-summary advisory owned by the peer's
 organisation, never a local incident report (those are an operator's reports to its own authority, on
-regulatory clocks). Other types are skipped and counted.
+regulatory clocks); a `vulnerability` (a shared risk) becomes a vulnerability advisory of the peer's
+organisation, never a risk in the register (a register holds an organisation's own assessment). Other types
+are skipped and counted.
 
 * Deduplicated by STIX id (peer_imports): the same object again changes nothing.
 * A newer `modified` supersedes: a new released advisory that supersedes the one held (the record of an
@@ -85,7 +87,7 @@ def _checked(obj) -> dict | None:
     match = STIX_ID.match(str(obj.get("id", "")))
     if not match or match.group(1) != obj.get("type"):
         return None
-    if obj["type"] in ("report", "identity", "course-of-action", "incident"):
+    if obj["type"] in ("report", "identity", "course-of-action", "incident", "vulnerability"):
         try:
             stix2.parse(obj, allow_custom=True, version="2.1")
             parse_timestamp(obj.get("modified", obj.get("created")))
@@ -130,6 +132,8 @@ def import_objects(peer: Peer, objects: list) -> ImportResult:
     for obj in context.values():
         if obj["type"] == "incident" and obj["id"] not in referred and REPORT_PART_LABEL not in (obj.get("labels") or []):
             _import(peer, obj, _incident_fields(obj), _authors(obj, context), result)
+        elif obj["type"] == "vulnerability":
+            _import(peer, obj, _vulnerability_fields(obj), _authors(obj, context), result)
     return result
 
 
@@ -187,6 +191,17 @@ def _incident_fields(incident: dict) -> dict:
         "summary": _text(incident.get("description"), 4000), "body": "\n".join(assessment),
         "recommended_actions": "", "kind": AdvisoryKind.INCIDENT_SUMMARY,
         "severity": Severity.HIGH if significant else Severity.MEDIUM,
+        "sectors": sorted({SECTOR_LABELS[label] for label in labels if label in SECTOR_LABELS}, key=str),
+    }
+
+
+def _vulnerability_fields(vulnerability: dict) -> dict:
+    """A `vulnerability` (a shared risk, alone or with an advisory) as the fields of a vulnerability advisory."""
+    labels = [label for label in vulnerability.get("labels") or [] if isinstance(label, str)]
+    return {
+        "title": _text(vulnerability.get("name"), 200, markdown=False) or "Untitled vulnerability",
+        "summary": _text(vulnerability.get("description"), 4000), "body": "", "recommended_actions": "",
+        "kind": AdvisoryKind.VULNERABILITY, "severity": Severity.MEDIUM,
         "sectors": sorted({SECTOR_LABELS[label] for label in labels if label in SECTOR_LABELS}, key=str),
     }
 

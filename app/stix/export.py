@@ -112,7 +112,10 @@ def advisory_objects(advisory: Advisory, public: bool = False, risks_visible=Non
             refs.append(incident["id"])
         for risk in advisory.risks:
             if risks_visible is not None and risks_visible(risk):
-                objects.append(risk_vulnerability(risk, creator))
+                owner = organization_identity(risk.owner_organization)
+                if owner["id"] not in {o["id"] for o in objects}:
+                    objects.insert(0, owner)
+                objects.append(risk_vulnerability(risk))
                 refs.append(objects[-1]["id"])
     report = {"type": "report", **_common(report_id(advisory, public), created, modified, creator, tlp, revoked),
               "name": (advisory.public_title if public else advisory.title)[:250],
@@ -154,15 +157,24 @@ def _labels(advisory: Advisory) -> list[str]:
     return labels
 
 
-def risk_vulnerability(risk: Risk, creator: str) -> dict:
-    """A linked risk as a `vulnerability`: its title, and the vulnerability and threat it names."""
+def risk_vulnerability(risk: Risk) -> dict:
+    """A risk as a `vulnerability` (created by its owner's `identity`): its title, and the vulnerability and threat
+    it names. Never its asset, scores, treatment, mitigations or decisions. An archived risk is `revoked`."""
     text = "\n\n".join(p for p in (risk.description, f"Threat: {risk.threat}" if risk.threat else "",
                                    f"Vulnerability: {risk.vulnerability}" if risk.vulnerability else "") if p)
-    moment = timestamp(risk.created_at)
-    return {"type": "vulnerability", **_common(stix_id("vulnerability", "risk", risk.id), moment,
-                                               timestamp(risk.updated_at or risk.created_at), creator, risk.tlp,
-                                               False),
-            "name": f"{risk.reference}: {risk.title}"[:250], "description": text or risk.title}
+    modified = risk.updated_at or risk.created_at  # archiving is a change
+    vulnerability = {"type": "vulnerability", **_common(
+        stix_id("vulnerability", "risk", risk.id), timestamp(risk.created_at), timestamp(modified),
+        stix_id("identity", "organization", risk.owner_organization_id), risk.tlp, risk.archived_at is not None),
+        "name": f"{risk.reference}: {risk.title}"[:250], "description": text or risk.title}
+    if risk.sector is not None:
+        vulnerability["labels"] = [f"sector:{risk.sector.value}"]
+    return vulnerability
+
+
+def risk_objects(risk: Risk) -> list[dict]:
+    """A risk shared on its own: its owner's identity, the `vulnerability` and its TLP marking-definition."""
+    return with_markings([organization_identity(risk.owner_organization), risk_vulnerability(risk)])
 
 
 def deduplicated(objects: list[dict]) -> list[dict]:

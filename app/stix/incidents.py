@@ -24,8 +24,8 @@ def incident_id(report: IncidentReport) -> str:
 
 
 def modified_at(report: IncidentReport):
-    """The time of the version exported: the last change, or the archiving."""
-    return report.archived_at or report.updated_at or report.created_at
+    """The time of the version exported: the last change (archiving is one)."""
+    return report.updated_at or report.created_at
 
 
 def incident_objects(report: IncidentReport) -> list[dict]:

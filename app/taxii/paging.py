@@ -8,9 +8,18 @@ from datetime import UTC, datetime
 
 from app import permissions
 from app.extensions import db
-from app.federation.egress import ADVISORIES, INCIDENTS, Collection, OrganizationReader, heads, incident_heads
+from app.federation.egress import (
+    ADVISORIES,
+    INCIDENTS,
+    RISKS,
+    Collection,
+    OrganizationReader,
+    heads,
+    incident_heads,
+    risk_heads,
+)
 from app.models import TLP, Organization, Risk
-from app.stix.export import advisory_objects
+from app.stix.export import advisory_objects, risk_objects
 from app.stix.incidents import incident_objects
 
 DEFAULT_LIMIT = 100
@@ -118,6 +127,8 @@ def _risks_visible(reader: OrganizationReader):
 def _stream_objects(rank: int, record, restricted: bool, risks_visible) -> list[dict]:
     if rank == INCIDENTS:
         return incident_objects(record)
+    if rank == RISKS:
+        return risk_objects(record)
     return advisory_objects(record, public=not restricted, risks_visible=risks_visible)
 
 
@@ -143,7 +154,7 @@ def _key(row: tuple) -> tuple:
 
 
 def page(organization: Organization, collection: Collection, filters: Filters) -> Page:
-    """Advisories and incident reports, one stream ordered by (date added, stream, id)."""
+    """Advisories, incident reports and risks, one stream ordered by (date added, stream, id)."""
     result = Page()
     risks_visible = _risks_visible(OrganizationReader(organization))
     seen: set[tuple] = set()
@@ -170,4 +181,4 @@ def page(organization: Organization, collection: Collection, filters: Filters) -
             return result
 
 
-STREAMS = {ADVISORIES: heads, INCIDENTS: incident_heads}
+STREAMS = {ADVISORIES: heads, INCIDENTS: incident_heads, RISKS: risk_heads}
