@@ -22,6 +22,8 @@ from app.models import (
     CorrectiveAction,
     Document,
     Exercise,
+    ExerciseInject,
+    ExerciseObjective,
     IncidentPlan,
     IncidentReport,
     Initiative,
@@ -31,6 +33,7 @@ from app.models import (
     NotificationKind,
     PartyRole,
     Phase,
+    PlanContact,
     PlanSection,
     PlanStatus,
     Risk,
@@ -49,6 +52,7 @@ PEOPLE = {
     "client": (Role.MEMBER, Role.COORDINATOR),  # a client (child) organisation of the owner
     "other": (Role.MEMBER, Role.COORDINATOR, Role.ADMIN),  # another partner, unrelated to the record
     "authority": (Role.COORDINATOR,),  # the national authority, unrelated to the record
+    "observer": (Role.MEMBER, Role.COORDINATOR),  # an observer party of the agreement, unrelated to the rest
 }
 
 
@@ -78,6 +82,17 @@ KINDS = {
            {"title": "From the API"}),
         Op("list an agreement's documents", "GET", "/api/v1/agreements/{agreement}/documents",
            ("GET", "/agreements/{agreement}")),
+        Op("list an agreement's parties", "GET", "/api/v1/agreements/{agreement}/parties/",
+           ("GET", "/agreements/{agreement}")),
+        Op("add a party", "POST", "/api/v1/agreements/{agreement}/parties/", ("GET", "/agreements/{agreement}/edit"),
+           422, {"organization_id": "{partner_org}"}, versioned="agreement"),  # already a party: refused by name
+        Op("remove a party", "DELETE", "/api/v1/agreements/{agreement}/parties/{organization}",
+           ("GET", "/agreements/{agreement}/edit"), 422, versioned="agreement",
+           use=(("organization", "owner_org"),)),  # the owner stays a party
+        Op("list signature requests", "GET", "/api/v1/agreements/{agreement}/signature-requests",
+           ("GET", "/agreements/{agreement}")),
+        Op("issue for signature", "POST", "/api/v1/agreements/{agreement}/signature-requests",
+           ("GET", "/agreements/{agreement}/issue-for-signature"), 409, {"signatories": []}),  # a draft: not yet
     ],
     "documents": [
         Op("read a document", "GET", "/api/v1/documents/{document}", ("GET", "/documents/{document}.pdf")),
@@ -135,6 +150,18 @@ KINDS = {
            ("GET", "/incident-plans/{plan}/sections/new"), 201, {"phase": "preparation", "title": "From the API"}),
         Op("update a section", "PATCH", "/api/v1/incident-plans/{plan}/sections/{section}",
            ("GET", "/incident-plans/{plan}/sections/{section}/edit"), body={}, versioned="section"),
+        Op("list a plan's versions", "GET", "/api/v1/incident-plans/{plan}/revisions", ("GET", "/incident-plans/{plan}")),
+        Op("revise a plan", "POST", "/api/v1/incident-plans/{plan}/revisions", ("POST", "/incident-plans/{plan}/revise"),
+           409, {}, use=(("plan", "approved_plan"),)),  # its next version is already a draft
+        Op("list a plan's contacts", "GET", "/api/v1/incident-plans/{plan}/contacts/", ("GET", "/incident-plans/{plan}")),
+        Op("add a contact", "POST", "/api/v1/incident-plans/{plan}/contacts/",
+           ("GET", "/incident-plans/{plan}/contacts/new"), 201,
+           {"role": "Technical lead", "name": "From the API", "phone": "+1 555 0100"}),
+        Op("update a contact", "PATCH", "/api/v1/incident-plans/{plan}/contacts/{contact}",
+           ("GET", "/incident-plans/{plan}/contacts/{contact}/edit"), body={}, versioned="contact"),
+        Op("remove a contact", "DELETE", "/api/v1/incident-plans/{plan}/contacts/{contact}",
+           ("POST", "/incident-plans/{plan}/contacts/{contact}/delete"), versioned="contact",
+           use=(("plan", "approved_plan"), ("contact", "approved_contact"))),  # approved: locked for everyone
     ],
     "exercises": [
         Op("list exercises", "GET", "/api/v1/exercises/", ("GET", "/exercises/")),
@@ -154,6 +181,19 @@ KINDS = {
         Op("transition a corrective action", "POST", "/api/v1/corrective-actions/{corrective_action}/transitions",
            ("POST", "/corrective-actions/{corrective_action}/status"), 409, {"status": "open"},
            versioned="corrective_action", page_form={"new_status": "open", "version": "{version}"}),
+        Op("list participants", "GET", "/api/v1/exercises/{exercise}/participants/", ("GET", "/exercises/{exercise}")),
+        Op("add a participant", "POST", "/api/v1/exercises/{exercise}/participants/",
+           ("POST", "/exercises/{exercise}/participants"), 422, {"user_id": "{other_person}"}),  # not of the exercise
+        Op("list objectives", "GET", "/api/v1/exercises/{exercise}/objectives/", ("GET", "/exercises/{exercise}")),
+        Op("add an objective", "POST", "/api/v1/exercises/{exercise}/objectives/",
+           ("POST", "/exercises/{exercise}/objectives"), 422, {"text": "Restore", "core_capability": "no such"}),
+        Op("evaluate an objective", "POST", "/api/v1/exercises/{exercise}/objectives/{objective}/evaluations",
+           ("POST", "/exercises/{exercise}/objectives/{objective}/evaluation"), 201, {"rating": "S"}),
+        Op("list injects", "GET", "/api/v1/exercises/{exercise}/injects/", ("GET", "/exercises/{exercise}")),
+        Op("add an inject", "POST", "/api/v1/exercises/{exercise}/injects/", ("POST", "/exercises/{exercise}/injects"),
+           422, {"message": "Water is out", "to_organization_id": "{other_org}"}),  # not a participating one
+        Op("deliver an inject", "POST", "/api/v1/exercises/{exercise}/injects/{inject}/delivery",
+           ("POST", "/exercises/{exercise}/injects/{inject}/deliver"), body={}),
     ],
     "advisories": [
         Op("list advisories", "GET", "/api/v1/advisories/", ("GET", "/advisories/")),
@@ -203,6 +243,7 @@ VERSIONED = {
     "exercise": Exercise,
     "incident": IncidentReport,
     "corrective_action": CorrectiveAction,
+    "contact": PlanContact,
 }
 OPERATIONS = [pytest.param(kind, op, id=f"{kind}: {op.name}") for kind, ops in KINDS.items() for op in ops]
 
@@ -214,16 +255,19 @@ def _records(people: dict, orgs: dict) -> dict[str, int]:
     mitigation = factories.mitigation(risk=risk, assigned_organization=orgs["partner"],
                                       assigned_user=people[("partner", Role.MEMBER)])
     agreement = factories.agreement(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,
-                                    parties=[(orgs["partner"], PartyRole.PARTNER)])
+                                    parties=[(orgs["owner"], PartyRole.LEAD), (orgs["partner"], PartyRole.PARTNER),
+                                             (orgs["observer"], PartyRole.OBSERVER)])
     exercise = factories.exercise(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,
                                   organizations=[orgs["partner"]])
+    objective = ExerciseObjective(exercise_id=exercise.id, text="Restore", core_capability="operational_coordination")
+    inject = ExerciseInject(exercise_id=exercise.id, number=1, message="Pumps fail")  # undelivered: controller material
     action = factories.corrective_action(exercise=exercise, responsible_organization_id=orgs["partner"].id)
     notification = Notification(user_id=people[("owner", Role.MEMBER)].id, kind=NotificationKind.ASSIGNMENT,
                                 object_type="risks", object_id=risk.id, summary="A risk needs you")
     document = Document(object_type="agreements", object_id=agreement.id, kind="agreement", version=1,
                         reference=agreement.reference, filename="agreement.pdf", sha256="0" * 64, size=9,
                         content=b"%PDF-1.7\n", tlp=TLP.AMBER, issuer_id=coordinator.id)
-    db.session.add_all([notification, document])
+    db.session.add_all([notification, document, objective, inject])
     initiative = factories.initiative(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,
                                       participants=[orgs["partner"]])
     group = factories.working_group(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,
@@ -236,7 +280,9 @@ def _records(people: dict, orgs: dict) -> dict[str, int]:
     return {"risk": risk.id, "mitigation": mitigation.id, "agreement": agreement.id, "owner_org": orgs["owner"].id,
             "notification": notification.id, "document": document.id, "initiative": initiative.id,
             "working_group": group.id, "task": task.id,
-            "exercise": exercise.id, "corrective_action": action.id,
+            "exercise": exercise.id, "corrective_action": action.id, "objective": objective.id, "inject": inject.id,
+            "partner_org": orgs["partner"].id, "other_org": orgs["other"].id,
+            "other_person": people[("other", Role.MEMBER)].id,
             "advisory": advisory.id,
             **_plans(coordinator, orgs),
             **_incidents(coordinator, orgs),
@@ -248,14 +294,20 @@ def _plans(coordinator, orgs: dict) -> dict[str, int]:
     plan = factories.incident_plan(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,
                                    covered=[orgs["partner"]])
     section = PlanSection(plan_id=plan.id, phase=Phase.PREPARATION, title="Detection", body="Watch the logs.")
+    contact = PlanContact(plan_id=plan.id, role="Incident response lead", name="Dana", phone="+1 555 0101")
     approved = factories.incident_plan(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,
                                        covered=[orgs["partner"]], status=PlanStatus.APPROVED)
-    db.session.add_all([section, Document(
+    approved_contact = PlanContact(plan_id=approved.id, role="Legal counsel", name="Lee", email="lee@example.org")
+    factories.incident_plan(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,  # its next version
+                            covered=[orgs["partner"]], reference=approved.reference, version_label="2.0",
+                            previous_version_id=approved.id)
+    db.session.add_all([section, contact, approved_contact, Document(
         object_type="incident_plans", object_id=approved.id, kind=KIND_PLAN_APPROVED, version=approved.version,
         reference=approved.reference, filename="plan.pdf", sha256="3" * 64, size=13, content=b"%PDF-1.7 plan",
         tlp=approved.tlp, issuer_id=coordinator.id)])
     db.session.commit()
-    return {"plan": plan.id, "section": section.id, "approved_plan": approved.id}
+    return {"plan": plan.id, "section": section.id, "approved_plan": approved.id, "contact": contact.id,
+            "approved_contact": approved_contact.id}
 
 
 def _incidents(coordinator, orgs: dict) -> dict[str, int]:
@@ -301,6 +353,7 @@ def world():
         orgs["client"] = factories.organization(name="Owner's client", parent=orgs["owner"])
         orgs["other"] = factories.organization(name="Other partner")
         orgs["authority"] = factories.organization(name="National authority", is_authority=True)
+        orgs["observer"] = factories.organization(name="Observing regulator")
         people = {(org, role): factories.user(role=role, organization=orgs[org], name=f"{org} {role.value}")
                   for org, roles in PEOPLE.items() for role in roles}
         ids = _records(people, orgs)

@@ -52,8 +52,8 @@ def authenticate():
         return None
     write = request.method not in SAFE_METHODS
     tokens.authenticate(request, write=write)
-    if write:
-        writes.check_json_body()
+    if write and not (request.method == "DELETE" and not request.content_length):
+        writes.check_json_body()  # a DELETE without a body has nothing to check
     return None
 
 
@@ -69,12 +69,15 @@ def refused():
 # One kind a line (two people adding kinds do not edit the same line). Importing attaches the views to bp.
 from app.api import (  # noqa: E402,F401
     advisories,
+    agreement_parties,
     agreements,
     comments,
     corrective_actions,
     docs,
     documents,
+    exercise_parts,
     exercises,
+    incident_plan_contacts,
     incident_plans,
     incidents,
     initiatives,

@@ -49,6 +49,7 @@ class ContactOut(BaseModel):
     email: str
     escalation_tier: int
     available_24_7: bool
+    version: int = Field(description="The contact's lock version (If-Match to change it).")
 
 
 class IncidentPlanOut(BaseModel):

@@ -1,0 +1,242 @@
+"""An exercise's participants, objectives (with their evaluations) and injects (the MSEL), as its page shows and
+changes them, through the same services (app/exercises/services.py).
+
+/api/v1/exercises/<id>/participants/, …/objectives/, …/injects/ (GET, POST while the exercise is planned, by the
+lead's coordinators), POST …/injects/<inject_id>/delivery (a controller, while the exercise is ready),
+POST …/objectives/<objective_id>/evaluations (an evaluator, once it was conducted). The pages add and never edit
+or remove these parts, so neither does the API. An undelivered inject is controller material: only readers of
+the MSEL list it, and anyone else gets 404 for it, as on the page.
+"""
+from datetime import datetime
+
+from flask import jsonify, request
+from flask_login import current_user
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from app import permissions
+from app.api import bp, refused, writes
+from app.api.exercises import TAGS
+from app.api.schemas import OrganizationRef, RecordId, Text, UserRef
+from app.api.spec import Responses, spec
+from app.exercises import services
+from app.exercises.parts import DETAIL_OPTIONS, get_inject, get_objective, visible_injects
+from app.extensions import db
+from app.models import CORE_CAPABILITIES, Exercise, ParticipantRole, Rating, User
+
+TEXT_MAX = 100_000  # as the exercise forms (app/exercises/forms.py)
+
+
+class ParticipantOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    user: UserRef
+    role: ParticipantRole
+
+
+class ParticipantList(BaseModel):
+    items: list[ParticipantOut]
+
+
+class ParticipantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: RecordId = Field(description="An active person of the lead or a participating organisation.")
+    role: ParticipantRole = ParticipantRole.PLAYER
+
+
+class EvaluationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    rating: Rating
+    critical_tasks: str
+    strengths: str
+    areas_for_improvement: str
+
+
+class ObjectiveOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    position: int
+    text: str
+    core_capability: str
+    evaluations: list[EvaluationOut]
+
+
+class ObjectiveList(BaseModel):
+    items: list[ObjectiveOut]
+
+
+class ObjectiveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Text(2_000, required=True)
+    core_capability: str = Field(max_length=60, description="One of the 32 core capabilities' keys.")
+
+
+class EvaluationIn(BaseModel):
+    """Your evaluation guide for one objective; sending it again replaces your previous one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rating: Rating
+    critical_tasks: Text(TEXT_MAX) = ""
+    strengths: Text(TEXT_MAX) = ""
+    areas_for_improvement: Text(TEXT_MAX) = ""
+
+
+class InjectOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    number: int
+    offset_minutes: int
+    sender: str = Field(validation_alias=AliasChoices("sender", "from_"),
+                        description="Who sends it in the scenario (the MSEL's From).")
+    to: str
+    to_organization: OrganizationRef | None = Field(description="The players reached (null: every player).")
+    message: str
+    expected_action: str
+    delivered_at: datetime | None
+
+
+class InjectList(BaseModel):
+    items: list[InjectOut]
+
+
+class InjectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: int | None = Field(None, ge=1, le=9999, description="Default: the next number of the MSEL.")
+    offset_minutes: int = Field(0, ge=0, le=60 * 24 * 30, description="Minutes from the exercise's start.")
+    sender: Text(200) = Field("", description="Who sends it in the scenario (the MSEL's From).")
+    to: Text(200) = Field("", description="Who it is addressed to in the scenario.")
+    to_organization_id: RecordId | None = Field(None, description="The participating organisation whose players "
+                                                                   "it reaches (null: every player).")
+    message: Text(20_000, required=True)
+    expected_action: Text(20_000) = ""
+
+
+def _items(model, rows) -> dict:
+    return {"items": [model.model_validate(row).model_dump(mode="json") for row in rows]}
+
+
+def _created(model, row):
+    response = jsonify(model.model_validate(row).model_dump(mode="json"))
+    response.status_code = 201
+    return response
+
+
+def get_visible_exercise(exercise_id: int) -> Exercise:
+    """The exercise with its parts when the token's user may read it (404 otherwise, as on the page)."""
+    return db.first_or_404(permissions.visible_exercises(current_user).where(Exercise.id == exercise_id)
+                           .options(*DETAIL_OPTIONS))
+
+
+def _planned(exercise_id: int):
+    exercise = get_visible_exercise(exercise_id)
+    permissions.authorize(permissions.can_plan_exercise(current_user, exercise))
+    return exercise
+
+
+@bp.get("/exercises/<int:exercise_id>/participants/")
+@spec.validate(resp=Responses(HTTP_200=ParticipantList), tags=TAGS)
+def list_exercise_participants(exercise_id: int):
+    """Who takes part, in which role."""
+    exercise = get_visible_exercise(exercise_id)
+    return jsonify(_items(ParticipantOut, sorted(exercise.participants, key=lambda p: p.id)))
+
+
+@bp.post("/exercises/<int:exercise_id>/participants/")
+@spec.validate(json=ParticipantIn, resp=Responses(HTTP_201=ParticipantOut), tags=TAGS)
+def add_exercise_participant(exercise_id: int):
+    """Add a person in a role while the exercise is planned (the lead's coordinators); they are told."""
+    exercise = _planned(exercise_id)
+    body = request.context.json
+    person = db.session.scalar(permissions.visible_users(current_user).where(
+        User.id == body.user_id, User.active.is_(True), User.organization_id.in_(exercise.participating_org_ids())))
+    if person is None:
+        raise writes.field_error("user_id", "Choose an active person of the lead or a participating organisation.")
+    with refused():
+        participant = services.add_participant(current_user, exercise, person, body.role)
+    db.session.flush()
+    return _created(ParticipantOut, participant)
+
+
+@bp.get("/exercises/<int:exercise_id>/objectives/")
+@spec.validate(resp=Responses(HTTP_200=ObjectiveList), tags=TAGS)
+def list_exercise_objectives(exercise_id: int):
+    """The objectives in order, with the evaluators' ratings as the page shows them."""
+    exercise = get_visible_exercise(exercise_id)
+    return jsonify(_items(ObjectiveOut, sorted(exercise.objectives, key=lambda o: (o.position, o.id))))
+
+
+@bp.post("/exercises/<int:exercise_id>/objectives/")
+@spec.validate(json=ObjectiveIn, resp=Responses(HTTP_201=ObjectiveOut), tags=TAGS)
+def add_exercise_objective(exercise_id: int):
+    """Add an objective while the exercise is planned (the lead's coordinators)."""
+    exercise = _planned(exercise_id)
+    body = request.context.json
+    if body.core_capability not in CORE_CAPABILITIES:
+        raise writes.field_error("core_capability", "Choose one of the 32 core capabilities.")
+    with refused():
+        objective = services.add_objective(current_user, exercise, body.text, body.core_capability)
+    db.session.flush()
+    return _created(ObjectiveOut, objective)
+
+
+@bp.post("/exercises/<int:exercise_id>/objectives/<int:objective_id>/evaluations")
+@spec.validate(json=EvaluationIn, resp=Responses(HTTP_201=EvaluationOut), tags=TAGS)
+def evaluate_exercise_objective(exercise_id: int, objective_id: int):
+    """An evaluator's guide for one objective, once the exercise was conducted."""
+    exercise = get_visible_exercise(exercise_id)
+    objective = get_objective(exercise, objective_id)
+    permissions.authorize(permissions.can_evaluate_exercise(current_user, exercise))
+    body = request.context.json
+    with refused():
+        evaluation = services.evaluate_objective(current_user, exercise, objective, **body.model_dump())
+    db.session.flush()
+    return _created(EvaluationOut, evaluation)
+
+
+@bp.get("/exercises/<int:exercise_id>/injects/")
+@spec.validate(resp=Responses(HTTP_200=InjectList), tags=TAGS)
+def list_exercise_injects(exercise_id: int):
+    """The MSEL by number: every inject for its readers (controllers, evaluators, the lead's coordinators),
+    the delivered ones for everyone else."""
+    exercise = get_visible_exercise(exercise_id)
+    return jsonify(_items(InjectOut, visible_injects(current_user, exercise)))
+
+
+@bp.post("/exercises/<int:exercise_id>/injects/")
+@spec.validate(json=InjectIn, resp=Responses(HTTP_201=InjectOut), tags=TAGS)
+def add_exercise_inject(exercise_id: int):
+    """Add an inject to the MSEL while the exercise is planned (the lead's coordinators)."""
+    exercise = _planned(exercise_id)
+    data = request.context.json.model_dump(exclude={"to_organization_id", "sender"})
+    data["from_"] = request.context.json.sender
+    wanted = request.context.json.to_organization_id
+    to_org = None
+    if wanted is not None:
+        to_org = next((o for o in [exercise.owner_organization, *exercise.organizations] if o.id == wanted), None)
+        if to_org is None:
+            raise writes.field_error("to_organization_id", "Injects go to a participating organisation.")
+    with refused():
+        inject = services.add_inject(current_user, exercise, to_organization=to_org, **data)
+    db.session.flush()
+    return _created(InjectOut, inject)
+
+
+@bp.post("/exercises/<int:exercise_id>/injects/<int:inject_id>/delivery")
+@spec.validate(resp=Responses(HTTP_200=InjectOut), tags=TAGS)
+def deliver_exercise_inject(exercise_id: int, inject_id: int):
+    """A controller delivers the inject while the exercise is ready: its recipients get it in their inbox at
+    once. Delivering it again changes nothing."""
+    exercise = get_visible_exercise(exercise_id)
+    inject = get_inject(current_user, exercise, inject_id)
+    permissions.authorize(permissions.can_deliver_inject(current_user, exercise))
+    with refused():
+        services.deliver_inject(current_user, exercise, inject)
+    db.session.flush()
+    return jsonify(InjectOut.model_validate(inject).model_dump(mode="json"))
