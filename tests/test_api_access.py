@@ -194,6 +194,9 @@ KINDS = {
            422, {"message": "Water is out", "to_organization_id": "{other_org}"}),  # not a participating one
         Op("deliver an inject", "POST", "/api/v1/exercises/{exercise}/injects/{inject}/delivery",
            ("POST", "/exercises/{exercise}/injects/{inject}/deliver"), body={}),
+        Op("add a corrective action", "POST", "/api/v1/exercises/{exercise}/corrective-actions",
+           ("GET", "/exercises/{exercise}/corrective-actions/new"), 201,
+           {"title": "Fix", "area_for_improvement": "Slow", "responsible_organization_id": "{partner_org}"}),
     ],
     "advisories": [
         Op("list advisories", "GET", "/api/v1/advisories/", ("GET", "/advisories/")),

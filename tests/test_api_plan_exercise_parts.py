@@ -162,6 +162,22 @@ def test_an_exercise_is_planned_and_its_injects_reach_players_only_when_delivere
     assert client.post(f"{url}/transitions", json={"status": "conducted"}, headers=owner).status_code == 200
     assert client.post(f"{url}/objectives/", json={"text": "Late", "core_capability": "operational_coordination"},
                        headers=owner).status_code == 403  # planned no more
+    action = {"title": "Spare pumps", "area_for_improvement": "No spare pump at station 4",
+              "responsible_organization_id": orgs["partner"], "point_of_contact_id": ids["partner member"],
+              "objective_id": objective.json["id"], "due_date": "2030-01-31"}
+    assert client.post(f"{url}/corrective-actions", json=action, headers=partner_coordinator).status_code == 403
+    assert client.post(f"{url}/corrective-actions", json={**action, "point_of_contact_id": ids["member"]},
+                       headers=owner).json["errors"][0]["field"] == "point_of_contact_id"
+    assert client.post(f"{url}/corrective-actions", json={**action, "agreement_id": 2**31 - 1},
+                       headers=owner).json["errors"][0]["field"] == "agreement_id"
+    assert client.post(f"{url}/corrective-actions", json={**action, "start_date": "2030-02-01"},
+                       headers=owner).json["errors"][0]["field"] == "due_date"
+    created = client.post(f"{url}/corrective-actions", json=action, headers=owner)
+    assert created.status_code == 201, created.json
+    assert (created.json["objective_id"], created.json["point_of_contact"]["id"]) == (objective.json["id"],
+                                                                                     ids["partner member"])
+    assert client.get(created.headers["Location"], headers=player).json["links"] == {
+        "task_id": None, "mitigation_id": None, "incident_plan_id": None, "agreement_id": None}
     with app.app_context():
         assert db.session.get(Exercise, exercise_id).status is ExerciseStatus.CONDUCTED
         actions = db.session.scalars(sa.select(AuditEvent.action).where(

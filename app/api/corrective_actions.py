@@ -27,11 +27,21 @@ OPTIONS = (selectinload(CorrectiveAction.exercise), selectinload(CorrectiveActio
            selectinload(CorrectiveAction.point_of_contact))
 
 
+class CorrectiveActionLinks(BaseModel):
+    """What the action is carried out as: each record's id where the token's user may read it, else null."""
+
+    task_id: int | None = None
+    mitigation_id: int | None = None
+    incident_plan_id: int | None = None
+    agreement_id: int | None = None
+
+
 class CorrectiveActionOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
     exercise_id: int
+    objective_id: int | None = Field(description="The exercise objective whose evaluation found the area.")
     title: str
     area_for_improvement: str
     capability_element: CapabilityElement
@@ -46,6 +56,7 @@ class CorrectiveActionOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     archived_at: datetime | None
+    links: CorrectiveActionLinks = CorrectiveActionLinks()
 
 
 class CorrectiveActionListQuery(ListQuery):
@@ -57,11 +68,16 @@ class CorrectiveActionListQuery(ListQuery):
 
 
 def _dump(action: CorrectiveAction) -> dict:
-    return CorrectiveActionOut.model_validate(action).model_dump(mode="json")
+    links = {name: record.id for name, record in improvement.linked_records(current_user, action).items() if record}
+    out = CorrectiveActionOut.model_validate(action)
+    out.links = CorrectiveActionLinks(**links)
+    return out.model_dump(mode="json")
 
 
-def _answer(action: CorrectiveAction):
-    return writes.with_etag(jsonify(_dump(action)), action.version)
+def _answer(action: CorrectiveAction, status: int = 200):
+    response = writes.with_etag(jsonify(_dump(action)), action.version)
+    response.status_code = status
+    return response
 
 
 def get_visible_action(action_id: int) -> CorrectiveAction:

@@ -4,24 +4,28 @@ changes them, through the same services (app/exercises/services.py).
 /api/v1/exercises/<id>/participants/, …/objectives/, …/injects/ (GET, POST while the exercise is planned, by the
 lead's coordinators), POST …/injects/<inject_id>/delivery (a controller, while the exercise is ready),
 POST …/objectives/<objective_id>/evaluations (an evaluator, once it was conducted). The pages add and never edit
-or remove these parts, so neither does the API. An undelivered inject is controller material: only readers of
+or remove these parts, so neither does the API. POST …/corrective-actions adds an action to the improvement plan
+(the lead's coordinators, once conducted). An undelivered inject is controller material: only readers of
 the MSEL list it, and anyone else gets 404 for it, as on the page.
 """
-from datetime import datetime
+from datetime import date, datetime
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 from flask_login import current_user
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from app import permissions
 from app.api import bp, refused, writes
+from app.api.corrective_actions import TEXT_MAX as ACTION_TEXT_MAX
+from app.api.corrective_actions import CorrectiveActionOut
+from app.api.corrective_actions import _answer as action_answer
 from app.api.exercises import TAGS
 from app.api.schemas import OrganizationRef, RecordId, Text, UserRef
 from app.api.spec import Responses, spec
-from app.exercises import services
+from app.exercises import improvement, services
 from app.exercises.parts import DETAIL_OPTIONS, get_inject, get_objective, visible_injects
 from app.extensions import db
-from app.models import CORE_CAPABILITIES, Exercise, ParticipantRole, Rating, User
+from app.models import CORE_CAPABILITIES, CapabilityElement, Exercise, ParticipantRole, Rating, User
 
 TEXT_MAX = 100_000  # as the exercise forms (app/exercises/forms.py)
 
@@ -240,3 +244,62 @@ def deliver_exercise_inject(exercise_id: int, inject_id: int):
         services.deliver_inject(current_user, exercise, inject)
     db.session.flush()
     return jsonify(InjectOut.model_validate(inject).model_dump(mode="json"))
+
+
+class CorrectiveActionIn(BaseModel):
+    """An action of the exercise's improvement plan, as the exercise page's form adds it (the lead's coordinators,
+    once the exercise was conducted). Links name what the action is carried out as; each must be readable."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text(200, required=True)
+    area_for_improvement: Text(ACTION_TEXT_MAX, required=True)
+    capability_element: CapabilityElement = CapabilityElement.PLANNING
+    responsible_organization_id: RecordId = Field(description="The lead or a participating organisation.")
+    point_of_contact_id: RecordId | None = Field(None, description="A person of the responsible organisation.")
+    objective_id: RecordId | None = Field(None, description="An objective of this exercise.")
+    start_date: date | None = None
+    due_date: date | None = None
+    task_id: RecordId | None = None
+    mitigation_id: RecordId | None = None
+    incident_plan_id: RecordId | None = None
+    agreement_id: RecordId | None = None
+
+
+@bp.post("/exercises/<int:exercise_id>/corrective-actions")
+@spec.validate(json=CorrectiveActionIn, resp=Responses(HTTP_201=CorrectiveActionOut), tags=TAGS)
+def add_exercise_corrective_action(exercise_id: int):
+    """Add a corrective action to the exercise's improvement plan; its point of contact (or the responsible
+    organisation's coordinators) is told. It is then read and changed at /api/v1/corrective-actions/<id>."""
+    exercise = get_visible_exercise(exercise_id)
+    permissions.authorize(permissions.can_add_corrective_action(current_user, exercise))
+    body = request.context.json
+    organization = next((o for o in [exercise.owner_organization, *exercise.organizations]
+                         if o.id == body.responsible_organization_id), None)
+    if organization is None:
+        raise writes.field_error("responsible_organization_id", "Choose the lead or a participating organisation.")
+    contact = None
+    if body.point_of_contact_id is not None:
+        contact = db.session.scalar(permissions.visible_users(current_user).where(
+            User.id == body.point_of_contact_id, User.active.is_(True),
+            User.organization_id.in_(exercise.participating_org_ids())))
+        if contact is None:
+            raise writes.field_error("point_of_contact_id", "Choose a person of the responsible organisation.")
+    objective = next((o for o in exercise.objectives if o.id == body.objective_id), None)
+    if body.objective_id is not None and objective is None:
+        raise writes.field_error("objective_id", "Choose an objective of this exercise.")
+    wanted = body.model_dump(include=set(improvement.LINKS))
+    links = improvement.readable_links(current_user, wanted)
+    for name in improvement.LINKS:
+        if wanted[name] is not None and links[name] is None:  # the page ignores it; here it is named
+            raise writes.field_error(name, "No record you may read has this id.")
+    with refused():
+        action = improvement.create_corrective_action(
+            current_user, exercise, title=body.title, area_for_improvement=body.area_for_improvement,
+            capability_element=body.capability_element, responsible_organization=organization,
+            point_of_contact=contact, objective=objective, start_date=body.start_date, due_date=body.due_date,
+            **links)
+    db.session.flush()
+    response = action_answer(action, 201)
+    response.headers["Location"] = url_for("api.get_corrective_action", corrective_action_id=action.id)
+    return response

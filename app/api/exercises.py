@@ -1,8 +1,8 @@
 """Exercises: the programme's list (its page's filters), detail, plan, edit while planned, lifecycle steps.
 
 /api/v1/exercises/, /api/v1/exercises/<id>, PATCH /api/v1/exercises/<id> (If-Match),
-POST /api/v1/exercises/<id>/transitions. Objectives, injects and participants stay on the pages for now; an
-update here keeps the exercise's plan, organisations, agreements and recipients as they are.
+POST /api/v1/exercises/<id>/transitions. Participants, objectives, injects and corrective actions: app/api/exercise_parts.py.
+An update here keeps the exercise's plan, organisations, agreements and recipients as they are.
 """
 from datetime import UTC, date, datetime
 

@@ -60,6 +60,8 @@ def refusal(error: Exception) -> ProblemError:
         return ProblemError(412, str(error))
     if isinstance(error, InvalidTransition):
         return ProblemError(409, str(error))
+    if getattr(error, "field", None):  # a service that names the field at fault (ExerciseInputError)
+        return field_error(error.field, str(error))
     return ProblemError(422, str(error))
 
 
