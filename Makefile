@@ -60,13 +60,16 @@ DEMO_ARGS ?=
 federation-demo: install
 	$(PY) bench/federation_demo.py $(DEMO_ARGS)
 
+# Each prints the rows of the issue-25 goals table (bench/goals.py) it measures: in-process pages and statements at
+# scale, the PDF storm and the executive report's second download; bench-load the served and mixed-load rows.
 bench: install-dev
 	$(PY) bench/pdf.py
-	$(PY) bench/pages.py
+	$(PY) bench/pages.py --in-process --scale
 	$(PY) bench/renders.py
 
 bench-load: install-dev
 	$(VENV)/bin/pip install --quiet --require-hashes -r requirements-bench.txt
+	$(PY) bench/pages.py
 	$(PY) bench/load.py
 	$(PY) bench/load.py --topology two-hosts
 

@@ -272,6 +272,15 @@ def main() -> None:
           f"lost writes {lost_writes(env, accepted)}")
     for error in list(stats.errors.values())[:10]:
         print(f"  error: {error.method} {error.name}: {error.error} × {error.occurrences}")
+    read = stats.entries.get(("read", "GET"))
+    if read and read.num_requests:
+        from bench.goals import goal_table
+
+        p95, errors, limit = read.get_response_time_percentile(0.95), total.num_failures, (
+            200 if args.topology == "single" else 300)
+        goal_table([("mixed-sqlite" if args.topology == "single" else "mixed-two-hosts",
+                     f"reads p95 {p95:.0f} ms, {errors} errors ({total.total_rps:.1f} req/s)",
+                     p95 < limit and errors == 0)])
 
 
 if __name__ == "__main__":

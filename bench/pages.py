@@ -216,7 +216,8 @@ def main() -> None:
                 time.sleep(0.2)
         cookie = sign_in(base)
         measure = run_wrk if shutil.which("wrk") else run_python
-        urls = [("bare endpoint", "/bench/bare"), ("/healthz", "/healthz"), ("dashboard", "/"),
+        urls = [("bare endpoint", "/bench/bare"), ("static file", "/static/img/favicon.svg"), ("/healthz", "/healthz"),
+                ("dashboard", "/"),
                 ("agreements list (20 rows)", "/agreements/"),
                 ("agreements list (100 rows)", "/agreements/?per_page=100"),
                 ("my tasks", "/tasks/?scope=all"),
@@ -232,6 +233,11 @@ def main() -> None:
             print(f"{label:30} {result['rps']:8.1f} {result['50%']:8.1f} {result['90%']:8.1f} {result['99%']:8.1f} "
                   f"{result['errors']:8d} {result['rps'] / rps['/bench/bare']:8.2f} "
                   f"{result['rps'] / rps.get('/healthz', result['rps']):10.2f}")
+        from bench.goals import goal_table
+
+        ratio = rps["/agreements/"] / rps["/static/img/favicon.svg"]
+        goal_table([("served", f"{ratio:.3f} ({rps['/agreements/']:.1f} ÷ {rps['/static/img/favicon.svg']:.1f} req/s; "
+                               f"÷ bare endpoint {rps['/agreements/'] / rps['/bench/bare']:.3f})", ratio >= 0.10)])
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)

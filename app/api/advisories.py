@@ -12,6 +12,7 @@ from typing import Literal
 from flask import jsonify, request
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.advisories import distribution, queries
@@ -120,7 +121,9 @@ def list_advisories():
     """The advisories the token's user may read, each in the edition she may have, with the list page's filters."""
     query = request.context.query
     filters = paging.page_filters(queries.read_filters, query)
-    page = paging.page_of(queries.list_advisories(current_user, filters), Advisory.id, query, lambda a: a)
+    # The acknowledgements with the page (the reader's own is in each restricted edition), not one load a row.
+    stmt = queries.list_advisories(current_user, filters).options(selectinload(Advisory.acknowledgements))
+    page = paging.page_of(stmt, Advisory.id, query, lambda a: a)
     restricted = queries.restricted_ids(current_user, [a.id for a in page["items"]])
     page["items"] = [_out(a, a.id in restricted) for a in page["items"]]
     return jsonify(page)
