@@ -3,6 +3,7 @@ statements are counted with N records of every kind and again with 3N (bench/sca
 at 3N, and within the budget (lists 8, dashboard 12). The lists are every GET route without arguments that the
 application names a list (LIST_ENDPOINT): a new one without a counted address fails by name."""
 import re
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -59,7 +60,7 @@ def _incidents_and_advisories(n: int) -> None:
 def _exercises(n: int) -> None:
     """n exercises led by the coordinator's organisation or a partner (every other one with the first's
     organisation taking part), each of a plan version, with participants and three corrective actions owned by
-    organisations of their own, each with a point of contact."""
+    organisations of their own, each with a point of contact; each plan planned to be exercised again."""
     from app.models import TLP, CapabilityElement, CorrectiveAction, ExerciseStatus, ParticipantRole
 
     coordinator = db.session.scalar(sa.select(User).where(User.email == COORDINATOR))
@@ -73,7 +74,11 @@ def _exercises(n: int) -> None:
         exercise = f.exercise(created_by=lead, tlp=(TLP.GREEN, TLP.AMBER)[i % 2], incident_plan_id=plan.id,
                               plan_version_label=plan.version_label, status=ExerciseStatus.EVALUATED,
                               organizations=[coordinator.organization, partners[(i + 1) % len(partners)]],
-                              participants=[(lead, ParticipantRole.CONTROLLER), (coordinator, ParticipantRole.PLAYER)])
+                              participants=[(lead, ParticipantRole.CONTROLLER), (coordinator, ParticipantRole.PLAYER)],
+                              conducted_on=date.today() - timedelta(days=30 + i))
+        # The plan exercised again: the programme lists the open findings of the last exercise to re-test.
+        f.exercise(created_by=lead, tlp=TLP.GREEN, incident_plan_id=plan.id, plan_version_label=plan.version_label,
+                   status=ExerciseStatus.PLANNING, organizations=[coordinator.organization])
         for k in range(3):
             responsible = partners[(i + k + 2) % len(partners)]
             contact = f.user(role=Role.MEMBER, organization=responsible)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app import permissions
 from app.extensions import db
@@ -56,16 +56,17 @@ def overdue_actions(user: User) -> sa.Select:
 
 
 def programme(user: User) -> Programme:
+    """The page's content in a fixed number of statements (the organisations and plans joined, not loaded after)."""
     result = Programme()
     exercises = db.session.scalars(permissions.visible_exercises(user).where(Exercise.archived_at.is_(None))
-                                   .options(selectinload(Exercise.incident_plan), selectinload(Exercise.owner_organization))
+                                   .options(joinedload(Exercise.incident_plan), joinedload(Exercise.owner_organization))
                                    .order_by(Exercise.starts_at, Exercise.id)).all()
     for exercise in exercises:
         quarter = (exercise.starts_at.month - 1) // 3 + 1
         result.years.setdefault(exercise.starts_at.year, {q: [] for q in (1, 2, 3, 4)})[quarter].append(exercise)
     result.unexercised_plans = plans_not_exercised(user)
     result.overdue_actions = db.session.scalars(overdue_actions(user).options(
-        selectinload(CorrectiveAction.responsible_organization)).order_by(CorrectiveAction.due_date)).all()
+        joinedload(CorrectiveAction.responsible_organization)).order_by(CorrectiveAction.due_date)).all()
     # The open findings of the last conducted exercise of each plan that a planned exercise tests again.
     conducted = {}
     for exercise in exercises:
