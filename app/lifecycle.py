@@ -150,3 +150,10 @@ def saved(message: str, url: str):
     """The end of a successful write: flash `message` and redirect to `url` (the request commits)."""
     flash(message, "success")
     return redirect(url)
+
+
+def saved_or_unchanged(changes, message: str, url: str, unchanged: str = "No changes to save."):
+    """The end of a saved edit form: `message` when the service reports `changes`, else `unchanged` (an untouched
+    form saves nothing and says so), then `url`."""
+    flash(message if changes else unchanged, "success" if changes else "info")
+    return redirect(url)

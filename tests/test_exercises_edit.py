@@ -68,7 +68,8 @@ def test_an_untouched_save_writes_nothing_and_a_stale_form_gets_the_conflict_pag
     untouched = _form(app, world)
     with app.app_context():
         version = _exercise(app, world).version
-    assert lead.post(url, data=untouched, follow_redirects=True).status_code == 200
+    unchanged = lead.post(url, data=untouched, follow_redirects=True)
+    assert unchanged.status_code == 200 and "No changes to save." in unchanged.get_data(as_text=True)
     with app.app_context():
         assert _exercise(app, world).version == version
     assert _events(app, "exercise.updated") == []
@@ -167,13 +168,15 @@ def test_the_lead_edits_a_corrective_action_and_its_new_point_of_contact_hears_o
     world = build(app, status=ExerciseStatus.EVALUATED)
     lead, action_id = client(app, world, "lead_coordinator"), world.ids["corrective_action_id"]
     url = f"/corrective-actions/{action_id}/edit"
-    assert lead.post(url, data=_action_form(app, world)).status_code == 302  # untouched: nothing written
+    untouched = lead.post(url, data=_action_form(app, world), follow_redirects=True)  # nothing written
+    assert "No changes to save." in untouched.get_data(as_text=True)
     assert _events(app, "corrective_action.updated") == []
     with app.app_context():
         player_id = person(world, "player").id
     due = today() + timedelta(days=30)
-    assert lead.post(url, data=_action_form(app, world, point_of_contact_id=player_id,
-                                            due_date=due.isoformat())).status_code == 302
+    saved = lead.post(url, data=_action_form(app, world, point_of_contact_id=player_id, due_date=due.isoformat()),
+                      follow_redirects=True)
+    assert f"Corrective action #{action_id} saved." in saved.get_data(as_text=True)
     with app.app_context():
         action = db.session.get(CorrectiveAction, action_id)
         assert action.point_of_contact_id == player_id and action.due_date == due

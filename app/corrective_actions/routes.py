@@ -1,6 +1,6 @@
 """The improvement plans: every corrective action the user may read (its exercise's scope), one action's
 page with its evidence, and its status steps."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -98,9 +98,8 @@ def edit(corrective_action_id: int):
         except ExerciseInputError as exc:
             lifecycle.refused_input(form, exc)
         else:
-            flash(f"Corrective action #{action.id} saved." if changes else "No changes to save.",
-                  "success" if changes else "info")
-            return redirect(url_for(".detail", corrective_action_id=action.id))
+            return lifecycle.saved_or_unchanged(changes, f"Corrective action #{action.id} saved.",
+                                                url_for(".detail", corrective_action_id=action.id))
     return render_template("corrective_actions/form.html", form=form, action=action), 400 if form.errors else 200
 
 

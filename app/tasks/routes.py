@@ -4,7 +4,7 @@ Every view loads its task through get_visible_task(): tasks take the visibility 
 group, so a task of a group the user may not read is 404 on every sub-route.
 """
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -95,8 +95,7 @@ def edit(task_id: int):
                 current_user, task, expected_version=form.expected_version(), title=form.title.data,
                 description=form.description.data or "", assignee=assignee, due_date=form.due_date.data,
                 priority=form.priority.data)
-        flash("Task saved." if changes else "No changes to save.", "success" if changes else "info")
-        return redirect(url_for(".detail", task_id=task.id))
+        return lifecycle.saved_or_unchanged(changes, "Task saved.", url_for(".detail", task_id=task.id))
     return (render_template("tasks/form.html", form=form, task=task, group=group,
                             cancel_url=url_for(".detail", task_id=task.id)),
             400 if form.errors else 200)

@@ -130,9 +130,8 @@ def edit(exercise_id: int):
         except services.ExerciseInputError as exc:
             lifecycle.refused_input(form, exc)
         else:
-            flash(f"Exercise {exercise.reference} saved." if changes else "No changes to save.",
-                  "success" if changes else "info")
-            return redirect(url_for(".detail", exercise_id=exercise.id))
+            return lifecycle.saved_or_unchanged(changes, f"Exercise {exercise.reference} saved.",
+                                                url_for(".detail", exercise_id=exercise.id))
     return render_template("exercises/form.html", form=form, exercise=exercise), 400 if form.errors else 200
 
 

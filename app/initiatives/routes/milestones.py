@@ -49,8 +49,9 @@ def edit_milestone(initiative_id: int, milestone_id: int):
         return render_detail(initiative, edit_forms={milestone.id: form}, status=400)
     changes = services.edit_milestone(current_user, initiative, milestone, title=form.title.data,
                                       due_date=form.due_date.data)
-    flash("Milestone saved." if changes else "Milestone unchanged.", "success" if changes else "info")
-    return _back(initiative)
+    return lifecycle.saved_or_unchanged(changes, "Milestone saved.",
+                                        url_for(".detail", initiative_id=initiative.id, _anchor="milestones"),
+                                        unchanged="Milestone unchanged.")
 
 
 def _milestone_step(initiative: Initiative, milestone: Milestone, step, done: str, unchanged: str | None = None):

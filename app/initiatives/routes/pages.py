@@ -178,8 +178,8 @@ def update_health(initiative_id: int):
     except services.InitiativeError as exc:
         flash(str(exc), "danger")
         return redirect(url_for(".detail", initiative_id=initiative.id))
-    flash("Health updated." if changes else "Health unchanged.", "success" if changes else "info")
-    return redirect(url_for(".detail", initiative_id=initiative.id))
+    return lifecycle.saved_or_unchanged(changes, "Health updated.", url_for(".detail", initiative_id=initiative.id),
+                                        unchanged="Health unchanged.")
 
 
 @bp.post("/<int:initiative_id>/status")

@@ -1,6 +1,6 @@
 """The working group itself: list, create, detail, edit, history, close/reopen, archive/restore."""
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms.fields import SelectChoice
@@ -162,8 +162,8 @@ def edit(working_group_id: int):
         with lifecycle.saving(group, form, url_for(".edit", working_group_id=group.id)):
             changes = services.update_working_group(current_user, group, expected_version=form.expected_version(),
                                                     **_form_values(form, group))
-        flash("Working group saved." if changes else "No changes to save.", "success" if changes else "info")
-        return redirect(url_for(".detail", working_group_id=group.id))
+        return lifecycle.saved_or_unchanged(changes, "Working group saved.",
+                                            url_for(".detail", working_group_id=group.id))
     return render_template("working_groups/form.html", form=form, group=group), 400 if form.errors else 200
 
 
