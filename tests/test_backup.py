@@ -9,13 +9,16 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
+from app import create_app
 from app.extensions import db
 from app.models import AuditEvent, Risk, Role
+from config import TestConfig
 from tests import factories as f
 from tests.conftest import USING_POSTGRES
 from tests.served import ServedApp, database_url
@@ -30,6 +33,20 @@ def flask(database_url: str, *args: str) -> subprocess.CompletedProcess:
     env.update(DATABASE_URL=database_url, PALISADE_CONFIG="development", PYTHONPATH=str(ROOT), HUEY_IMMEDIATE="1")
     return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
+
+
+def flask_here(database_url: str, *args: str) -> SimpleNamespace:
+    """The same command run in this process (an app on `database_url`, the test configuration): the refusals
+    check the command's decisions, and each `flask` process costs seconds of start-up. The restore drill runs
+    the real processes an operator runs."""
+    app = create_app(type("BackupTestConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url}))
+    try:
+        result = app.test_cli_runner().invoke(args=list(args))
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout, stderr=result.stderr)
 
 
 def stamp_heads(engine: sa.Engine) -> None:
@@ -180,17 +197,17 @@ def test_backup_refusals_and_integrity_checks(unserved, tmp_path, new_database):
         f.user(role=Role.COORDINATOR)
         stamp_heads(db.engine)
     backup = tmp_path / "backup.file"
-    assert flask(served.database_url, "backup", "create", str(backup)).returncode == 0
-    again = flask(served.database_url, "backup", "create", str(backup))
+    assert flask_here(served.database_url, "backup", "create", str(backup)).returncode == 0
+    again = flask_here(served.database_url, "backup", "create", str(backup))
     assert again.returncode != 0 and "exists" in again.stderr
 
     # Restoring over the database that holds data: refused without --force, nothing changed.
-    over = flask(served.database_url, "backup", "restore", str(backup))
+    over = flask_here(served.database_url, "backup", "restore", str(backup))
     assert over.returncode != 0 and "not empty" in over.stderr and "--force" in over.stderr
 
     garbage = tmp_path / "garbage.file"
     garbage.write_bytes(b"not a backup" * 100)
-    bad = flask(new_database, "backup", "restore", str(garbage))
+    bad = flask_here(new_database, "backup", "restore", str(garbage))
     assert bad.returncode != 0 and ("Nothing was restored" in bad.stderr or "failed" in bad.stderr)
 
     if not USING_POSTGRES:
@@ -200,12 +217,12 @@ def test_backup_refusals_and_integrity_checks(unserved, tmp_path, new_database):
             connection.execute("DELETE FROM alembic_version")
             connection.execute("INSERT INTO alembic_version VALUES ('ffffffffffff')")
         connection.close()
-        refused = flask(new_database, "backup", "restore", str(future))
+        refused = flask_here(new_database, "backup", "restore", str(future))
         assert refused.returncode != 0 and "ffffffffffff" in refused.stderr
         assert not Path(new_database.removeprefix("sqlite:///")).exists()
 
-    assert flask(new_database, "backup", "restore", str(backup)).returncode == 0
-    forced = flask(new_database, "backup", "restore", "--force", str(backup))
+    assert flask_here(new_database, "backup", "restore", str(backup)).returncode == 0
+    forced = flask_here(new_database, "backup", "restore", "--force", str(backup))
     assert forced.returncode == 0, forced.stderr
     if USING_POSTGRES:
         with served.app.app_context():
