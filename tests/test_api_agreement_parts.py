@@ -7,7 +7,17 @@ import hashlib
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Agreement, AgreementStatus, AuditEvent, Document, SignatureRequest, User
+from app.models import (
+    Agreement,
+    AgreementStatus,
+    AuditEvent,
+    Document,
+    SignatureRequest,
+    User,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from app.webhooks import delivery
 from tests import factories
 from tests.api_helpers import bearer, token_for
 from tests.signing_helpers import approved_world, document_bytes, sign, state
@@ -16,6 +26,20 @@ from tests.signing_helpers import approved_world, document_bytes, sign, state
 def _tokens(app, *people, write=True) -> list[str]:
     with app.app_context():
         return [token_for(db.session.get(User, person.id), write=write, name="Contract desk") for person in people]
+
+
+def _hook(app, organization_id: int) -> None:
+    """A webhook of the organisation hearing every agreement event (deliveries are written with the change)."""
+    with app.app_context():
+        db.session.add(WebhookEndpoint(organization_id=organization_id, url="https://hooks.example.org/in",
+                                       events=["agreement.updated", "agreement.signature_requested"],
+                                       secret_encrypted=delivery.SECRETS.encrypt("whsec_" + "A" * 44)))
+        db.session.commit()
+
+
+def _events(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(WebhookDelivery.event).order_by(WebhookDelivery.id)))
 
 
 def _audit(app, agreement_id: int) -> list[tuple[str, str]]:
@@ -31,6 +55,7 @@ def test_parties_are_added_and_removed_with_the_forms_rules(app, client):
         agreement.status = AgreementStatus.DRAFT  # the edit form's parties change while the text is a draft
         db.session.commit()
         newcomer = factories.organization(name="Harbour Water").id
+    _hook(app, world.partner_org)
     owner, observer, partner_member = _tokens(app, world.coordinator, world.observer_coordinator, world.partner_signer)
     url = f"/api/v1/agreements/{world.agreement_id}/parties/"
     listed = client.get(url, headers=bearer(owner))
@@ -64,6 +89,7 @@ def test_parties_are_added_and_removed_with_the_forms_rules(app, client):
     assert removed.status_code == 200 and newcomer not in [p["organization"]["id"] for p in removed.json["items"]]
     assert client.delete(f"{url}{newcomer}", headers={**bearer(owner), "If-Match": removed.headers["ETag"]}
                          ).status_code == 404
+    assert _events(app) == ["agreement.updated", "agreement.updated"]  # as the edit form's saves announce them
     events = _audit(app, world.agreement_id)
     assert [action for action, _ in events if action.startswith("agreement.party")] == [
         "agreement.party_added", "agreement.party_removed"]
@@ -77,6 +103,7 @@ def test_signature_requests_are_issued_by_a_signing_partys_coordinator_and_signe
     with app.app_context():
         read_only = token_for(db.session.get(User, world.coordinator.id), write=False)
     url = f"/api/v1/agreements/{world.agreement_id}/signature-requests"
+    _hook(app, world.partner_org)
     body = {"mode": "sequential", "signatories": [
         {"organization_id": world.lead_org, "user_id": world.lead_signer.id, "title": "Director"},
         {"organization_id": world.partner_org, "user_id": world.partner_signer.id}]}
@@ -102,6 +129,7 @@ def test_signature_requests_are_issued_by_a_signing_partys_coordinator_and_signe
     assert [(r["organization"]["id"], r["status"], r["order"], r["open"]) for r in issued.json["items"]] == [
         (world.lead_org, "pending", 1, True), (world.partner_org, "pending", 2, False)]
     assert client.post(url, json=body, headers=bearer(owner)).status_code == 409  # out for signature already
+    assert _events(app) == ["agreement.signature_requested"]  # the page's event, once
     status, requests, documents = state(app, world.agreement_id)
     assert status is AgreementStatus.OUT_FOR_SIGNATURE and len(requests) == 2
     [sealed] = documents.values()  # the exact text, rendered once and sealed when it was issued
