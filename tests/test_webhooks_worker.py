@@ -92,7 +92,7 @@ def test_the_worker_delivers_retries_after_the_backoff_and_replays(tmp_path):
             assert again[2:5] == (1, 204, message)  # a new entry in the log, its own first attempt
             assert _rows(app)[0][2] == 2  # the original entry keeps its own attempts
     finally:
-        print(worker.stdout.read())  # shown when the test fails
+        print(worker.output)  # shown when the test fails
         receiver.stop()
         make_app()  # back to the immediate queue of the test configuration
         assert huey.immediate

@@ -1,5 +1,6 @@
 """`flask --app wsgi worker` as a real process for the tests that watch background jobs run: started with the
-given environment, stopped (SIGINT, then killed after 20 s) when the block ends."""
+given environment, stopped (SIGINT, then killed after 20 s) when the block ends; then `worker.output` holds what
+it printed."""
 import contextlib
 import signal
 import subprocess
@@ -22,3 +23,5 @@ def worker_process(env: dict):
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+        with worker.stdout:
+            worker.output = worker.stdout.read()
