@@ -231,3 +231,42 @@ def test_a_shared_risk_arrives_as_a_vulnerability_advisory_of_the_peer(app, worl
         assert import_objects(peer, json.loads(json.dumps(risk_objects(risk)))).withdrawn == 1
         db.session.commit()
         assert _imported(peer)[0].status is AdvisoryStatus.WITHDRAWN
+
+
+def test_an_imported_advisory_is_issued_and_announced_like_a_local_release(app, world):
+    """The sealed edition is stored by the documents service and served at /advisories/<id>.pdf to its readers;
+    the recipients' coordinators are told (notification and mail outbox) on arrival and on withdrawal, and
+    nobody else is."""
+    from app.models import Document, Notification, OutboxEmail
+
+    with app.app_context():
+        peer = _peer(world)
+        source = aw.release(world, aw.draft(world, tlp=TLP.AMBER, title="Relay firmware, from abroad"))
+        objects = json.loads(json.dumps(advisory_objects(source)))
+        before = set(db.session.scalars(sa.select(Notification.id)))
+        import_objects(peer, objects)
+        db.session.commit()
+        [copy_] = _imported(peer)
+        [document] = db.session.scalars(sa.select(Document).where(Document.object_type == "advisories",
+                                                                  Document.object_id == copy_.id)).all()
+        assert document.tlp is TLP.AMBER and b"Relay firmware, from abroad" in document.content
+        told = db.session.scalars(sa.select(Notification).where(Notification.id.notin_(before))).all()
+        recipient_coordinator = aw.person(world, "recipient_coordinator")
+        assert {n.user_id for n in told} == {recipient_coordinator.id}
+        assert all(n.object_id == copy_.id and "released" in n.summary for n in told)
+        assert db.session.scalar(sa.select(OutboxEmail).where(OutboxEmail.recipient == recipient_coordinator.email))
+        revoked = copy.deepcopy(objects)
+        for obj in revoked:
+            if obj["type"] == "report":
+                obj["modified"], obj["revoked"] = "2099-01-02T00:00:00.000Z", True
+        seen = set(db.session.scalars(sa.select(Notification.id)))
+        assert import_objects(peer, revoked).withdrawn == 1
+        db.session.commit()
+        withdrawn = db.session.scalars(sa.select(Notification).where(Notification.id.notin_(seen))).all()
+        assert recipient_coordinator.id in {n.user_id for n in withdrawn}
+        assert all("withdrawn" in n.summary for n in withdrawn)
+        copy_id, reader, outsider = copy_.id, recipient_coordinator, aw.person(world, "third_coordinator")
+    # outside the app context: each request signs its own user in
+    pdf = app.test_client(user=reader).get(f"/advisories/{copy_id}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert app.test_client(user=outsider).get(f"/advisories/{copy_id}.pdf").status_code == 404

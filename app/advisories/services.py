@@ -222,7 +222,17 @@ def release(actor: User, advisory: Advisory) -> None:
     if advisory.supersedes is not None and advisory.supersedes.status is AdvisoryStatus.RELEASED:
         records.transition(actor, advisory.supersedes, AdvisoryStatus.SUPERSEDED, KIND)
         audit.record(actor, f"{KIND}.superseded", advisory.supersedes, summary=f"superseded by {advisory.reference}")
+    announce_release(advisory)
+
+
+def announce_release(advisory: Advisory) -> None:
+    """Tell the recipients' coordinators that `advisory` was released (a local release, or one from a peer)."""
     _tell(advisory, advisory.recipient_org_ids, None, f"released: {describe(advisory)}")
+
+
+def announce_withdrawal(advisory: Advisory, actor: User | None) -> None:
+    """Tell the participating organisations' coordinators that `advisory` was withdrawn."""
+    _tell(advisory, advisory.participating_org_ids(), actor, "withdrawn (the reason is on its page)")
 
 
 def withdraw(actor: User, advisory: Advisory, reason: str) -> None:
@@ -234,7 +244,7 @@ def withdraw(actor: User, advisory: Advisory, reason: str) -> None:
     advisory.withdrawal_reason, advisory.withdrawn_at = reason[:2000], utcnow()
     db.session.flush()
     audit.record(actor, f"{KIND}.withdrawn", advisory, summary="withdrawn")
-    _tell(advisory, advisory.participating_org_ids(), actor, "withdrawn (the reason is on its page)")
+    announce_withdrawal(advisory, actor)
 
 
 def start_update(actor: User, advisory: Advisory) -> Advisory:

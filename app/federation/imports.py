@@ -267,7 +267,18 @@ def _create(peer: Peer, report: dict, fields: dict, tlp: TLP, previous: Advisory
     if previous is not None and previous.status is AdvisoryStatus.RELEASED:
         previous.transition_to(AdvisoryStatus.SUPERSEDED)
         audit.record(None, "advisory.superseded", previous, summary=f"superseded by {advisory.reference} (peer)")
+    _issue_and_announce(advisory)
     return advisory
+
+
+def _issue_and_announce(advisory: Advisory) -> None:
+    """As a local release: the sealed edition (the documents service), then the recipients are told (the
+    notification service and its outbox)."""
+    from app.advisories.services import announce_release
+    from app.documents.services import issue_advisory
+
+    issue_advisory(None, advisory, public=False)
+    announce_release(advisory)
 
 
 def _withdraw(peer: Peer, held: PeerImport, modified) -> None:
@@ -279,3 +290,6 @@ def _withdraw(peer: Peer, held: PeerImport, modified) -> None:
         advisory.withdrawn_at = utcnow()
         db.session.flush()
         audit.record(None, "advisory.withdrawn", advisory, summary=f"revoked by peer {peer.name}")
+        from app.advisories.services import announce_withdrawal
+
+        announce_withdrawal(advisory, None)
