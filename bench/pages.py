@@ -203,7 +203,7 @@ def main() -> None:
     # gunicorn reads gunicorn.conf.py in --chdir (threaded workers, as deployed); no access log here.
     env = {**os.environ, "DATABASE_URL": db_url, "PYTHONPATH": f"{workdir}:{ROOT}", "LOG_LEVEL": "WARNING",
            "GUNICORN_ACCESS_LOG": ""}
-    gunicorn = [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{args.port}", "--chdir", str(ROOT),
+    gunicorn = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{args.port}", "--chdir", str(ROOT),
                 "--log-level", "warning", "bench_wsgi:app"]
     server = subprocess.Popen(gunicorn, env=env)
     base = f"http://127.0.0.1:{args.port}"
