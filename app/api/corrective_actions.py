@@ -119,7 +119,7 @@ class CorrectiveActionPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Text(200, required=True) = None
-    area_for_improvement: Text(TEXT_MAX) = None
+    area_for_improvement: Text(TEXT_MAX, required=True) = None
     capability_element: CapabilityElement = None
     start_date: date | None = None
     due_date: date | None = None

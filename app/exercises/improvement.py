@@ -110,7 +110,8 @@ def update_corrective_action(actor: User, action: CorrectiveAction, *, expected_
     merged = {name: data.get(name, getattr(action, name)) for name in
               ("responsible_organization", "point_of_contact", "objective", "start_date", "due_date")}
     _check(action.exercise, **merged)
-    data["area_for_improvement"] = data.get("area_for_improvement") or ""
+    if "area_for_improvement" in data:  # a field left out (an API PATCH) keeps its text
+        data["area_for_improvement"] = data["area_for_improvement"] or ""
     changes = records.apply_changes(actor, action, data, expected_version=expected_version, action=f"{KIND}.updated")
     if "point_of_contact" in changes and action.point_of_contact is not None:
         notify([action.point_of_contact], NotificationKind.ASSIGNMENT, action, actor=actor)
