@@ -270,3 +270,67 @@ def test_an_imported_advisory_is_issued_and_announced_like_a_local_release(app, 
     pdf = app.test_client(user=reader).get(f"/advisories/{copy_id}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert app.test_client(user=outsider).get(f"/advisories/{copy_id}.pdf").status_code == 404
+
+
+def test_an_imported_tlp_is_never_lowered_by_a_local_update(app, world):
+    """The peer's organisation's coordinator here updates an imported AMBER advisory: the edit form that lowers
+    the TLP (or adds a public edition) is refused by name and nothing changes; raising it is allowed; the
+    API answers the imported TLP and has no way to change it; re-exported, the update keeps at least AMBER."""
+    from app.advisories import services
+    from app.models import Role
+    from tests.everyday_helpers import form_data
+
+    with app.app_context():
+        peer = _peer(world)
+        source = aw.release(world, aw.draft(world, tlp=TLP.AMBER, title="Relay firmware, from abroad"))
+        import_objects(peer, advisory_objects(source))
+        db.session.commit()
+        [copy_] = _imported(peer)
+        liaison = f.user(role=Role.COORDINATOR, organization=db.session.get(Organization, peer.organization_id))
+        draft = services.start_update(liaison, copy_)
+        db.session.commit()
+        draft_id, copy_id, version = draft.id, copy_.id, draft.version
+        liaison.get_id()  # loaded for the client outside the context
+    client = app.test_client(user=liaison)
+    fields = form_data(client.get(f"/advisories/{draft_id}/edit").get_data(as_text=True),
+                       lambda form: "tlp" in dict(form["fields"]))
+    assert fields["tlp"] == "amber"
+    for change, field in (({"tlp": "green"}, "tlp"), ({"tlp": "clear"}, "tlp"),
+                          ({"public_title": "Public relay note"}, "public_title")):
+        answer = client.post(f"/advisories/{draft_id}/edit", data={**fields, **change})
+        text = answer.get_data(as_text=True)
+        assert answer.status_code == 400 and "arrived from Nordic centre at TLP:AMBER" in text, (change, field)
+        with app.app_context():
+            held = db.session.get(Advisory, draft_id)
+            assert (held.tlp, held.public_title, held.version) == (TLP.AMBER, "", version)
+    raised = client.post(f"/advisories/{draft_id}/edit", data={**fields, "tlp": "amber_strict"})
+    assert raised.status_code == 302
+    with app.app_context():
+        assert db.session.get(Advisory, draft_id).tlp is TLP.AMBER_STRICT
+        api = aw.person(world, "recipient_coordinator")
+        api.get_id()
+    token = _api_token(app, api)
+    got = app.test_client().get(f"/api/v1/advisories/{copy_id}", headers={"Authorization": f"Bearer {token}"})
+    assert got.status_code == 200 and got.get_json()["tlp"] == "amber"
+    for method in ("patch", "put"):
+        refused = getattr(app.test_client(), method)(f"/api/v1/advisories/{copy_id}", json={"tlp": "clear"},
+                                                     headers={"Authorization": f"Bearer {token}"})
+        assert refused.status_code in (403, 405), method
+    with app.app_context(), db.session.no_autoflush:  # the export never goes below the TLP it arrived with
+        copy_ = db.session.get(Advisory, copy_id)
+        copy_.tlp = TLP.GREEN  # an unsaved change: the stored import says AMBER
+        assert _report(advisory_objects(copy_))["object_marking_refs"] == [TLP_MARKING_IDS[TLP.AMBER]]
+        db.session.rollback()
+
+
+def _api_token(app, user) -> str:
+    from datetime import timedelta
+
+    from app.api_tokens.services import create_token
+    from app.models import TokenScope, User, today
+
+    with app.app_context():
+        _row, secret = create_token(db.session.get(User, user.id), name="api", scope=TokenScope.READ_WRITE,
+                                    expires_on=today() + timedelta(days=30))
+        db.session.commit()
+        return secret

@@ -24,6 +24,7 @@ from app.models import (
 )
 from app.notifications.reminders import coordinators_of
 from app.notifications.services import notify
+from app.stix.export import imported_tlp
 
 KIND = kinds.by_model(Advisory).key  # its audit actions' key (app/kinds.py)
 CONTENT_FIELDS = ("kind", "title", "summary", "body", "recommended_actions", "sectors", "severity", "tlp",
@@ -61,6 +62,21 @@ def _check(data: dict, deadline_today: date | None = None) -> None:
     if (data.get("public_title") or "").strip() and data.get("tlp") in (TLP.CLEAR,):
         raise AdvisoryInputError("public_title", "A TLP:CLEAR advisory is already public: leave the public "
                                                  "edition empty.")
+
+
+def _check_imported(advisory: Advisory, data: dict) -> None:
+    """An advisory that arrived from a peer (or an update of one) keeps at least the TLP it arrived with and
+    gets no public edition: its source decided who may read it."""
+    floor = imported_tlp(advisory)
+    if floor is None:
+        return
+    tlp, peer = floor
+    if "tlp" in data and data["tlp"].rank < tlp.rank:
+        raise AdvisoryInputError("tlp", f"This advisory arrived from {peer} at {tlp.label}: its TLP can be raised, "
+                                        f"never lowered.")
+    if tlp is not TLP.CLEAR and (data.get("public_title") or "").strip():
+        raise AdvisoryInputError("public_title", f"This advisory arrived from {peer} at {tlp.label}: it gets no "
+                                                 f"public edition here.")
 
 
 def _set_authors(advisory: Advisory, organizations: list[Organization], owner_id: int) -> str:
@@ -126,6 +142,7 @@ def update_advisory(actor: User, advisory: Advisory, *, expected_version: int | 
     records.check_version(advisory, expected_version)
     data = {name: fields[name] for name in CONTENT_FIELDS if name in fields}
     _check({"tlp": advisory.tlp, **data})
+    _check_imported(advisory, data)
     changes = audit.diff(advisory, data)
     with db.session.no_autoflush:
         for name, value in data.items():

@@ -27,3 +27,4 @@ def set_active(actor: User, peer: Peer, active: bool) -> None:
     peer.active = active
     db.session.flush()
     audit.record(actor, f"{KIND}.{'resumed' if active else 'paused'}", peer, summary=peer.name)
+

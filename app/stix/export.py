@@ -10,7 +10,7 @@ edition does not show. An imported advisory keeps the id, authors, times and TLP
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Advisory, AdvisoryKind, AdvisoryStatus, Organization, PeerImport, Risk
+from app.models import TLP, Advisory, AdvisoryKind, AdvisoryStatus, Organization, Peer, PeerImport, Risk
 from app.stix import (
     INCIDENT_CORE_EXTENSION_ID,
     REPORT_PART_LABEL,
@@ -35,6 +35,20 @@ def root_of(advisory: Advisory) -> Advisory:
 
 def imported(advisory: Advisory) -> PeerImport | None:
     return db.session.scalar(sa.select(PeerImport).where(PeerImport.advisory_id == advisory.id))
+
+
+def imported_tlp(advisory: Advisory) -> tuple[TLP, str] | None:
+    """(the strictest TLP, the peer's name) of what arrived from a peer in the chain of updates `advisory`
+    belongs to (itself and what it supersedes), else None: a local update never goes below it."""
+    chain, seen = [], set()
+    while advisory is not None and advisory.id not in seen:
+        seen.add(advisory.id)
+        chain.append(advisory)
+        advisory = advisory.supersedes
+    rows = db.session.execute(sa.select(Advisory.tlp, Peer.name).join(PeerImport, PeerImport.advisory_id == Advisory.id)
+                              .join(Peer, Peer.id == PeerImport.peer_id)
+                              .where(Advisory.id.in_([a.id for a in chain if a.id is not None]))).all()
+    return max(rows, key=lambda row: row[0].rank, default=None)
 
 
 def report_id(advisory: Advisory, public: bool = False) -> str:
@@ -77,7 +91,8 @@ def advisory_objects(advisory: Advisory, public: bool = False, risks_visible=Non
     one at TLP:CLEAR. `risks_visible(risk) -> bool` says which linked risks the receiver may see."""
     origin = imported(advisory)
     created, modified = _times(advisory, origin)
-    tlp = TLP.CLEAR if public else advisory.tlp
+    floor = imported_tlp(advisory)
+    tlp = TLP.CLEAR if public else max(advisory.tlp, floor[0] if floor else TLP.CLEAR, key=lambda t: t.rank)
     revoked = advisory.status is AdvisoryStatus.WITHDRAWN
     if origin is not None:
         identities = [identity(a["id"], a.get("name", ""), origin.created) for a in origin.authors]
