@@ -1,5 +1,7 @@
 """The authors' steps: submit for approval, back to draft, approve (four eyes; the last approval releases),
 withdraw with a reason, start the update that supersedes a released advisory."""
+from collections.abc import Callable
+
 from flask import redirect, url_for
 from flask_login import current_user
 
@@ -16,30 +18,32 @@ def _back(advisory):
     return url_for(".detail", advisory_id=advisory.id)
 
 
+def _authors_step(advisory_id: int, may: Callable, step: Callable, done: str | Callable):
+    """Load the advisory, check `may(user, advisory)`, run `step(user, advisory)` and go back to the advisory;
+    `done` is the message, or `done(advisory, what step returned)`."""
+    advisory = get_visible_advisory(advisory_id)
+    permissions.authorize(may(current_user, advisory))
+    return lifecycle.act(advisory, lambda: step(current_user, advisory), back=_back(advisory), refused=REFUSED,
+                         done=(lambda result: done(advisory, result)) if callable(done) else done)
+
+
 @bp.post("/<int:advisory_id>/submit")
 def submit(advisory_id: int):
-    advisory = get_visible_advisory(advisory_id)
-    permissions.authorize(permissions.can_submit_advisory(current_user, advisory))
-    return lifecycle.act(advisory, lambda: services.submit_for_review(current_user, advisory), back=_back(advisory),
-                         done="Submitted: every co-author's coordinator approves it now.", refused=REFUSED)
+    return _authors_step(advisory_id, permissions.can_submit_advisory, services.submit_for_review,
+                         "Submitted: every co-author's coordinator approves it now.")
 
 
 @bp.post("/<int:advisory_id>/draft")
 def return_to_draft(advisory_id: int):
-    advisory = get_visible_advisory(advisory_id)
-    permissions.authorize(permissions.authors_for(current_user, advisory))
-    return lifecycle.act(advisory, lambda: services.return_to_draft(current_user, advisory), back=_back(advisory),
-                         done="Back to draft: the approvals were cleared.", refused=REFUSED)
+    return _authors_step(advisory_id, permissions.authors_for, services.return_to_draft,
+                         "Back to draft: the approvals were cleared.")
 
 
 @bp.post("/<int:advisory_id>/approve")
 def approve(advisory_id: int):
-    advisory = get_visible_advisory(advisory_id)
-    permissions.authorize(permissions.authors_for(current_user, advisory))
-    return lifecycle.act(advisory, lambda: services.approve(current_user, advisory), back=_back(advisory),
-                         refused=REFUSED,
-                         done=lambda released: f"Approved. Every co-author has approved: {advisory.reference} is "
-                         "released." if released else
+    return _authors_step(advisory_id, permissions.authors_for, services.approve,
+                         lambda advisory, released: f"Approved. Every co-author has approved: {advisory.reference} "
+                         "is released." if released else
                          "Approved for your organisation. The release follows the last co-author's approval.")
 
 
