@@ -8,6 +8,8 @@ to change nothing another row depends on (an untouched update, a step to the cur
 lifecycle refuses with 409 once the user is allowed), so one seeded world serves the whole table.
 Add a kind: a builder of its records in `_records` and its operations in KINDS.
 """
+import io
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -19,6 +21,7 @@ from app.extensions import db
 from app.models import (
     TLP,
     Agreement,
+    Attachment,
     CorrectiveAction,
     Document,
     Exercise,
@@ -68,6 +71,7 @@ class Op:
     page_form: dict | None = None  # what the page request posts ("{version}": the record's current version)
     use: tuple = ()  # (URL name, world key) pairs: another record of the world in the URL (an approved plan)
     own: bool = False  # on the person's own things (all her notifications read): everyone may, each her own
+    files: bool = False  # the page and the API are sent a small text file (multipart/form-data, field `files`)
 
 
 KINDS = {
@@ -236,6 +240,48 @@ KINDS = {
            ("GET", "/incidents/{incident}/stages/{stage}.pdf")),
     ],
 }
+def _kind_ops() -> dict[str, list[Op]]:
+    """The operations every kind shares, generated from the registry: its files (under its API path, the page's
+    /attachments/<slug>/<id>/ requests as the oracle) and, for the kinds the pages archive, archive and restore.
+    Archive acts on an archived copy and restore on the live record: both change nothing (the archive rule),
+    on the page as in the API, so the world stays as the other rows expect it."""
+    from app.api.archive import STEPS
+    from app.api.record_paths import record_rule
+    from app.kinds import with_attachments
+
+    ops: dict[str, list[Op]] = {"files": [], "archive": []}
+    for kind in with_attachments():
+        key = WORLD_KEYS.get(kind.key, kind.key)
+        api = "/api/v1" + re.sub(r"<int:(\w+?)(?:_id)?>", r"{\1}", record_rule(kind))
+        page = f"/attachments/{kind.slug}/{{{key}}}"
+        ops["files"] += [
+            Op(f"list a {kind.label}'s files", "GET", f"{api}/attachments/", ("GET", f"{page}/{{attachment}}"),
+               use=(("attachment", f"{kind.key}_file"),)),
+            Op(f"read a {kind.label}'s file", "GET", f"{api}/attachments/{{attachment}}",
+               ("GET", f"{page}/{{attachment}}"), use=(("attachment", f"{kind.key}_file"),)),
+            Op(f"download a {kind.label}'s file", "GET", f"{api}/attachments/{{attachment}}/content",
+               ("GET", f"{page}/{{attachment}}"), use=(("attachment", f"{kind.key}_file"),)),
+            Op(f"upload to a {kind.label}", "POST", f"{api}/attachments/", ("POST", f"{page}/"), 201, files=True),
+            Op(f"archive a {kind.label}'s archived file", "POST", f"{api}/attachments/{{attachment}}/archive",
+               ("POST", f"{page}/{{attachment}}/archive"), use=(("attachment", f"{kind.key}_archived_file"),)),
+            Op(f"restore a {kind.label}'s live file", "POST", f"{api}/attachments/{{attachment}}/restore",
+               ("POST", f"{page}/{{attachment}}/restore"), use=(("attachment", f"{kind.key}_file"),)),
+        ]
+        if kind.key in STEPS:
+            page_path = api.removeprefix("/api/v1")
+            ops["archive"] += [
+                Op(f"archive an archived {kind.label}", "POST", f"{api}/archive", ("POST", f"{page_path}/archive"),
+                   use=((key, f"archived_{key}"),)),
+                Op(f"restore a live {kind.label}", "POST", f"{api}/restore", ("POST", f"{page_path}/restore")),
+            ]
+    return ops
+
+
+# The world's key of a kind's record, where it is not the kind's key.
+WORLD_KEYS = {"incident_plan": "plan", "incident_report": "incident"}
+KINDS.update(_kind_ops())
+
+
 VERSIONED = {
     "agreement": Agreement,
     "initiative": Initiative,
@@ -329,6 +375,46 @@ def _incidents(coordinator, orgs: dict) -> dict[str, int]:
     return {"incident": report.id, "stage": stage.id, "csirt": csirt.id}
 
 
+def _archived_and_files(people: dict, orgs: dict, ids: dict) -> dict[str, int]:
+    """An archived copy of each archived kind's record (same parties), and a live and an archived file on
+    every record that takes files (an advisory's on its released record: files were added to the draft)."""
+    from app.kinds import BY_KEY, with_attachments
+
+    coordinator, member = people[("owner", Role.COORDINATOR)], people[("partner", Role.MEMBER)]
+    owned = {"created_by": coordinator, "owner_organization": orgs["owner"], "tlp": TLP.AMBER}
+    live = {key: db.session.get(BY_KEY[kind].model, ids[key]) for kind, key in
+            (("working_group", "working_group"), ("risk", "risk"), ("exercise", "exercise"))}
+    archived = {
+        "agreement": factories.agreement(**owned, parties=[(orgs["partner"], PartyRole.PARTNER)]),
+        "initiative": factories.initiative(**owned, participants=[orgs["partner"]]),
+        "working_group": factories.working_group(**owned, members=[(member, MemberRole.MEMBER)]),
+        "task": factories.task(working_group=live["working_group"], assignee_id=member.id,
+                               created_by_id=coordinator.id),
+        "risk": factories.risk(**owned),
+        "mitigation": factories.mitigation(risk=live["risk"], assigned_organization=orgs["partner"],
+                                           assigned_user=member),
+        "plan": factories.incident_plan(**owned, covered=[orgs["partner"]]),
+        "incident": factories.incident_report(created_by=coordinator, authority=orgs["authority"], tlp=TLP.AMBER),
+        "exercise": factories.exercise(**owned, organizations=[orgs["partner"]]),
+        "corrective_action": factories.corrective_action(exercise=live["exercise"],
+                                                         responsible_organization_id=orgs["partner"].id),
+    }
+    for record in archived.values():
+        record.archived_at = utcnow()
+    found = {f"archived_{key}": record.id for key, record in archived.items()}
+    for kind in with_attachments():
+        record = db.session.get(kind.model, ids[WORLD_KEYS.get(kind.key, kind.key)])
+        for name, when in (("file", None), ("archived_file", utcnow())):
+            attachment = Attachment(object_type=kind.table, object_id=record.id, filename=f"{name}.txt",
+                                    content_type="text/plain", size=5, sha256="1" * 64, content=b"file\n",
+                                    uploaded_by_id=coordinator.id, archived_at=when)
+            db.session.add(attachment)
+            db.session.flush()
+            found[f"{kind.key}_{name}"] = attachment.id
+    db.session.commit()
+    return found
+
+
 def test_every_api_operation_is_in_the_table(app):
     """A new API operation fails here until KINDS has a line for it (matched by method and path)."""
     table = {(op.method, op.api.replace("{", "<").replace("}", ">")) for ops in KINDS.values() for op in ops}
@@ -360,6 +446,7 @@ def world():
         people = {(org, role): factories.user(role=role, organization=orgs[org], name=f"{org} {role.value}")
                   for org, roles in PEOPLE.items() for role in roles}
         ids = _records(people, orgs)
+        ids |= _archived_and_files(people, orgs, ids)
         who = [(f"{org} {role.value}", user.id, token_for(user)) for (org, role), user in people.items()]
     yield app, ids, who
     drop_shared_app(app)
@@ -385,9 +472,12 @@ def test_every_person_gets_from_the_api_what_the_page_gives(world, kind, op):
         if op.versioned:
             headers["If-Match"] = _version(app, op.versioned, ids)
         form = {k: headers["If-Match"].strip('"') if v == "{version}" else v for k, v in (op.page_form or {}).items()}
+        sent = {"data": {"files": (io.BytesIO(b"matrix\n"), "matrix.txt")}} if op.files else {"json": body}
+        if op.files:
+            form = {"files": (io.BytesIO(b"matrix\n"), "matrix.txt")}
         page_status = page.open(url.format(**ids), method=method, data=form).status_code
-        expected = {200: op.ok, 302: op.ok, 403: 403, 404: 404}[page_status]
-        response = app.test_client().open(op.api.format(**ids), method=op.method, json=body, headers=headers)
+        expected = {200: op.ok, 302: op.ok, 303: op.ok, 403: 403, 404: 404}[page_status]
+        response = app.test_client().open(op.api.format(**ids), method=op.method, headers=headers, **sent)
         answers[name] = response.status_code
         if response.status_code != expected:
             wrong.append((name, page_status, expected, response.status_code, response.get_data(as_text=True)[:200]))

@@ -52,8 +52,8 @@ def authenticate():
         return None
     write = request.method not in SAFE_METHODS
     tokens.authenticate(request, write=write)
-    if write and not (request.method == "DELETE" and not request.content_length):
-        writes.check_json_body()  # a DELETE without a body has nothing to check
+    if write:
+        writes.check_body()
     return None
 
 
@@ -71,6 +71,8 @@ from app.api import (  # noqa: E402,F401
     advisories,
     agreement_parties,
     agreements,
+    archive,
+    attachments,
     comments,
     corrective_actions,
     docs,

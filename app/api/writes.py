@@ -2,6 +2,9 @@
 
 * The body: JSON (else 415), readable (else 400), an object (else 422), at most API_MAX_BODY bytes (else 413).
   Checked before spectree validates it against the operation's model (which names the fields at fault).
+  No body at all and no Content-Type reads as `{}`: a step without options (archive, acknowledge, a
+  notification read) needs none (an empty body declared as JSON is not JSON: 400). An upload (UPLOAD_ENDPOINTS) is multipart/form-data
+  (else 415), up to ATTACHMENT_REQUEST_MAX_MB (else 413), like the pages' uploads.
 * Optimistic locking: the answer to a read carries `ETag: "<version>"`; an update sends it back in
   `If-Match`. Without it: 428; another version: 412 (also when a concurrent write wins the race).
 """
@@ -13,7 +16,35 @@ from app.models import InvalidTransition, StaleEdit
 from app.problems import ProblemError
 
 JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
+MULTIPART = "multipart/form-data"
+UPLOAD_ENDPOINTS: set[str] = set()  # the operations that take files (app/api/attachments.py adds them)
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,10})"?\s*$')
+
+
+def check_body() -> None:
+    """The checks of a write's body, before anything reads it."""
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        check_upload_body()
+    elif not _bodiless():
+        check_json_body()
+
+
+def _bodiless() -> bool:
+    """No body and no Content-Type (a DELETE: no body, whatever its type): the operation's model validates `{}`."""
+    if request.method == "DELETE" and not request.content_length:
+        return True
+    if request.mimetype:
+        return False
+    if request.content_length is not None:
+        return request.content_length == 0
+    return "chunked" not in request.headers.get("Transfer-Encoding", "").lower()
+
+
+def check_upload_body() -> None:
+    if request.mimetype != MULTIPART:
+        raise ProblemError(415, "Send the files as multipart/form-data, in parts named `files`.")
+    # The pages' allowance for uploads; the token was checked first, so no anonymous body is read this far.
+    request.max_content_length = current_app.config["ATTACHMENT_REQUEST_MAX_MB"] * 1024 * 1024
 
 
 def check_json_body() -> None:

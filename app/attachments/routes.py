@@ -9,12 +9,9 @@ attachment by (record, id): an attachment id alone never reaches a file. The lis
 each record's detail page (templates/attachments/_panel.html).
 """
 import json
-from urllib.parse import quote
 
-import sqlalchemy as sa
 from flask import (
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -25,10 +22,9 @@ from flask import (
 from flask_login import current_user
 
 from app import kinds, permissions
-from app.attachments import bp, services
+from app.attachments import bp, queries, services
 from app.attachments.sniff import ACCEPT_ATTRIBUTE, Refused
 from app.extensions import db
-from app.models import Attachment
 
 RECORD = "/<slug>/<int:record_id>"  # slug: a RecordKind slug (tasks, mitigations, working-groups, …)
 # Endpoints whose requests may carry files: only these get ATTACHMENT_REQUEST_MAX_MB; every other
@@ -70,10 +66,7 @@ def _redirect_for_upload_script(response: Response) -> Response:
 
 def load_record(slug: str, record_id: int) -> tuple[kinds.RecordKind, object]:
     kind = kinds.BY_SLUG.get(slug)
-    if kind is None or not kind.attachments:
-        abort(404)
-    # A kind read in editions (an advisory): its files are the restricted text's, for that edition's readers only.
-    return kind, db.first_or_404(permissions.readable_in_full(kind, current_user).where(kind.model.id == record_id))
+    return kind, queries.load_record(current_user, kind, record_id)
 
 
 def record_url(kind: kinds.RecordKind, record) -> str:
@@ -82,11 +75,6 @@ def record_url(kind: kinds.RecordKind, record) -> str:
     if kind.locate is not None:
         values = {**values, "files": record.id}
     return url_for(kind.endpoint, **values)
-
-
-def load_attachment(kind: kinds.RecordKind, record, attachment_id: int) -> Attachment:
-    return db.first_or_404(sa.select(Attachment).where(Attachment.linked_to(record),
-                                                       Attachment.id == attachment_id))  # scoped: via the record
 
 
 def refused(kind: kinds.RecordKind, record, message: str, status: int):
@@ -112,25 +100,13 @@ def upload(slug: str, record_id: int):
     return redirect(f"{record_url(kind, record).split('#')[0]}#attachments-{kind.slug}-{record.id}", 303)
 
 
-def content_disposition(filename: str) -> str:
-    ascii_name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._- ") else "_" for ch in filename)
-    return f"attachment; filename=\"{ascii_name or 'attachment'}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
 @bp.get(f"{RECORD}/<int:attachment_id>")
 def download(slug: str, record_id: int, attachment_id: int):
     kind, record = load_record(slug, record_id)
-    attachment = load_attachment(kind, record, attachment_id)
+    attachment = queries.load_attachment(record, attachment_id)
     services.note_download(current_user, record, attachment)
     db.session.commit()
-    response = Response(services.iter_content(db.engine, attachment.id, attachment.size),
-                        content_type=attachment.content_type)
-    response.content_length = attachment.size
-    response.headers["Content-Disposition"] = content_disposition(attachment.filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "sandbox"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return queries.download_response(attachment)
 
 
 @bp.post(f"{RECORD}/<int:attachment_id>/archive")
@@ -145,7 +121,7 @@ def restore(slug: str, record_id: int, attachment_id: int):
 
 def _set_archived(slug: str, record_id: int, attachment_id: int, *, archived: bool):
     kind, record = load_record(slug, record_id)
-    attachment = load_attachment(kind, record, attachment_id)
+    attachment = queries.load_attachment(record, attachment_id)
     change = services.archive_attachment if archived else services.restore_attachment
     if change(current_user, record, attachment):
         db.session.commit()
