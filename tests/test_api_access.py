@@ -31,6 +31,7 @@ from app.models import (
     IncidentReport,
     Initiative,
     MemberRole,
+    Milestone,
     Mitigation,
     Notification,
     NotificationKind,
@@ -41,7 +42,9 @@ from app.models import (
     PlanStatus,
     Risk,
     Role,
+    Task,
     User,
+    WorkingGroup,
     utcnow,
 )
 from tests import factories
@@ -108,6 +111,27 @@ KINDS = {
            ("GET", "/working-groups/{working_group}")),
         Op("list tasks", "GET", "/api/v1/tasks/", ("GET", "/tasks/")),
         Op("read a task", "GET", "/api/v1/tasks/{task}", ("GET", "/tasks/{task}")),
+        Op("create a working group", "POST", "/api/v1/working-groups/", ("GET", "/working-groups/new"), 201,
+           {"name": "From the API"}),
+        Op("update a working group", "PATCH", "/api/v1/working-groups/{working_group}",
+           ("GET", "/working-groups/{working_group}/edit"), body={}, versioned="working_group"),
+        Op("transition a working group", "POST", "/api/v1/working-groups/{working_group}/transitions",
+           ("POST", "/working-groups/{working_group}/status"), 409, {"status": "active"},
+           page_form={"new_status": "active"}),
+        Op("add a member again", "POST", "/api/v1/working-groups/{working_group}/members",
+           ("POST", "/working-groups/{working_group}/members"), 422, {"user_id": "{user}", "role": "member"},
+           page_form={"user_id": "{user}", "role": "member"}, use=(("user", "member_user"),)),
+        Op("keep a member's role", "PATCH", "/api/v1/working-groups/{working_group}/members/{user}",
+           ("POST", "/working-groups/{working_group}/members/{user}/role"), body={"role": "member"},
+           page_form={"role": "member"}, use=(("user", "member_user"),)),
+        Op("remove a member holding a task", "DELETE", "/api/v1/working-groups/{working_group}/members/{user}",
+           ("POST", "/working-groups/{working_group}/members/{user}/remove"), 422, use=(("user", "member_user"),)),
+        Op("add a task", "POST", "/api/v1/working-groups/{working_group}/tasks/",
+           ("GET", "/working-groups/{working_group}/tasks/new"), 201, {"title": "From the API"}),
+        Op("update a task", "PATCH", "/api/v1/tasks/{task}", ("GET", "/tasks/{task}/edit"), body={},
+           versioned="task"),
+        Op("transition a task", "POST", "/api/v1/tasks/{task}/transitions", ("POST", "/tasks/{task}/status"), 409,
+           {"status": "todo"}, page_form={"new_status": "todo"}),
     ],
     "initiatives": [
         Op("list initiatives", "GET", "/api/v1/initiatives/", ("GET", "/initiatives/")),
@@ -116,6 +140,19 @@ KINDS = {
            ("GET", "/initiatives/{initiative}/edit"), body={}, versioned="initiative"),
         Op("transition an initiative", "POST", "/api/v1/initiatives/{initiative}/transitions",
            ("POST", "/initiatives/{initiative}/status"), 409, {"status": "proposed"}),
+        Op("read a milestone", "GET", "/api/v1/initiatives/{initiative}/milestones/{milestone}",
+           ("GET", "/initiatives/{initiative}"), use=(("milestone", "open_milestone"),)),
+        Op("add a milestone", "POST", "/api/v1/initiatives/{initiative}/milestones/",
+           ("POST", "/initiatives/{initiative}/milestones"), 201, {"title": "From the API"},
+           page_form={"title": "From the page"}),
+        Op("update a milestone", "PATCH", "/api/v1/initiatives/{initiative}/milestones/{milestone}",
+           ("POST", "/initiatives/{initiative}/milestones/{milestone}/edit"), body={},
+           use=(("milestone", "open_milestone"),)),
+        Op("complete a completed milestone", "POST", "/api/v1/initiatives/{initiative}/milestones/{milestone}/complete",
+           ("POST", "/initiatives/{initiative}/milestones/{milestone}/complete"),
+           use=(("milestone", "completed_milestone"),)),
+        Op("reopen an open milestone", "POST", "/api/v1/initiatives/{initiative}/milestones/{milestone}/reopen",
+           ("POST", "/initiatives/{initiative}/milestones/{milestone}/reopen"), use=(("milestone", "open_milestone"),)),
     ],
     "risks": [
         Op("list risks", "GET", "/api/v1/risks/", ("GET", "/risks/")),
@@ -293,6 +330,8 @@ VERSIONED = {
     "incident": IncidentReport,
     "corrective_action": CorrectiveAction,
     "contact": PlanContact,
+    "working_group": WorkingGroup,
+    "task": Task,
 }
 OPERATIONS = [pytest.param(kind, op, id=f"{kind}: {op.name}") for kind, ops in KINDS.items() for op in ops]
 
@@ -401,7 +440,12 @@ def _archived_and_files(people: dict, orgs: dict, ids: dict) -> dict[str, int]:
     }
     for record in archived.values():
         record.archived_at = utcnow()
-    found = {f"archived_{key}": record.id for key, record in archived.items()}
+    milestones = [Milestone(initiative_id=ids["initiative"], title=title, completed_at=when)
+                  for title, when in (("Open", None), ("Completed", utcnow()))]
+    db.session.add_all(milestones)
+    db.session.flush()
+    found = {f"archived_{key}": record.id for key, record in archived.items()} | {
+        "member_user": member.id, "open_milestone": milestones[0].id, "completed_milestone": milestones[1].id}
     for kind in with_attachments():
         record = db.session.get(kind.model, ids[WORLD_KEYS.get(kind.key, kind.key)])
         for name, when in (("file", None), ("archived_file", utcnow())):
@@ -471,12 +515,14 @@ def test_every_person_gets_from_the_api_what_the_page_gives(world, kind, op):
         headers = bearer(secret)
         if op.versioned:
             headers["If-Match"] = _version(app, op.versioned, ids)
-        form = {k: headers["If-Match"].strip('"') if v == "{version}" else v for k, v in (op.page_form or {}).items()}
+        form = {k: headers["If-Match"].strip('"') if v == "{version}" else v.format(**ids) if isinstance(v, str) else v
+                for k, v in (op.page_form or {}).items()}
         sent = {"data": {"files": (io.BytesIO(b"matrix\n"), "matrix.txt")}} if op.files else {"json": body}
         if op.files:
             form = {"files": (io.BytesIO(b"matrix\n"), "matrix.txt")}
         page_status = page.open(url.format(**ids), method=method, data=form).status_code
-        expected = {200: op.ok, 302: op.ok, 303: op.ok, 403: 403, 404: 404}[page_status]
+        # 400: the page let the person through and refused the input, as the API's op.ok refuses it
+        expected = {200: op.ok, 302: op.ok, 303: op.ok, 400: op.ok, 403: 403, 404: 404}[page_status]
         response = app.test_client().open(op.api.format(**ids), method=op.method, headers=headers, **sent)
         answers[name] = response.status_code
         if response.status_code != expected:

@@ -83,8 +83,10 @@ from app.api import (  # noqa: E402,F401
     incident_plans,
     incidents,
     initiatives,
+    milestones,
     mitigations,
     notifications,
     risks,
+    working_group_writes,
     working_groups,
 )
