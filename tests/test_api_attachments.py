@@ -78,6 +78,9 @@ def test_a_file_uploaded_through_the_api_downloads_as_the_same_bytes_and_headers
         event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "attachment.uploaded")
                                    .order_by(AuditEvent.id.desc())).first()
         assert event.object_id == ids["task"] and "“test”" in event.via
+    # Past the 2 MiB of any other request, up to the pages' upload allowance.
+    large = _upload(client, url, secrets["member"], ("large log.txt", b"line\n" * (3 * 1024 * 1024 // 5)))
+    assert large.status_code == 201 and large.json["items"][0]["size"] > 3_000_000, large.json
     # Another task's files are not reached through this one, nor a file id through another record.
     assert client.get(f"/api/v1/tasks/{ids['task'] + 999}/attachments/{one['id']}",
                       headers=bearer(secrets["coordinator"])).status_code == 404
