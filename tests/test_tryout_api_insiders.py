@@ -59,3 +59,13 @@ def test_the_area_for_improvement_the_form_requires_is_never_blanked(world, blan
     assert refused.status_code == 422
     assert refused.json["errors"][0]["field"] == "area_for_improvement"
     assert _action(app, action_id) == before
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000, b'{"title": ' + b"[" * 100_000 + b"}"])
+def test_a_body_nested_past_the_parser_is_refused_as_bad_json(world, body):
+    app, action_id, auth = world
+    before = _action(app, action_id)
+    refused = app.test_client().patch(f"/api/v1/corrective-actions/{action_id}", data=body, headers={
+        **auth, "If-Match": f'"{before[1]}"', "Content-Type": "application/json"})
+    assert refused.status_code == 400 and refused.json["detail"] == "The body is not valid JSON."
+    assert _action(app, action_id) == before

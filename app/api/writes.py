@@ -55,7 +55,10 @@ def check_json_body() -> None:
         raise ProblemError(415)
     if len(request.get_data(cache=True)) > limit:  # a chunked body without Content-Length
         raise ProblemError(413, f"The body holds more than {limit} bytes.")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes
+        body = None
     if body is None:
         raise ProblemError(400, "The body is not valid JSON.")
     if not isinstance(body, dict):
