@@ -167,6 +167,9 @@ class Config:
     WEBHOOK_ALLOW_PRIVATE = _env_bool("WEBHOOK_ALLOW_PRIVATE", False)
     WEBHOOK_TIMEOUT = _env_int("WEBHOOK_TIMEOUT", 5)
     WEBHOOK_TOTAL_TIMEOUT = _env_int("WEBHOOK_TOTAL_TIMEOUT", 15)
+    # TAXII peers (app/federation): the same address rules as webhooks, with their own switches.
+    PEERS_ALLOW_HTTP = _env_bool("PEERS_ALLOW_HTTP", True)
+    PEERS_ALLOW_PRIVATE = _env_bool("PEERS_ALLOW_PRIVATE", False)
     # The first retry's delay in seconds; each next one doubles, at most four hours apart, for 24 hours
     # (app/webhooks/delivery.py). Lowered only by the tests that watch a real worker retry.
     WEBHOOK_RETRY_BASE_SECONDS = _env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
@@ -196,6 +199,7 @@ class ProductionConfig(Config):
     HSTS = True
     PROXY_FIX_HOPS = _env_int("PROXY_FIX_HOPS", 1)
     WEBHOOK_ALLOW_HTTP = False  # webhooks carry signed partnership data: TLS only
+    PEERS_ALLOW_HTTP = False  # a peer's token and TLP-marked objects: TLS only
 
     @classmethod
     def validate(cls, app_config: dict) -> None:
@@ -268,6 +272,7 @@ class TestConfig(Config):
     HUEY_IMMEDIATE = True
     PUBLIC_BASE_URL = "http://localhost"  # the test client's host, so mailed links can be followed
     WEBHOOK_ALLOW_PRIVATE = True  # receivers in tests listen on 127.0.0.1 (tests/test_webhooks_addresses.py turns it off)
+    PEERS_ALLOW_PRIVATE = True  # peers in tests listen on 127.0.0.1 (tests/test_peers_addresses.py turns it off)
 
 
 class CsrfTestConfig(TestConfig):

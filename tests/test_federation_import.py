@@ -27,7 +27,7 @@ def _peer(world) -> Peer:
     nordic = f.organization(name="Nordic centre", short_name="NORD")
     peer = create_peer(None, name="Nordic centre", organization_id=nordic.id,
                        recipient_organization_id=world.orgs["recipient"],
-                       api_root_url="https://nordic.example.org/taxii2/api/", collection_id="c1", token="secret")
+                       api_root_url="https://127.0.0.2/taxii2/api/", collection_id="c1", token="secret")
     db.session.commit()
     return peer
 
@@ -145,7 +145,7 @@ def test_another_peer_cannot_overwrite_what_a_peer_shared(app, world):
     with app.app_context():
         peer = _peer(world)
         other_org = f.organization(name="Elsewhere")
-        other = create_peer(None, name="Elsewhere", organization_id=other_org.id, api_root_url="https://e.example/",
+        other = create_peer(None, name="Elsewhere", organization_id=other_org.id, api_root_url="https://127.0.0.3/",
                             collection_id="c", token="t")
         source = aw.release(world, aw.draft(world, tlp=TLP.CLEAR))
         import_objects(peer, advisory_objects(source))

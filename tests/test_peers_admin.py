@@ -25,7 +25,7 @@ def test_an_admin_registers_a_peer_and_the_token_is_stored_encrypted(app, client
         client, other = client_as(admin), client_as(coordinator)
     assert other.get("/peers/").status_code == 403
     assert other.post("/peers/new", data=form).status_code == 403
-    assert client.post("/peers/new", data={**form, "api_root_url": "file:///etc/passwd"}).status_code == 200
+    assert client.post("/peers/new", data={**form, "api_root_url": "file:///etc/passwd"}).status_code == 400
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Peer)) == 0
     assert client.post("/peers/new", data=form).status_code == 302

@@ -4,13 +4,31 @@ from app import audit, permissions
 from app.extensions import db
 from app.federation.pull import encrypt_token
 from app.models import Peer, User
+from app.webhooks import addresses
 
 KIND = "peer"
+
+
+class PeerInputError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def check_url(url: str) -> None:
+    """The webhooks' address rules for a peer's API root (https in production; every address the name resolves
+    to public unless PEERS_ALLOW_PRIVATE): PeerInputError when refused. The pull checks again and connects to
+    the address it checked (app.federation.pull)."""
+    try:
+        addresses.check(url, "PEERS", "peers")
+    except addresses.AddressRefused as error:
+        raise PeerInputError("api_root_url", str(error)) from None
 
 
 def create_peer(actor: User | None, *, token: str, **fields) -> Peer:
     if actor is not None:
         permissions.authorize(permissions.is_admin(actor))
+    check_url(fields.get("api_root_url", ""))
     if fields.get("recipient_organization_id") == fields.get("organization_id"):
         fields["recipient_organization_id"] = None
     peer = Peer(**fields, token_encrypted=encrypt_token(token.strip()))

@@ -1,21 +1,26 @@
 """Pulling from peers: the objects a peer's TAXII 2.1 collection added since the last pull, page by page
 (taxii2-client), imported as records owned by the peer's organisation (app.federation.imports).
 
-The peer's token is decrypted only here. A response larger than MAX_RESPONSE_BYTES is refused before it is
+The peer's API root is checked by the webhooks' address rules before each pull, and every request connects to
+the address checked (app.webhooks.addresses: no internal address unless PEERS_ALLOW_PRIVATE, https only in
+production, no second resolution). The peer's token is decrypted only here. A response larger than MAX_RESPONSE_BYTES is refused before it is
 read whole; a pull that fails (network, HTTP error, not TAXII) records why on the peer and changes nothing
 else: the next pull starts from the same point.
 """
 import logging
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import sqlalchemy as sa
 from flask import current_app
+from requests.adapters import HTTPAdapter
 from taxii2client.v21 import Collection, as_pages
 
 from app import secret_box
 from app.extensions import db
 from app.federation.imports import ImportResult, import_objects
 from app.models import Peer, utcnow
+from app.webhooks import addresses
 
 log = logging.getLogger(__name__)
 TOKEN_BOX = secret_box.SecretBox(salt=b"palisade-peers-v1", info=b"peers.token_encrypted")
@@ -67,15 +72,46 @@ def _bounded(seen_last: list):
     return hook
 
 
+class _PinnedAdapter(HTTPAdapter):
+    """Every request goes to the address checked when the pull began (never to the name resolved again: DNS
+    rebinding), with the name as the Host header and the TLS server name; a request to another host (a
+    redirect, a `next` elsewhere) is refused."""
+
+    def __init__(self, target: addresses.Target):
+        super().__init__(max_retries=0)
+        self.target = target
+
+    def send(self, request, **kwargs):
+        parts = urlsplit(request.url)
+        if (parts.hostname or "").rstrip(".").lower() != self.target.host.lower() or \
+                (parts.port or (443 if parts.scheme == "https" else 80)) != self.target.port:
+            raise PullFailed(f"the peer sent us to another host ({parts.hostname}): refused")
+        address = self.target.addresses[0]
+        netloc = f"[{address}]" if ":" in address else address
+        request.url = urlunsplit(parts._replace(netloc=f"{netloc}:{self.target.port}"))
+        request.headers["Host"] = parts.netloc
+        if parts.scheme == "https":
+            self.poolmanager.connection_pool_kw.update(server_hostname=self.target.host,
+                                                       assert_hostname=self.target.host)
+        return super().send(request, **kwargs)
+
+
 def _collection(peer: Peer, seen_last: list) -> Collection:
     token = decrypt_token(peer)
     if not token:
         raise PullFailed("the token cannot be decrypted (SECRET_KEY changed?): enter it again")
+    try:
+        target = addresses.check(peer.api_root_url, "PEERS", "peers")
+    except addresses.AddressRefused as error:
+        raise PullFailed(str(error)) from None
     url = f"{peer.api_root_url.rstrip('/')}/collections/{peer.collection_id}/"
     collection = Collection(url, auth=_Bearer(token), verify=current_app.config.get("PEERS_VERIFY_TLS", True),
                             collection_info={"id": peer.collection_id, "title": peer.name, "can_read": True,
                                              "can_write": False})
     collection._conn.session.hooks["response"].append(_bounded(seen_last))
+    adapter = _PinnedAdapter(target)
+    collection._conn.session.mount("https://", adapter)
+    collection._conn.session.mount("http://", adapter)
     return collection
 
 

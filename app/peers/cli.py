@@ -44,11 +44,14 @@ def _organization(name: str) -> Organization:
 @with_appcontext
 def add(name, org_name, recipient_name, api_root_url, collection_id, token) -> None:
     """Register a peer."""
-    from app.federation.peers import create_peer
+    from app.federation.peers import PeerInputError, create_peer
 
     recipient = _organization(recipient_name) if recipient_name else None
-    peer = create_peer(None, name=name, organization_id=_organization(org_name).id,
-                       recipient_organization_id=recipient.id if recipient else None,
-                       api_root_url=api_root_url, collection_id=collection_id, token=token)
+    try:
+        peer = create_peer(None, name=name, organization_id=_organization(org_name).id,
+                           recipient_organization_id=recipient.id if recipient else None,
+                           api_root_url=api_root_url, collection_id=collection_id, token=token)
+    except PeerInputError as error:
+        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"peer {peer.id} ({peer.name}) registered")

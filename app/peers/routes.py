@@ -31,11 +31,15 @@ def create():
     organizations = db.session.scalars(permissions.active_organizations(current_user)).all()
     form = PeerForm(organizations=organizations)
     if form.validate_on_submit():
-        peer = services.create_peer(current_user, **form.model_data())
-        db.session.commit()
-        flash(f"Peer {peer.name} registered; it is pulled on the worker's schedule.", "success")
-        return redirect(url_for("peers.index"))
-    return render_template("peers/form.html", form=form)
+        try:
+            peer = services.create_peer(current_user, **form.model_data())
+        except services.PeerInputError as error:
+            getattr(form, error.field).errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Peer {peer.name} registered; it is pulled on the worker's schedule.", "success")
+            return redirect(url_for("peers.index"))
+    return render_template("peers/form.html", form=form), 400 if form.errors else 200
 
 
 @bp.post("/<int:peer_id>/pause")

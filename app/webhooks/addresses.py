@@ -55,7 +55,7 @@ def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
                                       or address.is_loopback or address.is_link_local or address.is_private)
 
 
-def parse(url: str) -> tuple[str, str, int, str]:
+def parse(url: str, allow_http_setting: str = "WEBHOOK_ALLOW_HTTP") -> tuple[str, str, int, str]:
     """(scheme, host, port, path) of a webhook URL allowed by its form (the address is checked by check())."""
     url = (url or "").strip()
     if not url or len(url) > MAX_URL:
@@ -70,7 +70,7 @@ def parse(url: str) -> tuple[str, str, int, str]:
         parts.port  # noqa: B018  -- raises on a port out of range or not a number
     except ValueError:
         raise AddressRefused("The URL is not well formed (its host or port).") from None
-    allowed = {"https", "http"} if current_app.config.get("WEBHOOK_ALLOW_HTTP") else {"https"}
+    allowed = {"https", "http"} if current_app.config.get(allow_http_setting) else {"https"}
     if parts.scheme not in allowed:
         raise AddressRefused("The URL must start with https://." if "http" not in allowed
                              else "The URL must start with https:// or http://.")
@@ -98,15 +98,16 @@ def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(info[4][0].split("%", 1)[0] for info in infos))
 
 
-def check(url: str) -> Target:
-    """The URL's target with the address to connect to; AddressRefused when any rule refuses it."""
-    scheme, host, port, path = parse(url)
+def check(url: str, settings: str = "WEBHOOK", what: str = "webhooks") -> Target:
+    """The URL's target with the address to connect to; AddressRefused when any rule refuses it. `settings` is
+    the prefix of the switches (WEBHOOK_ALLOW_HTTP, WEBHOOK_ALLOW_PRIVATE; PEERS_… for TAXII peers)."""
+    scheme, host, port, path = parse(url, f"{settings}_ALLOW_HTTP")
     addresses = resolve(host, port)
     if not addresses:
         raise AddressRefused(f"The host name {host} does not resolve.")
-    if not current_app.config.get("WEBHOOK_ALLOW_PRIVATE"):
+    if not current_app.config.get(f"{settings}_ALLOW_PRIVATE"):
         for text in addresses:
             if not is_public(ipaddress.ip_address(text)):
-                raise AddressRefused(f"{host} resolves to {text}, an internal address: webhooks only reach "
+                raise AddressRefused(f"{host} resolves to {text}, an internal address: {what} only reach "
                                      f"public addresses.")
     return Target(scheme, host, port, path, tuple(addresses))
