@@ -110,21 +110,21 @@ def add_corrective_action(exercise_id: int):
 
 
 
-@bp.post("/<int:exercise_id>/aar/submit")
-def submit_aar(exercise_id: int):
+def _aar_step(exercise_id: int, step, done: str):
+    """An after-action report button of the exercise's leads: run `step(user, exercise)`, go back to the report."""
     exercise = get_visible_exercise(exercise_id, *DETAIL_OPTIONS)
     permissions.authorize(permissions.leads_exercise(current_user, exercise))
-    return lifecycle.act(exercise, lambda: aar.submit_aar(current_user, exercise),
+    return lifecycle.act(exercise, lambda: step(current_user, exercise),
                          back=url_for(".detail", exercise_id=exercise.id, _anchor="aar"),
-                         done="After-action report submitted: another coordinator of your organisation approves it.",
-                         refused=(services.ExerciseInputError,))
+                         done=done, refused=(services.ExerciseInputError,))
+
+
+@bp.post("/<int:exercise_id>/aar/submit")
+def submit_aar(exercise_id: int):
+    return _aar_step(exercise_id, aar.submit_aar,
+                     "After-action report submitted: another coordinator of your organisation approves it.")
 
 
 @bp.post("/<int:exercise_id>/aar/approve")
 def approve_aar(exercise_id: int):
-    exercise = get_visible_exercise(exercise_id, *DETAIL_OPTIONS)
-    permissions.authorize(permissions.leads_exercise(current_user, exercise))
-    return lifecycle.act(exercise, lambda: aar.approve_aar(current_user, exercise),
-                         back=url_for(".detail", exercise_id=exercise.id, _anchor="aar"),
-                         done="After-action report approved and issued in its TLP editions.",
-                         refused=(services.ExerciseInputError,))
+    return _aar_step(exercise_id, aar.approve_aar, "After-action report approved and issued in its TLP editions.")
