@@ -2,6 +2,8 @@
 changes only the fields it names (the others keep their text), an empty one writes nothing, and the area for
 improvement the form requires cannot be blanked.
 """
+import io
+
 import pytest
 import sqlalchemy as sa
 
@@ -21,7 +23,7 @@ def world():
         owner, partner = factories.organization(name="Water"), factories.organization(name="Grid")
         lead = factories.user(role=Role.COORDINATOR, organization=owner)
         exercise = factories.exercise(created_by=lead, owner_organization=owner, organizations=[partner])
-        action_id = factories.corrective_action(exercise=exercise, responsible_organization_id=partner.id,
+        action_id = factories.corrective_action(exercise=exercise, responsible_organization_id=owner.id,
                                                 area_for_improvement=AREA).id
         auth = bearer(token_for(lead))
     yield app, action_id, auth
@@ -69,3 +71,12 @@ def test_a_body_nested_past_the_parser_is_refused_as_bad_json(world, body):
         **auth, "If-Match": f'"{before[1]}"', "Content-Type": "application/json"})
     assert refused.status_code == 400 and refused.json["detail"] == "The body is not valid JSON."
     assert _action(app, action_id) == before
+
+
+def test_an_upload_whose_part_is_not_named_files_gets_a_message_naming_the_field(world):
+    app, action_id, auth = world
+    url = f"/api/v1/corrective-actions/{action_id}/attachments/"
+    sent = app.test_client().post(url, headers=auth, content_type="multipart/form-data",
+                                  data={"file": (io.BytesIO(b"evidence"), "evidence.txt", "text/plain")})
+    assert sent.status_code == 422 and sent.json["errors"][0]["field"] == "files"
+    assert app.test_client().get(url, headers=auth).json["items"] == []

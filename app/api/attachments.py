@@ -63,7 +63,9 @@ Files = Annotated[Any, WithJsonSchema({"type": "array", "items": {"type": "strin
 class AttachmentUpload(BaseModel):
     """One or more files, as the page's upload form sends them (field `files`)."""
 
-    files: Files = Field(description="The files: multipart/form-data parts named `files`, each with a filename.")
+    # Optional for the validator (its error would echo the parts it got, which JSON cannot hold): the view names it.
+    files: Files = Field(None, description="The files: multipart/form-data parts named `files`, each with a "
+                                           "filename.")
 
 
 class ArchivedOut(BaseModel):
