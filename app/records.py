@@ -94,23 +94,25 @@ def set_recipients(record, users) -> str:
     return summary
 
 
+def stamp(actor: User, record, target, field: str, on: bool, action: str, summary: str = "") -> bool:
+    """Set `target.<field>` to now (`on`) or clear it, and audit `action` on `record`. When it already is
+    so, nothing happens (False): a second click or a stale page is never an error."""
+    if (getattr(target, field) is not None) == on:
+        return False
+    setattr(target, field, utcnow() if on else None)
+    audit.record(actor, action, record, summary=summary)
+    return True
+
+
 def archive(actor: User, record, kind: str | None = None) -> bool:
     """The archive rule of every kind: archive and audit `<kind>.archived`; archiving an archived
     record does nothing (False), so a second click or a stale page is never an error."""
-    if record.archived_at is not None:
-        return False
-    record.archived_at = utcnow()
-    audit.record(actor, f"{audit_key(record, kind)}.archived", record)
-    return True
+    return stamp(actor, record, record, "archived_at", True, f"{audit_key(record, kind)}.archived")
 
 
 def restore(actor: User, record, kind: str | None = None, summary: str = "") -> bool:
     """Restore and audit `<kind>.restored`; restoring a live record does nothing (False)."""
-    if record.archived_at is None:
-        return False
-    record.archived_at = None
-    audit.record(actor, f"{audit_key(record, kind)}.restored", record, summary=summary)
-    return True
+    return stamp(actor, record, record, "archived_at", False, f"{audit_key(record, kind)}.restored", summary)
 
 
 def transition(actor: User, record, new_status, kind: str | None = None) -> None:

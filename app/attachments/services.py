@@ -11,11 +11,11 @@ import unicodedata
 import sqlalchemy as sa
 from flask import current_app
 
-from app import audit, kinds, permissions
+from app import audit, kinds, permissions, records
 from app.attachments import sniff
 from app.attachments.sniff import Refused
 from app.extensions import db
-from app.models import TLP, Attachment, User, utcnow
+from app.models import TLP, Attachment, User
 
 FILENAME_MAX = 120
 # Downloads of these labels are audited (who read what, for need-to-know follow-up).
@@ -104,20 +104,14 @@ def add_attachments(actor: User, record, files, *, update_id: int | None = None)
 
 def archive_attachment(actor: User, record, attachment: Attachment) -> bool:
     permissions.authorize(permissions.can_add_attachment(actor, record))
-    if attachment.archived_at is not None:
-        return False
-    attachment.archived_at = utcnow()
-    audit.record(actor, "attachment.archived", record, summary=f"#{attachment.id} {attachment.filename}")
-    return True
+    return records.stamp(actor, record, attachment, "archived_at", True, "attachment.archived",
+                         f"#{attachment.id} {attachment.filename}")
 
 
 def restore_attachment(actor: User, record, attachment: Attachment) -> bool:
     permissions.authorize(permissions.can_add_attachment(actor, record))
-    if attachment.archived_at is None:
-        return False
-    attachment.archived_at = None
-    audit.record(actor, "attachment.restored", record, summary=f"#{attachment.id} {attachment.filename}")
-    return True
+    return records.stamp(actor, record, attachment, "archived_at", False, "attachment.restored",
+                         f"#{attachment.id} {attachment.filename}")
 
 
 def note_download(actor: User, record, attachment: Attachment) -> None:

@@ -150,21 +150,15 @@ def edit_milestone(actor: User, initiative: Initiative, milestone: Milestone, *,
 def complete_milestone(actor: User, initiative: Initiative, milestone: Milestone) -> bool:
     """Complete; completing a completed milestone does nothing (False), like archiving twice."""
     permissions.authorize(permissions.can_manage_milestones(actor, initiative))
-    if milestone.completed_at is not None:
-        return False
-    milestone.completed_at = utcnow()
-    audit.record(actor, "initiative.milestone_completed", initiative, summary=f"milestone: {_milestone_text(milestone)}")
-    return True
+    return records.stamp(actor, initiative, milestone, "completed_at", True, "initiative.milestone_completed",
+                         f"milestone: {_milestone_text(milestone)}")
 
 
 def reopen_milestone(actor: User, initiative: Initiative, milestone: Milestone) -> bool:
     """Reopen; reopening an open milestone does nothing (False)."""
     permissions.authorize(permissions.can_manage_milestones(actor, initiative))
-    if milestone.completed_at is None:
-        return False
-    milestone.completed_at = None
-    audit.record(actor, "initiative.milestone_reopened", initiative, summary=f"milestone: {_milestone_text(milestone)}")
-    return True
+    return records.stamp(actor, initiative, milestone, "completed_at", False, "initiative.milestone_reopened",
+                         f"milestone: {_milestone_text(milestone)}")
 
 
 def delete_milestone(actor: User, initiative: Initiative, milestone: Milestone) -> None:
