@@ -147,7 +147,13 @@ def seed(app) -> dict:
         webhook = WebhookEndpoint(organization_id=water.id, url="http://127.0.0.1:9/siem?tenant=rwa",
                                   description="SIEM de l’autorité « eau »", events=["risk.updated", "advisory.released"],
                                   secret_encrypted=SECRETS.encrypt("whsec_" + "A" * 44), created_by_id=coord_water.id)
-        db.session.add_all([section, contact, webhook])
+        # A TAXII peer represented by the water authority (its token never shown back).
+        from app.federation.pull import encrypt_token
+        from app.models import Peer
+
+        peer = Peer(name="Centre nordique « eau »", organization_id=water.id, api_root_url="http://127.0.0.1:9/taxii2/api/",
+                    collection_id="c-1", token_encrypted=encrypt_token("peer-token"))
+        db.session.add_all([section, contact, webhook, peer])
         db.session.commit()
         milestone = initiative.milestones[-1]
         return {
@@ -159,5 +165,5 @@ def seed(app) -> dict:
                     "contact": contact.id, "organization": child.id, "water": water.id, "user": old_user.id,
                     "gone": gone.id, "incident": incident.id, "advisory": advisory.id, "exercise": exercise.id,
                     "corrective_action": corrective_action.id,
-                    "webhook": webhook.id},
+                    "webhook": webhook.id, "peer": peer.id},
         }

@@ -64,6 +64,8 @@ SAMPLES: dict[str, list[Sample]] = {
     "corrective_actions.edit": [Sample("/corrective-actions/{corrective_action}/edit")],
     # A receiver's URL is refused with a space in it: the sweep's one change goes to the description.
     "webhooks.edit": [Sample("/webhooks/{webhook}/edit", change="description")],
+    # The peer's URL is checked by address: the sweep's one change goes to the name.
+    "peers.edit": [Sample("/peers/{peer}/edit", change="name")],
     "incident_plans.edit_contact": [Sample("/incident-plans/{plan}/contacts/{contact}/edit")],
     "organizations.edit": [Sample("/organizations/{organization}/edit"), Sample("/organizations/{water}/edit")],
     "users.edit": [Sample("/users/{user}/edit"), Sample("/users/{gone}/edit")],

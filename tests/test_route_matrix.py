@@ -263,6 +263,7 @@ EXPECTED: dict[str, dict] = {
     # TAXII peers (admins)
     "peers.index": ADMIN_ONLY,
     "peers.create": ADMIN_ONLY,
+    "peers.edit": ADMIN_ONLY,
     "peers.pause": ADMIN_ONLY,
     "peers.resume": ADMIN_ONLY,
     "peers.pull_now": ADMIN_ONLY,

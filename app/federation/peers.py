@@ -1,6 +1,6 @@
 """Peer use cases (admin pages, the command line): register one, pause or resume it. Audited in the same
 transaction."""
-from app import audit, permissions
+from app import audit, permissions, records
 from app.extensions import db
 from app.federation.pull import encrypt_token
 from app.models import Peer, User
@@ -36,6 +36,23 @@ def create_peer(actor: User | None, *, token: str, **fields) -> Peer:
     db.session.flush()
     audit.record(actor, f"{KIND}.created", peer, summary=f"{peer.name}: {peer.api_root_url} {peer.collection_id}")
     return peer
+
+
+def update_peer(actor: User, peer: Peer, *, expected_version: int | None, token: str = "", **fields) -> dict:
+    """Change what the form shows (the URL checked again when it changed); a non-blank token replaces the
+    stored one. Returns the changes (empty: nothing written)."""
+    permissions.authorize(permissions.is_admin(actor))
+    if fields.get("api_root_url", peer.api_root_url) != peer.api_root_url:
+        check_url(fields["api_root_url"])
+    if fields.get("recipient_organization_id") == fields.get("organization_id", peer.organization_id):
+        fields["recipient_organization_id"] = None
+    changes = records.apply_changes(actor, peer, fields, expected_version=expected_version, action=f"{KIND}.updated")
+    if (token or "").strip():
+        peer.token_encrypted = encrypt_token(token.strip())
+        db.session.flush()
+        audit.record(actor, f"{KIND}.token_replaced", peer, summary=peer.name)
+        changes = {**changes, "token": ("…", "…")}
+    return changes
 
 
 def set_active(actor: User, peer: Peer, active: bool) -> None:

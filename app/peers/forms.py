@@ -1,14 +1,14 @@
 """The peer form (admin)."""
 from urllib.parse import urlsplit
 
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from app.forms import ModelForm, optional_id, record_choices
+from app.forms import VersionedForm, optional_id, record_choices
 
 
-class PeerForm(ModelForm):
+class PeerForm(VersionedForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)],
                        description="How this peer is named in lists, e.g. Nordic centre.")
     organization_id = SelectField("Represented by", coerce=optional_id, validators=[DataRequired()],
@@ -24,8 +24,15 @@ class PeerForm(ModelForm):
     token = PasswordField("Token", validators=[DataRequired(), Length(max=500)],
                           description="The API token the peer issued for this instance; stored encrypted.")
 
-    def __init__(self, *args, organizations=(), **kwargs):
+    active = BooleanField("Enabled", default=True,
+                          description="Pulled on the worker's schedule (every 15 minutes) while enabled.")
+
+    def __init__(self, *args, organizations=(), is_new: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not is_new:  # the stored token is never shown back; blank keeps it
+            self.token.validators = [Optional(), Length(max=500)]
+            self.token.flags.required = False
+            self.token.description = "Leave blank to keep the stored token; a new one replaces it."
         choices = record_choices(organizations)
         self.organization_id.choices = [SelectChoice(value="", label="— choose —"), *choices]
         self.recipient_organization_id.choices = [SelectChoice(value="", label="— none —"), *choices]

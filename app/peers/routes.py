@@ -1,8 +1,8 @@
 """Peer administration (admins): list, register, pause or resume, pull now."""
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app import permissions
+from app import lifecycle, permissions
 from app.extensions import db
 from app.federation import peers as services
 from app.federation import pull as pulling
@@ -40,6 +40,25 @@ def create():
             flash(f"Peer {peer.name} registered; it is pulled on the worker's schedule.", "success")
             return redirect(url_for("peers.index"))
     return render_template("peers/form.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/<int:peer_id>/edit", methods=["GET", "POST"])
+def edit(peer_id: int):
+    peer = _peer(peer_id)
+    organizations = db.session.scalars(permissions.active_organizations(current_user)).all()
+    form = PeerForm(obj=peer, organizations=organizations, is_new=False)
+    if request.method == "GET":
+        form.token.data = ""
+    if form.validate_on_submit():
+        try:
+            with lifecycle.saving(peer, form, url_for(".edit", peer_id=peer.id)):
+                changes = services.update_peer(current_user, peer, expected_version=form.expected_version(),
+                                               **form.model_data())
+        except services.PeerInputError as error:
+            getattr(form, error.field).errors.append(str(error))
+        else:
+            return lifecycle.saved("Peer saved." if changes else "No change.", url_for("peers.index"))
+    return render_template("peers/form.html", form=form, peer=peer), 400 if form.errors else 200
 
 
 @bp.post("/<int:peer_id>/pause")
