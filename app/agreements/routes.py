@@ -153,8 +153,7 @@ def edit(agreement_id: int):
                 flash("Agreement saved. Its content changed during review, so it is back in draft: whoever "
                       "submitted it and the reviewers were told. Submit it again for review.", "warning")
                 return redirect(url_for(".detail", agreement_id=agreement_id))
-            flash("Agreement saved.", "success")
-            return redirect(url_for(".detail", agreement_id=agreement_id))
+            return lifecycle.saved("Agreement saved.", url_for(".detail", agreement_id=agreement_id))
     return render_template("agreements/form.html", form=form, agreement=agreement)
 
 

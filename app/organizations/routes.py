@@ -66,8 +66,7 @@ def edit(organization_id: int):
         except ValueError as exc:
             form.parent_id.errors.append(str(exc))
         else:
-            flash("Organisation saved.", "success")
-            return redirect(url_for(".detail", organization_id=org.id))
+            return lifecycle.saved("Organisation saved.", url_for(".detail", organization_id=org.id))
     return render_template("organizations/form.html", form=form, organization=org)
 
 

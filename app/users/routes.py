@@ -74,8 +74,7 @@ def edit(user_id: int):
         except services.UserError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
-            flash("User saved.", "success")
-            return redirect(url_for(".detail", user_id=user.id))
+            return lifecycle.saved("User saved.", url_for(".detail", user_id=user.id))
     return render_template("users/form.html", form=form, user=user)
 
 

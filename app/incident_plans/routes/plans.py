@@ -1,5 +1,5 @@
 """Plan list (search, filters, sort, CSV), detail, create, edit and history."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -98,8 +98,7 @@ def edit(plan_id: int):
         except services.VersionLabelTaken as exc:
             form.version_label.errors = [str(exc)]
         else:
-            flash("Plan saved.", "success")
-            return redirect(url_for(".detail", plan_id=plan_id))
+            return lifecycle.saved("Plan saved.", url_for(".detail", plan_id=plan_id))
     return render_template("incident_plans/form.html", form=form, plan=plan)
 
 

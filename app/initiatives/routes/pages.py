@@ -152,8 +152,7 @@ def edit(initiative_id: int):
         except services.InitiativeError as exc:
             flash(str(exc), "danger")
         else:
-            flash("Initiative saved.", "success")
-            return redirect(url_for(".detail", initiative_id=initiative.id))
+            return lifecycle.saved("Initiative saved.", url_for(".detail", initiative_id=initiative.id))
     return render_template("initiatives/form.html", form=form, initiative=initiative)
 
 

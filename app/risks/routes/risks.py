@@ -1,5 +1,5 @@
 """The register, a risk's detail, create/edit, lifecycle, archive/restore, history."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -126,8 +126,7 @@ def edit(risk_id: int):
             services.update_risk(current_user, risk, expected_version=form.expected_version(),
                                  recipients=form.recipients.chosen(),
                                  **form.model_data(exclude=("recipients",)))
-        flash("Risk saved.", "success")
-        return redirect(url_for(".detail", risk_id=risk.id))
+        return lifecycle.saved("Risk saved.", url_for(".detail", risk_id=risk.id))
     return render_template("risks/form.html", form=form, risk=risk)
 
 
