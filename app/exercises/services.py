@@ -77,6 +77,19 @@ def create_exercise(actor: User, *, plan: IncidentPlan | None = None, organizati
     return exercise
 
 
+def _leaving(exercise: Exercise, kept_ids: set[int]) -> list[ExerciseParticipant]:
+    """An organisation leaves a planned exercise with its people (the participants returned, to drop with it), but
+    not while an inject is addressed to it or it answers for a corrective action: those would be stranded."""
+    leaving = {o.id: o for o in exercise.organizations if o.id not in kept_ids}
+    held = {i.to_organization_id for i in exercise.injects} | {a.responsible_organization_id
+                                                                for a in exercise.corrective_actions}
+    stranded = sorted(o.name for org_id, o in leaving.items() if org_id in held)
+    if stranded:
+        raise ExerciseInputError("organization_ids", f"{', '.join(stranded)} still take part in this exercise: an inject "
+                                 "is addressed to it or it answers for a corrective action.")
+    return [p for p in exercise.participants if p.user.organization_id in leaving]
+
+
 def update_exercise(actor: User, exercise: Exercise, *, expected_version: int | None, plan: IncidentPlan | None = None,
                     organizations=(), agreements=(), recipients=(), **fields) -> list[str]:
     """Edit the exercise while it is planned (versioned; audited with what changed). The caller passes the plan,
@@ -94,8 +107,12 @@ def update_exercise(actor: User, exercise: Exercise, *, expected_version: int | 
     changes = audit.diff(exercise, data)
     parts = [audit.summarize(changes)] if changes else []
     organizations = [o for o in organizations if o.id != exercise.owner_organization_id]
+    dropped = _leaving(exercise, {o.id for o in organizations})
     if {o.id for o in organizations} != {o.id for o in exercise.organizations}:
         parts.append(f"organisations: {audit.display(exercise.organizations)} → {audit.display(organizations)}")
+    if dropped:
+        parts.append("participants who left with their organisation: "
+                     + ", ".join(f"{p.user.name} ({p.role.label.lower()})" for p in dropped))
     if {a.id for a in agreements} != {a.id for a in exercise.agreements}:
         parts.append(f"agreements: {audit.display(exercise.agreements)} → {audit.display(agreements)}")
     plan_changed = (plan.id if plan else None) != exercise.incident_plan_id
@@ -111,6 +128,7 @@ def update_exercise(actor: User, exercise: Exercise, *, expected_version: int | 
             setattr(exercise, name, value)
         exercise.recipients = list(recipients)
         exercise.organizations, exercise.agreements = organizations, list(agreements)
+        exercise.participants = [p for p in exercise.participants if p not in dropped]
         if plan_changed:  # a kept plan keeps the version label it was exercised at
             _links(exercise, plan, organizations, list(agreements))
     exercise.updated_at = utcnow()
