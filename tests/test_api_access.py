@@ -21,6 +21,7 @@ from app.extensions import db
 from app.models import (
     TLP,
     Agreement,
+    AgreementStatus,
     Attachment,
     CorrectiveAction,
     Document,
@@ -40,8 +41,12 @@ from app.models import (
     PlanContact,
     PlanSection,
     PlanStatus,
+    ReviewOutcome,
+    ReviewRequest,
     Risk,
     Role,
+    SignatureMethod,
+    SignatureRequest,
     Task,
     User,
     WorkingGroup,
@@ -60,6 +65,10 @@ PEOPLE = {
     "authority": (Role.COORDINATOR,),  # the national authority, unrelated to the record
     "observer": (Role.MEMBER, Role.COORDINATOR),  # an observer party of the agreement, unrelated to the rest
 }
+# People of the partner whose standing comes from the records, not their organisation alone: a coordinator named
+# reviewer of the agreement's and the plan's review rounds (app/reviews), and the partner's designated signatory
+# of the agreement, with a pending electronic signature request (app/signing). Every operation runs for them too.
+ROLE_PEOPLE = {"reviewer": Role.COORDINATOR, "signatory": Role.EXECUTIVE}
 
 
 @dataclass(frozen=True)
@@ -369,7 +378,7 @@ def _records(people: dict, orgs: dict) -> dict[str, int]:
             "notification": notification.id, "document": document.id, "initiative": initiative.id,
             "working_group": group.id, "task": task.id,
             "exercise": exercise.id, "corrective_action": action.id, "objective": objective.id, "inject": inject.id,
-            "partner_org": orgs["partner"].id, "other_org": orgs["other"].id,
+            "partner_org": orgs["partner"].id, "other_org": orgs["other"].id, "observer_org": orgs["observer"].id,
             "other_person": people[("other", Role.MEMBER)].id,
             "advisory": advisory.id,
             **_plans(coordinator, orgs),
@@ -459,6 +468,39 @@ def _archived_and_files(people: dict, orgs: dict, ids: dict) -> dict[str, int]:
     return found
 
 
+def _reviewer_and_signatory(people: dict, orgs: dict, ids: dict) -> dict[str, int]:
+    """The reviewer: named in a round on the agreement and one on the plan (submitted by the owner's coordinator,
+    sent back by her); the signatory: the partner party's designated signatory, with a pending request on the
+    agreement's issued document. Plus an agreement and a plan in review whose open round she submitted herself
+    (she rewrote the text and submitted it again): she may not approve those (four eyes)."""
+    coordinator = people[("owner", Role.COORDINATOR)]
+    found = {role: factories.user(role=role_of, organization=orgs["partner"], name=f"partner {role}").id
+             for role, role_of in ROLE_PEOPLE.items()}
+    reviewer, signatory = (db.session.get(User, found[role]) for role in ROLE_PEOPLE)
+    for table, key in (("agreements", "agreement"), ("incident_plans", "plan")):
+        db.session.add(ReviewRequest(object_type=table, object_id=ids[key], submitted_by_id=coordinator.id,
+                                     reviewers=[reviewer], outcome=ReviewOutcome.CHANGES_REQUESTED,
+                                     decided_by_id=reviewer.id, decided_at=utcnow()))
+    agreement = db.session.get(Agreement, ids["agreement"])
+    party = next(p for p in agreement.parties if p.organization_id == orgs["partner"].id)
+    party.signatory_name, party.signatory_email = signatory.name, signatory.email
+    request = SignatureRequest(agreement_id=agreement.id, document_id=ids["document"], organization_id=orgs["partner"].id,
+                               signatory_id=signatory.id, method=SignatureMethod.ELECTRONIC,
+                               signatory_name=signatory.name, requested_by_id=coordinator.id)
+    reviewed = factories.agreement(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,
+                                   status=AgreementStatus.IN_REVIEW,
+                                   parties=[(orgs["owner"], PartyRole.LEAD), (orgs["partner"], PartyRole.PARTNER)])
+    reviewed_plan = factories.incident_plan(created_by=coordinator, owner_organization=orgs["owner"], tlp=TLP.AMBER,
+                                            covered=[orgs["partner"]], status=PlanStatus.IN_REVIEW)
+    db.session.add(request)
+    for table, record in (("agreements", reviewed), ("incident_plans", reviewed_plan)):
+        db.session.add(ReviewRequest(object_type=table, object_id=record.id, submitted_by_id=reviewer.id,
+                                     reviewers=[coordinator]))
+    db.session.commit()
+    return found | {"signature_request": request.id, "reviewed_agreement": reviewed.id,
+                    "reviewed_plan": reviewed_plan.id}
+
+
 def test_every_api_operation_is_in_the_table(app):
     """A new API operation fails here until KINDS has a line for it (matched by method and path)."""
     table = {(op.method, op.api.replace("{", "<").replace("}", ">")) for ops in KINDS.values() for op in ops}
@@ -491,7 +533,9 @@ def world():
                   for org, roles in PEOPLE.items() for role in roles}
         ids = _records(people, orgs)
         ids |= _archived_and_files(people, orgs, ids)
+        ids |= _reviewer_and_signatory(people, orgs, ids)
         who = [(f"{org} {role.value}", user.id, token_for(user)) for (org, role), user in people.items()]
+        who += [(name, ids[name], token_for(db.session.get(User, ids[name]))) for name in ROLE_PEOPLE]
     yield app, ids, who
     drop_shared_app(app)
 
@@ -530,3 +574,52 @@ def test_every_person_gets_from_the_api_what_the_page_gives(world, kind, op):
     assert not wrong, wrong
     assert op.method == "GET" and op.api.endswith("/") or op.own or len(set(answers.values())) > 1, \
         "the table tests nobody"
+
+
+@pytest.mark.parametrize("page, api, model, key", [
+    ("/agreements/{}/status", "/api/v1/agreements/{}/transitions", Agreement, "reviewed_agreement"),
+    ("/incident-plans/{}/status", "/api/v1/incident-plans/{}/transitions", IncidentPlan, "reviewed_plan"),
+])
+def test_a_reviewer_cannot_approve_the_text_she_submitted_herself(world, page, api, model, key):
+    """She rewrote the text and submitted it: the open round is hers. The page refuses her approval, and so does
+    her token; the record stays in review."""
+    app, ids, who = world
+    secret = next(secret for name, _id, secret in who if name == "reviewer")
+    with app.app_context():
+        record = db.session.get(model, ids[key])
+        version, status = record.version, record.status
+        as_page = app.test_client(user=db.session.get(User, ids["reviewer"]))
+    refused = as_page.post(page.format(ids[key]), data={"new_status": "approved", "version": version})
+    response = app.test_client().post(api.format(ids[key]), json={"status": "approved"}, headers=bearer(secret))
+    assert (refused.status_code, response.status_code) == (403, 403), response.get_data(as_text=True)[:300]
+    assert response.get_json()["status"] == 403
+    with app.app_context():
+        assert db.session.get(model, ids[key]).status is status
+
+
+def test_a_signatory_token_cannot_sign_nor_change_the_parties(world):
+    """Signing takes the signatory's consent on the page (typed name, second factor): the API offers no route to
+    it, and her token changes no party of the agreement she signs for (her organisation does not manage it)."""
+    app, ids, who = world
+    secret = next(secret for name, _id, secret in who if name == "signatory")
+    client, agreement, request_id = app.test_client(), ids["agreement"], ids["signature_request"]
+    signing = [rule.rule for rule in app.url_map.iter_rules()
+               if rule.rule.startswith("/api/v1/") and re.search(r"sign(?!ature-requests$)", rule.rule)]
+    assert not signing, signing
+    for url in (f"/api/v1/agreements/{agreement}/signature-requests/{request_id}",
+                f"/api/v1/agreements/{agreement}/signature-requests/{request_id}/sign",
+                f"/api/v1/signature-requests/{request_id}/sign"):
+        assert client.post(url, json={"typed_name": "partner signatory"}, headers=bearer(secret)).status_code in (404, 405)
+    with app.app_context():
+        etag = f'"{db.session.get(Agreement, agreement).version}"'
+    changes = [("POST", f"/api/v1/agreements/{agreement}/parties/", {"organization_id": ids["other_org"]}),
+               ("DELETE", f"/api/v1/agreements/{agreement}/parties/{ids['partner_org']}", None),
+               ("PATCH", f"/api/v1/agreements/{agreement}", {"title": "Signed away"})]
+    for method, url, body in changes:
+        answer = client.open(url, method=method, json=body, headers={**bearer(secret), "If-Match": etag})
+        assert answer.status_code == 403, (method, url, answer.get_data(as_text=True)[:300])
+    with app.app_context():
+        found = db.session.get(Agreement, agreement)
+        assert sorted(p.organization_id for p in found.parties) == sorted(
+            [ids["owner_org"], ids["partner_org"], ids["observer_org"]])
+        assert db.session.get(SignatureRequest, request_id).status.value == "pending"
