@@ -15,11 +15,13 @@ from app.federation.demo import (  # noqa: E402
     INCIDENTS,
     PASSWORD,
     RELEASES,
+    RISKS,
     SIDES,
     Side,
     arrivals,
     peer_with,
     pull,
+    register_risks,
     release_every_tlp,
     report_incidents,
     seed,
@@ -40,7 +42,8 @@ def _demo_app(key: str, directory: Path, port: int):
 
     settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory / (key + '.sqlite')}",
                 "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "STIX_INSTANCE": f"palisade-demo-{key}",
-                "TOTP_REQUIRED_ROLES": (), "HUEY_IMMEDIATE": True, "RATELIMIT_STORAGE_URI": "memory://"}
+                "TOTP_REQUIRED_ROLES": (), "HUEY_IMMEDIATE": True, "RATELIMIT_STORAGE_URI": "memory://",
+                "PEERS_ALLOW_PRIVATE": True}  # both instances listen on 127.0.0.1
     app = create_app(type(f"{key.title()}DemoConfig", (Config,), settings))
     with app.app_context():
         db.create_all()
@@ -66,16 +69,20 @@ def run(ports: tuple[int, int], serve: bool) -> None:
     for side in sides:
         release_every_tlp(side)
         report_incidents(side)
+        register_risks(side)
     for side in sides:
         print(f"{side.name} ({side.url}) pulled: {pull(side)}")
     for side, other in ((national, nordic), (nordic, national)):
         print(f"\nReleased at {other.name}, arrived at {side.name}:")
         arrived = {title for _ref, _tlp, title in arrivals(side)}
-        for title, tlp, _to in RELEASES + INCIDENTS:
-            full = f"[{SIDES[other.key][1]}] {title}"
-            print(f"  {'ARRIVED ' if full in arrived else 'stayed  '} {tlp.label:<17} {full}")
-    print("\nTLP:RED never leaves an instance (an advisory goes to organisations, never RED). An incident report's"
-          "\nsummary leaves only when the partner centre takes part (it is the authority reported to).")
+        for title, tlp, _to in RELEASES + INCIDENTS + RISKS:
+            full = f"[{SIDES[other.key][1]}] {title}"  # a risk arrives as "<its reference>: <its title>"
+            came = any(t == full or t.endswith(f": {full}") for t in arrived)
+            print(f"  {'ARRIVED ' if came else 'stayed  '} {tlp.label:<17} {full}")
+    print("\nTLP:RED never leaves an instance (an advisory goes to organisations, never RED; a RED risk stays even"
+          "\nwith the partner centre assigned a mitigation). An incident report's summary, or an AMBER risk, leaves"
+          "\nonly when the partner centre takes part (the authority reported to, or assigned a mitigation); a risk"
+          "\narrives as a vulnerability advisory of the partner centre.")
     print(f"Databases in {directory}; every account's password: {PASSWORD!r}")
     if serve:
         for side in sides:

@@ -1,15 +1,15 @@
 """Two served instances (a national programme and a Nordic centre), each on its own database, peered both ways
-through their TAXII servers: advisories released at every TLP on each side arrive on the other exactly when the
-egress rule lets them, keep their TLP, and the leak check finds nothing: every user of each instance × every
-record of both, nothing is readable that the receiving side's rule would hide."""
+through their TAXII servers: advisories released and risks registered at every TLP on each side arrive on the
+other exactly when the egress rule lets them, keep their TLP, and the leak check finds nothing: every user of
+each instance × every record of both, nothing is readable that the receiving side's rule would hide."""
 import pytest
 import sqlalchemy as sa
 
 from app import permissions
 from app.extensions import db
 from app.federation import demo
-from app.models import TLP, Advisory, IncidentReport, PeerImport, Role, User
-from app.stix.export import report_id
+from app.models import TLP, Advisory, AdvisoryKind, IncidentReport, PeerImport, Risk, Role, User
+from app.stix.export import report_id, risk_vulnerability
 from app.stix.incidents import incident_id
 from tests import advisory_world as aw
 from tests.conftest import USING_POSTGRES, drop_shared_app, shared_app
@@ -42,12 +42,16 @@ def sides(tmp_path, monkeypatch, _postgres_schema):
 
 def _exported(side) -> dict[str, tuple]:
     """{STIX id: (title, TLP, author org ids, recipient org ids)} of the side's own advisories, and of its
-    incident reports (the reporter and the authority as authors: the organisations taking part)."""
+    incident reports (the reporter and the authority as authors: the organisations taking part), and of its risks
+    (the owner as author, the organisations assigned a mitigation as recipients; titled as exported)."""
     with side.app.app_context():
         rows = db.session.scalars(sa.select(Advisory).where(Advisory.owner_organization_id == side.orgs["own"])).all()
         found = {report_id(a): (a.title, a.tlp, a.author_org_ids, a.recipient_org_ids) for a in rows}
         for report in db.session.scalars(sa.select(IncidentReport)):
             found[incident_id(report)] = (report.title, report.tlp, report.participating_org_ids(), set())
+        for risk in db.session.scalars(sa.select(Risk)):
+            found[risk_vulnerability(risk)["id"]] = (f"{risk.reference}: {risk.title}", risk.tlp,
+                                                     {risk.owner_organization_id}, risk.participating_org_ids())
         return found
 
 
@@ -82,8 +86,9 @@ def test_two_instances_share_under_tlp_and_nothing_leaks(sides):
     for side in sides:
         demo.release_every_tlp(side)
         demo.report_incidents(side)
-    for side in sides:
-        assert "failed" not in demo.pull(side)
+        demo.register_risks(side)
+    for side in sides:  # nothing RED is even offered (the importer would refuse it too)
+        assert demo.pull(side).startswith("9 new, 0 updated, 0 withdrawn, 0 unchanged, 0 invalid, 0 refused")
 
     for receiver, origin in ((national, nordic), (nordic, national)):
         sent = _exported(origin)
@@ -91,11 +96,15 @@ def test_two_instances_share_under_tlp_and_nothing_leaks(sides):
             held = {row.stix_id: row.advisory for row in db.session.scalars(sa.select(PeerImport))}
             expected = {stix_id for stix_id, record in sent.items() if _egress(origin, record)}
             assert set(held) == expected, receiver.name  # and nothing of its own came back
-            # CLEAR, GREEN, AMBER and AMBER+STRICT advisories to the partner centre; the incident reported to it
-            assert len(expected) == 5 and sum(i.startswith("incident--") for i in expected) == 1
+            # CLEAR, GREEN, AMBER and AMBER+STRICT advisories and risks with the partner centre; the incident
+            # reported to it; never a RED one, nor an AMBER one the partner centre takes no part in
+            assert len(expected) == 9 and sum(i.startswith("incident--") for i in expected) == 1
+            assert sorted(sent[i][1].label for i in expected if i.startswith("vulnerability--")) == sorted(
+                tlp.label for _title, tlp, to in demo.RISKS if to != "operator" and tlp is not TLP.RED)
             for stix_id, advisory in held.items():
                 assert advisory.tlp is sent[stix_id][1] and advisory.title == sent[stix_id][0]
                 assert advisory.owner_organization_id == receiver.orgs["peer"]
+                assert (advisory.kind is AdvisoryKind.VULNERABILITY) == stix_id.startswith("vulnerability--")
             # the leak check: every user here × every record of both instances
             users = db.session.scalars(sa.select(User)).all()
             own_records = db.session.scalars(sa.select(Advisory).where(

@@ -2,8 +2,8 @@
 
 `make federation-demo` (bench/federation_demo.py) starts both, each with its own SQLite database, on two
 ports; peers them both ways (each side has an organisation that represents the other, an information-sharing
-agreement with it and an API token for it); releases an advisory at every TLP on each side; pulls once on each
-side; and prints what arrived where. tests/test_federation_two_instances.py runs the same steps.
+agreement with it and an API token for it); releases an advisory and registers a risk at every TLP on each
+side; pulls once on each side; and prints what arrived where. tests/test_federation_two_instances.py runs the same steps.
 Development only: its own configuration (the development one), databases in a new temporary folder.
 """
 from dataclasses import dataclass, field
@@ -48,6 +48,18 @@ INCIDENTS = [
     ("AMBER: substation outage reported at home", TLP.AMBER, "own"),
     ("AMBER+STRICT: control-room intrusion reported at home", TLP.AMBER_STRICT, "own"),
     ("AMBER+STRICT: cross-border outage reported to the partner centre", TLP.AMBER_STRICT, "peer"),
+]
+
+
+# Risks shared on their own (each leaves as a STIX `vulnerability`): (title, TLP, the organisation assigned a
+# mitigation: "peer" makes the other side's organisation a participant, "operator" a local one)
+RISKS = [
+    ("CLEAR: relay firmware exposed on the internet", TLP.CLEAR, None),
+    ("GREEN: phishing of grid operators' staff", TLP.GREEN, None),
+    ("AMBER: shared interconnector control system", TLP.AMBER, "peer"),
+    ("AMBER: substation remote access, operators only", TLP.AMBER, "operator"),
+    ("AMBER+STRICT: cross-border telemetry link", TLP.AMBER_STRICT, "peer"),
+    ("RED: control-room access codes", TLP.RED, "peer"),
 ]
 
 
@@ -149,6 +161,24 @@ def report_incidents(side: Side) -> None:
                 operator, authority=db.session.get(Organization, side.orgs[to]), tlp=tlp, aware_at=utcnow(),
                 title=f"[{short}] {title}", summary=f"What {side.name}'s operator reports: {title}.",
                 services_affected="Control room telemetry (not shared)", sectors=[Sector.ENERGY])
+        db.session.commit()
+
+
+def register_risks(side: Side) -> None:
+    """One risk per row of RISKS in this side's register (by the risk services), with a mitigation assigned to
+    the organisation that takes part."""
+    from app.risks import services
+
+    with side.app.app_context():
+        coordinator = db.session.scalar(sa.select(User).where(User.email == side.emails["coordinator"]))
+        for title, tlp, to in RISKS:
+            risk = services.create_risk(
+                coordinator, title=f"[{SIDES[side.key][1]}] {title}", description=f"What {side.name} shares: {title}.",
+                asset="Substation relays (not shared)", threat="Criminal intrusion", vulnerability="Default passwords",
+                likelihood=3, impact=4, tlp=tlp)
+            if to:
+                services.create_mitigation(coordinator, risk, title="Joint hardening",
+                                           assigned_organization_id=side.orgs[to])
         db.session.commit()
 
 
