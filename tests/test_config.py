@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from app import PROJECT_ROOT, create_app
 from app.extensions import db
 from config import Config, ProductionConfig, TestConfig, config_from_env
+from tests.conftest import USING_POSTGRES
 
 GOOD_KEY = secrets.token_urlsafe(48)
 
@@ -120,6 +121,8 @@ def test_config_from_env_picks_the_named_configuration(monkeypatch):
     assert config_from_env() is Config
 
 
+@pytest.mark.skipif(USING_POSTGRES, reason="reads the configuration in fresh interpreters, whatever the test database: "
+                                           "the SQLite pass covers it")
 def test_the_default_database_is_a_sqlite_file_in_the_instance_folder_and_database_url_overrides_it():
     """Config reads the environment at import: check it in a fresh interpreter."""
     script = ("from app import create_app; from app.extensions import db; from config import Config\n"
