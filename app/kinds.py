@@ -34,6 +34,10 @@ How to add a kind (e.g. `incident_report`): these four places and its templates 
   4. ONE entry in `KINDS` below (and the import of its model). Its audit actions' key is `kind.key`
      (`KIND = kinds.by_model(Model).key` in its services). Scopes, comments, attachments, notifications, history,
      documents and the organisation page then cover it; the registry test tells what is missing.
+     The inbox's shared sections (inbox_sections=_INBOX) read the model: a `reviewed` kind gives
+     `awaiting_review_condition(user_id)` (the rounds its reader may approve); a kind with an `assignee` gives
+     `NOT_STARTED` (its status member for "newly assigned") and `open_condition()`; `inbox_action` says on
+     screen what the user does there. A kind with sections of its own names their module instead.
 Nothing else reads a list of kinds: add no tuple of models anywhere else.
 
 This module sits just above app/models: it imports models only (never a blueprint, never
