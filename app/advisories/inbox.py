@@ -16,7 +16,6 @@ from app.models import (
     AdvisoryStatus,
     Role,
     User,
-    today,
 )
 
 APPROVE = "Advisories to approve"
@@ -64,11 +63,10 @@ def advisories_to_acknowledge(user: User, limit: int | None = None) -> list[Inbo
     stmt = to_acknowledge(user).order_by(Advisory.acknowledgement_deadline, Advisory.released_at.desc())
     entries = []
     for a in db.session.scalars(stmt if limit is None else stmt.limit(limit)):
-        late = a.acknowledgement_deadline is not None and a.acknowledgement_deadline < today()
         entries.append(InboxEntry(
             section=ACKNOWLEDGE, action="Acknowledge: received, acted or not applicable", reference=a.reference,
             title=_label(a), url=url_for("advisories.detail", advisory_id=a.id, _anchor="recipients"), tlp=a.tlp,
-            due=a.acknowledgement_deadline, rank=0 if late and a.severity.urgent else 1,
+            due=a.acknowledgement_deadline, rank=0 if a.is_acknowledgement_overdue() else 1,
             note=" · ".join(n for n in (f"{a.severity.label} severity", due_note(a.acknowledgement_deadline)) if n)))
     return entries
 

@@ -9,12 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import (
-    Advisory,
-    AdvisoryStatus,
-    Severity,
-    today,
-)
+from app.models import Advisory, today
 from app.notifications.reminders import coordinators_of, remind_once, settle
 
 KIND = "advisory_ack"
@@ -22,11 +17,9 @@ THRESHOLD = "overdue"
 
 
 def _due(on: date) -> sa.Select:
-    return (sa.select(Advisory).where(
-        Advisory.status == AdvisoryStatus.RELEASED, Advisory.severity.in_([Severity.HIGH, Severity.CRITICAL]),
-        Advisory.acknowledgement_deadline.is_not(None), Advisory.acknowledgement_deadline < on)
-        .options(selectinload(Advisory.distribution), selectinload(Advisory.acknowledgements))
-        .order_by(Advisory.id))
+    return (sa.select(Advisory).where(Advisory.acknowledgement_overdue_condition(on))
+            .options(selectinload(Advisory.distribution), selectinload(Advisory.acknowledgements))
+            .order_by(Advisory.id))
 
 
 def reminder_text(advisory: Advisory) -> str:

@@ -17,6 +17,7 @@ from app.models._common import (
     SectorSet,
     enum_column_type,
     link_table,
+    today,
     utcnow,
 )
 
@@ -199,6 +200,17 @@ class Advisory(LifecycleMixin, RecordMixin, db.Model):
 
     def acknowledgement_of(self, organization_id: int) -> "AdvisoryAcknowledgement | None":
         return next((a for a in self.acknowledgements if a.organization_id == organization_id), None)
+
+    @classmethod
+    def acknowledgement_overdue_condition(cls, on: date | None = None):
+        """SQL: released, urgent (high or critical) and past its acknowledgement deadline: the reminders go
+        out for it, and the inbox lists it first (`is_acknowledgement_overdue`)."""
+        return sa.and_(cls.status == AdvisoryStatus.RELEASED, cls.severity.in_([s for s in Severity if s.urgent]),
+                       cls.acknowledgement_deadline.is_not(None), cls.acknowledgement_deadline < (on or today()))
+
+    def is_acknowledgement_overdue(self, on: date | None = None) -> bool:
+        return (self.status is AdvisoryStatus.RELEASED and self.severity.urgent
+                and self.acknowledgement_deadline is not None and self.acknowledgement_deadline < (on or today()))
 
 
 class AdvisoryAuthor(db.Model):
