@@ -3,18 +3,19 @@ its after-action report awaiting the second coordinator's approval and an improv
 actions in every state; and the next exercise of the same plan in planning (which shows the findings to retest).
 
 Idempotent: an exercise whose title exists is left alone. Dates are relative to today."""
-import hashlib
+import io
 from datetime import timedelta
 
 import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
 
 from app import audit, records
+from app.attachments import services as attachments
 from app.demo.people import COORDINATORS
 from app.extensions import db
 from app.models import (
     TLP,
     Agreement,
-    Attachment,
     CapabilityElement,
     CorrectiveAction,
     CorrectiveActionStatus,
@@ -141,23 +142,17 @@ def seed(people) -> int:
         action = CorrectiveAction(
             exercise=tabletop, title=title, area_for_improvement=area, capability_element=element,
             responsible_organization_id=people.orgs[key].id, point_of_contact_id=people.user(CONTACTS[key]).id,
-            start_date=today - timedelta(days=50), due_date=today + timedelta(days=due), status=status, created_by=lead,
+            start_date=today - timedelta(days=50), due_date=today + timedelta(days=due), created_by=lead,
             **links.get(title, {}))
         db.session.add(action)
         db.session.flush()
-        if status in (S.COMPLETED, S.VERIFIED):
+        if status in (S.COMPLETED, S.VERIFIED):  # filed while the action is open, as its point of contact would
             content = f"Evidence for corrective action #{action.id}: {title}.\n".encode()
-            evidence = Attachment(object_type=CorrectiveAction.__tablename__, object_id=action.id,
-                                  filename="evidence.txt", content_type="text/plain; charset=utf-8", size=len(content),
-                                  sha256=hashlib.sha256(content).hexdigest(), content=content,
-                                  uploaded_by_id=action.point_of_contact_id)
-            db.session.add(evidence)
-            db.session.flush()
-            audit.record(action.point_of_contact, "attachment.uploaded", action,
-                         summary=f"#{evidence.id} evidence.txt (text file, {len(content)} bytes, "
-                                 f"SHA-256 {evidence.sha256[:12]})")
+            evidence = attachments.add_attachment(action.point_of_contact, action,
+                                                  FileStorage(io.BytesIO(content), "evidence.txt"))
             action.evidence_attachment_id, action.completed_by_id = evidence.id, action.point_of_contact_id
             action.completed_at = utcnow() - timedelta(days=10)
+        action.status = status
         if status is S.VERIFIED:
             action.verified_by_id, action.verified_at = lead.id, utcnow() - timedelta(days=8)
     # The AAR/IP awaits the approval of Riverbend's second coordinator (four eyes: not Maria, who submitted it).
