@@ -151,3 +151,18 @@ def test_the_rules_see_the_imports_they_judge():
     assert "app.signing.executed" in _app_imports("app.signing.signatures")  # imported inside a function
     assert _feature("app.signing.routes") == "signing" and _is_routes_or_forms("app.signing.routes_verify")
     assert _is_routes_or_forms("app.working_groups.routes.tasks") and not _is_routes_or_forms("app.forms")
+
+
+def test_views_leave_the_commit_to_the_request_edge():
+    """A state-changing request is committed once, at the edge (app/transactions.py), when its view answers
+    below 400. A view commits itself only where the edge would not: a GET that must keep what it wrote (an
+    audit row, a read mark), an answer of 400 and above that must keep a failed attempt's audit row, a job the
+    worker must see before the request waits for it. Each such commit says why on its line."""
+    bare = []
+    for module, path in _modules().items():
+        if not re.search(r"\.routes(_\w+)?(\.|$)", module):
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if "session.commit()" in line and "#" not in line.partition("session.commit()")[2]:
+                bare.append(f"{path.relative_to(ROOT)}:{number}")
+    assert bare == [], "views that commit without saying why the edge's commit would not do: " + ", ".join(bare)

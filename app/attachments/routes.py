@@ -91,7 +91,6 @@ def upload(slug: str, record_id: int):
         added = services.add_attachments(current_user, record, files)
         if not added:
             raise Refused("Choose at least one file to upload.")
-        db.session.commit()
     except Refused as exc:
         db.session.rollback()
         return refused(kind, record, str(exc), 413 if isinstance(exc, services.TooLarge) else 400)
@@ -105,7 +104,7 @@ def download(slug: str, record_id: int, attachment_id: int):
     kind, record = load_record(slug, record_id)
     attachment = queries.load_attachment(record, attachment_id)
     services.note_download(current_user, record, attachment)
-    db.session.commit()
+    db.session.commit()  # a GET: the edge commits no read; the download's audit row must stay
     return queries.download_response(attachment)
 
 
@@ -124,7 +123,6 @@ def _set_archived(slug: str, record_id: int, attachment_id: int, *, archived: bo
     attachment = queries.load_attachment(record, attachment_id)
     change = services.archive_attachment if archived else services.restore_attachment
     if change(current_user, record, attachment):
-        db.session.commit()
         flash(f"{'Archived' if archived else 'Restored'} {attachment.filename}.", "success")
     else:
         flash(f"{attachment.filename} {'was already archived' if archived else 'is not archived'}.", "info")

@@ -25,18 +25,15 @@ def login():
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except services.Throttled:
-            db.session.commit()
+            db.session.commit()  # a 429 is rolled back at the edge: keep the throttled attempt's audit event
             return render_template("auth/login.html", form=form, throttled=True), 429
         if user is None:
-            db.session.commit()  # keeps the failed-login audit event
             flash(FAILED_LOGIN, "danger")
             return render_template("auth/login.html", form=form), 200
         target = local_url_or(request.args.get("next"), url_for("main.index"))
         if user.totp_enabled:
-            db.session.commit()
             return two_factor.begin_second_factor(user, target)
         _sign_in(user)
-        db.session.commit()
         return redirect(target)
     return render_template("auth/login.html", form=form)
 
@@ -58,7 +55,6 @@ def two_factor_login():
         if method is None:
             throttle.record_failure(user.email, scope=two_factor.THROTTLE_SCOPE)
             audit.record(user, "auth.two_factor_failed", user)
-            db.session.commit()
             form.code.errors.append("That code is not valid or was already used.")
             return render_template("auth/two_factor.html", form=form), 200
         throttle.clear(user.email, scope=two_factor.THROTTLE_SCOPE)
@@ -66,7 +62,6 @@ def two_factor_login():
         if method == "backup":
             audit.record(user, "auth.backup_code_used", user, summary=f"{remaining} backup codes left")
         _sign_in(user)
-        db.session.commit()
         if remaining is not None:  # after _sign_in, which starts a fresh session (and its messages)
             flash(_backup_codes_left(remaining), "warning" if remaining <= 3 else "info")
         return redirect(local_url_or(target, url_for("main.index")))
@@ -89,7 +84,6 @@ def _backup_codes_left(remaining: int) -> str:
 def logout():
     services.logout(current_user._get_current_object())
     sessions.sign_out()
-    db.session.commit()
     flash("You have signed out.", "info")
     return redirect(url_for("auth.login"))
 

@@ -42,7 +42,7 @@ def change_password():
         try:
             services.change_password(user, form.current_password.data, form.new_password.data)
         except services.Throttled:
-            db.session.commit()  # keep the failure count's audit trail consistent
+            db.session.commit()  # a 429 is rolled back at the edge: keep the failure count's audit trail
             return _account_page(password_form=form, status=429)
         except services.AccountError as exc:
             db.session.rollback()
@@ -100,7 +100,6 @@ def two_factor_setup():
             db.session.rollback()
             form.code.errors.append(str(exc))
         else:
-            db.session.commit()
             return render_template("auth/two_factor_backup_codes.html", codes=codes, first_time=True)
     uri = two_factor.provisioning_uri(user, secret)
     return render_template("auth/two_factor_setup.html", form=form, secret=secret, uri=uri,
@@ -116,7 +115,6 @@ def two_factor_disable():
         db.session.rollback()
         flash(str(exc), "danger")
     else:
-        db.session.commit()
         flash("Two-factor sign-in is off.", "success")
     return redirect(url_for("auth.account"))
 
@@ -130,5 +128,4 @@ def two_factor_backup_codes():
         db.session.rollback()
         flash(str(exc), "danger")
         return redirect(url_for("auth.account"))
-    db.session.commit()
     return render_template("auth/two_factor_backup_codes.html", codes=codes, first_time=False)

@@ -50,7 +50,6 @@ def set_password():
             db.session.rollback()
             form.new_password.errors.append(str(exc))
         else:
-            db.session.commit()
             session.clear()  # whoever was signed in here is signed out; the account's sessions ended too
             session[SIGN_IN_EMAIL] = row.user.email  # the sign-in form comes filled in with the address
             flash("Your password is set. Sign in with it now." if row.purpose is TokenPurpose.INVITATION
@@ -71,7 +70,6 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         links.request_password_reset(form.email.data)
-        db.session.commit()
         flash(RESET_ANSWER, "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form), 400 if form.errors else 200

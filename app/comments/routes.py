@@ -27,7 +27,6 @@ def _add(kind: kinds.RecordKind, object_id: int):
         db.session.rollback()
         flash(f"Comment not saved. {exc}", "danger")
     else:
-        db.session.commit()
         flash("Comment added.", "success")
     return redirect(_detail_url(kind, record))
 

@@ -68,7 +68,7 @@ def rendered(document: dict, title: str, extra: tuple = ()) -> Response:
         db.session.commit()  # the cache entry's use, at most once a minute
         return pdf_response(known[0].content, known[1])
     job = renders.request_build(current_user, document, title=title, source_url=path, known=key)
-    db.session.commit()
+    db.session.commit()  # the worker must see the job before this request waits for it
     return _render_outcome(renders.wait_for(job.id, current_app.config["PDF_WAIT_SECONDS"]))
 
 
@@ -235,7 +235,7 @@ def render_download(render_id: str):
     if cached is None:  # not ready, changed since or evicted: the status page says so and offers to ask again
         return redirect(url_for(".render_status", render_id=job.id), 303)
     renders.touch(cached)
-    db.session.commit()
+    db.session.commit()  # a GET: the edge commits no read; the cache entry's use
     return pdf_response(cached.content, job.filename)
 
 

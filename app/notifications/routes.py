@@ -3,7 +3,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import permissions
-from app.extensions import db
 from app.forms import EmptyForm
 from app.models import NotificationKind
 from app.notifications import bp, display, services
@@ -23,7 +22,6 @@ def index():
 def mark_read(notification_id: int):
     notification = services.own_notification(current_user, notification_id)  # 404 for others' entries
     services.mark_read(notification)
-    db.session.commit()
     return redirect(url_for("notifications.index"))
 
 
@@ -33,7 +31,6 @@ def open_notification(notification_id: int):
     reader can no longer see it."""
     notification = services.own_notification(current_user, notification_id)  # 404 for others' entries
     services.mark_read(notification)
-    db.session.commit()
     (entry,) = display.entries(current_user, [notification])
     if not entry.visible:
         flash("You can no longer see the record this notification was about.", "info")
@@ -44,7 +41,6 @@ def open_notification(notification_id: int):
 @bp.post("/read-all")
 def mark_all_read():
     count = services.mark_all_read(current_user)
-    db.session.commit()
     flash(f"Marked {count} notification{'' if count == 1 else 's'} as read.", "success")
     return redirect(url_for("notifications.index"))
 
@@ -57,7 +53,6 @@ def preferences():
     elif form.validate_on_submit():
         # Always the signed-in user's own preferences: no user id is read from the request.
         changed = prefs.save(current_user, {kind: form[f"kind_{kind.value}"].data for kind in NotificationKind})
-        db.session.commit()
         flash("E-mail preferences saved." if changed else "No change.", "success")
         return redirect(url_for("notifications.preferences"))
     else:

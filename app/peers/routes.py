@@ -36,7 +36,6 @@ def create():
         except services.PeerInputError as error:
             getattr(form, error.field).errors.append(str(error))
         else:
-            db.session.commit()
             flash(f"Peer {peer.name} registered; it is pulled on the worker's schedule.", "success")
             return redirect(url_for("peers.index"))
     return render_template("peers/form.html", form=form), 400 if form.errors else 200
@@ -64,14 +63,12 @@ def edit(peer_id: int):
 @bp.post("/<int:peer_id>/pause")
 def pause(peer_id: int):
     services.set_active(current_user, _peer(peer_id), False)
-    db.session.commit()
     return redirect(url_for("peers.index"))
 
 
 @bp.post("/<int:peer_id>/resume")
 def resume(peer_id: int):
     services.set_active(current_user, _peer(peer_id), True)
-    db.session.commit()
     return redirect(url_for("peers.index"))
 
 

@@ -42,7 +42,6 @@ def issue(agreement_id: int):
         try:
             services.issue_for_signature(current_user, agreement, assignments, mode=form.mode.data,
                                          due_date=form.due_date.data)
-            db.session.commit()
         except (services.SigningError, InvalidTransition) as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
@@ -73,14 +72,12 @@ def sign(agreement_id: int):
         executed = signatures.sign(current_user, req, typed_name=form.typed_name.data, password=form.password.data,
                                  code=form.code.data or "", consent=form.consent.data,
                                  **_evidence())
-        db.session.commit()
     except signatures.Throttled:
         db.session.rollback()
         flash("Too many wrong passwords: wait a few minutes before you try again. Nothing was signed.", "danger")
         return _sign_page(agreement, sign_form=form, status=429)
     except services.SigningError as exc:
-        # The failed-password audit row is worth keeping; nothing else happened.
-        db.session.commit()
+        db.session.commit()  # a 400 is rolled back at the edge: keep the failed password's audit row
         flash(str(exc), "danger")
         return _sign_page(agreement, sign_form=form, status=400)
     if executed is not None:
@@ -100,7 +97,6 @@ def decline(agreement_id: int):
         return _sign_page(agreement, decline_form=form, status=400)
     try:
         signatures.decline(current_user, req, reason=form.reason.data, **_evidence())
-        db.session.commit()
     except services.SigningError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
@@ -131,7 +127,6 @@ def record_paper(agreement_id: int):
         signer = paper.PaperSigner(form.signer_name.data, form.signer_title.data or "", form.signed_on.data)
         try:
             executed = paper.record_paper_upload(current_user, req, form.file.data, signer, **_evidence())
-            db.session.commit()
         except (services.SigningError, Refused) as exc:
             db.session.rollback()
             form.form_errors.append(f"Nothing was recorded: {exc}")

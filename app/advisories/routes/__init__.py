@@ -70,7 +70,7 @@ def mark_read(advisory: Advisory) -> None:
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     db.session.execute(insert(AdvisoryRead).values(  # scoped: the reader's own mark on an advisory they read
         advisory_id=advisory.id, user_id=current_user.id).on_conflict_do_nothing())
-    db.session.commit()
+    db.session.commit()  # a GET: the edge commits no read, and the mark is the point
 
 
 

@@ -23,7 +23,6 @@ def acknowledge(advisory_id: int):
     if not form.validate_on_submit():
         return lifecycle.refused_form(form, _back(advisory))
     changed = distribution.acknowledge(current_user, advisory, form.status.data, form.note.data)
-    db.session.commit()
     flash(f"Acknowledged for {current_user.organization.name}: {form.status.data.label.lower()}."
           if changed else "Nothing changed: that acknowledgement was already recorded.", "success")
     return redirect(_back(advisory))
