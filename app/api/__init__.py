@@ -8,14 +8,15 @@ A request's transaction commits once, at the edge (app/transactions.py), like th
 
 How to add a record kind (one file, app/api/<kinds>.py, imported at the bottom of this module):
 
-1. Schemas (pydantic): `<Kind>Out` built from the model (`model_config = ConfigDict(from_attributes=True)`,
+1. Schemas (pydantic): `<Kind>Out(schemas.RecordOut)` built from the model (its id, the kind's fields,
    its `version`, references to other records as ids or small `Ref`s; never fields the pages hide from
-   this reader), `<Kind>In` for create (required fields) and `<Kind>Patch` for update (every field optional,
-   `extra="forbid"`; a field the record needs is typed without None, `title: Text(200, required=True) = None`,
-   so an explicit null is a 422, not a 500). Texts use `schemas.Text(max)` with the form's limits (no control
-   characters). Shared refs live in app/api/schemas.py (one OpenAPI component per name). The service's
-   whitelist (RECORD_FIELDS) still decides what can be written; check what the form checks and the service
-   does not (an organisation the form would offer, dates in order) with `writes.field_error(field, …)`.
+   this reader), `<Kind>In` for create (required fields) and `<Kind>Patch` for update (every field optional;
+   bodies subclass `schemas.Body`, which refuses unknown fields; a field the record needs is typed without
+   None, `title: Text(200, required=True) = None`, so an explicit null is a 422, not a 500). Texts use
+   `schemas.Text(max)` with the form's limits (no control characters). Shared refs live in app/api/schemas.py
+   (one OpenAPI component per name). The service's whitelist (RECORD_FIELDS) still decides what can be written;
+   check what the form checks and the service does not (an organisation the form would offer, dates in order)
+   with `writes.field_error(field, …)`.
 2. List: `class <Kind>ListQuery(ListQuery)` with the page's filters under the names of its
    `queries.read_filters` (page_filters refuses a query model that misses one: the tests then fail), then
        filters = paging.page_filters(queries.read_filters, query)

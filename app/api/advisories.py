@@ -11,14 +11,14 @@ from typing import Literal
 
 from flask import jsonify, request
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.advisories import distribution, queries
 from app.api import bp, paging, refused
 from app.api.paging import ListQuery, Page
-from app.api.schemas import OrganizationRef, Text
+from app.api.schemas import Body, OrganizationRef, Text
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.models import (
@@ -81,9 +81,7 @@ class EditionQuery(BaseModel):
                                                                  "read the restricted one.")
 
 
-class AcknowledgementIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AcknowledgementIn(Body):
     status: AcknowledgementStatus
     note: Text(4000) = ""
 

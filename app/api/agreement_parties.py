@@ -19,13 +19,13 @@ from datetime import date, datetime
 
 from flask import Response, jsonify, request, url_for
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app import permissions
 from app.agreements import services
 from app.api import bp, refused, writes
 from app.api.agreements import TAGS, PartyIn, PartyOut, _party_rows, get_visible_agreement
-from app.api.schemas import IfMatch, OrganizationRef, RecordId, Text, UserRef
+from app.api.schemas import Body, IfMatch, OrganizationRef, RecordId, RecordOut, Text, UserRef
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.models import (
@@ -105,10 +105,7 @@ def remove_agreement_party(agreement_id: int, organization_id: int):
     return _parties(agreement)
 
 
-class SignatureRequestOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class SignatureRequestOut(RecordOut):
     organization: OrganizationRef
     signatory: UserRef | None = Field(description="Who signs in Palisade; null when the party signs on paper.")
     signatory_name: str
@@ -148,18 +145,14 @@ def list_signature_requests(agreement_id: int):
     return _requests(get_visible_agreement(agreement_id))
 
 
-class Signatory(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Signatory(Body):
     organization_id: RecordId = Field(description="A lead or partner party of the agreement.")
     user_id: RecordId | None = Field(description="An active user of that organisation, or null: signs on paper.")
     title: Text(120) = Field("", description="The signatory's title (default: the parties table's).")
 
 
-class SignatureRequestsIn(BaseModel):
+class SignatureRequestsIn(Body):
     """One signatory (or paper) for every lead and partner party: observers never sign."""
-
-    model_config = ConfigDict(extra="forbid")
 
     signatories: list[Signatory] = Field(max_length=40)
     mode: SigningMode = SigningMode.SEQUENTIAL

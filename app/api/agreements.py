@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from flask import jsonify, request, url_for
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
@@ -16,7 +16,7 @@ from app.agreements import queries, services
 from app.api import bp, paging, refused, writes
 from app.api.documents import DocumentList, document_list
 from app.api.paging import ListQuery, Page
-from app.api.schemas import IfMatch, OrganizationRef, Text
+from app.api.schemas import Body, FromRecord, IfMatch, OrganizationRef, RecordOut, Text
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.models import (
@@ -35,9 +35,7 @@ TAGS = ("Agreements",)
 SUMMARY_MAX, TERMS_MAX = 5_000, 100_000  # as the agreement form (app/agreements/forms.py)
 
 
-class PartyOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class PartyOut(FromRecord):
     organization: OrganizationRef
     party_role: PartyRole
     signatory_name: str
@@ -45,10 +43,7 @@ class PartyOut(BaseModel):
     signatory_email: str
 
 
-class AgreementOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class AgreementOut(RecordOut):
     reference: str
     title: str
     kind: AgreementKind
@@ -118,11 +113,9 @@ def list_agreement_documents(agreement_id: int):
     return document_list(get_visible_agreement(agreement_id))
 
 
-class AgreementPatch(BaseModel):
+class AgreementPatch(Body):
     """The fields to change (any subset; the dates take null to clear them). Parties and TLP:RED recipients
     are not changed here."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: Text(200, required=True) = None
     kind: AgreementKind = None
@@ -136,9 +129,7 @@ class AgreementPatch(BaseModel):
     auto_renew: bool = None
 
 
-class Transition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Transition(Body):
     status: AgreementStatus = Field(description="The status to move to.")
     comment: Text(2000) = Field("", description="Why (required when requesting changes in review).")
 
@@ -182,9 +173,7 @@ def transition_agreement(agreement_id: int):
     return writes.with_etag(jsonify(_out(agreement).model_dump(mode="json")), agreement.version)
 
 
-class PartyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PartyIn(Body):
     organization_id: int = Field(ge=1, le=2**31 - 1, description="An active organisation of the partnership.")
     party_role: PartyRole = PartyRole.PARTNER
     signatory_name: Text(120) = ""
@@ -192,10 +181,8 @@ class PartyIn(BaseModel):
     signatory_email: Text(254) = Field("", pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class AgreementIn(BaseModel):
+class AgreementIn(Body):
     """A new agreement, a draft owned by your organisation (a party: the lead unless another party leads)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: Text(200, required=True)
     kind: AgreementKind = AgreementKind.MOU

@@ -17,11 +17,11 @@ from typing import Annotated, Any
 
 from flask import current_app, jsonify, request, url_for
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from app import kinds, permissions
 from app.api import bp, paging, record_paths, writes
-from app.api.schemas import UserRef
+from app.api.schemas import RecordOut, UserRef
 from app.api.spec import Responses, spec
 from app.attachments import queries, services
 from app.attachments.sniff import Refused
@@ -33,10 +33,7 @@ TAGS = ("Attachments",)
 FIELD = "files"
 
 
-class AttachmentOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class AttachmentOut(RecordOut):
     filename: str
     content_type: str = Field(description="The type the content was identified as (never the one sent).")
     size: int

@@ -9,12 +9,12 @@ from datetime import datetime
 
 from flask import jsonify, request, url_for
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from app import kinds, permissions
 from app.api import bp, paging
 from app.api.paging import ListQuery, Page
-from app.api.schemas import UserRef
+from app.api.schemas import Body, RecordOut, UserRef
 from app.api.spec import Responses, spec
 from app.api.writes import field_error
 from app.comments import services
@@ -24,18 +24,13 @@ from app.models import COMMENT_MAX_CHARS, Comment
 TAGS = ("Comments",)
 
 
-class CommentOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class CommentOut(RecordOut):
     author: UserRef
     body: str = Field(description="Markdown, as written (the pages show it sanitised).")
     created_at: datetime
 
 
-class CommentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CommentIn(Body):
     body: str = Field(min_length=1, max_length=COMMENT_MAX_CHARS, description="Markdown.")
 
 

@@ -7,14 +7,14 @@ from datetime import date, datetime
 
 from flask import jsonify, request
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from app import permissions
 from app.api import bp, paging, refused, writes
 from app.api.paging import ListQuery, Page
-from app.api.schemas import IfMatch, OrganizationRef, Text, UserRef
+from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text, UserRef
 from app.api.spec import Responses, spec
 from app.corrective_actions import queries
 from app.exercises import improvement
@@ -36,10 +36,7 @@ class CorrectiveActionLinks(BaseModel):
     agreement_id: int | None = None
 
 
-class CorrectiveActionOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class CorrectiveActionOut(RecordOut):
     exercise_id: int
     objective_id: int | None = Field(description="The exercise objective whose evaluation found the area.")
     title: str
@@ -113,10 +110,8 @@ def get_corrective_action(corrective_action_id: int):
     return _answer(get_visible_action(corrective_action_id))
 
 
-class CorrectiveActionPatch(BaseModel):
+class CorrectiveActionPatch(Body):
     """The fields to change (any subset)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: Text(200, required=True) = None
     area_for_improvement: Text(TEXT_MAX, required=True) = None
@@ -125,9 +120,7 @@ class CorrectiveActionPatch(BaseModel):
     due_date: date | None = None
 
 
-class CorrectiveActionTransition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CorrectiveActionTransition(Body):
     status: CorrectiveActionStatus = Field(description="The status to move to (completed needs evidence attached).")
 
 

@@ -9,10 +9,11 @@ from datetime import datetime
 
 from flask import Response, jsonify, url_for
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app import permissions
 from app.api import bp
+from app.api.schemas import RecordOut
 from app.api.spec import Responses, spec
 from app.documents.services import issued_documents
 from app.extensions import db
@@ -21,10 +22,7 @@ from app.models import TLP, Document
 TAGS = ("Documents",)
 
 
-class DocumentOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class DocumentOut(RecordOut):
     kind: str = Field(description="What was issued: agreement, executed, plan_approved, stage…")
     object_type: str = Field(description="The record's kind (its table): agreements, incident_plans…")
     object_id: int

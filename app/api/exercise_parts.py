@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from flask import jsonify, request, url_for
 from flask_login import current_user
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, Field
 
 from app import permissions
 from app.api import bp, refused, writes
@@ -20,7 +20,7 @@ from app.api.corrective_actions import TEXT_MAX as ACTION_TEXT_MAX
 from app.api.corrective_actions import CorrectiveActionOut
 from app.api.corrective_actions import _answer as action_answer
 from app.api.exercises import TAGS
-from app.api.schemas import OrganizationRef, RecordId, Text, UserRef
+from app.api.schemas import Body, FromRecord, OrganizationRef, RecordId, RecordOut, Text, UserRef
 from app.api.spec import Responses, spec
 from app.exercises import improvement, services
 from app.exercises.parts import DETAIL_OPTIONS, get_inject, get_objective, visible_injects
@@ -30,10 +30,7 @@ from app.models import CORE_CAPABILITIES, CapabilityElement, Exercise, Participa
 TEXT_MAX = 100_000  # as the exercise forms (app/exercises/forms.py)
 
 
-class ParticipantOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class ParticipantOut(RecordOut):
     user: UserRef
     role: ParticipantRole
 
@@ -42,26 +39,19 @@ class ParticipantList(BaseModel):
     items: list[ParticipantOut]
 
 
-class ParticipantIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ParticipantIn(Body):
     user_id: RecordId = Field(description="An active person of the lead or a participating organisation.")
     role: ParticipantRole = ParticipantRole.PLAYER
 
 
-class EvaluationOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class EvaluationOut(FromRecord):
     rating: Rating
     critical_tasks: str
     strengths: str
     areas_for_improvement: str
 
 
-class ObjectiveOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class ObjectiveOut(RecordOut):
     position: int
     text: str
     core_capability: str
@@ -72,17 +62,13 @@ class ObjectiveList(BaseModel):
     items: list[ObjectiveOut]
 
 
-class ObjectiveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ObjectiveIn(Body):
     text: Text(2_000, required=True)
     core_capability: str = Field(max_length=60, description="One of the 32 core capabilities' keys.")
 
 
-class EvaluationIn(BaseModel):
+class EvaluationIn(Body):
     """Your evaluation guide for one objective; sending it again replaces your previous one."""
-
-    model_config = ConfigDict(extra="forbid")
 
     rating: Rating
     critical_tasks: Text(TEXT_MAX) = ""
@@ -90,10 +76,7 @@ class EvaluationIn(BaseModel):
     areas_for_improvement: Text(TEXT_MAX) = ""
 
 
-class InjectOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class InjectOut(RecordOut):
     number: int
     offset_minutes: int
     sender: str = Field(validation_alias=AliasChoices("sender", "from_"),
@@ -109,9 +92,7 @@ class InjectList(BaseModel):
     items: list[InjectOut]
 
 
-class InjectIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class InjectIn(Body):
     number: int | None = Field(None, ge=1, le=9999, description="Default: the next number of the MSEL.")
     offset_minutes: int = Field(0, ge=0, le=60 * 24 * 30, description="Minutes from the exercise's start.")
     sender: Text(200) = Field("", description="Who sends it in the scenario (the MSEL's From).")
@@ -246,11 +227,9 @@ def deliver_exercise_inject(exercise_id: int, inject_id: int):
     return jsonify(InjectOut.model_validate(inject).model_dump(mode="json"))
 
 
-class CorrectiveActionIn(BaseModel):
+class CorrectiveActionIn(Body):
     """An action of the exercise's improvement plan, as the exercise page's form adds it (the lead's coordinators,
     once the exercise was conducted). Links name what the action is carried out as; each must be readable."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: Text(200, required=True)
     area_for_improvement: Text(ACTION_TEXT_MAX, required=True)

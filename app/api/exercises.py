@@ -8,14 +8,14 @@ from datetime import UTC, date, datetime
 
 from flask import jsonify, request, url_for
 from flask_login import current_user
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from app import permissions
 from app.api import bp, paging, refused, writes
 from app.api.paging import ListQuery, Page
-from app.api.schemas import IfMatch, OrganizationRef, Text
+from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text
 from app.api.spec import Responses, spec
 from app.exercises import queries, services
 from app.extensions import db
@@ -27,10 +27,7 @@ OPTIONS = (selectinload(Exercise.owner_organization), selectinload(Exercise.orga
            selectinload(Exercise.agreements), selectinload(Exercise.recipients), selectinload(Exercise.incident_plan))
 
 
-class ExerciseOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class ExerciseOut(RecordOut):
     reference: str
     type: ExerciseType
     title: str
@@ -100,9 +97,7 @@ def get_exercise(exercise_id: int):
     return _answer(get_visible_exercise(exercise_id))
 
 
-class ExerciseFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ExerciseFields(Body):
     scenario: Text(TEXT_MAX) = None
     tlp: TLP = None
 
@@ -126,9 +121,7 @@ class ExercisePatch(ExerciseFields):
     ends_at: AwareDatetime = None
 
 
-class ExerciseTransition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ExerciseTransition(Body):
     status: ExerciseStatus = Field(description="The status to move to.")
 
 

@@ -13,12 +13,12 @@ from typing import Literal
 
 from flask import abort, jsonify, request, url_for
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app import permissions
 from app.api import bp, refused, writes
 from app.api.incident_plans import TAGS, ContactOut, IncidentPlanOut, _answer, get_visible_plan
-from app.api.schemas import IfMatch, Text
+from app.api.schemas import Body, IfMatch, RecordOut, Text
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.incident_plans import services
@@ -30,10 +30,7 @@ EMAIL = r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$"
 UNREACHABLE = "Give a phone number or an email address."
 
 
-class RevisionOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class RevisionOut(RecordOut):
     reference: str
     version_label: str
     status: PlanStatus
@@ -48,9 +45,7 @@ class RevisionList(BaseModel):
     items: list[RevisionOut]
 
 
-class ReviseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReviseIn(Body):
     bump: Literal["major", "minor"] = Field("major", description="major: 1.0 → 2.0; minor: 1.0 → 1.1.")
 
 
@@ -79,9 +74,7 @@ def revise_plan(plan_id: int):
     return response
 
 
-class ContactFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ContactFields(Body):
     organization: Text(200) = None
     phone: Text(40) = Field(None, pattern=PHONE, description="Digits, spaces and + ( ) - . only.")
     email: Text(254) = Field(None, pattern=EMAIL)

@@ -9,13 +9,13 @@ from datetime import date, datetime
 
 from flask import abort, current_app, jsonify, request, url_for
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.api import bp, paging, refused, writes
 from app.api.paging import ListQuery, Page
-from app.api.schemas import IfMatch, OrganizationRef, RecordId, Text, UserRef
+from app.api.schemas import Body, IfMatch, OrganizationRef, RecordId, RecordOut, Text, UserRef
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.incident_plans import queries, services
@@ -27,10 +27,7 @@ MARKDOWN_MAX = 100_000  # as the plan form (app/incident_plans/forms.py)
 VERSION_LABEL = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]*$")
 
 
-class SectionOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class SectionOut(RecordOut):
     phase: Phase
     title: str
     body: str
@@ -38,10 +35,7 @@ class SectionOut(BaseModel):
     version: int = Field(description="The section's lock version (If-Match to change it).")
 
 
-class ContactOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class ContactOut(RecordOut):
     role: str
     name: str
     organization: str
@@ -52,10 +46,7 @@ class ContactOut(BaseModel):
     version: int = Field(description="The contact's lock version (If-Match to change it).")
 
 
-class IncidentPlanOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class IncidentPlanOut(RecordOut):
     reference: str
     version_label: str
     title: str
@@ -140,9 +131,7 @@ def incident_plan_document(plan_id: int):
     return current_app.view_functions["documents.incident_plan"](plan_id=plan_id)
 
 
-class PlanFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PlanFields(Body):
     scope: Text(MARKDOWN_MAX) = None
     activation_criteria: Text(MARKDOWN_MAX) = None
     severity_levels: Text(MARKDOWN_MAX) = None
@@ -174,9 +163,7 @@ class IncidentPlanPatch(PlanFields):
     title: Text(200, required=True) = None
 
 
-class PlanTransition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PlanTransition(Body):
     status: PlanStatus = Field(description="The status to move to (in_review, draft to request changes, approved, "
                                            "retired).")
     comment: Text(2000) = Field("", description="Why (required when requesting changes).")
@@ -247,17 +234,13 @@ def transition_incident_plan(plan_id: int):
     return _answer(plan)
 
 
-class SectionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SectionIn(Body):
     phase: Phase
     title: Text(200, required=True)
     body: Text(MARKDOWN_MAX) = ""
 
 
-class SectionPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SectionPatch(Body):
     phase: Phase = None
     title: Text(200, required=True) = None
     body: Text(MARKDOWN_MAX) = None

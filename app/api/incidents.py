@@ -14,13 +14,13 @@ from typing import Annotated
 import sqlalchemy as sa
 from flask import current_app, jsonify, request, url_for
 from flask_login import current_user
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.api import bp, paging, refused, writes
 from app.api.paging import ListQuery, Page
-from app.api.schemas import IfMatch, OrganizationRef, Text
+from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text
 from app.api.spec import Responses, spec
 from app.errors import MAX_ID
 from app.extensions import db
@@ -53,10 +53,7 @@ def _utc(value: datetime | None) -> datetime | None:
 Moment = Annotated[datetime, AfterValidator(_utc)]
 
 
-class StageOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class StageOut(RecordOut):
     kind: StageKind
     due_at: datetime | None
     requested_at: datetime | None
@@ -73,10 +70,7 @@ class StageOut(BaseModel):
     document_id: int | None = Field(description="Its sealed PDF, once submitted.")
 
 
-class IncidentOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class IncidentOut(RecordOut):
     reference: str
     title: str
     status: IncidentStatus
@@ -166,9 +160,7 @@ def incident_stage_document(incident_id: int, stage_id: int):
     return current_app.view_functions["documents.incident_stage"](incident_id=incident_id, stage_id=stage_id)
 
 
-class ReportFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReportFields(Body):
     summary: Text(MARKDOWN_MAX) = None
     sectors: list[Sector] = Field(None, min_length=1, max_length=len(Sector))
     services_affected: Text(20_000) = None
@@ -255,9 +247,7 @@ def update_incident(incident_id: int):
     return _answer(report)
 
 
-class IncidentTransition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentTransition(Body):
     status: IncidentStatus = Field(description="contained, resolved (the operator), closed (the authority).")
 
 
@@ -274,11 +264,9 @@ def transition_incident(incident_id: int):
     return _answer(report)
 
 
-class StageIn(BaseModel):
+class StageIn(Body):
     """A stage's text: every stage has a body; the early warning says whether malicious or cross-border impact
     is suspected; the final report gives root cause, mitigations applied and cross-border impact."""
-
-    model_config = ConfigDict(extra="forbid")
 
     kind: StageKind
     body: Text(MARKDOWN_MAX, required=True)
@@ -329,9 +317,7 @@ def acknowledge_incident_stage(incident_id: int, stage_id: int):
     return _answer(report)
 
 
-class IntermediateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class IntermediateRequest(Body):
     due_at: Moment = Field(description="When the intermediate report is due (in the future).")
     note: Text(20_000) = Field("", description="What the authority needs.")
 

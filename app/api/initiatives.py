@@ -7,13 +7,13 @@ from datetime import date, datetime
 
 from flask import jsonify, request
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.api import bp, paging, refused, writes
 from app.api.paging import ListQuery, Page
-from app.api.schemas import IfMatch, OrganizationRef, Text
+from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.initiatives import queries, services
@@ -23,19 +23,13 @@ TAGS = ("Initiatives",)
 OBJECTIVE_MAX, DESCRIPTION_MAX, REASON_MAX, NOTE_MAX = 2_000, 100_000, 2_000, 1_000  # as the initiative form
 
 
-class MilestoneOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class MilestoneOut(RecordOut):
     title: str
     due_date: date | None
     completed_at: datetime | None
 
 
-class InitiativeOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class InitiativeOut(RecordOut):
     reference: str
     title: str
     objective: str
@@ -116,11 +110,9 @@ def get_initiative(initiative_id: int):
     return _answer(get_visible_initiative(initiative_id))
 
 
-class InitiativePatch(BaseModel):
+class InitiativePatch(Body):
     """The fields to change (any subset). Links (agreement, lead, participants) and TLP:RED recipients are
     kept as they are."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: Text(200, required=True) = None
     objective: Text(OBJECTIVE_MAX) = None
@@ -135,9 +127,7 @@ class InitiativePatch(BaseModel):
     target_date: date | None = None
 
 
-class InitiativeTransition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class InitiativeTransition(Body):
     status: InitiativeStatus = Field(description="The status to move to.")
 
 

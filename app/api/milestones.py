@@ -14,12 +14,12 @@ from datetime import date
 import sqlalchemy as sa
 from flask import jsonify, request, url_for
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from app import permissions
 from app.api import bp
 from app.api.initiatives import TAGS, MilestoneOut, get_visible_initiative
-from app.api.schemas import Text
+from app.api.schemas import Body, Text
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.initiatives import services
@@ -28,17 +28,13 @@ from app.models import Initiative, Milestone
 BASE = "/initiatives/<int:initiative_id>/milestones"
 
 
-class MilestoneIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MilestoneIn(Body):
     title: Text(200, required=True)
     due_date: date | None = None
 
 
-class MilestonePatch(BaseModel):
+class MilestonePatch(Body):
     """The fields to change (any subset)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: Text(200, required=True) = None
     due_date: date | None = Field(None, description="Null: no due date.")

@@ -8,13 +8,13 @@ from datetime import date, datetime
 
 from flask import jsonify, request, url_for
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.api import bp, refused, writes
 from app.api.risks import get_visible_risk
-from app.api.schemas import IfMatch, OrganizationRef, Text, UserRef
+from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text, UserRef
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.models import Mitigation, MitigationStatus, Organization, Risk, User
@@ -25,10 +25,7 @@ MARKDOWN_MAX, NOTE_MAX = 100_000, 2_000  # as the mitigation forms (app/risks/fo
 Id = Field(ge=1, le=2**31 - 1)
 
 
-class MitigationOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class MitigationOut(RecordOut):
     risk_id: int
     title: str
     description: str
@@ -81,9 +78,7 @@ def get_mitigation(risk_id: int, mitigation_id: int):
     return _answer(get_visible_mitigation(risk_id, mitigation_id))
 
 
-class MitigationFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MitigationFields(Body):
     description: Text(MARKDOWN_MAX) = None
     assigned_user_id: int | None = Field(None, ge=1, le=2**31 - 1,
                                          description="A person of the assigned organisation (may update the status).")
@@ -105,10 +100,8 @@ class MitigationPatch(MitigationFields):
     assigned_organization_id: int = Field(None, ge=1, le=2**31 - 1)
 
 
-class MitigationTransition(BaseModel):
+class MitigationTransition(Body):
     """A status update, as the mitigation's status form sends it (the same status: a progress note only)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     status: MitigationStatus = Field(description="The status to move to.")
     effectiveness: int = Field(None, ge=0, le=100, description="Unchanged when left out.")

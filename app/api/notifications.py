@@ -9,10 +9,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask import jsonify, request
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app.api import bp, paging
 from app.api.paging import ListQuery, Page
+from app.api.schemas import Body
 from app.api.spec import Responses, spec
 from app.inbox import providers
 from app.models import TLP, Notification, NotificationKind
@@ -44,10 +45,8 @@ class NotificationListQuery(ListQuery):
     unread: bool = Field(False, description="Only the unread ones.")
 
 
-class NoBody(BaseModel):
+class NoBody(Body):
     """An action without parameters: send `{}`."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class MarkedRead(BaseModel):

@@ -7,13 +7,13 @@ from datetime import date, datetime
 
 from flask import jsonify, request, url_for
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.api import bp, paging, refused, writes
 from app.api.paging import ListQuery, Page
-from app.api.schemas import IfMatch, OrganizationRef, Text
+from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.models import TLP, Initiative, Risk, RiskLevel, RiskStatus, Sector, Treatment
@@ -24,10 +24,7 @@ MARKDOWN_MAX, TEXT_MAX = 100_000, 20_000  # as the risk form (app/risks/forms.py
 Scale = Field(ge=1, le=5)
 
 
-class RiskOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class RiskOut(RecordOut):
     reference: str
     title: str
     description: str
@@ -116,9 +113,7 @@ def get_risk(risk_id: int):
     return _answer(get_visible_risk(risk_id))
 
 
-class RiskFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RiskFields(Body):
     description: Text(MARKDOWN_MAX) = None
     sector: Sector | None = None
     asset: Text(200) = None
@@ -148,9 +143,7 @@ class RiskPatch(RiskFields):
     impact: int = Field(None, ge=1, le=5)
 
 
-class RiskTransition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RiskTransition(Body):
     status: RiskStatus = Field(description="The status to move to.")
 
 

@@ -1,4 +1,5 @@
-"""Pieces every kind's schemas share: text as the forms accept it, references to organisations and people.
+"""Pieces every kind's schemas share: the two bases (an answer read from a record, a request body), text as the
+forms accept it, references to organisations and people.
 
 Shared here so the OpenAPI document has one component per name (two kinds' `OrganizationRef` would clash).
 """
@@ -36,18 +37,34 @@ def _as_is(value: str) -> str:
 RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
-class OrganizationRef(BaseModel):
+class FromRecord(BaseModel):
+    """An answer built from a record's attributes (`Model.model_validate(record)`)."""
+
     model_config = ConfigDict(from_attributes=True)
 
+
+class RecordOut(FromRecord):
+    """A record's answer: its id first, then the kind's fields."""
+
     id: int
+
+
+class Body(BaseModel):
+    """A request body: a field the operation does not know is a 422, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class _NamedRef(RecordOut):
     name: str
 
 
-class UserRef(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class OrganizationRef(_NamedRef):
+    pass
 
-    id: int
-    name: str
+
+class UserRef(_NamedRef):
+    pass
 
 
 class IfMatch(BaseModel):

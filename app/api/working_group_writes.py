@@ -18,12 +18,12 @@ from datetime import date
 
 from flask import jsonify, request, url_for
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.api import bp, refused, writes
-from app.api.schemas import IfMatch, RecordId, Text
+from app.api.schemas import Body, IfMatch, RecordId, Text
 from app.api.spec import Responses, spec
 from app.api.working_groups import TAGS, TaskOut, WorkingGroupOut, _group, _readable_initiatives
 from app.extensions import db
@@ -47,10 +47,8 @@ from app.working_groups import services
 NAME_MAX, CHARTER_MAX, NOTE_MAX = 200, 100_000, 2_000  # as the working group form and the task status form
 
 
-class WorkingGroupIn(BaseModel):
+class WorkingGroupIn(Body):
     """A new working group, owned by your organisation, with you as its chair (coordinators)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: Text(NAME_MAX, required=True)
     charter: Text(CHARTER_MAX) = ""
@@ -58,10 +56,8 @@ class WorkingGroupIn(BaseModel):
     tlp: TLP = TLP.AMBER
 
 
-class WorkingGroupPatch(BaseModel):
+class WorkingGroupPatch(Body):
     """The fields to change (any subset). TLP:RED recipients are kept as they are."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: Text(NAME_MAX, required=True) = None
     charter: Text(CHARTER_MAX) = None
@@ -69,28 +65,20 @@ class WorkingGroupPatch(BaseModel):
     tlp: TLP = None
 
 
-class WorkingGroupTransition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class WorkingGroupTransition(Body):
     status: WorkingGroupStatus = Field(description="The status to move to (closed, or active to reopen).")
 
 
-class MemberIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MemberIn(Body):
     user_id: RecordId = Field(description="An active person you may see, not yet a member.")
     role: MemberRole = MemberRole.MEMBER
 
 
-class MemberPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MemberPatch(Body):
     role: MemberRole
 
 
-class TaskIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TaskIn(Body):
     title: Text(TASK_TITLE_MAX, required=True)
     description: Text(TASK_DESCRIPTION_MAX) = ""
     assignee_id: RecordId | None = Field(None, description="An active member of the group.")
@@ -98,10 +86,8 @@ class TaskIn(BaseModel):
     priority: TaskPriority = TaskPriority.MEDIUM
 
 
-class TaskPatch(BaseModel):
+class TaskPatch(Body):
     """The fields to change (any subset)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: Text(TASK_TITLE_MAX, required=True) = None
     description: Text(TASK_DESCRIPTION_MAX) = None
@@ -110,10 +96,8 @@ class TaskPatch(BaseModel):
     priority: TaskPriority = None
 
 
-class TaskTransition(BaseModel):
+class TaskTransition(Body):
     """A status change, a note, or both (as the task page's status form)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     status: TaskStatus | None = Field(None, description="The status to move to; none: a note only.")
     note: Text(NOTE_MAX) = ""

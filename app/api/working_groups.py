@@ -7,13 +7,13 @@ from typing import Literal
 
 from flask import jsonify, request
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.api import bp, paging, writes
 from app.api.paging import ListQuery, Page
-from app.api.schemas import OrganizationRef, UserRef
+from app.api.schemas import FromRecord, OrganizationRef, RecordOut, UserRef
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.models import (
@@ -34,17 +34,12 @@ TAGS = ("Working groups and tasks",)
 ID = Field(None, ge=1, le=2**31 - 1)
 
 
-class MemberOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class MemberOut(FromRecord):
     user: UserRef
     role: MemberRole
 
 
-class WorkingGroupOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class WorkingGroupOut(RecordOut):
     reference: str
     name: str
     charter: str
@@ -68,10 +63,7 @@ class WorkingGroupListQuery(ListQuery):
     archived: bool = Field(False, description="Archived groups instead of live ones.")
 
 
-class TaskOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
+class TaskOut(RecordOut):
     working_group_id: int
     title: str
     description: str
