@@ -166,3 +166,14 @@ def test_views_leave_the_commit_to_the_request_edge():
             if "session.commit()" in line and "#" not in line.partition("session.commit()")[2]:
                 bare.append(f"{path.relative_to(ROOT)}:{number}")
     assert bare == [], "views that commit without saying why the edge's commit would not do: " + ", ".join(bare)
+
+
+def test_predicates_compare_enums_not_their_strings():
+    """A status compared by its string keeps passing when the enum member is renamed; by identity it cannot."""
+    found = []
+    for module, path in _modules().items():
+        if module.startswith("app.permissions"):
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                if re.search(r"""\.value\s*[!=]=|["']value["']""", line):
+                    found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert found == []

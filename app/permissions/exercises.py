@@ -98,9 +98,8 @@ def works_on_corrective_action(user: User, action: CorrectiveAction) -> bool:
 def can_transition_corrective_action(user: User, action: CorrectiveAction, new_status=None) -> bool:
     """The responsible side starts and completes; the lead organisation's coordinators verify, and never
     the person who completed it (four eyes)."""
-    target = CorrectiveActionStatus(getattr(new_status, "value", new_status)) if new_status else None
-    if target is CorrectiveActionStatus.VERIFIED or (
-            target is CorrectiveActionStatus.IN_PROGRESS and action.status is CorrectiveActionStatus.COMPLETED):
+    if new_status is CorrectiveActionStatus.VERIFIED or (
+            new_status is CorrectiveActionStatus.IN_PROGRESS and action.status is CorrectiveActionStatus.COMPLETED):
         return can_verify_corrective_action(user, action)
     return works_on_corrective_action(user, action) and action.status is not CorrectiveActionStatus.VERIFIED
 

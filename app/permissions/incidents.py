@@ -1,6 +1,6 @@
 """Who may act on an incident report: the operator's people report, the authority's coordinators
 answer. Reading follows the TLP rule like every shareable record (participants: reporter and authority)."""
-from app.models import IncidentReport, Organization, Role, User
+from app.models import IncidentReport, IncidentStatus, Organization, Role, User
 
 REPORTING_ROLES = (Role.COORDINATOR, Role.MEMBER)
 
@@ -28,7 +28,7 @@ def can_edit_incident_report(user: User, report: IncidentReport) -> bool:
 
 def can_transition_incident_report(user: User, report: IncidentReport, new_status=None) -> bool:
     """The operator contains and resolves its incident; the authority closes the case."""
-    if new_status is not None and getattr(new_status, "value", new_status) == "closed":
+    if new_status is IncidentStatus.CLOSED:
         return answers_for(user, report)
     return reports_for(user, report) and not report.is_closed
 

@@ -6,8 +6,10 @@ visible_* scopes there.
 
 from app import kinds
 from app.models import (
+    AdvisoryStatus,
     Agreement,
     AgreementStatus,
+    CorrectiveActionStatus,
     IncidentPlan,
     Initiative,
     Mitigation,
@@ -255,11 +257,11 @@ def can_add_attachment(user: User, record) -> bool:
     if kind.key == "corrective_action":  # evidence: the people who carry the action out
         from app.permissions.exercises import works_on_corrective_action
 
-        return works_on_corrective_action(user, record) and record.status.value != "verified"
+        return works_on_corrective_action(user, record) and record.status is not CorrectiveActionStatus.VERIFIED
     if kind.key == "advisory":  # its authors' coordinators, on the draft: a released advisory never changes
         from app.permissions.advisories import authors_for
 
-        return authors_for(user, record) and record.status.value == "draft" and not record.is_archived
+        return authors_for(user, record) and record.status is AdvisoryStatus.DRAFT and not record.is_archived
     if kind.key == "incident_report":  # evidence: also the operator's members who write the report
         from app.permissions.incidents import can_edit_incident_report
 
