@@ -235,7 +235,12 @@ class TimestampMixin:
 
 
 class RecordMixin(TimestampMixin):
-    """Editable records: who created them, a version for optimistic locking, soft archive."""
+    """Editable records: who created them, a version for optimistic locking, soft archive.
+
+    DEFAULTS are the values a new record holds from the moment it is built (a column's `default` only
+    arrives at the flush, too late for a page or a rule that reads the record first); a keyword wins."""
+
+    DEFAULTS: ClassVar[dict] = {}
 
     version: so.Mapped[int] = so.mapped_column(default=1)
     archived_at: so.Mapped[datetime | None]
@@ -251,6 +256,9 @@ class RecordMixin(TimestampMixin):
     @declared_attr.directive
     def __mapper_args__(cls) -> dict:
         return {"version_id_col": cls.__table__.c.version}
+
+    def __init__(self, **kwargs):
+        super().__init__(**(self.DEFAULTS | kwargs))
 
     @property
     def is_archived(self) -> bool:
@@ -293,3 +301,25 @@ def link_table(name: str, owner: str, owner_table: str, other: str = "organizati
 def recipients_table(kind: str, table: str) -> sa.Table:
     """The named TLP:RED readers of one kind: `<kind>_recipients(<kind>_id, user_id)`."""
     return link_table(f"{kind}_recipients", kind, table, "user_id", "users")
+
+class ShareableMixin(LifecycleMixin, RecordMixin):
+    """A record shared under its own TLP label (a shareable kind of app/kinds.py): its reference, the owning
+    organisation, the label, and its named TLP:RED readers (`recipients`, in the table `<kind>_recipients`,
+    the kind being the model's table name in the singular: initiative_recipients, risk_recipients)."""
+
+    # First in the table, as in the migrations (a mixin's columns otherwise follow the model's own).
+    id: so.Mapped[int] = so.mapped_column(primary_key=True, sort_order=-1)
+    reference: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True, sort_order=-1)
+    tlp: so.Mapped[TLP] = so.mapped_column(enum_column_type(TLP), index=True)
+
+    @declared_attr
+    def owner_organization_id(cls) -> so.Mapped[int]:
+        return so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
+
+    @declared_attr
+    def owner_organization(cls) -> so.Mapped["Organization"]:  # noqa: F821
+        return so.relationship(foreign_keys=[cls.owner_organization_id])
+
+    @declared_attr
+    def recipients(cls) -> so.Mapped[list["User"]]:  # noqa: F821
+        return so.relationship(secondary=recipients_table(cls.__tablename__.removesuffix("s"), cls.__tablename__))

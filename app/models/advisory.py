@@ -12,9 +12,8 @@ from app.extensions import db
 from app.models._common import (
     TLP,
     LabelledEnum,
-    LifecycleMixin,
-    RecordMixin,
     SectorSet,
+    ShareableMixin,
     enum_column_type,
     link_table,
     today,
@@ -92,14 +91,13 @@ advisory_incident_reports = link_table("advisory_incident_reports", "advisory", 
 advisory_agreements = link_table("advisory_agreements", "advisory", "advisories", "agreement_id", "agreements")
 
 
-class Advisory(LifecycleMixin, RecordMixin, db.Model):
+class Advisory(ShareableMixin, db.Model):
     __tablename__ = "advisories"
     TRANSITIONS = TRANSITIONS
     NOUN = "An advisory"
+    DEFAULTS = {"status": AdvisoryStatus.DRAFT, "tlp": TLP.AMBER, "severity": Severity.MEDIUM,
+                "kind": AdvisoryKind.THREAT_ALERT}
 
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    reference: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
-    owner_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
     kind: so.Mapped[AdvisoryKind] = so.mapped_column(enum_column_type(AdvisoryKind), index=True)
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     summary: so.Mapped[str] = so.mapped_column(sa.Text, default="")
@@ -109,7 +107,6 @@ class Advisory(LifecycleMixin, RecordMixin, db.Model):
     # Distribution by sector: expanded to the sector's organisations (advisory_recipients) at the release.
     recipient_sectors: so.Mapped[list] = so.mapped_column(SectorSet(), default=list)
     severity: so.Mapped[Severity] = so.mapped_column(enum_column_type(Severity), index=True)
-    tlp: so.Mapped[TLP] = so.mapped_column(enum_column_type(TLP), index=True)
     status: so.Mapped[AdvisoryStatus] = so.mapped_column(enum_column_type(AdvisoryStatus), index=True)
     status_changed_at: so.Mapped[datetime | None]
     released_at: so.Mapped[datetime | None] = so.mapped_column(index=True)
@@ -122,7 +119,6 @@ class Advisory(LifecycleMixin, RecordMixin, db.Model):
     # Four eyes: the person whose edit the approvals are about never approves it.
     last_edited_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
 
-    owner_organization: so.Mapped["Organization"] = so.relationship()  # noqa: F821
     last_edited_by: so.Mapped["User | None"] = so.relationship(foreign_keys=[last_edited_by_id])  # noqa: F821
     authors: so.Mapped[list["AdvisoryAuthor"]] = so.relationship(
         back_populates="advisory", cascade="all, delete-orphan", order_by="AdvisoryAuthor.id")
@@ -138,16 +134,9 @@ class Advisory(LifecycleMixin, RecordMixin, db.Model):
         secondary=advisory_incident_reports)
     agreements: so.Mapped[list["Agreement"]] = so.relationship(secondary=advisory_agreements)  # noqa: F821
     supersedes: so.Mapped["Advisory | None"] = so.relationship(
-        remote_side=[id], foreign_keys=[supersedes_id], back_populates="superseded_by")
+        remote_side="Advisory.id", foreign_keys=[supersedes_id], back_populates="superseded_by")
     superseded_by: so.Mapped[list["Advisory"]] = so.relationship(
         foreign_keys=[supersedes_id], back_populates="supersedes")
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("status", AdvisoryStatus.DRAFT)
-        kwargs.setdefault("tlp", TLP.AMBER)
-        kwargs.setdefault("severity", Severity.MEDIUM)
-        kwargs.setdefault("kind", AdvisoryKind.THREAT_ALERT)
-        super().__init__(**kwargs)
 
     @property
     def author_org_ids(self) -> set[int]:

@@ -9,12 +9,10 @@ from app.extensions import db
 from app.models._common import (
     TLP,
     LabelledEnum,
-    LifecycleMixin,
-    RecordMixin,
     SectorSet,
+    ShareableMixin,
     days_before,
     enum_column_type,
-    recipients_table,
     today,
 )
 
@@ -92,19 +90,15 @@ class PartyRole(LabelledEnum):
     OBSERVER = "observer"
 
 
-agreement_recipients = recipients_table("agreement", "agreements")
-
-
-class Agreement(LifecycleMixin, RecordMixin, db.Model):
+class Agreement(ShareableMixin, db.Model):
     __tablename__ = "agreements"
     # Counts by status within a reader's TLP scope read the index, not the rows (dashboard, reports); it also
     # serves every lookup by TLP (it replaced ix_agreements_tlp, which the planner preferred for no gain).
     __table_args__ = (sa.Index("ix_agreements_tlp_status", "tlp", "status", "archived_at", "owner_organization_id"),)
     TRANSITIONS = TRANSITIONS
     NOUN = "An agreement"
+    DEFAULTS = {"status": AgreementStatus.DRAFT, "tlp": TLP.AMBER}
 
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    reference: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     kind: so.Mapped[AgreementKind] = so.mapped_column(enum_column_type(AgreementKind))
     status: so.Mapped[AgreementStatus] = so.mapped_column(enum_column_type(AgreementStatus), index=True)
@@ -118,19 +112,11 @@ class Agreement(LifecycleMixin, RecordMixin, db.Model):
     auto_renew: so.Mapped[bool] = so.mapped_column(default=False)
     # The document version: counts changes to the content (terms, parties, dates), not status changes.
     revision: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
-    owner_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
     status_changed_at: so.Mapped[datetime | None]
 
-    owner_organization: so.Mapped["Organization"] = so.relationship()  # noqa: F821
     parties: so.Mapped[list["AgreementParty"]] = so.relationship(
         back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementParty.position"
     )
-    recipients: so.Mapped[list["User"]] = so.relationship(secondary=agreement_recipients)  # noqa: F821
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("status", AgreementStatus.DRAFT)
-        kwargs.setdefault("tlp", TLP.AMBER)
-        super().__init__(**kwargs)
 
     def transition_actions(self) -> list[tuple[AgreementStatus, str]]:
         """(target status, button label) for every step allowed from the current status."""

@@ -12,10 +12,10 @@ from app.models._common import (
     LabelledEnum,
     LifecycleMixin,
     RecordMixin,
+    ShareableMixin,
     TimestampMixin,
     enum_column_type,
     link_table,
-    recipients_table,
     today,
 )
 
@@ -143,22 +143,19 @@ CORE_CAPABILITIES: dict[str, str] = {
 
 exercise_organizations = link_table("exercise_organizations", "exercise", "exercises")
 exercise_agreements = link_table("exercise_agreements", "exercise", "exercises", "agreement_id", "agreements")
-exercise_recipients = recipients_table("exercise", "exercises")
 
 
-class Exercise(LifecycleMixin, RecordMixin, db.Model):
+class Exercise(ShareableMixin, db.Model):
     __tablename__ = "exercises"
     TRANSITIONS = TRANSITIONS
     NOUN = "An exercise"
+    DEFAULTS = {"status": ExerciseStatus.PLANNING, "tlp": TLP.AMBER}
 
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    reference: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
     type: so.Mapped[ExerciseType] = so.mapped_column(enum_column_type(ExerciseType))
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     scenario: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     starts_at: so.Mapped[datetime] = so.mapped_column(index=True)
     ends_at: so.Mapped[datetime]
-    owner_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
     status: so.Mapped[ExerciseStatus] = so.mapped_column(enum_column_type(ExerciseStatus), index=True)
     status_changed_at: so.Mapped[datetime | None]
     conducted_on: so.Mapped[date | None]  # the AAR/IP is due AAR_DUE_DAYS after it
@@ -166,14 +163,11 @@ class Exercise(LifecycleMixin, RecordMixin, db.Model):
     # never moves this link; the label is kept as it read on the day.
     incident_plan_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("incident_plans.id"), index=True)
     plan_version_label: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
-    tlp: so.Mapped[TLP] = so.mapped_column(enum_column_type(TLP), index=True)
 
-    owner_organization: so.Mapped["Organization"] = so.relationship()  # noqa: F821
     organizations: so.Mapped[list["Organization"]] = so.relationship(  # noqa: F821
         secondary=exercise_organizations, order_by="Organization.name")
     agreements: so.Mapped[list["Agreement"]] = so.relationship(  # noqa: F821
         secondary=exercise_agreements, order_by="Agreement.reference")
-    recipients: so.Mapped[list["User"]] = so.relationship(secondary=exercise_recipients)  # noqa: F821
     incident_plan: so.Mapped["IncidentPlan | None"] = so.relationship()  # noqa: F821
     objectives: so.Mapped[list["ExerciseObjective"]] = so.relationship(
         back_populates="exercise", cascade="all, delete-orphan", order_by="ExerciseObjective.position")
@@ -184,11 +178,6 @@ class Exercise(LifecycleMixin, RecordMixin, db.Model):
         order_by="(ExerciseInject.number, ExerciseInject.id)")
     corrective_actions: so.Mapped[list["CorrectiveAction"]] = so.relationship(
         back_populates="exercise", order_by="CorrectiveAction.id")
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("status", ExerciseStatus.PLANNING)
-        kwargs.setdefault("tlp", TLP.AMBER)
-        super().__init__(**kwargs)
 
     def participating_org_ids(self) -> set[int]:
         return {self.owner_organization_id} | {o.id for o in self.organizations}
@@ -305,6 +294,7 @@ class CorrectiveAction(LifecycleMixin, RecordMixin, db.Model):
     __tablename__ = "corrective_actions"
     TRANSITIONS = CORRECTIVE_TRANSITIONS
     NOUN = "A corrective action"
+    DEFAULTS = {"status": CorrectiveActionStatus.OPEN}
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     exercise_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("exercises.id"), index=True)
@@ -336,10 +326,6 @@ class CorrectiveAction(LifecycleMixin, RecordMixin, db.Model):
     point_of_contact: so.Mapped["User | None"] = so.relationship(foreign_keys=[point_of_contact_id])  # noqa: F821
     completed_by: so.Mapped["User | None"] = so.relationship(foreign_keys=[completed_by_id])  # noqa: F821
     verified_by: so.Mapped["User | None"] = so.relationship(foreign_keys=[verified_by_id])  # noqa: F821
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("status", CorrectiveActionStatus.OPEN)
-        super().__init__(**kwargs)
 
     @property
     def is_done(self) -> bool:

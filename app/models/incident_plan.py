@@ -10,13 +10,11 @@ from app.extensions import db
 from app.models._common import (
     TLP,
     LabelledEnum,
-    LifecycleMixin,
-    RecordMixin,
     ReviewedMixin,
     SectorSet,
+    ShareableMixin,
     enum_column_type,
     link_table,
-    recipients_table,
     today,
 )
 
@@ -94,21 +92,19 @@ class Phase(LabelledEnum):
 
 incident_plan_organizations = link_table("incident_plan_organizations", "incident_plan", "incident_plans")
 
-incident_plan_recipients = recipients_table("incident_plan", "incident_plans")
 
-
-class IncidentPlan(LifecycleMixin, RecordMixin, ReviewedMixin, db.Model):
+class IncidentPlan(ShareableMixin, ReviewedMixin, db.Model):
     __tablename__ = "incident_plans"
     TRANSITIONS = TRANSITIONS
     NOUN = "A plan"
+    DEFAULTS = {"status": PlanStatus.DRAFT, "tlp": TLP.AMBER, "version_label": "1.0"}
     __table_args__ = (sa.UniqueConstraint("reference", "version_label", name="reference_version"),)
 
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Each version of a plan is a row of its own: the reference is unique with the version label.
     reference: so.Mapped[str] = so.mapped_column(sa.String(20), index=True)
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     scope: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     sectors: so.Mapped[list] = so.mapped_column(SectorSet(), default=list)
-    owner_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
     version_label: so.Mapped[str] = so.mapped_column(sa.String(20), default="1.0")
     status: so.Mapped[PlanStatus] = so.mapped_column(enum_column_type(PlanStatus), index=True)
     approver_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
@@ -116,29 +112,20 @@ class IncidentPlan(LifecycleMixin, RecordMixin, ReviewedMixin, db.Model):
     next_review_date: so.Mapped[date | None] = so.mapped_column(index=True)
     change_summary: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     previous_version_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("incident_plans.id"))
-    tlp: so.Mapped[TLP] = so.mapped_column(enum_column_type(TLP), index=True)
     # Printed in the plan document: who receives it, when the plan is activated, how incidents are graded.
     distribution_list: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
     activation_criteria: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
     severity_levels: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
 
-    owner_organization: so.Mapped["Organization"] = so.relationship()  # noqa: F821
     approver: so.Mapped["User | None"] = so.relationship(foreign_keys=[approver_id])  # noqa: F821
     covered_organizations: so.Mapped[list["Organization"]] = so.relationship(  # noqa: F821
         secondary=incident_plan_organizations, order_by="Organization.name")
-    recipients: so.Mapped[list["User"]] = so.relationship(secondary=incident_plan_recipients)  # noqa: F821
-    previous_version: so.Mapped["IncidentPlan | None"] = so.relationship(remote_side=[id])
+    previous_version: so.Mapped["IncidentPlan | None"] = so.relationship(remote_side="IncidentPlan.id")
     sections: so.Mapped[list["PlanSection"]] = so.relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="PlanSection.position")
     contacts: so.Mapped[list["PlanContact"]] = so.relationship(
         back_populates="plan", cascade="all, delete-orphan",
         order_by="(PlanContact.escalation_tier, PlanContact.id)")
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("status", PlanStatus.DRAFT)
-        kwargs.setdefault("tlp", TLP.AMBER)
-        kwargs.setdefault("version_label", "1.0")
-        super().__init__(**kwargs)
 
     @property
     def is_read_only(self) -> bool:

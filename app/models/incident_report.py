@@ -10,11 +10,9 @@ from app.extensions import db
 from app.models._common import (
     TLP,
     LabelledEnum,
-    LifecycleMixin,
-    RecordMixin,
     SectorSet,
+    ShareableMixin,
     enum_column_type,
-    recipients_table,
     utcnow,
 )
 
@@ -97,17 +95,13 @@ class StageKind(LabelledEnum):
         return list(StageKind).index(self)
 
 
-incident_report_recipients = recipients_table("incident_report", "incident_reports")
-
-
-class IncidentReport(LifecycleMixin, RecordMixin, db.Model):
+class IncidentReport(ShareableMixin, db.Model):
     __tablename__ = "incident_reports"
     TRANSITIONS = TRANSITIONS
     NOUN = "An incident report"
+    DEFAULTS = {"status": IncidentStatus.OPEN, "tlp": TLP.AMBER_STRICT, "geographic_spread": GeographicSpread.LOCAL,
+                "suspected_cause": SuspectedCause.UNKNOWN, "significance": Significance.UNKNOWN}
 
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    reference: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
-    owner_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
     authority_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     summary: so.Mapped[str] = so.mapped_column(sa.Text, default="")
@@ -124,23 +118,11 @@ class IncidentReport(LifecycleMixin, RecordMixin, db.Model):
     countries_affected: so.Mapped[str] = so.mapped_column(sa.String(200), default="")  # "BE,FR" (ISO 3166)
     suspected_cause: so.Mapped[SuspectedCause] = so.mapped_column(enum_column_type(SuspectedCause))
     significance: so.Mapped[Significance] = so.mapped_column(enum_column_type(Significance), index=True)
-    tlp: so.Mapped[TLP] = so.mapped_column(enum_column_type(TLP), index=True)
 
-    owner_organization: so.Mapped["Organization"] = so.relationship(  # noqa: F821
-        foreign_keys=[owner_organization_id])
     authority_organization: so.Mapped["Organization"] = so.relationship(  # noqa: F821
         foreign_keys=[authority_organization_id])
-    recipients: so.Mapped[list["User"]] = so.relationship(secondary=incident_report_recipients)  # noqa: F821
     stages: so.Mapped[list["IncidentReportStage"]] = so.relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="IncidentReportStage.id")
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("status", IncidentStatus.OPEN)
-        kwargs.setdefault("tlp", TLP.AMBER_STRICT)
-        kwargs.setdefault("geographic_spread", GeographicSpread.LOCAL)
-        kwargs.setdefault("suspected_cause", SuspectedCause.UNKNOWN)
-        kwargs.setdefault("significance", Significance.UNKNOWN)
-        super().__init__(**kwargs)
 
     def participating_org_ids(self) -> set[int]:
         return {self.owner_organization_id, self.authority_organization_id}

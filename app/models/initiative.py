@@ -8,12 +8,10 @@ from app.extensions import db
 from app.models._common import (
     TLP,
     LabelledEnum,
-    LifecycleMixin,
-    RecordMixin,
     SectorSet,
+    ShareableMixin,
     enum_column_type,
     link_table,
-    recipients_table,
     today,
 )
 
@@ -43,29 +41,24 @@ TRANSITIONS: dict[InitiativeStatus, frozenset[InitiativeStatus]] = {
 
 initiative_participants = link_table("initiative_participants", "initiative", "initiatives")
 
-initiative_recipients = recipients_table("initiative", "initiatives")
 
-
-class Initiative(LifecycleMixin, RecordMixin, db.Model):
+class Initiative(ShareableMixin, db.Model):
     __tablename__ = "initiatives"
     TRANSITIONS = TRANSITIONS
     NOUN = "An initiative"
+    DEFAULTS = {"status": InitiativeStatus.PROPOSED, "health": Health.GREEN, "tlp": TLP.AMBER}
 
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    reference: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     objective: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     agreement_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("agreements.id"), index=True)
     lead_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
-    owner_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
     sectors: so.Mapped[list] = so.mapped_column(SectorSet(), default=list)
     start_date: so.Mapped[date | None]
     target_date: so.Mapped[date | None]
     status: so.Mapped[InitiativeStatus] = so.mapped_column(enum_column_type(InitiativeStatus), index=True)
     health: so.Mapped[Health] = so.mapped_column(enum_column_type(Health), index=True)
     health_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    tlp: so.Mapped[TLP] = so.mapped_column(enum_column_type(TLP), index=True)
     status_changed_at: so.Mapped[datetime | None]
     # "Decisions needed" in the executive report: set by a coordinator, with the question to decide.
     decision_needed: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
@@ -74,20 +67,11 @@ class Initiative(LifecycleMixin, RecordMixin, db.Model):
     agreement: so.Mapped["Agreement | None"] = so.relationship()  # noqa: F821
     lead_organization: so.Mapped["Organization"] = so.relationship(  # noqa: F821
         foreign_keys=[lead_organization_id])
-    owner_organization: so.Mapped["Organization"] = so.relationship(  # noqa: F821
-        foreign_keys=[owner_organization_id])
     participants: so.Mapped[list["Organization"]] = so.relationship(  # noqa: F821
         secondary=initiative_participants, order_by="Organization.name")
-    recipients: so.Mapped[list["User"]] = so.relationship(secondary=initiative_recipients)  # noqa: F821
     milestones: so.Mapped[list["Milestone"]] = so.relationship(
         back_populates="initiative", cascade="all, delete-orphan",
         order_by="(Milestone.due_date, Milestone.id)")
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("status", InitiativeStatus.PROPOSED)
-        kwargs.setdefault("health", Health.GREEN)
-        kwargs.setdefault("tlp", TLP.AMBER)
-        super().__init__(**kwargs)
 
     def participating_org_ids(self) -> set[int]:
         return ({self.owner_organization_id, self.lead_organization_id}

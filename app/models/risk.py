@@ -13,8 +13,8 @@ from app.models._common import (
     RecordMixin,
     ReviewedMixin,
     Sector,
+    ShareableMixin,
     enum_column_type,
-    recipients_table,
     today,
 )
 
@@ -68,20 +68,17 @@ TRANSITIONS = {
     R.CLOSED: frozenset({R.OPEN}),
 }
 
-risk_recipients = recipients_table("risk", "risks")
 
-
-class Risk(LifecycleMixin, RecordMixin, ReviewedMixin, db.Model):
+class Risk(ShareableMixin, ReviewedMixin, db.Model):
     __tablename__ = "risks"
     TRANSITIONS = TRANSITIONS
     NOUN = "A risk"
+    DEFAULTS = {"status": RiskStatus.OPEN, "treatment": Treatment.MITIGATE, "tlp": TLP.AMBER}
     __table_args__ = (
         sa.CheckConstraint("likelihood BETWEEN 1 AND 5", name="likelihood_range"),
         sa.CheckConstraint("impact BETWEEN 1 AND 5", name="impact_range"),
     )
 
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    reference: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     sector: so.Mapped[Sector | None] = so.mapped_column(enum_column_type(Sector, length=40), index=True)
@@ -90,7 +87,6 @@ class Risk(LifecycleMixin, RecordMixin, ReviewedMixin, db.Model):
     vulnerability: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     likelihood: so.Mapped[int]
     impact: so.Mapped[int]
-    owner_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
     initiative_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("initiatives.id"), index=True)
     # The incident report the risk was opened from (its page links back, for readers of the report).
     incident_report_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("incident_reports.id"), index=True)
@@ -99,22 +95,13 @@ class Risk(LifecycleMixin, RecordMixin, ReviewedMixin, db.Model):
     residual_likelihood: so.Mapped[int | None]
     residual_impact: so.Mapped[int | None]
     next_review_date: so.Mapped[date | None]
-    tlp: so.Mapped[TLP] = so.mapped_column(enum_column_type(TLP), index=True)
     # "Decisions needed" in the executive report: set by a coordinator, with the question to decide.
     decision_needed: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     decision_note: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
 
-    owner_organization: so.Mapped["Organization"] = so.relationship()  # noqa: F821
     initiative: so.Mapped["Initiative | None"] = so.relationship()  # noqa: F821
-    recipients: so.Mapped[list["User"]] = so.relationship(secondary=risk_recipients)  # noqa: F821
     mitigations: so.Mapped[list["Mitigation"]] = so.relationship(
         back_populates="risk", order_by="Mitigation.due_date")
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("status", RiskStatus.OPEN)
-        kwargs.setdefault("treatment", Treatment.MITIGATE)
-        kwargs.setdefault("tlp", TLP.AMBER)
-        super().__init__(**kwargs)
 
     @hybrid_property
     def score(self) -> int:
@@ -186,6 +173,7 @@ class Mitigation(LifecycleMixin, RecordMixin, db.Model):
     TRANSITIONS = MITIGATION_TRANSITIONS
     NOUN = "A mitigation"
     NOT_STARTED = M.PLANNED  # assigned work not begun: "Newly assigned" in the inbox
+    DEFAULTS = {"status": MitigationStatus.PLANNED, "effectiveness": 0}
     __table_args__ = (sa.CheckConstraint("effectiveness BETWEEN 0 AND 100", name="effectiveness_range"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -202,11 +190,6 @@ class Mitigation(LifecycleMixin, RecordMixin, db.Model):
     risk: so.Mapped[Risk] = so.relationship(back_populates="mitigations")
     assigned_organization: so.Mapped["Organization"] = so.relationship()  # noqa: F821
     assigned_user: so.Mapped["User | None"] = so.relationship(foreign_keys=[assigned_user_id])  # noqa: F821
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("status", MitigationStatus.PLANNED)
-        kwargs.setdefault("effectiveness", 0)
-        super().__init__(**kwargs)
 
     @property
     def is_overdue(self) -> bool:

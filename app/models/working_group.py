@@ -10,9 +10,9 @@ from app.models._common import (
     LabelledEnum,
     LifecycleMixin,
     RecordMixin,
+    ShareableMixin,
     TimestampMixin,
     enum_column_type,
-    recipients_table,
     today,
     utcnow,
 )
@@ -34,39 +34,27 @@ GROUP_TRANSITIONS = {
     WorkingGroupStatus.CLOSED: frozenset({WorkingGroupStatus.ACTIVE}),
 }
 
-working_group_recipients = recipients_table("working_group", "working_groups")
 
-
-class WorkingGroup(LifecycleMixin, RecordMixin, db.Model):
+class WorkingGroup(ShareableMixin, db.Model):
     __tablename__ = "working_groups"
     TRANSITIONS = GROUP_TRANSITIONS
     NOUN = "A working group"
+    DEFAULTS = {"status": WorkingGroupStatus.ACTIVE, "tlp": TLP.AMBER}
 
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    reference: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(200))
     charter: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     initiative_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("initiatives.id"), index=True)
-    owner_organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
-    tlp: so.Mapped[TLP] = so.mapped_column(enum_column_type(TLP), index=True)
     status: so.Mapped[WorkingGroupStatus] = so.mapped_column(enum_column_type(WorkingGroupStatus), index=True)
 
     initiative: so.Mapped["Initiative | None"] = so.relationship()  # noqa: F821
-    owner_organization: so.Mapped["Organization"] = so.relationship()  # noqa: F821
     memberships: so.Mapped[list["WorkingGroupMember"]] = so.relationship(
         back_populates="working_group", cascade="all, delete-orphan")
-    recipients: so.Mapped[list["User"]] = so.relationship(secondary=working_group_recipients)  # noqa: F821
     tasks: so.Mapped[list["Task"]] = so.relationship(back_populates="working_group",
                                                      order_by="Task.due_date")
 
     @property
     def title(self) -> str:
         return self.name
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("status", WorkingGroupStatus.ACTIVE)
-        kwargs.setdefault("tlp", TLP.AMBER)
-        super().__init__(**kwargs)
 
     def participating_org_ids(self) -> set[int]:
         return {self.owner_organization_id} | {m.user.organization_id for m in self.memberships}
@@ -146,6 +134,7 @@ class Task(LifecycleMixin, RecordMixin, db.Model):
     TRANSITIONS = TASK_TRANSITIONS
     NOUN = "A task"
     NOT_STARTED = T.TO_DO  # assigned work not begun: "Newly assigned" in the inbox
+    DEFAULTS = {"status": TaskStatus.TO_DO, "priority": TaskPriority.MEDIUM}
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     working_group_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("working_groups.id"), index=True)
@@ -161,11 +150,6 @@ class Task(LifecycleMixin, RecordMixin, db.Model):
     assignee: so.Mapped["User | None"] = so.relationship(foreign_keys=[assignee_id])  # noqa: F821
     updates: so.Mapped[list["TaskUpdate"]] = so.relationship(
         back_populates="task", cascade="all, delete-orphan", order_by="TaskUpdate.created_at")
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("status", TaskStatus.TO_DO)
-        kwargs.setdefault("priority", TaskPriority.MEDIUM)
-        super().__init__(**kwargs)
 
     @property
     def is_overdue(self) -> bool:
