@@ -84,9 +84,7 @@ def add_agreement_party(agreement_id: int):
     _save_parties(agreement, [*_rows(agreement.parties), *_party_rows([new])])
     party = next(p for p in agreement.parties if p.organization_id == new.organization_id)
     response = writes.with_etag(jsonify(PartyOut.model_validate(party).model_dump(mode="json")), agreement.version)
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.list_agreement_parties", agreement_id=agreement.id)
-    return response
+    return writes.created(response, url_for("api.list_agreement_parties", agreement_id=agreement.id))
 
 
 @bp.delete("/agreements/<int:agreement_id>/parties/<int:organization_id>")
@@ -127,14 +125,12 @@ class SignatureRequestList(BaseModel):
     items: list[SignatureRequestOut]
 
 
-def _requests(agreement, status: int = 200) -> Response:
+def _requests(agreement) -> Response:
     round_ = signing.current_round(agreement)
     opened = {r.id for r in signing.open_requests(round_)}
     items = [SignatureRequestOut.model_validate(r).model_copy(update={"open": r.id in opened}).model_dump(mode="json")
              for r in round_]
-    response = writes.with_etag(jsonify({"items": items}), agreement.version)
-    response.status_code = status
-    return response
+    return writes.with_etag(jsonify({"items": items}), agreement.version)
 
 
 @bp.get("/agreements/<int:agreement_id>/signature-requests")
@@ -196,7 +192,5 @@ def issue_for_signature(agreement_id: int):
     except SealingFailed as error:
         raise ProblemError(503, "The document could not be sealed; nothing was issued. Try again later.") from error
     db.session.flush()
-    response = _requests(agreement, 201)
-    response.headers["Location"] = url_for("api.list_signature_requests", agreement_id=agreement.id)
-    return response
+    return writes.created(_requests(agreement), url_for("api.list_signature_requests", agreement_id=agreement.id))
 

@@ -9,7 +9,6 @@ from datetime import date, datetime
 from flask import jsonify, request, url_for
 from flask_login import current_user
 from pydantic import Field
-from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.agreements import queries, services
@@ -24,7 +23,6 @@ from app.models import (
     TLP,
     Agreement,
     AgreementKind,
-    AgreementParty,
     AgreementStatus,
     Organization,
     PartyRole,
@@ -79,12 +77,14 @@ def _out(agreement: Agreement) -> AgreementOut:
     return AgreementOut.model_validate(agreement)
 
 
+def _answer(agreement: Agreement):
+    return writes.with_etag(jsonify(_out(agreement).model_dump(mode="json")), agreement.version)
+
+
 def get_visible_agreement(agreement_id: int) -> Agreement:
     """The agreement when the token's user may read it (404 otherwise, as on the pages)."""
-    stmt = (permissions.visible_agreements(current_user).where(Agreement.id == agreement_id)
-            .options(selectinload(Agreement.parties).selectinload(AgreementParty.organization),
-                     selectinload(Agreement.owner_organization)))
-    return db.first_or_404(stmt)
+    return db.first_or_404(permissions.visible_agreements(current_user).where(Agreement.id == agreement_id)
+                           .options(*queries.RECORD_OPTIONS))
 
 
 @bp.get("/agreements/")
@@ -103,7 +103,7 @@ def list_agreements():
 def get_agreement(agreement_id: int):
     """One agreement; its ETag is its version."""
     agreement = get_visible_agreement(agreement_id)
-    return writes.with_etag(jsonify(_out(agreement).model_dump(mode="json")), agreement.version)
+    return _answer(agreement)
 
 
 @bp.get("/agreements/<int:agreement_id>/documents")
@@ -153,7 +153,7 @@ def update_agreement(agreement_id: int):
         services.update_agreement(current_user, agreement, expected_version=version, recipients=recipients,
                                   **changes)
     db.session.flush()
-    return writes.with_etag(jsonify(_out(agreement).model_dump(mode="json")), agreement.version)
+    return _answer(agreement)
 
 
 @bp.post("/agreements/<int:agreement_id>/transitions")
@@ -170,7 +170,7 @@ def transition_agreement(agreement_id: int):
     with refused():
         services.transition_agreement(current_user, agreement, step.status, comment=step.comment)
     db.session.flush()
-    return writes.with_etag(jsonify(_out(agreement).model_dump(mode="json")), agreement.version)
+    return _answer(agreement)
 
 
 class PartyIn(Body):
@@ -224,7 +224,4 @@ def create_agreement():
     with refused():
         agreement = services.create_agreement(current_user, parties=_party_rows(new.parties), **fields)
     db.session.flush()
-    response = writes.with_etag(jsonify(_out(agreement).model_dump(mode="json")), agreement.version)
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.get_agreement", agreement_id=agreement.id)
-    return response
+    return writes.created(_answer(agreement), url_for("api.get_agreement", agreement_id=agreement.id))

@@ -113,10 +113,8 @@ def _register(kind: kinds.RecordKind) -> None:  # noqa: C901 -- one closure per 
         except Refused as error:
             raise ProblemError(415, str(error), errors=[{"field": FIELD, "message": str(error)}]) from error
         db.session.flush()
-        response = jsonify({"items": [_out(kind, values, attachment) for attachment in added]})
-        response.status_code = 201
-        response.headers["Location"] = url_for(f"api.{kind.key}_attachment", **values, attachment_id=added[0].id)
-        return response
+        return writes.created(jsonify({"items": [_out(kind, values, attachment) for attachment in added]}),
+                              url_for(f"api.{kind.key}_attachment", **values, attachment_id=added[0].id))
 
     def get_attachment(attachment_id: int, **values):
         record = _record(kind, values)

@@ -16,7 +16,7 @@ from app.api import bp, paging
 from app.api.paging import ListQuery, Page
 from app.api.schemas import Body, RecordOut, UserRef
 from app.api.spec import Responses, spec
-from app.api.writes import field_error
+from app.api.writes import created, field_error
 from app.comments import services
 from app.extensions import db
 from app.models import COMMENT_MAX_CHARS, Comment
@@ -60,10 +60,7 @@ def _register(kind: kinds.RecordKind) -> None:
             comment = services.add_comment(current_user, record, request.context.json.body)
         except services.CommentError as error:
             raise field_error("body", str(error)) from error
-        response = jsonify(_out(comment))
-        response.status_code = 201
-        response.headers["Location"] = url_for(f"api.{kind.key}_comments", **values) + f"#comment-{comment.id}"
-        return response
+        return created(jsonify(_out(comment)), url_for(f"api.{kind.key}_comments", **values) + f"#comment-{comment.id}")
 
     list_comments.__doc__ = f"The comments on one {kind.label}, oldest first."
     add_comment.__doc__ = f"Comment on one {kind.label}: its followers are notified."

@@ -71,10 +71,8 @@ def _dump(action: CorrectiveAction) -> dict:
     return out.model_dump(mode="json")
 
 
-def _answer(action: CorrectiveAction, status: int = 200):
-    response = writes.with_etag(jsonify(_dump(action)), action.version)
-    response.status_code = status
-    return response
+def _answer(action: CorrectiveAction):
+    return writes.with_etag(jsonify(_dump(action)), action.version)
 
 
 def get_visible_action(action_id: int) -> CorrectiveAction:

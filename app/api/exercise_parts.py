@@ -279,6 +279,4 @@ def add_exercise_corrective_action(exercise_id: int):
             point_of_contact=contact, objective=objective, start_date=body.start_date, due_date=body.due_date,
             **links)
     db.session.flush()
-    response = action_answer(action, 201)
-    response.headers["Location"] = url_for("api.get_corrective_action", corrective_action_id=action.id)
-    return response
+    return writes.created(action_answer(action), url_for("api.get_corrective_action", corrective_action_id=action.id))

@@ -56,10 +56,8 @@ def _dump(exercise: Exercise) -> dict:
     return ExerciseOut.model_validate(exercise).model_dump(mode="json")
 
 
-def _answer(exercise: Exercise, status: int = 200):
-    response = jsonify(_dump(exercise))
-    response.status_code = status
-    return writes.with_etag(response, exercise.version)
+def _answer(exercise: Exercise):
+    return writes.with_etag(jsonify(_dump(exercise)), exercise.version)
 
 
 def get_visible_exercise(exercise_id: int) -> Exercise:
@@ -148,9 +146,7 @@ def create_exercise():
     with refused():
         exercise = services.create_exercise(current_user, **fields)
     db.session.flush()
-    response = _answer(exercise, 201)
-    response.headers["Location"] = url_for("api.get_exercise", exercise_id=exercise.id)
-    return response
+    return writes.created(_answer(exercise), url_for("api.get_exercise", exercise_id=exercise.id))
 
 
 @bp.patch("/exercises/<int:exercise_id>")

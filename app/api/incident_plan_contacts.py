@@ -69,9 +69,7 @@ def revise_plan(plan_id: int):
     with refused():
         draft = services.revise_incident_plan(current_user, plan, request.context.json.bump)
     db.session.flush()
-    response = _answer(draft, 201)
-    response.headers["Location"] = url_for("api.get_incident_plan", plan_id=draft.id)
-    return response
+    return writes.created(_answer(draft), url_for("api.get_incident_plan", plan_id=draft.id))
 
 
 class ContactFields(Body):
@@ -105,10 +103,8 @@ class ContactList(BaseModel):
     items: list[ContactOut]
 
 
-def _contact_answer(contact: PlanContact, status: int = 200):
-    response = jsonify(ContactOut.model_validate(contact).model_dump(mode="json"))
-    response.status_code = status
-    return writes.with_etag(response, contact.version)
+def _contact_answer(contact: PlanContact):
+    return writes.with_etag(jsonify(ContactOut.model_validate(contact).model_dump(mode="json")), contact.version)
 
 
 def _contact(plan: IncidentPlan, contact_id: int) -> PlanContact:
@@ -149,9 +145,8 @@ def add_plan_contact(plan_id: int):
     with refused():
         contact = services.add_contact(current_user, plan, **new.model_dump())
     db.session.flush()
-    response = _contact_answer(contact, 201)
-    response.headers["Location"] = url_for("api.update_plan_contact", plan_id=plan.id, contact_id=contact.id)
-    return response
+    return writes.created(_contact_answer(contact),
+                          url_for("api.update_plan_contact", plan_id=plan.id, contact_id=contact.id))
 
 
 @bp.patch("/incident-plans/<int:plan_id>/contacts/<int:contact_id>")

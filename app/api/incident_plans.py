@@ -90,10 +90,8 @@ def _dump(plan: IncidentPlan) -> dict:
     return out.model_dump(mode="json")
 
 
-def _answer(plan: IncidentPlan, status: int = 200):
-    response = jsonify(_dump(plan))
-    response.status_code = status
-    return writes.with_etag(response, plan.version)
+def _answer(plan: IncidentPlan):
+    return writes.with_etag(jsonify(_dump(plan)), plan.version)
 
 
 def get_visible_plan(plan_id: int) -> IncidentPlan:
@@ -194,9 +192,7 @@ def create_incident_plan():
     with refused():
         plan = services.create_incident_plan(current_user, **_changes(request.context.json))
     db.session.flush()
-    response = _answer(plan, 201)
-    response.headers["Location"] = url_for("api.get_incident_plan", plan_id=plan.id)
-    return response
+    return writes.created(_answer(plan), url_for("api.get_incident_plan", plan_id=plan.id))
 
 
 @bp.patch("/incident-plans/<int:plan_id>")
@@ -254,10 +250,8 @@ def _section(plan: IncidentPlan, section_id: int) -> PlanSection:
     return section
 
 
-def _section_answer(plan: IncidentPlan, section: PlanSection, status: int = 200):
-    response = jsonify(SectionOut.model_validate(section).model_dump(mode="json"))
-    response.status_code = status
-    return writes.with_etag(response, section.version)
+def _section_answer(plan: IncidentPlan, section: PlanSection):
+    return writes.with_etag(jsonify(SectionOut.model_validate(section).model_dump(mode="json")), section.version)
 
 
 @bp.post("/incident-plans/<int:plan_id>/sections/")
@@ -269,9 +263,8 @@ def add_plan_section(plan_id: int):
     with refused():
         section = services.add_section(current_user, plan, phase=body.phase, title=body.title, body=body.body)
     db.session.flush()
-    response = _section_answer(plan, section, 201)
-    response.headers["Location"] = url_for("api.update_plan_section", plan_id=plan.id, section_id=section.id)
-    return response
+    return writes.created(_section_answer(plan, section),
+                          url_for("api.update_plan_section", plan_id=plan.id, section_id=section.id))
 
 
 @bp.patch("/incident-plans/<int:plan_id>/sections/<int:section_id>")

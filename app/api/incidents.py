@@ -116,10 +116,8 @@ def _dump(report: IncidentReport) -> dict:
     return out.model_dump(mode="json")
 
 
-def _answer(report: IncidentReport, status: int = 200):
-    response = jsonify(_dump(report))
-    response.status_code = status
-    return writes.with_etag(response, report.version)
+def _answer(report: IncidentReport):
+    return writes.with_etag(jsonify(_dump(report)), report.version)
 
 
 def get_visible_report(incident_id: int) -> IncidentReport:
@@ -228,9 +226,7 @@ def create_incident():
     with _refused_input():
         report = services.create_incident_report(current_user, authority=authority, **fields)
     db.session.flush()
-    response = _answer(report, 201)
-    response.headers["Location"] = url_for("api.get_incident", incident_id=report.id)
-    return response
+    return writes.created(_answer(report), url_for("api.get_incident", incident_id=report.id))
 
 
 @bp.patch("/incidents/<int:incident_id>")
@@ -299,9 +295,8 @@ def submit_incident_stage(incident_id: int):
     db.session.flush()
     response = jsonify(StageOut.model_validate(stage).model_copy(update={
         "late_by_seconds": int(stage.late_by.total_seconds()) if stage.late_by else None}).model_dump(mode="json"))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.incident_stage_document", incident_id=report.id, stage_id=stage.id)
-    return writes.with_etag(response, report.version)
+    return writes.created(writes.with_etag(response, report.version),
+                          url_for("api.incident_stage_document", incident_id=report.id, stage_id=stage.id))
 
 
 @bp.post("/incidents/<int:incident_id>/stages/<int:stage_id>/acknowledgement")

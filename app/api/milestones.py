@@ -17,7 +17,7 @@ from flask_login import current_user
 from pydantic import Field
 
 from app import permissions
-from app.api import bp
+from app.api import bp, writes
 from app.api.initiatives import TAGS, MilestoneOut, get_visible_initiative
 from app.api.schemas import Body, Text
 from app.api.spec import Responses, spec
@@ -49,10 +49,8 @@ def _load(initiative_id: int, milestone_id: int, *, manage: bool) -> tuple[Initi
     return initiative, milestone
 
 
-def _answer(milestone: Milestone, status: int = 200):
-    response = jsonify(MilestoneOut.model_validate(milestone).model_dump(mode="json"))
-    response.status_code = status
-    return response
+def _answer(milestone: Milestone):
+    return jsonify(MilestoneOut.model_validate(milestone).model_dump(mode="json"))
 
 
 @bp.get(f"{BASE}/<int:milestone_id>")
@@ -71,9 +69,8 @@ def add_milestone(initiative_id: int):
     body = request.context.json
     milestone = services.add_milestone(current_user, initiative, title=body.title, due_date=body.due_date)
     db.session.flush()
-    response = _answer(milestone, 201)
-    response.headers["Location"] = url_for("api.get_milestone", initiative_id=initiative.id, milestone_id=milestone.id)
-    return response
+    return writes.created(_answer(milestone),
+                          url_for("api.get_milestone", initiative_id=initiative.id, milestone_id=milestone.id))
 
 
 @bp.patch(f"{BASE}/<int:milestone_id>")
@@ -92,17 +89,19 @@ def update_milestone(initiative_id: int, milestone_id: int):
 @spec.validate(resp=Responses(HTTP_200=MilestoneOut), tags=TAGS)
 def complete_milestone(initiative_id: int, milestone_id: int):
     """Mark a milestone completed (a completed one stays as it is)."""
-    initiative, milestone = _load(initiative_id, milestone_id, manage=True)
-    services.complete_milestone(current_user, initiative, milestone)
-    db.session.flush()
-    return _answer(milestone)
+    return _step(services.complete_milestone, initiative_id, milestone_id)
 
 
 @bp.post(f"{BASE}/<int:milestone_id>/reopen")
 @spec.validate(resp=Responses(HTTP_200=MilestoneOut), tags=TAGS)
 def reopen_milestone(initiative_id: int, milestone_id: int):
     """Reopen a completed milestone (an open one stays as it is)."""
+    return _step(services.reopen_milestone, initiative_id, milestone_id)
+
+
+def _step(step, initiative_id: int, milestone_id: int):
+    """Complete or reopen: the service's step (none when the milestone is there already), then the milestone."""
     initiative, milestone = _load(initiative_id, milestone_id, manage=True)
-    services.reopen_milestone(current_user, initiative, milestone)
+    step(current_user, initiative, milestone)
     db.session.flush()
     return _answer(milestone)

@@ -45,9 +45,8 @@ class MitigationList(BaseModel):
     items: list[MitigationOut]
 
 
-def _answer(mitigation: Mitigation, status: int = 200):
+def _answer(mitigation: Mitigation):
     response = jsonify(MitigationOut.model_validate(mitigation).model_dump(mode="json"))
-    response.status_code = status
     return writes.with_etag(response, mitigation.version)
 
 
@@ -137,9 +136,8 @@ def create_mitigation(risk_id: int):
     with refused():
         mitigation = services.create_mitigation(current_user, risk, **fields)
     db.session.flush()
-    response = _answer(mitigation, 201)
-    response.headers["Location"] = url_for("api.get_mitigation", risk_id=risk.id, mitigation_id=mitigation.id)
-    return response
+    return writes.created(_answer(mitigation),
+                          url_for("api.get_mitigation", risk_id=risk.id, mitigation_id=mitigation.id))
 
 
 @bp.patch("/risks/<int:risk_id>/mitigations/<int:mitigation_id>")

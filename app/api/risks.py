@@ -83,10 +83,8 @@ def _dump(risk: Risk, readable_initiatives: set[int]) -> dict:
     return out.model_dump(mode="json")
 
 
-def _answer(risk: Risk, status: int = 200):
-    response = jsonify(_dump(risk, _visible_initiative_ids({risk.initiative_id} - {None})))
-    response.status_code = status
-    return writes.with_etag(response, risk.version)
+def _answer(risk: Risk):
+    return writes.with_etag(jsonify(_dump(risk, _visible_initiative_ids({risk.initiative_id} - {None}))), risk.version)
 
 
 def get_visible_risk(risk_id: int) -> Risk:
@@ -171,9 +169,7 @@ def create_risk():
     with refused():
         risk = services.create_risk(current_user, **fields)
     db.session.flush()
-    response = _answer(risk, 201)
-    response.headers["Location"] = url_for("api.get_risk", risk_id=risk.id)
-    return response
+    return writes.created(_answer(risk), url_for("api.get_risk", risk_id=risk.id))
 
 
 @bp.patch("/risks/<int:risk_id>")

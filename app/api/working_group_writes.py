@@ -16,28 +16,33 @@ is checked here and named in the 422.
 """
 from datetime import date
 
-from flask import jsonify, request, url_for
+from flask import request, url_for
 from flask_login import current_user
 from pydantic import Field
-from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.api import bp, refused, writes
 from app.api.schemas import Body, IfMatch, RecordId, Text
 from app.api.spec import Responses, spec
-from app.api.working_groups import TAGS, TaskOut, WorkingGroupOut, _group, _readable_initiatives
+from app.api.working_groups import (
+    TAGS,
+    TaskOut,
+    WorkingGroupOut,
+    get_visible_group,
+    get_visible_task,
+    group_answer,
+    task_answer,
+)
 from app.extensions import db
 from app.forms import TASK_DESCRIPTION_MAX, TASK_LATEST_DUE, TASK_TITLE_MAX
 from app.models import (
     TLP,
     Initiative,
     MemberRole,
-    Task,
     TaskPriority,
     TaskStatus,
     User,
     WorkingGroup,
-    WorkingGroupMember,
     WorkingGroupStatus,
     today,
 )
@@ -103,29 +108,6 @@ class TaskTransition(Body):
     note: Text(NOTE_MAX) = ""
 
 
-def _visible_group(working_group_id: int) -> WorkingGroup:
-    return db.first_or_404(permissions.visible_working_groups(current_user)
-                           .where(WorkingGroup.id == working_group_id)
-                           .options(selectinload(WorkingGroup.memberships).selectinload(WorkingGroupMember.user)))
-
-
-def _visible_task(task_id: int) -> Task:
-    return db.first_or_404(permissions.visible_tasks(current_user).where(Task.id == task_id)
-                           .options(selectinload(Task.assignee)))
-
-
-def _group_answer(group: WorkingGroup, status: int = 200):
-    response = jsonify(_group(group, _readable_initiatives({group.initiative_id} - {None})))
-    response.status_code = status
-    return writes.with_etag(response, group.version)
-
-
-def _task_answer(task: Task, status: int = 200):
-    response = jsonify(TaskOut.model_validate(task).model_dump(mode="json"))
-    response.status_code = status
-    return writes.with_etag(response, task.version)
-
-
 def _initiative(initiative_id: int | None, group: WorkingGroup | None):
     """The form's choices: a readable, unarchived initiative, or the group's current one (kept as it is)."""
     if initiative_id is None:
@@ -173,16 +155,14 @@ def create_working_group():
         group = services.create_working_group(current_user, name=body.name, charter=body.charter, tlp=body.tlp,
                                               initiative=_initiative(body.initiative_id, None))
     db.session.flush()
-    response = _group_answer(group, 201)
-    response.headers["Location"] = url_for("api.get_working_group", working_group_id=group.id)
-    return response
+    return writes.created(group_answer(group), url_for("api.get_working_group", working_group_id=group.id))
 
 
 @bp.patch("/working-groups/<int:working_group_id>")
 @spec.validate(json=WorkingGroupPatch, headers=IfMatch, resp=Responses(HTTP_200=WorkingGroupOut), tags=TAGS)
 def update_working_group(working_group_id: int):
     """Change a group's fields: If-Match must name its current version (412 otherwise, 428 without it)."""
-    group = _visible_group(working_group_id)
+    group = get_visible_group(working_group_id)
     permissions.authorize(permissions.can_edit_working_group(current_user, group))
     version = writes.expected_version(group)
     changes = request.context.json.model_dump(exclude_unset=True)
@@ -193,25 +173,25 @@ def update_working_group(working_group_id: int):
         services.update_working_group(current_user, group, expected_version=version, recipients=recipients,
                                       **changes)
     db.session.flush()
-    return _group_answer(group)
+    return group_answer(group)
 
 
 @bp.post("/working-groups/<int:working_group_id>/transitions")
 @spec.validate(json=WorkingGroupTransition, resp=Responses(HTTP_200=WorkingGroupOut), tags=TAGS)
 def transition_working_group(working_group_id: int):
     """Close a working group, or reopen a closed one, as its status buttons do."""
-    group = _visible_group(working_group_id)
+    group = get_visible_group(working_group_id)
     with refused():
         services.transition_working_group(current_user, group, request.context.json.status)
     db.session.flush()
-    return _group_answer(group)
+    return group_answer(group)
 
 
 @bp.post("/working-groups/<int:working_group_id>/members")
 @spec.validate(json=MemberIn, resp=Responses(HTTP_201=WorkingGroupOut), tags=TAGS)
 def add_working_group_member(working_group_id: int):
     """Add a person to the group; their organisation takes part in it from then on (as the Add member form)."""
-    group = _visible_group(working_group_id)
+    group = get_visible_group(working_group_id)
     permissions.authorize(permissions.can_edit_working_group(current_user, group))
     body = request.context.json
     user = db.session.scalar(permissions.visible_users(current_user).where(User.id == body.user_id,
@@ -221,38 +201,40 @@ def add_working_group_member(working_group_id: int):
     with refused():
         services.add_member(current_user, group, user, body.role)
     db.session.flush()
-    return _group_answer(group, 201)
+    response = group_answer(group)
+    response.status_code = 201
+    return response
 
 
 @bp.patch("/working-groups/<int:working_group_id>/members/<int:user_id>")
 @spec.validate(json=MemberPatch, resp=Responses(HTTP_200=WorkingGroupOut), tags=TAGS)
 def change_working_group_member(working_group_id: int, user_id: int):
     """Change a member's role (chair, member, observer…)."""
-    group = _visible_group(working_group_id)
+    group = get_visible_group(working_group_id)
     permissions.authorize(permissions.can_edit_working_group(current_user, group))
     with refused():
         services.change_member_role(current_user, group, user_id, request.context.json.role)
     db.session.flush()
-    return _group_answer(group)
+    return group_answer(group)
 
 
 @bp.delete("/working-groups/<int:working_group_id>/members/<int:user_id>")
 @spec.validate(resp=Responses(HTTP_200=WorkingGroupOut), tags=TAGS)
 def remove_working_group_member(working_group_id: int, user_id: int):
     """Remove a member, unless they hold open tasks in the group (reassign those first: 422)."""
-    group = _visible_group(working_group_id)
+    group = get_visible_group(working_group_id)
     permissions.authorize(permissions.can_edit_working_group(current_user, group))
     with refused():
         services.remove_member(current_user, group, user_id)
     db.session.flush()
-    return _group_answer(group)
+    return group_answer(group)
 
 
 @bp.post("/working-groups/<int:working_group_id>/tasks/")
 @spec.validate(json=TaskIn, resp=Responses(HTTP_201=TaskOut), tags=TAGS)
 def create_task(working_group_id: int):
     """Add a task to an active group (its coordinators), as the New task form does."""
-    group = _visible_group(working_group_id)
+    group = get_visible_group(working_group_id)
     permissions.authorize(permissions.can_add_task(current_user, group))
     body = request.context.json
     _check_due(body.due_date, new=True)
@@ -261,16 +243,14 @@ def create_task(working_group_id: int):
                                          assignee=_assignee(group, body.assignee_id), due_date=body.due_date,
                                          priority=body.priority)
     db.session.flush()
-    response = _task_answer(task, 201)
-    response.headers["Location"] = url_for("api.get_task", task_id=task.id)
-    return response
+    return writes.created(task_answer(task), url_for("api.get_task", task_id=task.id))
 
 
 @bp.patch("/tasks/<int:task_id>")
 @spec.validate(json=TaskPatch, headers=IfMatch, resp=Responses(HTTP_200=TaskOut), tags=TAGS)
 def update_task(task_id: int):
     """Change a task's fields: If-Match must name its current version (412 otherwise, 428 without it)."""
-    task = _visible_task(task_id)
+    task = get_visible_task(task_id)
     permissions.authorize(permissions.can_edit_task(current_user, task))
     version = writes.expected_version(task)
     changes = request.context.json.model_dump(exclude_unset=True)
@@ -281,14 +261,14 @@ def update_task(task_id: int):
     with refused():
         task_services.update_task(current_user, task, expected_version=version, **changes)
     db.session.flush()
-    return _task_answer(task)
+    return task_answer(task)
 
 
 @bp.post("/tasks/<int:task_id>/transitions")
 @spec.validate(json=TaskTransition, resp=Responses(HTTP_200=TaskOut), tags=TAGS)
 def transition_task(task_id: int):
     """Move a task along its lifecycle and/or add a note to its timeline (its coordinators, its assignee)."""
-    task = _visible_task(task_id)
+    task = get_visible_task(task_id)
     permissions.authorize(permissions.can_update_task_status(current_user, task))
     body = request.context.json
     if body.status is None and not body.note:
@@ -296,4 +276,4 @@ def transition_task(task_id: int):
     with refused():
         task_services.update_task_status(current_user, task, body.status, body.note)
     db.session.flush()
-    return _task_answer(task)
+    return task_answer(task)

@@ -101,6 +101,28 @@ def _group(group: WorkingGroup, readable: set[int]) -> dict:
     return out.model_dump(mode="json")
 
 
+def get_visible_group(working_group_id: int) -> WorkingGroup:
+    """The group, with its members, when the token's user may read it (404 otherwise, as on the pages)."""
+    return db.first_or_404(permissions.visible_working_groups(current_user)
+                           .where(WorkingGroup.id == working_group_id)
+                           .options(selectinload(WorkingGroup.memberships).selectinload(WorkingGroupMember.user)))
+
+
+def get_visible_task(task_id: int) -> Task:
+    """The task when the token's user may read it (its group's scope; 404 otherwise)."""
+    return db.first_or_404(permissions.visible_tasks(current_user).where(Task.id == task_id)
+                           .options(selectinload(Task.assignee)))
+
+
+def group_answer(group: WorkingGroup):
+    response = jsonify(_group(group, _readable_initiatives({group.initiative_id} - {None})))
+    return writes.with_etag(response, group.version)
+
+
+def task_answer(task: Task):
+    return writes.with_etag(jsonify(TaskOut.model_validate(task).model_dump(mode="json")), task.version)
+
+
 @bp.get("/working-groups/")
 @spec.validate(query=WorkingGroupListQuery, resp=Responses(HTTP_200=Page[WorkingGroupOut]), tags=TAGS)
 def list_working_groups():
@@ -117,11 +139,7 @@ def list_working_groups():
 @spec.validate(resp=Responses(HTTP_200=WorkingGroupOut), tags=TAGS)
 def get_working_group(working_group_id: int):
     """One working group with its members; its ETag is its version."""
-    group = db.first_or_404(permissions.visible_working_groups(current_user)
-                            .where(WorkingGroup.id == working_group_id)
-                            .options(selectinload(WorkingGroup.memberships).selectinload(WorkingGroupMember.user)))
-    readable = _readable_initiatives({group.initiative_id} - {None})
-    return writes.with_etag(jsonify(_group(group, readable)), group.version)
+    return group_answer(get_visible_group(working_group_id))
 
 
 @bp.get("/tasks/")
@@ -138,6 +156,4 @@ def list_tasks():
 @spec.validate(resp=Responses(HTTP_200=TaskOut), tags=TAGS)
 def get_task(task_id: int):
     """One task; its ETag is its version."""
-    task = db.first_or_404(permissions.visible_tasks(current_user).where(Task.id == task_id)
-                           .options(selectinload(Task.assignee)))
-    return writes.with_etag(jsonify(TaskOut.model_validate(task).model_dump(mode="json")), task.version)
+    return task_answer(get_visible_task(task_id))

@@ -75,6 +75,13 @@ def with_etag(response: Response, version: int) -> Response:
     return response
 
 
+def created(response: Response, location: str) -> Response:
+    """A create's answer: 201, with where the new record is read."""
+    response.status_code = 201
+    response.headers["Location"] = location
+    return response
+
+
 def expected_version(record) -> int:
     """The version If-Match names: 428 without it, 412 when it is not the record's current one."""
     header = request.headers.get("If-Match")
