@@ -105,6 +105,9 @@ class Config:
     # Number of proxies in front of the app whose X-Forwarded-For may be trusted.
     PROXY_FIX_HOPS = _env_int("PROXY_FIX_HOPS", 0)
     TRUSTED_HOSTS = [h for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h] or None
+    # The navigation bar's counts (bell, inbox, shared) of a session are kept this long in each web process; the
+    # user's own changes show at once, others' within this time (app/inbox/navbar.py). 0: counted on every page.
+    NAVBAR_COUNTS_SECONDS = _env_int("NAVBAR_COUNTS_SECONDS", 5)
 
     # Two-factor: required for these roles; secrets encrypted with a key derived from SECRET_KEY.
     TOTP_REQUIRED_ROLES = ("admin",)
@@ -273,6 +276,7 @@ class TestConfig(Config):
     PUBLIC_BASE_URL = "http://localhost"  # the test client's host, so mailed links can be followed
     WEBHOOK_ALLOW_PRIVATE = True  # receivers in tests listen on 127.0.0.1 (tests/test_webhooks_addresses.py turns it off)
     PEERS_ALLOW_PRIVATE = True  # peers in tests listen on 127.0.0.1 (tests/test_peers_addresses.py turns it off)
+    NAVBAR_COUNTS_SECONDS = 0  # counted on every page; tests/test_navbar_counts.py keeps them
 
 
 class CsrfTestConfig(TestConfig):

@@ -25,7 +25,7 @@ import re
 import secrets
 
 import sqlalchemy as sa
-from flask import Flask, abort, request, session
+from flask import Flask, abort, g, has_request_context, request, session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
@@ -109,6 +109,11 @@ def register(app: Flask) -> None:
         if CONTENT not in connection.info and writes_content(statement):
             connection.info[CONTENT] = True
 
+    @sa.event.listens_for(engine, "commit")
+    def _note_committed_write(connection):
+        if connection.info.get(WROTE) and has_request_context():
+            g.palisade_committed_write = True
+
     # Registered after Flask-SQLAlchemy's session removal, so it runs before it (Flask runs these in reverse):
     # as the app context of a request (or of a command) ends, never in the middle of an outer one.
     @app.teardown_appcontext
@@ -130,6 +135,11 @@ def _mark_content_change(session: sa.orm.Session) -> None:
 # The same statement on SQLite and PostgreSQL; the row appears with the first change.
 _NEW_GENERATION = sa.text("INSERT INTO content_generation (id, value) VALUES (1, :value) "
                           "ON CONFLICT (id) DO UPDATE SET value = excluded.value")
+
+
+def committed_a_write() -> bool:
+    """Whether this request committed a change (a form sent, or a page that records its reading)."""
+    return g.get("palisade_committed_write", False)
 
 
 def content_generation() -> int | None:

@@ -11,3 +11,10 @@ def _load_sections(state) -> None:
     from app.inbox.providers import load_sections
 
     load_sections()
+
+
+@bp.after_app_request
+def _forget_counts_after_change(response):
+    from app.inbox.navbar import forget_after_change
+
+    return forget_after_change(response)

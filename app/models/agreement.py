@@ -94,7 +94,10 @@ class Agreement(ShareableMixin, db.Model):
     __tablename__ = "agreements"
     # Counts by status within a reader's TLP scope read the index, not the rows (dashboard, reports); it also
     # serves every lookup by TLP (it replaced ix_agreements_tlp, which the planner preferred for no gain).
-    __table_args__ = (sa.Index("ix_agreements_tlp_status", "tlp", "status", "archived_at", "owner_organization_id"),)
+    # The list's default order (live ones, last updated first) read from an index, stopping after a page's rows:
+    # without it every page sorted all the visible agreements (6 ms of SQLite at 10,000).
+    __table_args__ = (sa.Index("ix_agreements_tlp_status", "tlp", "status", "archived_at", "owner_organization_id"),
+                      sa.Index("ix_agreements_archived_at_updated_at", "archived_at", "updated_at", "id"))
     TRANSITIONS = TRANSITIONS
     NOUN = "An agreement"
     DEFAULTS = {"status": AgreementStatus.DRAFT, "tlp": TLP.AMBER}
