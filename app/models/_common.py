@@ -221,6 +221,25 @@ def sector_filter(column, code: str):
     return sa.type_coerce(column, sa.String()).like(f"%,{Sector(code).value},%")
 
 
+class SecretFeedMixin:
+    """A user's secret feed address (iCalendar, Atom): one per user, and only the SHA-256 of its token is
+    stored (the address holds the token itself)."""
+
+    # id and user_id open the table, as in the migrations (a mixin's declared columns otherwise come last).
+    id: so.Mapped[int] = so.mapped_column(primary_key=True, sort_order=-2)
+
+    @declared_attr
+    def user_id(cls) -> so.Mapped[int]:
+        return so.mapped_column(sa.ForeignKey("users.id"), unique=True, sort_order=-1)
+
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    @declared_attr
+    def user(cls) -> so.Mapped["User"]:  # noqa: F821
+        return so.relationship()
+
+
 class InvalidTransition(ValueError):
     """A status change that the lifecycle does not allow."""
 

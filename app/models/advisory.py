@@ -7,11 +7,13 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.orm import declared_attr
 
 from app.extensions import db
 from app.models._common import (
     TLP,
     LabelledEnum,
+    SecretFeedMixin,
     SectorSet,
     ShareableMixin,
     enum_column_type,
@@ -202,20 +204,38 @@ class Advisory(ShareableMixin, db.Model):
                 and self.acknowledgement_deadline is not None and self.acknowledgement_deadline < (on or today()))
 
 
-class AdvisoryAuthor(db.Model):
+class _PerOrganization:
+    """An organisation's part in an advisory (an author, a recipient, an acknowledgement): one row per
+    organisation, which goes with the advisory. Its columns come first in the table, as in the migrations."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True, sort_order=-1)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (sa.UniqueConstraint("advisory_id", "organization_id"),)
+
+    @declared_attr
+    def advisory_id(cls) -> so.Mapped[int]:
+        return so.mapped_column(sa.ForeignKey("advisories.id", ondelete="CASCADE"), index=True, sort_order=-1)
+
+    @declared_attr
+    def organization_id(cls) -> so.Mapped[int]:
+        return so.mapped_column(sa.ForeignKey("organizations.id"), index=True, sort_order=-1)
+
+    @declared_attr
+    def organization(cls) -> so.Mapped["Organization"]:  # noqa: F821
+        return so.relationship()
+
+
+class AdvisoryAuthor(_PerOrganization, db.Model):
     """A co-authoring organisation and its approval of the current text (cleared by every edit)."""
 
     __tablename__ = "advisory_authors"
-    __table_args__ = (sa.UniqueConstraint("advisory_id", "organization_id"),)
 
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    advisory_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("advisories.id", ondelete="CASCADE"), index=True)
-    organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
     approved_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     approved_at: so.Mapped[datetime | None]
 
     advisory: so.Mapped[Advisory] = so.relationship(back_populates="authors")
-    organization: so.Mapped["Organization"] = so.relationship()  # noqa: F821
     approved_by: so.Mapped["User | None"] = so.relationship()  # noqa: F821
 
     @property
@@ -223,37 +243,27 @@ class AdvisoryAuthor(db.Model):
         return self.approved_at is not None
 
 
-class AdvisoryRecipient(db.Model):
+class AdvisoryRecipient(_PerOrganization, db.Model):
     """A recipient organisation, chosen by name or expanded from a sector at the release (`sector`)."""
 
     __tablename__ = "advisory_recipients"
-    __table_args__ = (sa.UniqueConstraint("advisory_id", "organization_id"),)
 
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    advisory_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("advisories.id", ondelete="CASCADE"), index=True)
-    organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
     sector: so.Mapped[str | None] = so.mapped_column(sa.String(40))
 
     advisory: so.Mapped[Advisory] = so.relationship(back_populates="distribution")
-    organization: so.Mapped["Organization"] = so.relationship()  # noqa: F821
 
 
-class AdvisoryAcknowledgement(db.Model):
+class AdvisoryAcknowledgement(_PerOrganization, db.Model):
     """One per recipient organisation: received, acted or not applicable, with a note."""
 
     __tablename__ = "advisory_acknowledgements"
-    __table_args__ = (sa.UniqueConstraint("advisory_id", "organization_id"),)
 
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    advisory_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("advisories.id", ondelete="CASCADE"), index=True)
-    organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organizations.id"), index=True)
     status: so.Mapped[AcknowledgementStatus] = so.mapped_column(enum_column_type(AcknowledgementStatus))
     note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     advisory: so.Mapped[Advisory] = so.relationship(back_populates="acknowledgements")
-    organization: so.Mapped["Organization"] = so.relationship()  # noqa: F821
     by: so.Mapped["User | None"] = so.relationship()  # noqa: F821
 
 
@@ -287,14 +297,7 @@ class AdvisoryRead(db.Model):
     read_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
 
-class SharingFeed(db.Model):
-    """A user's secret Atom feed of what was shared with their organisation: only the token's SHA-256."""
+class SharingFeed(SecretFeedMixin, db.Model):
+    """A user's secret Atom feed of what was shared with their organisation."""
 
     __tablename__ = "sharing_feeds"
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), unique=True)
-    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
-    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
-
-    user: so.Mapped["User"] = so.relationship()  # noqa: F821

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import LabelledEnum, RecordLink, enum_column_type, utcnow
+from app.models._common import LabelledEnum, RecordLink, SecretFeedMixin, enum_column_type, utcnow
 
 
 class NotificationKind(LabelledEnum):
@@ -137,14 +137,7 @@ class SentReminder(RecordLink, db.Model):
     recipient: so.Mapped["User"] = so.relationship()  # noqa: F821
 
 
-class CalendarFeed(db.Model):
-    """A user's secret iCalendar feed: only the SHA-256 of the token is stored."""
+class CalendarFeed(SecretFeedMixin, db.Model):
+    """A user's secret iCalendar feed."""
 
     __tablename__ = "calendar_feeds"
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), unique=True)
-    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
-    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
-
-    user: so.Mapped["User"] = so.relationship()  # noqa: F821
