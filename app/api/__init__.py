@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from flask import Blueprint, request
 
 from app.api import tokens, writes
-from app.extensions import csrf
+from app.extensions import csrf, db
 from app.transactions import SAFE_METHODS
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -60,11 +60,13 @@ def authenticate():
 
 @contextmanager
 def refused():
-    """Around a service call: its domain refusals become problems (see writes.refusal)."""
+    """Around a service call: its domain refusals become problems (see writes.refusal); what it wrote is then
+    flushed, so the answer shows the record's new version (and a new record's id)."""
     try:
         yield
     except ValueError as error:
         raise writes.refusal(error) from error
+    db.session.flush()
 
 
 # One kind a line (two people adding kinds do not edit the same line). Importing attaches the views to bp.

@@ -67,7 +67,6 @@ def _save_parties(agreement, rows: list[dict]) -> None:
     version = writes.expected_version(agreement)
     with refused():
         services.update_agreement(current_user, agreement, expected_version=version, parties=rows)
-    db.session.flush()
 
 
 @bp.post("/agreements/<int:agreement_id>/parties/")

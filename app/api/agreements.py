@@ -152,7 +152,6 @@ def update_agreement(agreement_id: int):
     with refused():
         services.update_agreement(current_user, agreement, expected_version=version, recipients=recipients,
                                   **changes)
-    db.session.flush()
     return _answer(agreement)
 
 
@@ -169,7 +168,6 @@ def transition_agreement(agreement_id: int):
                                            "offered by the API: use the agreement's page.")
     with refused():
         services.transition_agreement(current_user, agreement, step.status, comment=step.comment)
-    db.session.flush()
     return _answer(agreement)
 
 
@@ -223,5 +221,4 @@ def create_agreement():
         raise writes.field_error("expiry_date", "The expiry date must be after the effective date.")
     with refused():
         agreement = services.create_agreement(current_user, parties=_party_rows(new.parties), **fields)
-    db.session.flush()
     return writes.created(_answer(agreement), url_for("api.get_agreement", agreement_id=agreement.id))

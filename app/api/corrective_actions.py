@@ -132,7 +132,6 @@ def update_corrective_action(corrective_action_id: int):
     with refused():
         improvement.update_corrective_action(current_user, action, expected_version=version,
                                              **request.context.json.model_dump(exclude_unset=True))
-    db.session.flush()
     return _answer(action)
 
 
@@ -146,5 +145,4 @@ def transition_corrective_action(corrective_action_id: int):
                           or permissions.can_verify_corrective_action(current_user, action))
     with refused():
         improvement.transition_corrective_action(current_user, action, request.context.json.status)
-    db.session.flush()
     return _answer(action)

@@ -145,7 +145,6 @@ def add_exercise_participant(exercise_id: int):
         raise writes.field_error("user_id", "Choose an active person of the lead or a participating organisation.")
     with refused():
         participant = services.add_participant(current_user, exercise, person, body.role)
-    db.session.flush()
     return _created(ParticipantOut, participant)
 
 
@@ -167,7 +166,6 @@ def add_exercise_objective(exercise_id: int):
         raise writes.field_error("core_capability", "Choose one of the 32 core capabilities.")
     with refused():
         objective = services.add_objective(current_user, exercise, body.text, body.core_capability)
-    db.session.flush()
     return _created(ObjectiveOut, objective)
 
 
@@ -181,7 +179,6 @@ def evaluate_exercise_objective(exercise_id: int, objective_id: int):
     body = request.context.json
     with refused():
         evaluation = services.evaluate_objective(current_user, exercise, objective, **body.model_dump())
-    db.session.flush()
     return _created(EvaluationOut, evaluation)
 
 
@@ -209,7 +206,6 @@ def add_exercise_inject(exercise_id: int):
             raise writes.field_error("to_organization_id", "Injects go to a participating organisation.")
     with refused():
         inject = services.add_inject(current_user, exercise, to_organization=to_org, **data)
-    db.session.flush()
     return _created(InjectOut, inject)
 
 
@@ -223,7 +219,6 @@ def deliver_exercise_inject(exercise_id: int, inject_id: int):
     permissions.authorize(permissions.can_deliver_inject(current_user, exercise))
     with refused():
         services.deliver_inject(current_user, exercise, inject)
-    db.session.flush()
     return jsonify(InjectOut.model_validate(inject).model_dump(mode="json"))
 
 
@@ -278,5 +273,4 @@ def add_exercise_corrective_action(exercise_id: int):
             capability_element=body.capability_element, responsible_organization=organization,
             point_of_contact=contact, objective=objective, start_date=body.start_date, due_date=body.due_date,
             **links)
-    db.session.flush()
     return writes.created(action_answer(action), url_for("api.get_corrective_action", corrective_action_id=action.id))

@@ -145,7 +145,6 @@ def create_exercise():
     fields.setdefault("tlp", TLP.AMBER)
     with refused():
         exercise = services.create_exercise(current_user, **fields)
-    db.session.flush()
     return writes.created(_answer(exercise), url_for("api.get_exercise", exercise_id=exercise.id))
 
 
@@ -161,7 +160,6 @@ def update_exercise(exercise_id: int):
         services.update_exercise(current_user, exercise, expected_version=version, plan=exercise.incident_plan,
                                  organizations=list(exercise.organizations), agreements=list(exercise.agreements),
                                  recipients=list(exercise.recipients), **fields)
-    db.session.flush()
     return _answer(exercise)
 
 
@@ -173,5 +171,4 @@ def transition_exercise(exercise_id: int):
     exercise = get_visible_exercise(exercise_id)
     with refused():
         services.transition_exercise(current_user, exercise, request.context.json.status)
-    db.session.flush()
     return _answer(exercise)

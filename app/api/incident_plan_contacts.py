@@ -68,7 +68,6 @@ def revise_plan(plan_id: int):
     permissions.authorize(permissions.can_revise_incident_plan(current_user, plan))
     with refused():
         draft = services.revise_incident_plan(current_user, plan, request.context.json.bump)
-    db.session.flush()
     return writes.created(_answer(draft), url_for("api.get_incident_plan", plan_id=draft.id))
 
 
@@ -144,7 +143,6 @@ def add_plan_contact(plan_id: int):
         raise writes.field_error("phone", UNREACHABLE)
     with refused():
         contact = services.add_contact(current_user, plan, **new.model_dump())
-    db.session.flush()
     return writes.created(_contact_answer(contact),
                           url_for("api.update_plan_contact", plan_id=plan.id, contact_id=contact.id))
 
@@ -162,7 +160,6 @@ def update_plan_contact(plan_id: int, contact_id: int):
         raise writes.field_error("phone", UNREACHABLE)
     with refused():
         services.update_contact(current_user, plan, contact, expected_version=version, **changes)
-    db.session.flush()
     return _contact_answer(contact)
 
 
@@ -176,5 +173,4 @@ def delete_plan_contact(plan_id: int, contact_id: int):
     writes.expected_version(contact)
     with refused():
         services.delete_contact(current_user, plan, contact)
-    db.session.flush()
     return "", 204

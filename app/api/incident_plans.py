@@ -191,7 +191,6 @@ def create_incident_plan():
     permissions.authorize(permissions.can_create_incident_plan(current_user))
     with refused():
         plan = services.create_incident_plan(current_user, **_changes(request.context.json))
-    db.session.flush()
     return writes.created(_answer(plan), url_for("api.get_incident_plan", plan_id=plan.id))
 
 
@@ -207,7 +206,6 @@ def update_incident_plan(plan_id: int):
         changes["recipients"] = []
     with refused():
         services.update_incident_plan(current_user, plan, expected_version=version, **changes)
-    db.session.flush()
     return _answer(plan)
 
 
@@ -226,7 +224,6 @@ def transition_incident_plan(plan_id: int):
     with refused():
         services.transition_incident_plan(current_user, plan, step.status, step.next_review_date,
                                           comment=step.comment, reviewers=reviewers)
-    db.session.flush()
     return _answer(plan)
 
 
@@ -262,7 +259,6 @@ def add_plan_section(plan_id: int):
     body = request.context.json
     with refused():
         section = services.add_section(current_user, plan, phase=body.phase, title=body.title, body=body.body)
-    db.session.flush()
     return writes.created(_section_answer(plan, section),
                           url_for("api.update_plan_section", plan_id=plan.id, section_id=section.id))
 
@@ -279,5 +275,4 @@ def update_plan_section(plan_id: int, section_id: int):
               **request.context.json.model_dump(exclude_unset=True)}
     with refused():
         services.update_section(current_user, plan, section, expected_version=version, **fields)
-    db.session.flush()
     return _section_answer(plan, section)

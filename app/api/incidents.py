@@ -7,7 +7,6 @@ POST …/<id>/stages/ (If-Match), POST …/<id>/stages/<stage_id>/acknowledgemen
 POST …/<id>/intermediate-requests (If-Match), GET …/<id>/stages/<stage_id>.pdf.
 """
 import re
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -205,16 +204,6 @@ def _fields(model: BaseModel, report: IncidentReport | None = None) -> dict:
     return fields
 
 
-@contextmanager
-def _refused_input():
-    """Around a service call: an input error names its field (422); any other refusal as refused() says."""
-    with refused():
-        try:
-            yield
-        except services.IncidentInputError as error:
-            raise writes.field_error(error.field, str(error)) from error
-
-
 @bp.post("/incidents/")
 @spec.validate(json=IncidentIn, resp=Responses(HTTP_201=IncidentOut), tags=TAGS)
 def create_incident():
@@ -223,9 +212,8 @@ def create_incident():
     fields = _fields(request.context.json)
     authority = db.session.scalar(permissions.visible_organizations(current_user)
                                   .where(Organization.id == fields.pop("authority_organization_id")))
-    with _refused_input():
+    with refused():
         report = services.create_incident_report(current_user, authority=authority, **fields)
-    db.session.flush()
     return writes.created(_answer(report), url_for("api.get_incident", incident_id=report.id))
 
 
@@ -237,9 +225,8 @@ def update_incident(incident_id: int):
     permissions.authorize(permissions.can_edit_incident_report(current_user, report))
     version = writes.expected_version(report)
     fields = _fields(request.context.json, report)
-    with _refused_input():
+    with refused():
         services.update_incident_report(current_user, report, expected_version=version, **fields)
-    db.session.flush()
     return _answer(report)
 
 
@@ -256,7 +243,6 @@ def transition_incident(incident_id: int):
                           or permissions.answers_for(current_user, report))
     with refused():
         services.transition_incident_report(current_user, report, request.context.json.status)
-    db.session.flush()
     return _answer(report)
 
 
@@ -292,7 +278,6 @@ def submit_incident_stage(incident_id: int):
             raise writes.field_error(name, f"The {stage_in.kind.label.lower()} needs {name.replace('_', ' ')}.")
     with refused():
         stage = services.submit_stage(current_user, report, stage_in.kind, **fields)
-    db.session.flush()
     response = jsonify(StageOut.model_validate(stage).model_copy(update={
         "late_by_seconds": int(stage.late_by.total_seconds()) if stage.late_by else None}).model_dump(mode="json"))
     return writes.created(writes.with_etag(response, report.version),
@@ -308,7 +293,6 @@ def acknowledge_incident_stage(incident_id: int, stage_id: int):
     stage = _stage(report, stage_id)
     with refused():
         services.acknowledge_stage(current_user, report, stage)
-    db.session.flush()
     return _answer(report)
 
 
@@ -326,7 +310,6 @@ def request_intermediate_report(incident_id: int):
     permissions.authorize(permissions.can_request_incident_stage(current_user, report))
     writes.expected_version(report)
     step = request.context.json
-    with _refused_input():
+    with refused():
         services.request_intermediate(current_user, report, step.due_at, step.note)
-    db.session.flush()
     return _answer(report)

@@ -150,7 +150,6 @@ def update_initiative(initiative_id: int):
         services.update_initiative(current_user, initiative, expected_version=version,
                                    participant_ids=[o.id for o in initiative.participants], recipients=recipients,
                                    **changes)
-    db.session.flush()
     return _answer(initiative)
 
 
@@ -162,5 +161,4 @@ def transition_initiative(initiative_id: int):
     permissions.authorize(permissions.can_transition_initiative(current_user, initiative))
     with refused():
         services.transition_initiative(current_user, initiative, request.context.json.status)
-    db.session.flush()
     return _answer(initiative)

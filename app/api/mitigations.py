@@ -135,7 +135,6 @@ def create_mitigation(risk_id: int):
     fields.setdefault("effectiveness", 0)
     with refused():
         mitigation = services.create_mitigation(current_user, risk, **fields)
-    db.session.flush()
     return writes.created(_answer(mitigation),
                           url_for("api.get_mitigation", risk_id=risk.id, mitigation_id=mitigation.id))
 
@@ -150,7 +149,6 @@ def update_mitigation(risk_id: int, mitigation_id: int):
     changes = _check(request.context.json.model_dump(exclude_unset=True), mitigation)
     with refused():
         services.update_mitigation(current_user, mitigation, expected_version=version, **changes)
-    db.session.flush()
     db.session.refresh(mitigation)
     return _answer(mitigation)
 
@@ -165,5 +163,4 @@ def transition_mitigation(risk_id: int, mitigation_id: int):
     effectiveness = mitigation.effectiveness if step.effectiveness is None else step.effectiveness
     with refused():
         services.update_mitigation_status(current_user, mitigation, step.status, effectiveness, step.note)
-    db.session.flush()
     return _answer(mitigation)

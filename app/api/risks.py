@@ -168,7 +168,6 @@ def create_risk():
     fields = _check(request.context.json.model_dump(exclude_unset=True))
     with refused():
         risk = services.create_risk(current_user, **fields)
-    db.session.flush()
     return writes.created(_answer(risk), url_for("api.get_risk", risk_id=risk.id))
 
 
@@ -184,7 +183,6 @@ def update_risk(risk_id: int):
     recipients = list(risk.recipients) if changes.get("tlp", risk.tlp) is TLP.RED else []
     with refused():
         services.update_risk(current_user, risk, expected_version=version, recipients=recipients, **changes)
-    db.session.flush()
     return _answer(risk)
 
 
@@ -195,5 +193,4 @@ def transition_risk(risk_id: int):
     risk = get_visible_risk(risk_id)
     with refused():
         services.transition_risk(current_user, risk, request.context.json.status)
-    db.session.flush()
     return _answer(risk)

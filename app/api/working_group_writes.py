@@ -154,7 +154,6 @@ def create_working_group():
     with refused():
         group = services.create_working_group(current_user, name=body.name, charter=body.charter, tlp=body.tlp,
                                               initiative=_initiative(body.initiative_id, None))
-    db.session.flush()
     return writes.created(group_answer(group), url_for("api.get_working_group", working_group_id=group.id))
 
 
@@ -172,7 +171,6 @@ def update_working_group(working_group_id: int):
     with refused():
         services.update_working_group(current_user, group, expected_version=version, recipients=recipients,
                                       **changes)
-    db.session.flush()
     return group_answer(group)
 
 
@@ -183,7 +181,6 @@ def transition_working_group(working_group_id: int):
     group = get_visible_group(working_group_id)
     with refused():
         services.transition_working_group(current_user, group, request.context.json.status)
-    db.session.flush()
     return group_answer(group)
 
 
@@ -200,7 +197,6 @@ def add_working_group_member(working_group_id: int):
         raise writes.field_error("user_id", "Choose an active person you may see.")
     with refused():
         services.add_member(current_user, group, user, body.role)
-    db.session.flush()
     response = group_answer(group)
     response.status_code = 201
     return response
@@ -214,7 +210,6 @@ def change_working_group_member(working_group_id: int, user_id: int):
     permissions.authorize(permissions.can_edit_working_group(current_user, group))
     with refused():
         services.change_member_role(current_user, group, user_id, request.context.json.role)
-    db.session.flush()
     return group_answer(group)
 
 
@@ -226,7 +221,6 @@ def remove_working_group_member(working_group_id: int, user_id: int):
     permissions.authorize(permissions.can_edit_working_group(current_user, group))
     with refused():
         services.remove_member(current_user, group, user_id)
-    db.session.flush()
     return group_answer(group)
 
 
@@ -242,7 +236,6 @@ def create_task(working_group_id: int):
         task = task_services.create_task(current_user, group, title=body.title, description=body.description,
                                          assignee=_assignee(group, body.assignee_id), due_date=body.due_date,
                                          priority=body.priority)
-    db.session.flush()
     return writes.created(task_answer(task), url_for("api.get_task", task_id=task.id))
 
 
@@ -260,7 +253,6 @@ def update_task(task_id: int):
         _check_due(changes["due_date"], new=False)
     with refused():
         task_services.update_task(current_user, task, expected_version=version, **changes)
-    db.session.flush()
     return task_answer(task)
 
 
@@ -275,5 +267,4 @@ def transition_task(task_id: int):
         raise writes.field_error("note", "Choose a new status or write a note.")
     with refused():
         task_services.update_task_status(current_user, task, body.status, body.note)
-    db.session.flush()
     return task_answer(task)
