@@ -19,7 +19,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Any
 
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -57,6 +57,16 @@ def saving(record, form, reload_url: str, title: str | None = None):
     except Exception:
         db.session.rollback()
         raise
+
+
+@contextmanager
+def refusing(form, *errors: type[Exception]):
+    """Run the block (a create or a save and its answer); an error in `errors` that the service raises for the
+    form's input is shown under its field (`refused_input`) and the view goes on to show the form again."""
+    try:
+        yield
+    except errors as exc:
+        refused_input(form, exc)
 
 
 def refused_input(form, error: Exception) -> None:
@@ -130,20 +140,29 @@ def act(record, step: Callable[[], Any], *, back: str, done: str | Callable[[Any
     return redirect(back)
 
 
-def archive_or_restore(record, step: Callable, name: str, *, back: str | None = None,
+def archive_or_restore(record, step: Callable, name: str | None = None, *, back: str | None = None,
                        note: str = "Restore it from the archived list.", refused: tuple = ()):
     """The archive and restore POSTs of every kind, one view for both (its URL's last part says which).
 
     `step(current_user, record, archived=…)` is the feature's archive service: it authorises (403) and
     returns False when the record already was in that state, which is then said rather than refused; an error
     in `refused` (the record cannot leave in its state) is flashed and nothing is written.
-    `back` defaults to the record's detail page (the view's own arguments)."""
+    `name` defaults to the kind's noun and the record's reference ("Incident report INC-2026-0007"); `back` to
+    the record's detail page (the view's own arguments)."""
+    name = name or f"{kinds.kind_of(record).noun} {record.reference}"
     back = back or url_for(".detail", **request.view_args)
     if request.url_rule.rule.endswith("/restore"):
         return act(record, lambda: step(current_user, record, archived=False), back=back, done=f"{name} restored.",
                    unchanged=f"{name} is not archived.", refused=refused)
     return act(record, lambda: step(current_user, record, archived=True), back=back,
                done=f"{name} archived. {note}".strip(), unchanged=f"{name} was already archived.", refused=refused)
+
+
+def history_page(template: str, **record):
+    """A record's history page: `template` shows the record, named as the template calls it (plan=…), and every
+    event of it, newest first."""
+    [shown] = record.values()
+    return render_template(template, events=records.history(shown), **record)
 
 
 def saved(message: str, url: str):

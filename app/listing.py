@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import Response, request
+from flask import Response, render_template, request
 from flask_sqlalchemy.pagination import SelectPagination
 
 from app import permissions, precompiled
 from app.extensions import db
-from app.models import Organization
+from app.models import TLP, Organization, Sector
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 2**31 // MAX_PER_PAGE  # the offset stays a 32-bit number
@@ -45,6 +45,14 @@ def flag(name: str, args=None, value: str = "1") -> bool:
 def text_arg(args=None) -> str:
     """The search words of ?q= (trimmed, at most 200 characters)."""
     return ((args if args is not None else request.args).get("q") or "").strip()[:200]
+
+
+def record_filters(args, statuses: type) -> dict:
+    """The filters every shared record's list reads from its query string: the search words, the status (one of
+    `statuses`), the TLP label, the sector, the organisation taking part and the archive view."""
+    return {"q": text_arg(args), "status": enum_arg("status", statuses, args), "tlp": enum_arg("tlp", TLP, args),
+            "sector": enum_arg("sector", Sector, args), "organization": int_arg("organization", args),
+            "archived": flag("archived", args)}
 
 
 def archived(stmt: sa.Select, column, show_archived: bool) -> sa.Select:
@@ -165,3 +173,15 @@ def where_equal(stmt: sa.Select, *pairs) -> sa.Select:
         if value is not None:
             stmt = stmt.where(column == value)
     return stmt
+
+
+def list_page(stmt: sa.Select, columns: list[tuple[str, Callable]], filename: str, template: str, *,
+              csv_options: tuple = (), page_context: Callable | None = None, **context):
+    """A list's two answers from one statement: with ?format=csv every row as the CSV file `filename` (loaded with
+    `csv_options`), else `template` showing the page the request asks for (`page`) with `context`, plus what
+    `page_context(page)` works out for the page alone (never for the CSV): its rows' clocks, which of them the
+    reader may read in full, the filters' choices."""
+    if wants_csv():
+        return csv_response(db.session.scalars(stmt.options(*csv_options)).all(), columns, filename)
+    page = paginate(stmt)
+    return render_template(template, page=page, **context, **(page_context(page) if page_context else {}))

@@ -12,14 +12,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from app import listing, permissions
 from app.extensions import db
 from app.models import (
-    TLP,
     Agreement,
     AgreementKind,
     AgreementParty,
     AgreementStatus,
     Organization,
     PartyRole,
-    Sector,
     User,
     sector_filter,
 )
@@ -39,16 +37,8 @@ SORTABLE = {
 
 def read_filters(args: Mapping) -> dict:
     """The recognised filters of the query string, as the template shows them (invalid values dropped)."""
-    return {
-        "q": listing.text_arg(args),
-        "status": listing.enum_arg("status", AgreementStatus, args),
-        "kind": listing.enum_arg("kind", AgreementKind, args),
-        "sector": listing.enum_arg("sector", Sector, args),
-        "tlp": listing.enum_arg("tlp", TLP, args),
-        "organization": listing.int_arg("organization", args),
-        "expiring": listing.flag("expiring", args),
-        "archived": listing.flag("archived", args),
-    }
+    return {**listing.record_filters(args, AgreementStatus), "kind": listing.enum_arg("kind", AgreementKind, args),
+            "expiring": listing.flag("expiring", args)}
 
 
 def list_agreements(user: User, filters: dict) -> sa.Select:

@@ -70,16 +70,12 @@ def _build_form(agreement: Agreement | None = None) -> AgreementForm:
 @bp.get("/")
 def index():
     filters = queries.read_filters(request.args)
-    stmt = queries.list_agreements(current_user, filters)
-    if listing.wants_csv():
-        return listing.csv_response(db.session.scalars(stmt.options(*queries.RECORD_OPTIONS)).all(), queries.CSV_COLUMNS,
-                                    "agreements.csv")
-    page = listing.paginate(stmt)
-    return render_template(
-        "agreements/index.html", page=page, filters=filters, parties=queries.party_names(page),
-        status_options=AgreementStatus.choices(), kind_options=AgreementKind.choices(),
-        sector_options=Sector.choices(), tlp_options=TLP.choices(),
-        organization_options=listing.organization_options(current_user))
+    return listing.list_page(
+        queries.list_agreements(current_user, filters), queries.CSV_COLUMNS, "agreements.csv", "agreements/index.html",
+        csv_options=queries.RECORD_OPTIONS, filters=filters, status_options=AgreementStatus.choices(),
+        kind_options=AgreementKind.choices(), sector_options=Sector.choices(), tlp_options=TLP.choices(),
+        page_context=lambda page: {"parties": queries.party_names(page),
+                                   "organization_options": listing.organization_options(current_user)})
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -159,8 +155,7 @@ def edit(agreement_id: int):
 
 @bp.get("/<int:agreement_id>/history")
 def history(agreement_id: int):
-    agreement = get_visible_agreement(agreement_id)
-    return render_template("agreements/history.html", agreement=agreement, events=records.history(agreement))
+    return lifecycle.history_page("agreements/history.html", agreement=get_visible_agreement(agreement_id))
 
 
 @bp.post("/<int:agreement_id>/status")

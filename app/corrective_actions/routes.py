@@ -35,12 +35,9 @@ def get_visible_action(corrective_action_id: int) -> CorrectiveAction:
 
 @bp.get("/")
 def index():
-    args = request.args
-    stmt = queries.list_statement(current_user, args).options(*OPTIONS)
-    if listing.wants_csv():
-        return listing.csv_response(db.session.scalars(stmt).all(), CSV_COLUMNS, "corrective-actions.csv")
-    return render_template("corrective_actions/index.html", page=listing.paginate(stmt), args=args,
-                           statuses=list(CorrectiveActionStatus), elements=list(CapabilityElement))
+    return listing.list_page(queries.list_statement(current_user, request.args).options(*OPTIONS), CSV_COLUMNS,
+                             "corrective-actions.csv", "corrective_actions/index.html", args=request.args,
+                             statuses=list(CorrectiveActionStatus), elements=list(CapabilityElement))
 
 
 @bp.get("/<int:corrective_action_id>")
@@ -113,5 +110,4 @@ def archive_or_restore(corrective_action_id: int):
 
 @bp.get("/<int:corrective_action_id>/history")
 def history(corrective_action_id: int):
-    action = get_visible_action(corrective_action_id)
-    return render_template("corrective_actions/history.html", action=action, events=records.history(action))
+    return lifecycle.history_page("corrective_actions/history.html", action=get_visible_action(corrective_action_id))

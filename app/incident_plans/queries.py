@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app import listing, permissions
-from app.models import TLP, IncidentPlan, PlanStatus, Sector, User, incident_plan_organizations, sector_filter
+from app.models import IncidentPlan, PlanStatus, User, incident_plan_organizations, sector_filter
 
 SORTABLE = {"reference": IncidentPlan.reference, "title": IncidentPlan.title,
             "version": IncidentPlan.version_label, "status": IncidentPlan.status,
@@ -19,10 +19,8 @@ SORTABLE = {"reference": IncidentPlan.reference, "title": IncidentPlan.title,
 
 def read_filters(args: Mapping) -> dict:
     """The valid filters of the request; invalid values are dropped."""
-    return {"q": listing.text_arg(args), "status": listing.enum_arg("status", PlanStatus, args),
-            "tlp": listing.enum_arg("tlp", TLP, args), "sector": listing.enum_arg("sector", Sector, args),
-            "organization": listing.int_arg("organization", args), "review_due": listing.flag("review", args, "due"),
-            "all_versions": args.get("versions") == "all", "archived": listing.flag("archived", args)}
+    return {**listing.record_filters(args, PlanStatus), "review_due": listing.flag("review", args, "due"),
+            "all_versions": args.get("versions") == "all"}
 
 
 def list_incident_plans(user: User, filters: dict) -> sa.Select:

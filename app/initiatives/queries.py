@@ -11,12 +11,10 @@ from sqlalchemy.orm import selectinload
 
 from app import listing, permissions
 from app.models import (
-    TLP,
     Health,
     Initiative,
     InitiativeStatus,
     Milestone,
-    Sector,
     User,
     initiative_participants,
     sector_filter,
@@ -32,10 +30,8 @@ def _progress_column():
 
 def read_filters(args: Mapping) -> dict:
     """The valid filters of the request; invalid values are dropped."""
-    return {"q": listing.text_arg(args), "status": listing.enum_arg("status", InitiativeStatus, args),
-            "health": listing.enum_arg("health", Health, args), "tlp": listing.enum_arg("tlp", TLP, args),
-            "sector": listing.enum_arg("sector", Sector, args), "organization": listing.int_arg("organization", args),
-            "lead": listing.int_arg("lead", args), "archived": listing.flag("archived", args)}
+    return {**listing.record_filters(args, InitiativeStatus), "health": listing.enum_arg("health", Health, args),
+            "lead": listing.int_arg("lead", args)}
 
 
 def list_initiatives(user: User, filters: dict) -> sa.Select:

@@ -21,13 +21,10 @@ def get_visible_organization(organization_id: int) -> Organization:
 
 @bp.get("/")
 def index():
-    stmt = queries.list_statement(current_user, request.args)
-    if listing.wants_csv():
-        return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "organizations.csv")
-    page = listing.paginate(stmt)
-    counts = services.user_counts([o.id for o in page.items])
-    return render_template("organizations/index.html", page=page, user_counts=counts,
-                           kinds=list(OrganizationKind), sectors=list(Sector))
+    return listing.list_page(queries.list_statement(current_user, request.args), queries.CSV_COLUMNS,
+                             "organizations.csv", "organizations/index.html",
+                             page_context=lambda page: {"user_counts": services.user_counts([o.id for o in page.items])},
+                             kinds=list(OrganizationKind), sectors=list(Sector))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app import listing, permissions
 from app.extensions import db
-from app.models import TLP, Mitigation, Risk, RiskLevel, RiskStatus, Sector, Treatment, User
+from app.models import Mitigation, Risk, RiskLevel, RiskStatus, Treatment, User
 
 SCALE = range(1, 6)
 FAR_FUTURE = date(9999, 12, 31)
@@ -22,18 +22,13 @@ FAR_FUTURE = date(9999, 12, 31)
 def read_filters(args: Mapping) -> dict:
     """The valid filters of the request; invalid values are dropped."""
     return {
-        "q": listing.text_arg(args),
-        "status": listing.enum_arg("status", RiskStatus, args),
+        **listing.record_filters(args, RiskStatus),
         "level": listing.enum_arg("level", RiskLevel, args),
         "treatment": listing.enum_arg("treatment", Treatment, args),
-        "sector": listing.enum_arg("sector", Sector, args),
-        "tlp": listing.enum_arg("tlp", TLP, args),
-        "organization": listing.int_arg("organization", args),
         "initiative": listing.int_arg("initiative", args),
         "likelihood": listing.int_arg("likelihood", args, SCALE),
         "impact": listing.int_arg("impact", args, SCALE),
         "review_due": listing.flag("review", args, "due"),
-        "archived": listing.flag("archived", args),
         "mine": listing.flag("mine", args),
     }
 

@@ -103,8 +103,7 @@ def edit(task_id: int):
 
 @bp.get("/<int:task_id>/history")
 def history(task_id: int):
-    task = get_visible_task(task_id)
-    return render_template("tasks/history.html", task=task, events=records.history(task))
+    return lifecycle.history_page("tasks/history.html", task=get_visible_task(task_id))
 
 
 @bp.post("/<int:task_id>/status")

@@ -23,11 +23,9 @@ def get_visible_user(user_id: int) -> User:
 
 @bp.get("/")
 def index():
-    stmt = queries.list_statement(current_user, request.args)
-    if listing.wants_csv():
-        return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "users.csv")
-    return render_template("users/index.html", page=listing.paginate(stmt), roles=list(Role),
-                           organizations=organization_services.organization_choices(current_user))
+    return listing.list_page(queries.list_statement(current_user, request.args), queries.CSV_COLUMNS, "users.csv",
+                             "users/index.html", roles=list(Role), page_context=lambda page: {
+                                 "organizations": organization_services.organization_choices(current_user)})
 
 
 @bp.route("/new", methods=["GET", "POST"])

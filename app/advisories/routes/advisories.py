@@ -28,15 +28,12 @@ from app.models import Advisory as Adv
 
 @bp.get("/")
 def index():
-    stmt = queries.list_advisories(current_user, queries.read_filters(request.args))
-    if listing.wants_csv():
-        return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "advisories.csv")
-    page = listing.paginate(stmt)
-    restricted = queries.restricted_ids(current_user, [a.id for a in page.items])
-    return render_template("advisories/index.html", page=page, args=request.args, restricted=restricted,
-                           public_tlp=TLP.CLEAR,
-                           kinds=list(AdvisoryKind), statuses=list(AdvisoryStatus), severities=list(Severity),
-                           tlps=[t for t in TLP if t in services.ADVISORY_TLPS], sectors=list(Sector))
+    return listing.list_page(
+        queries.list_advisories(current_user, queries.read_filters(request.args)), queries.CSV_COLUMNS,
+        "advisories.csv", "advisories/index.html",
+        page_context=lambda page: {"restricted": queries.restricted_ids(current_user, [a.id for a in page.items])},
+        args=request.args, public_tlp=TLP.CLEAR, kinds=list(AdvisoryKind), statuses=list(AdvisoryStatus),
+        severities=list(Severity), tlps=[t for t in TLP if t in services.ADVISORY_TLPS], sectors=list(Sector))
 
 
 def _from_incident() -> IncidentReport | None:
@@ -153,4 +150,4 @@ def edit(advisory_id: int):
 def history(advisory_id: int):
     advisory = get_visible_advisory(advisory_id)
     permissions.authorize(current_user.organization_id in advisory.author_org_ids)
-    return render_template("advisories/history.html", advisory=advisory, events=records.history(advisory))
+    return lifecycle.history_page("advisories/history.html", advisory=advisory)

@@ -37,11 +37,9 @@ LIST_OPTIONS = (selectinload(Exercise.owner_organization), selectinload(Exercise
 
 @bp.get("/")
 def index():
-    stmt = queries.list_statement(current_user, request.args).options(*LIST_OPTIONS)
-    if listing.wants_csv():
-        return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "exercises.csv")
-    return render_template("exercises/index.html", page=listing.paginate(stmt), args=request.args,
-                           statuses=list(ExerciseStatus), types=list(ExerciseType), tlps=list(TLP))
+    return listing.list_page(queries.list_statement(current_user, request.args).options(*LIST_OPTIONS),
+                             queries.CSV_COLUMNS, "exercises.csv", "exercises/index.html", args=request.args,
+                             statuses=list(ExerciseStatus), types=list(ExerciseType), tlps=list(TLP))
 
 
 def _readers() -> list[User]:
@@ -194,8 +192,7 @@ def _previous_findings(exercise: Exercise) -> list[CorrectiveAction]:
 
 @bp.get("/<int:exercise_id>/history")
 def history(exercise_id: int):
-    exercise = get_visible_exercise(exercise_id)
-    return render_template("exercises/history.html", exercise=exercise, events=records.history(exercise))
+    return lifecycle.history_page("exercises/history.html", exercise=get_visible_exercise(exercise_id))
 
 
 @bp.post("/<int:exercise_id>/status")

@@ -22,14 +22,12 @@ from app.models.incident_plan import latest_review_date
 
 @bp.get("/")
 def index():
-    stmt = queries.list_incident_plans(current_user, queries.read_filters(request.args))
-    if listing.wants_csv():
-        stmt = stmt.options(selectinload(IncidentPlan.covered_organizations),
-                            selectinload(IncidentPlan.approver))
-        return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "incident-plans.csv")
-    return render_template("incident_plans/index.html", page=listing.paginate(stmt),
-                           org_choices=listing.organization_options(current_user, short=True),
-                           statuses=list(PlanStatus), tlps=list(TLP), sectors=list(Sector), args=request.args)
+    return listing.list_page(
+        queries.list_incident_plans(current_user, queries.read_filters(request.args)), queries.CSV_COLUMNS,
+        "incident-plans.csv", "incident_plans/index.html",
+        csv_options=(selectinload(IncidentPlan.covered_organizations), selectinload(IncidentPlan.approver)),
+        statuses=list(PlanStatus), tlps=list(TLP), sectors=list(Sector), args=request.args,
+        page_context=lambda page: {"org_choices": listing.organization_options(current_user, short=True)})
 
 
 def _form_choices(owner_organization_id: int | None, creator_id: int | None, plan: IncidentPlan | None = None) -> dict:
@@ -104,5 +102,4 @@ def edit(plan_id: int):
 
 @bp.get("/<int:plan_id>/history")
 def history(plan_id: int):
-    plan = get_visible_plan(plan_id)
-    return render_template("incident_plans/history.html", plan=plan, events=records.history(plan))
+    return lifecycle.history_page("incident_plans/history.html", plan=get_visible_plan(plan_id))

@@ -22,19 +22,20 @@ from app.models import (
 
 @bp.get("/")
 def index():
-    stmt = queries.list_incident_reports(current_user, queries.read_filters(request.args))
-    if listing.wants_csv():
-        return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "incidents.csv")
-    page = listing.paginate(stmt)
-    now, zone = utcnow(), zone_name()
-    next_clock = {}
-    for report in page.items:
-        waiting = report.open_stages()
-        next_clock[report.id] = clocks.clock(waiting[0], zone, now) if waiting else None
-    return render_template("incidents/index.html", page=page, args=request.args, next_clock=next_clock,
-                           statuses=list(IncidentStatus), significances=list(Significance), tlps=list(TLP),
-                           sectors=list(Sector), local=lambda moment: clocks.local(moment, zone),
-                           is_authority=permissions.is_authority_coordinator(current_user))
+    zone = zone_name()
+    return listing.list_page(
+        queries.list_incident_reports(current_user, queries.read_filters(request.args)), queries.CSV_COLUMNS,
+        "incidents.csv", "incidents/index.html", args=request.args, statuses=list(IncidentStatus),
+        significances=list(Significance), tlps=list(TLP), sectors=list(Sector),
+        local=lambda moment: clocks.local(moment, zone), is_authority=permissions.is_authority_coordinator(current_user),
+        page_context=lambda page: {"next_clock": _next_clocks(page.items, zone)})
+
+
+def _next_clocks(reports: list[IncidentReport], zone: str) -> dict:
+    """Each report's clock of its next stage due (None when no stage awaits submission)."""
+    now = utcnow()
+    return {report.id: clocks.clock(waiting[0], zone, now) if (waiting := report.open_stages()) else None
+            for report in reports}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -110,5 +111,4 @@ def archive_or_restore(incident_id: int):
 
 @bp.get("/<int:incident_id>/history")
 def history(incident_id: int):
-    report = get_visible_report(incident_id)
-    return render_template("incidents/history.html", report=report, events=records.history(report))
+    return lifecycle.history_page("incidents/history.html", report=get_visible_report(incident_id))

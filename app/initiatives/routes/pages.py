@@ -158,9 +158,7 @@ def edit(initiative_id: int):
 
 @bp.get("/<int:initiative_id>/history")
 def history(initiative_id: int):
-    initiative = get_visible_initiative(initiative_id)
-    return render_template("initiatives/history.html", initiative=initiative,
-                           events=records.history(initiative))
+    return lifecycle.history_page("initiatives/history.html", initiative=get_visible_initiative(initiative_id))
 
 
 @bp.post("/<int:initiative_id>/health")

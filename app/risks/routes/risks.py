@@ -41,14 +41,12 @@ def _users() -> list[User]:
 @bp.get("/")
 def index():
     filters = queries.read_filters(request.args)
-    stmt = queries.list_risks(current_user, filters)
-    if listing.wants_csv():
-        return listing.csv_response(db.session.scalars(stmt).all(), queries.CSV_COLUMNS, "risks.csv")
-    page = listing.paginate(stmt)
-    return render_template("risks/index.html", page=page, filters=filters, options=_filter_options(),
-                           heat=queries.heat_map_counts(filters), cell_url=_cell_url,
-                           likelihood_labels=LIKELIHOOD_LABELS, impact_labels=IMPACT_LABELS,
-                           level_for_score=level_for_score)
+    return listing.list_page(queries.list_risks(current_user, filters), queries.CSV_COLUMNS, "risks.csv",
+                             "risks/index.html", filters=filters, cell_url=_cell_url,
+                             page_context=lambda page: {"options": _filter_options(),
+                                                        "heat": queries.heat_map_counts(filters)},
+                             likelihood_labels=LIKELIHOOD_LABELS, impact_labels=IMPACT_LABELS,
+                             level_for_score=level_for_score)
 
 
 def _filter_options() -> dict[str, list[tuple[str, str]]]:

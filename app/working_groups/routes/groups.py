@@ -169,8 +169,7 @@ def edit(working_group_id: int):
 
 @bp.get("/<int:working_group_id>/history")
 def history(working_group_id: int):
-    group = get_visible_working_group(working_group_id)
-    return render_template("working_groups/history.html", group=group, events=records.history(group))
+    return lifecycle.history_page("working_groups/history.html", group=get_visible_working_group(working_group_id))
 
 
 @bp.post("/<int:working_group_id>/status")
