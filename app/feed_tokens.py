@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Response, abort
+from flask import Response, abort, render_template
+from flask_login import current_user
 
-from app import audit
+from app import audit, lifecycle
 from app.extensions import db
 from app.models import User, utcnow
 
@@ -70,3 +71,14 @@ def serve(owner: User | None, document: Callable[[User], bytes], mimetype: str, 
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def created(create_or_regenerate: Callable[[User], str], template: str, feed_url: Callable[[str], str]):
+    """A new feed address for the signed-in user (the old one stops working), shown once on `template`."""
+    return render_template(template, feed_url=feed_url(create_or_regenerate(current_user)))
+
+
+def revoked(revoke: Callable[[User], bool], name: str, back: str):
+    """The signed-in user's feed (`name`: "Calendar feed") revoked, or the news that they had none."""
+    return lifecycle.saved(f"{name} revoked: its address no longer works." if revoke(current_user)
+                           else f"You have no {name.lower()}.", back)

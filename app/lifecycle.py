@@ -147,9 +147,9 @@ def archive_or_restore(record, step: Callable, name: str | None = None, *, back:
     `step(current_user, record, archived=…)` is the feature's archive service: it authorises (403) and
     returns False when the record already was in that state, which is then said rather than refused; an error
     in `refused` (the record cannot leave in its state) is flashed and nothing is written.
-    `name` defaults to the kind's noun and the record's reference ("Incident report INC-2026-0007"); `back` to
-    the record's detail page (the view's own arguments)."""
-    name = name or f"{kinds.kind_of(record).noun} {record.reference}"
+    `name` defaults to the kind's noun and the record's reference, or its number when it has none ("Incident
+    report INC-2026-0007", "Corrective action #12"); `back` to the record's detail page (the view's own arguments)."""
+    name = name or f"{kinds.kind_of(record).noun} {getattr(record, 'reference', None) or f'#{record.id}'}"
     back = back or url_for(".detail", **request.view_args)
     if request.url_rule.rule.endswith("/restore"):
         return act(record, lambda: step(current_user, record, archived=False), back=back, done=f"{name} restored.",

@@ -182,5 +182,4 @@ def change_status(agreement_id: int):
 @bp.post("/<int:agreement_id>/archive", endpoint="archive")
 @bp.post("/<int:agreement_id>/restore", endpoint="restore")
 def archive_or_restore(agreement_id: int):
-    agreement = get_visible_agreement(agreement_id)
-    return lifecycle.archive_or_restore(agreement, services.archive_agreement, f"Agreement {agreement.reference}")
+    return lifecycle.archive_or_restore(get_visible_agreement(agreement_id), services.archive_agreement)

@@ -80,7 +80,7 @@ def edit(corrective_action_id: int):
     form = CorrectiveActionEditForm(obj=action if request.method == "GET" else None, objectives=objectives,
                                     organizations=organizations, people=people)
     if form.validate_on_submit():
-        try:
+        with lifecycle.refusing(form, ExerciseInputError):
             with lifecycle.saving(action, form, url_for(".edit", corrective_action_id=action.id)):
                 changes = improvement.update_corrective_action(
                     current_user, action, expected_version=form.expected_version(), title=form.title.data,
@@ -92,9 +92,6 @@ def edit(corrective_action_id: int):
                     objective=next((o for o in objectives if o.id == form.objective_id.data), None),
                     start_date=form.start_date.data, due_date=form.due_date.data,
                     **improvement.readable_links(current_user, form.data, held=action))
-        except ExerciseInputError as exc:
-            lifecycle.refused_input(form, exc)
-        else:
             return lifecycle.saved_or_unchanged(changes, f"Corrective action #{action.id} saved.",
                                                 url_for(".detail", corrective_action_id=action.id))
     return render_template("corrective_actions/form.html", form=form, action=action), 400 if form.errors else 200
@@ -103,9 +100,7 @@ def edit(corrective_action_id: int):
 @bp.post("/<int:corrective_action_id>/archive", endpoint="archive")
 @bp.post("/<int:corrective_action_id>/restore", endpoint="restore")
 def archive_or_restore(corrective_action_id: int):
-    action = get_visible_action(corrective_action_id)
-    return lifecycle.archive_or_restore(action, improvement.archive_corrective_action,
-                                        f"Corrective action #{action.id}")
+    return lifecycle.archive_or_restore(get_visible_action(corrective_action_id), improvement.archive_corrective_action)
 
 
 @bp.get("/<int:corrective_action_id>/history")

@@ -91,6 +91,14 @@ def issued(document: Document) -> Response:
     return pdf_response(document.content, document.filename)  # deferred column: loaded only here
 
 
+def issued_or_back(document: Document | None, not_yet: str, back: str) -> Response:
+    """The issue of a record's document, or, before there is one, back to the record's page with why."""
+    if document is None:
+        flash(not_yet, "info")
+        return redirect(back)
+    return issued(document)
+
+
 @bp.get("/agreements/<int:agreement_id>.pdf")
 @pdf_rate_limit
 def agreement(agreement_id: int):
@@ -107,11 +115,9 @@ def agreement(agreement_id: int):
 def executed(agreement_id: int):
     """The sealed executed agreement (issued pages, signature page, certificate of completion)."""
     record = db.first_or_404(permissions.visible_agreements(current_user).where(Agreement.id == agreement_id))
-    document = latest_issue(current_user, record, KIND_EXECUTED)
-    if document is None:
-        flash("This agreement has no executed document yet: it is one once every party has signed.", "info")
-        return redirect(url_for("agreements.detail", agreement_id=agreement_id))
-    return issued(document)
+    return issued_or_back(latest_issue(current_user, record, KIND_EXECUTED),
+                          "This agreement has no executed document yet: it is one once every party has signed.",
+                          url_for("agreements.detail", agreement_id=agreement_id))
 
 
 @bp.get("/incident-plans/<int:plan_id>.pdf")

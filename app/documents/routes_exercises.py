@@ -2,14 +2,14 @@
 handbook (readers of the MSEL only: 404 for everyone else, who must not learn what is coming) and the
 AAR/IP in its ?tlp= editions. Each is served as issued, never re-rendered; before it is issued the reader is
 sent back to the exercise with the reason."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, request, url_for
 from flask_login import current_user
 
 from app import permissions
 from app.documents import bp
 from app.documents.executive import parse_edition
 from app.documents.exercise import HANDBOOK_OBJECT_TYPE
-from app.documents.routes import issued, pdf_rate_limit
+from app.documents.routes import issued_or_back, pdf_rate_limit
 from app.documents.services import KIND_AAR, KIND_HANDBOOK, KIND_SITMAN, exercise_document
 from app.extensions import db
 from app.models import Exercise
@@ -19,19 +19,16 @@ def _exercise(exercise_id: int) -> Exercise:
     return db.first_or_404(permissions.visible_exercises(current_user).where(Exercise.id == exercise_id))
 
 
-def _not_yet(exercise: Exercise, message: str):
-    flash(message, "info")
-    return redirect(url_for("exercises.detail", exercise_id=exercise.id))
+def _issued(exercise: Exercise, document, not_yet: str):
+    return issued_or_back(document, not_yet, url_for("exercises.detail", exercise_id=exercise.id))
 
 
 @bp.get("/exercises/<int:exercise_id>/sitman.pdf")
 @pdf_rate_limit
 def exercise_sitman(exercise_id: int):
     exercise = _exercise(exercise_id)
-    document = exercise_document(exercise, KIND_SITMAN)
-    if document is None:
-        return _not_yet(exercise, "The situation manual is issued when the exercise is marked ready.")
-    return issued(document)
+    return _issued(exercise, exercise_document(exercise, KIND_SITMAN),
+                   "The situation manual is issued when the exercise is marked ready.")
 
 
 @bp.get("/exercises/<int:exercise_id>/handbook.pdf")
@@ -40,10 +37,8 @@ def exercise_handbook(exercise_id: int):
     exercise = _exercise(exercise_id)
     if not permissions.can_read_msel(current_user, exercise):
         abort(404)
-    document = exercise_document(exercise, KIND_HANDBOOK, HANDBOOK_OBJECT_TYPE)
-    if document is None:
-        return _not_yet(exercise, "The controller/evaluator handbook is issued when the exercise is marked ready.")
-    return issued(document)
+    return _issued(exercise, exercise_document(exercise, KIND_HANDBOOK, HANDBOOK_OBJECT_TYPE),
+                   "The controller/evaluator handbook is issued when the exercise is marked ready.")
 
 
 @bp.get("/exercises/<int:exercise_id>/aar.pdf")
@@ -57,7 +52,5 @@ def exercise_aar(exercise_id: int):
         abort(400, description="Unknown edition: choose tlp=clear, green, amber, amber_strict or red.")
     if edition.rank > exercise.tlp.rank:
         abort(400, description=f"This exercise is {exercise.tlp.label}: its report has no higher edition.")
-    document = exercise_document(exercise, f"{KIND_AAR}{edition.value}")
-    if document is None:
-        return _not_yet(exercise, "The after-action report is issued once it is approved.")
-    return issued(document)
+    return _issued(exercise, exercise_document(exercise, f"{KIND_AAR}{edition.value}"),
+                   "The after-action report is issued once it is approved.")

@@ -2,7 +2,7 @@
 from flask import render_template, request, url_for
 from flask_login import current_user
 
-from app import feed_tokens, lifecycle, listing
+from app import feed_tokens, listing
 from app.advisories import queries
 from app.decorators import public
 from app.models import TLP, AdvisoryKind, Sector, Severity
@@ -28,12 +28,10 @@ def feed(feed_token: str):
 
 @bp.post("/feed")
 def create_feed():
-    token = services.create_or_regenerate(current_user)
-    return render_template("sharing/created.html", feed_url=external_url("sharing.feed", feed_token=token))
+    return feed_tokens.created(services.create_or_regenerate, "sharing/created.html",
+                               lambda token: external_url("sharing.feed", feed_token=token))
 
 
 @bp.post("/feed/revoke")
 def revoke_feed():
-    revoked = services.revoke(current_user)
-    return lifecycle.saved("Sharing feed revoked: its address no longer works." if revoked
-                           else "You have no sharing feed.", url_for("sharing.index"))
+    return feed_tokens.revoked(services.revoke, "Sharing feed", url_for("sharing.index"))

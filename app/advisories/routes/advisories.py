@@ -1,6 +1,6 @@
 """Advisory list, new (also from an incident report), detail, edit, history, and the PDF of the edition
 the reader may have."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from app import lifecycle, listing, permissions, records
@@ -59,13 +59,10 @@ def create():
         form.kind.data = AdvisoryKind.INCIDENT_SUMMARY
         form.incident_reports.data = [report.id]
     if form.validate_on_submit():
-        try:
+        with lifecycle.refusing(form, services.AdvisoryInputError):
             advisory = services.create_advisory(
                 current_user, **form.model_data(exclude=("co_authors", "recipients", "risks", "incident_reports",
                                                          "agreements")), **related(form, choices))
-        except services.AdvisoryInputError as exc:
-            lifecycle.refused_input(form, exc)
-        else:
             return lifecycle.saved(f"Advisory {advisory.reference} drafted. Submit it for approval when the "
                                    "co-authors agree on the text.", url_for(".detail", advisory_id=advisory.id))
     status = 400 if form.errors else 200
@@ -131,17 +128,14 @@ def edit(advisory_id: int):
         for name in ("risks", "incident_reports", "agreements"):
             getattr(form, name).data = [r.id for r in getattr(advisory, name)]
     if form.validate_on_submit():
-        try:
+        with lifecycle.refusing(form, services.AdvisoryInputError):
             with lifecycle.saving(advisory, form, url_for(".edit", advisory_id=advisory_id)):
                 services.update_advisory(current_user, advisory, expected_version=form.expected_version(),
                                          **form.model_data(exclude=("co_authors", "recipients", "risks",
                                                                     "incident_reports", "agreements")),
                                          **related(form, choices))
-        except services.AdvisoryInputError as exc:
-            lifecycle.refused_input(form, exc)
-        else:
-            flash("Advisory saved. Every co-author approves the text again.", "success")
-            return redirect(url_for(".detail", advisory_id=advisory_id))
+            return lifecycle.saved("Advisory saved. Every co-author approves the text again.",
+                                   url_for(".detail", advisory_id=advisory_id))
     status = 400 if form.errors else 200
     return render_template("advisories/form.html", form=form, advisory=advisory, report=None), status
 

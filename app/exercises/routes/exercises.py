@@ -68,15 +68,12 @@ def create():
                         creator_id=current_user.id)
     if form.validate_on_submit():
         chosen = set(form.organization_ids.data or [])
-        try:
+        with lifecycle.refusing(form, services.ExerciseInputError):
             exercise = services.create_exercise(
                 current_user, plan=next((p for p in plans if p.id == form.incident_plan_id.data), None),
                 organizations=[o for o in organizations if o.id in chosen],
                 agreements=[a for a in agreements if a.id in set(form.agreement_ids.data or [])],
                 recipients=form.recipients.chosen(), **form.model_data())
-        except services.ExerciseInputError as exc:
-            lifecycle.refused_input(form, exc)
-        else:
             return lifecycle.saved(f"Exercise {exercise.reference} planned. Add its objectives, participants "
                                    "and the MSEL next.", url_for(".detail", exercise_id=exercise.id))
     return render_template("exercises/form.html", form=form, exercise=None), 400 if form.errors else 200
@@ -115,7 +112,7 @@ def edit(exercise_id: int):
     if form.validate_on_submit():
         chosen_agreements = set(form.agreement_ids.data or [])
         plan_id = form.incident_plan_id.data
-        try:
+        with lifecycle.refusing(form, services.ExerciseInputError):
             with lifecycle.saving(exercise, form, url_for(".edit", exercise_id=exercise.id)):
                 changes = services.update_exercise(
                     current_user, exercise, expected_version=form.expected_version(),
@@ -125,9 +122,6 @@ def edit(exercise_id: int):
                     agreements=[a for a in (*unreadable, *agreements) if a.id in chosen_agreements],
                     recipients=form.recipients.chosen(),
                     **form.model_data())
-        except services.ExerciseInputError as exc:
-            lifecycle.refused_input(form, exc)
-        else:
             return lifecycle.saved_or_unchanged(changes, f"Exercise {exercise.reference} saved.",
                                                 url_for(".detail", exercise_id=exercise.id))
     return render_template("exercises/form.html", form=form, exercise=exercise), 400 if form.errors else 200
@@ -136,8 +130,7 @@ def edit(exercise_id: int):
 @bp.post("/<int:exercise_id>/archive", endpoint="archive")
 @bp.post("/<int:exercise_id>/restore", endpoint="restore")
 def archive_or_restore(exercise_id: int):
-    exercise = get_visible_exercise(exercise_id)
-    return lifecycle.archive_or_restore(exercise, services.archive_exercise, f"Exercise {exercise.reference}",
+    return lifecycle.archive_or_restore(get_visible_exercise(exercise_id), services.archive_exercise,
                                         refused=(services.ExerciseInputError,))
 
 

@@ -90,7 +90,7 @@ def add_corrective_action(exercise_id: int):
     people = _people(exercise)
     form = CorrectiveActionForm(objectives=exercise.objectives, organizations=organizations, people=people)
     if form.validate_on_submit():
-        try:
+        with lifecycle.refusing(form, services.ExerciseInputError):
             action = improvement.create_corrective_action(
                 current_user, exercise, title=form.title.data, area_for_improvement=form.area_for_improvement.data,
                 capability_element=form.capability_element.data,
@@ -100,9 +100,6 @@ def add_corrective_action(exercise_id: int):
                 objective=next((o for o in exercise.objectives if o.id == form.objective_id.data), None),
                 start_date=form.start_date.data, due_date=form.due_date.data,
                 **improvement.readable_links(current_user, form.data))
-        except services.ExerciseInputError as exc:
-            lifecycle.refused_input(form, exc)
-        else:
             return lifecycle.saved(f"Corrective action #{action.id} added to the improvement plan.",
                                    url_for(".detail", exercise_id=exercise.id, _anchor="improvement-plan"))
     return (render_template("exercises/corrective_action_form.html", exercise=exercise, form=form),

@@ -46,12 +46,9 @@ def create():
     form = IncidentReportForm(authorities=authorities, zone_name=zone_name())
     if form.validate_on_submit():
         authority = next(a for a in authorities if a.id == form.authority_organization_id.data)
-        try:
+        with lifecycle.refusing(form, services.IncidentInputError):
             report = services.create_incident_report(
                 current_user, authority=authority, **form.model_data(exclude=("authority_organization_id",)))
-        except services.IncidentInputError as exc:
-            lifecycle.refused_input(form, exc)
-        else:
             return lifecycle.saved(f"Incident {report.reference} reported to {authority.name}. "
                                    "Submit the early warning next.", url_for(".detail", incident_id=report.id))
     status = 400 if form.errors else 200
@@ -86,14 +83,11 @@ def edit(incident_id: int):
     if request.method == "GET":
         form.load_times(report)
     if form.validate_on_submit():
-        try:
+        with lifecycle.refusing(form, services.IncidentInputError):
             with lifecycle.saving(report, form, url_for(".edit", incident_id=report.id)):
                 changes = services.update_incident_report(current_user, report,
                                                           expected_version=form.expected_version(),
                                                           **form.model_data())
-        except services.IncidentInputError as exc:
-            lifecycle.refused_input(form, exc)
-        else:
             flash(f"Incident {report.reference} updated." if changes else "Nothing changed.", "success")
             return redirect(url_for(".detail", incident_id=report.id))
     status = 400 if form.errors else 200
@@ -104,9 +98,7 @@ def edit(incident_id: int):
 @bp.post("/<int:incident_id>/archive", endpoint="archive")
 @bp.post("/<int:incident_id>/restore", endpoint="restore")
 def archive_or_restore(incident_id: int):
-    report = get_visible_report(incident_id)
-    return lifecycle.archive_or_restore(report, services.archive_incident_report,
-                                        f"Incident report {report.reference}")
+    return lifecycle.archive_or_restore(get_visible_report(incident_id), services.archive_incident_report)
 
 
 @bp.get("/<int:incident_id>/history")

@@ -191,5 +191,4 @@ def change_status(initiative_id: int):
 @bp.post("/<int:initiative_id>/archive", endpoint="archive")
 @bp.post("/<int:initiative_id>/restore", endpoint="restore")
 def archive_or_restore(initiative_id: int):
-    initiative = get_visible_initiative(initiative_id)
-    return lifecycle.archive_or_restore(initiative, services.archive_initiative, f"Initiative {initiative.reference}")
+    return lifecycle.archive_or_restore(get_visible_initiative(initiative_id), services.archive_initiative)

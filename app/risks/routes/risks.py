@@ -146,5 +146,4 @@ def history(risk_id: int):
 @bp.post("/<int:risk_id>/archive", endpoint="archive")
 @bp.post("/<int:risk_id>/restore", endpoint="restore")
 def archive_or_restore(risk_id: int):
-    risk = get_visible_risk(risk_id)
-    return lifecycle.archive_or_restore(risk, services.archive_risk, f"Risk {risk.reference}")
+    return lifecycle.archive_or_restore(get_visible_risk(risk_id), services.archive_risk)

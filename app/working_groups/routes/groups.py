@@ -185,6 +185,5 @@ def change_status(working_group_id: int):
 @bp.post("/<int:working_group_id>/archive", endpoint="archive")
 @bp.post("/<int:working_group_id>/restore", endpoint="restore")
 def archive_or_restore(working_group_id: int):
-    group = get_visible_working_group(working_group_id)
-    return lifecycle.archive_or_restore(group, services.archive_working_group, f"Working group {group.reference}",
+    return lifecycle.archive_or_restore(get_visible_working_group(working_group_id), services.archive_working_group,
                                         note="Its tasks are hidden from task lists until it is restored.")
