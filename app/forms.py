@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -267,9 +268,24 @@ class EmptyForm(AppForm):
 class StatusChangeForm(VersionedForm):
     """Every status change: the target status and the version of the record the page showed.
 
-    Subclass per kind with `new_status = enum_select("New status", TheStatus)` and add fields (a
-    note, a review date) as the step needs; app.lifecycle.change_status answers a stale version with
-    the 409 conflict page."""
+    A kind whose change takes the target status alone uses `status_change_form(TheStatus)`; one that
+    needs more (a note, a review date) subclasses with `new_status = enum_select("New status", TheStatus)`
+    and its fields. app.lifecycle.change_status answers a stale version with the 409 conflict page."""
+
+
+def status_change_form(status_enum) -> type[StatusChangeForm]:
+    """The status form of a kind whose change is the target status and nothing else (`TheStatusForm`)."""
+    return type(f"{status_enum.__name__}Form", (StatusChangeForm,),
+                {"new_status": enum_select("New status", status_enum)})
+
+
+def decision_fields() -> tuple[BooleanField, TextAreaField]:
+    """The executive report's pair on a record form: `decision_needed, decision_note = decision_fields()`
+    (new fields at each call, so they stand where the form declares them)."""
+    return (BooleanField("Decision needed from the executives",
+                         description="Lists this item under “Decisions needed” in the executive report."),
+            TextAreaField("Decision to take", validators=[Length(max=1000)],
+                          description="The question the executives should decide, in one or two sentences."))
 
 
 class ReviewStepForm(AppForm):

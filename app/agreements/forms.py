@@ -6,11 +6,11 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from app.forms import (
     ModelForm,
     RecipientsField,
-    StatusChangeForm,
     VersionedForm,
     enum_select,
     record_choices,
     sectors_field,
+    status_change_form,
     tlp_field,
 )
 from app.models import AgreementKind, AgreementStatus, PartyRole, Sector
@@ -131,5 +131,4 @@ class AgreementForm(VersionedForm):
         return data
 
 
-class AgreementStatusForm(StatusChangeForm):
-    new_status = enum_select("New status", AgreementStatus)
+AgreementStatusForm = status_change_form(AgreementStatus)

@@ -1,10 +1,8 @@
 """The corrective action's status step and its edit form (it is added on the exercise's page)."""
-from app.forms import CorrectiveActionForm, StatusChangeForm, VersionedForm, enum_select
+from app.forms import CorrectiveActionForm, VersionedForm, status_change_form
 from app.models import CorrectiveActionStatus
 
-
-class CorrectiveStatusForm(StatusChangeForm):
-    new_status = enum_select("New status", CorrectiveActionStatus)
+CorrectiveStatusForm = status_change_form(CorrectiveActionStatus)
 
 
 class CorrectiveActionEditForm(CorrectiveActionForm, VersionedForm):

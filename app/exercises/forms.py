@@ -17,16 +17,16 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from app.forms import (
     ModelForm,
     RecipientsField,
-    StatusChangeForm,
     VersionedForm,
     enum_select,
     optional_id,
     record_choices,
+    status_change_form,
+    tlp_field,
     user_label,
 )
 from app.models import (
     CORE_CAPABILITIES,
-    TLP,
     ExerciseStatus,
     ExerciseType,
     ParticipantRole,
@@ -56,8 +56,7 @@ class ExerciseForm(ModelForm):
     incident_plan_id = SelectField("Incident-response plan exercised", coerce=optional_id, validators=[Optional()],
                                    description="This exact version is recorded; a later revision does not move it.")
     agreement_ids = SelectMultipleField("Agreements tested", coerce=int, validators=[Optional()])
-    tlp = enum_select("TLP label", TLP, default=TLP.AMBER,
-                      description="Traffic Light Protocol 2.0: who may read the exercise and its documents.")
+    tlp = tlp_field(description="Traffic Light Protocol 2.0: who may read the exercise and its documents.")
     recipients = RecipientsField()
 
     def __init__(self, *args, organizations=(), plans=(), agreements=(), zone_name: str = "UTC", users=(),
@@ -137,5 +136,4 @@ class EvaluationForm(ModelForm):
     areas_for_improvement = TextAreaField("Areas for improvement", validators=[Length(max=TEXT_MAX)])
 
 
-class ExerciseStatusForm(StatusChangeForm):
-    new_status = enum_select("New status", ExerciseStatus)
+ExerciseStatusForm = status_change_form(ExerciseStatus)

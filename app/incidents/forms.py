@@ -17,11 +17,11 @@ from wtforms.validators import (
 from app.forms import (
     ModelForm,
     RiskFromRecordForm,
-    StatusChangeForm,
     VersionedForm,
     enum_select,
     record_choices,
     sectors_field,
+    status_change_form,
 )
 from app.incidents import clocks
 from app.models import (
@@ -218,8 +218,7 @@ class RequestForm(OnVersion, ZonedForm):
             raise ValidationError("The intermediate report must be due in the future.")
 
 
-class StatusForm(StatusChangeForm):
-    new_status = enum_select("New status", IncidentStatus)
+StatusForm = status_change_form(IncidentStatus)
 
 
 # The one-step risk form is shared with the advisories (a risk from a record, in the opener's own words).

@@ -3,7 +3,7 @@
 Related-record choices are passed in from scoped queries, so a forged or foreign id fails as
 "Not a valid choice" and nothing is written.
 """
-from wtforms import BooleanField, DateField, FieldList, FormField, SelectField, StringField, TextAreaField
+from wtforms import DateField, FieldList, FormField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice, enum_choices, enum_coerce
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -13,6 +13,7 @@ from app.forms import (
     RecipientsField,
     StatusChangeForm,
     VersionedForm,
+    decision_fields,
     enum_select,
     optional_id,
     record_choices,
@@ -67,10 +68,7 @@ class InitiativeForm(VersionedForm):
     health_reason = TextAreaField("Health reason", validators=[Length(max=REASON_MAX)],
                                   description="Required when health is amber or red.")
     tlp = tlp_field()
-    decision_needed = BooleanField("Decision needed from the executives",
-                                   description="Lists this item under “Decisions needed” in the executive report.")
-    decision_note = TextAreaField("Decision to take", validators=[Length(max=1000)],
-                                  description="The question the executives should decide, in one or two sentences.")
+    decision_needed, decision_note = decision_fields()
     recipients = RecipientsField()
     # Not named "milestones": the edit form is built with obj=initiative, and a field of that name
     # would be filled with the initiative's milestones, so every save would add them all again.

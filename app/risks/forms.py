@@ -1,5 +1,5 @@
 """Forms of the risk register: risks, mitigations, status changes. Choices come from scoped queries."""
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -7,9 +7,11 @@ from app.forms import (
     RecipientsField,
     StatusChangeForm,
     VersionedForm,
+    decision_fields,
     enum_select,
     optional_id,
     record_choices,
+    status_change_form,
     tlp_field,
 )
 from app.models import MitigationStatus, RiskStatus, Sector, Treatment
@@ -68,10 +70,7 @@ class RiskForm(VersionedForm):
                                  description="Leave empty to set it from the level: critical 90 days, "
                                              "high 180 days, others 360 days.")
     tlp = tlp_field()
-    decision_needed = BooleanField("Decision needed from the executives",
-                                   description="Lists this item under “Decisions needed” in the executive report.")
-    decision_note = TextAreaField("Decision to take", validators=[Length(max=1000)],
-                                  description="The question the executives should decide, in one or two sentences.")
+    decision_needed, decision_note = decision_fields()
     recipients = RecipientsField()
 
     def __init__(self, *args, initiatives=(), users=(), creator_id: int | None = None, **kwargs):
@@ -135,5 +134,4 @@ class MitigationStatusForm(StatusChangeForm):
                          description="What was done, what is blocking (at most 2,000 characters).")
 
 
-class RiskStatusForm(StatusChangeForm):
-    new_status = enum_select("New status", RiskStatus)
+RiskStatusForm = status_change_form(RiskStatus)

@@ -10,11 +10,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from app.forms import (
     ModelForm,
     RecipientsField,
-    StatusChangeForm,
     VersionedForm,
     enum_select,
     optional_id,
     record_choices,
+    status_change_form,
     tlp_field,
     user_label,
 )
@@ -60,5 +60,4 @@ class AddMemberForm(ModelForm):
             raise ValidationError("Choose a person to add.")
 
 
-class WorkingGroupStatusForm(StatusChangeForm):
-    new_status = enum_select("New status", WorkingGroupStatus)
+WorkingGroupStatusForm = status_change_form(WorkingGroupStatus)
