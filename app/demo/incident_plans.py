@@ -45,9 +45,8 @@ and the transmission RTUs, per **NERC CIP-008-6**, with partner coordination thr
          sectors=["communications", "information_technology"], tlp=TLP.GREEN, status=S.IN_REVIEW,
          scope="Coordination with critical partners during major network outages, whatever their cause.",
          sections=content.TELECOM_SECTIONS,
-         contacts=content.standard_contacts("Meridian Telecom", ("Kevin Walsh", "+1 555 0150 4400",
-                                                                 "noc@meridian.example.com"),
-                                            ("Dana Whitfield", "NIRO", "coordinator@niro.example.gov"))),
+         lead=("Kevin Walsh", "+1 555 0150 4400", "noc@meridian.example.com"),
+         liaison=("Dana Whitfield", "NIRO", "coordinator@niro.example.gov")),
     dict(title="Insider Threat Response Plan — Control Room Operators", owner="energy", covered=["gov"],
          sectors=["energy"], tlp=TLP.RED, status=S.APPROVED, approved_days_ago=100,
          recipients=["security@northgrid.example.com", "ciso@northgrid.example.com",
@@ -66,72 +65,61 @@ and the transmission RTUs, per **NERC CIP-008-6**, with partner coordination thr
          review_days_ago=65,
          scope="Unauthorised changes to chemical dosing through SCADA at the treatment plants.",
          sections=content.CHLORINE_SECTIONS,
-         contacts=content.standard_contacts("Riverbend Regional Water Authority",
-                                            ("Tom Becker", "+1 555 0140 2211", "ops@riverbend.example.com"))),
+         lead=("Tom Becker", "+1 555 0140 2211", "ops@riverbend.example.com")),
     dict(title="National Cyber Incident Coordination Plan for Critical Infrastructure", owner="gov",
          covered=["water", "energy", "telecom", "intl"], sectors=["government_facilities", "energy", "water",
                                                                   "communications"],
          tlp=TLP.CLEAR, status=S.APPROVED, approved_days_ago=150,
          scope="How NIRO coordinates partners during significant cyber incidents across sectors.",
          sections=content.NATIONAL_SECTIONS,
-         contacts=content.standard_contacts("National Infrastructure Resilience Office",
-                                            ("Dana Whitfield", "+1 555 0100 1000", "coordinator@niro.example.gov"))),
+         lead=("Dana Whitfield", "+1 555 0100 1000", "coordinator@niro.example.gov")),
     dict(title="Cross-Border Energy Incident Information Sharing Plan", owner="intl", covered=["energy", "gov"],
          sectors=["energy"], tlp=TLP.AMBER, status=S.DRAFT,
          scope="Sharing incident information on interconnectors and shared market systems across the border.",
          sections=content.CROSS_BORDER_SECTIONS,
-         contacts=content.standard_contacts("Nordic Centre for Infrastructure Security",
-                                            ("Astrid Nilsson", "+46 8 555 010 00", "liaison@ncis.example.se"))),
+         lead=("Astrid Nilsson", "+46 8 555 010 00", "liaison@ncis.example.se")),
     dict(title="DDoS Response Plan — Customer Portals and Billing", owner="telecom", covered=[],
          sectors=["communications"], tlp=TLP.GREEN, status=S.DRAFT,
          scope="Volumetric and application-layer DDoS against customer-facing services.",
          sections=content.DDOS_SECTIONS,
-         contacts=content.standard_contacts("Meridian Telecom", ("Kevin Walsh", "+1 555 0150 4400",
-                                                                 "noc@meridian.example.com"))),
+         lead=("Kevin Walsh", "+1 555 0150 4400", "noc@meridian.example.com")),
     dict(title="OT Vendor Supply-Chain Compromise Response Plan", owner="gov", covered=["water", "energy"],
          sectors=["energy", "water", "critical_manufacturing"], tlp=TLP.AMBER, status=S.IN_REVIEW,
          scope="A compromised update or remote-access channel of an OT vendor used by several partners.",
          sections=content.SUPPLY_CHAIN_SECTIONS,
-         contacts=content.standard_contacts("National Infrastructure Resilience Office",
-                                            ("Priya Raman", "+1 555 0100 1020", "analyst@niro.example.gov"))),
+         lead=("Priya Raman", "+1 555 0100 1020", "analyst@niro.example.gov")),
     dict(title="GPS Timing Disruption Response Plan", owner="telecom", covered=["energy"],
          sectors=["communications", "energy"], tlp=TLP.GREEN, status=S.APPROVED, approved_days_ago=400,
          review_days_ago=45,
          scope="Jamming or spoofing of GNSS time used by cell sites and grid phasor measurement units.",
          sections=content.GPS_SECTIONS,
-         contacts=content.standard_contacts("Meridian Telecom", ("Ines Duarte", "+1 555 0150 4000",
-                                                                 "coordinator@meridian.example.com"),
-                                            ("Samuel Okafor", "Northgrid", "coordinator@northgrid.example.com"))),
+         lead=("Ines Duarte", "+1 555 0150 4000", "coordinator@meridian.example.com"),
+         liaison=("Samuel Okafor", "Northgrid", "coordinator@northgrid.example.com")),
     dict(title="Wildfire PSPS Cyber-Physical Coordination Plan", owner="energy", covered=["telecom"],
          sectors=["energy", "emergency_services"], tlp=TLP.CLEAR, status=S.DRAFT,
          scope="Cyber threats to public safety power shutoffs and their customer notifications.",
          sections=content.WILDFIRE_SECTIONS,
-         contacts=content.standard_contacts("Northgrid Power & Light",
-                                            ("Samuel Okafor", "+1 555 0170 3300", "coordinator@northgrid.example.com"))),
+         lead=("Samuel Okafor", "+1 555 0170 3300", "coordinator@northgrid.example.com")),
     dict(title="Phishing and Business Email Compromise Playbook", owner="water", covered=["gov"],
          sectors=["water"], tlp=TLP.GREEN, status=S.RETIRED, approved_days_ago=700,
          scope="Credential phishing and payment-redirection fraud against Riverbend staff.",
          sections=content.PHISHING_SECTIONS,
-         contacts=content.standard_contacts("Riverbend Regional Water Authority",
-                                            ("Maria Alvarez", "+1 555 0140 2000", "coordinator@riverbend.example.com"))),
+         lead=("Maria Alvarez", "+1 555 0140 2000", "coordinator@riverbend.example.com")),
     dict(title="Customer Data Breach Notification Plan", owner="water", covered=[],
          sectors=["water"], tlp=TLP.AMBER_STRICT, status=S.DRAFT,
          scope="Breaches of customer personal information held by Riverbend.",
          sections=content.BREACH_SECTIONS,
-         contacts=content.standard_contacts("Riverbend Regional Water Authority",
-                                            ("Maria Alvarez", "+1 555 0140 2000", "coordinator@riverbend.example.com"))),
+         lead=("Maria Alvarez", "+1 555 0140 2000", "coordinator@riverbend.example.com")),
     dict(title="Research Enclave Historian Compromise Plan", owner="gov", covered=["energy"],
          sectors=["energy", "information_technology"], tlp=TLP.AMBER, status=S.DRAFT,
          scope="Compromise of the one-way historian replica shared with the Lakeside Institute.",
          sections=content.HISTORIAN_SECTIONS,
-         contacts=content.standard_contacts("National Infrastructure Resilience Office",
-                                            ("Priya Raman", "+1 555 0100 1020", "analyst@niro.example.gov"))),
+         lead=("Priya Raman", "+1 555 0100 1020", "analyst@niro.example.gov")),
     *[dict(title=f"Substation Physical Attack Response Plan — {region} Region", owner="energy", covered=["gov"],
            sectors=["energy"], tlp=tlp, status=status, approved_days_ago=days,
            scope=f"Ballistic, vehicle or intrusion attacks on {region.lower()} region transmission substations.",
            sections=content.SUBSTATION_SECTIONS,
-           contacts=content.standard_contacts("Northgrid Power & Light",
-                                              ("Jenna Park", "+1 555 0170 3500", "security@northgrid.example.com")))
+           lead=("Jenna Park", "+1 555 0170 3500", "security@northgrid.example.com"))
       for region, tlp, status, days in (("North", TLP.AMBER, S.APPROVED, 200), ("East", TLP.AMBER, S.IN_REVIEW, 0),
                                         ("South", TLP.AMBER_STRICT, S.DRAFT, 0),
                                         ("West", TLP.GREEN, S.APPROVED, 90), ("Central", TLP.GREEN, S.DRAFT, 0),
@@ -140,11 +128,17 @@ and the transmission RTUs, per **NERC CIP-008-6**, with partner coordination thr
            sectors=["water"], tlp=tlp, status=status, approved_days_ago=days,
            scope=f"Loss of control or flooding at the {site} pumping station, accidental or malicious.",
            sections=content.RANSOMWARE_WATER_SECTIONS,
-           contacts=content.standard_contacts("Riverbend Regional Water Authority",
-                                              ("Tom Becker", "+1 555 0140 2211", "ops@riverbend.example.com")))
+           lead=("Tom Becker", "+1 555 0140 2211", "ops@riverbend.example.com"))
       for site, tlp, status, days in (("Mill Creek", TLP.GREEN, S.APPROVED, 120),
                                       ("Harbor Road", TLP.AMBER, S.DRAFT, 0))],
 ]
+
+
+def _contacts(people, spec) -> list[tuple]:
+    """The plan's own roster, or the standard one of its owner: its `lead` and an optional partner `liaison`."""
+    if "contacts" in spec:
+        return spec["contacts"]
+    return content.standard_contacts(people.orgs[spec["owner"]].name, spec["lead"], spec.get("liaison"))
 
 
 def _approver(people, spec):
@@ -181,7 +175,7 @@ def seed(people) -> int:
                 plan.sections.append(PlanSection(phase=phase, title=title, body=body, position=position))
         plan.contacts = [PlanContact(role=role, name=name, organization=org, phone=phone, email=email,
                                      escalation_tier=tier, available_24_7=always)
-                         for role, name, org, phone, email, tier, always in spec["contacts"]]
+                         for role, name, org, phone, email, tier, always in _contacts(people, spec)]
         db.session.add(plan)
         db.session.flush()
         audit.record(author, "incident_plan.created", plan, summary=f"{plan.reference} v{label}: {plan.title}")
