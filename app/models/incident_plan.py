@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.orm import declared_attr
 
 from app.extensions import db
 from app.models._common import (
@@ -183,18 +184,29 @@ class IncidentPlan(ShareableMixin, ReviewedMixin, db.Model):
         return [(phase, [s for s in ordered if s.phase is phase]) for phase in Phase]
 
 
-class PlanSection(db.Model):
+class _PlanPart:
+    """A part of a plan's content (a section, a contact), edited on its own: it goes with its plan, and has a
+    version of its own for optimistic locking (two people editing one section get a conflict page)."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True, sort_order=-1)
+    version: so.Mapped[int] = so.mapped_column(default=1)
+
+    @declared_attr
+    def plan_id(cls) -> so.Mapped[int]:
+        return so.mapped_column(sa.ForeignKey("incident_plans.id", ondelete="CASCADE"), index=True, sort_order=-1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class PlanSection(_PlanPart, db.Model):
     __tablename__ = "plan_sections"
 
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    plan_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("incident_plans.id", ondelete="CASCADE"),
-                                               index=True)
     phase: so.Mapped[Phase] = so.mapped_column(enum_column_type(Phase, length=30))
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     body: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     position: so.Mapped[int] = so.mapped_column(default=0)
-    # Optimistic locking per section: two people editing one section get a conflict page.
-    version: so.Mapped[int] = so.mapped_column(default=1)
     # "Deleting" a section archives it: its text stays and it can be restored from the plan page.
     archived_at: so.Mapped[datetime | None]
     archived_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
@@ -202,15 +214,10 @@ class PlanSection(db.Model):
     plan: so.Mapped[IncidentPlan] = so.relationship(back_populates="sections")
     archived_by: so.Mapped["User | None"] = so.relationship(foreign_keys=[archived_by_id])  # noqa: F821
 
-    __mapper_args__ = {"version_id_col": version}
 
-
-class PlanContact(db.Model):
+class PlanContact(_PlanPart, db.Model):
     __tablename__ = "plan_contacts"
 
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    plan_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("incident_plans.id", ondelete="CASCADE"),
-                                               index=True)
     role: so.Mapped[str] = so.mapped_column(sa.String(120))
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
     organization: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
@@ -218,10 +225,7 @@ class PlanContact(db.Model):
     email: so.Mapped[str] = so.mapped_column(sa.String(254), default="")
     escalation_tier: so.Mapped[int] = so.mapped_column(default=1)
     available_24_7: so.Mapped[bool] = so.mapped_column(default=False)
-    version: so.Mapped[int] = so.mapped_column(default=1)
 
     plan: so.Mapped[IncidentPlan] = so.relationship(back_populates="contacts")
-
-    __mapper_args__ = {"version_id_col": version}
 
 
