@@ -268,14 +268,14 @@ class EmptyForm(AppForm):
 class StatusChangeForm(VersionedForm):
     """Every status change: the target status and the version of the record the page showed.
 
-    A kind whose change takes the target status alone uses `status_change_form(TheStatus)`; one that
-    needs more (a note, a review date) subclasses with `new_status = enum_select("New status", TheStatus)`
-    and its fields. app.lifecycle.change_status answers a stale version with the 409 conflict page."""
+    A kind's status form is `status_change_form(TheStatus)`, or a subclass of it that adds the fields its
+    step needs (a note, a review date). app.lifecycle.change_status answers a stale version with the 409
+    conflict page."""
 
 
 def status_change_form(status_enum) -> type[StatusChangeForm]:
-    """The status form of a kind whose change is the target status and nothing else (`TheStatusForm`)."""
-    return type(f"{status_enum.__name__}Form", (StatusChangeForm,),
+    """The status form of a kind: its `new_status` select over `status_enum` (and the version it was built from)."""
+    return type(f"{status_enum.__name__}ChangeForm", (StatusChangeForm,),
                 {"new_status": enum_select("New status", status_enum)})
 
 

@@ -5,7 +5,6 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.forms import (
     RecipientsField,
-    StatusChangeForm,
     VersionedForm,
     decision_fields,
     enum_select,
@@ -127,8 +126,7 @@ class MitigationForm(VersionedForm):
             raise ValidationError("This person does not belong to the assigned organisation.")
 
 
-class MitigationStatusForm(StatusChangeForm):
-    new_status = enum_select("New status", MitigationStatus)
+class MitigationStatusForm(status_change_form(MitigationStatus)):
     effectiveness = IntegerField("Effectiveness (%)", validators=[InputRequired(), NumberRange(min=0, max=100)])
     note = TextAreaField("Note", validators=[Optional(), Length(max=NOTE_MAX)],
                          description="What was done, what is blocking (at most 2,000 characters).")
