@@ -17,9 +17,9 @@ elsewhere is derived from it, never typed again:
 
 How to add a kind (e.g. `incident_report`): these four places and its templates (templates/<package>/), nothing else.
   1. The model, in a new module app/models/<kind>.py (app/models re-exports what its modules define), with
-     `RecordMixin` (created_by, version, archived_at) and, for a record shared under its own
-     TLP label (a *shareable* kind): `tlp`, `owner_organization_id`, a `recipients`
-     relationship over `recipients_table("<key>", "<table>")` (its TLP:RED readers),
+     `RecordMixin` (created_by, version, archived_at; starting values in a `DEFAULTS` mapping) and, for a record
+     shared under its own TLP label (a *shareable* kind), `ShareableMixin` instead: id, reference, `tlp`, the
+     owning organisation and its `recipients` (its TLP:RED readers, table `<key>_recipients`); the model adds
      `participating_org_ids()` and the classmethod `participation_condition(org_ids)` (the
      same rule in SQL: the organisations taking part in the record). A kind without a label of
      its own names its `parent` (the relationship to the shareable record whose label and
