@@ -45,17 +45,24 @@ def create():
         else:
             if user.active:
                 links.send_invitation(current_user, user)
-            return lifecycle.saved(f"User {user.email} created." + (
-                " An invitation to choose a password was e-mailed to them." if user.active else ""),
-                url_for(".detail", user_id=user.id))
+            return _on_user_page(user, f"User {user.email} created." + (
+                " An invitation to choose a password was e-mailed to them." if user.active else ""))
     return render_template("users/form.html", form=form, user=None)
 
 
 @bp.get("/<int:user_id>")
 def detail(user_id: int):
     user = get_visible_user(user_id)
-    return render_template("users/detail.html", user=user, events=records.history(user),
-                           password_form=SetPasswordForm(version=user.version))
+    return _detail_page(user, SetPasswordForm(version=user.version))
+
+
+def _detail_page(user: User, password_form: SetPasswordForm):
+    return render_template("users/detail.html", user=user, events=records.history(user), password_form=password_form)
+
+
+def _on_user_page(user: User, message: str):
+    """The end of an admin's change to a user: said on the user's page."""
+    return lifecycle.saved(message, url_for(".detail", user_id=user.id))
 
 
 @bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
@@ -72,7 +79,7 @@ def edit(user_id: int):
         except services.UserError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
-            return lifecycle.saved("User saved.", url_for(".detail", user_id=user.id))
+            return _on_user_page(user, "User saved.")
     return render_template("users/form.html", form=form, user=user)
 
 
@@ -103,7 +110,7 @@ def _set_active(user_id: int, active: bool):
 def end_sessions(user_id: int):
     user = get_visible_user(user_id)
     accounts.end_sessions(current_user, user)
-    return lifecycle.saved(f"Every session of {user.name} has ended.", url_for(".detail", user_id=user_id))
+    return _on_user_page(user, f"Every session of {user.name} has ended.")
 
 
 @bp.post("/<int:user_id>/two-factor/reset")
@@ -112,8 +119,7 @@ def reset_two_factor(user_id: int):
     """Lost authenticator: clear the user's two-factor; they enrol again at their next sign-in."""
     user = get_visible_user(user_id)
     two_factor.reset_two_factor(current_user, user)
-    return lifecycle.saved(f"Two-factor of {user.name} was reset; their sessions have ended.",
-                           url_for(".detail", user_id=user_id))
+    return _on_user_page(user, f"Two-factor of {user.name} was reset; their sessions have ended.")
 
 
 @bp.post("/<int:user_id>/invite")
@@ -126,8 +132,7 @@ def invite(user_id: int):
         flash("Activate the account before inviting its user.", "danger")
         return redirect(url_for(".detail", user_id=user_id))
     links.send_invitation(current_user, user)
-    return lifecycle.saved(f"A new invitation was e-mailed to {user.email}; earlier links no longer work.",
-                           url_for(".detail", user_id=user_id))
+    return _on_user_page(user, f"A new invitation was e-mailed to {user.email}; earlier links no longer work.")
 
 
 @bp.post("/<int:user_id>/password")
@@ -142,7 +147,5 @@ def set_password(user_id: int):
             db.session.rollback()
             form.password.errors.append(str(exc))
         else:
-            return lifecycle.saved(f"Password of {user.name} changed; their sessions have ended.",
-                                   url_for(".detail", user_id=user_id))
-    return render_template("users/detail.html", user=user, events=records.history(user),
-                           password_form=form), 400
+            return _on_user_page(user, f"Password of {user.name} changed; their sessions have ended.")
+    return _detail_page(user, form), 400
