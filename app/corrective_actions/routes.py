@@ -51,9 +51,7 @@ def detail(corrective_action_id: int):
 @bp.post("/<int:corrective_action_id>/status")
 def change_status(corrective_action_id: int):
     action = get_visible_action(corrective_action_id)
-    allowed = (permissions.works_on_corrective_action(current_user, action)
-               or permissions.can_verify_corrective_action(current_user, action))
-    permissions.authorize(allowed)
+    permissions.authorize(permissions.can_change_corrective_action_status(current_user, action))
     return lifecycle.change_status(action, CorrectiveStatusForm(), improvement.transition_corrective_action,
                                    back=url_for(".detail", corrective_action_id=action.id),
                                    refused=(ExerciseInputError,),

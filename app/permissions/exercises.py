@@ -104,6 +104,12 @@ def can_transition_corrective_action(user: User, action: CorrectiveAction, new_s
     return works_on_corrective_action(user, action) and action.status is not CorrectiveActionStatus.VERIFIED
 
 
+def can_change_corrective_action_status(user: User, action: CorrectiveAction) -> bool:
+    """Who may post the status form at all (which step is theirs is can_transition_corrective_action): the
+    responsible side and the verifiers."""
+    return works_on_corrective_action(user, action) or can_verify_corrective_action(user, action)
+
+
 def can_verify_corrective_action(user: User, action: CorrectiveAction) -> bool:
     return (_signed_in(user) and user.role is Role.COORDINATOR and not action.is_archived
             and user.organization_id == action.exercise.owner_organization_id

@@ -33,6 +33,12 @@ def can_transition_incident_report(user: User, report: IncidentReport, new_statu
     return reports_for(user, report) and not report.is_closed
 
 
+def can_change_incident_report_status(user: User, report: IncidentReport) -> bool:
+    """Who may post the status form at all (which step is theirs is can_transition_incident_report): the
+    operator and the authority."""
+    return can_transition_incident_report(user, report) or answers_for(user, report)
+
+
 def answers_for(user: User, report: IncidentReport) -> bool:
     """A coordinator of the authority the report is addressed to (acknowledge, request, close, open a risk)."""
     return (user.role is Role.COORDINATOR and user.organization_id == report.authority_organization_id

@@ -50,9 +50,7 @@ def request_intermediate(incident_id: int):
 @bp.post("/<int:incident_id>/status")
 def change_status(incident_id: int):
     report = get_visible_report(incident_id)
-    allowed = (permissions.can_transition_incident_report(current_user, report)
-               or permissions.answers_for(current_user, report))
-    permissions.authorize(allowed)
+    permissions.authorize(permissions.can_change_incident_report_status(current_user, report))
     return lifecycle.change_status(report, StatusForm(), services.transition_incident_report,
                                    back=url_for(".detail", incident_id=report.id), done=lambda r: DONE[r.status])
 
