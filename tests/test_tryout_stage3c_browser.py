@@ -1,0 +1,135 @@
+"""In Chromium: the navigation bar's kept counts (two people of two organisations side by side, one browser passed
+from one to the other, the user's own changes showing on the next page) and the secret feeds (subscribe
+address answers, a new address replaces the old, revoking ends it)."""
+import os
+import re
+import shutil
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import TLP, Advisory, AdvisoryStatus, Agreement, Notification, NotificationKind, Role, User
+from app.notifications.services import notify
+from tests import factories
+from tests.browser import sign_in
+from tests.conftest import USING_POSTGRES
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+if USING_POSTGRES:  # what the browser does does not depend on the database: the SQLite pass covers it
+    pytest.skip("browser checks run in the SQLite pass only", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+if not os.path.exists(CHROMIUM):
+    pytest.skip("chromium is not installed", allow_module_level=True)
+
+
+def _seed(app) -> None:
+    """A reader with two unread notifications and an AMBER advisory sent to their organisation; someone of
+    another organisation with neither."""
+    with app.app_context():
+        home, elsewhere, partner = factories.organization(), factories.organization(), factories.organization()
+        reader = factories.user(organization=home, email="reader@example.org")
+        factories.user(organization=elsewhere, email="other@example.org")
+        author = factories.user(role=Role.COORDINATOR, organization=partner)
+        factories.advisory(created_by=author, owner_organization=partner, recipients=[home], tlp=TLP.AMBER,
+                           status=AdvisoryStatus.RELEASED)
+        agreement = factories.agreement(created_by=author, tlp=TLP.GREEN)
+        notify([reader], NotificationKind.REVIEW_REQUESTED, agreement, actor=author)
+        notify([reader], NotificationKind.APPROVED, agreement, actor=author)
+        db.session.commit()
+
+
+def _badges(page, url: str) -> tuple[int, int]:
+    page.goto(url)
+    label = page.locator("[aria-label^='Notifications, ']").first.get_attribute("aria-label")
+    bell = int(re.search(r"Notifications, (\d+) unread", label).group(1))
+    shared = page.locator(".shared-count").first
+    return bell, int(re.match(r"\d+", shared.inner_text()).group(0)) if shared.count() else 0
+
+
+def _sign_out(page) -> None:
+    with page.expect_navigation():
+        page.evaluate("document.querySelector(\"form[action$='/auth/logout']\").submit()")
+
+
+def test_kept_counts_never_cross_people_and_the_users_own_changes_show_at_once(live_app, browser):
+    live_app.app.config["NAVBAR_COUNTS_SECONDS"] = 5  # as in production: counts kept a few seconds
+    _seed(live_app.app)
+    base, agreements = live_app.url, live_app.url + "/agreements/"
+    reader_page = browser.new_context().new_page()
+    other_page = browser.new_context().new_page()
+    sign_in(reader_page, base, "reader@example.org")
+    sign_in(other_page, base, "other@example.org")
+    assert _badges(reader_page, agreements) == (2, 1)
+    assert _badges(other_page, agreements) == (0, 0)
+    assert _badges(reader_page, base + "/risks/") == (2, 1)
+
+    # The reader's own changes: one notification read from the list, then all of them, then the advisory opened.
+    reader_page.goto(base + "/notifications/")
+    with reader_page.expect_navigation():
+        reader_page.locator("form[action*='/notifications/'][action$='/read'] button").first.click()
+    assert _badges(reader_page, agreements)[0] == 1
+    reader_page.goto(base + "/notifications/")
+    with reader_page.expect_navigation():
+        reader_page.get_by_role("button", name="Mark all as read").click()
+    assert _badges(reader_page, agreements)[0] == 0
+    with live_app.app.app_context():
+        advisory_id = db.session.scalar(sa.select(Advisory.id))
+    reader_page.goto(f"{base}/advisories/{advisory_id}")  # opening it records its reading
+    assert _badges(reader_page, agreements) == (0, 0)
+
+    # One browser handed from one person to the other: never the first one's numbers.
+    shared_page = browser.new_context().new_page()
+    for email, expected in [("reader@example.org", (0, 0)), ("other@example.org", (0, 0))]:
+        sign_in(shared_page, base, email)
+        assert _badges(shared_page, agreements) == expected, email
+        _sign_out(shared_page)
+    with live_app.app.app_context():
+        other = db.session.scalar(sa.select(User).where(User.email == "other@example.org"))
+        agreement = db.session.scalar(sa.select(Agreement))
+        notify([other], NotificationKind.COMMENT, agreement, actor=agreement.created_by)
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 3
+    sign_in(shared_page, base, "reader@example.org")
+    assert _badges(shared_page, agreements) == (0, 0)
+    _sign_out(shared_page)
+    sign_in(shared_page, base, "other@example.org")
+    assert _badges(shared_page, agreements)[0] == 1  # a fresh sign-in counts afresh
+
+
+def _served(live_app, address: str) -> str:
+    """The feed's address on the server under test (the page prints it under the configured external URL)."""
+    return live_app.url + urlsplit(address).path
+
+
+@pytest.mark.parametrize("page_path, create, revoke, suffix", [
+    ("/auth/account", "Create a calendar feed", "Revoke the calendar feed", ".ics"),
+    ("/sharing/", "Create a feed address", "Revoke the feed", ".atom"),
+])
+def test_a_secret_feed_answers_is_replaced_and_revoked(live_app, browser, page_path, create, revoke, suffix):
+    _seed(live_app.app)
+    page = browser.new_context().new_page()
+    sign_in(page, live_app.url, "reader@example.org")
+    page.goto(live_app.url + page_path)
+    page.get_by_role("button", name=create).click()
+    page.wait_for_load_state()
+    first = _served(live_app, page.locator("#feed-url").input_value())
+    assert first.endswith(suffix), first
+    assert requests.get(first, timeout=30).status_code == 200
+
+    page.goto(live_app.url + page_path)  # a new address: the old one stops answering
+    page.get_by_role("button", name=re.compile("new feed address", re.IGNORECASE)).click()
+    page.wait_for_load_state()
+    second = _served(live_app, page.locator("#feed-url").input_value())
+    assert second != first
+    assert requests.get(second, timeout=30).status_code == 200
+    assert requests.get(first, timeout=30).status_code == 404
+
+    page.goto(live_app.url + page_path)
+    page.get_by_role("button", name=revoke).click()
+    page.wait_for_load_state()
+    assert requests.get(second, timeout=30).status_code == 404
+    page.goto(live_app.url + page_path)
+    assert page.get_by_role("button", name=create).count() == 1
