@@ -4,20 +4,20 @@ Related-record choices are passed in from scoped queries, so a forged or foreign
 "Not a valid choice" and nothing is written.
 """
 from wtforms import DateField, FieldList, FormField, SelectField, StringField, TextAreaField
-from wtforms.fields import SelectChoice, enum_choices, enum_coerce
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.forms import (
     ModelForm,
     MultiCheckboxField,
     RecipientsField,
-    StatusChangeForm,
     VersionedForm,
     decision_fields,
     enum_select,
     optional_id,
     record_choices,
     sectors_field,
+    status_change_form,
     tlp_field,
 )
 from app.models import Health, InitiativeStatus
@@ -123,8 +123,4 @@ class MilestoneForm(ModelForm):
     due_date = DateField("Due date", validators=[Optional()])
 
 
-class TransitionForm(StatusChangeForm):
-    """One-button form: posts the target status and the version, carries the CSRF token."""
-
-    new_status = SelectField(choices=enum_choices(InitiativeStatus, label=lambda s: s.label),
-                             coerce=enum_coerce(InitiativeStatus), validators=[InputRequired()])
+TransitionForm = status_change_form(InitiativeStatus)  # one-button form: the target status and the version
