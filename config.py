@@ -59,6 +59,7 @@ class Config:
     SESSION_IDLE_TIMEOUT = timedelta(minutes=_env_int("SESSION_IDLE_MINUTES", 30))
     SESSION_ABSOLUTE_LIFETIME = timedelta(hours=_env_int("SESSION_ABSOLUTE_HOURS", 12))
     PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_LIFETIME
+    SESSION_REFRESH_EACH_REQUEST = False  # the cookie is sent again when the session changed (app/auth/sessions.py)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)  # remember-me is not offered

@@ -130,6 +130,30 @@ def test_sess04_an_idle_session_expires_after_30_minutes(app):
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
+def test_sess04_the_idle_limit_counts_from_the_last_request_or_earlier_never_later(app):
+    with freeze_time(START) as clock:
+        with app.app_context():
+            client = app.test_client(user=factories.user())
+        for _ in range(3):  # requests a few seconds apart: the session is not rewritten for each
+            clock.tick(timedelta(seconds=20))
+            assert client.get("/").status_code == 200
+        clock.tick(timedelta(minutes=30, seconds=1))  # 30 minutes after the last request
+        response = client.get("/")
+        assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_sess04_an_unchanged_session_is_not_sent_again(app):
+    with freeze_time(START) as clock:
+        with app.app_context():
+            client = app.test_client(user=factories.user())
+        clock.tick(timedelta(minutes=2))
+        first = client.get("/")  # activity noted: the cookie is sent again
+        assert any(h.startswith("session=") for h in first.headers.getlist("Set-Cookie"))
+        clock.tick(timedelta(seconds=10))
+        again = client.get("/agreements/")  # nothing changed: no cookie
+        assert again.status_code == 200 and not again.headers.getlist("Set-Cookie")
+
+
 def test_sess04_a_session_ends_12_hours_after_sign_in_however_active(app):
     with freeze_time(START) as clock:
         with app.app_context():

@@ -68,6 +68,18 @@ def _expired() -> bool:
             or now - seen > config["SESSION_IDLE_TIMEOUT"].total_seconds())
 
 
+# The activity time is written at most this often: a session unchanged by a request is not signed and sent again
+# (SESSION_REFRESH_EACH_REQUEST is off). The time kept is then up to a minute older than the last request, so the
+# idle limit may end a session up to a minute early, never late.
+ACTIVITY_STEP_SECONDS = 60
+
+
+def _note_activity() -> None:
+    now = utcnow().timestamp()
+    if now - session["seen_at"] >= ACTIVITY_STEP_SECONDS:  # a number: _expired() checked it
+        session["seen_at"] = now
+
+
 def register_session_guard(app: Flask) -> None:
     """Deny by default: every endpoint needs a login unless its view is marked @public."""
 
@@ -83,7 +95,7 @@ def register_session_guard(app: Flask) -> None:
                 if _is_public():
                     return None
                 return login_manager.unauthorized()
-            session["seen_at"] = utcnow().timestamp()
+            _note_activity()
             if getattr(current_user, "must_change_password", False):
                 return _require_password_change()  # first the password, then (if due) two-factor enrolment
             return _require_two_factor_enrolment()

@@ -93,7 +93,8 @@ def _session_key() -> tuple | None:
     token = session.get(SESSION_KEY)
     if not isinstance(token, str):
         token = session[SESSION_KEY] = secrets.token_urlsafe(16)
-    return (current_user.id, token, *permissions.scope_key(current_user))
+    user = current_user._get_current_object()
+    return (user.id, token, *permissions.scope_key(user))
 
 
 def counts() -> NavbarCounts:

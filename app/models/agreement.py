@@ -95,9 +95,11 @@ class Agreement(ShareableMixin, db.Model):
     # Counts by status within a reader's TLP scope read the index, not the rows (dashboard, reports); it also
     # serves every lookup by TLP (it replaced ix_agreements_tlp, which the planner preferred for no gain).
     # The list's default order (live ones, last updated first) read from an index, stopping after a page's rows:
-    # without it every page sorted all the visible agreements (6 ms of SQLite at 10,000).
+    # without it every page sorted all the visible agreements (6 ms of SQLite at 10,000). With the columns of the
+    # TLP rule, the list's total counts from the index alone (3 → 2 ms).
     __table_args__ = (sa.Index("ix_agreements_tlp_status", "tlp", "status", "archived_at", "owner_organization_id"),
-                      sa.Index("ix_agreements_archived_at_updated_at", "archived_at", "updated_at", "id"))
+                      sa.Index("ix_agreements_live_order", "archived_at", "updated_at", "id", "tlp",
+                               "owner_organization_id", "created_by_id"))
     TRANSITIONS = TRANSITIONS
     NOUN = "An agreement"
     DEFAULTS = {"status": AgreementStatus.DRAFT, "tlp": TLP.AMBER}
