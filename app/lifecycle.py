@@ -87,6 +87,12 @@ def problems(form, default: str = "Invalid request.") -> str:
     return "; ".join(parts) or default
 
 
+def form_page(template: str, form, **context):
+    """A form's page: 200, or 400 once it shows errors (an invalid or refused POST), so that nothing reads the
+    page of a refused form as a success."""
+    return render_template(template, form=form, **context), 400 if form.errors else 200
+
+
 def refused_form(form, back: str, message: str | None = None):
     """An invalid one-form POST (a status, a withdrawal, an acknowledgement): nothing is written; flash what is
     wrong (`message`, else every field's problem) and go back."""

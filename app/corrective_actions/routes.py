@@ -92,7 +92,7 @@ def edit(corrective_action_id: int):
                     **improvement.readable_links(current_user, form.data, held=action))
             return lifecycle.saved_or_unchanged(changes, f"Corrective action #{action.id} saved.",
                                                 url_for(".detail", corrective_action_id=action.id))
-    return render_template("corrective_actions/form.html", form=form, action=action), 400 if form.errors else 200
+    return lifecycle.form_page("corrective_actions/form.html", form, action=action)
 
 
 @bp.post("/<int:corrective_action_id>/archive", endpoint="archive")

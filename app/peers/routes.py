@@ -38,7 +38,7 @@ def create():
         else:
             flash(f"Peer {peer.name} registered; it is pulled on the worker's schedule.", "success")
             return redirect(url_for("peers.index"))
-    return render_template("peers/form.html", form=form), 400 if form.errors else 200
+    return lifecycle.form_page("peers/form.html", form)
 
 
 @bp.route("/<int:peer_id>/edit", methods=["GET", "POST"])
@@ -57,7 +57,7 @@ def edit(peer_id: int):
             getattr(form, error.field).errors.append(str(error))
         else:
             return lifecycle.saved("Peer saved." if changes else "No change.", url_for("peers.index"))
-    return render_template("peers/form.html", form=form, peer=peer), 400 if form.errors else 200
+    return lifecycle.form_page("peers/form.html", form, peer=peer)
 
 
 @bp.post("/<int:peer_id>/pause")

@@ -96,9 +96,8 @@ def edit(task_id: int):
                 description=form.description.data or "", assignee=assignee, due_date=form.due_date.data,
                 priority=form.priority.data)
         return lifecycle.saved_or_unchanged(changes, "Task saved.", url_for(".detail", task_id=task.id))
-    return (render_template("tasks/form.html", form=form, task=task, group=group,
-                            cancel_url=url_for(".detail", task_id=task.id)),
-            400 if form.errors else 200)
+    return lifecycle.form_page("tasks/form.html", form, task=task, group=group,
+                               cancel_url=url_for(".detail", task_id=task.id))
 
 
 @bp.get("/<int:task_id>/history")

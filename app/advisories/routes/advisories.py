@@ -65,8 +65,7 @@ def create():
                                                          "agreements")), **related(form, choices))
             return lifecycle.saved(f"Advisory {advisory.reference} drafted. Submit it for approval when the "
                                    "co-authors agree on the text.", url_for(".detail", advisory_id=advisory.id))
-    status = 400 if form.errors else 200
-    return render_template("advisories/form.html", form=form, advisory=None, report=report), status
+    return lifecycle.form_page("advisories/form.html", form, advisory=None, report=report)
 
 
 @bp.get("/<int:advisory_id>")
@@ -136,8 +135,7 @@ def edit(advisory_id: int):
                                          **related(form, choices))
             return lifecycle.saved("Advisory saved. Every co-author approves the text again.",
                                    url_for(".detail", advisory_id=advisory_id))
-    status = 400 if form.errors else 200
-    return render_template("advisories/form.html", form=form, advisory=advisory, report=None), status
+    return lifecycle.form_page("advisories/form.html", form, advisory=advisory, report=None)
 
 
 @bp.get("/<int:advisory_id>/history")

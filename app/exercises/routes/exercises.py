@@ -76,7 +76,7 @@ def create():
                 recipients=form.recipients.chosen(), **form.model_data())
             return lifecycle.saved(f"Exercise {exercise.reference} planned. Add its objectives, participants "
                                    "and the MSEL next.", url_for(".detail", exercise_id=exercise.id))
-    return render_template("exercises/form.html", form=form, exercise=None), 400 if form.errors else 200
+    return lifecycle.form_page("exercises/form.html", form, exercise=None)
 
 
 def _held(exercise: Exercise, plans: list, agreements: list) -> tuple[list, list, list]:
@@ -124,7 +124,7 @@ def edit(exercise_id: int):
                     **form.model_data())
             return lifecycle.saved_or_unchanged(changes, f"Exercise {exercise.reference} saved.",
                                                 url_for(".detail", exercise_id=exercise.id))
-    return render_template("exercises/form.html", form=form, exercise=exercise), 400 if form.errors else 200
+    return lifecycle.form_page("exercises/form.html", form, exercise=exercise)
 
 
 @bp.post("/<int:exercise_id>/archive", endpoint="archive")

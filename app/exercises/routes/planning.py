@@ -1,6 +1,6 @@
 """The parts of an exercise: participants, objectives and the MSEL while it is planned, inject delivery while
 it runs, evaluations once conducted, corrective actions from its areas for improvement."""
-from flask import render_template, url_for
+from flask import url_for
 from flask_login import current_user
 
 from app import lifecycle, permissions
@@ -102,8 +102,7 @@ def add_corrective_action(exercise_id: int):
                 **improvement.readable_links(current_user, form.data))
             return lifecycle.saved(f"Corrective action #{action.id} added to the improvement plan.",
                                    url_for(".detail", exercise_id=exercise.id, _anchor="improvement-plan"))
-    return (render_template("exercises/corrective_action_form.html", exercise=exercise, form=form),
-            400 if form.errors else 200)
+    return lifecycle.form_page("exercises/corrective_action_form.html", form, exercise=exercise)
 
 
 

@@ -1,6 +1,6 @@
 """The authority's side: acknowledge a stage, request an intermediate report, close the case, open a
 risk from the report; and the operator's status steps (contained, resolved)."""
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from app import lifecycle, permissions
@@ -64,4 +64,4 @@ def open_risk(incident_id: int):
         risk = services.open_risk(current_user, report, **form.model_data())
         return lifecycle.saved(f"Risk {risk.reference} opened from {report.reference}. Assign its mitigations "
                                "to the partners who must act.", url_for("risks.detail", risk_id=risk.id))
-    return render_template("incidents/risk_form.html", report=report, form=form), 400 if form.errors else 200
+    return lifecycle.form_page("incidents/risk_form.html", form, report=report)

@@ -51,9 +51,7 @@ def create():
                 current_user, authority=authority, **form.model_data(exclude=("authority_organization_id",)))
             return lifecycle.saved(f"Incident {report.reference} reported to {authority.name}. "
                                    "Submit the early warning next.", url_for(".detail", incident_id=report.id))
-    status = 400 if form.errors else 200
-    return render_template("incidents/form.html", form=form, authorities=authorities,
-                           zone=zone_name()), status
+    return lifecycle.form_page("incidents/form.html", form, authorities=authorities, zone=zone_name())
 
 
 @bp.get("/<int:incident_id>")
@@ -90,9 +88,8 @@ def edit(incident_id: int):
                                                           **form.model_data())
             flash(f"Incident {report.reference} updated." if changes else "Nothing changed.", "success")
             return redirect(url_for(".detail", incident_id=report.id))
-    status = 400 if form.errors else 200
-    return render_template("incidents/form.html", form=form, report=report, zone=zone,
-                           local=lambda moment: clocks.local(moment, zone)), status
+    return lifecycle.form_page("incidents/form.html", form, report=report, zone=zone,
+                               local=lambda moment: clocks.local(moment, zone))
 
 
 @bp.post("/<int:incident_id>/archive", endpoint="archive")

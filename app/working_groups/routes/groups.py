@@ -113,7 +113,7 @@ def create():
         group = services.create_working_group(current_user, **_form_values(form, None))
         return lifecycle.saved(f"Working group {group.reference} created. You are its chair.",
                                url_for(".detail", working_group_id=group.id))
-    return render_template("working_groups/form.html", form=form, group=None), 400 if form.errors else 200
+    return lifecycle.form_page("working_groups/form.html", form, group=None)
 
 
 def render_detail(group: WorkingGroup, member_form: AddMemberForm | None = None, status: int = 200):
@@ -164,7 +164,7 @@ def edit(working_group_id: int):
                                                     **_form_values(form, group))
         return lifecycle.saved_or_unchanged(changes, "Working group saved.",
                                             url_for(".detail", working_group_id=group.id))
-    return render_template("working_groups/form.html", form=form, group=group), 400 if form.errors else 200
+    return lifecycle.form_page("working_groups/form.html", form, group=group)
 
 
 @bp.get("/<int:working_group_id>/history")

@@ -1,5 +1,5 @@
 """New task in a working group (/working-groups/<id>/tasks/new); the task pages live in app/tasks."""
-from flask import render_template, url_for
+from flask import url_for
 from flask_login import current_user
 
 from app import lifecycle, permissions
@@ -25,6 +25,5 @@ def add_task(working_group_id: int):
                                          description=form.description.data or "", assignee=assignee,
                                          due_date=form.due_date.data, priority=form.priority.data)
         return lifecycle.saved("Task created.", url_for("tasks.detail", task_id=task.id))
-    return (render_template("tasks/form.html", form=form, task=None, group=group,
-                            cancel_url=url_for(".detail", working_group_id=group.id)),
-            400 if form.errors else 200)
+    return lifecycle.form_page("tasks/form.html", form, task=None, group=group,
+                               cancel_url=url_for(".detail", working_group_id=group.id))
