@@ -19,6 +19,7 @@ background worker, SQLite) and prints, each against a baseline from the same run
 
     .venv/bin/python bench/renders.py [--samples 200]
     .venv/bin/python bench/renders.py --executive-only   # 2. alone, every download on a new connection
+    .venv/bin/python bench/renders.py --storm-only       # 3. alone (one start per row set, no cold starts)
 """
 import argparse
 import functools
@@ -45,7 +46,7 @@ from bench.load import PASSWORD, SELF, hidden_fields, wait_for  # noqa: E402
 ACCOUNT = "coordinator@niro.example.gov"
 
 
-WEB_WORKERS = os.cpu_count() * 2 + 1  # gunicorn.conf.py's default (docs/deploy.md); --web-workers sets another
+WEB_WORKERS = max(2, os.cpu_count())  # gunicorn.conf.py's default (docs/deploy.md); --web-workers sets another
 
 
 def start(workdir: Path, port: int, **extra) -> list[subprocess.Popen]:
@@ -257,6 +258,43 @@ def executive_any_worker(workdir: Path, base: str, port: int) -> None:
         stop(processes)
 
 
+def warm_and_executive(workdir: Path, base: str, client: requests.Session, reports: list[str], firsts: list[float],
+                       goals: list) -> None:
+    # Warm: the same three documents again on the running stack, each rendered anew (the cache is emptied
+    # first), three times each; documents differ in length, so a first is compared with its own warm time.
+    warms = []
+    for url in reports[:3]:
+        runs = []
+        for _ in range(3):
+            empty_cache(workdir)
+            runs.append(download_after_pause(client, base + url))
+        warms.append(statistics.median(runs))
+    ratio = statistics.median(first / warm for first, warm in zip(firsts, warms, strict=True))
+    print(f"first PDF after start {ms(firsts)} ms (3 starts, one document each), the same documents warm "
+          f"{ms(warms)} ms  ratio {ratio:5.2f} (median of the three)  (goal <= 1.2)")
+    others = statistics.median(download_after_pause(client, base + url) for url in reports[3:8])
+    print(f"  for scale: five other documents warm, median {others * 1000:5.0f} ms")
+
+    cold = download(client, base + "/reports/executive.pdf")
+    again = statistics.median(download(client, base + "/reports/executive.pdf") for _ in range(5))
+    print(f"executive report first {cold * 1000:7.0f} ms, unchanged again {again * 1000:7.0f} ms  "
+          f"ratio {again / cold:5.3f}  (goal <= 0.05)")
+    goals.append(("executive", f"{again / cold:.3f} ({again * 1000:.0f} ms after {cold * 1000:.0f} ms)",
+                  again / cold <= 0.05))
+
+
+def stress_rows(base: str, samples: int, reports_of_each: list[str]) -> None:
+    # Stress: the PDF limit lifted, 4 clients of one reader back to back. A download served from the cache costs
+    # about what a page does, so this measures the host's saturation, as the control row shows.
+    idle, busy, n = list_under_pdf_load(base, samples, reports_of_each)
+    print(f"  stress: list p99 idle {idle * 1000:6.0f} ms; while 4 clients download them back to back "
+          f"({n} downloads) {busy * 1000:6.0f} ms  ratio {busy / idle:5.2f}")
+    pages = [base + "/", base + "/risks/"]
+    idle, busy, n = list_under_pdf_load(base, samples, pages, fetch=fetch_page)
+    print(f"  control: list p99 idle {idle * 1000:6.0f} ms; while 4 clients load the dashboard and the risk "
+          f"list back to back ({n} pages) {busy * 1000:6.0f} ms  ratio {busy / idle:5.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--samples", type=int, default=200)
@@ -264,6 +302,8 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=None, help="gunicorn workers (default: as deployed)")
     parser.add_argument("--executive-only", action="store_true",
                         help="only the executive report's second download ÷ first, whichever worker answers")
+    parser.add_argument("--storm-only", action="store_true",
+                        help="only the list's p99 under PDF downloads (no first-PDF-after-start rows)")
     args = parser.parse_args()
     global WEB_WORKERS
     WEB_WORKERS = args.web_workers or WEB_WORKERS
@@ -277,42 +317,24 @@ def main() -> None:
     goals = []  # the issue's rows this run measures (bench/goals.py)
     # The first PDF after a start, over three starts (a single first download is one noisy sample).
     firsts = []
-    for start_number in range(3):
+    starts = 1 if args.storm_only else 3
+    for start_number in range(starts):
         processes = start(workdir, args.port)
         try:
             client = session(base)
             listing = client.get(base + "/initiatives/?per_page=100").text
             reports = [f"/initiatives/{i}/status-report.pdf"
                        for i in sorted(set(map(int, re.findall(r'href="/initiatives/(\d+)"', listing))))]
-            firsts.append(download(client, base + reports[start_number]))
+            if not args.storm_only:
+                firsts.append(download(client, base + reports[start_number]))
         except BaseException:
             stop(processes)
             raise
-        if start_number < 2:
+        if start_number < starts - 1:
             stop(processes)
     try:
-        # Warm: the same three documents again on the running stack, each rendered anew (the cache is emptied
-        # first), three times each; documents differ in length, so a first is compared with its own warm time.
-        warms = []
-        for url in reports[:3]:
-            runs = []
-            for _ in range(3):
-                empty_cache(workdir)
-                runs.append(download_after_pause(client, base + url))
-            warms.append(statistics.median(runs))
-        ratio = statistics.median(first / warm for first, warm in zip(firsts, warms, strict=True))
-        print(f"first PDF after start {ms(firsts)} ms (3 starts, one document each), the same documents warm "
-              f"{ms(warms)} ms  ratio {ratio:5.2f} (median of the three)  (goal <= 1.2)")
-        others = statistics.median(download_after_pause(client, base + url) for url in reports[3:8])
-        print(f"  for scale: five other documents warm, median {others * 1000:5.0f} ms")
-
-        cold = download(client, base + "/reports/executive.pdf")
-        again = statistics.median(download(client, base + "/reports/executive.pdf") for _ in range(5))
-        print(f"executive report first {cold * 1000:7.0f} ms, unchanged again {again * 1000:7.0f} ms  "
-              f"ratio {again / cold:5.3f}  (goal <= 0.05)")
-        goals.append(("executive", f"{again / cold:.3f} ({again * 1000:.0f} ms after {cold * 1000:.0f} ms)",
-                      again / cold <= 0.05))
-
+        if not args.storm_only:
+            warm_and_executive(workdir, base, client, reports, firsts, goals)
         reports_of_each = [base + "/reports/executive.pdf", base + "/risks/register.pdf"]
         idle, busy, n = list_under_pdf_load(base, args.samples, reports_of_each, accounts=READERS, pace=PACE)
         print(f"list p99 idle {idle * 1000:6.0f} ms; while 4 readers download their executive report and register "
@@ -320,15 +342,8 @@ def main() -> None:
               f"(goal <= 1.5)")
         goals.append(("pdf-storm", f"{busy / idle:.2f} (cached documents; p99 {busy * 1000:.0f} ÷ {idle * 1000:.0f} ms)",
                       busy / idle <= 1.5))
-        # Stress: the PDF limit lifted, 4 clients of one reader back to back. A download served from the cache costs
-        # about what a page does, so this measures the host's saturation, as the control row shows.
-        idle, busy, n = list_under_pdf_load(base, args.samples, reports_of_each)
-        print(f"  stress: list p99 idle {idle * 1000:6.0f} ms; while 4 clients download them back to back "
-              f"({n} downloads) {busy * 1000:6.0f} ms  ratio {busy / idle:5.2f}")
-        pages = [base + "/", base + "/risks/"]
-        idle, busy, n = list_under_pdf_load(base, args.samples, pages, fetch=fetch_page)
-        print(f"  control: list p99 idle {idle * 1000:6.0f} ms; while 4 clients load the dashboard and the risk "
-              f"list back to back ({n} pages) {busy * 1000:6.0f} ms  ratio {busy / idle:5.2f}")
+        if not args.storm_only:
+            stress_rows(base, args.samples, reports_of_each)
     finally:
         stop(processes)
 
@@ -343,10 +358,11 @@ def main() -> None:
               f"(goal <= 1.5)")
         goals.append(("pdf-storm", f"{busy / idle:.2f} (every download rendered; p99 {busy * 1000:.0f} ÷ "
                                    f"{idle * 1000:.0f} ms)", busy / idle <= 1.5))
-        every_render = [base + url for url in reports] + reports_of_each
-        idle, busy, n = list_under_pdf_load(base, args.samples, every_render, fetch=follow)
-        print(f"  stress: list p99 idle {idle * 1000:6.0f} ms; while 4 clients download such documents back to back "
-              f"({n} renders) {busy * 1000:6.0f} ms  ratio {busy / idle:5.2f}")
+        if not args.storm_only:
+            every_render = [base + url for url in reports] + reports_of_each
+            idle, busy, n = list_under_pdf_load(base, args.samples, every_render, fetch=follow)
+            print(f"  stress: list p99 idle {idle * 1000:6.0f} ms; while 4 clients download such documents back to "
+                  f"back ({n} renders) {busy * 1000:6.0f} ms  ratio {busy / idle:5.2f}")
     finally:
         stop(processes)
     goal_table(goals)

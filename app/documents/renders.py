@@ -129,24 +129,32 @@ def touch(cached: RenderedDocument) -> None:
         cached.used_at = now
 
 
-# A short document renders in 0.1–0.4 s: the request looks at its job often during the first second (a
-# look is one primary-key read) so the PDF leaves within ~25 ms of being stored, then every 0.1 s.
-POLL_FIRST, POLL_FIRST_SECONDS, POLL_THEN = 0.025, 1.0, 0.1
+# A short document renders in 0.1–0.4 s: the request looks at its job soon (a look is one primary-key read of
+# its status), then less and less often (each wait half again the last, at most POLL_MAX): a document stored at
+# t leaves by about 1.5 t, and a request that waits its PDF_WAIT_SECONDS looks about 15 times, not 60. Waiting
+# requests hold web threads while the host is busiest (the worker is behind): their looks are CPU taken from
+# the pages, and on PostgreSQL a rolled-back look made the connection forget its prepared statements.
+POLL_FIRST, POLL_GROWTH, POLL_MAX = 0.025, 1.5, 0.25
+_ENDED = (RenderStatus.DONE.value, RenderStatus.FAILED.value)
 
 
 def wait_for(render_id: str, seconds: float) -> RenderJob | None:
-    """Poll the job (each look in a transaction of its own) until it ends or `seconds` pass."""
-    started = time.monotonic()
-    deadline = started + seconds
+    """Look at the job's status (each look in a transaction of its own) until it ends or `seconds` pass;
+    then the job."""
+    from app.transactions import end_read_only_transaction
+
+    deadline = time.monotonic() + seconds
+    pause = POLL_FIRST
     while True:
-        db.session.rollback()  # end the read transaction so the next look sees the worker's commit
-        render = db.session.scalars(sa.select(RenderJob).where(RenderJob.id == render_id)).first()
-        if render is None or render.status in (RenderStatus.DONE, RenderStatus.FAILED):
-            return render
+        # End the read transaction so the next look sees the worker's commit: COMMIT, as it only read.
+        if not end_read_only_transaction():
+            db.session.rollback()
+        status = db.session.scalar(sa.select(RenderJob.status).where(RenderJob.id == render_id))
         now = time.monotonic()
-        if now >= deadline:
-            return render
-        time.sleep(min(POLL_FIRST if now - started < POLL_FIRST_SECONDS else POLL_THEN, deadline - now))
+        if status is None or status in _ENDED or now >= deadline:
+            return db.session.scalars(sa.select(RenderJob).where(RenderJob.id == render_id)).first()
+        time.sleep(min(pause, deadline - now))
+        pause = min(pause * POLL_GROWTH, POLL_MAX)
 
 
 @huey.on_startup()
