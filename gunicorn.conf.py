@@ -8,7 +8,12 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# One process per core (at least two): a gthread worker runs Python on about one core at a time, and its threads
+# already cover the requests that wait (database, a render). The sync-worker rule of 2 × cores + 1 only added
+# processes competing for the same cores, each with its own caches and database connections to warm: with two
+# instances and the background worker on 2 cores (bench/load.py --topology two-hosts) reads' p95 was about
+# twice what it is with 2 workers an instance (docs/performance.md, fourth pass).
+workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 # Renders run on the background worker; no page request should take this long.

@@ -223,7 +223,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--web-workers", type=int, default=None,
-                        help="gunicorn workers per instance (default: gunicorn.conf.py's, 2 x cores + 1)")
+                        help="gunicorn workers per instance (default: gunicorn.conf.py's, one per core, at least 2)")
     parser.add_argument("--port", type=int, default=8611)
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1/palisade_bench")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
@@ -258,7 +258,7 @@ def main() -> None:
         stop_stack(processes)
     total = stats.total
     print(f"\nMixed load: {args.users} users, {args.duration} s after all have signed in, {args.topology} "
-          f"({len(hosts)} web instance(s) × {args.web_workers or os.cpu_count() * 2 + 1} workers, 1 background worker)")
+          f"({len(hosts)} web instance(s) × {args.web_workers or max(2, os.cpu_count())} workers, 1 background worker)")
     print(f"  /healthz alone before the load: {healthz:,.0f} req/s (one client)")
     print(f"  throughput {total.total_rps:,.1f} req/s, {total.num_requests:,} requests, "
           f"{total.num_failures:,} errors")
