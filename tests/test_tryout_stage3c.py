@@ -259,3 +259,76 @@ def test_every_kind_starts_with_the_values_its_constructor_gave(app):
             given = model(status=values["status"], tlp=TLP.RED) if "tlp" in values else None
             if given is not None:
                 assert given.tlp is TLP.RED, model.__name__  # what the caller gives wins
+
+
+# --- an advisory takes files only as a draft, only from its authors' coordinators, on the page and the API -------
+
+def test_an_advisory_takes_files_only_as_a_draft_from_its_authors_coordinators(app):
+    import io
+
+    from app.advisories import services as advisory_services
+    from app.models import Attachment
+    from tests import advisory_world as aw
+
+    world = aw.build(app)
+    with app.app_context():
+        advisory_id = aw.draft(world).id
+
+    def upload(who, name, through):
+        data = {"files": [(io.BytesIO(b"indicators\n"), name, "text/plain")]}
+        if through == "page":
+            return aw.client(app, world, who).post(f"/attachments/advisories/{advisory_id}/", data=data,
+                                                   content_type="multipart/form-data")
+        with app.app_context():
+            headers = api_helpers.bearer(api_helpers.token_for(aw.person(world, who)))
+        return app.test_client().post(f"/api/v1/advisories/{advisory_id}/attachments/", data=data, headers=headers,
+                                      content_type="multipart/form-data")
+
+    def files():
+        with app.app_context():
+            return set(db.session.scalars(sa.select(Attachment.filename).where(
+                Attachment.object_type == "advisories", Attachment.object_id == advisory_id)))
+
+    for through in ("page", "api"):
+        for who in ("gov_member", "op_member", "recipient_coordinator", "third_coordinator", "admin"):
+            assert upload(who, f"{who}-{through}.txt", through).status_code in (403, 404), (who, through)
+        assert upload("op_coordinator", f"draft-{through}.txt", through).status_code in (201, 302, 303), through
+    assert files() == {"draft-page.txt", "draft-api.txt"}
+    with app.app_context():
+        advisory_services.submit_for_review(aw.person(world, "gov_coordinator"),
+                                            db.session.get(aw.Advisory, advisory_id))
+        db.session.commit()
+    for through in ("page", "api"):
+        for who in ("gov_coordinator", "op_coordinator"):
+            assert upload(who, f"review-{who}-{through}.txt", through).status_code == 403, (who, through)
+    assert files() == {"draft-page.txt", "draft-api.txt"}  # nothing added once it left the draft
+
+
+def _inbox(client, path: str = "/agreements/") -> int:
+    html = client.get(path).get_data(as_text=True)
+    return int(re.search(r'inbox-count">(\d+)<', html).group(1))
+
+
+def test_starting_and_finishing_ones_own_task_shows_in_the_kept_inbox_badge_at_once(kept_app):
+    from app.models import Task, TaskStatus
+
+    with freeze_time(START), kept_app.app_context():
+        reader, _, _, _ = _shared_world()
+        coordinator = factories.user(role=Role.COORDINATOR, organization=reader.organization)
+        group = factories.working_group(created_by=coordinator, members=[reader, coordinator], tlp=TLP.GREEN)
+        task = factories.task(working_group=group, assignee_id=reader.id, created_by=coordinator)
+        db.session.commit()
+        client, task_id = kept_app.test_client(user=reader), task.id
+
+    def version():
+        with kept_app.app_context():
+            return db.session.get(Task, task_id).version
+
+    with freeze_time(START):
+        initial = _inbox(client)
+        assert initial == _inbox(client, "/inbox/") >= 1  # the newly assigned task waits for the reader
+        for target in (TaskStatus.IN_PROGRESS, TaskStatus.DONE):
+            answer = client.post(f"/tasks/{task_id}/status", data={"new_status": target.value, "version": version()})
+            assert answer.status_code in (302, 303), answer.get_data(as_text=True)[:300]
+            assert _inbox(client) == _inbox(client, "/inbox/"), target  # the kept badge agrees with a fresh count
+        assert _inbox(client) == initial - 1  # the task done no longer waits for the reader
