@@ -141,8 +141,7 @@ def transition_corrective_action(corrective_action_id: int):
     """Move an action along open → in progress → completed → verified, as its status form does (the
     responsible organisation works on it; the lead organisation verifies)."""
     action = get_visible_action(corrective_action_id)
-    permissions.authorize(permissions.works_on_corrective_action(current_user, action)
-                          or permissions.can_verify_corrective_action(current_user, action))
+    permissions.authorize(permissions.can_change_corrective_action_status(current_user, action))
     with refused():
         improvement.transition_corrective_action(current_user, action, request.context.json.status)
     return _answer(action)

@@ -239,8 +239,7 @@ class IncidentTransition(Body):
 def transition_incident(incident_id: int):
     """Mark the incident contained or resolved, or close the case, as the report's status buttons do."""
     report = get_visible_report(incident_id)
-    permissions.authorize(permissions.can_transition_incident_report(current_user, report)
-                          or permissions.answers_for(current_user, report))
+    permissions.authorize(permissions.can_change_incident_report_status(current_user, report))
     with refused():
         services.transition_incident_report(current_user, report, request.context.json.status)
     return _answer(report)
