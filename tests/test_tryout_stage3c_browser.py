@@ -1,4 +1,4 @@
-"""In Chromium: the navigation bar's kept counts (two people of two organisations side by side, one browser passed
+"""In Chromium: each kind made on its new form starts as before (status, TLP, version, owner); the navigation bar's kept counts (two people of two organisations side by side, one browser passed
 from one to the other, the user's own changes showing on the next page) and the secret feeds (subscribe
 address answers, a new address replaces the old, revoking ends it)."""
 import os
@@ -133,3 +133,63 @@ def test_a_secret_feed_answers_is_replaced_and_revoked(live_app, browser, page_p
     assert requests.get(second, timeout=30).status_code == 404
     page.goto(live_app.url + page_path)
     assert page.get_by_role("button", name=create).count() == 1
+
+
+# What a person fills on each kind's new form (its required fields get a plain sample value; these need more).
+FILL_REQUIRED = """(extra) => {
+  const form = document.querySelector('form.app-form');
+  for (const el of form.querySelectorAll('input[required], textarea[required]')) {
+    if (el.value || el.type === 'checkbox' || el.type === 'radio') continue;
+    el.value = {date: '2031-06-01', 'datetime-local': '2031-06-01T10:00', number: '1', email: 'x@example.org'}[el.type]
+      || 'Tryout ' + el.name;
+  }
+  for (const el of form.querySelectorAll('select[required]')) { if (!el.value && el.options.length > 1) el.selectedIndex = 1; }
+  for (const [name, value] of Object.entries(extra)) {
+    const el = form.querySelector(`[name="${name}"]`);
+    if (value === true) el.checked = true; else el.value = value;
+  }
+}"""
+NEW_RECORDS = [
+    ("agreements", "Agreement", "DRAFT", "AMBER", {}),
+    ("initiatives", "Initiative", "PROPOSED", "AMBER", {}),
+    ("working-groups", "WorkingGroup", "ACTIVE", "AMBER", {}),
+    ("risks", "Risk", "OPEN", "AMBER", {}),
+    ("incident-plans", "IncidentPlan", "DRAFT", "AMBER", {}),
+    ("incidents", "IncidentReport", "OPEN", "AMBER_STRICT", {"aware_at": "2020-06-01T10:00", "sectors": True}),
+    ("advisories", "Advisory", "DRAFT", "AMBER", {}),
+    ("exercises", "Exercise", "PLANNING", "AMBER", {"starts_at": "2031-06-01T09:00", "ends_at": "2031-06-01T17:00"}),
+]
+
+
+def test_each_kind_made_on_its_new_form_starts_as_before(live_app, browser):
+    from app import models
+
+    with live_app.app.app_context():
+        home = factories.organization(name="Home Utility")
+        factories.organization(name="National Authority", is_authority=True)
+        factories.user(role=Role.COORDINATOR, organization=home, email="maker@example.org")
+        db.session.commit()
+        home_id = home.id
+    page = browser.new_context().new_page()
+    sign_in(page, live_app.url, "maker@example.org")
+    wrong = {}
+    for slug, model_name, status, tlp, extra in NEW_RECORDS:
+        model = getattr(models, model_name)
+        page.goto(f"{live_app.url}/{slug}/new")
+        page.evaluate(FILL_REQUIRED, extra)
+        with page.expect_navigation():
+            page.evaluate("(() => { const f = document.querySelector('form.app-form'); "
+                          "f.requestSubmit(f.querySelector('button[type=submit]') || undefined); })()")
+        with live_app.app.app_context():
+            made = db.session.scalars(sa.select(model)).all()
+            if len(made) != 1:
+                wrong[slug] = f"{len(made)} made; {page.locator('.invalid-feedback').all_inner_texts()[:3]}"
+                continue
+            record = made[0]
+            got = (record.status.name, record.tlp.name, record.version, record.owner_organization_id,
+                   record.created_by.email)
+            if got != (status, tlp, 1, home_id, "maker@example.org"):
+                wrong[slug] = got
+            if f"/{slug}/{record.id}" not in page.url:
+                wrong[slug] = f"landed on {page.url}"
+    assert not wrong, wrong
