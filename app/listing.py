@@ -5,6 +5,7 @@ user may see under the current filters.
 """
 import csv
 import io
+import weakref
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
@@ -99,15 +100,33 @@ class CountedPagination(SelectPagination):
     end) asks for the count separately."""
 
     def _query_items(self) -> list:
-        select = self._query_args["select"]
-        total = counting(select).scalar_subquery().label("palisade_total")
-        rows = self._query_args["session"].execute(
-            select.add_columns(total).limit(self.per_page).offset(self._query_offset)).unique().all()
+        rows = self._query_args["session"].execute(self._page_statement()).unique().all()
         self._total = rows[0][-1] if rows else (0 if self._query_offset == 0 else None)
         return [row[0] for row in rows]
 
     def _query_count(self) -> int:
         return self._total if self._total is not None else super()._query_count()
+
+    def _page_statement(self) -> sa.Select:
+        """The page's statement, with its total; for a kept list statement (the same object again: a default
+        list, permissions.scoped_statements) kept with it, so SQLAlchemy does not build and key it again."""
+        select = self._query_args["select"]
+        pages = _PAGES.get(select)
+        if pages is None:
+            pages = _PAGES[select] = {}
+        key = (self.per_page, self._query_offset)
+        stmt = pages.get(key)
+        if stmt is None:
+            total = counting(select).scalar_subquery().label("palisade_total")
+            stmt = select.add_columns(total).limit(self.per_page).offset(self._query_offset)
+            if len(pages) < PAGES_KEPT:
+                pages[key] = stmt
+        return stmt
+
+
+# list statement -> {(per page, offset): its page's statement}; gone with the list statement
+_PAGES: "weakref.WeakKeyDictionary[sa.Select, dict[tuple[int, int], sa.Select]]" = weakref.WeakKeyDictionary()
+PAGES_KEPT = 64  # pages kept per list statement
 
 
 def paginate(stmt: sa.Select, per_page: int | None = None):

@@ -7,6 +7,7 @@ the user sees under the current filters.
 from collections.abc import Iterable, Mapping
 
 import sqlalchemy as sa
+from flask import request
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import listing, permissions
@@ -42,7 +43,15 @@ def read_filters(args: Mapping) -> dict:
 
 
 def list_agreements(user: User, filters: dict) -> sa.Select:
-    """The visible agreements under `filters`, sorted (?sort=, ?dir=): the page, its CSV and the API's list."""
+    """The visible agreements under `filters`, sorted (?sort=, ?dir=): the page, its CSV and the API's list.
+    The list as it first opens (no filter, the default order) is built once per user scope and day and kept, with
+    its pages (listing.CountedPagination): building and keying it cost about a tenth of the page."""
+    if not any(filters.values()) and not request.args.get("sort") and not request.args.get("dir"):
+        return permissions.scoped_statements("agreements_list", user, lambda: _list_agreements(user, filters))
+    return _list_agreements(user, filters)
+
+
+def _list_agreements(user: User, filters: dict) -> sa.Select:
     # The page shows its parties as names (party_names); the CSV and the API load the records (RECORD_OPTIONS).
     stmt = permissions.visible_agreements(user)
     stmt = listing.search(stmt, SEARCH_COLUMNS, filters["q"])
