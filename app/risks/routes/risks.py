@@ -42,9 +42,10 @@ def _users() -> list[User]:
 def index():
     filters = queries.read_filters(request.args)
     return listing.list_page(queries.list_risks(current_user, filters), queries.CSV_COLUMNS, "risks.csv",
-                             "risks/index.html", filters=filters, cell_url=_cell_url,
-                             page_context=lambda page: {"options": _filter_options(),
-                                                        "heat": queries.heat_map_counts(filters)},
+                             "risks/index.html", csv_options=queries.CSV_OPTIONS, filters=filters,
+                             page_context=lambda page: {"options": _filter_options(), "cell_url": _cell_urls(),
+                                                        "heat": queries.heat_map_counts(filters),
+                                                        "mitigation_counts": queries.mitigation_counts(page.items)},
                              likelihood_labels=LIKELIHOOD_LABELS, impact_labels=IMPACT_LABELS,
                              level_for_score=level_for_score)
 
@@ -68,11 +69,20 @@ def _filter_options() -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def _cell_url(likelihood: int, impact: int) -> str:
-    """The register filtered to one heat-map cell, keeping the other filters (not archived/paging)."""
+_LIKELIHOOD, _IMPACT = "2147483646", "2147483645"  # placeholders: values no cell takes
+
+
+def _cell_urls():
+    """cell_url(likelihood, impact): the register filtered to one heat-map cell, keeping the other filters (not
+    archived/paging). The URL is built once with placeholders and each cell's values put in their place."""
     args = {key: value for key, value in request.args.items()
             if key not in ("page", "archived", "format", "likelihood", "impact")}
-    return url_for(".index", **args, likelihood=likelihood, impact=impact)
+    url = url_for(".index", **args, likelihood=_LIKELIHOOD, impact=_IMPACT)
+    before, _, rest = url.partition(_LIKELIHOOD)
+    middle, _, after = rest.partition(_IMPACT)
+    if url.count(_LIKELIHOOD) != 1 or url.count(_IMPACT) != 1 or _IMPACT not in rest:  # a filter holds one
+        return lambda likelihood, impact: url_for(".index", **args, likelihood=likelihood, impact=impact)
+    return lambda likelihood, impact: f"{before}{likelihood}{middle}{impact}{after}"
 
 
 @bp.route("/new", methods=["GET", "POST"])
