@@ -3,6 +3,7 @@ import functools
 from datetime import date, datetime
 
 from flask import Flask, current_app, g, request, url_for
+from jinja2 import Undefined
 from markupsafe import Markup
 
 from app.audit import summary_parts
@@ -99,12 +100,12 @@ def _value_and_label(member, default_label) -> tuple[str, str]:
 
 def _per_value(build):
     """build(member) once per member and its type (a StrEnum member equals its value: the type tells apart
-    TLP.GREEN from "green", and two enums that share a value); None gives nothing."""
+    TLP.GREEN from "green", and two enums that share a value); None or an undefined value gives nothing."""
     cached = functools.cache(lambda _type, member: build(member))
 
     @functools.wraps(build)
     def badge(member) -> Markup:
-        return Markup("") if member is None else cached(type(member), member)
+        return Markup("") if member is None or isinstance(member, Undefined) else cached(type(member), member)
     return badge
 
 
