@@ -7,9 +7,9 @@ from collections.abc import Mapping
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
-from app import listing, permissions
+from app import listing, permissions, precompiled
 from app.extensions import db
 from app.models import (
     TLP,
@@ -53,7 +53,8 @@ def read_filters(args: Mapping) -> dict:
 
 
 def list_working_groups(user: User, filters: dict) -> sa.Select:
-    """The visible groups under `filters`, sorted and eager-loaded (the page, its CSV and its counters)."""
+    """The visible groups under `filters`, sorted, with their owner and initiative (the page, its CSV and its
+    counters; the page counts the members with member_counts(), the CSV and the API load them)."""
     stmt = permissions.visible_working_groups(user)
     stmt = listing.archived(stmt, WorkingGroup.archived_at, filters["archived"])
     stmt = listing.search(stmt, [WorkingGroup.reference, WorkingGroup.name, WorkingGroup.charter], filters["q"])
@@ -67,8 +68,20 @@ def list_working_groups(user: User, filters: dict) -> sa.Select:
     if filters["mine"]:
         stmt = stmt.where(_is_member(user.id))
     stmt = listing.sort(stmt, GROUP_SORTS, "name", tie_breaker=WorkingGroup.id)
-    return stmt.options(joinedload(WorkingGroup.owner_organization), joinedload(WorkingGroup.initiative),
-                        selectinload(WorkingGroup.memberships))
+    return stmt.options(joinedload(WorkingGroup.owner_organization), joinedload(WorkingGroup.initiative))
+
+
+def member_counts(group_ids: list[int], user_id: int) -> dict[int, tuple[int, bool]]:
+    """{group id: (members, whether `user_id` is one)} of a page of groups, in ONE grouped query (groups without
+    members are absent), instead of building every membership record of the page."""
+    if not group_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(WorkingGroupMember.working_group_id, sa.func.count(),
+                  sa.func.max(sa.case((WorkingGroupMember.user_id == user_id, 1), else_=0)))
+        .where(WorkingGroupMember.working_group_id.in_(group_ids))
+        .group_by(WorkingGroupMember.working_group_id))
+    return {group_id: (n, bool(mine)) for group_id, n, mine in rows}
 
 
 def task_counts(group_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -82,6 +95,14 @@ def task_counts(group_ids: list[int]) -> dict[int, dict[str, int]]:
         .where(Task.working_group_id.in_(group_ids), Task.open_condition())
         .group_by(Task.working_group_id))
     return {gid: {"open": n or 0, "overdue": int(overdue or 0)} for gid, n, overdue in rows}
+
+
+def initiative_rows(user: User) -> list[tuple]:
+    """(id, reference, title, archived_at) of every initiative the user may read, by title: the list's filter
+    and the labels of its rows, as light rows of a statement built and compiled once per scope."""
+    return precompiled.rows(permissions.scoped_statements("group_initiative_rows", user, lambda: (
+        permissions.visible_initiatives(user).order_by(Initiative.title)
+        .with_only_columns(Initiative.id, Initiative.reference, Initiative.title, Initiative.archived_at))))
 
 
 def visible_initiative_ids(user: User, ids) -> set[int]:

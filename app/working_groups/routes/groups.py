@@ -37,9 +37,11 @@ CSV_COLUMNS = [
 ]
 
 
-def _label_initiatives(user, groups) -> None:
-    """Name each group's initiative only where the user may read it (AC-09: never leak its title)."""
-    visible = queries.visible_initiative_ids(user, [g.initiative_id for g in groups])
+def _label_initiatives(user, groups, visible: set[int] | None = None) -> None:
+    """Name each group's initiative only where the user may read it (AC-09: never leak its title); `visible`:
+    the ids of the initiatives the user may read, when known."""
+    if visible is None:
+        visible = queries.visible_initiative_ids(user, [g.initiative_id for g in groups])
     for group in groups:
         group.initiative_visible = group.initiative_id in visible
         group.initiative_label = (f"{group.initiative.reference} · {group.initiative.title}"
@@ -50,20 +52,20 @@ def _label_initiatives(user, groups) -> None:
 def index():
     stmt = queries.list_working_groups(current_user, queries.read_filters(request.args))
     if listing.wants_csv():
-        groups = db.session.scalars(stmt).all()
+        groups = db.session.scalars(stmt.options(selectinload(WorkingGroup.memberships))).all()
         _label_initiatives(current_user, groups)
         return listing.csv_response(groups, CSV_COLUMNS, "working-groups.csv")
     page = listing.paginate(stmt)
-    _label_initiatives(current_user, page.items)
+    initiatives = queries.initiative_rows(current_user)
+    _label_initiatives(current_user, page.items, {id_ for id_, *_ in initiatives})
     filters = {
-        "initiatives": [(i.id, f"{i.reference} · {i.title}") for i in db.session.scalars(
-            permissions.visible_initiatives(current_user).where(Initiative.archived_at.is_(None))
-            .order_by(Initiative.title))],
-        "organizations": [(o.id, o.display_name) for o in db.session.scalars(
-            permissions.active_organizations(current_user))],
+        "initiatives": [(id_, f"{reference} · {title}") for id_, reference, title, archived_at in initiatives
+                        if archived_at is None],
+        "organizations": listing.organization_options(current_user, short=True),
     }
     return render_template("working_groups/index.html", page=page, filters=filters, args=request.args,
                            counts=queries.task_counts([g.id for g in page.items]),
+                           members=queries.member_counts([g.id for g in page.items], current_user.id),
                            statuses=WorkingGroupStatus, tlps=TLP)
 
 
