@@ -96,8 +96,9 @@ def list_initiatives():
     """The initiatives the token's user may read, with the list page's filters."""
     query = request.context.query
     filters = paging.page_filters(queries.read_filters, query)
-    # The owners with the page (the list page's statement loads the other organisations), not one load a row.
-    stmt = queries.list_initiatives(current_user, filters).options(selectinload(Initiative.owner_organization))
+    # The owners and milestones with the page (the list page's statement loads the other organisations).
+    stmt = queries.list_initiatives(current_user, filters).options(selectinload(Initiative.owner_organization),
+                                                                   selectinload(Initiative.milestones))
     page = paging.page_of(stmt, Initiative.id, query, lambda i: i)
     readable = _readable_agreements({i.agreement_id for i in page["items"]} - {None})
     return jsonify({**page, "items": [_dump(i, readable) for i in page["items"]]})

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app import listing, permissions
+from app.extensions import db
 from app.models import (
     Health,
     Initiative,
@@ -58,6 +59,17 @@ def list_initiatives(user: User, filters: dict) -> sa.Select:
         "health": Initiative.health, "target": Initiative.target_date, "progress": _progress_column(),
         "updated": Initiative.updated_at,
     }, "updated", "desc", tie_breaker=Initiative.id.desc())
-    stmt = stmt.options(selectinload(Initiative.lead_organization), selectinload(Initiative.participants),
-                        selectinload(Initiative.milestones))
-    return stmt
+    # The page takes its progress from milestone_progress(); the CSV and the API load the milestones.
+    return stmt.options(selectinload(Initiative.lead_organization), selectinload(Initiative.participants))
+
+
+def milestone_progress(initiatives) -> dict[int, int]:
+    """{initiative id: Initiative.progress} of a page of initiatives, in ONE grouped count (initiatives without
+    milestones are absent: 0), instead of building every milestone record of the page."""
+    ids = [initiative.id for initiative in initiatives]
+    if not ids:
+        return {}
+    done = sa.func.sum(sa.case((Milestone.completed_at.is_not(None), 1), else_=0))
+    rows = db.session.execute(sa.select(Milestone.initiative_id, done, sa.func.count())
+                              .where(Milestone.initiative_id.in_(ids)).group_by(Milestone.initiative_id))
+    return {initiative_id: round(100 * int(done) / total) for initiative_id, done, total in rows}

@@ -17,7 +17,7 @@ from app.models import (
 
 
 def _csv(stmt):
-    rows = db.session.scalars(stmt.options(selectinload(Initiative.agreement))).all()
+    rows = db.session.scalars(stmt.options(selectinload(Initiative.agreement), selectinload(Initiative.milestones))).all()
     agreement_ids = {r.agreement_id for r in rows if r.agreement_id}
     # The agreement's reference only when the reader may see that agreement (AC-09).
     readable = set(db.session.scalars(
@@ -49,5 +49,6 @@ def index():
     page = listing.paginate(stmt)
     return render_template(
         "initiatives/index.html", page=page, filters=filters, archived=archived, q=request.args.get("q", ""),
+        progress_by_id=queries.milestone_progress(page.items),
         status_options=InitiativeStatus.choices(), health_options=Health.choices(), tlp_options=TLP.choices(),
         sector_options=Sector.choices(), org_options=listing.organization_options(current_user, short=True))
