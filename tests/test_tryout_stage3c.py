@@ -334,3 +334,14 @@ def test_starting_and_finishing_ones_own_task_shows_in_the_kept_inbox_badge_at_o
             assert answer.status_code in (302, 303), answer.get_data(as_text=True)[:300]
             assert _inbox(client) == _inbox(client, "/inbox/"), target  # the kept badge agrees with a fresh count
         assert _inbox(client) == initial - 1  # the task done no longer waits for the reader
+
+
+def test_reading_ones_notifications_through_the_api_shows_on_the_next_page_of_ones_browser(kept_app):
+    with freeze_time(START), kept_app.app_context():
+        reader, _, _, _ = _shared_world()
+        browser = kept_app.test_client(user=reader)
+        headers = api_helpers.bearer(api_helpers.token_for(reader))
+    with freeze_time(START):
+        assert _badges(browser)[0] == 1
+        assert kept_app.test_client().post("/api/v1/notifications/read-all", headers=headers).status_code == 200
+        assert _badges(browser)[0] == 0  # in this process: the API write dropped the user's kept counts
