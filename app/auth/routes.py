@@ -6,7 +6,7 @@ from app import audit
 from app.auth import bp, passwords, services, sessions, throttle, two_factor
 from app.auth.forms import LoginForm, ReauthenticateForm, TwoFactorForm
 from app.decorators import mark_fresh, public
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.redirects import local_url_or
 
 FAILED_LOGIN = "Incorrect email or password."
@@ -25,7 +25,6 @@ def login():
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except services.Throttled:
-            db.session.commit()  # a 429 is rolled back at the edge: keep the throttled attempt's audit event
             return render_template("auth/login.html", form=form, throttled=True), 429
         if user is None:
             flash(FAILED_LOGIN, "danger")

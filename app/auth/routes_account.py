@@ -42,7 +42,6 @@ def change_password():
         try:
             services.change_password(user, form.current_password.data, form.new_password.data)
         except services.Throttled:
-            db.session.commit()  # a 429 is rolled back at the edge: keep the failure count's audit trail
             return _account_page(password_form=form, status=429)
         except services.AccountError as exc:
             db.session.rollback()

@@ -7,8 +7,9 @@ Counted on every page they cost more than the rest of a list page's statements t
 agreements: 2 of 10 CPU ms), so a signed-in session's counts are kept for NAVBAR_COUNTS_SECONDS (a few) in each
 web process, under the session's own random key and the user's scope: nobody else's session can reach them.
 A change the user commits (a form, a page that records its reading) gives their session a new key and drops
-every session's counts of that user in this process, so the user's own actions show on the next page from any
-worker; what others do shows within those seconds. The pages that list what is counted (the inbox, the
+every session's counts of that user in this process, so what a session does shows on its next page from any
+worker. What the same user does elsewhere (another browser, an API token) shows at once in the process that
+served it and within those seconds in the others, as does what other people do. The pages that list what is counted (the inbox, the
 notifications, the sharing feed) always count afresh, so a page and its badge agree."""
 import secrets
 import time
