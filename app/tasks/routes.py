@@ -8,7 +8,7 @@ from flask import render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app import lifecycle, listing, permissions, records
+from app import lifecycle, listing, permissions, precompiled, records
 from app.attachments import services as attachment_services
 from app.attachments.sniff import Refused
 from app.extensions import db
@@ -50,10 +50,12 @@ def index():
     if listing.wants_csv():
         return listing.csv_response(db.session.scalars(stmt), CSV_COLUMNS, "tasks.csv")
     page = listing.paginate(stmt)
-    groups = db.session.scalars(permissions.visible_working_groups(current_user)
-                                .where(WorkingGroup.archived_at.is_(None)).order_by(WorkingGroup.name)).all()
+    # The group filter: light rows from a statement built and compiled once per scope, not every group's record.
+    groups = precompiled.rows(permissions.scoped_statements("task_group_options", current_user, lambda: (
+        permissions.visible_working_groups(current_user).where(WorkingGroup.archived_at.is_(None))
+        .order_by(WorkingGroup.name).with_only_columns(WorkingGroup.id, WorkingGroup.name))))
     return render_template("tasks/index.html", page=page, scope=filters["scope"], args=request.args,
-                           groups=[(g.id, g.name) for g in groups], statuses=TaskStatus,
+                           groups=[(id_, name) for id_, name in groups], statuses=TaskStatus,
                            priorities=TaskPriority)
 
 
