@@ -3,9 +3,11 @@
 Seeds a SQLite database with 10,000 agreements and 50,000 tasks (plus the demo organisations and
 users), serves the app with gunicorn (2 workers, gunicorn.conf.py), signs in as a coordinator and measures with
 wrk (or a small Python client when wrk is missing) for each URL: requests per second, latency
-percentiles and the ratios to the bare endpoint and to `/healthz` (the goals are stated against `/healthz`).
+percentiles and the ratios to the bare endpoint and to `/healthz`; the goal is stated against the static file.
+Each URL is measured --rounds times, round after round, and its median run counts: where wrk's keep-alive
+connections fall on the two workers varies from run to run (all on one halves the throughput).
 
-    .venv/bin/python bench/pages.py [--agreements 10000] [--tasks 50000] [--duration 10]
+    .venv/bin/python bench/pages.py [--agreements 10000] [--tasks 50000] [--duration 10] [--rounds 3]
 
 --in-process measures each page through the Flask test client instead (milliseconds and SQL statements per
 request, bench/inprocess.py), on the demo data or, with --scale, on the demo data plus bulk data.
@@ -179,6 +181,8 @@ def main() -> None:
     parser.add_argument("--agreements", type=int, default=10_000)
     parser.add_argument("--tasks", type=int, default=50_000)
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="measure every URL this many times, round after round; the median run counts")
     parser.add_argument("--port", type=int, default=5099)
     parser.add_argument("--in-process", action="store_true", help="Flask test client: ms and SQL statements")
     parser.add_argument("--scale", action="store_true", help="with --in-process: add the bulk data (bench/scale.py)")
@@ -223,16 +227,25 @@ def main() -> None:
                 ("my tasks", "/tasks/?scope=all"),
                 ("agreement detail", f"/agreements/{sample_id}")]
         print(f"tool: {'wrk -t2 -c8' if measure is run_wrk else 'python, 8 threads'}; gunicorn 2 workers (gunicorn.conf.py); "
-              f"{args.duration} s per URL")
+              f"{args.duration} s per URL, {args.rounds} rounds (the median run of each URL)")
+        # One run is one draw of how the client's keep-alive connections fell on the two workers (all on one of
+        # them halves the throughput): rounds of every URL in turn, and the median run of each.
+        runs = {path: [] for _, path in urls}
+        for _ in range(args.rounds):
+            for _, path in urls:
+                runs[path].append(measure(base + path, cookie, args.duration))
         print(f"{'page':30} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'vs bare':>8} "
-              f"{'vs healthz':>10}")
+              f"{'vs healthz':>10}  runs req/s")
         rps = {}
         for label, path in urls:
-            result = measure(base + path, cookie, args.duration)
+            ordered = sorted(runs[path], key=lambda run: run["rps"])
+            result = ordered[len(ordered) // 2]
+            result["errors"] = sum(run["errors"] for run in ordered)
             rps[path] = result["rps"]
             print(f"{label:30} {result['rps']:8.1f} {result['50%']:8.1f} {result['90%']:8.1f} {result['99%']:8.1f} "
                   f"{result['errors']:8d} {result['rps'] / rps['/bench/bare']:8.2f} "
-                  f"{result['rps'] / rps.get('/healthz', result['rps']):10.2f}")
+                  f"{result['rps'] / rps.get('/healthz', result['rps']):10.2f}  "
+                  + " ".join(f"{run['rps']:.0f}" for run in runs[path]))
         from bench.goals import goal_table
 
         ratio = rps["/agreements/"] / rps["/static/img/favicon.svg"]
