@@ -12,6 +12,19 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
+def sqlite_pass_browser():
+    """At the top of a browser test module whose checks do not depend on the database: skips the module in the
+    PostgreSQL pass (the SQLite pass covers it) and where playwright or chromium is missing; playwright's sync API."""
+    from tests.conftest import USING_POSTGRES
+
+    if USING_POSTGRES:
+        pytest.skip("browser checks run in the SQLite pass only", allow_module_level=True)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("chromium is not installed", allow_module_level=True)
+    return sync_api
+
+
 @pytest.fixture(scope="module")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")

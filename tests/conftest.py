@@ -312,3 +312,13 @@ def pytest_collection_modifyitems(config, items):
 from tests.browser import browser  # noqa: E402,F401  -- Debian's Chromium through Playwright
 from tests.demo_world import demo_template, demo_world  # noqa: E402,F401  -- the demo, seeded once per run
 from tests.served import live_app, served  # noqa: E402,F401  -- the app served by gunicorn, or in-process
+
+
+@pytest.fixture
+def kept_app(_postgres_schema):
+    """An app that keeps the navigation bar's counts a few seconds, as served (TestConfig counts on every page)."""
+    app = make_app(type("KeptCountsConfig", (TestConfig,), {"NAVBAR_COUNTS_SECONDS": 5}))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

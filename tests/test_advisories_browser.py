@@ -5,25 +5,17 @@ changes nothing (an advisory in review keeps its approvals and its state). With 
 promises (app/static/js/enhance.js): the recipient acknowledges, comments, and the author withdraws it.
 
 Needs Debian's chromium and playwright; skipped cleanly without them."""
-import os
-import shutil
 
-import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Advisory, AdvisoryStatus, AuditEvent, Comment
 from tests import advisory_world as w
 from tests import factories
-from tests.conftest import USING_POSTGRES
+from tests.browser import sqlite_pass_browser
 from tests.security_world import db_snapshot, snapshot_diff
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-if USING_POSTGRES:  # what the browser does does not depend on the database: the SQLite pass covers it
-    pytest.skip("browser checks run in the SQLite pass only", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
-if not os.path.exists(CHROMIUM):
-    pytest.skip("chromium is not installed", allow_module_level=True)
+sync_api = sqlite_pass_browser()
 
 
 def _page(browser, url, world, who, javascript=True):

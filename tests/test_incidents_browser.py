@@ -2,25 +2,17 @@
 refused submission that keeps what was typed and writes nothing, then the submitted, sealed stage.
 
 Needs Debian's chromium and playwright; skipped cleanly without them."""
-import os
 import re
-import shutil
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import IncidentReportStage, Role, StageKind, utcnow
 from tests import factories
-from tests.conftest import USING_POSTGRES
+from tests.browser import sqlite_pass_browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-if USING_POSTGRES:  # what the browser does does not depend on the database: the SQLite pass covers it
-    pytest.skip("browser checks run in the SQLite pass only", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
-if not os.path.exists(CHROMIUM):
-    pytest.skip("chromium is not installed", allow_module_level=True)
+sync_api = sqlite_pass_browser()
 
 
 def _seed(app) -> dict:

@@ -3,32 +3,16 @@ the next page, nobody ever sees another person's numbers, the pages that list wh
 badge, and what others do shows once the kept seconds are over."""
 import re
 
-import pytest
 import sqlalchemy as sa
 from freezegun import freeze_time
 
 from app.extensions import db
 from app.models import TLP, AdvisoryStatus, Notification, NotificationKind, Role
 from app.notifications.services import notify
-from config import TestConfig
 from tests import factories
-from tests.conftest import make_app
 from tests.security_world import login
 
 START = "2031-03-04 10:00:00"
-
-
-class KeptCountsConfig(TestConfig):
-    NAVBAR_COUNTS_SECONDS = 5
-
-
-@pytest.fixture
-def kept_app(_postgres_schema):
-    app = make_app(KeptCountsConfig)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _bell(client, path: str = "/agreements/") -> int:
@@ -105,7 +89,7 @@ def test_others_changes_show_once_the_kept_seconds_are_over_and_at_once_on_the_l
         clock.tick(1)
         _notify_again(kept_app, "reader@example.org")
         assert _bell(client) == 3  # kept from the notifications page
-        clock.tick(KeptCountsConfig.NAVBAR_COUNTS_SECONDS + 1)
+        clock.tick(kept_app.config["NAVBAR_COUNTS_SECONDS"] + 1)
         assert _bell(client) == 4
 
 

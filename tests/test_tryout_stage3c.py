@@ -20,10 +20,8 @@ from app.models import (
     User,
 )
 from app.notifications.services import notify
-from config import TestConfig
 from tests import api_helpers, factories, incident_world, signing_helpers
 from tests import exercise_world as ew
-from tests.conftest import make_app
 from tests.security_world import login
 
 START = "2031-03-04 10:00:00"
@@ -139,19 +137,6 @@ def test_only_the_authoritys_coordinator_closes_an_incident_report(app, through)
 
 
 # --- the navigation bar's kept counts after changes of scope ------------------------------------------------------
-
-class KeptCountsConfig(TestConfig):
-    NAVBAR_COUNTS_SECONDS = 5
-
-
-@pytest.fixture
-def kept_app(_postgres_schema):
-    app = make_app(KeptCountsConfig)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
 
 def _badges(client, path: str = "/agreements/") -> tuple[int, int]:
     html = client.get(path).get_data(as_text=True)

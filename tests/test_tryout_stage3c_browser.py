@@ -1,9 +1,7 @@
 """In Chromium: each kind made on its new form starts as before (status, TLP, version, owner); the navigation bar's kept counts (two people of two organisations side by side, one browser passed
 from one to the other, the user's own changes showing on the next page) and the secret feeds (subscribe
 address answers, a new address replaces the old, revoking ends it)."""
-import os
 import re
-import shutil
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,15 +12,9 @@ from app.extensions import db
 from app.models import TLP, Advisory, AdvisoryStatus, Agreement, Notification, NotificationKind, Role, User
 from app.notifications.services import notify
 from tests import factories
-from tests.browser import sign_in
-from tests.conftest import USING_POSTGRES
+from tests.browser import sign_in, sqlite_pass_browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-if USING_POSTGRES:  # what the browser does does not depend on the database: the SQLite pass covers it
-    pytest.skip("browser checks run in the SQLite pass only", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
-if not os.path.exists(CHROMIUM):
-    pytest.skip("chromium is not installed", allow_module_level=True)
+sync_api = sqlite_pass_browser()
 
 
 def _seed(app) -> None:

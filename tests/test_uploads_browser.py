@@ -4,24 +4,17 @@ server's own answer (its flash message and #anchor; /verify's verdict), exactly 
 
 Needs Debian's chromium and playwright; skipped cleanly without them.
 """
-import os
 import re
-import shutil
 
 import pytest
 
 from app.extensions import db
 from app.models import TLP, MemberRole, Role
 from tests import factories
-from tests.conftest import USING_POSTGRES
+from tests.browser import sqlite_pass_browser
 from tests.verify_pdfs import blank_pdf
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-if USING_POSTGRES:  # what the browser does does not depend on the database: the SQLite pass covers it
-    pytest.skip("browser checks run in the SQLite pass only", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
-if not os.path.exists(CHROMIUM):
-    pytest.skip("chromium is not installed", allow_module_level=True)
+sync_api = sqlite_pass_browser()
 
 
 def _seed(app) -> dict:
