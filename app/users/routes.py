@@ -1,4 +1,7 @@
 """User administration (admins only): list, create, edit, deactivate, end sessions, set password."""
+from collections.abc import Callable
+from functools import partial
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -95,22 +98,14 @@ def activate(user_id: int):
 
 def _set_active(user_id: int, active: bool):
     user = get_visible_user(user_id)
-    try:
-        services.set_active(current_user, user, active)
-    except services.UserError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        flash(f"{user.name} is now {'active' if active else 'deactivated; their sessions have ended'}.",
-              "success")
-    return redirect(url_for(".detail", user_id=user_id))
+    return _act(user, partial(services.set_active, active=active),
+                f"{user.name} is now {'active' if active else 'deactivated; their sessions have ended'}.")
 
 
 @bp.post("/<int:user_id>/end-sessions")
 def end_sessions(user_id: int):
     user = get_visible_user(user_id)
-    accounts.end_sessions(current_user, user)
-    return _on_user_page(user, f"Every session of {user.name} has ended.")
+    return _act(user, accounts.end_sessions, f"Every session of {user.name} has ended.")
 
 
 @bp.post("/<int:user_id>/two-factor/reset")
@@ -118,8 +113,7 @@ def end_sessions(user_id: int):
 def reset_two_factor(user_id: int):
     """Lost authenticator: clear the user's two-factor; they enrol again at their next sign-in."""
     user = get_visible_user(user_id)
-    two_factor.reset_two_factor(current_user, user)
-    return _on_user_page(user, f"Two-factor of {user.name} was reset; their sessions have ended.")
+    return _act(user, two_factor.reset_two_factor, f"Two-factor of {user.name} was reset; their sessions have ended.")
 
 
 @bp.post("/<int:user_id>/invite")
@@ -131,8 +125,15 @@ def invite(user_id: int):
     if not user.active:
         flash("Activate the account before inviting its user.", "danger")
         return redirect(url_for(".detail", user_id=user_id))
-    links.send_invitation(current_user, user)
-    return _on_user_page(user, f"A new invitation was e-mailed to {user.email}; earlier links no longer work.")
+    return _act(user, links.send_invitation,
+                f"A new invitation was e-mailed to {user.email}; earlier links no longer work.")
+
+
+def _act(user: User, step: Callable[[User, User], None], done: str):
+    """An admin's one-button change to a user, `step(admin, user)`, said on the user's page; a change the rules
+    refuse (deactivating one's own account) is flashed there instead, and nothing is written."""
+    return lifecycle.act(user, lambda: step(current_user, user), back=url_for(".detail", user_id=user.id), done=done,
+                         refused=(services.UserError,))
 
 
 @bp.post("/<int:user_id>/password")
