@@ -305,6 +305,13 @@ class LifecycleMixin:
             self.status_changed_at = utcnow()
 
 
+def free_lifecycle(statuses: type, closed, reopens_to) -> dict:
+    """A TRANSITIONS table without an order: every status moves to any other, except `closed`, which only
+    reopens to `reopens_to` (a risk, a task, a working group)."""
+    return {status: frozenset({reopens_to}) if status is closed else frozenset(set(statuses) - {status})
+            for status in statuses}
+
+
 def link_table(name: str, owner: str, owner_table: str, other: str = "organization_id",
                other_table: str = "organizations") -> sa.Table:
     """A many-to-many table `<name>(<owner>_id, <other>)`; its rows go with the owning record."""

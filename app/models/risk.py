@@ -15,6 +15,7 @@ from app.models._common import (
     Sector,
     ShareableMixin,
     enum_column_type,
+    free_lifecycle,
     today,
 )
 
@@ -60,13 +61,7 @@ class RiskStatus(LabelledEnum):
     CLOSED = "closed"
 
 
-R = RiskStatus
-TRANSITIONS = {
-    R.OPEN: frozenset({R.MITIGATING, R.ACCEPTED, R.CLOSED}),
-    R.MITIGATING: frozenset({R.OPEN, R.ACCEPTED, R.CLOSED}),
-    R.ACCEPTED: frozenset({R.OPEN, R.MITIGATING, R.CLOSED}),
-    R.CLOSED: frozenset({R.OPEN}),
-}
+TRANSITIONS = free_lifecycle(RiskStatus, closed=RiskStatus.CLOSED, reopens_to=RiskStatus.OPEN)
 
 
 class Risk(ShareableMixin, ReviewedMixin, db.Model):

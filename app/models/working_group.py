@@ -13,6 +13,7 @@ from app.models._common import (
     ShareableMixin,
     TimestampMixin,
     enum_column_type,
+    free_lifecycle,
     today,
     utcnow,
 )
@@ -29,10 +30,8 @@ class MemberRole(LabelledEnum):
     OBSERVER = "observer"
 
 
-GROUP_TRANSITIONS = {
-    WorkingGroupStatus.ACTIVE: frozenset({WorkingGroupStatus.CLOSED}),
-    WorkingGroupStatus.CLOSED: frozenset({WorkingGroupStatus.ACTIVE}),
-}
+GROUP_TRANSITIONS = free_lifecycle(WorkingGroupStatus, closed=WorkingGroupStatus.CLOSED,
+                                   reopens_to=WorkingGroupStatus.ACTIVE)
 
 
 class WorkingGroup(ShareableMixin, db.Model):
@@ -116,12 +115,7 @@ class TaskPriority(LabelledEnum):
 
 
 T = TaskStatus
-TASK_TRANSITIONS = {
-    T.TO_DO: frozenset({T.IN_PROGRESS, T.BLOCKED, T.DONE}),
-    T.IN_PROGRESS: frozenset({T.TO_DO, T.BLOCKED, T.DONE}),
-    T.BLOCKED: frozenset({T.TO_DO, T.IN_PROGRESS, T.DONE}),
-    T.DONE: frozenset({T.IN_PROGRESS}),
-}
+TASK_TRANSITIONS = free_lifecycle(TaskStatus, closed=T.DONE, reopens_to=T.IN_PROGRESS)
 
 
 class Task(LifecycleMixin, RecordMixin, db.Model):
