@@ -131,3 +131,38 @@ def test_without_kept_seconds_every_page_counts(app, client_as):
     assert _bell(client) == 2
     _notify_again(app, "reader@example.org")
     assert _bell(client) == 3
+
+
+def _inbox_badge(html: str) -> int:
+    return int(re.search(r'href="/inbox/"[^>]*>Inbox\s*<span[^>]*>(\d+)<', html).group(1))
+
+
+def _assign_a_task(app, reader_email: str) -> None:
+    """Someone else's action: a task assigned to the reader, in a group of the reader's organisation."""
+    from app.models import TaskStatus, User
+
+    with app.app_context():
+        reader = db.session.scalar(sa.select(User).where(User.email == reader_email))
+        group = factories.working_group(owner_organization=reader.organization, tlp=TLP.GREEN, members=[reader])
+        factories.task(working_group=group, assignee=reader, status=TaskStatus.TO_DO)
+        db.session.commit()
+
+
+def test_the_notifications_and_sharing_pages_count_what_they_list_and_keep_the_inbox_count(kept_app):
+    with freeze_time(START), kept_app.app_context():
+        _, reader, _, _ = _world()
+        client = kept_app.test_client(user=reader)
+    with freeze_time(START) as clock:
+        assert _inbox_badge(client.get("/agreements/").get_data(as_text=True)) == 0
+        _assign_a_task(kept_app, "reader@example.org")
+        _notify_again(kept_app, "reader@example.org")
+        html = client.get("/notifications/").get_data(as_text=True)
+        assert re.search(r'aria-label="Notifications, 3 unread"', html)  # listed: counted with the page
+        assert _inbox_badge(html) == 0  # not listed there: kept
+        assert _bell(client, "/sharing/") == 3
+        html = client.get("/inbox/").get_data(as_text=True)
+        assert _inbox_badge(html) == 1  # the inbox counts its own sections afresh
+        assert _inbox_badge(client.get("/notifications/").get_data(as_text=True)) == 1
+        clock.tick(kept_app.config["NAVBAR_COUNTS_SECONDS"] + 1)
+        _assign_a_task(kept_app, "reader@example.org")
+        assert _inbox_badge(client.get("/notifications/").get_data(as_text=True)) == 2  # the kept seconds are over

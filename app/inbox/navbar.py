@@ -10,7 +10,9 @@ A change the user commits (a form, a page that records its reading) gives their 
 every session's counts of that user in this process, so what a session does shows on its next page from any
 worker. What the same user does elsewhere (another browser, an API token) shows at once in the process that
 served it and within those seconds in the others, as does what other people do. The pages that list what is counted (the inbox, the
-notifications, the sharing feed) always count afresh, so a page and its badge agree."""
+notifications, the sharing feed) always count afresh what they list, so a page and its badge agree; the notifications page
+and the sharing feed take the inbox's counts kept (counting the inbox is the expensive part, a few ms at scale) and
+count only the bell and the feed's unread, which cost little."""
 import secrets
 import time
 from collections.abc import Callable
@@ -20,7 +22,7 @@ import sqlalchemy as sa
 from flask import Response, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
-from app import permissions, transactions
+from app import permissions, precompiled, transactions
 from app.bearer import is_bearer_request
 from app.inbox.providers import counts_with as inbox_counts_with
 from app.notifications.display import unread_statement
@@ -46,8 +48,9 @@ def register_count(name: str, statement: Callable[[object], sa.Select]) -> None:
     EXTRA_COUNTS[name] = statement
 
 
-# The pages that list what the bar counts: their badges are counted with them, never kept.
-FRESH_ENDPOINTS = frozenset({"inbox.index", "notifications.index", "sharing.index"})
+# The pages that list what the bar counts, each with what it lists: that count is counted with the page, never kept
+# ("inbox": every count; a name of BarCounts: that one, with the others' kept when there are some).
+LISTED = {"inbox.index": "inbox", "notifications.index": "unread", "sharing.index": "shared"}
 SESSION_KEY = "counts_key"  # the session's key to its kept counts: new after each change the user commits
 KEPT_MAX = 4096
 
@@ -61,13 +64,18 @@ class KeptCounts:
         self.changed: dict[int, float] = {}  # user id -> when they last committed a change
 
     def get(self, key: tuple, max_age: float) -> NavbarCounts | None:
+        found = self.found(key, max_age)
+        return None if found is None else found[1]
+
+    def found(self, key: tuple, max_age: float) -> tuple[float, NavbarCounts] | None:
+        """(when their counting started, the counts) of `key`, if still good."""
         found = self.entries.get(key)
         if found is None:
             return None
-        started, value = found
+        started, _ = found
         if time.monotonic() - started > max_age or started <= self.changed.get(key[0], float("-inf")):
             return None
-        return value
+        return found
 
     def put(self, key: tuple, started: float, value: NavbarCounts) -> None:
         if len(self.entries) >= KEPT_MAX:
@@ -101,13 +109,42 @@ def _session_key() -> tuple | None:
 def counts() -> NavbarCounts:
     """The signed-in user's counts, computed once per request or kept a few seconds (none for anyone else)."""
     if "navbar_counts" not in g:
-        key = _session_key() if has_request_context() and request.endpoint not in FRESH_ENDPOINTS else None
-        found = _kept().get(key, current_app.config["NAVBAR_COUNTS_SECONDS"]) if key is not None else None
+        listed = LISTED.get(request.endpoint) if has_request_context() else None
+        key = _session_key() if has_request_context() and listed != "inbox" else None
+        found = _kept().found(key, current_app.config["NAVBAR_COUNTS_SECONDS"]) if key is not None else None
         if found is None:
             counts_with(current_user, None)
+        elif listed is not None:
+            _recount_bar(key, *found)
         else:
-            g.navbar_counts = found
+            g.navbar_counts = found[1]
     return g.navbar_counts
+
+
+def _bar_names(user) -> list[str]:
+    """The bar's counts besides the inbox's: the bell's, then the features' (EXTRA_COUNTS)."""
+    if not (user.is_authenticated and user.is_active):
+        return []
+    return (["unread"] if "notifications" in current_app.blueprints else []) + list(EXTRA_COUNTS)
+
+
+def _bar_columns(user, names: list[str]) -> list[sa.ScalarSelect]:
+    return [(unread_statement(user) if name == "unread" else EXTRA_COUNTS[name](user)).scalar_subquery()
+            for name in names]
+
+
+def _recount_bar(key: tuple, started: float, kept: NavbarCounts) -> None:
+    """The bell and the features' counts counted afresh, the inbox's kept (`kept`, counted at `started`)."""
+    user = current_user._get_current_object()
+    names = _bar_names(user)
+    if not names:
+        g.navbar_counts = kept
+        return
+    statement = permissions.scoped_statements(f"navbar_bar:{','.join(names)}", user,
+                                              lambda: sa.select(*_bar_columns(user, names)))
+    values = {name: value or 0 for name, value in zip(names, precompiled.one(statement), strict=True)}
+    g.navbar_counts = NavbarCounts(unread=values.pop("unread", 0), inbox=kept.inbox, extra=values)
+    _kept().put(key, started, g.navbar_counts)  # as old as the inbox's counts: they go when those would
 
 
 def forget_after_change(response: Response) -> Response:
@@ -128,15 +165,11 @@ def counts_with(user, stmt: sa.Select | None, name: str = "") -> tuple:
     `name`; or None), with `user`'s navigation bar counts computed in the same statement (and kept for the rest
     of the request when `user` is the signed-in one). The statement with the counts is built once per scope and
     day (app/inbox/providers.counts_with), not on every page."""
-    signed_in = user.is_authenticated and user.is_active
-    names = (["unread"] if signed_in and "notifications" in current_app.blueprints else []) \
-        + (list(EXTRA_COUNTS) if signed_in else [])
+    names = _bar_names(user)
 
     def with_counts() -> sa.Select | None:
-        columns = [(unread_statement(user) if extra == "unread" else EXTRA_COUNTS[extra](user)).scalar_subquery()
-                   for extra in names]
         built = stmt
-        for column in columns:
+        for column in _bar_columns(user, names):
             built = built.add_columns(column) if built is not None else sa.select(column)
         return built
 
