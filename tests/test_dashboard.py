@@ -150,3 +150,43 @@ def test_my_work_counts_follow_the_data_with_reused_statements(app):
         assert (dashboard_for(member)["my_task_count"], dashboard_for(member)["my_overdue_count"]) == (1, 0)
         coordinator = db.session.get(User, ids["coord_a"])
         assert dashboard_for(coordinator)["my_task_count"] == 0
+
+
+def test_agreement_figures_count_what_each_insider_may_read(app):
+    """The agreements by status, the expiring count and the report's highest label, for the readers inside an
+    agreement (an observer organisation, its client, another partner): each counts only what it may read."""
+    from flask import g
+
+    from app.documents.executive import report_editions
+    from app.extensions import db
+    from app.main.dashboard import dashboard_for
+    from app.models import PartyRole, User
+
+    with app.app_context():
+        owner, observer, partner = (factories.organization(name=n) for n in ("Owner", "Observer", "Partner"))
+        client_org = factories.organization(name="Client of the observer", parent=observer)
+        creator = factories.user(role=Role.COORDINATOR, organization=owner)
+        readers = {name: factories.user(role=Role.COORDINATOR, organization=org).id
+                   for name, org in (("observer", observer), ("partner", partner), ("client", client_org))}
+        soon = today() + timedelta(days=30)
+        both = [(observer, PartyRole.OBSERVER), (partner, PartyRole.PARTNER)]
+        factories.agreement(created_by=creator, owner_organization=owner, tlp=TLP.AMBER, parties=both,
+                            status=AgreementStatus.ACTIVE, expiry_date=soon)
+        factories.agreement(created_by=creator, owner_organization=owner, tlp=TLP.AMBER_STRICT,
+                            parties=[(observer, PartyRole.OBSERVER)], status=AgreementStatus.DRAFT)
+        factories.agreement(created_by=creator, owner_organization=owner, tlp=TLP.RED, parties=both,
+                            status=AgreementStatus.ACTIVE, expiry_date=soon)  # addressed to none of them
+        factories.agreement(created_by=creator, owner_organization=owner, tlp=TLP.AMBER, parties=[partner],
+                            status=AgreementStatus.IN_REVIEW, expiry_date=soon)
+        expected = {
+            "observer": ({AgreementStatus.ACTIVE: 1, AgreementStatus.DRAFT: 1}, 1, TLP.AMBER_STRICT),
+            "partner": ({AgreementStatus.ACTIVE: 1, AgreementStatus.IN_REVIEW: 1}, 1, TLP.AMBER),
+            "client": ({AgreementStatus.ACTIVE: 1}, 1, TLP.AMBER),
+        }
+        for name, (by_status, expiring, highest) in expected.items():
+            reader = db.session.get(User, readers[name])
+            figures = dashboard_for(reader)
+            assert figures["agreements_by_status"] == by_status, name
+            assert figures["agreement_total"] == sum(by_status.values()), name
+            assert figures["expiring_count"] == expiring == len(figures["expiring"]), name
+            assert g.report_editions == report_editions(reader) and g.report_editions[-1] is highest, name

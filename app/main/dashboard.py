@@ -74,13 +74,14 @@ def _live(stmt: sa.Select, model) -> sa.Select:
     return stmt.where(model.archived_at.is_(None))
 
 
-def _line(kind: str, stmt: sa.Select, *, id, reference, title, note=None, number=None, day=None, tlp=None,
-          order=(), limit: int = LIST_LIMIT) -> sa.Select:
+def _line(kind: str, stmt: sa.Select, *, id=None, reference, title, note=None, number=None, day=None, tlp=None,
+          order=(), limit: int | None = LIST_LIMIT) -> sa.Select:
     """A list's first rows as Item columns (one branch of the lists' UNION ALL)."""
     def typed(value, type_):  # a typed NULL (PostgreSQL unions no untyped one); a column uncast (SQLite would
         return sa.cast(sa.null(), type_) if value is None else sa.type_coerce(value, type_)  # make a date a number)
 
-    columns = [sa.literal(kind, sa.String).label("kind"), id.label("id"), typed(reference, sa.String).label("reference"),
+    columns = [sa.literal(kind, sa.String).label("kind"), typed(id, sa.Integer).label("id"),
+               typed(reference, sa.String).label("reference"),
                typed(title, sa.String).label("title"), typed(note, sa.Text).label("note"),
                typed(number, sa.Integer).label("number"), typed(day, sa.Date).label("day"),
                typed(tlp, sa.String).label("tlp")]
@@ -90,6 +91,7 @@ def _line(kind: str, stmt: sa.Select, *, id, reference, title, note=None, number
 
 # How each list's rows are ordered again once the UNION ALL has mixed them (the same order as in its branch).
 _ORDER = {
+    "agreement_counts": lambda i: (i.reference, i.tlp),
     "expiring": lambda i: (i.day, i.reference),
     "red_initiatives": lambda i: i.reference,
     "top_risks": lambda i: (-(i.number or 0), i.reference),
@@ -115,9 +117,8 @@ def _statements(user: User) -> dict:
             IncidentPlan.review_overdue_condition())
         expiring = agreements.where(Agreement.expiring_condition())
         aggregates += [
-            agreements.with_only_columns(
-                *(_tally(Agreement.status == s).label(f"agreements_{s.value}") for s in AgreementStatus),
-                _tally(Agreement.expiring_condition()).label("expiring_count")),
+            # Counted over ix_agreements_live_expiry's range (the next 90 days), not over every agreement.
+            expiring.with_only_columns(sa.func.count().label("expiring_count")),
             open_initiatives.with_only_columns(
                 *(_tally(Initiative.health == h).label(f"initiatives_{h.value}") for h in Health)),
             overdue_tasks.with_only_columns(sa.func.count().label("overdue_task_count")),
@@ -126,9 +127,14 @@ def _statements(user: User) -> dict:
             # The executive report's editions: the highest label the reader sees among the report's kinds.
             *(_live(permissions.visible_records(kind, user), kind.model).with_only_columns(
                 sa.func.max(sa.case({t: t.rank for t in TLP}, value=kind.model.tlp)).label(f"label_{kind.table}"))
-              for kind in report_kinds()),
+              for kind in report_kinds() if kind.model is not Agreement),
         ]
         lines += [
+            # The agreements by status and label: one grouped count read from ix_agreements_live_status (the
+            # agreements' rows are not read), which also gives their highest label for the report's editions.
+            _line("agreement_counts", agreements.group_by(Agreement.status, Agreement.tlp),
+                  reference=Agreement.status, title=sa.literal("", sa.String), tlp=Agreement.tlp,
+                  number=sa.func.count(), order=(Agreement.status, Agreement.tlp), limit=None),
             _line("expiring", expiring, id=Agreement.id, reference=Agreement.reference, title=Agreement.title,
                   day=Agreement.expiry_date, order=(Agreement.expiry_date, Agreement.reference)),
             _line("red_initiatives", open_initiatives.where(Initiative.health == Health.RED), id=Initiative.id,
@@ -185,10 +191,12 @@ def _figures(user: User, stmt: sa.Select | None) -> dict:
 
 
 def _portfolio(figures: dict, items: dict[str, list[Item]]) -> dict:
-    agreements_by_status = {s: figures[f"agreements_{s.value}"] for s in AgreementStatus
-                            if figures[f"agreements_{s.value}"]}
+    counts = items.get("agreement_counts", [])
+    by_status = {s: sum(i.number for i in counts if i.reference == s.value) for s in AgreementStatus}
+    agreements_by_status = {s: n for s, n in by_status.items() if n}
     initiatives_by_health = {h: figures[f"initiatives_{h.value}"] for h in Health if figures[f"initiatives_{h.value}"]}
-    ranks = [figures[f"label_{kind.table}"] for kind in report_kinds()]
+    ranks = [figures[f"label_{kind.table}"] for kind in report_kinds() if kind.model is not Agreement]
+    ranks += [i.label.rank for i in counts]
     highest = max((rank for rank in ranks if rank is not None), default=TLP.CLEAR.rank)
     g.report_editions = at_or_below(next(t for t in TLP if t.rank == highest))  # the page header's edition list
     return {

@@ -97,8 +97,14 @@ class Agreement(ShareableMixin, db.Model):
     # The list's default order (live ones, last updated first) read from an index, stopping after a page's rows:
     # without it every page sorted all the visible agreements (6 ms of SQLite at 10,000). With the columns of the
     # TLP rule, the list's total counts from the index alone (3 → 2 ms).
+    # The dashboard's counts by status and label (grouped in the index's order) and its agreements expiring soon
+    # (a range of expiry dates, read in order) hold the TLP rule's columns too: no agreement row is read.
     __table_args__ = (sa.Index("ix_agreements_tlp_status", "tlp", "status", "archived_at", "owner_organization_id"),
                       sa.Index("ix_agreements_live_order", "archived_at", "updated_at", "id", "tlp",
+                               "owner_organization_id", "created_by_id"),
+                      sa.Index("ix_agreements_live_status", "archived_at", "status", "tlp", "owner_organization_id",
+                               "created_by_id"),
+                      sa.Index("ix_agreements_live_expiry", "archived_at", "expiry_date", "status", "tlp",
                                "owner_organization_id", "created_by_id"))
     TRANSITIONS = TRANSITIONS
     NOUN = "An agreement"
