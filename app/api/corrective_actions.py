@@ -9,7 +9,6 @@ from flask import jsonify, request
 from flask_login import current_user
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import selectinload
-from werkzeug.datastructures import MultiDict
 
 from app import permissions
 from app.api import bp, paging, refused, writes
@@ -81,23 +80,12 @@ def get_visible_action(action_id: int) -> CorrectiveAction:
                            .where(CorrectiveAction.id == action_id).options(*OPTIONS))
 
 
-def _page_args(query: CorrectiveActionListQuery) -> MultiDict:
-    """The query in the page's query-string words (app/corrective_actions/queries.list_statement)."""
-    args = MultiDict({"q": query.q})
-    for name in ("status", "element"):
-        if (value := getattr(query, name)) is not None:
-            args[name] = value.value
-    args.update({name: word for name, word in (("due", "overdue"), ("mine", "1"), ("archived", "1"))
-                 if getattr(query, name)})
-    return args
-
-
 @bp.get("/corrective-actions/")
 @spec.validate(query=CorrectiveActionListQuery, resp=Responses(HTTP_200=Page[CorrectiveActionOut]), tags=TAGS)
 def list_corrective_actions():
     """The corrective actions the token's user may read, with the improvement plans page's filters."""
     query = request.context.query
-    stmt = queries.list_statement(current_user, _page_args(query)).options(*OPTIONS)
+    stmt = queries.list_statement(current_user, paging.page_args(query, {"due": "overdue"})).options(*OPTIONS)
     return jsonify(paging.page_of(stmt, CorrectiveAction.id, query, _dump))
 
 

@@ -10,7 +10,6 @@ from flask import jsonify, request, url_for
 from flask_login import current_user
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import selectinload
-from werkzeug.datastructures import MultiDict
 
 from app import permissions
 from app.api import bp, paging, refused, writes
@@ -66,25 +65,12 @@ def get_visible_exercise(exercise_id: int) -> Exercise:
                            .options(*OPTIONS))
 
 
-def _page_args(query: ExerciseListQuery) -> MultiDict:
-    """The query in the page's query-string words (app/exercises/queries.list_statement)."""
-    args = MultiDict({"q": query.q})
-    for name in ("status", "type", "tlp"):
-        if (value := getattr(query, name)) is not None:
-            args[name] = value.value
-    if query.plan is not None:
-        args["plan"] = str(query.plan)
-    if query.archived:
-        args["archived"] = "1"
-    return args
-
-
 @bp.get("/exercises/")
 @spec.validate(query=ExerciseListQuery, resp=Responses(HTTP_200=Page[ExerciseOut]), tags=TAGS)
 def list_exercises():
     """The exercises the token's user may read, with the programme list's filters."""
     query = request.context.query
-    stmt = queries.list_statement(current_user, _page_args(query)).options(selectinload(Exercise.owner_organization))
+    stmt = queries.list_statement(current_user, paging.page_args(query)).options(selectinload(Exercise.owner_organization))
     return jsonify(paging.page_of(stmt, Exercise.id, query, _dump))
 
 

@@ -46,6 +46,20 @@ def page_filters(read_filters: Callable, query: BaseModel) -> dict:
     return filters
 
 
+def page_args(query: ListQuery, words: dict[str, str] | None = None) -> MultiDict:
+    """The validated query in the page's query-string words, for a kind whose list statement reads them
+    (`queries.list_statement(user, args)`): an enum by its value, a number as text, a flag that is set as "1"
+    (or as its word in `words`: due → "overdue"); what is not set is left out, and so is the API's paging."""
+    args = MultiDict()
+    for name, value in query.model_dump(exclude={"cursor", "limit"}).items():
+        if value is None or value is False:
+            continue
+        if value is True:
+            value = (words or {}).get(name, "1")
+        args[name] = str(getattr(value, "value", value))
+    return args
+
+
 def _encode(last_id: int) -> str:
     return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
 
