@@ -1,6 +1,8 @@
 """Content of the demo incident-response plans (used by app/demo/incident_plans.py).
 
-Plain data: each plan has its scope, procedures per NIST SP 800-61 phase and its roster.
+Plain data: each plan has its scope, procedures per NIST SP 800-61 phase and its roster. A roster entry is
+(role, name, organisation, phone, email, escalation tier, available 24/7), or, for a demo user (app/demo/people.py),
+(role, email, tier, available 24/7): the user's name and organisation, and the phone in PHONES.
 """
 P, D, C, R = "preparation", "detection_analysis", "containment_recovery", "post_incident"
 
@@ -47,20 +49,32 @@ Hold the after-action review within **two weeks**. Update this plan, the severit
 manual operations binder; record the change summary in a new plan version."""),
 ]
 
+# The desk phones of the demo users that rosters name.
+PHONES = {
+    "coordinator@niro.example.gov": "+1 555 0100 1000",
+    "analyst@niro.example.gov": "+1 555 0100 1020",
+    "coordinator@riverbend.example.com": "+1 555 0140 2000",
+    "ceo@riverbend.example.com": "+1 555 0140 2001",
+    "ops@riverbend.example.com": "+1 555 0140 2211",
+    "coordinator@northgrid.example.com": "+1 555 0170 3300",
+    "ciso@northgrid.example.com": "+1 555 0170 3001",
+    "security@northgrid.example.com": "+1 555 0170 3500",
+    "coordinator@meridian.example.com": "+1 555 0150 4000",
+    "noc@meridian.example.com": "+1 555 0150 4400",
+    "liaison@ncis.example.se": "+46 8 555 010 00",
+}
+
 RANSOMWARE_WATER_CONTACTS = [
-    ("Incident response lead", "Tom Becker", "Riverbend Regional Water Authority", "+1 555 0140 2211",
-     "ops@riverbend.example.com", 1, True),
+    ("Incident response lead", "ops@riverbend.example.com", 1, True),
     ("Technical lead (OT)", "Lena Ortiz", "Riverbend Regional Water Authority", "+1 555 0140 2250",
      "lena.ortiz@riverbend.example.com", 1, True),
     ("Communications lead", "Paul Ndiaye", "Riverbend Regional Water Authority", "+1 555 0140 2300",
      "press@riverbend.example.com", 2, False),
     ("Legal counsel", "Sarah Kim", "Kim & Partners LLP", "+1 555 0199 4000", "skim@kimpartners.example.com", 2, False),
-    ("Executive sponsor", "Helen Cho", "Riverbend Regional Water Authority", "+1 555 0140 2001",
-     "ceo@riverbend.example.com", 3, True),
+    ("Executive sponsor", "ceo@riverbend.example.com", 3, True),
     ("CISA liaison", "Regional CSA duty officer", "CISA Region 5", "+1 555 0100 7000", "region5@cisa.example.gov", 2, True),
     ("ISAC liaison", "WaterISAC watch desk", "WaterISAC", "+1 555 0100 8100", "analyst@waterisac.example.org", 3, True),
-    ("Partner liaison", "Dana Whitfield", "National Infrastructure Resilience Office", "+1 555 0100 1000",
-     "coordinator@niro.example.gov", 2, True),
+    ("Partner liaison", "coordinator@niro.example.gov", 2, True),
 ]
 
 
@@ -69,14 +83,13 @@ def short_sections(prep: str, detect: str, contain: str, post: str, *, titles=No
     return [(P, titles[0], prep), (D, titles[1], detect), (C, titles[2], contain), (R, titles[3], post)]
 
 
-def standard_contacts(org: str, lead: tuple[str, str, str], partner: tuple[str, str, str] | None = None) -> list:
-    """A minimal roster: the owner's lead and duty desk, plus an optional partner liaison."""
-    name, phone, email = lead
-    roster = [("Incident response lead", name, org, phone, email, 1, True),
+def standard_contacts(org: str, lead: str, liaison: str | None = None) -> list:
+    """A minimal roster: the owner's lead and duty desk, plus an optional partner liaison (demo users' emails)."""
+    roster = [("Incident response lead", lead, 1, True),
               ("Duty desk (24/7)", "Operations duty officer", org, "+1 555 0100 9999", "", 1, True),
               ("Executive sponsor", "Executive on call", org, "+1 555 0100 9000", "", 3, False)]
-    if partner:
-        roster.append(("Partner liaison", partner[0], partner[1], "+1 555 0100 1000", partner[2], 2, False))
+    if liaison:
+        roster.append(("Partner liaison", liaison, 2, False))
     return roster
 
 
@@ -120,15 +133,12 @@ Security Incident* (CIP-008-6) and record the decision and its reasons in the in
 ]
 
 GRID_CONTACTS = [
-    ("Incident response lead", "Samuel Okafor", "Northgrid Power & Light", "+1 555 0170 3300",
-     "coordinator@northgrid.example.com", 1, True),
+    ("Incident response lead", "coordinator@northgrid.example.com", 1, True),
     ("Technical lead (EMS)", "EMS on-call engineer", "Northgrid Power & Light", "+1 555 0170 3399", "", 1, True),
-    ("CIP senior manager", "Marcus Lind", "Northgrid Power & Light", "+1 555 0170 3001",
-     "ciso@northgrid.example.com", 2, True),
+    ("CIP senior manager", "ciso@northgrid.example.com", 2, True),
     ("Reliability coordinator", "RC shift supervisor", "Midcontinent RC", "+1 555 0188 0000", "", 2, True),
     ("ISAC liaison", "E-ISAC watch operations", "E-ISAC", "+1 555 0101 2222", "watch@eisac.example.org", 2, True),
-    ("Partner liaison", "Dana Whitfield", "National Infrastructure Resilience Office", "+1 555 0100 1000",
-     "coordinator@niro.example.gov", 3, False),
+    ("Partner liaison", "coordinator@niro.example.gov", 3, False),
 ]
 
 TELECOM_SECTIONS = [

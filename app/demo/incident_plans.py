@@ -45,8 +45,7 @@ and the transmission RTUs, per **NERC CIP-008-6**, with partner coordination thr
          sectors=["communications", "information_technology"], tlp=TLP.GREEN, status=S.IN_REVIEW,
          scope="Coordination with critical partners during major network outages, whatever their cause.",
          sections=content.TELECOM_SECTIONS,
-         lead=("Kevin Walsh", "+1 555 0150 4400", "noc@meridian.example.com"),
-         liaison=("Dana Whitfield", "NIRO", "coordinator@niro.example.gov")),
+         lead="noc@meridian.example.com", liaison="coordinator@niro.example.gov"),
     dict(title="Insider Threat Response Plan — Control Room Operators", owner="energy", covered=["gov"],
          sectors=["energy"], tlp=TLP.RED, status=S.APPROVED, approved_days_ago=100,
          recipients=["security@northgrid.example.com", "ciso@northgrid.example.com",
@@ -54,72 +53,59 @@ and the transmission RTUs, per **NERC CIP-008-6**, with partner coordination thr
          scope="Suspected malicious insiders with privileged access to control-room systems. "
                "Named recipients only.",
          sections=content.INSIDER_SECTIONS,
-         contacts=[("Incident response lead", "Jenna Park", "Northgrid Power & Light", "+1 555 0170 3500",
-                    "security@northgrid.example.com", 1, True),
-                   ("Executive sponsor", "Marcus Lind", "Northgrid Power & Light", "+1 555 0170 3001",
-                    "ciso@northgrid.example.com", 2, True),
+         contacts=[("Incident response lead", "security@northgrid.example.com", 1, True),
+                   ("Executive sponsor", "ciso@northgrid.example.com", 2, True),
                    ("Legal counsel", "Corporate counsel on call", "Northgrid Power & Light", "+1 555 0170 3010",
                     "", 2, False)]),
     dict(title="Chlorine Dosing Manipulation Response Plan", owner="water", covered=["gov"],
          sectors=["water", "chemical"], tlp=TLP.AMBER_STRICT, status=S.APPROVED, approved_days_ago=430,
          review_days_ago=65,
          scope="Unauthorised changes to chemical dosing through SCADA at the treatment plants.",
-         sections=content.CHLORINE_SECTIONS,
-         lead=("Tom Becker", "+1 555 0140 2211", "ops@riverbend.example.com")),
+         sections=content.CHLORINE_SECTIONS, lead="ops@riverbend.example.com"),
     dict(title="National Cyber Incident Coordination Plan for Critical Infrastructure", owner="gov",
          covered=["water", "energy", "telecom", "intl"], sectors=["government_facilities", "energy", "water",
                                                                   "communications"],
          tlp=TLP.CLEAR, status=S.APPROVED, approved_days_ago=150,
          scope="How NIRO coordinates partners during significant cyber incidents across sectors.",
-         sections=content.NATIONAL_SECTIONS,
-         lead=("Dana Whitfield", "+1 555 0100 1000", "coordinator@niro.example.gov")),
+         sections=content.NATIONAL_SECTIONS),
     dict(title="Cross-Border Energy Incident Information Sharing Plan", owner="intl", covered=["energy", "gov"],
          sectors=["energy"], tlp=TLP.AMBER, status=S.DRAFT,
          scope="Sharing incident information on interconnectors and shared market systems across the border.",
-         sections=content.CROSS_BORDER_SECTIONS,
-         lead=("Astrid Nilsson", "+46 8 555 010 00", "liaison@ncis.example.se")),
+         sections=content.CROSS_BORDER_SECTIONS),
     dict(title="DDoS Response Plan — Customer Portals and Billing", owner="telecom", covered=[],
          sectors=["communications"], tlp=TLP.GREEN, status=S.DRAFT,
          scope="Volumetric and application-layer DDoS against customer-facing services.",
-         sections=content.DDOS_SECTIONS,
-         lead=("Kevin Walsh", "+1 555 0150 4400", "noc@meridian.example.com")),
+         sections=content.DDOS_SECTIONS, lead="noc@meridian.example.com"),
     dict(title="OT Vendor Supply-Chain Compromise Response Plan", owner="gov", covered=["water", "energy"],
          sectors=["energy", "water", "critical_manufacturing"], tlp=TLP.AMBER, status=S.IN_REVIEW,
          scope="A compromised update or remote-access channel of an OT vendor used by several partners.",
-         sections=content.SUPPLY_CHAIN_SECTIONS,
-         lead=("Priya Raman", "+1 555 0100 1020", "analyst@niro.example.gov")),
+         sections=content.SUPPLY_CHAIN_SECTIONS, lead="analyst@niro.example.gov"),
     dict(title="GPS Timing Disruption Response Plan", owner="telecom", covered=["energy"],
          sectors=["communications", "energy"], tlp=TLP.GREEN, status=S.APPROVED, approved_days_ago=400,
          review_days_ago=45,
          scope="Jamming or spoofing of GNSS time used by cell sites and grid phasor measurement units.",
          sections=content.GPS_SECTIONS,
-         lead=("Ines Duarte", "+1 555 0150 4000", "coordinator@meridian.example.com"),
-         liaison=("Samuel Okafor", "Northgrid", "coordinator@northgrid.example.com")),
+         liaison="coordinator@northgrid.example.com"),
     dict(title="Wildfire PSPS Cyber-Physical Coordination Plan", owner="energy", covered=["telecom"],
          sectors=["energy", "emergency_services"], tlp=TLP.CLEAR, status=S.DRAFT,
          scope="Cyber threats to public safety power shutoffs and their customer notifications.",
-         sections=content.WILDFIRE_SECTIONS,
-         lead=("Samuel Okafor", "+1 555 0170 3300", "coordinator@northgrid.example.com")),
+         sections=content.WILDFIRE_SECTIONS),
     dict(title="Phishing and Business Email Compromise Playbook", owner="water", covered=["gov"],
          sectors=["water"], tlp=TLP.GREEN, status=S.RETIRED, approved_days_ago=700,
          scope="Credential phishing and payment-redirection fraud against Riverbend staff.",
-         sections=content.PHISHING_SECTIONS,
-         lead=("Maria Alvarez", "+1 555 0140 2000", "coordinator@riverbend.example.com")),
+         sections=content.PHISHING_SECTIONS),
     dict(title="Customer Data Breach Notification Plan", owner="water", covered=[],
          sectors=["water"], tlp=TLP.AMBER_STRICT, status=S.DRAFT,
          scope="Breaches of customer personal information held by Riverbend.",
-         sections=content.BREACH_SECTIONS,
-         lead=("Maria Alvarez", "+1 555 0140 2000", "coordinator@riverbend.example.com")),
+         sections=content.BREACH_SECTIONS),
     dict(title="Research Enclave Historian Compromise Plan", owner="gov", covered=["energy"],
          sectors=["energy", "information_technology"], tlp=TLP.AMBER, status=S.DRAFT,
          scope="Compromise of the one-way historian replica shared with the Lakeside Institute.",
-         sections=content.HISTORIAN_SECTIONS,
-         lead=("Priya Raman", "+1 555 0100 1020", "analyst@niro.example.gov")),
+         sections=content.HISTORIAN_SECTIONS, lead="analyst@niro.example.gov"),
     *[dict(title=f"Substation Physical Attack Response Plan — {region} Region", owner="energy", covered=["gov"],
            sectors=["energy"], tlp=tlp, status=status, approved_days_ago=days,
            scope=f"Ballistic, vehicle or intrusion attacks on {region.lower()} region transmission substations.",
-           sections=content.SUBSTATION_SECTIONS,
-           lead=("Jenna Park", "+1 555 0170 3500", "security@northgrid.example.com"))
+           sections=content.SUBSTATION_SECTIONS, lead="security@northgrid.example.com")
       for region, tlp, status, days in (("North", TLP.AMBER, S.APPROVED, 200), ("East", TLP.AMBER, S.IN_REVIEW, 0),
                                         ("South", TLP.AMBER_STRICT, S.DRAFT, 0),
                                         ("West", TLP.GREEN, S.APPROVED, 90), ("Central", TLP.GREEN, S.DRAFT, 0),
@@ -127,18 +113,23 @@ and the transmission RTUs, per **NERC CIP-008-6**, with partner coordination thr
     *[dict(title=f"Pumping Station Flood and Cyber Response Plan — {site}", owner="water", covered=["gov"],
            sectors=["water"], tlp=tlp, status=status, approved_days_ago=days,
            scope=f"Loss of control or flooding at the {site} pumping station, accidental or malicious.",
-           sections=content.RANSOMWARE_WATER_SECTIONS,
-           lead=("Tom Becker", "+1 555 0140 2211", "ops@riverbend.example.com"))
+           sections=content.RANSOMWARE_WATER_SECTIONS, lead="ops@riverbend.example.com")
       for site, tlp, status, days in (("Mill Creek", TLP.GREEN, S.APPROVED, 120),
                                       ("Harbor Road", TLP.AMBER, S.DRAFT, 0))],
 ]
 
 
 def _contacts(people, spec) -> list[tuple]:
-    """The plan's own roster, or the standard one of its owner: its `lead` and an optional partner `liaison`."""
-    if "contacts" in spec:
-        return spec["contacts"]
-    return content.standard_contacts(people.orgs[spec["owner"]].name, spec["lead"], spec.get("liaison"))
+    """The plan's own roster, or the standard one of its owner: its `lead` (the plan's author unless named) and
+    an optional partner `liaison`. A demo user in it is named by email (content's roster entries)."""
+    roster = spec.get("contacts") or content.standard_contacts(
+        people.orgs[spec["owner"]].name, spec.get("lead", COORDINATORS[spec["owner"]]), spec.get("liaison"))
+    return [_demo_user_entry(people, *entry) if len(entry) == 4 else entry for entry in roster]
+
+
+def _demo_user_entry(people, role: str, email: str, tier: int, always: bool) -> tuple:
+    user = people.user(email)
+    return role, user.name, user.organization.name, content.PHONES[email], email, tier, always
 
 
 def _approver(people, spec):
