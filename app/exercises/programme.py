@@ -27,26 +27,31 @@ OPEN = (CorrectiveActionStatus.OPEN, CorrectiveActionStatus.IN_PROGRESS, Correct
 @dataclass
 class Programme:
     years: dict[int, dict[int, list[Exercise]]] = field(default_factory=dict)  # year -> quarter -> exercises
-    unexercised_plans: list[tuple[IncidentPlan, object]] = field(default_factory=list)  # (plan, last conducted)
+    unexercised_plans: list[tuple[sa.Row, object]] = field(default_factory=list)  # (plan's row, last conducted)
     overdue_actions: list[CorrectiveAction] = field(default_factory=list)
     retests: list[tuple[Exercise, list[CorrectiveAction]]] = field(default_factory=list)
 
 
-def plans_not_exercised(user: User) -> list[tuple[IncidentPlan, object]]:
-    """Approved plans (by reference) whose last conducted exercise, of any version, is over 12 months old."""
-    plans = db.session.scalars(permissions.visible_incident_plans(user).where(
-        IncidentPlan.status == PlanStatus.APPROVED, IncidentPlan.archived_at.is_(None))
-        .order_by(IncidentPlan.reference)).all()
-    if not plans:
-        return []
-    last = dict(db.session.execute(
-        sa.select(IncidentPlan.reference, sa.func.max(Exercise.conducted_on))
-        .join(Exercise, Exercise.incident_plan_id == IncidentPlan.id)
-        .where(Exercise.id.in_(permissions.visible_exercises(user).with_only_columns(Exercise.id)),
-               Exercise.archived_at.is_(None))
-        .group_by(IncidentPlan.reference)).all())
+def plans_not_exercised(user: User) -> list[tuple[sa.Row, object]]:
+    """(plan's id, reference and title; last conducted) of the approved plans (by reference) whose last conducted
+    exercise, of any version, is over 12 months old: one statement, only the rows and columns the page shows."""
+    return [(row, row.conducted_on) for row in db.session.execute(
+        permissions.scoped_statements("programme_plans", user, lambda: _plans_not_exercised(user))).all()]
+
+
+def _plans_not_exercised(user: User) -> sa.Select:
+    last = (sa.select(IncidentPlan.reference, sa.func.max(Exercise.conducted_on).label("conducted_on"))
+            .join(Exercise, Exercise.incident_plan_id == IncidentPlan.id)
+            .where(Exercise.id.in_(permissions.visible_exercises(user).with_only_columns(Exercise.id)),
+                   Exercise.archived_at.is_(None))
+            .group_by(IncidentPlan.reference).subquery())
     limit = today() - timedelta(days=EXERCISE_EVERY_DAYS)
-    return [(p, last.get(p.reference)) for p in plans if last.get(p.reference) is None or last[p.reference] < limit]
+    return (permissions.visible_incident_plans(user)
+            .with_only_columns(IncidentPlan.id, IncidentPlan.reference, IncidentPlan.title, last.c.conducted_on)
+            .outerjoin(last, last.c.reference == IncidentPlan.reference)
+            .where(IncidentPlan.status == PlanStatus.APPROVED, IncidentPlan.archived_at.is_(None),
+                   sa.or_(last.c.conducted_on.is_(None), last.c.conducted_on < limit))
+            .order_by(IncidentPlan.reference))
 
 
 def overdue_actions(user: User) -> sa.Select:
@@ -58,15 +63,19 @@ def overdue_actions(user: User) -> sa.Select:
 def programme(user: User) -> Programme:
     """The page's content in a fixed number of statements (the organisations and plans joined, not loaded after)."""
     result = Programme()
-    exercises = db.session.scalars(permissions.visible_exercises(user).where(Exercise.archived_at.is_(None))
-                                   .options(joinedload(Exercise.incident_plan), joinedload(Exercise.owner_organization))
-                                   .order_by(Exercise.starts_at, Exercise.id)).all()
+    # The statements are built once per scope and day (permissions.scoped_statements): building them cost more
+    # than running them.
+    exercises = db.session.scalars(permissions.scoped_statements("programme_exercises", user, lambda: (
+        permissions.visible_exercises(user).where(Exercise.archived_at.is_(None))
+        .options(joinedload(Exercise.incident_plan), joinedload(Exercise.owner_organization))
+        .order_by(Exercise.starts_at, Exercise.id)))).all()
     for exercise in exercises:
         quarter = (exercise.starts_at.month - 1) // 3 + 1
         result.years.setdefault(exercise.starts_at.year, {q: [] for q in (1, 2, 3, 4)})[quarter].append(exercise)
     result.unexercised_plans = plans_not_exercised(user)
-    result.overdue_actions = db.session.scalars(overdue_actions(user).options(
-        joinedload(CorrectiveAction.responsible_organization)).order_by(CorrectiveAction.due_date)).all()
+    result.overdue_actions = db.session.scalars(permissions.scoped_statements("programme_overdue", user, lambda: (
+        overdue_actions(user).options(joinedload(CorrectiveAction.responsible_organization))
+        .order_by(CorrectiveAction.due_date)))).all()
     # The open findings of the last conducted exercise of each plan that a planned exercise tests again.
     conducted = {}
     for exercise in exercises:
