@@ -11,19 +11,26 @@ version): the roster of a draft plan, through the same services as the contact f
 from datetime import date, datetime
 from typing import Literal
 
-from flask import abort, jsonify, request, url_for
+from flask import jsonify, request, url_for
 from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from app import permissions
 from app.api import bp, refused, writes
-from app.api.incident_plans import TAGS, ContactOut, IncidentPlanOut, _answer, get_visible_plan
+from app.api.incident_plans import (
+    TAGS,
+    ContactOut,
+    IncidentPlanOut,
+    _answer,
+    get_visible_plan,
+    get_writable_plan,
+    plan_part,
+)
 from app.api.schemas import Body, IfMatch, RecordOut, Text
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.incident_plans import services
 from app.models import IncidentPlan, PlanContact, PlanStatus
-from app.problems import ProblemError
 
 PHONE = r"^[0-9+()./ \-]*(?:\s*(?:ext\.?|x)\s*[0-9]+)?$"  # as the contact form (app/incident_plans/forms.py)
 EMAIL = r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -106,24 +113,6 @@ def _contact_answer(contact: PlanContact):
     return writes.with_etag(jsonify(ContactOut.model_validate(contact).model_dump(mode="json")), contact.version)
 
 
-def _contact(plan: IncidentPlan, contact_id: int) -> PlanContact:
-    """A contact only through its (visible) plan: another plan's contact id is 404."""
-    contact = next((c for c in plan.contacts if c.id == contact_id), None)
-    if contact is None:
-        abort(404)
-    return contact
-
-
-def _writable(plan_id: int) -> IncidentPlan:
-    """The plan, when the token's user may change its roster (403 with the reason when it is locked)."""
-    plan = get_visible_plan(plan_id)
-    try:
-        services.authorize_content_change(current_user, plan)
-    except services.PlanLocked as locked:  # the page's reason, not only "forbidden"
-        raise ProblemError(403, locked.description) from locked
-    return plan
-
-
 @bp.get("/incident-plans/<int:plan_id>/contacts/")
 @spec.validate(resp=Responses(HTTP_200=ContactList), tags=TAGS)
 def list_plan_contacts(plan_id: int):
@@ -137,7 +126,7 @@ def list_plan_contacts(plan_id: int):
 @spec.validate(json=ContactIn, resp=Responses(HTTP_201=ContactOut), tags=TAGS)
 def add_plan_contact(plan_id: int):
     """Add a contact to a draft plan's roster, as the contact form does."""
-    plan = _writable(plan_id)
+    plan = get_writable_plan(plan_id)
     new = request.context.json
     if not (new.phone or new.email):
         raise writes.field_error("phone", UNREACHABLE)
@@ -151,8 +140,8 @@ def add_plan_contact(plan_id: int):
 @spec.validate(json=ContactPatch, headers=IfMatch, resp=Responses(HTTP_200=ContactOut), tags=TAGS)
 def update_plan_contact(plan_id: int, contact_id: int):
     """Change a contact of a draft plan: If-Match must name the contact's current version."""
-    plan = _writable(plan_id)
-    contact = _contact(plan, contact_id)
+    plan = get_writable_plan(plan_id)
+    contact = plan_part(plan.contacts, contact_id)
     version = writes.expected_version(contact)
     changes = request.context.json.model_dump(exclude_unset=True)
     phone, email = changes.get("phone", contact.phone), changes.get("email", contact.email)
@@ -168,8 +157,8 @@ def update_plan_contact(plan_id: int, contact_id: int):
 def delete_plan_contact(plan_id: int, contact_id: int):
     """Remove a contact from a draft plan's roster (the audit trail keeps the whole entry). If-Match names the
     contact's current version."""
-    plan = _writable(plan_id)
-    contact = _contact(plan, contact_id)
+    plan = get_writable_plan(plan_id)
+    contact = plan_part(plan.contacts, contact_id)
     writes.expected_version(contact)
     with refused():
         services.delete_contact(current_user, plan, contact)

@@ -20,6 +20,7 @@ from app.api.spec import Responses, spec
 from app.extensions import db
 from app.incident_plans import queries, services
 from app.models import TLP, IncidentPlan, Organization, Phase, PlanSection, PlanStatus, Sector, User
+from app.problems import ProblemError
 from app.reviews.services import PICK_REVIEWERS
 
 TAGS = ("Incident plans",)
@@ -99,6 +100,25 @@ def get_visible_plan(plan_id: int) -> IncidentPlan:
     return db.first_or_404(permissions.visible_incident_plans(current_user).where(IncidentPlan.id == plan_id)
                            .options(selectinload(IncidentPlan.sections), selectinload(IncidentPlan.contacts),
                                     selectinload(IncidentPlan.covered_organizations)))
+
+
+def get_writable_plan(plan_id: int) -> IncidentPlan:
+    """The plan, when the token's user may change its content (its fields, sections and roster): 404 outside
+    the scope, 403 with the page's reason when the plan is locked (approved, in review, archived)."""
+    plan = get_visible_plan(plan_id)
+    try:
+        services.authorize_content_change(current_user, plan)
+    except services.PlanLocked as locked:
+        raise ProblemError(403, locked.description) from locked
+    return plan
+
+
+def plan_part(parts, part_id: int):
+    """A section or contact only through its plan: another plan's id is 404."""
+    part = next((p for p in parts if p.id == part_id), None)
+    if part is None:
+        abort(404)
+    return part
 
 
 @bp.get("/incident-plans/")
@@ -198,8 +218,7 @@ def create_incident_plan():
 @spec.validate(json=IncidentPlanPatch, headers=IfMatch, resp=Responses(HTTP_200=IncidentPlanOut), tags=TAGS)
 def update_incident_plan(plan_id: int):
     """Change a draft plan's fields: If-Match must name its current version (412 otherwise, 428 without it)."""
-    plan = get_visible_plan(plan_id)
-    services.authorize_content_change(current_user, plan)
+    plan = get_writable_plan(plan_id)
     version = writes.expected_version(plan)
     changes = _changes(request.context.json, plan)
     if changes.get("tlp", plan.tlp) is not TLP.RED:
@@ -239,15 +258,7 @@ class SectionPatch(Body):
     body: Text(MARKDOWN_MAX) = None
 
 
-def _section(plan: IncidentPlan, section_id: int) -> PlanSection:
-    """A live section only through its (visible) plan: another plan's section id is 404."""
-    section = next((s for s in plan.live_sections if s.id == section_id), None)
-    if section is None:
-        abort(404)
-    return section
-
-
-def _section_answer(plan: IncidentPlan, section: PlanSection):
+def _section_answer(section: PlanSection):
     return writes.with_etag(jsonify(SectionOut.model_validate(section).model_dump(mode="json")), section.version)
 
 
@@ -255,11 +266,11 @@ def _section_answer(plan: IncidentPlan, section: PlanSection):
 @spec.validate(json=SectionIn, resp=Responses(HTTP_201=SectionOut), tags=TAGS)
 def add_plan_section(plan_id: int):
     """Add a section to a draft plan, at the end of its phase."""
-    plan = get_visible_plan(plan_id)
+    plan = get_writable_plan(plan_id)
     body = request.context.json
     with refused():
         section = services.add_section(current_user, plan, phase=body.phase, title=body.title, body=body.body)
-    return writes.created(_section_answer(plan, section),
+    return writes.created(_section_answer(section),
                           url_for("api.update_plan_section", plan_id=plan.id, section_id=section.id))
 
 
@@ -267,12 +278,11 @@ def add_plan_section(plan_id: int):
 @spec.validate(json=SectionPatch, headers=IfMatch, resp=Responses(HTTP_200=SectionOut), tags=TAGS)
 def update_plan_section(plan_id: int, section_id: int):
     """Change a section of a draft plan: If-Match must name the section's current version."""
-    plan = get_visible_plan(plan_id)
-    section = _section(plan, section_id)
-    services.authorize_content_change(current_user, plan)
+    plan = get_writable_plan(plan_id)
+    section = plan_part(plan.live_sections, section_id)
     version = writes.expected_version(section)
     fields = {"phase": section.phase, "title": section.title, "body": section.body,
               **request.context.json.model_dump(exclude_unset=True)}
     with refused():
         services.update_section(current_user, plan, section, expected_version=version, **fields)
-    return _section_answer(plan, section)
+    return _section_answer(section)
