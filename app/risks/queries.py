@@ -8,12 +8,13 @@ from collections.abc import Mapping
 from datetime import date
 
 import sqlalchemy as sa
+from flask import request
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
-from app import listing, permissions
+from app import listing, permissions, precompiled
 from app.extensions import db
-from app.models import Mitigation, Risk, RiskLevel, RiskStatus, Treatment, User
+from app.models import Mitigation, Organization, Risk, RiskLevel, RiskStatus, Treatment, User
 
 SCALE = range(1, 6)
 FAR_FUTURE = date(9999, 12, 31)
@@ -76,33 +77,74 @@ SORTABLE = {
 
 
 def list_risks(user: User, filters: dict) -> sa.Select:
-    """The register: the visible risks under `filters`, sorted, with their owner (the page, its CSV, the API).
-    The page counts the mitigations with mitigation_counts(); the CSV loads them (CSV_OPTIONS)."""
+    """The register: the visible risks under `filters`, sorted, with their owner (its CSV, the API; the page
+    shows fewer columns: page_risks). The page counts the mitigations with mitigation_counts(); the CSV loads
+    them (CSV_OPTIONS)."""
     stmt = filtered(user, filters).options(joinedload(Risk.owner_organization))
     return listing.sort(stmt, SORTABLE, "score", "desc", tie_breaker=Risk.id.desc())
 
 
+# What a row of the page shows (templates/risks/index.html): the rest of a risk (its texts) is not loaded.
+PAGE_COLUMNS = (Risk.reference, Risk.title, Risk.sector, Risk.likelihood, Risk.impact, Risk.residual_likelihood,
+                Risk.residual_impact, Risk.treatment, Risk.status, Risk.next_review_date, Risk.tlp,
+                Risk.owner_organization_id, Risk.archived_at, Risk.updated_at)
+
+
+def page_risks(user: User, filters: dict) -> sa.Select:
+    """The page's statement: list_risks' rows with only the columns the page shows. The register as it first
+    opens (no filter, the default order) is built once per user scope and day and kept, with its pages
+    (listing.CountedPagination), as the agreement list is."""
+    if _unfiltered(filters) and not request.args.get("sort") and not request.args.get("dir"):
+        return permissions.scoped_statements("risks_page", user, lambda: _page_risks(user, filters))
+    return _page_risks(user, filters)
+
+
+def _page_risks(user: User, filters: dict) -> sa.Select:
+    stmt = filtered(user, filters).options(
+        load_only(*PAGE_COLUMNS), joinedload(Risk.owner_organization).load_only(Organization.name,
+                                                                                  Organization.short_name))
+    return listing.sort(stmt, SORTABLE, "score", "desc", tie_breaker=Risk.id.desc())
+
+
+def _unfiltered(filters: dict, *ignored: str) -> bool:
+    return not any(value for key, value in filters.items() if key not in ignored)
+
+
 def mitigation_counts(risks) -> dict[int, tuple[int, int]]:
     """{risk id: (active mitigations, overdue ones)} of a page of risks, in ONE grouped count (risks without an
-    active mitigation are absent): the register's column, without building every mitigation record."""
+    active mitigation are absent): the register's column, without building every mitigation record. The
+    statement is built once a day and takes the page's ids as its one parameter."""
     ids = [risk.id for risk in risks]
     if not ids:
         return {}
-    overdue = sa.func.sum(sa.case((Mitigation.overdue_condition(), 1), else_=0))
-    rows = db.session.execute(
-        sa.select(Mitigation.risk_id, sa.func.count(), overdue)
-        .where(Mitigation.risk_id.in_(ids), Mitigation.archived_at.is_(None))
-        .group_by(Mitigation.risk_id)).all()
+    rows = db.session.execute(permissions.scoped_statements("risk_mitigation_counts", current_user,
+                                                            _mitigation_counts), {"ids": ids})
     return {risk_id: (active, overdue) for risk_id, active, overdue in rows}
 
 
+def _mitigation_counts() -> sa.Select:
+    overdue = sa.func.sum(sa.case((Mitigation.overdue_condition(), 1), else_=0))
+    return (sa.select(Mitigation.risk_id, sa.func.count(), overdue)
+            .where(Mitigation.risk_id.in_(sa.bindparam("ids", expanding=True)), Mitigation.archived_at.is_(None))
+            .group_by(Mitigation.risk_id))
+
+
 def heat_map_counts(filters: dict) -> dict[tuple[int, int], int]:
-    """{(likelihood, impact): count} of visible, non-archived risks under the other filters: ONE query."""
-    base = filtered(current_user, filters, cell=False, archived=False).subquery()
-    rows = db.session.execute(
-        sa.select(base.c.likelihood, base.c.impact, sa.func.count())
-        .group_by(base.c.likelihood, base.c.impact)).all()
+    """{(likelihood, impact): count} of visible, non-archived risks under the other filters: ONE query. Without
+    such filters (the register as it first opens, or one of its cells) the statement is kept per user scope and
+    day and sent as SQL compiled once (app/precompiled.py)."""
+    if _unfiltered(filters, "likelihood", "impact", "archived"):
+        rows = precompiled.rows(permissions.scoped_statements("risk_heat_map", current_user,
+                                                              lambda: _heat_map_counts(filters)))
+    else:
+        rows = db.session.execute(_heat_map_counts(filters)).all()
     return {(likelihood, impact): count for likelihood, impact, count in rows}
+
+
+def _heat_map_counts(filters: dict) -> sa.Select:
+    return (filtered(current_user, filters, cell=False, archived=False)
+            .with_only_columns(Risk.likelihood, Risk.impact, sa.func.count())
+            .group_by(Risk.likelihood, Risk.impact))
 
 
 def active_mitigations(risk: Risk) -> list[Mitigation]:

@@ -16,9 +16,8 @@ from app.models import (
     Sector,
     Treatment,
     User,
-    level_for_score,
 )
-from app.risks import bp, queries, services
+from app.risks import bp, heat_map, queries, services
 from app.risks.forms import IMPACT_LABELS, LIKELIHOOD_LABELS, NOTE_MAX, RiskForm, RiskStatusForm
 from app.risks.routes import get_visible_risk
 from app.shortcuts import prefill_from_query
@@ -41,13 +40,16 @@ def _users() -> list[User]:
 @bp.get("/")
 def index():
     filters = queries.read_filters(request.args)
-    return listing.list_page(queries.list_risks(current_user, filters), queries.CSV_COLUMNS, "risks.csv",
+    stmt = (queries.list_risks if listing.wants_csv() else queries.page_risks)(current_user, filters)
+    return listing.list_page(stmt, queries.CSV_COLUMNS, "risks.csv",
                              "risks/index.html", csv_options=queries.CSV_OPTIONS, filters=filters,
-                             page_context=lambda page: {"options": _filter_options(), "cell_url": _cell_urls(),
-                                                        "heat": queries.heat_map_counts(filters),
-                                                        "mitigation_counts": queries.mitigation_counts(page.items)},
-                             likelihood_labels=LIKELIHOOD_LABELS, impact_labels=IMPACT_LABELS,
-                             level_for_score=level_for_score)
+                             page_context=lambda page: {"options": _filter_options(), "heat": _heat_map(filters),
+                                                        "mitigation_counts": queries.mitigation_counts(page.items)})
+
+
+def _heat_map(filters: dict) -> dict:
+    selected = (filters["likelihood"], filters["impact"]) if filters["likelihood"] and filters["impact"] else None
+    return heat_map.heat_map(queries.heat_map_counts(filters), _cell_urls(), selected)
 
 
 def _filter_options() -> dict[str, list[tuple[str, str]]]:
@@ -116,7 +118,7 @@ def detail(risk_id: int):
                            updatable=updatable, mitigation_statuses=list(MitigationStatus), note_max=NOTE_MAX,
                            events=services.risk_history(risk, limit=10),
                            likelihood_labels=LIKELIHOOD_LABELS, impact_labels=IMPACT_LABELS,
-                           level_for_score=level_for_score)
+                           heat=heat_map.heat_map({}, markers=heat_map.position_markers(risk)))
 
 
 @bp.route("/<int:risk_id>/edit", methods=["GET", "POST"])
