@@ -121,10 +121,14 @@ TASK_TRANSITIONS = free_lifecycle(TaskStatus, closed=T.DONE, reopens_to=T.IN_PRO
 class Task(LifecycleMixin, RecordMixin, db.Model):
     __tablename__ = "tasks"
     # Read from the index, not the rows: a group's overdue tasks (the dashboard's per-group counts), and a
-    # person's open tasks (their counts and nearest due dates; it serves every lookup by assignee).
+    # person's open tasks (their counts and nearest due dates; it serves every lookup by assignee). A person's
+    # live tasks by group (My tasks and the dashboard's counts): one range per visible group instead of every
+    # task of theirs checked against the visible groups one by one (at 10,000 of them, 8 → 3 ms).
     __table_args__ = (sa.Index("ix_tasks_group_due", "working_group_id", "due_date", "status", "archived_at"),
                       sa.Index("ix_tasks_assignee_open", "assignee_id", "status", "due_date", "archived_at",
-                               "working_group_id"))
+                               "working_group_id"),
+                      sa.Index("ix_tasks_assignee_live", "assignee_id", "archived_at", "working_group_id", "status",
+                               "due_date"))
     TRANSITIONS = TASK_TRANSITIONS
     NOUN = "A task"
     NOT_STARTED = T.TO_DO  # assigned work not begun: "Newly assigned" in the inbox
