@@ -146,23 +146,16 @@ def health_badge(health) -> Markup:
                   'aria-hidden="true"></span>{}\n    </span>').format(HEALTH_COLOURS.get(value, "secondary"), value, text)
 
 
+# The templates' globals, each under its own name; a badge returns HTML: `status_badge_html(…)`.
+GLOBALS = (url_for_page, url_for_sort, current_sort, url_for_export, has_endpoint, row_url, select_options)
+BADGES = (status_badge, tlp_badge, level_badge, health_badge)
+
+
 def register(app: Flask) -> None:
     from app import permissions
 
-    app.jinja_env.globals.update(
-        perm=permissions,
-        url_for_page=url_for_page,
-        url_for_sort=url_for_sort,
-        current_sort=current_sort,
-        url_for_export=url_for_export,
-        has_endpoint=has_endpoint,
-        row_url=row_url,
-        select_options=select_options,
-        status_badge_html=status_badge,
-        tlp_badge_html=tlp_badge,
-        level_badge_html=level_badge,
-        health_badge_html=health_badge,
-    )
+    app.jinja_env.globals.update({helper.__name__: helper for helper in GLOBALS}, perm=permissions)
+    app.jinja_env.globals.update({f"{badge.__name__}_html": badge for badge in BADGES})
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["markdown"] = render_markdown
