@@ -88,11 +88,22 @@ def enum_column_type(enum_cls, length: int = 20):
 
 
 class LabelledEnum(enum.StrEnum):
-    """A StrEnum whose members read well on screen: `.label`."""
+    """A StrEnum whose members read well on screen: `.label`, the value in words ("in_review" → "In review"),
+    or the label written beside the member where the words differ: `TO_DO = "todo", "To do"`."""
+
+    def __new__(cls, value: str, label: str | None = None):
+        member = str.__new__(cls, value)
+        member._value_, member._label = value, label
+        return member
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return self._label or self.value.replace("_", " ").capitalize()
+
+    @property
+    def order(self) -> int:
+        """The member's place in the declaration (stages and phases run in that order)."""
+        return list(type(self)).index(self)
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:

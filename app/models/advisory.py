@@ -25,16 +25,10 @@ from app.models._common import (
 
 class AdvisoryKind(LabelledEnum):
     THREAT_ALERT = "threat_alert"
-    VULNERABILITY = "vulnerability"
+    VULNERABILITY = "vulnerability", "Vulnerability advisory"
     INCIDENT_SUMMARY = "incident_summary"
     BEST_PRACTICE = "best_practice"
     SITUATIONAL_REPORT = "situational_report"
-
-    @property
-    def label(self) -> str:
-        return {"threat_alert": "Threat alert", "vulnerability": "Vulnerability advisory",
-                "incident_summary": "Incident summary", "best_practice": "Best practice",
-                "situational_report": "Situational report"}[self.value]
 
 
 class Severity(LabelledEnum):

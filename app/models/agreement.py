@@ -20,21 +20,13 @@ EXPIRY_WARNING_DAYS = 90
 
 
 class AgreementKind(LabelledEnum):
-    MOU = "mou"
-    MOA = "moa"
-    CRADA = "crada"
-    INFORMATION_SHARING = "information_sharing"
-    MUTUAL_AID = "mutual_aid"
-    NDA = "nda"
+    MOU = "mou", "Memorandum of understanding (MOU)"
+    MOA = "moa", "Memorandum of agreement (MOA)"
+    CRADA = "crada", "Cooperative R&D agreement (CRADA)"
+    INFORMATION_SHARING = "information_sharing", "Information-sharing agreement"
+    MUTUAL_AID = "mutual_aid", "Mutual-aid agreement"
+    NDA = "nda", "Non-disclosure agreement (NDA)"
     OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return {"mou": "Memorandum of understanding (MOU)", "moa": "Memorandum of agreement (MOA)",
-                "crada": "Cooperative R&D agreement (CRADA)",
-                "information_sharing": "Information-sharing agreement",
-                "mutual_aid": "Mutual-aid agreement", "nda": "Non-disclosure agreement (NDA)",
-                "other": "Other"}[self.value]
 
     @property
     def short_label(self) -> str:

@@ -20,12 +20,8 @@ SHOWN_PREFIX_LENGTH = 12  # "pal_" and 8 characters of the secret: enough to tel
 
 
 class TokenScope(LabelledEnum):
-    READ = "read"
-    READ_WRITE = "read_write"
-
-    @property
-    def label(self) -> str:
-        return {"read": "Read only", "read_write": "Read and write"}[self.value]
+    READ = "read", "Read only"
+    READ_WRITE = "read_write", "Read and write"
 
 
 def new_secret() -> str:

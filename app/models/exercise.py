@@ -69,15 +69,10 @@ MSEL_ROLES = frozenset({ParticipantRole.CONTROLLER, ParticipantRole.EVALUATOR})
 class Rating(LabelledEnum):
     """HSEEP performance ratings of a critical task / objective."""
 
-    P = "P"
-    S = "S"
-    M = "M"
-    U = "U"
-
-    @property
-    def label(self) -> str:
-        return {"P": "P — performed without challenges", "S": "S — performed with some challenges",
-                "M": "M — performed with major challenges", "U": "U — unable to be performed"}[self.value]
+    P = "P", "P — performed without challenges"
+    S = "S", "S — performed with some challenges"
+    M = "M", "M — performed with major challenges"
+    U = "U", "U — unable to be performed"
 
 
 class CapabilityElement(LabelledEnum):

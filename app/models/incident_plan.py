@@ -76,19 +76,9 @@ class Phase(LabelledEnum):
     """NIST SP 800-61 Rev. 2 phases, in order."""
 
     PREPARATION = "preparation"
-    DETECTION_ANALYSIS = "detection_analysis"
-    CONTAINMENT_RECOVERY = "containment_recovery"
-    POST_INCIDENT = "post_incident"
-
-    @property
-    def label(self) -> str:
-        return {"preparation": "Preparation", "detection_analysis": "Detection & Analysis",
-                "containment_recovery": "Containment, Eradication & Recovery",
-                "post_incident": "Post-Incident Activity"}[self.value]
-
-    @property
-    def order(self) -> int:
-        return list(Phase).index(self)
+    DETECTION_ANALYSIS = "detection_analysis", "Detection & Analysis"
+    CONTAINMENT_RECOVERY = "containment_recovery", "Containment, Eradication & Recovery"
+    POST_INCIDENT = "post_incident", "Post-Incident Activity"
 
 
 incident_plan_organizations = link_table("incident_plan_organizations", "incident_plan", "incident_plans")

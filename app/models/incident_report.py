@@ -81,18 +81,9 @@ class StageKind(LabelledEnum):
     """In the order the regulators' clocks run."""
 
     EARLY_WARNING = "early_warning"
-    NOTIFICATION = "notification"
-    INTERMEDIATE = "intermediate"
-    FINAL = "final"
-
-    @property
-    def label(self) -> str:
-        return {"early_warning": "Early warning", "notification": "Incident notification",
-                "intermediate": "Intermediate report", "final": "Final report"}[self.value]
-
-    @property
-    def order(self) -> int:
-        return list(StageKind).index(self)
+    NOTIFICATION = "notification", "Incident notification"
+    INTERMEDIATE = "intermediate", "Intermediate report"
+    FINAL = "final", "Final report"
 
 
 class IncidentReport(ShareableMixin, db.Model):

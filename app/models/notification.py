@@ -9,41 +9,21 @@ from app.models._common import LabelledEnum, RecordLink, SecretFeedMixin, enum_c
 
 
 class NotificationKind(LabelledEnum):
-    ASSIGNMENT = "assignment"
+    ASSIGNMENT = "assignment", "Assigned to you"
     REVIEW_REQUESTED = "review_requested"
     CHANGES_REQUESTED = "changes_requested"
-    REVIEW_RESET = "review_reset"
+    REVIEW_RESET = "review_reset", "Changed during review"
     APPROVED = "approved"
     ISSUED_FOR_SIGNATURE = "issued_for_signature"
     SIGNED = "signed"
     SIGNATURE_DECLINED = "signature_declined"
-    EXECUTED = "executed"
-    COMMENT = "comment"
-    MEMBERSHIP_ADDED = "membership_added"
+    EXECUTED = "executed", "Agreement executed"
+    COMMENT = "comment", "New comment"
+    MEMBERSHIP_ADDED = "membership_added", "Added to a working group"
     REMINDER = "reminder"
-    INCIDENT = "incident"
+    INCIDENT = "incident", "Incident report"
     ADVISORY = "advisory"
     EXERCISE = "exercise"
-
-    @property
-    def label(self) -> str:
-        return {
-            "assignment": "Assigned to you",
-            "review_requested": "Review requested",
-            "changes_requested": "Changes requested",
-            "review_reset": "Changed during review",
-            "approved": "Approved",
-            "issued_for_signature": "Issued for signature",
-            "signed": "Signed",
-            "signature_declined": "Signature declined",
-            "executed": "Agreement executed",
-            "comment": "New comment",
-            "membership_added": "Added to a working group",
-            "reminder": "Reminder",
-            "incident": "Incident report",
-            "advisory": "Advisory",
-            "exercise": "Exercise",
-        }[self.value]
 
 
 class EmailChannel(LabelledEnum):

@@ -12,13 +12,8 @@ from app.models.user import Role
 class OrganizationKind(LabelledEnum):
     GOVERNMENT = "government"
     PRIVATE_SECTOR = "private_sector"
-    INTERNATIONAL = "international"
-    NGO_ACADEMIA = "ngo_academia"
-
-    @property
-    def label(self) -> str:
-        return {"government": "Government", "private_sector": "Private sector",
-                "international": "International partner", "ngo_academia": "NGO / academia"}[self.value]
+    INTERNATIONAL = "international", "International partner"
+    NGO_ACADEMIA = "ngo_academia", "NGO / academia"
 
 
 class Organization(TimestampMixin, db.Model):

@@ -16,22 +16,13 @@ class SignatureStatus(LabelledEnum):
 
 
 class SignatureMethod(LabelledEnum):
-    ELECTRONIC = "electronic"
-    PAPER = "paper"
-
-    @property
-    def label(self) -> str:
-        return {"electronic": "Electronic signature in Palisade", "paper": "Countersigned on paper"}[self.value]
+    ELECTRONIC = "electronic", "Electronic signature in Palisade"
+    PAPER = "paper", "Countersigned on paper"
 
 
 class SigningMode(LabelledEnum):
-    SEQUENTIAL = "sequential"
-    PARALLEL = "parallel"
-
-    @property
-    def label(self) -> str:
-        return {"sequential": "One after the other, in the order listed",
-                "parallel": "All at once, in any order"}[self.value]
+    SEQUENTIAL = "sequential", "One after the other, in the order listed"
+    PARALLEL = "parallel", "All at once, in any order"
 
 
 class SignatureRequest(db.Model):

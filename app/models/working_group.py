@@ -93,14 +93,10 @@ class WorkingGroupMember(db.Model):
 
 
 class TaskStatus(LabelledEnum):
-    TO_DO = "todo"
+    TO_DO = "todo", "To do"
     IN_PROGRESS = "in_progress"
     BLOCKED = "blocked"
     DONE = "done"
-
-    @property
-    def label(self) -> str:
-        return {"todo": "To do", "in_progress": "In progress", "blocked": "Blocked", "done": "Done"}[self.value]
 
 
 class TaskPriority(LabelledEnum):
