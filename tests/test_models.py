@@ -25,7 +25,6 @@ from app.models import (
     today,
     utcnow,
 )
-from app.models import agreement as agreement_module
 from app.risks.services import review_date_for
 
 # The lifecycles written out independently of the models' tables (DESIGN.md §Data: agreements,
@@ -102,12 +101,21 @@ def test_lifecycle_allows_exactly_its_transitions(model, start, target, allowed)
 
 
 def test_designed_agreement_paths_exist():
-    t = agreement_module.TRANSITIONS
+    t = Agreement.TRANSITIONS
     s = AgreementStatus
     path = [s.DRAFT, s.IN_REVIEW, s.APPROVED, s.OUT_FOR_SIGNATURE, s.ACTIVE, s.EXPIRED]
     assert all(b in t[a] for a, b in zip(path, path[1:], strict=False))
     assert s.DRAFT in t[s.IN_REVIEW] and s.TERMINATED in t[s.ACTIVE]
     assert all(s.CANCELLED in t[x] for x in (s.DRAFT, s.IN_REVIEW, s.APPROVED))
+
+
+def test_lifecycle_paths_read_as_design_writes_them():
+    s = AgreementStatus
+    t = s.lifecycle("draft ⇄ in_review → approved | cancelled", "approved → cancelled")
+    assert t[s.DRAFT] == {s.IN_REVIEW} and t[s.IN_REVIEW] == {s.DRAFT, s.APPROVED, s.CANCELLED}
+    assert t[s.APPROVED] == {s.CANCELLED} and t[s.CANCELLED] == t[s.ACTIVE] == frozenset()  # no path out: final
+    with pytest.raises(ValueError):
+        s.lifecycle("draft → signed")  # not a status
 
 
 @pytest.mark.parametrize(("score", "level"), [(1, RiskLevel.LOW), (4, RiskLevel.LOW), (5, RiskLevel.MEDIUM),

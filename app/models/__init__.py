@@ -35,7 +35,7 @@ def _defined_names(source: str):
 
 
 def _export_modules() -> None:
-    """Re-export each model module's names; a name two modules define (their TRANSITIONS) stays in its modules."""
+    """Re-export each model module's names; a name two modules define stays in its modules."""
     found: dict[str, list] = {}
     for info in pkgutil.iter_modules(__path__):
         if info.name.startswith("_"):

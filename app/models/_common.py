@@ -1,5 +1,7 @@
 """Column helpers and mixins shared by the models; the one private module of app/models."""
 import enum
+import itertools
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import ClassVar
 
@@ -104,6 +106,22 @@ class LabelledEnum(enum.StrEnum):
     def order(self) -> int:
         """The member's place in the declaration (stages and phases run in that order)."""
         return list(type(self)).index(self)
+
+    @classmethod
+    def lifecycle(cls, *paths: str) -> dict:
+        """A status enum's TRANSITIONS table, its paths written as DESIGN.md writes lifecycles, by value:
+        "draft → in_review → approved", "a | b → cancelled" (each of a and b to cancelled), "draft ⇄ in_review"
+        (both ways). A status no path leaves is final; a name that is not a status fails at import."""
+        table = {status: set() for status in cls}
+        for path in paths:
+            parts = re.split(r"\s*([→⇄])\s*", path.strip())
+            groups = [[cls(name) for name in part.split(" | ")] for part in parts[::2]]
+            for (sources, targets), arrow in zip(itertools.pairwise(groups), parts[1::2], strict=True):
+                for a, b in itertools.product(sources, targets):
+                    table[a].add(b)
+                    if arrow == "⇄":
+                        table[b].add(a)
+        return {status: frozenset(nexts) for status, nexts in table.items()}
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
@@ -296,7 +314,8 @@ class RecordMixin(TimestampMixin):
 
 
 class LifecycleMixin:
-    """A status that moves along the class's TRANSITIONS table {status: frozenset(next statuses)}.
+    """A status that moves along the class's TRANSITIONS table {status: frozenset(next statuses)}, declared with
+    its status enum's `lifecycle(...)`.
 
     NOUN names the kind in the refusal message ("A risk cannot go from closed to accepted.").
     A model with a `status_changed_at` column gets it stamped on every step."""
@@ -314,13 +333,6 @@ class LifecycleMixin:
         self.status = new_status
         if hasattr(type(self), "status_changed_at"):
             self.status_changed_at = utcnow()
-
-
-def free_lifecycle(statuses: type, closed, reopens_to) -> dict:
-    """A TRANSITIONS table without an order: every status moves to any other, except `closed`, which only
-    reopens to `reopens_to` (a risk, a task, a working group)."""
-    return {status: frozenset({reopens_to}) if status is closed else frozenset(set(statuses) - {status})
-            for status in statuses}
 
 
 def link_table(name: str, owner: str, owner_table: str, other: str = "organization_id",

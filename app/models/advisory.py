@@ -57,15 +57,6 @@ class AdvisoryStatus(LabelledEnum):
 
 PUBLISHED = (AdvisoryStatus.RELEASED, AdvisoryStatus.SUPERSEDED, AdvisoryStatus.WITHDRAWN)
 
-A = AdvisoryStatus
-TRANSITIONS = {
-    A.DRAFT: frozenset({A.IN_REVIEW}),
-    A.IN_REVIEW: frozenset({A.DRAFT, A.RELEASED}),
-    A.RELEASED: frozenset({A.SUPERSEDED, A.WITHDRAWN}),
-    A.SUPERSEDED: frozenset(),
-    A.WITHDRAWN: frozenset(),
-}
-
 
 class AcknowledgementStatus(LabelledEnum):
     RECEIVED = "received"
@@ -89,7 +80,7 @@ advisory_agreements = link_table("advisory_agreements", "advisory", "advisories"
 
 class Advisory(ShareableMixin, db.Model):
     __tablename__ = "advisories"
-    TRANSITIONS = TRANSITIONS
+    TRANSITIONS = AdvisoryStatus.lifecycle("draft ⇄ in_review → released → superseded | withdrawn")
     NOUN = "An advisory"
     DEFAULTS = {"status": AdvisoryStatus.DRAFT, "tlp": TLP.AMBER, "severity": Severity.MEDIUM,
                 "kind": AdvisoryKind.THREAT_ALERT}

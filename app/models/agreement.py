@@ -46,17 +46,6 @@ class AgreementStatus(LabelledEnum):
 
 
 S = AgreementStatus
-TRANSITIONS: dict[AgreementStatus, frozenset[AgreementStatus]] = {
-    S.DRAFT: frozenset({S.IN_REVIEW, S.CANCELLED}),
-    S.IN_REVIEW: frozenset({S.DRAFT, S.APPROVED, S.CANCELLED}),
-    S.APPROVED: frozenset({S.OUT_FOR_SIGNATURE, S.CANCELLED}),
-    # Both steps are taken by signing (app/signing): the last signature in, or a signatory declining.
-    S.OUT_FOR_SIGNATURE: frozenset({S.ACTIVE, S.DRAFT}),
-    S.ACTIVE: frozenset({S.EXPIRED, S.TERMINATED}),
-    S.EXPIRED: frozenset(),
-    S.TERMINATED: frozenset(),
-    S.CANCELLED: frozenset(),
-}
 # Content is frozen once the agreement leaves review: what is signed is what was approved.
 EDITABLE_STATUSES = frozenset({S.DRAFT, S.IN_REVIEW})
 
@@ -98,7 +87,13 @@ class Agreement(ShareableMixin, db.Model):
                                "created_by_id"),
                       sa.Index("ix_agreements_live_expiry", "archived_at", "expiry_date", "status", "tlp",
                                "owner_organization_id", "created_by_id"))
-    TRANSITIONS = TRANSITIONS
+    # Both steps out of signature are taken by signing (app/signing): the last signature in, or a signatory declining.
+    TRANSITIONS = AgreementStatus.lifecycle(
+        "draft → in_review → approved → out_for_signature → active → expired | terminated",
+        "in_review → draft",  # changes requested
+        "out_for_signature → draft",  # a signatory declined
+        "draft | in_review | approved → cancelled",
+    )
     NOUN = "An agreement"
     DEFAULTS = {"status": AgreementStatus.DRAFT, "tlp": TLP.AMBER}
 

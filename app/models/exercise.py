@@ -45,13 +45,6 @@ class ExerciseStatus(LabelledEnum):
 
 
 E = ExerciseStatus
-TRANSITIONS = {
-    E.PLANNING: frozenset({E.READY}),
-    E.READY: frozenset({E.PLANNING, E.CONDUCTED}),
-    E.CONDUCTED: frozenset({E.EVALUATED}),
-    E.EVALUATED: frozenset({E.CLOSED}),
-    E.CLOSED: frozenset(),
-}
 
 
 class ParticipantRole(LabelledEnum):
@@ -93,12 +86,6 @@ class CorrectiveActionStatus(LabelledEnum):
 
 
 C = CorrectiveActionStatus
-CORRECTIVE_TRANSITIONS = {
-    C.OPEN: frozenset({C.IN_PROGRESS, C.COMPLETED}),
-    C.IN_PROGRESS: frozenset({C.OPEN, C.COMPLETED}),
-    C.COMPLETED: frozenset({C.IN_PROGRESS, C.VERIFIED}),  # back to work when verification finds a gap
-    C.VERIFIED: frozenset(),
-}
 
 # FEMA National Preparedness Goal (2nd ed.): the 32 core capabilities, by stable code.
 CORE_CAPABILITIES: dict[str, str] = {
@@ -142,7 +129,7 @@ exercise_agreements = link_table("exercise_agreements", "exercise", "exercises",
 
 class Exercise(ShareableMixin, db.Model):
     __tablename__ = "exercises"
-    TRANSITIONS = TRANSITIONS
+    TRANSITIONS = ExerciseStatus.lifecycle("planning ⇄ ready → conducted → evaluated → closed")
     NOUN = "An exercise"
     DEFAULTS = {"status": ExerciseStatus.PLANNING, "tlp": TLP.AMBER}
 
@@ -287,7 +274,8 @@ class CorrectiveAction(LifecycleMixin, RecordMixin, db.Model):
     """An improvement-plan item from an area for improvement. Takes the visibility of its exercise."""
 
     __tablename__ = "corrective_actions"
-    TRANSITIONS = CORRECTIVE_TRANSITIONS
+    # Back from completed to work when verification finds a gap.
+    TRANSITIONS = CorrectiveActionStatus.lifecycle("open ⇄ in_progress ⇄ completed → verified", "open → completed")
     NOUN = "A corrective action"
     DEFAULTS = {"status": CorrectiveActionStatus.OPEN}
 

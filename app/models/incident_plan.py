@@ -64,12 +64,6 @@ class PlanStatus(LabelledEnum):
 
 
 P = PlanStatus
-TRANSITIONS = {
-    P.DRAFT: frozenset({P.IN_REVIEW}),
-    P.IN_REVIEW: frozenset({P.DRAFT, P.APPROVED}),
-    P.APPROVED: frozenset({P.RETIRED}),
-    P.RETIRED: frozenset(),
-}
 
 
 class Phase(LabelledEnum):
@@ -86,7 +80,7 @@ incident_plan_organizations = link_table("incident_plan_organizations", "inciden
 
 class IncidentPlan(ShareableMixin, ReviewedMixin, db.Model):
     __tablename__ = "incident_plans"
-    TRANSITIONS = TRANSITIONS
+    TRANSITIONS = PlanStatus.lifecycle("draft ⇄ in_review → approved → retired")
     NOUN = "A plan"
     DEFAULTS = {"status": PlanStatus.DRAFT, "tlp": TLP.AMBER, "version_label": "1.0"}
     __table_args__ = (sa.UniqueConstraint("reference", "version_label", name="reference_version"),)

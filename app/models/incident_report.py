@@ -46,15 +46,6 @@ class IncidentStatus(LabelledEnum):
     CLOSED = "closed"
 
 
-S = IncidentStatus
-TRANSITIONS = {
-    S.OPEN: frozenset({S.CONTAINED, S.RESOLVED}),
-    S.CONTAINED: frozenset({S.RESOLVED}),
-    S.RESOLVED: frozenset({S.CLOSED}),
-    S.CLOSED: frozenset(),
-}
-
-
 class GeographicSpread(LabelledEnum):
     LOCAL = "local"
     REGIONAL = "regional"
@@ -88,7 +79,7 @@ class StageKind(LabelledEnum):
 
 class IncidentReport(ShareableMixin, db.Model):
     __tablename__ = "incident_reports"
-    TRANSITIONS = TRANSITIONS
+    TRANSITIONS = IncidentStatus.lifecycle("open → contained → resolved → closed", "open → resolved")
     NOUN = "An incident report"
     DEFAULTS = {"status": IncidentStatus.OPEN, "tlp": TLP.AMBER_STRICT, "geographic_spread": GeographicSpread.LOCAL,
                 "suspected_cause": SuspectedCause.UNKNOWN, "significance": Significance.UNKNOWN}

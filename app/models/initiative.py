@@ -30,21 +30,13 @@ class Health(LabelledEnum):
     RED = "red"
 
 
-S = InitiativeStatus
-TRANSITIONS: dict[InitiativeStatus, frozenset[InitiativeStatus]] = {
-    S.PROPOSED: frozenset({S.ACTIVE, S.CANCELLED}),
-    S.ACTIVE: frozenset({S.ON_HOLD, S.COMPLETED, S.CANCELLED}),
-    S.ON_HOLD: frozenset({S.ACTIVE, S.CANCELLED}),
-    S.COMPLETED: frozenset(),
-    S.CANCELLED: frozenset(),
-}
-
 initiative_participants = link_table("initiative_participants", "initiative", "initiatives")
 
 
 class Initiative(ShareableMixin, db.Model):
     __tablename__ = "initiatives"
-    TRANSITIONS = TRANSITIONS
+    TRANSITIONS = InitiativeStatus.lifecycle("proposed → active ⇄ on_hold", "active → completed",
+                                            "proposed | active | on_hold → cancelled")
     NOUN = "An initiative"
     DEFAULTS = {"status": InitiativeStatus.PROPOSED, "health": Health.GREEN, "tlp": TLP.AMBER}
 

@@ -15,7 +15,6 @@ from app.models._common import (
     Sector,
     ShareableMixin,
     enum_column_type,
-    free_lifecycle,
     today,
 )
 
@@ -61,12 +60,10 @@ class RiskStatus(LabelledEnum):
     CLOSED = "closed"
 
 
-TRANSITIONS = free_lifecycle(RiskStatus, closed=RiskStatus.CLOSED, reopens_to=RiskStatus.OPEN)
-
-
 class Risk(ShareableMixin, ReviewedMixin, db.Model):
     __tablename__ = "risks"
-    TRANSITIONS = TRANSITIONS
+    TRANSITIONS = RiskStatus.lifecycle("open ⇄ mitigating ⇄ accepted ⇄ open",
+                                       "open | mitigating | accepted → closed → open")
     NOUN = "A risk"
     DEFAULTS = {"status": RiskStatus.OPEN, "treatment": Treatment.MITIGATE, "tlp": TLP.AMBER}
     __table_args__ = (
@@ -154,18 +151,12 @@ class MitigationStatus(LabelledEnum):
 
 M = MitigationStatus
 OPEN_MITIGATION = (M.PLANNED, M.IN_PROGRESS)
-MITIGATION_TRANSITIONS = {
-    M.PLANNED: frozenset({M.IN_PROGRESS, M.CANCELLED}),
-    M.IN_PROGRESS: frozenset({M.PLANNED, M.IMPLEMENTED, M.CANCELLED}),
-    M.IMPLEMENTED: frozenset({M.IN_PROGRESS, M.VERIFIED}),
-    M.VERIFIED: frozenset({M.IN_PROGRESS}),
-    M.CANCELLED: frozenset({M.PLANNED}),
-}
 
 
 class Mitigation(LifecycleMixin, RecordMixin, db.Model):
     __tablename__ = "mitigations"
-    TRANSITIONS = MITIGATION_TRANSITIONS
+    TRANSITIONS = MitigationStatus.lifecycle("planned ⇄ in_progress ⇄ implemented → verified → in_progress",
+                                           "planned | in_progress → cancelled → planned")
     NOUN = "A mitigation"
     NOT_STARTED = M.PLANNED  # assigned work not begun: "Newly assigned" in the inbox
     DEFAULTS = {"status": MitigationStatus.PLANNED, "effectiveness": 0}

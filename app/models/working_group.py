@@ -13,7 +13,6 @@ from app.models._common import (
     ShareableMixin,
     TimestampMixin,
     enum_column_type,
-    free_lifecycle,
     today,
     utcnow,
 )
@@ -30,13 +29,9 @@ class MemberRole(LabelledEnum):
     OBSERVER = "observer"
 
 
-GROUP_TRANSITIONS = free_lifecycle(WorkingGroupStatus, closed=WorkingGroupStatus.CLOSED,
-                                   reopens_to=WorkingGroupStatus.ACTIVE)
-
-
 class WorkingGroup(ShareableMixin, db.Model):
     __tablename__ = "working_groups"
-    TRANSITIONS = GROUP_TRANSITIONS
+    TRANSITIONS = WorkingGroupStatus.lifecycle("active ⇄ closed")
     NOUN = "A working group"
     DEFAULTS = {"status": WorkingGroupStatus.ACTIVE, "tlp": TLP.AMBER}
 
@@ -111,7 +106,6 @@ class TaskPriority(LabelledEnum):
 
 
 T = TaskStatus
-TASK_TRANSITIONS = free_lifecycle(TaskStatus, closed=T.DONE, reopens_to=T.IN_PROGRESS)
 
 
 class Task(LifecycleMixin, RecordMixin, db.Model):
@@ -125,7 +119,8 @@ class Task(LifecycleMixin, RecordMixin, db.Model):
                                "working_group_id"),
                       sa.Index("ix_tasks_assignee_live", "assignee_id", "archived_at", "working_group_id", "status",
                                "due_date"))
-    TRANSITIONS = TASK_TRANSITIONS
+    TRANSITIONS = TaskStatus.lifecycle("todo ⇄ in_progress ⇄ blocked ⇄ todo",
+                                       "todo | in_progress | blocked → done → in_progress")
     NOUN = "A task"
     NOT_STARTED = T.TO_DO  # assigned work not begun: "Newly assigned" in the inbox
     DEFAULTS = {"status": TaskStatus.TO_DO, "priority": TaskPriority.MEDIUM}
