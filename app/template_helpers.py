@@ -56,10 +56,19 @@ def row_url(endpoint: str, arg: str):
     return made[endpoint, arg]
 
 
+_OPTION = '\n      <option value="{}">'
+
+
 def select_options(options, current: str) -> Markup:
     """The <option>s of a list's filter (templates/_macros/forms.html: filter_select): `options` (value, text)
     pairs, `current` the chosen value as text. One join here instead of a template loop that escapes and compares
-    option after option (the risk register's initiative filter offers every visible initiative)."""
+    option after option (the risk register's initiative filter offers every visible initiative).
+
+    `options` may also be options this function wrote before with nothing chosen (Markup, kept by the page for
+    long lists): `current` is then marked in them."""
+    if isinstance(options, Markup):
+        chosen = _OPTION.format(escape(current))
+        return Markup(str.replace(options, chosen, chosen[:-1] + " selected>", 1)) if current else options
     return Markup("".join(f'\n      <option value="{escape(value)}"{" selected" if str(value) == current else ""}>'
                           f'{escape(text)}</option>' for value, text in options))
 

@@ -171,6 +171,7 @@ def test_query_count_is_constant_with_page_size(app, client_as):
     def count(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
+    client.get("/risks/")  # the filters' choices are written once per content generation (see below)
     with app.app_context():
         sa.event.listen(db.engine, "before_cursor_execute", count)
     counts = []
@@ -180,3 +181,38 @@ def test_query_count_is_constant_with_page_size(app, client_as):
         assert response.status_code == 200 and response.data.count(b"Bulk risk") == per_page
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def initiative_choices(client) -> list[str]:
+    page = client.get("/risks/").data.decode()
+    select = re.search(r'<select[^>]*id="filter-initiative".*?</select>', page, re.S).group(0)
+    return [unescape(text) for text in re.findall(r'<option value="\d+"[^>]*>([^<]*)</option>', select)]
+
+
+def test_initiative_filter_offers_the_readers_initiatives_and_follows_every_change(app, world):
+    """The filters' choices are kept per reader's scope and content generation: another organisation's
+    reader never gets them, and a committed change shows on the next page."""
+    with app.app_context():
+        owner = db.session.get(User, world.ids["coord_a"])
+        initiative = factories.initiative(owner_organization=owner.organization, created_by=owner, tlp=TLP.AMBER,
+                                          reference="INI-2026-0900", title="Fence programme")
+        initiative_id = initiative.id
+    member_a, member_b = world.clients["member_a"], world.clients["member_b"]
+    assert initiative_choices(member_a) == ["INI-2026-0900 · Fence programme"]
+    assert initiative_choices(member_b) == []  # AMBER of Org A: not Org B's
+    with app.app_context():
+        db.session.get(type(initiative), initiative_id).title = "Fence & gate programme"
+        db.session.commit()
+    assert initiative_choices(member_a) == ["INI-2026-0900 · Fence & gate programme"]
+    page = member_a.get(f"/risks/?initiative={initiative_id}").data.decode()
+    assert f'<option value="{initiative_id}" selected>INI-2026-0900 · Fence &amp; gate programme</option>' in page
+    assert initiative_choices(member_b) == []
+
+
+def test_heat_map_counts_follow_a_new_risk_and_stay_per_reader(app, world):
+    before = {key: heat_cells(world.clients[key]) for key in ("member_a", "member_b")}
+    with app.app_context():
+        creator = db.session.get(User, world.ids["coord_a"])
+        factories.risk(created_by=creator, tlp=TLP.AMBER, likelihood=1, impact=1)
+    assert heat_cells(world.clients["member_a"])[(1, 1)][0] == before["member_a"][(1, 1)][0] + 1
+    assert heat_cells(world.clients["member_b"]) == before["member_b"]  # AMBER of Org A: not counted for Org B

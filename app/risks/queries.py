@@ -12,9 +12,10 @@ from flask import request
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
-from app import listing, permissions, precompiled
+from app import listing, permissions
 from app.extensions import db
 from app.models import Mitigation, Organization, Risk, RiskLevel, RiskStatus, Treatment, User
+from app.risks.kept import kept
 
 SCALE = range(1, 6)
 FAR_FUTURE = date(9999, 12, 31)
@@ -131,11 +132,10 @@ def _mitigation_counts() -> sa.Select:
 
 def heat_map_counts(filters: dict) -> dict[tuple[int, int], int]:
     """{(likelihood, impact): count} of visible, non-archived risks under the other filters: ONE query. Without
-    such filters (the register as it first opens, or one of its cells) the statement is kept per user scope and
-    day and sent as SQL compiled once (app/precompiled.py)."""
+    such filters (the register as it first opens, or one of its cells) the counts are kept per reader's scope and
+    content generation (kept.py)."""
     if _unfiltered(filters, "likelihood", "impact", "archived"):
-        rows = precompiled.rows(permissions.scoped_statements("risk_heat_map", current_user,
-                                                              lambda: _heat_map_counts(filters)))
+        rows = kept("heat_map", current_user, lambda: db.session.execute(_heat_map_counts(filters)).all())
     else:
         rows = db.session.execute(_heat_map_counts(filters)).all()
     return {(likelihood, impact): count for likelihood, impact, count in rows}

@@ -1,6 +1,7 @@
 """The register, a risk's detail, create/edit, lifecycle, archive/restore, history."""
 from flask import render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from app import lifecycle, listing, permissions, precompiled
@@ -19,8 +20,10 @@ from app.models import (
 )
 from app.risks import bp, heat_map, queries, services
 from app.risks.forms import IMPACT_LABELS, LIKELIHOOD_LABELS, NOTE_MAX, RiskForm, RiskStatusForm
+from app.risks.kept import kept
 from app.risks.routes import get_visible_risk
 from app.shortcuts import prefill_from_query
+from app.template_helpers import select_options
 
 
 def _initiatives(current: int | None = None) -> list[Initiative]:
@@ -52,23 +55,31 @@ def _heat_map(filters: dict) -> dict:
     return heat_map.heat_map(queries.heat_map_counts(filters), _cell_urls(), selected)
 
 
-def _filter_options() -> dict[str, list[tuple[str, str]]]:
-    # Light rows from statements built and compiled once per scope (app/precompiled.py), not records.
+def _labelled(members) -> list[tuple[str, str]]:
+    return [(m.value, m.label) for m in members]
+
+
+# The filters whose choices never change, once per process.
+FIXED_OPTIONS = {
+    "status": _labelled(RiskStatus), "level": _labelled(RiskLevel), "treatment": _labelled(Treatment),
+    "sector": _labelled(Sector), "tlp": _labelled(TLP),
+    "likelihood": [(str(n), f"{n} – {text}") for n, text in LIKELIHOOD_LABELS.items()],
+    "impact": [(str(n), f"{n} – {text}") for n, text in IMPACT_LABELS.items()],
+}
+
+
+def _filter_options() -> dict:
+    """The filters' choices. Those drawn from the database (the organisations; the initiatives, every visible
+    one: a thousand at scale) are written as <option>s once per reader's scope and content generation (kept.py)."""
+    return {**FIXED_OPTIONS, **kept("filter_options", current_user, _written_options)}
+
+
+def _written_options() -> dict[str, Markup]:
     initiatives = precompiled.rows(permissions.scoped_statements("risk_initiative_options", current_user, lambda: (
         permissions.visible_initiatives(current_user).where(Initiative.archived_at.is_(None))
         .with_only_columns(Initiative.id, Initiative.reference, Initiative.title).order_by(Initiative.reference))))
-
-    def labelled(members):
-        return [(m.value, m.label) for m in members]
-
-    return {
-        "status": labelled(RiskStatus), "level": labelled(RiskLevel), "treatment": labelled(Treatment),
-        "sector": labelled(Sector), "tlp": labelled(TLP),
-        "organization": [(str(id_), name) for id_, name in listing.organization_options(current_user)],
-        "initiative": [(str(id_), f"{reference} · {title}") for id_, reference, title in initiatives],
-        "likelihood": [(str(n), f"{n} – {text}") for n, text in LIKELIHOOD_LABELS.items()],
-        "impact": [(str(n), f"{n} – {text}") for n, text in IMPACT_LABELS.items()],
-    }
+    return {"organization": select_options(listing.organization_options(current_user), ""),
+            "initiative": select_options(((id_, f"{reference} · {title}") for id_, reference, title in initiatives), "")}
 
 
 _LIKELIHOOD, _IMPACT = "2147483646", "2147483645"  # placeholders: values no cell takes
