@@ -190,3 +190,42 @@ def test_agreement_figures_count_what_each_insider_may_read(app):
             assert figures["agreement_total"] == sum(by_status.values()), name
             assert figures["expiring_count"] == expiring == len(figures["expiring"]), name
             assert g.report_editions == report_editions(reader) and g.report_editions[-1] is highest, name
+
+
+def test_my_tasks_are_the_first_by_due_date_among_those_the_reader_may_see(app):
+    """The person's first tasks by due date (those without one last), from the groups they may read: a partner's
+    group they are a member of counts, a TLP:RED group they were not given does not, nor a done or archived task."""
+    from app.extensions import db
+    from app.main.dashboard import MY_LIMIT, dashboard_for
+    from app.models import User, utcnow
+
+    with app.app_context():
+        org_a, org_b = factories.organization(name="Alpha"), factories.organization(name="Bravo")
+        member = factories.user(role=Role.MEMBER, organization=org_a)
+        coordinator_b = factories.user(role=Role.COORDINATOR, organization=org_b)
+        ours = factories.working_group(created_by=member, tlp=TLP.AMBER, members=[member])
+        partners = factories.working_group(created_by=coordinator_b, tlp=TLP.AMBER, members=[member, coordinator_b])
+        red = factories.working_group(created_by=coordinator_b, tlp=TLP.RED, members=[member, coordinator_b])
+
+        def task(group, title, days=None, **kw):
+            due = today() + timedelta(days=days) if days is not None else None
+            factories.task(working_group=group, assignee=member, title=title, due_date=due, **kw)
+
+        task(ours, "Undated")
+        task(ours, "Day 3", 3)
+        task(ours, "Day 1", 1)
+        task(partners, "Partner's day 2", 2)
+        task(red, "Red day 0", 0)
+        task(ours, "Done", -1, status=TaskStatus.DONE)
+        task(ours, "Archived", -1, archived_at=utcnow())
+        member_id = member.id
+
+        def mine():
+            figures = dashboard_for(db.session.get(User, member_id))
+            return figures["my_task_count"], [t.title for t in figures["my_tasks"]]
+
+        assert mine() == (4, ["Day 1", "Partner's day 2", "Day 3", "Undated"])
+        for n in range(MY_LIMIT):
+            task(partners, f"Later {n}", 10 + n)
+        assert mine() == (4 + MY_LIMIT, ["Day 1", "Partner's day 2", "Day 3",
+                                         *(f"Later {n}" for n in range(MY_LIMIT - 3))])

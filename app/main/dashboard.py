@@ -101,6 +101,16 @@ _ORDER = {
 }
 
 
+def _first_due(stmt: sa.Select, model, limit: int = MY_LIMIT) -> sa.CompoundSelect:
+    """The ids among which the first `limit` rows of `stmt` by due date are (those without one last): the first by
+    due date and the first without one, each read in an index's order and stopped early, instead of sorting every
+    open item of the person (10,000 tasks at scale) to keep eight. Only ids of `stmt`, the reader's scope."""
+    ids = stmt.with_only_columns(model.id).order_by(None)
+    dated = ids.where(model.due_date.is_not(None)).order_by(model.due_date, model.id).limit(limit).subquery()
+    undated = ids.where(model.due_date.is_(None)).order_by(model.id).limit(limit).subquery()
+    return sa.union_all(sa.select(dated.c.id), sa.select(undated.c.id))
+
+
 def _statements(user: User) -> dict:
     """The dashboard's statements for `user` (built once per scope and day: permissions.scoped_statements)."""
     portfolio = user.role in (Role.COORDINATOR, Role.EXECUTIVE)
@@ -168,7 +178,8 @@ def _statements(user: User) -> dict:
         lines.append(_line("my_groups", my_groups, id=WorkingGroup.id, reference=WorkingGroup.reference,
                            title=WorkingGroup.name, tlp=WorkingGroup.tlp,
                            order=(WorkingGroup.name,), limit=MY_LIMIT))
-        statements["my_tasks"] = (my_tasks.options(contains_eager(Task.working_group))
+        statements["my_tasks"] = (sa.select(Task).join(Task.working_group).where(Task.id.in_(_first_due(my_tasks, Task)))
+                                  .options(contains_eager(Task.working_group))
                                   .order_by(Task.due_date.is_(None), Task.due_date, Task.id).limit(MY_LIMIT))
         statements["my_mitigations"] = (my_mitigations.options(contains_eager(Mitigation.risk))
                                         .order_by(Mitigation.due_date.is_(None), Mitigation.due_date, Mitigation.id)

@@ -113,12 +113,15 @@ class Task(LifecycleMixin, RecordMixin, db.Model):
     # Read from the index, not the rows: a group's overdue tasks (the dashboard's per-group counts), and a
     # person's open tasks (their counts and nearest due dates; it serves every lookup by assignee). A person's
     # live tasks by group (My tasks and the dashboard's counts): one range per visible group instead of every
-    # task of theirs checked against the visible groups one by one (at 10,000 of them, 8 → 3 ms).
+    # task of theirs checked against the visible groups one by one (at 10,000 of them, 8 → 3 ms). A person's
+    # live tasks by due date: the dashboard's first few read in order, stopping early (7.6 → 1.6 ms).
     __table_args__ = (sa.Index("ix_tasks_group_due", "working_group_id", "due_date", "status", "archived_at"),
                       sa.Index("ix_tasks_assignee_open", "assignee_id", "status", "due_date", "archived_at",
                                "working_group_id"),
                       sa.Index("ix_tasks_assignee_live", "assignee_id", "archived_at", "working_group_id", "status",
-                               "due_date"))
+                               "due_date"),
+                      sa.Index("ix_tasks_assignee_due", "assignee_id", "archived_at", "due_date", "status",
+                               "working_group_id"))
     TRANSITIONS = TaskStatus.lifecycle("todo ⇄ in_progress ⇄ blocked ⇄ todo",
                                        "todo | in_progress | blocked → done → in_progress")
     NOUN = "A task"
