@@ -154,9 +154,9 @@ def archive_or_restore(record, step: Callable, name: str | None = None, *, back:
     returns False when the record already was in that state, which is then said rather than refused; an error
     in `refused` (the record cannot leave in its state) is flashed and nothing is written.
     `name` defaults to the kind's noun and the record's reference, or its number when it has none ("Incident
-    report INC-2026-0007", "Corrective action #12"); `back` to the record's detail page (the view's own arguments)."""
+    report INC-2026-0007", "Corrective action #12"); `back` to the record's page (record_page)."""
     name = name or f"{kinds.kind_of(record).noun} {getattr(record, 'reference', None) or f'#{record.id}'}"
-    back = back or url_for(".detail", **request.view_args)
+    back = back or record_page()
     if request.url_rule.rule.endswith("/restore"):
         return act(record, lambda: step(current_user, record, archived=False), back=back, done=f"{name} restored.",
                    unchanged=f"{name} is not archived.", refused=refused)
@@ -177,8 +177,14 @@ def saved(message: str, url: str):
     return redirect(url)
 
 
-def saved_or_unchanged(changes, message: str, url: str, unchanged: str = "No changes to save."):
+def saved_or_unchanged(changes, message: str, url: str | None = None, unchanged: str = "No changes to save."):
     """The end of a saved edit form: `message` when the service reports `changes`, else `unchanged` (an untouched
-    form saves nothing and says so), then `url`."""
+    form saves nothing and says so), then `url`, by default the record's page."""
     flash(message if changes else unchanged, "success" if changes else "info")
-    return redirect(url)
+    return redirect(url or record_page())
+
+
+def record_page() -> str:
+    """The detail page of the record the view's URL names, from the view's own arguments (/exercises/7/edit and
+    /exercises/7/archive go back to /exercises/7)."""
+    return url_for(".detail", **request.view_args)

@@ -90,8 +90,7 @@ def edit(corrective_action_id: int):
                     objective=next((o for o in objectives if o.id == form.objective_id.data), None),
                     start_date=form.start_date.data, due_date=form.due_date.data,
                     **improvement.readable_links(current_user, form.data, held=action))
-            return lifecycle.saved_or_unchanged(changes, f"Corrective action #{action.id} saved.",
-                                                url_for(".detail", corrective_action_id=action.id))
+            return lifecycle.saved_or_unchanged(changes, f"Corrective action #{action.id} saved.")
     return lifecycle.form_page("corrective_actions/form.html", form, action=action)
 
 

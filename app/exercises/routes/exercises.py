@@ -122,8 +122,7 @@ def edit(exercise_id: int):
                     agreements=[a for a in (*unreadable, *agreements) if a.id in chosen_agreements],
                     recipients=form.recipients.chosen(),
                     **form.model_data())
-            return lifecycle.saved_or_unchanged(changes, f"Exercise {exercise.reference} saved.",
-                                                url_for(".detail", exercise_id=exercise.id))
+            return lifecycle.saved_or_unchanged(changes, f"Exercise {exercise.reference} saved.")
     return lifecycle.form_page("exercises/form.html", form, exercise=exercise)
 
 

@@ -164,8 +164,7 @@ def edit(working_group_id: int):
         with lifecycle.saving(group, form, url_for(".edit", working_group_id=group.id)):
             changes = services.update_working_group(current_user, group, expected_version=form.expected_version(),
                                                     **_form_values(form, group))
-        return lifecycle.saved_or_unchanged(changes, "Working group saved.",
-                                            url_for(".detail", working_group_id=group.id))
+        return lifecycle.saved_or_unchanged(changes, "Working group saved.")
     return lifecycle.form_page("working_groups/form.html", form, group=group)
 
 
