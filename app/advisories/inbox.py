@@ -3,20 +3,23 @@ four eyes), and released advisories awaiting the user's organisation's acknowled
 from datetime import date
 
 import sqlalchemy as sa
-from flask import url_for
 
 from app import permissions
 from app.extensions import db
-from app.inbox.providers import InboxEntry, due_note, provider
+from app.inbox.providers import Branch, EntryRow, InboxEntry, due_note, entry_row, provider
 from app.models import (
     Advisory,
     AdvisoryAcknowledgement,
     AdvisoryAuthor,
+    AdvisoryKind,
     AdvisoryRecipient,
     AdvisoryStatus,
     Role,
+    Severity,
     User,
+    today,
 )
+from app.template_helpers import row_url
 
 APPROVE = "Advisories to approve"
 ACKNOWLEDGE = "Advisories to acknowledge"
@@ -44,31 +47,42 @@ def to_acknowledge(user: User) -> sa.Select:
                            AdvisoryAcknowledgement.organization_id == user.organization_id))
 
 
-def _label(advisory: Advisory) -> str:
+def _approve_entry(row: EntryRow, user: User) -> InboxEntry:
+    return InboxEntry(section=APPROVE, action="Read the text, then approve it for your organisation",
+                      reference=row.reference, title=row.title, url=row_url("advisories.detail", "advisory_id")(row.id),
+                      tlp=row.tlp, note=f"{Severity(row.label).label} {AdvisoryKind(row.detail).label.lower()}")
+
+
+def _acknowledge_entry(row: EntryRow, user: User) -> InboxEntry:
+    severity = Severity(row.label)
+    overdue = severity.urgent and row.due is not None and row.due < today()  # Advisory.is_acknowledgement_overdue
+    return InboxEntry(
+        section=ACKNOWLEDGE, action="Acknowledge: received, acted or not applicable", reference=row.reference,
+        title=row.title, url=row_url("advisories.detail", "advisory_id")(row.id) + "#recipients", tlp=row.tlp,
+        due=row.due, rank=0 if overdue else 1,
+        note=" · ".join(n for n in (f"{severity.label} severity", due_note(row.due)) if n))
+
+
+def _columns(**more) -> list:
     # The inbox shows what the reader may read: recipients read the restricted edition (they participate).
-    return advisory.title
+    return entry_row(id=Advisory.id, reference=Advisory.reference, title=Advisory.title, tlp=Advisory.tlp,
+                     label=Advisory.severity, **more)
 
 
-@provider(17, APPROVE, count=lambda user: [to_approve(user)])
-def advisories_to_approve(user: User, limit: int | None = None) -> list[InboxEntry]:
-    stmt = to_approve(user).order_by(Advisory.updated_at)
-    return [InboxEntry(section=APPROVE, action="Read the text, then approve it for your organisation",
-                       reference=a.reference, title=_label(a), url=url_for("advisories.detail", advisory_id=a.id),
-                       tlp=a.tlp, note=f"{a.severity.label} {a.kind.label.lower()}")
-            for a in db.session.scalars(stmt if limit is None else stmt.limit(limit))]
+@provider(17, APPROVE)
+def advisories_to_approve(user: User) -> list[Branch]:
+    if user.role is not Role.COORDINATOR:
+        return []
+    return [Branch(to_approve(user).with_only_columns(*_columns(detail=Advisory.kind)), (Advisory.updated_at,),
+                   _approve_entry)]
 
 
-@provider(18, ACKNOWLEDGE, count=lambda user: [to_acknowledge(user)])
-def advisories_to_acknowledge(user: User, limit: int | None = None) -> list[InboxEntry]:
-    stmt = to_acknowledge(user).order_by(Advisory.acknowledgement_deadline, Advisory.released_at.desc())
-    entries = []
-    for a in db.session.scalars(stmt if limit is None else stmt.limit(limit)):
-        entries.append(InboxEntry(
-            section=ACKNOWLEDGE, action="Acknowledge: received, acted or not applicable", reference=a.reference,
-            title=_label(a), url=url_for("advisories.detail", advisory_id=a.id, _anchor="recipients"), tlp=a.tlp,
-            due=a.acknowledgement_deadline, rank=0 if a.is_acknowledgement_overdue() else 1,
-            note=" · ".join(n for n in (f"{a.severity.label} severity", due_note(a.acknowledgement_deadline)) if n)))
-    return entries
+@provider(18, ACKNOWLEDGE)
+def advisories_to_acknowledge(user: User) -> list[Branch]:
+    if user.role is not Role.COORDINATOR:
+        return []
+    return [Branch(to_acknowledge(user).with_only_columns(*_columns(due=Advisory.acknowledgement_deadline)),
+                   (Advisory.acknowledgement_deadline, Advisory.released_at.desc()), _acknowledge_entry)]
 
 
 def calendar_entries(user: User) -> list[tuple[Advisory, str, date]]:

@@ -4,12 +4,9 @@ and completed corrective actions the user's lead organisation must verify."""
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import url_for
-from sqlalchemy.orm import contains_eager
 
 from app import permissions
-from app.extensions import db
-from app.inbox.providers import DUE_SOON_DAYS, InboxEntry, due_note, provider
+from app.inbox.providers import DUE_SOON_DAYS, Branch, EntryRow, InboxEntry, due_note, entry_row, provider
 from app.models import (
     CorrectiveAction,
     CorrectiveActionStatus,
@@ -22,6 +19,7 @@ from app.models import (
     User,
     today,
 )
+from app.template_helpers import row_url
 
 SECTION = "Exercises"
 ACTIVE = (CorrectiveActionStatus.OPEN, CorrectiveActionStatus.IN_PROGRESS)
@@ -55,36 +53,38 @@ def actions_to_verify(user: User) -> sa.Select:
         CorrectiveAction.status == CorrectiveActionStatus.COMPLETED, CorrectiveAction.completed_by_id != user.id)
 
 
-def _count(user: User) -> list[sa.Select]:
-    statements = [injects_delivered(user), actions_due(user)]
-    return statements + [actions_to_verify(user)] if user.role is Role.COORDINATOR else statements
+def _inject_entry(row: EntryRow, user: User) -> InboxEntry:
+    return InboxEntry(section=SECTION, action=f"Inject {row.flag}: act on it now", reference=row.reference,
+                      title=row.title, tlp=row.tlp, rank=0,
+                      url=row_url("exercises.detail", "exercise_id")(row.parent_id) + f"#inject-{row.id}")
 
 
-def _first(stmt: sa.Select, limit: int | None, *order) -> list:
-    stmt = stmt.order_by(*order)
-    return db.session.scalars(stmt if limit is None else stmt.limit(limit)).all()
+def _due_entry(row: EntryRow, user: User) -> InboxEntry:
+    return InboxEntry(section=SECTION, action="Corrective action: carry it out", reference=row.reference,
+                      title=row.title, tlp=row.tlp, due=row.due, note=due_note(row.due),
+                      url=row_url("corrective_actions.detail", "corrective_action_id")(row.id))
 
 
-@provider(14, SECTION, count=_count)
-def exercise_work(user: User, limit: int | None = None) -> list[InboxEntry]:
-    entries = []
-    for inject in _first(injects_delivered(user).options(contains_eager(ExerciseInject.exercise)), limit,
-                         ExerciseInject.delivered_at.desc(), ExerciseInject.id):
-        entries.append(InboxEntry(
-            section=SECTION, action=f"Inject {inject.number}: act on it now", reference=inject.exercise.reference,
-            title=inject.exercise.title, tlp=inject.exercise.tlp, rank=0,
-            url=url_for("exercises.detail", exercise_id=inject.exercise_id, _anchor=f"inject-{inject.id}")))
-    for action in _first(actions_due(user).options(contains_eager(CorrectiveAction.exercise)), limit,
-                         CorrectiveAction.due_date, CorrectiveAction.id):
-        entries.append(InboxEntry(
-            section=SECTION, action="Corrective action: carry it out", reference=action.exercise.reference,
-            title=action.title, tlp=action.exercise.tlp, due=action.due_date, note=due_note(action.due_date),
-            url=url_for("corrective_actions.detail", corrective_action_id=action.id)))
+def _verify_entry(row: EntryRow, user: User) -> InboxEntry:
+    return InboxEntry(section=SECTION, action="Corrective action completed: verify it", reference=row.reference,
+                      title=row.title, tlp=row.tlp, url=row_url("corrective_actions.detail", "corrective_action_id")(row.id))
+
+
+def _action_columns() -> list:
+    return entry_row(id=CorrectiveAction.id, parent_id=CorrectiveAction.exercise_id, reference=Exercise.reference,
+                     title=CorrectiveAction.title, tlp=Exercise.tlp, due=CorrectiveAction.due_date)
+
+
+@provider(14, SECTION)
+def exercise_work(user: User) -> list[Branch]:
+    branches = [
+        Branch(injects_delivered(user).with_only_columns(*entry_row(
+            id=ExerciseInject.id, parent_id=ExerciseInject.exercise_id, reference=Exercise.reference,
+            title=Exercise.title, tlp=Exercise.tlp, flag=ExerciseInject.number)),
+            (ExerciseInject.delivered_at.desc(), ExerciseInject.id), _inject_entry),
+        Branch(actions_due(user).with_only_columns(*_action_columns()),
+               (CorrectiveAction.due_date, CorrectiveAction.id), _due_entry)]
     if user.role is Role.COORDINATOR:
-        for action in _first(actions_to_verify(user).options(contains_eager(CorrectiveAction.exercise)), limit,
-                             CorrectiveAction.completed_at, CorrectiveAction.id):
-            entries.append(InboxEntry(
-                section=SECTION, action="Corrective action completed: verify it", reference=action.exercise.reference,
-                title=action.title, tlp=action.exercise.tlp,
-                url=url_for("corrective_actions.detail", corrective_action_id=action.id)))
-    return entries
+        branches.append(Branch(actions_to_verify(user).with_only_columns(*_action_columns()),
+                               (CorrectiveAction.completed_at, CorrectiveAction.id), _verify_entry))
+    return branches

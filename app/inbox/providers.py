@@ -1,23 +1,29 @@
-"""The inbox: what awaits the signed-in user, one provider function per source.
+"""The inbox: what awaits the signed-in user, in sections, every entry of every section from ONE statement.
 
-A provider takes the user and returns InboxEntry rows, each linking to the page where the user acts;
-an entry disappears when the work is done because the provider's query no longer matches. Every
-provider starts from a visible_* scope. Another feature adds its source with `@provider(order)`
-(e.g. signatures to give) in a module the app imports, and the page shows it as one more section.
+A section is registered with `@provider(order, section)` on a function giving the section's Branches for a user:
+each branch a statement of the columns of entry_row() (the record's id, reference, title, TLP, a date, …), the
+order its first entries are taken in, and the function making an InboxEntry of a row. Every branch starts from a
+visible_* scope; an entry disappears when the work is done because its branch no longer matches. The page asks
+every section's first entries in one UNION ALL of the branches (built once per scope and day, compiled once) and
+counts them with the navigation bar's counts (one statement): a constant number of statements at any data size.
+The decorated function, called, gives the section's entries (user, limit).
 """
+import functools
+from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import url_for
-from sqlalchemy.orm import contains_eager
 
 from app import kinds, permissions, precompiled
-from app.extensions import db
+from app.extensions import UTCDateTime
 from app.listing import counting
 from app.models import (
     TLP,
+    Agreement,
     ReviewOutcome,
     ReviewRequest,
     Role,
@@ -25,6 +31,7 @@ from app.models import (
     review_request_reviewers,
     today,
 )
+from app.template_helpers import row_url
 
 DUE_SOON_DAYS = 7
 REVIEW_DUE_DAYS = 30
@@ -43,28 +50,59 @@ class InboxEntry:
     rank: int = 1     # within a section: lower first
 
 
+# The columns every branch selects (entry_row), each of one type whatever the branch: the UNION ALL's rows.
+EntryRow = namedtuple("EntryRow", "id parent_id reference title tlp due moment flag label detail")
+_TYPES = {"id": sa.Integer(), "parent_id": sa.Integer(), "reference": sa.String(), "title": sa.String(),
+          "tlp": Agreement.__table__.c.tlp.type, "due": sa.Date(), "moment": UTCDateTime(), "flag": sa.Integer(),
+          "label": sa.String(), "detail": sa.String()}
+
+
+def entry_row(**columns) -> list[sa.Label]:
+    """The columns of EntryRow, from the given SQL expressions (NULL for the others): id, reference, title and tlp
+    always; parent_id, due (a date), moment (a datetime), flag (an integer), label and detail (text) as the branch
+    needs them."""
+    return [sa.type_coerce(columns[name], _TYPES[name]).label(name) if columns.get(name) is not None
+            # typed: PostgreSQL resolves a UNION's columns branch by branch, an untyped NULL as text
+            else sa.cast(sa.null(), _TYPES[name]).label(name) for name in EntryRow._fields]
+
+
+@dataclass(frozen=True)
+class Branch:
+    rows: sa.Select                               # columns: entry_row(); from a visible_* scope
+    order: tuple                                  # its first entries, in this order
+    entry: Callable[[EntryRow, User], InboxEntry]  # (row, the reader)
+
+
 @dataclass(frozen=True)
 class Provider:
     order: int
     section: str
     fn: Callable[[User, int | None], list[InboxEntry]]  # (user, limit): the first `limit` entries, or all
-    # The statements whose rows are the section's entries, counted without loading them (None: len(fn(user, None)))
-    count: Callable[[User], list[sa.Select]] | None
+    branches: Callable[[User], list[Branch]]
+
+    def count(self, user: User) -> list[sa.Select]:
+        """The statements whose rows are the section's entries (counted without loading them)."""
+        return [branch.rows for branch in self.branches(user)]
 
 
 PROVIDERS: list[Provider] = []
 
 
-def provider(order: int, section: str, count: Callable[[User], list[sa.Select]] | None = None):
-    """Register a source of inbox entries; sections are shown by `order`. A provider whose entries can
-    be many gives a `count` that asks the database, so that the count on every page stays cheap.
+def provider(order: int, section: str):
+    """Register a section, shown by `order`, from the decorated function `branches(user) -> [Branch]`, which
+    builds its statements from the user's id, role and organisations and from today's date, and from nothing
+    else (they are built once per such key and reused). The decorated name becomes `(user, limit=None) ->
+    [InboxEntry]`: the section's first `limit` entries, or all."""
+    def register(branches):
+        @functools.wraps(branches)
+        def entries(user: User, limit: int | None = None) -> list[InboxEntry]:
+            found = _entries(user, [registered], limit)
+            return found[0][1] if found else []
 
-    A `count` builds its statements from the user's id, role and organisations and from today's date,
-    and from nothing else: the statements are built once per such key and reused (see _count_statement)."""
-    def register(fn):
-        PROVIDERS.append(Provider(order, section, fn, count))
+        registered = Provider(order, section, entries, branches)
+        PROVIDERS.append(registered)
         PROVIDERS.sort(key=lambda p: p.order)
-        return fn
+        return entries
     return register
 
 
@@ -72,22 +110,52 @@ def _usable(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+def _statement(user: User, chosen: list[Provider], limit: int | None):
+    """(the UNION ALL of the chosen sections' branches, each its first `limit` rows and its number; [(provider,
+    branch)] by that number), built once per scope, day, limit and sections."""
+    def build():
+        branches = [(p, branch) for p in chosen for branch in p.branches(user)]
+        parts = []
+        for number, (_, branch) in enumerate(branches):
+            rows = branch.rows.add_columns(sa.literal(number, sa.Integer).label("branch")).order_by(*branch.order)
+            parts.append(sa.select((rows if limit is None else rows.limit(limit)).subquery()))
+        statement = None if not parts else parts[0] if len(parts) == 1 else sa.union_all(*parts)
+        return statement, branches
+
+    key = f"inbox_entries:{limit}:{','.join(str(p.order) for p in chosen)}"
+    return permissions.scoped_statements(key, user, build)
+
+
+def _entries(user: User, chosen: list[Provider], limit: int | None) -> list[tuple[str, list[InboxEntry]]]:
+    """[(section, its first `limit` entries)] of the chosen sections that have some, in one statement."""
+    if not _usable(user) or not chosen:
+        return []
+    statement, branches = _statement(user, chosen, limit)
+    found: dict[str, list[InboxEntry]] = {}
+    for values in precompiled.rows(statement) if statement is not None else ():
+        p, branch = branches[values[-1]]
+        found.setdefault(p.section, []).append(branch.entry(EntryRow(*values[:-1]), user))
+    return [(p.section, sorted(found[p.section], key=lambda e: (e.rank, e.due or date.max, e.reference))[:limit])
+            for p in chosen if p.section in found]
+
+
 def inbox_sections(user: User, limit: int | None = None,
                    counts: dict[str, int] | None = None) -> list[tuple[str, list[InboxEntry]]]:
     """[(section heading, entries)] for every provider with something for the user; with `limit`, the
     first `limit` entries of each section. Given the sections' `counts` (inbox_counts), the sections known
-    empty are not asked, nor any after `limit` entries in all (the dashboard's preview)."""
-    if not _usable(user):
-        return []
-    sections, total = [], 0
+    empty are not asked."""
+    return _entries(user, [p for p in PROVIDERS if counts is None or counts.get(p.section)], limit)
+
+
+def first_entries(user: User, limit: int, counts: dict[str, int]) -> list[InboxEntry]:
+    """The first `limit` entries across sections, in the inbox's order (the dashboard's preview): only the sections
+    that hold them are asked (by their `counts`)."""
+    chosen, total = [], 0
     for p in PROVIDERS:
-        if counts is not None and (not counts.get(p.section) or (limit is not None and total >= limit)):
-            continue
-        entries = sorted(p.fn(user, limit), key=lambda e: (e.rank, e.due or date.max, e.reference))[:limit]
-        if entries:
-            sections.append((p.section, entries))
-            total += len(entries)
-    return sections
+        if counts.get(p.section) and total < limit:
+            chosen.append(p)
+            total += counts[p.section]
+    return [entry for _, entries in _entries(user, chosen, limit) for entry in entries][:limit]
 
 
 def inbox_counts(user: User) -> dict[str, int]:
@@ -98,7 +166,7 @@ def inbox_counts(user: User) -> dict[str, int]:
 def counts_with(user: User, also: Callable[[], sa.Select | None] | None = None,
                 name: str = "") -> tuple[dict[str, int], tuple]:
     """({section heading: how many entries in all}, the values of the one row of the statement `also()` builds).
-    The sections that can be long are counted by the database, every count in one statement, `also`'s (a
+    Every section is counted by the database, every count in one statement, `also`'s (a
     statement of one row) with them: the badges are on every page (app/inbox/navbar.py adds the bell's count,
     the dashboard its figures).
 
@@ -109,7 +177,7 @@ def counts_with(user: User, also: Callable[[], sa.Select | None] | None = None,
     usable = _usable(user)
 
     def build():
-        counted = [(p.section, p.count(user)) for p in PROVIDERS if p.count] if usable else []
+        counted = [(p.section, p.count(user)) for p in PROVIDERS] if usable else []
         columns = [counting(stmt).scalar_subquery() for _, stmts in counted for stmt in stmts]
         first = also() if also is not None else None
         statement = first.add_columns(*columns) if first is not None else sa.select(*columns) if columns else None
@@ -122,23 +190,11 @@ def counts_with(user: User, also: Callable[[], sa.Select | None] | None = None,
     totals = {section: sum(next(numbers) for _ in range(size)) for section, size in sizes}
     if not usable:
         return {}, row[:leading]
-    return ({p.section: totals[p.section] if p.count else len(p.fn(user, None)) for p in PROVIDERS},
-            row[:leading])
+    return totals, row[:leading]
 
 
 def inbox_count(user: User) -> int:
     return sum(inbox_counts(user).values())
-
-
-def _ordered(stmt: sa.Select, limit: int | None, *order) -> sa.Select:
-    """`stmt` in `order`, the first `limit` rows when a limit is given."""
-    stmt = stmt.order_by(*order)
-    return stmt if limit is None else stmt.limit(limit)
-
-
-def _first(stmt: sa.Select, limit: int | None, *order) -> list:
-    """The rows of `stmt` in `order`, the first `limit` of them when a limit is given."""
-    return db.session.scalars(_ordered(stmt, limit, *order)).all()
 
 
 def due_note(due: date | None, on: date | None = None) -> str:
@@ -172,14 +228,21 @@ def _dated_reviews() -> tuple[kinds.RecordKind, ...]:
     return tuple(kind for kind in _shared() if kind.shareable and hasattr(kind.model, "review_due_condition"))
 
 
-def _edition(record) -> str:
+def _edition(reference: str, version: str | None) -> str:
     """The reference, with the version for a kind approved in versions (a plan's "IRP-2026-001 v2.0")."""
-    version = getattr(record, "version_label", None)
-    return f"{record.reference} v{version}" if version else record.reference
+    return f"{reference} v{version}" if version else reference
 
 
-def _url(kind: kinds.RecordKind, record, anchor: str = "") -> str:
-    return url_for(kind.endpoint, **kind.url_values(record)) + anchor
+def _version(model) -> sa.ColumnElement | None:
+    return getattr(model, "version_label", None)
+
+
+def _url(kind: kinds.RecordKind, row: EntryRow, anchor: str = "") -> str:
+    """The record's page: the URL built once per request and kind (row_url) unless the kind locates its records."""
+    if kind.locate is None:
+        return row_url(kind.endpoint, kind.id_arg)(row.id) + anchor
+    record = SimpleNamespace(id=row.id, **({kind.parent_key.key: row.parent_id} if kind.parent else {}))
+    return url_for(kind.endpoint, **kind.locate(record)) + anchor
 
 
 # --- Reviews and approvals -------------------------------------------------------------------
@@ -208,12 +271,6 @@ def _named_reviewer(user: User, model) -> sa.Exists:
             .correlate(model))
 
 
-def _count_reviews(user: User) -> list[sa.Select]:
-    if user.role is not Role.COORDINATOR:
-        return []
-    return [_awaiting_review(user, kind) for kind in _reviewed()]
-
-
 def _submitter_name(model) -> sa.ScalarSelect:
     """The name of who submitted the record's newest open review round (None without one)."""
     return (sa.select(User.name).join(ReviewRequest, ReviewRequest.submitted_by_id == User.id)
@@ -222,33 +279,29 @@ def _submitter_name(model) -> sa.ScalarSelect:
             .order_by(ReviewRequest.id.desc()).limit(1).correlate(model).scalar_subquery())
 
 
-def _in_review(user: User, kind: kinds.RecordKind, limit: int | None) -> list:
-    """(record, named reviewer?, submitter's name) of the records of the kind awaiting the user's review,
-    named reviewer first: one statement."""
+def _review_branch(user: User, kind: kinds.RecordKind) -> Branch:
+    """The records of the kind awaiting the user's review, named reviewer first, with who submitted them."""
     model = kind.model
+    named = sa.case((_named_reviewer(user, model), 1), else_=0)
+    columns = entry_row(id=model.id, reference=model.reference, title=model.title, tlp=model.tlp, flag=named,
+                        label=_version(model), detail=_submitter_name(model))
 
-    def build() -> sa.Select:
-        named = _named_reviewer(user, model)
-        stmt = (_awaiting_review(user, kind)
-                .add_columns(named.label("named"), _submitter_name(model).label("submitter"))
-                .order_by(named.desc(), model.reference))
-        return stmt if limit is None else stmt.limit(limit)
+    def entry(row: EntryRow, user: User) -> InboxEntry:
+        return InboxEntry(section="Reviews and approvals", action="Approve or request changes",
+                          reference=_edition(row.reference, row.label), title=row.title,
+                          url=_url(kind, row, "#review"), tlp=row.tlp, rank=0 if row.flag else 1,
+                          note=("You are a named reviewer" if row.flag else "You may approve it")
+                          + (f" · submitted by {row.detail}" if row.detail else ""))
 
-    # Built once per scope and day (the dashboard's preview and the inbox ask it on every visit).
-    return db.session.execute(permissions.scoped_statements(f"in_review:{model.__name__}:{limit}", user, build)).all()
+    return Branch(_awaiting_review(user, kind).with_only_columns(*columns), (columns[EntryRow._fields.index("flag")].desc(), model.reference), entry)
 
 
-@provider(10, "Reviews and approvals", count=_count_reviews)
-def reviews_to_give(user: User, limit: int | None = None) -> list[InboxEntry]:
+@provider(10, "Reviews and approvals")
+def reviews_to_give(user: User) -> list[Branch]:
     """Records in review (agreements, plans) that the user may approve: named reviewer first."""
     if user.role is not Role.COORDINATOR:
         return []
-    return [InboxEntry(section="Reviews and approvals", action="Approve or request changes",
-                       reference=_edition(record), title=record.title, url=_url(kind, record, "#review"),
-                       tlp=record.tlp, rank=0 if named else 1,
-                       note=("You are a named reviewer" if named else "You may approve it")
-                       + (f" · submitted by {submitter}" if submitter else ""))
-            for kind in _reviewed() for record, named, submitter in _in_review(user, kind, limit)]
+    return [_review_branch(user, kind) for kind in _reviewed()]
 
 
 # --- Work assigned to the user ---------------------------------------------------------------
@@ -264,35 +317,29 @@ def _assigned_to(user: User, kind: kinds.RecordKind) -> sa.Select:
                    sa.or_(model.status == model.NOT_STARTED, due <= soon)))
 
 
-def _count_assigned(user: User) -> list[sa.Select]:
-    return [_assigned_to(user, kind) for kind in _assigned()]
-
-
-def _assigned_statement(user: User, kind: kinds.RecordKind, limit: int | None) -> sa.Select:
-    """_assigned_to with its parent loaded, soonest due first: built once per scope and day."""
-    model = kind.model
+def _assigned_branch(user: User, kind: kinds.RecordKind) -> Branch:
+    """The kind's work assigned to the user with its parent's reference (or name) and label, soonest due first."""
+    model, parent = kind.model, kind.parent_kind.model
     due = getattr(model, kind.deadlines[0].field)
-    return permissions.scoped_statements(f"assigned_{kind.table}:{limit}", user, lambda: _ordered(
-        _assigned_to(user, kind).options(contains_eager(getattr(model, kind.parent))), limit,
-        due.is_(None), due, model.id))
+    reference = parent.reference
+    if hasattr(parent, "name"):
+        reference = sa.func.coalesce(sa.func.nullif(parent.reference, ""), parent.name)
+    columns = entry_row(id=model.id, parent_id=kind.parent_key, reference=reference, title=model.title,
+                        tlp=parent.tlp, due=due, flag=sa.case((model.status == model.NOT_STARTED, 1), else_=0))
+
+    def entry(row: EntryRow, user: User) -> InboxEntry:
+        return InboxEntry(section="Assigned to you", action=kind.inbox_action, reference=row.reference or "",
+                          title=row.title, url=_url(kind, row), tlp=row.tlp, due=row.due,
+                          note=" · ".join(n for n in ("Newly assigned" if row.flag else "", due_note(row.due)) if n))
+
+    return Branch(_assigned_to(user, kind).with_only_columns(*columns), (due.is_(None), due, model.id), entry)
 
 
-@provider(20, "Assigned to you", count=_count_assigned)
-def assigned_work(user: User, limit: int | None = None) -> list[InboxEntry]:
+@provider(20, "Assigned to you")
+def assigned_work(user: User) -> list[Branch]:
     """Tasks and mitigations assigned to the user: newly assigned (not started) or due within a week
     or overdue. Done (or implemented, verified, cancelled) work leaves the inbox. Soonest due first."""
-    entries = []
-    for kind in _assigned():
-        field = kind.deadlines[0].field
-        for record in db.session.scalars(_assigned_statement(user, kind, limit)).all():
-            parent = kind.parent_of(record)
-            new = "Newly assigned" if record.status is kind.model.NOT_STARTED else ""
-            entries.append(InboxEntry(
-                section="Assigned to you", action=kind.inbox_action,
-                reference=parent.reference or getattr(parent, "name", ""), title=record.title,
-                url=_url(kind, record), tlp=parent.tlp, due=getattr(record, field),
-                note=" · ".join(n for n in (new, due_note(getattr(record, field))) if n)))
-    return entries
+    return [_assigned_branch(user, kind) for kind in _assigned()]
 
 
 # --- Reviews of risks and plans the user's organisation owns --------------------------------
@@ -323,18 +370,22 @@ def load_sections() -> None:
         kind.part("inbox_sections")
 
 
-def _count_due(user: User) -> list[sa.Select]:
-    return [_review_due(user, kind) for kind in _dated_reviews()] if user.role is Role.COORDINATOR else []
+def _due_branch(user: User, kind: kinds.RecordKind) -> Branch:
+    model = kind.model
+    columns = entry_row(id=model.id, reference=model.reference, title=model.title, tlp=model.tlp,
+                        due=model.next_review_date, label=_version(model))
+
+    def entry(row: EntryRow, user: User) -> InboxEntry:
+        return InboxEntry(section="Due for review", action=kind.inbox_action, reference=_edition(row.reference, row.label),
+                          title=row.title, url=_url(kind, row), tlp=row.tlp, due=row.due, note=due_note(row.due))
+
+    return Branch(_review_due(user, kind).with_only_columns(*columns), (model.next_review_date, model.id), entry)
 
 
-@provider(30, "Due for review", count=_count_due)
-def reviews_due(user: User, limit: int | None = None) -> list[InboxEntry]:
+@provider(30, "Due for review")
+def reviews_due(user: User) -> list[Branch]:
     """Risks and approved plans owned by the user's organisation whose next review date is within
     30 days or past, for its coordinators (who may edit or revise them)."""
     if user.role is not Role.COORDINATOR:
         return []
-    return [InboxEntry(section="Due for review", action=kind.inbox_action, reference=_edition(record),
-                       title=record.title, url=_url(kind, record), tlp=record.tlp, due=record.next_review_date,
-                       note=due_note(record.next_review_date))
-            for kind in _dated_reviews()
-            for record in _first(_review_due(user, kind), limit, kind.model.next_review_date, kind.model.id)]
+    return [_due_branch(user, kind) for kind in _dated_reviews()]

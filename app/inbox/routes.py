@@ -1,4 +1,5 @@
-"""/inbox/: what awaits the signed-in user, section by section (app/inbox/providers.py); the navigation bar."""
+"""/inbox/: what awaits the signed-in user, every section's first entries in one statement (app/inbox/providers.py),
+after the navigation bar's counts (app/inbox/navbar.py); the navigation bar."""
 import secrets
 
 from flask import current_app, render_template, request
@@ -41,8 +42,7 @@ def inbox_preview(limit: int = 5) -> list:
     """The first entries across sections, in the inbox's order (for the dashboard)."""
     if not current_user.is_authenticated:
         return []
-    sections = providers.inbox_sections(current_user, limit, counts=_counts())
-    return [entry for _, entries in sections for entry in entries][:limit]
+    return providers.first_entries(current_user, limit, _counts())
 
 
 # templates/_partials/nav.html as rendered, per app: {(user, section, counts…): HTML with _TOKEN for the CSRF token}

@@ -4,13 +4,12 @@ from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import url_for
-from sqlalchemy.orm import contains_eager
 
 from app import permissions
-from app.extensions import db
-from app.inbox.providers import InboxEntry, provider
+from app.inbox.providers import Branch, EntryRow, InboxEntry, entry_row, provider
 from app.incidents import clocks
-from app.models import IncidentReport, IncidentReportStage, IncidentStatus, Role, User, today, utcnow
+from app.models import IncidentReport, IncidentReportStage, IncidentStatus, Role, StageKind, User, today, utcnow
+from app.template_helpers import row_url
 
 SECTION = "Incident clocks"
 
@@ -46,42 +45,35 @@ def stages_to_acknowledge(user: User) -> sa.Select:
     return _live_stages(user).where(_to_acknowledge(user))
 
 
-def _count(user: User) -> list[sa.Select]:
-    return [stages_to_submit(user), stages_to_acknowledge(user)] if user.role is Role.COORDINATOR else []
+def _columns(moment) -> list:
+    return entry_row(id=IncidentReportStage.id, parent_id=IncidentReportStage.incident_report_id,
+                     reference=IncidentReport.reference, title=IncidentReport.title, tlp=IncidentReport.tlp,
+                     moment=moment, label=IncidentReportStage.kind)
 
 
-def _first(user: User, limit: int | None) -> tuple[list, list]:
-    """(stages to submit by due date, stages to acknowledge by submission): one statement for both."""
-    to_submit = _to_submit(user)
-    submitting = sa.case((to_submit, 0), else_=1)
-    stmt = (_live_stages(user).where(sa.or_(to_submit, _to_acknowledge(user)))
-            .options(contains_eager(IncidentReportStage.report))
-            .add_columns(submitting)
-            .order_by(submitting, IncidentReportStage.due_at, IncidentReportStage.submitted_at, IncidentReportStage.id))
-    rows = db.session.execute(stmt).all()
-    submit = [stage for stage, kind in rows if kind == 0][:limit]
-    return submit, [stage for stage, kind in rows if kind == 1][:limit]
+def _submit_entry(row: EntryRow, user: User) -> InboxEntry:
+    kind = StageKind(row.label)
+    clock = clocks.clock(IncidentReportStage(kind=kind, due_at=row.moment), user.time_zone, utcnow())
+    return InboxEntry(
+        section=SECTION, action=f"Submit the {kind.label.lower()}", reference=row.reference, title=row.title,
+        url=url_for("incidents.submit_stage", incident_id=row.parent_id, stage_kind=kind.value),
+        tlp=row.tlp, due=row.moment.date(), rank=0 if clock.is_alarm else 1,
+        note=f"{clock.text} · deadline {clock.due_local}")
 
 
-@provider(12, SECTION, count=_count)
-def incident_clocks(user: User, limit: int | None = None) -> list[InboxEntry]:
+def _acknowledge_entry(row: EntryRow, user: User) -> InboxEntry:
+    return InboxEntry(
+        section=SECTION, action=f"Acknowledge the {StageKind(row.label).label.lower()}", reference=row.reference,
+        title=row.title, url=row_url("incidents.detail", "incident_id")(row.parent_id) + f"#stage-{row.id}",
+        tlp=row.tlp, note=f"Submitted {clocks.local(row.moment, user.time_zone)}")
+
+
+@provider(12, SECTION)
+def incident_clocks(user: User) -> list[Branch]:
+    """Stages to submit, soonest due first; stages to acknowledge, by submission."""
     if user.role is not Role.COORDINATOR:
         return []
-    now, zone = utcnow(), user.time_zone
-    entries = []
-    to_submit, to_acknowledge = _first(user, limit)
-    for stage in to_submit:
-        clock = clocks.clock(stage, zone, now)
-        entries.append(InboxEntry(
-            section=SECTION, action=f"Submit the {stage.kind.label.lower()}", reference=stage.report.reference,
-            title=stage.report.title, url=url_for("incidents.submit_stage", incident_id=stage.incident_report_id,
-                                                  stage_kind=stage.kind.value),
-            tlp=stage.report.tlp, due=stage.due_at.date(), rank=0 if clock.is_alarm else 1,
-            note=f"{clock.text} · deadline {clock.due_local}"))
-    for stage in to_acknowledge:
-        entries.append(InboxEntry(
-            section=SECTION, action=f"Acknowledge the {stage.kind.label.lower()}", reference=stage.report.reference,
-            title=stage.report.title,
-            url=url_for("incidents.detail", incident_id=stage.incident_report_id, _anchor=f"stage-{stage.id}"),
-            tlp=stage.report.tlp, note=f"Submitted {clocks.local(stage.submitted_at, zone)}"))
-    return entries
+    return [Branch(stages_to_submit(user).with_only_columns(*_columns(IncidentReportStage.due_at)),
+                   (IncidentReportStage.due_at, IncidentReportStage.id), _submit_entry),
+            Branch(stages_to_acknowledge(user).with_only_columns(*_columns(IncidentReportStage.submitted_at)),
+                   (IncidentReportStage.submitted_at, IncidentReportStage.id), _acknowledge_entry)]

@@ -1,29 +1,23 @@
 """The inbox's "Signatures to give": the user's pending requests whose turn has come."""
-from flask import url_for
-from sqlalchemy.orm import joinedload
-
-from app.extensions import db
-from app.inbox.providers import InboxEntry, due_note, provider
-from app.models import SignatureRequest, User
+from app.inbox.providers import Branch, EntryRow, InboxEntry, due_note, entry_row, provider
+from app.models import Agreement, Organization, SignatureRequest, User
 from app.signing import services
+from app.template_helpers import row_url
 
 SECTION = "Signatures to give"
 
 
-def _count(user: User) -> list:
-    return [services.turn_has_come(user)]
+def _entry(row: EntryRow, user: User) -> InboxEntry:
+    return InboxEntry(
+        section=SECTION, action="Read the issued PDF, then sign or decline", reference=row.reference,
+        title=row.title, url=row_url("signing.sign", "agreement_id")(row.parent_id), tlp=row.tlp, due=row.due,
+        note=" · ".join(n for n in (f"For {row.label}", due_note(row.due)) if n))
 
 
-@provider(15, SECTION, count=_count)
-def signatures_to_give(user: User, limit: int | None = None) -> list[InboxEntry]:
-    stmt = services.turn_has_come(user).options(
-        joinedload(SignatureRequest.agreement), joinedload(SignatureRequest.organization))
-    entries = []
-    for request in db.session.scalars(stmt if limit is None else stmt.limit(limit)):
-        agreement = request.agreement
-        entries.append(InboxEntry(
-            section=SECTION, action="Read the issued PDF, then sign or decline", reference=agreement.reference,
-            title=agreement.title, url=url_for("signing.sign", agreement_id=agreement.id), tlp=agreement.tlp,
-            due=request.due_date,
-            note=" · ".join(n for n in (f"For {request.organization.name}", due_note(request.due_date)) if n)))
-    return entries
+@provider(15, SECTION)
+def signatures_to_give(user: User) -> list[Branch]:
+    rows = (services.turn_has_come(user).join(SignatureRequest.agreement).join(SignatureRequest.organization)
+            .with_only_columns(*entry_row(id=SignatureRequest.id, parent_id=Agreement.id, reference=Agreement.reference,
+                                          title=Agreement.title, tlp=Agreement.tlp, due=SignatureRequest.due_date,
+                                          label=Organization.name)))
+    return [Branch(rows.order_by(None), (SignatureRequest.id.desc(),), _entry)]
