@@ -193,6 +193,26 @@ def test_edit_updates_fields_and_audits_the_change(app, world):
         assert "title: Risk a_amber → Renamed risk" in event.summary
 
 
+def test_edit_says_nothing_changed_untouched_and_saved_when_only_the_recipients_change(app, world):
+    from tests.browser_forms import browser_form_data
+
+    risk_id = world.risks["a_red"]
+    client = world.clients["coord_a"]
+    with app.app_context():  # without a review date, saving sets one from the level: a change
+        db.session.get(Risk, risk_id).next_review_date = today() + timedelta(days=30)
+        db.session.commit()
+    untouched = browser_form_data(client.get(f"/risks/{risk_id}/edit").get_data(as_text=True),
+                                  lambda form: "app-form" in form["class"])
+    before = audit_count(app, object_id=risk_id)
+    answer = client.post(f"/risks/{risk_id}/edit", data=untouched, follow_redirects=True)
+    assert "No changes to save." in answer.get_data(as_text=True) and audit_count(app, object_id=risk_id) == before
+    answer = client.post(f"/risks/{risk_id}/edit", data={**untouched, "recipients": [str(world.ids["member_b"])]},
+                         follow_redirects=True)
+    assert "Risk saved." in answer.get_data(as_text=True)
+    with app.app_context():
+        assert [u.id for u in db.session.get(Risk, risk_id).recipients] == [world.ids["member_b"]]
+
+
 def test_level_change_recomputes_untouched_review_date_but_keeps_a_chosen_one(app, world):
     risk_id = world.risks["a_green"]  # (2, 3): medium
     client = world.clients["coord_a"]

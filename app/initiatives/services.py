@@ -71,7 +71,8 @@ def create_initiative(actor: User, *, participant_ids=(), recipients: list[User]
 
 def update_initiative(actor: User, initiative: Initiative, *, expected_version: int | None,
                       participant_ids=(), recipients: list[User] = (), **fields) -> dict:
-    """Optimistic-locked edit with one audit row naming every changed field. Returns the changes."""
+    """Optimistic-locked edit with one audit row naming every changed field. Returns the changes: the fields', and
+    "participants" and "recipients" (as the audit row words them) when those changed; {} when nothing did."""
     permissions.authorize(permissions.can_edit_initiative(actor, initiative))
     records.check_version(initiative, expected_version)
     fields = _normalise(fields)
@@ -81,11 +82,12 @@ def update_initiative(actor: User, initiative: Initiative, *, expected_version: 
     participants = [o for o in _organizations(participant_ids) if o.id != lead_id]
     before_participants = list(initiative.participants)
     changes = audit.diff(initiative, fields)
-    extra = [records.recipients_change(initiative.recipients, recipients)]
+    links = {}  # the association tables' changes, each as its audit part
     if {o.id for o in participants} != {o.id for o in before_participants}:
-        extra.insert(0, f"participants: {_names(before_participants)} → {_names(participants)}")
-    extra = [part for part in extra if part]
-    if not (changes or extra):
+        links["participants"] = f"participants: {_names(before_participants)} → {_names(participants)}"
+    if recipients_change := records.recipients_change(initiative.recipients, recipients):
+        links["recipients"] = recipients_change
+    if not (changes or links):
         return {}
     with db.session.no_autoflush:
         for name, value in fields.items():
@@ -95,9 +97,9 @@ def update_initiative(actor: User, initiative: Initiative, *, expected_version: 
         # Association-table changes alone would not touch the row: bump it so the version moves.
         initiative.updated_at = utcnow()
     db.session.flush()  # raises StaleDataError if a concurrent writer won the race
-    summary = "; ".join(filter(None, [audit.summarize(changes), *extra]))
+    summary = "; ".join(filter(None, [audit.summarize(changes), *links.values()]))
     audit.record(actor, "initiative.updated", initiative, summary=summary)
-    return changes
+    return {**changes, **links}
 
 
 def update_health(actor: User, initiative: Initiative, *, expected_version: int | None,

@@ -53,7 +53,8 @@ def create_risk(actor: User, *, recipients: list[User] = (), **fields) -> Risk:
 
 def update_risk(actor: User, risk: Risk, *, expected_version: int | None, recipients: list[User] = (),
                 **fields) -> dict:
-    """Versioned update. The next review follows the level unless the user set the date themselves."""
+    """Versioned update. The next review follows the level unless the user set the date themselves. Returns the
+    changes: the fields', and "recipients" (as its audit row words it) when those changed; {} when nothing did."""
     permissions.authorize(permissions.can_edit_risk(actor, risk))
     records.check_version(risk, expected_version)
     data = _whitelist(fields, RISK_FIELDS)
@@ -66,6 +67,7 @@ def update_risk(actor: User, risk: Risk, *, expected_version: int | None, recipi
     if summary := records.set_recipients(risk, recipients):
         db.session.flush()
         audit.record(actor, "risk.recipients_changed", risk, summary=summary)
+        changes = {**changes, "recipients": summary}
     return changes
 
 

@@ -145,14 +145,14 @@ def edit(initiative_id: int):
     if form.validate_on_submit():
         try:
             with lifecycle.saving(initiative, form, url_for(".edit", initiative_id=initiative.id)):
-                services.update_initiative(current_user, initiative, expected_version=form.expected_version(),
-                                           recipients=form.recipients.chosen(), **form.record_data())
-                for row in form.milestone_rows():
-                    services.add_milestone(current_user, initiative, **row)
+                changes = services.update_initiative(current_user, initiative, expected_version=form.expected_version(),
+                                                     recipients=form.recipients.chosen(), **form.record_data())
+                milestones = [services.add_milestone(current_user, initiative, **row) for row in form.milestone_rows()]
         except services.InitiativeError as exc:
             flash(str(exc), "danger")
         else:
-            return lifecycle.saved("Initiative saved.", url_for(".detail", initiative_id=initiative.id))
+            return lifecycle.saved_or_unchanged(changes or milestones, "Initiative saved.",
+                                                url_for(".detail", initiative_id=initiative.id))
     return render_template("initiatives/form.html", form=form, initiative=initiative)
 
 

@@ -144,10 +144,10 @@ def edit(risk_id: int):
         form.recipients.data = [u.id for u in risk.recipients]
     if form.validate_on_submit():
         with lifecycle.saving(risk, form, url_for(".edit", risk_id=risk.id)):
-            services.update_risk(current_user, risk, expected_version=form.expected_version(),
-                                 recipients=form.recipients.chosen(),
-                                 **form.model_data(exclude=("recipients",)))
-        return lifecycle.saved("Risk saved.", url_for(".detail", risk_id=risk.id))
+            changes = services.update_risk(current_user, risk, expected_version=form.expected_version(),
+                                           recipients=form.recipients.chosen(),
+                                           **form.model_data(exclude=("recipients",)))
+        return lifecycle.saved_or_unchanged(changes, "Risk saved.", url_for(".detail", risk_id=risk.id))
     return render_template("risks/form.html", form=form, risk=risk)
 
 
