@@ -19,11 +19,12 @@ How to add a record kind (one file, app/api/<kinds>.py, imported at the bottom o
    with `writes.field_error(field, …)`.
 2. List: `class <Kind>ListQuery(ListQuery)` with the page's filters under the names of its
    `queries.read_filters` (page_filters refuses a query model that misses one: the tests then fail), then
-       filters = paging.page_filters(queries.read_filters, query)
-       return paging.page_of(queries.list_<things>(user, filters), Model.id, query, serialize)
+       return paging.listed(queries.list_<things>, Model.id, *options, read_filters=queries.read_filters,
+                            dump=serialize)
    decorated `@bp.get("/<kinds>/")` and `@spec.validate(query=…, resp=Responses(HTTP_200=Page[<Kind>Out]))`.
-3. Detail: load through `permissions.visible_<things>(user)` (404 outside the scope, as on the pages),
-   answer with `writes.with_etag(response, record.version)`.
+3. Detail: load through the kind's scope, `lifecycle.get_visible(Model, id, *options)` as the pages do (404
+   outside it), answer with `writes.with_etag(response, record.version)`; a link to another record through
+   `links.dump` (null where the reader may not read that record).
 4. Create: `POST /<kinds>/` → the feature's `services.create_<thing>(user, …)`, 201 with Location and ETag.
    Update: `PATCH /<kinds>/<id>` → `writes.expected_version(record)` (428/412), then
    `services.update_<thing>(user, record, expected_version=…, **changes)`. Transition:

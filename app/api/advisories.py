@@ -20,7 +20,7 @@ from app.api import bp, paging, refused
 from app.api.paging import ListQuery, Page
 from app.api.schemas import Body, OrganizationRef, Text
 from app.api.spec import Responses, spec
-from app.extensions import db
+from app.lifecycle import get_visible
 from app.models import (
     TLP,
     AcknowledgementStatus,
@@ -109,22 +109,22 @@ def _out(advisory: Advisory, restricted: bool, public: bool = False) -> dict:
 
 
 def _visible(advisory_id: int) -> Advisory:
-    return db.first_or_404(permissions.visible_advisories(current_user).where(Advisory.id == advisory_id)
-                           .options(*queries.ROW_OPTIONS))
+    return get_visible(Advisory, advisory_id, *queries.ROW_OPTIONS)
+
+
+def _editions(advisories: list[Advisory]) -> list[dict]:
+    """Each advisory in the edition the reader may have (one query for the page's restricted ones)."""
+    restricted = queries.restricted_ids(current_user, [a.id for a in advisories])
+    return [_out(a, a.id in restricted) for a in advisories]
 
 
 @bp.get("/advisories/")
 @spec.validate(query=AdvisoryListQuery, resp=Responses(HTTP_200=Page[AdvisoryOut]), tags=TAGS)
 def list_advisories():
     """The advisories the token's user may read, each in the edition she may have, with the list page's filters."""
-    query = request.context.query
-    filters = paging.page_filters(queries.read_filters, query)
     # The acknowledgements with the page (the reader's own is in each restricted edition), not one load a row.
-    stmt = queries.list_advisories(current_user, filters).options(selectinload(Advisory.acknowledgements))
-    page = paging.page_of(stmt, Advisory.id, query, lambda a: a)
-    restricted = queries.restricted_ids(current_user, [a.id for a in page["items"]])
-    page["items"] = [_out(a, a.id in restricted) for a in page["items"]]
-    return jsonify(page)
+    return paging.listed(queries.list_advisories, Advisory.id, selectinload(Advisory.acknowledgements),
+                         read_filters=queries.read_filters, dump_page=_editions)
 
 
 @bp.get("/advisories/<int:advisory_id>")

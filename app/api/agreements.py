@@ -18,6 +18,7 @@ from app.api.paging import ListQuery, Page
 from app.api.schemas import Body, FromRecord, IfMatch, OrganizationRef, RecordOut, Text
 from app.api.spec import Responses, spec
 from app.extensions import db
+from app.lifecycle import get_visible
 from app.models import (
     SIGNING_STEPS,
     TLP,
@@ -83,19 +84,15 @@ def _answer(agreement: Agreement):
 
 def get_visible_agreement(agreement_id: int) -> Agreement:
     """The agreement when the token's user may read it (404 otherwise, as on the pages)."""
-    return db.first_or_404(permissions.visible_agreements(current_user).where(Agreement.id == agreement_id)
-                           .options(*queries.RECORD_OPTIONS))
+    return get_visible(Agreement, agreement_id, *queries.RECORD_OPTIONS)
 
 
 @bp.get("/agreements/")
 @spec.validate(query=AgreementListQuery, resp=Responses(HTTP_200=Page[AgreementOut]), tags=TAGS)
 def list_agreements():
     """The agreements the token's user may read, with the list page's filters."""
-    query = request.context.query
-    filters = paging.page_filters(queries.read_filters, query)
-    return jsonify(paging.page_of(queries.list_agreements(current_user, filters).options(*queries.RECORD_OPTIONS),
-                                  Agreement.id, query,
-                                  lambda a: _out(a).model_dump(mode="json")))
+    return paging.listed(queries.list_agreements, Agreement.id, *queries.RECORD_OPTIONS,
+                         read_filters=queries.read_filters, dump=lambda a: _out(a).model_dump(mode="json"))
 
 
 @bp.get("/agreements/<int:agreement_id>")

@@ -17,7 +17,7 @@ from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text, Use
 from app.api.spec import Responses, spec
 from app.corrective_actions import queries
 from app.exercises import improvement
-from app.extensions import db
+from app.lifecycle import get_visible
 from app.models import CapabilityElement, CorrectiveAction, CorrectiveActionStatus
 
 TAGS = ("Exercises",)
@@ -76,17 +76,14 @@ def _answer(action: CorrectiveAction):
 
 def get_visible_action(action_id: int) -> CorrectiveAction:
     """The action when the token's user may read its exercise (404 otherwise, as on the pages)."""
-    return db.first_or_404(permissions.visible_corrective_actions(current_user)
-                           .where(CorrectiveAction.id == action_id).options(*OPTIONS))
+    return get_visible(CorrectiveAction, action_id, *OPTIONS)
 
 
 @bp.get("/corrective-actions/")
 @spec.validate(query=CorrectiveActionListQuery, resp=Responses(HTTP_200=Page[CorrectiveActionOut]), tags=TAGS)
 def list_corrective_actions():
     """The corrective actions the token's user may read, with the improvement plans page's filters."""
-    query = request.context.query
-    stmt = queries.list_statement(current_user, paging.page_args(query, {"due": "overdue"})).options(*OPTIONS)
-    return jsonify(paging.page_of(stmt, CorrectiveAction.id, query, _dump))
+    return paging.listed(queries.list_statement, CorrectiveAction.id, *OPTIONS, words={"due": "overdue"}, dump=_dump)
 
 
 @bp.get("/corrective-actions/<int:corrective_action_id>")

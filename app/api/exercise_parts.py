@@ -25,6 +25,7 @@ from app.api.spec import Responses, spec
 from app.exercises import improvement, services
 from app.exercises.parts import DETAIL_OPTIONS, get_inject, get_objective, visible_injects
 from app.extensions import db
+from app.lifecycle import get_visible
 from app.models import CORE_CAPABILITIES, CapabilityElement, Exercise, ParticipantRole, Rating, User
 
 TEXT_MAX = 100_000  # as the exercise forms (app/exercises/forms.py)
@@ -115,8 +116,7 @@ def _created(model, row):
 
 def get_visible_exercise(exercise_id: int) -> Exercise:
     """The exercise with its parts when the token's user may read it (404 otherwise, as on the page)."""
-    return db.first_or_404(permissions.visible_exercises(current_user).where(Exercise.id == exercise_id)
-                           .options(*DETAIL_OPTIONS))
+    return get_visible(Exercise, exercise_id, *DETAIL_OPTIONS)
 
 
 def _planned(exercise_id: int):

@@ -17,7 +17,7 @@ from app.api.paging import ListQuery, Page
 from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text
 from app.api.spec import Responses, spec
 from app.exercises import queries, services
-from app.extensions import db
+from app.lifecycle import get_visible
 from app.models import TLP, Exercise, ExerciseStatus, ExerciseType
 
 TAGS = ("Exercises",)
@@ -61,17 +61,14 @@ def _answer(exercise: Exercise):
 
 def get_visible_exercise(exercise_id: int) -> Exercise:
     """The exercise when the token's user may read it (404 otherwise, as on the pages)."""
-    return db.first_or_404(permissions.visible_exercises(current_user).where(Exercise.id == exercise_id)
-                           .options(*OPTIONS))
+    return get_visible(Exercise, exercise_id, *OPTIONS)
 
 
 @bp.get("/exercises/")
 @spec.validate(query=ExerciseListQuery, resp=Responses(HTTP_200=Page[ExerciseOut]), tags=TAGS)
 def list_exercises():
     """The exercises the token's user may read, with the programme list's filters."""
-    query = request.context.query
-    stmt = queries.list_statement(current_user, paging.page_args(query)).options(selectinload(Exercise.owner_organization))
-    return jsonify(paging.page_of(stmt, Exercise.id, query, _dump))
+    return paging.listed(queries.list_statement, Exercise.id, selectinload(Exercise.owner_organization), dump=_dump)
 
 
 @bp.get("/exercises/<int:exercise_id>")

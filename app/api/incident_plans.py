@@ -19,11 +19,14 @@ from app.api.schemas import Body, IfMatch, OrganizationRef, RecordId, RecordOut,
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.incident_plans import queries, services
+from app.lifecycle import get_visible
 from app.models import TLP, IncidentPlan, Organization, Phase, PlanSection, PlanStatus, Sector, User
 from app.problems import ProblemError
 from app.reviews.services import PICK_REVIEWERS
 
 TAGS = ("Incident plans",)
+PARTS = (selectinload(IncidentPlan.sections), selectinload(IncidentPlan.contacts),
+         selectinload(IncidentPlan.covered_organizations))
 MARKDOWN_MAX = 100_000  # as the plan form (app/incident_plans/forms.py)
 VERSION_LABEL = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]*$")
 
@@ -97,9 +100,7 @@ def _answer(plan: IncidentPlan):
 
 def get_visible_plan(plan_id: int) -> IncidentPlan:
     """The plan when the token's user may read it (404 otherwise, as on the pages)."""
-    return db.first_or_404(permissions.visible_incident_plans(current_user).where(IncidentPlan.id == plan_id)
-                           .options(selectinload(IncidentPlan.sections), selectinload(IncidentPlan.contacts),
-                                    selectinload(IncidentPlan.covered_organizations)))
+    return get_visible(IncidentPlan, plan_id, *PARTS)
 
 
 def get_writable_plan(plan_id: int) -> IncidentPlan:
@@ -125,12 +126,8 @@ def plan_part(parts, part_id: int):
 @spec.validate(query=IncidentPlanListQuery, resp=Responses(HTTP_200=Page[IncidentPlanOut]), tags=TAGS)
 def list_incident_plans():
     """The plans the token's user may read, with the plan list's filters."""
-    query = request.context.query
-    filters = paging.page_filters(queries.read_filters, query)
-    stmt = queries.list_incident_plans(current_user, filters).options(
-        selectinload(IncidentPlan.sections), selectinload(IncidentPlan.contacts),
-        selectinload(IncidentPlan.covered_organizations), selectinload(IncidentPlan.approver))
-    return jsonify(paging.page_of(stmt, IncidentPlan.id, query, _dump))
+    return paging.listed(queries.list_incident_plans, IncidentPlan.id, *PARTS, selectinload(IncidentPlan.approver),
+                         read_filters=queries.read_filters, dump=_dump)
 
 
 @bp.get("/incident-plans/<int:plan_id>")

@@ -24,6 +24,7 @@ from app.api.spec import Responses, spec
 from app.errors import MAX_ID
 from app.extensions import db
 from app.incidents import queries, services
+from app.lifecycle import get_visible
 from app.models import (
     TLP,
     GeographicSpread,
@@ -121,9 +122,7 @@ def _answer(report: IncidentReport):
 
 def get_visible_report(incident_id: int) -> IncidentReport:
     """The report when the token's user may read it (404 otherwise, as on the pages)."""
-    return db.first_or_404(permissions.visible_incident_reports(current_user)
-                           .where(IncidentReport.id == incident_id).options(*queries.ROW_OPTIONS,
-                                                                            selectinload(IncidentReport.stages)))
+    return get_visible(IncidentReport, incident_id, *queries.ROW_OPTIONS, selectinload(IncidentReport.stages))
 
 
 def _stage(report: IncidentReport, stage_id: int) -> IncidentReportStage:
@@ -136,10 +135,8 @@ def _stage(report: IncidentReport, stage_id: int) -> IncidentReportStage:
 @spec.validate(query=IncidentListQuery, resp=Responses(HTTP_200=Page[IncidentOut]), tags=TAGS)
 def list_incidents():
     """The incident reports the token's user may read, with the incident list's filters."""
-    query = request.context.query
-    filters = paging.page_filters(queries.read_filters, query)
-    stmt = queries.list_incident_reports(current_user, filters).options(selectinload(IncidentReport.stages))
-    return jsonify(paging.page_of(stmt, IncidentReport.id, query, _dump))
+    return paging.listed(queries.list_incident_reports, IncidentReport.id, selectinload(IncidentReport.stages),
+                         read_filters=queries.read_filters, dump=_dump)
 
 
 @bp.get("/incidents/<int:incident_id>")

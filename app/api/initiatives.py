@@ -11,12 +11,12 @@ from pydantic import Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
-from app.api import bp, paging, refused, writes
+from app.api import bp, links, paging, refused, writes
 from app.api.paging import ListQuery, Page
 from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text
 from app.api.spec import Responses, spec
-from app.extensions import db
 from app.initiatives import queries, services
+from app.lifecycle import get_visible
 from app.models import TLP, Agreement, Health, Initiative, InitiativeStatus, Sector
 
 TAGS = ("Initiatives",)
@@ -64,44 +64,27 @@ class InitiativeListQuery(ListQuery):
     archived: bool = Field(False, description="Archived initiatives instead of live ones.")
 
 
-def _readable_agreements(ids: set[int]) -> set[int]:
-    """Of these agreements, the ones the reader may read (a link to another is not named, as on the page)."""
-    if not ids:
-        return set()
-    return set(db.session.scalars(permissions.visible_agreements(current_user).where(Agreement.id.in_(ids))
-                                  .with_only_columns(Agreement.id)))
-
-
-def _dump(initiative: Initiative, readable: set[int]) -> dict:
-    out = InitiativeOut.model_validate(initiative)
-    if out.agreement_id not in readable:
-        out.agreement_id = None
-    return out.model_dump(mode="json")
+def _dump(initiatives: list[Initiative]) -> list[dict]:
+    return links.dump(InitiativeOut, initiatives, "agreement_id", Agreement)
 
 
 def _answer(initiative: Initiative):
-    response = jsonify(_dump(initiative, _readable_agreements({initiative.agreement_id} - {None})))
-    return writes.with_etag(response, initiative.version)
+    return writes.with_etag(jsonify(_dump([initiative])[0]), initiative.version)
 
 
 def get_visible_initiative(initiative_id: int) -> Initiative:
     """The initiative when the token's user may read it (404 otherwise, as on the pages)."""
-    return db.first_or_404(permissions.visible_initiatives(current_user).where(Initiative.id == initiative_id)
-                           .options(selectinload(Initiative.milestones), selectinload(Initiative.participants)))
+    return get_visible(Initiative, initiative_id, selectinload(Initiative.milestones),
+                       selectinload(Initiative.participants))
 
 
 @bp.get("/initiatives/")
 @spec.validate(query=InitiativeListQuery, resp=Responses(HTTP_200=Page[InitiativeOut]), tags=TAGS)
 def list_initiatives():
     """The initiatives the token's user may read, with the list page's filters."""
-    query = request.context.query
-    filters = paging.page_filters(queries.read_filters, query)
     # The owners and milestones with the page (the list page's statement loads the other organisations).
-    stmt = queries.list_initiatives(current_user, filters).options(selectinload(Initiative.owner_organization),
-                                                                   selectinload(Initiative.milestones))
-    page = paging.page_of(stmt, Initiative.id, query, lambda i: i)
-    readable = _readable_agreements({i.agreement_id for i in page["items"]} - {None})
-    return jsonify({**page, "items": [_dump(i, readable) for i in page["items"]]})
+    return paging.listed(queries.list_initiatives, Initiative.id, selectinload(Initiative.owner_organization),
+                         selectinload(Initiative.milestones), read_filters=queries.read_filters, dump_page=_dump)
 
 
 @bp.get("/initiatives/<int:initiative_id>")

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 import sqlalchemy as sa
-from flask import request, url_for
+from flask import Response, jsonify, request, url_for
+from flask_login import current_user
 from pydantic import BaseModel, Field
 from werkzeug.datastructures import MultiDict
 
@@ -89,3 +90,18 @@ def page_of(stmt: sa.Select, id_column, query: ListQuery, serialize: Callable) -
         args = {key: value for key, value in request.args.items() if key != "cursor"}
         next_url = url_for(request.endpoint, **(request.view_args or {}), **args, cursor=_encode(rows[-1].id))
     return {"items": [serialize(row) for row in rows], "next": next_url}
+
+
+def listed(list_things: Callable, id_column, *options, read_filters: Callable | None = None,
+           words: dict[str, str] | None = None, dump: Callable | None = None, dump_page: Callable | None = None) -> Response:
+    """A list view's answer: a page of the kind's list statement for the token's user, loaded with `options`.
+
+    The statement is the page's own: `list_things(user, filters)` with `read_filters` (page_filters), or
+    `list_things(user, args)` reading the query-string words (page_args). Each record is answered by `dump`, or the
+    whole page at once by `dump_page` (one scoped query for the links of every record, links.dump)."""
+    query = request.context.query
+    filters = page_filters(read_filters, query) if read_filters else page_args(query, words)
+    page = page_of(list_things(current_user, filters).options(*options), id_column, query, dump or (lambda row: row))
+    if dump_page is not None:
+        page["items"] = dump_page(page["items"])
+    return jsonify(page)

@@ -11,11 +11,12 @@ from pydantic import Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
-from app.api import bp, paging, refused, writes
+from app.api import bp, links, paging, refused, writes
 from app.api.paging import ListQuery, Page
 from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text
 from app.api.spec import Responses, spec
 from app.extensions import db
+from app.lifecycle import get_visible
 from app.models import TLP, Initiative, Risk, RiskLevel, RiskStatus, Sector, Treatment
 from app.risks import queries, services
 
@@ -67,41 +68,24 @@ class RiskListQuery(ListQuery):
     archived: bool = Field(False, description="Archived risks instead of live ones.")
 
 
-def _visible_initiative_ids(initiative_ids: set[int]) -> set[int]:
-    """Of these initiatives, the ones the reader may read (a link to another is not shown, as on the page)."""
-    if not initiative_ids:
-        return set()
-    stmt = (permissions.visible_initiatives(current_user).where(Initiative.id.in_(initiative_ids))
-            .with_only_columns(Initiative.id))
-    return set(db.session.scalars(stmt))
-
-
-def _dump(risk: Risk, readable_initiatives: set[int]) -> dict:
-    out = RiskOut.model_validate(risk)
-    if out.initiative_id not in readable_initiatives:
-        out.initiative_id = None
-    return out.model_dump(mode="json")
+def _dump(risks: list[Risk]) -> list[dict]:
+    return links.dump(RiskOut, risks, "initiative_id", Initiative)
 
 
 def _answer(risk: Risk):
-    return writes.with_etag(jsonify(_dump(risk, _visible_initiative_ids({risk.initiative_id} - {None}))), risk.version)
+    return writes.with_etag(jsonify(_dump([risk])[0]), risk.version)
 
 
 def get_visible_risk(risk_id: int) -> Risk:
     """The risk when the token's user may read it (404 otherwise, as on the pages)."""
-    return db.first_or_404(permissions.visible_risks(current_user).where(Risk.id == risk_id)
-                           .options(selectinload(Risk.owner_organization)))
+    return get_visible(Risk, risk_id, selectinload(Risk.owner_organization))
 
 
 @bp.get("/risks/")
 @spec.validate(query=RiskListQuery, resp=Responses(HTTP_200=Page[RiskOut]), tags=TAGS)
 def list_risks():
     """The risks the token's user may read, with the register's filters."""
-    query = request.context.query
-    filters = paging.page_filters(queries.read_filters, query)
-    page = paging.page_of(queries.list_risks(current_user, filters), Risk.id, query, lambda risk: risk)
-    readable = _visible_initiative_ids({risk.initiative_id for risk in page["items"]} - {None})
-    return jsonify({**page, "items": [_dump(risk, readable) for risk in page["items"]]})
+    return paging.listed(queries.list_risks, Risk.id, read_filters=queries.read_filters, dump_page=_dump)
 
 
 @bp.get("/risks/<int:risk_id>")

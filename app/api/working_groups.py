@@ -5,17 +5,15 @@
 from datetime import date, datetime
 from typing import Literal
 
-from flask import jsonify, request
-from flask_login import current_user
+from flask import jsonify
 from pydantic import Field
 from sqlalchemy.orm import selectinload
 
-from app import permissions
-from app.api import bp, paging, writes
+from app.api import bp, links, paging, writes
 from app.api.paging import ListQuery, Page
 from app.api.schemas import FromRecord, OrganizationRef, RecordOut, UserRef
 from app.api.spec import Responses, spec
-from app.extensions import db
+from app.lifecycle import get_visible
 from app.models import (
     TLP,
     Initiative,
@@ -32,6 +30,7 @@ from app.working_groups import queries
 
 TAGS = ("Working groups and tasks",)
 ID = Field(None, ge=1, le=2**31 - 1)
+MEMBERS = selectinload(WorkingGroup.memberships).selectinload(WorkingGroupMember.user)
 
 
 class MemberOut(FromRecord):
@@ -87,52 +86,38 @@ class TaskListQuery(ListQuery):
     archived: bool = Field(False, description="Archived tasks (or tasks of archived groups) instead of live ones.")
 
 
-def _readable_initiatives(ids: set[int]) -> set[int]:
-    if not ids:
-        return set()
-    return set(db.session.scalars(permissions.visible_initiatives(current_user).where(Initiative.id.in_(ids))
-                                  .with_only_columns(Initiative.id)))
+def _groups(groups: list[WorkingGroup]) -> list[dict]:
+    return links.dump(WorkingGroupOut, groups, "initiative_id", Initiative)
 
 
-def _group(group: WorkingGroup, readable: set[int]) -> dict:
-    out = WorkingGroupOut.model_validate(group)
-    if out.initiative_id not in readable:
-        out.initiative_id = None
-    return out.model_dump(mode="json")
+def _task(task: Task) -> dict:
+    return TaskOut.model_validate(task).model_dump(mode="json")
 
 
 def get_visible_group(working_group_id: int) -> WorkingGroup:
     """The group, with its members, when the token's user may read it (404 otherwise, as on the pages)."""
-    return db.first_or_404(permissions.visible_working_groups(current_user)
-                           .where(WorkingGroup.id == working_group_id)
-                           .options(selectinload(WorkingGroup.memberships).selectinload(WorkingGroupMember.user)))
+    return get_visible(WorkingGroup, working_group_id, MEMBERS)
 
 
 def get_visible_task(task_id: int) -> Task:
     """The task when the token's user may read it (its group's scope; 404 otherwise)."""
-    return db.first_or_404(permissions.visible_tasks(current_user).where(Task.id == task_id)
-                           .options(selectinload(Task.assignee)))
+    return get_visible(Task, task_id, selectinload(Task.assignee))
 
 
 def group_answer(group: WorkingGroup):
-    response = jsonify(_group(group, _readable_initiatives({group.initiative_id} - {None})))
-    return writes.with_etag(response, group.version)
+    return writes.with_etag(jsonify(_groups([group])[0]), group.version)
 
 
 def task_answer(task: Task):
-    return writes.with_etag(jsonify(TaskOut.model_validate(task).model_dump(mode="json")), task.version)
+    return writes.with_etag(jsonify(_task(task)), task.version)
 
 
 @bp.get("/working-groups/")
 @spec.validate(query=WorkingGroupListQuery, resp=Responses(HTTP_200=Page[WorkingGroupOut]), tags=TAGS)
 def list_working_groups():
     """The working groups the token's user may read, with the list page's filters."""
-    query = request.context.query
-    stmt = queries.list_working_groups(current_user, paging.page_filters(queries.read_filters, query)).options(
-        selectinload(WorkingGroup.memberships).selectinload(WorkingGroupMember.user))
-    page = paging.page_of(stmt, WorkingGroup.id, query, lambda group: group)
-    readable = _readable_initiatives({group.initiative_id for group in page["items"]} - {None})
-    return jsonify({**page, "items": [_group(group, readable) for group in page["items"]]})
+    return paging.listed(queries.list_working_groups, WorkingGroup.id, MEMBERS, read_filters=queries.read_filters,
+                         dump_page=_groups)
 
 
 @bp.get("/working-groups/<int:working_group_id>")
@@ -146,10 +131,8 @@ def get_working_group(working_group_id: int):
 @spec.validate(query=TaskListQuery, resp=Responses(HTTP_200=Page[TaskOut]), tags=TAGS)
 def list_tasks():
     """The tasks the token's user may read (their groups' scope), with the My tasks page's filters."""
-    query = request.context.query
-    filters = paging.page_filters(task_queries.read_filters, query)
-    stmt = task_queries.list_tasks(current_user, filters).options(selectinload(Task.assignee))
-    return jsonify(paging.page_of(stmt, Task.id, query, lambda task: TaskOut.model_validate(task).model_dump(mode="json")))
+    return paging.listed(task_queries.list_tasks, Task.id, selectinload(Task.assignee),
+                         read_filters=task_queries.read_filters, dump=_task)
 
 
 @bp.get("/tasks/<int:task_id>")
