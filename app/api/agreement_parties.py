@@ -19,13 +19,13 @@ from datetime import date, datetime
 
 from flask import Response, jsonify, request, url_for
 from flask_login import current_user
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from app import permissions
 from app.agreements import services
 from app.api import bp, refused, writes
 from app.api.agreements import TAGS, PartyIn, PartyOut, _party_rows, get_visible_agreement
-from app.api.schemas import Body, IfMatch, OrganizationRef, RecordId, RecordOut, Text, UserRef
+from app.api.schemas import Body, IfMatch, OrganizationRef, RecordId, RecordOut, Text, UserRef, list_of
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.models import (
@@ -39,9 +39,7 @@ from app.problems import ProblemError
 from app.seal import SealingFailed
 from app.signing import services as signing
 
-
-class PartyList(BaseModel):
-    items: list[PartyOut]
+PartyList = list_of(PartyOut)
 
 
 def _rows(parties: list[AgreementParty]) -> list[dict]:
@@ -120,8 +118,7 @@ class SignatureRequestOut(RecordOut):
     document_id: int = Field(description="The issued document signed (GET /api/v1/documents/<id>).")
 
 
-class SignatureRequestList(BaseModel):
-    items: list[SignatureRequestOut]
+SignatureRequestList = list_of(SignatureRequestOut)
 
 
 def _requests(agreement) -> Response:

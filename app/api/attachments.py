@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, WithJsonSchema
 
 from app import kinds, permissions
 from app.api import bp, paging, record_paths, writes
-from app.api.schemas import RecordOut, UserRef
+from app.api.schemas import RecordOut, UserRef, list_of
 from app.api.spec import Responses, spec
 from app.attachments import queries, services
 from app.attachments.sniff import Refused
@@ -44,8 +44,7 @@ class AttachmentOut(RecordOut):
     content: str = Field(description="Where to download the bytes.")
 
 
-class AttachmentList(BaseModel):
-    items: list[AttachmentOut]
+AttachmentList = list_of(AttachmentOut)
 
 
 class AttachmentQuery(BaseModel):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from app import permissions
 from app.api import bp, paging, refused, writes
 from app.api.paging import ListQuery, Page
-from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text, UserRef
+from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text, UserRef, transition_of
 from app.api.spec import Responses, spec
 from app.corrective_actions import queries
 from app.exercises import improvement
@@ -103,8 +103,8 @@ class CorrectiveActionPatch(Body):
     due_date: date | None = None
 
 
-class CorrectiveActionTransition(Body):
-    status: CorrectiveActionStatus = Field(description="The status to move to (completed needs evidence attached).")
+CorrectiveActionTransition = transition_of(CorrectiveActionStatus,
+                                           "The status to move to (completed needs evidence attached).")
 
 
 @bp.patch("/corrective-actions/<int:corrective_action_id>")

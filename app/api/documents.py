@@ -9,11 +9,11 @@ from datetime import datetime
 
 from flask import Response, jsonify, url_for
 from flask_login import current_user
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from app import permissions
 from app.api import bp
-from app.api.schemas import RecordOut
+from app.api.schemas import RecordOut, list_of
 from app.api.spec import Responses, spec
 from app.documents.services import issued_documents
 from app.extensions import db
@@ -36,8 +36,7 @@ class DocumentOut(RecordOut):
     content: str = Field(description="Where to download the bytes.")
 
 
-class DocumentList(BaseModel):
-    items: list[DocumentOut]
+DocumentList = list_of(DocumentOut)
 
 
 def _out(document: Document) -> dict:

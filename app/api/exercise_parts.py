@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from flask import jsonify, request, url_for
 from flask_login import current_user
-from pydantic import AliasChoices, BaseModel, Field
+from pydantic import AliasChoices, Field
 
 from app import permissions
 from app.api import bp, refused, writes
@@ -20,7 +20,7 @@ from app.api.corrective_actions import TEXT_MAX as ACTION_TEXT_MAX
 from app.api.corrective_actions import CorrectiveActionOut
 from app.api.corrective_actions import _answer as action_answer
 from app.api.exercises import TAGS
-from app.api.schemas import Body, FromRecord, OrganizationRef, RecordId, RecordOut, Text, UserRef
+from app.api.schemas import Body, FromRecord, OrganizationRef, RecordId, RecordOut, Text, UserRef, list_of
 from app.api.spec import Responses, spec
 from app.exercises import improvement, services
 from app.exercises.parts import DETAIL_OPTIONS, get_inject, get_objective, visible_injects
@@ -36,8 +36,7 @@ class ParticipantOut(RecordOut):
     role: ParticipantRole
 
 
-class ParticipantList(BaseModel):
-    items: list[ParticipantOut]
+ParticipantList = list_of(ParticipantOut)
 
 
 class ParticipantIn(Body):
@@ -59,8 +58,7 @@ class ObjectiveOut(RecordOut):
     evaluations: list[EvaluationOut]
 
 
-class ObjectiveList(BaseModel):
-    items: list[ObjectiveOut]
+ObjectiveList = list_of(ObjectiveOut)
 
 
 class ObjectiveIn(Body):
@@ -89,8 +87,7 @@ class InjectOut(RecordOut):
     delivered_at: datetime | None
 
 
-class InjectList(BaseModel):
-    items: list[InjectOut]
+InjectList = list_of(InjectOut)
 
 
 class InjectIn(Body):

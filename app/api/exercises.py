@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from app import permissions
 from app.api import bp, paging, refused, writes
 from app.api.paging import ListQuery, Page
-from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text
+from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text, transition_of
 from app.api.spec import Responses, spec
 from app.exercises import queries, services
 from app.lifecycle import get_visible
@@ -102,8 +102,7 @@ class ExercisePatch(ExerciseFields):
     ends_at: AwareDatetime = None
 
 
-class ExerciseTransition(Body):
-    status: ExerciseStatus = Field(description="The status to move to.")
+ExerciseTransition = transition_of(ExerciseStatus)
 
 
 def _fields(model: BaseModel, exercise: Exercise | None = None) -> dict:

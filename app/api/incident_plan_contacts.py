@@ -13,7 +13,7 @@ from typing import Literal
 
 from flask import jsonify, request, url_for
 from flask_login import current_user
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from app import permissions
 from app.api import bp, refused, writes
@@ -26,7 +26,7 @@ from app.api.incident_plans import (
     get_writable_plan,
     plan_part,
 )
-from app.api.schemas import Body, IfMatch, RecordOut, Text
+from app.api.schemas import Body, IfMatch, RecordOut, Text, list_of
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.incident_plans import services
@@ -48,8 +48,7 @@ class RevisionOut(RecordOut):
     archived_at: datetime | None
 
 
-class RevisionList(BaseModel):
-    items: list[RevisionOut]
+RevisionList = list_of(RevisionOut)
 
 
 class ReviseIn(Body):
@@ -105,8 +104,7 @@ class ContactPatch(ContactFields):
     name: Text(120, required=True) = None
 
 
-class ContactList(BaseModel):
-    items: list[ContactOut]
+ContactList = list_of(ContactOut)
 
 
 def _contact_answer(contact: PlanContact):

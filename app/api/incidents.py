@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from app import permissions
 from app.api import bp, paging, refused, writes
 from app.api.paging import ListQuery, Page
-from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text
+from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text, transition_of
 from app.api.spec import Responses, spec
 from app.errors import MAX_ID
 from app.extensions import db
@@ -227,8 +227,7 @@ def update_incident(incident_id: int):
     return _answer(report)
 
 
-class IncidentTransition(Body):
-    status: IncidentStatus = Field(description="contained, resolved (the operator), closed (the authority).")
+IncidentTransition = transition_of(IncidentStatus, "contained, resolved (the operator), closed (the authority).")
 
 
 @bp.post("/incidents/<int:incident_id>/transitions")

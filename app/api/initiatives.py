@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from app import permissions
 from app.api import bp, links, paging, refused, writes
 from app.api.paging import ListQuery, Page
-from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text
+from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text, transition_of
 from app.api.spec import Responses, spec
 from app.initiatives import queries, services
 from app.lifecycle import get_visible
@@ -111,8 +111,7 @@ class InitiativePatch(Body):
     target_date: date | None = None
 
 
-class InitiativeTransition(Body):
-    status: InitiativeStatus = Field(description="The status to move to.")
+InitiativeTransition = transition_of(InitiativeStatus)
 
 
 @bp.patch("/initiatives/<int:initiative_id>")

@@ -8,13 +8,13 @@ from datetime import date, datetime
 
 from flask import jsonify, request, url_for
 from flask_login import current_user
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.api import bp, refused, writes
 from app.api.risks import get_visible_risk
-from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text, UserRef
+from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text, UserRef, list_of
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.models import Mitigation, MitigationStatus, Organization, Risk, User
@@ -41,8 +41,7 @@ class MitigationOut(RecordOut):
     archived_at: datetime | None
 
 
-class MitigationList(BaseModel):
-    items: list[MitigationOut]
+MitigationList = list_of(MitigationOut)
 
 
 def _answer(mitigation: Mitigation):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from app import permissions
 from app.api import bp, links, paging, refused, writes
 from app.api.paging import ListQuery, Page
-from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text
+from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text, transition_of
 from app.api.spec import Responses, spec
 from app.extensions import db
 from app.lifecycle import get_visible
@@ -125,8 +125,7 @@ class RiskPatch(RiskFields):
     impact: int = Field(None, ge=1, le=5)
 
 
-class RiskTransition(Body):
-    status: RiskStatus = Field(description="The status to move to.")
+RiskTransition = transition_of(RiskStatus)
 
 
 def _check(changes: dict, risk: Risk | None = None) -> dict:

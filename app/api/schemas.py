@@ -5,7 +5,7 @@ Shared here so the OpenAPI document has one component per name (two kinds' `Orga
 """
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
 
 from app.forms import CONTROL_CHARACTERS, normalize_text
 
@@ -53,6 +53,17 @@ class Body(BaseModel):
     """A request body: a field the operation does not know is a 422, never silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def transition_of(status: type, description: str = "The status to move to.") -> type[Body]:
+    """A lifecycle step's body, `{"status": "<target>"}`: `<Kind>Transition` for the kind's `<Kind>Status`."""
+    return create_model(status.__name__.removesuffix("Status") + "Transition", __base__=Body,
+                        __module__=status.__module__, status=(status, Field(description=description)))
+
+
+def list_of(out: type[BaseModel]) -> type[BaseModel]:
+    """The answer listing a record's parts in full, `{"items": [...]}` (no paging): `<Part>List` for `<Part>Out`."""
+    return create_model(out.__name__.removesuffix("Out") + "List", items=(list[out], ...), __module__=out.__module__)
 
 
 class _NamedRef(RecordOut):

@@ -22,7 +22,7 @@ from pydantic import Field
 
 from app import permissions
 from app.api import bp, refused, writes
-from app.api.schemas import Body, IfMatch, RecordId, Text
+from app.api.schemas import Body, IfMatch, RecordId, Text, transition_of
 from app.api.spec import Responses, spec
 from app.api.working_groups import (
     TAGS,
@@ -70,8 +70,7 @@ class WorkingGroupPatch(Body):
     tlp: TLP = None
 
 
-class WorkingGroupTransition(Body):
-    status: WorkingGroupStatus = Field(description="The status to move to (closed, or active to reopen).")
+WorkingGroupTransition = transition_of(WorkingGroupStatus, "The status to move to (closed, or active to reopen).")
 
 
 class MemberIn(Body):
