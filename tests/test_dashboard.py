@@ -229,3 +229,35 @@ def test_my_tasks_are_the_first_by_due_date_among_those_the_reader_may_see(app):
             task(partners, f"Later {n}", 10 + n)
         assert mine() == (4 + MY_LIMIT, ["Day 1", "Partner's day 2", "Day 3",
                                          *(f"Later {n}" for n in range(MY_LIMIT - 3))])
+
+
+def test_overdue_tasks_count_every_group_the_reader_may_see_beyond_the_listed_ones(app):
+    """The overdue figure sums every visible group's overdue tasks (not only the groups listed): a partner's group
+    one of the reader's colleagues belongs to counts, a partner's own group or a TLP:RED one does not."""
+    from app.extensions import db
+    from app.main.dashboard import LIST_LIMIT, dashboard_for
+    from app.models import User
+
+    with app.app_context():
+        org_a, org_b = factories.organization(name="Alpha"), factories.organization(name="Bravo")
+        reader = factories.user(role=Role.COORDINATOR, organization=org_a)
+        colleague = factories.user(role=Role.MEMBER, organization=org_a)
+        partner = factories.user(role=Role.COORDINATOR, organization=org_b)
+        past = today() - timedelta(days=3)
+
+        def group(name, creator, tlp, members, overdue):
+            made = factories.working_group(created_by=creator, tlp=tlp, members=members, name=name)
+            for n in range(overdue):
+                factories.task(working_group=made, due_date=past, title=f"{name} task {n}")
+
+        group("Ours", reader, TLP.AMBER, [reader], 2)
+        group("Shared with a colleague", partner, TLP.AMBER, [partner, colleague], 1)
+        group("Partner's own", partner, TLP.AMBER, [partner], 1)
+        group("Red", partner, TLP.RED, [partner, colleague], 1)
+        for n in range(LIST_LIMIT + 1):
+            group(f"More {n}", reader, TLP.GREEN, [], 1)
+        figures = dashboard_for(db.session.get(User, reader.id))
+        assert figures["overdue_task_count"] == 2 + 1 + LIST_LIMIT + 1
+        listed = [(g.title, g.number) for g in figures["overdue_by_group"]]
+        assert len(listed) == LIST_LIMIT and listed[0] == ("Ours", 2)
+        assert "Partner's own" not in dict(listed) and "Red" not in dict(listed)
