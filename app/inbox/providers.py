@@ -317,8 +317,10 @@ def _assigned_to(user: User, kind: kinds.RecordKind) -> sa.Select:
                    sa.or_(model.status == model.NOT_STARTED, due <= soon)))
 
 
-def _assigned_branch(user: User, kind: kinds.RecordKind) -> Branch:
-    """The kind's work assigned to the user with its parent's reference (or name) and label, soonest due first."""
+def _assigned_branches(user: User, kind: kinds.RecordKind) -> list[Branch]:
+    """The kind's work assigned to the user with its parent's reference (or name) and label: the dated soonest due
+    first, then the undated. Two branches: the dated ones read in an index's order of due dates and stop early
+    (ix_tasks_assignee_due), where ordering the undated last would sort every open task of the person."""
     model, parent = kind.model, kind.parent_kind.model
     due = getattr(model, kind.deadlines[0].field)
     reference = parent.reference
@@ -332,14 +334,16 @@ def _assigned_branch(user: User, kind: kinds.RecordKind) -> Branch:
                           title=row.title, url=_url(kind, row), tlp=row.tlp, due=row.due,
                           note=" · ".join(n for n in ("Newly assigned" if row.flag else "", due_note(row.due)) if n))
 
-    return Branch(_assigned_to(user, kind).with_only_columns(*columns), (due.is_(None), due, model.id), entry)
+    rows = _assigned_to(user, kind).with_only_columns(*columns)
+    return [Branch(rows.where(due.is_not(None)), (due, model.id), entry),
+            Branch(rows.where(due.is_(None)), (model.id,), entry)]
 
 
 @provider(20, "Assigned to you")
 def assigned_work(user: User) -> list[Branch]:
     """Tasks and mitigations assigned to the user: newly assigned (not started) or due within a week
     or overdue. Done (or implemented, verified, cancelled) work leaves the inbox. Soonest due first."""
-    return [_assigned_branch(user, kind) for kind in _assigned()]
+    return [branch for kind in _assigned() for branch in _assigned_branches(user, kind)]
 
 
 # --- Reviews of risks and plans the user's organisation owns --------------------------------
