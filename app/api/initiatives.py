@@ -17,7 +17,7 @@ from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text, tra
 from app.api.spec import Responses, spec
 from app.initiatives import queries, services
 from app.lifecycle import get_visible
-from app.models import TLP, Agreement, Health, Initiative, InitiativeStatus, Sector
+from app.models import TLP, Health, Initiative, InitiativeStatus, Sector
 
 TAGS = ("Initiatives",)
 OBJECTIVE_MAX, DESCRIPTION_MAX, REASON_MAX, NOTE_MAX = 2_000, 100_000, 2_000, 1_000  # as the initiative form
@@ -65,7 +65,7 @@ class InitiativeListQuery(ListQuery):
 
 
 def _dump(initiatives: list[Initiative]) -> list[dict]:
-    return links.dump(InitiativeOut, initiatives, "agreement_id", Agreement)
+    return links.dump(InitiativeOut, initiatives, "agreement")
 
 
 def _answer(initiative: Initiative):

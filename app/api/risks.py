@@ -69,7 +69,7 @@ class RiskListQuery(ListQuery):
 
 
 def _dump(risks: list[Risk]) -> list[dict]:
-    return links.dump(RiskOut, risks, "initiative_id", Initiative)
+    return links.dump(RiskOut, risks, "initiative")
 
 
 def _answer(risk: Risk):

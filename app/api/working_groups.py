@@ -16,7 +16,6 @@ from app.api.spec import Responses, spec
 from app.lifecycle import get_visible
 from app.models import (
     TLP,
-    Initiative,
     MemberRole,
     Task,
     TaskPriority,
@@ -87,7 +86,7 @@ class TaskListQuery(ListQuery):
 
 
 def _groups(groups: list[WorkingGroup]) -> list[dict]:
-    return links.dump(WorkingGroupOut, groups, "initiative_id", Initiative)
+    return links.dump(WorkingGroupOut, groups, "initiative")
 
 
 def _task(task: Task) -> dict:
