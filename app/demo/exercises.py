@@ -12,6 +12,7 @@ from werkzeug.datastructures import FileStorage
 from app import audit, records
 from app.attachments import services as attachments
 from app.demo.people import COORDINATORS
+from app.exercises import services
 from app.extensions import db
 from app.models import (
     TLP,
@@ -20,7 +21,6 @@ from app.models import (
     CorrectiveAction,
     CorrectiveActionStatus,
     Exercise,
-    ExerciseEvaluation,
     ExerciseInject,
     ExerciseObjective,
     ExerciseParticipant,
@@ -123,15 +123,19 @@ def seed(people) -> int:
     if db.session.scalar(sa.select(Exercise.id).where(Exercise.title == TABLETOP)) is not None:
         return 0
     plan = _plan(people)
-    tabletop = _exercise(people, plan, TABLETOP, ExerciseType.TABLETOP, -60, ExerciseStatus.EVALUATED,
+    tabletop = _exercise(people, plan, TABLETOP, ExerciseType.TABLETOP, -60, ExerciseStatus.CONDUCTED,
                          "A four-day heatwave; a transmission fault blacks out the eastern district for 20 hours. "
                          "Riverbend's booster stations fall back on batteries and generators.")
     tabletop.conducted_on = tabletop.starts_at.date()
     evaluator = people.user("analyst@niro.example.gov")
     for position, (text, capability, rating, strengths, afi) in enumerate(OBJECTIVES):
-        tabletop.objectives.append(ExerciseObjective(text=text, core_capability=capability, position=position, evaluations=[
-            ExerciseEvaluation(evaluator_id=evaluator.id, rating=rating, strengths=strengths, areas_for_improvement=afi,
-                               critical_tasks="Call-out, priority decision, request, delivery")]))
+        objective = ExerciseObjective(text=text, core_capability=capability, position=position)
+        tabletop.objectives.append(objective)
+        # The evaluator fills in her guide once the exercise was conducted, as on the evaluation page.
+        services.evaluate_objective(evaluator, tabletop, objective, rating=rating, strengths=strengths,
+                                    areas_for_improvement=afi,
+                                    critical_tasks="Call-out, priority decision, request, delivery")
+    tabletop.status = ExerciseStatus.EVALUATED
     db.session.flush()
     lead = people.user(COORDINATORS["water"])
     today = utcnow().date()
