@@ -14,7 +14,9 @@ How to add a record kind (one file, app/api/<kinds>.py, imported at the bottom o
    bodies subclass `schemas.Body`, which refuses unknown fields; a field the record needs is typed without
    None, `title: Text(200, required=True) = None`, so an explicit null is a 422, not a 500). Texts use
    `schemas.Text(max)` with the form's limits (no control characters). Shared refs live in app/api/schemas.py
-   (one OpenAPI component per name). The service's whitelist (RECORD_FIELDS) still decides what can be written;
+   (one OpenAPI component per name), with the two schemas every kind declares alike:
+   `transition_of(<Kind>Status)` (`{"status": …}`) and `list_of(<Part>Out)` (a record's parts, `{"items": […]}`).
+   The service's whitelist (RECORD_FIELDS) still decides what can be written;
    check what the form checks and the service does not (an organisation the form would offer, dates in order)
    with `writes.field_error(field, …)`.
 2. List: `class <Kind>ListQuery(ListQuery)` with the page's filters under the names of its
