@@ -7,7 +7,8 @@ sees under the current filters. Invalid filter values are ignored (never an erro
 from collections.abc import Mapping
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from flask import request
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from app import listing, permissions
 from app.extensions import db
@@ -16,6 +17,7 @@ from app.models import (
     Initiative,
     InitiativeStatus,
     Milestone,
+    Organization,
     User,
     initiative_participants,
     sector_filter,
@@ -36,7 +38,35 @@ def read_filters(args: Mapping) -> dict:
 
 
 def list_initiatives(user: User, filters: dict) -> sa.Select:
-    """The visible initiatives under `filters`, sorted and eager-loaded (shared by the page and the CSV)."""
+    """The visible initiatives under `filters`, sorted and eager-loaded (the CSV and the API; the page loads fewer
+    columns: page_initiatives)."""
+    # The page takes its progress from milestone_progress(); the CSV and the API load the milestones.
+    return _sorted(user, filters).options(selectinload(Initiative.lead_organization),
+                                          selectinload(Initiative.participants))
+
+
+# What a row of the page shows (templates/initiatives/index.html): not the texts, not the sectors.
+PAGE_COLUMNS = (Initiative.reference, Initiative.title, Initiative.status, Initiative.health, Initiative.health_reason,
+                Initiative.lead_organization_id, Initiative.target_date, Initiative.tlp, Initiative.updated_at)
+
+
+def page_initiatives(user: User, filters: dict) -> sa.Select:
+    """The page's statement: list_initiatives' rows with only the columns and organisation names the page shows.
+    The list as it first opens (no filter, the default order) is built once per user scope and day and kept, with
+    its pages (listing.CountedPagination), as the agreement list is."""
+    if not any(filters.values()) and not request.args.get("sort") and not request.args.get("dir"):
+        return permissions.scoped_statements("initiatives_page", user, lambda: _page_initiatives(user, filters))
+    return _page_initiatives(user, filters)
+
+
+def _page_initiatives(user: User, filters: dict) -> sa.Select:
+    names = (Organization.name, Organization.short_name)
+    return _sorted(user, filters).options(load_only(*PAGE_COLUMNS),
+                                          joinedload(Initiative.lead_organization).load_only(*names),
+                                          selectinload(Initiative.participants).load_only(*names))
+
+
+def _sorted(user: User, filters: dict) -> sa.Select:
     stmt = permissions.visible_initiatives(user)
     stmt = listing.search(stmt, [Initiative.reference, Initiative.title, Initiative.objective,
                                  Initiative.description], filters["q"])
@@ -59,17 +89,21 @@ def list_initiatives(user: User, filters: dict) -> sa.Select:
         "health": Initiative.health, "target": Initiative.target_date, "progress": _progress_column(),
         "updated": Initiative.updated_at,
     }, "updated", "desc", tie_breaker=Initiative.id.desc())
-    # The page takes its progress from milestone_progress(); the CSV and the API load the milestones.
-    return stmt.options(selectinload(Initiative.lead_organization), selectinload(Initiative.participants))
+    return stmt
 
 
 def milestone_progress(initiatives) -> dict[int, int]:
     """{initiative id: Initiative.progress} of a page of initiatives, in ONE grouped count (initiatives without
-    milestones are absent: 0), instead of building every milestone record of the page."""
+    milestones are absent: 0), instead of building every milestone record of the page. The statement is built once
+    and takes the page's ids as its one parameter."""
     ids = [initiative.id for initiative in initiatives]
     if not ids:
         return {}
-    done = sa.func.sum(sa.case((Milestone.completed_at.is_not(None), 1), else_=0))
-    rows = db.session.execute(sa.select(Milestone.initiative_id, done, sa.func.count())
-                              .where(Milestone.initiative_id.in_(ids)).group_by(Milestone.initiative_id))
+    rows = db.session.execute(_MILESTONE_PROGRESS, {"ids": ids})
     return {initiative_id: round(100 * int(done) / total) for initiative_id, done, total in rows}
+
+
+_MILESTONE_PROGRESS = (
+    sa.select(Milestone.initiative_id, sa.func.sum(sa.case((Milestone.completed_at.is_not(None), 1), else_=0)),
+              sa.func.count())
+    .where(Milestone.initiative_id.in_(sa.bindparam("ids", expanding=True))).group_by(Milestone.initiative_id))

@@ -43,10 +43,9 @@ def _csv(stmt):
 def index():
     filters = queries.read_filters(request.args)
     archived = filters["archived"]
-    stmt = queries.list_initiatives(current_user, filters)
     if listing.wants_csv():
-        return _csv(stmt)
-    page = listing.paginate(stmt)
+        return _csv(queries.list_initiatives(current_user, filters))
+    page = listing.paginate(queries.page_initiatives(current_user, filters))
     return render_template(
         "initiatives/index.html", page=page, filters=filters, archived=archived, q=request.args.get("q", ""),
         progress_by_id=queries.milestone_progress(page.items),
