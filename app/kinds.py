@@ -207,7 +207,7 @@ class RecordKind:
         return getattr(record, "title", None) or getattr(record, "name", "")
 
 
-_INBOX = "app.inbox.providers"  # the sections every kind shares: reviews, assigned work, reviews due
+_INBOX = "app.inbox.shared"  # the sections every kind shares: reviews, assigned work, reviews due
 
 KINDS: tuple[RecordKind, ...] = (
     RecordKind("agreement", Agreement, "agreement", "agreements.detail", "agreement_id", comments=True,

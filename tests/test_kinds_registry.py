@@ -377,15 +377,17 @@ def test_the_registered_features_follow_the_registry(monkeypatch):
 
 
 def test_the_inbox_shared_sections_list_the_kinds_whose_entry_names_them(monkeypatch):
-    """Reviews to give, assigned work and reviews due list the kinds that name app.inbox.providers, each by what it
+    """Reviews to give, assigned work and reviews due list the kinds that name app.inbox.shared, each by what it
     is (reviewed, assigned, reviewed on a date), with what its entry tells the user to do."""
+    from app.inbox import shared
+
     keys = lambda found: {kind.key for kind in found}  # noqa: E731
-    assert keys(inbox._reviewed()) == {"agreement", "incident_plan"}
-    assert keys(inbox._assigned()) == {"task", "mitigation"}
-    assert keys(inbox._dated_reviews()) == {"risk", "incident_plan"}
-    for kind in (*inbox._assigned(), *inbox._dated_reviews()):
+    assert keys(shared._reviewed()) == {"agreement", "incident_plan"}
+    assert keys(shared._assigned()) == {"task", "mitigation"}
+    assert keys(shared._dated_reviews()) == {"risk", "incident_plan"}
+    for kind in (*shared._assigned(), *shared._dated_reviews()):
         assert kind.inbox_action and kind.inbox_action.endswith(("update", "status", "date", "approved")), kind.key
-    for kind in inbox._assigned():
+    for kind in shared._assigned():
         assert kind.deadlines and kind.model.NOT_STARTED in type(kind.model.NOT_STARTED), kind.key
     monkeypatch.setattr(kinds, "KINDS", tuple(kind for kind in kinds.KINDS if kind.key not in {"task", "risk"}))
-    assert keys(inbox._assigned()) == {"mitigation"} and keys(inbox._dated_reviews()) == {"incident_plan"}
+    assert keys(shared._assigned()) == {"mitigation"} and keys(shared._dated_reviews()) == {"incident_plan"}

@@ -166,3 +166,30 @@ def test_the_notifications_and_sharing_pages_count_what_they_list_and_keep_the_i
         clock.tick(kept_app.config["NAVBAR_COUNTS_SECONDS"] + 1)
         _assign_a_task(kept_app, "reader@example.org")
         assert _inbox_badge(client.get("/notifications/").get_data(as_text=True)) == 2  # the kept seconds are over
+
+
+def test_the_inbox_counts_what_it_reads_in_full_and_keeps_the_count_of_a_long_section(kept_app, monkeypatch):
+    from app.inbox import routes
+
+    monkeypatch.setattr(routes, "PAGE_LIMIT", 2)
+    with freeze_time(START), kept_app.app_context():
+        _, reader, _, _ = _world()
+        client = kept_app.test_client(user=reader)
+
+    def inbox() -> tuple[int, str]:
+        html = client.get("/inbox/").get_data(as_text=True)
+        first = re.search(r"The first 2 of (\d+)", html)
+        return _inbox_badge(html), first.group(1) if first else ""
+
+    with freeze_time(START) as clock:
+        _assign_a_task(kept_app, "reader@example.org")
+        assert _inbox_badge(client.get("/agreements/").get_data(as_text=True)) == 1  # kept
+        _assign_a_task(kept_app, "reader@example.org")
+        assert inbox() == (2, "")  # every entry read: counted by the page itself
+        for _ in range(2):
+            _assign_a_task(kept_app, "reader@example.org")
+        assert inbox() == (4, "4")  # longer than the page, more than the kept count: counted afresh
+        _assign_a_task(kept_app, "reader@example.org")
+        assert inbox() == (4, "4")  # longer than the page: the count kept a few seconds
+        clock.tick(kept_app.config["NAVBAR_COUNTS_SECONDS"] + 1)
+        assert inbox() == (5, "5")

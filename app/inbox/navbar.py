@@ -10,9 +10,10 @@ A change the user commits (a form, a page that records its reading) gives their 
 every session's counts of that user in this process, so what a session does shows on its next page from any
 worker. What the same user does elsewhere (another browser, an API token) shows at once in the process that
 served it and within those seconds in the others, as does what other people do. The pages that list what is counted (the inbox, the
-notifications, the sharing feed) always count afresh what they list, so a page and its badge agree; the notifications page
-and the sharing feed take the inbox's counts kept (counting the inbox is the expensive part, a few ms at scale) and
-count only the bell and the feed's unread, which cost little."""
+notifications, the sharing feed) count afresh what they list, so a page and its badge agree: the notifications page
+and the sharing feed count the bell and the feed's unread and take the inbox's counts kept (counting the inbox is the
+expensive part, a few ms at scale); the inbox page counts a section it reads in full by its entries, and only a
+section longer than the page shows is counted, or kept while the kept count says more (counts_for_inbox)."""
 import secrets
 import time
 from collections.abc import Callable
@@ -118,6 +119,23 @@ def counts() -> NavbarCounts:
             _recount_bar(key, *found)
         else:
             g.navbar_counts = found[1]
+    return g.navbar_counts
+
+
+def counts_for_inbox(exact: dict[str, int], at_least: dict[str, int]) -> NavbarCounts:
+    """The counts on the inbox page, which has read every section's first entries: `exact`, {section: entries} where
+    it read them all; the sections where it read a full page (`at_least`: {section: entries read}, perhaps of more)
+    keep the session's counts while those are good (kept NAVBAR_COUNTS_SECONDS from their counting, gone at the
+    user's own change, as the bell's) and say more than the page read; otherwise everything is counted afresh."""
+    key = _session_key() if has_request_context() else None
+    found = _kept().found(key, current_app.config["NAVBAR_COUNTS_SECONDS"]) if key is not None else None
+    if found is not None and all(found[1].inbox.get(section, 0) > n for section, n in at_least.items()):
+        started, kept = found
+        g.navbar_counts = NavbarCounts(unread=kept.unread, inbox={**exact, **{s: kept.inbox[s] for s in at_least}},
+                                       extra=kept.extra)
+        _kept().put(key, started, g.navbar_counts)  # as old as the counts it keeps
+    else:
+        counts_with(current_user, None)
     return g.navbar_counts
 
 

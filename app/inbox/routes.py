@@ -1,5 +1,5 @@
 """/inbox/: what awaits the signed-in user, every section's first entries in one statement (app/inbox/providers.py),
-after the navigation bar's counts (app/inbox/navbar.py); the navigation bar."""
+the long sections counted with the navigation bar's counts (app/inbox/navbar.py); the navigation bar."""
 import secrets
 
 from flask import current_app, render_template, request
@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from app import permissions
 from app.inbox import bp, providers
-from app.inbox.navbar import NavbarCounts, counts
+from app.inbox.navbar import NavbarCounts, counts, counts_for_inbox
 
 PAGE_LIMIT = 100  # entries shown per section on /inbox/; the heading says how many there are in all
 
@@ -21,9 +21,8 @@ def _counts() -> dict[str, int]:
 
 @bp.get("/")
 def index():
-    counts = _counts()  # first: the sections known empty are not asked
-    return render_template("inbox/index.html", sections=providers.inbox_sections(current_user, PAGE_LIMIT, counts),
-                           counts=counts)
+    sections, exact, at_least = providers.page_sections(current_user, PAGE_LIMIT)
+    return render_template("inbox/index.html", sections=sections, counts=counts_for_inbox(exact, at_least).inbox)
 
 
 @bp.app_template_global()
