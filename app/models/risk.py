@@ -160,7 +160,12 @@ class Mitigation(LifecycleMixin, RecordMixin, db.Model):
     NOUN = "A mitigation"
     NOT_STARTED = M.PLANNED  # assigned work not begun: "Newly assigned" in the inbox
     DEFAULTS = {"status": MitigationStatus.PLANNED, "effectiveness": 0}
-    __table_args__ = (sa.CheckConstraint("effectiveness BETWEEN 0 AND 100", name="effectiveness_range"),)
+    # A risk's mitigations by assigned organisation: the TLP rule's "a partner takes part through a mitigation"
+    # (EXISTS per risk) reads one index entry. Without it SQLite, having no statistics, may walk the
+    # organisation's every mitigation for each risk instead (at 1,000 risks, 0.4 → 94 ms for the dashboard's
+    # open risks count, depending on the database file).
+    __table_args__ = (sa.CheckConstraint("effectiveness BETWEEN 0 AND 100", name="effectiveness_range"),
+                      sa.Index("ix_mitigations_risk_organization", "risk_id", "assigned_organization_id"))
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     risk_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("risks.id"), index=True)
