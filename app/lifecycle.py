@@ -41,14 +41,28 @@ def get_visible(model: type, record_id: int, *options):
     return db.first_or_404(stmt.options(*options) if options else stmt)
 
 
+class Saved:
+    """What `saving` yields: after the block, `changed` says whether it wrote the record (its version moved; a
+    service that changes only a record's links touches its row so that it does)."""
+
+    def __init__(self, record):
+        self.record, self.version = record, getattr(record, "version", None)
+
+    @property
+    def changed(self) -> bool:
+        return self.version is None or self.record.version != self.version
+
+
 @contextmanager
 def saving(record, form, reload_url: str, title: str | None = None):
-    """Run the block and flush its writes (the request commits them). A stale version rolls back and
+    """Run the block and flush its writes (the request commits them); yields a Saved that then says whether the
+    record changed. A stale version rolls back and
     answers the 409 conflict page (raised as an HTTPException carrying the page), its rows as the form
     declares them (`conflict_fields`); any other error rolls back and propagates, so a refusal the view
     turns into a message leaves nothing written."""
+    saved = Saved(record)
     try:
-        yield
+        yield saved
         db.session.flush()
     except STALE:
         db.session.rollback()

@@ -138,7 +138,7 @@ def edit(agreement_id: int):
     if form.validate_on_submit():
         was_in_review = agreement.status is AgreementStatus.IN_REVIEW
         try:
-            with lifecycle.saving(agreement, form, url_for(".edit", agreement_id=agreement_id)):
+            with lifecycle.saving(agreement, form, url_for(".edit", agreement_id=agreement_id)) as saved:
                 services.update_agreement(current_user, agreement, expected_version=form.expected_version(),
                                           parties=form.party_rows(), recipients=_chosen_recipients(form),
                                           **form.record_fields())
@@ -149,7 +149,7 @@ def edit(agreement_id: int):
                 flash("Agreement saved. Its content changed during review, so it is back in draft: whoever "
                       "submitted it and the reviewers were told. Submit it again for review.", "warning")
                 return redirect(url_for(".detail", agreement_id=agreement_id))
-            return lifecycle.saved("Agreement saved.", url_for(".detail", agreement_id=agreement_id))
+            return lifecycle.saved_or_unchanged(saved.changed, "Agreement saved.")
     return render_template("agreements/form.html", form=form, agreement=agreement)
 
 

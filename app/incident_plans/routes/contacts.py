@@ -17,7 +17,11 @@ def _load(plan_id: int) -> IncidentPlan:
 
 
 def _back(plan_id: int):
-    return redirect(url_for(".detail", plan_id=plan_id, _anchor="roster"))
+    return redirect(_back_url(plan_id))
+
+
+def _back_url(plan_id: int) -> str:
+    return url_for(".detail", plan_id=plan_id, _anchor="roster")
 
 
 @bp.route("/<int:plan_id>/contacts/new", methods=["GET", "POST"])
@@ -39,11 +43,10 @@ def edit_contact(plan_id: int, contact_id: int):
     form = ContactForm(obj=contact)
     if form.validate_on_submit():
         with lifecycle.saving(contact, form, url_for(".edit_contact", plan_id=plan_id, contact_id=contact_id),
-                              title=contact.name):
+                              title=contact.name) as saved:
             services.update_contact(current_user, plan, contact, expected_version=form.expected_version(),
                                     **form.model_data())
-        flash("Contact saved.", "success")
-        return _back(plan_id)
+        return lifecycle.saved_or_unchanged(saved.changed, "Contact saved.", _back_url(plan_id))
     return render_template("incident_plans/contact_form.html", form=form, plan=plan, contact=contact,
                            roles=CONTACT_ROLES)
 

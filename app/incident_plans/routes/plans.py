@@ -89,14 +89,14 @@ def edit(plan_id: int):
         form.recipients.data = [u.id for u in plan.recipients]
     if form.validate_on_submit():
         try:
-            with lifecycle.saving(plan, form, url_for(".edit", plan_id=plan_id)):
+            with lifecycle.saving(plan, form, url_for(".edit", plan_id=plan_id)) as saved:
                 services.update_incident_plan(current_user, plan, expected_version=form.expected_version(),
                                               **form.model_data(exclude=("covered_organization_ids", "recipients")),
                                               **_related(form))
         except services.VersionLabelTaken as exc:
             form.version_label.errors = [str(exc)]
         else:
-            return lifecycle.saved("Plan saved.", url_for(".detail", plan_id=plan_id))
+            return lifecycle.saved_or_unchanged(saved.changed, "Plan saved.")
     return render_template("incident_plans/form.html", form=form, plan=plan)
 
 

@@ -18,8 +18,12 @@ def _load(plan_id: int) -> IncidentPlan:
 
 
 def _back(plan_id: int, section_id: int | None = None):
+    return redirect(_back_url(plan_id, section_id))
+
+
+def _back_url(plan_id: int, section_id: int | None = None) -> str:
     anchor = f"section-{section_id}" if section_id else "sections"
-    return redirect(url_for(".detail", plan_id=plan_id, _anchor=anchor))
+    return url_for(".detail", plan_id=plan_id, _anchor=anchor)
 
 
 @bp.route("/<int:plan_id>/sections/new", methods=["GET", "POST"])
@@ -42,11 +46,10 @@ def edit_section(plan_id: int, section_id: int):
     section = get_plan_section(plan, section_id)
     form = SectionForm(obj=section)
     if form.validate_on_submit():
-        with lifecycle.saving(section, form, url_for(".edit_section", plan_id=plan_id, section_id=section_id)):
+        with lifecycle.saving(section, form, url_for(".edit_section", plan_id=plan_id, section_id=section_id)) as saved:
             services.update_section(current_user, plan, section, expected_version=form.expected_version(),
                                     phase=form.phase.data, title=form.title.data, body=form.body.data or "")
-        flash("Section saved.", "success")
-        return _back(plan_id, section_id)
+        return lifecycle.saved_or_unchanged(saved.changed, "Section saved.", _back_url(plan_id, section_id))
     return render_template("incident_plans/section_form.html", form=form, plan=plan, section=section)
 
 

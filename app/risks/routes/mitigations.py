@@ -28,7 +28,11 @@ def _choices(mitigation: Mitigation | None = None) -> dict:
 
 
 def _back(risk_id: int):
-    return redirect(url_for(".detail", risk_id=risk_id, _anchor="mitigations"))
+    return redirect(_back_url(risk_id))
+
+
+def _back_url(risk_id: int) -> str:
+    return url_for(".detail", risk_id=risk_id, _anchor="mitigations")
 
 
 @bp.route("/<int:risk_id>/mitigations/new", methods=["GET", "POST"])
@@ -56,14 +60,13 @@ def edit_mitigation(risk_id: int, mitigation_id: int):
     if form.validate_on_submit():
         try:
             with lifecycle.saving(mitigation, form, url_for(".edit_mitigation", risk_id=risk.id,
-                                                            mitigation_id=mitigation.id)):
+                                                            mitigation_id=mitigation.id)) as saved:
                 services.update_mitigation(current_user, mitigation, expected_version=form.expected_version(),
                                            **form.model_data())
         except services.AssigneeOutsideOrganization as exc:
             form.assigned_user_id.errors.append(str(exc))
         else:
-            flash("Mitigation saved.", "success")
-            return _back(risk.id)
+            return lifecycle.saved_or_unchanged(saved.changed, "Mitigation saved.", _back_url(risk.id))
     return render_template("risks/mitigation_form.html", form=form, risk=risk, mitigation=mitigation)
 
 
