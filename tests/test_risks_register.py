@@ -216,3 +216,30 @@ def test_heat_map_counts_follow_a_new_risk_and_stay_per_reader(app, world):
         factories.risk(created_by=creator, tlp=TLP.AMBER, likelihood=1, impact=1)
     assert heat_cells(world.clients["member_a"])[(1, 1)][0] == before["member_a"][(1, 1)][0] + 1
     assert heat_cells(world.clients["member_b"]) == before["member_b"]  # AMBER of Org A: not counted for Org B
+
+
+def offered_editions(client) -> list[str]:
+    page = client.get("/risks/").data.decode()
+    select = re.search(r'<select[^>]*id="register-edition".*?</select>', page, re.S).group(0)
+    return re.findall(r'<option value="([a-z_]+)"', select)
+
+
+@pytest.mark.parametrize("user_key", sorted(EXPECTED_VISIBLE))
+def test_register_editions_are_the_documents_editions_and_follow_a_change(app, world, user_key):
+    from app.documents.executive import report_editions
+    from app.kinds import BY_KEY
+
+    def expected() -> list[str]:
+        with app.app_context():
+            reader = db.session.get(User, world.ids[user_key])
+            return [edition.value for edition in reversed(report_editions(reader, of=(BY_KEY["risk"],)))]
+
+    client = world.clients[user_key]
+    assert offered_editions(client) == expected()
+    with app.app_context():  # the reader's most restricted risks archived: the editions follow
+        for key in EXPECTED_VISIBLE[user_key]:
+            risk = db.session.get(Risk, world.risks[key])
+            if risk.tlp in (TLP.RED, TLP.AMBER_STRICT):
+                risk.archived_at = risk.updated_at
+        db.session.commit()
+    assert offered_editions(client) == expected()

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from app import listing, permissions
 from app.extensions import db
-from app.models import Mitigation, Organization, Risk, RiskLevel, RiskStatus, Treatment, User
+from app.models import TLP, Mitigation, Organization, Risk, RiskLevel, RiskStatus, Treatment, User
 from app.risks.kept import kept
 
 SCALE = range(1, 6)
@@ -139,6 +139,16 @@ def heat_map_counts(filters: dict) -> dict[tuple[int, int], int]:
     else:
         rows = db.session.execute(_heat_map_counts(filters)).all()
     return {(likelihood, impact): count for likelihood, impact, count in rows}
+
+
+def register_editions(user: User) -> list[TLP]:
+    """The editions of the register PDF the reader may produce, as the documents' report_editions gives them for
+    risks: every label up to the highest among the risks they may see (not archived). The labels are kept per
+    reader's scope and content generation (kept.py): read afresh they cost a pass over every visible risk."""
+    labels = kept("risk_labels", user, lambda: db.session.scalars(
+        permissions.visible_risks(user).where(Risk.archived_at.is_(None)).with_only_columns(Risk.tlp).distinct()).all())
+    highest = TLP.highest(labels)
+    return [label for label in TLP if label.rank <= highest.rank]
 
 
 def _heat_map_counts(filters: dict) -> sa.Select:

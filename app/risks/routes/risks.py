@@ -47,6 +47,7 @@ def index():
     return listing.list_page(stmt, queries.CSV_COLUMNS, "risks.csv",
                              "risks/index.html", csv_options=queries.CSV_OPTIONS, filters=filters,
                              page_context=lambda page: {"options": _filter_options(), "heat": _heat_map(filters),
+                                                        "editions": queries.register_editions(current_user),
                                                         "mitigation_counts": queries.mitigation_counts(page.items)})
 
 
