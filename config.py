@@ -51,6 +51,10 @@ class Config:
     # PostgreSQL: psycopg prepares a statement on the server after this many runs on one connection, so it
     # is planned once (app/transactions.py keeps them); "off" behind PgBouncer < 1.21 in transaction mode.
     DATABASE_PREPARE_THRESHOLD = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")
+    # PostgreSQL: just-in-time compilation of statements, off for the application's connections (on: the server's
+    # own setting). Palisade's statements are short; at scale their estimated cost starts JIT compilation, which
+    # then takes most of a page's time.
+    DATABASE_JIT = os.environ.get("DATABASE_JIT", "off")
     # /healthz: each check's time budget, and the free space below which SQLite's disk is "full".
     HEALTH_CHECK_TIMEOUT = float(os.environ.get("HEALTH_CHECK_TIMEOUT", "2") or 2)
     HEALTH_MIN_FREE_DISK_MB = _env_int("HEALTH_MIN_FREE_DISK_MB", 50)

@@ -226,3 +226,29 @@ def test_postgresql_prepared_statements_can_be_tuned_or_turned_off(setting, expe
     options = engine_options({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/palisade",
                               "DATABASE_PREPARE_THRESHOLD": setting})
     assert options["connect_args"]["prepare_threshold"] == expected
+
+
+@pytest.mark.parametrize("setting, timeout_ms, expected", [
+    ("off", 15000, "-c statement_timeout=15000 -c jit=off"), ("off", 0, "-c jit=off"),
+    ("on", 15000, "-c statement_timeout=15000"), ("on", 0, None)])
+def test_postgresql_connections_turn_jit_off_unless_asked(setting, timeout_ms, expected):
+    from app.resilience import engine_options
+
+    options = engine_options({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/palisade", "DATABASE_JIT": setting,
+                              "DATABASE_STATEMENT_TIMEOUT_MS": timeout_ms})
+    assert options["connect_args"].get("options") == expected
+
+
+@pytest.mark.skipif(not USING_POSTGRES, reason="a PostgreSQL server's settings")
+@pytest.mark.parametrize("setting", ["off", "on"])
+def test_the_application_s_postgresql_sessions_run_without_jit_by_default(setting):
+    url = os.environ["TEST_DATABASE_URL"]
+    with sa.create_engine(url, poolclass=sa.pool.NullPool).connect() as connection:
+        server_default = connection.execute(sa.text("SHOW jit")).scalar()
+    config = type("JitSetting", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "DATABASE_JIT": setting})
+    app = create_app(config)
+    with app.app_context():
+        assert db.session.execute(sa.text("SHOW jit")).scalar() == ("off" if setting == "off" else server_default)
+        assert db.session.execute(sa.text("SHOW statement_timeout")).scalar() != "0"
+        db.session.rollback()
+        db.engine.dispose()
