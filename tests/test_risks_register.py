@@ -243,3 +243,17 @@ def test_register_editions_are_the_documents_editions_and_follow_a_change(app, w
                 risk.archived_at = risk.updated_at
         db.session.commit()
     assert offered_editions(client) == expected()
+
+
+def test_mitigation_column_follows_a_new_mitigation(app, world):
+    reference = world.refs["a_green"]
+
+    def mitigations_shown() -> str:
+        page = world.clients["member_a"].get("/risks/").data.decode()
+        row = re.search(rf'>{reference}</a>.*?data-label="Mitigations" class="text-nowrap">([^<]*)', page, re.S)
+        return row.group(1).strip()
+
+    before = int(mitigations_shown())
+    with app.app_context():
+        factories.mitigation(risk=db.session.get(Risk, world.risks["a_green"]), title="Fence")
+    assert int(mitigations_shown()) == before + 1

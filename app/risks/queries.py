@@ -114,13 +114,14 @@ def _unfiltered(filters: dict, *ignored: str) -> bool:
 def mitigation_counts(risks) -> dict[int, tuple[int, int]]:
     """{risk id: (active mitigations, overdue ones)} of a page of risks, in ONE grouped count (risks without an
     active mitigation are absent): the register's column, without building every mitigation record. The
-    statement is built once a day and takes the page's ids as its one parameter."""
+    statement is built once a day and takes the page's ids as its one parameter; its answer for the same page is
+    kept per reader's scope (the day with it) and content generation (kept.py)."""
     ids = [risk.id for risk in risks]
     if not ids:
         return {}
-    rows = db.session.execute(permissions.scoped_statements("risk_mitigation_counts", current_user,
-                                                            _mitigation_counts), {"ids": ids})
-    return {risk_id: (active, overdue) for risk_id, active, overdue in rows}
+    return kept(f"risk_mitigation_counts:{ids}", current_user, lambda: {
+        risk_id: (active, overdue) for risk_id, active, overdue in db.session.execute(
+            permissions.scoped_statements("risk_mitigation_counts", current_user, _mitigation_counts), {"ids": ids})})
 
 
 def _mitigation_counts() -> sa.Select:
