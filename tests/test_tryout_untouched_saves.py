@@ -1,7 +1,7 @@
-"""An edit form sent back untouched writes nothing and says so ("No changes to save."), never "… saved.": every
-edit form whose record's page changed today, opened by whoever of the world's coordinators may edit it, and the
-same forms with one field changed say it is saved (tests/test_forms_browser.py checks in Chromium that nothing is
-written)."""
+"""An edit form sent back untouched writes nothing and says so ("No changes to save."), never "… saved.":
+every edit form whose record's page changed today, and the advisory, organisation and user forms, opened by
+whoever of the world's coordinators (or its admin) may edit it; with one field changed each says it is saved
+(tests/test_forms_browser.py checks in Chromium that nothing is written)."""
 import pytest
 import sqlalchemy as sa
 
@@ -23,6 +23,9 @@ FORMS = [
     ("/incident-plans/{plan}/contacts/{contact}/edit", "name", "Contact saved."),
     ("/exercises/{exercise}/edit", "title", "saved."),
     ("/corrective-actions/{corrective_action}/edit", "title", "saved."),
+    ("/advisories/{advisory}/edit", "title", "Advisory saved."),
+    ("/organizations/{organization}/edit", "name", "Organisation saved."),
+    ("/users/{user}/edit", "name", "User saved."),
 ]
 UNCHANGED = "No changes to save."
 

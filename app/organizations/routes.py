@@ -57,13 +57,13 @@ def edit(organization_id: int):
             form.name.errors.append("An organisation with this name already exists.")
             return render_template("organizations/form.html", form=form, organization=org)
         try:
-            with lifecycle.saving(org, form, url_for(".edit", organization_id=org.id)):
+            with lifecycle.saving(org, form, url_for(".edit", organization_id=org.id)) as saved:
                 services.update_organization(current_user, org, expected_version=form.expected_version(),
                                              **form.model_data())
         except ValueError as exc:
             form.parent_id.errors.append(str(exc))
         else:
-            return lifecycle.saved("Organisation saved.", url_for(".detail", organization_id=org.id))
+            return lifecycle.saved_or_unchanged(saved.changed, "Organisation saved.")
     return render_template("organizations/form.html", form=form, organization=org)
 
 

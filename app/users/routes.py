@@ -76,13 +76,13 @@ def edit(user_id: int):
                     organizations=organization_services.organization_choices(current_user, user.organization))
     if form.validate_on_submit():
         try:
-            with lifecycle.saving(user, form, url_for(".edit", user_id=user_id)):
+            with lifecycle.saving(user, form, url_for(".edit", user_id=user_id)) as saved:
                 services.update_user(current_user, user, expected_version=form.expected_version(),
                                      **form.model_data())
         except services.UserError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
-            return _on_user_page(user, "User saved.")
+            return lifecycle.saved_or_unchanged(saved.changed, "User saved.")
     return render_template("users/form.html", form=form, user=user)
 
 

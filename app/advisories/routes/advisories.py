@@ -128,13 +128,12 @@ def edit(advisory_id: int):
             getattr(form, name).data = [r.id for r in getattr(advisory, name)]
     if form.validate_on_submit():
         with lifecycle.refusing(form, services.AdvisoryInputError):
-            with lifecycle.saving(advisory, form, url_for(".edit", advisory_id=advisory_id)):
+            with lifecycle.saving(advisory, form, url_for(".edit", advisory_id=advisory_id)) as saved:
                 services.update_advisory(current_user, advisory, expected_version=form.expected_version(),
                                          **form.model_data(exclude=("co_authors", "recipients", "risks",
                                                                     "incident_reports", "agreements")),
                                          **related(form, choices))
-            return lifecycle.saved("Advisory saved. Every co-author approves the text again.",
-                                   url_for(".detail", advisory_id=advisory_id))
+            return lifecycle.saved_or_unchanged(saved.changed, "Advisory saved. Every co-author approves the text again.")
     return lifecycle.form_page("advisories/form.html", form, advisory=advisory, report=None)
 
 
