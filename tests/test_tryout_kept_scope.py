@@ -170,11 +170,13 @@ def test_only_the_latest_generations_values_are_kept(app, world):
     from app.risks import kept
 
     readers = ("member_a", "member_b", "client")
+    sizes = []
     for round_ in range(3):
         for key in readers:
             assert world.clients[key].get("/risks/").status_code == 200
         assert len({entry[1] for entry in kept._kept}) == 1  # one generation
-        assert len(kept._kept) == 2 * len(readers)  # the heat map and the filters' choices of each reader
+        sizes.append(len(kept._kept))  # what the register keeps of each reader, once
         with app.app_context():
             factories.organization(name=f"Newcomer {round_}")  # a committed change: a new generation
+    assert sizes[0] >= 2 * len(readers) and sizes == [sizes[0]] * 3
     assert not any("@" in str(key[0]) for key in permissions._SCOPED)
