@@ -76,6 +76,33 @@ def test_sorting_by_priority_and_due(tasks_world):
     assert page.index("Old done item") < page.index("Overdue firmware audit") < page.index("Patch HMI")
 
 
+def test_default_order_is_open_first_by_due_date_undated_last_read_in_index_order(app, tasks_world):
+    w = tasks_world
+    make_task(app, w, w.g1, "member_water", title="Undated open task")
+    c = w.c["member_water"]
+    page = text(c.get("/tasks/"))
+    assert (page.index("Overdue firmware audit") < page.index("Patch HMI this week") < page.index("Backup restore")
+            < page.index("Undated open task") < page.index("Old done item"))
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            return
+        statements = []
+
+        def listener(_conn, _cursor, statement, parameters, _context, _many):
+            statements.append((statement, parameters))
+
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            c.get("/tasks/")
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        statement, parameters = next((s, p) for s, p in statements if "ORDER BY tasks.status = 'done'" in s)
+        cursor = db.session.connection().connection.cursor()
+        plan = " | ".join(row[-1] for row in cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters))
+    # The page reads the person's live tasks in ix_tasks_assignee_order's order and stops there: no sort.
+    assert "ix_tasks_assignee_order" in plan and "TEMP B-TREE" not in plan, plan
+
+
 def test_overdue_tasks_stand_out_everywhere(tasks_world):
     w = tasks_world
     c = w.c["member_water"]
