@@ -261,3 +261,40 @@ def test_overdue_tasks_count_every_group_the_reader_may_see_beyond_the_listed_on
         listed = [(g.title, g.number) for g in figures["overdue_by_group"]]
         assert len(listed) == LIST_LIMIT and listed[0] == ("Ours", 2)
         assert "Partner's own" not in dict(listed) and "Red" not in dict(listed)
+
+
+def test_the_inbox_count_of_the_dashboard_counts_assigned_work_as_the_inbox_does(app, client_as):
+    """The dashboard counts the person's work of "Assigned to you" in its own pass over their open work: the same
+    number as the inbox's own branches, whatever the status, due date, archived parent or visibility."""
+    import re
+
+    from app.extensions import db
+    from app.inbox.providers import inbox_counts
+    from app.models import MitigationStatus, User, utcnow
+
+    ids, people = _world(app)
+    with app.app_context():
+        member, coord_a, coord_b = (db.session.get(User, ids[key]) for key in ("member_a", "coord_a", "coord_b"))
+        group = factories.working_group(created_by=coord_a, tlp=TLP.AMBER, members=[member])
+        archived = factories.working_group(created_by=coord_a, tlp=TLP.AMBER, members=[member],
+                                           archived_at=utcnow())
+        hidden = factories.working_group(created_by=coord_b, tlp=TLP.AMBER)
+        week, month = today() + timedelta(days=3), today() + timedelta(days=30)
+        for status, due, where in ((TaskStatus.TO_DO, None, group), (TaskStatus.IN_PROGRESS, week, group),
+                                   (TaskStatus.IN_PROGRESS, month, group), (TaskStatus.IN_PROGRESS, None, group),
+                                   (TaskStatus.DONE, week, group), (TaskStatus.TO_DO, week, archived),
+                                   (TaskStatus.TO_DO, week, hidden)):
+            factories.task(working_group=where, assignee=member, status=status, due_date=due)
+        risk = factories.risk(created_by=coord_a, tlp=TLP.AMBER)
+        archived_risk = factories.risk(created_by=coord_a, tlp=TLP.AMBER, archived_at=utcnow())
+        for status, due, where in ((MitigationStatus.PLANNED, month, risk), (MitigationStatus.IN_PROGRESS, week, risk),
+                                   (MitigationStatus.IN_PROGRESS, month, risk),
+                                   (MitigationStatus.IMPLEMENTED, week, risk),
+                                   (MitigationStatus.PLANNED, week, archived_risk)):
+            factories.mitigation(risk=where, assigned_user=member, status=status, due_date=due)
+        db.session.commit()
+        counted = inbox_counts(member)
+        client = client_as(member)
+    assert counted["Assigned to you"] == 5  # the overdue task of _world, two tasks and two mitigations here
+    html = client.get("/").get_data(as_text=True)
+    assert int(re.search(r'dashboard-inbox-count">(\d+)<', html).group(1)) == sum(counted.values())

@@ -59,6 +59,17 @@ class Branch:
     rows: sa.Select                               # columns: entry_row(); from a visible_* scope
     order: tuple                                  # its first entries, in this order
     entry: Callable[[EntryRow, User], InboxEntry]  # (row, the reader)
+    # A name under which a statement counted with the sections (counts_with's `also`) may give the number of this
+    # branch's rows, together with the other branches of the same name: a column labelled given(name).
+    counted_as: str = ""
+
+
+GIVEN = "inbox_given_"
+
+
+def given(name: str) -> str:
+    """The label of a column of counts_with's `also` statement that counts the branches `counted_as` name."""
+    return GIVEN + name
 
 
 @dataclass(frozen=True)
@@ -68,9 +79,12 @@ class Provider:
     fn: Callable[[User, int | None], list[InboxEntry]]  # (user, limit): the first `limit` entries, or all
     branches: Callable[[User], list[Branch]]
 
-    def count(self, user: User) -> list[sa.Select]:
-        """The statements whose rows are the section's entries (counted without loading them)."""
-        return [branch.rows for branch in self.branches(user)]
+    def count(self, user: User, given_names: frozenset[str] = frozenset()) -> tuple[list[sa.Select], list[str]]:
+        """(the statements whose rows are the section's entries, counted without loading them; the names of
+        `given_names` that count its other branches)."""
+        branches = self.branches(user)
+        return ([branch.rows for branch in branches if branch.counted_as not in given_names],
+                sorted({branch.counted_as for branch in branches if branch.counted_as in given_names}))
 
 
 PROVIDERS: list[Provider] = []
@@ -185,21 +199,26 @@ def counts_with(user: User, also: Callable[[], sa.Select | None] | None = None,
     The statement is built once per user scope and day and then reused (permissions.scoped_statements), under
     `name` when `also` is given (`also()` then builds from the same scope alone), and compiled once
     (app/precompiled.py): building, keying and compiling these statements cost more than running them, on
-    every page."""
+    every page. A column of `also`'s labelled given(name) counts the branches `counted_as` that name, which are
+    then not counted again (the dashboard counts the person's assigned work in its pass over it)."""
     usable = _usable(user)
 
     def build():
-        counted = [(p.section, p.count(user)) for p in PROVIDERS] if usable else []
-        columns = [counting(stmt).scalar_subquery() for _, stmts in counted for stmt in stmts]
         first = also() if also is not None else None
+        labels = list(first.selected_columns.keys()) if first is not None else []
+        names = frozenset(label[len(GIVEN):] for label in labels if label.startswith(GIVEN))
+        counted = [(p.section, *p.count(user, names)) for p in PROVIDERS] if usable else []
+        columns = [counting(stmt).scalar_subquery() for _, stmts, _ in counted for stmt in stmts]
         statement = first.add_columns(*columns) if first is not None else sa.select(*columns) if columns else None
-        return statement, [(section, len(stmts)) for section, stmts in counted], len(columns)
+        sizes = [(section, len(stmts), [labels.index(given(n)) for n in from_also]) for section, stmts, from_also in counted]
+        return statement, sizes, len(columns)
 
     statement, sizes, counted = permissions.scoped_statements(f"inbox_count:{name}:{usable}", user, build)
     row = precompiled.one(statement) if statement is not None else ()
     leading = len(row) - counted
     numbers = iter(row[leading:])
-    totals = {section: sum(next(numbers) for _ in range(size)) for section, size in sizes}
+    totals = {section: sum(next(numbers) for _ in range(size)) + sum(row[i] or 0 for i in from_also)
+              for section, size, from_also in sizes}
     if not usable:
         return {}, row[:leading]
     return totals, row[:leading]

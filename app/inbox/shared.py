@@ -113,14 +113,24 @@ def reviews_to_give(user: User) -> list[Branch]:
 # --- Work assigned to the user ---------------------------------------------------------------
 
 
+def assigned_condition(kind: kinds.RecordKind) -> sa.ColumnElement[bool]:
+    """Which of the open work of the kind assigned to a person is in their inbox: under a live parent (joined by
+    visible_records), not started or due within a week. The dashboard counts it so in its pass over that work,
+    labelled given(assigned_name(kind))."""
+    model, due = kind.model, getattr(kind.model, kind.deadlines[0].field)
+    return sa.and_(kind.parent_kind.model.archived_at.is_(None),
+                   sa.or_(model.status == model.NOT_STARTED, due <= today() + timedelta(days=DUE_SOON_DAYS)))
+
+
+def assigned_name(kind: kinds.RecordKind) -> str:
+    return f"assigned_{kind.key}"
+
+
 def _assigned_to(user: User, kind: kinds.RecordKind) -> sa.Select:
     """Open work of the kind assigned to the user, under a live parent: not started, or due within a week."""
-    model, due = kind.model, getattr(kind.model, kind.deadlines[0].field)
-    soon = today() + timedelta(days=DUE_SOON_DAYS)
+    model = kind.model
     return (permissions.visible_records(kind, user)
-            .where(getattr(model, kind.assignee) == user.id, model.open_condition(),
-                   kind.parent_kind.model.archived_at.is_(None),
-                   sa.or_(model.status == model.NOT_STARTED, due <= soon)))
+            .where(getattr(model, kind.assignee) == user.id, model.open_condition(), assigned_condition(kind)))
 
 
 def _assigned_branches(user: User, kind: kinds.RecordKind) -> list[Branch]:
@@ -141,8 +151,8 @@ def _assigned_branches(user: User, kind: kinds.RecordKind) -> list[Branch]:
                           note=" · ".join(n for n in ("Newly assigned" if row.flag else "", due_note(row.due)) if n))
 
     rows = _assigned_to(user, kind).with_only_columns(*columns)
-    return [Branch(rows.where(due.is_not(None)), (due, model.id), entry),
-            Branch(rows.where(due.is_(None)), (model.id,), entry)]
+    return [Branch(rows.where(due.is_not(None)), (due, model.id), entry, assigned_name(kind)),
+            Branch(rows.where(due.is_(None)), (model.id,), entry, assigned_name(kind))]
 
 
 @provider(20, "Assigned to you")

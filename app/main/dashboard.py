@@ -16,6 +16,8 @@ from app import kinds, permissions, precompiled
 from app.documents.executive import at_or_below, report_kinds
 from app.extensions import db
 from app.inbox import navbar
+from app.inbox.providers import given
+from app.inbox.shared import assigned_condition, assigned_name
 from app.listing import counting
 from app.models import (
     TLP,
@@ -170,11 +172,16 @@ def _statements(user: User) -> dict:
                           .where(Mitigation.assigned_user_id == user.id, Mitigation.open_condition()))
         my_groups = (_live(permissions.visible_working_groups(user), WorkingGroup)
                      .where(WorkingGroup.memberships.any(WorkingGroupMember.user_id == user.id)))
+        task, mitigation = kinds.BY_KEY["task"], kinds.BY_KEY["mitigation"]
         aggregates += [
-            # Open and overdue in one pass over the person's open tasks (ix_tasks_assignee_open).
+            # Open and overdue in one pass over the person's open tasks (ix_tasks_assignee_open), with those of
+            # the inbox's "Assigned to you" (counted here for the inbox's count: app/inbox/providers.counts_with).
             my_tasks.with_only_columns(sa.func.count().label("my_task_count"),
-                                       _tally(Task.overdue_condition()).label("my_overdue_count")),
-            my_mitigations.with_only_columns(sa.func.count().label("my_mitigation_count")),
+                                       _tally(Task.overdue_condition()).label("my_overdue_count"),
+                                       _tally(assigned_condition(task)).label(given(assigned_name(task)))),
+            my_mitigations.with_only_columns(
+                sa.func.count().label("my_mitigation_count"),
+                _tally(assigned_condition(mitigation)).label(given(assigned_name(mitigation)))),
             my_groups.with_only_columns(sa.func.count().label("my_group_count")),
         ]
         lines.append(_line("my_groups", my_groups, id=WorkingGroup.id, reference=WorkingGroup.reference,
