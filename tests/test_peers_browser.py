@@ -51,7 +51,7 @@ def test_register_then_save_untouched_then_change_url_and_token(live_app, browse
     assert page.input_value("input[name=token]") == "" and "first-token" not in page.content()
     page.click("form.app-form button[type=submit]")
     page.wait_for_load_state()
-    assert "No change." in page.content()
+    assert "No changes to save." in page.content()
     assert _peer(live_app.app) == (before, audits)
 
     page.click("a:has-text('Edit')")

@@ -26,6 +26,7 @@ FORMS = [
     ("/advisories/{advisory}/edit", "title", "Advisory saved."),
     ("/organizations/{organization}/edit", "name", "Organisation saved."),
     ("/users/{user}/edit", "name", "User saved."),
+    ("/incidents/{incident}/edit", "title", "updated."),
 ]
 UNCHANGED = "No changes to save."
 

@@ -52,7 +52,7 @@ def test_register_then_save_untouched_then_one_change(live_app, browser):
     page.click("a:has-text('Edit')")
     page.click("form.app-form button[type=submit]")
     page.wait_for_load_state()
-    assert "No change." in page.content()
+    assert "No changes to save." in page.content()
     assert _endpoint(live_app.app) == (before, updates)
 
     page.click("a:has-text('Edit')")

@@ -2,7 +2,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app import permissions
+from app import lifecycle, permissions
 from app.forms import EmptyForm
 from app.models import NotificationKind
 from app.notifications import bp, display, services
@@ -53,8 +53,7 @@ def preferences():
     elif form.validate_on_submit():
         # Always the signed-in user's own preferences: no user id is read from the request.
         changed = prefs.save(current_user, {kind: form[f"kind_{kind.value}"].data for kind in NotificationKind})
-        flash("E-mail preferences saved." if changed else "No change.", "success")
-        return redirect(url_for("notifications.preferences"))
+        return lifecycle.saved_or_unchanged(changed, "E-mail preferences saved.", url_for("notifications.preferences"))
     else:
         return render_template("notifications/preferences.html", form=form), 400
     return render_template("notifications/preferences.html", form=form)

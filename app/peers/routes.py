@@ -56,7 +56,7 @@ def edit(peer_id: int):
         except services.PeerInputError as error:
             getattr(form, error.field).errors.append(str(error))
         else:
-            return lifecycle.saved("Peer saved." if changes else "No change.", url_for("peers.index"))
+            return lifecycle.saved_or_unchanged(changes, "Peer saved.", url_for("peers.index"))
     return lifecycle.form_page("peers/form.html", form, peer=peer)
 
 

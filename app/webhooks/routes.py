@@ -57,8 +57,7 @@ def edit(endpoint_id: int):
         except services.AddressRefused as exc:
             form.url.errors.append(str(exc))
         else:
-            return lifecycle.saved("Webhook saved." if changes else "No change.",
-                                   url_for(".detail", endpoint_id=endpoint.id))
+            return lifecycle.saved_or_unchanged(changes, "Webhook saved.", url_for(".detail", endpoint_id=endpoint.id))
     return render_template("webhooks/form.html", form=form, endpoint=endpoint)
 
 
@@ -77,7 +76,7 @@ def set_active(endpoint_id: int):
     return lifecycle.act(endpoint, lambda: services.set_active(current_user, endpoint, active),
                          back=url_for(".detail", endpoint_id=endpoint.id),
                          done="Webhook enabled." if active else "Webhook disabled: nothing is sent to it.",
-                         unchanged="No change.")
+                         unchanged="The webhook was already enabled." if active else "The webhook was already disabled.")
 
 
 @bp.post("/<int:endpoint_id>/delete")

@@ -1,5 +1,5 @@
 """Incident list (the operator's reports, the authority's queue), new report, detail, history."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 
 from app import lifecycle, listing, permissions, records
@@ -86,8 +86,7 @@ def edit(incident_id: int):
                 changes = services.update_incident_report(current_user, report,
                                                           expected_version=form.expected_version(),
                                                           **form.model_data())
-            flash(f"Incident {report.reference} updated." if changes else "Nothing changed.", "success")
-            return redirect(url_for(".detail", incident_id=report.id))
+            return lifecycle.saved_or_unchanged(changes, f"Incident {report.reference} updated.")
     return lifecycle.form_page("incidents/form.html", form, report=report, zone=zone,
                                local=lambda moment: clocks.local(moment, zone))
 
