@@ -187,3 +187,31 @@ def test_access(app, client_as, world):
         with app.app_context():
             client = client_as(db.session.get(User, world[name]))
         assert client.get("/inbox/").status_code == 200
+
+
+def test_signatures_to_give_count_only_the_requests_of_agreements_the_signer_may_read(app):
+    """The signer's pending request is counted and listed while they may read its agreement: once the agreement is
+    TLP:RED without them among its readers, neither the count nor the section has it; back to AMBER, both do."""
+    from app.inbox.providers import inbox_counts
+    from app.models import TLP, Agreement, User
+    from app.signing.inbox import SECTION, signatures_to_give
+    from tests.signing_helpers import approved_world, issue
+
+    world = approved_world(app)
+    issue(app, world)
+
+    def section() -> tuple[int, int]:
+        with app.test_request_context():
+            signer = db.session.get(User, world.lead_signer.id)
+            return inbox_counts(signer).get(SECTION, 0), len(signatures_to_give(signer))
+
+    def label(tlp: TLP) -> None:
+        with app.app_context():
+            db.session.get(Agreement, world.agreement_id).tlp = tlp
+            db.session.commit()
+
+    assert section() == (1, 1)
+    label(TLP.RED)
+    assert section() == (0, 0)
+    label(TLP.AMBER)
+    assert section() == (1, 1)

@@ -16,7 +16,7 @@ def _entry(row: EntryRow, user: User) -> InboxEntry:
 
 @provider(15, SECTION)
 def signatures_to_give(user: User) -> list[Branch]:
-    rows = (services.turn_has_come(user).join(SignatureRequest.agreement).join(SignatureRequest.organization)
+    rows = (services.turn_has_come(user).join(SignatureRequest.organization)
             .with_only_columns(*entry_row(id=SignatureRequest.id, parent_id=Agreement.id, reference=Agreement.reference,
                                           title=Agreement.title, tlp=Agreement.tlp, due=SignatureRequest.due_date,
                                           label=Organization.name)))
