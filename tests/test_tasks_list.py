@@ -202,6 +202,7 @@ def test_query_count_does_not_grow_with_rows(app, client_as):
         db.session.commit()
     c = w.c["member_water"]
     for url in ("/working-groups/", "/tasks/", "/tasks/?scope=all"):
+        c.get(url)  # the reader's first page builds the filters' choices kept for the next ones
         small = count_queries(app, c, f"{url}{'&' if '?' in url else '?'}per_page=5")
         large = count_queries(app, c, f"{url}{'&' if '?' in url else '?'}per_page=50")
         assert small == large, url

@@ -3,9 +3,12 @@
 Every view loads its task through get_visible_task(): tasks take the visibility of their working
 group, so a task of a group the user may not read is 404 on every sub-route.
 """
+import functools
+
 import sqlalchemy as sa
 from flask import render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 
 from app import lifecycle, listing, permissions, precompiled, records
@@ -20,9 +23,11 @@ from app.models import (
     TaskUpdate,
     WorkingGroup,
 )
+from app.risks.kept import kept
 from app.shortcuts import back_to
 from app.tasks import bp, queries, services
 from app.tasks.forms import TaskStatusForm
+from app.template_helpers import select_options
 
 CSV_COLUMNS = [
     ("Title", lambda t: t.title),
@@ -50,13 +55,28 @@ def index():
     if listing.wants_csv():
         return listing.csv_response(db.session.scalars(stmt), CSV_COLUMNS, "tasks.csv")
     page = listing.paginate(stmt)
-    # The group filter: light rows from a statement built and compiled once per scope, not every group's record.
+    return render_template("tasks/index.html", page=page, scope=filters["scope"], args=request.args,
+                           groups=kept("task_group_options", current_user, _group_options), statuses=TaskStatus,
+                           priorities=TaskPriority)
+
+
+def _group_options() -> Markup:
+    """The group filter's <option>s (every visible, unarchived group: 500 at scale), written once per reader's
+    scope and content generation (app/risks/kept.py) from light rows of a statement compiled once per scope."""
     groups = precompiled.rows(permissions.scoped_statements("task_group_options", current_user, lambda: (
         permissions.visible_working_groups(current_user).where(WorkingGroup.archived_at.is_(None))
         .order_by(WorkingGroup.name).with_only_columns(WorkingGroup.id, WorkingGroup.name))))
-    return render_template("tasks/index.html", page=page, scope=filters["scope"], args=request.args,
-                           groups=[(id_, name) for id_, name in groups], statuses=TaskStatus,
-                           priorities=TaskPriority)
+    return select_options(groups, "")
+
+
+@bp.app_template_global()
+@functools.cache
+def quick_status_options(status: TaskStatus) -> Markup:
+    """The quick update's <option>s for a task in `status` (the moves its lifecycle allows, in the statuses'
+    order): the same for every row of that status, so written once per process, not once per row."""
+    allowed = Task.TRANSITIONS[status]
+    return Markup("".join(f'\n        <option value="{escape(s.value)}">{escape(s.label)}</option>'
+                          for s in TaskStatus if s in allowed))
 
 
 def render_detail(task: Task, status_form: TaskStatusForm | None = None, status: int = 200):
