@@ -18,7 +18,9 @@ from app.models import (
     WorkingGroup,
     WorkingGroupStatus,
 )
+from app.risks.kept import kept
 from app.shortcuts import prefill_from_query
+from app.template_helpers import select_options
 from app.working_groups import bp, queries, services
 from app.working_groups.forms import AddMemberForm, WorkingGroupForm, WorkingGroupStatusForm
 from app.working_groups.routes import get_visible_working_group
@@ -56,17 +58,24 @@ def index():
         _label_initiatives(current_user, groups)
         return listing.csv_response(groups, CSV_COLUMNS, "working-groups.csv")
     page = listing.paginate(stmt)
-    initiatives = queries.initiative_rows(current_user)
-    _label_initiatives(current_user, page.items, {id_ for id_, *_ in initiatives})
-    filters = {
-        "initiatives": [(id_, f"{reference} · {title}") for id_, reference, title, archived_at in initiatives
-                        if archived_at is None],
-        "organizations": listing.organization_options(current_user, short=True),
-    }
+    filters = kept("group_list_filters", current_user, _filters)
+    _label_initiatives(current_user, page.items, filters["visible_initiatives"])
     return render_template("working_groups/index.html", page=page, filters=filters, args=request.args,
                            counts=queries.task_counts([g.id for g in page.items]),
                            members=queries.member_counts([g.id for g in page.items], current_user.id),
                            statuses=WorkingGroupStatus, tlps=TLP)
+
+
+def _filters() -> dict:
+    """The filters' <option>s (the initiatives: every visible one, a thousand at scale) and the ids of the
+    initiatives the reader may read (the rows' labels), once per reader's scope and content generation
+    (app/risks/kept.py)."""
+    initiatives = queries.initiative_rows(current_user)
+    return {"visible_initiatives": frozenset(id_ for id_, *_ in initiatives),
+            "initiatives": select_options(((id_, f"{reference} · {title}")
+                                           for id_, reference, title, archived_at in initiatives
+                                           if archived_at is None), ""),
+            "organizations": select_options(listing.organization_options(current_user, short=True), "")}
 
 
 def _initiative_choices(group: WorkingGroup | None) -> list[SelectChoice]:
