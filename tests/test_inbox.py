@@ -215,3 +215,26 @@ def test_signatures_to_give_count_only_the_requests_of_agreements_the_signer_may
     assert section() == (0, 0)
     label(TLP.AMBER)
     assert section() == (1, 1)
+
+
+def test_reviews_naming_the_user_come_first_whatever_their_reference_and_stop_at_the_limit(app, world):
+    """The named reviewer's agreement leads the section even when its reference sorts after the others', in the
+    section's first entry (the dashboard's preview) as in full; a round naming someone else is not the user's."""
+    from app.inbox.providers import first_entries, inbox_counts
+    from app.models import Agreement
+
+    with app.app_context():
+        db.session.get(Agreement, world["named"]).reference = "AGR-2099-999"
+        db.session.get(Agreement, world["agreement"]).reference = "AGR-2000-001"
+        ann = db.session.get(User, world["ann"])
+        other = factories.agreement(created_by=ann, title="Other's round", status=AgreementStatus.IN_REVIEW,
+                                    parties=[ann.organization], reference="AGR-2000-000")
+        db.session.add(ReviewRequest(object_type="agreements", object_id=other.id, submitted_by=ann,
+                                     reviewers=[db.session.get(User, world["bea"])]))
+        db.session.commit()
+    assert titles(app, world["al"])["Reviews and approvals"] == ["Mutual aid pact", "Other's round",
+                                                                 "Water data sharing"]
+    with app.test_request_context():
+        al = db.session.get(User, world["al"])
+        first = first_entries(al, 1, inbox_counts(al))
+    assert [(e.title, e.note) for e in first] == [("Mutual aid pact", "You are a named reviewer · submitted by Ann Author")]

@@ -86,7 +86,8 @@ class Agreement(ShareableMixin, db.Model):
                       sa.Index("ix_agreements_live_status", "archived_at", "status", "tlp", "owner_organization_id",
                                "created_by_id"),
                       sa.Index("ix_agreements_live_expiry", "archived_at", "expiry_date", "status", "tlp",
-                               "owner_organization_id", "created_by_id"))
+                               "owner_organization_id", "created_by_id"),
+                      sa.Index("ix_agreements_live_status_reference", "archived_at", "status", "reference"))
     # Both steps out of signature are taken by signing (app/signing): the last signature in, or a signatory declining.
     TRANSITIONS = AgreementStatus.lifecycle(
         "draft → in_review → approved → out_for_signature → active → expired | terminated",
