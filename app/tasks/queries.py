@@ -38,8 +38,17 @@ def read_filters(args: Mapping) -> dict:
             "archived": listing.flag("archived", args), "sort": args.get("sort")}
 
 
-def list_tasks(user: User, filters: dict) -> sa.Select:
-    """Tasks the user may see (their group's visibility), narrowed by the My tasks filters."""
+# What the My tasks page shows of each row: not the task's description nor its group's charter, and of the
+# assignee the name alone (the CSV and the API load them in full).
+ASSIGNEE_IN_FULL = selectinload(Task.assignee).selectinload(User.organization)
+PAGE_LOADS = (so.defer(Task.description), so.defer(Task.completed_at), so.defer(Task.created_by_id),
+              so.contains_eager(Task.working_group).load_only(WorkingGroup.name, WorkingGroup.tlp,
+                                                              WorkingGroup.archived_at),
+              selectinload(Task.assignee).load_only(User.name))
+
+
+def list_tasks(user: User, filters: dict, loads=(ASSIGNEE_IN_FULL,)) -> sa.Select:
+    """Tasks the user may see (their group's visibility), narrowed by the My tasks filters, with `loads`."""
     stmt = permissions.visible_tasks(user)  # already joins Task.working_group
     if filters["scope"] != "all":
         stmt = stmt.where(Task.assignee_id == user.id)
@@ -61,5 +70,4 @@ def list_tasks(user: User, filters: dict) -> sa.Select:
         # Default view: open work first, so finished tasks with old due dates do not bury it.
         stmt = stmt.order_by(OPEN_FIRST)
     stmt = listing.sort(stmt, TASK_SORTS, "due", tie_breaker=Task.id)
-    return stmt.options(so.contains_eager(Task.working_group),
-                        selectinload(Task.assignee).selectinload(User.organization))
+    return stmt.options(so.contains_eager(Task.working_group), *loads)

@@ -51,10 +51,10 @@ def get_visible_task(task_id: int) -> Task:
 @bp.get("/")
 def index():
     filters = queries.read_filters(request.args)
-    stmt = queries.list_tasks(current_user, filters)
     if listing.wants_csv():
-        return listing.csv_response(db.session.scalars(stmt), CSV_COLUMNS, "tasks.csv")
-    page = listing.paginate(stmt)
+        return listing.csv_response(db.session.scalars(queries.list_tasks(current_user, filters)), CSV_COLUMNS,
+                                    "tasks.csv")
+    page = listing.paginate(queries.list_tasks(current_user, filters, queries.PAGE_LOADS))
     return render_template("tasks/index.html", page=page, scope=filters["scope"], args=request.args,
                            groups=kept("task_group_options", current_user, _group_options), statuses=TaskStatus,
                            priorities=TaskPriority)
