@@ -1,4 +1,4 @@
-"""The risk register's kept heat map and filter choices (app/risks/kept.py), tried by the insiders of a record:
+"""The risk register's kept heat map and filter choices (app/kept.py), tried by the insiders of a record:
 a TLP:RED record's named recipient and a colleague who is not named, a client organisation, a partner that takes
 part through a mitigation, a user moved to another organisation or deactivated. Nothing kept may show a record,
 its count or its title to anyone outside its share, and every change (a new risk, a TLP lowered or raised, a
@@ -166,8 +166,7 @@ def test_red_initiative_is_offered_to_its_named_recipient_only(app, world):
 def test_only_the_latest_generations_values_are_kept(app, world):
     """Each change makes every reader's filter choices anew (110 kB of <option>s each at 1,000 initiatives): the
     older generations' are dropped, not kept until a store of the whole process fills up."""
-    from app import permissions
-    from app.risks import kept
+    from app import kept, permissions
 
     readers = ("member_a", "member_b", "client")
     sizes = []

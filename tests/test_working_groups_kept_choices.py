@@ -1,4 +1,4 @@
-"""The list filters' choices kept per reader's scope and content generation (app/risks/kept.py): My tasks' working
+"""The list filters' choices kept per reader's scope and content generation (app/kept.py): My tasks' working
 group filter and the group list's initiative filter, tried by the insiders of a group (a partner organisation's member, an observer from another
 organisation, a client of the owner, a TLP:RED group's named recipient and a colleague who is not named). A kept
 list never offers a group outside the reader's share, and every change (a recipient named or removed, a TLP raised,

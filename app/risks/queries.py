@@ -14,8 +14,8 @@ from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from app import listing, permissions
 from app.extensions import db
+from app.kept import kept
 from app.models import TLP, Mitigation, Organization, Risk, RiskLevel, RiskStatus, Treatment, User
-from app.risks.kept import kept
 
 SCALE = range(1, 6)
 FAR_FUTURE = date(9999, 12, 31)

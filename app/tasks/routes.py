@@ -16,6 +16,7 @@ from app.attachments import services as attachment_services
 from app.attachments.sniff import Refused
 from app.extensions import db
 from app.forms import TaskForm, with_current
+from app.kept import kept
 from app.models import (
     Task,
     TaskPriority,
@@ -23,7 +24,6 @@ from app.models import (
     TaskUpdate,
     WorkingGroup,
 )
-from app.risks.kept import kept
 from app.shortcuts import back_to
 from app.tasks import bp, queries, services
 from app.tasks.forms import TaskStatusForm
@@ -62,7 +62,7 @@ def index():
 
 def _group_options() -> Markup:
     """The group filter's <option>s (every visible, unarchived group: 500 at scale), written once per reader's
-    scope and content generation (app/risks/kept.py) from light rows of a statement compiled once per scope."""
+    scope and content generation (app/kept.py) from light rows of a statement compiled once per scope."""
     groups = precompiled.rows(permissions.scoped_statements("task_group_options", current_user, lambda: (
         permissions.visible_working_groups(current_user).where(WorkingGroup.archived_at.is_(None))
         .order_by(WorkingGroup.name).with_only_columns(WorkingGroup.id, WorkingGroup.name))))

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from app import lifecycle, listing, permissions, precompiled
 from app.extensions import db
 from app.forms import keep_restricted_choice, with_current
+from app.kept import kept
 from app.models import (
     TLP,
     Initiative,
@@ -20,7 +21,6 @@ from app.models import (
 )
 from app.risks import bp, heat_map, queries, services
 from app.risks.forms import IMPACT_LABELS, LIKELIHOOD_LABELS, NOTE_MAX, RiskForm, RiskStatusForm
-from app.risks.kept import kept
 from app.risks.routes import get_visible_risk
 from app.shortcuts import prefill_from_query
 from app.template_helpers import select_options

@@ -8,6 +8,7 @@ from wtforms.fields import SelectChoice
 from app import lifecycle, listing, permissions, records
 from app.extensions import db
 from app.forms import with_current
+from app.kept import kept
 from app.models import (
     TLP,
     Initiative,
@@ -18,7 +19,6 @@ from app.models import (
     WorkingGroup,
     WorkingGroupStatus,
 )
-from app.risks.kept import kept
 from app.shortcuts import prefill_from_query
 from app.template_helpers import select_options
 from app.working_groups import bp, queries, services
@@ -69,7 +69,7 @@ def index():
 def _filters() -> dict:
     """The filters' <option>s (the initiatives: every visible one, a thousand at scale) and the ids of the
     initiatives the reader may read (the rows' labels), once per reader's scope and content generation
-    (app/risks/kept.py)."""
+    (app/kept.py)."""
     initiatives = queries.initiative_rows(current_user)
     return {"visible_initiatives": frozenset(id_ for id_, *_ in initiatives),
             "initiatives": select_options(((id_, f"{reference} · {title}")

@@ -1,5 +1,5 @@
-"""What the register shows that changes only when a record does (its filters' choices, its heat map), kept per
-reader's scope and content generation.
+"""What a list page shows that changes only when a record does (the risk register's filter choices and heat map,
+the task and working-group lists' filter choices), kept per reader's scope and content generation.
 
 Every committed change to a table documents are made of (any record, its links, its recipients) gives the content
 generation a new value (app/transactions.py), and a reader's visible_* scopes are built from their scope key
@@ -27,9 +27,9 @@ _generation: list = [None]  # the generation the values in _kept were built unde
 def kept(name: str, user, build: Callable[[], T]) -> T:
     """build(), once per `name`, scope_key(user) and content generation (read once per request), then reused
     until the generation changes."""
-    if "risks_generation" not in g:
-        g.risks_generation = content_generation()
-    generation = g.risks_generation
+    if "kept_generation" not in g:
+        g.kept_generation = content_generation()
+    generation = g.kept_generation
     key = (name, generation, *permissions.scope_key(user))
     found = _kept.get(key)
     if found is None:
