@@ -37,13 +37,24 @@ WROTE = "palisade_wrote"  # on the connection's info: a statement other than SEL
 CONTENT = "palisade_content"  # on the connection's info: this transaction wrote a table documents are made of
 
 # Tables no document shows: bookkeeping of renders, notifications and accounts' secrets. Report snapshots are
-# the trend baseline of the executive report, which keys its known documents on its snapshot instead.
+# the trend baseline of the executive report, which keys its known documents on its snapshot instead. The audit
+# trail is shown by history pages, never by a rendered document (the executed agreement's certificate reads it
+# once, when it is issued and sealed): a change it records is a write of its own record's table as well.
 NOT_CONTENT = frozenset({
     "content_generation", "render_jobs", "rendered_documents", "known_documents", "report_snapshots", "notifications",
+    "audit_events",
     "notification_preferences", "outbox_emails", "sent_reminders", "calendar_feeds", "backup_codes",
     "account_tokens", "advisory_reads", "sharing_feeds", "api_tokens", "webhook_endpoints",
     "webhook_deliveries"})
+# Columns no document shows, of tables that documents are made of: an account's sign-in bookkeeping. An UPDATE of
+# these alone (a sign-in, a second factor used, a password changed, sessions ended) leaves every document as it
+# was; counted as a change, each sign-in anywhere made every reader's documents and kept lists be built again.
+NOT_CONTENT_COLUMNS = {"users": frozenset({
+    "password_hash", "session_token", "password_changed_at", "last_login_at", "totp_secret_encrypted",
+    "totp_enabled", "totp_last_timecode", "must_change_password", "updated_at", "version"})}
 _WRITE_TARGET = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+_UPDATE_SET = re.compile(r'\s*UPDATE\s+"?\w+"?\s+SET\s+(.*?)\s+WHERE\s', re.IGNORECASE | re.DOTALL)
+_SET_COLUMN = re.compile(r'(?:^|,)\s*"?(\w+)"?\s*=')
 _NOT_A_WRITE = ("SAVEPOINT", "RELEASE", "ROLLBACK", "PRAGMA", "SET ", "SHOW ")
 
 
@@ -52,7 +63,15 @@ def writes_content(statement: str) -> bool:
     target = _WRITE_TARGET.match(statement)
     if target is None:
         return not statement.lstrip().upper().startswith(_NOT_A_WRITE)
-    return target.group(1).lower() not in NOT_CONTENT
+    table = target.group(1).lower()
+    if table in NOT_CONTENT:
+        return False
+    bookkeeping = NOT_CONTENT_COLUMNS.get(table)
+    if bookkeeping is None:
+        return True
+    update = _UPDATE_SET.match(statement)
+    columns = {name.lower() for name in _SET_COLUMN.findall(update.group(1))} if update else set()
+    return not columns or not columns <= bookkeeping
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -142,3 +142,25 @@ def test_the_executive_report_read_again_is_the_same_report(app, client_as):
     assert "2 open risks ▲ +1" in fourth
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportSnapshot)) == 2
+
+
+def test_a_sign_in_is_no_change_to_any_document_but_a_renamed_person_is(app):
+    """Signing in writes the account's bookkeeping (last sign-in, session token), which no document shows: the
+    documents known unchanged stay known. A person's name, which documents show, is a change."""
+    world = _world(app)
+    with app.app_context():
+        email = db.session.get(User, world["partner"].id).email
+        before = content_generation()
+    with statements_run(app) as seen:
+        answer = app.test_client().post("/auth/login", data={"email": email, "password": f.PASSWORD})
+    assert answer.status_code == 302 and "/auth/login" not in answer.headers["Location"]
+    assert any(statement.lstrip().upper().startswith("UPDATE USERS") for statement in seen), "the sign-in wrote"
+    with app.app_context():
+        assert content_generation() == before
+        db.session.get(User, world["partner"].id).name = "Renamed Person"
+        db.session.commit()
+        assert content_generation() != before
+    assert not writes_content('UPDATE users SET last_login_at=?, updated_at=?, version=? WHERE users.id = ?')
+    assert writes_content('UPDATE users SET last_login_at=?, name=?, version=? WHERE users.id = ?')
+    assert writes_content('UPDATE users SET "role"=%(role)s::VARCHAR WHERE users.id = %(users_id)s::INTEGER')
+    assert writes_content("UPDATE users SET active=0"), "unparsed: counted"
