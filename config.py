@@ -248,7 +248,8 @@ def _require_signing_key(app_config: dict) -> None:
     """Production seals every issued document: no key, no start (never an unsealed "issued" PDF)."""
     from pathlib import Path
 
-    from app.seal import KeyMissing, load_key_file
+    from app.seal import KeyMissing
+    from app.seal import load_key_file
 
     path = app_config.get("SIGNING_PKCS12_PATH") or ""
     password = app_config.get("SIGNING_PKCS12_PASSWORD") or ""

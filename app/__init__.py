@@ -5,9 +5,14 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.extensions import csrf
+from app.extensions import db
+from app.extensions import limiter
+from app.extensions import login_manager
+from app.extensions import migrate
 from app.jobs import init_jobs
-from config import Config, config_from_env
+from config import Config
+from config import config_from_env
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,10 +5,13 @@ Only services (and the auth flow) call it, so the event commits or rolls back wi
 import enum
 import re
 
-from flask import g, has_request_context, request
+from flask import g
+from flask import has_request_context
+from flask import request
 
 from app.extensions import db
-from app.models import AuditEvent, User
+from app.models import AuditEvent
+from app.models import User
 
 # Fields never copied into a change summary.
 SECRET_FIELDS = {"password", "password_hash", "session_token", "totp_secret_encrypted", "csrf_token",

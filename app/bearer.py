@@ -5,8 +5,11 @@ set: the session is empty whatever the browser sends, so a page session cannot b
 that makes the browser call the API (no confused deputy, no CSRF). Those views authenticate the
 `Authorization: Bearer` header themselves (app/api/tokens.py) and answer errors as problem details.
 """
-from flask import Flask, Request, request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Flask
+from flask import Request
+from flask import request
+from flask.sessions import SecureCookieSession
+from flask.sessions import SecureCookieSessionInterface
 
 BEARER_PREFIXES: tuple[str, ...] = ("/api/", "/taxii2/")
 

@@ -1,7 +1,8 @@
 """Taking an outbox row (a mail, a webhook delivery) for one sender: several workers on several hosts run the
 same schedule, and a row is sent by the one whose conditional UPDATE took it. A claim lapses after its time,
 so a worker killed mid-send leaves the row to the next run."""
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 import sqlalchemy as sa
 

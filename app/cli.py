@@ -7,8 +7,10 @@ from flask.cli import with_appcontext
 from app.backup import backup_cli
 from app.extensions import db
 from app.jobs import worker
-from app.models import Organization, Role
-from app.notifications.cli import notifications, reminders
+from app.models import Organization
+from app.models import Role
+from app.notifications.cli import notifications
+from app.notifications.cli import reminders
 from app.peers.cli import peers
 from app.webhooks.cli import webhooks
 
@@ -49,7 +51,10 @@ def create_token(email: str, name: str, write: bool, days: int) -> None:
     from datetime import timedelta
 
     from app.api_tokens import services
-    from app.models import TokenScope, User, normalize_email, today
+    from app.models import TokenScope
+    from app.models import User
+    from app.models import normalize_email
+    from app.models import today
 
     user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
     if user is None or not user.active:

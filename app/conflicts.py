@@ -8,11 +8,14 @@ side changed is prefilled with the saved value, so merging never quietly reverts
 """
 import enum
 import json
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
-from flask import render_template, request
+from flask import render_template
+from flask import request
 
-from app.audit import display, summary_parts
+from app.audit import display
+from app.audit import summary_parts
 from app.models import AuditEvent
 
 SKIPPED_TYPES = ("CSRFTokenField", "HiddenField", "SubmitField", "PasswordField", "FieldList", "FormField")

@@ -2,7 +2,11 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import current_app, redirect, request, session, url_for
+from flask import current_app
+from flask import redirect
+from flask import request
+from flask import session
+from flask import url_for
 
 from app.models import utcnow
 

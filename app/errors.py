@@ -3,10 +3,17 @@
 A 403, or a 404 from a matched route (an out-of-scope record), is logged as `authz_denied` with
 the endpoint and the user id only (no parameters, form data or cookies).
 """
-from flask import Flask, Request, Response, abort, render_template, request
+from flask import Flask
+from flask import Request
+from flask import Response
+from flask import abort
+from flask import render_template
+from flask import request
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import SecurityError
 from werkzeug.routing import IntegerConverter
 
 from app import problems

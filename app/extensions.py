@@ -2,7 +2,8 @@
 
 Import them from here (never from app/__init__.py) so modules don't import the factory.
 """
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.registry)

@@ -6,12 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Response, abort, render_template
+from flask import Response
+from flask import abort
+from flask import render_template
 from flask_login import current_user
 
-from app import audit, lifecycle
+from app import audit
+from app import lifecycle
 from app.extensions import db
-from app.models import User, utcnow
+from app.models import User
+from app.models import utcnow
 
 TOKEN_BYTES = 32  # 256 bits, 43 URL-safe characters
 

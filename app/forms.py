@@ -1,25 +1,37 @@
 """Form base classes, shared fields/validators, and the forms two features share (TaskForm, RiskFromRecordForm,
 CorrectiveActionForm)."""
 import unicodedata
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    HiddenField,
-    IntegerField,
-    PasswordField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.fields import SelectChoice, enum_choices, enum_coerce
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import BooleanField
+from wtforms import DateField
+from wtforms import HiddenField
+from wtforms import IntegerField
+from wtforms import PasswordField
+from wtforms import SelectField
+from wtforms import SelectMultipleField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.fields import enum_choices
+from wtforms.fields import enum_coerce
+from wtforms.validators import DataRequired
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
+from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput
+from wtforms.widgets import ListWidget
 
-from app.models import COMMENT_MAX_CHARS, TLP, CapabilityElement, Sector, TaskPriority, today
+from app.models import COMMENT_MAX_CHARS
+from app.models import TLP
+from app.models import CapabilityElement
+from app.models import Sector
+from app.models import TaskPriority
+from app.models import today
 
 CONTROL_CHARACTERS = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
 

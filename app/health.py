@@ -14,7 +14,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask
+from flask import current_app
 
 from app.extensions import db
 

@@ -18,10 +18,15 @@ from pathlib import Path
 import click
 import redis
 import sqlalchemy as sa
-from flask import Flask, current_app, has_app_context
+from flask import Flask
+from flask import current_app
+from flask import has_app_context
 from flask.cli import with_appcontext
-from huey import Huey, crontab  # noqa: F401  -- crontab re-exported for @periodic_job schedules
-from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+from huey import Huey  # noqa: F401  -- crontab re-exported for @periodic_job schedules
+from huey import crontab  # noqa: F401  -- crontab re-exported for @periodic_job schedules
+from huey.storage import MemoryStorage
+from huey.storage import RedisStorage
+from huey.storage import SqliteStorage
 
 log = logging.getLogger(__name__)
 

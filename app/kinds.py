@@ -45,26 +45,25 @@ app.permissions), so every layer, permissions included, may read it.
 """
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.models import (
-    Advisory,
-    Agreement,
-    CorrectiveAction,
-    Exercise,
-    IncidentPlan,
-    IncidentReport,
-    Initiative,
-    Mitigation,
-    ReviewRequest,
-    Risk,
-    Task,
-    WorkingGroup,
-)
+from app.models import Advisory
+from app.models import Agreement
+from app.models import CorrectiveAction
+from app.models import Exercise
+from app.models import IncidentPlan
+from app.models import IncidentReport
+from app.models import Initiative
+from app.models import Mitigation
+from app.models import ReviewRequest
+from app.models import Risk
+from app.models import Task
+from app.models import WorkingGroup
 
 
 @dataclass(frozen=True)

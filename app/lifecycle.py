@@ -19,15 +19,24 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Any
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort
+from flask import flash
+from flask import make_response
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import kinds, permissions, records
+from app import kinds
+from app import permissions
+from app import records
 from app.conflicts import conflict_page
 from app.extensions import db
 from app.forms import EmptyForm
-from app.models import InvalidTransition, StaleEdit
+from app.models import InvalidTransition
+from app.models import StaleEdit
 
 STALE = (StaleEdit, StaleDataError)
 

@@ -6,16 +6,23 @@ user may see under the current filters.
 import csv
 import io
 import weakref
-from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from collections.abc import Callable
+from collections.abc import Iterable
+from datetime import date
+from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Response, render_template, request
+from flask import Response
+from flask import render_template
+from flask import request
 from flask_sqlalchemy.pagination import SelectPagination
 
-from app import permissions, precompiled
+from app import permissions
+from app import precompiled
 from app.extensions import db
-from app.models import TLP, Organization, Sector
+from app.models import TLP
+from app.models import Organization
+from app.models import Sector
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 2**31 // MAX_PER_PAGE  # the offset stays a 32-bit number

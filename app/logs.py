@@ -4,7 +4,10 @@ import logging
 import re
 import uuid
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask
+from flask import g
+from flask import has_request_context
+from flask import request
 
 SECRET_PATTERNS = [
     re.compile(r"(?i)(password|passwd|secret|token|csrf_token|code|cookie|authorization)=([^&\s\"']+)"),

@@ -16,12 +16,16 @@ import resource
 import signal
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
+from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from flask import current_app, render_template
+from flask import current_app
+from flask import render_template
 from weasyprint import HTML
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+from weasyprint.urls import FatalURLFetchingError
+from weasyprint.urls import URLFetcher
+from weasyprint.urls import URLFetcherResponse
 
 from app.child_process import ChildProcess
 

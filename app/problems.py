@@ -8,7 +8,8 @@ for bearer requests, so a 404 of routing or a 405 answers like the views do).
 """
 from http import HTTPStatus
 
-from flask import Response, json
+from flask import Response
+from flask import json
 from werkzeug.exceptions import HTTPException
 
 MEDIA_TYPE = "application/problem+json"

@@ -5,12 +5,18 @@ Feature services call these so every kind audits, locks and archives the same wa
 key takes it from the registry, and a key given for a record kind must be that one (a typo raises).
 """
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import selectinload
 
-from app import audit, kinds
+from app import audit
+from app import kinds
 from app.extensions import db
-from app.models import ReferenceCounter, StaleEdit, User, today, utcnow
+from app.models import ReferenceCounter
+from app.models import StaleEdit
+from app.models import User
+from app.models import today
+from app.models import utcnow
 
 
 def next_reference(model: type, prefix: str) -> str:

@@ -13,7 +13,8 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
+from markupsafe import escape
 
 WORD_DIFF_TOKENS = 4000
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)

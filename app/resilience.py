@@ -10,11 +10,16 @@
 import logging
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, has_app_context, render_template
+from flask import Flask
+from flask import current_app
+from flask import g
+from flask import has_app_context
+from flask import render_template
 
 from app import problems
 from app.bearer import is_bearer_request
-from app.extensions import db, login_manager
+from app.extensions import db
+from app.extensions import login_manager
 
 STORAGE_FULL = "storage_full"
 UNAVAILABLE = "database_unavailable"

@@ -1,7 +1,9 @@
 """Security headers on every response: CSP with a per-request nonce, HSTS, no-store when signed in."""
 import secrets
 
-from flask import Flask, g, request
+from flask import Flask
+from flask import g
+from flask import request
 
 
 def csp_nonce() -> str:

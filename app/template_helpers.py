@@ -1,10 +1,16 @@
 """Jinja globals and filters: permissions, URL builders that keep filters, formatting, Markdown."""
 import functools
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask
+from flask import current_app
+from flask import g
+from flask import request
+from flask import url_for
 from jinja2 import Undefined
-from markupsafe import Markup, escape
+from markupsafe import Markup
+from markupsafe import escape
 
 from app.audit import summary_parts
 from app.redline import summary_change

@@ -25,7 +25,12 @@ import re
 import secrets
 
 import sqlalchemy as sa
-from flask import Flask, abort, g, has_request_context, request, session
+from flask import Flask
+from flask import abort
+from flask import g
+from flask import has_request_context
+from flask import request
+from flask import session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db

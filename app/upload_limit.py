@@ -9,7 +9,8 @@ back to the form parser unchanged.
 import io
 import re
 
-from flask import current_app, request
+from flask import current_app
+from flask import request
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError

@@ -76,7 +76,8 @@ def measure(database_url: str) -> None:
     import sqlalchemy as sa
 
     from app.extensions import db
-    from app.models import Attachment, User
+    from app.models import Attachment
+    from app.models import User
 
     app = make_app(database_url)
     with app.app_context():

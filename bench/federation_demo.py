@@ -11,21 +11,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.extensions import db  # noqa: E402
-from app.federation.demo import (  # noqa: E402
-    INCIDENTS,
-    PASSWORD,
-    RELEASES,
-    RISKS,
-    SIDES,
-    Side,
-    arrivals,
-    peer_with,
-    pull,
-    register_risks,
-    release_every_tlp,
-    report_incidents,
-    seed,
-)
+from app.federation.demo import INCIDENTS  # noqa: E402
+from app.federation.demo import PASSWORD  # noqa: E402
+from app.federation.demo import RELEASES  # noqa: E402
+from app.federation.demo import RISKS  # noqa: E402
+from app.federation.demo import SIDES  # noqa: E402
+from app.federation.demo import Side  # noqa: E402
+from app.federation.demo import arrivals  # noqa: E402
+from app.federation.demo import peer_with  # noqa: E402
+from app.federation.demo import pull  # noqa: E402
+from app.federation.demo import register_risks  # noqa: E402
+from app.federation.demo import release_every_tlp  # noqa: E402
+from app.federation.demo import report_incidents  # noqa: E402
+from app.federation.demo import seed  # noqa: E402
 
 
 def _serve(app, port: int = 0):

@@ -56,7 +56,8 @@ def seed_demo(app) -> None:
 
 def client_for(app, email: str):
     from app.extensions import db
-    from app.models import User, utcnow
+    from app.models import User
+    from app.models import utcnow
 
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == email))

@@ -105,7 +105,9 @@ def stop_stack(processes) -> None:
 
 def run_load(hosts: list[str], users: int, duration: int, requests_csv: str = ""):
     import gevent
-    from locust import HttpUser, between, task
+    from locust import HttpUser
+    from locust import between
+    from locust import task
     from locust.env import Environment
 
     accepted: list[str] = []

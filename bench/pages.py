@@ -24,7 +24,8 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -54,19 +55,17 @@ def seed(db_url: str, n_agreements: int, n_tasks: int) -> None:
     from app import create_app
     from app.demo.people import seed_people
     from app.extensions import db
-    from app.models import (
-        TLP,
-        Agreement,
-        AgreementKind,
-        AgreementParty,
-        AgreementStatus,
-        MemberRole,
-        Task,
-        TaskPriority,
-        TaskStatus,
-        WorkingGroup,
-        WorkingGroupMember,
-    )
+    from app.models import TLP
+    from app.models import Agreement
+    from app.models import AgreementKind
+    from app.models import AgreementParty
+    from app.models import AgreementStatus
+    from app.models import MemberRole
+    from app.models import Task
+    from app.models import TaskPriority
+    from app.models import TaskStatus
+    from app.models import WorkingGroup
+    from app.models import WorkingGroupMember
     from config import Config
 
     class BenchConfig(Config):

@@ -7,7 +7,8 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from pathlib import Path
 
 # The repo root replaces bench/ on the path: bench/ modules (http.py…) would shadow the stdlib.
@@ -16,22 +17,24 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 import sqlalchemy as sa  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
-from app import create_app, pdf  # noqa: E402
-from app.documents import content, executive, services  # noqa: E402
-from app.extensions import db, limiter  # noqa: E402
-from app.models import (  # noqa: E402
-    TLP,
-    AgreementStatus,
-    Health,
-    Initiative,
-    InitiativeStatus,
-    Milestone,
-    PartyRole,
-    Phase,
-    PlanContact,
-    PlanSection,
-    Role,
-)
+from app import create_app  # noqa: E402
+from app import pdf  # noqa: E402
+from app.documents import content  # noqa: E402
+from app.documents import executive  # noqa: E402
+from app.documents import services  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.extensions import limiter  # noqa: E402
+from app.models import TLP  # noqa: E402
+from app.models import AgreementStatus  # noqa: E402
+from app.models import Health  # noqa: E402
+from app.models import Initiative  # noqa: E402
+from app.models import InitiativeStatus  # noqa: E402
+from app.models import Milestone  # noqa: E402
+from app.models import PartyRole  # noqa: E402
+from app.models import Phase  # noqa: E402
+from app.models import PlanContact  # noqa: E402
+from app.models import PlanSection  # noqa: E402
+from app.models import Role  # noqa: E402
 from config import TestConfig  # noqa: E402
 from tests import factories as f  # noqa: E402
 from tests.conftest import PalisadeClient  # noqa: E402
@@ -102,7 +105,9 @@ def add_initiatives(coordinator, count: int, start: int = 0) -> None:
 
 
 def html_for(app, ids, name) -> str:
-    from app.models import Agreement, IncidentPlan, User
+    from app.models import Agreement
+    from app.models import IncidentPlan
+    from app.models import User
 
     with app.test_request_context():
         reader = db.session.get(User, ids["user_id"])
@@ -160,7 +165,8 @@ def executive_500(app, ids) -> None:
 
 
 def issued_vs_render(app, ids) -> None:
-    from app.models import Agreement, User
+    from app.models import Agreement
+    from app.models import User
 
     with app.test_request_context():
         agreement = db.session.get(Agreement, ids["agreement"])

@@ -44,7 +44,10 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.goals import goal_table  # noqa: E402
-from bench.load import PASSWORD, SELF, hidden_fields, wait_for  # noqa: E402
+from bench.load import PASSWORD  # noqa: E402
+from bench.load import SELF  # noqa: E402
+from bench.load import hidden_fields  # noqa: E402
+from bench.load import wait_for  # noqa: E402
 
 ACCOUNT = "coordinator@niro.example.gov"
 

@@ -7,7 +7,8 @@ commits.
                                                         # 1,000 notifications for that user (bench/pages.py --scale)
 """
 import random
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -39,34 +40,32 @@ def seed_scale(email: str, *, agreements: int = 10_000, tasks: int = 50_000, aud
     """Add the bulk records; risks, initiatives and plans number a tenth of the agreements, working groups a
     hundredth of the tasks, unless given."""
     from app.extensions import db
-    from app.models import (
-        TLP,
-        Agreement,
-        AgreementKind,
-        AgreementParty,
-        AgreementStatus,
-        AuditEvent,
-        Health,
-        IncidentPlan,
-        Initiative,
-        InitiativeStatus,
-        MemberRole,
-        Mitigation,
-        MitigationStatus,
-        Notification,
-        NotificationKind,
-        Organization,
-        PlanStatus,
-        Risk,
-        RiskStatus,
-        Task,
-        TaskPriority,
-        TaskStatus,
-        Treatment,
-        User,
-        WorkingGroup,
-        WorkingGroupMember,
-    )
+    from app.models import TLP
+    from app.models import Agreement
+    from app.models import AgreementKind
+    from app.models import AgreementParty
+    from app.models import AgreementStatus
+    from app.models import AuditEvent
+    from app.models import Health
+    from app.models import IncidentPlan
+    from app.models import Initiative
+    from app.models import InitiativeStatus
+    from app.models import MemberRole
+    from app.models import Mitigation
+    from app.models import MitigationStatus
+    from app.models import Notification
+    from app.models import NotificationKind
+    from app.models import Organization
+    from app.models import PlanStatus
+    from app.models import Risk
+    from app.models import RiskStatus
+    from app.models import Task
+    from app.models import TaskPriority
+    from app.models import TaskStatus
+    from app.models import Treatment
+    from app.models import User
+    from app.models import WorkingGroup
+    from app.models import WorkingGroupMember
 
     rng = random.Random(seed)
     user = db.session.scalar(sa.select(User).where(User.email == email))

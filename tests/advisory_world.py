@@ -3,12 +3,18 @@ and a member each; the agency's executive observes), a named recipient (coordina
 organisation, an organisation of the distribution sector, a third organisation, a sector CSIRT (an authority
 that takes no part), an admin. Every advisory here is built by the services, so
 drafts, approvals, releases and editions are the real ones."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Advisory, OrganizationKind, Role, Sector, User
+from app.models import TLP
+from app.models import Advisory
+from app.models import OrganizationKind
+from app.models import Role
+from app.models import Sector
+from app.models import User
 from tests import factories as f
 
 PEOPLE = ("gov_coordinator", "gov_coordinator2", "gov_member", "gov_executive", "op_coordinator", "op_coordinator2",

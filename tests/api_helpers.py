@@ -3,7 +3,8 @@ from datetime import timedelta
 
 from app.api_tokens import services
 from app.extensions import db
-from app.models import TokenScope, today
+from app.models import TokenScope
+from app.models import today
 
 
 def token_for(user, *, write: bool = True, days: int = 30, name: str = "test") -> str:

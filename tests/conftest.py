@@ -54,9 +54,11 @@ def _database_per_worker() -> None:
 _database_per_worker()
 
 from app import create_app
-from app.extensions import db, limiter
+from app.extensions import db
+from app.extensions import limiter
 from app.models import utcnow
-from config import ProductionConfig, TestConfig
+from config import ProductionConfig
+from config import TestConfig
 
 USING_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 # Large seeded worlds are shared by a module on SQLite (each has its own in-memory database); on the
@@ -310,8 +312,10 @@ def pytest_collection_modifyitems(config, items):
 
 
 from tests.browser import browser  # noqa: E402,F401  -- Debian's Chromium through Playwright
-from tests.demo_world import demo_template, demo_world  # noqa: E402,F401  -- the demo, seeded once per run
-from tests.served import live_app, served  # noqa: E402,F401  -- the app served by gunicorn, or in-process
+from tests.demo_world import demo_template  # noqa: E402,F401  -- the demo, seeded once per run
+from tests.demo_world import demo_world  # noqa: E402,F401  -- the demo, seeded once per run
+from tests.served import live_app  # noqa: E402,F401  -- the app served by gunicorn, or in-process
+from tests.served import served  # noqa: E402,F401  -- the app served by gunicorn, or in-process
 
 
 @pytest.fixture

@@ -31,7 +31,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import USING_POSTGRES, make_app, postgres_admin
+from tests.conftest import USING_POSTGRES
+from tests.conftest import make_app
+from tests.conftest import postgres_admin
 
 DEMO_PASSWORD = "basalt heron compass 77"
 

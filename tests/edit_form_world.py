@@ -9,24 +9,22 @@ initiative the editor may not read; and multi-line Markdown with accents, as peo
 from datetime import timedelta
 
 from app.extensions import db
-from app.models import (
-    TLP,
-    AgreementStatus,
-    ExerciseStatus,
-    Health,
-    MemberRole,
-    Milestone,
-    Phase,
-    PlanContact,
-    PlanSection,
-    PlanStatus,
-    Role,
-    Sector,
-    TaskStatus,
-    WebhookEndpoint,
-    today,
-    utcnow,
-)
+from app.models import TLP
+from app.models import AgreementStatus
+from app.models import ExerciseStatus
+from app.models import Health
+from app.models import MemberRole
+from app.models import Milestone
+from app.models import Phase
+from app.models import PlanContact
+from app.models import PlanSection
+from app.models import PlanStatus
+from app.models import Role
+from app.models import Sector
+from app.models import TaskStatus
+from app.models import WebhookEndpoint
+from app.models import today
+from app.models import utcnow
 from app.webhooks.delivery import SECRETS
 from tests import factories
 

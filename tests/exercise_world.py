@@ -4,21 +4,21 @@ participating partner's coordinator (not responsible for the corrective action),
 organisation, a third organisation's coordinator (an outsider to this exercise), an admin. The exercise is TLP:AMBER+STRICT
 (clients and third parties are out of scope), planned, with one objective, one undelivered and one delivered
 inject, and a corrective action owned by the partner."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from app.extensions import db
-from app.models import (
-    TLP,
-    CapabilityElement,
-    CorrectiveAction,
-    ExerciseInject,
-    ExerciseObjective,
-    ParticipantRole,
-    Role,
-    utcnow,
-)
+from app.models import TLP
+from app.models import CapabilityElement
+from app.models import CorrectiveAction
+from app.models import ExerciseInject
+from app.models import ExerciseObjective
+from app.models import ParticipantRole
+from app.models import Role
+from app.models import utcnow
 from tests import factories as f
-from tests.incident_world import client, person  # noqa: F401  -- the same helpers: a world's emails by role
+from tests.incident_world import client  # noqa: F401  -- the same helpers: a world's emails by role
+from tests.incident_world import person  # noqa: F401  -- the same helpers: a world's emails by role
 
 PEOPLE = ("lead_coordinator", "lead_coordinator_2", "lead_member", "lead_executive", "partner_coordinator",
           "other_partner_coordinator", "controller", "evaluator", "player", "observer", "client_member", "third_coordinator", "admin")

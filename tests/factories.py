@@ -3,7 +3,10 @@ from itertools import count
 
 from app.auth.passwords import hash_password
 from app.extensions import db
-from app.models import Organization, OrganizationKind, Role, User
+from app.models import Organization
+from app.models import OrganizationKind
+from app.models import Role
+from app.models import User
 
 _seq = count(1)
 PASSWORD = "correct horse battery staple"
@@ -55,7 +58,10 @@ def _owner_defaults(kw: dict) -> None:
 
 def agreement(*, parties=(), **kw):
     """parties: organisations (or (organisation, PartyRole) pairs) added as agreement parties."""
-    from app.models import Agreement, AgreementKind, AgreementParty, PartyRole
+    from app.models import Agreement
+    from app.models import AgreementKind
+    from app.models import AgreementParty
+    from app.models import PartyRole
 
     n = next(_seq)
     _owner_defaults(kw)
@@ -85,7 +91,9 @@ def initiative(*, participants=(), **kw):
 
 def working_group(*, members=(), **kw):
     """members: users (or (user, MemberRole) pairs)."""
-    from app.models import MemberRole, WorkingGroup, WorkingGroupMember
+    from app.models import MemberRole
+    from app.models import WorkingGroup
+    from app.models import WorkingGroupMember
 
     n = next(_seq)
     _owner_defaults(kw)
@@ -147,7 +155,11 @@ def incident_plan(*, covered=(), **kw):
 def incident_report(*, authority=None, aware_at=None, **kw):
     """A report with its two first stages on their clocks (as app.incidents.services makes them)."""
     from app.incidents import clocks
-    from app.models import IncidentReport, IncidentReportStage, Sector, StageKind, utcnow
+    from app.models import IncidentReport
+    from app.models import IncidentReportStage
+    from app.models import Sector
+    from app.models import StageKind
+    from app.models import utcnow
 
     n = next(_seq)
     _owner_defaults(kw)
@@ -168,7 +180,11 @@ def incident_report(*, authority=None, aware_at=None, **kw):
 def advisory(*, authors=(), recipients=(), status=None, public_title="", **kw):
     """An advisory written by its creator's organisation (and `authors`), sent to `recipients`. A released one
     is marked released and approved by every author (no PDF: tests that need the editions release it)."""
-    from app.models import Advisory, AdvisoryAuthor, AdvisoryRecipient, AdvisoryStatus, utcnow
+    from app.models import Advisory
+    from app.models import AdvisoryAuthor
+    from app.models import AdvisoryRecipient
+    from app.models import AdvisoryStatus
+    from app.models import utcnow
 
     n = next(_seq)
     _owner_defaults(kw)
@@ -190,7 +206,10 @@ def exercise(*, organizations=(), participants=(), **kw):
     """An exercise; participants: (user, ParticipantRole) pairs."""
     from datetime import timedelta
 
-    from app.models import Exercise, ExerciseParticipant, ExerciseType, utcnow
+    from app.models import Exercise
+    from app.models import ExerciseParticipant
+    from app.models import ExerciseType
+    from app.models import utcnow
 
     n = next(_seq)
     _owner_defaults(kw)
@@ -206,7 +225,8 @@ def exercise(*, organizations=(), participants=(), **kw):
 
 
 def corrective_action(*, exercise, **kw):
-    from app.models import CapabilityElement, CorrectiveAction
+    from app.models import CapabilityElement
+    from app.models import CorrectiveAction
 
     kw.setdefault("title", f"Corrective action {next(_seq)}")
     kw.setdefault("area_for_improvement", "A gap seen in the exercise")

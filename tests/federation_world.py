@@ -4,7 +4,13 @@ the egress rule written out again here, independently of app.permissions and app
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Advisory, AgreementKind, AgreementStatus, IncidentReport, Organization, Risk
+from app.models import TLP
+from app.models import Advisory
+from app.models import AgreementKind
+from app.models import AgreementStatus
+from app.models import IncidentReport
+from app.models import Organization
+from app.models import Risk
 from tests import advisory_world as aw
 from tests import factories as f
 
@@ -78,7 +84,8 @@ def token(app, world, who: str) -> str:
     from datetime import timedelta
 
     from app.api_tokens.services import create_token
-    from app.models import TokenScope, today
+    from app.models import TokenScope
+    from app.models import today
 
     with app.app_context():
         user = aw.person(world, who)

@@ -1,12 +1,15 @@
 """The people around one incident report: the operator that reports (coordinator, member, executive), its
 client organisation, the authority it reports to (coordinator, member), a third operator, an admin."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import timedelta
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Role, User, utcnow
+from app.models import Role
+from app.models import User
+from app.models import utcnow
 from tests import factories as f
 
 PEOPLE = ("operator_coordinator", "operator_member", "operator_executive", "client_member",

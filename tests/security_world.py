@@ -6,7 +6,8 @@ another organisation must get 404 on every sub-route while A's users get real pa
 """
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from html.parser import HTMLParser
 
 import sqlalchemy as sa
@@ -14,31 +15,29 @@ from werkzeug.routing import Rule
 
 from app.bearer import is_bearer_path
 from app.extensions import db
-from app.models import (
-    TLP,
-    Attachment,
-    CalendarFeed,
-    CapabilityElement,
-    CorrectiveAction,
-    DeliveryStatus,
-    Document,
-    ExerciseInject,
-    ExerciseObjective,
-    ExerciseStatus,
-    Milestone,
-    Notification,
-    NotificationKind,
-    ParticipantRole,
-    Phase,
-    PlanContact,
-    PlanSection,
-    Role,
-    SharingFeed,
-    TaskUpdate,
-    WebhookDelivery,
-    WebhookEndpoint,
-    utcnow,
-)
+from app.models import TLP
+from app.models import Attachment
+from app.models import CalendarFeed
+from app.models import CapabilityElement
+from app.models import CorrectiveAction
+from app.models import DeliveryStatus
+from app.models import Document
+from app.models import ExerciseInject
+from app.models import ExerciseObjective
+from app.models import ExerciseStatus
+from app.models import Milestone
+from app.models import Notification
+from app.models import NotificationKind
+from app.models import ParticipantRole
+from app.models import Phase
+from app.models import PlanContact
+from app.models import PlanSection
+from app.models import Role
+from app.models import SharingFeed
+from app.models import TaskUpdate
+from app.models import WebhookDelivery
+from app.models import WebhookEndpoint
+from app.models import utcnow
 from app.webhooks.delivery import SECRETS
 from tests import factories
 
@@ -182,7 +181,8 @@ def _api_token(owner) -> int:
     from datetime import timedelta
 
     from app.api_tokens.services import create_token
-    from app.models import TokenScope, today
+    from app.models import TokenScope
+    from app.models import today
 
     token, _secret = create_token(owner, name="World sync", scope=TokenScope.READ, expires_on=today() + timedelta(days=9))
     db.session.commit()
@@ -329,7 +329,8 @@ def page_forms(html: str) -> list[dict]:
 
 def fill_form(fields: dict, text: str, *, today: str = "2031-01-15") -> dict:
     """A submission: `text` in every free-text field, the first option of every choice, valid dates/numbers."""
-    from datetime import date, timedelta
+    from datetime import date
+    from datetime import timedelta
 
     data, next_date = {}, date.fromisoformat(today)
     for name, field_info in fields.items():

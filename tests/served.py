@@ -27,7 +27,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import USING_POSTGRES, make_app
+from tests.conftest import USING_POSTGRES
+from tests.conftest import make_app
 
 ROOT = Path(__file__).resolve().parent.parent
 

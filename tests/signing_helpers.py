@@ -7,7 +7,13 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from app.extensions import db
-from app.models import TLP, Agreement, AgreementStatus, Document, PartyRole, Role, SignatureRequest
+from app.models import TLP
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import Document
+from app.models import PartyRole
+from app.models import Role
+from app.models import SignatureRequest
 from tests import factories as f
 
 

@@ -2,7 +2,8 @@
 
 `refuse` makes it answer RCPT TO for those addresses with a permanent 550.
 """
-from email import message_from_bytes, policy
+from email import message_from_bytes
+from email import policy
 
 from aiosmtpd.controller import Controller
 

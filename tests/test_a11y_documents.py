@@ -10,7 +10,11 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from app.extensions import db
-from app.models import Agreement, AgreementStatus, IncidentPlan, Initiative, User
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import IncidentPlan
+from app.models import Initiative
+from app.models import User
 
 READER = "coordinator@niro.example.gov"
 MARKDOWN = ("**Activation** when _any_ of:\n\n- ransomware note found\n- [CISA alert](https://cisa.gov) issued\n\n"

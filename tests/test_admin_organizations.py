@@ -6,7 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditEvent, Organization, OrganizationKind, Role
+from app.models import AuditEvent
+from app.models import Organization
+from app.models import OrganizationKind
+from app.models import Role
 from tests import factories
 
 
@@ -338,7 +341,9 @@ def test_a_client_of_an_archived_parent_stays_editable(app, admin_client):
 def test_an_organisation_referred_to_only_by_a_setting_or_a_participation_is_in_use(app, admin_client, link):
     """Not only its own records: a webhook endpoint, a TAXII peer, a place in an exercise or an advisory's
     distribution also keep it from being deleted (archive instead), with a message, never a 500."""
-    from app.models import AdvisoryRecipient, Peer, WebhookEndpoint
+    from app.models import AdvisoryRecipient
+    from app.models import Peer
+    from app.models import WebhookEndpoint
     from app.models.exercise import exercise_organizations
 
     with app.app_context():

@@ -7,7 +7,11 @@ import sqlalchemy as sa
 
 from app.auth.passwords import verify_password
 from app.extensions import db
-from app.models import AuditEvent, Organization, Role, User, utcnow
+from app.models import AuditEvent
+from app.models import Organization
+from app.models import Role
+from app.models import User
+from app.models import utcnow
 from tests import factories
 
 STRONG = "granite otter lantern 42"
@@ -450,7 +454,9 @@ def test_admin_resets_a_users_two_factor_and_ends_their_sessions(app, client_as)
 
     from app.auth import two_factor
     from app.extensions import db as _db
-    from app.models import AuditEvent, Role, User
+    from app.models import AuditEvent
+    from app.models import Role
+    from app.models import User
 
     with app.app_context():
         admin = factories.user(role=Role.ADMIN)

@@ -6,19 +6,17 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    TLP,
-    Advisory,
-    AdvisoryAction,
-    AdvisoryStatus,
-    AuditEvent,
-    Document,
-    Notification,
-    Risk,
-    SentReminder,
-    Severity,
-    today,
-)
+from app.models import TLP
+from app.models import Advisory
+from app.models import AdvisoryAction
+from app.models import AdvisoryStatus
+from app.models import AuditEvent
+from app.models import Document
+from app.models import Notification
+from app.models import Risk
+from app.models import SentReminder
+from app.models import Severity
+from app.models import today
 from tests import advisory_world as w
 from tests import factories as f
 from tests.signing_helpers import pdf_text

@@ -17,11 +17,16 @@ import pytest
 
 from app.bearer import is_bearer_path
 from app.extensions import db
-from app.models import Advisory, AdvisoryStatus, Role
+from app.models import Advisory
+from app.models import AdvisoryStatus
+from app.models import Role
 from app.sharing import services as sharing
 from tests import advisory_world as w
-from tests.conftest import drop_shared_app, make_app, shared_app
-from tests.security_world import db_snapshot, snapshot_diff
+from tests.conftest import drop_shared_app
+from tests.conftest import make_app
+from tests.conftest import shared_app
+from tests.security_world import db_snapshot
+from tests.security_world import snapshot_diff
 
 OK, LOGIN, FOUR_EYES = "ok", "login", "four-eyes"  # FOUR_EYES: in scope, sent back with the refusal, nothing written
 

@@ -9,11 +9,15 @@ Needs Debian's chromium and playwright; skipped cleanly without them."""
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Advisory, AdvisoryStatus, AuditEvent, Comment
+from app.models import Advisory
+from app.models import AdvisoryStatus
+from app.models import AuditEvent
+from app.models import Comment
 from tests import advisory_world as w
 from tests import factories
 from tests.browser import sqlite_pass_browser
-from tests.security_world import db_snapshot, snapshot_diff
+from tests.security_world import db_snapshot
+from tests.security_world import snapshot_diff
 
 sync_api = sqlite_pass_browser()
 

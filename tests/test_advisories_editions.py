@@ -15,7 +15,13 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Advisory, AdvisoryStatus, Document, Organization, Role, User
+from app.models import TLP
+from app.models import Advisory
+from app.models import AdvisoryStatus
+from app.models import Document
+from app.models import Organization
+from app.models import Role
+from app.models import User
 
 RESTRICTED, PUBLIC, NONE = "restricted", "public", "none"
 RELEASED = {AdvisoryStatus.RELEASED, AdvisoryStatus.SUPERSEDED, AdvisoryStatus.WITHDRAWN}

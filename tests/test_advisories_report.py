@@ -5,7 +5,9 @@ import sqlalchemy as sa
 
 from app.documents.executive import executive_document
 from app.extensions import db
-from app.models import TLP, AcknowledgementStatus, Advisory
+from app.models import TLP
+from app.models import AcknowledgementStatus
+from app.models import Advisory
 from tests import advisory_world as w
 
 

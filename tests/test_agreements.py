@@ -6,9 +6,21 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Agreement, AgreementParty, AgreementStatus, Organization, PartyRole, User, today
+from app.models import TLP
+from app.models import Agreement
+from app.models import AgreementParty
+from app.models import AgreementStatus
+from app.models import Organization
+from app.models import PartyRole
+from app.models import User
+from app.models import today
 from tests import factories
-from tests.test_agreements_helpers import agreement_count, audit_actions, edit_data, form_data, make_world, snapshot
+from tests.test_agreements_helpers import agreement_count
+from tests.test_agreements_helpers import audit_actions
+from tests.test_agreements_helpers import edit_data
+from tests.test_agreements_helpers import form_data
+from tests.test_agreements_helpers import make_world
+from tests.test_agreements_helpers import snapshot
 
 
 @pytest.fixture

@@ -7,11 +7,25 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Agreement, AgreementStatus, Organization, PartyRole, Role, User, utcnow
+from app.models import TLP
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import Organization
+from app.models import PartyRole
+from app.models import Role
+from app.models import User
+from app.models import utcnow
 from config import CsrfTestConfig
 from tests import factories
-from tests.conftest import USING_POSTGRES, empty_all_tables, make_app
-from tests.test_agreements_helpers import agreement_count, audit_actions, edit_data, form_data, make_world, snapshot
+from tests.conftest import USING_POSTGRES
+from tests.conftest import empty_all_tables
+from tests.conftest import make_app
+from tests.test_agreements_helpers import agreement_count
+from tests.test_agreements_helpers import audit_actions
+from tests.test_agreements_helpers import edit_data
+from tests.test_agreements_helpers import form_data
+from tests.test_agreements_helpers import make_world
+from tests.test_agreements_helpers import snapshot
 
 
 @pytest.fixture

@@ -1,10 +1,14 @@
 """Shared helpers for the agreement tests (no tests here): a partnership fixture and form payloads."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Agreement, AuditEvent, Role, User
+from app.models import Agreement
+from app.models import AuditEvent
+from app.models import Role
+from app.models import User
 from tests import factories
 
 

@@ -6,9 +6,18 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, AgreementKind, AgreementStatus, Organization, PartyRole, User, today, utcnow
+from app.models import TLP
+from app.models import AgreementKind
+from app.models import AgreementStatus
+from app.models import Organization
+from app.models import PartyRole
+from app.models import User
+from app.models import today
+from app.models import utcnow
 from tests import factories
-from tests.test_agreements_helpers import agreement_count, form_data, make_world
+from tests.test_agreements_helpers import agreement_count
+from tests.test_agreements_helpers import form_data
+from tests.test_agreements_helpers import make_world
 
 
 @pytest.fixture

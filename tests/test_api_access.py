@@ -16,45 +16,46 @@ import pytest
 import sqlalchemy as sa
 
 from app.api import OPEN_ENDPOINTS
-from app.documents.services import KIND_INCIDENT_STAGE, KIND_PLAN_APPROVED
+from app.documents.services import KIND_INCIDENT_STAGE
+from app.documents.services import KIND_PLAN_APPROVED
 from app.extensions import db
-from app.models import (
-    TLP,
-    Agreement,
-    AgreementStatus,
-    Attachment,
-    CorrectiveAction,
-    Document,
-    Exercise,
-    ExerciseInject,
-    ExerciseObjective,
-    IncidentPlan,
-    IncidentReport,
-    Initiative,
-    MemberRole,
-    Milestone,
-    Mitigation,
-    Notification,
-    NotificationKind,
-    PartyRole,
-    Phase,
-    PlanContact,
-    PlanSection,
-    PlanStatus,
-    ReviewOutcome,
-    ReviewRequest,
-    Risk,
-    Role,
-    SignatureMethod,
-    SignatureRequest,
-    Task,
-    User,
-    WorkingGroup,
-    utcnow,
-)
+from app.models import TLP
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import Attachment
+from app.models import CorrectiveAction
+from app.models import Document
+from app.models import Exercise
+from app.models import ExerciseInject
+from app.models import ExerciseObjective
+from app.models import IncidentPlan
+from app.models import IncidentReport
+from app.models import Initiative
+from app.models import MemberRole
+from app.models import Milestone
+from app.models import Mitigation
+from app.models import Notification
+from app.models import NotificationKind
+from app.models import PartyRole
+from app.models import Phase
+from app.models import PlanContact
+from app.models import PlanSection
+from app.models import PlanStatus
+from app.models import ReviewOutcome
+from app.models import ReviewRequest
+from app.models import Risk
+from app.models import Role
+from app.models import SignatureMethod
+from app.models import SignatureRequest
+from app.models import Task
+from app.models import User
+from app.models import WorkingGroup
+from app.models import utcnow
 from tests import factories
-from tests.api_helpers import bearer, token_for
-from tests.conftest import drop_shared_app, shared_app
+from tests.api_helpers import bearer
+from tests.api_helpers import token_for
+from tests.conftest import drop_shared_app
+from tests.conftest import shared_app
 
 # Every organisation kind of the pages' matrices, with the roles each has people in.
 PEOPLE = {
@@ -426,7 +427,8 @@ def _incidents(coordinator, orgs: dict) -> dict[str, int]:
 def _archived_and_files(people: dict, orgs: dict, ids: dict) -> dict[str, int]:
     """An archived copy of each archived kind's record (same parties), and a live and an archived file on
     every record that takes files (an advisory's on its released record: files were added to the draft)."""
-    from app.kinds import BY_KEY, with_attachments
+    from app.kinds import BY_KEY
+    from app.kinds import with_attachments
 
     coordinator, member = people[("owner", Role.COORDINATOR)], people[("partner", Role.MEMBER)]
     owned = {"created_by": coordinator, "owner_organization": orgs["owner"], "tlp": TLP.AMBER}

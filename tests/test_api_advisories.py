@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import AdvisoryAcknowledgement
 from tests import advisory_world as w
-from tests.api_helpers import bearer, token_for
+from tests.api_helpers import bearer
+from tests.api_helpers import token_for
 
 RESTRICTED_WORDS = ("Restricted: grid relay exploitation", "RESTRICTED-SUMMARY", "RESTRICTED-BODY")
 

@@ -7,20 +7,22 @@ import hashlib
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    Agreement,
-    AgreementStatus,
-    AuditEvent,
-    Document,
-    SignatureRequest,
-    User,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import AuditEvent
+from app.models import Document
+from app.models import SignatureRequest
+from app.models import User
+from app.models import WebhookDelivery
+from app.models import WebhookEndpoint
 from app.webhooks import delivery
 from tests import factories
-from tests.api_helpers import bearer, token_for
-from tests.signing_helpers import approved_world, document_bytes, sign, state
+from tests.api_helpers import bearer
+from tests.api_helpers import token_for
+from tests.signing_helpers import approved_world
+from tests.signing_helpers import document_bytes
+from tests.signing_helpers import sign
+from tests.signing_helpers import state
 
 
 def _tokens(app, *people, write=True) -> list[str]:

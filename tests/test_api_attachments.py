@@ -8,11 +8,19 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Attachment, AuditEvent, MemberRole, Role, Task, User
+from app.models import TLP
+from app.models import Attachment
+from app.models import AuditEvent
+from app.models import MemberRole
+from app.models import Role
+from app.models import Task
+from app.models import User
 from tests import factories
-from tests.api_helpers import bearer, token_for
+from tests.api_helpers import bearer
+from tests.api_helpers import token_for
 from tests.attachment_files import PDF
-from tests.conftest import drop_shared_app, shared_app
+from tests.conftest import drop_shared_app
+from tests.conftest import shared_app
 
 
 @pytest.fixture(scope="module")

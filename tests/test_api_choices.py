@@ -5,9 +5,14 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, IncidentReport, Mitigation, Role, utcnow
+from app.models import TLP
+from app.models import IncidentReport
+from app.models import Mitigation
+from app.models import Role
+from app.models import utcnow
 from tests import factories
-from tests.api_helpers import bearer, token_for
+from tests.api_helpers import bearer
+from tests.api_helpers import token_for
 
 
 def test_an_incident_goes_only_to_a_competent_authority(app, client):

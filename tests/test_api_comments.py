@@ -7,10 +7,17 @@ import sqlalchemy as sa
 from app import kinds
 from app.api.comments import page_path
 from app.extensions import db
-from app.models import TLP, AdvisoryStatus, Comment, PartyRole, Role, User
+from app.models import TLP
+from app.models import AdvisoryStatus
+from app.models import Comment
+from app.models import PartyRole
+from app.models import Role
+from app.models import User
 from tests import factories
-from tests.api_helpers import bearer, token_for
-from tests.conftest import drop_shared_app, shared_app
+from tests.api_helpers import bearer
+from tests.api_helpers import token_for
+from tests.conftest import drop_shared_app
+from tests.conftest import shared_app
 
 PEOPLE = {
     "owner": (Role.MEMBER, Role.COORDINATOR, Role.EXECUTIVE, Role.ADMIN),

@@ -7,9 +7,13 @@ import sqlalchemy as sa
 from app.exercises import services
 from app.exercises.services import CORE_CAPABILITIES
 from app.extensions import db
-from app.models import AuditEvent, Exercise, Role, User
+from app.models import AuditEvent
+from app.models import Exercise
+from app.models import Role
+from app.models import User
 from tests import factories
-from tests.api_helpers import bearer, token_for
+from tests.api_helpers import bearer
+from tests.api_helpers import token_for
 
 PLAN = {"type": "tabletop", "title": "Flooded pump station", "starts_at": "2030-03-01T09:00:00+01:00",
         "ends_at": "2030-03-01T13:00:00+01:00", "tlp": "amber", "scenario": "Heavy rain for a week."}

@@ -3,9 +3,13 @@ for review and have another coordinator approve it (four eyes), download the sam
 a plan the reader may not read stays 404, PDF included.
 """
 from app.extensions import db
-from app.models import TLP, IncidentPlan, PlanStatus, Role
+from app.models import TLP
+from app.models import IncidentPlan
+from app.models import PlanStatus
+from app.models import Role
 from tests import factories
-from tests.api_helpers import bearer, token_for
+from tests.api_helpers import bearer
+from tests.api_helpers import token_for
 
 
 def test_draft_sections_review_approval_and_the_pages_own_pdf(app, client, client_as):

@@ -5,9 +5,14 @@ acknowledges and asks for an intermediate report, the stage's PDF is the page's 
 from datetime import timedelta
 
 from app.extensions import db
-from app.models import IncidentReport, IncidentStatus, Role, StageKind, utcnow
+from app.models import IncidentReport
+from app.models import IncidentStatus
+from app.models import Role
+from app.models import StageKind
+from app.models import utcnow
 from tests import factories
-from tests.api_helpers import bearer, token_for
+from tests.api_helpers import bearer
+from tests.api_helpers import token_for
 
 
 def test_file_update_submit_acknowledge_request_and_the_stage_pdf(app, client, client_as):

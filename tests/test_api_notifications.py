@@ -5,9 +5,14 @@ import re
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Notification, NotificationKind, Role, Task
+from app.models import TLP
+from app.models import Notification
+from app.models import NotificationKind
+from app.models import Role
+from app.models import Task
 from tests import factories
-from tests.api_helpers import bearer, token_for
+from tests.api_helpers import bearer
+from tests.api_helpers import token_for
 
 
 def _world(app):

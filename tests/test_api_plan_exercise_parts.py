@@ -5,20 +5,19 @@ change audited with the token's name; bad input refused by field name with nothi
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    TLP,
-    AuditEvent,
-    Exercise,
-    ExerciseStatus,
-    IncidentPlan,
-    Organization,
-    PlanContact,
-    PlanStatus,
-    Role,
-    User,
-)
+from app.models import TLP
+from app.models import AuditEvent
+from app.models import Exercise
+from app.models import ExerciseStatus
+from app.models import IncidentPlan
+from app.models import Organization
+from app.models import PlanContact
+from app.models import PlanStatus
+from app.models import Role
+from app.models import User
 from tests import factories
-from tests.api_helpers import bearer, token_for
+from tests.api_helpers import bearer
+from tests.api_helpers import token_for
 
 
 def _people(app):

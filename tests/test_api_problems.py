@@ -7,9 +7,13 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Agreement, AgreementStatus, Role, User
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import Role
+from app.models import User
 from tests import factories
-from tests.api_helpers import bearer, token_for
+from tests.api_helpers import bearer
+from tests.api_helpers import token_for
 
 
 @pytest.fixture

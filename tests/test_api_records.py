@@ -6,9 +6,18 @@ import hashlib
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Agreement, AgreementParty, AuditEvent, Document, Initiative, Organization, Role, User
+from app.models import TLP
+from app.models import Agreement
+from app.models import AgreementParty
+from app.models import AuditEvent
+from app.models import Document
+from app.models import Initiative
+from app.models import Organization
+from app.models import Role
+from app.models import User
 from tests import factories
-from tests.api_helpers import bearer, token_for
+from tests.api_helpers import bearer
+from tests.api_helpers import token_for
 
 
 def _coordinator(app):

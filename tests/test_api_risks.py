@@ -5,9 +5,15 @@ and what a reader never gets (a TLP:RED risk they are not a recipient of, an ini
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, AuditEvent, Mitigation, Risk, Role, User
+from app.models import TLP
+from app.models import AuditEvent
+from app.models import Mitigation
+from app.models import Risk
+from app.models import Role
+from app.models import User
 from tests import factories
-from tests.api_helpers import bearer, token_for
+from tests.api_helpers import bearer
+from tests.api_helpers import token_for
 
 
 def _world(app):

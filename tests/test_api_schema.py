@@ -16,7 +16,10 @@ import pytest
 
 from app.extensions import db
 from app.kinds import with_attachments
-from app.models import TLP, AgreementStatus, Role, User
+from app.models import TLP
+from app.models import AgreementStatus
+from app.models import Role
+from app.models import User
 from tests import factories
 from tests.api_helpers import token_for
 

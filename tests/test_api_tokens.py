@@ -10,9 +10,15 @@ import sqlalchemy as sa
 from freezegun import freeze_time
 
 from app.extensions import db
-from app.models import Agreement, ApiToken, AuditEvent, Role, User, utcnow
+from app.models import Agreement
+from app.models import ApiToken
+from app.models import AuditEvent
+from app.models import Role
+from app.models import User
+from app.models import utcnow
 from tests import factories
-from tests.api_helpers import bearer, token_for
+from tests.api_helpers import bearer
+from tests.api_helpers import token_for
 
 
 def _world(app):

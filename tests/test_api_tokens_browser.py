@@ -13,7 +13,8 @@ import requests
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import ApiToken, Role
+from app.models import ApiToken
+from app.models import Role
 from tests import factories
 from tests.browser import sign_in
 

@@ -10,7 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditEvent, Milestone, Phase, PlanSection, Role
+from app.models import AuditEvent
+from app.models import Milestone
+from app.models import Phase
+from app.models import PlanSection
+from app.models import Role
 from tests import factories as f
 
 

@@ -10,7 +10,12 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.kinds import with_attachments
-from app.models import TLP, Attachment, AuditEvent, Role, TaskUpdate, User
+from app.models import TLP
+from app.models import Attachment
+from app.models import AuditEvent
+from app.models import Role
+from app.models import TaskUpdate
+from app.models import User
 from tests import attachment_files as files
 from tests import factories
 

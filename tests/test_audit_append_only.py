@@ -4,7 +4,8 @@ import sqlalchemy as sa
 
 from app import audit
 from app.extensions import db
-from app.models import AuditEvent, Role
+from app.models import AuditEvent
+from app.models import Role
 from tests import factories
 from tests.conftest import USING_POSTGRES
 

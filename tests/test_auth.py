@@ -9,11 +9,15 @@ from argon2 import PasswordHasher
 
 from app.auth import passwords
 from app.extensions import db
-from app.models import AuditEvent, Role, User, utcnow
+from app.models import AuditEvent
+from app.models import Role
+from app.models import User
+from app.models import utcnow
 from config import ProductionConfig
 from tests import factories
 from tests.conftest import make_app
-from tests.security_world import PASSWORD, login
+from tests.security_world import PASSWORD
+from tests.security_world import login
 
 
 def _seed_user(app, **kw):
@@ -166,7 +170,8 @@ def test_auth07_reset_tokens_are_random_hashed_single_use_and_expiring(app):
     from datetime import timedelta
 
     from app.auth import links
-    from app.models import AccountToken, TokenPurpose
+    from app.models import AccountToken
+    from app.models import TokenPurpose
 
     with app.test_request_context():
         user = factories.user(email="reset.me@example.org")

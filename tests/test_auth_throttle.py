@@ -11,7 +11,8 @@ from freezegun import freeze_time
 from config import TestConfig
 from tests import factories
 from tests.conftest import make_app
-from tests.security_world import PASSWORD, login
+from tests.security_world import PASSWORD
+from tests.security_world import login
 
 # In the future: the memory storage expires keys from a thread that sees the real clock.
 START = "2031-03-02 09:00:05"

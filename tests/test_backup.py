@@ -17,11 +17,14 @@ from alembic.script import ScriptDirectory
 
 from app import create_app
 from app.extensions import db
-from app.models import AuditEvent, Risk, Role
+from app.models import AuditEvent
+from app.models import Risk
+from app.models import Role
 from config import TestConfig
 from tests import factories as f
 from tests.conftest import USING_POSTGRES
-from tests.served import ServedApp, database_url
+from tests.served import ServedApp
+from tests.served import database_url
 from tests.test_risks import risk_form
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,12 +1,18 @@
 """Secret iCalendar feeds: scope, TLP-safe entries, token stored hashed, regenerate and revoke."""
 import re
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 import sqlalchemy as sa
 from icalendar import Calendar
 
 from app.extensions import db
-from app.models import TLP, AgreementStatus, CalendarFeed, PlanStatus, Role, TaskStatus
+from app.models import TLP
+from app.models import AgreementStatus
+from app.models import CalendarFeed
+from app.models import PlanStatus
+from app.models import Role
+from app.models import TaskStatus
 from tests import factories
 
 DUE = date(2027, 5, 10)

@@ -6,12 +6,18 @@ import sqlalchemy as sa
 
 from app.auth.passwords import verify_password
 from app.demo import DEFAULT_PASSWORD
-from app.demo.people import ORGANIZATIONS, USERS
+from app.demo.people import ORGANIZATIONS
+from app.demo.people import USERS
 from app.extensions import db
-from app.models import AuditEvent, Organization, OrganizationKind, Role, User
+from app.models import AuditEvent
+from app.models import Organization
+from app.models import OrganizationKind
+from app.models import Role
+from app.models import User
 from config import ProductionConfig
 from tests import factories
-from tests.conftest import USING_POSTGRES, make_app
+from tests.conftest import USING_POSTGRES
+from tests.conftest import make_app
 
 STRONG = "basalt heron compass 77"
 

@@ -6,7 +6,11 @@ import sqlalchemy as sa
 from app.comments.services import followers
 from app.extensions import db
 from app.kinds import with_comments
-from app.models import TLP, AuditEvent, Comment, Role, User
+from app.models import TLP
+from app.models import AuditEvent
+from app.models import Comment
+from app.models import Role
+from app.models import User
 from app.permissions import can_comment
 from tests import factories
 

@@ -7,9 +7,13 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-from app import PROJECT_ROOT, create_app
+from app import PROJECT_ROOT
+from app import create_app
 from app.extensions import db
-from config import Config, ProductionConfig, TestConfig, config_from_env
+from config import Config
+from config import ProductionConfig
+from config import TestConfig
+from config import config_from_env
 from tests.conftest import USING_POSTGRES
 
 GOOD_KEY = secrets.token_urlsafe(48)
@@ -164,7 +168,8 @@ def test_sqlite_foreign_keys_are_enforced(tmp_path):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'fk.sqlite'}"
 
     app = create_app(FileDb)
-    from app.models import Role, User
+    from app.models import Role
+    from app.models import User
 
     with app.app_context():
         db.create_all()

@@ -12,12 +12,18 @@ import shutil
 import pytest
 
 from app.extensions import db
-from app.models import Organization, User
+from app.models import Organization
+from app.models import User
 from tests import factories
 from tests.conftest import USING_POSTGRES
 from tests.edit_form_world import seed
-from tests.signing_helpers import approved_world, document_bytes, issue, pdf_text, sign
-from tests.test_signing_paper import countersigned_pdf, file_paper
+from tests.signing_helpers import approved_world
+from tests.signing_helpers import document_bytes
+from tests.signing_helpers import issue
+from tests.signing_helpers import pdf_text
+from tests.signing_helpers import sign
+from tests.test_signing_paper import countersigned_pdf
+from tests.test_signing_paper import file_paper
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -9,17 +9,17 @@ import pytest
 
 from config import CsrfTestConfig
 from tests import factories
-from tests.conftest import drop_shared_app, make_app, shared_app
-from tests.security_world import (
-    PASSWORD,
-    app_rules,
-    build_url,
-    client_for,
-    db_snapshot,
-    seed_world,
-    snapshot_diff,
-    write_methods,
-)
+from tests.conftest import drop_shared_app
+from tests.conftest import make_app
+from tests.conftest import shared_app
+from tests.security_world import PASSWORD
+from tests.security_world import app_rules
+from tests.security_world import build_url
+from tests.security_world import client_for
+from tests.security_world import db_snapshot
+from tests.security_world import seed_world
+from tests.security_world import snapshot_diff
+from tests.security_world import write_methods
 
 ADMIN_BLUEPRINTS = ("organizations.", "users.")
 

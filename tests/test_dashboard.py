@@ -3,16 +3,14 @@ import csv
 import io
 from datetime import timedelta
 
-from app.models import (
-    TLP,
-    AgreementStatus,
-    Health,
-    InitiativeStatus,
-    PlanStatus,
-    Role,
-    TaskStatus,
-    today,
-)
+from app.models import TLP
+from app.models import AgreementStatus
+from app.models import Health
+from app.models import InitiativeStatus
+from app.models import PlanStatus
+from app.models import Role
+from app.models import TaskStatus
+from app.models import today
 from tests import factories
 
 
@@ -127,11 +125,13 @@ def test_dashboard_figures_equal_the_scoped_counts(app):
 def test_my_work_counts_follow_the_data_with_reused_statements(app):
     """The figures come from statements built once per user scope and day: a new task, a finished one and
     another user still get their own, current counts."""
-    from datetime import date, timedelta
+    from datetime import date
+    from datetime import timedelta
 
     from app.extensions import db
     from app.main.dashboard import dashboard_for
-    from app.models import Task, User
+    from app.models import Task
+    from app.models import User
 
     ids, people = _world(app)
     with app.app_context():
@@ -160,7 +160,8 @@ def test_agreement_figures_count_what_each_insider_may_read(app):
     from app.documents.executive import report_editions
     from app.extensions import db
     from app.main.dashboard import dashboard_for
-    from app.models import PartyRole, User
+    from app.models import PartyRole
+    from app.models import User
 
     with app.app_context():
         owner, observer, partner = (factories.organization(name=n) for n in ("Owner", "Observer", "Partner"))
@@ -196,8 +197,10 @@ def test_my_tasks_are_the_first_by_due_date_among_those_the_reader_may_see(app):
     """The person's first tasks by due date (those without one last), from the groups they may read: a partner's
     group they are a member of counts, a TLP:RED group they were not given does not, nor a done or archived task."""
     from app.extensions import db
-    from app.main.dashboard import MY_LIMIT, dashboard_for
-    from app.models import User, utcnow
+    from app.main.dashboard import MY_LIMIT
+    from app.main.dashboard import dashboard_for
+    from app.models import User
+    from app.models import utcnow
 
     with app.app_context():
         org_a, org_b = factories.organization(name="Alpha"), factories.organization(name="Bravo")
@@ -235,7 +238,8 @@ def test_overdue_tasks_count_every_group_the_reader_may_see_beyond_the_listed_on
     """The overdue figure sums every visible group's overdue tasks (not only the groups listed): a partner's group
     one of the reader's colleagues belongs to counts, a partner's own group or a TLP:RED one does not."""
     from app.extensions import db
-    from app.main.dashboard import LIST_LIMIT, dashboard_for
+    from app.main.dashboard import LIST_LIMIT
+    from app.main.dashboard import dashboard_for
     from app.models import User
 
     with app.app_context():
@@ -270,7 +274,9 @@ def test_the_inbox_count_of_the_dashboard_counts_assigned_work_as_the_inbox_does
 
     from app.extensions import db
     from app.inbox.providers import inbox_counts
-    from app.models import MitigationStatus, User, utcnow
+    from app.models import MitigationStatus
+    from app.models import User
+    from app.models import utcnow
 
     ids, people = _world(app)
     with app.app_context():

@@ -16,11 +16,16 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.auth import throttle
-from app.extensions import db, limiter
-from app.models import AuditEvent, Risk, Role, User
+from app.extensions import db
+from app.extensions import limiter
+from app.models import AuditEvent
+from app.models import Risk
+from app.models import Role
+from app.models import User
 from config import TestConfig
 from tests import factories as f
-from tests.conftest import USING_POSTGRES, PalisadeClient
+from tests.conftest import USING_POSTGRES
+from tests.conftest import PalisadeClient
 from tests.test_risks import risk_form
 
 

@@ -8,7 +8,14 @@ from pypdf import PdfReader
 
 from app.extensions import db
 from app.jobs import huey
-from app.models import TLP, Agreement, RenderedDocument, RenderJob, RenderStatus, ReportSnapshot, Role, User
+from app.models import TLP
+from app.models import Agreement
+from app.models import RenderedDocument
+from app.models import RenderJob
+from app.models import RenderStatus
+from app.models import ReportSnapshot
+from app.models import Role
+from app.models import User
 from config import TestConfig
 from tests import factories as f
 from tests.conftest import make_app

@@ -5,10 +5,15 @@ from datetime import timedelta
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from app.documents import renders, specs
+from app.documents import renders
+from app.documents import specs
 from app.extensions import db
 from app.jobs import huey
-from app.models import TLP, RenderedDocument, RenderJob, Role, utcnow
+from app.models import TLP
+from app.models import RenderedDocument
+from app.models import RenderJob
+from app.models import Role
+from app.models import utcnow
 from config import TestConfig
 from tests import factories as f
 from tests.conftest import make_app

@@ -1,23 +1,22 @@
 """Each PDF document: content, TLP label on every page, headers, metadata, scoping (404)."""
 import io
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
 
 from app.extensions import db
-from app.models import (
-    TLP,
-    Health,
-    InitiativeStatus,
-    Milestone,
-    PartyRole,
-    Phase,
-    PlanContact,
-    PlanSection,
-    Role,
-    TaskStatus,
-)
+from app.models import TLP
+from app.models import Health
+from app.models import InitiativeStatus
+from app.models import Milestone
+from app.models import PartyRole
+from app.models import Phase
+from app.models import PlanContact
+from app.models import PlanSection
+from app.models import Role
+from app.models import TaskStatus
 from tests import factories as f
 
 

@@ -1,7 +1,8 @@
 """The executive report holds exactly what the reader may see (compared with the reader's scopes),
 is labelled with the highest TLP of its content, and stays short with many initiatives."""
 import io
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -9,19 +10,17 @@ from pypdf import PdfReader
 
 from app import permissions
 from app.extensions import db
-from app.models import (
-    TLP,
-    Agreement,
-    AgreementStatus,
-    Health,
-    IncidentPlan,
-    Initiative,
-    InitiativeStatus,
-    PlanStatus,
-    Risk,
-    Role,
-    WorkingGroup,
-)
+from app.models import TLP
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import Health
+from app.models import IncidentPlan
+from app.models import Initiative
+from app.models import InitiativeStatus
+from app.models import PlanStatus
+from app.models import Risk
+from app.models import Role
+from app.models import WorkingGroup
 from tests import factories as f
 
 

@@ -7,20 +7,18 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from app.extensions import db
-from app.models import (
-    TLP,
-    Agreement,
-    AgreementParty,
-    AgreementStatus,
-    AuditEvent,
-    Document,
-    IncidentPlan,
-    PartyRole,
-    Phase,
-    PlanSection,
-    PlanStatus,
-    Role,
-)
+from app.models import TLP
+from app.models import Agreement
+from app.models import AgreementParty
+from app.models import AgreementStatus
+from app.models import AuditEvent
+from app.models import Document
+from app.models import IncidentPlan
+from app.models import PartyRole
+from app.models import Phase
+from app.models import PlanSection
+from app.models import PlanStatus
+from app.models import Role
 from tests import factories as f
 
 

@@ -3,8 +3,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Organization, OrganizationKind
-from config import ProductionConfig, TestConfig
+from app.models import Organization
+from app.models import OrganizationKind
+from config import ProductionConfig
+from config import TestConfig
 from tests import factories
 from tests.conftest import make_app
 

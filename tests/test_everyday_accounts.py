@@ -4,9 +4,15 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AccountToken, AuditEvent, OutboxEmail, Role, User, utcnow
+from app.models import AccountToken
+from app.models import AuditEvent
+from app.models import OutboxEmail
+from app.models import Role
+from app.models import User
+from app.models import utcnow
 from tests import factories
-from tests.mail_server import deliver, smtp_inbox  # noqa: F401 - fixture
+from tests.mail_server import deliver  # noqa: F401 - fixture
+from tests.mail_server import smtp_inbox  # noqa: F401 - fixture
 from tests.test_working_groups_helpers import text
 
 NEW_PASSWORD = "a brand new passphrase for the field"

@@ -10,20 +10,19 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    TLP,
-    AgreementStatus,
-    Attachment,
-    OutboxEmail,
-    Role,
-    Task,
-    TaskStatus,
-    TaskUpdate,
-    User,
-)
+from app.models import TLP
+from app.models import AgreementStatus
+from app.models import Attachment
+from app.models import OutboxEmail
+from app.models import Role
+from app.models import Task
+from app.models import TaskStatus
+from app.models import TaskUpdate
+from app.models import User
 from tests import factories
 from tests.attachment_files import PDF
-from tests.test_everyday_phone import _overflow, _sign_in
+from tests.test_everyday_phone import _overflow
+from tests.test_everyday_phone import _sign_in
 
 NEW_PASSWORD = "a brand new passphrase for the field"
 

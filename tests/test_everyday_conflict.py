@@ -4,10 +4,14 @@ import re
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Task, User
+from app.models import Task
+from app.models import User
 from app.tasks import services as task_services
 from tests.everyday_helpers import form_data
-from tests.test_working_groups_helpers import make_group, make_task, text, world
+from tests.test_working_groups_helpers import make_group
+from tests.test_working_groups_helpers import make_task
+from tests.test_working_groups_helpers import text
+from tests.test_working_groups_helpers import world
 
 LONG = "Check every PLC; " + "the firmware list must include the vendor advisory number. " * 6
 

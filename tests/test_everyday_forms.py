@@ -5,10 +5,19 @@ import re
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Agreement, Initiative, Milestone, Mitigation, Risk, User
+from app.models import TLP
+from app.models import Agreement
+from app.models import Initiative
+from app.models import Milestone
+from app.models import Mitigation
+from app.models import Risk
+from app.models import User
 from tests import factories
 from tests.everyday_helpers import form_data
-from tests.test_working_groups_helpers import make_group, make_task, text, world
+from tests.test_working_groups_helpers import make_group
+from tests.test_working_groups_helpers import make_task
+from tests.test_working_groups_helpers import text
+from tests.test_working_groups_helpers import world
 
 
 def _count(app, model) -> int:
@@ -171,7 +180,10 @@ def test_backup_codes_can_be_copied_downloaded_and_printed(app):
 
     from freezegun import freeze_time
 
-    from tests.test_two_factor import START, _client, _enrol, _user
+    from tests.test_two_factor import START
+    from tests.test_two_factor import _client
+    from tests.test_two_factor import _enrol
+    from tests.test_two_factor import _user
 
     with freeze_time(START):
         client = _client(app, _user(app))

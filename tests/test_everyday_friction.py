@@ -3,23 +3,22 @@ password; the backup codes left; "password changed" and "new sign-in" mails thro
 mail a person a run; a draft's next step; the lock version kept out of readers' sight."""
 import io
 import re
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    TLP,
-    AgreementStatus,
-    EmailChannel,
-    Notification,
-    NotificationKind,
-    NotificationPreference,
-    OutboxEmail,
-    Role,
-    User,
-)
+from app.models import TLP
+from app.models import AgreementStatus
+from app.models import EmailChannel
+from app.models import Notification
+from app.models import NotificationKind
+from app.models import NotificationPreference
+from app.models import OutboxEmail
+from app.models import Role
+from app.models import User
 from app.notifications import reminders
 from tests import factories
 from tests.everyday_helpers import form_data
@@ -321,7 +320,11 @@ def _writing_forms(html: str) -> list[dict]:
 
 
 def test_the_task_page_has_one_place_to_write_an_update_with_status_note_and_files(app, client_as):
-    from app.models import Attachment, Comment, Task, TaskStatus, TaskUpdate
+    from app.models import Attachment
+    from app.models import Comment
+    from app.models import Task
+    from app.models import TaskStatus
+    from app.models import TaskUpdate
     from tests.attachment_files import PDF
 
     with app.app_context():

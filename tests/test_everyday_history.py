@@ -2,7 +2,10 @@
 import re
 
 from app.audit import summary_parts
-from tests.test_working_groups_helpers import make_group, make_task, text, world
+from tests.test_working_groups_helpers import make_group
+from tests.test_working_groups_helpers import make_task
+from tests.test_working_groups_helpers import text
+from tests.test_working_groups_helpers import world
 
 
 def test_summary_parts_keep_notes_and_split_fields():

@@ -10,7 +10,13 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models import TLP, AgreementStatus, MemberRole, Notification, NotificationKind, Role, today
+from app.models import TLP
+from app.models import AgreementStatus
+from app.models import MemberRole
+from app.models import Notification
+from app.models import NotificationKind
+from app.models import Role
+from app.models import today
 from app.notifications.services import notify
 from tests import factories
 from tests.conftest import USING_POSTGRES

@@ -8,20 +8,22 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    AuditEvent,
-    CorrectiveAction,
-    CorrectiveActionStatus,
-    Exercise,
-    ExerciseEvaluation,
-    ExerciseStatus,
-    IncidentPlan,
-    InvalidTransition,
-    Notification,
-    PlanStatus,
-    utcnow,
-)
-from tests.exercise_world import DELIVERED, SECRET, build, client, person
+from app.models import AuditEvent
+from app.models import CorrectiveAction
+from app.models import CorrectiveActionStatus
+from app.models import Exercise
+from app.models import ExerciseEvaluation
+from app.models import ExerciseStatus
+from app.models import IncidentPlan
+from app.models import InvalidTransition
+from app.models import Notification
+from app.models import PlanStatus
+from app.models import utcnow
+from tests.exercise_world import DELIVERED
+from tests.exercise_world import SECRET
+from tests.exercise_world import build
+from tests.exercise_world import client
+from tests.exercise_world import person
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -10,20 +10,22 @@ import sqlalchemy as sa
 
 from app.bearer import is_bearer_path
 from app.extensions import db
-from app.models import (
-    AuditEvent,
-    CorrectiveAction,
-    Exercise,
-    ExerciseEvaluation,
-    ExerciseInject,
-    ExerciseObjective,
-    ExerciseParticipant,
-    ExerciseStatus,
-)
+from app.models import AuditEvent
+from app.models import CorrectiveAction
+from app.models import Exercise
+from app.models import ExerciseEvaluation
+from app.models import ExerciseInject
+from app.models import ExerciseObjective
+from app.models import ExerciseParticipant
+from app.models import ExerciseStatus
 from tests.conftest import make_app
-from tests.exercise_world import PEOPLE, build, client
-from tests.security_world import build_url, write_methods
-from tests.test_incidents_access import OK, _check
+from tests.exercise_world import PEOPLE
+from tests.exercise_world import build
+from tests.exercise_world import client
+from tests.security_world import build_url
+from tests.security_world import write_methods
+from tests.test_incidents_access import OK
+from tests.test_incidents_access import _check
 
 OUTSIDERS = {"client_member": 404, "third_coordinator": 404}
 EVERYONE = dict.fromkeys(PEOPLE, OK)

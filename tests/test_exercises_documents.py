@@ -9,17 +9,18 @@ from pypdf import PdfReader
 
 from app import seal
 from app.extensions import db
-from app.models import (
-    TLP,
-    CorrectiveAction,
-    CorrectiveActionStatus,
-    Document,
-    Exercise,
-    ExerciseEvaluation,
-    ExerciseStatus,
-    today,
-)
-from tests.exercise_world import SECRET, build, client, person
+from app.models import TLP
+from app.models import CorrectiveAction
+from app.models import CorrectiveActionStatus
+from app.models import Document
+from app.models import Exercise
+from app.models import ExerciseEvaluation
+from app.models import ExerciseStatus
+from app.models import today
+from tests.exercise_world import SECRET
+from tests.exercise_world import build
+from tests.exercise_world import client
+from tests.exercise_world import person
 
 
 def _pages(content: bytes) -> list[str]:

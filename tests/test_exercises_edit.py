@@ -7,18 +7,18 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    AuditEvent,
-    Comment,
-    CorrectiveAction,
-    CorrectiveActionStatus,
-    Exercise,
-    ExerciseStatus,
-    IncidentPlan,
-    Notification,
-    today,
-)
-from tests.exercise_world import build, client, person
+from app.models import AuditEvent
+from app.models import Comment
+from app.models import CorrectiveAction
+from app.models import CorrectiveActionStatus
+from app.models import Exercise
+from app.models import ExerciseStatus
+from app.models import IncidentPlan
+from app.models import Notification
+from app.models import today
+from tests.exercise_world import build
+from tests.exercise_world import client
+from tests.exercise_world import person
 
 
 def _exercise(app, world) -> Exercise:

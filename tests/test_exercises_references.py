@@ -5,9 +5,14 @@ it; an archived action is gone from the other side."""
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, CorrectiveAction, Exercise, ExerciseStatus
+from app.models import TLP
+from app.models import CorrectiveAction
+from app.models import Exercise
+from app.models import ExerciseStatus
 from tests import factories as f
-from tests.exercise_world import build, client, person
+from tests.exercise_world import build
+from tests.exercise_world import client
+from tests.exercise_world import person
 
 HEADING = "Exercises and corrective actions"
 

@@ -6,19 +6,18 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    CorrectiveAction,
-    Exercise,
-    ExerciseStatus,
-    Notification,
-    NotificationKind,
-    ReviewOutcome,
-    ReviewRequest,
-    SentReminder,
-    today,
-)
+from app.models import CorrectiveAction
+from app.models import Exercise
+from app.models import ExerciseStatus
+from app.models import Notification
+from app.models import NotificationKind
+from app.models import ReviewOutcome
+from app.models import ReviewRequest
+from app.models import SentReminder
+from app.models import today
 from app.notifications import reminders
-from tests.exercise_world import build, person
+from tests.exercise_world import build
+from tests.exercise_world import person
 
 
 def _sent(kind):

@@ -10,7 +10,13 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.federation.imports import import_objects
 from app.federation.peers import create_peer
-from app.models import TLP, Advisory, AdvisoryStatus, AuditEvent, Organization, Peer, PeerImport
+from app.models import TLP
+from app.models import Advisory
+from app.models import AdvisoryStatus
+from app.models import AuditEvent
+from app.models import Organization
+from app.models import Peer
+from app.models import PeerImport
 from app.stix import TLP_MARKING_IDS
 from app.stix.export import advisory_objects
 from tests import advisory_world as aw
@@ -160,7 +166,9 @@ def test_an_incident_summary_arrives_as_an_incident_summary_advisory_of_the_peer
     """A standalone `incident` (Incident Core) becomes an incident-summary advisory owned by the peer's
     organisation at its TLP; again changes nothing; a newer version supersedes; revoked withdraws; re-exported
     it stays an `incident` under its id and TLP. An incident that is part of an advisory's report is not one."""
-    from app.models import AdvisoryKind, Severity, Significance
+    from app.models import AdvisoryKind
+    from app.models import Severity
+    from app.models import Significance
     from app.stix.incidents import incident_objects
 
     with app.app_context():
@@ -211,7 +219,9 @@ def test_an_incident_summary_arrives_as_an_incident_summary_advisory_of_the_peer
 def test_a_shared_risk_arrives_as_a_vulnerability_advisory_of_the_peer(app, world):
     """A `vulnerability` shared on its own becomes a vulnerability advisory of the peer's organisation at its
     TLP (not a risk in the register), once; an archived risk (revoked) withdraws it."""
-    from app.models import AdvisoryKind, Sector, utcnow
+    from app.models import AdvisoryKind
+    from app.models import Sector
+    from app.models import utcnow
     from app.stix.export import risk_objects
 
     with app.app_context():
@@ -237,7 +247,9 @@ def test_an_imported_advisory_is_issued_and_announced_like_a_local_release(app, 
     """The sealed edition is stored by the documents service and served at /advisories/<id>.pdf to its readers;
     the recipients' coordinators are told (notification and mail outbox) on arrival and on withdrawal, and
     nobody else is."""
-    from app.models import Document, Notification, OutboxEmail
+    from app.models import Document
+    from app.models import Notification
+    from app.models import OutboxEmail
 
     with app.app_context():
         peer = _peer(world)
@@ -327,7 +339,9 @@ def _api_token(app, user) -> str:
     from datetime import timedelta
 
     from app.api_tokens.services import create_token
-    from app.models import TokenScope, User, today
+    from app.models import TokenScope
+    from app.models import User
+    from app.models import today
 
     with app.app_context():
         _row, secret = create_token(db.session.get(User, user.id), name="api", scope=TokenScope.READ_WRITE,

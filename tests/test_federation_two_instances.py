@@ -8,11 +8,21 @@ import sqlalchemy as sa
 from app import permissions
 from app.extensions import db
 from app.federation import demo
-from app.models import TLP, Advisory, AdvisoryKind, IncidentReport, PeerImport, Risk, Role, User
-from app.stix.export import report_id, risk_vulnerability
+from app.models import TLP
+from app.models import Advisory
+from app.models import AdvisoryKind
+from app.models import IncidentReport
+from app.models import PeerImport
+from app.models import Risk
+from app.models import Role
+from app.models import User
+from app.stix.export import report_id
+from app.stix.export import risk_vulnerability
 from app.stix.incidents import incident_id
 from tests import advisory_world as aw
-from tests.conftest import USING_POSTGRES, drop_shared_app, shared_app
+from tests.conftest import USING_POSTGRES
+from tests.conftest import drop_shared_app
+from tests.conftest import shared_app
 from tests.served import LiveApp
 
 

@@ -15,7 +15,8 @@ field alone changed. One served app, one browser, one seeded database for the wh
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,7 +26,8 @@ from app.extensions import db
 from app.forms import normalize_text
 from tests import factories
 from tests.browser_forms import browser_forms
-from tests.edit_form_world import EDITORS, seed
+from tests.edit_form_world import EDITORS
+from tests.edit_form_world import seed
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 sync_api = pytest.importorskip("playwright.sync_api")

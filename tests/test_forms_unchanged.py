@@ -10,10 +10,22 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, AuditEvent, Initiative, Milestone, Risk, Task, TaskStatus, User, today, utcnow
+from app.models import TLP
+from app.models import AuditEvent
+from app.models import Initiative
+from app.models import Milestone
+from app.models import Risk
+from app.models import Task
+from app.models import TaskStatus
+from app.models import User
+from app.models import today
+from app.models import utcnow
 from tests import factories
 from tests.browser_forms import browser_form_data
-from tests.test_working_groups_helpers import make_group, make_task, text, world
+from tests.test_working_groups_helpers import make_group
+from tests.test_working_groups_helpers import make_task
+from tests.test_working_groups_helpers import text
+from tests.test_working_groups_helpers import world
 
 
 def _edit_form(html: str) -> dict:
@@ -145,7 +157,9 @@ def test_incident_report_saved_untouched_keeps_its_times_to_the_second_and_its_v
     """A report filed with times to the second, edited by someone on another clock: the untouched save
     writes nothing (no new version, no audit event), although the form shows minutes in New York time."""
     from app.models import IncidentReport
-    from tests.incident_world import build, client, person
+    from tests.incident_world import build
+    from tests.incident_world import client
+    from tests.incident_world import person
 
     world = build(app, started_at=utcnow() - timedelta(hours=2, seconds=29), summary="Line one\nLine two",
                   countries_affected="BE,FR", users_affected=40)

@@ -2,20 +2,21 @@
 never a 5xx, and nothing written. Record create forms are discovered from app.url_map, so forms that
 land later are fuzzed too. VAL-02 (body limits) is in test_security_config.py."""
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from tests.conftest import WORLD_SCOPE, make_app
-from tests.security_world import (
-    app_rules,
-    build_url,
-    client_for,
-    db_snapshot,
-    fill_form,
-    page_forms,
-    seed_world,
-    snapshot_diff,
-)
+from tests.conftest import WORLD_SCOPE
+from tests.conftest import make_app
+from tests.security_world import app_rules
+from tests.security_world import build_url
+from tests.security_world import client_for
+from tests.security_world import db_snapshot
+from tests.security_world import fill_form
+from tests.security_world import page_forms
+from tests.security_world import seed_world
+from tests.security_world import snapshot_diff
 
 HOSTILE_TEXT = st.one_of(
     st.just(""), st.just("   "), st.just("\t\n"),

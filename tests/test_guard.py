@@ -3,10 +3,12 @@
 The test walks `app.url_map`, so endpoints that later features add are covered without editing it.
 A new @public view must be added to PUBLIC here on purpose, after review.
 """
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.routing import AnyConverter, IntegerConverter
+from werkzeug.routing import AnyConverter
+from werkzeug.routing import IntegerConverter
 
 from app.bearer import is_bearer_path
 from tests.conftest import make_app

@@ -7,18 +7,16 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.inbox.providers import inbox_sections
-from app.models import (
-    TLP,
-    AgreementStatus,
-    MitigationStatus,
-    PlanStatus,
-    ReviewRequest,
-    Role,
-    TaskStatus,
-    User,
-    WorkingGroupMember,
-    today,
-)
+from app.models import TLP
+from app.models import AgreementStatus
+from app.models import MitigationStatus
+from app.models import PlanStatus
+from app.models import ReviewRequest
+from app.models import Role
+from app.models import TaskStatus
+from app.models import User
+from app.models import WorkingGroupMember
+from app.models import today
 from tests import factories
 
 
@@ -193,9 +191,13 @@ def test_signatures_to_give_count_only_the_requests_of_agreements_the_signer_may
     """The signer's pending request is counted and listed while they may read its agreement: once the agreement is
     TLP:RED without them among its readers, neither the count nor the section has it; back to AMBER, both do."""
     from app.inbox.providers import inbox_counts
-    from app.models import TLP, Agreement, User
-    from app.signing.inbox import SECTION, signatures_to_give
-    from tests.signing_helpers import approved_world, issue
+    from app.models import TLP
+    from app.models import Agreement
+    from app.models import User
+    from app.signing.inbox import SECTION
+    from app.signing.inbox import signatures_to_give
+    from tests.signing_helpers import approved_world
+    from tests.signing_helpers import issue
 
     world = approved_world(app)
     issue(app, world)
@@ -220,7 +222,8 @@ def test_signatures_to_give_count_only_the_requests_of_agreements_the_signer_may
 def test_reviews_naming_the_user_come_first_whatever_their_reference_and_stop_at_the_limit(app, world):
     """The named reviewer's agreement leads the section even when its reference sorts after the others', in the
     section's first entry (the dashboard's preview) as in full; a round naming someone else is not the user's."""
-    from app.inbox.providers import first_entries, inbox_counts
+    from app.inbox.providers import first_entries
+    from app.inbox.providers import inbox_counts
     from app.models import Agreement
 
     with app.app_context():

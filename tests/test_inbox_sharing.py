@@ -8,21 +8,20 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.inbox.providers import inbox_counts, inbox_sections
-from app.models import (
-    TLP,
-    AdvisoryStatus,
-    AgreementStatus,
-    CorrectiveActionStatus,
-    MitigationStatus,
-    PartyRole,
-    PlanStatus,
-    Role,
-    TaskStatus,
-    User,
-    today,
-    utcnow,
-)
+from app.inbox.providers import inbox_counts
+from app.inbox.providers import inbox_sections
+from app.models import TLP
+from app.models import AdvisoryStatus
+from app.models import AgreementStatus
+from app.models import CorrectiveActionStatus
+from app.models import MitigationStatus
+from app.models import PartyRole
+from app.models import PlanStatus
+from app.models import Role
+from app.models import TaskStatus
+from app.models import User
+from app.models import today
+from app.models import utcnow
 from tests import factories
 
 

@@ -4,7 +4,15 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, AuditEvent, IncidentPlan, Phase, PlanContact, PlanSection, PlanStatus, Role, today
+from app.models import TLP
+from app.models import AuditEvent
+from app.models import IncidentPlan
+from app.models import Phase
+from app.models import PlanContact
+from app.models import PlanSection
+from app.models import PlanStatus
+from app.models import Role
+from app.models import today
 from app.models.incident_plan import latest_review_date
 from tests import factories
 

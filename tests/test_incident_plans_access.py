@@ -8,9 +8,17 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, IncidentPlan, PlanStatus, Role, today
+from app.models import TLP
+from app.models import IncidentPlan
+from app.models import PlanStatus
+from app.models import Role
+from app.models import today
 from tests import factories
-from tests.test_incident_plans import PLAN_FORM, audit_rows, load, make_plan, setup_world
+from tests.test_incident_plans import PLAN_FORM
+from tests.test_incident_plans import audit_rows
+from tests.test_incident_plans import load
+from tests.test_incident_plans import make_plan
+from tests.test_incident_plans import setup_world
 
 
 def plan_routes(app, plan_id: int, section_id: int, contact_id: int) -> list[tuple[str, str]]:

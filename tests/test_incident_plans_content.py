@@ -2,9 +2,15 @@
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Phase, PlanContact, PlanSection, PlanStatus
+from app.models import Phase
+from app.models import PlanContact
+from app.models import PlanSection
+from app.models import PlanStatus
 from tests import factories
-from tests.test_incident_plans import audit_rows, load, make_plan, setup_world
+from tests.test_incident_plans import audit_rows
+from tests.test_incident_plans import load
+from tests.test_incident_plans import make_plan
+from tests.test_incident_plans import setup_world
 
 
 def phase_titles(plan_id: int, phase: Phase) -> list[str]:

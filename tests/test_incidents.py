@@ -1,7 +1,9 @@
 """Incident reports: the clocks of every stage (DST, another time zone), reporting with clear messages
 for bad input, submitting stages (late recorded, immutable), the stage-reminders engine."""
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -9,17 +11,17 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.incidents import clocks
 from app.incidents import reminders as stage_reminders
-from app.models import (
-    IncidentReport,
-    IncidentReportStage,
-    Notification,
-    OutboxEmail,
-    SentReminder,
-    StageKind,
-    User,
-    utcnow,
-)
-from tests.incident_world import build, client, person
+from app.models import IncidentReport
+from app.models import IncidentReportStage
+from app.models import Notification
+from app.models import OutboxEmail
+from app.models import SentReminder
+from app.models import StageKind
+from app.models import User
+from app.models import utcnow
+from tests.incident_world import build
+from tests.incident_world import client
+from tests.incident_world import person
 
 BRUSSELS, NEW_YORK = "Europe/Brussels", "America/New_York"
 

@@ -7,10 +7,17 @@ import sqlalchemy as sa
 
 from app.bearer import is_bearer_path
 from app.extensions import db
-from app.models import AuditEvent, IncidentReport, IncidentReportStage, StageKind, utcnow
+from app.models import AuditEvent
+from app.models import IncidentReport
+from app.models import IncidentReportStage
+from app.models import StageKind
+from app.models import utcnow
 from tests.conftest import make_app
-from tests.incident_world import PEOPLE, build, client
-from tests.security_world import build_url, write_methods
+from tests.incident_world import PEOPLE
+from tests.incident_world import build
+from tests.incident_world import client
+from tests.security_world import build_url
+from tests.security_world import write_methods
 
 OK = "ok"
 EVERYONE_SIGNED_IN = dict.fromkeys(PEOPLE, OK)
@@ -141,7 +148,8 @@ def test_another_authority_sees_nothing_of_a_report_addressed_to_the_first():
     addressed to the other (reads, writes, the stage PDF), and /verify does not name the other's stage PDF."""
     import hashlib
 
-    from app.models import Document, Role
+    from app.models import Document
+    from app.models import Role
     from tests import factories as f
 
     app = make_app()

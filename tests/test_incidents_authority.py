@@ -10,22 +10,22 @@ from pypdf import PdfReader
 
 from app import seal
 from app.extensions import db
-from app.models import (
-    TLP,
-    Document,
-    GeographicSpread,
-    IncidentReport,
-    IncidentReportStage,
-    IncidentStatus,
-    Notification,
-    Risk,
-    Sector,
-    Significance,
-    StageKind,
-    utcnow,
-)
+from app.models import TLP
+from app.models import Document
+from app.models import GeographicSpread
+from app.models import IncidentReport
+from app.models import IncidentReportStage
+from app.models import IncidentStatus
+from app.models import Notification
+from app.models import Risk
+from app.models import Sector
+from app.models import Significance
+from app.models import StageKind
+from app.models import utcnow
 from tests import factories as f
-from tests.incident_world import build, client, person
+from tests.incident_world import build
+from tests.incident_world import client
+from tests.incident_world import person
 
 
 def _submit(app, world, who, kind, **data):

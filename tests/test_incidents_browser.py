@@ -8,7 +8,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import IncidentReportStage, Role, StageKind, utcnow
+from app.models import IncidentReportStage
+from app.models import Role
+from app.models import StageKind
+from app.models import utcnow
 from tests import factories
 from tests.browser import sqlite_pass_browser
 

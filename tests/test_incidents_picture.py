@@ -6,20 +6,21 @@ import sqlalchemy as sa
 
 from app.documents.executive import executive_document
 from app.extensions import db
-from app.inbox.providers import inbox_counts, inbox_sections
-from app.models import (
-    TLP,
-    Document,
-    GeographicSpread,
-    IncidentReport,
-    IncidentStatus,
-    Sector,
-    Significance,
-    utcnow,
-)
+from app.inbox.providers import inbox_counts
+from app.inbox.providers import inbox_sections
+from app.models import TLP
+from app.models import Document
+from app.models import GeographicSpread
+from app.models import IncidentReport
+from app.models import IncidentStatus
+from app.models import Sector
+from app.models import Significance
+from app.models import utcnow
 from app.pdf import render_pdf
 from tests import factories as f
-from tests.incident_world import build, client, person
+from tests.incident_world import build
+from tests.incident_world import client
+from tests.incident_world import person
 from tests.signing_helpers import pdf_text
 
 

@@ -5,15 +5,13 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    TLP,
-    AuditEvent,
-    Health,
-    Initiative,
-    InitiativeStatus,
-    Role,
-    Sector,
-)
+from app.models import TLP
+from app.models import AuditEvent
+from app.models import Health
+from app.models import Initiative
+from app.models import InitiativeStatus
+from app.models import Role
+from app.models import Sector
 from tests import factories
 
 

@@ -3,7 +3,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, AuditEvent, Initiative, Milestone, Role
+from app.models import TLP
+from app.models import AuditEvent
+from app.models import Initiative
+from app.models import Milestone
+from app.models import Role
 from tests import factories
 
 

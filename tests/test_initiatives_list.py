@@ -7,7 +7,13 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Health, InitiativeStatus, Milestone, Role, Sector, utcnow
+from app.models import TLP
+from app.models import Health
+from app.models import InitiativeStatus
+from app.models import Milestone
+from app.models import Role
+from app.models import Sector
+from app.models import utcnow
 from tests import factories
 
 

@@ -5,7 +5,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditEvent, Initiative, Milestone, Role, today
+from app.models import AuditEvent
+from app.models import Initiative
+from app.models import Milestone
+from app.models import Role
+from app.models import today
 from tests import factories
 
 

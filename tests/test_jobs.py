@@ -5,7 +5,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.jobs import enqueue_after_commit, huey, job
+from app.jobs import enqueue_after_commit
+from app.jobs import huey
+from app.jobs import job
 from app.models import Organization
 from tests import factories
 

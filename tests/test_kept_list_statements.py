@@ -4,7 +4,8 @@ agreements, a reader whose organisation changes sees the new scope at once, and 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, User
+from app.models import TLP
+from app.models import User
 from tests import factories
 
 

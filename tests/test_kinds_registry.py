@@ -14,14 +14,25 @@ import pytest
 import sqlalchemy as sa
 from flask import url_for
 
-from app import audit, kinds, permissions, records
+from app import audit
+from app import kinds
+from app import permissions
+from app import records
 from app.calendar import services as calendar
 from app.extensions import db
 from app.inbox import providers as inbox
-from app.models import TLP, AuditEvent, IncidentPlan, Milestone, Notification, Organization, ReviewRequest
-from app.notifications import objects, reminders
+from app.models import TLP
+from app.models import AuditEvent
+from app.models import IncidentPlan
+from app.models import Milestone
+from app.models import Notification
+from app.models import Organization
+from app.models import ReviewRequest
+from app.notifications import objects
+from app.notifications import reminders
 from app.organizations import services as organizations
-from tests.security_world import client_for, seed_world
+from tests.security_world import client_for
+from tests.security_world import seed_world
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -143,7 +154,8 @@ def check_reports(app, world, kind, record_id) -> list[str]:
 def check_executive_section(app, world, kind) -> list[str]:
     """Executive report: a reported kind has a section, one of the report's own (CORE_KINDS) or the one its entry
     declares, listed in the contents and shown with its template."""
-    from app.documents.executive import CORE_KINDS, executive_document
+    from app.documents.executive import CORE_KINDS
+    from app.documents.executive import executive_document
 
     if kind.key in CORE_KINDS:
         return [] if not kind.executive_section else ["executive report: a second section for a core kind"]
@@ -365,7 +377,8 @@ def test_a_kind_is_its_package_its_model_module_and_its_entry(app):
 
 
 def test_the_registered_features_follow_the_registry(monkeypatch):
-    from app import SHARED_FEATURES, features
+    from app import SHARED_FEATURES
+    from app import features
 
     registered = features()
     assert {kind.blueprint for kind in kinds.KINDS} <= set(registered)

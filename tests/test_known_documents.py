@@ -7,8 +7,15 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from app.extensions import db
-from app.models import TLP, Notification, NotificationKind, ReportSnapshot, Risk, Role, User
-from app.transactions import content_generation, writes_content
+from app.models import TLP
+from app.models import Notification
+from app.models import NotificationKind
+from app.models import ReportSnapshot
+from app.models import Risk
+from app.models import Role
+from app.models import User
+from app.transactions import content_generation
+from app.transactions import writes_content
 from tests import factories as f
 
 

@@ -12,22 +12,20 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    Agreement,
-    IncidentPlan,
-    Initiative,
-    Mitigation,
-    MitigationStatus,
-    Organization,
-    OrganizationKind,
-    Risk,
-    Role,
-    Task,
-    TaskStatus,
-    TaskUpdate,
-    WorkingGroup,
-    today,
-)
+from app.models import Agreement
+from app.models import IncidentPlan
+from app.models import Initiative
+from app.models import Mitigation
+from app.models import MitigationStatus
+from app.models import Organization
+from app.models import OrganizationKind
+from app.models import Risk
+from app.models import Role
+from app.models import Task
+from app.models import TaskStatus
+from app.models import TaskUpdate
+from app.models import WorkingGroup
+from app.models import today
 from tests import factories
 
 N = 20

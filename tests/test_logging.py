@@ -8,9 +8,14 @@ import sqlalchemy as sa
 from freezegun import freeze_time
 
 from app.extensions import db
-from app.models import AuditEvent, Role, User
+from app.models import AuditEvent
+from app.models import Role
+from app.models import User
 from tests import factories
-from tests.security_world import PASSWORD, client_for, login, seed_world
+from tests.security_world import PASSWORD
+from tests.security_world import client_for
+from tests.security_world import login
+from tests.security_world import seed_world
 
 START = "2031-03-02 09:00:05"
 NEW_PASSWORD = "an entirely new passphrase"

@@ -9,7 +9,8 @@ import os
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from flask_migrate import downgrade, upgrade
+from flask_migrate import downgrade
+from flask_migrate import upgrade
 
 from app import create_app
 from app.extensions import db

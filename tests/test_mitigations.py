@@ -5,9 +5,15 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditEvent, Mitigation, MitigationStatus, Risk, User, today
+from app.models import AuditEvent
+from app.models import Mitigation
+from app.models import MitigationStatus
+from app.models import Risk
+from app.models import User
+from app.models import today
 from tests import factories
-from tests.test_risks import csv_refs, world  # noqa: F401  -- the world fixture
+from tests.test_risks import csv_refs  # noqa: F401  -- the world fixture
+from tests.test_risks import world  # noqa: F401  -- the world fixture
 
 
 def org_of(app, user_id) -> int:

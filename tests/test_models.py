@@ -3,28 +3,26 @@ from datetime import timedelta
 
 import pytest
 
-from app.models import (
-    Agreement,
-    AgreementStatus,
-    IncidentPlan,
-    Initiative,
-    InitiativeStatus,
-    InvalidTransition,
-    Milestone,
-    Mitigation,
-    MitigationStatus,
-    PlanStatus,
-    Risk,
-    RiskLevel,
-    RiskStatus,
-    Task,
-    TaskStatus,
-    WorkingGroup,
-    WorkingGroupStatus,
-    level_for_score,
-    today,
-    utcnow,
-)
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import IncidentPlan
+from app.models import Initiative
+from app.models import InitiativeStatus
+from app.models import InvalidTransition
+from app.models import Milestone
+from app.models import Mitigation
+from app.models import MitigationStatus
+from app.models import PlanStatus
+from app.models import Risk
+from app.models import RiskLevel
+from app.models import RiskStatus
+from app.models import Task
+from app.models import TaskStatus
+from app.models import WorkingGroup
+from app.models import WorkingGroupStatus
+from app.models import level_for_score
+from app.models import today
+from app.models import utcnow
 from app.risks.services import review_date_for
 
 # The lifecycles written out independently of the models' tables (DESIGN.md §Data: agreements,
@@ -150,7 +148,8 @@ def test_task_overdue_and_due_this_week():
 
 def test_sectors_set_as_codes_read_as_sectors_before_any_reload(app):
     """An issued PDF built in the request that set the sectors lists their labels (it printed "—" before)."""
-    from app.models import IncidentReport, Sector
+    from app.models import IncidentReport
+    from app.models import Sector
 
     with app.app_context():
         report = IncidentReport(sectors=["energy", "water"])

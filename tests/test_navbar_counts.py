@@ -7,7 +7,11 @@ import sqlalchemy as sa
 from freezegun import freeze_time
 
 from app.extensions import db
-from app.models import TLP, AdvisoryStatus, Notification, NotificationKind, Role
+from app.models import TLP
+from app.models import AdvisoryStatus
+from app.models import Notification
+from app.models import NotificationKind
+from app.models import Role
 from app.notifications.services import notify
 from tests import factories
 from tests.security_world import login
@@ -40,7 +44,8 @@ def _world():
 
 def _notify_again(app, reader_email: str) -> None:
     """Someone else's action: one more notification for the reader."""
-    from app.models import Agreement, User
+    from app.models import Agreement
+    from app.models import User
 
     with app.app_context():
         reader = db.session.scalar(sa.select(User).where(User.email == reader_email))
@@ -139,7 +144,8 @@ def _inbox_badge(html: str) -> int:
 
 def _assign_a_task(app, reader_email: str) -> None:
     """Someone else's action: a task assigned to the reader, in a group of the reader's organisation."""
-    from app.models import TaskStatus, User
+    from app.models import TaskStatus
+    from app.models import User
 
     with app.app_context():
         reader = db.session.scalar(sa.select(User).where(User.email == reader_email))

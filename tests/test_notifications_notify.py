@@ -3,15 +3,13 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    TLP,
-    EmailChannel,
-    Notification,
-    NotificationKind,
-    NotificationPreference,
-    OutboxEmail,
-    Role,
-)
+from app.models import TLP
+from app.models import EmailChannel
+from app.models import Notification
+from app.models import NotificationKind
+from app.models import NotificationPreference
+from app.models import OutboxEmail
+from app.models import Role
 from app.notifications.services import notify
 from tests import factories
 

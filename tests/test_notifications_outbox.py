@@ -7,7 +7,12 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, MemberRole, OutboxEmail, OutboxStatus, Role, utcnow
+from app.models import TLP
+from app.models import MemberRole
+from app.models import OutboxEmail
+from app.models import OutboxStatus
+from app.models import Role
+from app.models import utcnow
 from app.notifications.delivery import deliver_due
 from app.notifications.mail import queue_email
 from config import TestConfig

@@ -2,7 +2,12 @@
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, MemberRole, Notification, NotificationKind, OutboxEmail, Role
+from app.models import TLP
+from app.models import MemberRole
+from app.models import Notification
+from app.models import NotificationKind
+from app.models import OutboxEmail
+from app.models import Role
 from app.risks import services as risk_services
 from app.tasks import services as task_services
 from app.working_groups import services as group_services

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.jobs import huey
-from app.models import OutboxEmail, OutboxStatus
+from app.models import OutboxEmail
+from app.models import OutboxStatus
 from app.notifications.mail import queue_email
 from config import TestConfig
 from tests.conftest import make_app

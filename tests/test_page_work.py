@@ -5,12 +5,18 @@ import re
 
 from flask import template_rendered
 
-from app import permissions, precompiled
+from app import permissions
+from app import precompiled
 from app.extensions import db
-from app.models import Notification, NotificationKind, Role, User
+from app.models import Notification
+from app.models import NotificationKind
+from app.models import Role
+from app.models import User
 from config import CsrfTestConfig
 from tests import factories as f
-from tests.conftest import USING_POSTGRES, empty_all_tables, make_app
+from tests.conftest import USING_POSTGRES
+from tests.conftest import empty_all_tables
+from tests.conftest import make_app
 
 
 def _bell(html: str) -> int:

@@ -11,7 +11,10 @@ from pypdf import PdfReader
 
 from app import pdf
 from app.extensions import db
-from app.models import TLP, PartyRole, Risk, Role
+from app.models import TLP
+from app.models import PartyRole
+from app.models import Risk
+from app.models import Role
 from tests import factories as f
 
 PAYLOADS = [
@@ -101,7 +104,8 @@ def test_hostile_user_fields_render_without_foreign_fetch_or_attachment(app, cli
         agreement.parties[0].signatory_title = 'style="color:red"'
         db.session.commit()
         plan = f.incident_plan(created_by=coordinator, scope=HOSTILE)
-        from app.models import Phase, PlanSection
+        from app.models import Phase
+        from app.models import PlanSection
         plan.sections.append(PlanSection(phase=Phase.PREPARATION, title="<b>x</b>", body=HOSTILE))
         db.session.commit()
         initiative = f.initiative(created_by=coordinator, objective=HOSTILE, health_reason=HOSTILE)

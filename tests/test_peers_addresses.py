@@ -8,9 +8,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.federation.peers import PeerInputError, create_peer
+from app.federation.peers import PeerInputError
+from app.federation.peers import create_peer
 from app.federation.pull import pull_all
-from app.models import Peer, Role
+from app.models import Peer
+from app.models import Role
 from tests import factories as f
 
 REFUSED = {

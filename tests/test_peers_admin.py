@@ -5,8 +5,11 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.federation.peers import create_peer
-from app.federation.pull import decrypt_token, pull_all
-from app.models import AuditEvent, Peer, Role
+from app.federation.pull import decrypt_token
+from app.federation.pull import pull_all
+from app.models import AuditEvent
+from app.models import Peer
+from app.models import Role
 from tests import factories as f
 
 

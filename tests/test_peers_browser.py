@@ -8,7 +8,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.federation.pull import decrypt_token
-from app.models import AuditEvent, Peer, Role
+from app.models import AuditEvent
+from app.models import Peer
+from app.models import Role
 from tests import factories
 from tests.browser import sign_in
 

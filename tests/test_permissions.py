@@ -14,22 +14,21 @@ import sqlalchemy as sa
 
 from app import permissions
 from app.extensions import db
-from app.models import (
-    TLP,
-    Agreement,
-    IncidentPlan,
-    Initiative,
-    Mitigation,
-    OrganizationKind,
-    Risk,
-    Role,
-    Task,
-    User,
-    WorkingGroup,
-    utcnow,
-)
+from app.models import TLP
+from app.models import Agreement
+from app.models import IncidentPlan
+from app.models import Initiative
+from app.models import Mitigation
+from app.models import OrganizationKind
+from app.models import Risk
+from app.models import Role
+from app.models import Task
+from app.models import User
+from app.models import WorkingGroup
+from app.models import utcnow
 from tests import factories
-from tests.conftest import drop_shared_app, shared_app
+from tests.conftest import drop_shared_app
+from tests.conftest import shared_app
 
 ORGS = ("A", "B", "C", "D", "E")
 ROLES = (Role.ADMIN, Role.COORDINATOR, Role.MEMBER, Role.EXECUTIVE)

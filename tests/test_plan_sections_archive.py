@@ -6,8 +6,12 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from app.extensions import db
-from app.models import AuditEvent, PlanSection, PlanStatus
-from tests.test_incident_plans import load, make_plan, setup_world
+from app.models import AuditEvent
+from app.models import PlanSection
+from app.models import PlanStatus
+from tests.test_incident_plans import load
+from tests.test_incident_plans import make_plan
+from tests.test_incident_plans import setup_world
 
 
 def pdf_text(response) -> str:

@@ -3,17 +3,23 @@ statements are counted with N records of every kind and again with 3N (bench/sca
 at 3N, and within the budget (lists 8, dashboard 12). The lists are every GET route without arguments that the
 application names a list (LIST_ENDPOINT): a new one without a counted address fails by name."""
 import re
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import IncidentPlan, Organization, Role, User
+from app.models import IncidentPlan
+from app.models import Organization
+from app.models import Role
+from app.models import User
 from bench.scale import seed_scale
 from tests import factories as f
-from tests.api_helpers import bearer, token_for
-from tests.conftest import WORLD_SCOPE, make_app
+from tests.api_helpers import bearer
+from tests.api_helpers import token_for
+from tests.conftest import WORLD_SCOPE
+from tests.conftest import make_app
 
 LISTS = ["/agreements/", "/risks/", "/inbox/", "/tasks/", "/tasks/?scope=all", "/initiatives/", "/working-groups/",
          "/incident-plans/", "/notifications/", "/agreements/?per_page=100", "/advisories/", "/sharing/", "/incidents/",
@@ -59,7 +65,11 @@ def _exercises(n: int) -> None:
     """n exercises led by the coordinator's organisation or a partner (every other one with the first's
     organisation taking part), each of a plan version, with participants and three corrective actions owned by
     organisations of their own, each with a point of contact; each plan planned to be exercised again."""
-    from app.models import TLP, CapabilityElement, CorrectiveAction, ExerciseStatus, ParticipantRole
+    from app.models import TLP
+    from app.models import CapabilityElement
+    from app.models import CorrectiveAction
+    from app.models import ExerciseStatus
+    from app.models import ParticipantRole
 
     coordinator = db.session.scalar(sa.select(User).where(User.email == COORDINATOR))
     partners = db.session.scalars(sa.select(Organization).where(Organization.name.like("Partner %"))).all()

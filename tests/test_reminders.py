@@ -3,29 +3,29 @@ recipient) — across two runs and across two processes running at the same mome
 import os
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    TLP,
-    AgreementStatus,
-    MitigationStatus,
-    Notification,
-    NotificationKind,
-    OutboxEmail,
-    PlanStatus,
-    Role,
-    SentReminder,
-    TaskStatus,
-)
+from app.models import TLP
+from app.models import AgreementStatus
+from app.models import MitigationStatus
+from app.models import Notification
+from app.models import NotificationKind
+from app.models import OutboxEmail
+from app.models import PlanStatus
+from app.models import Role
+from app.models import SentReminder
+from app.models import TaskStatus
 from app.notifications import reminders
 from config import TestConfig
 from tests import factories
-from tests.conftest import USING_POSTGRES, make_app
+from tests.conftest import USING_POSTGRES
+from tests.conftest import make_app
 
 TODAY = date(2027, 3, 1)
 ROOT = Path(__file__).resolve().parent.parent

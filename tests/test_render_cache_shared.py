@@ -6,7 +6,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, KnownDocument, RenderJob, Risk, Role
+from app.models import TLP
+from app.models import KnownDocument
+from app.models import RenderJob
+from app.models import Risk
+from app.models import Role
 from config import TestConfig
 from tests import factories as f
 from tests.conftest import make_app

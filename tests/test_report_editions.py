@@ -9,20 +9,18 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from app.extensions import db
-from app.models import (
-    TLP,
-    Agreement,
-    AgreementStatus,
-    AuditEvent,
-    IncidentPlan,
-    Initiative,
-    InitiativeStatus,
-    ReportSnapshot,
-    Risk,
-    Role,
-    User,
-    WorkingGroup,
-)
+from app.models import TLP
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import AuditEvent
+from app.models import IncidentPlan
+from app.models import Initiative
+from app.models import InitiativeStatus
+from app.models import ReportSnapshot
+from app.models import Risk
+from app.models import Role
+from app.models import User
+from app.models import WorkingGroup
 from tests import factories as f
 from tests.test_agreements_helpers import edit_data
 from tests.test_documents_executive import seed_everything
@@ -199,7 +197,8 @@ def test_an_unknown_register_edition_gets_a_clear_400(world, value):
 
 
 def test_register_takes_the_risk_lists_filters(app, world):
-    from app.models import RiskStatus, Sector
+    from app.models import RiskStatus
+    from app.models import Sector
 
     with app.app_context():
         green, amber = (db.session.scalars(sa.select(Risk).where(Risk.tlp == label)).one() for label in

@@ -5,10 +5,16 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import abort, flash, redirect
+from flask import abort
+from flask import flash
+from flask import redirect
 
 from app.extensions import db
-from app.models import AuditEvent, Organization, OrganizationKind, Risk, Role
+from app.models import AuditEvent
+from app.models import Organization
+from app.models import OrganizationKind
+from app.models import Risk
+from app.models import Role
 from app.risks import services as risk_services
 from tests import factories as f
 

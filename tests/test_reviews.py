@@ -4,21 +4,20 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    Agreement,
-    AgreementStatus,
-    AuditEvent,
-    Comment,
-    IncidentPlan,
-    Notification,
-    PlanStatus,
-    ReviewOutcome,
-    ReviewRequest,
-    Role,
-    User,
-)
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import AuditEvent
+from app.models import Comment
+from app.models import IncidentPlan
+from app.models import Notification
+from app.models import PlanStatus
+from app.models import ReviewOutcome
+from app.models import ReviewRequest
+from app.models import Role
+from app.models import User
 from tests import factories
-from tests.security_world import db_snapshot, snapshot_diff
+from tests.security_world import db_snapshot
+from tests.security_world import snapshot_diff
 
 KINDS = ("agreement", "incident_plan")
 BASE = {"agreement": "/agreements/{}", "incident_plan": "/incident-plans/{}"}

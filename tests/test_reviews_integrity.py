@@ -11,22 +11,21 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    Agreement,
-    AuditEvent,
-    IncidentPlan,
-    Notification,
-    OutboxEmail,
-    PartyRole,
-    Phase,
-    PlanSection,
-    ReviewOutcome,
-    ReviewRequest,
-    Role,
-    User,
-)
+from app.models import Agreement
+from app.models import AuditEvent
+from app.models import IncidentPlan
+from app.models import Notification
+from app.models import OutboxEmail
+from app.models import PartyRole
+from app.models import Phase
+from app.models import PlanSection
+from app.models import ReviewOutcome
+from app.models import ReviewRequest
+from app.models import Role
+from app.models import User
 from tests import factories
-from tests.security_world import db_snapshot, snapshot_diff
+from tests.security_world import db_snapshot
+from tests.security_world import snapshot_diff
 from tests.test_agreements_helpers import edit_data
 
 KINDS = ("agreement", "incident_plan")

@@ -8,17 +8,18 @@ import re
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Agreement, ContentVersion, IncidentPlan
-from app.redline import redline, summary_change
-from tests.test_reviews_integrity import (  # noqa: F401  -- `world` is a fixture
-    client,
-    edit_agreement,
-    edit_section,
-    status_of,
-    step,
-    submit,
-    world,
-)
+from app.models import Agreement
+from app.models import ContentVersion
+from app.models import IncidentPlan
+from app.redline import redline
+from app.redline import summary_change
+from tests.test_reviews_integrity import client  # noqa: F401  -- `world` is a fixture
+from tests.test_reviews_integrity import edit_agreement  # noqa: F401  -- `world` is a fixture
+from tests.test_reviews_integrity import edit_section  # noqa: F401  -- `world` is a fixture
+from tests.test_reviews_integrity import status_of  # noqa: F401  -- `world` is a fixture
+from tests.test_reviews_integrity import step  # noqa: F401  -- `world` is a fixture
+from tests.test_reviews_integrity import submit  # noqa: F401  -- `world` is a fixture
+from tests.test_reviews_integrity import world  # noqa: F401  -- `world` is a fixture
 
 
 def test_redline_marks_words_and_escapes_the_text():

@@ -1,12 +1,21 @@
 """Risks: create, edit, next-review default, lifecycle, archive/restore, conflicts, audit, access."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, AuditEvent, Organization, Risk, RiskStatus, Role, User, today, utcnow
+from app.models import TLP
+from app.models import AuditEvent
+from app.models import Organization
+from app.models import Risk
+from app.models import RiskStatus
+from app.models import Role
+from app.models import User
+from app.models import today
+from app.models import utcnow
 from tests import factories
 
 

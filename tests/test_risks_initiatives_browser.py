@@ -7,9 +7,15 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, AuditEvent, Initiative, Risk, Role, today
+from app.models import TLP
+from app.models import AuditEvent
+from app.models import Initiative
+from app.models import Risk
+from app.models import Role
+from app.models import today
 from tests import factories
-from tests.browser import sign_in, sqlite_pass_browser
+from tests.browser import sign_in
+from tests.browser import sqlite_pass_browser
 
 sync_api = sqlite_pass_browser()
 

@@ -7,9 +7,19 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Mitigation, Risk, RiskStatus, Role, Sector, Treatment, User, today
+from app.models import TLP
+from app.models import Mitigation
+from app.models import Risk
+from app.models import RiskStatus
+from app.models import Role
+from app.models import Sector
+from app.models import Treatment
+from app.models import User
+from app.models import today
 from tests import factories
-from tests.test_risks import EXPECTED_VISIBLE, csv_refs, world  # noqa: F401  -- the world fixture
+from tests.test_risks import EXPECTED_VISIBLE  # noqa: F401  -- the world fixture
+from tests.test_risks import csv_refs  # noqa: F401  -- the world fixture
+from tests.test_risks import world  # noqa: F401  -- the world fixture
 
 CELL = re.compile(r'data-likelihood="(\d)" data-impact="(\d)" data-count="(\d+)">\s*<a [^>]*href="([^"]+)"')
 

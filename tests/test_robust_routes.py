@@ -7,11 +7,18 @@ TEST_DATABASE_URL, on PostgreSQL (where an id of 2^31 used to reach the database
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from tests.conftest import drop_shared_app, shared_app
-from tests.security_world import app_rules, build_url, client_for, seed_world, write_methods
+from tests.conftest import drop_shared_app
+from tests.conftest import shared_app
+from tests.security_world import app_rules
+from tests.security_world import build_url
+from tests.security_world import client_for
+from tests.security_world import seed_world
+from tests.security_world import write_methods
 
 EXTREME_INTS = ["2147483648", "9223372036854775808", "1" + "0" * 30, "0"]
 EXTREME_TEXT = ["a%00b", "x" * 5000, "%FF%FE%FD", "..%2F..%2Fetc"]

@@ -15,8 +15,14 @@ import sqlite3
 import pytest
 
 from app.extensions import db
-from tests.conftest import USING_POSTGRES, make_app
-from tests.security_world import ROLES, app_rules, build_url, client_for, seed_world, write_methods
+from tests.conftest import USING_POSTGRES
+from tests.conftest import make_app
+from tests.security_world import ROLES
+from tests.security_world import app_rules
+from tests.security_world import build_url
+from tests.security_world import client_for
+from tests.security_world import seed_world
+from tests.security_world import write_methods
 
 LOGIN, OK, IN_SCOPE = "login", "ok", "in-scope"
 

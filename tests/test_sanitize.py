@@ -1,7 +1,8 @@
 """XSS-02: the Markdown sanitiser, table-driven. The same function feeds HTML pages and PDFs."""
 import pytest
 
-from app.sanitize import MAX_MARKDOWN_CHARS, render_markdown
+from app.sanitize import MAX_MARKDOWN_CHARS
+from app.sanitize import render_markdown
 
 DANGEROUS = [
     ("<script>alert(1)</script>", ["<script"]),
@@ -59,7 +60,8 @@ def test_xss02_empty_input_is_empty():
 
 @pytest.mark.parametrize("padding", [0, 5_000])  # kept per process below CACHED_CHARS, not above
 def test_xss02_a_repeated_text_is_as_safe_the_second_time(padding):
-    from app.sanitize import CACHED_CHARS, _cached_html
+    from app.sanitize import CACHED_CHARS
+    from app.sanitize import _cached_html
 
     source = "x" * padding + "\n\n<img src=x onerror=alert(1)> **kept**"
     assert (len(source) <= CACHED_CHARS) is (padding == 0)

@@ -12,31 +12,29 @@ import sqlalchemy as sa
 
 from app import permissions
 from app.extensions import db
-from app.models import (
-    TLP,
-    Agreement,
-    AgreementParty,
-    IncidentPlan,
-    Initiative,
-    Organization,
-    Risk,
-    Role,
-    User,
-    WorkingGroup,
-)
+from app.models import TLP
+from app.models import Agreement
+from app.models import AgreementParty
+from app.models import IncidentPlan
+from app.models import Initiative
+from app.models import Organization
+from app.models import Risk
+from app.models import Role
+from app.models import User
+from app.models import WorkingGroup
 from tests import factories
-from tests.conftest import drop_shared_app, make_app, shared_app
-from tests.security_world import (
-    app_rules,
-    build_url,
-    client_for,
-    db_snapshot,
-    fill_form,
-    page_forms,
-    seed_world,
-    snapshot_diff,
-    write_methods,
-)
+from tests.conftest import drop_shared_app
+from tests.conftest import make_app
+from tests.conftest import shared_app
+from tests.security_world import app_rules
+from tests.security_world import build_url
+from tests.security_world import client_for
+from tests.security_world import db_snapshot
+from tests.security_world import fill_form
+from tests.security_world import page_forms
+from tests.security_world import seed_world
+from tests.security_world import snapshot_diff
+from tests.security_world import write_methods
 
 RECORD_PARAMETERS = {"agreement_id", "initiative_id", "working_group_id", "task_id", "risk_id", "mitigation_id",
                      "plan_id", "incident_plan_id", "document_id", "milestone_id", "section_id", "contact_id"}

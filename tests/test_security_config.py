@@ -4,10 +4,12 @@ from importlib.metadata import version
 import pytest
 from packaging.version import Version
 
-from config import Config, ProductionConfig
+from config import Config
+from config import ProductionConfig
 from tests import factories
 from tests.conftest import make_app
-from tests.security_world import PASSWORD, login
+from tests.security_world import PASSWORD
+from tests.security_world import login
 
 PRODUCTION = {"SECRET_KEY": "k" * 16 + "a real random production key", "SQLALCHEMY_DATABASE_URI": "sqlite://",
               "RATELIMIT_STORAGE_URI": "memory://"}

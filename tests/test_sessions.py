@@ -6,11 +6,13 @@ import sqlalchemy as sa
 from freezegun import freeze_time
 
 from app.extensions import db
-from app.models import Role, User
+from app.models import Role
+from app.models import User
 from config import ProductionConfig
 from tests import factories
 from tests.conftest import make_app
-from tests.security_world import PASSWORD, login
+from tests.security_world import PASSWORD
+from tests.security_world import login
 
 START = "2031-03-02 09:00:05"
 

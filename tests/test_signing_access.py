@@ -9,8 +9,15 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AgreementStatus, Document, SignatureRequest, today
-from tests.signing_helpers import approved_world, document_bytes, issue, sign, state
+from app.models import AgreementStatus
+from app.models import Document
+from app.models import SignatureRequest
+from app.models import today
+from tests.signing_helpers import approved_world
+from tests.signing_helpers import document_bytes
+from tests.signing_helpers import issue
+from tests.signing_helpers import sign
+from tests.signing_helpers import state
 from tests.test_signing_paper import countersigned_pdf
 
 ACTORS = {  # name in the matrix -> World attribute

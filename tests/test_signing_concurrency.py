@@ -4,19 +4,19 @@ round found all signed but still out for signature is completed by the worker's 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    Agreement,
-    AgreementParty,
-    AgreementStatus,
-    Document,
-    PartyRole,
-    Role,
-    SignatureRequest,
-    SignatureStatus,
-    utcnow,
-)
+from app.models import Agreement
+from app.models import AgreementParty
+from app.models import AgreementStatus
+from app.models import Document
+from app.models import PartyRole
+from app.models import Role
+from app.models import SignatureRequest
+from app.models import SignatureStatus
+from app.models import utcnow
 from tests import factories
-from tests.signing_helpers import approved_world, issue, state
+from tests.signing_helpers import approved_world
+from tests.signing_helpers import issue
+from tests.signing_helpers import state
 
 N = 20
 

@@ -6,7 +6,10 @@ from app.demo import DEFAULT_PASSWORD
 from app.demo import signing as demo_signing
 from app.demo.people import seed_people
 from app.extensions import db
-from app.models import Agreement, AgreementStatus, Document, SignatureRequest
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import Document
+from app.models import SignatureRequest
 
 
 def test_demo_rounds_cover_every_signing_state_and_are_idempotent(app):

@@ -11,8 +11,14 @@ from pypdf import PdfReader
 
 from app import seal
 from app.extensions import db
-from app.models import AgreementStatus, SignatureRequest
-from tests.signing_helpers import approved_world, document_bytes, issue, pdf_text, sign, state
+from app.models import AgreementStatus
+from app.models import SignatureRequest
+from tests.signing_helpers import approved_world
+from tests.signing_helpers import document_bytes
+from tests.signing_helpers import issue
+from tests.signing_helpers import pdf_text
+from tests.signing_helpers import sign
+from tests.signing_helpers import state
 
 ISSUED, EXECUTED = "agreement_for_signature", "agreement_executed"
 

@@ -7,9 +7,14 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Notification, OutboxEmail, User, today
+from app.models import Notification
+from app.models import OutboxEmail
+from app.models import User
+from app.models import today
 from app.notifications import reminders
-from tests.signing_helpers import approved_world, issue, sign
+from tests.signing_helpers import approved_world
+from tests.signing_helpers import issue
+from tests.signing_helpers import sign
 
 
 def notes(app, person) -> list[tuple[str, str]]:

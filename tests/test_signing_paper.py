@@ -7,11 +7,22 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
+from pypdf import PdfWriter
 
 from app.extensions import db
-from app.models import Attachment, Notification, OutboxEmail, SignatureRequest, User, today
-from tests.signing_helpers import approved_world, document_bytes, issue, pdf_text, sign, state
+from app.models import Attachment
+from app.models import Notification
+from app.models import OutboxEmail
+from app.models import SignatureRequest
+from app.models import User
+from app.models import today
+from tests.signing_helpers import approved_world
+from tests.signing_helpers import document_bytes
+from tests.signing_helpers import issue
+from tests.signing_helpers import pdf_text
+from tests.signing_helpers import sign
+from tests.signing_helpers import state
 
 ISSUED, EXECUTED = "agreement_for_signature", "agreement_executed"
 
@@ -92,7 +103,8 @@ def test_the_partys_coordinator_records_its_paper_countersignature_and_the_certi
 def test_the_partys_coordinators_are_told_at_once_in_app_and_by_mail_without_the_title(app):
     world = approved_world(app)
     with app.app_context():
-        from app.models import Organization, Role
+        from app.models import Organization
+        from app.models import Role
         from tests import factories as f
 
         colleague = f.user(role=Role.COORDINATOR, organization=db.session.get(Organization, world.partner_org),
@@ -242,7 +254,8 @@ def test_whose_turn_it_is_is_decided_within_each_agreement(app):
     signatory's turn come before the first has signed: "the latest issue" is each agreement's own."""
     from app.inbox.providers import inbox_counts
     from app.models import User
-    from app.signing.inbox import SECTION, signatures_to_give
+    from app.signing.inbox import SECTION
+    from app.signing.inbox import signatures_to_give
 
     first, later = approved_world(app), approved_world(app, suffix=" (west)")
     issue(app, first)

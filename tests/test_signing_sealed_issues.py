@@ -6,9 +6,20 @@ import sqlalchemy as sa
 from app import seal
 from app.auth.two_factor import encrypt_secret
 from app.extensions import db
-from app.models import TLP, Document, IncidentPlan, Phase, PlanSection, PlanStatus, Role, SignatureRequest, User
+from app.models import TLP
+from app.models import Document
+from app.models import IncidentPlan
+from app.models import Phase
+from app.models import PlanSection
+from app.models import PlanStatus
+from app.models import Role
+from app.models import SignatureRequest
+from app.models import User
 from tests import factories as f
-from tests.signing_helpers import approved_world, issue, sign, state
+from tests.signing_helpers import approved_world
+from tests.signing_helpers import issue
+from tests.signing_helpers import sign
+from tests.signing_helpers import state
 
 
 def test_a_plan_is_sealed_when_issued_for_review_and_again_when_approved(app):

@@ -5,11 +5,18 @@ import re
 
 import sqlalchemy as sa
 
-from app import pki, seal
+from app import pki
+from app import seal
 from app.extensions import db
-from app.models import TLP, AuditEvent, Document, Role
+from app.models import TLP
+from app.models import AuditEvent
+from app.models import Document
+from app.models import Role
 from tests import factories as f
-from tests.signing_helpers import approved_world, document_bytes, issue, sign
+from tests.signing_helpers import approved_world
+from tests.signing_helpers import document_bytes
+from tests.signing_helpers import issue
+from tests.signing_helpers import sign
 
 ISSUED = "agreement_for_signature"
 
@@ -131,7 +138,9 @@ def test_issuing_without_a_key_fails_clearly_and_stores_nothing(app, tmp_path):
     assert response.status_code == 503
     assert "could not be sealed" in response.text and "pki init" in response.text
     with app.app_context():
-        from app.models import Agreement, AgreementStatus, SignatureRequest
+        from app.models import Agreement
+        from app.models import AgreementStatus
+        from app.models import SignatureRequest
 
         assert db.session.get(Agreement, world.agreement_id).status is AgreementStatus.APPROVED
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0

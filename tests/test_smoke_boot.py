@@ -1,4 +1,5 @@
-from app.models import TLP, Role
+from app.models import TLP
+from app.models import Role
 from tests import factories
 
 

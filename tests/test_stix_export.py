@@ -4,11 +4,18 @@ import json
 
 import pytest
 import stix2validator
-from stix2.v21 import TLP_AMBER, TLP_GREEN, TLP_RED, TLP_WHITE
+from stix2.v21 import TLP_AMBER
+from stix2.v21 import TLP_GREEN
+from stix2.v21 import TLP_RED
+from stix2.v21 import TLP_WHITE
 
 from app.extensions import db
-from app.models import TLP, Advisory, AdvisoryKind
-from app.stix import TLP_EXTENSION_ID, TLP_MARKING_IDS, bundle
+from app.models import TLP
+from app.models import Advisory
+from app.models import AdvisoryKind
+from app.stix import TLP_EXTENSION_ID
+from app.stix import TLP_MARKING_IDS
+from app.stix import bundle
 from app.stix.export import advisory_objects
 from tests import advisory_world as aw
 
@@ -105,7 +112,9 @@ def test_the_public_edition_is_a_clear_report_without_the_restricted_text(app, w
 def test_an_incident_summary_validates_carries_the_incident_core_extension_and_only_the_shared_fields(app, world):
     """What the reporter and its authority keep between them (stages, services, users affected) never leaves;
     an archived report leaves revoked; the id does not change between versions."""
-    from app.models import IncidentStatus, Organization, utcnow
+    from app.models import IncidentStatus
+    from app.models import Organization
+    from app.models import utcnow
     from app.stix.incidents import incident_objects
     from tests import factories as f
 

@@ -2,18 +2,20 @@
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Task, TaskPriority, TaskStatus, TaskUpdate
-from tests.test_working_groups_helpers import (
-    audit_count,
-    days,
-    last_audit,
-    make_group,
-    make_task,
-    squash,
-    task_row,
-    text,
-    world,
-)
+from app.models import TLP
+from app.models import Task
+from app.models import TaskPriority
+from app.models import TaskStatus
+from app.models import TaskUpdate
+from tests.test_working_groups_helpers import audit_count
+from tests.test_working_groups_helpers import days
+from tests.test_working_groups_helpers import last_audit
+from tests.test_working_groups_helpers import make_group
+from tests.test_working_groups_helpers import make_task
+from tests.test_working_groups_helpers import squash
+from tests.test_working_groups_helpers import task_row
+from tests.test_working_groups_helpers import text
+from tests.test_working_groups_helpers import world
 
 
 def task_form(**kw):

@@ -5,9 +5,21 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, MemberRole, Task, TaskPriority, TaskStatus, User, WorkingGroup, WorkingGroupStatus
+from app.models import TLP
+from app.models import MemberRole
+from app.models import Task
+from app.models import TaskPriority
+from app.models import TaskStatus
+from app.models import User
+from app.models import WorkingGroup
+from app.models import WorkingGroupStatus
 from tests import factories
-from tests.test_working_groups_helpers import csv_column, days, make_group, make_task, text, world
+from tests.test_working_groups_helpers import csv_column
+from tests.test_working_groups_helpers import days
+from tests.test_working_groups_helpers import make_group
+from tests.test_working_groups_helpers import make_task
+from tests.test_working_groups_helpers import text
+from tests.test_working_groups_helpers import world
 
 
 @pytest.fixture

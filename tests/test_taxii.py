@@ -5,11 +5,16 @@ import pytest
 import requests
 import stix2validator
 from taxii2client.exceptions import TAXIIServiceException
-from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
+from taxii2client.v21 import ApiRoot
+from taxii2client.v21 import Collection
+from taxii2client.v21 import Server
+from taxii2client.v21 import as_pages
 
 from app.extensions import db
-from app.models import Agreement, Organization
-from app.stix import REPORT_PART_LABEL, bundle
+from app.models import Agreement
+from app.models import Organization
+from app.stix import REPORT_PART_LABEL
+from app.stix import bundle
 from tests import advisory_world as aw
 from tests import federation_world as fw
 

@@ -4,7 +4,9 @@ import sqlalchemy as sa
 
 from app.decorators import public
 from app.extensions import db
-from app.models import Organization, OrganizationKind, Role
+from app.models import Organization
+from app.models import OrganizationKind
+from app.models import Role
 from tests import factories as f
 from tests.conftest import USING_POSTGRES
 

@@ -14,7 +14,8 @@ from app.extensions import db
 from config import TestConfig
 from tests import factories
 from tests.conftest import make_app
-from tests.test_backup import ROOT, stamp_heads
+from tests.test_backup import ROOT
+from tests.test_backup import stamp_heads
 
 HEADS = sorted(ScriptDirectory(str(ROOT / "migrations")).get_heads())
 PASSWORD = "s3cret-Pw:with@odd/chars"

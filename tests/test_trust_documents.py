@@ -8,7 +8,10 @@ from pypdf import PdfReader
 from app.documents import renders
 from app.extensions import db
 from app.jobs import huey
-from app.models import TLP, Agreement, Risk, Role
+from app.models import TLP
+from app.models import Agreement
+from app.models import Risk
+from app.models import Role
 from config import TestConfig
 from tests import factories as f
 from tests.conftest import make_app

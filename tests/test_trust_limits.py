@@ -3,7 +3,8 @@ MAX_CONTENT_LENGTH; an anonymous or forged request is refused at 2 MiB, before i
 import io
 import re
 
-from app.models import TLP, Role
+from app.models import TLP
+from app.models import Role
 from config import CsrfTestConfig
 from tests import factories
 from tests.attachment_files import PDF

@@ -9,8 +9,15 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, AccountToken, AuditEvent, OutboxEmail, Role, TokenPurpose, User
-from config import ProductionConfig, TestConfig
+from app.models import TLP
+from app.models import AccountToken
+from app.models import AuditEvent
+from app.models import OutboxEmail
+from app.models import Role
+from app.models import TokenPurpose
+from app.models import User
+from config import ProductionConfig
+from config import TestConfig
 from tests import factories
 from tests.conftest import make_app
 from tests.test_backup import ROOT
@@ -255,7 +262,9 @@ def test_mitigations_carry_their_risks_tlp_in_mail_and_calendar(app, tlp):
     from datetime import timedelta
 
     from app.calendar.services import feed_bytes
-    from app.models import Notification, NotificationKind, today
+    from app.models import Notification
+    from app.models import NotificationKind
+    from app.models import today
     from app.notifications.messages import notification_email
 
     with app.app_context():
@@ -325,7 +334,8 @@ def _self_signed(tmp_path):
     import datetime as dt
 
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
@@ -357,7 +367,8 @@ def test_mail_over_tls_refuses_an_unverified_server_and_delivers_to_a_verified_o
 
     from app.notifications import delivery
     from app.notifications.mail import queue_email
-    from tests.mail_server import Inbox, _free_port
+    from tests.mail_server import Inbox
+    from tests.mail_server import _free_port
 
     cert, key = _self_signed(tmp_path)
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -7,19 +7,18 @@
 - conflicts.py treating identical edits as a conflict;
 - signing without the stored bytes' SHA-256 check.
 """
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    TLP,
-    AgreementStatus,
-    ReviewRequest,
-    Role,
-    SentReminder,
-    User,
-)
+from app.models import TLP
+from app.models import AgreementStatus
+from app.models import ReviewRequest
+from app.models import Role
+from app.models import SentReminder
+from app.models import User
 from app.notifications import reminders
 from tests import factories
 
@@ -100,7 +99,8 @@ def test_scope_key_changes_at_midnight(app):
 
 
 def test_an_svg_named_txt_is_refused(app, client_as):
-    from app.attachments.sniff import Refused, identify
+    from app.attachments.sniff import Refused
+    from app.attachments.sniff import identify
 
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>\n'
     plain_svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10"/></svg>\n'
@@ -142,7 +142,8 @@ def test_identical_edits_are_not_a_conflict(app, client_as):
 def test_signing_refuses_when_the_stored_bytes_no_longer_match_their_sha256(app):
     """The issued PDF's bytes were changed in the database after issue (its recorded SHA-256 kept): nobody
     signs them, and nothing about the signature request changes."""
-    from app.models import Document, SignatureRequest
+    from app.models import Document
+    from app.models import SignatureRequest
     from tests import signing_helpers as helpers
 
     world = helpers.approved_world(app)

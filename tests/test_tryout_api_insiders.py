@@ -8,10 +8,14 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditEvent, CorrectiveAction, Role
+from app.models import AuditEvent
+from app.models import CorrectiveAction
+from app.models import Role
 from tests import factories
-from tests.api_helpers import bearer, token_for
-from tests.conftest import drop_shared_app, shared_app
+from tests.api_helpers import bearer
+from tests.api_helpers import token_for
+from tests.conftest import drop_shared_app
+from tests.conftest import shared_app
 
 AREA = "Fuel logistics untested: the generators' tanks ran dry after six hours."
 

@@ -8,7 +8,14 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models import TLP, Agreement, AgreementStatus, PartyRole, Role, User, today, utcnow
+from app.models import TLP
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import PartyRole
+from app.models import Role
+from app.models import User
+from app.models import today
+from app.models import utcnow
 from tests import factories
 
 TITLE = "Dashboard probe agreement"

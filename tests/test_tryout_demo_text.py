@@ -12,7 +12,10 @@ from app.demo import initiatives as demo_initiatives
 from app.demo import working_groups as demo_groups
 from app.extensions import db
 from app.forms import normalize_text
-from app.models import Agreement, AgreementKind, PartyRole, Role
+from app.models import Agreement
+from app.models import AgreementKind
+from app.models import PartyRole
+from app.models import Role
 from tests import factories
 from tests.browser_forms import browser_form_data
 

@@ -5,17 +5,17 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    AuditEvent,
-    Exercise,
-    ExerciseInject,
-    ExerciseParticipant,
-    ExerciseStatus,
-    ParticipantRole,
-    User,
-)
-from tests.conftest import drop_shared_app, shared_app
-from tests.exercise_world import build, client
+from app.models import AuditEvent
+from app.models import Exercise
+from app.models import ExerciseInject
+from app.models import ExerciseParticipant
+from app.models import ExerciseStatus
+from app.models import ParticipantRole
+from app.models import User
+from tests.conftest import drop_shared_app
+from tests.conftest import shared_app
+from tests.exercise_world import build
+from tests.exercise_world import client
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import IncidentReport, IncidentReportStage
-from tests.incident_world import build, client, person
+from app.models import IncidentReport
+from app.models import IncidentReportStage
+from tests.incident_world import build
+from tests.incident_world import client
+from tests.incident_world import person
 from tests.test_incidents import _form
 
 

@@ -7,9 +7,16 @@ import re
 from html import unescape
 
 from app.extensions import db
-from app.models import TLP, Initiative, Mitigation, Organization, Risk, User, utcnow
+from app.models import TLP
+from app.models import Initiative
+from app.models import Mitigation
+from app.models import Organization
+from app.models import Risk
+from app.models import User
+from app.models import utcnow
 from tests import factories
-from tests.test_risks import risk_form, world  # noqa: F401  -- the world fixture
+from tests.test_risks import risk_form  # noqa: F401  -- the world fixture
+from tests.test_risks import world  # noqa: F401  -- the world fixture
 from tests.test_risks_register import heat_cells
 
 # Where build_world puts Org A's risks: (likelihood, impact) by TLP.
@@ -166,7 +173,8 @@ def test_red_initiative_is_offered_to_its_named_recipient_only(app, world):
 def test_only_the_latest_generations_values_are_kept(app, world):
     """Each change makes every reader's filter choices anew (110 kB of <option>s each at 1,000 initiatives): the
     older generations' are dropped, not kept until a store of the whole process fills up."""
-    from app import kept, permissions
+    from app import kept
+    from app import permissions
 
     readers = ("member_a", "member_b", "client")
     sizes = []

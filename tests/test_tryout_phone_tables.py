@@ -10,7 +10,8 @@ import shutil
 import pytest
 
 from app.extensions import db
-from app.models import PlanContact, Role
+from app.models import PlanContact
+from app.models import Role
 from tests import factories
 from tests.conftest import USING_POSTGRES
 

@@ -5,19 +5,18 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    Agreement,
-    AuditEvent,
-    CorrectiveAction,
-    Exercise,
-    Initiative,
-    Mitigation,
-    Risk,
-    Task,
-    User,
-    WorkingGroup,
-)
-from tests.api_helpers import bearer, token_for
+from app.models import Agreement
+from app.models import AuditEvent
+from app.models import CorrectiveAction
+from app.models import Exercise
+from app.models import Initiative
+from app.models import Mitigation
+from app.models import Risk
+from app.models import Task
+from app.models import User
+from app.models import WorkingGroup
+from tests.api_helpers import bearer
+from tests.api_helpers import token_for
 
 COORDINATOR = "coordinator@riverbend.example.com"
 

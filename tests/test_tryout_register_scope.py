@@ -5,7 +5,8 @@ import io
 from pypdf import PdfReader
 
 from app.extensions import db
-from app.models import TLP, Role
+from app.models import TLP
+from app.models import Role
 from tests import factories
 
 

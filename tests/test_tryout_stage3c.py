@@ -7,21 +7,22 @@ import sqlalchemy as sa
 from freezegun import freeze_time
 
 from app.extensions import db
-from app.models import (
-    TLP,
-    AdvisoryStatus,
-    AuditEvent,
-    CorrectiveAction,
-    CorrectiveActionStatus,
-    IncidentReport,
-    IncidentStatus,
-    NotificationKind,
-    Role,
-    User,
-)
+from app.models import TLP
+from app.models import AdvisoryStatus
+from app.models import AuditEvent
+from app.models import CorrectiveAction
+from app.models import CorrectiveActionStatus
+from app.models import IncidentReport
+from app.models import IncidentStatus
+from app.models import NotificationKind
+from app.models import Role
+from app.models import User
 from app.notifications.services import notify
-from tests import api_helpers, factories, incident_world, signing_helpers
+from tests import api_helpers
 from tests import exercise_world as ew
+from tests import factories
+from tests import incident_world
+from tests import signing_helpers
 from tests.security_world import login
 
 START = "2031-03-04 10:00:00"
@@ -297,7 +298,8 @@ def _inbox(client, path: str = "/agreements/") -> int:
 
 
 def test_starting_and_finishing_ones_own_task_shows_in_the_kept_inbox_badge_at_once(kept_app):
-    from app.models import Task, TaskStatus
+    from app.models import Task
+    from app.models import TaskStatus
 
     with freeze_time(START), kept_app.app_context():
         reader, _, _, _ = _shared_world()

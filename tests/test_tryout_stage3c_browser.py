@@ -9,10 +9,18 @@ import requests
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Advisory, AdvisoryStatus, Agreement, Notification, NotificationKind, Role, User
+from app.models import TLP
+from app.models import Advisory
+from app.models import AdvisoryStatus
+from app.models import Agreement
+from app.models import Notification
+from app.models import NotificationKind
+from app.models import Role
+from app.models import User
 from app.notifications.services import notify
 from tests import factories
-from tests.browser import sign_in, sqlite_pass_browser
+from tests.browser import sign_in
+from tests.browser import sqlite_pass_browser
 
 sync_api = sqlite_pass_browser()
 

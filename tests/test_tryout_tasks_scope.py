@@ -6,7 +6,12 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Role, User, WorkingGroup, WorkingGroupMember, today
+from app.models import TLP
+from app.models import Role
+from app.models import User
+from app.models import WorkingGroup
+from app.models import WorkingGroupMember
+from app.models import today
 from tests import factories
 
 PAGES = ("/tasks/", "/", "/inbox/")

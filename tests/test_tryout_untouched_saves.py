@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditEvent, User
+from app.models import AuditEvent
+from app.models import User
 from tests.edit_form_world import seed
 from tests.everyday_helpers import form_data
 

@@ -4,7 +4,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditEvent, Role, User
+from app.models import AuditEvent
+from app.models import Role
+from app.models import User
 from tests import factories
 
 ACTIONS = ("deactivate", "activate", "end-sessions", "two-factor/reset", "invite")

@@ -10,11 +10,15 @@ from freezegun import freeze_time
 
 from app.auth import two_factor
 from app.extensions import db
-from app.models import AuditEvent, BackupCode, Role, User
+from app.models import AuditEvent
+from app.models import BackupCode
+from app.models import Role
+from app.models import User
 from config import TestConfig
 from tests import factories
 from tests.conftest import make_app
-from tests.security_world import PASSWORD, login
+from tests.security_world import PASSWORD
+from tests.security_world import login
 
 # In the future: the memory rate-limit storage expires keys from a thread that sees the real clock.
 START = "2031-03-02 09:00:05"

@@ -9,7 +9,9 @@ import re
 import pytest
 
 from app.extensions import db
-from app.models import TLP, MemberRole, Role
+from app.models import TLP
+from app.models import MemberRole
+from app.models import Role
 from tests import factories
 from tests.browser import sqlite_pass_browser
 from tests.verify_pdfs import blank_pdf

@@ -11,7 +11,8 @@ import pytest
 from app.models import Role
 from app.signing import verify_check
 from tests import factories
-from tests.verify_pdfs import blank_pdf, ring_pdf
+from tests.verify_pdfs import blank_pdf
+from tests.verify_pdfs import ring_pdf
 
 EXCEPTION_NAME = re.compile(r"\b\w*(Error|Exception)\b")
 

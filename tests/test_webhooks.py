@@ -7,12 +7,22 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+from standardwebhooks.webhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
-from app import audit, kinds, records
+from app import audit
+from app import kinds
+from app import records
 from app.extensions import db
-from app.models import TLP, Agreement, DeliveryStatus, Role, User, WebhookDelivery, WebhookEndpoint
-from app.webhooks import delivery, events
+from app.models import TLP
+from app.models import Agreement
+from app.models import DeliveryStatus
+from app.models import Role
+from app.models import User
+from app.models import WebhookDelivery
+from app.models import WebhookEndpoint
+from app.webhooks import delivery
+from app.webhooks import events
 from tests import factories
 from tests.webhook_receiver import Receiver
 

@@ -9,8 +9,15 @@ import sqlalchemy as sa
 
 from app import audit
 from app.extensions import db
-from app.models import TLP, AuditEvent, PartyRole, Role, User, WebhookDelivery, WebhookEndpoint
-from app.webhooks import delivery, outbox
+from app.models import TLP
+from app.models import AuditEvent
+from app.models import PartyRole
+from app.models import Role
+from app.models import User
+from app.models import WebhookDelivery
+from app.models import WebhookEndpoint
+from app.webhooks import delivery
+from app.webhooks import outbox
 from tests import factories
 from tests.webhook_receiver import Receiver
 

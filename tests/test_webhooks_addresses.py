@@ -6,8 +6,10 @@ import socket
 
 import pytest
 
-from app.webhooks import addresses, transport
-from config import ProductionConfig, TestConfig
+from app.webhooks import addresses
+from app.webhooks import transport
+from config import ProductionConfig
+from config import TestConfig
 from tests.conftest import make_app
 from tests.webhook_receiver import Receiver
 
@@ -89,7 +91,8 @@ def test_production_takes_https_only(resolver):
 
 def test_registration_refuses_an_internal_address_on_the_form(strict_app):
     from app.extensions import db
-    from app.models import Role, WebhookEndpoint
+    from app.models import Role
+    from app.models import WebhookEndpoint
     from tests import factories
 
     with strict_app.app_context():
@@ -125,8 +128,11 @@ def test_the_send_checks_the_address_again(strict_app, resolver):
     import sqlalchemy as sa
 
     from app.extensions import db
-    from app.models import TLP, Role, WebhookDelivery
-    from app.webhooks import delivery, services
+    from app.models import TLP
+    from app.models import Role
+    from app.models import WebhookDelivery
+    from app.webhooks import delivery
+    from app.webhooks import services
     from tests import factories
 
     answers, _ = resolver

@@ -7,7 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditEvent, Role, WebhookEndpoint
+from app.models import AuditEvent
+from app.models import Role
+from app.models import WebhookEndpoint
 from tests import factories
 from tests.browser import sign_in
 

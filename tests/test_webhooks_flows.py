@@ -10,10 +10,15 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Organization, WebhookDelivery, WebhookEndpoint
-from app.webhooks import delivery, events
-from tests import advisory_world, incident_world
+from app.models import TLP
+from app.models import Organization
+from app.models import WebhookDelivery
+from app.models import WebhookEndpoint
+from app.webhooks import delivery
+from app.webhooks import events
+from tests import advisory_world
 from tests import factories as f
+from tests import incident_world
 from tests import signing_helpers as signing
 from tests.webhook_receiver import Receiver
 
@@ -107,7 +112,8 @@ def test_an_agreement_issued_signed_and_executed_on_the_pages(app, receiver):
 def test_an_incident_stage_submitted_on_the_page(app, receiver):
     world = incident_world.build(app, title="Ransomware at the Northern substation", tlp=TLP.AMBER)
     with app.app_context():
-        from app.models import IncidentReport, User
+        from app.models import IncidentReport
+        from app.models import User
 
         third = db.session.scalar(sa.select(User).where(User.email == world.emails["third_coordinator"]))
         client_org = db.session.scalar(sa.select(User).where(User.email == world.emails["client_member"]))

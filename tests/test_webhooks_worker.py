@@ -15,10 +15,14 @@ from standardwebhooks.webhooks import Webhook
 
 from app.extensions import db
 from app.jobs import huey
-from app.models import TLP, DeliveryStatus, Role, WebhookDelivery
+from app.models import TLP
+from app.models import DeliveryStatus
+from app.models import Role
+from app.models import WebhookDelivery
 from config import TestConfig
 from tests import factories
-from tests.conftest import USING_POSTGRES, make_app
+from tests.conftest import USING_POSTGRES
+from tests.conftest import make_app
 from tests.webhook_receiver import Receiver
 from tests.worker_process import worker_process
 

@@ -2,17 +2,19 @@
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, MemberRole, WorkingGroup, WorkingGroupStatus, today
+from app.models import TLP
+from app.models import MemberRole
+from app.models import WorkingGroup
+from app.models import WorkingGroupStatus
+from app.models import today
 from tests import factories
-from tests.test_working_groups_helpers import (
-    audit_count,
-    group_row,
-    last_audit,
-    make_group,
-    member_ids,
-    text,
-    world,
-)
+from tests.test_working_groups_helpers import audit_count
+from tests.test_working_groups_helpers import group_row
+from tests.test_working_groups_helpers import last_audit
+from tests.test_working_groups_helpers import make_group
+from tests.test_working_groups_helpers import member_ids
+from tests.test_working_groups_helpers import text
+from tests.test_working_groups_helpers import world
 
 
 def group_form(**kw):

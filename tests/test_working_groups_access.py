@@ -2,18 +2,18 @@
 import pytest
 
 from app.extensions import db
-from app.models import TLP, User, WorkingGroup
+from app.models import TLP
+from app.models import User
+from app.models import WorkingGroup
 from tests import factories
-from tests.test_working_groups_helpers import (
-    audit_count,
-    csv_column,
-    group_row,
-    make_group,
-    make_task,
-    task_row,
-    text,
-    world,
-)
+from tests.test_working_groups_helpers import audit_count
+from tests.test_working_groups_helpers import csv_column
+from tests.test_working_groups_helpers import group_row
+from tests.test_working_groups_helpers import make_group
+from tests.test_working_groups_helpers import make_task
+from tests.test_working_groups_helpers import task_row
+from tests.test_working_groups_helpers import text
+from tests.test_working_groups_helpers import world
 
 GOV = ("coord_gov", "member_gov", "exec_gov")
 WATER = ("coord_water", "member_water", "exec_water")

@@ -10,7 +10,13 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditEvent, MemberRole, Role, Task, User, WorkingGroup, today
+from app.models import AuditEvent
+from app.models import MemberRole
+from app.models import Role
+from app.models import Task
+from app.models import User
+from app.models import WorkingGroup
+from app.models import today
 from tests import factories
 
 ROLES = {"coord": Role.COORDINATOR, "member": Role.MEMBER, "exec": Role.EXECUTIVE}

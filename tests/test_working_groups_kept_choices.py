@@ -9,10 +9,19 @@ from html import unescape
 import pytest
 
 from app.extensions import db
-from app.models import TLP, Initiative, MemberRole, User, WorkingGroup, WorkingGroupMember, utcnow
+from app.models import TLP
+from app.models import Initiative
+from app.models import MemberRole
+from app.models import User
+from app.models import WorkingGroup
+from app.models import WorkingGroupMember
+from app.models import utcnow
 from tests import factories
-from tests.test_working_groups_access import EVERYONE, GROUPS, shared  # noqa: F401  -- the shared fixture
-from tests.test_working_groups_helpers import make_group, text
+from tests.test_working_groups_access import EVERYONE  # noqa: F401  -- the shared fixture
+from tests.test_working_groups_access import GROUPS  # noqa: F401  -- the shared fixture
+from tests.test_working_groups_access import shared  # noqa: F401  -- the shared fixture
+from tests.test_working_groups_helpers import make_group
+from tests.test_working_groups_helpers import text
 
 
 def offered(client, url: str, name: str) -> set[str]:

@@ -1,15 +1,15 @@
 """Members of a working group: add, change role, remove (refused while they hold open tasks)."""
 from app.extensions import db
-from app.models import TLP, TaskStatus, User
-from tests.test_working_groups_helpers import (
-    audit_count,
-    last_audit,
-    make_group,
-    make_task,
-    member_ids,
-    text,
-    world,
-)
+from app.models import TLP
+from app.models import TaskStatus
+from app.models import User
+from tests.test_working_groups_helpers import audit_count
+from tests.test_working_groups_helpers import last_audit
+from tests.test_working_groups_helpers import make_group
+from tests.test_working_groups_helpers import make_task
+from tests.test_working_groups_helpers import member_ids
+from tests.test_working_groups_helpers import text
+from tests.test_working_groups_helpers import world
 
 
 def test_adding_a_member_from_another_org_makes_it_a_participant(app, client_as):

@@ -5,9 +5,15 @@ from html.parser import HTMLParser
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Organization, User
+from app.models import Organization
+from app.models import User
 from tests.conftest import make_app
-from tests.security_world import app_rules, build_url, client_for, fill_form, page_forms, seed_world
+from tests.security_world import app_rules
+from tests.security_world import build_url
+from tests.security_world import client_for
+from tests.security_world import fill_form
+from tests.security_world import page_forms
+from tests.security_world import seed_world
 
 PAYLOAD = '"><img src=x onerror=alert(1)><script>alert(2)</script>tpl{{7*7}}end'
 NAME_PAYLOAD = "<svg onload=alert(3)>tpl{{7*7}}end"

@@ -3,8 +3,10 @@ with the status and body the test sets (`receiver.status = 500`, `receiver.answe
 the statuses of the next answers, before `status` again)."""
 import threading
 import time
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from dataclasses import field
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 
 
 @dataclass

@@ -4,20 +4,20 @@ register, or tasks in one of their working groups). Authors see counts; the deta
 organisation. Authorise first, flush, audit; never commit."""
 import sqlalchemy as sa
 
-from app import audit, kinds, permissions
+from app import audit
+from app import kinds
+from app import permissions
 from app.extensions import db
-from app.models import (
-    AcknowledgementStatus,
-    ActionKind,
-    Advisory,
-    AdvisoryAcknowledgement,
-    AdvisoryAction,
-    Risk,
-    Task,
-    User,
-    WorkingGroup,
-    utcnow,
-)
+from app.models import AcknowledgementStatus
+from app.models import ActionKind
+from app.models import Advisory
+from app.models import AdvisoryAcknowledgement
+from app.models import AdvisoryAction
+from app.models import Risk
+from app.models import Task
+from app.models import User
+from app.models import WorkingGroup
+from app.models import utcnow
 
 KIND = kinds.by_model(Advisory).key  # its audit actions' key (app/kinds.py)
 

@@ -1,19 +1,28 @@
 """Advisory forms; forms never write. Related records (co-authors, recipients, links) are offered from the
 editor's scopes, so a forged id is "Not a valid choice"."""
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import Optional
+from wtforms.validators import ValidationError
 
-from app.forms import (
-    ModelForm,
-    MultiCheckboxField,
-    RiskFromRecordForm,  # noqa: F401  -- re-exported: the advisory's one-step risk
-    VersionedForm,
-    enum_select,
-    record_choices,
-    sectors_field,
-)
-from app.models import TLP, AcknowledgementStatus, AdvisoryKind, Severity, today
+from app.forms import ModelForm
+from app.forms import MultiCheckboxField
+from app.forms import RiskFromRecordForm  # noqa: F401  -- re-exported: the advisory's one-step risk
+from app.forms import VersionedForm
+from app.forms import enum_select
+from app.forms import record_choices
+from app.forms import sectors_field
+from app.models import TLP
+from app.models import AcknowledgementStatus
+from app.models import AdvisoryKind
+from app.models import Severity
+from app.models import today
 
 MARKDOWN_MAX = 100_000
 LINKS = ("co_authors", "recipients", "risks", "incident_reports", "agreements")

@@ -6,19 +6,22 @@ import sqlalchemy as sa
 
 from app import permissions
 from app.extensions import db
-from app.inbox.providers import Branch, EntryRow, InboxEntry, due_note, entry_row, provider
-from app.models import (
-    Advisory,
-    AdvisoryAcknowledgement,
-    AdvisoryAuthor,
-    AdvisoryKind,
-    AdvisoryRecipient,
-    AdvisoryStatus,
-    Role,
-    Severity,
-    User,
-    today,
-)
+from app.inbox.providers import Branch
+from app.inbox.providers import EntryRow
+from app.inbox.providers import InboxEntry
+from app.inbox.providers import due_note
+from app.inbox.providers import entry_row
+from app.inbox.providers import provider
+from app.models import Advisory
+from app.models import AdvisoryAcknowledgement
+from app.models import AdvisoryAuthor
+from app.models import AdvisoryKind
+from app.models import AdvisoryRecipient
+from app.models import AdvisoryStatus
+from app.models import Role
+from app.models import Severity
+from app.models import User
+from app.models import today
 from app.template_helpers import row_url
 
 APPROVE = "Advisories to approve"

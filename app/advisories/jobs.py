@@ -1,5 +1,6 @@
 """Background job of advisories: the acknowledgement reminders, once a day."""
-from app.jobs import crontab, periodic_job
+from app.jobs import crontab
+from app.jobs import periodic_job
 
 
 @periodic_job(crontab(minute="20", hour="6"))

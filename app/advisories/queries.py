@@ -1,27 +1,27 @@
 """The advisory list and the sharing feed: filters from the query string on visible_advisories (an invalid
 value is ignored), and which of the rows the reader may read in their restricted edition."""
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from collections.abc import Mapping
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import listing, permissions
+from app import listing
+from app import permissions
 from app.extensions import db
-from app.models import (
-    PUBLISHED,
-    TLP,
-    AdvisoryAcknowledgement,
-    AdvisoryAuthor,
-    AdvisoryKind,
-    AdvisoryRead,
-    AdvisoryRecipient,
-    AdvisoryStatus,
-    Sector,
-    Severity,
-    User,
-    sector_filter,
-)
+from app.models import PUBLISHED
+from app.models import TLP
 from app.models import Advisory as Adv
+from app.models import AdvisoryAcknowledgement
+from app.models import AdvisoryAuthor
+from app.models import AdvisoryKind
+from app.models import AdvisoryRead
+from app.models import AdvisoryRecipient
+from app.models import AdvisoryStatus
+from app.models import Sector
+from app.models import Severity
+from app.models import User
+from app.models import sector_filter
 
 SORTABLE = {"reference": Adv.reference, "title": Adv.title, "status": Adv.status, "severity": Adv.severity,
             "released": Adv.released_at, "updated": Adv.updated_at}

@@ -9,8 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Advisory, today
-from app.notifications.reminders import coordinators_of, remind_once, settle
+from app.models import Advisory
+from app.models import today
+from app.notifications.reminders import coordinators_of
+from app.notifications.reminders import remind_once
+from app.notifications.reminders import settle
 
 KIND = "advisory_ack"
 THRESHOLD = "overdue"

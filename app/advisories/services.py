@@ -8,20 +8,21 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app import audit, kinds, permissions, records
+from app import audit
+from app import kinds
+from app import permissions
+from app import records
 from app.extensions import db
-from app.models import (
-    TLP,
-    Advisory,
-    AdvisoryAuthor,
-    AdvisoryRecipient,
-    AdvisoryStatus,
-    NotificationKind,
-    Organization,
-    User,
-    sector_filter,
-    utcnow,
-)
+from app.models import TLP
+from app.models import Advisory
+from app.models import AdvisoryAuthor
+from app.models import AdvisoryRecipient
+from app.models import AdvisoryStatus
+from app.models import NotificationKind
+from app.models import Organization
+from app.models import User
+from app.models import sector_filter
+from app.models import utcnow
 from app.notifications.reminders import coordinators_of
 from app.notifications.services import notify
 from app.stix.export import imported_tlp

@@ -1,19 +1,33 @@
 """Agreement create/edit form, with the parties as a repeatable block of sub-forms."""
-from wtforms import BooleanField, DateField, FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField
+from wtforms import DateField
+from wtforms import FieldList
+from wtforms import FormField
+from wtforms import IntegerField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired
+from wtforms.validators import Email
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
+from wtforms.validators import ValidationError
 
-from app.forms import (
-    ModelForm,
-    RecipientsField,
-    VersionedForm,
-    enum_select,
-    record_choices,
-    sectors_field,
-    status_change_form,
-    tlp_field,
-)
-from app.models import AgreementKind, AgreementStatus, PartyRole, Sector
+from app.forms import ModelForm
+from app.forms import RecipientsField
+from app.forms import VersionedForm
+from app.forms import enum_select
+from app.forms import record_choices
+from app.forms import sectors_field
+from app.forms import status_change_form
+from app.forms import tlp_field
+from app.models import AgreementKind
+from app.models import AgreementStatus
+from app.models import PartyRole
+from app.models import Sector
 
 BLANK_PARTY_ROWS = 2
 MAX_PARTIES = 40

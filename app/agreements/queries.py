@@ -4,24 +4,25 @@ list has), sorting, eager loading and the CSV columns.
 The page and its CSV are built from the same statement, so the export holds exactly the rows
 the user sees under the current filters.
 """
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from collections.abc import Mapping
 
 import sqlalchemy as sa
 from flask import request
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
-from app import listing, permissions
+from app import listing
+from app import permissions
 from app.extensions import db
-from app.models import (
-    Agreement,
-    AgreementKind,
-    AgreementParty,
-    AgreementStatus,
-    Organization,
-    PartyRole,
-    User,
-    sector_filter,
-)
+from app.models import Agreement
+from app.models import AgreementKind
+from app.models import AgreementParty
+from app.models import AgreementStatus
+from app.models import Organization
+from app.models import PartyRole
+from app.models import User
+from app.models import sector_filter
 
 SEARCH_COLUMNS = (Agreement.reference, Agreement.title, Agreement.summary, Agreement.terms)
 

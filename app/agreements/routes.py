@@ -3,29 +3,38 @@
 Every load goes through get_visible_agreement(): an agreement out of the user's scope is 404 on
 every sub-route; in scope but not allowed is 403 (checked here and again in the services).
 """
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app import lifecycle, listing, permissions, records
-from app.agreements import bp, queries, services
-from app.agreements.forms import AgreementForm, AgreementStatusForm
+from app import lifecycle
+from app import listing
+from app import permissions
+from app import records
+from app.agreements import bp
+from app.agreements import queries
+from app.agreements import services
+from app.agreements.forms import AgreementForm
+from app.agreements.forms import AgreementStatusForm
 from app.extensions import db
 from app.form_rows import apply_row_action
-from app.forms import ReviewStepForm, with_current
+from app.forms import ReviewStepForm
+from app.forms import with_current
 from app.initiatives import services as initiative_services
-from app.models import (
-    SIGNING_STEPS,
-    TLP,
-    Agreement,
-    AgreementKind,
-    AgreementParty,
-    AgreementStatus,
-    Initiative,
-    Organization,
-    Sector,
-    User,
-)
+from app.models import SIGNING_STEPS
+from app.models import TLP
+from app.models import Agreement
+from app.models import AgreementKind
+from app.models import AgreementParty
+from app.models import AgreementStatus
+from app.models import Initiative
+from app.models import Organization
+from app.models import Sector
+from app.models import User
 from app.reviews import services as reviews
 
 

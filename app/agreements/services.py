@@ -6,10 +6,19 @@ removing one is audited as a share/unshare event, with the organisation's name.
 """
 import sqlalchemy as sa
 
-from app import audit, kinds, permissions, records
+from app import audit
+from app import kinds
+from app import permissions
+from app import records
 from app.documents.services import issue_agreement
 from app.extensions import db
-from app.models import Agreement, AgreementParty, AgreementStatus, Organization, PartyRole, User, utcnow
+from app.models import Agreement
+from app.models import AgreementParty
+from app.models import AgreementStatus
+from app.models import Organization
+from app.models import PartyRole
+from app.models import User
+from app.models import utcnow
 from app.reviews import services as reviews
 
 KIND = kinds.by_model(Agreement).key  # its audit actions' key (app/kinds.py)

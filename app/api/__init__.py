@@ -38,10 +38,13 @@ How to add a record kind (one file, app/api/<kinds>.py, imported at the bottom o
 """
 from contextlib import contextmanager
 
-from flask import Blueprint, request
+from flask import Blueprint
+from flask import request
 
-from app.api import tokens, writes
-from app.extensions import csrf, db
+from app.api import tokens
+from app.api import writes
+from app.extensions import csrf
+from app.extensions import db
 from app.transactions import SAFE_METHODS
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -73,26 +76,24 @@ def refused():
 
 
 # One kind a line (two people adding kinds do not edit the same line). Importing attaches the views to bp.
-from app.api import (  # noqa: E402,F401
-    advisories,
-    agreement_parties,
-    agreements,
-    archive,
-    attachments,
-    comments,
-    corrective_actions,
-    docs,
-    documents,
-    exercise_parts,
-    exercises,
-    incident_plan_contacts,
-    incident_plans,
-    incidents,
-    initiatives,
-    milestones,
-    mitigations,
-    notifications,
-    risks,
-    working_group_writes,
-    working_groups,
-)
+from app.api import advisories  # noqa: E402,F401
+from app.api import agreement_parties  # noqa: E402,F401
+from app.api import agreements  # noqa: E402,F401
+from app.api import archive  # noqa: E402,F401
+from app.api import attachments  # noqa: E402,F401
+from app.api import comments  # noqa: E402,F401
+from app.api import corrective_actions  # noqa: E402,F401
+from app.api import docs  # noqa: E402,F401
+from app.api import documents  # noqa: E402,F401
+from app.api import exercise_parts  # noqa: E402,F401
+from app.api import exercises  # noqa: E402,F401
+from app.api import incident_plan_contacts  # noqa: E402,F401
+from app.api import incident_plans  # noqa: E402,F401
+from app.api import incidents  # noqa: E402,F401
+from app.api import initiatives  # noqa: E402,F401
+from app.api import milestones  # noqa: E402,F401
+from app.api import mitigations  # noqa: E402,F401
+from app.api import notifications  # noqa: E402,F401
+from app.api import risks  # noqa: E402,F401
+from app.api import working_group_writes  # noqa: E402,F401
+from app.api import working_groups  # noqa: E402,F401

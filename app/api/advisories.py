@@ -6,30 +6,38 @@ only (TLP:CLEAR, its own title and text), exactly as the page shows it: the rest
 actions never appear in an answer to that reader. Drafting, co-authoring and release stay on the pages (their
 four-eyes steps are the pages' own).
 """
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Literal
 
-from flask import jsonify, request
+from flask import jsonify
+from flask import request
 from flask_login import current_user
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
+from pydantic import Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
-from app.advisories import distribution, queries
-from app.api import bp, paging, refused
-from app.api.paging import ListQuery, Page
-from app.api.schemas import Body, OrganizationRef, Text
-from app.api.spec import Responses, spec
+from app.advisories import distribution
+from app.advisories import queries
+from app.api import bp
+from app.api import paging
+from app.api import refused
+from app.api.paging import ListQuery
+from app.api.paging import Page
+from app.api.schemas import Body
+from app.api.schemas import OrganizationRef
+from app.api.schemas import Text
+from app.api.spec import Responses
+from app.api.spec import spec
 from app.lifecycle import get_visible
-from app.models import (
-    TLP,
-    AcknowledgementStatus,
-    Advisory,
-    AdvisoryKind,
-    AdvisoryStatus,
-    Sector,
-    Severity,
-)
+from app.models import TLP
+from app.models import AcknowledgementStatus
+from app.models import Advisory
+from app.models import AdvisoryKind
+from app.models import AdvisoryStatus
+from app.models import Sector
+from app.models import Severity
 from app.problems import ProblemError
 
 TAGS = ("Advisories",)

@@ -15,26 +15,42 @@ consents at the moment of signing (app/signing/signatures.py), which a bearer to
 token that could sign would be a signature without its signatory. Paper countersignatures need the
 countersigned PDF and the recorder's declaration: the agreement page records them.
 """
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
-from flask import Response, jsonify, request, url_for
+from flask import Response
+from flask import jsonify
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from pydantic import Field
 
 from app import permissions
 from app.agreements import services
-from app.api import bp, refused, writes
-from app.api.agreements import TAGS, PartyIn, PartyOut, _party_rows, get_visible_agreement
-from app.api.schemas import Body, IfMatch, OrganizationRef, RecordId, RecordOut, Text, UserRef, list_of
-from app.api.spec import Responses, spec
+from app.api import bp
+from app.api import refused
+from app.api import writes
+from app.api.agreements import TAGS
+from app.api.agreements import PartyIn
+from app.api.agreements import PartyOut
+from app.api.agreements import _party_rows
+from app.api.agreements import get_visible_agreement
+from app.api.schemas import Body
+from app.api.schemas import IfMatch
+from app.api.schemas import OrganizationRef
+from app.api.schemas import RecordId
+from app.api.schemas import RecordOut
+from app.api.schemas import Text
+from app.api.schemas import UserRef
+from app.api.schemas import list_of
+from app.api.spec import Responses
+from app.api.spec import spec
 from app.extensions import db
-from app.models import (
-    AgreementParty,
-    AgreementStatus,
-    SignatureMethod,
-    SignatureStatus,
-    SigningMode,
-)
+from app.models import AgreementParty
+from app.models import AgreementStatus
+from app.models import SignatureMethod
+from app.models import SignatureStatus
+from app.models import SigningMode
 from app.problems import ProblemError
 from app.seal import SealingFailed
 from app.signing import services as signing

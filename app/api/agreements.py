@@ -4,31 +4,44 @@
 documents (/api/v1/agreements/<id>/documents),
 POST /api/v1/agreements/<id>/transitions.
 """
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
-from flask import jsonify, request, url_for
+from flask import jsonify
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from pydantic import Field
 
 from app import permissions
-from app.agreements import queries, services
-from app.api import bp, paging, refused, writes
-from app.api.documents import DocumentList, document_list
-from app.api.paging import ListQuery, Page
-from app.api.schemas import Body, FromRecord, IfMatch, OrganizationRef, RecordOut, Text
-from app.api.spec import Responses, spec
+from app.agreements import queries
+from app.agreements import services
+from app.api import bp
+from app.api import paging
+from app.api import refused
+from app.api import writes
+from app.api.documents import DocumentList
+from app.api.documents import document_list
+from app.api.paging import ListQuery
+from app.api.paging import Page
+from app.api.schemas import Body
+from app.api.schemas import FromRecord
+from app.api.schemas import IfMatch
+from app.api.schemas import OrganizationRef
+from app.api.schemas import RecordOut
+from app.api.schemas import Text
+from app.api.spec import Responses
+from app.api.spec import spec
 from app.extensions import db
 from app.lifecycle import get_visible
-from app.models import (
-    SIGNING_STEPS,
-    TLP,
-    Agreement,
-    AgreementKind,
-    AgreementStatus,
-    Organization,
-    PartyRole,
-    Sector,
-)
+from app.models import SIGNING_STEPS
+from app.models import TLP
+from app.models import Agreement
+from app.models import AgreementKind
+from app.models import AgreementStatus
+from app.models import Organization
+from app.models import PartyRole
+from app.models import Sector
 
 TAGS = ("Agreements",)
 SUMMARY_MAX, TERMS_MAX = 5_000, 100_000  # as the agreement form (app/agreements/forms.py)

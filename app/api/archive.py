@@ -12,12 +12,16 @@ from datetime import datetime
 
 from flask import jsonify
 from flask_login import current_user
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
+from pydantic import Field
 
-from app import kinds, permissions
+from app import kinds
+from app import permissions
 from app.agreements import services as agreements
-from app.api import bp, record_paths
-from app.api.spec import Responses, spec
+from app.api import bp
+from app.api import record_paths
+from app.api.spec import Responses
+from app.api.spec import spec
 from app.exercises import improvement
 from app.exercises import services as exercises
 from app.extensions import db

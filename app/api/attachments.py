@@ -13,17 +13,31 @@ service (app/attachments/services.py): the same size limits (413), type sniffing
 (415), the same permission (403: a released advisory takes no files), audited with the token's name.
 """
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
+from typing import Any
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app
+from flask import jsonify
+from flask import request
+from flask import url_for
 from flask_login import current_user
-from pydantic import BaseModel, Field, WithJsonSchema
+from pydantic import BaseModel
+from pydantic import Field
+from pydantic import WithJsonSchema
 
-from app import kinds, permissions
-from app.api import bp, paging, record_paths, writes
-from app.api.schemas import RecordOut, UserRef, list_of
-from app.api.spec import Responses, spec
-from app.attachments import queries, services
+from app import kinds
+from app import permissions
+from app.api import bp
+from app.api import paging
+from app.api import record_paths
+from app.api import writes
+from app.api.schemas import RecordOut
+from app.api.schemas import UserRef
+from app.api.schemas import list_of
+from app.api.spec import Responses
+from app.api.spec import spec
+from app.attachments import queries
+from app.attachments import services
 from app.attachments.sniff import Refused
 from app.extensions import db
 from app.models import Attachment

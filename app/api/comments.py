@@ -7,19 +7,29 @@ and what a comment may hold (422 naming `body`), notifies the followers and audi
 """
 from datetime import datetime
 
-from flask import jsonify, request, url_for
+from flask import jsonify
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from pydantic import Field
 
-from app import kinds, permissions
-from app.api import bp, paging
-from app.api.paging import ListQuery, Page
-from app.api.schemas import Body, RecordOut, UserRef
-from app.api.spec import Responses, spec
-from app.api.writes import created, field_error
+from app import kinds
+from app import permissions
+from app.api import bp
+from app.api import paging
+from app.api.paging import ListQuery
+from app.api.paging import Page
+from app.api.schemas import Body
+from app.api.schemas import RecordOut
+from app.api.schemas import UserRef
+from app.api.spec import Responses
+from app.api.spec import spec
+from app.api.writes import created
+from app.api.writes import field_error
 from app.comments import services
 from app.extensions import db
-from app.models import COMMENT_MAX_CHARS, Comment
+from app.models import COMMENT_MAX_CHARS
+from app.models import Comment
 
 TAGS = ("Comments",)
 

@@ -3,22 +3,38 @@
 /api/v1/corrective-actions/, /api/v1/corrective-actions/<id>, PATCH …/<id> (If-Match), POST …/<id>/transitions.
 An update here changes the action's own fields; its organisation, contact, objective and links stay as they are.
 """
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
-from flask import jsonify, request
+from flask import jsonify
+from flask import request
 from flask_login import current_user
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
+from pydantic import Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
-from app.api import bp, paging, refused, writes
-from app.api.paging import ListQuery, Page
-from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text, UserRef, transition_of
-from app.api.spec import Responses, spec
+from app.api import bp
+from app.api import paging
+from app.api import refused
+from app.api import writes
+from app.api.paging import ListQuery
+from app.api.paging import Page
+from app.api.schemas import Body
+from app.api.schemas import IfMatch
+from app.api.schemas import OrganizationRef
+from app.api.schemas import RecordOut
+from app.api.schemas import Text
+from app.api.schemas import UserRef
+from app.api.schemas import transition_of
+from app.api.spec import Responses
+from app.api.spec import spec
 from app.corrective_actions import queries
 from app.exercises import improvement
 from app.lifecycle import get_visible
-from app.models import CapabilityElement, CorrectiveAction, CorrectiveActionStatus
+from app.models import CapabilityElement
+from app.models import CorrectiveAction
+from app.models import CorrectiveActionStatus
 
 TAGS = ("Exercises",)
 TEXT_MAX = 20_000  # as the corrective action form (app/forms.py)

@@ -5,7 +5,10 @@ sites read it too). Open to everyone: it describes the API, never a record.
 from pathlib import Path
 
 import flask_swagger_ui
-from flask import abort, jsonify, render_template, send_from_directory
+from flask import abort
+from flask import jsonify
+from flask import render_template
+from flask import send_from_directory
 
 from app.api import bp
 from app.api.spec import openapi_document

@@ -7,17 +7,22 @@ pages serve (never rendered again), through the same scope (permissions.visible_
 import re
 from datetime import datetime
 
-from flask import Response, jsonify, url_for
+from flask import Response
+from flask import jsonify
+from flask import url_for
 from flask_login import current_user
 from pydantic import Field
 
 from app import permissions
 from app.api import bp
-from app.api.schemas import RecordOut, list_of
-from app.api.spec import Responses, spec
+from app.api.schemas import RecordOut
+from app.api.schemas import list_of
+from app.api.spec import Responses
+from app.api.spec import spec
 from app.documents.services import issued_documents
 from app.extensions import db
-from app.models import TLP, Document
+from app.models import TLP
+from app.models import Document
 
 TAGS = ("Documents",)
 

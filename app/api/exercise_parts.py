@@ -8,25 +8,48 @@ or remove these parts, so neither does the API. POST …/corrective-actions adds
 (the lead's coordinators, once conducted). An undelivered inject is controller material: only readers of
 the MSEL list it, and anyone else gets 404 for it, as on the page.
 """
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
-from flask import jsonify, request, url_for
+from flask import jsonify
+from flask import request
+from flask import url_for
 from flask_login import current_user
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices
+from pydantic import Field
 
 from app import permissions
-from app.api import bp, refused, writes
+from app.api import bp
+from app.api import refused
+from app.api import writes
 from app.api.corrective_actions import TEXT_MAX as ACTION_TEXT_MAX
 from app.api.corrective_actions import CorrectiveActionOut
 from app.api.corrective_actions import _answer as action_answer
 from app.api.exercises import TAGS
-from app.api.schemas import Body, FromRecord, OrganizationRef, RecordId, RecordOut, Text, UserRef, list_of
-from app.api.spec import Responses, spec
-from app.exercises import improvement, services
-from app.exercises.parts import DETAIL_OPTIONS, get_inject, get_objective, visible_injects
+from app.api.schemas import Body
+from app.api.schemas import FromRecord
+from app.api.schemas import OrganizationRef
+from app.api.schemas import RecordId
+from app.api.schemas import RecordOut
+from app.api.schemas import Text
+from app.api.schemas import UserRef
+from app.api.schemas import list_of
+from app.api.spec import Responses
+from app.api.spec import spec
+from app.exercises import improvement
+from app.exercises import services
+from app.exercises.parts import DETAIL_OPTIONS
+from app.exercises.parts import get_inject
+from app.exercises.parts import get_objective
+from app.exercises.parts import visible_injects
 from app.extensions import db
 from app.lifecycle import get_visible
-from app.models import CORE_CAPABILITIES, CapabilityElement, Exercise, ParticipantRole, Rating, User
+from app.models import CORE_CAPABILITIES
+from app.models import CapabilityElement
+from app.models import Exercise
+from app.models import ParticipantRole
+from app.models import Rating
+from app.models import User
 
 TEXT_MAX = 100_000  # as the exercise forms (app/exercises/forms.py)
 

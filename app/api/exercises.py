@@ -4,21 +4,41 @@
 POST /api/v1/exercises/<id>/transitions. Participants, objectives, injects and corrective actions: app/api/exercise_parts.py.
 An update here keeps the exercise's plan, organisations, agreements and recipients as they are.
 """
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 
-from flask import jsonify, request, url_for
+from flask import jsonify
+from flask import request
+from flask import url_for
 from flask_login import current_user
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime
+from pydantic import BaseModel
+from pydantic import Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
-from app.api import bp, paging, refused, writes
-from app.api.paging import ListQuery, Page
-from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text, transition_of
-from app.api.spec import Responses, spec
-from app.exercises import queries, services
+from app.api import bp
+from app.api import paging
+from app.api import refused
+from app.api import writes
+from app.api.paging import ListQuery
+from app.api.paging import Page
+from app.api.schemas import Body
+from app.api.schemas import IfMatch
+from app.api.schemas import OrganizationRef
+from app.api.schemas import RecordOut
+from app.api.schemas import Text
+from app.api.schemas import transition_of
+from app.api.spec import Responses
+from app.api.spec import spec
+from app.exercises import queries
+from app.exercises import services
 from app.lifecycle import get_visible
-from app.models import TLP, Exercise, ExerciseStatus, ExerciseType
+from app.models import TLP
+from app.models import Exercise
+from app.models import ExerciseStatus
+from app.models import ExerciseType
 
 TAGS = ("Exercises",)
 TEXT_MAX = 100_000  # as the exercise form (app/exercises/forms.py)

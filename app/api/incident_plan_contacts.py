@@ -8,29 +8,39 @@ read at /api/v1/incident-plans/<id> and submitted for review with POST …/<id>/
 GET/POST /api/v1/incident-plans/<id>/contacts/, PATCH/DELETE …/contacts/<contact_id> (If-Match: the contact's
 version): the roster of a draft plan, through the same services as the contact form.
 """
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Literal
 
-from flask import jsonify, request, url_for
+from flask import jsonify
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from pydantic import Field
 
 from app import permissions
-from app.api import bp, refused, writes
-from app.api.incident_plans import (
-    TAGS,
-    ContactOut,
-    IncidentPlanOut,
-    _answer,
-    get_visible_plan,
-    get_writable_plan,
-    plan_part,
-)
-from app.api.schemas import Body, IfMatch, RecordOut, Text, list_of
-from app.api.spec import Responses, spec
+from app.api import bp
+from app.api import refused
+from app.api import writes
+from app.api.incident_plans import TAGS
+from app.api.incident_plans import ContactOut
+from app.api.incident_plans import IncidentPlanOut
+from app.api.incident_plans import _answer
+from app.api.incident_plans import get_visible_plan
+from app.api.incident_plans import get_writable_plan
+from app.api.incident_plans import plan_part
+from app.api.schemas import Body
+from app.api.schemas import IfMatch
+from app.api.schemas import RecordOut
+from app.api.schemas import Text
+from app.api.schemas import list_of
+from app.api.spec import Responses
+from app.api.spec import spec
 from app.extensions import db
 from app.incident_plans import services
-from app.models import IncidentPlan, PlanContact, PlanStatus
+from app.models import IncidentPlan
+from app.models import PlanContact
+from app.models import PlanStatus
 
 PHONE = r"^[0-9+()./ \-]*(?:\s*(?:ext\.?|x)\s*[0-9]+)?$"  # as the contact form (app/incident_plans/forms.py)
 EMAIL = r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$"

@@ -5,22 +5,48 @@ update, the review/approval lifecycle, sections, and the plan's PDF (the page's 
 POST …/<id>/sections/, PATCH …/<id>/sections/<section_id> (If-Match), GET …/<id>.pdf.
 """
 import re
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
-from flask import abort, current_app, jsonify, request, url_for
+from flask import abort
+from flask import current_app
+from flask import jsonify
+from flask import request
+from flask import url_for
 from flask_login import current_user
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel
+from pydantic import Field
+from pydantic import field_validator
 from sqlalchemy.orm import selectinload
 
 from app import permissions
-from app.api import bp, paging, refused, writes
-from app.api.paging import ListQuery, Page
-from app.api.schemas import Body, IfMatch, OrganizationRef, RecordId, RecordOut, Text, UserRef
-from app.api.spec import Responses, spec
+from app.api import bp
+from app.api import paging
+from app.api import refused
+from app.api import writes
+from app.api.paging import ListQuery
+from app.api.paging import Page
+from app.api.schemas import Body
+from app.api.schemas import IfMatch
+from app.api.schemas import OrganizationRef
+from app.api.schemas import RecordId
+from app.api.schemas import RecordOut
+from app.api.schemas import Text
+from app.api.schemas import UserRef
+from app.api.spec import Responses
+from app.api.spec import spec
 from app.extensions import db
-from app.incident_plans import queries, services
+from app.incident_plans import queries
+from app.incident_plans import services
 from app.lifecycle import get_visible
-from app.models import TLP, IncidentPlan, Organization, Phase, PlanSection, PlanStatus, Sector, User
+from app.models import TLP
+from app.models import IncidentPlan
+from app.models import Organization
+from app.models import Phase
+from app.models import PlanSection
+from app.models import PlanStatus
+from app.models import Sector
+from app.models import User
 from app.problems import ProblemError
 from app.reviews.services import PICK_REVIEWERS
 

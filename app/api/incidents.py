@@ -7,36 +7,51 @@ POST …/<id>/stages/ (If-Match), POST …/<id>/stages/<stage_id>/acknowledgemen
 POST …/<id>/intermediate-requests (If-Match), GET …/<id>/stages/<stage_id>.pdf.
 """
 import re
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Annotated
 
 import sqlalchemy as sa
-from flask import current_app, jsonify, request, url_for
+from flask import current_app
+from flask import jsonify
+from flask import request
+from flask import url_for
 from flask_login import current_user
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator
+from pydantic import BaseModel
+from pydantic import Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
-from app.api import bp, paging, refused, writes
-from app.api.paging import ListQuery, Page
-from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text, transition_of
-from app.api.spec import Responses, spec
+from app.api import bp
+from app.api import paging
+from app.api import refused
+from app.api import writes
+from app.api.paging import ListQuery
+from app.api.paging import Page
+from app.api.schemas import Body
+from app.api.schemas import IfMatch
+from app.api.schemas import OrganizationRef
+from app.api.schemas import RecordOut
+from app.api.schemas import Text
+from app.api.schemas import transition_of
+from app.api.spec import Responses
+from app.api.spec import spec
 from app.errors import MAX_ID
 from app.extensions import db
-from app.incidents import queries, services
+from app.incidents import queries
+from app.incidents import services
 from app.lifecycle import get_visible
-from app.models import (
-    TLP,
-    GeographicSpread,
-    IncidentReport,
-    IncidentReportStage,
-    IncidentStatus,
-    Organization,
-    Sector,
-    Significance,
-    StageKind,
-    SuspectedCause,
-)
+from app.models import TLP
+from app.models import GeographicSpread
+from app.models import IncidentReport
+from app.models import IncidentReportStage
+from app.models import IncidentStatus
+from app.models import Organization
+from app.models import Sector
+from app.models import Significance
+from app.models import StageKind
+from app.models import SuspectedCause
 
 TAGS = ("Incident reports",)
 MARKDOWN_MAX = 100_000  # as the incident forms (app/incidents/forms.py)

@@ -3,21 +3,39 @@
 /api/v1/initiatives/, /api/v1/initiatives/<id> (its milestones inside), PATCH /api/v1/initiatives/<id>
 (If-Match), POST /api/v1/initiatives/<id>/transitions.
 """
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
-from flask import jsonify, request
+from flask import jsonify
+from flask import request
 from flask_login import current_user
 from pydantic import Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
-from app.api import bp, links, paging, refused, writes
-from app.api.paging import ListQuery, Page
-from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text, transition_of
-from app.api.spec import Responses, spec
-from app.initiatives import queries, services
+from app.api import bp
+from app.api import links
+from app.api import paging
+from app.api import refused
+from app.api import writes
+from app.api.paging import ListQuery
+from app.api.paging import Page
+from app.api.schemas import Body
+from app.api.schemas import IfMatch
+from app.api.schemas import OrganizationRef
+from app.api.schemas import RecordOut
+from app.api.schemas import Text
+from app.api.schemas import transition_of
+from app.api.spec import Responses
+from app.api.spec import spec
+from app.initiatives import queries
+from app.initiatives import services
 from app.lifecycle import get_visible
-from app.models import TLP, Health, Initiative, InitiativeStatus, Sector
+from app.models import TLP
+from app.models import Health
+from app.models import Initiative
+from app.models import InitiativeStatus
+from app.models import Sector
 
 TAGS = ("Initiatives",)
 OBJECTIVE_MAX, DESCRIPTION_MAX, REASON_MAX, NOTE_MAX = 2_000, 100_000, 2_000, 1_000  # as the initiative form

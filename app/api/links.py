@@ -6,7 +6,8 @@ when the reader may read the other record too, as on the pages; else it reads nu
 from flask_login import current_user
 from pydantic import BaseModel
 
-from app import kinds, permissions
+from app import kinds
+from app import permissions
 from app.extensions import db
 
 

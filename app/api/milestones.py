@@ -12,18 +12,26 @@ rule (permissions.can_manage_milestones, 403); every change is audited on the in
 from datetime import date
 
 import sqlalchemy as sa
-from flask import jsonify, request, url_for
+from flask import jsonify
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from pydantic import Field
 
 from app import permissions
-from app.api import bp, writes
-from app.api.initiatives import TAGS, MilestoneOut, get_visible_initiative
-from app.api.schemas import Body, Text
-from app.api.spec import Responses, spec
+from app.api import bp
+from app.api import writes
+from app.api.initiatives import TAGS
+from app.api.initiatives import MilestoneOut
+from app.api.initiatives import get_visible_initiative
+from app.api.schemas import Body
+from app.api.schemas import Text
+from app.api.spec import Responses
+from app.api.spec import spec
 from app.extensions import db
 from app.initiatives import services
-from app.models import Initiative, Milestone
+from app.models import Initiative
+from app.models import Milestone
 
 BASE = "/initiatives/<int:initiative_id>/milestones"
 

@@ -4,20 +4,36 @@
 POST …/<mitigation_id>/transitions (the status form: status, effectiveness, note — coordinators of the risk,
 or the assigned person).
 """
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
-from flask import jsonify, request, url_for
+from flask import jsonify
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from pydantic import Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
-from app.api import bp, refused, writes
+from app.api import bp
+from app.api import refused
+from app.api import writes
 from app.api.risks import get_visible_risk
-from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text, UserRef, list_of
-from app.api.spec import Responses, spec
+from app.api.schemas import Body
+from app.api.schemas import IfMatch
+from app.api.schemas import OrganizationRef
+from app.api.schemas import RecordOut
+from app.api.schemas import Text
+from app.api.schemas import UserRef
+from app.api.schemas import list_of
+from app.api.spec import Responses
+from app.api.spec import spec
 from app.extensions import db
-from app.models import Mitigation, MitigationStatus, Organization, Risk, User
+from app.models import Mitigation
+from app.models import MitigationStatus
+from app.models import Organization
+from app.models import Risk
+from app.models import User
 from app.risks import services
 
 TAGS = ("Risks",)

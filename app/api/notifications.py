@@ -4,20 +4,29 @@ GET /api/v1/notifications/ (own only; `unread=true`), POST /api/v1/notifications
 POST /api/v1/notifications/read-all, GET /api/v1/inbox/. A notification about a record the person can no
 longer read carries no title, reference or detail (as on the page): its `record` is null.
 """
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
 import sqlalchemy as sa
-from flask import jsonify, request
+from flask import jsonify
+from flask import request
 from flask_login import current_user
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
+from pydantic import Field
 
-from app.api import bp, paging
-from app.api.paging import ListQuery, Page
+from app.api import bp
+from app.api import paging
+from app.api.paging import ListQuery
+from app.api.paging import Page
 from app.api.schemas import Body
-from app.api.spec import Responses, spec
+from app.api.spec import Responses
+from app.api.spec import spec
 from app.inbox import providers
-from app.models import TLP, Notification, NotificationKind
-from app.notifications import display, services
+from app.models import TLP
+from app.models import Notification
+from app.models import NotificationKind
+from app.notifications import display
+from app.notifications import services
 
 TAGS = ("Notifications and inbox",)
 

@@ -7,12 +7,17 @@ the pages stable while records change (an update does not move a record to anoth
 import base64
 import binascii
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Generic
+from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import Response, jsonify, request, url_for
+from flask import Response
+from flask import jsonify
+from flask import request
+from flask import url_for
 from flask_login import current_user
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
+from pydantic import Field
 from werkzeug.datastructures import MultiDict
 
 from app.errors import MAX_ID

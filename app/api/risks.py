@@ -3,22 +3,43 @@
 /api/v1/risks/, /api/v1/risks/<id>, PATCH /api/v1/risks/<id> (If-Match), POST /api/v1/risks/<id>/transitions.
 Mitigations, nested under their risk, are in app/api/mitigations.py.
 """
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
-from flask import jsonify, request, url_for
+from flask import jsonify
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from pydantic import Field
 from sqlalchemy.orm import selectinload
 
 from app import permissions
-from app.api import bp, links, paging, refused, writes
-from app.api.paging import ListQuery, Page
-from app.api.schemas import Body, IfMatch, OrganizationRef, RecordOut, Text, transition_of
-from app.api.spec import Responses, spec
+from app.api import bp
+from app.api import links
+from app.api import paging
+from app.api import refused
+from app.api import writes
+from app.api.paging import ListQuery
+from app.api.paging import Page
+from app.api.schemas import Body
+from app.api.schemas import IfMatch
+from app.api.schemas import OrganizationRef
+from app.api.schemas import RecordOut
+from app.api.schemas import Text
+from app.api.schemas import transition_of
+from app.api.spec import Responses
+from app.api.spec import spec
 from app.extensions import db
 from app.lifecycle import get_visible
-from app.models import TLP, Initiative, Risk, RiskLevel, RiskStatus, Sector, Treatment
-from app.risks import queries, services
+from app.models import TLP
+from app.models import Initiative
+from app.models import Risk
+from app.models import RiskLevel
+from app.models import RiskStatus
+from app.models import Sector
+from app.models import Treatment
+from app.risks import queries
+from app.risks import services
 
 TAGS = ("Risks",)
 MARKDOWN_MAX, TEXT_MAX = 100_000, 20_000  # as the risk form (app/risks/forms.py)

@@ -5,9 +5,15 @@ Shared here so the OpenAPI document has one component per name (two kinds' `Orga
 """
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
+from pydantic import AfterValidator
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import StringConstraints
+from pydantic import create_model
 
-from app.forms import CONTROL_CHARACTERS, normalize_text
+from app.forms import CONTROL_CHARACTERS
+from app.forms import normalize_text
 
 
 def _form_text(value: str) -> str:

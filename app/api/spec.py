@@ -10,12 +10,16 @@ import re
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
+from pydantic import Field
 from spectree import Response as Responses  # noqa: F401  -- re-exported for the kinds' modules
-from spectree import SecurityScheme, SecuritySchemeData, SpecTree
+from spectree import SecurityScheme
+from spectree import SecuritySchemeData
+from spectree import SpecTree
 
 from app.errors import MAX_ID
-from app.problems import MEDIA_TYPE, ProblemError
+from app.problems import MEDIA_TYPE
+from app.problems import ProblemError
 
 
 class FieldError(BaseModel):

@@ -17,11 +17,16 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Request, current_app, g
+from flask import Request
+from flask import current_app
+from flask import g
 from limits import parse
 
-from app.extensions import db, limiter
-from app.models import ApiToken, User, utcnow
+from app.extensions import db
+from app.extensions import limiter
+from app.models import ApiToken
+from app.models import User
+from app.models import utcnow
 from app.models.api_token import secret_hash
 from app.problems import ProblemError
 

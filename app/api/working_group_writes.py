@@ -16,36 +16,42 @@ is checked here and named in the 422.
 """
 from datetime import date
 
-from flask import request, url_for
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from pydantic import Field
 
 from app import permissions
-from app.api import bp, refused, writes
-from app.api.schemas import Body, IfMatch, RecordId, Text, transition_of
-from app.api.spec import Responses, spec
-from app.api.working_groups import (
-    TAGS,
-    TaskOut,
-    WorkingGroupOut,
-    get_visible_group,
-    get_visible_task,
-    group_answer,
-    task_answer,
-)
+from app.api import bp
+from app.api import refused
+from app.api import writes
+from app.api.schemas import Body
+from app.api.schemas import IfMatch
+from app.api.schemas import RecordId
+from app.api.schemas import Text
+from app.api.schemas import transition_of
+from app.api.spec import Responses
+from app.api.spec import spec
+from app.api.working_groups import TAGS
+from app.api.working_groups import TaskOut
+from app.api.working_groups import WorkingGroupOut
+from app.api.working_groups import get_visible_group
+from app.api.working_groups import get_visible_task
+from app.api.working_groups import group_answer
+from app.api.working_groups import task_answer
 from app.extensions import db
-from app.forms import TASK_DESCRIPTION_MAX, TASK_LATEST_DUE, TASK_TITLE_MAX
-from app.models import (
-    TLP,
-    Initiative,
-    MemberRole,
-    TaskPriority,
-    TaskStatus,
-    User,
-    WorkingGroup,
-    WorkingGroupStatus,
-    today,
-)
+from app.forms import TASK_DESCRIPTION_MAX
+from app.forms import TASK_LATEST_DUE
+from app.forms import TASK_TITLE_MAX
+from app.models import TLP
+from app.models import Initiative
+from app.models import MemberRole
+from app.models import TaskPriority
+from app.models import TaskStatus
+from app.models import User
+from app.models import WorkingGroup
+from app.models import WorkingGroupStatus
+from app.models import today
 from app.tasks import services as task_services
 from app.working_groups import services
 

@@ -2,28 +2,35 @@
 
 /api/v1/working-groups/, /api/v1/working-groups/<id> (members inside), /api/v1/tasks/, /api/v1/tasks/<id>.
 """
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Literal
 
 from flask import jsonify
 from pydantic import Field
 from sqlalchemy.orm import selectinload
 
-from app.api import bp, links, paging, writes
-from app.api.paging import ListQuery, Page
-from app.api.schemas import FromRecord, OrganizationRef, RecordOut, UserRef
-from app.api.spec import Responses, spec
+from app.api import bp
+from app.api import links
+from app.api import paging
+from app.api import writes
+from app.api.paging import ListQuery
+from app.api.paging import Page
+from app.api.schemas import FromRecord
+from app.api.schemas import OrganizationRef
+from app.api.schemas import RecordOut
+from app.api.schemas import UserRef
+from app.api.spec import Responses
+from app.api.spec import spec
 from app.lifecycle import get_visible
-from app.models import (
-    TLP,
-    MemberRole,
-    Task,
-    TaskPriority,
-    TaskStatus,
-    WorkingGroup,
-    WorkingGroupMember,
-    WorkingGroupStatus,
-)
+from app.models import TLP
+from app.models import MemberRole
+from app.models import Task
+from app.models import TaskPriority
+from app.models import TaskStatus
+from app.models import WorkingGroup
+from app.models import WorkingGroupMember
+from app.models import WorkingGroupStatus
 from app.tasks import queries as task_queries
 from app.working_groups import queries
 

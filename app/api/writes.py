@@ -10,9 +10,12 @@
 """
 import re
 
-from flask import Response, current_app, request
+from flask import Response
+from flask import current_app
+from flask import request
 
-from app.models import InvalidTransition, StaleEdit
+from app.models import InvalidTransition
+from app.models import StaleEdit
 from app.problems import ProblemError
 
 JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")

@@ -12,7 +12,9 @@ def _tokens_of_the_reader():
     from flask_login import current_user
 
     from app.api_tokens.forms import NewTokenForm
-    from app.api_tokens.services import default_expiry, latest_expiry, tokens_of
+    from app.api_tokens.services import default_expiry
+    from app.api_tokens.services import latest_expiry
+    from app.api_tokens.services import tokens_of
 
     def api_tokens():
         return tokens_of(current_user) if current_user.is_authenticated else []

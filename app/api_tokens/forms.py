@@ -1,8 +1,11 @@
 """The account page's form for a new personal access token."""
-from wtforms import DateField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import DateField
+from wtforms import StringField
+from wtforms.validators import DataRequired
+from wtforms.validators import Length
 
-from app.forms import ModelForm, enum_select
+from app.forms import ModelForm
+from app.forms import enum_select
 from app.models import TokenScope
 
 

@@ -1,9 +1,12 @@
 """Create (the secret shown once) and revoke the signed-in user's own API tokens."""
-from flask import abort, render_template, url_for
+from flask import abort
+from flask import render_template
+from flask import url_for
 from flask_login import current_user
 
 from app import lifecycle
-from app.api_tokens import bp, services
+from app.api_tokens import bp
+from app.api_tokens import services
 from app.api_tokens.forms import NewTokenForm
 
 

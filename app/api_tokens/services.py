@@ -3,14 +3,26 @@
 A user only ever sees and revokes their own tokens (an administrator never sees another user's);
 deactivating a user stops all their tokens at once (ApiToken.is_live reads the user's state).
 """
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app import audit, permissions
+from app import audit
+from app import permissions
 from app.extensions import db
-from app.models import ApiToken, TokenScope, User, today, utcnow
-from app.models.api_token import MAX_LIFETIME, SHOWN_PREFIX_LENGTH, new_secret, secret_hash
+from app.models import ApiToken
+from app.models import TokenScope
+from app.models import User
+from app.models import today
+from app.models import utcnow
+from app.models.api_token import MAX_LIFETIME
+from app.models.api_token import SHOWN_PREFIX_LENGTH
+from app.models.api_token import new_secret
+from app.models.api_token import secret_hash
 
 DEFAULT_DAYS = 90
 

@@ -7,12 +7,15 @@ an attachment only through its record (an attachment id alone never reaches a fi
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Response, abort
+from flask import Response
+from flask import abort
 
-from app import kinds, permissions
+from app import kinds
+from app import permissions
 from app.attachments import services
 from app.extensions import db
-from app.models import Attachment, User
+from app.models import Attachment
+from app.models import User
 
 
 def load_record(user: User, kind: kinds.RecordKind | None, record_id: int, **where):

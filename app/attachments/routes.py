@@ -10,20 +10,22 @@ each record's detail page (templates/attachments/_panel.html).
 """
 import json
 
-from flask import (
-    Response,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Response
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 
-from app import kinds, permissions
-from app.attachments import bp, queries, services
-from app.attachments.sniff import ACCEPT_ATTRIBUTE, Refused
+from app import kinds
+from app import permissions
+from app.attachments import bp
+from app.attachments import queries
+from app.attachments import services
+from app.attachments.sniff import ACCEPT_ATTRIBUTE
+from app.attachments.sniff import Refused
 from app.extensions import db
 
 RECORD = "/<slug>/<int:record_id>"  # slug: a RecordKind slug (tasks, mitigations, working-groups, …)

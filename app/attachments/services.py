@@ -11,11 +11,16 @@ import unicodedata
 import sqlalchemy as sa
 from flask import current_app
 
-from app import audit, kinds, permissions, records
+from app import audit
+from app import kinds
+from app import permissions
+from app import records
 from app.attachments import sniff
 from app.attachments.sniff import Refused
 from app.extensions import db
-from app.models import TLP, Attachment, User
+from app.models import TLP
+from app.models import Attachment
+from app.models import User
 
 FILENAME_MAX = 120
 # Downloads of these labels are audited (who read what, for need-to-know follow-up).

@@ -3,10 +3,15 @@ address's uniqueness, the password rules, setting a password (every session and 
 account ends, the holder is told) and ending every session. Flush only, never commit."""
 import sqlalchemy as sa
 
-from app import audit, permissions
-from app.auth import notices, passwords
+from app import audit
+from app import permissions
+from app.auth import notices
+from app.auth import passwords
 from app.extensions import db
-from app.models import AccountToken, User, normalize_email, utcnow
+from app.models import AccountToken
+from app.models import User
+from app.models import normalize_email
+from app.models import utcnow
 
 
 class UserError(ValueError):

@@ -16,9 +16,15 @@ from limits import RateLimitItemPerHour
 
 from app import audit
 from app.auth import accounts
-from app.extensions import client_address, db, limiter
+from app.extensions import client_address
+from app.extensions import db
+from app.extensions import limiter
 from app.jobs import job
-from app.models import AccountToken, TokenPurpose, User, normalize_email, utcnow
+from app.models import AccountToken
+from app.models import TokenPurpose
+from app.models import User
+from app.models import normalize_email
+from app.models import utcnow
 
 RESET_IP_LIMIT_PER_HOUR = 20
 

@@ -2,10 +2,14 @@
 was signed in from a device or address it had not used before. Each is written in the caller's transaction
 (flush only) and says how to react when it was not the holder."""
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import current_app
+from flask import has_request_context
+from flask import request
 
 from app.extensions import db
-from app.models import AuditEvent, User, utcnow
+from app.models import AuditEvent
+from app.models import User
+from app.models import utcnow
 
 SIGN_IN_ACTION = "auth.login"
 DEVICE_PREFIX = "device: "
@@ -27,7 +31,8 @@ def device() -> str:
 
 
 def _send(user: User, subject: str, text: str) -> None:
-    from app.notifications.mail import external_url, queue_email
+    from app.notifications.mail import external_url
+    from app.notifications.mail import queue_email
 
     queue_email(user.email, subject, text.format(account=external_url("auth.account"),
                                                  reset=external_url("auth.forgot_password")))

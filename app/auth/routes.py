@@ -1,11 +1,25 @@
 """Sign-in, sign-out and re-authentication."""
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
 from flask_login import current_user
 
 from app import audit
-from app.auth import bp, passwords, services, sessions, throttle, two_factor
-from app.auth.forms import LoginForm, ReauthenticateForm, TwoFactorForm
-from app.decorators import mark_fresh, public
+from app.auth import bp
+from app.auth import passwords
+from app.auth import services
+from app.auth import sessions
+from app.auth import throttle
+from app.auth import two_factor
+from app.auth.forms import LoginForm
+from app.auth.forms import ReauthenticateForm
+from app.auth.forms import TwoFactorForm
+from app.decorators import mark_fresh
+from app.decorators import public
 from app.extensions import limiter
 from app.redirects import local_url_or
 

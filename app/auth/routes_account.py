@@ -1,10 +1,19 @@
 """The signed-in user's own account: profile, password, email, two-factor, other sessions."""
-from flask import flash, redirect, render_template, url_for
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import url_for
 from flask_login import current_user
 
 from app import lifecycle
-from app.auth import accounts, bp, services, two_factor
-from app.auth.forms import ChangeEmailForm, ChangePasswordForm, EnableTwoFactorForm, TimeZoneForm
+from app.auth import accounts
+from app.auth import bp
+from app.auth import services
+from app.auth import two_factor
+from app.auth.forms import ChangeEmailForm
+from app.auth.forms import ChangePasswordForm
+from app.auth.forms import EnableTwoFactorForm
+from app.auth.forms import TimeZoneForm
 from app.auth.sessions import renew_session
 from app.decorators import fresh_login_required
 from app.extensions import db

@@ -3,13 +3,22 @@
 The link's token moves from the URL into the session at once (the page then reloads without it),
 so it does not linger in the address bar, the history or a Referer header.
 """
-from flask import flash, make_response, redirect, render_template, request, session, url_for
+from flask import flash
+from flask import make_response
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
 from flask_login import current_user
 
-from app.auth import bp, links
-from app.auth.forms import ForgotPasswordForm, SetOwnPasswordForm
+from app.auth import bp
+from app.auth import links
+from app.auth.forms import ForgotPasswordForm
+from app.auth.forms import SetOwnPasswordForm
 from app.decorators import public
-from app.extensions import db, limiter
+from app.extensions import db
+from app.extensions import limiter
 from app.models import TokenPurpose
 
 SESSION_KEY = "account_link"

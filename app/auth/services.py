@@ -6,9 +6,14 @@ import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.attributes)
 
 from app import audit
-from app.auth import accounts, notices, passwords, throttle
+from app.auth import accounts
+from app.auth import notices
+from app.auth import passwords
+from app.auth import throttle
 from app.extensions import db
-from app.models import User, normalize_email, utcnow
+from app.models import User
+from app.models import normalize_email
+from app.models import utcnow
 
 
 class Throttled(Exception):

@@ -5,12 +5,21 @@ The session cookie carries the user's `session_token` (not the user id), so rota
 """
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Flask, current_app, redirect, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import Flask
+from flask import current_app
+from flask import redirect
+from flask import request
+from flask import session
+from flask import url_for
+from flask_login import current_user
+from flask_login import login_user
+from flask_login import logout_user
 
 from app.bearer import is_bearer_request
-from app.extensions import db, login_manager
-from app.models import User, utcnow
+from app.extensions import db
+from app.extensions import login_manager
+from app.models import User
+from app.models import utcnow
 
 # With its organisation: every page's scopes need it (amber_org_ids), one statement instead of two. Built once:
 # a statement built on every request is walked again to find its compiled form.

@@ -11,7 +11,8 @@ from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 
-from app.extensions import client_address, limiter
+from app.extensions import client_address
+from app.extensions import limiter
 
 
 def _item(limit: int) -> RateLimitItemPerSecond:

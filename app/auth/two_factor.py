@@ -14,14 +14,20 @@ import secrets
 import pyotp
 import segno
 import sqlalchemy as sa
-from flask import current_app, redirect, session, url_for
+from flask import current_app
+from flask import redirect
+from flask import session
+from flask import url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from app import audit, permissions
+from app import audit
+from app import permissions
 from app.auth import passwords
 from app.extensions import db
-from app.models import BackupCode, User, utcnow
+from app.models import BackupCode
+from app.models import User
+from app.models import utcnow
 from app.secret_box import SecretBox
 
 PENDING_KEY = "pending_two_factor"

@@ -2,7 +2,8 @@
 from flask import url_for
 
 from app import feed_tokens
-from app.calendar import bp, services
+from app.calendar import bp
+from app.calendar import services
 from app.decorators import public
 from app.notifications.mail import external_url
 

@@ -7,19 +7,21 @@ through its visible_* scope, and entries are TLP-safe like mail: an AMBER, AMBER
 record is named by its reference, kind and label only.
 """
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Calendar
+from icalendar import Event
 
-from app import kinds, permissions
+from app import kinds
+from app import permissions
 from app.extensions import db
-from app.feed_tokens import FeedTokens, token_hash  # noqa: F401  -- token_hash: the feeds' stored form
-from app.models import (
-    CalendarFeed,
-    Role,
-    User,
-    utcnow,
-)
+from app.feed_tokens import FeedTokens  # noqa: F401  -- token_hash: the feeds' stored form
+from app.feed_tokens import token_hash  # noqa: F401  -- token_hash: the feeds' stored form
+from app.models import CalendarFeed
+from app.models import Role
+from app.models import User
+from app.models import utcnow
 from app.notifications import objects
 from app.notifications.mail import external_url
 

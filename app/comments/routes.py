@@ -1,11 +1,16 @@
 """POST a comment on a record: one URL per kind, each loading the record through its scope (for a kind read in
 editions, the readers of its restricted text: permissions.readable_in_full); out of scope: 404, in scope but not
 allowed to comment: 403."""
-from flask import abort, flash, redirect, url_for
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import url_for
 from flask_login import current_user
 
-from app import kinds, permissions
-from app.comments import bp, services
+from app import kinds
+from app import permissions
+from app.comments import bp
+from app.comments import services
 from app.comments.forms import CommentForm
 from app.extensions import db
 

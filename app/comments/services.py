@@ -6,16 +6,16 @@ are notified, all in the caller's transaction: the service flushes, the view com
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import audit, kinds, permissions
+from app import audit
+from app import kinds
+from app import permissions
 from app.extensions import db
-from app.models import (
-    COMMENT_MAX_CHARS,
-    Comment,
-    ReviewRequest,
-    Role,
-    User,
-    review_request_reviewers,
-)
+from app.models import COMMENT_MAX_CHARS
+from app.models import Comment
+from app.models import ReviewRequest
+from app.models import Role
+from app.models import User
+from app.models import review_request_reviewers
 from app.notifications.services import notify
 
 

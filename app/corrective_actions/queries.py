@@ -4,8 +4,14 @@ from collections.abc import Mapping
 
 import sqlalchemy as sa
 
-from app import listing, permissions
-from app.models import CapabilityElement, CorrectiveAction, CorrectiveActionStatus, Exercise, User, today
+from app import listing
+from app import permissions
+from app.models import CapabilityElement
+from app.models import CorrectiveAction
+from app.models import CorrectiveActionStatus
+from app.models import Exercise
+from app.models import User
+from app.models import today
 
 SORTABLE = {"due": CorrectiveAction.due_date, "status": CorrectiveAction.status, "title": CorrectiveAction.title,
             "updated": CorrectiveAction.updated_at}

@@ -1,22 +1,27 @@
 """The improvement plans: every corrective action the user may read (its exercise's scope), one action's
 page with its evidence, and its status steps."""
-from flask import render_template, request, url_for
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app import lifecycle, listing, permissions, records
-from app.corrective_actions import bp, queries
-from app.corrective_actions.forms import CorrectiveActionEditForm, CorrectiveStatusForm
+from app import lifecycle
+from app import listing
+from app import permissions
+from app import records
+from app.corrective_actions import bp
+from app.corrective_actions import queries
+from app.corrective_actions.forms import CorrectiveActionEditForm
+from app.corrective_actions.forms import CorrectiveStatusForm
 from app.exercises import improvement
 from app.exercises.services import ExerciseInputError
 from app.extensions import db
 from app.forms import with_current
-from app.models import (
-    CapabilityElement,
-    CorrectiveAction,
-    CorrectiveActionStatus,
-    User,
-)
+from app.models import CapabilityElement
+from app.models import CorrectiveAction
+from app.models import CorrectiveActionStatus
+from app.models import User
 
 OPTIONS = (selectinload(CorrectiveAction.exercise), selectinload(CorrectiveAction.responsible_organization),
            selectinload(CorrectiveAction.point_of_contact))

@@ -2,20 +2,18 @@
 
 Each record kind has its own module; `seed_demo()` runs them in dependency order.
 """
-from app.demo import (
-    advisories,
-    agreements,
-    attachments,
-    exercises,
-    incident_plans,
-    incidents,
-    initiatives,
-    notifications,
-    risks,
-    signing,
-    workflow,
-    working_groups,
-)
+from app.demo import advisories
+from app.demo import agreements
+from app.demo import attachments
+from app.demo import exercises
+from app.demo import incident_plans
+from app.demo import incidents
+from app.demo import initiatives
+from app.demo import notifications
+from app.demo import risks
+from app.demo import signing
+from app.demo import workflow
+from app.demo import working_groups
 from app.demo.people import seed_people
 
 DEFAULT_PASSWORD = "palisade-demo-passphrase"

@@ -10,20 +10,20 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app.advisories import distribution, reminders, services
+from app.advisories import distribution
+from app.advisories import reminders
+from app.advisories import services
 from app.comments import services as comments
 from app.extensions import db
-from app.models import (
-    TLP,
-    AcknowledgementStatus,
-    Advisory,
-    AdvisoryKind,
-    IncidentReport,
-    Sector,
-    Severity,
-    today,
-    utcnow,
-)
+from app.models import TLP
+from app.models import AcknowledgementStatus
+from app.models import Advisory
+from app.models import AdvisoryKind
+from app.models import IncidentReport
+from app.models import Sector
+from app.models import Severity
+from app.models import today
+from app.models import utcnow
 
 GOV = "coordinator@niro.example.gov"
 

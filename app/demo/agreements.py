@@ -10,7 +10,12 @@ import sqlalchemy as sa
 
 from app.agreements import services
 from app.extensions import db
-from app.models import TLP, Agreement, AgreementKind, AgreementStatus, PartyRole, today
+from app.models import TLP
+from app.models import Agreement
+from app.models import AgreementKind
+from app.models import AgreementStatus
+from app.models import PartyRole
+from app.models import today
 from app.models._common import utcnow
 
 K, S, R = AgreementKind, AgreementStatus, PartyRole

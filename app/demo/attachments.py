@@ -11,23 +11,22 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
-from PIL import Image, ImageDraw
+from PIL import Image
+from PIL import ImageDraw
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import Forbidden
 
 from app.attachments import services
 from app.extensions import db
-from app.models import (
-    Agreement,
-    AgreementStatus,
-    Attachment,
-    IncidentPlan,
-    Mitigation,
-    MitigationStatus,
-    Risk,
-    Task,
-    TaskStatus,
-)
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import Attachment
+from app.models import IncidentPlan
+from app.models import Mitigation
+from app.models import MitigationStatus
+from app.models import Risk
+from app.models import Task
+from app.models import TaskStatus
 
 
 def countersigned_pdf(agreement: Agreement) -> bytes:

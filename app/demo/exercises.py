@@ -9,30 +9,29 @@ from datetime import timedelta
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
-from app import audit, records
+from app import audit
+from app import records
 from app.attachments import services as attachments
 from app.demo.people import COORDINATORS
 from app.exercises import services
 from app.extensions import db
-from app.models import (
-    TLP,
-    Agreement,
-    CapabilityElement,
-    CorrectiveAction,
-    CorrectiveActionStatus,
-    Exercise,
-    ExerciseInject,
-    ExerciseObjective,
-    ExerciseParticipant,
-    ExerciseStatus,
-    ExerciseType,
-    IncidentPlan,
-    ParticipantRole,
-    PlanStatus,
-    Rating,
-    ReviewRequest,
-    utcnow,
-)
+from app.models import TLP
+from app.models import Agreement
+from app.models import CapabilityElement
+from app.models import CorrectiveAction
+from app.models import CorrectiveActionStatus
+from app.models import Exercise
+from app.models import ExerciseInject
+from app.models import ExerciseObjective
+from app.models import ExerciseParticipant
+from app.models import ExerciseStatus
+from app.models import ExerciseType
+from app.models import IncidentPlan
+from app.models import ParticipantRole
+from app.models import PlanStatus
+from app.models import Rating
+from app.models import ReviewRequest
+from app.models import utcnow
 
 PLAN_TITLE = "Water–Power Mutual Aid Response Plan"
 TABLETOP = "Heatwave blackout: water–power mutual aid tabletop"

@@ -3,15 +3,25 @@
 Idempotent: a plan whose title and version already exist is left alone. Dates are relative to today,
 so one approved plan is always past its review date.
 """
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app import audit, records
+from app import audit
+from app import records
 from app.demo import incident_plan_content as content
 from app.demo.people import COORDINATORS
 from app.extensions import db
-from app.models import TLP, IncidentPlan, Phase, PlanContact, PlanSection, PlanStatus, today
+from app.models import TLP
+from app.models import IncidentPlan
+from app.models import Phase
+from app.models import PlanContact
+from app.models import PlanSection
+from app.models import PlanStatus
+from app.models import today
 from app.models.incident_plan import add_months
 
 S = PlanStatus

@@ -8,22 +8,21 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app import audit, records
+from app import audit
+from app import records
 from app.demo.people import COORDINATORS
 from app.documents.services import issue_incident_stage
 from app.extensions import db
 from app.incidents import clocks
-from app.models import (
-    TLP,
-    GeographicSpread,
-    IncidentReport,
-    IncidentReportStage,
-    IncidentStatus,
-    Significance,
-    StageKind,
-    SuspectedCause,
-    utcnow,
-)
+from app.models import TLP
+from app.models import GeographicSpread
+from app.models import IncidentReport
+from app.models import IncidentReportStage
+from app.models import IncidentStatus
+from app.models import Significance
+from app.models import StageKind
+from app.models import SuspectedCause
+from app.models import utcnow
 
 K = StageKind
 # Stages: (kind, hours after aware_at it was submitted or None, acknowledged?) — deadlines come from the clocks.

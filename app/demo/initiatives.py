@@ -10,7 +10,15 @@ import sqlalchemy as sa
 from app.demo.people import COORDINATORS
 from app.extensions import db
 from app.initiatives import services
-from app.models import TLP, Agreement, Health, Initiative, InitiativeStatus, Milestone, Sector, today, utcnow
+from app.models import TLP
+from app.models import Agreement
+from app.models import Health
+from app.models import Initiative
+from app.models import InitiativeStatus
+from app.models import Milestone
+from app.models import Sector
+from app.models import today
+from app.models import utcnow
 
 P, A, H, C, X = (InitiativeStatus.PROPOSED, InitiativeStatus.ACTIVE, InitiativeStatus.ON_HOLD,
                  InitiativeStatus.COMPLETED, InitiativeStatus.CANCELLED)

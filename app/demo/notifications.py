@@ -8,15 +8,13 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    EmailChannel,
-    Notification,
-    NotificationKind,
-    NotificationPreference,
-    OutboxEmail,
-    OutboxStatus,
-    utcnow,
-)
+from app.models import EmailChannel
+from app.models import Notification
+from app.models import NotificationKind
+from app.models import NotificationPreference
+from app.models import OutboxEmail
+from app.models import OutboxStatus
+from app.models import utcnow
 from app.notifications import reminders
 from app.notifications.mail import queue_email
 

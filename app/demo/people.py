@@ -1,10 +1,14 @@
 """Demo organisations and users: a government programme office, operators, a partner, a client."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Organization, OrganizationKind, Role, User
+from app.models import Organization
+from app.models import OrganizationKind
+from app.models import Role
+from app.models import User
 from app.users import services as user_services
 
 ORGANIZATIONS = [

@@ -7,22 +7,21 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app import audit, records
+from app import audit
+from app import records
 from app.demo.people import COORDINATORS
 from app.demo.risk_content import RISKS
 from app.extensions import db
-from app.models import (
-    TLP,
-    Initiative,
-    Mitigation,
-    MitigationStatus,
-    Risk,
-    RiskStatus,
-    Sector,
-    Treatment,
-    today,
-    utcnow,
-)
+from app.models import TLP
+from app.models import Initiative
+from app.models import Mitigation
+from app.models import MitigationStatus
+from app.models import Risk
+from app.models import RiskStatus
+from app.models import Sector
+from app.models import Treatment
+from app.models import today
+from app.models import utcnow
 
 STATUS = {"open": RiskStatus.OPEN, "mitigating": RiskStatus.MITIGATING, "accepted": RiskStatus.ACCEPTED,
           "closed": RiskStatus.CLOSED}

@@ -14,8 +14,16 @@ from werkzeug.datastructures import FileStorage
 from app.agreements import services as agreements
 from app.demo.agreements import COORDINATORS
 from app.extensions import db
-from app.models import TLP, Agreement, AgreementKind, AgreementStatus, PartyRole, SigningMode, today
-from app.signing import paper, services, signatures
+from app.models import TLP
+from app.models import Agreement
+from app.models import AgreementKind
+from app.models import AgreementStatus
+from app.models import PartyRole
+from app.models import SigningMode
+from app.models import today
+from app.signing import paper
+from app.signing import services
+from app.signing import signatures
 
 K, R = AgreementKind, PartyRole
 IP, BROWSER = "192.0.2.10", "Mozilla/5.0 (X11; Linux x86_64) Palisade demo data"
@@ -56,7 +64,8 @@ TERMS = ("## Purpose\n\n{title} between the parties named above, under the partn
 
 def _countersigned_pdf(issued: bytes, organization: str) -> FileStorage:
     """A "scan" of the issued pages followed by the page signed by hand (every issued page is there)."""
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfReader
+    from pypdf import PdfWriter
     from weasyprint import HTML
 
     html = (f"<h1>Countersignature</h1><p>Countersigned on paper for {organization}.</p>"

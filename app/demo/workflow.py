@@ -7,19 +7,17 @@ import sqlalchemy as sa
 
 from app.comments import services as comments
 from app.extensions import db
-from app.models import (
-    Agreement,
-    AgreementStatus,
-    Comment,
-    IncidentPlan,
-    Initiative,
-    PlanStatus,
-    ReviewRequest,
-    Risk,
-    Task,
-    TaskStatus,
-    User,
-)
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import Comment
+from app.models import IncidentPlan
+from app.models import Initiative
+from app.models import PlanStatus
+from app.models import ReviewRequest
+from app.models import Risk
+from app.models import Task
+from app.models import TaskStatus
+from app.models import User
 from app.reviews import services as reviews
 
 # Comment texts by kind: (author role hint, Markdown). Authors are picked among those who may comment.

@@ -11,19 +11,17 @@ import sqlalchemy as sa
 
 from app.demo.people import COORDINATORS
 from app.extensions import db
-from app.models import (
-    TLP,
-    Initiative,
-    MemberRole,
-    Task,
-    TaskPriority,
-    TaskStatus,
-    TaskUpdate,
-    WorkingGroup,
-    WorkingGroupStatus,
-    today,
-    utcnow,
-)
+from app.models import TLP
+from app.models import Initiative
+from app.models import MemberRole
+from app.models import Task
+from app.models import TaskPriority
+from app.models import TaskStatus
+from app.models import TaskUpdate
+from app.models import WorkingGroup
+from app.models import WorkingGroupStatus
+from app.models import today
+from app.models import utcnow
 from app.tasks import services as task_services
 from app.working_groups import services
 

@@ -2,7 +2,8 @@
 unchanged): the restricted edition at the advisory's TLP, and the public edition (its own title and text,
 never derived from the restricted one) at TLP:CLEAR. Both carry every co-author's name and approval time."""
 from app.documents.content import DocumentInfo
-from app.models import TLP, Advisory
+from app.models import TLP
+from app.models import Advisory
 from app.pdf import Budget
 
 PUBLIC_SUFFIX = "-PUBLIC"

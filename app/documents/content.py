@@ -5,7 +5,8 @@ Builders return (template, context) for app.pdf.render_pdf; they never render th
 everything the template shows (a record's attached files too): PDF templates call no query of their own.
 """
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -16,29 +17,28 @@ from werkzeug.datastructures import MultiDict
 from app import permissions
 from app.attachments import services as attachment_services
 from app.extensions import db
-from app.models import (
-    TLP,
-    Agreement,
-    AgreementParty,
-    AgreementStatus,
-    Document,
-    IncidentPlan,
-    Initiative,
-    Mitigation,
-    Organization,
-    PartyRole,
-    PlanStatus,
-    Risk,
-    RiskLevel,
-    RiskStatus,
-    Task,
-    User,
-    WorkingGroup,
-    today,
-    utcnow,
-)
+from app.models import TLP
+from app.models import Agreement
+from app.models import AgreementParty
+from app.models import AgreementStatus
+from app.models import Document
+from app.models import IncidentPlan
+from app.models import Initiative
+from app.models import Mitigation
+from app.models import Organization
+from app.models import PartyRole
+from app.models import PlanStatus
+from app.models import Risk
+from app.models import RiskLevel
+from app.models import RiskStatus
+from app.models import Task
+from app.models import User
+from app.models import WorkingGroup
+from app.models import today
+from app.models import utcnow
 from app.pdf import Budget
-from app.risks.queries import filtered, read_filters
+from app.risks.queries import filtered
+from app.risks.queries import read_filters
 
 ROWS_SHOWN = 200  # rows of one list in a status report before "and N more"
 

@@ -16,24 +16,26 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import kinds, permissions
-from app.documents.content import DocumentInfo, heat_map, highest_tlp, report_reference
+from app import kinds
+from app import permissions
+from app.documents.content import DocumentInfo
+from app.documents.content import heat_map
+from app.documents.content import highest_tlp
+from app.documents.content import report_reference
 from app.extensions import db
 from app.listing import counting
-from app.models import (
-    TLP,
-    Agreement,
-    Health,
-    IncidentPlan,
-    Initiative,
-    InitiativeStatus,
-    ReportSnapshot,
-    Risk,
-    Task,
-    User,
-    WorkingGroup,
-    today,
-)
+from app.models import TLP
+from app.models import Agreement
+from app.models import Health
+from app.models import IncidentPlan
+from app.models import Initiative
+from app.models import InitiativeStatus
+from app.models import ReportSnapshot
+from app.models import Risk
+from app.models import Task
+from app.models import User
+from app.models import WorkingGroup
+from app.models import today
 
 CAP = 40  # rows of one detail list
 EXCEPTION_CAP = 25  # red and amber initiatives are shown in full blocks (with their reasons)

@@ -7,22 +7,23 @@ the authors' organisation sees how many recipients acknowledged what it co-autho
 a recipient its own organisation's answer; nobody sees another organisation's answer here.
 """
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from app import permissions
 from app.documents.executive import ExecutiveSection
 from app.extensions import db
-from app.models import (
-    PUBLISHED,
-    TLP,
-    Advisory,
-    AdvisoryAcknowledgement,
-    AdvisoryAuthor,
-    AdvisoryRecipient,
-    User,
-)
+from app.models import PUBLISHED
+from app.models import TLP
+from app.models import Advisory
+from app.models import AdvisoryAcknowledgement
+from app.models import AdvisoryAuthor
+from app.models import AdvisoryRecipient
+from app.models import User
 
 CAP = 40
 PERIOD_DAYS = 30  # "advisories released in the last 30 days", the incidents' period

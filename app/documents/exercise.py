@@ -8,7 +8,11 @@ type, which no visible_documents scope lists), so it reaches its readers through
 from collections import Counter
 
 from app.documents.content import DocumentInfo
-from app.models import TLP, CorrectiveAction, Exercise, ExerciseInject, Rating
+from app.models import TLP
+from app.models import CorrectiveAction
+from app.models import Exercise
+from app.models import ExerciseInject
+from app.models import Rating
 from app.pdf import Budget
 
 HANDBOOK_OBJECT_TYPE = "exercise_handbooks"

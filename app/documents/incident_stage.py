@@ -3,7 +3,8 @@
 Issued once when the stage is submitted (sealed, stored, served unchanged to the reporter and the authority,
 the report's only readers under its TLP), so it holds nothing either of them may not see."""
 from app.documents.content import DocumentInfo
-from app.models import IncidentReport, IncidentReportStage
+from app.models import IncidentReport
+from app.models import IncidentReportStage
 from app.models.incident_report import span
 from app.pdf import Budget
 

@@ -28,9 +28,21 @@ from flask import current_app
 from app import permissions
 from app.documents import specs
 from app.extensions import db
-from app.jobs import enqueue_after_commit, huey, in_app_context, job
-from app.models import KnownDocument, RenderedDocument, RenderJob, RenderStatus, User, utcnow
-from app.pdf import DocumentTooLarge, RenderFailed, html_to_pdf, render_html, warm_up
+from app.jobs import enqueue_after_commit
+from app.jobs import huey
+from app.jobs import in_app_context
+from app.jobs import job
+from app.models import KnownDocument
+from app.models import RenderedDocument
+from app.models import RenderJob
+from app.models import RenderStatus
+from app.models import User
+from app.models import utcnow
+from app.pdf import DocumentTooLarge
+from app.pdf import RenderFailed
+from app.pdf import html_to_pdf
+from app.pdf import render_html
+from app.pdf import warm_up
 
 log = logging.getLogger(__name__)
 _RENDERING = threading.Lock()

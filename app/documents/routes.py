@@ -3,35 +3,50 @@ the HTML pages), is rate limited per user, and answers `attachment` + `no-store`
 import re
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Response
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import g
+from flask import jsonify
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 
-from app import kinds, permissions
-from app.documents import bp, renders, specs
-from app.documents.content import AGREEMENT_ISSUED, REGISTER_FILTERS, content_digest
-from app.documents.executive import parse_edition, previous_snapshot, report_editions
-from app.documents.services import (
-    KIND_AGREEMENT,
-    KIND_EXECUTED,
-    KIND_PLAN,
-    KIND_PLAN_APPROVED,
-    issued_documents,
-    latest_issue,
-)
-from app.extensions import db, limiter
-from app.models import (
-    Advisory,
-    Agreement,
-    Document,
-    IncidentPlan,
-    IncidentReport,
-    IncidentReportStage,
-    Initiative,
-    PlanStatus,
-    RenderJob,
-    RenderStatus,
-)
-from app.pdf import DocumentTooLarge, RenderFailed, failure_reason
+from app import kinds
+from app import permissions
+from app.documents import bp
+from app.documents import renders
+from app.documents import specs
+from app.documents.content import AGREEMENT_ISSUED
+from app.documents.content import REGISTER_FILTERS
+from app.documents.content import content_digest
+from app.documents.executive import parse_edition
+from app.documents.executive import previous_snapshot
+from app.documents.executive import report_editions
+from app.documents.services import KIND_AGREEMENT
+from app.documents.services import KIND_EXECUTED
+from app.documents.services import KIND_PLAN
+from app.documents.services import KIND_PLAN_APPROVED
+from app.documents.services import issued_documents
+from app.documents.services import latest_issue
+from app.extensions import db
+from app.extensions import limiter
+from app.models import Advisory
+from app.models import Agreement
+from app.models import Document
+from app.models import IncidentPlan
+from app.models import IncidentReport
+from app.models import IncidentReportStage
+from app.models import Initiative
+from app.models import PlanStatus
+from app.models import RenderJob
+from app.models import RenderStatus
+from app.pdf import DocumentTooLarge
+from app.pdf import RenderFailed
+from app.pdf import failure_reason
 
 
 def _rate_limit() -> str:
@@ -151,7 +166,8 @@ def incident_stage(incident_id: int, stage_id: int):
 def advisory(advisory_id: int):
     """The sealed PDF of the advisory edition the reader may have: the restricted one when the TLP rule allows
     it, else (or with ?edition=public) the public one, TLP:CLEAR; 404 when there is no such edition."""
-    from app.documents.services import KIND_ADVISORY, KIND_ADVISORY_PUBLIC
+    from app.documents.services import KIND_ADVISORY
+    from app.documents.services import KIND_ADVISORY_PUBLIC
 
     record = db.first_or_404(permissions.visible_advisories(current_user).where(Advisory.id == advisory_id))
     restricted = db.session.scalar(permissions.visible_advisories(current_user).with_only_columns(Advisory.id).where(

@@ -2,15 +2,21 @@
 handbook (readers of the MSEL only: 404 for everyone else, who must not learn what is coming) and the
 AAR/IP in its ?tlp= editions. Each is served as issued, never re-rendered; before it is issued the reader is
 sent back to the exercise with the reason."""
-from flask import abort, request, url_for
+from flask import abort
+from flask import request
+from flask import url_for
 from flask_login import current_user
 
 from app import permissions
 from app.documents import bp
 from app.documents.executive import parse_edition
 from app.documents.exercise import HANDBOOK_OBJECT_TYPE
-from app.documents.routes import issued_or_back, pdf_rate_limit
-from app.documents.services import KIND_AAR, KIND_HANDBOOK, KIND_SITMAN, exercise_document
+from app.documents.routes import issued_or_back
+from app.documents.routes import pdf_rate_limit
+from app.documents.services import KIND_AAR
+from app.documents.services import KIND_HANDBOOK
+from app.documents.services import KIND_SITMAN
+from app.documents.services import exercise_document
 from app.extensions import db
 from app.models import Exercise
 

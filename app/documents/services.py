@@ -7,10 +7,16 @@ import hashlib
 
 import sqlalchemy as sa
 
-from app import audit, permissions
-from app.documents.content import agreement_document, incident_plan_document
+from app import audit
+from app import permissions
+from app.documents.content import agreement_document
+from app.documents.content import incident_plan_document
 from app.extensions import db
-from app.models import TLP, Agreement, Document, IncidentPlan, User
+from app.models import TLP
+from app.models import Agreement
+from app.models import Document
+from app.models import IncidentPlan
+from app.models import User
 from app.pdf import render_pdf
 from app.seal import seal_pdf
 
@@ -101,7 +107,9 @@ def issue_exercise_materials(actor: User, exercise, injects) -> tuple[Document, 
     """The situation manual and the controller/evaluator handbook as they stand when the exercise is ready.
     The handbook is filed under its own object type: no visible_documents scope lists it (404 at /documents/…
     and on /verify for everyone), it is served only by its own route to the readers of the MSEL."""
-    from app.documents.exercise import HANDBOOK_OBJECT_TYPE, handbook_document, sitman_document
+    from app.documents.exercise import HANDBOOK_OBJECT_TYPE
+    from app.documents.exercise import handbook_document
+    from app.documents.exercise import sitman_document
 
     db.session.flush()
     sitman = _store(actor, exercise, KIND_SITMAN, *sitman_document(exercise))
@@ -113,7 +121,8 @@ def issue_exercise_materials(actor: User, exercise, injects) -> tuple[Document, 
 
 def issue_exercise_aar(actor: User, exercise, actions) -> list[Document]:
     """Every edition of the approved AAR/IP, each sealed and stored: an issued AAR never changes."""
-    from app.documents.exercise import aar_document, aar_editions
+    from app.documents.exercise import aar_document
+    from app.documents.exercise import aar_editions
 
     db.session.flush()
     issued = []

@@ -9,15 +9,19 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from app import permissions
-from app.documents.content import (
-    agreement_document,
-    incident_plan_document,
-    initiative_document,
-    risk_register_document,
-)
-from app.documents.executive import executive_document, record_snapshot
+from app.documents.content import agreement_document
+from app.documents.content import incident_plan_document
+from app.documents.content import initiative_document
+from app.documents.content import risk_register_document
+from app.documents.executive import executive_document
+from app.documents.executive import record_snapshot
 from app.extensions import db
-from app.models import TLP, Agreement, IncidentPlan, Initiative, ReportSnapshot, User
+from app.models import TLP
+from app.models import Agreement
+from app.models import IncidentPlan
+from app.models import Initiative
+from app.models import ReportSnapshot
+from app.models import User
 
 
 class NoLongerVisible(LookupError):

@@ -3,19 +3,20 @@ evaluated, another lead coordinator approves it (four eyes), and it is then issu
 and never changed. Due AAR_DUE_DAYS after the exercise was conducted."""
 import sqlalchemy as sa
 
-from app import audit, kinds, permissions
-from app.exercises.services import ExerciseInputError, lead_coordinators
+from app import audit
+from app import kinds
+from app import permissions
+from app.exercises.services import ExerciseInputError
+from app.exercises.services import lead_coordinators
 from app.extensions import db
-from app.models import (
-    CorrectiveAction,
-    Exercise,
-    ExerciseStatus,
-    NotificationKind,
-    ReviewOutcome,
-    ReviewRequest,
-    User,
-    utcnow,
-)
+from app.models import CorrectiveAction
+from app.models import Exercise
+from app.models import ExerciseStatus
+from app.models import NotificationKind
+from app.models import ReviewOutcome
+from app.models import ReviewRequest
+from app.models import User
+from app.models import utcnow
 from app.notifications.services import notify
 
 KIND = kinds.by_model(Exercise).key  # its audit actions' key (app/kinds.py)

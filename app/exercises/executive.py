@@ -7,16 +7,17 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app import permissions
-from app.documents.executive import ExecutiveSection, capped_statements, labels_statement, run_capped
+from app.documents.executive import ExecutiveSection
+from app.documents.executive import capped_statements
+from app.documents.executive import labels_statement
+from app.documents.executive import run_capped
 from app.extensions import db
-from app.models import (
-    CorrectiveAction,
-    CorrectiveActionStatus,
-    Exercise,
-    ExerciseEvaluation,
-    ExerciseObjective,
-    Rating,
-)
+from app.models import CorrectiveAction
+from app.models import CorrectiveActionStatus
+from app.models import Exercise
+from app.models import ExerciseEvaluation
+from app.models import ExerciseObjective
+from app.models import Rating
 
 PERIOD_DAYS = 365  # "exercises conducted in the last 12 months"
 

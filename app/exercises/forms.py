@@ -1,37 +1,37 @@
 """Exercise and improvement-plan forms. Choices come from the caller's scoped queries, so a forged id is
 "Not a valid choice"; times are typed in the user's time zone and handed over in UTC. Forms never write."""
 from datetime import UTC
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
 
-from wtforms import (
-    DateTimeLocalField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import DateTimeLocalField
+from wtforms import IntegerField
+from wtforms import SelectField
+from wtforms import SelectMultipleField
+from wtforms import StringField
+from wtforms import TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
+from wtforms.validators import ValidationError
 
-from app.forms import (
-    ModelForm,
-    RecipientsField,
-    VersionedForm,
-    enum_select,
-    optional_id,
-    record_choices,
-    status_change_form,
-    tlp_field,
-    user_label,
-)
-from app.models import (
-    CORE_CAPABILITIES,
-    ExerciseStatus,
-    ExerciseType,
-    ParticipantRole,
-    Rating,
-)
+from app.forms import ModelForm
+from app.forms import RecipientsField
+from app.forms import VersionedForm
+from app.forms import enum_select
+from app.forms import optional_id
+from app.forms import record_choices
+from app.forms import status_change_form
+from app.forms import tlp_field
+from app.forms import user_label
+from app.models import CORE_CAPABILITIES
+from app.models import ExerciseStatus
+from app.models import ExerciseType
+from app.models import ParticipantRole
+from app.models import Rating
 
 TEXT_MAX = 100_000
 TIME_FORMAT = "%Y-%m-%dT%H:%M"

@@ -4,25 +4,27 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app import audit, kinds, permissions, records
-from app.exercises.services import ExerciseInputError, lead_coordinators
+from app import audit
+from app import kinds
+from app import permissions
+from app import records
+from app.exercises.services import ExerciseInputError
+from app.exercises.services import lead_coordinators
 from app.extensions import db
-from app.models import (
-    Agreement,
-    Attachment,
-    CapabilityElement,
-    CorrectiveAction,
-    CorrectiveActionStatus,
-    Exercise,
-    ExerciseObjective,
-    IncidentPlan,
-    Mitigation,
-    NotificationKind,
-    Organization,
-    Task,
-    User,
-    utcnow,
-)
+from app.models import Agreement
+from app.models import Attachment
+from app.models import CapabilityElement
+from app.models import CorrectiveAction
+from app.models import CorrectiveActionStatus
+from app.models import Exercise
+from app.models import ExerciseObjective
+from app.models import IncidentPlan
+from app.models import Mitigation
+from app.models import NotificationKind
+from app.models import Organization
+from app.models import Task
+from app.models import User
+from app.models import utcnow
 from app.notifications.services import notify
 
 KIND = kinds.by_model(CorrectiveAction).key  # its audit actions' key (app/kinds.py)

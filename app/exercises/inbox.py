@@ -6,19 +6,23 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app import permissions
-from app.inbox.providers import DUE_SOON_DAYS, Branch, EntryRow, InboxEntry, due_note, entry_row, provider
-from app.models import (
-    CorrectiveAction,
-    CorrectiveActionStatus,
-    Exercise,
-    ExerciseInject,
-    ExerciseParticipant,
-    ExerciseStatus,
-    ParticipantRole,
-    Role,
-    User,
-    today,
-)
+from app.inbox.providers import DUE_SOON_DAYS
+from app.inbox.providers import Branch
+from app.inbox.providers import EntryRow
+from app.inbox.providers import InboxEntry
+from app.inbox.providers import due_note
+from app.inbox.providers import entry_row
+from app.inbox.providers import provider
+from app.models import CorrectiveAction
+from app.models import CorrectiveActionStatus
+from app.models import Exercise
+from app.models import ExerciseInject
+from app.models import ExerciseParticipant
+from app.models import ExerciseStatus
+from app.models import ParticipantRole
+from app.models import Role
+from app.models import User
+from app.models import today
 from app.template_helpers import row_url
 
 SECTION = "Exercises"

@@ -6,7 +6,11 @@ from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.extensions import db
-from app.models import Exercise, ExerciseInject, ExerciseObjective, ExerciseParticipant, User
+from app.models import Exercise
+from app.models import ExerciseInject
+from app.models import ExerciseObjective
+from app.models import ExerciseParticipant
+from app.models import User
 
 DETAIL_OPTIONS = (
     selectinload(Exercise.owner_organization), selectinload(Exercise.organizations),

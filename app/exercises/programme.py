@@ -1,7 +1,8 @@
 """The integrated preparedness plan: exercises by year and quarter, and the warnings a programme manager
 needs (plans not exercised in 12 months, corrective actions overdue, open findings of the last exercise of a
 plan that is exercised again). Everything comes from the reader's scopes."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -9,16 +10,14 @@ from sqlalchemy.orm import joinedload
 
 from app import permissions
 from app.extensions import db
-from app.models import (
-    CorrectiveAction,
-    CorrectiveActionStatus,
-    Exercise,
-    IncidentPlan,
-    PlanStatus,
-    Role,
-    User,
-    today,
-)
+from app.models import CorrectiveAction
+from app.models import CorrectiveActionStatus
+from app.models import Exercise
+from app.models import IncidentPlan
+from app.models import PlanStatus
+from app.models import Role
+from app.models import User
+from app.models import today
 
 EXERCISE_EVERY_DAYS = 365
 OPEN = (CorrectiveActionStatus.OPEN, CorrectiveActionStatus.IN_PROGRESS, CorrectiveActionStatus.COMPLETED)

@@ -4,8 +4,13 @@ from collections.abc import Mapping
 
 import sqlalchemy as sa
 
-from app import listing, permissions
-from app.models import TLP, Exercise, ExerciseStatus, ExerciseType, User
+from app import listing
+from app import permissions
+from app.models import TLP
+from app.models import Exercise
+from app.models import ExerciseStatus
+from app.models import ExerciseType
+from app.models import User
 
 SORTABLE = {"reference": Exercise.reference, "title": Exercise.title, "status": Exercise.status,
             "type": Exercise.type, "starts": Exercise.starts_at, "updated": Exercise.updated_at}

@@ -9,7 +9,13 @@ from sqlalchemy.orm import selectinload
 from app import permissions
 from app.exercises import bp
 from app.extensions import db
-from app.models import Agreement, CorrectiveAction, Exercise, IncidentPlan, Mitigation, Risk, Task
+from app.models import Agreement
+from app.models import CorrectiveAction
+from app.models import Exercise
+from app.models import IncidentPlan
+from app.models import Mitigation
+from app.models import Risk
+from app.models import Task
 
 
 def _conditions(record) -> tuple:

@@ -6,27 +6,28 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from app import audit, kinds, permissions, records
+from app import audit
+from app import kinds
+from app import permissions
+from app import records
 from app.extensions import db
-from app.models import (
-    CORE_CAPABILITIES,
-    Agreement,
-    CorrectiveAction,
-    CorrectiveActionStatus,
-    Exercise,
-    ExerciseEvaluation,
-    ExerciseInject,
-    ExerciseObjective,
-    ExerciseParticipant,
-    ExerciseStatus,
-    IncidentPlan,
-    NotificationKind,
-    Organization,
-    ParticipantRole,
-    Rating,
-    User,
-    utcnow,
-)
+from app.models import CORE_CAPABILITIES
+from app.models import Agreement
+from app.models import CorrectiveAction
+from app.models import CorrectiveActionStatus
+from app.models import Exercise
+from app.models import ExerciseEvaluation
+from app.models import ExerciseInject
+from app.models import ExerciseObjective
+from app.models import ExerciseParticipant
+from app.models import ExerciseStatus
+from app.models import IncidentPlan
+from app.models import NotificationKind
+from app.models import Organization
+from app.models import ParticipantRole
+from app.models import Rating
+from app.models import User
+from app.models import utcnow
 from app.notifications.services import notify
 
 KIND = kinds.by_model(Exercise).key  # its audit actions' key (app/kinds.py)

@@ -6,29 +6,28 @@ agreement with it and an API token for it); releases an advisory and registers a
 side; pulls once on each side; and prints what arrived where. tests/test_federation_two_instances.py runs the same steps.
 Development only: its own configuration (the development one), databases in a new temporary folder.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import timedelta
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import (
-    TLP,
-    Advisory,
-    AdvisoryStatus,
-    Agreement,
-    AgreementKind,
-    AgreementParty,
-    AgreementStatus,
-    Organization,
-    OrganizationKind,
-    PeerImport,
-    Role,
-    Sector,
-    User,
-    today,
-    utcnow,
-)
+from app.models import TLP
+from app.models import Advisory
+from app.models import AdvisoryStatus
+from app.models import Agreement
+from app.models import AgreementKind
+from app.models import AgreementParty
+from app.models import AgreementStatus
+from app.models import Organization
+from app.models import OrganizationKind
+from app.models import PeerImport
+from app.models import Role
+from app.models import Sector
+from app.models import User
+from app.models import today
+from app.models import utcnow
 
 SIDES = {"national": ("National programme", "NATL", "DE"), "nordic": ("Nordic centre", "NORD", "SE")}
 PASSWORD = "federation demo password"

@@ -17,26 +17,25 @@ peer never goes back to the organisation that represents that peer (no echo). Wh
 read an advisory's restricted edition but the advisory has a public edition, the public one leaves (CLEAR).
 """
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import sqlalchemy as sa
 
 from app import permissions
 from app.extensions import db
-from app.models import (
-    TLP,
-    Advisory,
-    AdvisoryAuthor,
-    Agreement,
-    AgreementKind,
-    AgreementParty,
-    AgreementStatus,
-    IncidentReport,
-    Organization,
-    Peer,
-    PeerImport,
-    Risk,
-)
+from app.models import TLP
+from app.models import Advisory
+from app.models import AdvisoryAuthor
+from app.models import Agreement
+from app.models import AgreementKind
+from app.models import AgreementParty
+from app.models import AgreementStatus
+from app.models import IncidentReport
+from app.models import Organization
+from app.models import Peer
+from app.models import PeerImport
+from app.models import Risk
 from app.permissions import OrganizationReader
 from app.stix import instance_namespace
 from app.stix.export import HEAD_STATUSES

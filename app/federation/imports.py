@@ -20,28 +20,32 @@ are skipped and counted.
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import sqlalchemy as sa
 import stix2
 
-from app import audit, records
+from app import audit
+from app import records
 from app.extensions import db
-from app.models import (
-    TLP,
-    Advisory,
-    AdvisoryAuthor,
-    AdvisoryKind,
-    AdvisoryRecipient,
-    AdvisoryStatus,
-    Peer,
-    PeerImport,
-    Sector,
-    Severity,
-    utcnow,
-)
-from app.sanitize import MAX_MARKDOWN_CHARS, clean_html
-from app.stix import INCIDENT_CORE_EXTENSION_ID, REPORT_PART_LABEL, TLP_BY_MARKING_ID, parse_timestamp
+from app.models import TLP
+from app.models import Advisory
+from app.models import AdvisoryAuthor
+from app.models import AdvisoryKind
+from app.models import AdvisoryRecipient
+from app.models import AdvisoryStatus
+from app.models import Peer
+from app.models import PeerImport
+from app.models import Sector
+from app.models import Severity
+from app.models import utcnow
+from app.sanitize import MAX_MARKDOWN_CHARS
+from app.sanitize import clean_html
+from app.stix import INCIDENT_CORE_EXTENSION_ID
+from app.stix import REPORT_PART_LABEL
+from app.stix import TLP_BY_MARKING_ID
+from app.stix import parse_timestamp
 
 MAX_OBJECT_CHARS = 400_000
 STIX_ID = re.compile(r"^([a-z0-9][a-z0-9-]{0,60})--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

@@ -1,9 +1,12 @@
 """Peer use cases (admin pages, the command line): register one, pause or resume it. Audited in the same
 transaction."""
-from app import audit, permissions, records
+from app import audit
+from app import permissions
+from app import records
 from app.extensions import db
 from app.federation.pull import encrypt_token
-from app.models import Peer, User
+from app.models import Peer
+from app.models import User
 from app.webhooks import addresses
 
 KIND = "peer"

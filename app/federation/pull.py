@@ -8,18 +8,22 @@ read whole; a pull that fails (network, HTTP error, not TAXII) records why on th
 else: the next pull starts from the same point.
 """
 import logging
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 import requests
 import sqlalchemy as sa
 from flask import current_app
 from requests.adapters import HTTPAdapter
-from taxii2client.v21 import Collection, as_pages
+from taxii2client.v21 import Collection
+from taxii2client.v21 import as_pages
 
 from app import secret_box
 from app.extensions import db
-from app.federation.imports import ImportResult, import_objects
-from app.models import Peer, utcnow
+from app.federation.imports import ImportResult
+from app.federation.imports import import_objects
+from app.models import Peer
+from app.models import utcnow
 from app.webhooks import addresses
 
 log = logging.getLogger(__name__)

@@ -17,13 +17,21 @@ section longer than the page shows is counted, or kept while the kept count says
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import sqlalchemy as sa
-from flask import Response, current_app, g, has_request_context, request, session
+from flask import Response
+from flask import current_app
+from flask import g
+from flask import has_request_context
+from flask import request
+from flask import session
 from flask_login import current_user
 
-from app import permissions, precompiled, transactions
+from app import permissions
+from app import precompiled
+from app import transactions
 from app.bearer import is_bearer_request
 from app.inbox.providers import counts_with as inbox_counts_with
 from app.notifications.display import unread_statement

@@ -17,10 +17,15 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app import kinds, permissions, precompiled
+from app import kinds
+from app import permissions
+from app import precompiled
 from app.extensions import UTCDateTime
 from app.listing import counting
-from app.models import TLP, Agreement, User, today
+from app.models import TLP
+from app.models import Agreement
+from app.models import User
+from app.models import today
 
 DUE_SOON_DAYS = 7
 

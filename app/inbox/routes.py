@@ -2,14 +2,19 @@
 the long sections counted with the navigation bar's counts (app/inbox/navbar.py); the navigation bar."""
 import secrets
 
-from flask import current_app, render_template, request
+from flask import current_app
+from flask import render_template
+from flask import request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from app import permissions
-from app.inbox import bp, providers
-from app.inbox.navbar import NavbarCounts, counts, counts_for_inbox
+from app.inbox import bp
+from app.inbox import providers
+from app.inbox.navbar import NavbarCounts
+from app.inbox.navbar import counts
+from app.inbox.navbar import counts_for_inbox
 
 PAGE_LIMIT = 100  # entries shown per section on /inbox/; the heading says how many there are in all
 

@@ -6,9 +6,21 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from flask import url_for
 
-from app import kinds, permissions
-from app.inbox.providers import DUE_SOON_DAYS, Branch, EntryRow, InboxEntry, due_note, entry_row, provider
-from app.models import ReviewOutcome, ReviewRequest, Role, User, review_request_reviewers, today
+from app import kinds
+from app import permissions
+from app.inbox.providers import DUE_SOON_DAYS
+from app.inbox.providers import Branch
+from app.inbox.providers import EntryRow
+from app.inbox.providers import InboxEntry
+from app.inbox.providers import due_note
+from app.inbox.providers import entry_row
+from app.inbox.providers import provider
+from app.models import ReviewOutcome
+from app.models import ReviewRequest
+from app.models import Role
+from app.models import User
+from app.models import review_request_reviewers
+from app.models import today
 from app.template_helpers import row_url
 
 REVIEW_DUE_DAYS = 30

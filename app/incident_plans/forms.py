@@ -1,21 +1,33 @@
 """Incident-response plan forms: the plan, its sections and contacts, approval and revision."""
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.fields import SelectChoice, enum_coerce
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms import BooleanField
+from wtforms import DateField
+from wtforms import HiddenField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.fields import enum_coerce
+from wtforms.validators import DataRequired
+from wtforms.validators import Email
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import Optional
+from wtforms.validators import Regexp
+from wtforms.validators import ValidationError
 
-from app.forms import (
-    AppForm,
-    MultiCheckboxField,
-    RecipientsField,
-    StatusChangeForm,
-    VersionedForm,
-    enum_select,
-    labelled_choices,
-    record_choices,
-    sectors_field,
-    tlp_field,
-)
-from app.models import Phase, PlanStatus, today
+from app.forms import AppForm
+from app.forms import MultiCheckboxField
+from app.forms import RecipientsField
+from app.forms import StatusChangeForm
+from app.forms import VersionedForm
+from app.forms import enum_select
+from app.forms import labelled_choices
+from app.forms import record_choices
+from app.forms import sectors_field
+from app.forms import tlp_field
+from app.models import Phase
+from app.models import PlanStatus
+from app.models import today
 from app.models.incident_plan import latest_review_date
 
 MARKDOWN_MAX = 100_000

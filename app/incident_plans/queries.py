@@ -8,8 +8,13 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import listing, permissions
-from app.models import IncidentPlan, PlanStatus, User, incident_plan_organizations, sector_filter
+from app import listing
+from app import permissions
+from app.models import IncidentPlan
+from app.models import PlanStatus
+from app.models import User
+from app.models import incident_plan_organizations
+from app.models import sector_filter
 
 SORTABLE = {"reference": IncidentPlan.reference, "title": IncidentPlan.title,
             "version": IncidentPlan.version_label, "status": IncidentPlan.status,

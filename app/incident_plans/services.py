@@ -8,22 +8,25 @@ from datetime import date
 import sqlalchemy as sa
 from werkzeug.exceptions import Forbidden
 
-from app import audit, kinds, permissions, records
-from app.documents.services import issue_approved_incident_plan, issue_incident_plan
+from app import audit
+from app import kinds
+from app import permissions
+from app import records
+from app.documents.services import issue_approved_incident_plan
+from app.documents.services import issue_incident_plan
 from app.extensions import db
-from app.models import (
-    IncidentPlan,
-    InvalidTransition,
-    Organization,
-    Phase,
-    PlanContact,
-    PlanSection,
-    PlanStatus,
-    User,
-    today,
-    utcnow,
-)
-from app.models.incident_plan import latest_review_date, next_version_label
+from app.models import IncidentPlan
+from app.models import InvalidTransition
+from app.models import Organization
+from app.models import Phase
+from app.models import PlanContact
+from app.models import PlanSection
+from app.models import PlanStatus
+from app.models import User
+from app.models import today
+from app.models import utcnow
+from app.models.incident_plan import latest_review_date
+from app.models.incident_plan import next_version_label
 from app.reviews import services as reviews
 
 KIND = kinds.by_model(IncidentPlan).key  # its audit actions' key (app/kinds.py)

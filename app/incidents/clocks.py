@@ -4,17 +4,20 @@ Deadlines are instants: "24 hours after becoming aware" is 24 elapsed hours, wha
 change does to the wall clock; the page then shows that instant in the reader's own time zone.
 """
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
 
-from app.models import IncidentReportStage, StageKind, utcnow
-from app.models.incident_report import (  # noqa: F401  -- span re-exported: the clock's words
-    EARLY_WARNING_HOURS,
-    FINAL_MONTHS,
-    NOTIFICATION_HOURS,
-    add_months_at,
-    span,
-)
+from app.models import IncidentReportStage
+from app.models import StageKind
+from app.models import utcnow
+from app.models.incident_report import EARLY_WARNING_HOURS  # noqa: F401  -- span re-exported: the clock's words
+from app.models.incident_report import FINAL_MONTHS  # noqa: F401  -- span re-exported: the clock's words
+from app.models.incident_report import NOTIFICATION_HOURS  # noqa: F401  -- span re-exported: the clock's words
+from app.models.incident_report import add_months_at  # noqa: F401  -- span re-exported: the clock's words
+from app.models.incident_report import span  # noqa: F401  -- span re-exported: the clock's words
 
 AT_RISK = timedelta(hours=12)  # an open stage this close to its deadline is "at risk" (dashboards)
 

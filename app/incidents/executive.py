@@ -1,14 +1,22 @@
 """The incident reports' section of the executive report (its registry entry names it; app/documents/executive.py
 runs it): every visible report of the period counted by sector and significance, whatever the edition; only those
 at or below the edition's label listed (and marking the report)."""
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 
 import sqlalchemy.orm as so
 
 from app import permissions
-from app.documents.executive import ExecutiveSection, capped_statements, labels_statement, run_capped
+from app.documents.executive import ExecutiveSection
+from app.documents.executive import capped_statements
+from app.documents.executive import labels_statement
+from app.documents.executive import run_capped
 from app.extensions import db
-from app.models import IncidentReport, Sector, Significance
+from app.models import IncidentReport
+from app.models import Sector
+from app.models import Significance
 
 PERIOD_DAYS = 30  # "incidents reported this period"
 

@@ -2,37 +2,37 @@
 forms never write."""
 import re
 
-from wtforms import DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateTimeLocalField
+from wtforms import HiddenField
+from wtforms import IntegerField
+from wtforms import RadioField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    StopValidation,
-    ValidationError,
-)
+from wtforms.validators import DataRequired
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
+from wtforms.validators import StopValidation
+from wtforms.validators import ValidationError
 
-from app.forms import (
-    ModelForm,
-    RiskFromRecordForm,
-    VersionedForm,
-    enum_select,
-    record_choices,
-    sectors_field,
-    status_change_form,
-)
+from app.forms import ModelForm
+from app.forms import RiskFromRecordForm
+from app.forms import VersionedForm
+from app.forms import enum_select
+from app.forms import record_choices
+from app.forms import sectors_field
+from app.forms import status_change_form
 from app.incidents import clocks
-from app.models import (
-    TLP,
-    GeographicSpread,
-    IncidentStatus,
-    Significance,
-    StageKind,
-    SuspectedCause,
-    utcnow,
-)
+from app.models import TLP
+from app.models import GeographicSpread
+from app.models import IncidentStatus
+from app.models import Significance
+from app.models import StageKind
+from app.models import SuspectedCause
+from app.models import utcnow
 
 MARKDOWN_MAX = 100_000
 TIME_FORMAT = "%Y-%m-%dT%H:%M"

@@ -1,14 +1,28 @@
 """The inbox's "Incident clocks": for the operator's coordinators, stages awaiting submission that are overdue
 or due by the end of tomorrow (UTC); for the authority's coordinators, submitted stages to acknowledge."""
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import url_for
 
 from app import permissions
-from app.inbox.providers import Branch, EntryRow, InboxEntry, entry_row, provider
+from app.inbox.providers import Branch
+from app.inbox.providers import EntryRow
+from app.inbox.providers import InboxEntry
+from app.inbox.providers import entry_row
+from app.inbox.providers import provider
 from app.incidents import clocks
-from app.models import IncidentReport, IncidentReportStage, IncidentStatus, Role, StageKind, User, today, utcnow
+from app.models import IncidentReport
+from app.models import IncidentReportStage
+from app.models import IncidentStatus
+from app.models import Role
+from app.models import StageKind
+from app.models import User
+from app.models import today
+from app.models import utcnow
 from app.template_helpers import row_url
 
 SECTION = "Incident clocks"

@@ -1,14 +1,21 @@
 """The situational picture of incident reports: the authority coordinator's dashboard (open incidents by
 sector, clocks at risk) and the calendar entries of the operator's coordinators. From visible_* scopes only."""
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.extensions import db
 from app.incidents import clocks
-from app.models import IncidentReport, IncidentReportStage, IncidentStatus, Role, User, utcnow
+from app.models import IncidentReport
+from app.models import IncidentReportStage
+from app.models import IncidentStatus
+from app.models import Role
+from app.models import User
+from app.models import utcnow
 
 AT_RISK_SHOWN = 8
 

@@ -6,19 +6,18 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import listing, permissions
-from app.models import (
-    TLP,
-    GeographicSpread,
-    IncidentReport,
-    IncidentReportStage,
-    IncidentStatus,
-    Sector,
-    Significance,
-    User,
-    sector_filter,
-    utcnow,
-)
+from app import listing
+from app import permissions
+from app.models import TLP
+from app.models import GeographicSpread
+from app.models import IncidentReport
+from app.models import IncidentReportStage
+from app.models import IncidentStatus
+from app.models import Sector
+from app.models import Significance
+from app.models import User
+from app.models import sector_filter
+from app.models import utcnow
 
 ROW_OPTIONS = (selectinload(IncidentReport.owner_organization), selectinload(IncidentReport.authority_organization),
                selectinload(IncidentReport.stages))  # what a list row and the detail page show

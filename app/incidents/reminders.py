@@ -12,21 +12,22 @@ Only the tightest threshold reached is sent, and each (stage, threshold, recipie
 `sent_reminders` claimed with ON CONFLICT DO NOTHING before the notification is written, in the same
 transaction. The text names the reference, the stage and the clock only, never the report's content.
 """
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.incidents import clocks
-from app.models import (
-    IncidentReport,
-    IncidentReportStage,
-    IncidentStatus,
-    StageKind,
-    utcnow,
-)
-from app.notifications.reminders import coordinators_of, remind_once, settle
+from app.models import IncidentReport
+from app.models import IncidentReportStage
+from app.models import IncidentStatus
+from app.models import StageKind
+from app.models import utcnow
+from app.notifications.reminders import coordinators_of
+from app.notifications.reminders import remind_once
+from app.notifications.reminders import settle
 
 KIND = "incident_stage"
 OVERDUE = "overdue"

@@ -8,21 +8,22 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from app import audit, kinds, permissions, records
+from app import audit
+from app import kinds
+from app import permissions
+from app import records
 from app.extensions import db
 from app.incidents import clocks
-from app.models import (
-    TLP,
-    IncidentReport,
-    IncidentReportStage,
-    IncidentStatus,
-    NotificationKind,
-    Organization,
-    Role,
-    StageKind,
-    User,
-    utcnow,
-)
+from app.models import TLP
+from app.models import IncidentReport
+from app.models import IncidentReportStage
+from app.models import IncidentStatus
+from app.models import NotificationKind
+from app.models import Organization
+from app.models import Role
+from app.models import StageKind
+from app.models import User
+from app.models import utcnow
 from app.notifications.services import notify
 
 KIND = kinds.by_model(IncidentReport).key  # its audit actions' key (app/kinds.py)

@@ -3,24 +3,31 @@
 Related-record choices are passed in from scoped queries, so a forged or foreign id fails as
 "Not a valid choice" and nothing is written.
 """
-from wtforms import DateField, FieldList, FormField, SelectField, StringField, TextAreaField
+from wtforms import DateField
+from wtforms import FieldList
+from wtforms import FormField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired
+from wtforms.validators import Length
+from wtforms.validators import Optional
+from wtforms.validators import ValidationError
 
-from app.forms import (
-    ModelForm,
-    MultiCheckboxField,
-    RecipientsField,
-    VersionedForm,
-    decision_fields,
-    enum_select,
-    optional_id,
-    record_choices,
-    sectors_field,
-    status_change_form,
-    tlp_field,
-)
-from app.models import Health, InitiativeStatus
+from app.forms import ModelForm
+from app.forms import MultiCheckboxField
+from app.forms import RecipientsField
+from app.forms import VersionedForm
+from app.forms import decision_fields
+from app.forms import enum_select
+from app.forms import optional_id
+from app.forms import record_choices
+from app.forms import sectors_field
+from app.forms import status_change_form
+from app.forms import tlp_field
+from app.models import Health
+from app.models import InitiativeStatus
 
 REASON_MAX = 2000
 

@@ -8,20 +8,21 @@ from collections.abc import Mapping
 
 import sqlalchemy as sa
 from flask import request
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import load_only
+from sqlalchemy.orm import selectinload
 
-from app import listing, permissions
+from app import listing
+from app import permissions
 from app.extensions import db
-from app.models import (
-    Health,
-    Initiative,
-    InitiativeStatus,
-    Milestone,
-    Organization,
-    User,
-    initiative_participants,
-    sector_filter,
-)
+from app.models import Health
+from app.models import Initiative
+from app.models import InitiativeStatus
+from app.models import Milestone
+from app.models import Organization
+from app.models import User
+from app.models import initiative_participants
+from app.models import sector_filter
 
 
 def _progress_column():

@@ -3,18 +3,18 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app import audit, permissions, records
+from app import audit
+from app import permissions
+from app import records
 from app.extensions import db
-from app.models import (
-    TLP,
-    Health,
-    Initiative,
-    InitiativeStatus,
-    Milestone,
-    Organization,
-    User,
-    utcnow,
-)
+from app.models import TLP
+from app.models import Health
+from app.models import Initiative
+from app.models import InitiativeStatus
+from app.models import Milestone
+from app.models import Organization
+from app.models import User
+from app.models import utcnow
 
 
 class InitiativeError(ValueError):

@@ -12,32 +12,34 @@ import sqlalchemy as sa
 from flask import g
 from sqlalchemy.orm import contains_eager
 
-from app import kinds, permissions, precompiled
-from app.documents.executive import at_or_below, report_kinds
+from app import kinds
+from app import permissions
+from app import precompiled
+from app.documents.executive import at_or_below
+from app.documents.executive import report_kinds
 from app.extensions import db
 from app.inbox import navbar
 from app.inbox.providers import given
-from app.inbox.shared import assigned_condition, assigned_name
+from app.inbox.shared import assigned_condition
+from app.inbox.shared import assigned_name
 from app.listing import counting
-from app.models import (
-    TLP,
-    Agreement,
-    AgreementStatus,
-    Health,
-    IncidentPlan,
-    Initiative,
-    InitiativeStatus,
-    Mitigation,
-    Organization,
-    Risk,
-    Role,
-    Task,
-    User,
-    WorkingGroup,
-    WorkingGroupMember,
-    level_for_score,
-    today,
-)
+from app.models import TLP
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import Health
+from app.models import IncidentPlan
+from app.models import Initiative
+from app.models import InitiativeStatus
+from app.models import Mitigation
+from app.models import Organization
+from app.models import Risk
+from app.models import Role
+from app.models import Task
+from app.models import User
+from app.models import WorkingGroup
+from app.models import WorkingGroupMember
+from app.models import level_for_score
+from app.models import today
 
 LIST_LIMIT = 6
 MY_LIMIT = 8

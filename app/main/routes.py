@@ -1,12 +1,15 @@
 """The dashboard and the health check."""
-from flask import current_app, jsonify, render_template
+from flask import current_app
+from flask import jsonify
+from flask import render_template
 from flask_login import current_user
 
 from app import health
 from app.decorators import public
 from app.main import bp
 from app.main.dashboard import dashboard_for
-from app.template_helpers import has_endpoint, row_url
+from app.template_helpers import has_endpoint
+from app.template_helpers import row_url
 
 
 @bp.get("/")

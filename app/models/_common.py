@@ -2,7 +2,10 @@
 import enum
 import itertools
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import ClassVar
 
 import sqlalchemy as sa

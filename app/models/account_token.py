@@ -9,7 +9,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import LabelledEnum, enum_column_type, utcnow
+from app.models._common import LabelledEnum
+from app.models._common import enum_column_type
+from app.models._common import utcnow
 
 
 class TokenPurpose(LabelledEnum):

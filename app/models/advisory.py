@@ -3,24 +3,23 @@ organisations, each of which approves (four eyes) before the release; released i
 the advisory's TLP and, optionally, a public edition (its own title and text) at TLP:CLEAR; acknowledged by
 each recipient organisation. A released advisory never changes: a correction is an update that supersedes it.
 """
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.orm import declared_attr
 
 from app.extensions import db
-from app.models._common import (
-    TLP,
-    LabelledEnum,
-    SecretFeedMixin,
-    SectorSet,
-    ShareableMixin,
-    enum_column_type,
-    link_table,
-    today,
-    utcnow,
-)
+from app.models._common import TLP
+from app.models._common import LabelledEnum
+from app.models._common import SecretFeedMixin
+from app.models._common import SectorSet
+from app.models._common import ShareableMixin
+from app.models._common import enum_column_type
+from app.models._common import link_table
+from app.models._common import today
+from app.models._common import utcnow
 
 
 class AdvisoryKind(LabelledEnum):

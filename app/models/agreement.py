@@ -1,20 +1,20 @@
 """Agreements between partners (MOU, CRADA, information sharing, mutual aid…) and their parties."""
-from datetime import date, datetime, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.ext.hybrid import hybrid_property
 
 from app.extensions import db
-from app.models._common import (
-    TLP,
-    LabelledEnum,
-    SectorSet,
-    ShareableMixin,
-    days_before,
-    enum_column_type,
-    today,
-)
+from app.models._common import TLP
+from app.models._common import LabelledEnum
+from app.models._common import SectorSet
+from app.models._common import ShareableMixin
+from app.models._common import days_before
+from app.models._common import enum_column_type
+from app.models._common import today
 
 EXPIRY_WARNING_DAYS = 90
 

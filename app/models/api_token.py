@@ -6,13 +6,16 @@ made), can be revoked, and stops working the moment its user is deactivated.
 """
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import LabelledEnum, enum_column_type, utcnow
+from app.models._common import LabelledEnum
+from app.models._common import enum_column_type
+from app.models._common import utcnow
 
 TOKEN_PREFIX = "pal_"
 MAX_LIFETIME = timedelta(days=365)

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import RecordLink, utcnow
+from app.models._common import RecordLink
+from app.models._common import utcnow
 
 
 class Attachment(RecordLink, db.Model):

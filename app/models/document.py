@@ -5,7 +5,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import TLP, RecordLink, enum_column_type, utcnow
+from app.models._common import TLP
+from app.models._common import RecordLink
+from app.models._common import enum_column_type
+from app.models._common import utcnow
 
 
 class Document(RecordLink, db.Model):

@@ -1,23 +1,22 @@
 """Exercises run to HSEEP: objectives mapped to FEMA's core capabilities, participants with their roles,
 the master scenario events list (injects), one evaluation per objective, and the improvement plan's
 corrective actions tracked to verified closure."""
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import (
-    TLP,
-    LabelledEnum,
-    LifecycleMixin,
-    RecordMixin,
-    ShareableMixin,
-    TimestampMixin,
-    enum_column_type,
-    link_table,
-    today,
-)
+from app.models._common import TLP
+from app.models._common import LabelledEnum
+from app.models._common import LifecycleMixin
+from app.models._common import RecordMixin
+from app.models._common import ShareableMixin
+from app.models._common import TimestampMixin
+from app.models._common import enum_column_type
+from app.models._common import link_table
+from app.models._common import today
 
 AAR_DUE_DAYS = 90  # HSEEP: the AAR/IP is owed within 90 days of the exercise
 
@@ -187,7 +186,8 @@ class Exercise(ShareableMixin, db.Model):
     @classmethod
     def aar_owed_condition(cls):
         """Conducted, not archived, its AAR/IP not approved yet: the report is owed (due `aar_due_on`)."""
-        from app.models.review import ReviewOutcome, ReviewRequest
+        from app.models.review import ReviewOutcome
+        from app.models.review import ReviewRequest
 
         approved = sa.exists().where(ReviewRequest.object_type == cls.__tablename__, ReviewRequest.object_id == cls.id,
                                      ReviewRequest.outcome == ReviewOutcome.APPROVED)

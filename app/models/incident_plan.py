@@ -1,23 +1,22 @@
 """Incident-response plans (NIST SP 800-61), their sections, contacts and versions."""
 import calendar
 import re
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.orm import declared_attr
 
 from app.extensions import db
-from app.models._common import (
-    TLP,
-    LabelledEnum,
-    ReviewedMixin,
-    SectorSet,
-    ShareableMixin,
-    enum_column_type,
-    link_table,
-    today,
-)
+from app.models._common import TLP
+from app.models._common import LabelledEnum
+from app.models._common import ReviewedMixin
+from app.models._common import SectorSet
+from app.models._common import ShareableMixin
+from app.models._common import enum_column_type
+from app.models._common import link_table
+from app.models._common import today
 
 MAX_REVIEW_MONTHS = 12
 

@@ -1,20 +1,19 @@
 """Incident reports from operators to their competent authority (NIS2 Art. 23, CER Art. 15) and their
 stages, each on its own clock."""
 import calendar
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import (
-    TLP,
-    LabelledEnum,
-    SectorSet,
-    ShareableMixin,
-    enum_column_type,
-    utcnow,
-)
+from app.models._common import TLP
+from app.models._common import LabelledEnum
+from app.models._common import SectorSet
+from app.models._common import ShareableMixin
+from app.models._common import enum_column_type
+from app.models._common import utcnow
 
 EARLY_WARNING_HOURS = 24
 NOTIFICATION_HOURS = 72

@@ -1,19 +1,18 @@
 """Joint initiatives under the partnership, with their milestones."""
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import (
-    TLP,
-    LabelledEnum,
-    SectorSet,
-    ShareableMixin,
-    enum_column_type,
-    link_table,
-    today,
-)
+from app.models._common import TLP
+from app.models._common import LabelledEnum
+from app.models._common import SectorSet
+from app.models._common import ShareableMixin
+from app.models._common import enum_column_type
+from app.models._common import link_table
+from app.models._common import today
 
 
 class InitiativeStatus(LabelledEnum):

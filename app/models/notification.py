@@ -1,11 +1,16 @@
 """Notifications, e-mail preferences, the outbox, the reminder log and calendar feeds."""
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import LabelledEnum, RecordLink, SecretFeedMixin, enum_column_type, utcnow
+from app.models._common import LabelledEnum
+from app.models._common import RecordLink
+from app.models._common import SecretFeedMixin
+from app.models._common import enum_column_type
+from app.models._common import utcnow
 
 
 class NotificationKind(LabelledEnum):

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import TimestampMixin, utcnow
+from app.models._common import TimestampMixin
+from app.models._common import utcnow
 
 
 class Peer(TimestampMixin, db.Model):

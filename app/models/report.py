@@ -5,7 +5,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import TLP, enum_column_type, utcnow
+from app.models._common import TLP
+from app.models._common import enum_column_type
+from app.models._common import utcnow
 
 
 class ReportSnapshot(db.Model):

@@ -9,7 +9,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import LabelledEnum, RecordLink, enum_column_type, utcnow
+from app.models._common import LabelledEnum
+from app.models._common import RecordLink
+from app.models._common import enum_column_type
+from app.models._common import utcnow
 
 COMMENT_MAX_CHARS = 5000
 

@@ -6,17 +6,15 @@ import sqlalchemy.orm as so
 from sqlalchemy.ext.hybrid import hybrid_property
 
 from app.extensions import db
-from app.models._common import (
-    TLP,
-    LabelledEnum,
-    LifecycleMixin,
-    RecordMixin,
-    ReviewedMixin,
-    Sector,
-    ShareableMixin,
-    enum_column_type,
-    today,
-)
+from app.models._common import TLP
+from app.models._common import LabelledEnum
+from app.models._common import LifecycleMixin
+from app.models._common import RecordMixin
+from app.models._common import ReviewedMixin
+from app.models._common import Sector
+from app.models._common import ShareableMixin
+from app.models._common import enum_column_type
+from app.models._common import today
 
 
 class RiskLevel(LabelledEnum):

@@ -1,11 +1,14 @@
 """Signature requests: who signs an agreement issued for signature, in which order, and the evidence."""
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import LabelledEnum, enum_column_type, utcnow
+from app.models._common import LabelledEnum
+from app.models._common import enum_column_type
+from app.models._common import utcnow
 
 
 class SignatureStatus(LabelledEnum):

@@ -7,7 +7,9 @@ import sqlalchemy.orm as so
 from flask_login import UserMixin
 
 from app.extensions import db
-from app.models._common import LabelledEnum, TimestampMixin, enum_column_type
+from app.models._common import LabelledEnum
+from app.models._common import TimestampMixin
+from app.models._common import enum_column_type
 
 
 class Role(LabelledEnum):

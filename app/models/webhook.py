@@ -10,7 +10,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import LabelledEnum, TimestampMixin, enum_column_type, utcnow
+from app.models._common import LabelledEnum
+from app.models._common import TimestampMixin
+from app.models._common import enum_column_type
+from app.models._common import utcnow
 
 
 class DeliveryStatus(LabelledEnum):

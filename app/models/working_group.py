@@ -1,21 +1,21 @@
 """Working groups, their members and the tasks members carry out."""
-from datetime import date, datetime, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models._common import (
-    TLP,
-    LabelledEnum,
-    LifecycleMixin,
-    RecordMixin,
-    ShareableMixin,
-    TimestampMixin,
-    enum_column_type,
-    today,
-    utcnow,
-)
+from app.models._common import TLP
+from app.models._common import LabelledEnum
+from app.models._common import LifecycleMixin
+from app.models._common import RecordMixin
+from app.models._common import ShareableMixin
+from app.models._common import TimestampMixin
+from app.models._common import enum_column_type
+from app.models._common import today
+from app.models._common import utcnow
 
 
 class WorkingGroupStatus(LabelledEnum):

@@ -14,7 +14,8 @@ def notifications() -> None:
 @with_appcontext
 def deliver() -> None:
     """Send what the outbox holds that is due, then exit."""
-    from app.notifications.delivery import deliver_due, mail_configured
+    from app.notifications.delivery import deliver_due
+    from app.notifications.delivery import mail_configured
 
     if not mail_configured():
         click.echo("MAIL_SERVER is not set: mail stays in the outbox (see /notifications/outbox).")

@@ -8,9 +8,11 @@ Without MAIL_SERVER nothing is sent: mail stays pending and the admin outbox pag
 import re
 import smtplib
 import ssl
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
+from email.utils import make_msgid
 
 import sqlalchemy as sa
 from flask import current_app
@@ -18,7 +20,9 @@ from flask import current_app
 from app import claims
 from app.extensions import db
 from app.listing import paginate
-from app.models import OutboxEmail, OutboxStatus, utcnow
+from app.models import OutboxEmail
+from app.models import OutboxStatus
+from app.models import utcnow
 from app.notifications.mail import external_url
 
 CLAIM_SECONDS = 300

@@ -8,8 +8,11 @@ from datetime import date
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Notification, User, today
-from app.notifications import messages, objects
+from app.models import Notification
+from app.models import User
+from app.models import today
+from app.notifications import messages
+from app.notifications import objects
 from app.notifications.mail import queue_email
 from app.notifications.reminders import _claim
 

@@ -8,7 +8,9 @@ from flask import url_for
 from markupsafe import Markup
 
 from app.listing import paginate
-from app.models import Notification, NotificationKind, User
+from app.models import Notification
+from app.models import NotificationKind
+from app.models import User
 from app.notifications import objects
 from app.sanitize import render_markdown
 

@@ -3,7 +3,8 @@ from wtforms import RadioField
 from wtforms.fields import SelectChoice
 
 from app.forms import AppForm
-from app.models import EmailChannel, NotificationKind
+from app.models import EmailChannel
+from app.models import NotificationKind
 
 
 def _make_form() -> type:

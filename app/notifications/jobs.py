@@ -1,6 +1,10 @@
 """Background jobs of notifications: outbox delivery (every minute, and nudged after each change),
 reminders (daily, 06:00 UTC) and the daily digest (18:00 UTC)."""
-from app.jobs import _PENDING, crontab, enqueue_after_commit, job, periodic_job
+from app.jobs import _PENDING
+from app.jobs import crontab
+from app.jobs import enqueue_after_commit
+from app.jobs import job
+from app.jobs import periodic_job
 
 
 def _deliver() -> dict:

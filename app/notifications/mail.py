@@ -6,7 +6,9 @@ sends it, so a mail server outage never fails or slows a request.
 from flask import current_app
 
 from app.extensions import db
-from app.models import OutboxEmail, OutboxStatus, utcnow
+from app.models import OutboxEmail
+from app.models import OutboxStatus
+from app.models import utcnow
 
 MAX_SUBJECT = 300
 

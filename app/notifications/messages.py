@@ -6,9 +6,11 @@ comment quoted).
 """
 from dataclasses import dataclass
 
-from flask import current_app, render_template
+from flask import current_app
+from flask import render_template
 
-from app.models import Notification, User
+from app.models import Notification
+from app.models import User
 from app.notifications import objects
 from app.notifications.mail import external_url
 

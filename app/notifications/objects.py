@@ -10,7 +10,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
-from app import kinds, permissions
+from app import kinds
+from app import permissions
 from app.extensions import db
 from app.models import TLP
 

@@ -3,7 +3,10 @@ import sqlalchemy as sa
 
 from app import audit
 from app.extensions import db
-from app.models import EmailChannel, NotificationKind, NotificationPreference, User
+from app.models import EmailChannel
+from app.models import NotificationKind
+from app.models import NotificationPreference
+from app.models import User
 from app.notifications.services import DEFAULT_CHANNEL
 
 

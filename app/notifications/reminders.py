@@ -18,33 +18,36 @@ once, send each reminder exactly once. A signature reminder's threshold is keyed
 a decline starts afresh). Each reminder commits on its own (the engine is an edge,
 like a CLI command), so a long run never holds the database lock.
 """
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 
 from app import kinds
 from app.extensions import db
-from app.models import (
-    AAR_DUE_DAYS,
-    Agreement,
-    AgreementStatus,
-    EmailChannel,
-    Exercise,
-    NotificationKind,
-    Role,
-    SentReminder,
-    SignatureRequest,
-    SignatureStatus,
-    User,
-    due_by,
-    today,
-)
-from app.notifications import messages, objects
+from app.models import AAR_DUE_DAYS
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import EmailChannel
+from app.models import Exercise
+from app.models import NotificationKind
+from app.models import Role
+from app.models import SentReminder
+from app.models import SignatureRequest
+from app.models import SignatureStatus
+from app.models import User
+from app.models import due_by
+from app.models import today
+from app.notifications import messages
+from app.notifications import objects
 from app.notifications.mail import queue_email
-from app.notifications.services import channel_for, notify
+from app.notifications.services import channel_for
+from app.notifications.services import notify
 
 OVERDUE, TODAY = "overdue", "today"
 

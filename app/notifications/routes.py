@@ -1,12 +1,19 @@
 """In-app notifications: the list, mark read, mark all read; e-mail preferences; the admin outbox."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 
-from app import lifecycle, permissions
+from app import lifecycle
+from app import permissions
 from app.forms import EmptyForm
 from app.models import NotificationKind
-from app.notifications import bp, display, services
+from app.notifications import bp
+from app.notifications import display
 from app.notifications import preferences as prefs
+from app.notifications import services
 from app.notifications.forms import PreferencesForm
 
 

@@ -7,15 +7,14 @@ import sqlalchemy as sa
 
 from app import kinds
 from app.extensions import db
-from app.models import (
-    EmailChannel,
-    Notification,
-    NotificationKind,
-    NotificationPreference,
-    User,
-    utcnow,
-)
-from app.notifications import messages, objects
+from app.models import EmailChannel
+from app.models import Notification
+from app.models import NotificationKind
+from app.models import NotificationPreference
+from app.models import User
+from app.models import utcnow
+from app.notifications import messages
+from app.notifications import objects
 from app.notifications.mail import queue_email
 
 DEFAULT_CHANNEL = EmailChannel.IMMEDIATELY

@@ -1,10 +1,19 @@
 """Organisation forms (admin)."""
 import pycountry
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField
+from wtforms import SelectField
+from wtforms import StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms.validators import DataRequired
+from wtforms.validators import Length
+from wtforms.validators import Regexp
+from wtforms.validators import ValidationError
 
-from app.forms import VersionedForm, enum_select, optional_id, record_choices, sectors_field
+from app.forms import VersionedForm
+from app.forms import enum_select
+from app.forms import optional_id
+from app.forms import record_choices
+from app.forms import sectors_field
 from app.models import OrganizationKind
 
 

@@ -4,8 +4,13 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import listing, permissions
-from app.models import Organization, OrganizationKind, Sector, User, sector_filter
+from app import listing
+from app import permissions
+from app.models import Organization
+from app.models import OrganizationKind
+from app.models import Sector
+from app.models import User
+from app.models import sector_filter
 
 CSV_COLUMNS = [
     ("Name", lambda o: o.name), ("Short name", lambda o: o.short_name), ("Kind", lambda o: o.kind),

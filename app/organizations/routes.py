@@ -1,11 +1,23 @@
 """Organisation administration (admins): list, create, edit, archive, restore, delete unused."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 
-from app import lifecycle, listing, permissions, records
+from app import lifecycle
+from app import listing
+from app import permissions
+from app import records
 from app.extensions import db
-from app.models import Organization, OrganizationKind, Sector, User
-from app.organizations import bp, queries, services
+from app.models import Organization
+from app.models import OrganizationKind
+from app.models import Sector
+from app.models import User
+from app.organizations import bp
+from app.organizations import queries
+from app.organizations import services
 from app.organizations.forms import OrganizationForm
 
 

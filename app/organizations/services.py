@@ -1,9 +1,13 @@
 """Organisation use cases (admins only): create, update, archive and restore."""
 import sqlalchemy as sa
 
-from app import audit, kinds, permissions, records
+from app import audit
+from app import kinds
+from app import permissions
+from app import records
 from app.extensions import db
-from app.models import Organization, User
+from app.models import Organization
+from app.models import User
 
 
 def organization_choices(user: User, keep: Organization | None = None) -> list[Organization]:

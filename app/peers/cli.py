@@ -44,7 +44,8 @@ def _organization(name: str) -> Organization:
 @with_appcontext
 def add(name, org_name, recipient_name, api_root_url, collection_id, token) -> None:
     """Register a peer."""
-    from app.federation.peers import PeerInputError, create_peer
+    from app.federation.peers import PeerInputError
+    from app.federation.peers import create_peer
 
     recipient = _organization(recipient_name) if recipient_name else None
     try:

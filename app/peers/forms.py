@@ -1,11 +1,20 @@
 """The peer form (admin)."""
 from urllib.parse import urlsplit
 
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField
+from wtforms import PasswordField
+from wtforms import SelectField
+from wtforms import StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired
+from wtforms.validators import Length
+from wtforms.validators import Optional
+from wtforms.validators import Regexp
+from wtforms.validators import ValidationError
 
-from app.forms import VersionedForm, optional_id, record_choices
+from app.forms import VersionedForm
+from app.forms import optional_id
+from app.forms import record_choices
 
 
 class PeerForm(VersionedForm):

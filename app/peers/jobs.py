@@ -1,5 +1,6 @@
 """The periodic pull from every active peer."""
-from app.jobs import crontab, periodic_job
+from app.jobs import crontab
+from app.jobs import periodic_job
 
 
 @periodic_job(crontab(minute="*/15"))

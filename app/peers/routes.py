@@ -1,8 +1,13 @@
 """Peer administration (admins): list, register, pause or resume, pull now."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 
-from app import lifecycle, permissions
+from app import lifecycle
+from app import permissions
 from app.extensions import db
 from app.federation import peers as services
 from app.federation import pull as pulling

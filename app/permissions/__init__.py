@@ -15,99 +15,95 @@ import sqlalchemy as sa
 from werkzeug.exceptions import Forbidden
 
 from app import kinds
-from app.models import TLP, Advisory, Agreement, Organization, Role, User, today
-from app.permissions.advisories import (  # noqa: F401  -- re-exported: callers use permissions.can_*
-    authors_for,
-    can_acknowledge_advisory,
-    can_act_on_advisory,
-    can_approve_advisory,
-    can_create_advisory,
-    can_edit_advisory,
-    can_submit_advisory,
-    can_update_advisory,
-    can_withdraw_advisory,
-    receives,
-)
-from app.permissions.exercises import (  # noqa: F401  -- re-exported: callers use permissions.can_*
-    can_add_corrective_action,
-    can_archive_corrective_action,
-    can_archive_exercise,
-    can_change_corrective_action_status,
-    can_create_exercise,
-    can_deliver_inject,
-    can_edit_corrective_action,
-    can_edit_exercise,
-    can_evaluate_exercise,
-    can_plan_exercise,
-    can_read_msel,
-    can_transition_corrective_action,
-    can_verify_corrective_action,
-    leads_exercise,
-    works_on_corrective_action,
-)
-from app.permissions.incidents import (  # noqa: F401  -- re-exported: callers use permissions.can_*
-    answers_for,
-    can_acknowledge_incident_stage,
-    can_archive_incident_report,
-    can_change_incident_report_status,
-    can_create_incident_report,
-    can_edit_incident_report,
-    can_open_risk_from_incident,
-    can_request_incident_stage,
-    can_submit_incident_stage,
-    can_transition_incident_report,
-    is_authority_coordinator,
-    reports_for,
-)
-from app.permissions.predicates import (  # noqa: F401  -- re-exported: callers use permissions.can_*
-    acts_for_agreement,
-    can_add_attachment,
-    can_add_task,
-    can_approve_agreement,
-    can_approve_incident_plan,
-    can_archive,
-    can_archive_mitigation,
-    can_comment,
-    can_create_agreement,
-    can_create_incident_plan,
-    can_create_initiative,
-    can_create_records,
-    can_create_risk,
-    can_create_working_group,
-    can_download_reports,
-    can_edit_agreement,
-    can_edit_incident_plan,
-    can_edit_initiative,
-    can_edit_mitigation,
-    can_edit_risk,
-    can_edit_task,
-    can_edit_working_group,
-    can_manage_milestones,
-    can_manage_organizations,
-    can_manage_signatures,
-    can_manage_users,
-    can_read_red,
-    can_record_paper,
-    can_revise_incident_plan,
-    can_sign,
-    can_transition_agreement,
-    can_transition_incident_plan,
-    can_transition_initiative,
-    can_update_mitigation_status,
-    can_update_task_status,
-    can_work_on,
-    is_admin,
-    participates,
-    review_submitter_id,
-)
-from app.permissions.webhooks import (  # noqa: F401  -- re-exported: callers use permissions.can_*
-    OrganizationReader,
-    can_disable_webhook,
-    can_edit_webhook,
-    can_open_webhooks,
-    can_register_webhooks,
-    visible_webhook_endpoints,
-)
+from app.models import TLP
+from app.models import Advisory
+from app.models import Agreement
+from app.models import Organization
+from app.models import Role
+from app.models import User
+from app.models import today
+from app.permissions.advisories import authors_for  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.advisories import can_acknowledge_advisory  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.advisories import can_act_on_advisory  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.advisories import can_approve_advisory  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.advisories import can_create_advisory  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.advisories import can_edit_advisory  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.advisories import can_submit_advisory  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.advisories import can_update_advisory  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.advisories import can_withdraw_advisory  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.advisories import receives  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.exercises import can_add_corrective_action  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.exercises import can_archive_corrective_action  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.exercises import can_archive_exercise  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.exercises import can_change_corrective_action_status  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.exercises import can_create_exercise  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.exercises import can_deliver_inject  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.exercises import can_edit_corrective_action  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.exercises import can_edit_exercise  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.exercises import can_evaluate_exercise  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.exercises import can_plan_exercise  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.exercises import can_read_msel  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.exercises import can_transition_corrective_action  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.exercises import can_verify_corrective_action  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.exercises import leads_exercise  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.exercises import works_on_corrective_action  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.incidents import answers_for  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.incidents import can_acknowledge_incident_stage  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.incidents import can_archive_incident_report  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.incidents import can_change_incident_report_status  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.incidents import can_create_incident_report  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.incidents import can_edit_incident_report  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.incidents import can_open_risk_from_incident  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.incidents import can_request_incident_stage  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.incidents import can_submit_incident_stage  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.incidents import can_transition_incident_report  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.incidents import is_authority_coordinator  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.incidents import reports_for  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import acts_for_agreement  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_add_attachment  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_add_task  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_approve_agreement  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_approve_incident_plan  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_archive  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_archive_mitigation  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_comment  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_create_agreement  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_create_incident_plan  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_create_initiative  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_create_records  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_create_risk  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_create_working_group  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_download_reports  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_edit_agreement  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_edit_incident_plan  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_edit_initiative  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_edit_mitigation  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_edit_risk  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_edit_task  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_edit_working_group  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_manage_milestones  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_manage_organizations  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_manage_signatures  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_manage_users  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_read_red  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_record_paper  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_revise_incident_plan  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_sign  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_transition_agreement  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_transition_incident_plan  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_transition_initiative  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_update_mitigation_status  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_update_task_status  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import can_work_on  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import is_admin  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import participates  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.predicates import review_submitter_id  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.webhooks import OrganizationReader  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.webhooks import can_disable_webhook  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.webhooks import can_edit_webhook  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.webhooks import can_open_webhooks  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.webhooks import can_register_webhooks  # noqa: F401  -- re-exported: callers use permissions.can_*
+from app.permissions.webhooks import visible_webhook_endpoints  # noqa: F401  -- re-exported: callers use permissions.can_*
 
 __all__ = ["TLP", "authorize"]  # TLP is re-exported: the access core's vocabulary
 

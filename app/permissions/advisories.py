@@ -2,7 +2,10 @@
 withdraws or updates it; a recipient organisation's coordinator acknowledges it and turns it into action.
 Reading follows the TLP rule (participants: authors and recipients) once it is released; a draft is read by
 its authors only. The scopes are in app/permissions/__init__.py (visible_advisories)."""
-from app.models import Advisory, AdvisoryStatus, Role, User
+from app.models import Advisory
+from app.models import AdvisoryStatus
+from app.models import Role
+from app.models import User
 
 
 def _coordinator(user: User) -> bool:

@@ -2,16 +2,14 @@
 record (participants: the lead organisation and the participating organisations); the MSEL and the
 controller/evaluator handbook are narrower: controllers, evaluators and the lead coordinators only, until an
 inject is delivered."""
-from app.models import (
-    MSEL_ROLES,
-    CorrectiveAction,
-    CorrectiveActionStatus,
-    Exercise,
-    ExerciseStatus,
-    ParticipantRole,
-    Role,
-    User,
-)
+from app.models import MSEL_ROLES
+from app.models import CorrectiveAction
+from app.models import CorrectiveActionStatus
+from app.models import Exercise
+from app.models import ExerciseStatus
+from app.models import ParticipantRole
+from app.models import Role
+from app.models import User
 
 
 def _signed_in(user: User) -> bool:

@@ -1,6 +1,10 @@
 """Who may act on an incident report: the operator's people report, the authority's coordinators
 answer. Reading follows the TLP rule like every shareable record (participants: reporter and authority)."""
-from app.models import IncidentReport, IncidentStatus, Organization, Role, User
+from app.models import IncidentReport
+from app.models import IncidentStatus
+from app.models import Organization
+from app.models import Role
+from app.models import User
 
 REPORTING_ROLES = (Role.COORDINATOR, Role.MEMBER)
 

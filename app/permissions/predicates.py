@@ -5,24 +5,22 @@ visible_* scopes there.
 """
 
 from app import kinds
-from app.models import (
-    AdvisoryStatus,
-    Agreement,
-    AgreementStatus,
-    CorrectiveActionStatus,
-    IncidentPlan,
-    Initiative,
-    Mitigation,
-    PartyRole,
-    PlanStatus,
-    Risk,
-    Role,
-    SignatureMethod,
-    Task,
-    User,
-    WorkingGroup,
-    WorkingGroupStatus,
-)
+from app.models import AdvisoryStatus
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import CorrectiveActionStatus
+from app.models import IncidentPlan
+from app.models import Initiative
+from app.models import Mitigation
+from app.models import PartyRole
+from app.models import PlanStatus
+from app.models import Risk
+from app.models import Role
+from app.models import SignatureMethod
+from app.models import Task
+from app.models import User
+from app.models import WorkingGroup
+from app.models import WorkingGroupStatus
 
 
 def is_admin(user: User) -> bool:

@@ -7,11 +7,15 @@
   decide where an organisation's TLP:AMBER goes, which is the organisation's to choose.
 * Members and executives do not manage webhooks.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 import sqlalchemy as sa
 
-from app.models import Organization, Role, User, WebhookEndpoint
+from app.models import Organization
+from app.models import Role
+from app.models import User
+from app.models import WebhookEndpoint
 
 
 def _active(user: User) -> bool:

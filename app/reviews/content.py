@@ -14,8 +14,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Agreement, ContentVersion, IncidentPlan, User
-from app.redline import Redline, redline
+from app.models import Agreement
+from app.models import ContentVersion
+from app.models import IncidentPlan
+from app.models import User
+from app.redline import Redline
+from app.redline import redline
 
 
 def _text(value) -> str:

@@ -6,8 +6,13 @@ from flask_login import current_user
 from app import permissions
 from app.extensions import db
 from app.forms import ReviewStepForm
-from app.models import Agreement, ContentVersion, IncidentPlan, ReviewRequest
-from app.reviews import bp, content, services
+from app.models import Agreement
+from app.models import ContentVersion
+from app.models import IncidentPlan
+from app.models import ReviewRequest
+from app.reviews import bp
+from app.reviews import content
+from app.reviews import services
 
 
 @bp.app_template_global()

@@ -16,20 +16,21 @@ are locked in review (app/incident_plans). Every step flushes and never commits.
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import audit, kinds, permissions, records
+from app import audit
+from app import kinds
+from app import permissions
+from app import records
 from app.comments import services as comments
 from app.extensions import db
-from app.models import (
-    Agreement,
-    Comment,
-    IncidentPlan,
-    InvalidTransition,
-    ReviewOutcome,
-    ReviewRequest,
-    Role,
-    User,
-    utcnow,
-)
+from app.models import Agreement
+from app.models import Comment
+from app.models import IncidentPlan
+from app.models import InvalidTransition
+from app.models import ReviewOutcome
+from app.models import ReviewRequest
+from app.models import Role
+from app.models import User
+from app.models import utcnow
 from app.notifications.services import notify
 from app.reviews import content
 

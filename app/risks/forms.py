@@ -1,19 +1,29 @@
 """Forms of the risk register: risks, mitigations, status changes. Choices come from scoped queries."""
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField
+from wtforms import IntegerField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
+from wtforms.validators import ValidationError
 
-from app.forms import (
-    RecipientsField,
-    VersionedForm,
-    decision_fields,
-    enum_select,
-    optional_id,
-    record_choices,
-    status_change_form,
-    tlp_field,
-)
-from app.models import MitigationStatus, RiskStatus, Sector, Treatment
+from app.forms import RecipientsField
+from app.forms import VersionedForm
+from app.forms import decision_fields
+from app.forms import enum_select
+from app.forms import optional_id
+from app.forms import record_choices
+from app.forms import status_change_form
+from app.forms import tlp_field
+from app.models import MitigationStatus
+from app.models import RiskStatus
+from app.models import Sector
+from app.models import Treatment
 
 LIKELIHOOD_LABELS = {1: "Rare", 2: "Unlikely", 3: "Possible", 4: "Likely", 5: "Almost certain"}
 IMPACT_LABELS = {1: "Negligible", 2: "Minor", 3: "Moderate", 4: "Major", 5: "Severe"}

@@ -4,7 +4,8 @@ for each of the 25 cells). Rows: likelihood 5 → 1; columns: impact 1 → 5."""
 from collections.abc import Callable
 
 from app.models import level_for_score
-from app.risks.forms import IMPACT_LABELS, LIKELIHOOD_LABELS
+from app.risks.forms import IMPACT_LABELS
+from app.risks.forms import LIKELIHOOD_LABELS
 
 SCALE = range(1, 6)
 # (likelihood, impact) -> the cell's level, once per process

@@ -10,12 +10,22 @@ from datetime import date
 import sqlalchemy as sa
 from flask import request
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import load_only
+from sqlalchemy.orm import selectinload
 
-from app import listing, permissions
+from app import listing
+from app import permissions
 from app.extensions import db
 from app.kept import kept
-from app.models import TLP, Mitigation, Organization, Risk, RiskLevel, RiskStatus, Treatment, User
+from app.models import TLP
+from app.models import Mitigation
+from app.models import Organization
+from app.models import Risk
+from app.models import RiskLevel
+from app.models import RiskStatus
+from app.models import Treatment
+from app.models import User
 
 SCALE = range(1, 6)
 FAR_FUTURE = date(9999, 12, 31)

@@ -1,21 +1,22 @@
 """Risk register use cases: authorise, change, audit in the same transaction; the view commits."""
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import audit, permissions, records
+from app import audit
+from app import permissions
+from app import records
 from app.extensions import db
-from app.models import (
-    AuditEvent,
-    Mitigation,
-    MitigationStatus,
-    Risk,
-    RiskStatus,
-    User,
-    level_for_score,
-    today,
-)
+from app.models import AuditEvent
+from app.models import Mitigation
+from app.models import MitigationStatus
+from app.models import Risk
+from app.models import RiskStatus
+from app.models import User
+from app.models import level_for_score
+from app.models import today
 from app.notifications.services import notify
 
 RISK_FIELDS = ("title", "description", "sector", "asset", "threat", "vulnerability", "likelihood", "impact",

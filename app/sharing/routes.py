@@ -1,13 +1,20 @@
 """/sharing/: what was shared with the user's organisation; the Atom feed and its management."""
-from flask import render_template, request, url_for
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 
-from app import feed_tokens, listing
+from app import feed_tokens
+from app import listing
 from app.advisories import queries
 from app.decorators import public
-from app.models import TLP, AdvisoryKind, Sector, Severity
+from app.models import TLP
+from app.models import AdvisoryKind
+from app.models import Sector
+from app.models import Severity
 from app.notifications.mail import external_url
-from app.sharing import bp, services
+from app.sharing import bp
+from app.sharing import services
 
 
 @bp.get("/")

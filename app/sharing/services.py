@@ -7,8 +7,14 @@ from xml.sax.saxutils import escape
 
 from app.advisories import queries
 from app.extensions import db
-from app.feed_tokens import FeedTokens, token_hash  # noqa: F401  -- token_hash: the feeds' stored form
-from app.models import TLP, Advisory, AdvisoryStatus, SharingFeed, User, utcnow
+from app.feed_tokens import FeedTokens  # noqa: F401  -- token_hash: the feeds' stored form
+from app.feed_tokens import token_hash  # noqa: F401  -- token_hash: the feeds' stored form
+from app.models import TLP
+from app.models import Advisory
+from app.models import AdvisoryStatus
+from app.models import SharingFeed
+from app.models import User
+from app.models import utcnow
 from app.notifications.mail import external_url
 
 FEED_ENTRIES = 100

@@ -7,7 +7,12 @@ the notification's detail, which mail quotes only for TLP:CLEAR and GREEN record
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Agreement, NotificationKind, Role, SignatureRequest, SignatureStatus, User
+from app.models import Agreement
+from app.models import NotificationKind
+from app.models import Role
+from app.models import SignatureRequest
+from app.models import SignatureStatus
+from app.models import User
 from app.notifications.services import notify
 
 

@@ -13,18 +13,28 @@ from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
+from flask import render_template
 from pypdf import PdfReader
-from weasyprint import HTML, Attachment
+from weasyprint import HTML
+from weasyprint import Attachment
 
 from app import audit
 from app.documents.content import DocumentInfo
-from app.documents.services import KIND_AGREEMENT, KIND_EXECUTED
+from app.documents.services import KIND_AGREEMENT
+from app.documents.services import KIND_EXECUTED
 from app.extensions import db
-from app.models import Agreement, AuditEvent, Document, SignatureRequest, utcnow
+from app.models import Agreement
+from app.models import AuditEvent
+from app.models import Document
+from app.models import SignatureRequest
+from app.models import utcnow
 from app.notifications.mail import external_url
-from app.pdf import StaticOnlyFetcher, render_html
-from app.seal import SealBox, platform_key, seal_pdf
+from app.pdf import StaticOnlyFetcher
+from app.pdf import render_html
+from app.seal import SealBox
+from app.seal import platform_key
+from app.seal import seal_pdf
 from app.signing.pages import prepend_pages
 
 SEAL_ANCHOR = "platform-seal"

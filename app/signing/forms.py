@@ -1,12 +1,26 @@
 """Signing forms: issue for signature (a signatory per party), sign, decline, paper evidence, verify."""
 import unicodedata
 
-from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.fields import DateField, SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from flask_wtf.file import FileField
+from flask_wtf.file import FileRequired
+from wtforms import BooleanField
+from wtforms import HiddenField
+from wtforms import PasswordField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms.fields import DateField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import Optional
 
-from app.forms import AppForm, enum_select, no_control_characters, strip_filter, user_label
+from app.forms import AppForm
+from app.forms import enum_select
+from app.forms import no_control_characters
+from app.forms import strip_filter
+from app.forms import user_label
 from app.models import SigningMode
 
 PAPER = "paper"

@@ -1,6 +1,14 @@
 """The inbox's "Signatures to give": the user's pending requests whose turn has come."""
-from app.inbox.providers import Branch, EntryRow, InboxEntry, due_note, entry_row, provider
-from app.models import Agreement, Organization, SignatureRequest, User
+from app.inbox.providers import Branch
+from app.inbox.providers import EntryRow
+from app.inbox.providers import InboxEntry
+from app.inbox.providers import due_note
+from app.inbox.providers import entry_row
+from app.inbox.providers import provider
+from app.models import Agreement
+from app.models import Organization
+from app.models import SignatureRequest
+from app.models import User
 from app.signing import services
 from app.template_helpers import row_url
 

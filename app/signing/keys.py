@@ -6,7 +6,8 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from flask import current_app
 
 from app import pki
-from app.seal import KeyMissing, key_path
+from app.seal import KeyMissing
+from app.seal import key_path
 
 __all__ = ["KeyMissing", "ensure_development_key"]
 

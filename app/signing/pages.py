@@ -10,16 +10,15 @@ Two things must not be copied as they stand:
 """
 import io
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    DictionaryObject,
-    FloatObject,
-    NameObject,
-    NullObject,
-    NumberObject,
-    TextStringObject,
-)
+from pypdf import PdfReader
+from pypdf import PdfWriter
+from pypdf.generic import ArrayObject
+from pypdf.generic import DictionaryObject
+from pypdf.generic import FloatObject
+from pypdf.generic import NameObject
+from pypdf.generic import NullObject
+from pypdf.generic import NumberObject
+from pypdf.generic import TextStringObject
 
 
 def _is_signature_widget(annotation) -> bool:

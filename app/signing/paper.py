@@ -13,12 +13,20 @@ from datetime import date
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from app import audit, permissions
+from app import audit
+from app import permissions
 from app.extensions import db
-from app.models import Document, SignatureRequest, User, today, utcnow
+from app.models import Document
+from app.models import SignatureRequest
+from app.models import User
+from app.models import today
+from app.models import utcnow
 from app.signing import announce
 from app.signing.services import SigningError
-from app.signing.signatures import after_signature, check_open, lock_round, mark_signed
+from app.signing.signatures import after_signature
+from app.signing.signatures import check_open
+from app.signing.signatures import lock_round
+from app.signing.signatures import mark_signed
 
 log = logging.getLogger(__name__)
 

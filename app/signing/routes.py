@@ -1,18 +1,34 @@
 """Signing pages: issue for signature, the signatory's page (sign or decline), paper evidence and the
 executed PDF. Every load goes through visible_agreements (404 out of scope); the signatory checks are
 in permissions.can_sign and the services."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.attachments.sniff import Refused
-from app.documents.services import KIND_EXECUTED, latest_issue
-from app.extensions import client_address, db
-from app.models import Agreement, AgreementParty, AgreementStatus, InvalidTransition, SigningMode
+from app.documents.services import KIND_EXECUTED
+from app.documents.services import latest_issue
+from app.extensions import client_address
+from app.extensions import db
+from app.models import Agreement
+from app.models import AgreementParty
+from app.models import AgreementStatus
+from app.models import InvalidTransition
+from app.models import SigningMode
 from app.seal import SealingFailed
-from app.signing import bp, paper, services, signatures
-from app.signing.forms import DeclineForm, PaperForm, SignForm, issue_form_class
+from app.signing import bp
+from app.signing import paper
+from app.signing import services
+from app.signing import signatures
+from app.signing.forms import DeclineForm
+from app.signing.forms import PaperForm
+from app.signing.forms import SignForm
+from app.signing.forms import issue_form_class
 
 
 def get_visible_agreement(agreement_id: int) -> Agreement:

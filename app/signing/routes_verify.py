@@ -4,9 +4,12 @@
 The seal is checked outside the web thread, bounded in certificates and time (app/signing/verify_check.py).
 """
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
-from flask import current_app, render_template, request
+from flask import current_app
+from flask import render_template
+from flask import request
 from flask_login import current_user
 
 from app import permissions
@@ -16,7 +19,8 @@ from app.models import Document
 from app.seal import SealCheck
 from app.signing import bp
 from app.signing.forms import VerifyForm
-from app.signing.verify_check import CheckBusy, bounded_check_seal
+from app.signing.verify_check import CheckBusy
+from app.signing.verify_check import bounded_check_seal
 
 
 @dataclass

@@ -11,23 +11,24 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from werkzeug.exceptions import Forbidden
 
-from app import audit, kinds, permissions, records
+from app import audit
+from app import kinds
+from app import permissions
+from app import records
 from app.auth.services import Throttled
 from app.documents.services import issue_agreement
 from app.extensions import db
-from app.models import (
-    Agreement,
-    AgreementStatus,
-    Organization,
-    PartyRole,
-    Role,
-    SignatureMethod,
-    SignatureRequest,
-    SignatureStatus,
-    SigningMode,
-    User,
-    today,
-)
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import Organization
+from app.models import PartyRole
+from app.models import Role
+from app.models import SignatureMethod
+from app.models import SignatureRequest
+from app.models import SignatureStatus
+from app.models import SigningMode
+from app.models import User
+from app.models import today
 from app.signing import announce
 
 KIND = kinds.by_model(Agreement).key  # its audit actions' key (app/kinds.py)

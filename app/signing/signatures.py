@@ -11,13 +11,26 @@ import unicodedata
 
 import sqlalchemy as sa
 
-from app import audit, permissions, records
-from app.auth import passwords, throttle
+from app import audit
+from app import permissions
+from app import records
+from app.auth import passwords
+from app.auth import throttle
 from app.auth.services import Throttled
 from app.extensions import db
-from app.models import Agreement, AgreementStatus, Document, SignatureRequest, SignatureStatus, User, utcnow
+from app.models import Agreement
+from app.models import AgreementStatus
+from app.models import Document
+from app.models import SignatureRequest
+from app.models import SignatureStatus
+from app.models import User
+from app.models import utcnow
 from app.signing import announce
-from app.signing.services import KIND, SigningError, current_round, is_turn, open_requests
+from app.signing.services import KIND
+from app.signing.services import SigningError
+from app.signing.services import current_round
+from app.signing.services import is_turn
+from app.signing.services import open_requests
 
 log = logging.getLogger(__name__)
 THROTTLE_SCOPE = "sign"

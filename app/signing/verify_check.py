@@ -18,7 +18,8 @@ import re
 import resource
 import signal
 
-from flask import Flask, current_app
+from flask import Flask
+from flask import current_app
 
 from app.child_process import ChildProcess
 from app.seal import SealCheck

@@ -6,7 +6,8 @@
   thing and its id, so exporting the same record again gives the same ids (and a peer deduplicates by them).
 """
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 from flask import current_app
 

@@ -10,15 +10,20 @@ edition does not show. An imported advisory keeps the id, authors, times and TLP
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import TLP, Advisory, AdvisoryKind, AdvisoryStatus, Organization, Peer, PeerImport, Risk
-from app.stix import (
-    INCIDENT_CORE_EXTENSION_ID,
-    REPORT_PART_LABEL,
-    TLP_MARKING_IDS,
-    marking_definition,
-    stix_id,
-    timestamp,
-)
+from app.models import TLP
+from app.models import Advisory
+from app.models import AdvisoryKind
+from app.models import AdvisoryStatus
+from app.models import Organization
+from app.models import Peer
+from app.models import PeerImport
+from app.models import Risk
+from app.stix import INCIDENT_CORE_EXTENSION_ID
+from app.stix import REPORT_PART_LABEL
+from app.stix import TLP_MARKING_IDS
+from app.stix import marking_definition
+from app.stix import stix_id
+from app.stix import timestamp
 
 HEAD_STATUSES = (AdvisoryStatus.RELEASED, AdvisoryStatus.WITHDRAWN)
 REPORT_TYPES = {AdvisoryKind.VULNERABILITY: ["vulnerability"]}

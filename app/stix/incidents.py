@@ -10,9 +10,15 @@ The reporting organisation is the creator (`created_by_ref`, an `identity` objec
 second identity the incident refers to through the extension's `other_object_refs`. An archived report is
 exported `revoked` (the peer withdraws what it holds).
 """
-from app.models import IncidentReport, IncidentStatus, Significance
-from app.stix import INCIDENT_CORE_EXTENSION_ID, TLP_MARKING_IDS, stix_id, timestamp
-from app.stix.export import organization_identity, with_markings
+from app.models import IncidentReport
+from app.models import IncidentStatus
+from app.models import Significance
+from app.stix import INCIDENT_CORE_EXTENSION_ID
+from app.stix import TLP_MARKING_IDS
+from app.stix import stix_id
+from app.stix import timestamp
+from app.stix.export import organization_identity
+from app.stix.export import with_markings
 
 # The Incident Core extension's investigation_status: new | open | closed.
 INVESTIGATION_STATUS = {IncidentStatus.OPEN: "open", IncidentStatus.CONTAINED: "open",

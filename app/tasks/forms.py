@@ -4,14 +4,14 @@ The task form itself (TaskForm) is in app/forms.py: the tasks pages and the work
 "new task" page (/working-groups/<id>/tasks/new) both use it.
 """
 
-from wtforms import SelectField, TextAreaField
+from wtforms import SelectField
+from wtforms import TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import Length, ValidationError
+from wtforms.validators import Length
+from wtforms.validators import ValidationError
 
-from app.forms import (
-    StatusChangeForm,
-    labelled_choices,
-)
+from app.forms import StatusChangeForm
+from app.forms import labelled_choices
 from app.models import TaskStatus
 
 NOTE_MAX = 2000

@@ -9,8 +9,13 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.orm import selectinload
 
-from app import listing, permissions
-from app.models import Task, TaskPriority, TaskStatus, User, WorkingGroup
+from app import listing
+from app import permissions
+from app.models import Task
+from app.models import TaskPriority
+from app.models import TaskStatus
+from app.models import User
+from app.models import WorkingGroup
 
 # The default order's terms as the index ix_tasks_assignee_order holds them (app/models/working_group.py): with
 # their values written in the statement, not bound, the databases read a person's live tasks in that index's order

@@ -6,26 +6,34 @@ group, so a task of a group the user may not read is 404 on every sub-route.
 import functools
 
 import sqlalchemy as sa
-from flask import render_template, request, url_for
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
+from markupsafe import escape
 from sqlalchemy.orm import selectinload
 
-from app import lifecycle, listing, permissions, precompiled, records
+from app import lifecycle
+from app import listing
+from app import permissions
+from app import precompiled
+from app import records
 from app.attachments import services as attachment_services
 from app.attachments.sniff import Refused
 from app.extensions import db
-from app.forms import TaskForm, with_current
+from app.forms import TaskForm
+from app.forms import with_current
 from app.kept import kept
-from app.models import (
-    Task,
-    TaskPriority,
-    TaskStatus,
-    TaskUpdate,
-    WorkingGroup,
-)
+from app.models import Task
+from app.models import TaskPriority
+from app.models import TaskStatus
+from app.models import TaskUpdate
+from app.models import WorkingGroup
 from app.shortcuts import back_to
-from app.tasks import bp, queries, services
+from app.tasks import bp
+from app.tasks import queries
+from app.tasks import services
 from app.tasks.forms import TaskStatusForm
 from app.template_helpers import select_options
 

@@ -4,10 +4,18 @@ Every function authorizes first, audits in the same transaction, flushes and nev
 """
 import sqlalchemy as sa
 
-from app import audit, kinds, permissions, records
+from app import audit
+from app import kinds
+from app import permissions
+from app import records
 from app.comments.services import followers
 from app.extensions import db
-from app.models import Task, TaskPriority, TaskStatus, TaskUpdate, User, WorkingGroup
+from app.models import Task
+from app.models import TaskPriority
+from app.models import TaskStatus
+from app.models import TaskUpdate
+from app.models import User
+from app.models import WorkingGroup
 from app.notifications.services import notify
 
 KIND = kinds.by_model(Task).key  # its audit actions' key (app/kinds.py)

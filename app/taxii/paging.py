@@ -3,23 +3,26 @@
 `match[id]`, `match[type]`, `match[version]` filters. The objects of an advisory keep their order, so a page
 may end inside an advisory and the next one resumes there."""
 import base64
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
 
 from app import permissions
 from app.extensions import db
-from app.federation.egress import (
-    ADVISORIES,
-    INCIDENTS,
-    RISKS,
-    Collection,
-    OrganizationReader,
-    heads,
-    incident_heads,
-    risk_heads,
-)
-from app.models import TLP, Organization, Risk
-from app.stix.export import advisory_objects, risk_objects
+from app.federation.egress import ADVISORIES
+from app.federation.egress import INCIDENTS
+from app.federation.egress import RISKS
+from app.federation.egress import Collection
+from app.federation.egress import OrganizationReader
+from app.federation.egress import heads
+from app.federation.egress import incident_heads
+from app.federation.egress import risk_heads
+from app.models import TLP
+from app.models import Organization
+from app.models import Risk
+from app.stix.export import advisory_objects
+from app.stix.export import risk_objects
 from app.stix.incidents import incident_objects
 
 DEFAULT_LIMIT = 100

@@ -9,14 +9,22 @@ is not TAXII 2.1. Errors are TAXII error messages; nothing is ever a 500 for bad
 """
 from http import HTTPStatus
 
-from flask import Response, current_app, json, request, url_for
+from flask import Response
+from flask import current_app
+from flask import json
+from flask import request
+from flask import url_for
 
 from app.api import tokens
-from app.federation.egress import collection_by_id, collections_for
+from app.federation.egress import collection_by_id
+from app.federation.egress import collections_for
 from app.models import Organization
 from app.problems import ProblemError
 from app.taxii import bp
-from app.taxii.paging import BadRequest, Filters, page, taxii_timestamp
+from app.taxii.paging import BadRequest
+from app.taxii.paging import Filters
+from app.taxii.paging import page
+from app.taxii.paging import taxii_timestamp
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"

@@ -1,10 +1,20 @@
 """User administration forms."""
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField
+from wtforms import EmailField
+from wtforms import PasswordField
+from wtforms import SelectField
+from wtforms import StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired
+from wtforms.validators import Email
+from wtforms.validators import Length
+from wtforms.validators import Optional
 
 from app.auth.passwords import MAX_LENGTH
-from app.forms import VersionedForm, enum_select, optional_id, record_choices
+from app.forms import VersionedForm
+from app.forms import enum_select
+from app.forms import optional_id
+from app.forms import record_choices
 from app.models import Role
 
 

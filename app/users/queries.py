@@ -4,8 +4,11 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import listing, permissions
-from app.models import Organization, Role, User
+from app import listing
+from app import permissions
+from app.models import Organization
+from app.models import Role
+from app.models import User
 
 CSV_COLUMNS = [
     ("Name", lambda u: u.name), ("Email", lambda u: u.email), ("Organisation", lambda u: u.organization.name),

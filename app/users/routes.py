@@ -2,17 +2,32 @@
 from collections.abc import Callable
 from functools import partial
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 
-from app import lifecycle, listing, permissions, records
-from app.auth import accounts, links, two_factor
+from app import lifecycle
+from app import listing
+from app import permissions
+from app import records
+from app.auth import accounts
+from app.auth import links
+from app.auth import two_factor
 from app.decorators import fresh_login_required
 from app.extensions import db
-from app.models import Organization, Role, User
+from app.models import Organization
+from app.models import Role
+from app.models import User
 from app.organizations import services as organization_services
-from app.users import bp, queries, services
-from app.users.forms import NewUserForm, SetPasswordForm, UserForm
+from app.users import bp
+from app.users import queries
+from app.users import services
+from app.users.forms import NewUserForm
+from app.users.forms import SetPasswordForm
+from app.users.forms import UserForm
 
 
 @bp.before_request

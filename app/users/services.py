@@ -3,11 +3,19 @@
 Passwords and sessions are app/auth/accounts.py's (set_password, end_sessions), shared with self-service."""
 import secrets
 
-from app import audit, permissions, records
+from app import audit
+from app import permissions
+from app import records
 from app.auth import passwords
-from app.auth.accounts import UserError, check_password_rules, email_taken
+from app.auth.accounts import UserError
+from app.auth.accounts import check_password_rules
+from app.auth.accounts import email_taken
 from app.extensions import db
-from app.models import Organization, Role, User, normalize_email, utcnow
+from app.models import Organization
+from app.models import Role
+from app.models import User
+from app.models import normalize_email
+from app.models import utcnow
 
 
 def create_user(actor: User | None, *, email: str, name: str, organization: Organization, role: Role,

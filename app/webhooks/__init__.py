@@ -11,4 +11,6 @@ def _listen(_state) -> None:
     outbox.install()
 
 
-from app.webhooks import cli, jobs, routes  # noqa: E402,F401  -- views, commands and background jobs
+from app.webhooks import cli  # noqa: E402,F401  -- views, commands and background jobs
+from app.webhooks import jobs  # noqa: E402,F401  -- views, commands and background jobs
+from app.webhooks import routes  # noqa: E402,F401  -- views, commands and background jobs

@@ -7,16 +7,24 @@ allowed to read the record (else the delivery is withheld) and the URL must pass
 """
 import http.client
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
-from app import claims, kinds
+from app import claims
+from app import kinds
 from app.extensions import db
-from app.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, utcnow
+from app.models import DeliveryStatus
+from app.models import WebhookDelivery
+from app.models import WebhookEndpoint
+from app.models import utcnow
 from app.secret_box import SecretBox
-from app.webhooks import addresses, events, signing, transport
+from app.webhooks import addresses
+from app.webhooks import events
+from app.webhooks import signing
+from app.webhooks import transport
 
 CLAIM_SECONDS = 120
 BASE_DELAY_SECONDS = 30

@@ -10,7 +10,8 @@ Reads (a file downloaded) and bookkeeping (a document issued for a step already 
 """
 import sqlalchemy as sa
 
-from app import kinds, permissions
+from app import kinds
+from app import permissions
 
 CREATED, UPDATED, TRANSITIONED, COMMENTED = "created", "updated", "transitioned", "commented"
 TEST_EVENT = "webhook.test"

@@ -1,9 +1,13 @@
 """The webhook endpoint form: where to send, what for, which events."""
-from wtforms import StringField, SubmitField
+from wtforms import StringField
+from wtforms import SubmitField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired
+from wtforms.validators import Length
+from wtforms.validators import Optional
 
-from app.forms import MultiCheckboxField, VersionedForm
+from app.forms import MultiCheckboxField
+from app.forms import VersionedForm
 from app.webhooks import events
 
 

@@ -1,13 +1,18 @@
 """Background jobs of webhooks: send what is due (every minute, and nudged after each commit that queued); a
 retry due before the next minute's run gets a send of its own at its time (the first one, 30 s after a failure)."""
-from app.jobs import _PENDING, crontab, huey, job, periodic_job
+from app.jobs import _PENDING
+from app.jobs import crontab
+from app.jobs import huey
+from app.jobs import job
+from app.jobs import periodic_job
 
 PERIOD_SECONDS = 60
 
 
 def _send() -> dict:
     from app.models import utcnow
-    from app.webhooks.delivery import deliver_due, next_retry
+    from app.webhooks.delivery import deliver_due
+    from app.webhooks.delivery import next_retry
 
     counts = deliver_due()
     wait = None if huey.immediate else next_retry(utcnow())

@@ -12,8 +12,13 @@ import secrets
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.models import AuditEvent, DeliveryStatus, WebhookDelivery, WebhookEndpoint, utcnow
-from app.webhooks import events, payloads
+from app.models import AuditEvent
+from app.models import DeliveryStatus
+from app.models import WebhookDelivery
+from app.models import WebhookEndpoint
+from app.models import utcnow
+from app.webhooks import events
+from app.webhooks import payloads
 
 _NOTED = "palisade_webhook_audits"
 _installed = {"done": False}

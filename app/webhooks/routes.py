@@ -1,12 +1,19 @@
 """Webhook pages: the organisation's endpoints, register (secret shown once), edit, delivery log, replay."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 
-from app import lifecycle, permissions
+from app import lifecycle
+from app import permissions
 from app.extensions import db
 from app.forms import EmptyForm
-from app.models import WebhookDelivery, WebhookEndpoint
-from app.webhooks import bp, services
+from app.models import WebhookDelivery
+from app.models import WebhookEndpoint
+from app.webhooks import bp
+from app.webhooks import services
 from app.webhooks.forms import EndpointForm
 
 

@@ -6,10 +6,19 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from app import audit, permissions, records
+from app import audit
+from app import permissions
+from app import records
 from app.extensions import db
-from app.models import User, WebhookDelivery, WebhookEndpoint, utcnow
-from app.webhooks import addresses, events, outbox, payloads, signing
+from app.models import User
+from app.models import WebhookDelivery
+from app.models import WebhookEndpoint
+from app.models import utcnow
+from app.webhooks import addresses
+from app.webhooks import events
+from app.webhooks import outbox
+from app.webhooks import payloads
+from app.webhooks import signing
 from app.webhooks.delivery import SECRETS
 
 AddressRefused = addresses.AddressRefused

@@ -3,22 +3,26 @@
 Related records (initiative, users) come in as choices built from scoped queries, so a forged or
 foreign id fails as "Not a valid choice" before any service runs.
 """
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import ValidationError
 
-from app.forms import (
-    ModelForm,
-    RecipientsField,
-    VersionedForm,
-    enum_select,
-    optional_id,
-    record_choices,
-    status_change_form,
-    tlp_field,
-    user_label,
-)
-from app.models import MemberRole, WorkingGroupStatus
+from app.forms import ModelForm
+from app.forms import RecipientsField
+from app.forms import VersionedForm
+from app.forms import enum_select
+from app.forms import optional_id
+from app.forms import record_choices
+from app.forms import status_change_form
+from app.forms import tlp_field
+from app.forms import user_label
+from app.models import MemberRole
+from app.models import WorkingGroupStatus
 
 NAME_MAX = 200
 CHARTER_MAX = 100_000

@@ -9,17 +9,17 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.orm import joinedload
 
-from app import listing, permissions, precompiled
+from app import listing
+from app import permissions
+from app import precompiled
 from app.extensions import db
-from app.models import (
-    TLP,
-    Initiative,
-    Task,
-    User,
-    WorkingGroup,
-    WorkingGroupMember,
-    WorkingGroupStatus,
-)
+from app.models import TLP
+from app.models import Initiative
+from app.models import Task
+from app.models import User
+from app.models import WorkingGroup
+from app.models import WorkingGroupMember
+from app.models import WorkingGroupStatus
 
 
 def _is_member(user_id: int):

@@ -4,17 +4,18 @@ Every function authorizes first, audits in the same transaction, flushes and nev
 """
 import sqlalchemy as sa
 
-from app import audit, kinds, permissions, records
+from app import audit
+from app import kinds
+from app import permissions
+from app import records
 from app.extensions import db
-from app.models import (
-    MemberRole,
-    Task,
-    User,
-    WorkingGroup,
-    WorkingGroupMember,
-    WorkingGroupStatus,
-    utcnow,
-)
+from app.models import MemberRole
+from app.models import Task
+from app.models import User
+from app.models import WorkingGroup
+from app.models import WorkingGroupMember
+from app.models import WorkingGroupStatus
+from app.models import utcnow
 from app.notifications.services import notify
 
 KIND = kinds.by_model(WorkingGroup).key  # its audit actions' key (app/kinds.py)

@@ -6,16 +6,14 @@ from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.extensions import db
-from app.models import (
-    Advisory,
-    AdvisoryAuthor,
-    AdvisoryRecipient,
-    Agreement,
-    AgreementKind,
-    IncidentReport,
-    Organization,
-    Risk,
-)
+from app.models import Advisory
+from app.models import AdvisoryAuthor
+from app.models import AdvisoryRecipient
+from app.models import Agreement
+from app.models import AgreementKind
+from app.models import IncidentReport
+from app.models import Organization
+from app.models import Risk
 
 DETAIL_OPTIONS = (selectinload(Advisory.authors).selectinload(AdvisoryAuthor.organization),
                   selectinload(Advisory.authors).selectinload(AdvisoryAuthor.approved_by),
@@ -63,7 +61,8 @@ def related(form, choices: dict) -> dict:
 
 def mark_read(advisory: Advisory) -> None:
     """Remember that the reader opened it (the sharing feed's unread mark): once, race-safe."""
-    from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.dialects import sqlite
 
     from app.models import AdvisoryRead
 
@@ -75,4 +74,6 @@ def mark_read(advisory: Advisory) -> None:
 
 
 
-from app.advisories.routes import advisories, recipients, review  # noqa: E402,F401
+from app.advisories.routes import advisories  # noqa: E402,F401
+from app.advisories.routes import recipients  # noqa: E402,F401
+from app.advisories.routes import review  # noqa: E402,F401

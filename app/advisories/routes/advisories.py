@@ -1,29 +1,37 @@
 """Advisory list, new (also from an incident report), detail, edit, history, and the PDF of the edition
 the reader may have."""
-from flask import abort, render_template, request, url_for
+from flask import abort
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 
-from app import lifecycle, listing, permissions, records
-from app.advisories import bp, distribution, queries, services
-from app.advisories.forms import (
-    AcknowledgeForm,
-    AdvisoryForm,
-    RiskFromRecordForm,
-    TasksFromAdvisoryForm,
-    WithdrawForm,
-)
-from app.advisories.routes import form_choices, get_visible_advisory, mark_read, related
+from app import lifecycle
+from app import listing
+from app import permissions
+from app import records
+from app.advisories import bp
+from app.advisories import distribution
+from app.advisories import queries
+from app.advisories import services
+from app.advisories.forms import AcknowledgeForm
+from app.advisories.forms import AdvisoryForm
+from app.advisories.forms import RiskFromRecordForm
+from app.advisories.forms import TasksFromAdvisoryForm
+from app.advisories.forms import WithdrawForm
+from app.advisories.routes import form_choices
+from app.advisories.routes import get_visible_advisory
+from app.advisories.routes import mark_read
+from app.advisories.routes import related
 from app.extensions import db
-from app.models import (
-    TLP,
-    AdvisoryKind,
-    AdvisoryStatus,
-    IncidentReport,
-    Sector,
-    Severity,
-    WorkingGroup,
-)
+from app.models import TLP
 from app.models import Advisory as Adv
+from app.models import AdvisoryKind
+from app.models import AdvisoryStatus
+from app.models import IncidentReport
+from app.models import Sector
+from app.models import Severity
+from app.models import WorkingGroup
 
 
 @bp.get("/")
@@ -100,7 +108,8 @@ def detail(advisory_id: int):
 
 def _links(advisory: Adv) -> dict:
     """The linked records the reader may read (a link to something they may not see is not shown)."""
-    from app.models import Agreement, Risk
+    from app.models import Agreement
+    from app.models import Risk
 
     def visible(scope, model, rows):
         ids = [r.id for r in rows]

@@ -1,11 +1,17 @@
 """The recipients' steps: acknowledge, and turn the advisory into action in one step (a risk in their own
 register, or tasks in one of their working groups)."""
-from flask import flash, redirect, url_for
+from flask import flash
+from flask import redirect
+from flask import url_for
 from flask_login import current_user
 
-from app import lifecycle, permissions
-from app.advisories import bp, distribution
-from app.advisories.forms import AcknowledgeForm, RiskFromRecordForm, TasksFromAdvisoryForm
+from app import lifecycle
+from app import permissions
+from app.advisories import bp
+from app.advisories import distribution
+from app.advisories.forms import AcknowledgeForm
+from app.advisories.forms import RiskFromRecordForm
+from app.advisories.forms import TasksFromAdvisoryForm
 from app.advisories.routes import get_visible_advisory
 from app.extensions import db
 from app.models import WorkingGroup

@@ -2,11 +2,14 @@
 withdraw with a reason, start the update that supersedes a released advisory."""
 from collections.abc import Callable
 
-from flask import redirect, url_for
+from flask import redirect
+from flask import url_for
 from flask_login import current_user
 
-from app import lifecycle, permissions
-from app.advisories import bp, services
+from app import lifecycle
+from app import permissions
+from app.advisories import bp
+from app.advisories import services
 from app.advisories.forms import WithdrawForm
 from app.advisories.routes import get_visible_advisory
 from app.models import InvalidTransition

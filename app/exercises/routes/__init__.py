@@ -5,9 +5,11 @@ from sqlalchemy.orm import selectinload
 
 from app import permissions
 from app.exercises import parts
-from app.exercises.parts import DETAIL_OPTIONS, get_objective  # noqa: F401  -- the views' names
+from app.exercises.parts import DETAIL_OPTIONS  # noqa: F401  -- the views' names
+from app.exercises.parts import get_objective  # noqa: F401  -- the views' names
 from app.extensions import db
-from app.models import Exercise, ExerciseInject
+from app.models import Exercise
+from app.models import ExerciseInject
 
 
 def get_visible_exercise(exercise_id: int, *options) -> Exercise:
@@ -23,4 +25,5 @@ def visible_injects(exercise: Exercise) -> list[ExerciseInject]:
     return parts.visible_injects(current_user, exercise)
 
 
-from app.exercises.routes import exercises, planning  # noqa: E402,F401
+from app.exercises.routes import exercises  # noqa: E402,F401
+from app.exercises.routes import planning  # noqa: E402,F401

@@ -1,36 +1,46 @@
 """Exercise list, new exercise, detail (with the MSEL as the reader may see it), history and status steps."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app import lifecycle, listing, permissions, records
+from app import lifecycle
+from app import listing
+from app import permissions
+from app import records
 from app.documents.exercise import aar_editions
-from app.exercises import aar, bp, queries, services
-from app.exercises.forms import (
-    EvaluationForm,
-    ExerciseEditForm,
-    ExerciseForm,
-    ExerciseStatusForm,
-    InjectForm,
-    ObjectiveForm,
-    ParticipantForm,
-)
-from app.exercises.routes import DETAIL_OPTIONS, get_visible_exercise, visible_injects
+from app.exercises import aar
+from app.exercises import bp
+from app.exercises import queries
+from app.exercises import services
+from app.exercises.forms import EvaluationForm
+from app.exercises.forms import ExerciseEditForm
+from app.exercises.forms import ExerciseForm
+from app.exercises.forms import ExerciseStatusForm
+from app.exercises.forms import InjectForm
+from app.exercises.forms import ObjectiveForm
+from app.exercises.forms import ParticipantForm
+from app.exercises.routes import DETAIL_OPTIONS
+from app.exercises.routes import get_visible_exercise
+from app.exercises.routes import visible_injects
 from app.extensions import db
-from app.forms import CorrectiveActionForm, keep_restricted_choice, with_current
-from app.models import (
-    TLP,
-    Agreement,
-    CorrectiveAction,
-    Exercise,
-    ExerciseStatus,
-    ExerciseType,
-    IncidentPlan,
-    PlanStatus,
-    Rating,
-    User,
-    today,
-)
+from app.forms import CorrectiveActionForm
+from app.forms import keep_restricted_choice
+from app.forms import with_current
+from app.models import TLP
+from app.models import Agreement
+from app.models import CorrectiveAction
+from app.models import Exercise
+from app.models import ExerciseStatus
+from app.models import ExerciseType
+from app.models import IncidentPlan
+from app.models import PlanStatus
+from app.models import Rating
+from app.models import User
+from app.models import today
 
 LIST_OPTIONS = (selectinload(Exercise.owner_organization), selectinload(Exercise.incident_plan))
 

@@ -3,11 +3,22 @@ it runs, evaluations once conducted, corrective actions from its areas for impro
 from flask import url_for
 from flask_login import current_user
 
-from app import lifecycle, permissions
-from app.exercises import aar, bp, improvement, services
-from app.exercises.forms import EvaluationForm, InjectForm, ObjectiveForm, ParticipantForm
-from app.exercises.routes import DETAIL_OPTIONS, get_inject, get_objective, get_visible_exercise
-from app.exercises.routes.exercises import _people, refused
+from app import lifecycle
+from app import permissions
+from app.exercises import aar
+from app.exercises import bp
+from app.exercises import improvement
+from app.exercises import services
+from app.exercises.forms import EvaluationForm
+from app.exercises.forms import InjectForm
+from app.exercises.forms import ObjectiveForm
+from app.exercises.forms import ParticipantForm
+from app.exercises.routes import DETAIL_OPTIONS
+from app.exercises.routes import get_inject
+from app.exercises.routes import get_objective
+from app.exercises.routes import get_visible_exercise
+from app.exercises.routes.exercises import _people
+from app.exercises.routes.exercises import refused
 from app.forms import CorrectiveActionForm
 
 

@@ -1,13 +1,16 @@
 """Incident-response plan views. Every load goes through get_visible_plan(): out of scope is 404
 on every sub-route (sections and contacts included), in scope but not allowed is 403."""
 import sqlalchemy as sa
-from flask import render_template, request
+from flask import render_template
+from flask import request
 
 from app.extensions import db
 from app.incident_plans import bp
 from app.incident_plans.services import PlanLocked
 from app.lifecycle import get_visible
-from app.models import IncidentPlan, PlanContact, PlanSection
+from app.models import IncidentPlan
+from app.models import PlanContact
+from app.models import PlanSection
 
 
 def get_visible_plan(plan_id: int, *options) -> IncidentPlan:
@@ -32,4 +35,7 @@ def plan_locked(error: PlanLocked):
     return render_template("incident_plans/locked.html", message=error.description, plan_id=plan_id), 403
 
 
-from app.incident_plans.routes import contacts, lifecycle, plans, sections  # noqa: E402,F401
+from app.incident_plans.routes import contacts  # noqa: E402,F401
+from app.incident_plans.routes import lifecycle  # noqa: E402,F401
+from app.incident_plans.routes import plans  # noqa: E402,F401
+from app.incident_plans.routes import sections  # noqa: E402,F401

@@ -1,12 +1,18 @@
 """The plan's contact and escalation roster: add, edit, delete contacts."""
-from flask import flash, redirect, render_template, url_for
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app import lifecycle
-from app.incident_plans import bp, services
-from app.incident_plans.forms import CONTACT_ROLES, ContactForm
-from app.incident_plans.routes import get_plan_contact, get_visible_plan
+from app.incident_plans import bp
+from app.incident_plans import services
+from app.incident_plans.forms import CONTACT_ROLES
+from app.incident_plans.forms import ContactForm
+from app.incident_plans.routes import get_plan_contact
+from app.incident_plans.routes import get_visible_plan
 from app.models import IncidentPlan
 
 

@@ -1,14 +1,20 @@
 """Lifecycle of a plan: status changes (approval), archive and restore, revision into a new version."""
-from flask import flash, redirect, url_for
+from flask import flash
+from flask import redirect
+from flask import url_for
 from flask_login import current_user
 
-from app import lifecycle, permissions
+from app import lifecycle
+from app import permissions
 from app.extensions import db
 from app.forms import ReviewStepForm
-from app.incident_plans import bp, services
-from app.incident_plans.forms import ReviseForm, StatusForm
+from app.incident_plans import bp
+from app.incident_plans import services
+from app.incident_plans.forms import ReviseForm
+from app.incident_plans.forms import StatusForm
 from app.incident_plans.routes import get_visible_plan
-from app.models import InvalidTransition, PlanStatus
+from app.models import InvalidTransition
+from app.models import PlanStatus
 from app.reviews import services as reviews
 
 DONE = {PlanStatus.IN_REVIEW: "Plan submitted for review.",

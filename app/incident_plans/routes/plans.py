@@ -1,22 +1,29 @@
 """Plan list (search, filters, sort, CSV), detail, create, edit and history."""
-from flask import render_template, request, url_for
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app import lifecycle, listing, permissions, records
+from app import lifecycle
+from app import listing
+from app import permissions
+from app import records
 from app.extensions import db
 from app.forms import with_current
-from app.incident_plans import bp, queries, services
-from app.incident_plans.forms import PlanForm, ReviseForm, StatusForm
+from app.incident_plans import bp
+from app.incident_plans import queries
+from app.incident_plans import services
+from app.incident_plans.forms import PlanForm
+from app.incident_plans.forms import ReviseForm
+from app.incident_plans.forms import StatusForm
 from app.incident_plans.routes import get_visible_plan
-from app.models import (
-    TLP,
-    IncidentPlan,
-    PlanStatus,
-    Sector,
-    User,
-    today,
-)
+from app.models import TLP
+from app.models import IncidentPlan
+from app.models import PlanStatus
+from app.models import Sector
+from app.models import User
+from app.models import today
 from app.models.incident_plan import latest_review_date
 
 

@@ -1,14 +1,22 @@
 """Plan sections per NIST SP 800-61 phase: add, edit, archive ("delete") and restore, move up/down
 within the phase."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app import lifecycle
-from app.incident_plans import bp, services
-from app.incident_plans.forms import MoveForm, SectionForm
-from app.incident_plans.routes import get_plan_section, get_visible_plan
-from app.models import IncidentPlan, Phase
+from app.incident_plans import bp
+from app.incident_plans import services
+from app.incident_plans.forms import MoveForm
+from app.incident_plans.forms import SectionForm
+from app.incident_plans.routes import get_plan_section
+from app.incident_plans.routes import get_visible_plan
+from app.models import IncidentPlan
+from app.models import Phase
 
 
 def _load(plan_id: int) -> IncidentPlan:

@@ -5,7 +5,8 @@ from flask_login import current_user
 
 from app import lifecycle
 from app.extensions import db
-from app.models import IncidentReport, IncidentReportStage
+from app.models import IncidentReport
+from app.models import IncidentReportStage
 
 
 def get_visible_report(incident_id: int, *options) -> IncidentReport:
@@ -22,4 +23,6 @@ def zone_name() -> str:
     return getattr(current_user, "time_zone", None) or "UTC"
 
 
-from app.incidents.routes import authority, reports, stages  # noqa: E402,F401
+from app.incidents.routes import authority  # noqa: E402,F401
+from app.incidents.routes import reports  # noqa: E402,F401
+from app.incidents.routes import stages  # noqa: E402,F401

@@ -1,13 +1,21 @@
 """The authority's side: acknowledge a stage, request an intermediate report, close the case, open a
 risk from the report; and the operator's status steps (contained, resolved)."""
-from flask import flash, redirect, url_for
+from flask import flash
+from flask import redirect
+from flask import url_for
 from flask_login import current_user
 
-from app import lifecycle, permissions
+from app import lifecycle
+from app import permissions
 from app.extensions import db
-from app.incidents import bp, services
-from app.incidents.forms import RequestForm, RiskFromIncidentForm, StatusForm
-from app.incidents.routes import get_report_stage, get_visible_report, zone_name
+from app.incidents import bp
+from app.incidents import services
+from app.incidents.forms import RequestForm
+from app.incidents.forms import RiskFromIncidentForm
+from app.incidents.forms import StatusForm
+from app.incidents.routes import get_report_stage
+from app.incidents.routes import get_visible_report
+from app.incidents.routes import zone_name
 from app.models import IncidentStatus
 
 DONE = {IncidentStatus.CONTAINED: "Incident marked contained.", IncidentStatus.RESOLVED: "Incident marked resolved.",

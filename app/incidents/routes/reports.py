@@ -1,23 +1,34 @@
 """Incident list (the operator's reports, the authority's queue), new report, detail, history."""
-from flask import render_template, request, url_for
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 
-from app import lifecycle, listing, permissions, records
+from app import lifecycle
+from app import listing
+from app import permissions
+from app import records
 from app.extensions import db
-from app.incidents import bp, clocks, queries, services
-from app.incidents.forms import IncidentEditForm, IncidentReportForm, RequestForm, RiskFromIncidentForm, StatusForm
-from app.incidents.routes import get_visible_report, zone_name
-from app.models import (
-    TLP,
-    Advisory,
-    IncidentReport,
-    IncidentStatus,
-    Organization,
-    Risk,
-    Sector,
-    Significance,
-    utcnow,
-)
+from app.incidents import bp
+from app.incidents import clocks
+from app.incidents import queries
+from app.incidents import services
+from app.incidents.forms import IncidentEditForm
+from app.incidents.forms import IncidentReportForm
+from app.incidents.forms import RequestForm
+from app.incidents.forms import RiskFromIncidentForm
+from app.incidents.forms import StatusForm
+from app.incidents.routes import get_visible_report
+from app.incidents.routes import zone_name
+from app.models import TLP
+from app.models import Advisory
+from app.models import IncidentReport
+from app.models import IncidentStatus
+from app.models import Organization
+from app.models import Risk
+from app.models import Sector
+from app.models import Significance
+from app.models import utcnow
 
 
 @bp.get("/")

@@ -1,13 +1,22 @@
 """Submitting a stage on its clock (the operator's coordinators and members)."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import url_for
 from flask_login import current_user
 
-from app import lifecycle, permissions
+from app import lifecycle
+from app import permissions
 from app.extensions import db
-from app.incidents import bp, clocks, services
+from app.incidents import bp
+from app.incidents import clocks
+from app.incidents import services
 from app.incidents.forms import StageForm
-from app.incidents.routes import get_visible_report, zone_name
-from app.models import StageKind, utcnow
+from app.incidents.routes import get_visible_report
+from app.incidents.routes import zone_name
+from app.models import StageKind
+from app.models import utcnow
 
 STAGE_KINDS = "any(" + ", ".join(k.value for k in StageKind) + ")"
 

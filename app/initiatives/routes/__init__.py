@@ -11,4 +11,6 @@ def get_visible_initiative(initiative_id: int) -> Initiative:
     return lifecycle.get_visible(Initiative, initiative_id)
 
 
-from app.initiatives.routes import listing, milestones, pages  # noqa: E402,F401  -- attach the views to bp
+from app.initiatives.routes import listing  # noqa: E402,F401  -- attach the views to bp
+from app.initiatives.routes import milestones  # noqa: E402,F401  -- attach the views to bp
+from app.initiatives.routes import pages  # noqa: E402,F401  -- attach the views to bp

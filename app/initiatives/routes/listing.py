@@ -1,19 +1,20 @@
 """The initiative list: search, filters, sorting, pagination and the CSV export of the same rows."""
-from flask import render_template, request
+from flask import render_template
+from flask import request
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app import listing, permissions
+from app import listing
+from app import permissions
 from app.extensions import db
-from app.initiatives import bp, queries
-from app.models import (
-    TLP,
-    Agreement,
-    Health,
-    Initiative,
-    InitiativeStatus,
-    Sector,
-)
+from app.initiatives import bp
+from app.initiatives import queries
+from app.models import TLP
+from app.models import Agreement
+from app.models import Health
+from app.models import Initiative
+from app.models import InitiativeStatus
+from app.models import Sector
 
 
 def _csv(stmt):

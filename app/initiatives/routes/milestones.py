@@ -1,15 +1,20 @@
 """Milestones, edited inline on the initiative's detail page. Every action is a POST under the initiative."""
 import sqlalchemy as sa
-from flask import flash, redirect, url_for
+from flask import flash
+from flask import redirect
+from flask import url_for
 from flask_login import current_user
 
-from app import lifecycle, permissions
+from app import lifecycle
+from app import permissions
 from app.extensions import db
-from app.initiatives import bp, services
+from app.initiatives import bp
+from app.initiatives import services
 from app.initiatives.forms import MilestoneForm
 from app.initiatives.routes import get_visible_initiative
 from app.initiatives.routes.pages import render_detail
-from app.models import Initiative, Milestone
+from app.models import Initiative
+from app.models import Milestone
 
 
 def _load(initiative_id: int, milestone_id: int | None = None):

@@ -1,23 +1,31 @@
 """Initiative record pages: create, detail, edit, history, health, status, archive and restore."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms.fields import SelectChoice
 
-from app import lifecycle, permissions, records
+from app import lifecycle
+from app import permissions
+from app import records
 from app.extensions import db
 from app.form_rows import apply_row_action
-from app.initiatives import bp, services
-from app.initiatives.forms import HealthForm, InitiativeForm, MilestoneForm, TransitionForm
+from app.initiatives import bp
+from app.initiatives import services
+from app.initiatives.forms import HealthForm
+from app.initiatives.forms import InitiativeForm
+from app.initiatives.forms import MilestoneForm
+from app.initiatives.forms import TransitionForm
 from app.initiatives.routes import get_visible_initiative
-from app.models import (
-    Agreement,
-    Initiative,
-    InitiativeStatus,
-    Risk,
-    User,
-    WorkingGroup,
-)
+from app.models import Agreement
+from app.models import Initiative
+from app.models import InitiativeStatus
+from app.models import Risk
+from app.models import User
+from app.models import WorkingGroup
 from app.shortcuts import prefill_from_query
 
 # Button text per target status; "active" reads differently from proposed and from on hold.

@@ -1,9 +1,11 @@
 """Risk register views. Every load goes through the scoped loaders below: out of scope is 404."""
 from flask_login import current_user
 
-from app import lifecycle, permissions
+from app import lifecycle
+from app import permissions
 from app.extensions import db
-from app.models import Mitigation, Risk
+from app.models import Mitigation
+from app.models import Risk
 
 
 def get_visible_risk(risk_id: int) -> Risk:
@@ -19,4 +21,5 @@ def get_visible_mitigation(risk_id: int, mitigation_id: int) -> tuple[Risk, Miti
     return risk, mitigation
 
 
-from app.risks.routes import mitigations, risks  # noqa: E402,F401  -- attach the views to bp
+from app.risks.routes import mitigations  # noqa: E402,F401  -- attach the views to bp
+from app.risks.routes import risks  # noqa: E402,F401  -- attach the views to bp

@@ -1,17 +1,27 @@
 """Mitigations, nested under their risk: add, edit, status update, archive/restore."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app import lifecycle, permissions
+from app import lifecycle
+from app import permissions
 from app.attachments import services as attachment_services
 from app.attachments.sniff import Refused
 from app.extensions import db
 from app.forms import with_current
-from app.models import Mitigation, Organization, User
-from app.risks import bp, services
-from app.risks.forms import MitigationForm, MitigationStatusForm
-from app.risks.routes import get_visible_mitigation, get_visible_risk
+from app.models import Mitigation
+from app.models import Organization
+from app.models import User
+from app.risks import bp
+from app.risks import services
+from app.risks.forms import MitigationForm
+from app.risks.forms import MitigationStatusForm
+from app.risks.routes import get_visible_mitigation
+from app.risks.routes import get_visible_risk
 from app.shortcuts import back_to
 
 

@@ -1,26 +1,37 @@
 """The register, a risk's detail, create/edit, lifecycle, archive/restore, history."""
-from flask import render_template, request, url_for
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
-from app import lifecycle, listing, permissions, precompiled
+from app import lifecycle
+from app import listing
+from app import permissions
+from app import precompiled
 from app.extensions import db
-from app.forms import keep_restricted_choice, with_current
+from app.forms import keep_restricted_choice
+from app.forms import with_current
 from app.kept import kept
-from app.models import (
-    TLP,
-    Initiative,
-    Mitigation,
-    MitigationStatus,
-    RiskLevel,
-    RiskStatus,
-    Sector,
-    Treatment,
-    User,
-)
-from app.risks import bp, heat_map, queries, services
-from app.risks.forms import IMPACT_LABELS, LIKELIHOOD_LABELS, NOTE_MAX, RiskForm, RiskStatusForm
+from app.models import TLP
+from app.models import Initiative
+from app.models import Mitigation
+from app.models import MitigationStatus
+from app.models import RiskLevel
+from app.models import RiskStatus
+from app.models import Sector
+from app.models import Treatment
+from app.models import User
+from app.risks import bp
+from app.risks import heat_map
+from app.risks import queries
+from app.risks import services
+from app.risks.forms import IMPACT_LABELS
+from app.risks.forms import LIKELIHOOD_LABELS
+from app.risks.forms import NOTE_MAX
+from app.risks.forms import RiskForm
+from app.risks.forms import RiskStatusForm
 from app.risks.routes import get_visible_risk
 from app.shortcuts import prefill_from_query
 from app.template_helpers import select_options

@@ -11,4 +11,6 @@ def get_visible_working_group(working_group_id: int) -> WorkingGroup:
     return lifecycle.get_visible(WorkingGroup, working_group_id)
 
 
-from app.working_groups.routes import groups, members, tasks  # noqa: E402,F401  -- attach the views to bp
+from app.working_groups.routes import groups  # noqa: E402,F401  -- attach the views to bp
+from app.working_groups.routes import members  # noqa: E402,F401  -- attach the views to bp
+from app.working_groups.routes import tasks  # noqa: E402,F401  -- attach the views to bp

@@ -1,28 +1,35 @@
 """The working group itself: list, create, detail, edit, history, close/reopen, archive/restore."""
 import sqlalchemy as sa
-from flask import render_template, request, url_for
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms.fields import SelectChoice
 
-from app import lifecycle, listing, permissions, records
+from app import lifecycle
+from app import listing
+from app import permissions
+from app import records
 from app.extensions import db
 from app.forms import with_current
 from app.kept import kept
-from app.models import (
-    TLP,
-    Initiative,
-    MemberRole,
-    Task,
-    TaskStatus,
-    User,
-    WorkingGroup,
-    WorkingGroupStatus,
-)
+from app.models import TLP
+from app.models import Initiative
+from app.models import MemberRole
+from app.models import Task
+from app.models import TaskStatus
+from app.models import User
+from app.models import WorkingGroup
+from app.models import WorkingGroupStatus
 from app.shortcuts import prefill_from_query
 from app.template_helpers import select_options
-from app.working_groups import bp, queries, services
-from app.working_groups.forms import AddMemberForm, WorkingGroupForm, WorkingGroupStatusForm
+from app.working_groups import bp
+from app.working_groups import queries
+from app.working_groups import services
+from app.working_groups.forms import AddMemberForm
+from app.working_groups.forms import WorkingGroupForm
+from app.working_groups.forms import WorkingGroupStatusForm
 from app.working_groups.routes import get_visible_working_group
 
 CSV_COLUMNS = [

@@ -1,15 +1,23 @@
 """Members of a working group, managed from its detail page: add, change role, remove (POST only)."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import request
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from app import lifecycle, permissions
+from app import lifecycle
+from app import permissions
 from app.extensions import db
-from app.models import MemberRole, User
-from app.working_groups import bp, services
+from app.models import MemberRole
+from app.models import User
+from app.working_groups import bp
+from app.working_groups import services
 from app.working_groups.forms import AddMemberForm
 from app.working_groups.routes import get_visible_working_group
-from app.working_groups.routes.groups import candidate_members, render_detail
+from app.working_groups.routes.groups import candidate_members
+from app.working_groups.routes.groups import render_detail
 
 
 def _anchor(working_group_id: int) -> str:

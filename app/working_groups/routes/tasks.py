@@ -2,7 +2,8 @@
 from flask import url_for
 from flask_login import current_user
 
-from app import lifecycle, permissions
+from app import lifecycle
+from app import permissions
 from app.forms import TaskForm
 from app.models import WorkingGroup
 from app.tasks import services as task_services
