@@ -15,7 +15,6 @@ from flask import request
 from flask import url_for
 from flask_login import current_user
 
-from app import kinds
 from app import permissions
 from app.documents import bp
 from app.documents import renders
@@ -280,15 +279,6 @@ def report_editions_global() -> list:
     if "report_editions" not in g:
         g.report_editions = report_editions(current_user)
     return g.report_editions
-
-
-@bp.app_template_global("register_editions")
-def register_editions_global() -> list:
-    """For the risk list's register form: the editions of the risk register the reader may produce (once per
-    request)."""
-    if "register_editions" not in g:
-        g.register_editions = report_editions(current_user, of=(kinds.BY_KEY["risk"],))
-    return g.register_editions
 
 
 @bp.app_template_global("register_filter_args")

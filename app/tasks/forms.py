@@ -18,7 +18,7 @@ NOTE_MAX = 2000
 
 
 class TaskStatusForm(StatusChangeForm):
-    """A status change, a note, or both. The lifecycle (TASK_TRANSITIONS) is the service's check."""
+    """A status change, a note, or both. The lifecycle (Task.TRANSITIONS) is the service's check."""
 
     new_status = SelectField("New status", coerce=lambda v: TaskStatus(v) if v not in (None, "") else None)
     note = TextAreaField("Note", validators=[Length(max=NOTE_MAX)],

@@ -69,7 +69,7 @@ def update_task(actor: User, task: Task, *, expected_version: int | None, **fiel
 
 
 def update_task_status(actor: User, task: Task, new_status: TaskStatus | None, note: str = "") -> TaskUpdate:
-    """Move the task along TASK_TRANSITIONS and/or add a note; both land on the task's timeline."""
+    """Move the task along Task.TRANSITIONS and/or add a note; both land on the task's timeline."""
     permissions.authorize(permissions.can_update_task_status(actor, task))
     note = (note or "").strip()
     old = task.status
