@@ -9,11 +9,13 @@ web process, under the session's own random key and the user's scope: nobody els
 A change the user commits (a form, a page that records its reading) gives their session a new key and drops
 every session's counts of that user in this process, so what a session does shows on its next page from any
 worker. What the same user does elsewhere (another browser, an API token) shows at once in the process that
-served it and within those seconds in the others, as does what other people do. The pages that list what is counted (the inbox, the
-notifications, the sharing feed) count afresh what they list, so a page and its badge agree: the notifications page
-and the sharing feed count the bell and the feed's unread and take the inbox's counts kept (counting the inbox is the
-expensive part, a few ms at scale); the inbox page counts a section it reads in full by its entries, and only a
-section longer than the page shows is counted, or kept while the kept count says more (counts_for_inbox)."""
+served it and within those seconds in the others, as does what other people do.
+
+The pages that list what is counted (the inbox, the notifications, the sharing feed) count afresh what they list, so
+a page and its badge agree: the notifications page and the sharing feed count the bell and the feed's unread and
+take the inbox's counts kept (counting the inbox is the expensive part, a few ms at scale); the inbox page counts a
+section it reads in full by its entries, and only a section longer than the page shows is counted, or kept while
+the kept count says more (counts_for_inbox)."""
 import secrets
 import time
 from collections.abc import Callable
